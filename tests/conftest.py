@@ -1,0 +1,128 @@
+"""Shared fixtures: a real database (SQLite file by default, PostgreSQL when
+TUTORHUB_TEST_DATABASE_URL is set), migrated once per run and emptied after every test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+_TMP = Path(tempfile.mkdtemp(prefix="tutorhub-tests-"))
+TEST_DB_URL = os.environ.get("TUTORHUB_TEST_DATABASE_URL", "").strip() or f"sqlite:///{_TMP / 'test.db'}"
+os.environ["REFLEX_DB_URL"] = TEST_DB_URL
+os.environ["TUTORHUB_STORAGE_DIR"] = str(_TMP / "private")
+os.environ.setdefault("TUTORHUB_ENV", "development")
+os.environ["TUTORHUB_SEED_DEMO"] = "0"
+os.environ.setdefault("TUTORHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-1234567890")
+
+from tutorhub.db import get_engine, normalize_url, reset_engines  # noqa: E402
+from tutorhub.models import Role  # noqa: E402
+from tutorhub.services import auth  # noqa: E402
+from tutorhub.services.auth import UserOut  # noqa: E402
+from tutorhub.settings import reset_settings  # noqa: E402
+
+IS_POSTGRES = TEST_DB_URL.startswith("postgres")
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[str]:
+    reset_settings()
+    reset_engines()
+    if IS_POSTGRES:
+        _reset_postgres_schema(TEST_DB_URL)
+    from tutorhub.migrations import upgrade_to_head
+
+    upgrade_to_head()
+    yield TEST_DB_URL
+    reset_engines()
+
+
+def _empty_all_tables() -> None:
+    engine = get_engine()
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if IS_POSTGRES:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def clean_database(migrated_database: str) -> Iterator[None]:
+    yield
+    _empty_all_tables()
+
+
+@pytest.fixture
+def db() -> Iterator[Session]:
+    """A session on the test database; tests commit when they want data visible to others."""
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(db: Session):
+    """Create a committed user: make_user(role="student", email=None, **kwargs) -> UserOut."""
+    counter = {"n": 0}
+
+    def _make(role: str = Role.STUDENT, email: str | None = None, timezone: str = "UTC", name: str | None = None) -> UserOut:
+        counter["n"] += 1
+        address = email or f"{role}{counter['n']}@example.com"
+        if role == Role.ADMIN:
+            user = auth.create_admin(db, email=address, password=PASSWORD, full_name=name or "Admin")
+        else:
+            user = auth.register(db, email=address, password=PASSWORD, full_name=name or f"{role.title()} {counter['n']}",
+                                 role=role, timezone=timezone)
+        db.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def make_approved_tutor(db: Session, make_user):
+    """An approved tutor with a complete profile: make_approved_tutor(**profile_fields) -> (UserOut, tutor_id)."""
+    from tutorhub.services import tutor_profiles, verification
+
+    def _make(**fields):
+        tutor = make_user(Role.TUTOR, timezone=fields.pop("timezone", "Europe/Berlin"))
+        admin = make_user(Role.ADMIN)
+        data = {
+            "headline": "Maths made simple",
+            "bio": "Ten years of teaching.",
+            "subjects": [{"subject": "mathematics", "grades": ["high"]}],
+            "languages": ["English"],
+            "hourly_rate": 3000,
+            "currency": "EUR",
+            "city": "Berlin",
+            "modes": ["online"],
+        }
+        data.update(fields)
+        profile = tutor_profiles.update_own_profile(db, actor=tutor, data=data)
+        tutor_profiles.submit_for_review(db, actor=tutor)
+        verification.approve_tutor(db, actor=admin, tutor_id=profile.id, notes="ok")
+        db.commit()
+        return tutor, profile.id
+
+    return _make

@@ -1,0 +1,79 @@
+"""Command line: `python -m tutorhub <command>`.
+
+  migrate                      apply database migrations
+  prepare                      migrate, then seed demo data into an empty database
+                               (unless TUTORHUB_SEED_DEMO=0)
+  seed-demo                    seed demo data (refuses a database that already has users)
+  create-admin --email E --password P [--name N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tutorhub.services.errors import DomainError
+
+
+def prepare_database() -> str:
+    """Migrate to head and seed demo data if configured and the database is empty."""
+    from tutorhub.db import session_scope
+    from tutorhub.migrations import upgrade_to_head
+    from tutorhub.services.demo import database_is_empty, seed_demo
+    from tutorhub.settings import get_settings
+
+    upgrade_to_head()
+    if not get_settings().seed_demo:
+        return "migrated (demo seeding disabled)"
+    with session_scope() as session:
+        if not database_is_empty(session):
+            return "migrated (database already has data)"
+        counts = seed_demo(session)
+    return f"migrated and seeded demo data: {counts}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tutorhub")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate")
+    sub.add_parser("prepare")
+    sub.add_parser("seed-demo")
+    admin = sub.add_parser("create-admin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="Administrator")
+    args = parser.parse_args(argv)
+
+    from tutorhub.db import session_scope
+    from tutorhub.migrations import upgrade_to_head
+
+    try:
+        if args.command == "migrate":
+            upgrade_to_head()
+            print("database is at the latest migration")
+        elif args.command == "prepare":
+            print(prepare_database())
+        elif args.command == "seed-demo":
+            from tutorhub.services.demo import database_is_empty, seed_demo
+
+            upgrade_to_head()
+            with session_scope() as session:
+                if not database_is_empty(session):
+                    print("refusing to seed: the database already has users", file=sys.stderr)
+                    return 1
+                print(f"seeded: {seed_demo(session)}")
+        elif args.command == "create-admin":
+            from tutorhub.services.auth import create_admin
+
+            upgrade_to_head()
+            with session_scope() as session:
+                user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
+            print(f"admin ready: {user.email} (id {user.id})")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

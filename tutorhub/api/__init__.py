@@ -1,0 +1,1 @@
+"""FastAPI app mounted into Reflex: /api/v1, private file downloads, /health."""

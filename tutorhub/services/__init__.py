@@ -1,0 +1,1 @@
+"""The domain: use cases that take a session and plain arguments and return plain data."""

@@ -1,0 +1,198 @@
+"""Tutor search and public profiles.
+
+Only APPROVED tutors whose account is not suspended are ever returned.
+
+Match score (0–100, documented for users on the search page), computed in SQL so paging stays
+fast on thousands of tutors:
+  * 35 × rating      — Bayesian average rating / 5 (new tutors sit at the prior, see reviews)
+  * 25 × trust       — trust score / 100
+  * 15 × response    — response rate / 100
+  * 25 × price fit   — 1 − rate / max_rate when a price ceiling is given (cheaper fits better),
+                       0.5 otherwise
+Subject, grade, mode, city, language and price are filters (a tutor either fits or is not shown).
+Availability overlap joins the score when the scheduling engine lands. Ties: more reviews, then id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_
+from sqlmodel import Session, select
+
+from tutorhub.models.accounts import User
+from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject
+from tutorhub.services.catalog import (
+    normalize_city,
+    normalize_grade,
+    normalize_language,
+    normalize_mode,
+    normalize_subject,
+    subject_label,
+)
+from tutorhub.services.errors import InvalidInput, NotFound
+from tutorhub.services.tutor_views import (
+    SearchPage,
+    TutorCard,
+    TutorPublic,
+    build_public,
+    load_languages,
+    load_subjects,
+    modes_of,
+)
+from tutorhub.services.validation import clean_int
+
+MAX_PER_PAGE = 50
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def search_tutors(
+    session: Session,
+    *,
+    subject: Any = None,
+    grade: Any = None,
+    mode: Any = None,
+    max_rate: Any = None,
+    city: Any = None,
+    language: Any = None,
+    min_rating: Any = None,
+    page: Any = 1,
+    per_page: Any = 12,
+) -> SearchPage:
+    """One page of approved tutors matching the filters, best match first."""
+    errors: dict[str, str] = {}
+
+    def parse(field: str, value: Any, fn: Any) -> Any:
+        if _blank(value):
+            return None
+        try:
+            return fn(value)
+        except InvalidInput as exc:
+            errors[field] = exc.fields.get(field) or next(iter(exc.fields.values()), exc.message)
+            return None
+
+    subject_v = parse("subject", subject, lambda v: normalize_subject(v, "subject"))
+    grade_v = parse("grade", grade, lambda v: normalize_grade(v, "grade"))
+    mode_v = parse("mode", mode, lambda v: normalize_mode(v, "mode"))
+    rate_v = parse("max_rate", max_rate, lambda v: clean_int(v, "max_rate", minimum=1, maximum=10**9))
+    city_v = parse("city", city, lambda v: normalize_city(v, "city"))
+    lang_v = parse("language", language, lambda v: normalize_language(v, "language"))
+    rating_v = parse("min_rating", min_rating, lambda v: clean_int(v, "min_rating", minimum=0, maximum=5))
+    page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
+    per_v = parse("per_page", per_page, lambda v: clean_int(v, "per_page", minimum=1, maximum=MAX_PER_PAGE)) or 12
+    if errors:
+        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+
+    conditions: list[Any] = [TutorProfile.status == TutorStatus.APPROVED, User.is_suspended == False]  # noqa: E712
+    if subject_v or grade_v:
+        sub_conds = [TutorSubject.tutor_id == TutorProfile.id]
+        if subject_v:
+            sub_conds.append(TutorSubject.subject == subject_v)
+        if grade_v:
+            sub_conds.append(TutorSubject.grade_level.in_([grade_v, "all"]))  # type: ignore[attr-defined]
+        conditions.append(exists().where(and_(*sub_conds)))
+    if mode_v == "online":
+        conditions.append(TutorProfile.offers_online == True)  # noqa: E712
+    elif mode_v == "home":
+        conditions.append(TutorProfile.offers_home == True)  # noqa: E712
+    if rate_v is not None:
+        online_fits = and_(TutorProfile.offers_online == True, TutorProfile.hourly_rate <= rate_v)  # noqa: E712
+        home_fits = and_(TutorProfile.offers_home == True, TutorProfile.home_rate <= rate_v)  # noqa: E712
+        if mode_v == "online":
+            conditions.append(online_fits)
+        elif mode_v == "home":
+            conditions.append(home_fits)
+        else:
+            conditions.append(or_(online_fits, home_fits))
+    if city_v:
+        conditions.append(func.lower(TutorProfile.city) == city_v.lower())
+    if lang_v:
+        conditions.append(
+            exists().where(
+                and_(TutorLanguage.tutor_id == TutorProfile.id, func.lower(TutorLanguage.language) == lang_v.lower())
+            )
+        )
+    if rating_v:
+        conditions.append(TutorProfile.rating_avg >= rating_v)
+
+    rate_col = TutorProfile.home_rate if mode_v == "home" else TutorProfile.hourly_rate
+    price_fit: Any = (
+        case((rate_col <= 0, literal(0.5)), else_=1.0 - cast(rate_col, Float) / float(rate_v))
+        if rate_v
+        else literal(0.5)
+    )
+    score = (
+        35.0 * cast(TutorProfile.rating_avg, Float) / 5.0
+        + 25.0 * cast(TutorProfile.trust_score, Float) / 100.0
+        + 15.0 * cast(TutorProfile.response_rate, Float) / 100.0
+        + 25.0 * price_fit
+    ).label("score")
+
+    total = int(
+        session.exec(
+            select(func.count())
+            .select_from(TutorProfile)
+            .join(User, User.id == TutorProfile.user_id)  # type: ignore[arg-type]
+            .where(*conditions)
+        ).one()
+    )
+    rows = session.exec(
+        select(TutorProfile, User, score)
+        .join(User, User.id == TutorProfile.user_id)  # type: ignore[arg-type]
+        .where(*conditions)
+        .order_by(score.desc(), TutorProfile.rating_count.desc(), TutorProfile.id)  # type: ignore[attr-defined]
+        .offset((page_v - 1) * per_v)
+        .limit(per_v)
+    ).all()
+    ids = [p.id for p, _, _ in rows if p.id is not None]
+    subjects = load_subjects(session, ids)
+    languages = load_languages(session, ids)
+    items = [
+        TutorCard(
+            id=p.id or 0,
+            full_name=u.full_name,
+            headline=p.headline,
+            hourly_rate=p.hourly_rate,
+            home_rate=p.home_rate,
+            currency=p.currency,
+            city=p.city,
+            modes=modes_of(p),
+            subjects=sorted({subject_label(s.subject) for s in subjects.get(p.id or 0, [])}),
+            languages=languages.get(p.id or 0, []),
+            rating_avg=round(p.rating_avg, 2),
+            rating_count=p.rating_count,
+            trust_score=p.trust_score,
+            score=round(float(s), 1),
+        )
+        for p, u, s in rows
+    ]
+    return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=max(1, -(-total // per_v)))
+
+
+def get_public_profile(session: Session, *, tutor_id: Any) -> TutorPublic:
+    """A tutor's public profile; 404 unless approved and not suspended."""
+    try:
+        pid = clean_int(tutor_id, "tutor_id", minimum=1)
+    except InvalidInput as exc:
+        raise NotFound("Tutor not found.") from exc
+    profile = session.get(TutorProfile, pid)
+    user = session.get(User, profile.user_id) if profile else None
+    if profile is None or user is None or profile.status != TutorStatus.APPROVED or user.is_suspended:
+        raise NotFound("Tutor not found.")
+    return build_public(session, profile, user)
+
+
+def list_cities(session: Session) -> list[str]:
+    """Cities with at least one approved tutor (for the search filter)."""
+    rows = session.exec(
+        select(TutorProfile.city)
+        .where(TutorProfile.status == TutorStatus.APPROVED, TutorProfile.city != "")
+        .distinct()
+        .order_by(TutorProfile.city)
+    ).all()
+    return list(rows)
+
+

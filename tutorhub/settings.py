@@ -1,0 +1,133 @@
+"""One typed settings object, read from environment variables (and an optional `.env`).
+
+Why one object: every layer (services, API, Reflex states, jobs, CLI) must agree on the same
+configuration, and placeholder secrets must be refused in production in exactly one place.
+Settings are read lazily (first call to `get_settings()`), so importing a module never fails
+because of configuration; `reset_settings()` lets tests re-read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "dev-insecure-change-me"
+
+
+class SettingsError(RuntimeError):
+    """Raised when configuration is invalid; the message names the variable."""
+
+
+def _load_dotenv() -> None:
+    env_file = PROJECT_ROOT / ".env"
+    if env_file.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+
+
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be a boolean (1/0/true/false), got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    db_url: str = f"sqlite:///{PROJECT_ROOT / 'tutorhub.db'}"
+    redis_url: str | None = None
+    secret_key: str = PLACEHOLDER_SECRET
+    public_url: str = "http://localhost:3000"
+    seed_demo: bool = True
+    storage_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "private")
+    max_upload_bytes: int = 10 * 1024 * 1024
+    session_ttl_days: int = 30
+    access_token_ttl_minutes: int = 15
+    refresh_token_ttl_days: int = 30
+    otp_ttl_minutes: int = 10
+    otp_max_attempts: int = 5
+    otp_sends_per_identifier_per_hour: int = 5
+    otp_sends_per_ip_per_hour: int = 20
+    login_max_failures: int = 10
+    login_lockout_minutes: int = 15
+    page_size: int = 12
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+
+def _read_settings() -> Settings:
+    _load_dotenv()
+    env = os.environ.get("TUTORHUB_ENV", "development").strip().lower() or "development"
+    if env not in {"development", "production"}:
+        raise SettingsError(f"TUTORHUB_ENV must be 'development' or 'production', got {env!r}")
+    secret = os.environ.get("TUTORHUB_SECRET_KEY", "").strip() or PLACEHOLDER_SECRET
+    if env == "production" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
+        raise SettingsError(
+            "TUTORHUB_SECRET_KEY must be set to a random string of at least 32 characters "
+            "in production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
+    defaults = Settings()
+    db_url = os.environ.get("REFLEX_DB_URL", "").strip() or defaults.db_url
+    if db_url.startswith("postgres://"):
+        db_url = "postgresql://" + db_url[len("postgres://") :]
+    storage = os.environ.get("TUTORHUB_STORAGE_DIR", "").strip()
+    return Settings(
+        env=env,
+        db_url=db_url,
+        redis_url=os.environ.get("REFLEX_REDIS_URL", "").strip() or None,
+        secret_key=secret,
+        public_url=os.environ.get("TUTORHUB_PUBLIC_URL", "").strip() or defaults.public_url,
+        seed_demo=_bool("TUTORHUB_SEED_DEMO", True),
+        storage_dir=Path(storage) if storage else defaults.storage_dir,
+        max_upload_bytes=_int("TUTORHUB_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024,
+        session_ttl_days=_int("TUTORHUB_SESSION_TTL_DAYS", 30, minimum=1),
+        access_token_ttl_minutes=_int("TUTORHUB_ACCESS_TOKEN_TTL_MINUTES", 15, minimum=1),
+        refresh_token_ttl_days=_int("TUTORHUB_REFRESH_TOKEN_TTL_DAYS", 30, minimum=1),
+        otp_ttl_minutes=_int("TUTORHUB_OTP_TTL_MINUTES", 10, minimum=1),
+        otp_max_attempts=_int("TUTORHUB_OTP_MAX_ATTEMPTS", 5, minimum=1),
+        otp_sends_per_identifier_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IDENTIFIER_PER_HOUR", 5, minimum=1),
+        otp_sends_per_ip_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IP_PER_HOUR", 20, minimum=1),
+        login_max_failures=_int("TUTORHUB_LOGIN_MAX_FAILURES", 10, minimum=1),
+        login_lockout_minutes=_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
+        page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return _read_settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment and call this)."""
+    get_settings.cache_clear()
