@@ -20,7 +20,7 @@ os.environ.setdefault("TUTORHUB_ENV", "development")
 os.environ["TUTORHUB_SEED_DEMO"] = "0"
 os.environ.setdefault("TUTORHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-1234567890")
 
-from tutorhub.db import get_engine, normalize_url, reset_engines  # noqa: E402
+from tutorhub.db import get_engine, normalize_url, read_engine, reset_engines  # noqa: E402
 from tutorhub.models import Role  # noqa: E402
 from tutorhub.services import auth  # noqa: E402
 from tutorhub.services.auth import UserOut  # noqa: E402
@@ -70,7 +70,8 @@ def clean_database(migrated_database: str) -> Iterator[None]:
 @pytest.fixture
 def db() -> Iterator[Session]:
     """A session on the test database; tests commit when they want data visible to others."""
-    session = Session(get_engine(), expire_on_commit=False)
+    # Deferred on SQLite so a test's open read never blocks the writers it is watching.
+    session = Session(read_engine(), expire_on_commit=False)
     try:
         yield session
     finally:

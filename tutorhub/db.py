@@ -32,7 +32,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction
+    # that reads and then writes can fail with "database is locked" when another writer got in
+    # between, and busy_timeout cannot help with that upgrade. Read-only scopes stay deferred.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def normalize_url(url: str) -> str:
@@ -66,10 +70,19 @@ def reset_engines() -> None:
     _engines.clear()
 
 
+def read_engine(url: str | None = None) -> Engine:
+    """The same engine, with SQLite transactions left deferred (for read-only work)."""
+    return get_engine(url).execution_options(sqlite_begin="DEFERRED")
+
+
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
-    session = Session(get_engine(), expire_on_commit=False)
+def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error.
+
+    On SQLite a normal scope holds the write lock for its whole transaction, so keep scopes
+    short; pass read_only=True for pure reads (search, public pages) so they never queue.
+    """
+    session = Session(read_engine() if read_only else get_engine(), expire_on_commit=False)
     try:
         yield session
         session.commit()

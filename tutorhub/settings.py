@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER_SECRET = "dev-insecure-change-me"
+PLACEHOLDER_SECRET = "dev-insecure-change-me"  # noqa: S105  (refused in production)
 
 
 class SettingsError(RuntimeError):

@@ -1,7 +1,69 @@
 """The Reflex app: pages, the mounted FastAPI app, and database preparation on start."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
 import reflex as rx
 
 from tutorhub.api.app import api
+from tutorhub.pages.admin import (
+    logins_page,
+    outbox_page,
+    verification_queue_page,
+    verification_review_page,
+)
+from tutorhub.pages.auth import account_page, login_code_page, login_page, signup_page
+from tutorhub.pages.home import home_page
+from tutorhub.pages.onboarding import onboarding_page
+from tutorhub.pages.search import search_page, tutor_public_page
+from tutorhub.pages.tutor_profile import tutor_profile_page
+from tutorhub.state.admin import AdminQueueState, AdminReviewState
+from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
+from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.base import AppState
+from tutorhub.state.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.student import StudentOnboardingState
+from tutorhub.state.tutor_profile import TutorProfileState
 
-app = rx.App(api_transformer=api)
+log = logging.getLogger("tutorhub")
+
+
+@contextlib.asynccontextmanager
+async def prepare_database_on_start():
+    """Migrate (and seed demo data into an empty database) before the app serves requests."""
+    from tutorhub.__main__ import prepare_database
+
+    log.warning("database: %s", await asyncio.to_thread(prepare_database))
+    yield
+
+
+app = rx.App(
+    api_transformer=api,
+    html_lang="en",
+    head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
+)
+app.register_lifespan_task(prepare_database_on_start)
+
+# (route, page, title, page state load handler or None)
+PAGES = [
+    ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),
+    ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
+    ("/login", login_page, "Log in · TutorHub", LoginState.load),
+    ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),
+    ("/account", account_page, "Your account · TutorHub", AccountState.load),
+    ("/onboarding/student", onboarding_page, "Your learning profile · TutorHub", StudentOnboardingState.load),
+    ("/tutor/profile", tutor_profile_page, "Your tutor profile · TutorHub", TutorProfileState.load),
+    ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
+    ("/tutors/[tutor_id]", tutor_public_page, "Tutor · TutorHub", TutorPageState.load),
+    ("/admin/verification", verification_queue_page, "Verification · TutorHub admin", AdminQueueState.load),
+    ("/admin/verification/[tutor_id]", verification_review_page, "Review tutor · TutorHub admin",
+     AdminReviewState.load),
+    ("/admin/outbox", outbox_page, "Outbox · TutorHub admin", AdminOutboxState.load),
+    ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
+]
+
+for route, component, title, load in PAGES:
+    app.add_page(component, route=route, title=title, on_load=[AppState.load_viewer, load])

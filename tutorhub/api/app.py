@@ -1,10 +1,46 @@
-"""The FastAPI application (placeholder; the API helper fills it in)."""
+"""The FastAPI application: the JSON API under /api/v1, private file downloads and /health.
+
+Mounted into Reflex through `api_transformer` (tutorhub/tutorhub.py). Routes only parse input,
+call one service inside `session_scope()`, and let `tutorhub.api.errors` turn domain errors
+into HTTP answers; services hold all rules and authorization, shared with the Reflex UI.
+"""
+
+from __future__ import annotations
 
 from fastapi import FastAPI
 
-api = FastAPI(title="TutorHub API", openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+from tutorhub.api import routes_admin, routes_auth, routes_files, routes_students, routes_tutors
+from tutorhub.api.errors import install_error_handlers
+from tutorhub.api.limits import BodySizeLimitMiddleware
+
+API_DESCRIPTION = """
+JSON API for mobile apps and integrations; the web UI uses the same services.
+
+Authenticate with `Authorization: Bearer <access_token>` from `/api/v1/auth/login` (or the
+one-time-code flow); access tokens live 15 minutes, refresh tokens rotate on every use.
+Errors are `{"detail": ...}`, with field messages in `fields` when input is invalid.
+"""
+
+api = FastAPI(
+    title="TutorHub API",
+    version="1.0",
+    description=API_DESCRIPTION,
+    openapi_url="/api/v1/openapi.json",
+    docs_url="/api/v1/docs",
+    redoc_url=None,
+    swagger_ui_oauth2_redirect_url="/api/v1/docs/oauth2-redirect",
+)
+install_error_handlers(api)
+api.add_middleware(BodySizeLimitMiddleware)
+
+# Order matters for tutors: /tutors/me/... is registered before /tutors/{tutor_id}.
+api.include_router(routes_auth.router)
+api.include_router(routes_students.router)
+api.include_router(routes_tutors.router)
+api.include_router(routes_admin.router)
+api.include_router(routes_files.router)
 
 
-@api.get("/health")
+@api.get("/health", tags=["ops"])
 def health() -> dict[str, str]:
     return {"status": "ok"}

@@ -13,7 +13,8 @@ from typing import Any
 import jwt
 from pydantic import BaseModel
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from tutorhub.integrations.messaging import get_sender
 from tutorhub.models.accounts import (
@@ -69,7 +70,7 @@ class UserOut(BaseModel):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105
     expires_in: int
 
 
@@ -83,6 +84,11 @@ class LoginEventOut(BaseModel):
     ip: str
     user_agent: str
     created_at: str
+
+
+def _rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE (used for race-free single-use checks)."""
+    return int(getattr(result, "rowcount", 0))
 
 
 def to_user_out(user: User) -> UserOut:
@@ -164,7 +170,7 @@ def register(
         errors["role"] = "must be 'student' or 'tutor'"
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
-    if session.exec(select(User).where(User.email == values["email"])).first():
+    if session.exec(select(User).where(col(User.email) == values["email"])).first():
         raise Conflict("An account with this email already exists.", fields={"email": "is already registered"})
     user = User(
         email=values["email"],
@@ -173,8 +179,14 @@ def register(
         password_hash=hash_password(values["password"]),
         timezone=values["timezone"],
     )
-    session.add(user)
-    session.flush()
+    try:
+        # The unique index is the real guard: two sign-ups racing on one email both pass the
+        # check above, and the loser must get a 409, not a database error.
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("An account with this email already exists.", fields={"email": "is already registered"}) from exc
     _create_role_profile(session, user)
     session.flush()
     return to_user_out(user)
@@ -185,7 +197,7 @@ def create_admin(session: Session, *, email: Any, password: Any, full_name: Any 
     address = normalize_email(email)
     secret = validate_password(password)
     name = clean_text(full_name, "full_name", max_len=120, required=True)
-    user = session.exec(select(User).where(User.email == address)).first()
+    user = session.exec(select(User).where(col(User.email) == address)).first()
     if user is not None and user.role != Role.ADMIN:
         raise Conflict("That email belongs to a non-admin account.")
     if user is None:
@@ -209,7 +221,7 @@ def authenticate_password(
         raise NotAuthenticated("Wrong email or password.") from exc
     if not isinstance(password, str) or len(password) > 128:
         raise NotAuthenticated("Wrong email or password.")
-    user = session.exec(select(User).where(User.email == address)).first()
+    user = session.exec(select(User).where(col(User.email) == address)).first()
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
@@ -269,7 +281,7 @@ def resolve_session(session: Session, token: Any) -> UserOut | None:
     """The user behind a browser session token, or None if it is unknown/expired/revoked."""
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
-    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+    row = session.exec(select(AuthSession).where(col(AuthSession.token_hash) == hash_token(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     user = session.get(User, row.user_id)
@@ -283,7 +295,7 @@ def logout(session: Session, token: Any) -> None:
         return
     session.execute(
         update(AuthSession)
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AuthSession.token_hash) == hash_token(token), col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -293,23 +305,23 @@ def logout_everywhere(session: Session, *, user_id: int) -> None:
     now = utcnow()
     session.execute(
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
-    session.execute(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
+    session.execute(update(User).where(col(User.id) == user_id).values(token_version=col(User.token_version) + 1))
 
 
 def count_active_sessions(session: Session, *, user_id: int) -> int:
     now = utcnow()
     query = select(func.count()).select_from(AuthSession).where(
-        AuthSession.user_id == user_id,
-        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        AuthSession.expires_at > now,
+        col(AuthSession.user_id) == user_id,
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > now,
     )
     return int(session.exec(query).one())
 
@@ -352,18 +364,18 @@ def rotate_refresh_token(session: Session, *, refresh_token: Any) -> TokenPair:
     """Spend a refresh token for a new pair; replaying a spent token revokes its whole family."""
     if not isinstance(refresh_token, str) or not refresh_token or len(refresh_token) > 200:
         raise NotAuthenticated("Invalid refresh token.")
-    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token))).first()
+    row = session.exec(select(RefreshToken).where(col(RefreshToken.token_hash) == hash_token(refresh_token))).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise NotAuthenticated("Invalid refresh token.")
     spent = session.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.id) == row.id, col(RefreshToken.used_at).is_(None))
         .values(used_at=now)
     )
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
+    if _rowcount(spent) != 1:
         session.execute(
-            update(RefreshToken).where(RefreshToken.family == row.family).values(revoked_at=now)
+            update(RefreshToken).where(col(RefreshToken.family) == row.family).values(revoked_at=now)
         )
         session.commit()
         raise NotAuthenticated("Refresh token already used; please log in again.")
@@ -371,6 +383,25 @@ def rotate_refresh_token(session: Session, *, refresh_token: Any) -> TokenPair:
     if user is None or user.is_suspended:
         raise NotAuthenticated("Invalid refresh token.")
     return issue_tokens(session, user_id=row.user_id, family=row.family)
+
+
+def revoke_refresh_family(session: Session, *, refresh_token: Any) -> bool:
+    """Log out one API client: revoke this refresh token and every token rotated from the same login.
+
+    Idempotent and silent about unknown tokens (returns whether anything was revoked), so a
+    client can always call it on sign-out. Access tokens already issued expire on their own.
+    """
+    if not isinstance(refresh_token, str) or not refresh_token or len(refresh_token) > 200:
+        return False
+    row = session.exec(select(RefreshToken).where(col(RefreshToken.token_hash) == hash_token(refresh_token))).first()
+    if row is None:
+        return False
+    revoked = session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family) == row.family, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return _rowcount(revoked) > 0
 
 
 def user_from_access_token(session: Session, token: Any) -> UserOut:
@@ -424,7 +455,7 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
     hour_ago = utcnow() - timedelta(hours=1)
     per_identifier = session.exec(
         select(func.count()).select_from(OtpCode).where(
-            OtpCode.identifier == identifier, OtpCode.created_at > hour_ago
+            col(OtpCode.identifier) == identifier, col(OtpCode.created_at) > hour_ago
         )
     ).one()
     if per_identifier >= settings.otp_sends_per_identifier_per_hour:
@@ -432,7 +463,7 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
                           retry_after_seconds=3600)
     if ip:
         per_ip = session.exec(
-            select(func.count()).select_from(OtpCode).where(OtpCode.ip == ip, OtpCode.created_at > hour_ago)
+            select(func.count()).select_from(OtpCode).where(col(OtpCode.ip) == ip, col(OtpCode.created_at) > hour_ago)
         ).one()
         if per_ip >= settings.otp_sends_per_ip_per_hour:
             raise RateLimited("Too many codes requested from this network. Try again later.",
@@ -478,24 +509,25 @@ def verify_otp(
     now = utcnow()
     row = session.exec(
         select(OtpCode)
-        .where(OtpCode.identifier == identifier, OtpCode.consumed_at.is_(None), OtpCode.expires_at > now)  # type: ignore[union-attr]
-        .order_by(OtpCode.created_at.desc(), OtpCode.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(OtpCode.identifier) == identifier, col(OtpCode.consumed_at).is_(None), col(OtpCode.expires_at) > now)
+        .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
     ).first()
     if row is None:
         _record_login(session, user_id=None, identifier=identifier, method="otp", success=False,
                       reason="no_code", ip=ip, user_agent=user_agent)
         session.commit()
         raise NotAuthenticated("This code is invalid or has expired. Request a new one.")
+    attempts_before = row.attempts
     counted = session.execute(
         update(OtpCode)
-        .where(OtpCode.id == row.id, OtpCode.attempts < settings.otp_max_attempts)
-        .values(attempts=OtpCode.attempts + 1)
+        .where(col(OtpCode.id) == row.id, col(OtpCode.attempts) < settings.otp_max_attempts)
+        .values(attempts=col(OtpCode.attempts) + 1)
     )
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
+    if _rowcount(counted) != 1:
         session.commit()
         raise RateLimited("Too many wrong attempts for this code. Request a new code.")
     if row.code_hash != hash_otp(identifier, code):
-        left = settings.otp_max_attempts - (row.attempts + 1)
+        left = settings.otp_max_attempts - (attempts_before + 1)
         _record_login(session, user_id=None, identifier=identifier, method="otp", success=False,
                       reason="bad_code", ip=ip, user_agent=user_agent)
         session.commit()
@@ -503,11 +535,11 @@ def verify_otp(
             raise RateLimited("Too many wrong attempts for this code. Request a new code.")
         raise NotAuthenticated(f"Wrong code. {left} attempt(s) left.")
     consumed = session.execute(
-        update(OtpCode).where(OtpCode.id == row.id, OtpCode.consumed_at.is_(None)).values(consumed_at=now)  # type: ignore[union-attr]
+        update(OtpCode).where(col(OtpCode.id) == row.id, col(OtpCode.consumed_at).is_(None)).values(consumed_at=now)
     )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    if _rowcount(consumed) != 1:
         raise NotAuthenticated("This code was already used. Request a new one.")
-    column = User.email if channel == "email" else User.phone
+    column = col(User.email) if channel == "email" else col(User.phone)
     user = session.exec(select(User).where(column == identifier)).first()
     if user is None:
         user = User(
@@ -536,12 +568,13 @@ def verify_otp(
 
 def list_login_events(session: Session, *, actor: UserOut | None, page: int = 1, per_page: int = 50) -> tuple[list[LoginEventOut], int]:
     require_role(actor, Role.ADMIN)
-    if not isinstance(page, int) or page < 1:
-        raise fail("page", "must be a positive whole number")
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= 100_000:
+        # Bounded: an OFFSET past 2**63 is a database error (500), not an empty page.
+        raise fail("page", "must be a whole number between 1 and 100000")
     total = int(session.exec(select(func.count()).select_from(LoginEvent)).one())
     rows = session.exec(
         select(LoginEvent)
-        .order_by(LoginEvent.created_at.desc(), LoginEvent.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(LoginEvent.created_at).desc(), col(LoginEvent.id).desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()

@@ -10,16 +10,16 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject, VerificationDecision
 from tutorhub.services.auth import create_admin, register
 
-DEMO_PASSWORD = "demo-pass-123"
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo logins, listed in the README)
 ADMIN_EMAIL = "admin@tutorhub.test"
-ADMIN_PASSWORD = "admin-pass-123"
+ADMIN_PASSWORD = "admin-pass-123"  # noqa: S105
 
 # (city, timezone, currency)
 PLACES = [
@@ -76,7 +76,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
             session, email=f"tutor{i + 1}@tutorhub.test", password=DEMO_PASSWORD, full_name=name,
             role="tutor", timezone=tz,
         )
-        profile = session.exec(select(TutorProfile).where(TutorProfile.user_id == user.id)).one()
+        profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).one()
         subjects = SUBJECT_SETS[i % len(SUBJECT_SETS)]
         grades = GRADE_SETS[i % len(GRADE_SETS)]
         online = i % 4 != 3
@@ -121,7 +121,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
             session, email=f"applicant{j + 1}@tutorhub.test", password=DEMO_PASSWORD,
             full_name=f"Applicant {FIRST[j + 5]}", role="tutor", timezone="Europe/Berlin",
         )
-        profile = session.exec(select(TutorProfile).where(TutorProfile.user_id == user.id)).one()
+        profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).one()
         profile.headline = "New tutor applying"
         profile.bio = "Eager to teach."
         profile.hourly_rate = 3000
@@ -141,7 +141,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     ]
     for email, name, tz, city, grade in students:
         user = register(session, email=email, password=DEMO_PASSWORD, full_name=name, role="student", timezone=tz)
-        sp = session.exec(select(StudentProfile).where(StudentProfile.user_id == user.id)).one()
+        sp = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).one()
         sp.grade_level = grade
         sp.subjects = ["mathematics", "physics"]
         sp.goals = "Improve exam grades."

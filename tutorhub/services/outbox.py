@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.notifications import OutboxMessage
@@ -27,7 +27,7 @@ def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50) -> 
     if get_settings().is_production:
         raise NotFound("The outbox is only visible in development mode.")
     rows = session.exec(
-        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(max(1, min(limit, 200)))  # type: ignore[union-attr]
+        select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))
     ).all()
     return [
         OutboxItem(

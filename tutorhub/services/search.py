@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject
@@ -86,21 +86,21 @@ def search_tutors(
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
 
-    conditions: list[Any] = [TutorProfile.status == TutorStatus.APPROVED, User.is_suspended == False]  # noqa: E712
+    conditions: list[Any] = [col(TutorProfile.status) == TutorStatus.APPROVED, col(User.is_suspended) == False]  # noqa: E712
     if subject_v or grade_v:
-        sub_conds = [TutorSubject.tutor_id == TutorProfile.id]
+        sub_conds = [col(TutorSubject.tutor_id) == col(TutorProfile.id)]
         if subject_v:
-            sub_conds.append(TutorSubject.subject == subject_v)
+            sub_conds.append(col(TutorSubject.subject) == subject_v)
         if grade_v:
-            sub_conds.append(TutorSubject.grade_level.in_([grade_v, "all"]))  # type: ignore[attr-defined]
+            sub_conds.append(col(TutorSubject.grade_level).in_([grade_v, "all"]))
         conditions.append(exists().where(and_(*sub_conds)))
     if mode_v == "online":
-        conditions.append(TutorProfile.offers_online == True)  # noqa: E712
+        conditions.append(col(TutorProfile.offers_online) == True)  # noqa: E712
     elif mode_v == "home":
-        conditions.append(TutorProfile.offers_home == True)  # noqa: E712
+        conditions.append(col(TutorProfile.offers_home) == True)  # noqa: E712
     if rate_v is not None:
-        online_fits = and_(TutorProfile.offers_online == True, TutorProfile.hourly_rate <= rate_v)  # noqa: E712
-        home_fits = and_(TutorProfile.offers_home == True, TutorProfile.home_rate <= rate_v)  # noqa: E712
+        online_fits = and_(col(TutorProfile.offers_online) == True, col(TutorProfile.hourly_rate) <= rate_v)  # noqa: E712
+        home_fits = and_(col(TutorProfile.offers_home) == True, col(TutorProfile.home_rate) <= rate_v)  # noqa: E712
         if mode_v == "online":
             conditions.append(online_fits)
         elif mode_v == "home":
@@ -108,26 +108,26 @@ def search_tutors(
         else:
             conditions.append(or_(online_fits, home_fits))
     if city_v:
-        conditions.append(func.lower(TutorProfile.city) == city_v.lower())
+        conditions.append(func.lower(col(TutorProfile.city)) == city_v.lower())
     if lang_v:
         conditions.append(
             exists().where(
-                and_(TutorLanguage.tutor_id == TutorProfile.id, func.lower(TutorLanguage.language) == lang_v.lower())
+                and_(col(TutorLanguage.tutor_id) == col(TutorProfile.id), func.lower(col(TutorLanguage.language)) == lang_v.lower())
             )
         )
     if rating_v:
-        conditions.append(TutorProfile.rating_avg >= rating_v)
+        conditions.append(col(TutorProfile.rating_avg) >= rating_v)
 
-    rate_col = TutorProfile.home_rate if mode_v == "home" else TutorProfile.hourly_rate
+    rate_col = col(TutorProfile.home_rate) if mode_v == "home" else col(TutorProfile.hourly_rate)
     price_fit: Any = (
         case((rate_col <= 0, literal(0.5)), else_=1.0 - cast(rate_col, Float) / float(rate_v))
         if rate_v
         else literal(0.5)
     )
     score = (
-        35.0 * cast(TutorProfile.rating_avg, Float) / 5.0
-        + 25.0 * cast(TutorProfile.trust_score, Float) / 100.0
-        + 15.0 * cast(TutorProfile.response_rate, Float) / 100.0
+        35.0 * cast(col(TutorProfile.rating_avg), Float) / 5.0
+        + 25.0 * cast(col(TutorProfile.trust_score), Float) / 100.0
+        + 15.0 * cast(col(TutorProfile.response_rate), Float) / 100.0
         + 25.0 * price_fit
     ).label("score")
 
@@ -135,15 +135,15 @@ def search_tutors(
         session.exec(
             select(func.count())
             .select_from(TutorProfile)
-            .join(User, User.id == TutorProfile.user_id)  # type: ignore[arg-type]
+            .join(User, col(User.id) == col(TutorProfile.user_id))
             .where(*conditions)
         ).one()
     )
     rows = session.exec(
         select(TutorProfile, User, score)
-        .join(User, User.id == TutorProfile.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == col(TutorProfile.user_id))
         .where(*conditions)
-        .order_by(score.desc(), TutorProfile.rating_count.desc(), TutorProfile.id)  # type: ignore[attr-defined]
+        .order_by(score.desc(), col(TutorProfile.rating_count).desc(), col(TutorProfile.id))
         .offset((page_v - 1) * per_v)
         .limit(per_v)
     ).all()
@@ -188,10 +188,10 @@ def get_public_profile(session: Session, *, tutor_id: Any) -> TutorPublic:
 def list_cities(session: Session) -> list[str]:
     """Cities with at least one approved tutor (for the search filter)."""
     rows = session.exec(
-        select(TutorProfile.city)
-        .where(TutorProfile.status == TutorStatus.APPROVED, TutorProfile.city != "")
+        select(col(TutorProfile.city))
+        .where(col(TutorProfile.status) == TutorStatus.APPROVED, col(TutorProfile.city) != "")
         .distinct()
-        .order_by(TutorProfile.city)
+        .order_by(col(TutorProfile.city))
     ).all()
     return list(rows)
 

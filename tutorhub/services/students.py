@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.base import utcnow
@@ -47,7 +47,7 @@ def _row(session: Session, actor: UserOut | None) -> tuple[StudentProfile, User]
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("Account not found.")
-    row = session.exec(select(StudentProfile).where(StudentProfile.user_id == actor.id)).first()
+    row = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == actor.id)).first()
     if row is None:
         row = StudentProfile(user_id=actor.id, timezone=user.timezone)
         session.add(row)

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.integrations.storage import get_storage
 from tutorhub.models.accounts import Role, User
@@ -61,7 +61,7 @@ def own_profile_row(session: Session, actor: UserOut | None) -> tuple[TutorProfi
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("Account not found.")
-    profile = session.exec(select(TutorProfile).where(TutorProfile.user_id == actor.id)).first()
+    profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == actor.id)).first()
     if profile is None:
         profile = TutorProfile(user_id=actor.id, timezone=user.timezone)
         session.add(profile)
@@ -186,7 +186,7 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
     attempt("_modes", lambda: _parse_modes(data, profile))
     attempt("_subjects", lambda: _parse_subjects(data))
     if "languages" in data:
-        def languages() -> list[str]:
+        def parse_languages() -> list[str]:
             raw = data["languages"]
             if not isinstance(raw, list) or len(raw) > MAX_LANGUAGES:
                 raise fail("languages", f"must be a list of at most {MAX_LANGUAGES} languages")
@@ -197,7 +197,7 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
                     out.append(lang)
             return out
 
-        attempt("_languages", languages)
+        attempt("_languages", parse_languages)
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
 
@@ -214,11 +214,11 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
     session.flush()
     assert profile.id is not None
     if subjects is not None:
-        session.execute(delete(TutorSubject).where(TutorSubject.tutor_id == profile.id))  # type: ignore[arg-type]
+        session.execute(delete(TutorSubject).where(col(TutorSubject.tutor_id) == profile.id))
         for subject, grade in subjects:
             session.add(TutorSubject(tutor_id=profile.id, subject=subject, grade_level=grade))
     if languages is not None:
-        session.execute(delete(TutorLanguage).where(TutorLanguage.tutor_id == profile.id))  # type: ignore[arg-type]
+        session.execute(delete(TutorLanguage).where(col(TutorLanguage.tutor_id) == profile.id))
         for lang in languages:
             session.add(TutorLanguage(tutor_id=profile.id, language=lang))
     session.flush()
@@ -231,7 +231,7 @@ def missing_for_submission(session: Session, profile: TutorProfile) -> dict[str,
     if not profile.headline:
         missing["headline"] = "add a headline"
     has_subject = session.exec(
-        select(TutorSubject.id).where(TutorSubject.tutor_id == profile.id)
+        select(col(TutorSubject.id)).where(col(TutorSubject.tutor_id) == profile.id)
     ).first()
     if not has_subject:
         missing["subjects"] = "add at least one subject"
@@ -299,7 +299,7 @@ def upload_credential(session: Session, *, actor: UserOut | None, filename: Any,
     if sniffed is None:
         raise fail("file", "must be a PDF, JPEG or PNG file")
     count = session.exec(
-        select(func.count()).select_from(CredentialDocument).where(CredentialDocument.tutor_id == profile.id)
+        select(func.count()).select_from(CredentialDocument).where(col(CredentialDocument.tutor_id) == profile.id)
     ).one()
     if count >= MAX_DOCUMENTS:
         raise fail("file", f"at most {MAX_DOCUMENTS} documents; delete one first")
@@ -349,4 +349,8 @@ def read_credential(session: Session, *, actor: UserOut | None, document_id: Any
         profile = session.get(TutorProfile, doc.tutor_id)
         if profile is None or profile.user_id != actor.id:
             raise NotFound("Document not found.")
-    return document_out(doc), get_storage().read(doc.storage_key)
+    try:
+        data = get_storage().read(doc.storage_key)
+    except (FileNotFoundError, ValueError) as exc:  # file lost from storage, or a bad key
+        raise NotFound("Document not found.") from exc
+    return document_out(doc), data

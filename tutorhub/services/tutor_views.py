@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
 from tutorhub.models.tutors import (
@@ -116,7 +116,7 @@ def load_subjects(session: Session, tutor_ids: list[int]) -> dict[int, list[Subj
     if not tutor_ids:
         return result
     rows = session.exec(
-        select(TutorSubject).where(TutorSubject.tutor_id.in_(tutor_ids)).order_by(TutorSubject.id)  # type: ignore[attr-defined]
+        select(TutorSubject).where(col(TutorSubject.tutor_id).in_(tutor_ids)).order_by(col(TutorSubject.id))
     ).all()
     for row in rows:
         result[row.tutor_id].append(
@@ -135,7 +135,7 @@ def load_languages(session: Session, tutor_ids: list[int]) -> dict[int, list[str
     if not tutor_ids:
         return result
     rows = session.exec(
-        select(TutorLanguage).where(TutorLanguage.tutor_id.in_(tutor_ids)).order_by(TutorLanguage.id)  # type: ignore[attr-defined]
+        select(TutorLanguage).where(col(TutorLanguage.tutor_id).in_(tutor_ids)).order_by(col(TutorLanguage.id))
     ).all()
     for row in rows:
         result[row.tutor_id].append(row.language)
@@ -181,13 +181,13 @@ def build_private(session: Session, profile: TutorProfile, user: User) -> TutorP
     languages = load_languages(session, [profile.id])[profile.id]
     docs = session.exec(
         select(CredentialDocument)
-        .where(CredentialDocument.tutor_id == profile.id)
-        .order_by(CredentialDocument.id)  # type: ignore[arg-type]
+        .where(col(CredentialDocument.tutor_id) == profile.id)
+        .order_by(col(CredentialDocument.id))
     ).all()
     history = session.exec(
         select(VerificationDecision)
-        .where(VerificationDecision.tutor_id == profile.id)
-        .order_by(VerificationDecision.id.desc())  # type: ignore[union-attr]
+        .where(col(VerificationDecision.tutor_id) == profile.id)
+        .order_by(col(VerificationDecision.id).desc())
     ).all()
     return TutorPrivate(
         **_public_fields(profile, user, subjects, languages),

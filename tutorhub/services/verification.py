@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
@@ -48,16 +48,16 @@ def list_queue(
     counts = {
         s: int(n)
         for s, n in session.exec(
-            select(TutorProfile.status, func.count()).group_by(TutorProfile.status)  # type: ignore[arg-type]
+            select(col(TutorProfile.status), func.count()).group_by(col(TutorProfile.status))
         ).all()
     }
     total = counts.get(status, 0)
-    order = TutorProfile.submitted_at.asc() if status == TutorStatus.PENDING else TutorProfile.updated_at.desc()  # type: ignore[union-attr]
+    order = col(TutorProfile.submitted_at).asc() if status == TutorStatus.PENDING else col(TutorProfile.updated_at).desc()
     rows = session.exec(
         select(TutorProfile, User)
-        .join(User, User.id == TutorProfile.user_id)  # type: ignore[arg-type]
-        .where(TutorProfile.status == status)
-        .order_by(order, TutorProfile.id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == col(TutorProfile.user_id))
+        .where(col(TutorProfile.status) == status)
+        .order_by(order, col(TutorProfile.id))
         .offset((page_no - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -65,9 +65,9 @@ def list_queue(
     subjects = load_subjects(session, ids)
     doc_counts = dict(
         session.exec(
-            select(CredentialDocument.tutor_id, func.count())  # type: ignore[arg-type]
-            .where(CredentialDocument.tutor_id.in_(ids))  # type: ignore[attr-defined]
-            .group_by(CredentialDocument.tutor_id)
+            select(col(CredentialDocument.tutor_id), func.count())
+            .where(col(CredentialDocument.tutor_id).in_(ids))
+            .group_by(col(CredentialDocument.tutor_id))
         ).all()
     ) if ids else {}
     items = [

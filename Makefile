@@ -1,0 +1,68 @@
+# TutorHub — `make run` starts the app, `make test` runs every test. Both bootstrap what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN_VERSION := 1.4.4
+BUN := $(CURDIR)/.tools/node_modules/bun/bin/bun.exe
+PORT ?= 3000
+REQ_STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt 2>/dev/null | cut -c1-12)
+export REFLEX_BUN_PATH := $(BUN)
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test test-db test-fast lint typecheck venv bun chromium migrate seed bench clean
+
+## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
+run: venv bun
+	$(PY) -m tutorhub prepare
+	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+
+## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
+test: venv bun chromium
+	$(VENV)/bin/ruff check tutorhub tests benchmarks
+	$(VENV)/bin/mypy
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q
+
+## test-db: the database-facing part of the suite (used with TUTORHUB_TEST_DATABASE_URL=postgresql://...)
+test-db: venv
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q tests/unit tests/api tests/state tests/postgres tests/test_migrations.py
+
+## test-fast: everything except the browser tests
+test-fast: venv
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q --ignore=tests/e2e
+
+lint: venv
+	$(VENV)/bin/ruff check tutorhub tests benchmarks
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+venv: $(REQ_STAMP)
+
+$(REQ_STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+bun: $(BUN)
+
+$(BUN):
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else echo "npm is required to install bun (apt-get install nodejs npm)"; exit 1; fi; }
+	npm install --no-audit --no-fund --loglevel=error --prefix .tools bun@$(BUN_VERSION)
+	@test -x $(BUN)
+
+chromium:
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+migrate: venv
+	$(PY) -m tutorhub migrate
+
+seed: venv
+	$(PY) -m tutorhub seed-demo
+
+bench: venv
+	@for f in benchmarks/bench_*.py; do [ -e "$$f" ] && $(PY) "$$f"; done; true
+
+clean:
+	rm -rf .web .states $(VENV) .tools

@@ -1,0 +1,47 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tutorhub.services.catalog import GRADE_LEVELS, normalize_grade, normalize_subject
+from tutorhub.services.errors import InvalidInput
+from tutorhub.services.validation import clean_text, normalize_phone
+from tutorhub.settings import SettingsError, _read_settings
+
+
+def test_production_refuses_placeholder_secret(monkeypatch):
+    monkeypatch.setenv("TUTORHUB_ENV", "production")
+    monkeypatch.delenv("TUTORHUB_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="TUTORHUB_SECRET_KEY"):
+        _read_settings()
+    monkeypatch.setenv("TUTORHUB_SECRET_KEY", "s" * 40)
+    assert _read_settings().is_production
+
+
+@pytest.mark.parametrize(("name", "value"), [("TUTORHUB_ENV", "staging"), ("TUTORHUB_SEED_DEMO", "maybe"),
+                                             ("TUTORHUB_MAX_UPLOAD_MB", "ten")])
+def test_invalid_settings_name_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        _read_settings()
+
+
+@given(st.integers(min_value=1, max_value=12))
+def test_every_school_year_maps_to_a_grade_band(year):
+    assert normalize_grade(year) in GRADE_LEVELS
+    assert normalize_grade(f"Grade {year}") == normalize_grade(str(year))
+
+
+@given(st.text(max_size=300))
+def test_clean_text_never_exceeds_its_limit_or_returns_control_chars(text):
+    try:
+        out = clean_text(text, "f", max_len=50)
+    except InvalidInput:
+        return
+    assert len(out) <= 50 and "\x00" not in out
+
+
+def test_subject_aliases_and_phone_formats():
+    assert normalize_subject("MATHS") == normalize_subject("math") == "mathematics"
+    assert normalize_phone("0091 98765-43210") == "+919876543210"
+    with pytest.raises(InvalidInput):
+        normalize_phone("12345")

@@ -1,0 +1,88 @@
+"""Every error leaves the API as JSON `{"detail": ...}` with the right status code.
+
+- `DomainError` subclasses carry their own `status_code` (422, 401, 403, 404, 409, 429); field
+  messages from validation go in `fields`; 401 adds `WWW-Authenticate: Bearer`, 429 `Retry-After`.
+- Request validation errors (malformed JSON, wrong types, missing fields) are 422. The offending
+  input is never echoed back: it may be a password or a 10 kB string.
+- `HTTPException` (unknown route, wrong method, unparsable body) keeps its status.
+- A database integrity race (two sign-ups with the same email at once) is a 409, not a 500.
+- Anything else is logged and answered with a bare 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tutorhub.services.errors import DomainError, NotAuthenticated, RateLimited
+
+log = logging.getLogger("tutorhub.api")
+
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    merged = dict(headers or {})
+    if status == 401:
+        merged.setdefault("WWW-Authenticate", "Bearer")
+    return JSONResponse(body, status_code=status, headers=merged or None)
+
+
+def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.fields:
+        body["fields"] = exc.fields
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(1, int(exc.retry_after_seconds)))
+    if isinstance(exc, NotAuthenticated):
+        headers.update(BEARER_CHALLENGE)
+    return _json(exc.status_code, body, headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid value"))
+        errors.append({"loc": [str(p) if not isinstance(p, int) else p for p in loc], "msg": msg,
+                       "type": str(err.get("type", "value_error"))})
+        fields.setdefault(_field_name(loc), msg)
+    return _json(422, {"detail": errors, "fields": fields})
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return _json(exc.status_code, {"detail": exc.detail}, dict(exc.headers or {}))
+
+
+def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("integrity error mapped to 409: %s", type(exc).__name__)
+    return _json(409, {"detail": "This conflicts with existing data; reload and try again."})
+
+
+def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled API error", exc_info=exc)
+    return _json(500, {"detail": "Internal server error."})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,63 @@
+"""Request body size limits for /api/ routes, enforced before the body is parsed.
+
+JSON bodies are small (a tutor bio is at most 5,000 characters), so anything over 1 MiB is
+refused with 413. Credential uploads may be up to `max_upload_bytes` plus multipart overhead;
+bigger ones get the same 422 the service gives for an oversized file. A declared
+Content-Length is checked at once; chunked bodies are counted as they stream in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tutorhub.settings import get_settings
+
+JSON_BODY_LIMIT = 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024
+UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
+
+
+def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
+    if path.rstrip("/") in UPLOAD_PATHS:
+        max_bytes = get_settings().max_upload_bytes
+        message = f"file: must be at most {max_bytes // (1024 * 1024)} MB"
+        return max_bytes + MULTIPART_OVERHEAD, 422, {"detail": message, "fields": {"file": message[6:]}}
+    return JSON_BODY_LIMIT, 413, {"detail": f"Request body too large (at most {JSON_BODY_LIMIT} bytes)."}
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        limit, status, body = _limit_for(scope["path"])
+        declared = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > limit:
+            await JSONResponse(body, status_code=status, headers={"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Raised inside body parsing; FastAPI re-raises HTTPException untouched.
+                    raise HTTPException(status_code=status, detail=body["detail"])
+            return message
+
+        await self.app(scope, limited_receive, send)

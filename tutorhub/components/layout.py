@@ -1,0 +1,150 @@
+"""The page frame: a role-aware top navigation (collapsing to a menu on phones), content, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorhub.state.base import AppState
+
+# (label, href) per role; anonymous visitors get the "" entry.
+NAV_LINKS: dict[str, list[tuple[str, str]]] = {
+    "": [("Find tutors", "/tutors"), ("Become a tutor", "/signup")],
+    "student": [("Find tutors", "/tutors"), ("My learning profile", "/onboarding/student"), ("Account", "/account")],
+    "tutor": [("Find tutors", "/tutors"), ("My tutor profile", "/tutor/profile"), ("Account", "/account")],
+    "admin": [("Verification", "/admin/verification"), ("Login log", "/admin/logins"), ("Outbox", "/admin/outbox"),
+              ("Account", "/account")],
+}
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(rx.icon("graduation-cap", size=20, color="white"), background=rx.color("accent", 9),
+                      border_radius="10px", width="34px", height="34px"),
+            rx.text("TutorHub", weight="bold", size="5", color=rx.color("gray", 12)),
+            align="center", spacing="2",
+        ),
+        href="/", underline="none", aria_label="TutorHub home",
+    )
+
+
+def _desktop_links(role: str) -> rx.Component:
+    return rx.hstack(
+        *[rx.link(label, href=href, size="2", weight="medium", color=rx.color("gray", 11), underline="hover")
+          for label, href in NAV_LINKS[role]],
+        spacing="5", align="center",
+    )
+
+
+def _mobile_items(role: str) -> list[rx.Component]:
+    return [rx.menu.item(label, on_click=rx.redirect(href)) for label, href in NAV_LINKS[role]]
+
+
+def _by_role(build) -> rx.Component:
+    return rx.match(
+        AppState.viewer_role,
+        ("student", build("student")),
+        ("tutor", build("tutor")),
+        ("admin", build("admin")),
+        build(""),
+    )
+
+
+def _session_buttons() -> rx.Component:
+    return rx.cond(
+        AppState.signed_in,
+        rx.hstack(
+            rx.text(AppState.viewer_name, size="2", color=rx.color("gray", 11), max_width="160px", truncate=True),
+            rx.button("Log out", variant="soft", color_scheme="gray", size="2", on_click=AppState.logout),
+            align="center", spacing="3",
+        ),
+        rx.hstack(
+            rx.link(rx.button("Log in", variant="ghost", size="2"), href="/login"),
+            rx.link(rx.button("Sign up", size="2"), href="/signup"),
+            spacing="3", align="center",
+        ),
+    )
+
+
+def _mobile_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(rx.icon_button(rx.icon("menu"), variant="soft", size="3", aria_label="Open menu")),
+        rx.menu.content(
+            rx.match(
+                AppState.viewer_role,
+                ("student", rx.fragment(*_mobile_items("student"))),
+                ("tutor", rx.fragment(*_mobile_items("tutor"))),
+                ("admin", rx.fragment(*_mobile_items("admin"))),
+                rx.fragment(*_mobile_items("")),
+            ),
+            rx.menu.separator(),
+            rx.cond(
+                AppState.signed_in,
+                rx.menu.item("Log out", color="red", on_click=AppState.logout),
+                rx.fragment(
+                    rx.menu.item("Log in", on_click=rx.redirect("/login")),
+                    rx.menu.item("Sign up", on_click=rx.redirect("/signup")),
+                ),
+            ),
+            align="end", min_width="200px",
+        ),
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.box(
+        rx.box(
+            rx.hstack(
+                brand(),
+                rx.spacer(),
+                rx.desktop_only(rx.hstack(_by_role(_desktop_links), _session_buttons(), spacing="6",
+                                          align="center")),
+                rx.mobile_and_tablet(_mobile_menu()),
+                align="center", width="100%",
+            ),
+            max_width="1120px", margin_x="auto", padding_x=["16px", "16px", "24px"], padding_y="12px",
+        ),
+        as_="header",
+        position="sticky", top="0", z_index="10", width="100%",
+        background_color=rx.color("gray", 1, alpha=True), backdrop_filter="blur(10px)",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text("© TutorHub · verified tutors, online and at home", size="1", color=rx.color("gray", 10)),
+            rx.spacer(),
+            rx.link("Find tutors", href="/tutors", size="1", color=rx.color("gray", 10)),
+            rx.link("Teach on TutorHub", href="/signup", size="1", color=rx.color("gray", 10)),
+            spacing="4", wrap="wrap", align="center",
+            max_width="1120px", margin_x="auto", padding_x=["16px", "16px", "24px"], padding_y="20px",
+        ),
+        as_="footer", width="100%", border_top=f"1px solid {rx.color('gray', 4)}", margin_top="48px",
+    )
+
+
+def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
+    """Standard frame: navigation, a centred content column, footer."""
+    return rx.box(
+        navbar(),
+        rx.box(
+            *children,
+            as_="main", width="100%", max_width=width, margin_x="auto",
+            padding_x=["16px", "16px", "24px"], padding_top=["20px", "20px", "32px"],
+        ),
+        footer(),
+        min_height="100vh", background_color=rx.color("gray", 2),
+    )
+
+
+def page_header(title: str | rx.Var, subtitle: str | rx.Var | None = None, *extra: rx.Component) -> rx.Component:
+    parts: list[rx.Component] = [rx.heading(title, size=rx.breakpoints(initial="6", sm="7"), as_="h1")]
+    if subtitle is not None:
+        parts.append(rx.text(subtitle, color=rx.color("gray", 11), size="3"))
+    return rx.vstack(
+        *parts,
+        *extra,
+        spacing="2", margin_bottom="20px", width="100%",
+    )

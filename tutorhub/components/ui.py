@@ -1,0 +1,87 @@
+"""Loading, empty, not-allowed and not-found blocks, and a gate that picks one by a status var."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def loading_block(label: str = "Loading…") -> rx.Component:
+    return rx.center(
+        rx.vstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 10), size="2"), align="center"),
+        padding_y="64px", width="100%", role="status", aria_live="polite",
+    )
+
+
+def skeleton_cards(count: int = 3) -> rx.Component:
+    return rx.grid(
+        *[rx.card(rx.vstack(rx.skeleton(height="20px", width="60%"), rx.skeleton(height="14px", width="90%"),
+                            rx.skeleton(height="14px", width="40%"), spacing="3"), height="150px")
+          for _ in range(count)],
+        columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
+        role="status", aria_label="Loading results",
+    )
+
+
+def empty_state(icon: str, title: str, text: str | rx.Var, *actions: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.center(rx.icon(icon, size=28, color=rx.color("accent", 10)), background=rx.color("accent", 3),
+                      border_radius="999px", width="56px", height="56px"),
+            rx.heading(title, size="4", text_align="center"),
+            rx.text(text, color=rx.color("gray", 11), text_align="center", max_width="420px"),
+            *actions,
+            align="center", spacing="3",
+        ),
+        padding_y="48px", width="100%",
+    )
+
+
+def not_allowed_block() -> rx.Component:
+    return empty_state(
+        "shield-alert", "Not allowed",
+        "Your account does not have access to this page.",
+        rx.link(rx.button("Go to the home page", variant="soft"), href="/"),
+    )
+
+
+def not_found_block(what: str = "page") -> rx.Component:
+    return empty_state(
+        "search-x", f"This {what} does not exist",
+        f"The {what} may have been removed, or it is not public yet.",
+        rx.link(rx.button("Browse tutors", variant="soft"), href="/tutors"),
+    )
+
+
+def gate(status: rx.Var, ready: rx.Component, *, what: str = "page") -> rx.Component:
+    """Show `ready` once the page's status var says so; otherwise loading / not allowed / 404."""
+    return rx.match(
+        status,
+        ("ready", ready),
+        ("forbidden", not_allowed_block()),
+        ("notfound", not_found_block(what)),
+        loading_block(),
+    )
+
+
+def section(title: str, *children: rx.Component, description: str | None = None) -> rx.Component:
+    head: list[rx.Component] = [rx.heading(title, size="4", as_="h2")]
+    if description:
+        head.append(rx.text(description, size="2", color=rx.color("gray", 11)))
+    return rx.card(
+        rx.vstack(rx.vstack(*head, spacing="1", width="100%"), *children, spacing="4", width="100%"),
+        size=rx.breakpoints(initial="2", sm="3"), width="100%",
+    )
+
+
+def pager(prev_href: rx.Var, next_href: rx.Var, label: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(prev_href != "", rx.link(rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft"),
+                                         href=prev_href),
+                rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft", disabled=True)),
+        rx.text(label, size="2", color=rx.color("gray", 11)),
+        rx.cond(next_href != "", rx.link(rx.button("Next", rx.icon("chevron-right", size=16), variant="soft"),
+                                         href=next_href),
+                rx.button("Next", rx.icon("chevron-right", size=16), variant="soft", disabled=True)),
+        justify="center", align="center", spacing="4", width="100%", padding_y="16px",
+        as_="nav", aria_label="Pagination",
+    )

@@ -1,0 +1,1 @@
+"""Page views (components only; behaviour lives in tutorhub.state)."""

@@ -1,0 +1,102 @@
+"""Admin tools: the development outbox and the login log."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from tutorhub.components.timefmt import format_local
+from tutorhub.services import auth, outbox
+from tutorhub.services.errors import Forbidden, NotAuthenticated, NotFound
+from tutorhub.state.base import AppState
+
+LOGINS_PER_PAGE = 25
+
+
+@dataclasses.dataclass
+class OutboxRow:
+    id: int = 0
+    channel: str = ""
+    recipient: str = ""
+    subject: str = ""
+    body: str = ""
+    when: str = ""
+
+
+@dataclasses.dataclass
+class LoginRow:
+    id: int = 0
+    when: str = ""
+    identifier: str = ""
+    method: str = ""
+    success: bool = False
+    reason: str = ""
+    ip: str = ""
+    user_agent: str = ""
+
+
+class AdminOutboxState(AppState):
+    status: str = "loading"
+    rows: list[OutboxRow] = []
+    refreshing: bool = False
+
+    async def load(self):
+        self.refreshing = True
+        try:
+            items, zone = await self._db(
+                lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor))
+            )
+        except NotAuthenticated:
+            self.refreshing = False
+            return self._login_redirect()
+        except Forbidden:
+            self.status, self.rows, self.refreshing = "forbidden", [], False
+            return None
+        except NotFound:
+            self.status, self.rows, self.refreshing = "unavailable", [], False
+            return None
+        self.rows = [OutboxRow(id=i.id, channel=i.channel, recipient=i.recipient, subject=i.subject, body=i.body,
+                               when=format_local(i.created_at, zone)) for i in items]
+        self.status, self.refreshing = "ready", False
+        return None
+
+
+class AdminLoginsState(AppState):
+    status: str = "loading"
+    rows: list[LoginRow] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    @rx.var
+    def prev_href(self) -> str:
+        return f"/admin/logins?page={self.page - 1}" if self.page > 1 else ""
+
+    @rx.var
+    def next_href(self) -> str:
+        return f"/admin/logins?page={self.page + 1}" if self.page < self.pages else ""
+
+    async def load(self):
+        page_text = str(self.router.url.query_parameters.get("page", "1"))
+        page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+        self.status = "loading"
+        try:
+            (events, total), zone = await self._db(
+                lambda s, actor: (auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
+                                  self._zone_for(actor))
+            )
+        except NotAuthenticated:
+            return self._login_redirect()
+        except Forbidden:
+            self.status, self.rows = "forbidden", []
+            return None
+        self.rows = [
+            LoginRow(id=e.id, when=format_local(e.created_at, zone), identifier=e.identifier, method=e.method,
+                     success=e.success, reason=e.reason.replace("_", " "), ip=e.ip, user_agent=e.user_agent[:120])
+            for e in events
+        ]
+        self.total, self.page = total, page
+        self.pages = max(1, -(-total // LOGINS_PER_PAGE))
+        self.status = "ready"
+        return None

@@ -1,0 +1,146 @@
+"""The root application state: the session cookie, who is looking (for display), and the helpers
+every page state uses to run one service call in one unit of work off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import reflex as rx
+from sqlmodel import Session
+
+from tutorhub.db import session_scope
+from tutorhub.services import auth
+from tutorhub.services.auth import UserOut
+from tutorhub.services.errors import DomainError, InvalidInput
+from tutorhub.services.validation import validate_timezone
+
+T = TypeVar("T")
+
+SESSION_COOKIE = "th_session"
+SESSION_MAX_AGE = 30 * 24 * 3600
+DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+
+
+def form_text(form: Any, key: str, limit: int = 5000) -> str:
+    """A submitted form value as text ('' when absent or not text); the service does the validating."""
+    if not isinstance(form, Mapping):
+        return ""
+    value = form.get(key, "")
+    if isinstance(value, bool) or value is None:
+        return "on" if value else ""
+    if isinstance(value, int | float):
+        value = str(value)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def form_checked(form: Any, key: str) -> bool:
+    """Whether a checkbox named `key` was ticked (browsers send 'on')."""
+    return form_text(form, key, 10).lower() in {"on", "true", "1", "yes"}
+
+
+def field_errors(exc: DomainError) -> dict[str, str]:
+    """The per-field messages of a domain error (an InvalidInput), for inline display."""
+    return {str(k): str(v) for k, v in (exc.fields or {}).items()}
+
+
+def safe_next(path: Any) -> str:
+    """Only same-site relative paths are followed after login (no open redirects)."""
+    if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path[:300]
+    return ""
+
+
+class AppState(rx.State):
+    """Root of every TutorHub state. `session_token` is the only secret a client ever holds: its own."""
+
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, same_site="strict", path="/", max_age=SESSION_MAX_AGE
+    )
+    # Display only (navigation, greetings); never used to authorize anything.
+    viewer_name: str = ""
+    viewer_role: str = ""
+    viewer_tz: str = "UTC"
+    browser_tz: str = ""
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return self.viewer_role != ""
+
+    # --- helpers for page states (private: not callable from the browser) ----------------------
+
+    def _current_user(self, session: Session) -> UserOut | None:
+        """The user behind this browser's session cookie, re-checked against the database."""
+        return auth.resolve_session(session, self.session_token)
+
+    async def _db(self, use_case: Callable[[Session, UserOut | None], T]) -> T:
+        """Run `use_case(session, actor)` in one unit of work on a worker thread.
+
+        The actor is resolved from the cookie inside the same unit of work, so no handler
+        ever authorizes from a cached var, and slow work (argon2, SQL) never blocks the loop.
+        """
+
+        def unit() -> T:
+            with session_scope() as session:
+                return use_case(session, self._current_user(session))
+
+        return await asyncio.to_thread(unit)
+
+    def _client_ip(self) -> str:
+        return (self.router.session.client_ip or "")[:64]
+
+    def _user_agent(self) -> str:
+        return (self.router.headers.user_agent or "")[:300]
+
+    def _zone_for(self, actor: UserOut | None) -> str:
+        return actor.timezone if actor else (self.browser_tz or "UTC")
+
+    def _login_redirect(self) -> rx.event.EventSpec:
+        path = self.router.url.path or "/"
+        query = self.router.url.query
+        target = path + (f"?{query}" if query else "")
+        return rx.redirect(f"/login?next={quote(target, safe='')}")
+
+    def _show_viewer(self, user: UserOut | None) -> None:
+        if user is None:
+            self.viewer_name, self.viewer_role = "", ""
+            self.viewer_tz = self.browser_tz or "UTC"
+        else:
+            self.viewer_name, self.viewer_role, self.viewer_tz = user.full_name, user.role, user.timezone
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def load_viewer(self):
+        """On every page: refresh who is signed in (for the navigation) and detect the browser zone."""
+        user = await self._db(lambda s, actor: actor)
+        self._show_viewer(user)
+        if not self.browser_tz:
+            return rx.call_script(DETECT_TZ_JS, callback=AppState.set_browser_tz)
+        return None
+
+    def set_browser_tz(self, zone: Any):
+        """Callback of the timezone detection script; anything that is not an IANA zone is ignored."""
+        try:
+            self.browser_tz = validate_timezone(zone)
+        except InvalidInput:
+            return
+        if not self.viewer_role:
+            self.viewer_tz = self.browser_tz
+
+    async def logout(self):
+        """Revoke this browser's session (only the token it holds) and forget everything shown."""
+        token = self.session_token
+
+        def unit() -> None:
+            with session_scope() as session:
+                auth.logout(session, token)
+
+        await asyncio.to_thread(unit)
+        browser_tz = self.browser_tz
+        self.reset()
+        self.session_token = ""
+        self.browser_tz = browser_tz
+        self.viewer_tz = browser_tz or "UTC"
+        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/", "sameSite": "strict"}), rx.redirect("/login")]

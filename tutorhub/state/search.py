@@ -1,0 +1,161 @@
+"""Landing page, tutor search (filters live in the URL) and public tutor profiles."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from tutorhub.components.money import MoneyInputError, format_rate, parse_major_units
+from tutorhub.services import search
+from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.settings import get_settings
+from tutorhub.state.base import AppState, form_text
+from tutorhub.state.views import MODE_LABELS, SubjectGradesView, TutorCardView, card_view, initials, rating_text, subject_views
+
+FILTERS = ("subject", "grade", "mode", "max_price", "city", "language", "min_rating")
+ANY = "any"
+
+
+def search_href(params: dict[str, str], page: int = 1) -> str:
+    """The shareable URL of a search: only non-empty filters, page only when past the first."""
+    query = {k: v for k, v in params.items() if v and v != ANY}
+    if page > 1:
+        query["page"] = str(page)
+    return "/tutors" + (f"?{urlencode(query)}" if query else "")
+
+
+class HomeState(AppState):
+    top_tutors: list[TutorCardView] = []
+    loading: bool = True
+
+    async def load(self):
+        self.loading = True
+        try:
+            found = await self._db(lambda s, _actor: search.search_tutors(s, page=1, per_page=6))
+        except DomainError:
+            found = None
+        self.top_tutors = [card_view(c) for c in found.items] if found else []
+        self.loading = False
+
+    def find(self, form: dict):
+        """Landing search box → the shareable search URL."""
+        params = {"subject": form_text(form, "subject", 60).strip(), "city": form_text(form, "city", 80).strip()}
+        return rx.redirect(search_href(params))
+
+
+class SearchState(AppState):
+    loading: bool = True
+    results: list[TutorCardView] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    errors: dict[str, str] = {}
+    form_key: int = 0
+    # Current filters (from the URL), used to prefill the filter form and build page links.
+    subject: str = ""
+    grade: str = ""
+    mode: str = ""
+    max_price: str = ""
+    city: str = ""
+    language: str = ""
+    min_rating: str = ""
+
+    def _params(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in FILTERS}
+
+    @rx.var
+    def prev_href(self) -> str:
+        return search_href(self._params(), self.page - 1) if self.page > 1 else ""
+
+    @rx.var
+    def next_href(self) -> str:
+        return search_href(self._params(), self.page + 1) if self.page < self.pages else ""
+
+    @rx.var
+    def active_filters(self) -> int:
+        return sum(1 for key in FILTERS if getattr(self, key) not in ("", ANY))
+
+    async def load(self):
+        query = self.router.url.query_parameters
+        for key in FILTERS:
+            setattr(self, key, str(query.get(key, ""))[:80])
+        page_text = str(query.get("page", "1"))
+        page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 6 else 1
+        self.loading, self.errors = True, {}
+        self.form_key += 1
+        yield
+        criteria: dict[str, object] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
+        criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
+        criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
+        try:
+            criteria["max_rate"] = parse_major_units(self.max_price, "USD")
+        except MoneyInputError as exc:
+            self.errors = {"max_price": str(exc)}
+            criteria["max_rate"] = None
+        per_page = get_settings().page_size
+        try:
+            found = await self._db(lambda s, _actor: search.search_tutors(s, **criteria, page=page, per_page=per_page))
+        except DomainError as exc:
+            self.errors = {**self.errors, **{("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}}
+            self.results, self.total, self.page, self.pages = [], 0, 1, 1
+            self.loading = False
+            return
+        self.results = [card_view(c) for c in found.items]
+        self.total, self.page, self.pages = found.total, found.page, found.pages
+        self.loading = False
+
+    def apply(self, form: dict):
+        """Apply filters = navigate to their URL; the page's on_load runs the search."""
+        params = {key: form_text(form, key, 80).strip() for key in FILTERS}
+        return rx.redirect(search_href(params))
+
+    def clear(self):
+        return rx.redirect("/tutors")
+
+
+class TutorPageState(AppState):
+    status: str = "loading"
+    shown_id: int = 0
+    name: str = ""
+    initials: str = ""
+    headline: str = ""
+    bio: str = ""
+    online_price: str = ""
+    home_price: str = ""
+    city: str = ""
+    locality: str = ""
+    travel_radius_km: int = 0
+    modes: list[str] = []
+    timezone: str = ""
+    intro_video_url: str = ""
+    subjects: list[SubjectGradesView] = []
+    languages: list[str] = []
+    rating: str = ""
+    rating_count: int = 0
+    hours_taught: int = 0
+    response_rate: int = 0
+    trust_score: int = 0
+
+    def _route_tutor_id(self) -> str:
+        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+
+    async def load(self):
+        self.status = "loading"
+        wanted = self._route_tutor_id()
+        try:
+            tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted))
+        except NotFound:
+            self.status = "notfound"
+            return
+        self.shown_id, self.name, self.initials = tutor.id, tutor.full_name, initials(tutor.full_name)
+        self.headline, self.bio = tutor.headline, tutor.bio
+        self.online_price = format_rate(tutor.hourly_rate, tutor.currency) if "online" in tutor.modes else ""
+        self.home_price = format_rate(tutor.home_rate, tutor.currency) if "home" in tutor.modes else ""
+        self.city, self.locality, self.travel_radius_km = tutor.city, tutor.locality, tutor.travel_radius_km
+        self.modes = [MODE_LABELS.get(m, m) for m in tutor.modes]
+        self.timezone, self.intro_video_url = tutor.timezone, tutor.intro_video_url
+        self.subjects, self.languages = subject_views(tutor.subjects), list(tutor.languages)
+        self.rating, self.rating_count = rating_text(tutor.rating_avg, tutor.rating_count), tutor.rating_count
+        self.hours_taught, self.response_rate, self.trust_score = tutor.hours_taught, tutor.response_rate, tutor.trust_score
+        self.status = "ready"
