@@ -5,7 +5,16 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import PASSWORD
-from tutorhub.models import AuthSession, LoginEvent, OtpCode, OutboxMessage, RefreshToken, StudentProfile, TutorProfile, User
+from tutorhub.models import (
+    AuthSession,
+    LoginEvent,
+    OtpCode,
+    OutboxMessage,
+    RefreshToken,
+    StudentProfile,
+    TutorProfile,
+    User,
+)
 from tutorhub.models.base import utcnow
 from tutorhub.services import auth
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, RateLimited
