@@ -62,8 +62,8 @@ def db_snapshot() -> dict[str, list[tuple]]:
     result: dict[str, list[tuple]] = {}
     with get_engine().connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            rows = conn.execute(text(f"SELECT * FROM {table.name}")).all()  # noqa: S608
-            result[table.name] = sorted((tuple(str(v) for v in row) for row in rows))
+            rows = conn.execute(text(f"SELECT * FROM {table.name}")).all()
+            result[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     return result
 
 

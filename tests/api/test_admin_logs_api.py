@@ -8,18 +8,26 @@ from tutorhub.settings import reset_settings
 
 def test_login_log_lists_attempts_newest_first(client, as_role, make_user):
     make_user("student", email="log@example.com")
-    client.post("/api/v1/auth/login", json={"email": "log@example.com", "password": "nope-nope"},
-                headers={"User-Agent": "agent-1"})
-    client.post("/api/v1/auth/login", json={"email": "log@example.com", "password": PASSWORD},
-                headers={"User-Agent": "agent-2"})
+    client.post(
+        "/api/v1/auth/login",
+        json={"email": "log@example.com", "password": "nope-nope"},
+        headers={"User-Agent": "agent-1"},
+    )
+    client.post(
+        "/api/v1/auth/login", json={"email": "log@example.com", "password": PASSWORD}, headers={"User-Agent": "agent-2"}
+    )
     _, headers = as_role("admin")
     res = client.get("/api/v1/admin/logins", headers=headers)
     assert res.status_code == 200
     body = res.json()
     assert body["total"] == 2 and body["page"] == 1 and body["pages"] == 1
     newest, oldest = body["items"]
-    assert (newest["success"], newest["user_agent"], newest["ip"], newest["method"]) == (True, "agent-2", "testclient",
-                                                                                       "password")
+    assert (newest["success"], newest["user_agent"], newest["ip"], newest["method"]) == (
+        True,
+        "agent-2",
+        "testclient",
+        "password",
+    )
     assert (oldest["success"], oldest["reason"], oldest["identifier"]) == (False, "bad_credentials", "log@example.com")
     assert client.get("/api/v1/admin/logins", params={"page": 2}, headers=headers).json()["items"] == []
 

@@ -20,8 +20,14 @@ REFRESH = "/api/v1/auth/refresh"
 
 
 def _register(client, email="ana@example.com", role="student", **extra):
-    body = {"email": email, "password": PASSWORD, "full_name": "Ana Lopez", "role": role,
-            "timezone": "Europe/Madrid", **extra}
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "full_name": "Ana Lopez",
+        "role": role,
+        "timezone": "Europe/Madrid",
+        **extra,
+    }
     return client.post(REGISTER, json=body)
 
 
@@ -68,16 +74,25 @@ def test_register_admin_role_refused(client):
 
 
 def test_register_reports_every_invalid_field(client):
-    res = client.post(REGISTER, json={"email": "not-an-email", "password": "short", "full_name": "  ",
-                                      "role": "student", "timezone": "Mars/Olympus"})
+    res = client.post(
+        REGISTER,
+        json={
+            "email": "not-an-email",
+            "password": "short",
+            "full_name": "  ",
+            "role": "student",
+            "timezone": "Mars/Olympus",
+        },
+    )
     assert res.status_code == 422
     assert set(res.json()["fields"]) == {"email", "password", "full_name", "timezone"}
 
 
 def test_login_success_and_shape(client, make_user):
     user = make_user("tutor", email="t@example.com")
-    res = client.post(LOGIN, json={"email": "T@example.com", "password": PASSWORD},
-                      headers={"User-Agent": "pytest-agent"})
+    res = client.post(
+        LOGIN, json={"email": "T@example.com", "password": PASSWORD}, headers={"User-Agent": "pytest-agent"}
+    )
     assert res.status_code == 200, res.text
     body = res.json()
     assert set(body) >= {"access_token", "refresh_token", "token_type"}
@@ -89,13 +104,19 @@ def test_login_success_and_shape(client, make_user):
 
 def test_login_wrong_password_is_401_and_logged(client, make_user, db):
     user = make_user("student", email="s@example.com")
-    res = client.post(LOGIN, json={"email": "s@example.com", "password": "wrong-password"},
-                      headers={"User-Agent": "evil-bot"})
+    res = client.post(
+        LOGIN, json={"email": "s@example.com", "password": "wrong-password"}, headers={"User-Agent": "evil-bot"}
+    )
     assert res.status_code == 401
     assert res.headers["www-authenticate"] == "Bearer"
     assert res.json() == {"detail": "Wrong email or password."}
     event = db.exec(select(LoginEvent).where(LoginEvent.user_id == user.id)).one()
-    assert (event.success, event.reason, event.ip, event.user_agent) == (False, "bad_credentials", "testclient", "evil-bot")
+    assert (event.success, event.reason, event.ip, event.user_agent) == (
+        False,
+        "bad_credentials",
+        "testclient",
+        "evil-bot",
+    )
 
 
 def test_login_unknown_email_is_same_401(client):
@@ -206,8 +227,14 @@ def test_me_requires_valid_bearer(client, make_user):
         {"Authorization": "Bearer"},
         {"Authorization": "Bearer not.a.jwt"},
         {"Authorization": "Basic dXNlcjpwYXNz"},
-        {"Authorization": "Bearer " + jwt.encode({"sub": "1", "type": "access", "iat": 0, "exp": 9999999999,
-                                                  "ver": 0}, "wrong-key-wrong-key-wrong-key-12", algorithm="HS256")},
+        {
+            "Authorization": "Bearer "
+            + jwt.encode(
+                {"sub": "1", "type": "access", "iat": 0, "exp": 9999999999, "ver": 0},
+                "wrong-key-wrong-key-wrong-key-12",
+                algorithm="HS256",
+            )
+        },
         {"Authorization": "Bearer " + "a" * 5000},
     ]
     for headers in cases:
@@ -220,8 +247,11 @@ def test_me_requires_valid_bearer(client, make_user):
 def test_expired_access_token_is_401(client, make_user):
     user = make_user("student")
     now = int(utcnow().timestamp())
-    token = jwt.encode({"sub": str(user.id), "type": "access", "ver": 0, "iat": now - 3600, "exp": now - 60},
-                       get_settings().secret_key, algorithm="HS256")
+    token = jwt.encode(
+        {"sub": str(user.id), "type": "access", "ver": 0, "iat": now - 3600, "exp": now - 60},
+        get_settings().secret_key,
+        algorithm="HS256",
+    )
     res = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert res.status_code == 401
     assert "expired" in res.json()["detail"]

@@ -15,8 +15,13 @@ from tests.conftest import PASSWORD
 BIG = "x" * 10_240
 HUGE_INT = 10**40
 
-REGISTER_OK = {"email": "new@example.com", "password": PASSWORD, "full_name": "New Person", "role": "student",
-               "timezone": "UTC"}
+REGISTER_OK = {
+    "email": "new@example.com",
+    "password": PASSWORD,
+    "full_name": "New Person",
+    "role": "student",
+    "timezone": "UTC",
+}
 STRING_FIELDS = {
     "/api/v1/auth/register": (None, REGISTER_OK, ("email", "password", "full_name", "role", "timezone"), 422),
     "/api/v1/auth/login": (None, {"email": "user@example.com", "password": PASSWORD}, ("email", "password"), 401),
@@ -27,10 +32,25 @@ STRING_FIELDS = {
     "/api/v1/admin/tutors/{tutor}/approve": ("admin", {"notes": "n"}, ("notes",), 422),
 }
 PROFILE_STRINGS = {
-    "/api/v1/tutors/me/profile": ("tutor", ("headline", "bio", "city", "locality", "currency", "timezone",
-                                            "intro_video_url", "full_name", "mode")),
-    "/api/v1/students/me/profile": ("student", ("grade_level", "goals", "currency", "mode", "city", "locality",
-                                                "timezone", "guardian_name", "guardian_email", "guardian_phone")),
+    "/api/v1/tutors/me/profile": (
+        "tutor",
+        ("headline", "bio", "city", "locality", "currency", "timezone", "intro_video_url", "full_name", "mode"),
+    ),
+    "/api/v1/students/me/profile": (
+        "student",
+        (
+            "grade_level",
+            "goals",
+            "currency",
+            "mode",
+            "city",
+            "locality",
+            "timezone",
+            "guardian_name",
+            "guardian_email",
+            "guardian_phone",
+        ),
+    ),
 }
 PROFILE_OTHER = {
     "/api/v1/tutors/me/profile": ("subjects", "languages", "modes", "hourly_rate", "home_rate", "travel_radius_km"),
@@ -47,8 +67,9 @@ def world(as_role, make_user, db):
     for role in ("student", "tutor", "admin"):
         _, headers[role] = as_role(role)
     pending = make_user("tutor")
-    tutor_profiles.update_own_profile(db, actor=pending, data={"headline": "H", "subjects": ["maths"],
-                                                               "hourly_rate": 100})
+    tutor_profiles.update_own_profile(
+        db, actor=pending, data={"headline": "H", "subjects": ["maths"], "hourly_rate": 100}
+    )
     profile = tutor_profiles.submit_for_review(db, actor=pending)
     make_user("student", email="user@example.com")
     db.commit()
@@ -140,18 +161,20 @@ def test_profile_string_fields_reject_10kb_and_wrong_types(client, world, url):
     assert db_snapshot() == before
 
 
-@pytest.mark.parametrize(("method", "url", "role"), [
-    ("post", "/api/v1/admin/tutors/{tutor}/approve", "student"),
-    ("post", "/api/v1/admin/tutors/{tutor}/reject", "tutor"),
-    ("get", "/api/v1/admin/tutors/{tutor}", "tutor"),
-    ("put", "/api/v1/tutors/me/profile", "student"),
-    ("post", "/api/v1/tutors/me/submit", "admin"),
-    ("put", "/api/v1/students/me/profile", "tutor"),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "role"),
+    [
+        ("post", "/api/v1/admin/tutors/{tutor}/approve", "student"),
+        ("post", "/api/v1/admin/tutors/{tutor}/reject", "tutor"),
+        ("get", "/api/v1/admin/tutors/{tutor}", "tutor"),
+        ("put", "/api/v1/tutors/me/profile", "student"),
+        ("post", "/api/v1/tutors/me/submit", "admin"),
+        ("put", "/api/v1/students/me/profile", "tutor"),
+    ],
+)
 def test_wrong_role_is_403_and_changes_nothing(client, world, method, url, role):
     before = db_snapshot()
-    res = client.request(method, _url(url, world), json={"notes": "n", "headline": "x"},
-                         headers=world["headers"][role])
+    res = client.request(method, _url(url, world), json={"notes": "n", "headline": "x"}, headers=world["headers"][role])
     _check(res, 403)
     assert db_snapshot() == before
 
@@ -159,13 +182,15 @@ def test_wrong_role_is_403_and_changes_nothing(client, world, method, url, role)
 def test_huge_and_negative_ids(client, world):
     admin = world["headers"]["admin"]
     before = db_snapshot()
-    for bad in (str(HUGE_INT), "-1", "0", "9" * 5000, "1.0", "one", "%20"):
-        for method, url in (("post", f"/api/v1/admin/tutors/{bad}/approve"),
-                            ("post", f"/api/v1/admin/tutors/{bad}/reject"),
-                            ("get", f"/api/v1/admin/tutors/{bad}"),
-                            ("get", f"/api/v1/tutors/{bad}"),
-                            ("get", f"/api/v1/files/credentials/{bad}"),
-                            ("delete", f"/api/v1/tutors/me/credentials/{bad}")):
+    for bad in (str(HUGE_INT), "-1", "0", "9" * 5000, "1.5", "one", "%20"):
+        for method, url in (
+            ("post", f"/api/v1/admin/tutors/{bad}/approve"),
+            ("post", f"/api/v1/admin/tutors/{bad}/reject"),
+            ("get", f"/api/v1/admin/tutors/{bad}"),
+            ("get", f"/api/v1/tutors/{bad}"),
+            ("get", f"/api/v1/files/credentials/{bad}"),
+            ("delete", f"/api/v1/tutors/me/credentials/{bad}"),
+        ):
             headers = world["headers"]["tutor"] if "credentials" in url else admin
             res = client.request(method, url, json={"notes": "n"} if method == "post" else None, headers=headers)
             _check(res, (404, 422))
@@ -184,8 +209,9 @@ def test_oversized_json_body_is_413(client, world):
             yield b"b" * 65536
         yield b'"}'
 
-    res = client.put("/api/v1/tutors/me/profile", content=chunks(),
-                     headers={**headers, "Content-Type": "application/json"})
+    res = client.put(
+        "/api/v1/tutors/me/profile", content=chunks(), headers={**headers, "Content-Type": "application/json"}
+    )
     _check(res, 413)
     assert db_snapshot() == before
 
@@ -198,8 +224,49 @@ def test_unknown_routes_and_methods_are_json(client):
 
 
 def test_validation_errors_do_not_echo_secrets(client):
-    res = client.post("/api/v1/auth/register", json={"email": 5, "password": "super-secret-password-123",
-                                                     "full_name": "X", "role": "student"})
+    res = client.post(
+        "/api/v1/auth/register",
+        json={"email": 5, "password": "super-secret-password-123", "full_name": "X", "role": "student"},
+    )
     assert res.status_code == 422
     assert "super-secret-password-123" not in res.text
     assert res.json()["fields"] == {"email": "Input should be a valid string"}
+
+
+SURROGATE_CASES = [
+    (
+        "post",
+        "/api/v1/auth/register",
+        None,
+        '{"email":"a@example.com","password":"\\ud800abcdefgh","full_name":"X","role":"student"}',
+        422,
+    ),
+    (
+        "post",
+        "/api/v1/auth/register",
+        None,
+        '{"email":"a@example.com","password":"abcdefghij","full_name":"\\udfff","role":"student"}',
+        422,
+    ),
+    ("post", "/api/v1/auth/login", None, '{"email":"user@example.com","password":"\\ud800abcdefgh"}', 401),
+    ("post", "/api/v1/auth/refresh", None, '{"refresh_token":"\\ud800"}', 401),
+    ("post", "/api/v1/auth/logout", None, '{"refresh_token":"\\ud800"}', 204),
+    ("post", "/api/v1/auth/otp/request", None, '{"email":"\\ud800@example.com"}', 422),
+    ("post", "/api/v1/auth/otp/verify", None, '{"email":"user@example.com","code":"\\ud800"}', 422),
+    ("put", "/api/v1/tutors/me/profile", "tutor", '{"headline":"\\ud800"}', 422),
+    ("put", "/api/v1/tutors/me/profile", "tutor", '{"subjects":["\\ud800math"], "languages": ["\\udc00"]}', 422),
+    ("put", "/api/v1/students/me/profile", "student", '{"goals":"\\ud800"}', 422),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "role", "raw", "expected"), SURROGATE_CASES)
+def test_lone_surrogates_are_refused_not_crashed(client, world, method, url, role, raw, expected):
+    headers = {"Content-Type": "application/json", **(world["headers"][role] if role else {})}
+    before = db_snapshot()
+    res = client.request(method, url, content=raw.encode(), headers=headers)
+    assert res.status_code == expected, res.text
+    after = db_snapshot()
+    after.pop("login_events"), before.pop("login_events")
+    if url.endswith("/login"):  # a failed attempt counts towards the lockout
+        after.pop("users"), before.pop("users")
+    assert after == before

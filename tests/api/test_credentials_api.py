@@ -18,12 +18,15 @@ def _upload(client, headers, data=PDF_BYTES, name="degree.pdf", content_type="ap
     return client.post(UPLOAD, files={"file": (name, data, content_type)}, headers=headers)
 
 
-@pytest.mark.parametrize(("data", "name", "claimed", "expected"), [
-    (PDF_BYTES, "degree.pdf", "application/pdf", "application/pdf"),
-    (PNG_BYTES, "scan.png", "image/png", "image/png"),
-    (JPEG_BYTES, "photo.jpeg", "image/jpeg", "image/jpeg"),
-    (PDF_BYTES, "no-extension", "application/octet-stream", "application/pdf"),  # judged by content
-])
+@pytest.mark.parametrize(
+    ("data", "name", "claimed", "expected"),
+    [
+        (PDF_BYTES, "degree.pdf", "application/pdf", "application/pdf"),
+        (PNG_BYTES, "scan.png", "image/png", "image/png"),
+        (JPEG_BYTES, "photo.jpeg", "image/jpeg", "image/jpeg"),
+        (PDF_BYTES, "no-extension", "application/octet-stream", "application/pdf"),  # judged by content
+    ],
+)
 def test_upload_accepts_pdf_png_jpeg_by_content(client, as_role, db, data, name, claimed, expected):
     _, headers = as_role("tutor")
     res = _upload(client, headers, data, name, claimed)
@@ -39,12 +42,15 @@ def test_upload_accepts_pdf_png_jpeg_by_content(client, as_role, db, data, name,
     assert "static" not in str(path) and "assets" not in str(path)
 
 
-@pytest.mark.parametrize(("data", "name", "claimed"), [
-    (b"just some text, not a pdf", "degree.pdf", "application/pdf"),
-    (b"<html><script>alert(1)</script></html>", "cv.png", "image/png"),
-    (b"GIF89a....", "x.jpg", "image/jpeg"),
-    (b"", "empty.pdf", "application/pdf"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "claimed"),
+    [
+        (b"just some text, not a pdf", "degree.pdf", "application/pdf"),
+        (b"<html><script>alert(1)</script></html>", "cv.png", "image/png"),
+        (b"GIF89a....", "x.jpg", "image/jpeg"),
+        (b"", "empty.pdf", "application/pdf"),
+    ],
+)
 def test_upload_rejects_wrong_content(client, as_role, data, name, claimed):
     _, headers = as_role("tutor")
     before = db_snapshot()
@@ -64,6 +70,17 @@ def test_upload_rejects_files_over_the_limit(client, as_role):
     assert db_snapshot() == before
     res = _upload(client, headers, PDF_BYTES + b"0" * (limit + 200_000))  # refused before parsing
     assert res.status_code == 422
+    assert res.json()["fields"] == {"file": "must be at most 10 MB"}
+
+    def chunked():  # no Content-Length: counted while streaming
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n' + PDF_BYTES
+        for _ in range(limit // 65536 + 4):
+            yield b"0" * 65536
+        yield b"\r\n--b--\r\n"
+
+    res = client.post(UPLOAD, content=chunked(), headers={**headers, "Content-Type": "multipart/form-data; boundary=b"})
+    assert res.status_code == 422
+    assert res.json()["fields"] == {"file": "must be at most 10 MB"}
     assert db_snapshot() == before
     exact = _upload(client, headers, PDF_BYTES + b"0" * (limit - len(PDF_BYTES)))
     assert exact.status_code == 201
@@ -78,8 +95,9 @@ def test_upload_needs_a_tutor_and_a_file(client, as_role):
     assert client.post(UPLOAD, headers=headers).status_code == 422
     assert client.post(UPLOAD, data={"file": "not a file"}, headers=headers).status_code == 422
     assert client.post(UPLOAD, json={"file": "x"}, headers=headers).status_code == 422
-    assert client.post(UPLOAD, content=b"--xx\r\ngarbage", headers={
-        **headers, "Content-Type": "multipart/form-data; boundary=xx"}).status_code in (400, 422)
+    assert client.post(
+        UPLOAD, content=b"--xx\r\ngarbage", headers={**headers, "Content-Type": "multipart/form-data; boundary=xx"}
+    ).status_code in (400, 422)
 
 
 def test_upload_by_approved_tutor_returns_profile_to_review(client, make_approved_tutor, bearer):
@@ -127,8 +145,12 @@ def test_download_by_owner_and_admin_with_bearer_and_cookie(client, as_role, mak
     admin_cookie = auth.create_browser_session(db, user_id=admin.id)
     owner_cookie = auth.create_browser_session(db, user_id=owner.id)
     db.commit()
-    for kwargs in ({"headers": headers}, {"headers": a_headers}, {"cookies": {"th_session": admin_cookie}},
-                   {"cookies": {"th_session": owner_cookie}}):
+    for kwargs in (
+        {"headers": headers},
+        {"headers": a_headers},
+        {"cookies": {"th_session": admin_cookie}},
+        {"cookies": {"th_session": owner_cookie}},
+    ):
         client.cookies.clear()
         res = client.get(f"{FILES}/{doc['id']}", **kwargs)
         assert res.status_code == 200, kwargs
@@ -137,7 +159,8 @@ def test_download_by_owner_and_admin_with_bearer_and_cookie(client, as_role, mak
         assert res.headers["x-content-type-options"] == "nosniff"
         assert res.headers["cache-control"] == "private, no-store"
         assert res.headers["content-disposition"] == (
-            "inline; filename=\"my_degree_x_1_.pdf\"; filename*=UTF-8''my%20degree%3B%20x%3D1%20%C3%A9.pdf")
+            "inline; filename=\"my_degree_x_1_.pdf\"; filename*=UTF-8''my%20degree%3B%20x%3D1%20%C3%A9.pdf"
+        )
     client.cookies.clear()
 
 

@@ -17,23 +17,38 @@ def catalogue(db, make_user, make_approved_tutor):
     """Three approved tutors plus a draft, a pending and a suspended one that must never show."""
     _, maths = make_approved_tutor()  # mathematics/high, online 3000 EUR, Berlin, English
     _, physics = make_approved_tutor(
-        headline="Physics for boards", subjects=[{"subject": "physics", "grades": ["senior"]}],
-        languages=["Hindi", "English"], hourly_rate=5000, home_rate=6000, currency="INR", city="Pune",
-        modes=["online", "home"], timezone="Asia/Kolkata")
+        headline="Physics for boards",
+        subjects=[{"subject": "physics", "grades": ["senior"]}],
+        languages=["Hindi", "English"],
+        hourly_rate=5000,
+        home_rate=6000,
+        currency="INR",
+        city="Pune",
+        modes=["online", "home"],
+        timezone="Asia/Kolkata",
+    )
     _, home = make_approved_tutor(
-        headline="Home maths", subjects=["maths"], languages=["Spanish"], hourly_rate=0, home_rate=2000,
-        city="Mumbai", modes=["home"])
+        headline="Home maths",
+        subjects=["maths"],
+        languages=["Spanish"],
+        hourly_rate=0,
+        home_rate=2000,
+        city="Mumbai",
+        modes=["home"],
+    )
     _, suspended = make_approved_tutor(headline="Suspended maths")
     row = db.get(TutorProfile, suspended)
     user = db.get(User, row.user_id)
     user.is_suspended = True
     db.add(user)
     draft = make_user("tutor")
-    tutor_profiles.update_own_profile(db, actor=draft, data={"headline": "Draft maths", "subjects": ["maths"],
-                                                             "hourly_rate": 100})
+    tutor_profiles.update_own_profile(
+        db, actor=draft, data={"headline": "Draft maths", "subjects": ["maths"], "hourly_rate": 100}
+    )
     pending = make_user("tutor")
-    tutor_profiles.update_own_profile(db, actor=pending, data={"headline": "Pending maths", "subjects": ["maths"],
-                                                               "hourly_rate": 100})
+    tutor_profiles.update_own_profile(
+        db, actor=pending, data={"headline": "Pending maths", "subjects": ["maths"], "hourly_rate": 100}
+    )
     pending_profile = tutor_profiles.submit_for_review(db, actor=pending)
     db.commit()
     hidden = {suspended, pending_profile.id, tutor_profiles.get_own_profile(db, actor=draft).id}
@@ -98,20 +113,51 @@ def test_paging(client, catalogue):
     assert client.get(SEARCH, params={"per_page": 1, "page": 4}).json()["items"] == []
 
 
-@pytest.mark.parametrize("params", [
-    {"page": 0}, {"page": -1}, {"page": 10**30}, {"page": "two"}, {"per_page": 0}, {"per_page": 51},
-    {"max_rate": -5}, {"max_rate": "cheap"}, {"max_rate": 10**40}, {"mode": "teleport"}, {"grade": "nursery"},
-    {"min_rating": 6}, {"subject": "x" * 10_000}, {"city": "c" * 10_000}, {"language": "l" * 10_000},
-    {"grade": "g" * 10_000}, {"mode": "m" * 10_000}, {"subject": "bad\x00byte"}, {"page": "9" * 5000},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 0},
+        {"page": -1},
+        {"page": 10**30},
+        {"page": "two"},
+        {"per_page": 0},
+        {"per_page": 51},
+        {"max_rate": -5},
+        {"max_rate": "cheap"},
+        {"max_rate": 10**40},
+        {"mode": "teleport"},
+        {"grade": "nursery"},
+        {"min_rating": 6},
+        {"subject": "x" * 10_000},
+        {"city": "c" * 10_000},
+        {"language": "l" * 10_000},
+        {"grade": "g" * 10_000},
+        {"mode": "m" * 10_000},
+        {"subject": "bad\x00byte"},
+        {"page": "9" * 5000},
+    ],
+)
 def test_bad_search_params_are_422(client, params):
     res = client.get(SEARCH, params=params)
     assert res.status_code == 422, res.text
     assert "detail" in res.json()
 
 
-PRIVATE_KEYS = {"email", "phone", "status", "review_notes", "documents", "history", "user_id",
-                "password", "password_hash", "submitted_at", "reviewed_at", "token_version", "is_suspended"}
+PRIVATE_KEYS = {
+    "email",
+    "phone",
+    "status",
+    "review_notes",
+    "documents",
+    "history",
+    "user_id",
+    "password",
+    "password_hash",
+    "submitted_at",
+    "reviewed_at",
+    "token_version",
+    "is_suspended",
+}
 
 
 def _all_keys(value) -> set[str]:

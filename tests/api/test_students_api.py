@@ -32,7 +32,11 @@ def test_get_and_update_student_profile(client, as_role):
     body = res.json()
     assert body["grade_level"] == "high" and body["subjects"] == ["mathematics", "physics"]
     assert (body["currency"], body["city"], body["guardian_email"], body["guardian_phone"]) == (
-        "INR", "Bengaluru", "priya@example.com", "+919845012345")
+        "INR",
+        "Bengaluru",
+        "priya@example.com",
+        "+919845012345",
+    )
     assert body["complete"] is True
     assert client.get(PROFILE, headers=headers).json() == body
     me = client.get("/api/v1/me", headers=headers).json()
@@ -43,14 +47,35 @@ def test_student_profile_field_errors_save_nothing(client, as_role):
     _, headers = as_role("student")
     client.put(PROFILE, json=GOOD, headers=headers)
     before = db_snapshot()
-    res = client.put(PROFILE, headers=headers, json={
-        "grade_level": "kindergarten", "subjects": "maths", "budget_min": -1, "budget_max": "lots",
-        "currency": "DOGE", "mode": "teleport", "timezone": "Atlantis/Capital", "guardian_email": "nope",
-        "guardian_phone": "12", "goals": "g" * 10_000,
-    })
+    res = client.put(
+        PROFILE,
+        headers=headers,
+        json={
+            "grade_level": "kindergarten",
+            "subjects": "maths",
+            "budget_min": -1,
+            "budget_max": "lots",
+            "currency": "DOGE",
+            "mode": "teleport",
+            "timezone": "Atlantis/Capital",
+            "guardian_email": "nope",
+            "guardian_phone": "12",
+            "goals": "g" * 10_000,
+        },
+    )
     assert res.status_code == 422
-    assert {"grade_level", "subjects", "budget_min", "budget_max", "currency", "mode", "timezone",
-            "guardian_email", "guardian_phone", "goals"} <= set(res.json()["fields"])
+    assert {
+        "grade_level",
+        "subjects",
+        "budget_min",
+        "budget_max",
+        "currency",
+        "mode",
+        "timezone",
+        "guardian_email",
+        "guardian_phone",
+        "goals",
+    } <= set(res.json()["fields"])
     assert db_snapshot() == before
     res = client.put(PROFILE, json={"budget_min": 5000, "budget_max": 100}, headers=headers)
     assert res.status_code == 422 and "budget_max" in res.json()["fields"]
@@ -71,5 +96,7 @@ def test_student_profile_body_must_be_an_object(client, as_role):
     _, headers = as_role("student")
     for body in ([], "text", 5, None):
         assert client.put(PROFILE, json=body, headers=headers).status_code == 422, body
-    assert client.put(PROFILE, content=b"{not json", headers={**headers, "Content-Type": "application/json"}
-                      ).status_code == 422
+    assert (
+        client.put(PROFILE, content=b"{not json", headers={**headers, "Content-Type": "application/json"}).status_code
+        == 422
+    )

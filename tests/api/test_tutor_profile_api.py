@@ -41,7 +41,10 @@ def test_put_profile_saves_normalized_fields(client, as_role):
     assert body["currency"] == "INR" and body["city"] == "Pune"
     assert body["modes"] == ["online", "home"]
     assert {(s["subject"], s["grade_level"]) for s in body["subjects"]} == {
-        ("physics", "high"), ("physics", "senior"), ("mathematics", "all")}
+        ("physics", "high"),
+        ("physics", "senior"),
+        ("mathematics", "all"),
+    }
     assert body["languages"] == ["English", "Hindi"]
     assert client.get(PROFILE, headers=headers).json() == body
 
@@ -59,23 +62,44 @@ def test_put_profile_field_errors_save_nothing(client, as_role):
     _, headers = as_role("tutor")
     client.put(PROFILE, json=COMPLETE, headers=headers)
     before = db_snapshot()
-    res = client.put(PROFILE, headers=headers, json={
-        "headline": "h" * 121, "hourly_rate": -5, "currency": "XXX", "timezone": "Nowhere/City",
-        "intro_video_url": "javascript:alert(1)", "modes": ["teleport"], "languages": "English",
-        "travel_radius_km": 10**30, "subjects": "maths", "bio": "ok",
-    })
+    res = client.put(
+        PROFILE,
+        headers=headers,
+        json={
+            "headline": "h" * 121,
+            "hourly_rate": -5,
+            "currency": "XXX",
+            "timezone": "Nowhere/City",
+            "intro_video_url": "javascript:alert(1)",
+            "modes": ["teleport"],
+            "languages": "English",
+            "travel_radius_km": 10**30,
+            "subjects": "maths",
+            "bio": "ok",
+        },
+    )
     assert res.status_code == 422
     fields = res.json()["fields"]
-    assert {"headline", "hourly_rate", "currency", "timezone", "intro_video_url", "modes", "languages",
-            "travel_radius_km", "subjects"} <= set(fields)
+    assert {
+        "headline",
+        "hourly_rate",
+        "currency",
+        "timezone",
+        "intro_video_url",
+        "modes",
+        "languages",
+        "travel_radius_km",
+        "subjects",
+    } <= set(fields)
     assert db_snapshot() == before
 
 
 def test_put_profile_ignores_status_and_ownership_keys(client, as_role, make_user):
     other = make_user("tutor")
     _, headers = as_role("tutor")
-    res = client.put(PROFILE, headers=headers,
-                     json={**COMPLETE, "status": "APPROVED", "user_id": other.id, "id": 1, "rating_avg": 5})
+    res = client.put(
+        PROFILE, headers=headers, json={**COMPLETE, "status": "APPROVED", "user_id": other.id, "id": 1, "rating_avg": 5}
+    )
     assert res.status_code == 200
     body = res.json()
     assert body["status"] == "DRAFT" and body["user_id"] != other.id and body["rating_avg"] == 0
@@ -127,8 +151,10 @@ def test_admin_queue_review_and_approve(client, as_role):
     assert client.get("/api/v1/admin/tutors", params={"status": "APPROVED"}, headers=a_headers).json()["total"] == 1
     # Decisions only on PENDING profiles.
     assert client.post(f"/api/v1/admin/tutors/{tutor_id}/approve", headers=a_headers).status_code == 409
-    assert client.post(f"/api/v1/admin/tutors/{tutor_id}/reject", json={"notes": "x"},
-                       headers=a_headers).status_code == 409
+    assert (
+        client.post(f"/api/v1/admin/tutors/{tutor_id}/reject", json={"notes": "x"}, headers=a_headers).status_code
+        == 409
+    )
 
 
 def test_approve_with_notes_body(client, as_role):
@@ -149,8 +175,9 @@ def test_reject_needs_notes_then_tutor_can_resubmit(client, as_role):
         assert res.status_code == 422, body
         assert "notes" in res.json()["fields"]
     assert db_snapshot() == before
-    res = client.post(f"/api/v1/admin/tutors/{tutor_id}/reject", json={"notes": "Upload your degree."},
-                      headers=a_headers)
+    res = client.post(
+        f"/api/v1/admin/tutors/{tutor_id}/reject", json={"notes": "Upload your degree."}, headers=a_headers
+    )
     assert res.status_code == 200
     assert res.json()["status"] == "REJECTED"
     mine = client.get(PROFILE, headers=t_headers).json()
@@ -194,15 +221,22 @@ def test_admin_routes_refuse_students_tutors_and_anonymous(client, as_role):
             assert res.json() == {"detail": "You do not have access to this."}
         assert db_snapshot() == snap
     after = db_snapshot()
-    assert [r for r in after["tutor_profiles"] if r[0] == str(tutor_id)] == \
-        [r for r in before["tutor_profiles"] if r[0] == str(tutor_id)]
+    assert [r for r in after["tutor_profiles"] if r[0] == str(tutor_id)] == [
+        r for r in before["tutor_profiles"] if r[0] == str(tutor_id)
+    ]
     assert after["verification_decisions"] == before["verification_decisions"]
 
 
 def test_admin_queue_bad_params(client, as_role):
     _, a_headers = as_role("admin")
-    for params in ({"status": "WHATEVER"}, {"page": 0}, {"page": -3}, {"page": 10**30}, {"page": "x"},
-                   {"status": "p" * 10_000}):
+    for params in (
+        {"status": "WHATEVER"},
+        {"page": 0},
+        {"page": -3},
+        {"page": 10**30},
+        {"page": "x"},
+        {"status": "p" * 10_000},
+    ):
         res = client.get("/api/v1/admin/tutors", params=params, headers=a_headers)
         assert res.status_code == 422, params
     res = client.get("/api/v1/admin/tutors", params={"status": "DRAFT", "page": 500}, headers=a_headers)

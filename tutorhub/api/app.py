@@ -1,8 +1,9 @@
 """The FastAPI application: the JSON API under /api/v1, private file downloads and /health.
 
 Mounted into Reflex through `api_transformer` (tutorhub/tutorhub.py). Routes only parse input,
-call one service inside `session_scope()`, and let `tutorhub.api.errors` turn domain errors
-into HTTP answers; services hold all rules and authorization, shared with the Reflex UI.
+call one service inside `session_scope()` (`read_only=True` for pure reads, so on SQLite they
+never queue behind the write lock), and let `tutorhub.api.errors` turn domain errors into HTTP
+answers; services hold all rules and authorization, shared with the Reflex UI.
 """
 
 from __future__ import annotations

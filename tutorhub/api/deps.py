@@ -44,7 +44,7 @@ def current_user(credentials: BearerCredentials) -> UserOut:
     """The user behind `Authorization: Bearer <access token>`; 401 when missing or invalid."""
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("Missing bearer token.")
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return auth.user_from_access_token(session, credentials.credentials)
 
 
@@ -69,7 +69,7 @@ def viewer_from_bearer_or_cookie(
     cookie: Annotated[str | None, Depends(session_cookie_scheme)],
 ) -> UserOut | None:
     """The caller by Bearer token, else by the `th_session` browser cookie, else None."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         if credentials is not None and credentials.credentials:
             try:
                 return auth.user_from_access_token(session, credentials.credentials)

@@ -59,15 +59,23 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         loc = list(err.get("loc", ()))
         msg = str(err.get("msg", "invalid value"))
-        errors.append({"loc": [str(p) if not isinstance(p, int) else p for p in loc], "msg": msg,
-                       "type": str(err.get("type", "value_error"))})
+        errors.append(
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in loc],
+                "msg": msg,
+                "type": str(err.get("type", "value_error")),
+            }
+        )
         fields.setdefault(_field_name(loc), msg)
     return _json(422, {"detail": errors, "fields": fields})
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return _json(exc.status_code, {"detail": exc.detail}, dict(exc.headers or {}))
+    body: dict[str, Any] = {"detail": exc.detail}
+    if getattr(exc, "fields", None):
+        body["fields"] = exc.fields  # type: ignore[attr-defined]
+    return _json(exc.status_code, body, dict(exc.headers or {}))
 
 
 def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:

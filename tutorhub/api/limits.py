@@ -21,6 +21,14 @@ MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
 
 
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in; FastAPI re-raises HTTPException from body parsing as is."""
+
+    def __init__(self, status_code: int, body: dict[str, Any]) -> None:
+        super().__init__(status_code=status_code, detail=body["detail"])
+        self.fields: dict[str, str] = body.get("fields") or {}
+
+
 def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
     if path.rstrip("/") in UPLOAD_PATHS:
         max_bytes = get_settings().max_upload_bytes
@@ -56,8 +64,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    # Raised inside body parsing; FastAPI re-raises HTTPException untouched.
-                    raise HTTPException(status_code=status, detail=body["detail"])
+                    raise BodyTooLarge(status, body)
             return message
 
         await self.app(scope, limited_receive, send)

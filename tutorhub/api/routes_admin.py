@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import DecisionIn, LoginEventPage, OutboxPage
+from tutorhub.api.schemas import DecisionIn, LoginEventPage, OutboxPage, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services import auth, outbox, verification
 from tutorhub.services.tutor_views import TutorPrivate
@@ -15,23 +15,24 @@ from tutorhub.services.verification import QueuePage
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
-_ADMIN = {401: {"description": "Not authenticated"}, 403: {"description": "Not an admin"}}
-_DECIDE = {**_ADMIN, 404: {"description": "No such tutor"}, 409: {"description": "Profile is not PENDING"}}
+_ADMIN = error_responses(401, 403, 422, e403="Not an admin")
+_DECIDE = error_responses(401, 403, 404, 409, 422, e403="Not an admin", e409="The profile is not PENDING")
 LOGINS_PER_PAGE = 50
 
 
 @router.get("/tutors", response_model=QueuePage, responses=_ADMIN)
 def list_queue(user: CurrentUser, status: str = "PENDING", page: int = 1) -> QueuePage:
     """Tutor profiles by status (PENDING oldest first; others most recently updated first)."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return verification.list_queue(session, actor=user, status=status, page=page)
 
 
-@router.get("/tutors/{tutor_id}", response_model=TutorPrivate,
-            responses={**_ADMIN, 404: {"description": "No such tutor"}})
+@router.get(
+    "/tutors/{tutor_id}", response_model=TutorPrivate, responses=error_responses(401, 403, 404, e403="Not an admin")
+)
 def get_for_review(user: CurrentUser, tutor_id: int) -> TutorPrivate:
     """Everything about one tutor profile, including documents and decision history."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return verification.get_for_review(session, actor=user, tutor_id=tutor_id)
 
 
@@ -54,15 +55,19 @@ def reject(user: CurrentUser, tutor_id: int, body: Annotated[DecisionIn | None, 
 @router.get("/logins", response_model=LoginEventPage, responses=_ADMIN)
 def list_logins(user: CurrentUser, page: int = 1) -> LoginEventPage:
     """The login log, newest first: who tried, how, from where, and whether it worked."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         items, total = auth.list_login_events(session, actor=user, page=page, per_page=LOGINS_PER_PAGE)
-    return LoginEventPage(items=items, total=total, page=page, per_page=LOGINS_PER_PAGE,
-                          pages=max(1, -(-total // LOGINS_PER_PAGE)))
+    return LoginEventPage(
+        items=items, total=total, page=page, per_page=LOGINS_PER_PAGE, pages=max(1, -(-total // LOGINS_PER_PAGE))
+    )
 
 
-@router.get("/outbox", response_model=OutboxPage,
-            responses={**_ADMIN, 404: {"description": "Production mode (real senders deliver messages)"}})
+@router.get(
+    "/outbox",
+    response_model=OutboxPage,
+    responses=error_responses(401, 403, 404, e404="Production mode (real senders deliver messages)"),
+)
 def list_outbox(user: CurrentUser, limit: int = 50) -> OutboxPage:
     """Messages recorded by the development outbox sender (login codes, notifications), newest first."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return OutboxPage(items=outbox.list_outbox(session, actor=user, limit=limit))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response
 
 from tutorhub.api.deps import OptionalViewer
+from tutorhub.api.schemas import ErrorOut
 from tutorhub.db import session_scope
 from tutorhub.services import tutor_profiles
 from tutorhub.services.errors import NotFound
@@ -37,16 +38,18 @@ def content_disposition(name: str, content_type: str) -> str:
     "/credentials/{doc_id}",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
-              "description": "The document's bytes"},
-        404: {"description": "No such document, or not yours"},
+        200: {
+            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+            "description": "The document's bytes",
+        },
+        404: {"model": ErrorOut, "description": "No such document, or not yours (also when not signed in)"},
     },
 )
 def download_credential(doc_id: str, viewer: OptionalViewer) -> Response:
     """A credential document, for its tutor or an admin."""
     if viewer is None:
         raise NotFound("Document not found.")
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         doc, data = tutor_profiles.read_credential(session, actor=viewer, document_id=doc_id)
     return Response(
         content=data,

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from tutorhub.api.deps import CurrentUser
+from tutorhub.api.schemas import error_responses
 from tutorhub.db import session_scope
 from tutorhub.services import students
 from tutorhub.services.students import StudentProfileOut
 
 router = APIRouter(prefix="/api/v1", tags=["students"])
 
-_ERRORS = {401: {"description": "Not authenticated"}, 403: {"description": "Not a student"}}
+_ERRORS = error_responses(401, 403, 422, e403="Not a student")
 
 
 @router.get("/students/me/profile", response_model=StudentProfileOut, responses=_ERRORS)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Response, UploadFile
 
 from tutorhub.api.deps import CurrentUser
+from tutorhub.api.schemas import error_responses
 from tutorhub.db import session_scope
 from tutorhub.services import search, tutor_profiles
 from tutorhub.services.tutor_views import DocumentOut, SearchPage, TutorPrivate, TutorPublic
@@ -17,7 +18,7 @@ from tutorhub.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["tutors"])
 
-_OWN = {401: {"description": "Not authenticated"}, 403: {"description": "Not a tutor"}}
+_OWN = error_responses(401, 403, 422, e403="Not a tutor")
 
 
 @router.get("/tutors/me/profile", response_model=TutorPrivate, responses=_OWN)
@@ -36,15 +37,23 @@ def update_own_profile(user: CurrentUser, data: Annotated[dict[str, Any], Body()
         return tutor_profiles.update_own_profile(session, actor=user, data=data)
 
 
-@router.post("/tutors/me/submit", response_model=TutorPrivate,
-             responses={**_OWN, 409: {"description": "Already pending or approved"}})
+@router.post(
+    "/tutors/me/submit",
+    response_model=TutorPrivate,
+    responses=error_responses(401, 403, 409, 422, e403="Not a tutor", e409="Already pending or approved"),
+)
 def submit_for_review(user: CurrentUser) -> TutorPrivate:
     """Send the profile to the verification queue (status becomes PENDING)."""
     with session_scope() as session:
         return tutor_profiles.submit_for_review(session, actor=user)
 
 
-@router.post("/tutors/me/credentials", status_code=201, response_model=DocumentOut, responses=_OWN)
+@router.post(
+    "/tutors/me/credentials",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=error_responses(400, 401, 403, 422, e403="Not a tutor", e422="Not a PDF/JPEG/PNG, empty, too large"),
+)
 def upload_credential(user: CurrentUser, file: Annotated[UploadFile, File()]) -> DocumentOut:
     """Upload a credential document (PDF, JPEG or PNG, judged by content; size-limited).
 
@@ -55,8 +64,12 @@ def upload_credential(user: CurrentUser, file: Annotated[UploadFile, File()]) ->
         return tutor_profiles.upload_credential(session, actor=user, filename=file.filename, data=data)
 
 
-@router.delete("/tutors/me/credentials/{doc_id}", status_code=204, response_class=Response,
-               responses={**_OWN, 404: {"description": "No such document of yours"}})
+@router.delete(
+    "/tutors/me/credentials/{doc_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422, e403="Not a tutor", e404="No such document of yours"),
+)
 def delete_credential(user: CurrentUser, doc_id: int) -> Response:
     """Delete one of your credential documents (an approved profile goes back to review)."""
     with session_scope() as session:
@@ -64,7 +77,7 @@ def delete_credential(user: CurrentUser, doc_id: int) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/tutors", response_model=SearchPage)
+@router.get("/tutors", response_model=SearchPage, responses=error_responses(422))
 def search_tutors(
     subject: str | None = None,
     grade: str | None = None,
@@ -80,16 +93,27 @@ def search_tutors(
 
     `mode` is online or home; `max_rate` is in minor units per hour; `grade` is a band (primary,
     middle, high, senior, university, adult) or a school year 1–12."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return search.search_tutors(
-            session, subject=subject, grade=grade, mode=mode, max_rate=max_rate, city=city,
-            language=language, min_rating=min_rating, page=page, per_page=per_page,
+            session,
+            subject=subject,
+            grade=grade,
+            mode=mode,
+            max_rate=max_rate,
+            city=city,
+            language=language,
+            min_rating=min_rating,
+            page=page,
+            per_page=per_page,
         )
 
 
-@router.get("/tutors/{tutor_id}", response_model=TutorPublic,
-            responses={404: {"description": "No approved tutor with this id"}})
+@router.get(
+    "/tutors/{tutor_id}",
+    response_model=TutorPublic,
+    responses=error_responses(404, 422, e404="No approved tutor with this id"),
+)
 def get_public_profile(tutor_id: int) -> TutorPublic:
     """A tutor's public profile (approved, non-suspended tutors only)."""
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return search.get_public_profile(session, tutor_id=tutor_id)

@@ -8,12 +8,39 @@ does not duplicate those rules. Response models reuse the services' plain data o
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from tutorhub.services.auth import LoginEventOut, UserOut
 from tutorhub.services.outbox import OutboxItem
 from tutorhub.services.students import StudentProfileOut
 from tutorhub.services.tutor_views import TutorPrivate
+
+
+class ErrorOut(BaseModel):
+    """Every error body. `detail` is a message (or, for malformed requests, a list of problems);
+    `fields` maps input field names to what is wrong with them."""
+
+    detail: str | list[dict[str, Any]]
+    fields: dict[str, str] | None = None
+
+
+_ERROR_TEXT = {
+    400: "Unparsable request body",
+    401: "Not authenticated: missing, invalid, expired or revoked credentials (WWW-Authenticate: Bearer)",
+    403: "Signed in, but this role may not do that",
+    404: "Not found (or not yours)",
+    409: "Conflicts with the current state",
+    413: "Request body too large",
+    422: "Invalid input; see `fields`",
+    429: "Too many attempts; retry after the Retry-After header's seconds",
+}
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the given error codes; override a text with e.g. `e409="..."`."""
+    return {code: {"model": ErrorOut, "description": descriptions.get(f"e{code}", _ERROR_TEXT[code])} for code in codes}
 
 
 class StrictIn(BaseModel):

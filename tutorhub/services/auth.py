@@ -225,8 +225,16 @@ def authenticate_password(
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        _record_login(session, user_id=user.id, identifier=address, method="password", success=False,
-                      reason="locked", ip=ip, user_agent=user_agent)
+        _record_login(
+            session,
+            user_id=user.id,
+            identifier=address,
+            method="password",
+            success=False,
+            reason="locked",
+            ip=ip,
+            user_agent=user_agent,
+        )
         session.commit()
         raise RateLimited(
             f"Too many failed attempts. This account is locked for {minutes} more minute(s); "
@@ -240,20 +248,37 @@ def authenticate_password(
                 user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
                 user.failed_login_count = 0
             session.add(user)
-        _record_login(session, user_id=user.id if user else None, identifier=address, method="password",
-                      success=False, reason="bad_credentials", ip=ip, user_agent=user_agent)
+        _record_login(
+            session,
+            user_id=user.id if user else None,
+            identifier=address,
+            method="password",
+            success=False,
+            reason="bad_credentials",
+            ip=ip,
+            user_agent=user_agent,
+        )
         session.commit()
         raise NotAuthenticated("Wrong email or password.")
     if user.is_suspended:
-        _record_login(session, user_id=user.id, identifier=address, method="password", success=False,
-                      reason="suspended", ip=ip, user_agent=user_agent)
+        _record_login(
+            session,
+            user_id=user.id,
+            identifier=address,
+            method="password",
+            success=False,
+            reason="suspended",
+            ip=ip,
+            user_agent=user_agent,
+        )
         session.commit()
         raise Forbidden("This account is suspended. Contact support.")
     user.failed_login_count = 0
     user.locked_until = None
     session.add(user)
-    _record_login(session, user_id=user.id, identifier=address, method="password", success=True,
-                  ip=ip, user_agent=user_agent)
+    _record_login(
+        session, user_id=user.id, identifier=address, method="password", success=True, ip=ip, user_agent=user_agent
+    )
     session.flush()
     return to_user_out(user)
 
@@ -318,10 +343,14 @@ def logout_everywhere(session: Session, *, user_id: int) -> None:
 
 def count_active_sessions(session: Session, *, user_id: int) -> int:
     now = utcnow()
-    query = select(func.count()).select_from(AuthSession).where(
-        col(AuthSession.user_id) == user_id,
-        col(AuthSession.revoked_at).is_(None),
-        col(AuthSession.expires_at) > now,
+    query = (
+        select(func.count())
+        .select_from(AuthSession)
+        .where(
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+        )
     )
     return int(session.exec(query).one())
 
@@ -374,9 +403,7 @@ def rotate_refresh_token(session: Session, *, refresh_token: Any) -> TokenPair:
         .values(used_at=now)
     )
     if _rowcount(spent) != 1:
-        session.execute(
-            update(RefreshToken).where(col(RefreshToken.family) == row.family).values(revoked_at=now)
-        )
+        session.execute(update(RefreshToken).where(col(RefreshToken.family) == row.family).values(revoked_at=now))
         session.commit()
         raise NotAuthenticated("Refresh token already used; please log in again.")
     user = session.get(User, row.user_id)
@@ -437,8 +464,9 @@ def _otp_identifier(email: Any, phone: Any) -> tuple[str, str]:
     has_email = email not in (None, "")
     has_phone = phone not in (None, "")
     if has_email == has_phone:
-        raise InvalidInput("Give either an email or a phone number.",
-                           fields={"identifier": "give either an email or a phone number"})
+        raise InvalidInput(
+            "Give either an email or a phone number.", fields={"identifier": "give either an email or a phone number"}
+        )
     if has_email:
         return normalize_email(email), "email"
     return normalize_phone(phone), "sms"
@@ -454,20 +482,18 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
     identifier, channel = _otp_identifier(email, phone)
     hour_ago = utcnow() - timedelta(hours=1)
     per_identifier = session.exec(
-        select(func.count()).select_from(OtpCode).where(
-            col(OtpCode.identifier) == identifier, col(OtpCode.created_at) > hour_ago
-        )
+        select(func.count())
+        .select_from(OtpCode)
+        .where(col(OtpCode.identifier) == identifier, col(OtpCode.created_at) > hour_ago)
     ).one()
     if per_identifier >= settings.otp_sends_per_identifier_per_hour:
-        raise RateLimited("Too many codes requested for this address. Try again in an hour.",
-                          retry_after_seconds=3600)
+        raise RateLimited("Too many codes requested for this address. Try again in an hour.", retry_after_seconds=3600)
     if ip:
         per_ip = session.exec(
             select(func.count()).select_from(OtpCode).where(col(OtpCode.ip) == ip, col(OtpCode.created_at) > hour_ago)
         ).one()
         if per_ip >= settings.otp_sends_per_ip_per_hour:
-            raise RateLimited("Too many codes requested from this network. Try again later.",
-                              retry_after_seconds=3600)
+            raise RateLimited("Too many codes requested from this network. Try again later.", retry_after_seconds=3600)
     code = new_otp_code()
     now = utcnow()
     session.add(
@@ -513,8 +539,16 @@ def verify_otp(
         .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
     ).first()
     if row is None:
-        _record_login(session, user_id=None, identifier=identifier, method="otp", success=False,
-                      reason="no_code", ip=ip, user_agent=user_agent)
+        _record_login(
+            session,
+            user_id=None,
+            identifier=identifier,
+            method="otp",
+            success=False,
+            reason="no_code",
+            ip=ip,
+            user_agent=user_agent,
+        )
         session.commit()
         raise NotAuthenticated("This code is invalid or has expired. Request a new one.")
     attempts_before = row.attempts
@@ -528,8 +562,16 @@ def verify_otp(
         raise RateLimited("Too many wrong attempts for this code. Request a new code.")
     if row.code_hash != hash_otp(identifier, code):
         left = settings.otp_max_attempts - (attempts_before + 1)
-        _record_login(session, user_id=None, identifier=identifier, method="otp", success=False,
-                      reason="bad_code", ip=ip, user_agent=user_agent)
+        _record_login(
+            session,
+            user_id=None,
+            identifier=identifier,
+            method="otp",
+            success=False,
+            reason="bad_code",
+            ip=ip,
+            user_agent=user_agent,
+        )
         session.commit()
         if left <= 0:
             raise RateLimited("Too many wrong attempts for this code. Request a new code.")
@@ -557,8 +599,9 @@ def verify_otp(
     user.locked_until = None
     user.failed_login_count = 0
     session.add(user)
-    _record_login(session, user_id=user.id, identifier=identifier, method="otp", success=True,
-                  ip=ip, user_agent=user_agent)
+    _record_login(
+        session, user_id=user.id, identifier=identifier, method="otp", success=True, ip=ip, user_agent=user_agent
+    )
     session.flush()
     return to_user_out(user)
 
@@ -566,7 +609,9 @@ def verify_otp(
 # --- admin views -----------------------------------------------------------------------------
 
 
-def list_login_events(session: Session, *, actor: UserOut | None, page: int = 1, per_page: int = 50) -> tuple[list[LoginEventOut], int]:
+def list_login_events(
+    session: Session, *, actor: UserOut | None, page: int = 1, per_page: int = 50
+) -> tuple[list[LoginEventOut], int]:
     require_role(actor, Role.ADMIN)
     if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= 100_000:
         # Bounded: an OFFSET past 2**63 is a database error (500), not an empty page.

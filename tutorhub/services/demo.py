@@ -33,21 +33,95 @@ PLACES = [
     ("Kathmandu", "Asia/Kathmandu", "USD"),
     ("Singapore", "Asia/Singapore", "SGD"),
 ]
-FIRST = ["Aarav", "Priya", "Lena", "Jonas", "Maya", "Ethan", "Sofia", "Noah", "Ananya", "Lucas",
-         "Olivia", "Rohan", "Emma", "Kabir", "Mia", "Felix", "Isha", "Liam", "Zara", "Arjun",
-         "Chloe", "Vikram", "Hannah", "Oscar", "Meera", "Leo", "Nina", "Dev", "Clara", "Sam",
-         "Aisha", "Max", "Tara", "Ben", "Riya", "Paul"]
-LAST = ["Sharma", "Müller", "Johnson", "Patel", "Schmidt", "Brown", "Iyer", "Garcia", "Khan", "Weber",
-        "Nair", "Smith", "Fischer", "Rao", "Lee", "Thomas", "Gupta", "Wagner"]
-SUBJECT_SETS = [
-    ["mathematics", "physics"], ["chemistry", "biology"], ["english"], ["computer science", "mathematics"],
-    ["hindi", "english"], ["german"], ["spanish", "french"], ["economics", "accounting"],
-    ["history", "geography"], ["music"], ["sat prep", "mathematics"], ["physics"],
+FIRST = [
+    "Aarav",
+    "Priya",
+    "Lena",
+    "Jonas",
+    "Maya",
+    "Ethan",
+    "Sofia",
+    "Noah",
+    "Ananya",
+    "Lucas",
+    "Olivia",
+    "Rohan",
+    "Emma",
+    "Kabir",
+    "Mia",
+    "Felix",
+    "Isha",
+    "Liam",
+    "Zara",
+    "Arjun",
+    "Chloe",
+    "Vikram",
+    "Hannah",
+    "Oscar",
+    "Meera",
+    "Leo",
+    "Nina",
+    "Dev",
+    "Clara",
+    "Sam",
+    "Aisha",
+    "Max",
+    "Tara",
+    "Ben",
+    "Riya",
+    "Paul",
 ]
-GRADE_SETS = [["primary", "middle"], ["middle", "high"], ["high", "senior"], ["senior", "university"],
-              ["university", "adult"], ["adult"], ["high"]]
-LANG_SETS = [["English"], ["English", "Hindi"], ["German", "English"], ["English", "Spanish"],
-             ["English", "French"], ["Hindi", "Tamil", "English"]]
+LAST = [
+    "Sharma",
+    "Müller",
+    "Johnson",
+    "Patel",
+    "Schmidt",
+    "Brown",
+    "Iyer",
+    "Garcia",
+    "Khan",
+    "Weber",
+    "Nair",
+    "Smith",
+    "Fischer",
+    "Rao",
+    "Lee",
+    "Thomas",
+    "Gupta",
+    "Wagner",
+]
+SUBJECT_SETS = [
+    ["mathematics", "physics"],
+    ["chemistry", "biology"],
+    ["english"],
+    ["computer science", "mathematics"],
+    ["hindi", "english"],
+    ["german"],
+    ["spanish", "french"],
+    ["economics", "accounting"],
+    ["history", "geography"],
+    ["music"],
+    ["sat prep", "mathematics"],
+    ["physics"],
+]
+GRADE_SETS = [
+    ["primary", "middle"],
+    ["middle", "high"],
+    ["high", "senior"],
+    ["senior", "university"],
+    ["university", "adult"],
+    ["adult"],
+    ["high"],
+]
+LANG_SETS = [
+    ["English"],
+    ["English", "Hindi"],
+    ["German", "English"],
+    ["English", "Spanish"],
+    ["English", "French"],
+    ["Hindi", "Tamil", "English"],
+]
 # Hourly rates in minor units, per currency (a low/mid/high spread).
 RATES = {
     "INR": [40000, 60000, 90000, 150000],
@@ -73,8 +147,12 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         city, tz, currency = PLACES[i % len(PLACES)]
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
         user = register(
-            session, email=f"tutor{i + 1}@tutorhub.test", password=DEMO_PASSWORD, full_name=name,
-            role="tutor", timezone=tz,
+            session,
+            email=f"tutor{i + 1}@tutorhub.test",
+            password=DEMO_PASSWORD,
+            full_name=name,
+            role="tutor",
+            timezone=tz,
         )
         profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).one()
         subjects = SUBJECT_SETS[i % len(SUBJECT_SETS)]
@@ -115,11 +193,19 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         created += 1
     # Two tutors waiting in the verification queue and one rejected, so admins have work to see.
     for j, (status, notes) in enumerate(
-        [(TutorStatus.PENDING, ""), (TutorStatus.PENDING, ""), (TutorStatus.REJECTED, "Please add a degree certificate.")]
+        [
+            (TutorStatus.PENDING, ""),
+            (TutorStatus.PENDING, ""),
+            (TutorStatus.REJECTED, "Please add a degree certificate."),
+        ]
     ):
         user = register(
-            session, email=f"applicant{j + 1}@tutorhub.test", password=DEMO_PASSWORD,
-            full_name=f"Applicant {FIRST[j + 5]}", role="tutor", timezone="Europe/Berlin",
+            session,
+            email=f"applicant{j + 1}@tutorhub.test",
+            password=DEMO_PASSWORD,
+            full_name=f"Applicant {FIRST[j + 5]}",
+            role="tutor",
+            timezone="Europe/Berlin",
         )
         profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).one()
         profile.headline = "New tutor applying"

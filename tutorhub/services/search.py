@@ -112,7 +112,10 @@ def search_tutors(
     if lang_v:
         conditions.append(
             exists().where(
-                and_(col(TutorLanguage.tutor_id) == col(TutorProfile.id), func.lower(col(TutorLanguage.language)) == lang_v.lower())
+                and_(
+                    col(TutorLanguage.tutor_id) == col(TutorProfile.id),
+                    func.lower(col(TutorLanguage.language)) == lang_v.lower(),
+                )
             )
         )
     if rating_v:
@@ -194,5 +197,3 @@ def list_cities(session: Session) -> list[str]:
         .order_by(col(TutorProfile.city))
     ).all()
     return list(rows)
-
-

@@ -23,8 +23,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
+        return False  # UnicodeEncodeError: a lone surrogate in the submitted password
 
 
 def new_token() -> str:
@@ -35,7 +35,8 @@ def new_token() -> str:
 def hash_token(token: str) -> str:
     """Tokens are high-entropy, so a fast keyed hash is enough to store them safely."""
     key = get_settings().secret_key.encode()
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    # surrogatepass: a client-sent token with a lone surrogate hashes to a value that matches nothing.
+    return hmac.new(key, token.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def new_otp_code() -> str:

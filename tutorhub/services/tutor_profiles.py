@@ -186,6 +186,7 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
     attempt("_modes", lambda: _parse_modes(data, profile))
     attempt("_subjects", lambda: _parse_subjects(data))
     if "languages" in data:
+
         def parse_languages() -> list[str]:
             raw = data["languages"]
             if not isinstance(raw, list) or len(raw) > MAX_LANGUAGES:
@@ -230,9 +231,7 @@ def missing_for_submission(session: Session, profile: TutorProfile) -> dict[str,
     missing: dict[str, str] = {}
     if not profile.headline:
         missing["headline"] = "add a headline"
-    has_subject = session.exec(
-        select(col(TutorSubject.id)).where(col(TutorSubject.tutor_id) == profile.id)
-    ).first()
+    has_subject = session.exec(select(col(TutorSubject.id)).where(col(TutorSubject.tutor_id) == profile.id)).first()
     if not has_subject:
         missing["subjects"] = "add at least one subject"
     if profile.offers_online and profile.hourly_rate <= 0:
@@ -273,7 +272,11 @@ def _set_status(
 def _credentials_changed(session: Session, profile: TutorProfile, actor_id: int | None) -> None:
     if profile.status == TutorStatus.APPROVED:
         _set_status(
-            session, profile, TutorStatus.PENDING, action="RESET", actor_id=actor_id,
+            session,
+            profile,
+            TutorStatus.PENDING,
+            action="RESET",
+            actor_id=actor_id,
             notes="Credentials changed; the profile needs a new review.",
         )
 

@@ -198,9 +198,7 @@ def build_private(session: Session, profile: TutorProfile, user: User) -> TutorP
         submitted_at=profile.submitted_at.isoformat() if profile.submitted_at else None,
         reviewed_at=profile.reviewed_at.isoformat() if profile.reviewed_at else None,
         documents=[document_out(d) for d in docs],
-        history=[
-            DecisionOut(action=h.action, notes=h.notes, created_at=h.created_at.isoformat()) for h in history
-        ],
+        history=[DecisionOut(action=h.action, notes=h.notes, created_at=h.created_at.isoformat()) for h in history],
     )
 
 

@@ -14,6 +14,9 @@ from tutorhub.services.errors import InvalidInput
 
 _PHONE_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone UTF-16 surrogates arrive from JSON escapes like "\ud800"; they cannot be encoded as UTF-8,
+# so storing or hashing them would crash the request instead of reporting a field error.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 CURRENCIES = ("USD", "EUR", "GBP", "INR", "AUD", "CAD", "SGD", "AED", "JPY")
 
 
@@ -21,14 +24,14 @@ def fail(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"{field}: {message}", fields={field: message})
 
 
-def clean_text(
-    value: Any, field: str, *, max_len: int, required: bool = False, multiline: bool = False
-) -> str:
+def clean_text(value: Any, field: str, *, max_len: int, required: bool = False, multiline: bool = False) -> str:
     """Strip, reject non-strings, control characters and over-long values."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise fail(field, "must be text")
+    if _SURROGATE_RE.search(value):
+        raise fail(field, "contains invalid characters")
     value = unicodedata.normalize("NFC", value).strip()
     if not multiline:
         value = " ".join(value.split())
@@ -98,6 +101,8 @@ def validate_timezone(value: Any, field: str = "timezone") -> str:
 def validate_password(value: Any, field: str = "password") -> str:
     if not isinstance(value, str):
         raise fail(field, "must be text")
+    if _SURROGATE_RE.search(value):
+        raise fail(field, "contains invalid characters")
     if len(value) < 8:
         raise fail(field, "must be at least 8 characters")
     if len(value) > 128:

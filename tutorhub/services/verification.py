@@ -52,7 +52,9 @@ def list_queue(
         ).all()
     }
     total = counts.get(status, 0)
-    order = col(TutorProfile.submitted_at).asc() if status == TutorStatus.PENDING else col(TutorProfile.updated_at).desc()
+    order = (
+        col(TutorProfile.submitted_at).asc() if status == TutorStatus.PENDING else col(TutorProfile.updated_at).desc()
+    )
     rows = session.exec(
         select(TutorProfile, User)
         .join(User, col(User.id) == col(TutorProfile.user_id))
@@ -63,13 +65,17 @@ def list_queue(
     ).all()
     ids = [p.id for p, _ in rows if p.id is not None]
     subjects = load_subjects(session, ids)
-    doc_counts = dict(
-        session.exec(
-            select(col(CredentialDocument.tutor_id), func.count())
-            .where(col(CredentialDocument.tutor_id).in_(ids))
-            .group_by(col(CredentialDocument.tutor_id))
-        ).all()
-    ) if ids else {}
+    doc_counts = (
+        dict(
+            session.exec(
+                select(col(CredentialDocument.tutor_id), func.count())
+                .where(col(CredentialDocument.tutor_id).in_(ids))
+                .group_by(col(CredentialDocument.tutor_id))
+            ).all()
+        )
+        if ids
+        else {}
+    )
     items = [
         QueueItem(
             id=p.id or 0,
@@ -118,11 +124,7 @@ def _decide(session: Session, *, actor: UserOut | None, tutor_id: Any, notes: An
     profile.reviewed_at = now
     profile.updated_at = now
     session.add(profile)
-    session.add(
-        VerificationDecision(
-            tutor_id=profile.id or 0, action=profile.status, notes=text, actor_id=admin.id
-        )
-    )
+    session.add(VerificationDecision(tutor_id=profile.id or 0, action=profile.status, notes=text, actor_id=admin.id))
     session.flush()
     return build_private(session, profile, user)
 

@@ -46,12 +46,18 @@ def _start(session: Session, user: UserOut, *, ip: str, user_agent: str, home: s
 
 
 def signup(
-    session: Session, *, email: Any, password: Any, full_name: Any, role: Any, timezone: Any,
-    ip: str = "", user_agent: str = "",
+    session: Session,
+    *,
+    email: Any,
+    password: Any,
+    full_name: Any,
+    role: Any,
+    timezone: Any,
+    ip: str = "",
+    user_agent: str = "",
 ) -> WebLogin:
     """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
-    user = auth.register(session, email=email, password=password, full_name=full_name, role=role,
-                         timezone=timezone)
+    user = auth.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone)
     home = "/onboarding/student" if user.role == Role.STUDENT else "/tutor/profile"
     return _start(session, user, ip=ip, user_agent=user_agent, home=home)
 
