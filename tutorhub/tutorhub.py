@@ -59,8 +59,12 @@ PAGES = [
     ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
     ("/tutors/[tutor_id]", tutor_public_page, "Tutor · TutorHub", TutorPageState.load),
     ("/admin/verification", verification_queue_page, "Verification · TutorHub admin", AdminQueueState.load),
-    ("/admin/verification/[tutor_id]", verification_review_page, "Review tutor · TutorHub admin",
-     AdminReviewState.load),
+    (
+        "/admin/verification/[tutor_id]",
+        verification_review_page,
+        "Review tutor · TutorHub admin",
+        AdminReviewState.load,
+    ),
     ("/admin/outbox", outbox_page, "Outbox · TutorHub admin", AdminOutboxState.load),
     ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.ui import link_button
 from tutorhub.state.base import AppState
 
 # (label, href) per role; anonymous visitors get the "" entry.
@@ -11,28 +12,43 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "": [("Find tutors", "/tutors"), ("Become a tutor", "/signup")],
     "student": [("Find tutors", "/tutors"), ("My learning profile", "/onboarding/student"), ("Account", "/account")],
     "tutor": [("Find tutors", "/tutors"), ("My tutor profile", "/tutor/profile"), ("Account", "/account")],
-    "admin": [("Verification", "/admin/verification"), ("Login log", "/admin/logins"), ("Outbox", "/admin/outbox"),
-              ("Account", "/account")],
+    "admin": [
+        ("Verification", "/admin/verification"),
+        ("Login log", "/admin/logins"),
+        ("Outbox", "/admin/outbox"),
+        ("Account", "/account"),
+    ],
 }
 
 
 def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(rx.icon("graduation-cap", size=20, color="white"), background=rx.color("accent", 9),
-                      border_radius="10px", width="34px", height="34px"),
+            rx.center(
+                rx.icon("graduation-cap", size=20, color="white"),
+                background=rx.color("accent", 9),
+                border_radius="10px",
+                width="34px",
+                height="34px",
+            ),
             rx.text("TutorHub", weight="bold", size="5", color=rx.color("gray", 12)),
-            align="center", spacing="2",
+            align="center",
+            spacing="2",
         ),
-        href="/", underline="none", aria_label="TutorHub home",
+        href="/",
+        underline="none",
+        aria_label="TutorHub home",
     )
 
 
 def _desktop_links(role: str) -> rx.Component:
     return rx.hstack(
-        *[rx.link(label, href=href, size="2", weight="medium", color=rx.color("gray", 11), underline="hover")
-          for label, href in NAV_LINKS[role]],
-        spacing="5", align="center",
+        *[
+            rx.link(label, href=href, size="2", weight="medium", color=rx.color("gray", 11), underline="hover")
+            for label, href in NAV_LINKS[role]
+        ],
+        spacing="5",
+        align="center",
     )
 
 
@@ -56,12 +72,14 @@ def _session_buttons() -> rx.Component:
         rx.hstack(
             rx.text(AppState.viewer_name, size="2", color=rx.color("gray", 11), max_width="160px", truncate=True),
             rx.button("Log out", variant="soft", color_scheme="gray", size="2", on_click=AppState.logout),
-            align="center", spacing="3",
+            align="center",
+            spacing="3",
         ),
         rx.hstack(
-            rx.link(rx.button("Log in", variant="ghost", size="2"), href="/login"),
-            rx.link(rx.button("Sign up", size="2"), href="/signup"),
-            spacing="3", align="center",
+            link_button("Log in", href="/login", variant="soft", color_scheme="gray", size="2"),
+            link_button("Sign up", href="/signup", size="2"),
+            spacing="3",
+            align="center",
         ),
     )
 
@@ -86,7 +104,8 @@ def _mobile_menu() -> rx.Component:
                     rx.menu.item("Sign up", on_click=rx.redirect("/signup")),
                 ),
             ),
-            align="end", min_width="200px",
+            align="end",
+            min_width="200px",
         ),
     )
 
@@ -97,16 +116,23 @@ def navbar() -> rx.Component:
             rx.hstack(
                 brand(),
                 rx.spacer(),
-                rx.desktop_only(rx.hstack(_by_role(_desktop_links), _session_buttons(), spacing="6",
-                                          align="center")),
+                rx.desktop_only(rx.hstack(_by_role(_desktop_links), _session_buttons(), spacing="6", align="center")),
                 rx.mobile_and_tablet(_mobile_menu()),
-                align="center", width="100%",
+                align="center",
+                width="100%",
             ),
-            max_width="1120px", margin_x="auto", padding_x=["16px", "16px", "24px"], padding_y="12px",
+            max_width="1120px",
+            margin_x="auto",
+            padding_x=["16px", "16px", "24px"],
+            padding_y="12px",
         ),
         as_="header",
-        position="sticky", top="0", z_index="10", width="100%",
-        background_color=rx.color("gray", 1, alpha=True), backdrop_filter="blur(10px)",
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+        background_color=rx.color("gray", 1, alpha=True),
+        backdrop_filter="blur(10px)",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
     )
 
@@ -118,10 +144,18 @@ def footer() -> rx.Component:
             rx.spacer(),
             rx.link("Find tutors", href="/tutors", size="1", color=rx.color("gray", 10)),
             rx.link("Teach on TutorHub", href="/signup", size="1", color=rx.color("gray", 10)),
-            spacing="4", wrap="wrap", align="center",
-            max_width="1120px", margin_x="auto", padding_x=["16px", "16px", "24px"], padding_y="20px",
+            spacing="4",
+            wrap="wrap",
+            align="center",
+            max_width="1120px",
+            margin_x="auto",
+            padding_x=["16px", "16px", "24px"],
+            padding_y="20px",
         ),
-        as_="footer", width="100%", border_top=f"1px solid {rx.color('gray', 4)}", margin_top="48px",
+        as_="footer",
+        width="100%",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+        margin_top="48px",
     )
 
 
@@ -131,11 +165,19 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
         navbar(),
         rx.box(
             *children,
-            as_="main", width="100%", max_width=width, margin_x="auto",
-            padding_x=["16px", "16px", "24px"], padding_top=["20px", "20px", "32px"],
+            as_="main",
+            width="100%",
+            max_width=width,
+            margin_x="auto",
+            flex="1",
+            padding_x=["16px", "16px", "24px"],
+            padding_top=["20px", "20px", "32px"],
         ),
         footer(),
-        min_height="100vh", background_color=rx.color("gray", 2),
+        min_height="100vh",
+        background_color=rx.color("gray", 2),
+        display="flex",
+        flex_direction="column",
     )
 
 
@@ -146,5 +188,7 @@ def page_header(title: str | rx.Var, subtitle: str | rx.Var | None = None, *extr
     return rx.vstack(
         *parts,
         *extra,
-        spacing="2", margin_bottom="20px", width="100%",
+        spacing="2",
+        margin_bottom="20px",
+        width="100%",
     )

@@ -10,7 +10,17 @@ from decimal import Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents for the currencies TutorHub accepts (validation.CURRENCIES).
 _EXPONENTS = {"JPY": 0}
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹", "AUD": "A$", "CAD": "C$", "SGD": "S$", "AED": "AED ", "JPY": "¥"}
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "C$",
+    "SGD": "S$",
+    "AED": "AED ",
+    "JPY": "¥",
+}
 MAX_MAJOR = Decimal(100_000)
 
 

@@ -12,7 +12,8 @@ def rating_badge(rating: rx.Var, reviews: rx.Var) -> rx.Component:
         rx.icon("star", size=14, color=rx.color("amber", 9), fill=rx.color("amber", 9)),
         rx.text(rating, size="2", weight="bold"),
         rx.cond(reviews > 0, rx.text("(", reviews, ")", size="1", color=rx.color("gray", 10)), rx.fragment()),
-        spacing="1", align="center",
+        spacing="1",
+        align="center",
     )
 
 
@@ -30,50 +31,71 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
                         rx.text(tutor.name, weight="bold", size="3", class_name="tutor-name"),
                         rx.hstack(
                             rx.icon("map-pin", size=13, color=rx.color("gray", 10)),
-                            rx.text(rx.cond(tutor.city != "", tutor.city, "Online"), size="1",
-                                    color=rx.color("gray", 11)),
-                            spacing="1", align="center",
+                            rx.text(
+                                rx.cond(tutor.city != "", tutor.city, "Online"), size="1", color=rx.color("gray", 11)
+                            ),
+                            spacing="1",
+                            align="center",
                         ),
-                        spacing="0", min_width="0",
+                        spacing="0",
+                        min_width="0",
                     ),
                     rx.spacer(),
                     rating_badge(tutor.rating, tutor.reviews),
-                    width="100%", align="start", spacing="3",
+                    width="100%",
+                    align="start",
+                    spacing="3",
                 ),
                 rx.text(tutor.headline, size="2", color=rx.color("gray", 12), line_clamp=2),
                 rx.flex(
                     rx.foreach(tutor.subjects, lambda s: rx.badge(s, variant="soft", radius="full")),
-                    wrap="wrap", gap="6px",
+                    wrap="wrap",
+                    gap="6px",
                 ),
                 rx.spacer(),
                 rx.hstack(
                     rx.flex(
                         rx.foreach(tutor.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
-                        gap="6px", wrap="wrap",
+                        gap="6px",
+                        wrap="wrap",
                     ),
                     rx.spacer(),
                     rx.vstack(
                         rx.cond(tutor.price != "", rx.text(tutor.price, weight="bold", size="3"), rx.fragment()),
-                        rx.cond(tutor.home_price != "",
-                                rx.text("Home ", tutor.home_price, size="1", color=rx.color("gray", 11)),
-                                rx.fragment()),
-                        spacing="0", align="end",
+                        rx.cond(
+                            tutor.home_price != "",
+                            rx.text(
+                                "Home ", tutor.home_price, size="1", color=rx.color("gray", 11), white_space="nowrap"
+                            ),
+                            rx.fragment(),
+                        ),
+                        spacing="0",
+                        align="end",
                     ),
-                    width="100%", align="end",
+                    width="100%",
+                    align="end",
                 ),
-                spacing="3", height="100%",
+                spacing="3",
+                height="100%",
             ),
-            size="2", height="100%", class_name="tutor-card",
+            size="2",
+            height="100%",
+            class_name="tutor-card",
             _hover={"box_shadow": "var(--shadow-3)", "transform": "translateY(-1px)"},
             style={"transition": "box-shadow 120ms, transform 120ms"},
         ),
-        href=tutor.href, underline="none", color="inherit", height="100%",
+        href=tutor.href,
+        underline="none",
+        color="inherit",
+        height="100%",
         aria_label=tutor.name,
     )
 
 
-def tutor_grid(items: rx.Var) -> rx.Component:
+def tutor_grid(items: rx.Var, columns: object = None) -> rx.Component:
     return rx.grid(
         rx.foreach(items, tutor_card),
-        columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="4", width="100%",
+        columns=columns or rx.breakpoints(initial="1", sm="2", lg="3"),
+        spacing="4",
+        width="100%",
     )

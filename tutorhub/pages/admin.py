@@ -6,7 +6,15 @@ import reflex as rx
 
 from tutorhub.components.forms import form_message, textarea_field
 from tutorhub.components.layout import page, page_header
-from tutorhub.components.ui import empty_state, gate, loading_block, not_allowed_block, pager, section
+from tutorhub.components.ui import (
+    empty_state,
+    gate,
+    link_button,
+    loading_block,
+    not_allowed_block,
+    pager,
+    section,
+)
 from tutorhub.state.admin import AdminQueueState as Q
 from tutorhub.state.admin import AdminReviewState as R
 from tutorhub.state.admin import QueueRowView, StatusTab
@@ -18,11 +26,14 @@ from tutorhub.state.views import DocumentView
 
 def _tab(tab: StatusTab) -> rx.Component:
     active = tab.status == Q.current
-    return rx.link(
-        rx.button(tab.label, rx.badge(tab.count.to_string(), radius="full", variant=rx.cond(active, "solid", "soft")),
-                  variant=rx.cond(active, "solid", "soft"), color_scheme=rx.cond(active, "indigo", "gray"),
-                  size="2"),
-        href=tab.href, underline="none", aria_current=rx.cond(active, "page", "false"),
+    return link_button(
+        tab.label,
+        rx.badge(tab.count.to_string(), radius="full", variant=rx.cond(active, "solid", "soft")),
+        href=tab.href,
+        variant=rx.cond(active, "solid", "soft"),
+        color_scheme=rx.cond(active, "indigo", "gray"),
+        size="2",
+        aria_current=rx.cond(active, "page", "false"),
     )
 
 
@@ -34,20 +45,37 @@ def _queue_row(row: QueueRowView) -> rx.Component:
                     rx.text(row.name, weight="bold", size="3"),
                     rx.text(row.headline, size="2", color=rx.color("gray", 11)),
                     rx.text(row.subjects, size="1", color=rx.color("gray", 10)),
-                    spacing="1", min_width="0", flex="1",
+                    spacing="1",
+                    min_width="0",
+                    flex="1",
                 ),
                 rx.vstack(
-                    rx.hstack(rx.icon("paperclip", size=14), rx.text(row.documents.to_string(), " documents",
-                                                                      size="1"), spacing="1", align="center"),
-                    rx.text(rx.cond(row.submitted != "", "Submitted " + row.submitted, "Not submitted"),
-                            size="1", color=rx.color("gray", 10)),
-                    spacing="1", align=rx.breakpoints(initial="start", sm="end"),
+                    rx.hstack(
+                        rx.icon("paperclip", size=14),
+                        rx.text(row.documents.to_string(), " documents", size="1"),
+                        spacing="1",
+                        align="center",
+                    ),
+                    rx.text(
+                        rx.cond(row.submitted != "", "Submitted " + row.submitted, "Not submitted"),
+                        size="1",
+                        color=rx.color("gray", 10),
+                    ),
+                    spacing="1",
+                    align=rx.breakpoints(initial="start", sm="end"),
                 ),
-                direction=rx.breakpoints(initial="column", sm="row"), gap="12px", width="100%",
+                direction=rx.breakpoints(initial="column", sm="row"),
+                gap="12px",
+                width="100%",
             ),
-            size="2", width="100%", class_name="queue-row",
+            size="2",
+            width="100%",
+            class_name="queue-row",
         ),
-        href=row.href, underline="none", color="inherit", width="100%",
+        href=row.href,
+        underline="none",
+        color="inherit",
+        width="100%",
     )
 
 
@@ -61,7 +89,8 @@ def verification_queue_page() -> rx.Component:
             empty_state("inbox", "Nothing here", "No tutor profiles have this status right now."),
         ),
         pager(Q.prev_href, Q.next_href, "Page " + Q.page.to_string() + " of " + Q.pages.to_string()),
-        spacing="4", width="100%",
+        spacing="4",
+        width="100%",
     )
     return page(gate(Q.status, ready), width="900px")
 
@@ -69,48 +98,93 @@ def verification_queue_page() -> rx.Component:
 def _document(doc: DocumentView) -> rx.Component:
     return rx.vstack(
         rx.flex(
-            rx.hstack(rx.icon("file", size=16), rx.text(doc.name, size="2", weight="medium"),
-                      rx.badge(doc.kind, variant="soft"), rx.text(doc.size, size="1", color=rx.color("gray", 10)),
-                      spacing="2", align="center", wrap="wrap"),
-            rx.link(rx.button(rx.icon("external-link", size=14), "Open", size="2", variant="soft"), href=doc.url,
-                    is_external=True),
-            justify="between", align="center", gap="8px", wrap="wrap", width="100%",
+            rx.hstack(
+                rx.icon("file", size=16),
+                rx.text(doc.name, size="2", weight="medium"),
+                rx.badge(doc.kind, variant="soft"),
+                rx.text(doc.size, size="1", color=rx.color("gray", 10)),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            link_button(
+                rx.icon("external-link", size=14), "Open", href=doc.url, external=True, size="2", variant="soft"
+            ),
+            justify="between",
+            align="center",
+            gap="8px",
+            wrap="wrap",
+            width="100%",
         ),
-        rx.cond(doc.is_image, rx.image(src=doc.url, alt=doc.name, max_height="360px", max_width="100%",
-                                       border_radius="var(--radius-3)", loading="lazy"), rx.fragment()),
+        rx.cond(
+            doc.is_image,
+            rx.image(
+                src=doc.url,
+                alt=doc.name,
+                max_height="360px",
+                max_width="100%",
+                border_radius="var(--radius-3)",
+                loading="lazy",
+            ),
+            rx.fragment(),
+        ),
         rx.text("Uploaded ", doc.uploaded, size="1", color=rx.color("gray", 10)),
-        spacing="2", width="100%", padding_y="10px", border_bottom=f"1px solid {rx.color('gray', 4)}",
+        spacing="2",
+        width="100%",
+        padding_y="10px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
     )
 
 
 def _decision_dialog(kind: str) -> rx.Component:
     approve = kind == "approve"
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Approve" if approve else "Reject", size="3",
-                                    color_scheme="green" if approve else "red",
-                                    variant="solid" if approve else "soft",
-                                    on_click=R.open_dialog(kind))),
+        rx.dialog.trigger(
+            rx.button(
+                "Approve" if approve else "Reject",
+                size="3",
+                color_scheme="green" if approve else "red",
+                variant="solid" if approve else "soft",
+                on_click=R.open_dialog(kind),
+            )
+        ),
         rx.dialog.content(
             rx.dialog.title("Approve this tutor?" if approve else "Reject this profile?"),
-            rx.dialog.description("The profile goes live in search at once." if approve else
-                                  "Tell the tutor what to change; they can resubmit."),
+            rx.dialog.description(
+                "The profile goes live in search at once."
+                if approve
+                else "Tell the tutor what to change; they can resubmit."
+            ),
             rx.form(
                 rx.vstack(
                     form_message(R.decision_error),
-                    textarea_field("Notes for the tutor" + (" (optional)" if approve else ""), "notes",
-                                   errors=R.errors, rows="3", required=not approve),
+                    textarea_field(
+                        "Notes for the tutor" + (" (optional)" if approve else ""),
+                        "notes",
+                        errors=R.errors,
+                        rows="3",
+                        required=not approve,
+                    ),
                     rx.flex(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Confirm approval" if approve else "Confirm rejection", type="submit",
-                                  color_scheme="green" if approve else "red"),
-                        gap="3", justify="end",
+                        rx.button(
+                            "Confirm approval" if approve else "Confirm rejection",
+                            type="submit",
+                            color_scheme="green" if approve else "red",
+                        ),
+                        spacing="3",
+                        justify="end",
                     ),
-                    spacing="3", width="100%", margin_top="12px",
+                    spacing="3",
+                    width="100%",
+                    margin_top="12px",
                 ),
-                on_submit=R.approve if approve else R.reject, width="100%",
+                on_submit=R.approve if approve else R.reject,
+                width="100%",
             ),
         ),
-        open=R.dialog == kind, on_open_change=R.set_dialog_open,
+        open=R.dialog == kind,
+        on_open_change=R.set_dialog_open,
     )
 
 
@@ -124,36 +198,88 @@ def _review_body() -> rx.Component:
         rx.data_list.item(rx.data_list.label("Email"), rx.data_list.value(R.email)),
         rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(rx.badge(R.profile_status))),
         rx.data_list.item(rx.data_list.label("Submitted"), rx.data_list.value(R.submitted_at)),
-        rx.data_list.item(rx.data_list.label("Online rate"), rx.data_list.value(R.online_price)),
-        rx.data_list.item(rx.data_list.label("Home rate"), rx.data_list.value(R.home_price)),
-        rx.data_list.item(rx.data_list.label("Modes"), rx.data_list.value(
-            rx.flex(rx.foreach(R.modes, lambda m: rx.badge(m, variant="outline")), gap="6px", wrap="wrap"))),
-        rx.data_list.item(rx.data_list.label("Location"), rx.data_list.value(R.place)),
+        rx.data_list.item(
+            rx.data_list.label("Online rate"), rx.data_list.value(rx.cond(R.online_price != "", R.online_price, "—"))
+        ),
+        rx.data_list.item(
+            rx.data_list.label("Home rate"), rx.data_list.value(rx.cond(R.home_price != "", R.home_price, "—"))
+        ),
+        rx.data_list.item(
+            rx.data_list.label("Modes"),
+            rx.data_list.value(
+                rx.flex(rx.foreach(R.modes, lambda m: rx.badge(m, variant="outline")), gap="6px", wrap="wrap")
+            ),
+        ),
+        rx.data_list.item(
+            rx.data_list.label("Location"), rx.data_list.value(rx.cond(R.place != "", R.place, "Online only"))
+        ),
         rx.data_list.item(rx.data_list.label("Timezone"), rx.data_list.value(R.timezone)),
-        rx.data_list.item(rx.data_list.label("Languages"), rx.data_list.value(
-            rx.flex(rx.foreach(R.languages, lambda lang: rx.badge(lang)), gap="6px", wrap="wrap"))),
-        rx.data_list.item(rx.data_list.label("Intro video"), rx.data_list.value(
-            rx.cond(R.intro_video_url != "", rx.link(R.intro_video_url, href=R.intro_video_url, is_external=True),
-                    "—"))),
+        rx.data_list.item(
+            rx.data_list.label("Languages"),
+            rx.data_list.value(rx.flex(rx.foreach(R.languages, lambda lang: rx.badge(lang)), gap="6px", wrap="wrap")),
+        ),
+        rx.data_list.item(
+            rx.data_list.label("Intro video"),
+            rx.data_list.value(
+                rx.cond(
+                    R.intro_video_url != "", rx.link(R.intro_video_url, href=R.intro_video_url, is_external=True), "—"
+                )
+            ),
+        ),
         orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
     )
     return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Verification queue"), spacing="1",
-                          align="center"), href="/admin/verification", size="2"),
+        rx.link(
+            rx.hstack(rx.icon("arrow-left", size=14), rx.text("Verification queue"), spacing="1", align="center"),
+            href="/admin/verification",
+            size="2",
+        ),
         page_header(R.name, R.headline),
-        rx.card(rx.flex(rx.text("Decision", weight="bold"), decide, justify="between", align="center", gap="12px",
-                        wrap="wrap", width="100%"), size="2", width="100%"),
-        section("Profile", facts, rx.text(R.bio, size="2", white_space="pre-wrap"),
-                rx.foreach(R.subjects, lambda s: rx.text(rx.text.strong(s.subject), " — ", s.grades, size="2"))),
-        section("Documents", rx.cond(R.documents.length() > 0,
-                                     rx.vstack(rx.foreach(R.documents, _document), spacing="0", width="100%"),
-                                     rx.text("No documents uploaded.", size="2", color=rx.color("gray", 10)))),
-        section("History", rx.foreach(R.history, lambda h: rx.vstack(
-            rx.hstack(rx.text(h.action, weight="medium", size="2"), rx.text(h.when, size="1", color=rx.color("gray", 10)),
-                      wrap="wrap", align="center"),
-            rx.cond(h.notes != "", rx.text(h.notes, size="2", color=rx.color("gray", 11)), rx.fragment()),
-            spacing="0"))),
-        spacing="4", width="100%",
+        rx.card(
+            rx.flex(
+                rx.text("Decision", weight="bold"),
+                decide,
+                justify="between",
+                align="center",
+                gap="12px",
+                wrap="wrap",
+                width="100%",
+            ),
+            size="2",
+            width="100%",
+        ),
+        section(
+            "Profile",
+            facts,
+            rx.text(R.bio, size="2", white_space="pre-wrap"),
+            rx.foreach(R.subjects, lambda s: rx.text(rx.text.strong(s.subject), " — ", s.grades, size="2")),
+        ),
+        section(
+            "Documents",
+            rx.cond(
+                R.documents.length() > 0,
+                rx.vstack(rx.foreach(R.documents, _document), spacing="0", width="100%"),
+                rx.text("No documents uploaded.", size="2", color=rx.color("gray", 10)),
+            ),
+        ),
+        section(
+            "History",
+            rx.foreach(
+                R.history,
+                lambda h: rx.vstack(
+                    rx.hstack(
+                        rx.text(h.action, weight="medium", size="2"),
+                        rx.text(h.when, size="1", color=rx.color("gray", 10)),
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    rx.cond(h.notes != "", rx.text(h.notes, size="2", color=rx.color("gray", 11)), rx.fragment()),
+                    spacing="0",
+                ),
+            ),
+        ),
+        spacing="4",
+        width="100%",
     )
 
 
@@ -162,23 +288,42 @@ def verification_review_page() -> rx.Component:
 
 
 def _outbox_row(row: OutboxRow) -> rx.Component:
-    return rx.card(rx.vstack(
-        rx.flex(rx.badge(row.channel), rx.text(row.recipient, weight="medium", size="2"), rx.spacer(),
-                rx.text(row.when, size="1", color=rx.color("gray", 10)), gap="8px", wrap="wrap", align="center",
-                width="100%"),
-        rx.text(row.subject, weight="bold", size="2"),
-        rx.text(row.body, size="2", white_space="pre-wrap", class_name="outbox-body"),
-        spacing="1", width="100%"), size="2", width="100%")
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.badge(row.channel),
+                rx.text(row.recipient, weight="medium", size="2"),
+                rx.spacer(),
+                rx.text(row.when, size="1", color=rx.color("gray", 10)),
+                gap="8px",
+                wrap="wrap",
+                align="center",
+                width="100%",
+            ),
+            rx.text(row.subject, weight="bold", size="2"),
+            rx.text(row.body, size="2", white_space="pre-wrap", class_name="outbox-body"),
+            spacing="1",
+            width="100%",
+        ),
+        size="2",
+        width="100%",
+    )
 
 
 def outbox_page() -> rx.Component:
     ready = rx.vstack(
-        page_header("Outbox", "Messages the development sender recorded instead of delivering, newest first.",
-                    rx.button(rx.icon("refresh-cw", size=16), "Refresh", variant="soft", on_click=O.load,
-                              loading=O.refreshing)),
-        rx.cond(O.rows.length() > 0, rx.vstack(rx.foreach(O.rows, _outbox_row), spacing="3", width="100%"),
-                empty_state("mail", "The outbox is empty", "One-time codes and notifications will appear here.")),
-        spacing="3", width="100%",
+        page_header(
+            "Outbox",
+            "Messages the development sender recorded instead of delivering, newest first.",
+            rx.button(rx.icon("refresh-cw", size=16), "Refresh", variant="soft", on_click=O.load, loading=O.refreshing),
+        ),
+        rx.cond(
+            O.rows.length() > 0,
+            rx.vstack(rx.foreach(O.rows, _outbox_row), spacing="3", width="100%"),
+            empty_state("mail", "The outbox is empty", "One-time codes and notifications will appear here."),
+        ),
+        spacing="3",
+        width="100%",
     )
     body = rx.match(
         O.status,
@@ -190,32 +335,63 @@ def outbox_page() -> rx.Component:
     return page(body, width="900px")
 
 
+def _result_badge(row: LoginRow) -> rx.Component:
+    return rx.cond(
+        row.success,
+        rx.badge("success", color_scheme="green"),
+        rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red"),
+    )
+
+
 def _login_row(row: LoginRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.when, white_space="nowrap"),
         rx.table.cell(row.identifier),
         rx.table.cell(row.method),
-        rx.table.cell(rx.cond(row.success, rx.badge("success", color_scheme="green"),
-                              rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red"))),
-        rx.table.cell(row.ip),
-        rx.table.cell(rx.text(row.user_agent, size="1", color=rx.color("gray", 10), max_width="260px",
-                              truncate=True)),
+        rx.table.cell(_result_badge(row)),
+        rx.table.cell(row.ip, white_space="nowrap"),
+        rx.table.cell(rx.text(row.user_agent, size="1", color=rx.color("gray", 10)), max_width="280px"),
+    )
+
+
+def _login_card(row: LoginRow) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row.identifier, weight="medium", size="2", truncate=True),
+                rx.spacer(),
+                _result_badge(row),
+                width="100%",
+                align="center",
+            ),
+            rx.text(row.when, " · ", row.method, " · ", row.ip, size="1", color=rx.color("gray", 11)),
+            rx.text(row.user_agent, size="1", color=rx.color("gray", 10), truncate=True, max_width="100%"),
+            spacing="1",
+            width="100%",
+        ),
+        size="1",
+        width="100%",
     )
 
 
 def logins_page() -> rx.Component:
+    table = rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[rx.table.column_header_cell(h) for h in ("Time", "Who", "Method", "Result", "IP", "Browser")]
+            )
+        ),
+        rx.table.body(rx.foreach(L.rows, _login_row)),
+        variant="surface",
+        size="1",
+        width="100%",
+    )
     ready = rx.vstack(
         page_header("Login log", "Every password, code and token login attempt, newest first."),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Time", "Who", "Method", "Result", "IP", "Browser")])),
-                rx.table.body(rx.foreach(L.rows, _login_row)),
-                variant="surface", size="1", width="100%",
-            ),
-            overflow_x="auto", width="100%",
-        ),
+        rx.mobile_only(rx.vstack(rx.foreach(L.rows, _login_card), spacing="2", width="100%"), width="100%"),
+        rx.tablet_and_desktop(rx.box(table, overflow_x="auto", width="100%"), width="100%"),
         pager(L.prev_href, L.next_href, "Page " + L.page.to_string() + " of " + L.pages.to_string()),
-        spacing="3", width="100%",
+        spacing="3",
+        width="100%",
     )
     return page(gate(L.status, ready), width="1120px")

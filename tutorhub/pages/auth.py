@@ -6,7 +6,7 @@ import reflex as rx
 
 from tutorhub.components.forms import form_message, submit_button, text_field, timezone_field
 from tutorhub.components.layout import page, page_header
-from tutorhub.components.ui import gate
+from tutorhub.components.ui import gate, link_button
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.base import AppState
 
@@ -16,12 +16,18 @@ def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Compone
         rx.center(
             rx.card(
                 rx.vstack(
-                    rx.vstack(rx.heading(title, size="6", as_="h1"),
-                              rx.text(subtitle, color=rx.color("gray", 11), size="2"), spacing="1"),
+                    rx.vstack(
+                        rx.heading(title, size="6", as_="h1"),
+                        rx.text(subtitle, color=rx.color("gray", 11), size="2"),
+                        spacing="1",
+                    ),
                     *children,
-                    spacing="5", width="100%",
+                    spacing="5",
+                    width="100%",
                 ),
-                size=rx.breakpoints(initial="3", sm="4"), width="100%", max_width="460px",
+                size=rx.breakpoints(initial="3", sm="4"),
+                width="100%",
+                max_width="460px",
             ),
             width="100%",
         ),
@@ -31,24 +37,39 @@ def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Compone
 def _role_choice() -> rx.Component:
     def option(value: str, title: str, text: str, icon: str) -> rx.Component:
         return rx.radio_cards.item(
-            rx.hstack(rx.icon(icon, size=20), rx.vstack(rx.text(title, weight="bold", size="2"),
-                                                         rx.text(text, size="1", color=rx.color("gray", 11)),
-                                                         spacing="0", align="start"),
-                      spacing="3", align="center", width="100%"),
-            value=value, aria_label=title,
+            rx.hstack(
+                rx.icon(icon, size=20),
+                rx.vstack(
+                    rx.text(title, weight="bold", size="2"),
+                    rx.text(text, size="1", color=rx.color("gray", 11)),
+                    spacing="0",
+                    align="start",
+                ),
+                spacing="3",
+                align="center",
+                width="100%",
+            ),
+            value=value,
+            aria_label=title,
         )
 
     return rx.el.fieldset(
-        rx.el.legend("I want to", style={"font_size": "var(--font-size-2)", "font_weight": "500",
-                                         "margin_bottom": "8px"}),
+        rx.el.legend(
+            "I want to", style={"font_size": "var(--font-size-2)", "font_weight": "500", "margin_bottom": "8px"}
+        ),
         rx.radio_cards.root(
             option("student", "Learn", "Find a tutor", "book-open"),
             option("tutor", "Teach", "Offer lessons", "presentation"),
-            name="role", default_value="student", columns="2", width="100%",
+            name="role",
+            default_value="student",
+            columns="2",
+            width="100%",
         ),
-        rx.cond(SignupState.errors.get("role", "") != "",
-                rx.text("Role ", SignupState.errors.get("role", ""), size="1", color=rx.color("red", 11), role="alert"),
-                rx.fragment()),
+        rx.cond(
+            SignupState.errors.get("role", "") != "",
+            rx.text("Role ", SignupState.errors.get("role", ""), size="1", color=rx.color("red", 11), role="alert"),
+            rx.fragment(),
+        ),
         style={"border": "none", "padding": "0", "margin": "0"},
     )
 
@@ -56,20 +77,30 @@ def _role_choice() -> rx.Component:
 def signup_page() -> rx.Component:
     errors = SignupState.errors
     return _auth_card(
-        "Create your account", "Students find verified tutors; tutors get discovered.",
+        "Create your account",
+        "Students find verified tutors; tutors get discovered.",
         rx.form(
             rx.vstack(
                 form_message(SignupState.message),
                 text_field("Full name", "full_name", errors=errors, auto_complete="name", required=True),
                 text_field("Email", "email", errors=errors, type="email", auto_complete="email", required=True),
-                text_field("Password", "password", errors=errors, type="password", auto_complete="new-password",
-                           hint="At least 8 characters.", required=True),
+                text_field(
+                    "Password",
+                    "password",
+                    errors=errors,
+                    type="password",
+                    auto_complete="new-password",
+                    hint="At least 8 characters.",
+                    required=True,
+                ),
                 _role_choice(),
                 timezone_field("timezone", errors=errors, default_value=SignupState.timezone),
                 submit_button("Create account", loading=SignupState.submitting, width="100%"),
-                spacing="4", width="100%",
+                spacing="4",
+                width="100%",
             ),
-            on_submit=SignupState.submit, width="100%",
+            on_submit=SignupState.submit,
+            width="100%",
         ),
         rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
     )
@@ -87,11 +118,20 @@ def _login_problem() -> rx.Component:
 
 def login_page() -> rx.Component:
     return _auth_card(
-        "Welcome back", "Log in to book lessons or manage your tutoring.",
+        "Welcome back",
+        "Log in to book lessons or manage your tutoring.",
         rx.cond(
             AppState.signed_in,
-            rx.callout(rx.text("You are logged in as ", rx.text.strong(AppState.viewer_name), ". ",
-                               rx.link("Go to your account", href="/account")), icon="info", color_scheme="blue"),
+            rx.callout(
+                rx.text(
+                    "You are logged in as ",
+                    rx.text.strong(AppState.viewer_name),
+                    ". ",
+                    rx.link("Go to your account", href="/account"),
+                ),
+                icon="info",
+                color_scheme="blue",
+            ),
             rx.fragment(),
         ),
         rx.form(
@@ -100,14 +140,24 @@ def login_page() -> rx.Component:
                 text_field("Email", "email", type="email", auto_complete="email", required=True),
                 text_field("Password", "password", type="password", auto_complete="current-password", required=True),
                 submit_button("Log in", loading=LoginState.submitting, width="100%"),
-                spacing="4", width="100%",
+                spacing="4",
+                width="100%",
             ),
-            on_submit=LoginState.submit, width="100%",
+            on_submit=LoginState.submit,
+            width="100%",
         ),
         rx.separator(),
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("key-round", size=16), rx.text("Log in with a one-time code instead"),
-                              spacing="2", align="center"), href="/login/code", size="2"),
+            rx.link(
+                rx.hstack(
+                    rx.icon("key-round", size=16),
+                    rx.text("Log in with a one-time code instead"),
+                    spacing="2",
+                    align="center",
+                ),
+                href="/login/code",
+                size="2",
+            ),
             rx.text("New to TutorHub? ", rx.link("Create an account", href="/signup"), size="2"),
             spacing="2",
         ),
@@ -118,27 +168,41 @@ def _otp_request() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.fieldset(
-                rx.el.legend("Send the code by", style={"font_size": "var(--font-size-2)", "font_weight": "500",
-                                                        "margin_bottom": "8px"}),
+                rx.el.legend(
+                    "Send the code by",
+                    style={"font_size": "var(--font-size-2)", "font_weight": "500", "margin_bottom": "8px"},
+                ),
                 rx.segmented_control.root(
                     rx.segmented_control.item("Email", value="email"),
                     rx.segmented_control.item("Phone (SMS)", value="phone"),
-                    value=OtpState.channel, on_change=OtpState.set_channel, width="100%",
+                    value=OtpState.channel,
+                    on_change=OtpState.set_channel,
+                    width="100%",
                 ),
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.cond(
                 OtpState.channel == "phone",
-                text_field("Phone number", "identifier", type="tel", auto_complete="tel",
-                           placeholder="+14155550123", hint="International format, starting with +.",
-                           field_id="otp-phone", required=True),
-                text_field("Email", "identifier", type="email", auto_complete="email", field_id="otp-email",
-                           required=True),
+                text_field(
+                    "Phone number",
+                    "identifier",
+                    type="tel",
+                    auto_complete="tel",
+                    placeholder="+14155550123",
+                    hint="International format, starting with +.",
+                    field_id="otp-phone",
+                    required=True,
+                ),
+                text_field(
+                    "Email", "identifier", type="email", auto_complete="email", field_id="otp-email", required=True
+                ),
             ),
             submit_button("Send code", loading=OtpState.busy, width="100%"),
-            spacing="4", width="100%",
+            spacing="4",
+            width="100%",
         ),
-        on_submit=OtpState.request_code, width="100%",
+        on_submit=OtpState.request_code,
+        width="100%",
     )
 
 
@@ -147,34 +211,56 @@ def _otp_verify() -> rx.Component:
         rx.callout(OtpState.message, icon="mail-check", color_scheme="green"),
         rx.form(
             rx.vstack(
-                text_field("6-digit code", "code", input_mode="numeric", auto_complete="one-time-code",
-                           max_length=6, pattern="[0-9]{6}", placeholder="123456", required=True,
-                           field_id="otp-code"),
+                text_field(
+                    "6-digit code",
+                    "code",
+                    input_mode="numeric",
+                    auto_complete="one-time-code",
+                    max_length=6,
+                    pattern="[0-9]{6}",
+                    placeholder="123456",
+                    required=True,
+                    field_id="otp-code",
+                ),
                 submit_button("Verify and log in", loading=OtpState.busy, width="100%"),
-                spacing="4", width="100%",
+                spacing="4",
+                width="100%",
             ),
-            on_submit=OtpState.verify_code, width="100%", reset_on_submit=True,
+            on_submit=OtpState.verify_code,
+            width="100%",
+            reset_on_submit=True,
         ),
         rx.hstack(
             rx.button("Send a new code", variant="ghost", size="2", on_click=OtpState.resend_code),
-            rx.button("Use a different address", variant="ghost", size="2", color_scheme="gray",
-                      on_click=OtpState.start_over),
-            spacing="4", wrap="wrap",
+            rx.button(
+                "Use a different address", variant="ghost", size="2", color_scheme="gray", on_click=OtpState.start_over
+            ),
+            spacing="4",
+            wrap="wrap",
         ),
-        spacing="4", width="100%",
+        spacing="4",
+        width="100%",
     )
 
 
 def login_code_page() -> rx.Component:
     return _auth_card(
-        "Log in with a code", "We send a 6-digit code to your email or phone. No password needed.",
-        rx.cond(OtpState.error != "", rx.callout(OtpState.error, icon="circle-alert", color_scheme="red",
-                                                 role="alert"), rx.fragment()),
+        "Log in with a code",
+        "We send a 6-digit code to your email or phone. No password needed.",
+        rx.cond(
+            OtpState.error != "",
+            rx.callout(OtpState.error, icon="circle-alert", color_scheme="red", role="alert"),
+            rx.fragment(),
+        ),
         rx.cond(OtpState.code_sent, _otp_verify(), _otp_request()),
         rx.cond(
             OtpState.dev_mode,
-            rx.callout("Development mode: codes are delivered to the outbox (server log / admin outbox page).",
-                       icon="flask-conical", color_scheme="gray", size="1"),
+            rx.callout(
+                "Development mode: codes are delivered to the outbox (server log / admin outbox page).",
+                icon="flask-conical",
+                color_scheme="gray",
+                size="1",
+            ),
             rx.fragment(),
         ),
         rx.link("Log in with a password", href="/login", size="2"),
@@ -199,20 +285,33 @@ def account_page() -> rx.Component:
                     _detail("Active sessions", AccountState.active_sessions.to_string()),
                     orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
                 ),
-                rx.link(rx.button(rx.icon("user-pen", size=16),
-                                  rx.match(AccountState.role, ("student", "Edit learning profile"),
-                                           ("tutor", "Edit tutor profile"), "Open admin console"),
-                                  variant="soft"), href=AccountState.profile_link),
-                spacing="5", width="100%",
+                link_button(
+                    rx.icon("user-pen", size=16),
+                    rx.match(
+                        AccountState.role,
+                        ("student", "Edit learning profile"),
+                        ("tutor", "Edit tutor profile"),
+                        "Open admin console",
+                    ),
+                    href=AccountState.profile_link,
+                    variant="soft",
+                ),
+                spacing="5",
+                width="100%",
             ),
-            size="3", width="100%",
+            size="3",
+            width="100%",
         ),
         rx.card(
             rx.vstack(
                 rx.heading("Sessions", size="4", as_="h2"),
-                rx.text("You are signed in on ", AccountState.active_sessions.to_string(),
-                        " browser(s) or device(s). Logging out everywhere also revokes app tokens.", size="2",
-                        color=rx.color("gray", 11)),
+                rx.text(
+                    "You are signed in on ",
+                    AccountState.active_sessions.to_string(),
+                    " browser(s) or device(s). Logging out everywhere also revokes app tokens.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
                 rx.flex(
                     rx.button("Log out", variant="soft", color_scheme="gray", on_click=AppState.logout),
                     rx.alert_dialog.root(
@@ -220,21 +319,33 @@ def account_page() -> rx.Component:
                         rx.alert_dialog.content(
                             rx.alert_dialog.title("Log out everywhere?"),
                             rx.alert_dialog.description(
-                                "Every browser and app signed in to this account will be signed out."),
+                                "Every browser and app signed in to this account will be signed out."
+                            ),
                             rx.flex(
                                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                                rx.alert_dialog.action(rx.button("Log out everywhere", color_scheme="red",
-                                                                 on_click=AccountState.logout_everywhere)),
-                                gap="3", justify="end", margin_top="16px",
+                                rx.alert_dialog.action(
+                                    rx.button(
+                                        "Log out everywhere",
+                                        color_scheme="red",
+                                        on_click=AccountState.logout_everywhere,
+                                    )
+                                ),
+                                spacing="3",
+                                justify="end",
+                                margin_top="16px",
                             ),
                         ),
                     ),
-                    gap="3", wrap="wrap",
+                    spacing="3",
+                    wrap="wrap",
                 ),
-                spacing="3", width="100%",
+                spacing="3",
+                width="100%",
             ),
-            size="3", width="100%",
+            size="3",
+            width="100%",
         ),
-        spacing="4", width="100%",
+        spacing="4",
+        width="100%",
     )
     return page(gate(AccountState.status, ready), width="760px")

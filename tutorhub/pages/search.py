@@ -7,7 +7,7 @@ import reflex as rx
 from tutorhub.components.forms import select_field, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.tutor_card import avatar, rating_badge, tutor_grid
-from tutorhub.components.ui import empty_state, gate, pager, skeleton_cards
+from tutorhub.components.ui import empty_state, gate, link_button, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
 from tutorhub.state.base import AppState
 from tutorhub.state.search import ANY, SearchState, TutorPageState
@@ -22,53 +22,115 @@ def _filters() -> rx.Component:
     errors = SearchState.errors
     return rx.form(
         rx.vstack(
-            text_field("Subject", "subject", errors=errors, default_value=SearchState.subject,
-                       placeholder="e.g. Physics", field_id="filter-subject",
-                       custom_attrs={"list": "filter-subjects"}),
+            text_field(
+                "Subject",
+                "subject",
+                errors=errors,
+                default_value=SearchState.subject,
+                placeholder="e.g. Physics",
+                field_id="filter-subject",
+                custom_attrs={"list": "filter-subjects"},
+            ),
             rx.el.datalist(*[rx.el.option(value=label) for label in SUBJECTS.values()], id="filter-subjects"),
-            select_field("Level", "grade", GRADE_OPTIONS, errors=errors,
-                         default_value=rx.cond(SearchState.grade != "", SearchState.grade, ANY)),
-            select_field("Mode", "mode", MODE_OPTIONS, errors=errors,
-                         default_value=rx.cond(SearchState.mode != "", SearchState.mode, ANY)),
-            text_field("Max price per hour", "max_price", errors=errors, default_value=SearchState.max_price,
-                       placeholder="e.g. 40", input_mode="decimal", field_id="filter-max-price"),
-            text_field("City", "city", errors=errors, default_value=SearchState.city, placeholder="e.g. Berlin",
-                       field_id="filter-city"),
-            select_field("Language", "language", LANGUAGE_OPTIONS, errors=errors,
-                         default_value=rx.cond(SearchState.language != "", SearchState.language, ANY)),
-            select_field("Rating", "min_rating", RATING_OPTIONS, errors=errors,
-                         default_value=rx.cond(SearchState.min_rating != "", SearchState.min_rating, ANY)),
+            select_field(
+                "Level",
+                "grade",
+                GRADE_OPTIONS,
+                errors=errors,
+                default_value=rx.cond(SearchState.grade != "", SearchState.grade, ANY),
+            ),
+            select_field(
+                "Mode",
+                "mode",
+                MODE_OPTIONS,
+                errors=errors,
+                default_value=rx.cond(SearchState.mode != "", SearchState.mode, ANY),
+            ),
+            text_field(
+                "Max price per hour",
+                "max_price",
+                errors=errors,
+                default_value=SearchState.max_price,
+                placeholder="e.g. 40",
+                input_mode="decimal",
+                field_id="filter-max-price",
+            ),
+            text_field(
+                "City",
+                "city",
+                errors=errors,
+                default_value=SearchState.city,
+                placeholder="e.g. Berlin",
+                field_id="filter-city",
+            ),
+            select_field(
+                "Language",
+                "language",
+                LANGUAGE_OPTIONS,
+                errors=errors,
+                default_value=rx.cond(SearchState.language != "", SearchState.language, ANY),
+            ),
+            select_field(
+                "Rating",
+                "min_rating",
+                RATING_OPTIONS,
+                errors=errors,
+                default_value=rx.cond(SearchState.min_rating != "", SearchState.min_rating, ANY),
+            ),
             rx.hstack(
                 rx.button("Apply filters", type="submit", size="3", flex="1"),
-                rx.button("Clear", type="button", variant="soft", color_scheme="gray", size="3",
-                          on_click=SearchState.clear),
+                rx.button(
+                    "Clear", type="button", variant="soft", color_scheme="gray", size="3", on_click=SearchState.clear
+                ),
                 width="100%",
             ),
-            spacing="3", width="100%",
+            spacing="3",
+            width="100%",
         ),
-        on_submit=SearchState.apply, key=SearchState.form_key, width="100%",
+        on_submit=SearchState.apply,
+        key=SearchState.form_key,
+        width="100%",
         aria_label="Search filters",
     )
 
 
 def _filter_panel() -> rx.Component:
-    mobile = rx.mobile_and_tablet(
-        rx.el.details(
-            rx.el.summary(
-                rx.hstack(rx.icon("sliders-horizontal", size=16), rx.text("Filters", weight="medium"),
-                          rx.cond(SearchState.active_filters > 0,
-                                  rx.badge(SearchState.active_filters.to_string(), radius="full"), rx.fragment()),
-                          spacing="2", align="center"),
-                style={"cursor": "pointer", "padding": "12px 16px", "list_style": "none"},
-            ),
-            rx.box(_filters(), padding="0 16px 16px"),
-            style={"background": "var(--color-panel-solid)", "border_radius": "var(--radius-4)",
-                   "border": f"1px solid {rx.color('gray', 5)}"},
+    """One filter form: always shown beside the results on wide screens, behind a toggle on phones."""
+    toggle = rx.button(
+        rx.icon("sliders-horizontal", size=16),
+        "Filters",
+        rx.cond(
+            SearchState.active_filters > 0,
+            rx.badge(SearchState.active_filters.to_string(), radius="full"),
+            rx.fragment(),
         ),
+        rx.spacer(),
+        rx.cond(SearchState.filters_open, rx.icon("chevron-up", size=16), rx.icon("chevron-down", size=16)),
+        variant="surface",
+        color_scheme="gray",
+        size="3",
         width="100%",
+        on_click=SearchState.toggle_filters,
+        aria_expanded=rx.cond(SearchState.filters_open, "true", "false"),
+        aria_controls="search-filters",
+        display=rx.breakpoints(initial="flex", md="none"),
     )
-    desktop = rx.desktop_only(rx.card(_filters(), size="2", width="280px", position="sticky", top="84px"))
-    return rx.fragment(mobile, desktop)
+    panel = rx.card(
+        _filters(),
+        size="2",
+        width="100%",
+        id="search-filters",
+        margin_top=rx.breakpoints(initial="8px", md="0"),
+        display=rx.breakpoints(initial=rx.cond(SearchState.filters_open, "block", "none"), md="block"),
+    )
+    return rx.box(
+        toggle,
+        panel,
+        width=rx.breakpoints(initial="100%", md="280px"),
+        flex_shrink="0",
+        position=rx.breakpoints(initial="static", md="sticky"),
+        top="84px",
+    )
 
 
 def _results() -> rx.Component:
@@ -78,36 +140,55 @@ def _results() -> rx.Component:
         rx.cond(
             SearchState.total > 0,
             rx.vstack(
-                tutor_grid(SearchState.results),
-                pager(SearchState.prev_href, SearchState.next_href,
-                      "Page " + SearchState.page.to_string() + " of " + SearchState.pages.to_string()),
+                tutor_grid(SearchState.results, columns=rx.breakpoints(initial="1", sm="2")),
+                pager(
+                    SearchState.prev_href,
+                    SearchState.next_href,
+                    "Page " + SearchState.page.to_string() + " of " + SearchState.pages.to_string(),
+                ),
                 width="100%",
             ),
-            empty_state("search-x", "No tutors match", "No tutors match — try removing a filter.",
-                        rx.button("Clear all filters", variant="soft", on_click=SearchState.clear)),
+            empty_state(
+                "search-x",
+                "No tutors match",
+                "No tutors match — try removing a filter.",
+                rx.button("Clear all filters", variant="soft", on_click=SearchState.clear),
+            ),
         ),
     )
 
 
 def search_page() -> rx.Component:
     count = rx.cond(
-        SearchState.loading, "Searching…",
+        SearchState.loading,
+        "Searching…",
         SearchState.total.to_string() + rx.cond(SearchState.total == 1, " tutor matches", " tutors match"),
     )
     return page(
-        page_header("Find a tutor", None, rx.text(count, size="2", color=rx.color("gray", 11), aria_live="polite",
-                                                  id="result-count")),
+        page_header(
+            "Find a tutor",
+            None,
+            rx.text(count, size="2", color=rx.color("gray", 11), aria_live="polite", id="result-count"),
+        ),
         rx.flex(
             _filter_panel(),
             rx.box(_results(), flex="1", min_width="0", width="100%"),
-            direction=rx.breakpoints(initial="column", md="row"), gap="24px", align="start", width="100%",
+            direction=rx.breakpoints(initial="column", md="row"),
+            gap="24px",
+            align="start",
+            width="100%",
         ),
     )
 
 
 def _stat(value: rx.Var | str, label: str) -> rx.Component:
-    return rx.vstack(rx.text(value, weight="bold", size="5"), rx.text(label, size="1", color=rx.color("gray", 11)),
-                     spacing="0", align="center", min_width="80px")
+    return rx.vstack(
+        rx.text(value, weight="bold", size="5"),
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        spacing="0",
+        align="center",
+        min_width="80px",
+    )
 
 
 def _booking_box() -> rx.Component:
@@ -117,32 +198,60 @@ def _booking_box() -> rx.Component:
             rx.dialog.trigger(rx.button(rx.icon("calendar-plus", size=18), "Book a trial", size="3", width="100%")),
             rx.dialog.content(
                 rx.dialog.title("Booking opens soon"),
-                rx.dialog.description("Online booking, payments and calendars are being rolled out. "
-                                      "You will be able to book a trial or a lesson with this tutor here."),
+                rx.dialog.description(
+                    "Online booking, payments and calendars are being rolled out. "
+                    "You will be able to book a trial or a lesson with this tutor here."
+                ),
                 rx.flex(rx.dialog.close(rx.button("OK", variant="soft")), justify="end", margin_top="16px"),
             ),
         ),
-        rx.link(rx.button(rx.icon("calendar-plus", size=18), "Log in to book a trial", size="3", width="100%"),
-                href="/login?next=" + TutorPageState.router.url.path, width="100%"),
+        link_button(
+            rx.icon("calendar-plus", size=18),
+            "Log in to book a trial",
+            href="/login?next=" + TutorPageState.router.url.path,
+            size="3",
+            width="100%",
+        ),
     )
     return rx.card(
         rx.vstack(
-            rx.cond(TutorPageState.online_price != "",
-                    rx.hstack(rx.text("Online", size="2", color=rx.color("gray", 11)), rx.spacer(),
-                              rx.text(TutorPageState.online_price, weight="bold", size="4"), width="100%"),
-                    rx.fragment()),
-            rx.cond(TutorPageState.home_price != "",
-                    rx.hstack(rx.text("Home tuition", size="2", color=rx.color("gray", 11)), rx.spacer(),
-                              rx.text(TutorPageState.home_price, weight="bold", size="4"), width="100%"),
-                    rx.fragment()),
+            rx.cond(
+                TutorPageState.online_price != "",
+                rx.hstack(
+                    rx.text("Online", size="2", color=rx.color("gray", 11)),
+                    rx.spacer(),
+                    rx.text(TutorPageState.online_price, weight="bold", size="4"),
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
+            rx.cond(
+                TutorPageState.home_price != "",
+                rx.hstack(
+                    rx.text("Home tuition", size="2", color=rx.color("gray", 11)),
+                    rx.spacer(),
+                    rx.text(TutorPageState.home_price, weight="bold", size="4"),
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
             book,
-            rx.cond(AppState.signed_in,
-                    rx.button("Book a lesson", variant="soft", size="3", width="100%",
-                              on_click=rx.toast.info("Booking opens soon.")),
-                    rx.fragment()),
-            spacing="3", width="100%",
+            rx.cond(
+                AppState.signed_in,
+                rx.button(
+                    "Book a lesson",
+                    variant="soft",
+                    size="3",
+                    width="100%",
+                    on_click=rx.toast.info("Booking opens soon."),
+                ),
+                rx.fragment(),
+            ),
+            spacing="3",
+            width="100%",
         ),
-        size="3", width="100%",
+        size="3",
+        width="100%",
     )
 
 
@@ -157,57 +266,121 @@ def _tutor_profile() -> rx.Component:
                 rating_badge(t.rating, t.rating_count),
                 rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft"),
                 rx.foreach(t.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
-                gap="8px", wrap="wrap", align="center",
+                gap="8px",
+                wrap="wrap",
+                align="center",
             ),
-            spacing="2", align="start",
+            spacing="2",
+            align="start",
         ),
-        gap="20px", direction=rx.breakpoints(initial="column", sm="row"), align=rx.breakpoints(initial="start", sm="center"),
+        gap="20px",
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="start", sm="center"),
     )
-    stats = rx.card(rx.flex(
-        _stat(t.hours_taught.to_string(), "hours taught"),
-        _stat(t.response_rate.to_string() + "%", "response rate"),
-        _stat(t.rating_count.to_string(), "reviews"),
-        _stat(t.trust_score.to_string(), "trust score"),
-        justify="between", wrap="wrap", gap="12px", width="100%",
-    ), size="2", width="100%")
-    about = rx.card(rx.vstack(
-        rx.heading("About", size="4", as_="h2"),
-        rx.text(t.bio, size="3", white_space="pre-wrap"),
-        rx.cond(t.intro_video_url != "",
-                rx.link(rx.hstack(rx.icon("circle-play", size=16), rx.text("Watch the intro video"), spacing="2",
-                                  align="center"), href=t.intro_video_url, is_external=True),
-                rx.fragment()),
-        spacing="3", width="100%"), size="3", width="100%")
-    teaches = rx.card(rx.vstack(
-        rx.heading("Teaches", size="4", as_="h2"),
-        rx.foreach(t.subjects, lambda s: rx.vstack(rx.text(s.subject, weight="bold", size="2"),
-                                                   rx.text(s.grades, size="2", color=rx.color("gray", 11)),
-                                                   spacing="0")),
-        rx.separator(),
-        rx.data_list.root(
-            rx.data_list.item(rx.data_list.label("Languages"),
-                              rx.data_list.value(rx.flex(rx.foreach(t.languages, lambda lang: rx.badge(lang)),
-                                                         gap="6px", wrap="wrap"))),
-            rx.data_list.item(rx.data_list.label("Location"), rx.data_list.value(
-                rx.cond(t.city != "", rx.text(t.locality, rx.cond(t.locality != "", ", ", ""), t.city,
-                                             rx.cond(t.travel_radius_km > 0,
-                                                     " · travels up to " + t.travel_radius_km.to_string() + " km",
-                                                     "")), "Online only"))),
-            rx.data_list.item(rx.data_list.label("Tutor's timezone"), rx.data_list.value(t.timezone)),
-            orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+    stats = rx.card(
+        rx.grid(
+            _stat(t.hours_taught.to_string(), "hours taught"),
+            _stat(t.response_rate.to_string() + "%", "response rate"),
+            _stat(t.rating_count.to_string(), "reviews"),
+            _stat(t.trust_score.to_string(), "trust score"),
+            columns=rx.breakpoints(initial="2", sm="4"),
+            spacing="3",
+            width="100%",
         ),
-        spacing="3", width="100%"), size="3", width="100%")
+        size="2",
+        width="100%",
+    )
+    about = rx.card(
+        rx.vstack(
+            rx.heading("About", size="4", as_="h2"),
+            rx.text(t.bio, size="3", white_space="pre-wrap"),
+            rx.cond(
+                t.intro_video_url != "",
+                rx.link(
+                    rx.hstack(
+                        rx.icon("circle-play", size=16), rx.text("Watch the intro video"), spacing="2", align="center"
+                    ),
+                    href=t.intro_video_url,
+                    is_external=True,
+                ),
+                rx.fragment(),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+    teaches = rx.card(
+        rx.vstack(
+            rx.heading("Teaches", size="4", as_="h2"),
+            rx.foreach(
+                t.subjects,
+                lambda s: rx.vstack(
+                    rx.text(s.subject, weight="bold", size="2"),
+                    rx.text(s.grades, size="2", color=rx.color("gray", 11)),
+                    spacing="0",
+                ),
+            ),
+            rx.separator(),
+            rx.data_list.root(
+                rx.data_list.item(
+                    rx.data_list.label("Languages"),
+                    rx.data_list.value(
+                        rx.flex(rx.foreach(t.languages, lambda lang: rx.badge(lang)), gap="6px", wrap="wrap")
+                    ),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label("Location"),
+                    rx.data_list.value(
+                        rx.cond(
+                            t.city != "",
+                            rx.text(
+                                t.locality,
+                                rx.cond(t.locality != "", ", ", ""),
+                                t.city,
+                                rx.cond(
+                                    t.travel_radius_km > 0,
+                                    " · travels up to " + t.travel_radius_km.to_string() + " km",
+                                    "",
+                                ),
+                            ),
+                            "Online only",
+                        )
+                    ),
+                ),
+                rx.data_list.item(rx.data_list.label("Tutor's timezone"), rx.data_list.value(t.timezone)),
+                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
     return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("All tutors"), spacing="1", align="center"),
-                href="/tutors", size="2"),
+        rx.link(
+            rx.hstack(rx.icon("arrow-left", size=14), rx.text("All tutors"), spacing="1", align="center"),
+            href="/tutors",
+            size="2",
+        ),
         header,
         rx.flex(
             rx.vstack(stats, about, teaches, spacing="4", flex="1", min_width="0", width="100%"),
-            rx.box(_booking_box(), width=rx.breakpoints(initial="100%", md="320px"), flex_shrink="0",
-                   position=rx.breakpoints(initial="static", md="sticky"), top="84px"),
-            direction=rx.breakpoints(initial="column-reverse", md="row"), gap="20px", align="start", width="100%",
+            rx.box(
+                _booking_box(),
+                width=rx.breakpoints(initial="100%", md="320px"),
+                flex_shrink="0",
+                position=rx.breakpoints(initial="static", md="sticky"),
+                top="84px",
+            ),
+            direction=rx.breakpoints(initial="column-reverse", md="row"),
+            gap="20px",
+            align="start",
+            width="100%",
         ),
-        spacing="5", width="100%",
+        spacing="5",
+        width="100%",
     )
 
 

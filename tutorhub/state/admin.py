@@ -77,20 +77,31 @@ class AdminQueueState(AppState):
         self.status, self.current = "loading", wanted
         try:
             found, zone = await self._db(
-                lambda s, actor: (verification.list_queue(s, actor=actor, status=wanted, page=max(page, 1)),
-                                  self._zone_for(actor))
+                lambda s, actor: (
+                    verification.list_queue(s, actor=actor, status=wanted, page=max(page, 1)),
+                    self._zone_for(actor),
+                ),
+                read_only=True,
             )
         except NotAuthenticated:
             return self._login_redirect()
         except Forbidden:
             self.status, self.rows, self.tabs = "forbidden", [], []
             return None
-        self.tabs = [StatusTab(status=s, label=TAB_LABELS[s], count=found.counts.get(s, 0), href=queue_href(s))
-                     for s in QUEUE_STATUSES]
+        self.tabs = [
+            StatusTab(status=s, label=TAB_LABELS[s], count=found.counts.get(s, 0), href=queue_href(s))
+            for s in QUEUE_STATUSES
+        ]
         self.rows = [
-            QueueRowView(id=i.id, name=i.full_name, headline=i.headline or "(no headline yet)",
-                         subjects=", ".join(i.subjects), submitted=format_local(i.submitted_at, zone),
-                         documents=i.documents, href=f"/admin/verification/{i.id}")
+            QueueRowView(
+                id=i.id,
+                name=i.full_name,
+                headline=i.headline or "(no headline yet)",
+                subjects=", ".join(i.subjects),
+                submitted=format_local(i.submitted_at, zone),
+                documents=i.documents,
+                href=f"/admin/verification/{i.id}",
+            )
             for i in found.items
         ]
         self.page, self.pages = found.page, found.pages
@@ -146,7 +157,8 @@ class AdminReviewState(AppState):
         wanted = self._route_tutor_id()
         try:
             tutor, zone = await self._db(
-                lambda s, actor: (verification.get_for_review(s, actor=actor, tutor_id=wanted), self._zone_for(actor))
+                lambda s, actor: (verification.get_for_review(s, actor=actor, tutor_id=wanted), self._zone_for(actor)),
+                read_only=True,
             )
         except NotAuthenticated:
             return self._login_redirect()

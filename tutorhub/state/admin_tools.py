@@ -45,7 +45,8 @@ class AdminOutboxState(AppState):
         self.refreshing = True
         try:
             items, zone = await self._db(
-                lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor))
+                lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor)),
+                read_only=True,
             )
         except NotAuthenticated:
             self.refreshing = False
@@ -56,8 +57,17 @@ class AdminOutboxState(AppState):
         except NotFound:
             self.status, self.rows, self.refreshing = "unavailable", [], False
             return None
-        self.rows = [OutboxRow(id=i.id, channel=i.channel, recipient=i.recipient, subject=i.subject, body=i.body,
-                               when=format_local(i.created_at, zone)) for i in items]
+        self.rows = [
+            OutboxRow(
+                id=i.id,
+                channel=i.channel,
+                recipient=i.recipient,
+                subject=i.subject,
+                body=i.body,
+                when=format_local(i.created_at, zone),
+            )
+            for i in items
+        ]
         self.status, self.refreshing = "ready", False
         return None
 
@@ -83,8 +93,11 @@ class AdminLoginsState(AppState):
         self.status = "loading"
         try:
             (events, total), zone = await self._db(
-                lambda s, actor: (auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
-                                  self._zone_for(actor))
+                lambda s, actor: (
+                    auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
+                    self._zone_for(actor),
+                ),
+                read_only=True,
             )
         except NotAuthenticated:
             return self._login_redirect()
@@ -92,8 +105,16 @@ class AdminLoginsState(AppState):
             self.status, self.rows = "forbidden", []
             return None
         self.rows = [
-            LoginRow(id=e.id, when=format_local(e.created_at, zone), identifier=e.identifier, method=e.method,
-                     success=e.success, reason=e.reason.replace("_", " "), ip=e.ip, user_agent=e.user_agent[:120])
+            LoginRow(
+                id=e.id,
+                when=format_local(e.created_at, zone),
+                identifier=e.identifier,
+                method=e.method,
+                success=e.success,
+                reason=e.reason.replace("_", " "),
+                ip=e.ip,
+                user_agent=e.user_agent[:120],
+            )
             for e in events
         ]
         self.total, self.page = total, page

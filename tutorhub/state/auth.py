@@ -39,9 +39,7 @@ class SignupState(AppState):
         self.errors, self.message, self.submitting = {}, "", True
         yield
         try:
-            result = await self._db(
-                lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent)
-            )
+            result = await self._db(lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent))
         except DomainError as exc:
             self.errors = field_errors(exc)
             self.message = "Please fix the highlighted fields." if self.errors else exc.message
@@ -71,8 +69,9 @@ class LoginState(AppState):
         yield
         try:
             result = await self._db(
-                lambda s, _actor: web_auth.login_with_password(s, email=email, password=password, ip=ip,
-                                                               user_agent=agent)
+                lambda s, _actor: web_auth.login_with_password(
+                    s, email=email, password=password, ip=ip, user_agent=agent
+                )
             )
         except DomainError as exc:
             self.submitting = False
@@ -176,7 +175,7 @@ class AccountState(AppState):
     async def load(self):
         self.status = "loading"
         try:
-            summary = await self._db(lambda s, actor: web_auth.account_summary(s, actor=actor))
+            summary = await self._db(lambda s, actor: web_auth.account_summary(s, actor=actor), read_only=True)
         except NotAuthenticated:
             return self._login_redirect()
         user = summary.user

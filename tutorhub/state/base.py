@@ -56,9 +56,7 @@ def safe_next(path: Any) -> str:
 class AppState(rx.State):
     """Root of every TutorHub state. `session_token` is the only secret a client ever holds: its own."""
 
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, same_site="strict", path="/", max_age=SESSION_MAX_AGE
-    )
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", path="/", max_age=SESSION_MAX_AGE)
     # Display only (navigation, greetings); never used to authorize anything.
     viewer_name: str = ""
     viewer_role: str = ""
@@ -75,15 +73,16 @@ class AppState(rx.State):
         """The user behind this browser's session cookie, re-checked against the database."""
         return auth.resolve_session(session, self.session_token)
 
-    async def _db(self, use_case: Callable[[Session, UserOut | None], T]) -> T:
+    async def _db(self, use_case: Callable[[Session, UserOut | None], T], *, read_only: bool = False) -> T:
         """Run `use_case(session, actor)` in one unit of work on a worker thread.
 
         The actor is resolved from the cookie inside the same unit of work, so no handler
         ever authorizes from a cached var, and slow work (argon2, SQL) never blocks the loop.
+        `read_only=True` is for pure reads (on SQLite they then never wait for the write lock).
         """
 
         def unit() -> T:
-            with session_scope() as session:
+            with session_scope(read_only=read_only) as session:
                 return use_case(session, self._current_user(session))
 
         return await asyncio.to_thread(unit)
@@ -114,7 +113,7 @@ class AppState(rx.State):
 
     async def load_viewer(self):
         """On every page: refresh who is signed in (for the navigation) and detect the browser zone."""
-        user = await self._db(lambda s, actor: actor)
+        user = await self._db(lambda s, actor: actor, read_only=True)
         self._show_viewer(user)
         if not self.browser_tz:
             return rx.call_script(DETECT_TZ_JS, callback=AppState.set_browser_tz)

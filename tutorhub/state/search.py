@@ -11,7 +11,15 @@ from tutorhub.services import search
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState, form_text
-from tutorhub.state.views import MODE_LABELS, SubjectGradesView, TutorCardView, card_view, initials, rating_text, subject_views
+from tutorhub.state.views import (
+    MODE_LABELS,
+    SubjectGradesView,
+    TutorCardView,
+    card_view,
+    initials,
+    rating_text,
+    subject_views,
+)
 
 FILTERS = ("subject", "grade", "mode", "max_price", "city", "language", "min_rating")
 ANY = "any"
@@ -32,7 +40,7 @@ class HomeState(AppState):
     async def load(self):
         self.loading = True
         try:
-            found = await self._db(lambda s, _actor: search.search_tutors(s, page=1, per_page=6))
+            found = await self._db(lambda s, _actor: search.search_tutors(s, page=1, per_page=6), read_only=True)
         except DomainError:
             found = None
         self.top_tutors = [card_view(c) for c in found.items] if found else []
@@ -52,6 +60,7 @@ class SearchState(AppState):
     pages: int = 1
     errors: dict[str, str] = {}
     form_key: int = 0
+    filters_open: bool = False
     # Current filters (from the URL), used to prefill the filter form and build page links.
     subject: str = ""
     grade: str = ""
@@ -64,15 +73,16 @@ class SearchState(AppState):
     def _params(self) -> dict[str, str]:
         return {key: getattr(self, key) for key in FILTERS}
 
-    @rx.var
+    # The filters are read by name in _params, so the dependencies are listed explicitly.
+    @rx.var(deps=[*FILTERS, "page", "pages"], auto_deps=False)
     def prev_href(self) -> str:
         return search_href(self._params(), self.page - 1) if self.page > 1 else ""
 
-    @rx.var
+    @rx.var(deps=[*FILTERS, "page", "pages"], auto_deps=False)
     def next_href(self) -> str:
         return search_href(self._params(), self.page + 1) if self.page < self.pages else ""
 
-    @rx.var
+    @rx.var(deps=list(FILTERS), auto_deps=False)
     def active_filters(self) -> int:
         return sum(1 for key in FILTERS if getattr(self, key) not in ("", ANY))
 
@@ -95,12 +105,16 @@ class SearchState(AppState):
             criteria["max_rate"] = None
         per_page = get_settings().page_size
         try:
-            found = await self._db(lambda s, _actor: search.search_tutors(s, **criteria, page=page, per_page=per_page))
+            found = await self._db(
+                lambda s, _actor: search.search_tutors(s, **criteria, page=page, per_page=per_page), read_only=True
+            )
         except DomainError as exc:
             self.errors = {**self.errors, **{("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}}
             self.results, self.total, self.page, self.pages = [], 0, 1, 1
-            self.loading = False
+            self.loading, self.filters_open = False, True
             return
+        if self.errors:
+            self.filters_open = True
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loading = False
@@ -108,10 +122,15 @@ class SearchState(AppState):
     def apply(self, form: dict):
         """Apply filters = navigate to their URL; the page's on_load runs the search."""
         params = {key: form_text(form, key, 80).strip() for key in FILTERS}
+        self.filters_open = False
         return rx.redirect(search_href(params))
 
     def clear(self):
         return rx.redirect("/tutors")
+
+    def toggle_filters(self):
+        """Show or hide the filter form on phones (display only)."""
+        self.filters_open = not self.filters_open
 
 
 class TutorPageState(AppState):
@@ -144,7 +163,7 @@ class TutorPageState(AppState):
         self.status = "loading"
         wanted = self._route_tutor_id()
         try:
-            tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted))
+            tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted), read_only=True)
         except NotFound:
             self.status = "notfound"
             return
@@ -157,5 +176,9 @@ class TutorPageState(AppState):
         self.timezone, self.intro_video_url = tutor.timezone, tutor.intro_video_url
         self.subjects, self.languages = subject_views(tutor.subjects), list(tutor.languages)
         self.rating, self.rating_count = rating_text(tutor.rating_avg, tutor.rating_count), tutor.rating_count
-        self.hours_taught, self.response_rate, self.trust_score = tutor.hours_taught, tutor.response_rate, tutor.trust_score
+        self.hours_taught, self.response_rate, self.trust_score = (
+            tutor.hours_taught,
+            tutor.response_rate,
+            tutor.trust_score,
+        )
         self.status = "ready"

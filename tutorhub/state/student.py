@@ -13,8 +13,18 @@ from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.students import StudentProfileOut
 from tutorhub.state.base import AppState, field_errors, form_checked, form_text
 
-TEXT_FIELDS = ("grade_level", "goals", "currency", "mode", "city", "locality", "timezone",
-               "guardian_name", "guardian_email", "guardian_phone")
+TEXT_FIELDS = (
+    "grade_level",
+    "goals",
+    "currency",
+    "mode",
+    "city",
+    "locality",
+    "timezone",
+    "guardian_name",
+    "guardian_email",
+    "guardian_phone",
+)
 
 
 class StudentOnboardingState(AppState):

@@ -18,8 +18,16 @@ from tutorhub.state.base import AppState, field_errors, form_checked, form_text
 from tutorhub.state.views import DecisionView, DocumentView, SubjectRow, decision_views, document_views
 
 MAX_ROWS = 20
-TEXT_FIELDS = {"full_name": 120, "headline": 120, "bio": 5000, "currency": 3, "city": 80, "locality": 120,
-               "timezone": 64, "intro_video_url": 500}
+TEXT_FIELDS = {
+    "full_name": 120,
+    "headline": 120,
+    "bio": 5000,
+    "currency": 3,
+    "city": 80,
+    "locality": 120,
+    "timezone": 64,
+    "intro_video_url": 500,
+}
 
 
 def _file_error(exc: DomainError) -> str:
@@ -88,9 +96,7 @@ class TutorProfileState(AppState):
         self.form_key += 1
 
     async def _load_profile(self) -> tuple[TutorPrivate, str]:
-        return await self._db(
-            lambda s, actor: (tutor_profiles.get_own_profile(s, actor=actor), self._zone_for(actor))
-        )
+        return await self._db(lambda s, actor: (tutor_profiles.get_own_profile(s, actor=actor), self._zone_for(actor)))
 
     async def load(self):
         self.status, self.errors, self.message, self.submit_errors, self.upload_error = "loading", {}, "", [], ""
@@ -179,8 +185,7 @@ class TutorProfileState(AppState):
             return None
         try:
             profile, zone = await self._db(
-                lambda s, actor: (tutor_profiles.update_own_profile(s, actor=actor, data=data),
-                                  self._zone_for(actor))
+                lambda s, actor: (tutor_profiles.update_own_profile(s, actor=actor, data=data), self._zone_for(actor))
             )
         except NotAuthenticated:
             return self._login_redirect()
@@ -218,9 +223,7 @@ class TutorProfileState(AppState):
         data = await upload.read(limit + 1)
         name = str(upload.name or "document")
         try:
-            await self._db(
-                lambda s, actor: tutor_profiles.upload_credential(s, actor=actor, filename=name, data=data)
-            )
+            await self._db(lambda s, actor: tutor_profiles.upload_credential(s, actor=actor, filename=name, data=data))
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:
@@ -235,9 +238,7 @@ class TutorProfileState(AppState):
 
     async def delete_credential(self, document_id: int):
         try:
-            await self._db(
-                lambda s, actor: tutor_profiles.delete_credential(s, actor=actor, document_id=document_id)
-            )
+            await self._db(lambda s, actor: tutor_profiles.delete_credential(s, actor=actor, document_id=document_id))
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:

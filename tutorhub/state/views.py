@@ -109,10 +109,16 @@ def document_views(docs: list[DocumentOut], tz: str) -> list[DocumentView]:
 
 
 def decision_views(history: list[DecisionOut], tz: str) -> list[DecisionView]:
-    labels = {"SUBMITTED": "Submitted for review", "APPROVED": "Approved", "REJECTED": "Rejected",
-              "RESET": "Sent back to review"}
-    return [DecisionView(action=labels.get(h.action, h.action), notes=h.notes, when=format_local(h.created_at, tz))
-            for h in history]
+    labels = {
+        "SUBMITTED": "Submitted for review",
+        "APPROVED": "Approved",
+        "REJECTED": "Rejected",
+        "RESET": "Sent back to review",
+    }
+    return [
+        DecisionView(action=labels.get(h.action, h.action), notes=h.notes, when=format_local(h.created_at, tz))
+        for h in history
+    ]
 
 
 @dataclasses.dataclass

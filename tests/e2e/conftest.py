@@ -1,0 +1,192 @@
+"""Start the real app once per test session and drive it with Chromium through Playwright.
+
+The app runs exactly as in production (`reflex run --env prod --single-port`) from this repository,
+against its own temporary SQLite database and private-file directory, with demo seeding off; the
+tests create what they need (an admin via `python -m tutorhub create-admin`, everybody else
+through the browser). `tests/conftest.py` points REFLEX_DB_URL at the unit-test database when it is
+imported, so the app gets an explicit environment of its own.
+
+Skipped (with the reason) when bun or Chromium is missing. The production build takes 1–3 minutes;
+the fixture waits up to 6. Set TUTORHUB_E2E_SHOTS=/some/dir to keep phone and desktop screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUN = REPO / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ADMIN_EMAIL = "e2e-admin@example.com"
+ADMIN_PASSWORD = "e2e-admin-pass-123"
+START_TIMEOUT = 360
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _app_env(workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "REFLEX_", "TUTORHUB_"))}
+    env.update(
+        {
+            "REFLEX_DB_URL": f"sqlite:///{workdir / 'e2e.db'}",
+            "TUTORHUB_STORAGE_DIR": str(workdir / "private"),
+            "TUTORHUB_SEED_DEMO": "0",
+            "TUTORHUB_ENV": "development",
+            "TUTORHUB_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+            "REFLEX_BUN_PATH": str(BUN),
+            "REFLEX_PERF_MODE": os.environ.get("TUTORHUB_E2E_PERF_MODE", "raise"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _wait_until_up(base: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            health = httpx.get(f"{base}/health", timeout=3)
+            page = httpx.get(f"{base}/", timeout=5)
+            if health.status_code == 200 and page.status_code == 200 and "<html" in page.text.lower():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(2)
+    raise RuntimeError(f"the app did not answer within {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    if not BUN.exists():
+        pytest.skip(f"bun not found at {BUN} (npm install --prefix .tools bun@1.4.4)")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install -y chromium)")
+    workdir = Path(tempfile.mkdtemp(prefix="tutorhub-e2e-"))
+    env = _app_env(workdir)
+    python = REPO / ".venv" / "bin" / "python"
+    reflex = REPO / ".venv" / "bin" / "reflex"
+    subprocess.run(
+        [
+            str(python if python.exists() else sys.executable),
+            "-m",
+            "tutorhub",
+            "create-admin",
+            "--email",
+            ADMIN_EMAIL,
+            "--password",
+            ADMIN_PASSWORD,
+            "--name",
+            "E2E Admin",
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    port = _free_port()
+    log = workdir / "app.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(reflex),
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, proc, log)
+        yield base
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if os.environ.get("TUTORHUB_E2E_KEEP") != "1":
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"e2e work dir kept: {workdir}")
+
+
+@pytest.fixture(scope="module")
+def chromium_browser(app_url: str):
+    """Chromium for one test module (Playwright's sync API keeps an event loop running while open)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(chromium_browser, app_url):
+    """Open isolated browser profiles (each with its own cookies): new_context(viewport=PHONE)."""
+    contexts = []
+
+    def _open(viewport: dict | None = None, timezone_id: str = "Europe/Lisbon"):
+        context = chromium_browser.new_context(
+            viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale="en-GB"
+        )
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    """Keep a screenshot when TUTORHUB_E2E_SHOTS names a directory (for eyeballing layouts)."""
+    target = os.environ.get("TUTORHUB_E2E_SHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"] if page.viewport_size else 0
+        page.screenshot(path=str(Path(target) / f"{name}-{width}.png"), full_page=True)

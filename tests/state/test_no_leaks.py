@@ -1,0 +1,201 @@
+"""What reaches the browser: serialize every state's client-visible vars after realistic sessions
+and look for secrets and other people's data.
+
+Allowed on purpose (documented here, asserted below):
+  * the browser's own session token, in `AppState.session_token` (it is the cookie; nowhere else);
+  * the signed-in user's own email / profile;
+  * an admin reviewing a tutor sees that tutor's email and private profile (that is the review page).
+Never allowed: password hashes, session/refresh token hashes, one-time-code hashes, document
+storage keys or checksums, anybody's raw token but one's own, and other users' emails, phones or
+private profile fields (student guardians and goals, other tutors' review notes and documents).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from reflex_base.utils.format import json_dumps
+from sqlmodel import select
+
+from tutorhub.db import session_scope
+from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
+from tutorhub.services import auth, students, tutor_profiles, verification
+from tutorhub.state.admin import AdminQueueState, AdminReviewState
+from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.student import StudentOnboardingState
+from tutorhub.state.tutor_profile import TutorProfileState
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def world(db, make_user):
+    """Two students, an approved tutor, a pending tutor with documents, an admin, codes and tokens."""
+    admin = make_user("admin", email="root-admin@example.com")
+    s1 = make_user("student", email="sam-student@example.com")
+    s2 = make_user("student", email="other-student@example.com")
+    for student, guardian in ((s1, "sam-guardian@example.com"), (s2, "other-guardian@example.com")):
+        students.update_student_profile(
+            db,
+            actor=student,
+            data={
+                "grade_level": "high",
+                "subjects": ["mathematics"],
+                "goals": f"secret goals of {student.email}",
+                "guardian_name": "Guardian " + student.email,
+                "guardian_email": guardian,
+                "guardian_phone": "+4915112345678" if student is s1 else "+4915187654321",
+            },
+        )
+    approved = make_user("tutor", email="approved-tutor@example.com", name="Ava Approved")
+    tutor_profiles.update_own_profile(
+        db,
+        actor=approved,
+        data={
+            "headline": "Algebra",
+            "subjects": ["mathematics"],
+            "hourly_rate": 3000,
+            "modes": ["online"],
+            "city": "Berlin",
+        },
+    )
+    tutor_profiles.upload_credential(db, actor=approved, filename="ava-passport.pdf", data=PDF)
+    tutor_profiles.submit_for_review(db, actor=approved)
+    approved_profile = verification.approve_tutor(
+        db, actor=admin, tutor_id=tutor_profiles.get_own_profile(db, actor=approved).id, notes="private note for ava"
+    )
+    pending = make_user("tutor", email="pending-tutor@example.com", name="Pia Pending")
+    tutor_profiles.update_own_profile(
+        db,
+        actor=pending,
+        data={"headline": "Biology", "subjects": ["biology"], "hourly_rate": 2000, "modes": ["online"]},
+    )
+    tutor_profiles.upload_credential(db, actor=pending, filename="pia-degree.pdf", data=PDF)
+    pending_profile = tutor_profiles.submit_for_review(db, actor=pending)
+    auth.request_otp(db, email="sam-student@example.com")
+    auth.issue_tokens(db, user_id=s2.id)
+    db.commit()
+    return {
+        "admin": admin,
+        "s1": s1,
+        "s2": s2,
+        "approved": approved,
+        "pending": pending,
+        "approved_id": approved_profile.id,
+        "pending_id": pending_profile.id,
+    }
+
+
+def _secrets() -> list[str]:
+    with session_scope() as s:
+        values = [u.password_hash for u in s.exec(select(User)).all() if u.password_hash]
+        values += [r.token_hash for r in s.exec(select(AuthSession)).all()]
+        values += [r.token_hash for r in s.exec(select(RefreshToken)).all()]
+        values += [r.code_hash for r in s.exec(select(OtpCode)).all()]
+        for doc in s.exec(select(CredentialDocument)).all():
+            values += [doc.sha256, doc.storage_key]
+    return values
+
+
+def _visit_everything(browser, world) -> str:
+    """Open every page a user could open (authorized or not) and serialize the whole state tree."""
+    visits = [
+        ("/", None, HomeState),
+        ("/signup", None, SignupState),
+        ("/login", None, LoginState),
+        ("/login/code", None, OtpState),
+        ("/account", None, AccountState),
+        ("/onboarding/student", None, StudentOnboardingState),
+        ("/tutor/profile", None, TutorProfileState),
+        ("/tutors?subject=mathematics", None, SearchState),
+        (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", TutorPageState),
+        ("/admin/verification", None, AdminQueueState),
+    ]
+    for url, route, cls in visits:
+        browser.goto(url, route=route)
+        browser.run(browser.app.load_viewer())
+        browser.run(browser.state(cls).load())
+    return json_dumps(browser.root.dict())
+
+
+def _assert_clean(dump: str, token: str, forbidden: list[str]) -> None:
+    assert "$argon2" not in dump
+    for secret in _secrets():
+        assert secret not in dump
+    for value in forbidden:
+        assert value.lower() not in dump.lower(), value
+    # The only token in the tree is the browser's own cookie, exactly once, in its cookie var.
+    assert dump.count(token) == 1
+    tree = json.loads(dump)
+    holders = [(state, key) for state, fields in tree.items() for key, value in fields.items() if value == token]
+    assert holders == [("reflex___state____state.tutorhub___state___base____app_state", "session_token_rx_state_")]
+
+
+OTHER_STUDENT = [
+    "other-student@example.com",
+    "other-guardian@example.com",
+    "+4915187654321",
+    "secret goals of other-student",
+]
+SAM = ["sam-student@example.com", "sam-guardian@example.com", "+4915112345678", "secret goals of sam"]
+TUTORS_PRIVATE = [
+    "approved-tutor@example.com",
+    "pending-tutor@example.com",
+    "private note for ava",
+    "ava-passport.pdf",
+    "pia-degree.pdf",
+]
+
+
+def test_student_sees_only_their_own_data(browser, world):
+    token = browser.login("sam-student@example.com")
+    dump = _visit_everything(browser, world)
+    assert "sam-guardian@example.com" in dump  # their own onboarding form
+    _assert_clean(dump, token, OTHER_STUDENT + TUTORS_PRIVATE + ["root-admin@example.com"])
+
+
+def test_tutor_sees_only_their_own_data(browser, world):
+    token = browser.login("pending-tutor@example.com")
+    dump = _visit_everything(browser, world)
+    assert "pia-degree.pdf" in dump
+    _assert_clean(
+        dump,
+        token,
+        OTHER_STUDENT
+        + SAM
+        + ["approved-tutor@example.com", "private note for ava", "ava-passport.pdf", "root-admin@example.com"],
+    )
+
+
+def test_admin_console_shows_no_secrets_or_unrelated_private_data(browser, world):
+    token = browser.login("root-admin@example.com")
+    dump = _visit_everything(browser, world)
+    assert "Pia Pending" in dump  # the queue
+    _assert_clean(dump, token, OTHER_STUDENT + SAM + TUTORS_PRIVATE)
+
+
+def test_admin_viewing_a_tutor_sees_that_tutor_only(browser, world):
+    token = browser.login("root-admin@example.com")
+    _visit_everything(browser, world)
+    browser.goto(f"/admin/verification/{world['pending_id']}", route="/admin/verification/[tutor_id]")
+    browser.run(browser.state(AdminReviewState).load())
+    dump = json_dumps(browser.root.dict())
+    assert "pending-tutor@example.com" in dump and "pia-degree.pdf" in dump  # the reviewed tutor
+    _assert_clean(
+        dump, token, OTHER_STUDENT + SAM + ["approved-tutor@example.com", "private note for ava", "ava-passport.pdf"]
+    )
+
+
+def test_anonymous_visitor_holds_no_token_and_no_private_data(browser, world):
+    dump = _visit_everything(browser, world)
+    assert "$argon2" not in dump
+    for secret in _secrets():
+        assert secret not in dump
+    for value in OTHER_STUDENT + SAM + TUTORS_PRIVATE:
+        assert value not in dump
+    assert (
+        json.loads(dump)["reflex___state____state.tutorhub___state___base____app_state"]["session_token_rx_state_"]
+        == ""
+    )
