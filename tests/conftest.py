@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,27 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
 _TMP = Path(tempfile.mkdtemp(prefix="tutorhub-tests-"))
-TEST_DB_URL = os.environ.get("TUTORHUB_TEST_DATABASE_URL", "").strip() or f"sqlite:///{_TMP / 'test.db'}"
+_GIVEN_URL = os.environ.get("TUTORHUB_TEST_DATABASE_URL", "").strip()
+_PG_DB_NAME = ""
+
+
+def _create_private_postgres_database(url: str) -> str:
+    """Each run gets its own database beside the given one, so parallel runs never collide."""
+    global _PG_DB_NAME
+    from tutorhub.db import normalize_url as _normalize
+
+    _PG_DB_NAME = f"th_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(_normalize(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{_PG_DB_NAME}"'))
+    admin.dispose()
+    return f"{url.rsplit('/', 1)[0]}/{_PG_DB_NAME}"
+
+
+if _GIVEN_URL.startswith("postgres"):
+    TEST_DB_URL = _create_private_postgres_database(_GIVEN_URL)
+else:
+    TEST_DB_URL = _GIVEN_URL or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["REFLEX_DB_URL"] = TEST_DB_URL
 os.environ["TUTORHUB_STORAGE_DIR"] = str(_TMP / "private")
 os.environ.setdefault("TUTORHUB_ENV", "development")
@@ -29,25 +50,24 @@ from tutorhub.settings import reset_settings  # noqa: E402
 IS_POSTGRES = TEST_DB_URL.startswith("postgres")
 
 
-def _reset_postgres_schema(url: str) -> None:
-    engine = create_engine(normalize_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _drop_private_postgres_database() -> None:
+    admin = create_engine(normalize_url(_GIVEN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_DB_NAME}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def migrated_database() -> Iterator[str]:
     reset_settings()
     reset_engines()
-    if IS_POSTGRES:
-        _reset_postgres_schema(TEST_DB_URL)
     from tutorhub.migrations import upgrade_to_head
 
     upgrade_to_head()
     yield TEST_DB_URL
     reset_engines()
+    if IS_POSTGRES:
+        _drop_private_postgres_database()
 
 
 def _empty_all_tables() -> None:
