@@ -14,8 +14,11 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
+from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject, VerificationDecision
 from tutorhub.services.auth import create_admin, register
+from tutorhub.services.catalog import subject_label
+from tutorhub.services.free_index import rebuild_free_slots
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo logins, listed in the README)
 ADMIN_EMAIL = "admin@tutorhub.test"
@@ -133,6 +136,22 @@ RATES = {
 }
 
 
+# Weekly demo hours (weekday, start, end in local minutes) and lesson lengths, by tutor index % 3.
+DEMO_HOURS = (
+    ([(d, 16 * 60, 20 * 60) for d in range(5)], [60]),
+    ([(d, 9 * 60, 12 * 60) for d in (0, 2, 4)] + [(d, 17 * 60, 20 * 60) for d in (1, 3)], [30, 60]),
+    ([(d, 10 * 60, 14 * 60) for d in (5, 6)] + [(d, 18 * 60, 21 * 60) for d in (1, 3)], [45, 60, 90]),
+)
+
+
+def _demo_availability(session: Session, tutor_id: int, index: int) -> None:
+    """Give a demo tutor weekly hours in their own zone so profiles and search show slots."""
+    hours, lengths = DEMO_HOURS[index % len(DEMO_HOURS)]
+    for weekday, start, end in hours:
+        session.add(AvailabilityRule(tutor_id=tutor_id, weekday=weekday, start_min=start, end_min=end))
+    session.add(SchedulingSettings(tutor_id=tutor_id, lesson_lengths=lengths, buffer_after_min=10 if index % 2 else 0))
+
+
 def database_is_empty(session: Session) -> bool:
     return int(session.exec(select(func.count()).select_from(User)).one()) == 0
 
@@ -160,7 +179,8 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         online = i % 4 != 3
         home = i % 3 == 0 or not online
         rate = RATES[currency][i % len(RATES[currency])]
-        profile.headline = f"{subjects[0].title()} tutor · {grades[0].title()} to {grades[-1].title()}"
+        levels = grades[0].title() if len(grades) == 1 else f"{grades[0].title()} to {grades[-1].title()}"
+        profile.headline = f"{subject_label(subjects[0])} tutor · {levels}"
         profile.bio = (
             f"I have taught {', '.join(s.title() for s in subjects)} for {3 + i % 12} years. "
             "Lessons are patient, structured and built around past papers and real problems."
@@ -190,6 +210,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         for lang in LANG_SETS[i % len(LANG_SETS)]:
             session.add(TutorLanguage(tutor_id=profile.id or 0, language=lang))
         session.add(VerificationDecision(tutor_id=profile.id or 0, action="APPROVED", notes="Demo data"))
+        _demo_availability(session, profile.id or 0, i)
         created += 1
     # Two tutors waiting in the verification queue and one rejected, so admins have work to see.
     for j, (status, notes) in enumerate(
@@ -235,4 +256,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         sp.mode = "online"
         session.add(sp)
     session.flush()
+    rebuild_free_slots(session)
     return {"tutors": created, "students": len(students), "admins": 1}
