@@ -1,4 +1,12 @@
+from pathlib import Path
+
 import reflex as rx
+from dotenv import load_dotenv
+
+# The optional `.env` (see .env.example) must be loaded before the Config reads REFLEX_* variables
+# (REFLEX_REDIS_URL selects the state manager). Real environment variables win over the file,
+# as in tutorhub.settings.
+load_dotenv(Path(__file__).resolve().parent / ".env", override=False)
 
 config = rx.Config(
     app_name="tutorhub",

@@ -270,3 +270,16 @@ def test_lone_surrogates_are_refused_not_crashed(client, world, method, url, rol
     if url.endswith("/login"):  # a failed attempt counts towards the lockout
         after.pop("users"), before.pop("users")
     assert after == before
+
+
+@pytest.mark.parametrize("grade", ["²", "Grade ³", "①"])
+def test_unicode_digit_grades_are_422_everywhere(client, world, grade):
+    _check(client.get("/api/v1/tutors", params={"grade": grade}), 422)
+    _check(
+        client.put("/api/v1/tutors/me/profile", json={"subjects": ["maths"], "grade_levels": [grade]}, headers=world["headers"]["tutor"]),
+        422,
+    )
+    _check(
+        client.put("/api/v1/students/me/profile", json={"grade_level": grade}, headers=world["headers"]["student"]),
+        422,
+    )

@@ -222,3 +222,12 @@ def test_download_of_file_missing_from_storage_is_404(client, as_role, db):
     row = db.get(CredentialDocument, doc_id)
     (get_settings().storage_dir / row.storage_key).unlink()
     assert client.get(f"{FILES}/{doc_id}", headers=headers).status_code == 404
+
+
+def test_reflex_upload_route_gets_the_upload_limit_too(client):
+    # The API wraps every backend request (it is Reflex's api_transformer), including Reflex's own
+    # /_upload, where Starlette would otherwise spool a file of any size to disk before the handler runs.
+    limit = get_settings().max_upload_bytes
+    too_big = {"Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(limit + 200_000)}
+    res = client.post("/_upload", content=b"--b--\r\n", headers=too_big)
+    assert res.status_code == 413 and "Upload too large" in res.json()["detail"]

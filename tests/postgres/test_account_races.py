@@ -54,3 +54,33 @@ def test_a_one_time_code_logs_in_exactly_once_under_concurrency(db):
     db.rollback()
     assert len(winners) == 1, results
     assert len(db.exec(select(User).where(User.email == "otp-race@example.com")).all()) == 1
+
+
+def test_concurrent_admin_decisions_on_one_tutor_leave_exactly_one_decision(db):
+    from tutorhub.models import Role, TutorProfile, VerificationDecision
+    from tutorhub.services import tutor_profiles, verification
+
+    admins = []
+    with session_scope() as s:
+        for i in range(THREADS):
+            admins.append(auth.create_admin(s, email=f"race-admin{i}@example.com", password=PASSWORD))
+        tutor = auth.register(s, email="race-tutor@example.com", password=PASSWORD, full_name="T", role=Role.TUTOR)
+        profile = tutor_profiles.update_own_profile(
+            s, actor=tutor, data={"headline": "H", "subjects": ["maths"], "hourly_rate": 100}
+        )
+        tutor_profiles.submit_for_review(s, actor=tutor)
+
+    def decide(s, i):
+        if i % 2:
+            return verification.reject_tutor(s, actor=admins[i], tutor_id=profile.id, notes=f"no {i}").status
+        return verification.approve_tutor(s, actor=admins[i], tutor_id=profile.id).status
+
+    results = _race(decide)
+    winners = [r for r in results if r[0] == "ok"]
+    assert len(winners) == 1 and sorted(r[0] for r in results if r[0] != "ok") == ["Conflict"] * (THREADS - 1), results
+    db.rollback()
+    decisions = db.exec(
+        select(VerificationDecision).where(VerificationDecision.action.in_(["APPROVED", "REJECTED"]))
+    ).all()
+    assert [d.action for d in decisions] == [winners[0][1]]
+    assert db.get(TutorProfile, profile.id).status == winners[0][1]

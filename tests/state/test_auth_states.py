@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pytest
+
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, LoginEvent, OtpCode, OutboxMessage, User
 from tutorhub.services import auth
@@ -266,3 +270,18 @@ def test_browser_timezone_callback_accepts_only_iana_zones(browser):
     assert app.browser_tz == ""
     app.set_browser_tz("America/New_York")
     assert app.browser_tz == "America/New_York" and app.viewer_tz == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example", "/\n/evil.example", "/\r//evil.example", "/ /evil.example", "/\\evil.example", "\t//evil.example"],
+)
+def test_next_paths_with_whitespace_or_backslashes_are_dropped(browser, make_user, target):
+    # URL parsers strip tabs/newlines, so "/<TAB>/evil.example" is really "//evil.example".
+    make_user("student", email="s@example.com")
+    browser.goto("/login?" + urlencode({"next": target}))
+    page = browser.state(LoginState)
+    page.load()
+    assert page.next_path == ""
+    events = browser.run(page.submit({"email": "s@example.com", "password": "correct-horse-battery"}))
+    assert redirects(events) == ["/onboarding/student"]

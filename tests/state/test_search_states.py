@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
+
+from tutorhub.state.admin import AdminQueueState
+from tutorhub.state.admin_tools import AdminLoginsState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState, search_href
 
 from .conftest import redirects
@@ -109,3 +113,23 @@ def test_paging_links_and_filter_count_reach_the_browser_when_filters_change(bro
     delta = browser.root.get_delta()
     [search_delta] = [v for k, v in delta.items() if k.endswith("search_state")]
     assert search_delta["active_filters_rx_state_"] == 2
+
+
+@pytest.mark.parametrize("page_value", ["²", "①", "9" * 5000, "0", "-3", "2x"])
+def test_odd_page_numbers_in_the_url_fall_back_to_page_one(browser, make_user, make_approved_tutor, page_value):
+    # "²".isdigit() is True but int("²") raises, and 5,000 digits exceed int()'s limit: both
+    # used to crash the page load of /tutors, /admin/verification and /admin/logins.
+    make_approved_tutor()
+    browser.goto("/tutors?" + urlencode({"subject": "maths", "page": page_value}))
+    search_page = browser.state(SearchState)
+    browser.run(search_page.load())
+    assert (search_page.page, search_page.total, search_page.loading) == (1, 1, False)
+    browser.login(make_user("admin").email)
+    browser.goto("/admin/verification?" + urlencode({"page": page_value}))
+    queue = browser.state(AdminQueueState)
+    browser.run(queue.load())
+    assert (queue.status, queue.page) == ("ready", 1)
+    browser.goto("/admin/logins?" + urlencode({"page": page_value}))
+    logins = browser.state(AdminLoginsState)
+    browser.run(logins.load())
+    assert (logins.status, logins.page) == ("ready", 1)

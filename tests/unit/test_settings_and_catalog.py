@@ -45,3 +45,11 @@ def test_subject_aliases_and_phone_formats():
     assert normalize_phone("0091 98765-43210") == "+919876543210"
     with pytest.raises(InvalidInput):
         normalize_phone("12345")
+
+
+@pytest.mark.parametrize("grade", ["²", "Grade ³", "①", "١٢٣", "9" * 30])
+def test_non_ascii_or_long_digit_grades_are_field_errors_not_crashes(grade):
+    # str.isdigit() is true for '²' and '①' but int() refuses them: that was a ValueError (a 500).
+    with pytest.raises(InvalidInput) as caught:
+        normalize_grade(grade)
+    assert "grade" in caught.value.fields

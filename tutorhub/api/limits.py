@@ -4,6 +4,11 @@ JSON bodies are small (a tutor bio is at most 5,000 characters), so anything ove
 refused with 413. Credential uploads may be up to `max_upload_bytes` plus multipart overhead;
 bigger ones get the same 422 the service gives for an oversized file. A declared
 Content-Length is checked at once; chunked bodies are counted as they stream in.
+
+Reflex's own upload route (`/_upload`, used by the tutor's credential page) runs inside this app
+too (the API is Reflex's `api_transformer`, so it wraps every backend request). Starlette spools
+multipart files to disk with no size limit, so without this a client could fill the disk with
+one request; it gets the same upload limit (413 there, as the Reflex client expects no JSON).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from tutorhub.settings import get_settings
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
+REFLEX_UPLOAD_PATH = "/_upload"
 
 
 class BodyTooLarge(HTTPException):
@@ -30,6 +36,9 @@ class BodyTooLarge(HTTPException):
 
 
 def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
+    if path.rstrip("/") == REFLEX_UPLOAD_PATH:
+        max_bytes = get_settings().max_upload_bytes
+        return max_bytes + MULTIPART_OVERHEAD, 413, {"detail": f"Upload too large (at most {max_bytes} bytes)."}
     if path.rstrip("/") in UPLOAD_PATHS:
         max_bytes = get_settings().max_upload_bytes
         message = f"file: must be at most {max_bytes // (1024 * 1024)} MB"
@@ -42,7 +51,8 @@ class BodySizeLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").startswith("/api/"):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path.startswith("/api/") or path.rstrip("/") == REFLEX_UPLOAD_PATH):
             await self.app(scope, receive, send)
             return
         limit, status, body = _limit_for(scope["path"])

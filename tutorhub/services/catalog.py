@@ -102,7 +102,8 @@ def normalize_grade(value: Any, field: str = "grade") -> str:
         return text
     if text in _GRADE_ALIASES:
         return _GRADE_ALIASES[text]
-    if text.isdigit():
+    # ASCII digits only: str.isdigit() is also true for '²' and '①', which int() refuses (a 500).
+    if re.fullmatch(r"[0-9]{1,2}", text):
         year = int(text)
         if 1 <= year <= 5:
             return "primary"

@@ -92,12 +92,14 @@ def list_queue(
     return QueuePage(items=items, total=total, page=page_no, pages=max(1, -(-total // per_page)), counts=counts)
 
 
-def _load(session: Session, tutor_id: Any) -> tuple[TutorProfile, User]:
+def _load(session: Session, tutor_id: Any, *, lock: bool = False) -> tuple[TutorProfile, User]:
     try:
         pid = clean_int(tutor_id, "tutor_id", minimum=1)
     except InvalidInput as exc:
         raise NotFound("Tutor not found.") from exc
-    profile = session.get(TutorProfile, pid)
+    # lock: the row is read FOR UPDATE (PostgreSQL; SQLite already holds the write lock), so two
+    # admins deciding at once are serialized and the second one sees the first decision.
+    profile = session.get(TutorProfile, pid, with_for_update=lock or None, populate_existing=lock)
     user = session.get(User, profile.user_id) if profile else None
     if profile is None or user is None:
         raise NotFound("Tutor not found.")
@@ -115,7 +117,7 @@ def _decide(session: Session, *, actor: UserOut | None, tutor_id: Any, notes: An
     text = clean_text(notes, "notes", max_len=2000, multiline=True)
     if not approve and not text:
         raise fail("notes", "tell the tutor why the profile was rejected")
-    profile, user = _load(session, tutor_id)
+    profile, user = _load(session, tutor_id, lock=True)
     if profile.status != TutorStatus.PENDING:
         raise Conflict(f"Only profiles waiting for review can be decided (this one is {profile.status}).")
     now = utcnow()

@@ -13,7 +13,7 @@ from tutorhub.services import verification
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from tutorhub.services.tutor_views import TutorPrivate
 from tutorhub.services.verification import QUEUE_STATUSES
-from tutorhub.state.base import AppState, field_errors, form_text
+from tutorhub.state.base import AppState, field_errors, form_text, page_number
 from tutorhub.state.views import (
     MODE_LABELS,
     DecisionView,
@@ -72,8 +72,7 @@ class AdminQueueState(AppState):
         query = self.router.url.query_parameters
         wanted = str(query.get("status", "PENDING")).upper()
         wanted = wanted if wanted in QUEUE_STATUSES else "PENDING"
-        page_text = str(query.get("page", "1"))
-        page = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
+        page = page_number(query.get("page"))
         self.status, self.current = "loading", wanted
         try:
             found, zone = await self._db(

@@ -9,7 +9,7 @@ import reflex as rx
 from tutorhub.components.timefmt import format_local
 from tutorhub.services import auth, outbox
 from tutorhub.services.errors import Forbidden, NotAuthenticated, NotFound
-from tutorhub.state.base import AppState
+from tutorhub.state.base import AppState, page_number
 
 LOGINS_PER_PAGE = 25
 
@@ -88,8 +88,7 @@ class AdminLoginsState(AppState):
         return f"/admin/logins?page={self.page + 1}" if self.page < self.pages else ""
 
     async def load(self):
-        page_text = str(self.router.url.query_parameters.get("page", "1"))
-        page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+        page = page_number(self.router.url.query_parameters.get("page"))
         self.status = "loading"
         try:
             (events, total), zone = await self._db(

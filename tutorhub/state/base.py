@@ -4,6 +4,7 @@ every page state uses to run one service call in one unit of work off the event 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -22,6 +23,7 @@ T = TypeVar("T")
 SESSION_COOKIE = "th_session"
 SESSION_MAX_AGE = 30 * 24 * 3600
 DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+_UNSAFE_PATH_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
 
 def form_text(form: Any, key: str, limit: int = 5000) -> str:
@@ -46,10 +48,28 @@ def field_errors(exc: DomainError) -> dict[str, str]:
     return {str(k): str(v) for k, v in (exc.fields or {}).items()}
 
 
+def page_number(value: Any, maximum: int = 99_999) -> int:
+    """A `?page=` query value as a page number; anything else is page 1.
+
+    ASCII digits only: str.isdigit() also accepts '²' (int() then raises) and a 5,000-digit
+    value passes isdigit() but exceeds int()'s digit limit, so both used to crash the page load.
+    """
+    text = value if isinstance(value, str) else ""
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        return 1
+    return min(max(int(text), 1), maximum)
+
+
 def safe_next(path: Any) -> str:
-    """Only same-site relative paths are followed after login (no open redirects)."""
-    if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path[:300]
+    """Only same-site relative paths are followed after login (no open redirects).
+
+    Browsers' URL parsers drop tabs and newlines anywhere in a URL, so "/<TAB>/evil.example"
+    would become the protocol-relative "//evil.example": control characters and spaces are refused.
+    """
+    if not isinstance(path, str) or len(path) > 2000 or _UNSAFE_PATH_RE.search(path):
+        return ""
+    if path.startswith("/") and not path.startswith("//"):
+        return path
     return ""
 
 

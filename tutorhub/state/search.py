@@ -10,7 +10,7 @@ from tutorhub.components.money import MoneyInputError, format_rate, parse_major_
 from tutorhub.services import search
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.settings import get_settings
-from tutorhub.state.base import AppState, form_text
+from tutorhub.state.base import AppState, form_text, page_number
 from tutorhub.state.views import (
     MODE_LABELS,
     SubjectGradesView,
@@ -90,8 +90,7 @@ class SearchState(AppState):
         query = self.router.url.query_parameters
         for key in FILTERS:
             setattr(self, key, str(query.get(key, ""))[:80])
-        page_text = str(query.get("page", "1"))
-        page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 6 else 1
+        page = page_number(query.get("page"))
         self.loading, self.errors = True, {}
         self.form_key += 1
         yield
