@@ -5,6 +5,7 @@
                                (unless TUTORHUB_SEED_DEMO=0)
   seed-demo                    seed demo data (refuses a database that already has users)
   create-admin --email E --password P [--name N]
+  rebuild-free-slots           recompute the precomputed free-slot search index (run daily)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
+    sub.add_parser("rebuild-free-slots")
     args = parser.parse_args(argv)
 
     from tutorhub.db import session_scope
@@ -69,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope() as session:
                 user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
             print(f"admin ready: {user.email} (id {user.id})")
+        elif args.command == "rebuild-free-slots":
+            from tutorhub.services.free_index import rebuild_free_slots
+
+            upgrade_to_head()
+            with session_scope() as session:
+                rows = rebuild_free_slots(session)
+            print(f"free-slot index rebuilt: {rows} rows")
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tutorhub.api import routes_admin, routes_auth, routes_files, routes_students, routes_tutors
+from tutorhub.api import (
+    routes_admin,
+    routes_auth,
+    routes_files,
+    routes_scheduling,
+    routes_students,
+    routes_tutors,
+)
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
 
@@ -37,6 +44,7 @@ api.add_middleware(BodySizeLimitMiddleware)
 # Order matters for tutors: /tutors/me/... is registered before /tutors/{tutor_id}.
 api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
+api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_files.router)

@@ -51,6 +51,21 @@ def current_user(credentials: BearerCredentials) -> UserOut:
 CurrentUser = Annotated[UserOut, Depends(current_user)]
 
 
+def optional_user(credentials: BearerCredentials) -> UserOut | None:
+    """The caller behind a valid Bearer token, or None (anonymous) — for public reads whose
+    answer widens for the owner, like a tutor's own slots before approval."""
+    if credentials is None or not credentials.credentials:
+        return None
+    with session_scope(read_only=True) as session:
+        try:
+            return auth.user_from_access_token(session, credentials.credentials)
+        except NotAuthenticated:
+            return None
+
+
+OptionalUser = Annotated[UserOut | None, Depends(optional_user)]
+
+
 def _cookie_allowed(request: Request) -> bool:
     """Refuse cookie authentication for cross-site scripted requests.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Response, UploadFile
+from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import error_responses
@@ -88,11 +88,18 @@ def search_tutors(
     min_rating: int | None = None,
     page: int = 1,
     per_page: int | None = None,
+    windows: Annotated[
+        str | None,
+        Query(description='Free in my windows: JSON list like [{"weekday": 0, "start": "17:00", "end": "20:00"}]'),
+    ] = None,
+    tz: Annotated[str | None, Query(description="IANA zone of `windows`; default UTC")] = None,
+    duration: Annotated[str | None, Query(description="Lesson minutes for `windows`; default 60")] = None,
 ) -> SearchPage:
     """Approved tutors matching every given filter, best match first.
 
     `mode` is online or home; `max_rate` is in minor units per hour; `grade` is a band (primary,
-    middle, high, senior, university, adult) or a school year 1–12."""
+    middle, high, senior, university, adult) or a school year 1–12. With `windows`, only tutors
+    with a free `duration`-minute slot inside those weekly windows in the next 14 days."""
     with session_scope(read_only=True) as session:
         return search.search_tutors(
             session,
@@ -105,6 +112,9 @@ def search_tutors(
             min_rating=min_rating,
             page=page,
             per_page=per_page,
+            windows=windows,
+            windows_tz=tz,
+            duration=duration,
         )
 
 

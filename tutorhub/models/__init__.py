@@ -10,6 +10,15 @@ from tutorhub.models.accounts import (
     User,
 )
 from tutorhub.models.notifications import OutboxMessage
+from tutorhub.models.scheduling import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    BusyInterval,
+    BusySource,
+    SchedulingSettings,
+    StudentSchedulePrefs,
+    TutorFreeSlots,
+)
 from tutorhub.models.tutors import (
     CredentialDocument,
     TutorLanguage,
@@ -21,13 +30,20 @@ from tutorhub.models.tutors import (
 
 __all__ = [
     "AuthSession",
+    "AvailabilityOverride",
+    "AvailabilityRule",
+    "BusyInterval",
+    "BusySource",
     "CredentialDocument",
     "LoginEvent",
     "OtpCode",
     "OutboxMessage",
     "RefreshToken",
     "Role",
+    "SchedulingSettings",
+    "StudentSchedulePrefs",
     "StudentProfile",
+    "TutorFreeSlots",
     "TutorLanguage",
     "TutorProfile",
     "TutorStatus",

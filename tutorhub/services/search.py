@@ -10,17 +10,26 @@ fast on thousands of tutors:
   * 25 × price fit   — 1 − rate / max_rate when a price ceiling is given (cheaper fits better),
                        0.5 otherwise
 Subject, grade, mode, city, language and price are filters (a tutor either fits or is not shown).
-Availability overlap joins the score when the scheduling engine lands. Ties: more reviews, then id.
+Ties: more reviews, then id.
+
+"Free in my windows" (`windows`, `windows_tz`, `duration`) is a filter too: tutors with at least
+one bookable start in the student's weekly windows during the next 14 days. It reads the
+precomputed index (services/free_index.py) — the student's windows become one bitmask, each
+candidate tutor's row is ANDed with it — so no calendar is expanded per request. The SQL part
+returns candidate ids in score order; the bitmask test filters them; only the page is loaded.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_
+from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
+from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject
 from tutorhub.services.catalog import (
     normalize_city,
@@ -31,6 +40,8 @@ from tutorhub.services.catalog import (
     subject_label,
 )
 from tutorhub.services.errors import InvalidInput, NotFound
+from tutorhub.services.free_index import WindowMask, matching_tutor_ids, window_mask
+from tutorhub.services.schedule_input import parse_lesson_length, parse_windows
 from tutorhub.services.tutor_views import (
     SearchPage,
     TutorCard,
@@ -40,7 +51,7 @@ from tutorhub.services.tutor_views import (
     load_subjects,
     modes_of,
 )
-from tutorhub.services.validation import clean_int
+from tutorhub.services.validation import clean_int, validate_timezone
 
 MAX_PER_PAGE = 50
 
@@ -61,8 +72,17 @@ def search_tutors(
     min_rating: Any = None,
     page: Any = 1,
     per_page: Any = 12,
+    windows: Any = None,
+    windows_tz: Any = None,
+    duration: Any = None,
+    now: datetime | None = None,
 ) -> SearchPage:
-    """One page of approved tutors matching the filters, best match first."""
+    """One page of approved tutors matching the filters, best match first.
+
+    `windows` (a list of {"weekday", "start", "end"} or its JSON text, in `windows_tz`, default
+    UTC) keeps only tutors free for a `duration`-minute lesson (default 60) inside them within
+    the next 14 days.
+    """
     errors: dict[str, str] = {}
 
     def parse(field: str, value: Any, fn: Any) -> Any:
@@ -83,6 +103,13 @@ def search_tutors(
     rating_v = parse("min_rating", min_rating, lambda v: clean_int(v, "min_rating", minimum=0, maximum=5))
     page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
     per_v = parse("per_page", per_page, lambda v: clean_int(v, "per_page", minimum=1, maximum=MAX_PER_PAGE)) or 12
+    windows_v = parse("windows", windows, parse_windows)
+    free_mask: WindowMask | None = None
+    if windows_v is not None or not _blank(duration) or not _blank(windows_tz):
+        zone_v = parse("windows_tz", windows_tz, lambda v: validate_timezone(v, "windows_tz")) or "UTC"
+        length_v = parse("duration", duration, lambda v: parse_lesson_length(v, "duration")) or 60
+        if windows_v and not errors:
+            free_mask = window_mask(windows_v, zone_v, length_v, now=now or utcnow())
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
 
@@ -134,22 +161,28 @@ def search_tutors(
         + 25.0 * price_fit
     ).label("score")
 
-    total = int(
-        session.exec(
-            select(func.count())
-            .select_from(TutorProfile)
-            .join(User, col(User.id) == col(TutorProfile.user_id))
-            .where(*conditions)
-        ).one()
-    )
-    rows = session.exec(
-        select(TutorProfile, User, score)
-        .join(User, col(User.id) == col(TutorProfile.user_id))
-        .where(*conditions)
-        .order_by(score.desc(), col(TutorProfile.rating_count).desc(), col(TutorProfile.id))
-        .offset((page_v - 1) * per_v)
-        .limit(per_v)
-    ).all()
+    order = (score.desc(), col(TutorProfile.rating_count).desc(), col(TutorProfile.id))
+    if free_mask is not None:
+        total, rows = _free_page(session, conditions, score, order, free_mask, page_v, per_v)
+    else:
+        total = int(
+            session.exec(
+                select(func.count())
+                .select_from(TutorProfile)
+                .join(User, col(User.id) == col(TutorProfile.user_id))
+                .where(*conditions)
+            ).one()
+        )
+        rows = list(
+            session.exec(
+                select(TutorProfile, User, score)
+                .join(User, col(User.id) == col(TutorProfile.user_id))
+                .where(*conditions)
+                .order_by(*order)
+                .offset((page_v - 1) * per_v)
+                .limit(per_v)
+            ).all()
+        )
     ids = [p.id for p, _, _ in rows if p.id is not None]
     subjects = load_subjects(session, ids)
     languages = load_languages(session, ids)
@@ -173,6 +206,47 @@ def search_tutors(
         for p, u, s in rows
     ]
     return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=max(1, -(-total // per_v)))
+
+
+def _free_page(
+    session: Session,
+    conditions: list[Any],
+    score: Any,
+    order: tuple[Any, ...],
+    mask: WindowMask,
+    page: int,
+    per_page: int,
+) -> tuple[int, list[Any]]:
+    """(total, page rows) of tutors matching `conditions` and free inside the mask.
+
+    Three cheap reads instead of a giant IN list: the ids free in the windows (index scan, see
+    free_index.py), the ids matching the filters in score order (one integer per tutor), and the
+    page's rows. Plain column reads go through the connection to skip ORM row processing.
+    """
+    free = matching_tutor_ids(session, mask)
+    if not free:
+        return 0, []
+    ordered = (
+        session.connection()
+        .execute(
+            sa_select(col(TutorProfile.id))
+            .join(User, col(User.id) == col(TutorProfile.user_id))
+            .where(*conditions)
+            .order_by(*order)
+        )
+        .scalars()
+    )
+    matched = [tid for tid in ordered if tid in free]
+    page_ids = matched[(page - 1) * per_page : page * per_page]
+    if not page_ids:
+        return len(matched), []
+    found = session.exec(
+        select(TutorProfile, User, score)
+        .join(User, col(User.id) == col(TutorProfile.user_id))
+        .where(col(TutorProfile.id).in_(page_ids))
+    ).all()
+    position = {tid: i for i, tid in enumerate(page_ids)}
+    return len(matched), sorted(found, key=lambda row: position[row[0].id])
 
 
 def get_public_profile(session: Session, *, tutor_id: Any) -> TutorPublic:

@@ -33,6 +33,7 @@ from tutorhub.services.catalog import (
     normalize_subject,
 )
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.free_index import refresh_tutor_free_slots
 from tutorhub.services.tutor_views import DocumentOut, TutorPrivate, build_private, document_out
 from tutorhub.services.validation import (
     clean_int,
@@ -208,12 +209,16 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
     profile.offers_online, profile.offers_home = updates.pop("_modes")
     subjects = updates.pop("_subjects", None)
     languages = updates.pop("_languages", None)
+    zone_changed = "timezone" in updates and updates["timezone"] != profile.timezone
     for key, value in updates.items():
         setattr(profile, key, value)
     profile.updated_at = utcnow()
     session.add(profile)
     session.flush()
     assert profile.id is not None
+    if zone_changed:
+        # Weekly hours are wall-clock times in this zone: the free-slot index moves with it.
+        refresh_tutor_free_slots(session, profile.id)
     if subjects is not None:
         session.execute(delete(TutorSubject).where(col(TutorSubject.tutor_id) == profile.id))
         for subject, grade in subjects:
