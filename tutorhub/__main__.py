@@ -18,18 +18,22 @@ from tutorhub.services.errors import DomainError
 
 def prepare_database() -> str:
     """Migrate to head and seed demo data if configured and the database is empty."""
-    from tutorhub.db import session_scope
-    from tutorhub.migrations import upgrade_to_head
+    from tutorhub.db import get_engine, session_scope
+    from tutorhub.migrations import migration_lock, upgrade_to_head
     from tutorhub.services.demo import database_is_empty, seed_demo
     from tutorhub.settings import get_settings
 
-    upgrade_to_head()
-    if not get_settings().seed_demo:
-        return "migrated (demo seeding disabled)"
-    with session_scope() as session:
-        if not database_is_empty(session):
-            return "migrated (database already has data)"
-        counts = seed_demo(session)
+    # Migrating and seeding happen under one lock, so several workers starting on an empty
+    # database cannot both seed it.
+    engine = get_engine()
+    with migration_lock(engine):
+        upgrade_to_head(engine, locked=True)
+        if not get_settings().seed_demo:
+            return "migrated (demo seeding disabled)"
+        with session_scope() as session:
+            if not database_is_empty(session):
+                return "migrated (database already has data)"
+            counts = seed_demo(session)
     return f"migrated and seeded demo data: {counts}"
 
 

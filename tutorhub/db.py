@@ -91,3 +91,15 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_key(session: Session, key: str) -> None:
+    """Serialize transactions that work on the same logical key (e.g. one email's OTP sends).
+
+    PostgreSQL: a transaction-scoped advisory lock on a hash of the key. SQLite: nothing to do,
+    write transactions already hold the database write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic.config import Config
@@ -30,7 +30,7 @@ def alembic_config() -> Config:
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
+def migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_KEY})
@@ -53,12 +53,15 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def upgrade_to_head(engine: Engine | None = None) -> None:
-    """Apply every pending migration to `engine` (default: the configured database)."""
+def upgrade_to_head(engine: Engine | None = None, *, locked: bool = False) -> None:
+    """Apply every pending migration to `engine` (default: the configured database).
+
+    `locked=True` means the caller already holds `migration_lock` (it is not re-entrant).
+    """
     engine = engine or get_engine()
     if engine.dialect.name == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    with _migration_lock(engine):
+    with nullcontext() if locked else migration_lock(engine):
         cfg = alembic_config()
         with engine.connect() as conn:
             cfg.attributes["connection"] = conn

@@ -16,6 +16,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tutorhub.db import lock_key
 from tutorhub.integrations.messaging import get_sender
 from tutorhub.models.accounts import (
     AuthSession,
@@ -221,7 +222,8 @@ def authenticate_password(
         raise NotAuthenticated("Wrong email or password.") from exc
     if not isinstance(password, str) or len(password) > 128:
         raise NotAuthenticated("Wrong email or password.")
-    user = session.exec(select(User).where(col(User.email) == address)).first()
+    # Row lock: concurrent wrong guesses must each count toward the lockout (PostgreSQL).
+    user = session.exec(select(User).where(col(User.email) == address).with_for_update()).first()
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
@@ -480,6 +482,10 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
     """
     settings = get_settings()
     identifier, channel = _otp_identifier(email, phone)
+    # Count-then-insert must not interleave, or parallel requests would exceed the send limits.
+    lock_key(session, f"otp:{identifier}")
+    if ip:
+        lock_key(session, f"otp-ip:{ip}")
     hour_ago = utcnow() - timedelta(hours=1)
     per_identifier = session.exec(
         select(func.count())

@@ -57,12 +57,19 @@ SNIFFERS: tuple[tuple[bytes, str, str], ...] = (
 
 
 def own_profile_row(session: Session, actor: UserOut | None) -> tuple[TutorProfile, User]:
-    """The acting tutor's profile row (created on first use)."""
+    """The acting tutor's profile row (created on first use), locked for this transaction.
+
+    The row lock (PostgreSQL; SQLite already serializes writers with BEGIN IMMEDIATE) makes a
+    tutor's concurrent saves, submits and uploads apply one after another instead of
+    interleaving (e.g. two SUBMITTED entries, or duplicate subject rows).
+    """
     actor = require_role(actor, Role.TUTOR)
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("Account not found.")
-    profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == actor.id)).first()
+    profile = session.exec(
+        select(TutorProfile).where(col(TutorProfile.user_id) == actor.id).with_for_update()
+    ).first()
     if profile is None:
         profile = TutorProfile(user_id=actor.id, timezone=user.timezone)
         session.add(profile)

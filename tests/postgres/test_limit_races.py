@@ -1,0 +1,56 @@
+"""Limits that count rows must hold when requests arrive at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import select
+
+from tests.conftest import PASSWORD
+from tutorhub.db import session_scope
+from tutorhub.models import OtpCode, User
+from tutorhub.services import auth
+from tutorhub.services.errors import DomainError
+from tutorhub.settings import get_settings
+
+
+def _parallel(n, fn):
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        try:
+            with session_scope() as s:
+                fn(s, i)
+            return "ok"
+        except DomainError as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_parallel_code_requests_never_exceed_the_per_identifier_limit(db):
+    limit = get_settings().otp_sends_per_identifier_per_hour
+    results = _parallel(limit + 4, lambda s, i: auth.request_otp(s, email="flood@example.com", ip=f"10.0.0.{i}"))
+    assert results.count("ok") == limit and results.count("RateLimited") == 4
+    db.rollback()
+    assert len(db.exec(select(OtpCode)).all()) == limit
+
+
+def test_parallel_wrong_passwords_all_count_toward_the_lockout(db, make_user):
+    user = make_user("student", email="victim@example.com")
+    failures = get_settings().login_max_failures
+    results = _parallel(failures, lambda s, i: auth.authenticate_password(s, email="victim@example.com",
+                                                                           password=f"wrong-{i}-guess"))
+    assert results.count("NotAuthenticated") == failures
+    db.rollback()
+    assert db.get(User, user.id).locked_until is not None
+    # Locked now, even with the right password.
+    with session_scope() as s:
+        try:
+            auth.authenticate_password(s, email="victim@example.com", password=PASSWORD)
+            raise AssertionError("a locked account logged in")
+        except DomainError as exc:
+            assert type(exc).__name__ == "RateLimited"
