@@ -87,6 +87,19 @@ def clean_database(migrated_database: str) -> Iterator[None]:
     _empty_all_tables()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2id parameters in tests (still argon2id; hashes verify the same way).
+
+    Production parameters cost ~0.1 s per hash and the suite creates hundreds of users;
+    test_production_hasher_parameters checks the real ones."""
+    from argon2 import PasswordHasher
+
+    from tutorhub.services import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def db() -> Iterator[Session]:
     """A session on the test database; tests commit when they want data visible to others."""

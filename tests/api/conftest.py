@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
@@ -13,20 +12,12 @@ from sqlmodel import SQLModel, select
 from tutorhub.api.app import api
 from tutorhub.db import get_engine
 from tutorhub.models import OutboxMessage
-from tutorhub.services import auth, security
+from tutorhub.services import auth
 from tutorhub.services.auth import UserOut
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2id parameters for API tests (still argon2id; hashes verify the same way).
-
-    Production parameters cost ~0.15 s per hash; these tests create hundreds of users."""
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

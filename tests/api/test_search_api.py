@@ -191,3 +191,11 @@ def test_public_profile_404s(client, catalogue):
         assert res.json() == {"detail": "Tutor not found."}
     for bad in ("abc", "1.5", "me", "%00", "9" * 5000):
         assert client.get(f"{SEARCH}/{bad}").status_code in (404, 422), bad
+
+
+def test_search_currency_filter(client, make_approved_tutor):
+    _, inr = make_approved_tutor(subjects=["physics"], hourly_rate=50000, currency="INR")
+    make_approved_tutor(subjects=["physics"], hourly_rate=3000, currency="EUR")
+    body = client.get("/api/v1/tutors", params={"currency": "INR", "max_rate": 60000}).json()
+    assert [item["id"] for item in body["items"]] == [inr]
+    assert client.get("/api/v1/tutors", params={"currency": "XYZ"}).status_code == 422

@@ -261,3 +261,14 @@ def test_login_log_is_admin_only(db, make_user):
         auth.list_login_events(db, actor=None)
     events, total = auth.list_login_events(db, actor=admin)
     assert total == 1 and events[0].ip == "7.7.7.7" and events[0].success
+
+
+def test_production_hasher_parameters_are_argon2id_defaults():
+    from argon2 import extract_parameters
+
+    from tutorhub.services import security
+
+    # _DUMMY_HASH was made at import by the production hasher (tests patch in a cheap one later).
+    params = extract_parameters(security._DUMMY_HASH)
+    assert security._DUMMY_HASH.startswith("$argon2id$")
+    assert params.memory_cost >= 65536 and params.time_cost >= 3

@@ -105,3 +105,11 @@ def test_unknown_or_unapproved_profiles_are_not_found(db, make_user):
     for tutor_id in (own.id, 99999, "abc", None):
         with pytest.raises(NotFound):
             search.get_public_profile(db, tutor_id=tutor_id)
+
+
+def test_currency_filter_makes_price_ceilings_comparable(db, catalogue):
+    # 50000 paise (₹500) is not "cheaper than 40000" euro cents; with a currency only like is compared.
+    assert ids(search.search_tutors(db, currency="INR")) == {catalogue["mumbai_physics"]}
+    assert ids(search.search_tutors(db, currency="eur", max_rate=2500)) == {catalogue["home_only"]}
+    with pytest.raises(InvalidInput):
+        search.search_tutors(db, currency="DOGE")

@@ -86,6 +86,7 @@ def search_tutors(
     city: str | None = None,
     language: str | None = None,
     min_rating: int | None = None,
+    currency: Annotated[str | None, Query(description="Only tutors charging in this ISO currency")] = None,
     page: int = 1,
     per_page: int | None = None,
     windows: Annotated[
@@ -110,6 +111,7 @@ def search_tutors(
             city=city,
             language=language,
             min_rating=min_rating,
+            currency=currency,
             page=page,
             per_page=per_page,
             windows=windows,

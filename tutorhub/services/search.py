@@ -51,7 +51,7 @@ from tutorhub.services.tutor_views import (
     load_subjects,
     modes_of,
 )
-from tutorhub.services.validation import clean_int, validate_timezone
+from tutorhub.services.validation import clean_int, validate_currency, validate_timezone
 
 MAX_PER_PAGE = 50
 
@@ -70,6 +70,7 @@ def search_tutors(
     city: Any = None,
     language: Any = None,
     min_rating: Any = None,
+    currency: Any = None,
     page: Any = 1,
     per_page: Any = 12,
     windows: Any = None,
@@ -78,6 +79,9 @@ def search_tutors(
     now: datetime | None = None,
 ) -> SearchPage:
     """One page of approved tutors matching the filters, best match first.
+
+    `max_rate` is in minor units of the tutors' own currency; pass `currency` to compare prices
+    in one currency only (the UI always does).
 
     `windows` (a list of {"weekday", "start", "end"} or its JSON text, in `windows_tz`, default
     UTC) keeps only tutors free for a `duration`-minute lesson (default 60) inside them within
@@ -99,6 +103,7 @@ def search_tutors(
     mode_v = parse("mode", mode, lambda v: normalize_mode(v, "mode"))
     rate_v = parse("max_rate", max_rate, lambda v: clean_int(v, "max_rate", minimum=1, maximum=10**9))
     city_v = parse("city", city, lambda v: normalize_city(v, "city"))
+    currency_v = parse("currency", currency, lambda v: validate_currency(v, "currency"))
     lang_v = parse("language", language, lambda v: normalize_language(v, "language"))
     rating_v = parse("min_rating", min_rating, lambda v: clean_int(v, "min_rating", minimum=0, maximum=5))
     page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
@@ -136,6 +141,10 @@ def search_tutors(
             conditions.append(or_(online_fits, home_fits))
     if city_v:
         conditions.append(func.lower(col(TutorProfile.city)) == city_v.lower())
+    if currency_v:
+        # Rates are only comparable within one currency (there are no offline FX rates), so a
+        # price ceiling in a currency keeps only tutors who charge in that currency.
+        conditions.append(col(TutorProfile.currency) == currency_v)
     if lang_v:
         conditions.append(
             exists().where(
