@@ -1,0 +1,1 @@
+"""APScheduler wiring: each job is one call into a service."""
