@@ -16,16 +16,22 @@ from tutorhub.pages.admin import (
     verification_review_page,
 )
 from tutorhub.pages.auth import account_page, login_code_page, login_page, signup_page
+from tutorhub.pages.availability import availability_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.onboarding import onboarding_page
-from tutorhub.pages.search import search_page, tutor_public_page
+from tutorhub.pages.search import search_page
+from tutorhub.pages.student_times import student_times_page
 from tutorhub.pages.tutor_profile import tutor_profile_page
+from tutorhub.pages.tutor_public import tutor_public_page
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.availability import AvailabilityState
 from tutorhub.state.base import AppState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
+from tutorhub.state.student_times import StudentTimesState
 from tutorhub.state.tutor_profile import TutorProfileState
 
 log = logging.getLogger("tutorhub")
@@ -47,7 +53,7 @@ app = rx.App(
 )
 app.register_lifespan_task(prepare_database_on_start)
 
-# (route, page, title, page state load handler or None)
+# (route, page, title, page state load handler(s))
 PAGES = [
     ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),
     ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
@@ -55,9 +61,11 @@ PAGES = [
     ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),
     ("/account", account_page, "Your account · TutorHub", AccountState.load),
     ("/onboarding/student", onboarding_page, "Your learning profile · TutorHub", StudentOnboardingState.load),
+    ("/student/times", student_times_page, "Your preferred lesson times · TutorHub", StudentTimesState.load),
     ("/tutor/profile", tutor_profile_page, "Your tutor profile · TutorHub", TutorProfileState.load),
+    ("/tutor/availability", availability_page, "Your availability · TutorHub", AvailabilityState.load),
     ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
-    ("/tutors/[tutor_id]", tutor_public_page, "Tutor · TutorHub", TutorPageState.load),
+    ("/tutors/[tutor_id]", tutor_public_page, "Tutor · TutorHub", [TutorPageState.load, TutorSlotsState.load]),
     ("/admin/verification", verification_queue_page, "Verification · TutorHub admin", AdminQueueState.load),
     (
         "/admin/verification/[tutor_id]",
@@ -70,4 +78,5 @@ PAGES = [
 ]
 
 for route, component, title, load in PAGES:
-    app.add_page(component, route=route, title=title, on_load=[AppState.load_viewer, load])
+    loads = load if isinstance(load, list) else [load]
+    app.add_page(component, route=route, title=title, on_load=[AppState.load_viewer, *loads])

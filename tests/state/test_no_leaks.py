@@ -20,11 +20,14 @@ from sqlmodel import select
 
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
-from tutorhub.services import auth, students, tutor_profiles, verification
+from tutorhub.services import auth, availability, student_windows, students, tutor_profiles, verification
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.availability import AvailabilityState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
+from tutorhub.state.student_times import StudentTimesState
 from tutorhub.state.tutor_profile import TutorProfileState
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -74,6 +77,27 @@ def world(db, make_user):
     )
     tutor_profiles.upload_credential(db, actor=pending, filename="pia-degree.pdf", data=PDF)
     pending_profile = tutor_profiles.submit_for_review(db, actor=pending)
+    # Scheduling: the approved tutor's hours (public as free slots), a private block with a note
+    # and a holiday far ahead (private); the other student's preferred times (private).
+    availability.save_availability(
+        db,
+        actor=approved,
+        data={
+            "weekly": [{"weekday": d, "start": "10:00", "end": "12:00"} for d in range(7)],
+            "overrides": [{"date": "2031-06-01", "intervals": []}],
+            "settings": {"min_notice_hours": 0},
+        },
+    )
+    availability.add_busy(
+        db,
+        actor=approved,
+        start="2031-06-05T10:00:00+00:00",
+        end="2031-06-05T11:00:00+00:00",
+        note="secret dentist appointment",
+    )
+    student_windows.save_student_windows(
+        db, actor=s2, data={"windows": [{"weekday": 6, "start": "03:00", "end": "03:30"}], "lesson_length": 90}
+    )
     auth.request_otp(db, email="sam-student@example.com")
     auth.issue_tokens(db, user_id=s2.id)
     db.commit()
@@ -111,6 +135,11 @@ def _visit_everything(browser, world) -> str:
         ("/tutor/profile", None, TutorProfileState),
         ("/tutors?subject=mathematics", None, SearchState),
         (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", TutorPageState),
+        (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", TutorSlotsState),
+        (f"/tutors/{world['pending_id']}", "/tutors/[tutor_id]", TutorSlotsState),
+        ("/tutors?free=1", None, SearchState),
+        ("/tutor/availability", None, AvailabilityState),
+        ("/student/times", None, StudentTimesState),
         ("/admin/verification", None, AdminQueueState),
     ]
     for url, route, cls in visits:
@@ -146,7 +175,16 @@ TUTORS_PRIVATE = [
     "private note for ava",
     "ava-passport.pdf",
     "pia-degree.pdf",
+    "secret dentist appointment",
+    "2031-06-01",
+    "2031-06-05",
 ]
+AVA_SCHEDULE = ["secret dentist appointment", "2031-06-01", "2031-06-05"]
+
+
+def _own_grids(browser) -> tuple[list, list]:
+    """The grids the visits left in the tree (each must be the visitor's own, or empty)."""
+    return browser.state(StudentTimesState).grid, browser.state(AvailabilityState).grid
 
 
 def test_student_sees_only_their_own_data(browser, world):
@@ -154,6 +192,15 @@ def test_student_sees_only_their_own_data(browser, world):
     dump = _visit_everything(browser, world)
     assert "sam-guardian@example.com" in dump  # their own onboarding form
     _assert_clean(dump, token, OTHER_STUDENT + TUTORS_PRIVATE + ["root-admin@example.com"])
+    student_grid, tutor_grid = _own_grids(browser)
+    assert not any(map(any, student_grid)) and not any(map(any, tutor_grid))  # not the other student's
+
+
+def test_approved_tutor_sees_their_own_schedule_only_on_their_page(browser, world):
+    token = browser.login("approved-tutor@example.com")
+    dump = _visit_everything(browser, world)
+    assert "2031-06-01" in dump  # their own holiday, on their availability page
+    _assert_clean(dump, token, OTHER_STUDENT + SAM + ["pending-tutor@example.com", "pia-degree.pdf"])
 
 
 def test_tutor_sees_only_their_own_data(browser, world):
@@ -165,8 +212,11 @@ def test_tutor_sees_only_their_own_data(browser, world):
         token,
         OTHER_STUDENT
         + SAM
-        + ["approved-tutor@example.com", "private note for ava", "ava-passport.pdf", "root-admin@example.com"],
+        + ["approved-tutor@example.com", "private note for ava", "ava-passport.pdf", "root-admin@example.com"]
+        + AVA_SCHEDULE,
     )
+    student_grid, tutor_grid = _own_grids(browser)
+    assert not any(map(any, student_grid)) and not any(map(any, tutor_grid))  # not Ava's hours
 
 
 def test_admin_console_shows_no_secrets_or_unrelated_private_data(browser, world):

@@ -10,8 +10,18 @@ from tutorhub.state.base import AppState
 # (label, href) per role; anonymous visitors get the "" entry.
 NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "": [("Find tutors", "/tutors"), ("Become a tutor", "/signup")],
-    "student": [("Find tutors", "/tutors"), ("My learning profile", "/onboarding/student"), ("Account", "/account")],
-    "tutor": [("Find tutors", "/tutors"), ("My tutor profile", "/tutor/profile"), ("Account", "/account")],
+    "student": [
+        ("Find tutors", "/tutors"),
+        ("My learning profile", "/onboarding/student"),
+        ("My times", "/student/times"),
+        ("Account", "/account"),
+    ],
+    "tutor": [
+        ("Find tutors", "/tutors"),
+        ("My tutor profile", "/tutor/profile"),
+        ("Availability", "/tutor/availability"),
+        ("Account", "/account"),
+    ],
     "admin": [
         ("Verification", "/admin/verification"),
         ("Login log", "/admin/logins"),

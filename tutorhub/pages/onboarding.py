@@ -160,7 +160,17 @@ def _form() -> rx.Component:
 
 def onboarding_page() -> rx.Component:
     ready = rx.vstack(
-        page_header("Your learning profile", "Tell us what you need and we will match you with the right tutors."),
+        page_header(
+            "Your learning profile",
+            "Tell us what you need and we will match you with the right tutors.",
+            link_button(
+                rx.icon("calendar-clock", size=14),
+                "Set your preferred lesson times",
+                href="/student/times",
+                variant="soft",
+                size="2",
+            ),
+        ),
         rx.cond(
             S.saved,
             rx.callout(

@@ -1,4 +1,4 @@
-"""Tutor search with URL-backed filters, and the public tutor profile page."""
+"""Tutor search with URL-backed filters (the public tutor profile is in tutor_public.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import reflex as rx
 
 from tutorhub.components.forms import select_field, text_field
 from tutorhub.components.layout import page, page_header
-from tutorhub.components.tutor_card import avatar, rating_badge, tutor_grid
-from tutorhub.components.ui import empty_state, gate, link_button, pager, skeleton_cards
+from tutorhub.components.tutor_card import tutor_grid
+from tutorhub.components.ui import empty_state, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
 from tutorhub.state.base import AppState
-from tutorhub.state.search import ANY, SearchState, TutorPageState
+from tutorhub.state.search import ANY, SearchState
 
 GRADE_OPTIONS = [(ANY, "Any level"), *GRADE_LEVELS.items()]
 MODE_OPTIONS = [(ANY, "Online or home"), ("online", "Online"), ("home", "Home tuition")]
@@ -158,6 +158,47 @@ def _results() -> rx.Component:
     )
 
 
+def _free_toggle() -> rx.Component:
+    """'Free in my preferred times' for students with saved times (or windows in the link)."""
+    usable = SearchState.has_saved_windows | (SearchState.windows != "")
+    row = rx.flex(
+        rx.hstack(
+            rx.switch(
+                id="free-toggle",
+                checked=SearchState.free_on,
+                on_change=SearchState.set_free,
+                disabled=~usable,
+            ),
+            rx.el.label(
+                "Free in my preferred times (next 14 days)",
+                html_for="free-toggle",
+                style={"font_size": "var(--font-size-2)", "cursor": "pointer"},
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(
+            usable,
+            rx.link("Edit my times", href="/student/times", size="2"),
+            rx.link("Set your preferred times first", href="/student/times", size="2"),
+        ),
+        gap="12px",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+    note = rx.cond(
+        SearchState.free_note != "",
+        rx.callout(SearchState.free_note, icon="info", color_scheme="amber", size="1", width="100%"),
+        rx.fragment(),
+    )
+    return rx.cond(
+        usable | (AppState.viewer_role == "student"),
+        rx.vstack(row, note, spacing="2", width="100%", margin_bottom="12px"),
+        note,
+    )
+
+
 def search_page() -> rx.Component:
     count = rx.cond(
         SearchState.loading,
@@ -172,217 +213,10 @@ def search_page() -> rx.Component:
         ),
         rx.flex(
             _filter_panel(),
-            rx.box(_results(), flex="1", min_width="0", width="100%"),
+            rx.box(_free_toggle(), _results(), flex="1", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", md="row"),
             gap="24px",
             align="start",
             width="100%",
         ),
     )
-
-
-def _stat(value: rx.Var | str, label: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(value, weight="bold", size="5"),
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        spacing="0",
-        align="center",
-        min_width="80px",
-    )
-
-
-def _booking_box() -> rx.Component:
-    book = rx.cond(
-        AppState.signed_in,
-        rx.dialog.root(
-            rx.dialog.trigger(rx.button(rx.icon("calendar-plus", size=18), "Book a trial", size="3", width="100%")),
-            rx.dialog.content(
-                rx.dialog.title("Booking opens soon"),
-                rx.dialog.description(
-                    "Online booking, payments and calendars are being rolled out. "
-                    "You will be able to book a trial or a lesson with this tutor here."
-                ),
-                rx.flex(rx.dialog.close(rx.button("OK", variant="soft")), justify="end", margin_top="16px"),
-            ),
-        ),
-        link_button(
-            rx.icon("calendar-plus", size=18),
-            "Log in to book a trial",
-            href="/login?next=" + TutorPageState.router.url.path,
-            size="3",
-            width="100%",
-        ),
-    )
-    return rx.card(
-        rx.vstack(
-            rx.cond(
-                TutorPageState.online_price != "",
-                rx.hstack(
-                    rx.text("Online", size="2", color=rx.color("gray", 11)),
-                    rx.spacer(),
-                    rx.text(TutorPageState.online_price, weight="bold", size="4"),
-                    width="100%",
-                ),
-                rx.fragment(),
-            ),
-            rx.cond(
-                TutorPageState.home_price != "",
-                rx.hstack(
-                    rx.text("Home tuition", size="2", color=rx.color("gray", 11)),
-                    rx.spacer(),
-                    rx.text(TutorPageState.home_price, weight="bold", size="4"),
-                    width="100%",
-                ),
-                rx.fragment(),
-            ),
-            book,
-            rx.cond(
-                AppState.signed_in,
-                rx.button(
-                    "Book a lesson",
-                    variant="soft",
-                    size="3",
-                    width="100%",
-                    on_click=rx.toast.info("Booking opens soon."),
-                ),
-                rx.fragment(),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        size="3",
-        width="100%",
-    )
-
-
-def _tutor_profile() -> rx.Component:
-    t = TutorPageState
-    header = rx.flex(
-        avatar(t.initials, size="7"),
-        rx.vstack(
-            rx.heading(t.name, size=rx.breakpoints(initial="6", sm="7"), as_="h1"),
-            rx.text(t.headline, size="3", color=rx.color("gray", 11)),
-            rx.flex(
-                rating_badge(t.rating, t.rating_count),
-                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft"),
-                rx.foreach(t.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
-                gap="8px",
-                wrap="wrap",
-                align="center",
-            ),
-            spacing="2",
-            align="start",
-        ),
-        gap="20px",
-        direction=rx.breakpoints(initial="column", sm="row"),
-        align=rx.breakpoints(initial="start", sm="center"),
-    )
-    stats = rx.card(
-        rx.grid(
-            _stat(t.hours_taught.to_string(), "hours taught"),
-            _stat(t.response_rate.to_string() + "%", "response rate"),
-            _stat(t.rating_count.to_string(), "reviews"),
-            _stat(t.trust_score.to_string(), "trust score"),
-            columns=rx.breakpoints(initial="2", sm="4"),
-            spacing="3",
-            width="100%",
-        ),
-        size="2",
-        width="100%",
-    )
-    about = rx.card(
-        rx.vstack(
-            rx.heading("About", size="4", as_="h2"),
-            rx.text(t.bio, size="3", white_space="pre-wrap"),
-            rx.cond(
-                t.intro_video_url != "",
-                rx.link(
-                    rx.hstack(
-                        rx.icon("circle-play", size=16), rx.text("Watch the intro video"), spacing="2", align="center"
-                    ),
-                    href=t.intro_video_url,
-                    is_external=True,
-                ),
-                rx.fragment(),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        size="3",
-        width="100%",
-    )
-    teaches = rx.card(
-        rx.vstack(
-            rx.heading("Teaches", size="4", as_="h2"),
-            rx.foreach(
-                t.subjects,
-                lambda s: rx.vstack(
-                    rx.text(s.subject, weight="bold", size="2"),
-                    rx.text(s.grades, size="2", color=rx.color("gray", 11)),
-                    spacing="0",
-                ),
-            ),
-            rx.separator(),
-            rx.data_list.root(
-                rx.data_list.item(
-                    rx.data_list.label("Languages"),
-                    rx.data_list.value(
-                        rx.flex(rx.foreach(t.languages, lambda lang: rx.badge(lang)), gap="6px", wrap="wrap")
-                    ),
-                ),
-                rx.data_list.item(
-                    rx.data_list.label("Location"),
-                    rx.data_list.value(
-                        rx.cond(
-                            t.city != "",
-                            rx.text(
-                                t.locality,
-                                rx.cond(t.locality != "", ", ", ""),
-                                t.city,
-                                rx.cond(
-                                    t.travel_radius_km > 0,
-                                    " · travels up to " + t.travel_radius_km.to_string() + " km",
-                                    "",
-                                ),
-                            ),
-                            "Online only",
-                        )
-                    ),
-                ),
-                rx.data_list.item(rx.data_list.label("Tutor's timezone"), rx.data_list.value(t.timezone)),
-                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        size="3",
-        width="100%",
-    )
-    return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("arrow-left", size=14), rx.text("All tutors"), spacing="1", align="center"),
-            href="/tutors",
-            size="2",
-        ),
-        header,
-        rx.flex(
-            rx.vstack(stats, about, teaches, spacing="4", flex="1", min_width="0", width="100%"),
-            rx.box(
-                _booking_box(),
-                width=rx.breakpoints(initial="100%", md="320px"),
-                flex_shrink="0",
-                position=rx.breakpoints(initial="static", md="sticky"),
-                top="84px",
-            ),
-            direction=rx.breakpoints(initial="column-reverse", md="row"),
-            gap="20px",
-            align="start",
-            width="100%",
-        ),
-        spacing="5",
-        width="100%",
-    )
-
-
-def tutor_public_page() -> rx.Component:
-    return page(gate(TutorPageState.status, _tutor_profile(), what="tutor profile"))

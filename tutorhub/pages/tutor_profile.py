@@ -318,7 +318,17 @@ def _review() -> rx.Component:
 
 def tutor_profile_page() -> rx.Component:
     ready = rx.vstack(
-        page_header("Your tutor profile", "Students see this once an admin approves it."),
+        page_header(
+            "Your tutor profile",
+            "Students see this once an admin approves it.",
+            link_button(
+                rx.icon("calendar-clock", size=14),
+                "Set your availability",
+                href="/tutor/availability",
+                variant="soft",
+                size="2",
+            ),
+        ),
         _status_banner(),
         _profile_form(),
         credentials_section(),

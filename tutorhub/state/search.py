@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
 
 from tutorhub.components.money import MoneyInputError, format_rate, parse_major_units
-from tutorhub.services import search
+from tutorhub.services import search, slot_weeks
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState, form_text, page_number
@@ -22,6 +23,10 @@ from tutorhub.state.views import (
 )
 
 FILTERS = ("subject", "grade", "mode", "max_price", "city", "language", "min_rating")
+# "Free in my preferred times": `free=1` uses the signed-in student's saved windows; `windows`
+# (JSON, with `windows_tz` and `duration`) gives windows in the URL itself, for anyone.
+FREE_KEYS = ("free", "windows", "windows_tz", "duration")
+FREE_LIMITS = {"free": 1, "windows": 4000, "windows_tz": 64, "duration": 4}
 ANY = "any"
 
 
@@ -69,18 +74,29 @@ class SearchState(AppState):
     city: str = ""
     language: str = ""
     min_rating: str = ""
+    # "Free in my preferred times (next 14 days)", from the URL.
+    free: str = ""
+    windows: str = ""
+    windows_tz: str = ""
+    duration: str = ""
+    has_saved_windows: bool = False
+    free_note: str = ""
 
     def _params(self) -> dict[str, str]:
-        return {key: getattr(self, key) for key in FILTERS}
+        return {key: getattr(self, key) for key in (*FILTERS, *FREE_KEYS)}
 
     # The filters are read by name in _params, so the dependencies are listed explicitly.
-    @rx.var(deps=[*FILTERS, "page", "pages"], auto_deps=False)
+    @rx.var(deps=[*FILTERS, *FREE_KEYS, "page", "pages"], auto_deps=False)
     def prev_href(self) -> str:
         return search_href(self._params(), self.page - 1) if self.page > 1 else ""
 
-    @rx.var(deps=[*FILTERS, "page", "pages"], auto_deps=False)
+    @rx.var(deps=[*FILTERS, *FREE_KEYS, "page", "pages"], auto_deps=False)
     def next_href(self) -> str:
         return search_href(self._params(), self.page + 1) if self.page < self.pages else ""
+
+    @rx.var
+    def free_on(self) -> bool:
+        return self.free == "1" or self.windows != ""
 
     @rx.var(deps=list(FILTERS), auto_deps=False)
     def active_filters(self) -> int:
@@ -90,8 +106,10 @@ class SearchState(AppState):
         query = self.router.url.query_parameters
         for key in FILTERS:
             setattr(self, key, str(query.get(key, ""))[:80])
+        for key, limit in FREE_LIMITS.items():
+            setattr(self, key, str(query.get(key, ""))[:limit])
         page = page_number(query.get("page"))
-        self.loading, self.errors = True, {}
+        self.loading, self.errors, self.free_note = True, {}, ""
         self.form_key += 1
         yield
         criteria: dict[str, object] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
@@ -103,15 +121,28 @@ class SearchState(AppState):
             self.errors = {"max_price": str(exc)}
             criteria["max_rate"] = None
         per_page = get_settings().page_size
+        url_free = {k: getattr(self, k) or None for k in ("windows", "windows_tz", "duration")}
+        use_saved = self.free == "1" and not self.windows
+
+        def unit(session, actor):
+            saved = slot_weeks.saved_window_filter(session, actor=actor)
+            free = url_free if url_free["windows"] else (saved if use_saved and saved else {})
+            found = search.search_tutors(session, **criteria, **free, page=page, per_page=per_page)
+            return found, saved is not None
+
         try:
-            found = await self._db(
-                lambda s, _actor: search.search_tutors(s, **criteria, page=page, per_page=per_page), read_only=True
-            )
+            found, self.has_saved_windows = await self._db(unit, read_only=True)
         except DomainError as exc:
-            self.errors = {**self.errors, **{("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}}
+            fields = {("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}
+            free_errors = [f"{k.replace('_', ' ')} {v}" for k, v in fields.items() if k in FREE_KEYS]
+            if free_errors:
+                self.free_note = "The preferred-times filter in this link is not valid: " + "; ".join(free_errors)
+            self.errors = {**self.errors, **{k: v for k, v in fields.items() if k not in FREE_KEYS}}
             self.results, self.total, self.page, self.pages = [], 0, 1, 1
-            self.loading, self.filters_open = False, True
+            self.loading, self.filters_open = False, bool(self.errors)
             return
+        if use_saved and not self.has_saved_windows:
+            self.free_note = "Set your preferred lesson times to use this filter."
         if self.errors:
             self.filters_open = True
         self.results = [card_view(c) for c in found.items]
@@ -121,7 +152,17 @@ class SearchState(AppState):
     def apply(self, form: dict):
         """Apply filters = navigate to their URL; the page's on_load runs the search."""
         params = {key: form_text(form, key, 80).strip() for key in FILTERS}
+        params.update({key: getattr(self, key) for key in FREE_KEYS})
         self.filters_open = False
+        return rx.redirect(search_href(params))
+
+    def set_free(self, checked: Any):
+        """The "free in my preferred times" switch: its state lives in the URL."""
+        params = self._params()
+        for key in FREE_KEYS:
+            params[key] = ""
+        if checked is True:
+            params["free"] = "1"
         return rx.redirect(search_href(params))
 
     def clear(self):

@@ -1,0 +1,141 @@
+"""A tutor's free times on the public profile: one week at a time in the viewer's timezone, and
+the best times for a signed-in student with saved preferred times.
+
+The viewer's zone is their account's zone when signed in, otherwise the zone their browser
+reports. Only the shown week is kept in state (at most 7 days × 48 starts); paging asks the
+service again. Nothing here changes data, and every argument from the browser is checked (week
+numbers and lengths against what the state offered, zones by the service).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from tutorhub.services import slot_weeks
+from tutorhub.services.errors import DomainError, InvalidInput
+from tutorhub.services.slot_weeks import BestForViewer, WeekSlots
+from tutorhub.services.validation import validate_timezone
+from tutorhub.state.base import DETECT_TZ_JS, AppState
+from tutorhub.state.schedule_views import DayView, ProposalView, day_views, proposal_views, week_title
+
+
+class TutorSlotsState(AppState):
+    slots_status: str = "loading"  # loading | ready | hidden
+    week_loading: bool = False
+    week: int = 0
+    weeks: int = slot_weeks.WEEKS_AHEAD
+    week_title: str = ""
+    zone: str = ""
+    tutor_zone: str = ""
+    duration: str = ""
+    lengths: list[str] = []
+    days: list[DayView] = []
+    slot_count: int = 0
+    # "anonymous", "not_student", "no_windows", "ready" (see slot_weeks.best_for_viewer); "" = not loaded
+    best_status: str = ""
+    best: list[ProposalView] = []
+    best_length: int = 0
+    best_zone: str = ""
+    _tutor_id: str = ""
+
+    def _route_tutor_id(self) -> str:
+        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:24]
+
+    async def _fetch(self, *, with_best: bool) -> tuple[WeekSlots, BestForViewer | None] | None:
+        """The week (and the best times); None when the viewer's zone is not known yet."""
+        tid, week, duration, browser = self._tutor_id, self.week, self.duration or None, self.browser_tz
+
+        def unit(session, actor):
+            zone = actor.timezone if actor else browser
+            if not zone:
+                return None
+            found = slot_weeks.week_slots(session, tutor_id=tid, week=week, duration=duration, tz=zone, viewer=actor)
+            best = None
+            if with_best:
+                best = slot_weeks.best_for_viewer(
+                    session, tutor_id=tid, lesson_lengths=found.lesson_lengths, viewer=actor
+                )
+            return found, best
+
+        return await self._db(unit, read_only=True)
+
+    def _show(self, found: WeekSlots) -> None:
+        today = datetime.now(ZoneInfo(found.timezone)).date()
+        self.week, self.weeks, self.week_title = found.week, found.weeks, week_title(found)
+        self.zone, self.tutor_zone = found.timezone, found.tutor_timezone
+        self.duration, self.lengths = str(found.duration), [str(n) for n in found.lesson_lengths]
+        self.days = day_views(found, today)
+        self.slot_count = sum(len(d.slots) for d in found.days)
+
+    def _show_best(self, best: BestForViewer) -> None:
+        self.best_status = best.status
+        self.best = proposal_views(best.best) if best.best else []
+        self.best_length = best.best.duration if best.best else 0
+        self.best_zone = best.best.timezone if best.best else ""
+
+    async def _refresh(self, *, with_best: bool):
+        try:
+            result = await self._fetch(with_best=with_best)
+        except DomainError:
+            self.slots_status, self.week_loading = "hidden", False
+            return None
+        if result is None:
+            return rx.call_script(DETECT_TZ_JS, callback=TutorSlotsState.use_browser_zone)
+        found, best = result
+        self._show(found)
+        if best is not None:
+            self._show_best(best)
+        self.slots_status, self.week_loading = "ready", False
+        return None
+
+    # --- events ---------------------------------------------------------------------------------
+
+    async def load(self):
+        self._tutor_id = self._route_tutor_id()
+        self.week, self.duration, self.days, self.best, self.best_status = 0, "", [], [], ""
+        self.slots_status = "loading"
+        return await self._refresh(with_best=True)
+
+    async def use_browser_zone(self, zone: Any):
+        """Callback of the browser's zone detection for a visitor who is not signed in."""
+        try:
+            self.browser_tz = validate_timezone(zone)
+        except InvalidInput:
+            self.browser_tz = "UTC"
+        if not self.viewer_role:
+            self.viewer_tz = self.browser_tz
+        return await self._refresh(with_best=True)
+
+    async def _go(self, week: Any):
+        if self.slots_status != "ready" or isinstance(week, bool) or not isinstance(week, int):
+            return
+        if not 0 <= week < self.weeks or week == self.week:
+            return
+        self.week, self.week_loading = week, True
+        yield
+        yield await self._refresh(with_best=False)
+
+    async def go_to_week(self, week: Any):
+        async for event in self._go(week):
+            yield event
+
+    async def next_week(self):
+        async for event in self._go(self.week + 1):
+            yield event
+
+    async def prev_week(self):
+        async for event in self._go(self.week - 1):
+            yield event
+
+    async def set_duration(self, value: Any):
+        if self.slots_status != "ready" or not isinstance(value, str) or value not in self.lengths:
+            return
+        if value == self.duration:
+            return
+        self.duration, self.week_loading = value, True
+        yield
+        yield await self._refresh(with_best=False)
