@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "dev-insecure-change-me"  # noqa: S105  (refused in production)
@@ -74,6 +75,24 @@ class Settings:
     login_max_failures: int = 10
     login_lockout_minutes: int = 15
     page_size: int = 12
+    run_jobs: bool = True
+    # Lessons (services/booking_policy.py documents how each number is used)
+    meeting_provider: str = "jitsi"
+    meeting_base_url: str = "https://meet.jit.si"
+    booking_hold_minutes: int = 15
+    booking_request_hours: int = 24
+    dispute_window_hours: int = 48
+    auto_complete_hours: int = 48
+    trial_discount_percent: int = 50
+    cancel_full_refund_hours: int = 24
+    cancel_partial_refund_hours: int = 12
+    cancel_partial_refund_percent: int = 50
+    reschedule_min_hours: int = 12
+    max_reschedules: int = 1
+    replacement_offer_count: int = 3
+    replacement_offer_hours: int = 24
+    flag_cancellations: int = 3
+    flag_window_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -119,7 +138,45 @@ def _read_settings() -> Settings:
         login_max_failures=_int("TUTORHUB_LOGIN_MAX_FAILURES", 10, minimum=1),
         login_lockout_minutes=_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
+        run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
+        **_lesson_settings(defaults),
     )
+
+
+def _lesson_settings(defaults: Settings) -> dict[str, Any]:
+    provider = os.environ.get("TUTORHUB_MEETING_PROVIDER", "").strip().lower() or defaults.meeting_provider
+    if provider not in {"jitsi"}:
+        raise SettingsError(f"TUTORHUB_MEETING_PROVIDER must be 'jitsi', got {provider!r}")
+    base = os.environ.get("TUTORHUB_MEETING_BASE_URL", "").strip().rstrip("/") or defaults.meeting_base_url
+    if not base.startswith(("https://", "http://")):
+        raise SettingsError(f"TUTORHUB_MEETING_BASE_URL must start with https:// or http://, got {base!r}")
+    full = _int("TUTORHUB_CANCEL_FULL_REFUND_HOURS", defaults.cancel_full_refund_hours)
+    partial = _int("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", defaults.cancel_partial_refund_hours)
+    if partial > full:
+        raise SettingsError("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS must not exceed TUTORHUB_CANCEL_FULL_REFUND_HOURS")
+    percent = _int("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", defaults.cancel_partial_refund_percent)
+    trial = _int("TUTORHUB_TRIAL_DISCOUNT_PERCENT", defaults.trial_discount_percent)
+    for name, value in (("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", percent), ("TUTORHUB_TRIAL_DISCOUNT_PERCENT", trial)):
+        if value > 100:
+            raise SettingsError(f"{name} must be between 0 and 100, got {value}")
+    return {
+        "meeting_provider": provider,
+        "meeting_base_url": base,
+        "booking_hold_minutes": _int("TUTORHUB_BOOKING_HOLD_MINUTES", defaults.booking_hold_minutes, minimum=1),
+        "booking_request_hours": _int("TUTORHUB_BOOKING_REQUEST_HOURS", defaults.booking_request_hours, minimum=1),
+        "dispute_window_hours": _int("TUTORHUB_DISPUTE_WINDOW_HOURS", defaults.dispute_window_hours, minimum=1),
+        "auto_complete_hours": _int("TUTORHUB_AUTO_COMPLETE_HOURS", defaults.auto_complete_hours, minimum=1),
+        "trial_discount_percent": trial,
+        "cancel_full_refund_hours": full,
+        "cancel_partial_refund_hours": partial,
+        "cancel_partial_refund_percent": percent,
+        "reschedule_min_hours": _int("TUTORHUB_RESCHEDULE_MIN_HOURS", defaults.reschedule_min_hours),
+        "max_reschedules": _int("TUTORHUB_MAX_RESCHEDULES", defaults.max_reschedules),
+        "replacement_offer_count": _int("TUTORHUB_REPLACEMENT_OFFER_COUNT", defaults.replacement_offer_count),
+        "replacement_offer_hours": _int("TUTORHUB_REPLACEMENT_OFFER_HOURS", defaults.replacement_offer_hours, minimum=1),
+        "flag_cancellations": _int("TUTORHUB_FLAG_CANCELLATIONS", defaults.flag_cancellations, minimum=1),
+        "flag_window_days": _int("TUTORHUB_FLAG_WINDOW_DAYS", defaults.flag_window_days, minimum=1),
+    }
 
 
 @lru_cache(maxsize=1)

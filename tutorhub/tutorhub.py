@@ -53,6 +53,26 @@ app = rx.App(
 )
 app.register_lifespan_task(prepare_database_on_start)
 
+
+@contextlib.asynccontextmanager
+async def run_jobs_in_background():
+    """The periodic jobs (tutorhub/jobs), unless TUTORHUB_RUN_JOBS=0 (e.g. a dedicated job host)."""
+    from tutorhub.settings import get_settings
+
+    if not get_settings().run_jobs:
+        yield
+        return
+    from tutorhub.jobs.scheduler import start_scheduler
+
+    scheduler = start_scheduler()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+app.register_lifespan_task(run_jobs_in_background)
+
 # (route, page, title, page state load handler(s))
 PAGES = [
     ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),

@@ -25,13 +25,13 @@ def test_home_lists_top_tutors_and_search_box_goes_to_shareable_url(browser, mak
 def test_search_reads_filters_from_the_url(browser, make_approved_tutor):
     _, berlin = make_approved_tutor(city="Berlin", hourly_rate=3000)
     make_approved_tutor(city="Munich", hourly_rate=6000)
-    browser.goto("/tutors?subject=Maths&city=berlin&max_price=40&mode=online")
+    browser.goto("/tutors?subject=Maths&city=berlin&max_price=40&currency=EUR&mode=online")
     page = browser.state(SearchState)
     browser.run(page.load())
     assert (page.total, page.loading, page.errors) == (1, False, {})
     [card] = page.results
     assert card.id == berlin and card.href == f"/tutors/{berlin}" and card.subjects == ["Mathematics"]
-    assert page.subject == "Maths" and page.city == "berlin" and page.active_filters == 4
+    assert page.subject == "Maths" and page.city == "berlin" and page.active_filters == 5
 
 
 def test_search_paging_links_keep_filters(browser, make_approved_tutor, monkeypatch):
@@ -133,3 +133,17 @@ def test_odd_page_numbers_in_the_url_fall_back_to_page_one(browser, make_user, m
     logins = browser.state(AdminLoginsState)
     browser.run(logins.load())
     assert (logins.status, logins.page) == ("ready", 1)
+
+
+def test_price_limit_compares_within_one_currency(browser, make_approved_tutor):
+    _, rupees = make_approved_tutor(hourly_rate=50000, currency="INR")  # ₹500/h
+    make_approved_tutor(hourly_rate=3000, currency="EUR")  # €30/h
+    browser.goto("/tutors?max_price=600&currency=INR")
+    page = browser.state(SearchState)
+    browser.run(page.load())
+    assert [c.id for c in page.results] == [rupees]
+    # A limit without a currency is read as USD (and the form shows it): no euro or rupee tutor fits.
+    browser.goto("/tutors?max_price=600")
+    page = browser.state(SearchState)
+    browser.run(page.load())
+    assert (page.currency, page.total) == ("USD", 0)

@@ -9,12 +9,14 @@ from tutorhub.components.layout import page, page_header
 from tutorhub.components.tutor_card import tutor_grid
 from tutorhub.components.ui import empty_state, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
+from tutorhub.services.validation import CURRENCIES
 from tutorhub.state.base import AppState
 from tutorhub.state.search import ANY, SearchState
 
 GRADE_OPTIONS = [(ANY, "Any level"), *GRADE_LEVELS.items()]
 MODE_OPTIONS = [(ANY, "Online or home"), ("online", "Online"), ("home", "Home tuition")]
 LANGUAGE_OPTIONS = [(ANY, "Any language"), *[(lang, lang) for lang in LANGUAGES]]
+CURRENCY_OPTIONS = [(ANY, "Any"), *[(c, c) for c in CURRENCIES]]
 RATING_OPTIONS = [(ANY, "Any rating"), ("3", "3+ stars"), ("4", "4+ stars")]
 
 
@@ -46,14 +48,32 @@ def _filters() -> rx.Component:
                 errors=errors,
                 default_value=rx.cond(SearchState.mode != "", SearchState.mode, ANY),
             ),
-            text_field(
-                "Max price per hour",
-                "max_price",
-                errors=errors,
-                default_value=SearchState.max_price,
-                placeholder="e.g. 40",
-                input_mode="decimal",
-                field_id="filter-max-price",
+            rx.hstack(
+                rx.box(
+                    text_field(
+                        "Max price per hour",
+                        "max_price",
+                        errors=errors,
+                        default_value=SearchState.max_price,
+                        placeholder="e.g. 40",
+                        input_mode="decimal",
+                        field_id="filter-max-price",
+                    ),
+                    flex="1",
+                ),
+                rx.box(
+                    select_field(
+                        "Currency",
+                        "currency",
+                        CURRENCY_OPTIONS,
+                        errors=errors,
+                        default_value=rx.cond(SearchState.currency != "", SearchState.currency, ANY),
+                    ),
+                    width="7.5em",
+                ),
+                spacing="2",
+                width="100%",
+                align="start",
             ),
             text_field(
                 "City",

@@ -22,7 +22,7 @@ from tutorhub.state.views import (
     subject_views,
 )
 
-FILTERS = ("subject", "grade", "mode", "max_price", "city", "language", "min_rating")
+FILTERS = ("subject", "grade", "mode", "max_price", "currency", "city", "language", "min_rating")
 # "Free in my preferred times": `free=1` uses the signed-in student's saved windows; `windows`
 # (JSON, with `windows_tz` and `duration`) gives windows in the URL itself, for anyone.
 FREE_KEYS = ("free", "windows", "windows_tz", "duration")
@@ -71,6 +71,7 @@ class SearchState(AppState):
     grade: str = ""
     mode: str = ""
     max_price: str = ""
+    currency: str = ""
     city: str = ""
     language: str = ""
     min_rating: str = ""
@@ -115,8 +116,12 @@ class SearchState(AppState):
         criteria: dict[str, object] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
+        # Prices only compare within one currency: a price limit without a chosen currency is in USD.
+        if self.max_price and self.currency in ("", ANY):
+            self.currency = "USD"
+        criteria["currency"] = None if self.currency in ("", ANY) else self.currency
         try:
-            criteria["max_rate"] = parse_major_units(self.max_price, "USD")
+            criteria["max_rate"] = parse_major_units(self.max_price, str(criteria["currency"] or "USD"))
         except MoneyInputError as exc:
             self.errors = {"max_price": str(exc)}
             criteria["max_rate"] = None
