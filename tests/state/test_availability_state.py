@@ -101,6 +101,19 @@ def test_load_fills_grid_overrides_and_settings(browser, make_user, db):
     assert (page.first_row, page.last_row) == (12, 44)
 
 
+def test_saved_utc_hours_are_labelled_utc_not_the_browser_zone(browser, make_user, db):
+    """The browser's zone is only a suggestion for a tutor who has saved no hours yet: hours saved
+    in UTC must be shown as UTC (labelling them with the browser's zone would show them at the
+    wrong instants, and saving the grid would silently move them)."""
+    tutor = make_user("tutor", email="t@example.com", timezone="UTC")
+    browser.app.browser_tz = "Europe/Berlin"
+    assert _ready(browser).timezone == "Europe/Berlin"  # nothing saved yet: suggest the browser's zone
+    availability.save_availability(db, actor=tutor, data={"weekly": [{"weekday": 1, "start": "17:00", "end": "19:00"}]})
+    db.commit()
+    page = _ready(browser)
+    assert page.timezone == "UTC" and page.day_summaries[1] == "17:00–19:00"
+
+
 def test_click_and_drag_edit_the_grid_and_save_merges_cells(browser, make_user):
     tutor = make_user("tutor", email="t@example.com", timezone="Europe/Berlin")
     page = _ready(browser)

@@ -202,3 +202,48 @@ def test_student_windows_validation_and_roles(db, make_user):
         db, actor=student, data={"windows": [{"weekday": 6, "start": "07:00", "end": "08:00"}]}
     )
     assert out.timezone == "Asia/Kolkata" and [w.start for w in out.windows] == ["07:00"] and out.lesson_length == 60
+
+
+def test_saved_windows_stay_in_their_own_zone_when_answers_are_rendered_in_another(db, tutor, make_user):
+    """Saved windows are wall-clock times in the student's zone; asking for the answer in another
+    zone (`tz`) must not reinterpret them in that zone."""
+    _, tid = tutor
+    student = make_user(Role.STUDENT)
+    student_windows.save_student_windows(
+        db,
+        actor=student,
+        data={"timezone": "America/New_York", "windows": [{"weekday": 2, "start": "04:00", "end": "06:00"}]},
+    )
+    res = slots.best_times(db, tutor_id=tid, viewer=student, tz="Europe/Berlin", duration=60, now=MONDAY)
+    assert res.timezone == "Europe/Berlin" and res.windows_timezone == "America/New_York"
+    # Wednesday 17 March 04:00 in New York (-04:00 since the 14th) is 09:00 in Berlin (+01:00).
+    assert res.proposals[0].start == "2027-03-17T09:00:00+01:00"
+    assert res.proposals[0].tutor_start == "2027-03-17T09:00:00+01:00"
+    given = slots.best_times(
+        db,
+        tutor_id=tid,
+        tz="Europe/Berlin",
+        duration=60,
+        now=MONDAY,
+        windows=[{"weekday": 2, "start": "09:00", "end": "11:00"}],
+    )
+    assert given.windows_timezone == "Europe/Berlin"
+    assert [p.start for p in given.proposals] == [p.start for p in res.proposals]
+
+
+def test_saving_windows_with_a_zone_moves_the_whole_account(db, make_user):
+    """The learning profile's zone is the account's zone (students.update_profile keeps them
+    together); the windows endpoint changes it too, so every screen that renders times in the
+    account's zone (the tutor profile's free times) agrees with the best times and the search."""
+    from sqlmodel import select
+
+    from tutorhub.models import StudentProfile, User
+    from tutorhub.services.auth import to_user_out
+
+    student = make_user(Role.STUDENT, timezone="UTC")
+    student_windows.save_student_windows(db, actor=student, data={"timezone": "Asia/Kolkata"})
+    db.flush()
+    user = db.get(User, student.id)
+    profile = db.exec(select(StudentProfile).where(StudentProfile.user_id == student.id)).one()
+    assert profile.timezone == "Asia/Kolkata"
+    assert user.timezone == "Asia/Kolkata" and to_user_out(user).timezone == "Asia/Kolkata"

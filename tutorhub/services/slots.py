@@ -70,7 +70,8 @@ class ProposalOut(SlotOut):
 
 class BestTimes(BaseModel):
     tutor_id: int
-    timezone: str
+    timezone: str  # the zone `start`/`end` are rendered in
+    windows_timezone: str  # the zone `windows` are wall-clock times in (a student's saved zone, or `tz`)
     tutor_timezone: str
     duration: int
     windows: list[WindowOut]
@@ -203,15 +204,19 @@ def best_times(
     `days` days, best first, with their scores (best_times.py documents the formula).
 
     `windows` is a list (or its JSON text) of {"weekday", "start", "end"}. When it is omitted
-    and the viewer is a student with saved windows, those are used, with their zone and lesson
-    length as defaults for `tz` and `duration`.
+    and the viewer is a student with saved windows, those are used — always in the student's
+    saved zone (`windows_timezone`) — with that zone and their lesson length as defaults for
+    `tz` and `duration`.
     """
     now_dt = now or utcnow()
     rows: list[tuple[int, int, int]] | None = None
+    saved_zone: str | None = None
     if windows is None and viewer is not None and viewer.role == Role.STUDENT:
         saved = saved_windows(session, viewer.id)
         if saved is not None:
-            rows = saved.rows
+            # Saved windows are wall-clock times in the student's zone, whatever `tz` the answer
+            # is rendered in.
+            rows, saved_zone = saved.rows, saved.timezone
             tz = tz if tz not in (None, "") else saved.timezone
             duration = duration if duration not in (None, "") else saved.lesson_length
     errors: dict[str, str] = {}
@@ -235,7 +240,10 @@ def best_times(
     weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for weekday, start, end in rows:
         weekly[weekday].append((start, end))
-    window_utc = expand_weekly(zone, tuple(tuple(d) for d in weekly), {}, lo - MINUTES_PER_DAY, hi + MINUTES_PER_DAY)
+    windows_zone = saved_zone or zone
+    window_utc = expand_weekly(
+        windows_zone, tuple(tuple(d) for d in weekly), {}, lo - MINUTES_PER_DAY, hi + MINUTES_PER_DAY
+    )
     busy = busy_for_tutor(session, tid, lo - _PAD, hi + 2 * _PAD)
     proposals = ranking.rank(
         cal, busy, windows=window_utc, duration=length, lo=lo, hi=hi, now=to_minute(now_dt), limit=top
@@ -244,6 +252,7 @@ def best_times(
     return BestTimes(
         tutor_id=tid,
         timezone=zone,
+        windows_timezone=windows_zone,
         tutor_timezone=tutor_zone,
         duration=length,
         windows=[WindowOut(weekday=w, start=format_hhmm(s), end=format_hhmm(e)) for w, s, e in rows],

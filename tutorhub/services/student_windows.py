@@ -1,9 +1,10 @@
 """A student's preferred weekly lesson windows and lesson length ("smart scheduling" input).
 
 Windows are wall-clock times in the student's own zone, which is the student profile's
-`timezone` — one zone per student, so setting `timezone` here changes the profile too. They are
-expanded to UTC per date with the same DST rules as tutor availability (tzclock.py), so "Mondays
-17:00–20:00" stays 17:00–20:00 on the student's clock all year.
+`timezone` — one zone per student, so setting `timezone` here changes the profile and the
+account's zone too (as students.update_profile does). They are expanded to UTC per date with the
+same DST rules as tutor availability (tzclock.py), so "Mondays 17:00–20:00" stays 17:00–20:00 on
+the student's clock all year.
 """
 
 from __future__ import annotations
@@ -106,10 +107,17 @@ def save_student_windows(session: Session, *, actor: UserOut | None, data: Any) 
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     profile = _profile(session, actor.id)
-    if "timezone" in parsed and parsed["timezone"] != profile.timezone:
-        profile.timezone = parsed["timezone"]
-        profile.updated_at = utcnow()
-        session.add(profile)
+    if "timezone" in parsed:
+        if parsed["timezone"] != profile.timezone:
+            profile.timezone = parsed["timezone"]
+            profile.updated_at = utcnow()
+            session.add(profile)
+        # One zone per student, as students.update_profile keeps it: the account's zone is the
+        # one every screen renders times in.
+        user = session.get(User, actor.id)
+        if user is not None and user.timezone != parsed["timezone"]:
+            user.timezone = parsed["timezone"]
+            session.add(user)
     prefs = _prefs(session, actor.id) or StudentSchedulePrefs(user_id=actor.id)
     if "windows" in parsed:
         prefs.windows = [list(row) for row in parsed["windows"]]

@@ -69,7 +69,10 @@ class AvailabilityState(WeekGridMixin, AppState):
 
     def _fill_weekly(self, doc: AvailabilityDoc) -> None:
         zone = doc.timezone
-        self.timezone = self.browser_tz if zone == "UTC" and self.browser_tz else zone
+        # The browser's zone is only a suggestion while nothing is saved: saved hours are wall-clock
+        # times in the stored zone and must be shown (and re-saved) in it.
+        nothing_saved = not doc.weekly and not doc.overrides
+        self.timezone = self.browser_tz if zone == "UTC" and self.browser_tz and nothing_saved else zone
         self._reset_grid(grid_from_intervals((w.weekday, w.start, w.end) for w in doc.weekly))
 
     def _fill_settings(self, doc: AvailabilityDoc) -> None:
