@@ -113,3 +113,10 @@ def test_currency_filter_makes_price_ceilings_comparable(db, catalogue):
     assert ids(search.search_tutors(db, currency="eur", max_rate=2500)) == {catalogue["home_only"]}
     with pytest.raises(InvalidInput):
         search.search_tutors(db, currency="DOGE")
+
+
+@pytest.mark.parametrize("windows", [[], "[]"])
+def test_an_explicit_empty_window_list_is_an_error_not_no_filter(db, windows):
+    with pytest.raises(InvalidInput) as err:
+        search.search_tutors(db, windows=windows)
+    assert "windows" in err.value.fields

@@ -53,3 +53,11 @@ def test_non_ascii_or_long_digit_grades_are_field_errors_not_crashes(grade):
     with pytest.raises(InvalidInput) as caught:
         normalize_grade(grade)
     assert "grade" in caught.value.fields
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posix/Europe/Berlin", "right/UTC"])
+def test_tz_database_artefacts_are_not_accepted_as_timezones(zone):
+    from tutorhub.services.validation import validate_timezone
+
+    with pytest.raises(InvalidInput):
+        validate_timezone(zone)

@@ -109,6 +109,9 @@ def search_tutors(
     page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
     per_v = parse("per_page", per_page, lambda v: clean_int(v, "per_page", minimum=1, maximum=MAX_PER_PAGE)) or 12
     windows_v = parse("windows", windows, parse_windows)
+    if windows_v == [] and "windows" not in errors:
+        # An explicit empty list would silently mean "no filter"; say what is wrong instead.
+        errors["windows"] = "give at least one weekly window, or leave the filter out"
     free_mask: WindowMask | None = None
     if windows_v is not None or not _blank(duration) or not _blank(windows_tz):
         zone_v = parse("windows_tz", windows_tz, lambda v: validate_timezone(v, "windows_tz")) or "UTC"

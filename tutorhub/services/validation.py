@@ -87,7 +87,11 @@ def normalize_phone(value: Any, field: str = "phone") -> str:
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # "localtime" (the server's own zone) and "Factory" are tz database artefacts, not places.
+    return frozenset(
+        z for z in available_timezones()
+        if z not in {"localtime", "Factory"} and not z.startswith(("posix/", "right/"))
+    )
 
 
 def validate_timezone(value: Any, field: str = "timezone") -> str:
