@@ -25,7 +25,7 @@ def rebuild_free_slot_index(now: datetime | None = None) -> int:
     from tutorhub.services.free_index import rebuild_free_slots
 
     with session_scope() as session:
-        rows = rebuild_free_slots(session, now=now or utcnow())
+        rows = rebuild_free_slots(session, now=now or utcnow(), commit_each_chunk=True)
     log.warning("job rebuild_free_slot_index: %d rows", rows)
     return rows
 

@@ -91,31 +91,43 @@ def refresh_tutor_free_slots(session: Session, tutor_id: int, *, now: datetime |
     return len(rows)
 
 
-def rebuild_free_slots(session: Session, *, now: datetime | None = None, chunk: int = 1000) -> int:
+def rebuild_free_slots(
+    session: Session, *, now: datetime | None = None, chunk: int = 1000, commit_each_chunk: bool = False
+) -> int:
     """Recompute the whole index (batch job); returns rows written.
 
-    Reads in chunks of `chunk` tutors with a handful of queries each and inserts with one
-    executemany per chunk, so the cost is the engine's, not the database round trips'.
+    Works chunk by chunk: each chunk locks its tutors' profile rows (the lock availability
+    saves and bookings take), replaces only those tutors' rows, and — with
+    `commit_each_chunk` (the nightly job) — commits, so a tutor saving during the rebuild
+    waits for at most one chunk instead of colliding with it, and SQLite's write lock is
+    never held for the whole rebuild. Reads use a handful of queries per chunk and one
+    executemany insert, so the cost is the engine's, not the database round trips'.
     """
     now_dt = now or utcnow()
     base = _base(to_minute(now_dt))
     horizon = base + INDEX_DAYS * MINUTES_PER_DAY
-    session.execute(delete(TutorFreeSlots))
     everyone = session.exec(
         select(col(TutorProfile.id), col(TutorProfile.timezone)).order_by(col(TutorProfile.id))
     ).all()
+    # Rows of tutors that no longer exist (none normally; profiles are not deleted).
+    known = [tid for tid, _ in everyone if tid is not None]
+    session.execute(delete(TutorFreeSlots).where(col(TutorFreeSlots.tutor_id).not_in(known)))
     written = 0
     for i in range(0, len(everyone), chunk):
         zones = {tid: zone for tid, zone in everyone[i : i + chunk] if tid is not None}
         ids = list(zones)
+        session.exec(select(col(TutorProfile.id)).where(col(TutorProfile.id).in_(ids)).with_for_update()).all()
         calendars = load_calendars(session, ids, base, horizon, zones=zones)
         busy = busy_spans(session, ids, base - _BUSY_PAD, horizon + _BUSY_PAD)
         rows: list[dict[str, Any]] = []
         for tid, cal in calendars.items():
             rows.extend(_rows_for(cal, busy.get(tid, []), base, now_dt))
+        session.execute(delete(TutorFreeSlots).where(col(TutorFreeSlots.tutor_id).in_(ids)))
         if rows:
             session.execute(insert(TutorFreeSlots), rows)
         written += len(rows)
+        if commit_each_chunk:
+            session.commit()
     return written
 
 
