@@ -15,19 +15,27 @@ from tutorhub.pages.admin import (
     verification_queue_page,
     verification_review_page,
 )
+from tutorhub.pages.admin_bookings import bookings_page, flags_page
 from tutorhub.pages.auth import account_page, login_code_page, login_page, signup_page
 from tutorhub.pages.availability import availability_page
 from tutorhub.pages.home import home_page
+from tutorhub.pages.lesson import lesson_page
+from tutorhub.pages.lessons import lessons_page
 from tutorhub.pages.onboarding import onboarding_page
 from tutorhub.pages.search import search_page
 from tutorhub.pages.student_times import student_times_page
 from tutorhub.pages.tutor_profile import tutor_profile_page
 from tutorhub.pages.tutor_public import tutor_public_page
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
+from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.availability import AvailabilityState
 from tutorhub.state.base import AppState
+from tutorhub.state.booking import BookingState
+from tutorhub.state.lesson_changes import LessonChangeState
+from tutorhub.state.lessons import MyLessonsState
+from tutorhub.state.reviews import TutorReviewsState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
 from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
@@ -85,7 +93,19 @@ PAGES = [
     ("/tutor/profile", tutor_profile_page, "Your tutor profile · TutorHub", TutorProfileState.load),
     ("/tutor/availability", availability_page, "Your availability · TutorHub", AvailabilityState.load),
     ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
-    ("/tutors/[tutor_id]", tutor_public_page, "Tutor · TutorHub", [TutorPageState.load, TutorSlotsState.load]),
+    (
+        "/tutors/[tutor_id]",
+        tutor_public_page,
+        "Tutor · TutorHub",
+        [TutorPageState.load, TutorSlotsState.load, TutorReviewsState.load, BookingState.close_done],
+    ),
+    ("/lessons", lessons_page, "My lessons · TutorHub", MyLessonsState.load),
+    (
+        "/lessons/[booking_id]",
+        lesson_page,
+        "Lesson · TutorHub",
+        [LessonChangeState.load, LessonChangeState.load_changes],
+    ),
     ("/admin/verification", verification_queue_page, "Verification · TutorHub admin", AdminQueueState.load),
     (
         "/admin/verification/[tutor_id]",
@@ -93,6 +113,8 @@ PAGES = [
         "Review tutor · TutorHub admin",
         AdminReviewState.load,
     ),
+    ("/admin/flags", flags_page, "Flagged tutors · TutorHub admin", AdminFlagsState.load),
+    ("/admin/bookings", bookings_page, "Bookings · TutorHub admin", AdminBookingsState.load),
     ("/admin/outbox", outbox_page, "Outbox · TutorHub admin", AdminOutboxState.load),
     ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
 ]

@@ -156,7 +156,7 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     chip = day.locator(".slot-chip").first
     expect(chip.locator(".slot-time")).to_have_text(expected)
     expect(chip.locator(".slot-tutor-time")).to_have_text("17:00 tutor")
-    expect(chip).to_have_attribute("aria-label", f"{expected} for you · 17:00 for your tutor")
+    expect(chip).to_have_attribute("aria-label", f"Book {expected} for you · 17:00 for your tutor")
     expect(times.locator(".slot-chip")).to_have_count(7)
     expect(student.locator("#best-times")).to_contain_text("Set your preferred times")
     shot(student, "tutor-times")
@@ -204,5 +204,5 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(times).to_contain_text("America/New_York")
     times.get_by_role("button", name="Next week").click()
     first = times.locator(f'.slot-day[data-date="{monday.date().isoformat()}"] .slot-chip').first
-    expect(first).to_have_attribute("aria-label", f"{expected} for you · 17:00 for your tutor")
+    expect(first).to_have_attribute("aria-label", f"Book {expected} for you · 17:00 for your tutor")
     expect(visitor.locator("#best-times")).to_contain_text("Log in as a student")

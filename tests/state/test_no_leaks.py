@@ -13,6 +13,7 @@ private profile fields (student guardians and goals, other tutors' review notes 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from reflex_base.utils.format import json_dumps
@@ -20,10 +21,25 @@ from sqlmodel import select
 
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
-from tutorhub.services import auth, availability, student_windows, students, tutor_profiles, verification
+from tutorhub.models.bookings import Booking
+from tutorhub.services import (
+    auth,
+    availability,
+    bookings,
+    lessons,
+    student_windows,
+    students,
+    tutor_profiles,
+    verification,
+)
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
+from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.availability import AvailabilityState
+from tutorhub.state.booking import BookingState
+from tutorhub.state.lesson_changes import LessonChangeState
+from tutorhub.state.lessons import MyLessonsState
+from tutorhub.state.reviews import TutorReviewsState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
 from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
@@ -98,6 +114,11 @@ def world(db, make_user):
     student_windows.save_student_windows(
         db, actor=s2, data={"windows": [{"weekday": 6, "start": "03:00", "end": "03:30"}], "lesson_length": 90}
     )
+    # Bookings: Sam has a confirmed lesson with Ava, with private notes and a meeting room.
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    lesson = bookings.create_booking(db, actor=s1, tutor_id=approved_profile.id, start=start, duration_min=60)
+    bookings.confirm_booking(db, actor=s1, booking_id=lesson.id)
+    lessons.update_notes(db, actor=s1, booking_id=lesson.id, notes="secret lesson notes of sam")
     auth.request_otp(db, email="sam-student@example.com")
     auth.issue_tokens(db, user_id=s2.id)
     db.commit()
@@ -109,6 +130,7 @@ def world(db, make_user):
         "pending": pending,
         "approved_id": approved_profile.id,
         "pending_id": pending_profile.id,
+        "lesson_id": lesson.id,
     }
 
 
@@ -141,12 +163,27 @@ def _visit_everything(browser, world) -> str:
         ("/tutor/availability", None, AvailabilityState),
         ("/student/times", None, StudentTimesState),
         ("/admin/verification", None, AdminQueueState),
+        (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", TutorReviewsState),
+        (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", BookingState),
+        ("/lessons", None, MyLessonsState),
+        (f"/lessons/{world['lesson_id']}", "/lessons/[booking_id]", LessonChangeState),
+        ("/admin/flags", None, AdminFlagsState),
+        ("/admin/bookings", None, AdminBookingsState),
     ]
     for url, route, cls in visits:
         browser.goto(url, route=route)
         browser.run(browser.app.load_viewer())
         browser.run(browser.state(cls).load())
     return json_dumps(browser.root.dict())
+
+
+def _room() -> list[str]:
+    """The lesson's room key (and so its meeting link): only its two parties may see it."""
+    with session_scope() as s:
+        return [b.room_key for b in s.exec(select(Booking)).all()]
+
+
+LESSON_NOTES = ["secret lesson notes of sam"]
 
 
 def _assert_clean(dump: str, token: str, forbidden: list[str]) -> None:
@@ -191,6 +228,7 @@ def test_student_sees_only_their_own_data(browser, world):
     token = browser.login("sam-student@example.com")
     dump = _visit_everything(browser, world)
     assert "sam-guardian@example.com" in dump  # their own onboarding form
+    assert _room()[0] in dump and LESSON_NOTES[0] in dump  # their own lesson's room and notes
     _assert_clean(dump, token, OTHER_STUDENT + TUTORS_PRIVATE + ["root-admin@example.com"])
     student_grid, tutor_grid = _own_grids(browser)
     assert not any(map(any, student_grid)) and not any(map(any, tutor_grid))  # not the other student's
@@ -200,6 +238,7 @@ def test_approved_tutor_sees_their_own_schedule_only_on_their_page(browser, worl
     token = browser.login("approved-tutor@example.com")
     dump = _visit_everything(browser, world)
     assert "2031-06-01" in dump  # their own holiday, on their availability page
+    assert _room()[0] in dump  # their own lesson
     _assert_clean(dump, token, OTHER_STUDENT + SAM + ["pending-tutor@example.com", "pia-degree.pdf"])
 
 
@@ -213,7 +252,9 @@ def test_tutor_sees_only_their_own_data(browser, world):
         OTHER_STUDENT
         + SAM
         + ["approved-tutor@example.com", "private note for ava", "ava-passport.pdf", "root-admin@example.com"]
-        + AVA_SCHEDULE,
+        + AVA_SCHEDULE
+        + _room()
+        + LESSON_NOTES,
     )
     student_grid, tutor_grid = _own_grids(browser)
     assert not any(map(any, student_grid)) and not any(map(any, tutor_grid))  # not Ava's hours
@@ -223,7 +264,7 @@ def test_admin_console_shows_no_secrets_or_unrelated_private_data(browser, world
     token = browser.login("root-admin@example.com")
     dump = _visit_everything(browser, world)
     assert "Pia Pending" in dump  # the queue
-    _assert_clean(dump, token, OTHER_STUDENT + SAM + TUTORS_PRIVATE)
+    _assert_clean(dump, token, OTHER_STUDENT + SAM + TUTORS_PRIVATE + _room())
 
 
 def test_admin_viewing_a_tutor_sees_that_tutor_only(browser, world):
@@ -243,9 +284,16 @@ def test_anonymous_visitor_holds_no_token_and_no_private_data(browser, world):
     assert "$argon2" not in dump
     for secret in _secrets():
         assert secret not in dump
-    for value in OTHER_STUDENT + SAM + TUTORS_PRIVATE:
+    for value in OTHER_STUDENT + SAM + TUTORS_PRIVATE + _room() + LESSON_NOTES:
         assert value not in dump
     assert (
         json.loads(dump)["reflex___state____state.tutorhub___state___base____app_state"]["session_token_rx_state_"]
         == ""
     )
+
+
+def test_other_student_gets_no_lesson_room_notes_or_contact_details(browser, world):
+    token = browser.login("other-student@example.com")
+    dump = _visit_everything(browser, world)
+    assert browser.state(LessonChangeState).lesson_status == "notfound"
+    _assert_clean(dump, token, SAM + TUTORS_PRIVATE + _room() + LESSON_NOTES + ["root-admin@example.com"])

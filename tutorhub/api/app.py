@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from tutorhub.api import (
     routes_admin,
     routes_auth,
+    routes_booking_admin,
+    routes_bookings,
     routes_files,
     routes_scheduling,
     routes_students,
@@ -47,6 +49,8 @@ api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
+api.include_router(routes_bookings.router)
+api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)
 
 

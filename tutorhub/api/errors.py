@@ -5,7 +5,8 @@
 - Request validation errors (malformed JSON, wrong types, missing fields) are 422. The offending
   input is never echoed back: it may be a password or a 10 kB string.
 - `HTTPException` (unknown route, wrong method, unparsable body) keeps its status.
-- A database integrity race (two sign-ups with the same email at once) is a 409, not a 500.
+- A database integrity race (two sign-ups with the same email at once) is a 409, not a 500; so
+  are deadlocks, serialization failures and lock timeouts (another request won a race).
 - Anything else is logged and answered with a bare 500 that reveals nothing.
 """
 
@@ -17,9 +18,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tutorhub.services.booking_guard import is_contention
 from tutorhub.services.errors import DomainError, NotAuthenticated, RateLimited
 
 log = logging.getLogger("tutorhub.api")
@@ -39,6 +41,8 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if exc.fields:
         body["fields"] = exc.fields
+    for key, value in exc.extra.items():
+        body.setdefault(key, value)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(max(1, int(exc.retry_after_seconds)))
@@ -83,6 +87,14 @@ def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return _json(409, {"detail": "This conflicts with existing data; reload and try again."})
 
 
+def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    """Deadlocks, serialization failures and lock timeouts mean another request won a race: 409."""
+    if is_contention(exc):
+        log.warning("database contention mapped to 409: %s", type(exc).__name__)
+        return _json(409, {"detail": "Someone else changed this at the same moment; reload and try again."})
+    return _unexpected_error(request, exc)
+
+
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled API error", exc_info=exc)
     return _json(500, {"detail": "Internal server error."})
@@ -93,4 +105,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -12,18 +12,22 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "": [("Find tutors", "/tutors"), ("Become a tutor", "/signup")],
     "student": [
         ("Find tutors", "/tutors"),
+        ("My lessons", "/lessons"),
         ("My learning profile", "/onboarding/student"),
         ("My times", "/student/times"),
         ("Account", "/account"),
     ],
     "tutor": [
         ("Find tutors", "/tutors"),
+        ("My lessons", "/lessons"),
         ("My tutor profile", "/tutor/profile"),
         ("Availability", "/tutor/availability"),
         ("Account", "/account"),
     ],
     "admin": [
         ("Verification", "/admin/verification"),
+        ("Bookings", "/admin/bookings"),
+        ("Flags", "/admin/flags"),
         ("Login log", "/admin/logins"),
         ("Outbox", "/admin/outbox"),
         ("Account", "/account"),
@@ -51,10 +55,38 @@ def brand() -> rx.Component:
     )
 
 
+def _pending_badge() -> rx.Component:
+    return rx.cond(
+        AppState.pending_requests > 0,
+        rx.badge(
+            AppState.pending_requests.to_string(),
+            color_scheme="orange",
+            radius="full",
+            size="1",
+            aria_label="requests waiting",
+            id="pending-badge",
+        ),
+        rx.fragment(),
+    )
+
+
+def _nav_label(label: str, role: str) -> rx.Component | str:
+    if role == "tutor" and label == "My lessons":
+        return rx.hstack(rx.text(label), _pending_badge(), spacing="1", align="center")
+    return label
+
+
 def _desktop_links(role: str) -> rx.Component:
     return rx.hstack(
         *[
-            rx.link(label, href=href, size="2", weight="medium", color=rx.color("gray", 11), underline="hover")
+            rx.link(
+                _nav_label(label, role),
+                href=href,
+                size="2",
+                weight="medium",
+                color=rx.color("gray", 11),
+                underline="hover",
+            )
             for label, href in NAV_LINKS[role]
         ],
         spacing="5",
@@ -63,7 +95,7 @@ def _desktop_links(role: str) -> rx.Component:
 
 
 def _mobile_items(role: str) -> list[rx.Component]:
-    return [rx.menu.item(label, on_click=rx.redirect(href)) for label, href in NAV_LINKS[role]]
+    return [rx.menu.item(_nav_label(label, role), on_click=rx.redirect(href)) for label, href in NAV_LINKS[role]]
 
 
 def _by_role(build) -> rx.Component:

@@ -9,6 +9,21 @@ from tutorhub.models.accounts import (
     StudentProfile,
     User,
 )
+from tutorhub.models.bookings import (
+    ActorRole,
+    Booking,
+    BookingEvent,
+    BookingKind,
+    BookingSeries,
+    BookingStatus,
+    OfferStatus,
+    RefundStatus,
+    ReliabilityStrike,
+    ReplacementOffer,
+    Review,
+    StrikeKind,
+    TutorFlag,
+)
 from tutorhub.models.notifications import OutboxMessage
 from tutorhub.models.scheduling import (
     AvailabilityOverride,
@@ -29,6 +44,19 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "ActorRole",
+    "Booking",
+    "BookingEvent",
+    "BookingKind",
+    "BookingSeries",
+    "BookingStatus",
+    "OfferStatus",
+    "RefundStatus",
+    "ReliabilityStrike",
+    "ReplacementOffer",
+    "Review",
+    "StrikeKind",
+    "TutorFlag",
     "AuthSession",
     "AvailabilityOverride",
     "AvailabilityRule",

@@ -44,7 +44,8 @@ class TutorProfile(SQLModel, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     rating_avg: float = Field(default=0.0)
     rating_count: int = Field(default=0)
-    hours_taught: int = Field(default=0)
+    hours_taught: int = Field(default=0)  # whole hours of minutes_taught (shown on profiles)
+    minutes_taught: int = Field(default=0)  # booked minutes of completed lessons
     response_rate: int = Field(default=100)  # percent
     trust_score: int = Field(default=0)  # 0..100
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

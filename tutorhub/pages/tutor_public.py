@@ -7,6 +7,8 @@ import reflex as rx
 from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import avatar, rating_badge
 from tutorhub.components.ui import gate, link_button
+from tutorhub.pages.booking import booking_dialog
+from tutorhub.pages.tutor_reviews import reviews_card, trust_explainer
 from tutorhub.pages.tutor_times import available_times, best_times_box
 from tutorhub.state.base import AppState
 from tutorhub.state.search import TutorPageState
@@ -25,16 +27,23 @@ def _stat(value: rx.Var | str, label: str) -> rx.Component:
 def _booking_box() -> rx.Component:
     book = rx.cond(
         AppState.signed_in,
-        rx.dialog.root(
-            rx.dialog.trigger(rx.button(rx.icon("calendar-plus", size=18), "Book a trial", size="3", width="100%")),
-            rx.dialog.content(
-                rx.dialog.title("Booking opens soon"),
-                rx.dialog.description(
-                    "Online booking, payments and calendars are being rolled out. "
-                    "You will be able to book a trial or a lesson with this tutor here."
-                ),
-                rx.flex(rx.dialog.close(rx.button("OK", variant="soft")), justify="end", margin_top="16px"),
+        rx.vstack(
+            rx.button(
+                rx.icon("calendar-plus", size=18),
+                "Book a trial",
+                size="3",
+                width="100%",
+                on_click=rx.scroll_to("available-times"),
             ),
+            rx.text(
+                "Pick a free time under Available times (or one of your best times) to book a trial, "
+                "a single lesson or weekly lessons.",
+                size="1",
+                color=rx.color("gray", 11),
+                id="book-hint",
+            ),
+            spacing="2",
+            width="100%",
         ),
         link_button(
             rx.icon("calendar-plus", size=18),
@@ -67,17 +76,6 @@ def _booking_box() -> rx.Component:
                 rx.fragment(),
             ),
             book,
-            rx.cond(
-                AppState.signed_in,
-                rx.button(
-                    "Book a lesson",
-                    variant="soft",
-                    size="3",
-                    width="100%",
-                    on_click=rx.toast.info("Booking opens soon."),
-                ),
-                rx.fragment(),
-            ),
             spacing="3",
             width="100%",
         ),
@@ -118,6 +116,7 @@ def _tutor_profile() -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        rx.center(trust_explainer(), margin_top="8px"),
         size="2",
         width="100%",
     )
@@ -197,7 +196,17 @@ def _tutor_profile() -> rx.Component:
         ),
         header,
         rx.flex(
-            rx.vstack(stats, available_times(), about, teaches, spacing="4", flex="1", min_width="0", width="100%"),
+            rx.vstack(
+                stats,
+                available_times(),
+                reviews_card(),
+                about,
+                teaches,
+                spacing="4",
+                flex="1",
+                min_width="0",
+                width="100%",
+            ),
             rx.vstack(
                 _booking_box(),
                 best_times_box(),
@@ -218,4 +227,4 @@ def _tutor_profile() -> rx.Component:
 
 
 def tutor_public_page() -> rx.Component:
-    return page(gate(TutorPageState.status, _tutor_profile(), what="tutor profile"))
+    return page(gate(TutorPageState.status, rx.fragment(_tutor_profile(), booking_dialog()), what="tutor profile"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.ui import link_button
+from tutorhub.state.booking import BookingState
 from tutorhub.state.schedule_views import DayView, ProposalView, SlotView
 from tutorhub.state.slots import TutorSlotsState as T
 
 
 def _chip(slot: SlotView) -> rx.Component:
-    return rx.box(
+    """A free time; clicking it opens the booking dialog (or login / a note for non-students)."""
+    return rx.el.button(
         rx.text(slot.time, size="2", weight="medium", class_name="slot-time"),
         rx.cond(
             slot.tutor_time != "",
@@ -18,9 +20,13 @@ def _chip(slot: SlotView) -> rx.Component:
             rx.fragment(),
         ),
         title=slot.label,
-        aria_label=slot.label,
-        role="listitem",
+        aria_label="Book " + slot.label,
+        type="button",
+        on_click=BookingState.pick(slot.start),
         class_name="slot-chip",
+        cursor="pointer",
+        color="inherit",
+        font="inherit",
         padding="4px 8px",
         border_radius="8px",
         background_color=rx.color("accent", 3),
@@ -56,7 +62,7 @@ def _day(day: DayView) -> rx.Component:
                 ),
                 gap="6px",
                 wrap="wrap",
-                role="list",
+                role="group",
                 aria_label=day.weekday + " " + day.date,
             ),
             rx.text("—", size="2", color=rx.color("gray", 9)),
@@ -209,7 +215,12 @@ def _proposal(p: ProposalView) -> rx.Component:
             flex="1",
             min_width="0",
         ),
-        rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2"),
+        rx.vstack(
+            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2"),
+            rx.button("Book", size="1", variant="soft", on_click=BookingState.pick(p.start), class_name="best-book"),
+            spacing="2",
+            align="end",
+        ),
         align="start",
         width="100%",
         class_name="best-time",

@@ -4,22 +4,30 @@ Two shapes of every read — one tutor (slot pages, incremental refresh) and man
 (the full rebuild of the search index, which must not issue queries per tutor). Column tuples are
 selected instead of ORM rows: the slot page budget is a few milliseconds end to end.
 
-`busy_spans` is the single place that says what makes a tutor busy. Today that is the
-`busy_intervals` table (manual blocks, imported calendars, and any booking/hold rows written
-there); the booking issue adds its lessons and holds to this function and every consumer — slot
-pages, best times, the search index — follows.
+`busy_spans` is the single place that says what makes a tutor busy: the `busy_intervals` table
+(manual blocks, imported calendars) and the `bookings` table — every booking whose status still
+occupies the time (`BookingStatus.BLOCKING`: holds in PENDING_PAYMENT as source "hold", the rest
+as "booking"). Every consumer — slot pages, best times, the search index and the booking path
+itself — reads busy time from here, so a taken slot disappears from all of them at once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
-from tutorhub.models.scheduling import AvailabilityOverride, AvailabilityRule, BusyInterval, SchedulingSettings
+from tutorhub.models.bookings import Booking, BookingStatus
+from tutorhub.models.scheduling import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    BusyInterval,
+    BusySource,
+    SchedulingSettings,
+)
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.slot_engine import BusySpan, Span, TutorCalendar
 from tutorhub.services.tzclock import MINUTES_PER_DAY, date_of_day, day_of_date, from_minute, to_minute, to_minute_ceil
@@ -150,28 +158,56 @@ def load_calendar(session: Session, tutor_id: int, lo: int, hi: int, zone: str |
     return load_calendars(session, [tutor_id], lo, hi, zones={tutor_id: zone})[tutor_id]
 
 
-def busy_spans(session: Session, tutor_ids: list[int] | None, lo: int, hi: int) -> dict[int, list[BusySpan]]:
+def busy_spans(
+    session: Session,
+    tutor_ids: list[int] | None,
+    lo: int,
+    hi: int,
+    *,
+    exclude_booking_ids: Collection[int] = (),
+) -> dict[int, list[BusySpan]]:
     """Everything that makes the tutors busy and overlaps [lo, hi) epoch minutes, by tutor.
 
     `tutor_ids=None` reads every tutor (the full rebuild). Callers widen [lo, hi) by the buffers
-    they apply. This is the one function that the booking issue extends with lessons and holds.
+    they apply. Bookings are returned as their lesson time (the engine adds the tutor's current
+    buffers); `exclude_booking_ids` leaves some out (a reschedule checks the new time without
+    the lesson it moves).
     """
     start_at, end_at = from_minute(lo), from_minute(hi)
     query = select(
         col(BusyInterval.tutor_id), col(BusyInterval.start_at), col(BusyInterval.end_at), col(BusyInterval.source)
     ).where(col(BusyInterval.start_at) < end_at, col(BusyInterval.end_at) > start_at)
+    lessons = sa_select(
+        col(Booking.tutor_id), col(Booking.start_at), col(Booking.end_at), col(Booking.status), col(Booking.id)
+    ).where(
+        col(Booking.status).in_(BookingStatus.BLOCKING),
+        # The block contains the lesson, and the index is on (tutor_id, block_start).
+        col(Booking.block_start) < end_at,
+        col(Booking.block_end) > start_at,
+        col(Booking.start_at) < end_at,
+        col(Booking.end_at) > start_at,
+    )
     out: dict[int, list[BusySpan]] = defaultdict(list)
     chunks: list[list[int] | None] = (
         [None] if tutor_ids is None else [tutor_ids[i : i + 2000] for i in range(0, len(tutor_ids), 2000)]
     )
+    excluded = set(exclude_booking_ids)
     for chunk in chunks:
         chunk_query = query if chunk is None else query.where(col(BusyInterval.tutor_id).in_(chunk))
         for tid, start, end, source in _rows(session, chunk_query):
             # Busy time is widened to whole minutes (an imported 10:00:30 end blocks 10:01).
             out[tid].append(BusySpan(to_minute(start), to_minute_ceil(end), source))
+        lesson_query = lessons if chunk is None else lessons.where(col(Booking.tutor_id).in_(chunk))
+        for tid, start, end, status, booking_id in _rows(session, lesson_query):
+            if booking_id in excluded:
+                continue
+            source = BusySource.HOLD if status == BookingStatus.PENDING_PAYMENT else BusySource.BOOKING
+            out[tid].append(BusySpan(to_minute(start), to_minute_ceil(end), source))
     return out
 
 
-def busy_for_tutor(session: Session, tutor_id: int, lo: int, hi: int) -> list[BusySpan]:
+def busy_for_tutor(
+    session: Session, tutor_id: int, lo: int, hi: int, *, exclude_booking_ids: Collection[int] = ()
+) -> list[BusySpan]:
     """`busy_spans` for one tutor."""
-    return busy_spans(session, [tutor_id], lo, hi).get(tutor_id, [])
+    return busy_spans(session, [tutor_id], lo, hi, exclude_booking_ids=exclude_booking_ids).get(tutor_id, [])

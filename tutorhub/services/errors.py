@@ -1,15 +1,24 @@
-"""Domain errors. The API maps `status_code`; Reflex states show `message` (and `fields`)."""
+"""Domain errors. The API maps `status_code`; Reflex states show `message` (and `fields`).
+
+`extra` carries structured detail a client needs to act on the error (e.g. the conflicting
+occurrences of a weekly series and their alternatives); the API adds it to the JSON body.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.extra = extra or {}
 
 
 class InvalidInput(DomainError):

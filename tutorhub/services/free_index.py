@@ -10,7 +10,8 @@ whose mask intersects it: two integer ANDs per tutor, no calendar expansion.
 
 Freshness:
 - `refresh_tutor_free_slots` recomputes one tutor inside the caller's transaction; every service
-  that changes availability, overrides, settings, busy time (and, later, bookings) calls it.
+  that changes availability, overrides, settings or busy time calls it. Booking changes call
+  `refresh_tutor_free_slots_near`, which recomputes only the days around the changed lesson.
 - `rebuild_free_slots` recomputes everyone in bulk (a daily job or the CLI
   `python -m tutorhub rebuild-free-slots`): rows cover `INDEX_DAYS` = 16 days from their
   base, so a table rebuilt within the last two days still covers the 14-day search horizon.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
@@ -88,6 +89,78 @@ def refresh_tutor_free_slots(session: Session, tutor_id: int, *, now: datetime |
     rows = _rows_for(cal, busy, base, now_dt)
     if rows:
         session.execute(insert(TutorFreeSlots), rows)
+    return len(rows)
+
+
+def refresh_tutor_free_slots_near(
+    session: Session,
+    tutor_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    now: datetime | None = None,
+    cal: TutorCalendar | None = None,
+    busy: list[BusySpan] | None = None,
+) -> int:
+    """Update one tutor's index rows for a booking change in [start_at, end_at) only.
+
+    A lesson, hold or buffer there can only change lesson starts within a day or so of it (its
+    buffers reach at most two hours; "lessons per day" reaches the rest of its local day), so
+    only the starts within two days either side are recomputed and spliced into the stored
+    bitmasks — a few milliseconds instead of the 16-day recomputation, which matters on the
+    contended booking path. Falls back to `refresh_tutor_free_slots` when the stored rows do
+    not match the tutor's lesson lengths. Returns rows written.
+
+    `cal` and `busy` may be passed when the caller has just read them (the booking path): the
+    calendar must cover three days and the busy time four days either side of the change.
+    """
+    now_dt = now or utcnow()
+    # Plain columns, not ORM rows: the bulk UPDATE below bypasses the identity map, so ORM rows
+    # read here would be stale for a second refresh in the same transaction (a reschedule).
+    rows = {
+        duration: (row_id, base, starts)
+        for row_id, duration, base, starts in session.connection().execute(
+            sa_select(
+                col(TutorFreeSlots.id),
+                col(TutorFreeSlots.duration_min),
+                col(TutorFreeSlots.base_minute),
+                col(TutorFreeSlots.starts),
+            ).where(col(TutorFreeSlots.tutor_id) == tutor_id)
+        )
+    }
+    lo = to_minute(start_at) - 2 * MINUTES_PER_DAY
+    hi = to_minute(end_at) + 2 * MINUTES_PER_DAY
+    if cal is None:
+        cal = load_calendars(session, [tutor_id], lo, hi + max(rows or [0])).get(tutor_id)
+    if cal is None or not rows or set(rows) != set(cal.lesson_lengths):
+        return refresh_tutor_free_slots(session, tutor_id, now=now_dt)
+    if busy is None:
+        busy = busy_spans(session, [tutor_id], lo - _BUSY_PAD, hi + _BUSY_PAD).get(tutor_id, [])
+    updates: list[dict[str, Any]] = []
+    has_rules = any(cal.weekly) or any(cal.overrides.values())
+    for duration, (row_id, base, stored) in rows.items():
+        horizon = base + INDEX_DAYS * MINUTES_PER_DAY
+        first, last = max(lo, base), min(hi, horizon - duration)
+        if last < first:
+            continue
+        starts = slot_starts(cal, busy, duration=duration, lo=first, hi=last + duration) if has_rules else []
+        first_tick, last_tick = -(-(first - base) // TICK), (last - base) // TICK
+        mask = int.from_bytes(stored, "little") & ~_range_mask(first_tick, last_tick)
+        for t in starts:
+            offset = t - base
+            if offset % TICK == 0:
+                mask |= 1 << (offset // TICK)
+        updates.append(
+            {
+                "id": row_id,
+                "starts": mask.to_bytes((mask.bit_length() + 7) // 8, "little"),
+                "slot_count": mask.bit_count(),
+                "first_start_at": from_minute(base + TICK * ((mask & -mask).bit_length() - 1)) if mask else None,
+                "computed_at": now_dt,
+            }
+        )
+    if updates:
+        session.execute(update(TutorFreeSlots), updates)  # one executemany by primary key
     return len(rows)
 
 

@@ -34,6 +34,7 @@ from tutorhub.services.catalog import (
 )
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.free_index import refresh_tutor_free_slots
+from tutorhub.services.tutor_stats import refresh_tutor_stats
 from tutorhub.services.tutor_views import DocumentOut, TutorPrivate, build_private, document_out
 from tutorhub.services.validation import (
     clean_int,
@@ -279,6 +280,7 @@ def _set_status(
     session.add(profile)
     session.add(VerificationDecision(tutor_id=profile.id or 0, action=action, notes=notes, actor_id=actor_id))
     session.flush()
+    refresh_tutor_stats(session, profile.id or 0, now=now)  # verification is part of the trust score
 
 
 def _credentials_changed(session: Session, profile: TutorProfile, actor_id: int | None) -> None:

@@ -13,6 +13,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus, VerificationDecision
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.tutor_stats import refresh_tutor_stats
 from tutorhub.services.tutor_views import TutorPrivate, build_private, load_subjects
 from tutorhub.services.validation import clean_int, clean_text, fail
 
@@ -128,6 +129,8 @@ def _decide(session: Session, *, actor: UserOut | None, tutor_id: Any, notes: An
     session.add(profile)
     session.add(VerificationDecision(tutor_id=profile.id or 0, action=profile.status, notes=text, actor_id=admin.id))
     session.flush()
+    # Verification is part of the trust score (tutor_stats.py): keep it current.
+    refresh_tutor_stats(session, profile.id or 0, now=now)
     return build_private(session, profile, user)
 
 

@@ -82,6 +82,7 @@ class AppState(rx.State):
     viewer_role: str = ""
     viewer_tz: str = "UTC"
     browser_tz: str = ""
+    pending_requests: int = 0  # a tutor's requests waiting for an answer (navigation badge)
 
     @rx.var
     def signed_in(self) -> bool:
@@ -133,8 +134,11 @@ class AppState(rx.State):
 
     async def load_viewer(self):
         """On every page: refresh who is signed in (for the navigation) and detect the browser zone."""
-        user = await self._db(lambda s, actor: actor, read_only=True)
+        from tutorhub.services.booking_pages import pending_request_count
+
+        user, pending = await self._db(lambda s, actor: (actor, pending_request_count(s, actor=actor)), read_only=True)
         self._show_viewer(user)
+        self.pending_requests = pending
         if not self.browser_tz:
             return rx.call_script(DETECT_TZ_JS, callback=AppState.set_browser_tz)
         return None

@@ -27,6 +27,7 @@ class SlotView:
     time: str = ""  # viewer's wall clock, "17:00"
     tutor_time: str = ""  # tutor's wall clock when it differs ("21:30", "02:30 Wed"), else ""
     label: str = ""  # "17:00 for you · 21:30 for your tutor"
+    start: str = ""  # the instant (ISO, viewer's zone) — what the booking dialog is opened with
 
 
 @dataclasses.dataclass
@@ -46,6 +47,7 @@ class ProposalView:
     tutor_time: str = ""
     score: int = 0
     why: str = ""
+    start: str = ""  # ISO instant, for booking it
 
 
 def day_title(day: date, *, year: bool = False) -> str:
@@ -119,7 +121,7 @@ def slot_view(slot: SlotOut) -> SlotView:
     if (theirs.hour, theirs.minute, theirs.date()) != (mine.hour, mine.minute, mine.date()):
         tutor = f"{theirs:%H:%M}" + ("" if theirs.date() == mine.date() else f" {theirs:%a}")
     label = f"{time} for you · {tutor} for your tutor" if tutor else time
-    return SlotView(time=time, tutor_time=tutor, label=label)
+    return SlotView(time=time, tutor_time=tutor, label=label, start=slot.start)
 
 
 def day_views(week: WeekSlots, today: date) -> list[DayView]:
@@ -168,6 +170,7 @@ def proposal_views(best: BestTimes) -> list[ProposalView]:
                 tutor_time=view.tutor_time,
                 score=p.score,
                 why=_why(p),
+                start=p.start,
             )
         )
     return out

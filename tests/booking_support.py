@@ -1,0 +1,74 @@
+"""Shared helpers for the booking tests: a tutor open all week, a student, and quick bookings.
+
+Service tests pass a fixed `now` (Monday 2027-03-01 08:00 UTC) so nothing depends on the wall
+clock; API tests use the real clock and pick times relative to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tutorhub.models import Role
+from tutorhub.services import availability, bookings
+from tutorhub.services.auth import UserOut
+
+NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
+
+
+def open_all_week(db, tutor: UserOut, *, now: datetime = NOW, zone: str = "UTC", start: str = "00:00",
+                  end: str = "24:00", **settings) -> None:
+    """Weekly hours every day in `zone`; settings default to 30/60/90-minute lessons, 12 h notice,
+    60-day window, instant booking."""
+    doc_settings = {"lesson_lengths": [30, 60, 90], "min_notice_hours": 12, "booking_window_days": 60,
+                    "instant_booking": True, "max_lessons_per_day": 48}
+    doc_settings.update(settings)
+    availability.save_availability(
+        db,
+        actor=tutor,
+        now=now,
+        data={
+            "timezone": zone,
+            "weekly": [{"weekday": d, "start": start, "end": end} for d in range(7)],
+            "settings": doc_settings,
+        },
+    )
+    db.commit()
+
+
+@dataclass
+class Env:
+    db: object
+    tutor: UserOut
+    tutor_id: int
+    student: UserOut
+    make_user: object
+    make_approved_tutor: object
+
+    def book(self, start: datetime, *, duration: int = 60, kind: str = "single", student: UserOut | None = None,
+             now: datetime = NOW, confirm: bool = False, tutor_id: int | None = None):
+        out = bookings.create_booking(self.db, actor=student or self.student, tutor_id=tutor_id or self.tutor_id,
+                                      start=start, duration_min=duration, kind=kind, now=now)
+        if confirm:
+            out = bookings.confirm_booking(self.db, actor=student or self.student, booking_id=out.id, now=now)
+        self.db.commit()
+        return out
+
+    def another_student(self, **kwargs) -> UserOut:
+        return self.make_user(Role.STUDENT, **kwargs)
+
+
+@pytest.fixture
+def env(db, make_user, make_approved_tutor) -> Env:
+    """An approved UTC tutor (€30/h) open every day 00:00–24:00, and a student in New York."""
+    tutor, tutor_id = make_approved_tutor(timezone="UTC")
+    open_all_week(db, tutor)
+    student = make_user(Role.STUDENT, timezone="America/New_York")
+    return Env(db, tutor, tutor_id, student, make_user, make_approved_tutor)
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
+    """NOW's date + `days`, at hour:minute UTC."""
+    return (NOW + timedelta(days=days)).replace(hour=hour, minute=minute)

@@ -1,0 +1,106 @@
+"""Admin pages: flagged tutors (/admin/flags) and the bookings overview (/admin/bookings)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorhub.components.layout import page, page_header
+from tutorhub.components.ui import empty_state, gate
+from tutorhub.models.bookings import BookingStatus
+from tutorhub.pages.lessons import lesson_card
+from tutorhub.state.admin_bookings import AdminBookingsState as AB
+from tutorhub.state.admin_bookings import AdminFlagsState as AF
+from tutorhub.state.admin_bookings import FlagRow
+
+
+def _flag(f: FlagRow) -> rx.Component:
+    resolve = rx.form(
+        rx.flex(
+            rx.el.input(type="hidden", name="flag_id", value=f.id.to_string()),
+            rx.input(name="notes", placeholder="What you found / did", max_length=2000, flex="1", min_width="180px"),
+            rx.button("Resolve", type="submit", size="2", variant="soft"),
+            gap="8px",
+            wrap="wrap",
+            width="100%",
+        ),
+        on_submit=AF.resolve,
+        reset_on_submit=True,
+        width="100%",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.link(f.tutor_name, href=f.tutor_href, weight="bold"),
+                rx.text(f.tutor_email, size="1", color=rx.color("gray", 11)),
+                rx.spacer(),
+                rx.badge(f.count.to_string() + " cancellations / 30 days", color_scheme="red"),
+                wrap="wrap",
+                align="center",
+                width="100%",
+            ),
+            rx.text(f.detail, size="2"),
+            rx.text("Flagged ", f.when, size="1", color=rx.color("gray", 10)),
+            rx.cond(f.resolved, rx.text("Resolved: ", f.notes, size="2", color=rx.color("green", 11)), resolve),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="flag",
+    )
+
+
+def flags_page() -> rx.Component:
+    ready = rx.vstack(
+        page_header(
+            "Flagged tutors",
+            "Tutors with 3 or more tutor-side cancellations within 30 days.",
+            rx.hstack(
+                rx.switch(checked=AF.show_resolved, on_change=AF.toggle_resolved),
+                rx.text("Show resolved", size="2"),
+                align="center",
+            ),
+        ),
+        rx.cond(
+            AF.flags.length() > 0,
+            rx.vstack(rx.foreach(AF.flags, _flag), spacing="3", width="100%"),
+            empty_state("shield-check", "No flagged tutors", "Nobody needs a look right now."),
+        ),
+        width="100%",
+    )
+    return page(gate(AF.status, ready), width="900px")
+
+
+def bookings_page() -> rx.Component:
+    ready = rx.vstack(
+        page_header(
+            "Bookings",
+            rx.text(AB.total.to_string(), " bookings, latest lesson first."),
+            rx.select(
+                ["all", *BookingStatus.ALL],
+                value=rx.cond(AB.filter_status == "", "all", AB.filter_status),
+                on_change=AB.set_filter,
+                aria_label="Status",
+            ),
+        ),
+        rx.cond(
+            AB.rows.length() > 0,
+            rx.vstack(rx.foreach(AB.rows, lesson_card), spacing="3", width="100%"),
+            empty_state("calendar", "No bookings", "Nothing with this status."),
+        ),
+        rx.cond(
+            AB.pages > 1,
+            rx.hstack(
+                rx.button("Previous", variant="soft", disabled=AB.page <= 1, on_click=AB.go_page(AB.page - 1)),
+                rx.text("Page ", AB.page.to_string(), " of ", AB.pages.to_string(), size="2"),
+                rx.button("Next", variant="soft", disabled=AB.page >= AB.pages, on_click=AB.go_page(AB.page + 1)),
+                justify="center",
+                align="center",
+                spacing="4",
+                width="100%",
+            ),
+            rx.fragment(),
+        ),
+        spacing="3",
+        width="100%",
+    )
+    return page(gate(AB.status, ready), width="900px")
