@@ -113,7 +113,7 @@ def test_student_cancel_shows_the_refund_tier_first(browser, world, hours, tier,
     from datetime import UTC, datetime
 
     start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
-    start -= timedelta(minutes=start.minute % 15)
+    start -= timedelta(minutes=start.minute % 30)  # 60-minute lessons start on the :00/:30 grid
     b = world.book(start)
     page = _open(browser, b.id, world.student.email)
     browser.run(page.open_cancel())
