@@ -209,3 +209,16 @@ def test_response_rate_counts_automatic_declines_as_unanswered(env):
     assert auto_decline_requests(env.db, now=NOW + timedelta(hours=24)) == 1
     env.db.commit()
     assert profile(env).response_rate == 50
+
+
+def test_the_nightly_refresh_keeps_ratings_and_recomputes_the_rest(env):
+    from tutorhub.jobs.scheduler import refresh_tutor_stats
+
+    p = profile(env)
+    p.rating_avg, p.rating_count, p.response_rate = 4.8, 40, 55
+    env.db.add(p)
+    env.db.commit()
+    assert refresh_tutor_stats(now=NOW) >= 1
+    p = profile(env)
+    assert (p.rating_avg, p.rating_count, p.response_rate) == (4.8, 40, 100)
+    assert p.trust_score == round(20 + 30 * 3.8 / 4 + 25 + 10)

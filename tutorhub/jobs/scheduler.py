@@ -58,7 +58,7 @@ def refresh_tutor_stats(now: datetime | None = None) -> int:
     from tutorhub.services.tutor_stats import refresh_tutors_stats
 
     with session_scope() as session:
-        count = refresh_tutors_stats(session, None, now=now or utcnow())
+        count = refresh_tutors_stats(session, None, now=now or utcnow(), recount_reviews=False)
     log.warning("job refresh_tutor_stats: %d tutors", count)
     return count
 

@@ -14,6 +14,7 @@ from tutorhub.integrations.messaging import get_sender
 from tutorhub.models.accounts import User
 from tutorhub.models.bookings import Booking
 from tutorhub.models.tutors import TutorProfile
+from tutorhub.services.booking_views import student_zone
 from tutorhub.services.tzclock import clock_for, render, to_minute
 
 
@@ -33,14 +34,8 @@ def notify_user(session: Session, user_id: int, subject: str, body: str) -> None
         get_sender().send(session, channel="sms", recipient=user.phone, subject=subject, body=body)
 
 
-def _zone_of_user(session: Session, user_id: int) -> str:
-    from tutorhub.services.booking_views import student_zone
-
-    return student_zone(session, user_id)
-
-
 def notify_student(session: Session, booking: Booking, subject: str, text: str) -> None:
-    when = _when(booking.start_at, _zone_of_user(session, booking.student_id))
+    when = _when(booking.start_at, student_zone(session, booking.student_id))
     notify_user(session, booking.student_id, subject, f"{text} Lesson #{booking.id} on {when}.")
 
 

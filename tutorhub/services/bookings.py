@@ -10,6 +10,9 @@ Flow (state machine in booking_states.py, policy numbers in booking_policy.py):
    accepts or declines (`accept_booking`, `decline_booking`) within 24 h, or it is declined
    automatically (booking_jobs.py).
 
+Reading bookings ("my lessons", the lesson page) lives in booking_queries.py; `get_booking` and
+`list_bookings` are re-exported here for callers that think of "bookings" as one module.
+
 Every function takes the session of the caller's unit of work and `now` (default: the clock),
 raises domain errors (422 invalid, 404 not yours / not found, 403 wrong party, 409 conflict)
 and returns plain data (BookingOut / BookingDetail / BookingPage).
@@ -20,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal
+from sqlalchemy import literal
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.meetings import new_room_key
@@ -31,7 +34,7 @@ from tutorhub.models.scheduling import BusySource, SchedulingSettings
 from tutorhub.models.tutors import TutorProfile, TutorStatus, TutorSubject
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
-from tutorhub.services.booking_access import load_for_change, load_for_view
+from tutorhub.services.booking_access import load_for_change
 from tutorhub.services.booking_guard import (
     SlotTaken,
     bare_overlap_exists,
@@ -42,22 +45,17 @@ from tutorhub.services.booking_guard import (
 from tutorhub.services.booking_notify import notify_student, notify_tutor
 from tutorhub.services.booking_states import SYSTEM, Actor, record, refuse, transition
 from tutorhub.services.booking_views import (
-    BookingDetail,
     BookingOut,
-    BookingPage,
-    booking_detail,
     bookings_out,
-    page_count,
 )
 from tutorhub.services.catalog import normalize_subject
-from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.slot_engine import BusySpan
 from tutorhub.services.tzclock import to_minute
 from tutorhub.services.validation import clean_int, clean_text, fail
 
-MAX_PER_PAGE = 100
 MANUAL_PAYMENT_REF = "confirmed-without-payment"  # until the Money issue: the student's confirm
 
 
@@ -390,99 +388,19 @@ def _update_response_rate(session: Session, tutor_id: int, now: datetime) -> Non
     refresh_tutor_stats(session, tutor_id, now=now)
 
 
-def get_booking(
-    session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
-) -> BookingDetail:
-    """The lesson page: booking, status history, notes, meeting link, review (parties and admins)."""
-    booking, party = load_for_view(session, actor, booking_id)
-    return booking_detail(
-        session, booking, viewer_id=party.user.id, viewer_is_admin=party.user.role == Role.ADMIN, now=now or utcnow()
-    )
+from tutorhub.services.booking_queries import get_booking, list_bookings  # noqa: E402  (re-exported)
 
-
-def _statuses(value: Any) -> list[str] | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    items = value if isinstance(value, list) else str(value).split(",")
-    out = []
-    for item in items:
-        name = str(item).strip().upper()
-        if name not in BookingStatus.ALL:
-            raise fail("status", f"must be one or more of {', '.join(BookingStatus.ALL)}")
-        out.append(name)
-    return out
-
-
-def list_bookings(
-    session: Session,
-    *,
-    actor: UserOut | None,
-    role: Any = None,
-    status: Any = None,
-    start: Any = None,
-    end: Any = None,
-    when: Any = None,
-    page: Any = 1,
-    per_page: Any = 20,
-    now: datetime | None = None,
-) -> BookingPage:
-    """"My lessons": the caller's bookings as student or as tutor (default: their own role).
-
-    `status` filters by one or more statuses (list or comma-separated text); `start`/`end`
-    (ISO 8601 with offset) bound the lesson start; `when` = "upcoming" (still open, not yet
-    over, soonest first) or "past" (everything else, latest first).
-    """
-    user = require_role(actor)
-    now = now or utcnow()
-    as_role = user.role if role is None or role == "" else role
-    if as_role not in (ActorRole.STUDENT, ActorRole.TUTOR):
-        raise fail("role", "must be student or tutor")
-    if as_role != user.role:
-        raise Forbidden(f"You are not a {as_role}.")
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    for key, value, parser in (
-        ("status", status, _statuses),
-        ("from", start, lambda v: None if v in (None, "") else parse_instant(v, "from")),
-        ("to", end, lambda v: None if v in (None, "") else parse_instant(v, "to")),
-        ("page", page, lambda v: clean_int(1 if v in (None, "") else v, "page", minimum=1, maximum=100_000)),
-        ("per_page", per_page, lambda v: clean_int(20 if v in (None, "") else v, "per_page", minimum=1,
-                                                    maximum=MAX_PER_PAGE)),
-    ):
-        try:
-            parsed[key] = parser(value)
-        except InvalidInput as exc:
-            errors.update(exc.fields or {key: exc.message})
-    if when not in (None, "", "upcoming", "past"):
-        errors["when"] = "must be upcoming or past"
-    if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
-    conditions: list[Any] = []
-    if as_role == ActorRole.STUDENT:
-        conditions.append(col(Booking.student_id) == user.id)
-    else:
-        tutor_id = session.exec(select(col(TutorProfile.id)).where(col(TutorProfile.user_id) == user.id)).first()
-        conditions.append(col(Booking.tutor_id) == (tutor_id or -1))
-    if parsed["status"]:
-        conditions.append(col(Booking.status).in_(parsed["status"]))
-    if parsed["from"] is not None:
-        conditions.append(col(Booking.start_at) >= parsed["from"])
-    if parsed["to"] is not None:
-        conditions.append(col(Booking.start_at) < parsed["to"])
-    upcoming = (col(Booking.status).in_(BookingStatus.OPEN)) & (col(Booking.end_at) > now)
-    if when == "upcoming":
-        conditions.append(upcoming)
-    elif when == "past":
-        conditions.append(~upcoming)
-    order = (col(Booking.start_at).desc(), col(Booking.id).desc()) if when == "past" else (
-        col(Booking.start_at), col(Booking.id))
-    total = int(session.exec(select(func.count()).select_from(Booking).where(*conditions)).one())
-    page_no, size = parsed["page"], parsed["per_page"]
-    rows = session.exec(select(Booking).where(*conditions).order_by(*order).offset((page_no - 1) * size).limit(size)).all()
-    return BookingPage(
-        items=bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now),
-        total=total,
-        page=page_no,
-        per_page=size,
-        pages=page_count(total, size),
-    )
+__all__ = [
+    "accept_booking",
+    "bookable_tutor",
+    "confirm_booking",
+    "create_booking",
+    "decline",
+    "decline_booking",
+    "get_booking",
+    "lesson_mode",
+    "lesson_subject",
+    "list_bookings",
+    "mark_paid",
+    "place_hold",
+]

@@ -200,6 +200,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         profile.rating_avg = round(3.6 + rng.random() * 1.4, 2)
         profile.rating_count = rng.randint(0, 120)
         profile.hours_taught = rng.randint(0, 2500)
+        profile.minutes_taught = profile.hours_taught * 60  # hours are derived from minutes (tutor_stats.py)
         profile.response_rate = rng.randint(70, 100)
         profile.trust_score = rng.randint(55, 98)
         session.add(profile)

@@ -4,7 +4,7 @@ Only APPROVED tutors whose account is not suspended are ever returned.
 
 Match score (0–100, documented for users on the search page), computed in SQL so paging stays
 fast on thousands of tutors:
-  * 35 × rating      — Bayesian average rating / 5 (new tutors sit at the prior, see reviews)
+  * 35 × rating      — Bayesian average rating / 5 (services/tutor_stats.py; unrated tutors store 0)
   * 25 × trust       — trust score / 100
   * 15 × response    — response rate / 100
   * 25 × price fit   — 1 − rate / max_rate when a price ceiling is given (cheaper fits better),

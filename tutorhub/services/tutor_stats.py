@@ -79,10 +79,14 @@ def _grouped(session: Session, statement: object) -> dict[int, tuple[int, ...]]:
     return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in session.connection().execute(statement)}  # type: ignore[call-overload]
 
 
-def refresh_tutors_stats(session: Session, tutor_ids: list[int] | None = None, *, now: datetime | None = None) -> int:
+def refresh_tutors_stats(
+    session: Session, tutor_ids: list[int] | None = None, *, now: datetime | None = None, recount_reviews: bool = True
+) -> int:
     """Recompute and store the numbers of these tutors (all when None); returns tutors updated.
 
-    A handful of grouped queries whatever the count, so the nightly run stays cheap.
+    A handful of grouped queries whatever the count, so the nightly run stays cheap. The nightly
+    run passes `recount_reviews=False`: ratings only change when a review is written (which
+    recounts them), so it keeps the stored rating and refreshes what moves with the calendar.
     """
     now = now or utcnow()
     since = now - LOOKBACK
@@ -97,11 +101,15 @@ def refresh_tutors_stats(session: Session, tutor_ids: list[int] | None = None, *
         return 0
     from sqlalchemy import select as sa_select
 
-    reviews = _grouped(
-        session,
-        sa_select(col(Review.tutor_id), func.count(), func.sum(col(Review.rating)))
-        .where(col(Review.tutor_id).in_(ids))
-        .group_by(col(Review.tutor_id)),
+    reviews = (
+        _grouped(
+            session,
+            sa_select(col(Review.tutor_id), func.count(), func.sum(col(Review.rating)))
+            .where(col(Review.tutor_id).in_(ids))
+            .group_by(col(Review.tutor_id)),
+        )
+        if recount_reviews
+        else {}
     )
     strikes = _grouped(
         session,
@@ -133,10 +141,13 @@ def refresh_tutors_stats(session: Session, tutor_ids: list[int] | None = None, *
         answers[tid][1 if action == "auto_decline" else 0] += int(count)
     for profile in profiles:
         tid = profile.id or 0
-        count, total = reviews.get(tid, (0, 0))
-        rating = bayesian_rating(total, count)
-        profile.rating_count = count
-        profile.rating_avg = round(rating, 2) if count else 0.0
+        if recount_reviews:
+            count, total = reviews.get(tid, (0, 0))
+            rating = bayesian_rating(total, count)
+            profile.rating_count = count
+            profile.rating_avg = round(rating, 2) if count else 0.0
+        else:
+            rating = profile.rating_avg if profile.rating_count else PRIOR_MEAN
         profile.hours_taught = profile.minutes_taught // 60
         answered, unanswered = answers.get(tid, [0, 0])
         profile.response_rate = response_rate(answered, unanswered)
