@@ -38,6 +38,18 @@ def open_all_week(db, tutor: UserOut, *, now: datetime = NOW, zone: str = "UTC",
     db.commit()
 
 
+def book(db, student: UserOut, tutor_id: int, start: datetime, *, duration: int = 60, kind: str = "single",
+         now: datetime | None = NOW, confirm: bool = False):
+    """Hold (and optionally confirm) a lesson through the services, then commit; `now=None` uses
+    the real clock (state tests, whose handlers do)."""
+    out = bookings.create_booking(db, actor=student, tutor_id=tutor_id, start=start, duration_min=duration, kind=kind,
+                                  now=now)
+    if confirm:
+        out = bookings.confirm_booking(db, actor=student, booking_id=out.id, now=now)
+    db.commit()
+    return out
+
+
 @dataclass
 class Env:
     db: object
@@ -49,12 +61,8 @@ class Env:
 
     def book(self, start: datetime, *, duration: int = 60, kind: str = "single", student: UserOut | None = None,
              now: datetime = NOW, confirm: bool = False, tutor_id: int | None = None):
-        out = bookings.create_booking(self.db, actor=student or self.student, tutor_id=tutor_id or self.tutor_id,
-                                      start=start, duration_min=duration, kind=kind, now=now)
-        if confirm:
-            out = bookings.confirm_booking(self.db, actor=student or self.student, booking_id=out.id, now=now)
-        self.db.commit()
-        return out
+        return book(self.db, student or self.student, tutor_id or self.tutor_id, start, duration=duration, kind=kind,
+                    now=now, confirm=confirm)
 
     def another_student(self, **kwargs) -> UserOut:
         return self.make_user(Role.STUDENT, **kwargs)

@@ -5,39 +5,21 @@ These run against whatever database the suite uses; CI runs them on PostgreSQL
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from sqlmodel import select
 
 from tests.conftest import PASSWORD
+from tests.postgres.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import OutboxMessage, User
 from tutorhub.services import auth
-from tutorhub.services.errors import DomainError
 
 THREADS = 8
-
-
-def _race(fn):
-    barrier = threading.Barrier(THREADS)
-
-    def run(i):
-        barrier.wait()
-        try:
-            with session_scope() as session:
-                return ("ok", fn(session, i))
-        except DomainError as exc:
-            return (type(exc).__name__, exc.message)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return list(pool.map(run, range(THREADS)))
 
 
 def test_concurrent_signups_with_one_email_create_exactly_one_account(db):
     for round_no in range(5):
         email = f"race{round_no}@example.com"
-        results = _race(lambda s, i, e=email: auth.register(s, email=e, password=PASSWORD, full_name=f"R{i}",
+        results = race(THREADS, lambda s, i, e=email: auth.register(s, email=e, password=PASSWORD, full_name=f"R{i}",
                                                              role="student"))
         outcomes = sorted(r[0] for r in results)
         assert outcomes == ["Conflict"] * (THREADS - 1) + ["ok"], results
@@ -49,7 +31,7 @@ def test_a_one_time_code_logs_in_exactly_once_under_concurrency(db):
     with session_scope() as s:
         auth.request_otp(s, email="otp-race@example.com")
     code = db.exec(select(OutboxMessage)).one().body.split("code is ")[1][:6]
-    results = _race(lambda s, i: auth.verify_otp(s, email="otp-race@example.com", code=code).id)
+    results = race(THREADS, lambda s, i: auth.verify_otp(s, email="otp-race@example.com", code=code).id)
     winners = [r for r in results if r[0] == "ok"]
     db.rollback()
     assert len(winners) == 1, results
@@ -75,7 +57,7 @@ def test_concurrent_admin_decisions_on_one_tutor_leave_exactly_one_decision(db):
             return verification.reject_tutor(s, actor=admins[i], tutor_id=profile.id, notes=f"no {i}").status
         return verification.approve_tutor(s, actor=admins[i], tutor_id=profile.id).status
 
-    results = _race(decide)
+    results = race(THREADS, decide)
     winners = [r for r in results if r[0] == "ok"]
     assert len(winners) == 1 and sorted(r[0] for r in results if r[0] != "ok") == ["Conflict"] * (THREADS - 1), results
     db.rollback()

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col
 
-from tests.booking_support import open_all_week
+from tests.booking_support import Env, open_all_week
 from tests.state.conftest import fetch
 from tutorhub.models import Role
 from tutorhub.models.bookings import Booking, BookingEvent
-from tutorhub.services import bookings
 from tutorhub.services.auth import UserOut
 
 
@@ -28,36 +27,16 @@ def soon(minutes_grid: int = 15) -> datetime:
 
 
 @dataclass
-class World:
-    db: object
-    tutor: UserOut
-    tutor_id: int
-    student: UserOut
+class World(Env):
+    """booking_support's Env with the other people the state tests need."""
+
     other_student: UserOut
     other_tutor: UserOut
     admin: UserOut
 
-    def book(
-        self,
-        start: datetime,
-        *,
-        duration: int = 60,
-        confirm: bool = True,
-        kind: str = "single",
-        student: UserOut | None = None,
-    ):
-        out = bookings.create_booking(
-            self.db,
-            actor=student or self.student,
-            tutor_id=self.tutor_id,
-            start=start,
-            duration_min=duration,
-            kind=kind,
-        )
-        if confirm:
-            out = bookings.confirm_booking(self.db, actor=student or self.student, booking_id=out.id)
-        self.db.commit()
-        return out
+    def book(self, start: datetime, *, confirm: bool = True, **kwargs):
+        """Env.book on the real clock (state handlers use it), confirmed unless asked not to."""
+        return super().book(start, confirm=confirm, now=datetime.now(UTC), **kwargs)
 
 
 def make_world(db, make_user, make_approved_tutor, *, instant: bool = True) -> World:
@@ -70,6 +49,8 @@ def make_world(db, make_user, make_approved_tutor, *, instant: bool = True) -> W
         tutor=tutor,
         tutor_id=tutor_id,
         student=make_user(Role.STUDENT, timezone="America/New_York", name="Sam Student"),
+        make_user=make_user,
+        make_approved_tutor=make_approved_tutor,
         other_student=make_user(Role.STUDENT, timezone="Europe/Paris", name="Olga Other"),
         other_tutor=other_tutor,
         admin=make_user(Role.ADMIN),

@@ -51,6 +51,10 @@ def test_admin_bookings_overview_filters_and_pages(browser, world):
     assert page.filter_status == "CANCELLED"
     browser.run(page.set_filter("all"))
     assert page.total == 4
+    assert page.pages == 1
+    for garbage in (0, 2, "1", True, None, 2**40):
+        browser.run(page.go_page(garbage))
+        assert page.page == 1 and page.total == 4
 
 
 @pytest.mark.parametrize("who", [None, "student", "tutor"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tutorhub.models import TutorProfile, VerificationDecision
 from tutorhub.services import auth, tutor_profiles
+from tutorhub.services.errors import NotAuthenticated
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 
@@ -150,10 +153,8 @@ def test_outbox_hidden_in_production(browser, make_user, monkeypatch):
 def test_login_log_paged_for_admins_only(browser, make_user, db):
     make_user("student", email="s@example.com")
     for _ in range(30):
-        try:
+        with pytest.raises(NotAuthenticated):
             auth.authenticate_password(db, email="ghost@example.com", password="wrong-password", ip="198.51.100.1")
-        except Exception:
-            pass
     db.commit()
     page = browser.state(AdminLoginsState)
     browser.goto("/admin/logins")
@@ -167,3 +168,6 @@ def test_login_log_paged_for_admins_only(browser, make_user, db):
     browser.run(page.load())
     assert page.status == "ready" and page.page == 2 and page.pages == 2 and len(page.rows) == page.total - 25
     assert page.prev_href == "/admin/logins?page=1" and page.next_href == ""
+    assert {(r.identifier, r.success, r.reason, r.ip) for r in page.rows} == {
+        ("ghost@example.com", False, "bad credentials", "198.51.100.1")
+    }

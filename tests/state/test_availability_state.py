@@ -190,6 +190,18 @@ def test_grid_handlers_ignore_garbage_arguments(browser, make_user):
     assert page.overrides == []
 
 
+def test_remove_override_with_garbage_keys_removes_nothing(browser, make_user, db):
+    tutor = make_user("tutor", email="t@example.com")
+    kept = (date.today() + timedelta(days=3)).isoformat()
+    availability.save_availability(db, actor=tutor, data={"overrides": [{"date": kept, "intervals": []}]})
+    db.commit()
+    page = _ready(browser)
+    for key in (None, 5, "", kept + "x", "2027-02-30", f"{kept}/x", "../../etc", f"{kept}/2001-01-01", [kept]):
+        browser.run(page.remove_override(key))
+    assert _overrides(tutor.id) == {kept: []}
+    assert [r.key for r in page.overrides] == [kept]
+
+
 def test_invalid_timezone_is_an_inline_error_and_nothing_is_saved(browser, make_user):
     tutor = make_user("tutor", email="t@example.com", timezone="Europe/Berlin")
     page = _ready(browser)

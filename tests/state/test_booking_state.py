@@ -161,3 +161,14 @@ def test_a_hold_cannot_be_confirmed_after_the_session_changed_hands(new_browser,
     b.set_cookie("")
     b.run(page.release())
     assert [x.status for x in fetch(Booking)] == ["PENDING_PAYMENT"]
+
+
+def test_dialog_times_fall_back_to_utc_for_an_unknown_zone():
+    from datetime import UTC, datetime
+
+    from tutorhub.state.lesson_views import in_zone
+
+    moment = datetime(2027, 3, 1, 17, 0, tzinfo=UTC)
+    assert in_zone(moment, "Asia/Kolkata") == "2027-03-01T22:30:00+05:30"
+    for zone in ("", "Mars/Olympus", "../etc/passwd"):
+        assert in_zone(moment, zone) == "2027-03-01T17:00:00+00:00"

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col
 
 from tutorhub.models.bookings import Booking, ReplacementOffer, Review
+from tutorhub.services.errors import InvalidInput
 from tutorhub.state.lesson_changes import LessonChangeState
 from tutorhub.state.reviews import TutorReviewsState
 
@@ -48,6 +49,8 @@ def test_parties_see_the_lesson_with_link_history_and_both_times(browser, new_br
     assert tutor.as_role == "tutor" and tutor.meeting_url == page.meeting_url and "your student" in tutor.other_time
     admin = _open(new_browser(), b.id, world.admin.email)
     assert admin.lesson_status == "ready" and admin.meeting_url == "" and admin.actions == []
+    assert page.with_whom.endswith(" (tutor)") and tutor.with_whom.startswith("with Sam")
+    assert tutor.with_whom.endswith(" (student)") and admin.with_whom.startswith("Sam") and " with " in admin.with_whom
 
 
 @pytest.mark.parametrize("who", ["other_student", "other_tutor"])
@@ -167,6 +170,25 @@ def test_reschedule_into_another_free_time(browser, world):
     assert row.reschedule_count == 1 and not page.resched_open and "reschedule" not in page.actions
     events = browser.run(page.open_reschedule())
     assert toasts(events, "error")
+
+
+def test_a_taken_time_whose_lesson_also_changed_shows_an_error_instead_of_crashing(browser, world, monkeypatch):
+    b = world.book(day_ahead(2))
+    page = _open(browser, b.id, world.student.email)
+    browser.run(page.open_reschedule())
+    browser.run(page.resched_go(1))
+    target = next(s for d in page.resched_days for s in d.slots)
+    from datetime import datetime
+
+    world.book(datetime.fromisoformat(target.start), student=world.other_student)  # someone takes it first
+
+    async def lesson_gone(self):
+        raise InvalidInput("This lesson cannot be rescheduled any more.")
+
+    monkeypatch.setattr(LessonChangeState, "_load_week", lesson_gone)
+    events = browser.run(page.reschedule_to(target.start))
+    assert toasts(events, "error") and page.error == "This lesson cannot be rescheduled any more."
+    assert page.busy == "" and fetch(Booking)[0].reschedule_count == 0
 
 
 def test_pending_hold_can_be_confirmed_from_the_lesson_page(browser, world):

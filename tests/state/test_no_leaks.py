@@ -34,8 +34,10 @@ from tutorhub.services import (
 )
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.availability import AvailabilityState
+from tutorhub.state.base import AppState
 from tutorhub.state.booking import BookingState
 from tutorhub.state.lesson_changes import LessonChangeState
 from tutorhub.state.lessons import MyLessonsState
@@ -297,3 +299,44 @@ def test_other_student_gets_no_lesson_room_notes_or_contact_details(browser, wor
     dump = _visit_everything(browser, world)
     assert browser.state(LessonChangeState).lesson_status == "notfound"
     _assert_clean(dump, token, SAM + TUTORS_PRIVATE + _room() + LESSON_NOTES + ["root-admin@example.com"])
+
+
+# Every public method of a State is an event any client can send with any arguments. The handlers
+# of these states were audited: each mutating one passes the cookie's actor to a service that
+# authorizes it (see the "stranger" tests); the rest only read, navigate or edit form-only state
+# with checked arguments. A new public method (or Reflex's auto setters being switched on) must be
+# a conscious decision, so it fails here until it is audited and listed.
+AUDITED_HANDLERS = {
+    AppState: {"load_viewer", "set_browser_tz", "logout"},
+    SignupState: {"load", "set_detected_timezone", "submit"},
+    LoginState: {"load", "submit"},
+    OtpState: {"load", "set_channel", "start_over", "request_code", "resend_code", "verify_code"},
+    AccountState: {"load", "logout_everywhere"},
+    StudentOnboardingState: {"load", "save"},
+    TutorProfileState: {
+        "load",
+        "refresh",
+        "add_subject_row",
+        "remove_subject_row",
+        "set_row_subject",
+        "toggle_row_grade",
+        "save",
+        "submit_for_review",
+        "upload_credential",
+        "reject_files",
+        "delete_credential",
+    },
+    HomeState: {"load", "find"},
+    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters"},
+    TutorPageState: {"load"},
+    AdminQueueState: {"load"},
+    AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},
+    AdminOutboxState: {"load"},
+    AdminLoginsState: {"load"},
+}
+
+
+@pytest.mark.parametrize("cls", list(AUDITED_HANDLERS), ids=lambda cls: cls.__name__)
+def test_public_handlers_are_the_audited_ones(cls):
+    # `setvar` is Reflex's own; it only calls an explicitly defined `set_<name>` handler.
+    assert set(cls.event_handlers) - {"setvar"} == AUDITED_HANDLERS[cls]

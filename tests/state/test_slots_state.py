@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tutorhub.models.bookings import Booking
+from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
 from tutorhub.services import availability, student_windows
 from tutorhub.services.slot_weeks import WEEKS_AHEAD
 from tutorhub.state.slots import TutorSlotsState
 
-from .conftest import toasts
+from .conftest import count, toasts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EVERY_DAY_17 = [{"weekday": d, "start": "17:00", "end": "18:00"} for d in range(7)]
@@ -186,10 +188,15 @@ def test_best_times_prompts(browser, tutor, make_user):
 def test_read_only_handlers_change_nothing_and_raise_nothing(browser, tutor):
     _, tutor_id = tutor
     page = _open(browser, tutor_id)
+    shown = ([d.key for d in page.days], page.slot_count, page.best_status)
+    stored = (count(AvailabilityRule), count(SchedulingSettings), count(Booking))
     events = []
     for handler in (page.next_week, page.prev_week):
         events += browser.run(handler())
     assert not toasts(events, "error")
+    assert page.slots_status == "ready" and page.week == 0 and not page.week_loading
+    assert ([d.key for d in page.days], page.slot_count, page.best_status) == shown
+    assert (count(AvailabilityRule), count(SchedulingSettings), count(Booking)) == stored
 
 
 def test_weeks_across_daylight_saving_changes_keep_both_wall_clocks(db, tutor):

@@ -200,3 +200,13 @@ def test_stranger_cannot_touch_a_tutor_profile(browser, new_browser, make_user, 
 def test_refresh_without_login_is_harmless(browser):
     page = browser.state(TutorProfileState)
     assert browser.run(page.refresh()) == [] and page.documents == []
+
+
+def test_prefills_browser_timezone_only_over_the_default(browser, make_user):
+    make_user("tutor", email="t@example.com")
+    browser.app.set_browser_tz("Asia/Kolkata")
+    page = _ready(browser)
+    assert page.timezone == "Asia/Kolkata"  # nothing but the UTC default was saved
+    browser.run(page.save({**FORM, "timezone": "Europe/Berlin"}))
+    browser.run(page.load())
+    assert page.timezone == "Europe/Berlin"  # a saved choice wins over the browser

@@ -83,6 +83,34 @@ def test_unknown_email_and_suspended_user_cannot_log_in(db, make_user):
         auth.authenticate_password(db, email=user.email, password=PASSWORD)
 
 
+def test_refused_logins_are_logged_even_though_the_caller_rolls_back(db, make_user):
+    """Each refusal commits its login event before raising: the caller's unit of work rolls back."""
+    suspended = make_user("tutor", email="sus@example.com")
+    row = db.get(User, suspended.id)
+    row.is_suspended = True
+    db.add(row)
+    db.commit()
+    with pytest.raises(Forbidden):
+        auth.authenticate_password(db, email="sus@example.com", password=PASSWORD, ip="7.7.7.7", user_agent="UA")
+    db.rollback()
+    with pytest.raises(NotAuthenticated):
+        auth.verify_otp(db, email="nocode@example.com", code="123456")
+    db.rollback()
+    auth.request_otp(db, email="otp@example.com")
+    db.commit()
+    wrong = "000000" if _last_code(db) != "000000" else "111111"
+    with pytest.raises(NotAuthenticated):
+        auth.verify_otp(db, email="otp@example.com", code=wrong, ip="8.8.8.8", user_agent="phone")
+    db.rollback()
+    events = db.exec(select(LoginEvent).order_by(LoginEvent.id)).all()
+    assert [(e.user_id, e.identifier, e.method, e.success, e.reason, e.ip, e.user_agent) for e in events] == [
+        (suspended.id, "sus@example.com", "password", False, "suspended", "7.7.7.7", "UA"),
+        (None, "nocode@example.com", "otp", False, "no_code", "", ""),
+        (None, "otp@example.com", "otp", False, "bad_code", "8.8.8.8", "phone"),
+    ]
+    assert db.exec(select(OtpCode)).one().attempts == 1  # the wrong guess counted too
+
+
 def test_browser_sessions_are_stored_hashed_and_revocable(db, make_user):
     user = make_user("student")
     token_a = auth.create_browser_session(db, user_id=user.id)

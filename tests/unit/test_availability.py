@@ -30,15 +30,6 @@ DOC = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from tutorhub.services import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def test_save_and_read_back(db, make_user):
     tutor = make_user(Role.TUTOR, timezone="UTC")
     saved = avail.save_availability(db, actor=tutor, data=DOC, now=NOW)

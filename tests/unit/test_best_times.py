@@ -21,15 +21,6 @@ MONDAY = datetime(2027, 3, 15, tzinfo=UTC)
 DAY = 1440
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from tutorhub.services import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 @pytest.mark.parametrize(
     ("start", "stretch", "expected"),
     [

@@ -173,3 +173,48 @@ def test_reschedule_refuses_the_same_time_and_other_states(env):
     with pytest.raises(NotFound):
         booking_changes.reschedule_booking(env.db, actor=env.another_student(), booking_id=booked.id,
                                            start=at(12, 9), now=NOW)
+
+
+# --- the cancel dialog's preview (services/booking_pages.py) must match the cancel itself -----------
+
+
+@pytest.mark.parametrize(
+    ("who", "confirm", "approval", "before"),
+    [
+        ("student", True, False, timedelta(days=5)),  # full tier
+        ("student", True, False, timedelta(hours=18)),  # half tier
+        ("student", True, False, timedelta(hours=6)),  # no refund
+        ("student", False, False, timedelta(days=5)),  # unpaid hold: nothing to refund
+        ("student", True, True, timedelta(hours=2)),  # unanswered request: full refund
+        ("tutor", True, False, timedelta(hours=2)),  # tutor cancels: full refund
+    ],
+)
+def test_the_cancel_preview_promises_exactly_what_the_cancel_records(env, who, confirm, approval, before):
+    from tutorhub.services import booking_pages
+
+    if approval:
+        open_all_week(env.db, env.tutor, instant_booking=False)
+    booked = env.book(START, confirm=confirm)
+    actor = env.student if who == "student" else env.tutor
+    when = START - before
+    preview = booking_pages.cancel_preview(env.db, actor=actor, booking_id=booked.id, now=when)
+    out = booking_changes.cancel_booking(env.db, actor=actor, booking_id=booked.id, now=when)
+    assert (preview.role, preview.refund_percent, preview.refund_minor) == (who, out.refund_percent, out.refund_minor)
+
+
+def test_the_cancel_preview_refuses_what_the_cancel_refuses(env, make_user):
+    from tutorhub.services import booking_pages
+
+    open_all_week(env.db, env.tutor, instant_booking=False)
+    booked = env.book(START, confirm=True)  # REQUESTED: the tutor declines instead of cancelling
+    preview = lambda actor, now=NOW: booking_pages.cancel_preview(  # noqa: E731
+        env.db, actor=actor, booking_id=booked.id, now=now)
+    with pytest.raises(InvalidInput):
+        preview(env.tutor)
+    with pytest.raises(InvalidInput):  # started: no cancelling any more
+        preview(env.student, START)
+    with pytest.raises(InvalidInput):  # admins cancel from the admin tools, without a refund preview
+        preview(make_user(Role.ADMIN))
+    with pytest.raises(NotFound):
+        preview(env.another_student())
+    assert preview(env.student).refund_percent == 100

@@ -70,6 +70,46 @@ def test_a_trial_is_half_price_and_once_per_tutor(env):
     assert env.book(at(3, 10), kind="trial", student=env.another_student()).kind == "trial"
 
 
+def test_the_booking_quote_prices_single_and_trial_and_knows_when_the_trial_is_used(env, make_user):
+    from tutorhub.services import booking_pages
+
+    quote = booking_pages.booking_quote(env.db, actor=env.student, tutor_id=env.tutor_id, duration_min=30)
+    assert (quote.lesson_lengths, quote.duration_min, quote.price_minor, quote.trial_price_minor) == (
+        [30, 60, 90], 30, 1500, 750)
+    assert quote.trial_available and quote.instant_booking and quote.trial_discount_percent == 50
+    assert booking_pages.booking_quote(env.db, actor=env.student, tutor_id=env.tutor_id).duration_min == 30
+    env.book(at(2, 10), kind="trial")
+    assert not booking_pages.booking_quote(env.db, actor=env.student, tutor_id=env.tutor_id).trial_available
+    assert booking_pages.booking_quote(env.db, actor=env.another_student(), tutor_id=env.tutor_id).trial_available
+    with pytest.raises(InvalidInput):
+        booking_pages.booking_quote(env.db, actor=env.student, tutor_id=env.tutor_id, duration_min=45)
+    with pytest.raises(Forbidden):
+        booking_pages.booking_quote(env.db, actor=env.tutor, tutor_id=env.tutor_id)
+    with pytest.raises(NotFound):
+        booking_pages.booking_quote(env.db, actor=env.student, tutor_id="nope")
+
+
+def test_pending_requests_and_the_admin_overview(env, make_user):
+    from tutorhub.services import booking_pages
+
+    open_all_week(env.db, env.tutor, instant_booking=False)
+    env.book(at(2, 10), confirm=True)
+    env.book(at(3, 10))  # a hold is not waiting for the tutor
+    assert booking_pages.pending_request_count(env.db, actor=env.tutor) == 1
+    assert booking_pages.pending_request_count(env.db, actor=env.student) == 0
+    assert booking_pages.pending_request_count(env.db, actor=make_user(Role.TUTOR)) == 0
+    admin = make_user(Role.ADMIN)
+    everything = booking_pages.admin_bookings(env.db, actor=admin, now=NOW)
+    assert [b.start for b in everything.items] == [at(3, 10), at(2, 10)] and everything.total == 2
+    requested = booking_pages.admin_bookings(env.db, actor=admin, status="REQUESTED", now=NOW)
+    assert [b.status for b in requested.items] == ["REQUESTED"] and requested.items[0].viewer_role == "admin"
+    with pytest.raises(InvalidInput):
+        booking_pages.admin_bookings(env.db, actor=admin, status="nope")
+    for who in (env.student, env.tutor):
+        with pytest.raises(Forbidden):
+            booking_pages.admin_bookings(env.db, actor=who)
+
+
 def test_a_released_trial_can_be_booked_again(env):
     from tutorhub.services import booking_changes
 

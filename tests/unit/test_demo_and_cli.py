@@ -30,3 +30,13 @@ def test_cli_create_admin_and_seed_refuses_non_empty_database(db, capsys):
     assert main(["seed-demo"]) == 1
     assert "refusing" in capsys.readouterr().err
     assert main(["create-admin", "--email", "bad", "--password", "long-enough-pw"]) == 2
+
+
+def test_cli_rebuilds_the_free_slot_index(db, make_approved_tutor, capsys):
+    from tutorhub.models.scheduling import TutorFreeSlots
+
+    _, tutor_id = make_approved_tutor()
+    assert main(["rebuild-free-slots"]) == 0
+    rows = db.exec(select(TutorFreeSlots)).all()
+    assert f"free-slot index rebuilt: {len(rows)} rows" in capsys.readouterr().out
+    assert [r.tutor_id for r in rows] == [tutor_id]

@@ -17,15 +17,6 @@ from tutorhub.services.errors import InvalidInput
 NOW = datetime(2027, 3, 15, 6, 7, tzinfo=UTC)  # Monday 07:07 in Berlin
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from tutorhub.services import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def snapshot(db) -> list[tuple]:
     db.flush()
     rows = db.exec(select(TutorFreeSlots).order_by(TutorFreeSlots.tutor_id, TutorFreeSlots.duration_min)).all()

@@ -17,8 +17,21 @@ def test_production_refuses_placeholder_secret(monkeypatch):
     assert _read_settings().is_production
 
 
-@pytest.mark.parametrize(("name", "value"), [("TUTORHUB_ENV", "staging"), ("TUTORHUB_SEED_DEMO", "maybe"),
-                                             ("TUTORHUB_MAX_UPLOAD_MB", "ten")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TUTORHUB_ENV", "staging"),
+        ("TUTORHUB_SEED_DEMO", "maybe"),
+        ("TUTORHUB_MAX_UPLOAD_MB", "ten"),
+        ("TUTORHUB_RUN_JOBS", "sometimes"),
+        ("TUTORHUB_MEETING_PROVIDER", "zoom"),
+        ("TUTORHUB_MEETING_BASE_URL", "ftp://meet.example.org"),
+        ("TUTORHUB_BOOKING_HOLD_MINUTES", "0"),
+        ("TUTORHUB_TRIAL_DISCOUNT_PERCENT", "101"),
+        ("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", "150"),
+        ("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", "48"),  # more than the full-refund hours (24)
+    ],
+)
 def test_invalid_settings_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
@@ -38,6 +51,18 @@ def test_clean_text_never_exceeds_its_limit_or_returns_control_chars(text):
     except InvalidInput:
         return
     assert len(out) <= 50 and "\x00" not in out
+
+
+def test_lesson_settings_default_and_read_from_the_environment(monkeypatch):
+    defaults = _read_settings()
+    assert (defaults.meeting_provider, defaults.meeting_base_url, defaults.run_jobs) == ("jitsi", "https://meet.jit.si", True)
+    monkeypatch.setenv("TUTORHUB_MEETING_BASE_URL", " https://video.example.org/ ")
+    monkeypatch.setenv("TUTORHUB_RUN_JOBS", "off")
+    monkeypatch.setenv("TUTORHUB_CANCEL_FULL_REFUND_HOURS", "72")
+    monkeypatch.setenv("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", "48")
+    settings = _read_settings()
+    assert settings.meeting_base_url == "https://video.example.org" and settings.run_jobs is False
+    assert (settings.cancel_full_refund_hours, settings.cancel_partial_refund_hours) == (72, 48)
 
 
 def test_subject_aliases_and_phone_formats():

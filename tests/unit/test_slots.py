@@ -12,22 +12,12 @@ from hypothesis import strategies as st
 from tests.unit import scheduling_oracle as oracle
 from tutorhub.models import Role, TutorProfile, User
 from tutorhub.services import availability as avail
-from tutorhub.services import slots
+from tutorhub.services import slot_weeks, slots
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.slot_engine import BusySpan, TutorCalendar, availability, grid_step, slot_starts
 from tutorhub.services.tzclock import day_of_date, to_minute
 
 DAY = 1440
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2id parameters: these tests create many users (see tests/api/conftest.py)."""
-    from argon2 import PasswordHasher
-
-    from tutorhub.services import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 BASE = to_minute(datetime(2027, 3, 24, tzinfo=UTC))  # spans Europe's 2027-03-28 change
@@ -146,17 +136,14 @@ def _times(result) -> list[str]:
     return [s.start for s in result.slots]
 
 
+def _slots_between(db, tid, start: str, end: str, *, tz: str = "Europe/Berlin"):
+    """60-minute slots in [start, end) as seen on MONDAY, rendered in `tz`."""
+    return slots.get_slots(db, tutor_id=tid, start=start, end=end, duration=60, tz=tz, now=MONDAY)
+
+
 def test_slots_render_in_viewer_zone_with_tutor_time_beside(db, tutor):
     _, tid = tutor
-    res = slots.get_slots(
-        db,
-        tutor_id=tid,
-        start="2027-03-16T00:00:00+01:00",
-        end="2027-03-17T00:00:00+01:00",
-        duration=60,
-        tz="America/New_York",
-        now=MONDAY,
-    )
+    res = _slots_between(db, tid, "2027-03-16T00:00:00+01:00", "2027-03-17T00:00:00+01:00", tz="America/New_York")
     # 09:00 in Berlin (+01:00 until 28 March) is 04:00 in New York (already -04:00 since 14 March).
     assert _times(res) == [f"2027-03-16T{h}:00-04:00" for h in ("04:00", "04:30", "05:00", "05:30", "06:00")]
     assert res.slots[0].tutor_start == "2027-03-16T09:00:00+01:00"
@@ -166,15 +153,7 @@ def test_slots_render_in_viewer_zone_with_tutor_time_beside(db, tutor):
 
 def test_slots_lie_inside_the_requested_range(db, tutor):
     _, tid = tutor
-    res = slots.get_slots(
-        db,
-        tutor_id=tid,
-        start="2027-03-16T09:30:00+01:00",
-        end="2027-03-16T11:30:00+01:00",
-        duration=60,
-        tz="Europe/Berlin",
-        now=MONDAY,
-    )
+    res = _slots_between(db, tid, "2027-03-16T09:30:00+01:00", "2027-03-16T11:30:00+01:00")
     assert [s.tutor_start[11:16] for s in res.slots] == ["09:30", "10:00", "10:30"]
 
 
@@ -214,15 +193,7 @@ def test_buffers_around_busy_time(db, tutor):
         db, actor=user, data={"settings": {"buffer_before_min": 30, "buffer_after_min": 30}}, now=MONDAY
     )
     avail.add_busy(db, actor=user, start="2027-03-16T10:30:00+01:00", end="2027-03-16T11:00:00+01:00", now=MONDAY)
-    res = slots.get_slots(
-        db,
-        tutor_id=tid,
-        start="2027-03-16T00:00:00+01:00",
-        end="2027-03-17T00:00:00+01:00",
-        duration=60,
-        tz="Europe/Berlin",
-        now=MONDAY,
-    )
+    res = _slots_between(db, tid, "2027-03-16T00:00:00+01:00", "2027-03-17T00:00:00+01:00")
     # 09:00–10:00 still leaves the 30 minutes before 10:30; 11:00 would need 30 after the block.
     assert [s.start[11:16] for s in res.slots] == ["09:00"]
 
@@ -241,15 +212,7 @@ def test_overrides_replace_or_block_a_day(db, tutor):
             ]
         },
     )
-    res = slots.get_slots(
-        db,
-        tutor_id=tid,
-        start="2027-03-16T00:00:00+01:00",
-        end="2027-03-21T00:00:00+01:00",
-        duration=60,
-        tz="Europe/Berlin",
-        now=MONDAY,
-    )
+    res = _slots_between(db, tid, "2027-03-16T00:00:00+01:00", "2027-03-21T00:00:00+01:00")
     assert [s.start[:16] for s in res.slots] == [
         "2027-03-17T14:00",  # Wednesday: only the override
         "2027-03-18T09:00",
@@ -336,4 +299,28 @@ def test_override_days_are_local_dates(db, tutor):
         db, tutor_id=tid, start=MONDAY, end=MONDAY + timedelta(days=3), tz="Pacific/Kiritimati", now=MONDAY
     )
     assert {s.tutor_start[:10] for s in res.slots} == {"2027-03-15", "2027-03-17"}
+    # Monday 11:00 in Berlin is already Tuesday 00:00 in Kiritimati (+14:00): the viewer's 16th
+    # keeps that slot, because the override blocks the tutor's 16th, not the viewer's.
+    assert [s.tutor_start[11:16] for s in res.slots if s.tutor_start.startswith("2027-03-15")] == [
+        "09:00",
+        "09:30",
+        "10:00",
+        "10:30",
+        "11:00",
+    ]
+    assert "2027-03-16T00:00:00+14:00" in _times(res)
     assert day_of_date(datetime(2027, 3, 16).date()) * DAY < to_minute(MONDAY) + 2 * DAY
+
+
+def test_week_slots_are_viewer_local_weeks_and_report_every_bad_input(db, tutor):
+    """On MONDAY 00:00 UTC it is still Sunday the 14th in New York, so the viewer's next week
+    starts on the 15th (for a Berlin viewer it would start on the 22nd)."""
+    _, tid = tutor
+    week = slot_weeks.week_slots(db, tutor_id=tid, week=1, tz="America/New_York", now=MONDAY)
+    assert week.first_day == "2027-03-15" and [d.date for d in week.days][::6] == ["2027-03-15", "2027-03-21"]
+    assert [s.start[11:16] for s in week.days[0].slots] == ["04:00", "04:30", "05:00", "05:30", "06:00"]
+    assert week.days[5].slots == [] and week.days[6].slots == []  # no weekend hours
+    assert slot_weeks.week_slots(db, tutor_id=tid, tz=" ", now=MONDAY).timezone == "UTC"  # blank = UTC, as get_slots
+    with pytest.raises(InvalidInput) as err:
+        slot_weeks.week_slots(db, tutor_id=tid, week=slot_weeks.WEEKS_AHEAD, tz="Mars/Base", now=MONDAY)
+    assert set(err.value.fields) == {"week", "tz"}

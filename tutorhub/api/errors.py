@@ -22,14 +22,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutorhub.services.booking_guard import is_contention
-from tutorhub.services.errors import DomainError, NotAuthenticated, RateLimited
+from tutorhub.services.errors import DomainError, RateLimited
 
 log = logging.getLogger("tutorhub.api")
 
-BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
-
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    """Every 401 (NotAuthenticated or otherwise) carries the Bearer challenge."""
     merged = dict(headers or {})
     if status == 401:
         merged.setdefault("WWW-Authenticate", "Bearer")
@@ -46,8 +45,6 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(max(1, int(exc.retry_after_seconds)))
-    if isinstance(exc, NotAuthenticated):
-        headers.update(BEARER_CHALLENGE)
     return _json(exc.status_code, body, headers)
 
 

@@ -19,6 +19,7 @@ from fastapi import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tutorhub.services.tutor_profiles import file_too_large
 from tutorhub.settings import get_settings
 
 JSON_BODY_LIMIT = 1024 * 1024
@@ -41,8 +42,8 @@ def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
         return max_bytes + MULTIPART_OVERHEAD, 413, {"detail": f"Upload too large (at most {max_bytes} bytes)."}
     if path.rstrip("/") in UPLOAD_PATHS:
         max_bytes = get_settings().max_upload_bytes
-        message = f"file: must be at most {max_bytes // (1024 * 1024)} MB"
-        return max_bytes + MULTIPART_OVERHEAD, 422, {"detail": message, "fields": {"file": message[6:]}}
+        error = file_too_large(max_bytes)
+        return max_bytes + MULTIPART_OVERHEAD, 422, {"detail": error.message, "fields": error.fields}
     return JSON_BODY_LIMIT, 413, {"detail": f"Request body too large (at most {JSON_BODY_LIMIT} bytes)."}
 
 

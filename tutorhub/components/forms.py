@@ -120,6 +120,12 @@ def select_field(
     return _wrap(label, fid, control, hint, error)
 
 
+def fieldset(legend: str, *children: rx.Component, width: str | None = None) -> rx.Component:
+    """A borderless <fieldset> whose <legend> names a group of controls (radios, checkboxes)."""
+    style = {"border": "none", "padding": "0", "margin": "0"} | ({"width": width} if width else {})
+    return rx.el.fieldset(rx.el.legend(legend, style={**LABEL_STYLE, "margin_bottom": "8px"}), *children, style=style)
+
+
 def checkbox_group(
     legend: str,
     options: list[tuple[str, str]],
@@ -133,11 +139,11 @@ def checkbox_group(
         rx.checkbox(text, name=name, default_checked=checked(name) if checked else False, size="2")
         for name, text in options
     ]
-    return rx.el.fieldset(
-        rx.el.legend(legend, style={**LABEL_STYLE, "margin_bottom": "8px"}),
+    return fieldset(
+        legend,
         rx.grid(*boxes, columns=columns or rx.breakpoints(initial="2", sm="3"), spacing="3", width="100%"),
         error_text(legend, error),
-        style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
+        width="100%",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from tutorhub.components.ui import link_button
@@ -98,7 +100,8 @@ def _mobile_items(role: str) -> list[rx.Component]:
     return [rx.menu.item(_nav_label(label, role), on_click=rx.redirect(href)) for label, href in NAV_LINKS[role]]
 
 
-def _by_role(build) -> rx.Component:
+def _by_role(build: Callable[[str], rx.Component]) -> rx.Component:
+    """`build(role)` for the viewer's role (one branch per key of NAV_LINKS)."""
     return rx.match(
         AppState.viewer_role,
         ("student", build("student")),
@@ -130,13 +133,7 @@ def _mobile_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(rx.icon_button(rx.icon("menu"), variant="soft", size="3", aria_label="Open menu")),
         rx.menu.content(
-            rx.match(
-                AppState.viewer_role,
-                ("student", rx.fragment(*_mobile_items("student"))),
-                ("tutor", rx.fragment(*_mobile_items("tutor"))),
-                ("admin", rx.fragment(*_mobile_items("admin"))),
-                rx.fragment(*_mobile_items("")),
-            ),
+            _by_role(lambda role: rx.fragment(*_mobile_items(role))),
             rx.menu.separator(),
             rx.cond(
                 AppState.signed_in,

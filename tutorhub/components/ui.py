@@ -102,6 +102,25 @@ def gate(status: rx.Var, ready: rx.Component, *, what: str = "page") -> rx.Compo
     )
 
 
+def confirm_dialog(trigger: rx.Component, title: str, description: Any, confirm: rx.Component) -> rx.Component:
+    """Ask before a destructive action: `trigger` opens the dialog, `confirm` (the button that runs
+    the action) closes it, and so does Cancel."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(confirm),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+        ),
+    )
+
+
 def section(title: str, *children: rx.Component, description: str | None = None) -> rx.Component:
     head: list[rx.Component] = [rx.heading(title, size="4", as_="h2")]
     if description:
@@ -113,8 +132,9 @@ def section(title: str, *children: rx.Component, description: str | None = None)
     )
 
 
-def pager(prev_href: rx.Var, next_href: rx.Var, label: rx.Var) -> rx.Component:
-    """Previous / next links; hidden when everything fits on one page."""
+def pager(prev_href: rx.Var, next_href: rx.Var, page: rx.Var, pages: rx.Var) -> rx.Component:
+    """Previous / next links around "Page N of M"; hidden when everything fits on one page."""
+    label = "Page " + page.to_string() + " of " + pages.to_string()
     return rx.cond((prev_href == "") & (next_href == ""), rx.fragment(), _pager(prev_href, next_href, label))
 
 

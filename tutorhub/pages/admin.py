@@ -88,7 +88,7 @@ def verification_queue_page() -> rx.Component:
             rx.vstack(rx.foreach(Q.rows, _queue_row), spacing="3", width="100%"),
             empty_state("inbox", "Nothing here", "No tutor profiles have this status right now."),
         ),
-        pager(Q.prev_href, Q.next_href, "Page " + Q.page.to_string() + " of " + Q.pages.to_string()),
+        pager(Q.prev_href, Q.next_href, Q.page, Q.pages),
         spacing="4",
         width="100%",
     )
@@ -390,7 +390,7 @@ def logins_page() -> rx.Component:
         page_header("Login log", "Every password, code and token login attempt, newest first."),
         rx.mobile_only(rx.vstack(rx.foreach(L.rows, _login_card), spacing="2", width="100%"), width="100%"),
         rx.tablet_and_desktop(rx.box(table, overflow_x="auto", width="100%"), width="100%"),
-        pager(L.prev_href, L.next_href, "Page " + L.page.to_string() + " of " + L.pages.to_string()),
+        pager(L.prev_href, L.next_href, L.page, L.pages),
         spacing="3",
         width="100%",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.layout import page, page_header
+from tutorhub.components.schedule_pager import event_pager
 from tutorhub.components.ui import empty_state, gate
 from tutorhub.models.bookings import BookingStatus
 from tutorhub.pages.lessons import lesson_card
@@ -87,19 +88,7 @@ def bookings_page() -> rx.Component:
             rx.vstack(rx.foreach(AB.rows, lesson_card), spacing="3", width="100%"),
             empty_state("calendar", "No bookings", "Nothing with this status."),
         ),
-        rx.cond(
-            AB.pages > 1,
-            rx.hstack(
-                rx.button("Previous", variant="soft", disabled=AB.page <= 1, on_click=AB.go_page(AB.page - 1)),
-                rx.text("Page ", AB.page.to_string(), " of ", AB.pages.to_string(), size="2"),
-                rx.button("Next", variant="soft", disabled=AB.page >= AB.pages, on_click=AB.go_page(AB.page + 1)),
-                justify="center",
-                align="center",
-                spacing="4",
-                width="100%",
-            ),
-            rx.fragment(),
-        ),
+        event_pager(AB.page, AB.pages, AB.go_page),
         spacing="3",
         width="100%",
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.components.forms import form_message, submit_button, text_field, timezone_field
+from tutorhub.components.forms import error_text, fieldset, form_message, submit_button, text_field, timezone_field
 from tutorhub.components.layout import page, page_header
-from tutorhub.components.ui import gate, link_button
+from tutorhub.components.ui import confirm_dialog, gate, link_button
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.base import AppState
 
@@ -53,10 +53,8 @@ def _role_choice() -> rx.Component:
             aria_label=title,
         )
 
-    return rx.el.fieldset(
-        rx.el.legend(
-            "I want to", style={"font_size": "var(--font-size-2)", "font_weight": "500", "margin_bottom": "8px"}
-        ),
+    return fieldset(
+        "I want to",
         rx.radio_cards.root(
             option("student", "Learn", "Find a tutor", "book-open"),
             option("tutor", "Teach", "Offer lessons", "presentation"),
@@ -65,12 +63,7 @@ def _role_choice() -> rx.Component:
             columns="2",
             width="100%",
         ),
-        rx.cond(
-            SignupState.errors.get("role", "") != "",
-            rx.text("Role ", SignupState.errors.get("role", ""), size="1", color=rx.color("red", 11), role="alert"),
-            rx.fragment(),
-        ),
-        style={"border": "none", "padding": "0", "margin": "0"},
+        error_text("Role", SignupState.errors.get("role", "")),
     )
 
 
@@ -167,11 +160,8 @@ def login_page() -> rx.Component:
 def _otp_request() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.fieldset(
-                rx.el.legend(
-                    "Send the code by",
-                    style={"font_size": "var(--font-size-2)", "font_weight": "500", "margin_bottom": "8px"},
-                ),
+            fieldset(
+                "Send the code by",
                 rx.segmented_control.root(
                     rx.segmented_control.item("Email", value="email"),
                     rx.segmented_control.item("Phone (SMS)", value="phone"),
@@ -179,7 +169,6 @@ def _otp_request() -> rx.Component:
                     on_change=OtpState.set_channel,
                     width="100%",
                 ),
-                style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.cond(
                 OtpState.channel == "phone",
@@ -314,27 +303,11 @@ def account_page() -> rx.Component:
                 ),
                 rx.flex(
                     rx.button("Log out", variant="soft", color_scheme="gray", on_click=AppState.logout),
-                    rx.alert_dialog.root(
-                        rx.alert_dialog.trigger(rx.button("Log out everywhere", color_scheme="red", variant="soft")),
-                        rx.alert_dialog.content(
-                            rx.alert_dialog.title("Log out everywhere?"),
-                            rx.alert_dialog.description(
-                                "Every browser and app signed in to this account will be signed out."
-                            ),
-                            rx.flex(
-                                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                                rx.alert_dialog.action(
-                                    rx.button(
-                                        "Log out everywhere",
-                                        color_scheme="red",
-                                        on_click=AccountState.logout_everywhere,
-                                    )
-                                ),
-                                spacing="3",
-                                justify="end",
-                                margin_top="16px",
-                            ),
-                        ),
+                    confirm_dialog(
+                        rx.button("Log out everywhere", color_scheme="red", variant="soft"),
+                        "Log out everywhere?",
+                        "Every browser and app signed in to this account will be signed out.",
+                        rx.button("Log out everywhere", color_scheme="red", on_click=AccountState.logout_everywhere),
                     ),
                     spacing="3",
                     wrap="wrap",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.components.ui import link_button
 from tutorhub.state.lesson_changes import LessonChangeState as C
 from tutorhub.state.lesson_views import OfferRow
 from tutorhub.state.schedule_views import DayView, SlotView
@@ -197,7 +196,3 @@ def offers_card() -> rx.Component:
         ),
         rx.fragment(),
     )
-
-
-def book_again_link() -> rx.Component:
-    return link_button("Find another tutor", href="/tutors", variant="soft", size="2")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.layout import page, page_header
+from tutorhub.components.schedule_pager import event_pager
 from tutorhub.components.ui import empty_state, gate, link_button
 from tutorhub.state.lesson_views import LessonRow
 from tutorhub.state.lessons import MyLessonsState as M
@@ -106,33 +107,7 @@ def _list() -> rx.Component:
     )
     items = rx.vstack(
         rx.foreach(M.rows, lesson_card),
-        rx.cond(
-            M.pages > 1,
-            rx.hstack(
-                rx.button(
-                    rx.icon("chevron-left", size=16),
-                    "Previous",
-                    variant="soft",
-                    disabled=M.page <= 1,
-                    on_click=M.go_page(M.page - 1),
-                ),
-                rx.text("Page ", M.page.to_string(), " of ", M.pages.to_string(), size="2"),
-                rx.button(
-                    "Next",
-                    rx.icon("chevron-right", size=16),
-                    variant="soft",
-                    disabled=M.page >= M.pages,
-                    on_click=M.go_page(M.page + 1),
-                ),
-                justify="center",
-                align="center",
-                spacing="4",
-                width="100%",
-                as_="nav",
-                aria_label="Pagination",
-            ),
-            rx.fragment(),
-        ),
+        event_pager(M.page, M.pages, M.go_page),
         spacing="3",
         width="100%",
         id="lesson-list",

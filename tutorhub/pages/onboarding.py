@@ -6,6 +6,7 @@ import reflex as rx
 
 from tutorhub.components.forms import (
     checkbox_group,
+    fieldset,
     form_message,
     select_field,
     submit_button,
@@ -79,11 +80,8 @@ def _form() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                rx.el.fieldset(
-                    rx.el.legend(
-                        "Lessons",
-                        style={"font_size": "var(--font-size-2)", "font_weight": "500", "margin_bottom": "8px"},
-                    ),
+                fieldset(
+                    "Lessons",
                     rx.radio_group.root(
                         rx.flex(
                             *[
@@ -100,7 +98,6 @@ def _form() -> rx.Component:
                         name="mode",
                         default_value=S.mode,
                     ),
-                    style={"border": "none", "padding": "0", "margin": "0"},
                 ),
                 rx.grid(
                     text_field(

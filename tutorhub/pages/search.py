@@ -20,6 +20,14 @@ CURRENCY_OPTIONS = [(ANY, "Any"), *[(c, c) for c in CURRENCIES]]
 RATING_OPTIONS = [(ANY, "Any rating"), ("3", "3+ stars"), ("4", "4+ stars")]
 
 
+def _filter_select(label: str, name: str, options: list[tuple[str, str]]) -> rx.Component:
+    """A filter select prefilled from the URL ("any" when the filter is not set)."""
+    current = getattr(SearchState, name)
+    return select_field(
+        label, name, options, errors=SearchState.errors, default_value=rx.cond(current != "", current, ANY)
+    )
+
+
 def _filters() -> rx.Component:
     errors = SearchState.errors
     return rx.form(
@@ -34,20 +42,8 @@ def _filters() -> rx.Component:
                 custom_attrs={"list": "filter-subjects"},
             ),
             rx.el.datalist(*[rx.el.option(value=label) for label in SUBJECTS.values()], id="filter-subjects"),
-            select_field(
-                "Level",
-                "grade",
-                GRADE_OPTIONS,
-                errors=errors,
-                default_value=rx.cond(SearchState.grade != "", SearchState.grade, ANY),
-            ),
-            select_field(
-                "Mode",
-                "mode",
-                MODE_OPTIONS,
-                errors=errors,
-                default_value=rx.cond(SearchState.mode != "", SearchState.mode, ANY),
-            ),
+            _filter_select("Level", "grade", GRADE_OPTIONS),
+            _filter_select("Mode", "mode", MODE_OPTIONS),
             rx.hstack(
                 rx.box(
                     text_field(
@@ -62,13 +58,7 @@ def _filters() -> rx.Component:
                     flex="1",
                 ),
                 rx.box(
-                    select_field(
-                        "Currency",
-                        "currency",
-                        CURRENCY_OPTIONS,
-                        errors=errors,
-                        default_value=rx.cond(SearchState.currency != "", SearchState.currency, ANY),
-                    ),
+                    _filter_select("Currency", "currency", CURRENCY_OPTIONS),
                     width="7.5em",
                 ),
                 spacing="2",
@@ -83,20 +73,8 @@ def _filters() -> rx.Component:
                 placeholder="e.g. Berlin",
                 field_id="filter-city",
             ),
-            select_field(
-                "Language",
-                "language",
-                LANGUAGE_OPTIONS,
-                errors=errors,
-                default_value=rx.cond(SearchState.language != "", SearchState.language, ANY),
-            ),
-            select_field(
-                "Rating",
-                "min_rating",
-                RATING_OPTIONS,
-                errors=errors,
-                default_value=rx.cond(SearchState.min_rating != "", SearchState.min_rating, ANY),
-            ),
+            _filter_select("Language", "language", LANGUAGE_OPTIONS),
+            _filter_select("Rating", "min_rating", RATING_OPTIONS),
             rx.hstack(
                 rx.button("Apply filters", type="submit", size="3", flex="1"),
                 rx.button(
@@ -161,11 +139,7 @@ def _results() -> rx.Component:
             SearchState.total > 0,
             rx.vstack(
                 tutor_grid(SearchState.results, columns=rx.breakpoints(initial="1", sm="2")),
-                pager(
-                    SearchState.prev_href,
-                    SearchState.next_href,
-                    "Page " + SearchState.page.to_string() + " of " + SearchState.pages.to_string(),
-                ),
+                pager(SearchState.prev_href, SearchState.next_href, SearchState.page, SearchState.pages),
                 width="100%",
             ),
             empty_state(

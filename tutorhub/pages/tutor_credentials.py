@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.forms import form_message
-from tutorhub.components.ui import link_button, section
+from tutorhub.components.ui import confirm_dialog, link_button, section
 from tutorhub.settings import get_settings
 from tutorhub.state.tutor_profile import TutorProfileState as S
 from tutorhub.state.views import DocumentView
@@ -37,25 +37,11 @@ def _document_row(doc: DocumentView) -> rx.Component:
             link_button(
                 rx.icon("external-link", size=14), "View", href=doc.url, external=True, variant="soft", size="2"
             ),
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(
-                    rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", size="2")
-                ),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title("Delete this document?"),
-                    rx.alert_dialog.description(
-                        rx.text("“", doc.name, "” will be removed. If your profile is approved it goes back to review.")
-                    ),
-                    rx.flex(
-                        rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(
-                            rx.button("Delete", color_scheme="red", on_click=S.delete_credential(doc.id))
-                        ),
-                        spacing="3",
-                        justify="end",
-                        margin_top="16px",
-                    ),
-                ),
+            confirm_dialog(
+                rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", size="2"),
+                "Delete this document?",
+                rx.text("“", doc.name, "” will be removed. If your profile is approved it goes back to review."),
+                rx.button("Delete", color_scheme="red", on_click=S.delete_credential(doc.id)),
             ),
             spacing="2",
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import jwt
@@ -47,6 +48,7 @@ from tutorhub.services.security import (
 from tutorhub.services.validation import (
     clean_text,
     fail,
+    fail_fields,
     normalize_email,
     normalize_phone,
     validate_password,
@@ -137,6 +139,35 @@ def _record_login(
     )
 
 
+def _refuse_login(
+    session: Session, user_id: int | None, reason: str, *, identifier: str, method: str, ip: str, user_agent: str
+) -> None:
+    """Log a failed attempt and commit it now: the caller's unit of work rolls back on the error raised next."""
+    _record_login(
+        session,
+        user_id=user_id,
+        identifier=identifier,
+        method=method,
+        success=False,
+        reason=reason,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    session.commit()
+
+
+def _admit(session: Session, user: User, *, identifier: str, method: str, ip: str, user_agent: str) -> UserOut:
+    """A successful login: clear the lockout counters and log it."""
+    user.failed_login_count = 0
+    user.locked_until = None
+    session.add(user)
+    _record_login(
+        session, user_id=user.id, identifier=identifier, method=method, success=True, ip=ip, user_agent=user_agent
+    )
+    session.flush()
+    return to_user_out(user)
+
+
 def _create_role_profile(session: Session, user: User) -> None:
     assert user.id is not None
     if user.role == Role.STUDENT:
@@ -170,7 +201,7 @@ def register(
     if role not in Role.SELF_SERVICE:
         errors["role"] = "must be 'student' or 'tutor'"
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     if session.exec(select(User).where(col(User.email) == values["email"])).first():
         raise Conflict("An account with this email already exists.", fields={"email": "is already registered"})
     user = User(
@@ -224,20 +255,11 @@ def authenticate_password(
         raise NotAuthenticated("Wrong email or password.")
     # Row lock: concurrent wrong guesses must each count toward the lockout (PostgreSQL).
     user = session.exec(select(User).where(col(User.email) == address).with_for_update()).first()
+    refuse = partial(_refuse_login, session, identifier=address, method="password", ip=ip, user_agent=user_agent)
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        _record_login(
-            session,
-            user_id=user.id,
-            identifier=address,
-            method="password",
-            success=False,
-            reason="locked",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        session.commit()
+        refuse(user.id, "locked")
         raise RateLimited(
             f"Too many failed attempts. This account is locked for {minutes} more minute(s); "
             "you can also log in with a one-time code.",
@@ -250,39 +272,12 @@ def authenticate_password(
                 user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
                 user.failed_login_count = 0
             session.add(user)
-        _record_login(
-            session,
-            user_id=user.id if user else None,
-            identifier=address,
-            method="password",
-            success=False,
-            reason="bad_credentials",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        session.commit()
+        refuse(user.id if user else None, "bad_credentials")
         raise NotAuthenticated("Wrong email or password.")
     if user.is_suspended:
-        _record_login(
-            session,
-            user_id=user.id,
-            identifier=address,
-            method="password",
-            success=False,
-            reason="suspended",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        session.commit()
+        refuse(user.id, "suspended")
         raise Forbidden("This account is suspended. Contact support.")
-    user.failed_login_count = 0
-    user.locked_until = None
-    session.add(user)
-    _record_login(
-        session, user_id=user.id, identifier=address, method="password", success=True, ip=ip, user_agent=user_agent
-    )
-    session.flush()
-    return to_user_out(user)
+    return _admit(session, user, identifier=address, method="password", ip=ip, user_agent=user_agent)
 
 
 # --- browser sessions -------------------------------------------------------------------------
@@ -538,6 +533,7 @@ def verify_otp(
     if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
         raise InvalidInput("The code is 6 digits.", fields={"code": "must be 6 digits"})
     code = code.strip()
+    refuse = partial(_refuse_login, session, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
     now = utcnow()
     row = session.exec(
         select(OtpCode)
@@ -545,17 +541,7 @@ def verify_otp(
         .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
     ).first()
     if row is None:
-        _record_login(
-            session,
-            user_id=None,
-            identifier=identifier,
-            method="otp",
-            success=False,
-            reason="no_code",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        session.commit()
+        refuse(None, "no_code")
         raise NotAuthenticated("This code is invalid or has expired. Request a new one.")
     attempts_before = row.attempts
     counted = session.execute(
@@ -568,17 +554,7 @@ def verify_otp(
         raise RateLimited("Too many wrong attempts for this code. Request a new code.")
     if row.code_hash != hash_otp(identifier, code):
         left = settings.otp_max_attempts - (attempts_before + 1)
-        _record_login(
-            session,
-            user_id=None,
-            identifier=identifier,
-            method="otp",
-            success=False,
-            reason="bad_code",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        session.commit()
+        refuse(None, "bad_code")
         if left <= 0:
             raise RateLimited("Too many wrong attempts for this code. Request a new code.")
         raise NotAuthenticated(f"Wrong code. {left} attempt(s) left.")
@@ -602,14 +578,7 @@ def verify_otp(
     if user.is_suspended:
         session.commit()
         raise Forbidden("This account is suspended. Contact support.")
-    user.locked_until = None
-    user.failed_login_count = 0
-    session.add(user)
-    _record_login(
-        session, user_id=user.id, identifier=identifier, method="otp", success=True, ip=ip, user_agent=user_agent
-    )
-    session.flush()
-    return to_user_out(user)
+    return _admit(session, user, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
 
 
 # --- admin views -----------------------------------------------------------------------------

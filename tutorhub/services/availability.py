@@ -12,7 +12,6 @@ save the grid alone); present ones replace what was stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,7 @@ from tutorhub.services.schedule_input import (
     format_hhmm,
     parse_instant,
     parse_overrides,
+    parse_present,
     parse_settings,
     parse_weekly,
 )
@@ -152,22 +152,15 @@ def save_availability(
         raise InvalidInput("Body must be a JSON object.")
     profile, _ = own_profile_row(session, actor)
     assert profile.id is not None
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    parsers: dict[str, Callable[[Any], Any]] = {
-        "timezone": validate_timezone,
-        "weekly": parse_weekly,
-        "overrides": parse_overrides,
-        "settings": parse_settings,
-    }
-    for key, parser in parsers.items():
-        if key in data:
-            try:
-                parsed[key] = parser(data[key])
-            except InvalidInput as exc:
-                errors.update(exc.fields or {key: exc.message})
-    if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+    parsed = parse_present(
+        data,
+        {
+            "timezone": validate_timezone,
+            "weekly": parse_weekly,
+            "overrides": parse_overrides,
+            "settings": parse_settings,
+        },
+    )
 
     stamp = utcnow()
     if "timezone" in parsed and parsed["timezone"] != profile.timezone:

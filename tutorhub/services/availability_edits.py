@@ -19,7 +19,7 @@ from tutorhub.services.auth import UserOut
 from tutorhub.services.availability import AvailabilityDoc, get_availability, save_availability
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.schedule_input import parse_date, parse_hhmm
-from tutorhub.services.validation import fail
+from tutorhub.services.validation import fail, fail_fields
 
 MAX_RANGE_DAYS = 120
 KINDS = ("off", "holiday", "hours")
@@ -76,7 +76,7 @@ def add_override(
         except InvalidInput as exc:
             errors.update(exc.fields)
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     assert first is not None and last is not None
     overrides = _stored(get_availability(session, actor=actor))
     if span is not None:

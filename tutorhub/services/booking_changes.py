@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, RefundStatus, StrikeKind
+from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, StrikeKind
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut
@@ -30,8 +29,8 @@ from tutorhub.services.booking_access import load_for_change
 from tutorhub.services.booking_guard import check_slot, flush_or_conflict
 from tutorhub.services.booking_notify import notify_student, notify_tutor
 from tutorhub.services.booking_states import record, refuse, transition
-from tutorhub.services.booking_views import BookingOut, bookings_out
-from tutorhub.services.errors import Conflict
+from tutorhub.services.booking_views import BookingOut, booking_out
+from tutorhub.services.errors import Conflict, DomainError
 from tutorhub.services.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.reliability import add_strike
 from tutorhub.services.replacements import offer_replacements
@@ -45,15 +44,27 @@ CANCELLABLE = {
 }
 
 
-def _out(session: Session, booking: Booking, user: UserOut, now: datetime) -> BookingOut:
-    return bookings_out(session, [booking], viewer_id=user.id, viewer_is_admin=user.role == Role.ADMIN, now=now)[0]
-
-
 def refund_percent_for(booking: Booking, role: str, now: datetime) -> int:
-    """The refund percent a cancellation by `role` at `now` earns (see booking_policy.py)."""
-    if role != ActorRole.STUDENT or booking.status in (BookingStatus.PENDING_PAYMENT, BookingStatus.REQUESTED):
+    """The refund percent a cancellation by `role` at `now` earns (see booking_policy.py):
+    nothing for an unpaid hold, everything for a request or a tutor/admin cancellation, the
+    notice tier for a student cancelling a confirmed lesson."""
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        return 0
+    if role != ActorRole.STUDENT or booking.status == BookingStatus.REQUESTED:
         return 100
     return policy.student_refund_percent(booking.start_at, now)
+
+
+def cancel_refusal(booking: Booking, role: str, now: datetime) -> DomainError | None:
+    """Why `role` may not cancel the booking at `now`, or None when it may (shared by the cancel
+    and its preview, so the dialog never offers what the cancel then refuses)."""
+    if booking.status not in CANCELLABLE.get(role, ()):
+        if role == ActorRole.TUTOR and booking.status == BookingStatus.REQUESTED:
+            return Conflict("This lesson is waiting for your answer; decline the request instead.")
+        return refuse(booking, "cancel")
+    if now >= booking.start_at:
+        return Conflict("This lesson has already started; report a no-show or open a dispute instead.")
+    return None
 
 
 def cancel_booking(
@@ -65,21 +76,16 @@ def cancel_booking(
     text = clean_text(reason, "reason", max_len=500)
     booking, party = load_for_change(session, actor, booking_id, ActorRole.STUDENT, ActorRole.TUTOR, ActorRole.ADMIN)
     role = party.role
-    if booking.status not in CANCELLABLE[role]:
-        if role == ActorRole.TUTOR and booking.status == BookingStatus.REQUESTED:
-            raise Conflict("This lesson is waiting for your answer; decline the request instead.")
-        raise refuse(booking, "cancel")
-    if now >= booking.start_at:
-        raise Conflict("This lesson has already started; report a no-show or open a dispute instead.")
+    refusal = cancel_refusal(booking, role, now)
+    if refusal is not None:
+        raise refusal
     paid = booking.status != BookingStatus.PENDING_PAYMENT
-    percent = refund_percent_for(booking, role, now) if paid else 0
+    percent = refund_percent_for(booking, role, now)
     transition(session, booking, BookingStatus.CANCELLED, action="cancel", actor=party.actor, now=now,
                reason=text or f"Cancelled by the {role}.")
     booking.cancelled_at = now
     booking.cancelled_by = role
-    booking.refund_percent = percent
-    booking.refund_minor = policy.refund_amount(booking.price_minor, percent) if paid else 0
-    booking.refund_status = RefundStatus.DUE if booking.refund_minor else RefundStatus.NONE
+    policy.set_refund(booking, percent)
     session.flush()
     refresh_tutor_free_slots_near(session, booking.tutor_id, booking.block_start, booking.block_end, now=now)
     if role == ActorRole.TUTOR:
@@ -90,7 +96,7 @@ def cancel_booking(
     elif role == ActorRole.ADMIN:
         notify_student(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson; you get a full refund.")
         notify_tutor(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson.")
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def reschedule_booking(
@@ -135,4 +141,4 @@ def reschedule_booking(
         notify_tutor(session, booking, "Lesson rescheduled", "Your student moved the lesson.")
     else:
         notify_student(session, booking, "Lesson rescheduled", "Your tutor moved the lesson.")
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)

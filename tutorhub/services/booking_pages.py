@@ -16,15 +16,15 @@ from sqlmodel import Session, col, func, select
 
 from tutorhub.models import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingStatus
+from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.scheduling import SchedulingSettings
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_access import load_for_view
-from tutorhub.services.booking_changes import CANCELLABLE, refund_percent_for
+from tutorhub.services.booking_changes import cancel_refusal, refund_percent_for
 from tutorhub.services.booking_views import BookingPage, bookings_out, page_count
-from tutorhub.services.bookings import bookable_tutor, lesson_mode
+from tutorhub.services.bookings import bookable_tutor, has_trial, lesson_mode
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.validation import clean_int, fail
 from tutorhub.settings import get_settings
@@ -75,14 +75,6 @@ def booking_quote(
     _, rate = lesson_mode(profile, None)
     single = policy.quote(rate, duration, profile.currency, trial=False)
     trial = policy.quote(rate, duration, profile.currency, trial=True)
-    used = session.exec(
-        select(col(Booking.id)).where(
-            col(Booking.student_id) == user.id,
-            col(Booking.tutor_id) == profile.id,
-            col(Booking.kind) == BookingKind.TRIAL,
-            col(Booking.status).not_in(BookingStatus.RELEASED),
-        )
-    ).first()
     return BookingQuoteOut(
         tutor_id=profile.id,
         tutor_timezone=profile.timezone,
@@ -92,7 +84,7 @@ def booking_quote(
         price_minor=single.price_minor,
         trial_price_minor=trial.price_minor,
         trial_discount_percent=trial.discount_percent,
-        trial_available=used is None,
+        trial_available=not has_trial(session, user.id, profile.id),
         instant_booking=True if sched is None else bool(sched.instant_booking),
         hold_minutes=get_settings().booking_hold_minutes,
     )
@@ -101,13 +93,15 @@ def booking_quote(
 def cancel_preview(
     session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
 ) -> CancelPreview:
-    """The refund tier that would apply if the caller (a party) cancelled now; 409-free: a
-    booking the caller may not cancel is reported as InvalidInput so the dialog can say so."""
+    """The refund a cancellation by the caller (a party) would earn now, computed by the same
+    rules as `booking_changes.cancel_booking`. A booking the caller may not cancel is reported
+    as InvalidInput (not 409) so the dialog can simply say so."""
+    when = now or utcnow()
     booking, party = load_for_view(session, actor, booking_id)
     role = party.role
-    if role not in (ActorRole.STUDENT, ActorRole.TUTOR) or booking.status not in CANCELLABLE.get(role, ()):
+    if role not in (ActorRole.STUDENT, ActorRole.TUTOR) or cancel_refusal(booking, role, when) is not None:
         raise InvalidInput("This lesson cannot be cancelled now.")
-    percent = refund_percent_for(booking, role, now or utcnow())
+    percent = refund_percent_for(booking, role, when)
     assert booking.id is not None
     return CancelPreview(
         booking_id=booking.id,

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tutorhub.models.bookings import Booking, RefundStatus
 from tutorhub.settings import get_settings
 
 
@@ -55,6 +56,14 @@ def trial_discount_percent() -> int:
 
 def refund_amount(price_minor: int, percent: int) -> int:
     return round_div(price_minor * percent, 100)
+
+
+def set_refund(booking: Booking, percent: int) -> None:
+    """Record the refund a decision grants (cancel, decline, no-show, dispute): the percent, the
+    amount it comes to, and DUE when there is money to return."""
+    booking.refund_percent = percent
+    booking.refund_minor = refund_amount(booking.price_minor, percent)
+    booking.refund_status = RefundStatus.DUE if booking.refund_minor else RefundStatus.NONE
 
 
 def student_refund_percent(start_at: datetime, now: datetime) -> int:

@@ -21,7 +21,7 @@ from tutorhub.services.booking_access import load_for_view
 from tutorhub.services.booking_views import BookingDetail, BookingPage, booking_detail, bookings_out, page_count
 from tutorhub.services.errors import Forbidden, InvalidInput
 from tutorhub.services.schedule_input import parse_instant
-from tutorhub.services.validation import clean_int, fail
+from tutorhub.services.validation import clean_int, fail, fail_fields
 
 MAX_PER_PAGE = 100
 
@@ -92,7 +92,7 @@ def list_bookings(
     if when not in (None, "", "upcoming", "past"):
         errors["when"] = "must be upcoming or past"
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     conditions: list[Any] = []
     if as_role == ActorRole.STUDENT:
         conditions.append(col(Booking.student_id) == user.id)

@@ -35,14 +35,21 @@ from tutorhub.services.booking_access import booking_id_of
 from tutorhub.services.booking_guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking_states import Actor
 from tutorhub.services.booking_views import BookingOut, bookings_out, student_zone
-from tutorhub.services.bookings import bookable_tutor, lesson_mode, lesson_subject, mark_paid, place_hold
+from tutorhub.services.bookings import (
+    MANUAL_PAYMENT_REF,
+    bookable_tutor,
+    lesson_mode,
+    lesson_subject,
+    mark_paid,
+    place_hold,
+)
 from tutorhub.services.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.free_index import refresh_tutor_free_slots
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.slot_engine import BusySpan, TutorCalendar, full_days, slot_starts
 from tutorhub.services.tzclock import MINUTES_PER_DAY, ZoneClock, clock_for, day_of, from_minute, render, to_minute
-from tutorhub.services.validation import clean_int, validate_timezone
+from tutorhub.services.validation import clean_int, fail, fail_fields, validate_timezone
 
 MAX_OCCURRENCES = 52
 ALTERNATIVES = 3
@@ -130,7 +137,7 @@ def _parse(session: Session, tutor_id: Any, start: Any, duration_min: Any, count
         except InvalidInput as exc:
             errors.update(exc.fields or {key: exc.message})
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     profile = bookable_tutor(session, tutor_id)
     return _Request(profile, values["start"], values["duration_min"], values["count"], values["timezone"] or profile.timezone)
 
@@ -139,8 +146,7 @@ def _check_length(session: Session, req: _Request) -> None:
     lengths = load_calendar(session, req.profile.id or 0, 0, 1, zone=req.profile.timezone).lesson_lengths
     if req.duration not in lengths:
         offered = ", ".join(map(str, lengths))
-        raise InvalidInput(f"duration_min: this tutor offers {offered}-minute lessons",
-                           fields={"duration_min": f"this tutor offers {offered}-minute lessons"})
+        raise fail("duration_min", f"this tutor offers {offered}-minute lessons")
 
 
 def occurrence_starts(start: datetime, count: int, zone: str) -> list[tuple[int, bool]]:
@@ -344,7 +350,7 @@ def confirm_series(
         raise Conflict("There is nothing left to confirm in this series.")
     actor_ = Actor(user.id, ActorRole.STUDENT)
     for booking in pending:
-        mark_paid(session, booking=booking, payment_ref=f"confirmed-without-payment:series:{sid}:{booking.id}",
+        mark_paid(session, booking=booking, payment_ref=f"{MANUAL_PAYMENT_REF}:series:{sid}:{booking.id}",
                   now=now, actor=actor_)
     return bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import StudentProfile, User
+from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.bookings import (
     ActorRole,
     Booking,
@@ -27,14 +27,15 @@ from tutorhub.models.bookings import (
     Review,
 )
 from tutorhub.models.tutors import TutorProfile
+from tutorhub.services.auth import UserOut
 from tutorhub.services.booking_policy import may_reschedule
 from tutorhub.services.booking_states import status_label
 from tutorhub.services.catalog import subject_label
 from tutorhub.services.tzclock import clock_for, render, to_minute
 from tutorhub.settings import get_settings
 
-START_EARLY = timedelta(minutes=15)
-_REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.SETTLED, BookingStatus.DISPUTED)  # the tutor may open the lesson this long before its start
+START_EARLY = timedelta(minutes=15)  # the tutor may open the lesson this long before its start
+_REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.SETTLED, BookingStatus.DISPUTED)
 
 
 class BookingOut(BaseModel):
@@ -257,6 +258,11 @@ def bookings_out(
             )
         )
     return out
+
+
+def booking_out(session: Session, booking: Booking, viewer: UserOut, now: datetime) -> BookingOut:
+    """One booking as `viewer` sees it: what every use case returns after changing a booking."""
+    return bookings_out(session, [booking], viewer_id=viewer.id, viewer_is_admin=viewer.role == Role.ADMIN, now=now)[0]
 
 
 def review_out(review: Review, student_name: str) -> ReviewOut:

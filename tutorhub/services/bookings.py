@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from tutorhub.integrations.meetings import new_room_key
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingStatus, RefundStatus
+from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingStatus
 from tutorhub.models.scheduling import BusySource, SchedulingSettings
 from tutorhub.models.tutors import TutorProfile, TutorStatus, TutorSubject
 from tutorhub.services import booking_policy as policy
@@ -44,17 +44,14 @@ from tutorhub.services.booking_guard import (
 )
 from tutorhub.services.booking_notify import notify_student, notify_tutor
 from tutorhub.services.booking_states import SYSTEM, Actor, record, refuse, transition
-from tutorhub.services.booking_views import (
-    BookingOut,
-    bookings_out,
-)
+from tutorhub.services.booking_views import BookingOut, booking_out
 from tutorhub.services.catalog import normalize_subject
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.slot_engine import BusySpan
 from tutorhub.services.tzclock import to_minute
-from tutorhub.services.validation import clean_int, clean_text, fail
+from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields
 
 MANUAL_PAYMENT_REF = "confirmed-without-payment"  # until the Money issue: the student's confirm
 
@@ -156,7 +153,7 @@ def place_hold(
     """Take the slot for a new PENDING_PAYMENT booking through the guarded path (check_slot
     takes the tutor lock unless the caller already holds it, e.g. for a series)."""
     assert profile.id is not None
-    if kind == BookingKind.TRIAL and _has_trial(session, student_id, profile.id):
+    if kind == BookingKind.TRIAL and has_trial(session, student_id, profile.id):
         raise TrialUsed()
     checked = check_slot(
         session,
@@ -208,7 +205,8 @@ def place_hold(
     return booking
 
 
-def _has_trial(session: Session, student_id: int, tutor_id: int) -> bool:
+def has_trial(session: Session, student_id: int, tutor_id: int) -> bool:
+    """Whether the student already has a trial with this tutor (one that was not released)."""
     return (
         session.exec(
             select(col(Booking.id)).where(
@@ -220,10 +218,6 @@ def _has_trial(session: Session, student_id: int, tutor_id: int) -> bool:
         ).first()
         is not None
     )
-
-
-def _out(session: Session, booking: Booking, user: UserOut, now: datetime) -> BookingOut:
-    return bookings_out(session, [booking], viewer_id=user.id, viewer_is_admin=user.role == Role.ADMIN, now=now)[0]
 
 
 def create_booking(
@@ -262,7 +256,7 @@ def create_booking(
     if kind not in (BookingKind.SINGLE, BookingKind.TRIAL):
         errors["kind"] = "must be single or trial"
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     assert start_at is not None and duration is not None
     # One query: is the tutor bookable, and is the time already taken (then leave at once)?
     end_at = start_at + timedelta(minutes=duration)
@@ -290,7 +284,7 @@ def create_booking(
         now=now,
         prechecked=True,
     )
-    return _out(session, booking, user, now)
+    return booking_out(session, booking, user, now)
 
 
 def mark_paid(session: Session, *, booking: Booking, payment_ref: str, now: datetime, actor: Actor = SYSTEM) -> bool:
@@ -336,7 +330,7 @@ def confirm_booking(
     now = now or utcnow()
     booking, party = load_for_change(session, actor, booking_id, ActorRole.STUDENT)
     mark_paid(session, booking=booking, payment_ref=f"{MANUAL_PAYMENT_REF}:{booking.id}", now=now, actor=party.actor)
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def accept_booking(session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None) -> BookingOut:
@@ -356,7 +350,7 @@ def accept_booking(session: Session, *, actor: UserOut | None, booking_id: Any, 
     flush_or_conflict(session)
     _update_response_rate(session, booking.tutor_id, now)
     notify_student(session, booking, "Lesson confirmed", "Your tutor accepted your lesson request.")
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def decline_booking(
@@ -367,15 +361,13 @@ def decline_booking(
     text = clean_text(reason, "reason", max_len=500)
     booking, party = load_for_change(session, actor, booking_id, ActorRole.TUTOR)
     decline(session, booking, actor=party.actor, action="decline", reason=text or "Declined by the tutor.", now=now)
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def decline(session: Session, booking: Booking, *, actor: Actor, action: str, reason: str, now: datetime) -> None:
     """REQUESTED → DECLINED with a full refund; frees the slot (tutor locked by the caller)."""
     transition(session, booking, BookingStatus.DECLINED, action=action, actor=actor, now=now, reason=reason)
-    booking.refund_percent = 100
-    booking.refund_minor = booking.price_minor
-    booking.refund_status = RefundStatus.DUE if booking.price_minor else RefundStatus.NONE
+    policy.set_refund(booking, 100)
     session.flush()
     refresh_tutor_free_slots_near(session, booking.tutor_id, booking.block_start, booking.block_end, now=now)
     _update_response_rate(session, booking.tutor_id, now)
@@ -398,6 +390,7 @@ __all__ = [
     "decline",
     "decline_booking",
     "get_booking",
+    "has_trial",
     "lesson_mode",
     "lesson_subject",
     "list_bookings",

@@ -29,6 +29,7 @@ from tutorhub.models.scheduling import (
     SchedulingSettings,
 )
 from tutorhub.models.tutors import TutorProfile
+from tutorhub.services.schedule_input import weekly_to_days
 from tutorhub.services.slot_engine import BusySpan, Span, TutorCalendar
 from tutorhub.services.tzclock import MINUTES_PER_DAY, date_of_day, day_of_date, from_minute, to_minute, to_minute_ceil
 
@@ -76,14 +77,11 @@ def _calendar(
     overrides: dict[int, tuple[Span, ...]],
     settings: Sequence[Any],
 ) -> TutorCalendar:
-    weekly: list[list[Span]] = [[] for _ in range(7)]
-    for weekday, start, end in rules:
-        weekly[weekday].append((start, end))
     lengths, before, after, notice, window, per_day = _settings_tuple(settings)
     return TutorCalendar(
         tutor_id=tutor_id,
         zone=zone,
-        weekly=tuple(tuple(sorted(day)) for day in weekly),
+        weekly=weekly_to_days(rules),
         overrides=overrides,
         lesson_lengths=lengths,
         buffer_before=before,

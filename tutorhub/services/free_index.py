@@ -34,6 +34,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import TutorFreeSlots
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.calendar_store import busy_spans, load_calendars
+from tutorhub.services.schedule_input import weekly_to_days
 from tutorhub.services.slot_engine import BusySpan, TutorCalendar, expand_weekly, slot_starts
 from tutorhub.services.tzclock import MINUTES_PER_DAY, from_minute, to_minute
 
@@ -252,10 +253,7 @@ def window_mask(
     """The mask of starts t (on ticks) with [t, t + duration) inside a window in the next `days`."""
     now_min = to_minute(now)
     base = _base(now_min)
-    weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-    for weekday, start, end in windows:
-        weekly[weekday].append((start, end))
-    spans = expand_weekly(zone, tuple(tuple(d) for d in weekly), {}, now_min, now_min + days * MINUTES_PER_DAY)
+    spans = expand_weekly(zone, weekly_to_days(windows), {}, now_min, now_min + days * MINUTES_PER_DAY)
     mask = 0
     for start, end in spans:
         mask |= _range_mask(-(-(start - base) // TICK), (end - duration - base) // TICK)

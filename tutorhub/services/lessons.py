@@ -23,24 +23,27 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, RefundStatus, ReliabilityStrike, StrikeKind
+from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, ReliabilityStrike, StrikeKind
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_access import load_for_change
 from tutorhub.services.booking_notify import notify_student, notify_tutor
 from tutorhub.services.booking_states import SYSTEM, Actor, refuse, transition
-from tutorhub.services.booking_views import START_EARLY, BookingDetail, BookingOut, booking_detail, bookings_out
+from tutorhub.services.booking_views import (
+    START_EARLY,
+    BookingDetail,
+    BookingOut,
+    booking_detail,
+    booking_out,
+    bookings_out,
+)
 from tutorhub.services.errors import Conflict, Forbidden
 from tutorhub.services.reliability import add_strike
 from tutorhub.services.tutor_stats import refresh_tutor_stats
 from tutorhub.services.validation import clean_int, clean_text
 
 MAX_NOTES = 5000
-
-
-def _out(session: Session, booking: Booking, user: UserOut, now: datetime) -> BookingOut:
-    return bookings_out(session, [booking], viewer_id=user.id, viewer_is_admin=user.role == Role.ADMIN, now=now)[0]
 
 
 def start_lesson(session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None) -> BookingOut:
@@ -56,7 +59,7 @@ def start_lesson(session: Session, *, actor: UserOut | None, booking_id: Any, no
     transition(session, booking, BookingStatus.IN_PROGRESS, action="start", actor=party.actor, now=now)
     booking.started_at = now
     session.flush()
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def complete_lesson(
@@ -67,7 +70,7 @@ def complete_lesson(
     now = now or utcnow()
     booking, party = load_for_change(session, actor, booking_id, ActorRole.TUTOR)
     finish(session, booking, action="complete", actor_id=party.user.id, now=now)
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def finish(session: Session, booking: Booking, *, action: str, actor_id: int | None, now: datetime) -> None:
@@ -104,17 +107,14 @@ def report_no_show(
                reason=text or f"The {absent} did not come.")
     booking.no_show_party = absent
     booking.settle_after = policy.settle_after(now)
-    percent = 100 if absent == ActorRole.TUTOR else 0
-    booking.refund_percent = percent
-    booking.refund_minor = policy.refund_amount(booking.price_minor, percent)
-    booking.refund_status = RefundStatus.DUE if booking.refund_minor else RefundStatus.NONE
+    policy.set_refund(booking, 100 if absent == ActorRole.TUTOR else 0)
     session.flush()
     if absent == ActorRole.TUTOR:
         add_strike(session, booking, StrikeKind.TUTOR_NO_SHOW, now=now)
         notify_tutor(session, booking, "No-show reported", "Your student reported that you did not come.")
     else:
         notify_student(session, booking, "No-show reported", "Your tutor reported that you did not come.")
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def dispute_lesson(
@@ -135,7 +135,7 @@ def dispute_lesson(
         raise Conflict("The dispute window for this lesson has closed.")
     transition(session, booking, BookingStatus.DISPUTED, action="dispute", actor=party.actor, now=now, reason=text)
     session.flush()
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def resolve_dispute(
@@ -155,9 +155,7 @@ def resolve_dispute(
     booking, party = load_for_change(session, actor, booking_id, ActorRole.ADMIN)
     transition(session, booking, BookingStatus.SETTLED, action="resolve", actor=party.actor, now=now,
                reason=text or f"Resolved by an admin: {percent}% refund.")
-    booking.refund_percent = percent
-    booking.refund_minor = policy.refund_amount(booking.price_minor, percent)
-    booking.refund_status = RefundStatus.DUE if booking.refund_minor else RefundStatus.NONE
+    policy.set_refund(booking, percent)
     if booking.no_show_party == ActorRole.TUTOR and percent == 0:
         session.execute(
             delete(ReliabilityStrike).where(
@@ -166,7 +164,7 @@ def resolve_dispute(
         )
     session.flush()
     refresh_tutor_stats(session, booking.tutor_id, now=now)
-    return _out(session, booking, party.user, now)
+    return booking_out(session, booking, party.user, now)
 
 
 def update_notes(

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import Role, User
+from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import (
     ActorRole,
@@ -41,7 +41,7 @@ from tutorhub.services.booking_access import load_for_view
 from tutorhub.services.booking_guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking_notify import notify_student
 from tutorhub.services.booking_states import Actor
-from tutorhub.services.booking_views import BookingOut, bookings_out, student_zone
+from tutorhub.services.booking_views import BookingOut, booking_out, student_zone
 from tutorhub.services.calendar_store import busy_spans, load_calendars
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.slot_engine import slot_starts
@@ -278,7 +278,7 @@ def take_replacement_offer(
     booking.refund_minor = 0
     session.add_all([offer, booking])
     session.flush()
-    return bookings_out(session, [new], viewer_id=user.id, viewer_is_admin=user.role == Role.ADMIN, now=now)[0]
+    return booking_out(session, new, user, now)
 
 
 def _student(user: UserOut) -> Actor:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tutorhub.services.errors import InvalidInput
-from tutorhub.services.validation import clean_int, fail
+from tutorhub.services.validation import clean_int, fail, fail_fields, validate_timezone
 
 GRID_MIN = 30  # availability and windows are edited on a 30-minute grid
 LESSON_LENGTHS = (30, 45, 60, 90)
@@ -28,6 +29,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}(?::?\d{2})?)$")
 
 Span = tuple[int, int]
+T = TypeVar("T")
 
 
 def parse_hhmm(value: Any, field: str, *, allow_24: bool = False) -> int:
@@ -181,7 +183,7 @@ def parse_settings(raw: Any, field: str = "settings") -> dict[str, Any]:
         else:
             out["instant_booking"] = raw["instant_booking"]
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     return out
 
 
@@ -197,8 +199,9 @@ def parse_windows(raw: Any, field: str = "windows") -> list[tuple[int, int, int]
     return parse_weekly(raw, field, limit=MAX_WINDOWS)
 
 
-def weekly_to_days(rows: list[tuple[int, int, int]]) -> tuple[tuple[Span, ...], ...]:
-    """(weekday, start, end) rows → seven tuples of spans, Monday first."""
+def weekly_to_days(rows: Iterable[tuple[int, int, int]]) -> tuple[tuple[Span, ...], ...]:
+    """(weekday, start, end) rows → seven tuples of spans, Monday first: the shape the slot engine
+    takes (TutorCalendar.weekly, expand_weekly) for tutors' rules and students' windows alike."""
     days: list[list[Span]] = [[] for _ in range(7)]
     for weekday, start, end in rows:
         days[weekday].append((start, end))
@@ -225,3 +228,35 @@ def parse_instant(value: Any, field: str) -> datetime:
     if not MIN_DATE.year <= value.year <= MAX_DATE.year:
         raise fail(field, f"must be between {MIN_DATE.year} and {MAX_DATE.year}")
     return value.astimezone(UTC)
+
+
+def parse_zone(value: Any, field: str = "tz") -> str:
+    """The IANA zone answers are rendered in; blank means UTC."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "UTC"
+    return validate_timezone(value, field)
+
+
+def collect(errors: dict[str, str], fn: Callable[[], T]) -> T | None:
+    """Run one parser, adding its field errors to `errors` (so all problems are reported at once)."""
+    try:
+        return fn()
+    except InvalidInput as exc:
+        errors.update(exc.fields or {"input": exc.message})
+        return None
+
+
+def parse_present(data: dict[str, Any], parsers: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """Parse the keys of a JSON object that are present (absent ones keep their stored values),
+    reporting every invalid field at once; a parser's error without fields is filed under its key."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for key, parser in parsers.items():
+        if key in data:
+            try:
+                parsed[key] = parser(data[key])
+            except InvalidInput as exc:
+                errors.update(exc.fields or {key: exc.message})
+    if errors:
+        raise fail_fields(errors)
+    return parsed

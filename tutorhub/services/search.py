@@ -51,7 +51,7 @@ from tutorhub.services.tutor_views import (
     load_subjects,
     modes_of,
 )
-from tutorhub.services.validation import clean_int, validate_currency, validate_timezone
+from tutorhub.services.validation import clean_int, fail_fields, validate_currency, validate_timezone
 
 MAX_PER_PAGE = 50
 
@@ -119,7 +119,7 @@ def search_tutors(
         if windows_v and not errors:
             free_mask = window_mask(windows_v, zone_v, length_v, now=now or utcnow())
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
 
     conditions: list[Any] = [col(TutorProfile.status) == TutorStatus.APPROVED, col(User.is_suspended) == False]  # noqa: E712
     if subject_v or grade_v:

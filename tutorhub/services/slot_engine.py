@@ -28,12 +28,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tutorhub.models.scheduling import BusySource
 from tutorhub.services import scanline
 from tutorhub.services.scanline import Interval
 from tutorhub.services.tzclock import MINUTES_PER_DAY, clock_for, day_of, weekday_of_day
 
 Span = tuple[int, int]
-LESSON_SOURCES = ("booking", "hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +58,11 @@ class BusySpan:
 
     start: int
     end: int
-    source: str = "manual"
+    source: str = BusySource.MANUAL
 
     @property
     def is_lesson(self) -> bool:
-        return self.source in LESSON_SOURCES
+        return self.source in BusySource.LESSONS
 
 
 def grid_step(duration: int) -> int:

@@ -19,11 +19,10 @@ from sqlmodel import Session
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.services.auth import UserOut
-from tutorhub.services.errors import InvalidInput
-from tutorhub.services.schedule_input import LESSON_LENGTHS, format_hhmm
+from tutorhub.services.schedule_input import LESSON_LENGTHS, collect, format_hhmm, parse_zone
 from tutorhub.services.slots import BestTimes, SlotOut, best_times, get_slots
 from tutorhub.services.student_windows import saved_windows
-from tutorhub.services.validation import clean_int, validate_timezone
+from tutorhub.services.validation import clean_int, fail_fields
 
 WEEKS_AHEAD = 8  # the current week and the seven after it
 LONGEST_LESSON = max(LESSON_LENGTHS)
@@ -73,17 +72,10 @@ def week_slots(
     """Free slots of one viewer-local week (`week` weeks after the current one), grouped by day."""
     now_dt = now or utcnow()
     errors: dict[str, str] = {}
-    week_i = zone = None
-    try:
-        week_i = clean_int(week, "week", minimum=0, maximum=WEEKS_AHEAD - 1)
-    except InvalidInput as exc:
-        errors.update(exc.fields)
-    try:
-        zone = validate_timezone("UTC" if tz in (None, "") else tz, "tz")
-    except InvalidInput as exc:
-        errors.update(exc.fields)
+    week_i = collect(errors, lambda: clean_int(week, "week", minimum=0, maximum=WEEKS_AHEAD - 1))
+    zone = collect(errors, lambda: parse_zone(tz))
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     assert week_i is not None and zone is not None
     tzinfo = ZoneInfo(zone)
     today = now_dt.astimezone(tzinfo).date()

@@ -12,9 +12,8 @@ and best_times.py for the scoring.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -26,17 +25,23 @@ from tutorhub.services import best_times as ranking
 from tutorhub.services.auth import UserOut
 from tutorhub.services.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.errors import InvalidInput, NotFound
-from tutorhub.services.schedule_input import format_hhmm, parse_instant, parse_windows
+from tutorhub.services.schedule_input import (
+    collect,
+    format_hhmm,
+    parse_instant,
+    parse_windows,
+    parse_zone,
+    weekly_to_days,
+)
 from tutorhub.services.slot_engine import TutorCalendar, expand_weekly, slot_starts
 from tutorhub.services.student_windows import saved_windows
 from tutorhub.services.tzclock import MINUTES_PER_DAY, ZoneClock, clock_for, render, to_minute, to_minute_ceil
-from tutorhub.services.validation import clean_int, fail, validate_timezone
+from tutorhub.services.validation import clean_int, fail, fail_fields
 
 MAX_RANGE_DAYS = 93
 DEFAULT_RANGE_DAYS = 28
 BEST_DAYS = 14
 MAX_BEST_LIMIT = 50
-T = TypeVar("T")
 _PAD = 2 * MINUTES_PER_DAY  # busy time this far outside the range can still reach it through buffers
 
 
@@ -78,15 +83,6 @@ class BestTimes(BaseModel):
     proposals: list[ProposalOut]
 
 
-def _collect(errors: dict[str, str], fn: Callable[[], T]) -> T | None:
-    """Run one parser, adding its field errors to `errors` (so all problems are reported at once)."""
-    try:
-        return fn()
-    except InvalidInput as exc:
-        errors.update(exc.fields or {"input": exc.message})
-        return None
-
-
 def _visible_tutor(session: Session, tutor_id: Any, viewer: UserOut | None) -> tuple[int, str]:
     """(tutor id, tutor zone) if the viewer may see this tutor's slots; NotFound otherwise."""
     try:
@@ -123,12 +119,6 @@ def _duration(value: Any, cal: TutorCalendar) -> int:
     return duration
 
 
-def _zone(value: Any, field: str = "tz") -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "UTC"
-    return validate_timezone(value, field)
-
-
 def _slot(start: int, duration: int, viewer: ZoneClock, tutor: ZoneClock) -> dict[str, str]:
     end = start + duration
     return {
@@ -158,9 +148,9 @@ def get_slots(
     """
     now_dt = now or utcnow()
     errors: dict[str, str] = {}
-    zone = _collect(errors, lambda: _zone(tz))
-    start_dt = _collect(errors, lambda: parse_instant(start, "start")) if start is not None else now_dt
-    end_dt = _collect(errors, lambda: parse_instant(end, "end")) if end is not None else None
+    zone = collect(errors, lambda: parse_zone(tz))
+    start_dt = collect(errors, lambda: parse_instant(start, "start")) if start is not None else now_dt
+    end_dt = collect(errors, lambda: parse_instant(end, "end")) if end is not None else None
     if start_dt is not None and end_dt is None and end is None:
         end_dt = start_dt + timedelta(days=DEFAULT_RANGE_DAYS)
     if start_dt is not None and end_dt is not None:
@@ -169,7 +159,7 @@ def get_slots(
         elif end_dt - start_dt > timedelta(days=MAX_RANGE_DAYS):
             errors["end"] = f"the range may span at most {MAX_RANGE_DAYS} days"
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     assert start_dt is not None and end_dt is not None and zone is not None
     tid, tutor_zone = _visible_tutor(session, tutor_id, viewer)
     lo, hi = to_minute_ceil(start_dt), to_minute(end_dt)
@@ -220,30 +210,25 @@ def best_times(
             tz = tz if tz not in (None, "") else saved.timezone
             duration = duration if duration not in (None, "") else saved.lesson_length
     errors: dict[str, str] = {}
-    zone = _collect(errors, lambda: _zone(tz))
+    zone = collect(errors, lambda: parse_zone(tz))
     if rows is None:
         if windows is None:
             errors["windows"] = "give your preferred weekly windows"
         else:
-            rows = _collect(errors, lambda: parse_windows(windows))
-    top = _collect(
+            rows = collect(errors, lambda: parse_windows(windows))
+    top = collect(
         errors, lambda: clean_int(5 if limit in (None, "") else limit, "limit", minimum=1, maximum=MAX_BEST_LIMIT)
     )
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     assert zone is not None and rows is not None and top is not None
     tid, tutor_zone = _visible_tutor(session, tutor_id, viewer)
     lo = to_minute_ceil(now_dt)
     hi = lo + days * MINUTES_PER_DAY
     cal = load_calendar(session, tid, lo, hi, zone=tutor_zone)
     length = _duration(duration, cal)
-    weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-    for weekday, start, end in rows:
-        weekly[weekday].append((start, end))
     windows_zone = saved_zone or zone
-    window_utc = expand_weekly(
-        windows_zone, tuple(tuple(d) for d in weekly), {}, lo - MINUTES_PER_DAY, hi + MINUTES_PER_DAY
-    )
+    window_utc = expand_weekly(windows_zone, weekly_to_days(rows), {}, lo - MINUTES_PER_DAY, hi + MINUTES_PER_DAY)
     busy = busy_for_tutor(session, tid, lo - _PAD, hi + 2 * _PAD)
     proposals = ranking.rank(
         cal, busy, windows=window_utc, duration=length, lo=lo, hi=hi, now=to_minute(now_dt), limit=top

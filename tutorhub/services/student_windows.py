@@ -20,7 +20,13 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import StudentSchedulePrefs
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.errors import InvalidInput, NotFound
-from tutorhub.services.schedule_input import MAX_WINDOWS, format_hhmm, parse_lesson_length, parse_weekly
+from tutorhub.services.schedule_input import (
+    MAX_WINDOWS,
+    format_hhmm,
+    parse_lesson_length,
+    parse_present,
+    parse_weekly,
+)
 from tutorhub.services.validation import validate_timezone
 
 
@@ -91,21 +97,14 @@ def save_student_windows(session: Session, *, actor: UserOut | None, data: Any) 
     actor = require_role(actor, Role.STUDENT)
     if not isinstance(data, dict):
         raise InvalidInput("Body must be a JSON object.")
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    parsers = {
-        "timezone": lambda v: validate_timezone(v, "timezone"),
-        "windows": lambda v: parse_weekly(v, "windows", limit=MAX_WINDOWS),
-        "lesson_length": lambda v: parse_lesson_length(v, "lesson_length"),
-    }
-    for key, parser in parsers.items():
-        if key in data:
-            try:
-                parsed[key] = parser(data[key])
-            except InvalidInput as exc:
-                errors.update(exc.fields or {key: exc.message})
-    if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+    parsed = parse_present(
+        data,
+        {
+            "timezone": lambda v: validate_timezone(v, "timezone"),
+            "windows": lambda v: parse_weekly(v, "windows", limit=MAX_WINDOWS),
+            "lesson_length": lambda v: parse_lesson_length(v, "lesson_length"),
+        },
+    )
     profile = _profile(session, actor.id)
     if "timezone" in parsed:
         if parsed["timezone"] != profile.timezone:

@@ -16,6 +16,7 @@ from tutorhub.services.validation import (
     clean_int,
     clean_text,
     fail,
+    fail_fields,
     normalize_email,
     normalize_phone,
     validate_currency,
@@ -55,6 +56,11 @@ def _row(session: Session, actor: UserOut | None) -> tuple[StudentProfile, User]
     return row, user
 
 
+def is_complete(row: StudentProfile) -> bool:
+    """Onboarding is done once the student has said what they learn and at which level."""
+    return bool(row.grade_level and row.subjects)
+
+
 def _out(row: StudentProfile) -> StudentProfileOut:
     return StudentProfileOut(
         grade_level=row.grade_level,
@@ -70,7 +76,7 @@ def _out(row: StudentProfile) -> StudentProfileOut:
         guardian_name=row.guardian_name,
         guardian_email=row.guardian_email,
         guardian_phone=row.guardian_phone,
-        complete=bool(row.grade_level and row.subjects),
+        complete=is_complete(row),
     )
 
 
@@ -134,7 +140,7 @@ def update_student_profile(session: Session, *, actor: UserOut | None, data: Any
     if values.get("mode", row.mode) in ("home", "both") and not values.get("city", row.city) and "city" not in errors:
         errors["city"] = "home tuition needs a city"
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
     for key, value in values.items():
         setattr(row, key, value)
     if "timezone" in values:

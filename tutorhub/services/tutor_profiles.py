@@ -40,6 +40,7 @@ from tutorhub.services.validation import (
     clean_int,
     clean_text,
     fail,
+    fail_fields,
     validate_currency,
     validate_timezone,
     validate_url,
@@ -209,7 +210,7 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
 
         attempt("_languages", parse_languages)
     if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise fail_fields(errors)
 
     if "full_name" in updates:
         user.full_name = updates.pop("full_name")
@@ -303,6 +304,11 @@ def sniff_document_type(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def file_too_large(limit: int) -> InvalidInput:
+    """The error for an upload over `limit` bytes (the API middleware gives it before reading the body)."""
+    return fail("file", f"must be at most {limit // (1024 * 1024)} MB")
+
+
 def upload_credential(session: Session, *, actor: UserOut | None, filename: Any, data: Any) -> DocumentOut:
     profile, user = own_profile_row(session, actor)
     if not isinstance(data, (bytes, bytearray)):
@@ -311,7 +317,7 @@ def upload_credential(session: Session, *, actor: UserOut | None, filename: Any,
     if len(data) == 0:
         raise fail("file", "is empty")
     if len(data) > limit:
-        raise fail("file", f"must be at most {limit // (1024 * 1024)} MB")
+        raise file_too_large(limit)
     sniffed = sniff_document_type(bytes(data[:16]))
     if sniffed is None:
         raise fail("file", "must be a PDF, JPEG or PNG file")

@@ -21,7 +21,12 @@ CURRENCIES = ("USD", "EUR", "GBP", "INR", "AUD", "CAD", "SGD", "AED", "JPY")
 
 
 def fail(field: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {message}", fields={field: message})
+    return fail_fields({field: message})
+
+
+def fail_fields(errors: dict[str, str]) -> InvalidInput:
+    """One error reporting every invalid field at once (`errors` maps field names to messages)."""
+    return InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
 
 
 def clean_text(value: Any, field: str, *, max_len: int, required: bool = False, multiline: bool = False) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile
-from tutorhub.services import auth
+from tutorhub.services import auth, students
 from tutorhub.services.auth import UserOut, require_role
 
 
@@ -34,15 +34,15 @@ def home_path(session: Session, user: UserOut) -> str:
         return "/admin/verification"
     if user.role == Role.TUTOR:
         return "/tutor/profile"
-    profile = session.exec(select(StudentProfile).where(StudentProfile.user_id == user.id)).first()
-    if profile is None or not (profile.grade_level and profile.subjects):
+    profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).first()
+    if profile is None or not students.is_complete(profile):
         return "/onboarding/student"
     return "/tutors"
 
 
-def _start(session: Session, user: UserOut, *, ip: str, user_agent: str, home: str | None = None) -> WebLogin:
+def _start(session: Session, user: UserOut, *, ip: str, user_agent: str) -> WebLogin:
     token = auth.create_browser_session(session, user_id=user.id, ip=ip, user_agent=user_agent)
-    return WebLogin(user=user, token=token, home=home or home_path(session, user))
+    return WebLogin(user=user, token=token, home=home_path(session, user))
 
 
 def signup(
@@ -58,8 +58,7 @@ def signup(
 ) -> WebLogin:
     """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
     user = auth.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone)
-    home = "/onboarding/student" if user.role == Role.STUDENT else "/tutor/profile"
-    return _start(session, user, ip=ip, user_agent=user_agent, home=home)
+    return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def login_with_password(session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "") -> WebLogin:

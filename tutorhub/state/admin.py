@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from tutorhub.components.money import format_rate
 from tutorhub.components.timefmt import format_local
 from tutorhub.services import verification
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
@@ -21,6 +20,7 @@ from tutorhub.state.views import (
     SubjectGradesView,
     decision_views,
     document_views,
+    rate_texts,
     subject_views,
 )
 
@@ -110,7 +110,6 @@ class AdminQueueState(AppState):
 
 class AdminReviewState(AppState):
     status: str = "loading"
-    shown_id: int = 0
     name: str = ""
     email: str = ""
     headline: str = ""
@@ -133,16 +132,12 @@ class AdminReviewState(AppState):
     errors: dict[str, str] = {}
     decision_error: str = ""
 
-    def _route_tutor_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-
     def _fill(self, tutor: TutorPrivate, zone: str) -> None:
-        self.shown_id, self.name, self.email = tutor.id, tutor.full_name, tutor.email or ""
+        self.name, self.email = tutor.full_name, tutor.email or ""
         self.headline, self.bio = tutor.headline, tutor.bio
         self.profile_status, self.review_notes = tutor.status, tutor.review_notes
         self.submitted_at = format_local(tutor.submitted_at, zone)
-        self.online_price = format_rate(tutor.hourly_rate, tutor.currency) if "online" in tutor.modes else ""
-        self.home_price = format_rate(tutor.home_rate, tutor.currency) if "home" in tutor.modes else ""
+        self.online_price, self.home_price = rate_texts(tutor)
         radius = f" · travels up to {tutor.travel_radius_km} km" if tutor.travel_radius_km else ""
         self.place = ", ".join(p for p in (tutor.locality, tutor.city) if p) + radius
         self.modes = [MODE_LABELS.get(m, m) for m in tutor.modes]
@@ -153,7 +148,7 @@ class AdminReviewState(AppState):
 
     async def load(self):
         self.status, self.dialog, self.errors, self.decision_error = "loading", "", {}, ""
-        wanted = self._route_tutor_id()
+        wanted = self._route_tail()
         try:
             tutor, zone = await self._db(
                 lambda s, actor: (verification.get_for_review(s, actor=actor, tutor_id=wanted), self._zone_for(actor)),
@@ -175,16 +170,13 @@ class AdminReviewState(AppState):
         if kind in ("approve", "reject"):
             self.dialog, self.errors, self.decision_error = kind, {}, ""
 
-    def close_dialog(self):
-        self.dialog = ""
-
     def set_dialog_open(self, is_open: bool):
         if not is_open:
             self.dialog = ""
 
     async def _decide(self, form: dict, approve: bool):
         notes = form_text(form, "notes", 2500)
-        wanted = self._route_tutor_id()
+        wanted = self._route_tail()
         decide = verification.approve_tutor if approve else verification.reject_tutor
         self.errors, self.decision_error = {}, ""
         try:

@@ -10,7 +10,7 @@ from tutorhub.services import auth, web_auth
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import get_settings
-from tutorhub.state.base import DETECT_TZ_JS, AppState, field_errors, form_text, safe_next
+from tutorhub.state.base import DETECT_TZ_JS, AppState, form_failure, form_text, safe_next
 
 SIGNUP_FIELDS = ("full_name", "email", "password", "role", "timezone")
 
@@ -41,14 +41,11 @@ class SignupState(AppState):
         try:
             result = await self._db(lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent))
         except DomainError as exc:
-            self.errors = field_errors(exc)
-            self.message = "Please fix the highlighted fields." if self.errors else exc.message
+            self.errors, self.message = form_failure(exc)
             self.submitting = False
             return
         self.submitting = False
-        self.session_token = result.token
-        self._show_viewer(result.user)
-        yield rx.redirect(result.home)
+        yield self._signed_in(result)
 
 
 class LoginState(AppState):
@@ -79,9 +76,7 @@ class LoginState(AppState):
             self.problem = {429: "locked", 403: "suspended"}.get(exc.status_code, "error")
             return
         self.submitting = False
-        self.session_token = result.token
-        self._show_viewer(result.user)
-        yield rx.redirect(self.next_path or result.home)
+        yield self._signed_in(result, self.next_path)
 
 
 class OtpState(AppState):
@@ -152,9 +147,7 @@ class OtpState(AppState):
             self.error = exc.message
             return
         self.busy = False
-        self.session_token = result.token
-        self._show_viewer(result.user)
-        yield rx.redirect(result.home)
+        yield self._signed_in(result)
 
 
 class AccountState(AppState):

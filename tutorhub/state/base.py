@@ -17,6 +17,7 @@ from tutorhub.services import auth
 from tutorhub.services.auth import UserOut
 from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.validation import validate_timezone
+from tutorhub.services.web_auth import WebLogin
 
 T = TypeVar("T")
 
@@ -46,6 +47,16 @@ def form_checked(form: Any, key: str) -> bool:
 def field_errors(exc: DomainError) -> dict[str, str]:
     """The per-field messages of a domain error (an InvalidInput), for inline display."""
     return {str(k): str(v) for k, v in (exc.fields or {}).items()}
+
+
+FIX_FIELDS = "Please fix the highlighted fields."
+
+
+def form_failure(exc: DomainError) -> tuple[dict[str, str], str]:
+    """A refused form as (inline field errors, message above the form): a pointer to the fields
+    when the error names any, otherwise the error's own message."""
+    errors = field_errors(exc)
+    return errors, (FIX_FIELDS if errors else exc.message)
 
 
 def page_number(value: Any, maximum: int = 99_999) -> int:
@@ -117,6 +128,16 @@ class AppState(rx.State):
     def _zone_for(self, actor: UserOut | None) -> str:
         return actor.timezone if actor else (self.browser_tz or "UTC")
 
+    def _prefill_zone(self, saved: str) -> str:
+        """The zone to prefill a form with: the saved one, unless it is only the "UTC" default
+        and the browser told us better."""
+        return self.browser_tz if saved == "UTC" and self.browser_tz else saved
+
+    def _route_tail(self, limit: int = 24) -> str:
+        """The last segment of the page path: the id of a dynamic route such as /tutors/[tutor_id]
+        (as text, capped; the service parses and checks it)."""
+        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:limit]
+
     def _login_redirect(self) -> rx.event.EventSpec:
         path = self.router.url.path or "/"
         query = self.router.url.query
@@ -129,6 +150,13 @@ class AppState(rx.State):
             self.viewer_tz = self.browser_tz or "UTC"
         else:
             self.viewer_name, self.viewer_role, self.viewer_tz = user.full_name, user.role, user.timezone
+
+    def _signed_in(self, login: WebLogin, next_path: str = "") -> rx.event.EventSpec:
+        """After sign-up or login: keep the new session token as this browser's cookie, show who
+        is signed in, and go on to `next_path` (already checked by safe_next) or the role's home."""
+        self.session_token = login.token
+        self._show_viewer(login.user)
+        return rx.redirect(next_path or login.home)
 
     # --- events ----------------------------------------------------------------------------
 

@@ -16,14 +16,14 @@ import reflex as rx
 
 from tutorhub.components.money import format_money
 from tutorhub.models import Role
+from tutorhub.models.bookings import BookingKind
 from tutorhub.services import booking_changes, booking_pages, booking_series, bookings
 from tutorhub.services.booking_guard import SlotTaken
 from tutorhub.services.errors import Conflict, DomainError, InvalidInput
 from tutorhub.services.schedule_input import parse_instant
-from tutorhub.state.lesson_views import OccurrenceRow, lesson_when, occurrence_rows, other_clock
+from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
 from tutorhub.state.slots import TutorSlotsState
 
-KINDS = ("single", "trial", "series")
 MAX_WEEKS = booking_series.MAX_OCCURRENCES
 
 
@@ -84,8 +84,7 @@ class BookingState(TutorSlotsState):
         self.trial_discount, self.trial_available = q.trial_discount_percent, q.trial_available
         self.instant, self.hold_minutes = q.instant_booking, q.hold_minutes
         start = parse_instant(self._start, "start")
-        mine = start.astimezone(_zone(self.zone or self.viewer_tz)).isoformat()
-        theirs = start.astimezone(_zone(q.tutor_timezone)).isoformat()
+        mine, theirs = in_zone(start, self.zone or self.viewer_tz), in_zone(start, q.tutor_timezone)
         self.book_when = lesson_when(mine, q.duration_min)
         other = other_clock(mine, theirs)
         self.book_tutor_time = f"{other} for your tutor ({q.tutor_timezone})" if other else ""
@@ -131,7 +130,7 @@ class BookingState(TutorSlotsState):
         return None
 
     def set_book_kind(self, value: Any):
-        if self.book_step != "form" or value not in KINDS or (value == "trial" and not self.trial_available):
+        if self.book_step != "form" or value not in BookingKind.ALL or (value == "trial" and not self.trial_available):
             return
         self.book_kind, self.book_error = value, ""
         self.series_checked, self.occurrences = False, []
@@ -271,12 +270,3 @@ class BookingState(TutorSlotsState):
     def close_done(self):
         self.book_open = False
         self._reset_dialog()
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name or "UTC")
-    except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC for display only
-        return ZoneInfo("UTC")

@@ -21,9 +21,18 @@ from tutorhub.components.timefmt import format_local
 from tutorhub.services import bookings, lessons, reviews
 from tutorhub.services.auth import UserOut
 from tutorhub.services.booking_views import BookingDetail
-from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
+from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.state.base import AppState, form_text
-from tutorhub.state.lesson_views import STATUS_COLORS, EventRow, event_rows, label_of, lesson_title, stars, times_for
+from tutorhub.state.lesson_views import (
+    STATUS_COLORS,
+    EventRow,
+    event_rows,
+    label_of,
+    lesson_title,
+    stars,
+    times_for,
+    with_whom_text,
+)
 
 
 class LessonState(AppState):
@@ -54,7 +63,7 @@ class LessonState(AppState):
     error: str = ""
 
     def _route_booking_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:12]
+        return self._route_tail(12)
 
     def _show_detail(self, d: BookingDetail, zone: str) -> None:
         when, other = times_for(d)
@@ -62,13 +71,7 @@ class LessonState(AppState):
         self.b_status, self.b_status_label = d.status, label_of(d)
         self.b_color = STATUS_COLORS.get(d.status, "gray")
         self.when, self.other_time = when, other
-        self.as_role = d.viewer_role
-        if d.viewer_role == "tutor":
-            self.with_whom = f"with {d.student_name} (student)"
-        elif d.viewer_role == "student":
-            self.with_whom = f"with {d.tutor_name} (tutor)"
-        else:
-            self.with_whom = f"{d.student_name} with {d.tutor_name}"
+        self.as_role, self.with_whom = d.viewer_role, with_whom_text(d, say_role=True)
         self.price = format_money(d.price_minor, d.currency) + (
             f" ({d.discount_percent}% trial discount)" if d.discount_percent else ""
         )
@@ -102,7 +105,7 @@ class LessonState(AppState):
             detail, zone = await self._db(unit, read_only=True)
         except NotAuthenticated:
             return self._login_redirect()
-        except (NotFound, DomainError):
+        except DomainError:  # not found, or not theirs: strangers learn nothing
             self._forget()
             self.lesson_status = "notfound"
             return None

@@ -142,7 +142,10 @@ class LessonChangeState(LessonState):
         except SlotTaken:
             self.busy = ""
             yield rx.toast.error("That time was just taken. Please pick another.")
-            await self._load_week()
+            try:
+                await self._load_week()
+            except DomainError as exc:  # the lesson itself changed meanwhile (e.g. cancelled)
+                self.error = exc.message
             return
         except DomainError as exc:
             self.busy, self.error = "", exc.message

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tutorhub.components.money import format_money
 from tutorhub.components.timefmt import format_local
@@ -124,7 +124,12 @@ def other_clock(mine_iso: str, theirs_iso: str) -> str:
 
 
 def in_zone(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).isoformat()
+    """`moment` as ISO text on the wall clock of `zone` (UTC when the zone is unknown: display only)."""
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return moment.astimezone(tz).isoformat()
 
 
 def times_for(b: BookingOut) -> tuple[str, str]:
@@ -149,14 +154,17 @@ def label_of(b: BookingOut) -> str:
     return b.status_label[:1].upper() + b.status_label[1:]
 
 
+def with_whom_text(b: BookingOut, *, say_role: bool = False) -> str:
+    """'with Ava A.' (the other party; '… (tutor)' with `say_role`), or both names for an admin."""
+    if b.viewer_role == "tutor":
+        return f"with {b.student_name}" + (" (student)" if say_role else "")
+    if b.viewer_role == "student":
+        return f"with {b.tutor_name}" + (" (tutor)" if say_role else "")
+    return f"{b.student_name} with {b.tutor_name}"
+
+
 def lesson_row(b: BookingOut) -> LessonRow:
     when, other = times_for(b)
-    if b.viewer_role == "tutor":
-        with_whom = f"with {b.student_name}"
-    elif b.viewer_role == "student":
-        with_whom = f"with {b.tutor_name}"
-    else:
-        with_whom = f"{b.student_name} with {b.tutor_name}"
     return LessonRow(
         id=b.id,
         href=f"/lessons/{b.id}",
@@ -166,7 +174,7 @@ def lesson_row(b: BookingOut) -> LessonRow:
         color=STATUS_COLORS.get(b.status, "gray"),
         when=when,
         other_time=other,
-        with_whom=with_whom,
+        with_whom=with_whom_text(b),
         price=format_money(b.price_minor, b.currency),
     )
 

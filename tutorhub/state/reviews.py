@@ -22,7 +22,7 @@ class TutorReviewsState(AppState):
     reviews_pages: int = 1
 
     def _route_tutor_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:24]
+        return self._route_tail()
 
     async def _fetch(self, page: int) -> bool:
         tid = self._route_tutor_id()

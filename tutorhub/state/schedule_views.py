@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from tutorhub.services.availability import OverrideOut
 from tutorhub.services.slot_weeks import WeekSlots
 from tutorhub.services.slots import BestTimes, ProposalOut, SlotOut
+from tutorhub.state.lesson_views import other_clock
 
 MAX_SLOTS_PER_DAY = 48  # a day's list beyond this is summarized as "+N more"
 
@@ -115,11 +116,8 @@ def _wall(iso: str) -> datetime:
 
 
 def slot_view(slot: SlotOut) -> SlotView:
-    mine, theirs = _wall(slot.start), _wall(slot.tutor_start)
-    time = f"{mine:%H:%M}"
-    tutor = ""
-    if (theirs.hour, theirs.minute, theirs.date()) != (mine.hour, mine.minute, mine.date()):
-        tutor = f"{theirs:%H:%M}" + ("" if theirs.date() == mine.date() else f" {theirs:%a}")
+    time = f"{_wall(slot.start):%H:%M}"
+    tutor = other_clock(slot.start, slot.tutor_start)
     label = f"{time} for you · {tutor} for your tutor" if tutor else time
     return SlotView(time=time, tutor_time=tutor, label=label, start=slot.start)
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from tutorhub.components.money import MoneyInputError, format_rate, parse_major_units
+from tutorhub.components.money import MoneyInputError, parse_major_units
 from tutorhub.services import search, slot_weeks
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.settings import get_settings
@@ -18,6 +18,7 @@ from tutorhub.state.views import (
     TutorCardView,
     card_view,
     initials,
+    rate_texts,
     rating_text,
     subject_views,
 )
@@ -180,7 +181,6 @@ class SearchState(AppState):
 
 class TutorPageState(AppState):
     status: str = "loading"
-    shown_id: int = 0
     name: str = ""
     initials: str = ""
     headline: str = ""
@@ -201,21 +201,17 @@ class TutorPageState(AppState):
     response_rate: int = 0
     trust_score: int = 0
 
-    def _route_tutor_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-
     async def load(self):
         self.status = "loading"
-        wanted = self._route_tutor_id()
+        wanted = self._route_tail()
         try:
             tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted), read_only=True)
         except NotFound:
             self.status = "notfound"
             return
-        self.shown_id, self.name, self.initials = tutor.id, tutor.full_name, initials(tutor.full_name)
+        self.name, self.initials = tutor.full_name, initials(tutor.full_name)
         self.headline, self.bio = tutor.headline, tutor.bio
-        self.online_price = format_rate(tutor.hourly_rate, tutor.currency) if "online" in tutor.modes else ""
-        self.home_price = format_rate(tutor.home_rate, tutor.currency) if "home" in tutor.modes else ""
+        self.online_price, self.home_price = rate_texts(tutor)
         self.city, self.locality, self.travel_radius_km = tutor.city, tutor.locality, tutor.travel_radius_km
         self.modes = [MODE_LABELS.get(m, m) for m in tutor.modes]
         self.timezone, self.intro_video_url = tutor.timezone, tutor.intro_video_url

@@ -43,7 +43,7 @@ class TutorSlotsState(AppState):
     _tutor_id: str = ""
 
     def _route_tutor_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:24]
+        return self._route_tail()
 
     async def _fetch(self, *, with_best: bool) -> tuple[WeekSlots, BestForViewer | None] | None:
         """The week (and the best times); None when the viewer's zone is not known yet."""

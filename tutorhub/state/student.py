@@ -11,7 +11,7 @@ from tutorhub.services import students
 from tutorhub.services.catalog import SUBJECTS
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.students import StudentProfileOut
-from tutorhub.state.base import AppState, field_errors, form_checked, form_text
+from tutorhub.state.base import FIX_FIELDS, AppState, form_checked, form_failure, form_text
 
 TEXT_FIELDS = (
     "grade_level",
@@ -54,8 +54,7 @@ class StudentOnboardingState(AppState):
         self.budget_min = minor_to_major_text(profile.budget_min, profile.currency)
         self.budget_max = minor_to_major_text(profile.budget_max, profile.currency)
         self.city, self.locality = profile.city, profile.locality
-        zone = profile.timezone
-        self.timezone = self.browser_tz if zone == "UTC" and self.browser_tz else zone
+        self.timezone = self._prefill_zone(profile.timezone)
         self.guardian_name, self.guardian_email = profile.guardian_name, profile.guardian_email
         self.guardian_phone = profile.guardian_phone
         self.form_key += 1
@@ -87,16 +86,14 @@ class StudentOnboardingState(AppState):
                 errors[key] = str(exc)
         self.saved, self.message = False, ""
         if errors:
-            self.errors = errors
-            self.message = "Please fix the highlighted fields."
+            self.errors, self.message = errors, FIX_FIELDS
             return None
         try:
             profile = await self._db(lambda s, actor: students.update_student_profile(s, actor=actor, data=data))
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:
-            self.errors = field_errors(exc)
-            self.message = "Please fix the highlighted fields." if self.errors else exc.message
+            self.errors, self.message = form_failure(exc)
             return None
         self.errors = {}
         self._fill(profile)

@@ -7,9 +7,6 @@ shows it but does not change it (the learning profile does, for the whole accoun
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import reflex as rx
 
 from tutorhub.services import student_windows
@@ -50,9 +47,8 @@ class StudentTimesState(WeekGridMixin, AppState):
         return None
 
     async def save(self, form: dict):
-        length: Any = form_text(form, "lesson_length", 10).strip()
-        if re.fullmatch(r"[0-9]{1,4}", length):
-            length = int(length)
+        # The service parses the length (digits as text included) and says what is wrong with it.
+        length = form_text(form, "lesson_length", 10).strip()
         data = {"windows": intervals_from_grid(self.grid), "lesson_length": length}
         self.errors, self.message = {}, ""
         try:

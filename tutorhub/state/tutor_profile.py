@@ -14,7 +14,7 @@ from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.tutor_views import TutorPrivate
 from tutorhub.settings import get_settings
-from tutorhub.state.base import AppState, field_errors, form_checked, form_text
+from tutorhub.state.base import FIX_FIELDS, AppState, form_checked, form_failure, form_text
 from tutorhub.state.views import DecisionView, DocumentView, SubjectRow, decision_views, document_views
 
 MAX_ROWS = 20
@@ -82,8 +82,7 @@ class TutorProfileState(AppState):
         self.city, self.locality = profile.city, profile.locality
         self.travel_radius_km = str(profile.travel_radius_km) if profile.travel_radius_km else ""
         self.offers_online, self.offers_home = "online" in profile.modes, "home" in profile.modes
-        zone = profile.timezone
-        self.timezone = self.browser_tz if zone == "UTC" and self.browser_tz else zone
+        self.timezone = self._prefill_zone(profile.timezone)
         self.intro_video_url = profile.intro_video_url
         self.languages = [lang for lang in profile.languages if lang in LANGUAGES]
         self.other_languages = ", ".join(lang for lang in profile.languages if lang not in LANGUAGES)
@@ -181,7 +180,7 @@ class TutorProfileState(AppState):
         data, errors = self._collect(form)
         self.message, self.submit_errors = "", []
         if errors:
-            self.errors, self.message = errors, "Please fix the highlighted fields."
+            self.errors, self.message = errors, FIX_FIELDS
             return None
         try:
             profile, zone = await self._db(
@@ -190,8 +189,7 @@ class TutorProfileState(AppState):
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:
-            self.errors = field_errors(exc)
-            self.message = "Please fix the highlighted fields." if self.errors else exc.message
+            self.errors, self.message = form_failure(exc)
             return None
         self.errors = {}
         self._fill_meta(profile, zone)

@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from tutorhub.components.money import format_rate
 from tutorhub.components.timefmt import format_local
-from tutorhub.services.tutor_views import DecisionOut, DocumentOut, SubjectOut, TutorCard
+from tutorhub.services.tutor_views import DecisionOut, DocumentOut, SubjectOut, TutorCard, TutorPublic
 
 MODE_LABELS = {"online": "Online", "home": "Home tuition"}
 
@@ -63,15 +63,23 @@ def rating_text(avg: float, count: int) -> str:
     return f"{avg:.1f}" if count > 0 else "New"
 
 
+def rate_texts(tutor: TutorCard | TutorPublic) -> tuple[str, str]:
+    """(online price, home price) for display; '' for a mode the tutor does not offer."""
+    online = format_rate(tutor.hourly_rate, tutor.currency) if "online" in tutor.modes else ""
+    home = format_rate(tutor.home_rate, tutor.currency) if "home" in tutor.modes else ""
+    return online, home
+
+
 def card_view(card: TutorCard) -> TutorCardView:
+    price, home_price = rate_texts(card)
     return TutorCardView(
         id=card.id,
         name=card.full_name,
         initials=initials(card.full_name),
         headline=card.headline,
         subjects=card.subjects[:4],
-        price=format_rate(card.hourly_rate, card.currency) if "online" in card.modes else "",
-        home_price=format_rate(card.home_rate, card.currency) if "home" in card.modes else "",
+        price=price,
+        home_price=home_price,
         rating=rating_text(card.rating_avg, card.rating_count),
         reviews=card.rating_count,
         city=card.city,
