@@ -12,6 +12,7 @@ the fixture waits up to 6. Set TUTORHUB_E2E_SHOTS=/some/dir to keep phone and de
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -91,6 +92,10 @@ def app_url() -> Iterator[str]:
         pytest.skip(f"bun not found at {BUN} (npm install --prefix .tools bun@1.4.4)")
     if not CHROMIUM.exists():
         pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install -y chromium)")
+    # One production build in `.web` at a time: concurrent runs from the same checkout would
+    # overwrite each other's compiled frontend, so a second run waits here for the first.
+    lock_file = open(REPO / ".e2e.lock", "w")  # noqa: SIM115  (held for the whole session)
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
     workdir = Path(tempfile.mkdtemp(prefix="tutorhub-e2e-"))
     env = _app_env(workdir)
     python = REPO / ".venv" / "bin" / "python"
@@ -152,6 +157,8 @@ def app_url() -> Iterator[str]:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"e2e work dir kept: {workdir}")
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+        lock_file.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,127 @@
+"""The one interface every payment provider implements (sandbox, Stripe, Razorpay).
+
+Why a small normalized interface: the money services (ledger, escrow, wallet, credits) must not
+know which provider moved the money. A gateway turns our request into a hosted checkout (card
+data never touches TutorHub), turns a provider webhook into one normalized `GatewayEvent`
+(after verifying its signature over the raw body), and executes refunds and payouts. Everything
+that decides *what the money means* lives in `tutorhub.services`.
+
+Identifiers:
+* `reference` — ours, unique per payment attempt (`Payment.reference`, e.g. "pay_3f9c…"). It is sent
+  to the provider as metadata / notes / receipt and comes back in every event about that payment.
+* `gateway_ref` — the provider's id for the money movement (Stripe PaymentIntent / Razorpay payment /
+  sandbox charge id). Refunds and reconciliation use it.
+* `event_id` — the provider's id for one webhook event; stored under a unique constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class WebhookSignatureError(Exception):
+    """The webhook's signature (or timestamp) does not verify: answer 400, log, apply nothing."""
+
+
+class GatewayError(Exception):
+    """The provider refused or failed a request (network error, declined refund, bad account)."""
+
+
+class EventKind(StrEnum):
+    PAYMENT_SUCCEEDED = "payment.succeeded"  # money captured for `reference`
+    PAYMENT_FAILED = "payment.failed"  # the attempt failed / was abandoned; nothing captured
+    REFUND_SUCCEEDED = "refund.succeeded"  # `amount_minor` went back to the payer
+    DISPUTE_OPENED = "dispute.opened"  # chargeback opened; funds withdrawn by the provider
+    DISPUTE_WON = "dispute.won"  # chargeback reversed in our favour; funds returned
+    DISPUTE_LOST = "dispute.lost"  # chargeback final
+    SUBSCRIPTION_RENEWED = "subscription.renewed"  # a subscription invoice was paid
+    SUBSCRIPTION_CANCELLED = "subscription.cancelled"
+    PAYOUT_PAID = "payout.paid"  # a transfer to a tutor arrived
+    PAYOUT_FAILED = "payout.failed"
+    IGNORED = "ignored"  # a verified event we do not act on (still stored, acknowledged)
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reference: str
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+    description: str
+    customer_email: str
+    success_url: str
+    cancel_url: str
+    mode: str = "payment"  # "payment" | "subscription"
+    plan_code: str | None = None  # our plan code when mode == "subscription"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    gateway: str  # "sandbox" | "stripe" | "razorpay"
+    gateway_ref: str  # checkout session / order id at the provider
+    checkout_url: str
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    gateway: str
+    event_id: str
+    kind: EventKind
+    raw_type: str  # the provider's own event type, e.g. "checkout.session.completed"
+    reference: str | None  # our Payment.reference when the event is about a payment we started
+    gateway_ref: str | None  # provider id of the payment / refund / dispute / payout
+    amount_minor: int
+    currency: str
+    occurred_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)  # extra ids: refund_id, dispute_id, subscription_id …
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    gateway_ref: str  # the provider's refund id
+    status: str  # "succeeded" | "pending"
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    gateway_ref: str  # transfer / payout id
+    status: str  # "paid" | "pending"
+
+
+@dataclass(frozen=True)
+class GatewayRecord:
+    """One provider-side money movement, for the daily reconciliation against the ledger."""
+
+    gateway_ref: str
+    reference: str | None
+    kind: str  # "payment" | "refund" | "payout"
+    amount_minor: int
+    currency: str
+    created_at: datetime
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        """Start a hosted checkout; the payer finishes it on the provider's page."""
+
+    def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        """Verify the signature over the exact raw body and normalize the event.
+
+        Raises WebhookSignatureError for a bad/missing signature, stale timestamp or tampered body."""
+
+    def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
+        """Refund part or all of a captured payment (idempotent per key at the provider)."""
+
+    def payout(
+        self, *, destination: str, amount_minor: int, currency: str, reference: str, idempotency_key: str
+    ) -> PayoutResult:
+        """Send a tutor's earnings (Stripe Connect transfer / Razorpay Route / sandbox)."""
+
+    def list_records(self, *, since: datetime, until: datetime) -> list[GatewayRecord]:
+        """Provider-side movements in a window, for reconciliation."""
