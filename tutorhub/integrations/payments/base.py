@@ -78,6 +78,9 @@ class GatewayEvent:
     currency: str
     occurred_at: datetime
     data: Mapping[str, Any] = field(default_factory=dict)  # extra ids: refund_id, dispute_id, subscription_id …
+    # (added by GATEWAYS) for refund / dispute events: the provider id of the original payment
+    # (Stripe PaymentIntent, Razorpay payment), when the provider does not echo our reference.
+    payment_gateway_ref: str | None = None
 
 
 @dataclass(frozen=True)
