@@ -1,20 +1,77 @@
-"""MessageSender: how email / SMS / WhatsApp leave the system.
+"""How email / SMS / WhatsApp leave the system: a durable outbox queue plus pluggable transports.
 
-The default is the outbox sender: it records each message in the `outbox_messages` table
-(admins read it on /admin/outbox in development mode) and prints it to the log, so one-time
-codes and notifications work on a machine with no mail or SMS provider.
+Services call `get_sender().send(session, channel=..., recipient=..., subject=..., body=...)`.
+The sender (`OutboxSender`, the only MessageSender services see) writes one `outbox_messages` row
+inside the caller's transaction, so a message exists exactly when the change it describes
+committed. What happens next depends on whether a *transport* is configured for the channel:
+
+- none (the default): the row is only recorded ("recorded") and printed to the log — admins read
+  it on /admin/outbox in development mode, so codes and notifications work with no provider;
+- `SmtpSender` (email, when TUTORHUB_SMTP_HOST is set) or `HttpSmsSender` (SMS / WhatsApp, when
+  TUTORHUB_SMS_API_BASE is set): the row is "pending" and services/message_delivery.py sends it
+  after commit (right away in a background thread, and again from the minutely outbox job for
+  anything left over), claiming it first so two processes never send the same row.
+
+Delivery guarantee: at-least-once to the provider, exactly-once in our records. A send that fails
+is retried with backoff (up to MAX_ATTEMPTS) and never lost; the only window for a duplicate is a
+crash between the provider accepting a message and our "sent" mark — both transports pass a
+stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop the repeat.
+
+HTTP SMS / WhatsApp provider contract (`HttpSmsSender`), implemented by any small adapter service:
+
+    POST {TUTORHUB_SMS_API_BASE}/messages
+    Authorization: Bearer {TUTORHUB_SMS_API_KEY}
+    Idempotency-Key: tutorhub-outbox-{row id}
+    Content-Type: application/json
+    {"to": "+4915112345678", "channel": "sms" | "whatsapp", "body": "text"}
+
+    2xx (JSON {"id": "<provider id>"} optional)  → sent
+    408, 429, 5xx, network errors, timeouts        → temporary: retried later
+    any other 4xx                                  → permanent: marked failed, not retried
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 from typing import Protocol
 
+from sqlalchemy import event
 from sqlmodel import Session
 
-from tutorhub.models.notifications import OutboxMessage
+from tutorhub.models.notifications import OutboxMessage, OutboxStatus
+from tutorhub.settings import get_settings
 
 log = logging.getLogger("tutorhub.outbox")
+_QUEUED_KEY = "tutorhub_outbox_queued"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+
+
+class DeliveryError(Exception):
+    """A transport could not deliver; `permanent` means retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    name: str
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        """Hand one message to the provider; raise DeliveryError when it was not accepted."""
 
 
 class MessageSender(Protocol):
@@ -22,11 +79,117 @@ class MessageSender(Protocol):
         """Deliver (or durably queue) one message."""
 
 
+class SmtpSender:
+    """Email through any SMTP server (smtplib), STARTTLS and login when configured."""
+
+    name = "smtp"
+
+    def __init__(self, host: str, port: int, *, user: str | None = None, password: str | None = None,
+                 sender: str = "TutorHub <no-reply@localhost>", starttls: bool = True, timeout: float = 15.0) -> None:
+        self.host, self.port, self.user, self.password = host, port, user, password
+        self.sender, self.starttls, self.timeout = sender, starttls, timeout
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = message.recipient
+        email["Subject"] = message.subject or "TutorHub"
+        email["Date"] = formatdate(localtime=False)
+        domain = parseaddr(self.sender)[1].rpartition("@")[2] or "tutorhub.local"
+        email["Message-ID"] = f"<tutorhub-outbox-{message.id}@{domain}>"
+        email.set_content(message.body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user:
+                    smtp.login(self.user, self.password or "")
+                smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"SMTP error: {exc}") from exc
+
+
+class HttpSmsSender:
+    """SMS and WhatsApp through the JSON-over-HTTP provider contract in the module docstring."""
+
+    name = "http-sms"
+
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
+        self.base_url, self.api_key, self.timeout = base_url.rstrip("/"), api_key, timeout
+
+    def deliver(self, message: OutgoingMessage) -> None:
+        import httpx
+
+        try:
+            response = httpx.post(
+                f"{self.base_url}/messages",
+                json={"to": message.recipient, "channel": message.channel, "body": message.body},
+                headers={"Authorization": f"Bearer {self.api_key}",
+                         "Idempotency-Key": f"tutorhub-outbox-{message.id}"},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"{message.channel} provider unreachable: {type(exc).__name__}") from exc
+        if 200 <= response.status_code < 300:
+            return
+        temporary = response.status_code in (408, 429) or response.status_code >= 500
+        raise DeliveryError(f"{message.channel} provider answered {response.status_code}: {response.text[:200]}",
+                            permanent=not temporary)
+
+
+def get_transport(channel: str) -> Transport | None:
+    """The configured transport for `channel`, or None (outbox only)."""
+    settings = get_settings()
+    if channel == "email" and settings.smtp_host:
+        return SmtpSender(settings.smtp_host, settings.smtp_port, user=settings.smtp_user,
+                          password=settings.smtp_password, sender=settings.smtp_from, starttls=settings.smtp_starttls)
+    if channel in ("sms", "whatsapp") and settings.sms_api_base and settings.sms_api_key \
+            and channel in settings.sms_channels:
+        return HttpSmsSender(settings.sms_api_base, settings.sms_api_key)
+    return None
+
+
 class OutboxSender:
+    """Writes the durable outbox row (see the module docstring)."""
+
     def send(self, session: Session, *, channel: str, recipient: str, subject: str, body: str) -> None:
-        session.add(OutboxMessage(channel=channel, recipient=recipient, subject=subject, body=body))
-        log.warning("[outbox] %s to %s: %s | %s", channel, recipient, subject, body)
-        print(f"[outbox] {channel} to {recipient}: {subject} | {body}", flush=True)
+        has_transport = get_transport(channel) is not None
+        row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
+                            status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
+        session.add(row)
+        if not has_transport:
+            log.warning("[outbox] %s to %s: %s | %s", channel, recipient, subject, body)
+            print(f"[outbox] {channel} to {recipient}: {subject} | {body}", flush=True)
+            return
+        session.flush()
+        if get_settings().deliver_immediately:
+            _deliver_after_commit(session, row.id or 0)
+
+
+def _deliver_after_commit(session: Session, outbox_id: int) -> None:
+    queued: list[int] | None = session.info.get(_QUEUED_KEY)
+    if queued is None:
+        queued = session.info[_QUEUED_KEY] = []
+        if not event.contains(session, "after_commit", _kick_delivery):
+            event.listen(session, "after_commit", _kick_delivery)
+            event.listen(session, "after_rollback", _forget_queued)
+    queued.append(outbox_id)
+
+
+def _kick_delivery(session: Session) -> None:
+    ids = session.info.pop(_QUEUED_KEY, None) or []
+    if ids:
+        from tutorhub.services.message_delivery import deliver_in_background
+
+        deliver_in_background(ids)
+
+
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED_KEY, None)
 
 
 def get_sender() -> MessageSender:

@@ -1,8 +1,14 @@
 """The periodic jobs and the scheduler that runs them inside the app process.
 
-Jobs are idempotent and tolerate downtime (coalesced, generous misfire grace), so it is safe
-that every app worker runs its own scheduler until leader election arrives with the
-notifications work; a missed run is made up at start.
+Every app process starts a scheduler, but only the leader runs jobs: each process holds a
+holder id and, before every job run, tries to take or renew the database lease
+(services/leader.py — ~60 s, renewed every ~20 s by a lease job in every process). The others
+let the run pass (no row, no work). Every run by the leader (or "run now" by an admin) is wrapped
+by services/job_runs.run_recorded, so /admin/jobs shows its last run and outcome.
+
+Jobs are idempotent and tolerate downtime (coalesced, generous misfire grace); a missed run is
+made up at start. To add a job: write a function taking `now: datetime | None = None` and add
+an entry to JOBS (job id, function, cron fields in UTC).
 """
 
 from __future__ import annotations
@@ -63,16 +69,150 @@ def refresh_tutor_stats(now: datetime | None = None) -> int:
     return count
 
 
+def send_reminders(now: datetime | None = None) -> dict[str, int]:
+    """Lesson reminders 24 h and 1 h ahead (exactly once; catches up after an outage)."""
+    from tutorhub.services.reminders import run_reminders
+
+    return run_reminders(now=now or utcnow())
+
+
+def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
+    """Retry (or first-send) queued email/SMS/WhatsApp the after-commit thread did not deliver."""
+    from tutorhub.services.message_delivery import deliver_due
+
+    return deliver_due(now=now or utcnow()).as_dict()
+
+
+def prune_job_runs(now: datetime | None = None) -> int:
+    """Keep /admin/jobs small: drop runs older than two weeks (the newest 50 per job stay)."""
+    from tutorhub.services.job_runs import prune_job_runs as prune
+
+    with session_scope() as session:
+        return prune(session, now=now or utcnow())
+
+
+def expire_credits(now: datetime | None = None) -> int:
+    """Write off credit minutes whose lot expired (idempotent: a re-run finds nothing left)."""
+    from tutorhub.services.credits import expire_lots
+
+    with session_scope() as session:
+        minutes = expire_lots(session, now=now or utcnow())
+    if minutes:
+        log.warning("job expire_credits: %d minutes", minutes)
+    return minutes
+
+
+def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
+    """End cancelled subscriptions at period end; renew due sandbox subscriptions (providers renew by webhook)."""
+    from tutorhub.services.subscriptions import renew_due_subscriptions
+
+    with session_scope() as session:
+        counts = renew_due_subscriptions(session, now=now or utcnow())
+    if any(counts.values()):
+        log.warning("job renew_subscriptions: %s", counts)
+    return counts
+
+
+def reconcile_payments(now: datetime | None = None) -> int:
+    """Compare yesterday's gateway-side records with our payments and ledger; admins hear of differences."""
+    from tutorhub.services.reconciliation import run_daily_reconciliation
+
+    with session_scope() as session:
+        reports = run_daily_reconciliation(session, now=now or utcnow())
+    log.warning("job reconcile_payments: %s", {r.gateway: r.status for r in reports})
+    return sum(r.differences for r in reports)
+
+
+def apply_pending_webhooks(now: datetime | None = None) -> int:
+    """Apply webhook events acknowledged but left pending (process died before applying them)."""
+    from tutorhub.services.webhooks import apply_stored_event, pending_event_ids
+
+    now = now or utcnow()
+    with session_scope(read_only=True) as session:
+        ids = pending_event_ids(session, older_than=now - timedelta(seconds=30))
+    for row_id in ids:
+        try:
+            with session_scope() as session:
+                apply_stored_event(session, row_id, now=now)
+        except Exception:  # noqa: BLE001  (one bad event must not block the others; next run retries)
+            log.exception("job apply_pending_webhooks: event row %s failed", row_id)
+    if ids:
+        log.warning("job apply_pending_webhooks: %d events", len(ids))
+    return len(ids)
+
+
+def settle_money(now: datetime | None = None) -> int:
+    """Refunds, transfers and escrow releases of every booking whose outcome is final (one unit of
+    work per booking, so one provider failure never blocks the others; the next run retries)."""
+    from tutorhub.services.escrow import bookings_needing_money, settle_booking_money
+
+    now = now or utcnow()
+    with session_scope(read_only=True) as session:
+        ids = bookings_needing_money(session)
+    done = 0
+    for booking_id in ids:
+        try:
+            with session_scope() as session:
+                settle_booking_money(session, booking_id=booking_id, now=now)
+            done += 1
+        except Exception:  # noqa: BLE001
+            log.exception("job settle_money: booking %s failed", booking_id)
+    return done
+
+
 # (job id, function, cron fields in UTC)
 JOBS: list[tuple[str, Callable[[], object], dict[str, str]]] = [
     ("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
     ("booking_minutely", booking_minutely, {"minute": "*"}),
     ("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
     ("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),
+    ("send_reminders", send_reminders, {"minute": "*"}),
+    ("deliver_outbox", deliver_outbox, {"minute": "*"}),
+    ("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
+    ("expire_credits", expire_credits, {"minute": "5"}),
+    ("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
+    ("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),
+    ("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),
+    ("settle_money", settle_money, {"minute": "*"}),
 ]
 
 
-def build_scheduler() -> BackgroundScheduler:
+class LeaderGate:
+    """One scheduler instance's identity and its "am I the leader?" check (a lease renewal)."""
+
+    def __init__(self, holder: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+        from tutorhub.services.leader import new_holder_id
+
+        self.holder = holder or new_holder_id()
+        self.clock = clock
+
+    def is_leader(self) -> bool:
+        from tutorhub.services.leader import try_acquire
+
+        try:
+            return try_acquire(self.holder, now=self.clock())
+        except Exception:  # database down: nobody runs jobs until it is back
+            log.exception("scheduler lease check failed")
+            return False
+
+    def run(self, job_id: str, func: Callable[[], object], trigger: str = "schedule") -> object | None:
+        """Run `func` (recorded in job_runs) if this instance is the leader; None when it is not."""
+        if not self.is_leader():
+            return None
+        from tutorhub.services.job_runs import run_recorded
+
+        return run_recorded(job_id, func, trigger=trigger, holder=self.holder, clock=self.clock)
+
+    def wrap(self, job_id: str, func: Callable[[], object], trigger: str = "schedule") -> Callable[[], object | None]:
+        def job() -> object | None:
+            return self.run(job_id, func, trigger)
+
+        job.__name__ = f"leader_{job_id}"
+        return job
+
+
+def build_scheduler(gate: LeaderGate | None = None) -> BackgroundScheduler:
+    gate = gate or LeaderGate()
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
@@ -80,16 +220,38 @@ def build_scheduler() -> BackgroundScheduler:
     # The booking jobs catch up by themselves (they act on everything overdue), so one run after
     # an outage is enough: coalescing keeps it to one.
     for job_id, func, cron in JOBS:
-        scheduler.add_job(func, CronTrigger(timezone="UTC", **cron), id=job_id, replace_existing=True)
+        scheduler.add_job(gate.wrap(job_id, func), CronTrigger(timezone="UTC", **cron), id=job_id,
+                          replace_existing=True)
     return scheduler
 
 
 def start_scheduler() -> BackgroundScheduler:
     """Start the jobs, and run the index rebuild once now so a server that was down catches up."""
-    scheduler = build_scheduler()
+    from tutorhub.services.leader import RENEW_SECONDS
+
+    gate = LeaderGate()
+    scheduler = build_scheduler(gate)
     scheduler.start()
     # Shortly after start (not at once: on a fresh database the migrations run first).
     scheduler.add_job(
-        rebuild_free_slot_index, id="rebuild_free_slot_index_on_start", next_run_time=utcnow() + timedelta(seconds=30)
+        gate.wrap("rebuild_free_slot_index", rebuild_free_slot_index, trigger="start"),
+        id="rebuild_free_slot_index_on_start", next_run_time=utcnow() + timedelta(seconds=30),
     )
+    # Every process renews (or tries to take) the lease, so leadership moves within ~60 s of a leader's death.
+    scheduler.add_job(gate.is_leader, "interval", seconds=RENEW_SECONDS, id="scheduler_lease",
+                      next_run_time=utcnow() + timedelta(seconds=35))
+    scheduler.tutorhub_gate = gate  # type: ignore[attr-defined]  # for stop_scheduler
     return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop, and hand the lease over at once (no 60 s gap without a leader)."""
+    scheduler.shutdown(wait=False)
+    gate = getattr(scheduler, "tutorhub_gate", None)
+    if gate is not None:
+        from tutorhub.services.leader import release
+
+        try:
+            release(gate.holder, now=utcnow())
+        except Exception:
+            log.exception("could not release the scheduler lease")

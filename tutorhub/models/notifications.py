@@ -1,16 +1,40 @@
-"""Outgoing messages recorded by the outbox sender."""
+"""Outgoing messages, in-app notifications, channel preferences, the reminder log, the scheduler
+leader lease and the job run log.
+
+Why this shape:
+- `outbox_messages` is the durable send queue: a message is written in the same transaction as
+  the change it describes (a booking, a reminder), so it is never sent for a change that rolled
+  back and never lost for one that committed. Without a transport configured for its channel the
+  row is only recorded (status "recorded", the development outbox admins read); with one it is
+  "pending" until services/message_delivery.py claims it, sends it and marks it "sent" (or
+  "failed" after its retries).
+- `reminder_logs` has a UNIQUE key: inserting the row is what reserves a reminder, so two
+  scheduler processes (or a restart) can never send the same reminder twice.
+- `scheduler_leases` is one row per lease name; a conditional UPDATE hands it over only when it
+  has expired (services/leader.py), which works the same on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tutorhub.models.base import UtcDateTime, utcnow
 
 
+class OutboxStatus:
+    RECORDED = "recorded"  # no transport for the channel: kept for admins (development outbox)
+    PENDING = "pending"  # waiting for (another) delivery attempt
+    SENDING = "sending"  # claimed by one deliverer until claimed_until
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
+
+
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)  # email | sms | whatsapp
@@ -18,3 +42,92 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(default="", max_length=200)
     body: str = Field(max_length=5000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    status: str = Field(default=OutboxStatus.RECORDED, max_length=12)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_error: str = Field(default="", max_length=500)
+
+
+class Notification(SQLModel, table=True):
+    """One in-app notification (the bell). Always written, whatever the channel preferences."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_id_desc", "user_id", "id"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=24)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=2000)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """An explicit choice for (user, kind, channel); absent rows mean the default."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "channel", name="uq_notification_prefs"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=24)
+    channel: str = Field(max_length=16)
+    enabled: bool
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ReminderLog(SQLModel, table=True):
+    """One sent lesson reminder. The unique key is the exactly-once guard.
+
+    `kind` is "24h" / "1h" (to the student or the tutor) or "guardian_24h" / "guardian_1h" (to the
+    student's guardian, keyed by the student's id). `lesson_start_at` is part of the key so a
+    rescheduled lesson is a new occurrence and is reminded again at its new time.
+    """
+
+    __tablename__ = "reminder_logs"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "recipient_user_id", "kind", "lesson_start_at", name="uq_reminder_logs"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="bookings.id")
+    recipient_user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)
+    lesson_start_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    sent_at: datetime = Field(sa_type=UtcDateTime)
+    holder: str = Field(default="", max_length=120)  # which scheduler instance sent it
+
+
+class SchedulerLease(SQLModel, table=True):
+    """The scheduler leader lease: whoever holds an unexpired row runs the jobs."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    acquired_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a periodic job (scheduled, at start, or "run now" by an admin)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=60)
+    trigger: str = Field(default="schedule", max_length=12)  # schedule | manual | start
+    holder: str = Field(default="", max_length=120)
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    outcome: str = Field(default="running", max_length=12)  # running | ok | error
+    detail: str = Field(default="", max_length=2000)

@@ -1,7 +1,9 @@
-"""Messages about bookings, sent through the configured MessageSender (the outbox by default).
+"""Messages about bookings, as notifications of kind "booking" (services/notifications.py): the
+bell for both parties always, plus each party's chosen channels (email by default).
 
-Sent inside the booking's transaction: the outbox row commits (or rolls back) with the change
-it describes, so a student is never told about a cancellation that did not happen.
+Sent inside the booking's transaction: the notification and its outbox rows commit (or roll
+back) with the change they describe, so a student is never told about a cancellation that did
+not happen; the bell hint on "user:{id}" is published only after that commit.
 """
 
 from __future__ import annotations
@@ -10,38 +12,35 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from tutorhub.integrations.messaging import get_sender
-from tutorhub.models.accounts import User
+from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking_views import student_zone
 from tutorhub.services.tzclock import clock_for, render, to_minute
 
 
-def _when(at: datetime, zone: str) -> str:
-    """"2027-03-16 17:00 (Europe/Berlin)" — in the recipient's own zone."""
+def local_when(at: datetime, zone: str) -> str:
+    """"2027-03-16 17:00 (Europe/Berlin)" — in the recipient's own zone (also used by reminders)."""
     local = render(to_minute(at), clock_for(zone))
     return f"{local[:10]} {local[11:16]} ({zone})"
 
 
-def notify_user(session: Session, user_id: int, subject: str, body: str) -> None:
-    user = session.get(User, user_id)
-    if user is None:
-        return
-    if user.email:
-        get_sender().send(session, channel="email", recipient=user.email, subject=subject, body=body)
-    elif user.phone:
-        get_sender().send(session, channel="sms", recipient=user.phone, subject=subject, body=body)
+def notify_user(session: Session, user_id: int, subject: str, body: str, link: str = "") -> None:
+    from tutorhub.services.notifications import notify
+
+    notify(session, user_id=user_id, kind="booking", title=subject, body=body, link=link, now=utcnow())
 
 
 def notify_student(session: Session, booking: Booking, subject: str, text: str) -> None:
-    when = _when(booking.start_at, student_zone(session, booking.student_id))
-    notify_user(session, booking.student_id, subject, f"{text} Lesson #{booking.id} on {when}.")
+    when = local_when(booking.start_at, student_zone(session, booking.student_id))
+    notify_user(session, booking.student_id, subject, f"{text} Lesson #{booking.id} on {when}.",
+                f"/lessons/{booking.id}")
 
 
 def notify_tutor(session: Session, booking: Booking, subject: str, text: str) -> None:
     profile = session.get(TutorProfile, booking.tutor_id)
     if profile is None:
         return
-    when = _when(booking.start_at, profile.timezone)
-    notify_user(session, profile.user_id, subject, f"{text} Lesson #{booking.id} on {when}.")
+    when = local_when(booking.start_at, profile.timezone)
+    notify_user(session, profile.user_id, subject, f"{text} Lesson #{booking.id} on {when}.",
+                f"/lessons/{booking.id}")
