@@ -1,0 +1,428 @@
+"""Real-time load on one app worker: 200 socket clients speaking Reflex's event protocol.
+
+Run: `.venv/bin/python benchmarks/bench_realtime.py [--clients 200] [--viewers 50] [--messages 150]
+      [--rounds 5] [--max-seconds 900]`  (needs bun at .tools/, like the e2e tests)
+
+What it does, on loopback, bounded in count and time:
+1. Seeds a private SQLite database through the services (an approved tutor open all week with
+   60-minute lessons at no notice; `viewers` students; `clients - viewers` students each in a chat
+   conversation with a tutor-role sender of their own), then starts the real app exactly as in
+   production (`reflex run --env prod --single-port`, one backend worker: no Redis; the frontend is
+   built into a private REFLEX_WEB_WORKDIR so the repository's `.web` is not touched).
+2. Connects `clients` python-socketio clients the way the Reflex frontend does: namespace and
+   engine.io path "/_event", `?token=<tab token>`, and the boot event
+   `<root state>.hydrate_and_load` with the session cookie as a client-storage var and the page's
+   router data in the CONNECT auth. `viewers` open /tutors/<id> (TutorSlotsState starts its live
+   watcher); the rest open /messages?c=<conversation> (ChatState's live watcher).
+3. Chat: each sender posts a message with a unique marker through the JSON API
+   (POST /api/v1/conversations/{id}/messages, 10 in flight); delivery = POST start → the
+   recipient's socket receives a delta containing the marker.
+4. Slots: `rounds` times a student books one of the tutor's times through the JSON API; propagation
+   = POST start → each of the `viewers` receives a TutorSlotsState delta (its re-read week).
+5. Prints: p50/p95/max for both, backend RSS per connected client (RSS of the app's processes after
+   connecting minus before, / clients), the serialized state per client (the hydrate answer: the
+   whole client-visible state tree, sent in full because this client does not send the compiled
+   frontend's state hashes; backend-only vars are never sent and not counted), and the largest
+   single delta after it (page-load or live).
+Targets (issue): chat p95 ≤ 200 ms; slot propagation p95 ≤ 500 ms; state ≤ 100 kB; update ≤ 20 kB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+BUN = REPO / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
+PASSWORD = "bench-pass-12345"  # noqa: S105
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))] if ordered else float("nan")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- set-up through the services (before the app starts) ---------------------------------------
+
+
+@dataclass
+class World:
+    tutor_id: int = 0
+    booker_bearer: str = ""
+    viewer_cookies: list[str] = field(default_factory=list)
+    chat: list[tuple[str, int, str]] = field(default_factory=list)  # (recipient cookie, conversation, sender bearer)
+
+
+def seed(viewers: int, chatters: int) -> World:
+    from tutorhub.db import session_scope
+    from tutorhub.migrations import upgrade_to_head
+    from tutorhub.models import Role
+    from tutorhub.services import auth, availability, chat, tutor_profiles, verification
+
+    upgrade_to_head()
+    # Hundreds of accounts that never log in with a password: hash it once (argon2 is slow on purpose).
+    one_hash = auth.hash_password(PASSWORD)
+    auth.hash_password = lambda _password: one_hash  # type: ignore[assignment]
+    world = World()
+    now = datetime.now(UTC)
+    with session_scope() as s:
+        admin = auth.create_admin(s, email="bench-admin@example.com", password=PASSWORD, full_name="Bench Admin")
+        tutor = auth.register(s, email="bench-tutor@example.com", password=PASSWORD, full_name="Tia Tutor",
+                              role=Role.TUTOR, timezone="UTC")
+        profile = tutor_profiles.update_own_profile(s, actor=tutor, data={
+            "headline": "Maths made simple", "bio": "Ten years of teaching.",
+            "subjects": [{"subject": "mathematics", "grades": ["high"]}], "languages": ["English"],
+            "hourly_rate": 3000, "currency": "EUR", "city": "Berlin", "modes": ["online"]})
+        tutor_profiles.submit_for_review(s, actor=tutor)
+        verification.approve_tutor(s, actor=admin, tutor_id=profile.id, notes="ok")
+        availability.save_availability(s, actor=tutor, now=now, data={
+            "timezone": "UTC",
+            "weekly": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)],
+            "settings": {"lesson_lengths": [60], "min_notice_hours": 0, "instant_booking": True,
+                         "max_lessons_per_day": 48}})
+        world.tutor_id = profile.id
+        booker = auth.register(s, email="bench-booker@example.com", password=PASSWORD, full_name="Bo Booker",
+                               role=Role.STUDENT, timezone="UTC")
+        world.booker_bearer = auth.issue_tokens(s, user_id=booker.id).access_token
+    for i in range(viewers):
+        with session_scope() as s:
+            user = auth.register(s, email=f"viewer{i}@example.com", password=PASSWORD, full_name=f"Viewer {i}",
+                                 role=Role.STUDENT, timezone="UTC")
+            world.viewer_cookies.append(auth.create_browser_session(s, user_id=user.id))
+    for i in range(chatters):
+        with session_scope() as s:
+            student = auth.register(s, email=f"reader{i}@example.com", password=PASSWORD, full_name=f"Reader {i}",
+                                    role=Role.STUDENT, timezone="UTC")
+            sender = auth.register(s, email=f"sender{i}@example.com", password=PASSWORD, full_name=f"Sender {i}",
+                                   role=Role.TUTOR, timezone="UTC")
+            conv = chat.ensure_pair_conversation(s, student_id=student.id, tutor_user_id=sender.id, now=now)
+            world.chat.append((auth.create_browser_session(s, user_id=student.id), conv,
+                               auth.issue_tokens(s, user_id=sender.id).access_token))
+    return world
+
+
+# --- the app process -----------------------------------------------------------------------------
+
+
+def start_app(workdir: Path, env: dict[str, str], port: int, timeout: float) -> subprocess.Popen:
+    import httpx
+
+    log = open(workdir / "app.log", "wb")  # noqa: SIM115  (closed with the process)
+    proc = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
+         "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the app exited:\n{(workdir / 'app.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=3).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(2)
+    stop_app(proc)
+    raise SystemExit(f"the app did not start within {timeout:.0f}s")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def group_rss_kb(pgid: int) -> int:
+    """Resident memory of every process of the app's process group (the backend worker(s))."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+# --- a Reflex client ------------------------------------------------------------------------------
+
+
+class ReflexClient:
+    """One browser tab: a socket.io connection on /_event that boots a page like the frontend."""
+
+    def __init__(self, base: str, cookie_key: str, root: str, cookie: str, path: str, query: dict[str, str]):
+        import socketio
+
+        self.base, self.cookie_key, self.root, self.cookie = base, cookie_key, root, cookie
+        self.path, self.query = path, query
+        self.token = str(uuid.uuid4())
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.updates: list[tuple[float, str]] = []
+        self.snapshot = 0  # the hydrate answer: the whole client-visible state tree (bytes of JSON)
+        self.largest = 0  # the biggest later update (a delta) this tab received
+        self.waiters: list[tuple[Any, asyncio.Future]] = []
+        self.sio.on("event", self._on_update, namespace="/_event")
+
+    async def _on_update(self, update: Any) -> None:
+        text = json.dumps(update, separators=(",", ":"))
+        now = time.perf_counter()
+        if not self.snapshot and not self.updates:
+            self.snapshot = len(text)
+        else:
+            self.largest = max(self.largest, len(text))
+        self.updates.append((now, text))
+        for match, fut in list(self.waiters):
+            if not fut.done() and match(text):
+                fut.set_result(now)
+
+    def expect(self, match) -> asyncio.Future:
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.waiters.append((match, fut))
+        fut.add_done_callback(lambda f: self.waiters.remove((match, f)) if (match, f) in self.waiters else None)
+        return fut
+
+    async def connect(self) -> None:
+        as_path = self.path + ("?" + "&".join(f"{k}={v}" for k, v in self.query.items()) if self.query else "")
+        boot = {
+            "name": f"{self.root}.hydrate_and_load",
+            "payload": {"vars": {self.cookie_key: self.cookie}},
+            "router_data": {"pathname": self.path, "asPath": as_path, "query": self.query},
+        }
+        await self.sio.connect(
+            f"{self.base}?token={self.token}",
+            namespaces=["/_event"],
+            socketio_path="/_event",
+            transports=["websocket"],
+            auth={"event": boot},
+            wait_timeout=30,
+        )
+
+    async def settle(self, quiet: float = 1.0, limit: float = 30.0) -> None:
+        """Wait until the page load's updates have stopped arriving."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < limit:
+            await asyncio.sleep(quiet / 2)
+            if self.updates and time.perf_counter() - self.updates[-1][0] >= quiet:
+                return
+
+    def load_bytes(self) -> int:
+        return sum(len(t) for _, t in self.updates)
+
+
+async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> None:
+    import httpx
+
+    from tutorhub.state.base import AppState
+    from tutorhub.state.chat import ChatState
+    from tutorhub.state.slots import TutorSlotsState
+
+    root = AppState.get_full_name().split(".")[0]
+    cookie_key = f"{AppState.get_full_name()}.session_token"
+    slots_state = TutorSlotsState.get_full_name()
+    chat_state = ChatState.get_full_name()
+
+    clients: list[ReflexClient] = []
+    for cookie in world.viewer_cookies:
+        clients.append(ReflexClient(base, cookie_key, root, cookie, f"/tutors/{world.tutor_id}", {}))
+    for cookie, conv, _bearer in world.chat:
+        clients.append(ReflexClient(base, cookie_key, root, cookie, "/messages", {"c": str(conv)}))
+    viewers, readers = clients[: len(world.viewer_cookies)], clients[len(world.viewer_cookies):]
+
+    await asyncio.sleep(2)
+    rss_before = group_rss_kb(pgid)
+    t0 = time.perf_counter()
+    for i in range(0, len(clients), 20):  # connect in batches, like a crowd arriving
+        batch = clients[i: i + 20]
+        await asyncio.gather(*(c.connect() for c in batch))
+    await asyncio.gather(*(c.settle() for c in clients))
+    connect_s = time.perf_counter() - t0
+    await asyncio.sleep(2)
+    rss_after = group_rss_kb(pgid)
+    loaded_viewers = sum(1 for c in viewers if any(slots_state in t and "days" in t for _, t in c.updates))
+    loaded_readers = sum(1 for c in readers if any(chat_state in t for _, t in c.updates))
+    load_sizes = [c.load_bytes() for c in clients]
+    for c in clients:
+        c.updates.clear()
+
+    http = httpx.AsyncClient(base_url=base, timeout=30)
+
+    # --- chat delivery -------------------------------------------------------------------------
+    chat_ms: list[float] = []
+    chat_api_ms: list[float] = []  # the POST's own answer time (part of every delivery sample)
+    chat_missed = 0
+    sem = asyncio.Semaphore(10)
+
+    async def one_message(n: int) -> None:
+        nonlocal chat_missed
+        idx = n % len(readers)
+        reader, (_cookie, conv, bearer) = readers[idx], world.chat[idx]
+        marker = f"bench-{uuid.uuid4().hex[:12]}"
+        async with sem:
+            got = reader.expect(lambda text, m=marker: m in text)
+            start = time.perf_counter()
+            sent = await http.post(f"/api/v1/conversations/{conv}/messages", json={"body": f"hello {marker}"},
+                                   headers={"Authorization": f"Bearer {bearer}"})
+            chat_api_ms.append((time.perf_counter() - start) * 1000)
+            if sent.status_code != 201:
+                got.cancel()
+                print(f"  message refused: {sent.status_code} {sent.text[:200]}")
+                chat_missed += 1
+                return
+            try:
+                arrived = await asyncio.wait_for(got, 5)
+                chat_ms.append((arrived - start) * 1000)
+            except TimeoutError:
+                chat_missed += 1
+
+    if readers:
+        await asyncio.gather(*(one_message(n) for n in range(args.messages)))
+
+    # --- slot-taken propagation ------------------------------------------------------------------
+    slot_ms: list[float] = []
+    slot_missed = 0
+    now = datetime.now(UTC)
+    first = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    for r in range(args.rounds):
+        await asyncio.sleep(0.5)
+        start_at = first + timedelta(hours=2 * r)
+        futs = [v.expect(lambda text: slots_state in text and "days" in text) for v in viewers]
+        start = time.perf_counter()
+        made = await http.post("/api/v1/bookings", headers={"Authorization": f"Bearer {world.booker_bearer}"},
+                               json={"tutor_id": world.tutor_id, "start": start_at.isoformat(),
+                                     "duration_min": 60, "kind": "single"})
+        api_ms = (time.perf_counter() - start) * 1000
+        if made.status_code != 201:
+            print(f"  booking refused: {made.status_code} {made.text[:200]}")
+            for f in futs:
+                f.cancel()
+            continue
+        done, pending = await asyncio.wait(futs, timeout=10)
+        round_ms = [(f.result() - start) * 1000 for f in done]
+        slot_ms.extend(round_ms)
+        if round_ms:
+            print(f"  booking {r + 1}: API answered in {api_ms:.0f} ms; {len(round_ms)} viewers updated, first "
+                  f"{min(round_ms):.0f} ms, last {max(round_ms):.0f} ms after the POST started")
+        else:
+            print(f"  booking {r + 1}: API answered in {api_ms:.0f} ms; no viewer updated within 10 s")
+        slot_missed += len(pending)
+        for f in pending:
+            f.cancel()
+
+    largest = max((c.largest for c in clients), default=0)
+    await http.aclose()
+    await asyncio.gather(*(c.sio.disconnect() for c in clients), return_exceptions=True)
+
+    print(f"\nclients connected: {len(clients)} ({len(viewers)} slot viewers: {loaded_viewers} loaded; "
+          f"{len(readers)} chat readers: {loaded_readers} loaded) in {connect_s:.1f}s")
+    print(f"backend RSS: {rss_before / 1024:.0f} MB before, {rss_after / 1024:.0f} MB with the clients → "
+          f"{(rss_after - rss_before) / max(1, len(clients)):.0f} kB per connected client")
+    snapshots = [c.snapshot for c in clients]
+    print(f"serialized state per client (the hydrate snapshot of the whole client-visible state tree, sent "
+          f"without the frontend's compiled-state hashes): median {statistics.median(snapshots) / 1024:.1f} kB, "
+          f"max {max(snapshots) / 1024:.1f} kB (target ≤ 100 kB)")
+    print(f"all updates of a page load (snapshot + on_load deltas): median {statistics.median(load_sizes) / 1024:.1f} kB,"
+          f" max {max(load_sizes) / 1024:.1f} kB")
+    print(f"largest single delta (page load or live): {largest / 1024:.1f} kB (target ≤ 20 kB)")
+    if chat_ms:
+        print(f"chat delivery ({len(chat_ms)} messages, {chat_missed} missed): p50 {pct(chat_ms, .5):.0f} ms, "
+              f"p95 {pct(chat_ms, .95):.0f} ms, max {max(chat_ms):.0f} ms (target p95 ≤ 200 ms); "
+              f"the POST itself answered in p50 {pct(chat_api_ms, .5):.0f} ms, p95 {pct(chat_api_ms, .95):.0f} ms")
+    else:
+        print(f"chat delivery: no samples ({chat_missed} missed)")
+    if slot_ms:
+        print(f"slot-taken propagation ({args.rounds} bookings × {len(viewers)} viewers = {len(slot_ms)} samples, "
+              f"{slot_missed} missed): p50 {pct(slot_ms, .5):.0f} ms, p95 {pct(slot_ms, .95):.0f} ms, "
+              f"max {max(slot_ms):.0f} ms (target p95 ≤ 500 ms)")
+    else:
+        print(f"slot-taken propagation: no samples ({slot_missed} missed)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--max-seconds", type=float, default=900)
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 1000))
+    args.viewers = max(0, min(args.viewers, args.clients))
+    args.messages = max(0, min(args.messages, 5000))
+    args.rounds = max(0, min(args.rounds, 10))
+    if not BUN.exists():
+        print(f"bun not found at {BUN} (npm install --prefix .tools bun@1.4.4)")
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="tutorhub-bench-rt-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "TUTORHUB_"))}
+    env.update({
+        "REFLEX_DB_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "TUTORHUB_STORAGE_DIR": str(workdir / "private"),
+        "TUTORHUB_SEED_DEMO": "0",
+        "TUTORHUB_RUN_JOBS": "0",
+        "TUTORHUB_ENV": "development",
+        "TUTORHUB_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+        "REFLEX_BUN_PATH": str(BUN),
+        "REFLEX_WEB_WORKDIR": str(workdir / "web"),
+        "REFLEX_PERF_MODE": "warn",
+        "PYTHONUNBUFFERED": "1",
+    })
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("REFLEX_DB_URL", "TUTORHUB_"))})
+    started = time.monotonic()
+    chatters = args.clients - args.viewers
+    print(f"seeding {args.viewers} viewers and {chatters} chat pairs ...")
+    world = seed(args.viewers, chatters)
+    print(f"  seeded in {time.monotonic() - started:.0f}s; building and starting the app (one worker) ...")
+    port = _free_port()
+    proc = start_app(workdir, env, port, timeout=600)
+    print(f"  app up after {time.monotonic() - started:.0f}s at http://127.0.0.1:{port}")
+    try:
+        remaining = args.max_seconds - (time.monotonic() - started)
+        asyncio.run(asyncio.wait_for(run(args, world, f"http://127.0.0.1:{port}", os.getpgid(proc.pid)),
+                                     timeout=max(60.0, remaining)))
+    finally:
+        stop_app(proc)
+        if os.environ.get("BENCH_KEEP") != "1":
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"work dir kept: {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
