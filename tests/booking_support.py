@@ -44,7 +44,11 @@ def book(db, student: UserOut, tutor_id: int, start: datetime, *, duration: int 
     the real clock (state tests, whose handlers do)."""
     out = bookings.create_booking(db, actor=student, tutor_id=tutor_id, start=start, duration_min=duration, kind=kind,
                                   now=now)
-    if confirm:
+    if confirm:  # confirming pays from the wallet (Money): fund it with exactly the price first
+        from tests.money_support import fund_wallet
+
+        if out.price_minor:
+            fund_wallet(db, student.id, out.price_minor, out.currency)
         out = bookings.confirm_booking(db, actor=student, booking_id=out.id, now=now)
     db.commit()
     return out

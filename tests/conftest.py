@@ -77,8 +77,15 @@ def _empty_all_tables() -> None:
         if IS_POSTGRES:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # The ledger refuses DELETE by trigger (migration 0004): lift it for the wipe only.
+            from tutorhub.models.money import SQLITE_IMMUTABLE_TRIGGERS
+
+            for trigger, _sql in SQLITE_IMMUTABLE_TRIGGERS:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            for _trigger, sql in SQLITE_IMMUTABLE_TRIGGERS:
+                conn.execute(text(sql))
 
 
 @pytest.fixture(autouse=True)

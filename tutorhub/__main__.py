@@ -6,6 +6,7 @@
   seed-demo                    seed demo data (refuses a database that already has users)
   create-admin --email E --password P [--name N]
   rebuild-free-slots           recompute the precomputed free-slot search index (run daily)
+  verify-ledger                check every ledger invariant; non-zero exit naming offending transactions
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     sub.add_parser("rebuild-free-slots")
+    sub.add_parser("verify-ledger")
     args = parser.parse_args(argv)
 
     from tutorhub.db import session_scope
@@ -75,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope() as session:
                 user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
             print(f"admin ready: {user.email} (id {user.id})")
+        elif args.command == "verify-ledger":
+            from tutorhub.services.ledger_verify import verify_ledger
+
+            with session_scope(read_only=True) as session:
+                problems = verify_ledger(session)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                print(f"verify-ledger: {len(problems)} violation(s)", file=sys.stderr)
+                return 1
+            print("verify-ledger: ok")
         elif args.command == "rebuild-free-slots":
             from tutorhub.services.free_index import rebuild_free_slots
 

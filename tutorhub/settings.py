@@ -93,6 +93,28 @@ class Settings:
     replacement_offer_hours: int = 24
     flag_cancellations: int = 3
     flag_window_days: int = 30
+    # Payment gateways (tutorhub/integrations/payments/__init__.py documents the selection rules)
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = None
+    razorpay_webhook_secret: str | None = None
+    razorpay_api_base: str | None = None
+    sandbox_webhook_secret: str = ""
+    sandbox_payments: bool = True
+    webhook_tolerance_seconds: int = 300
+    # Message transports (tutorhub/integrations/messaging.py): none set = outbox only.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "TutorHub <no-reply@localhost>"
+    smtp_starttls: bool = True
+    sms_api_base: str | None = None
+    sms_api_key: str | None = None
+    sms_channels: tuple[str, ...] = ("sms", "whatsapp")
+    deliver_immediately: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -140,6 +162,8 @@ def _read_settings() -> Settings:
         page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
         run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
         **_lesson_settings(defaults),
+        **_payment_settings(env, secret),
+        **_messaging_settings(),
     )
 
 
@@ -176,6 +200,77 @@ def _lesson_settings(defaults: Settings) -> dict[str, Any]:
         "replacement_offer_hours": _int("TUTORHUB_REPLACEMENT_OFFER_HOURS", defaults.replacement_offer_hours, minimum=1),
         "flag_cancellations": _int("TUTORHUB_FLAG_CANCELLATIONS", defaults.flag_cancellations, minimum=1),
         "flag_window_days": _int("TUTORHUB_FLAG_WINDOW_DAYS", defaults.flag_window_days, minimum=1),
+    }
+
+
+def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
+    """Gateway keys. The sandbox gateway (no real money) is the default in development; in
+    production it is refused unless TUTORHUB_SANDBOX_PAYMENTS=1 is set explicitly (a demo or
+    staging deployment), and then it needs its own webhook secret, not one derived from the app's."""
+    import hashlib
+    import hmac
+
+    def opt(name: str) -> str | None:
+        return os.environ.get(name, "").strip() or None
+
+    def base_url(name: str) -> str | None:
+        value = opt(name)
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise SettingsError(f"{name} must start with https:// or http://, got {value!r}")
+        return value.rstrip("/") if value else None
+
+    sandbox = _bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
+    sandbox_secret = opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
+    if sandbox_secret is None:
+        if env == "production" and sandbox:
+            raise SettingsError("TUTORHUB_SANDBOX_WEBHOOK_SECRET must be set when TUTORHUB_SANDBOX_PAYMENTS=1 in production")
+        sandbox_secret = "whsec_sbx_" + hmac.new(app_secret.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
+    for key_name, secret_name in (
+        ("TUTORHUB_STRIPE_SECRET_KEY", "TUTORHUB_STRIPE_WEBHOOK_SECRET"),
+        ("TUTORHUB_RAZORPAY_KEY_SECRET", "TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
+    ):
+        if opt(key_name) and not opt(secret_name):
+            raise SettingsError(f"{secret_name} must be set when {key_name} is set (webhooks are verified)")
+    if bool(opt("TUTORHUB_RAZORPAY_KEY_ID")) != bool(opt("TUTORHUB_RAZORPAY_KEY_SECRET")):
+        raise SettingsError("TUTORHUB_RAZORPAY_KEY_ID and TUTORHUB_RAZORPAY_KEY_SECRET must be set together")
+    return {
+        "stripe_secret_key": opt("TUTORHUB_STRIPE_SECRET_KEY"),
+        "stripe_webhook_secret": opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
+        "stripe_api_base": base_url("TUTORHUB_STRIPE_API_BASE"),
+        "razorpay_key_id": opt("TUTORHUB_RAZORPAY_KEY_ID"),
+        "razorpay_key_secret": opt("TUTORHUB_RAZORPAY_KEY_SECRET"),
+        "razorpay_webhook_secret": opt("TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
+        "razorpay_api_base": base_url("TUTORHUB_RAZORPAY_API_BASE"),
+        "sandbox_webhook_secret": sandbox_secret,
+        "sandbox_payments": sandbox,
+        "webhook_tolerance_seconds": _int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+    }
+
+
+def _messaging_settings() -> dict[str, Any]:
+    """SMTP (email) and the JSON-over-HTTP SMS/WhatsApp provider; unset = the outbox only."""
+    host = os.environ.get("TUTORHUB_SMTP_HOST", "").strip() or None
+    sms_base = os.environ.get("TUTORHUB_SMS_API_BASE", "").strip().rstrip("/") or None
+    if sms_base is not None and not sms_base.startswith(("https://", "http://")):
+        raise SettingsError(f"TUTORHUB_SMS_API_BASE must start with https:// or http://, got {sms_base!r}")
+    sms_key = os.environ.get("TUTORHUB_SMS_API_KEY", "").strip() or None
+    if sms_base and not sms_key:
+        raise SettingsError("TUTORHUB_SMS_API_KEY must be set when TUTORHUB_SMS_API_BASE is set")
+    raw_channels = os.environ.get("TUTORHUB_SMS_CHANNELS", "").strip() or "sms,whatsapp"
+    channels = tuple(c.strip().lower() for c in raw_channels.split(",") if c.strip())
+    if not set(channels) <= {"sms", "whatsapp"}:
+        raise SettingsError(f"TUTORHUB_SMS_CHANNELS must list sms and/or whatsapp, got {raw_channels!r}")
+    return {
+        "smtp_host": host,
+        "smtp_port": _int("TUTORHUB_SMTP_PORT", 587, minimum=1),
+        "smtp_user": os.environ.get("TUTORHUB_SMTP_USER", "").strip() or None,
+        "smtp_password": os.environ.get("TUTORHUB_SMTP_PASSWORD", "") or None,
+        "smtp_from": os.environ.get("TUTORHUB_SMTP_FROM", "").strip() or "TutorHub <no-reply@localhost>",
+        "smtp_starttls": _bool("TUTORHUB_SMTP_STARTTLS", True),
+        "sms_api_base": sms_base,
+        "sms_api_key": sms_key,
+        "sms_channels": channels,
+        "deliver_immediately": _bool("TUTORHUB_DELIVER_IMMEDIATELY", True),
     }
 
 

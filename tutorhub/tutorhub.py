@@ -16,26 +16,47 @@ from tutorhub.pages.admin import (
     verification_review_page,
 )
 from tutorhub.pages.admin_bookings import bookings_page, flags_page
+from tutorhub.pages.admin_catalog import catalog_page
+from tutorhub.pages.admin_finance import disputes_page, finance_page, payouts_page
+from tutorhub.pages.admin_jobs import admin_jobs_page
+from tutorhub.pages.admin_reconciliation import reconciliation_page
 from tutorhub.pages.auth import account_page, login_code_page, login_page, signup_page
 from tutorhub.pages.availability import availability_page
+from tutorhub.pages.earnings import earnings_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.lesson import lesson_page
 from tutorhub.pages.lessons import lessons_page
+from tutorhub.pages.messages import messages_page
+from tutorhub.pages.notifications import notification_settings_page, notifications_page
 from tutorhub.pages.onboarding import onboarding_page
+from tutorhub.pages.pay_done import pay_done_page
+from tutorhub.pages.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.search import search_page
 from tutorhub.pages.student_times import student_times_page
 from tutorhub.pages.tutor_profile import tutor_profile_page
 from tutorhub.pages.tutor_public import tutor_public_page
+from tutorhub.pages.wallet import wallet_page
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.admin_jobs import AdminJobsState
+from tutorhub.state.admin_reconciliation import AdminReconciliationState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.availability import AvailabilityState
 from tutorhub.state.base import AppState
 from tutorhub.state.booking import BookingState
+from tutorhub.state.chat import ChatState
 from tutorhub.state.lesson_changes import LessonChangeState
 from tutorhub.state.lessons import MyLessonsState
+from tutorhub.state.money_admin import AdminDisputesState, AdminFinanceState, AdminPayoutsState
+from tutorhub.state.money_catalog import AdminCatalogState
+from tutorhub.state.money_done import PayDoneState
+from tutorhub.state.money_earnings import EarningsState
+from tutorhub.state.money_pay import LessonPayState
+from tutorhub.state.money_wallet import WalletState
+from tutorhub.state.notifications import NotificationPrefsState, NotificationsPageState
 from tutorhub.state.reviews import TutorReviewsState
+from tutorhub.state.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
 from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
@@ -70,13 +91,13 @@ async def run_jobs_in_background():
     if not get_settings().run_jobs:
         yield
         return
-    from tutorhub.jobs.scheduler import start_scheduler
+    from tutorhub.jobs.scheduler import start_scheduler, stop_scheduler
 
     scheduler = start_scheduler()
     try:
         yield
     finally:
-        scheduler.shutdown(wait=False)
+        stop_scheduler(scheduler)  # also hands the leader lease over at once
 
 
 app.register_lifespan_task(run_jobs_in_background)
@@ -100,12 +121,21 @@ PAGES = [
         [TutorPageState.load, TutorSlotsState.load, TutorReviewsState.load, BookingState.close_done],
     ),
     ("/lessons", lessons_page, "My lessons · TutorHub", MyLessonsState.load),
+    ("/messages", messages_page, "Messages · TutorHub", ChatState.load),
     (
         "/lessons/[booking_id]",
         lesson_page,
         "Lesson · TutorHub",
-        [LessonChangeState.load, LessonChangeState.load_changes],
+        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load],
     ),
+    ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),
+    ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
+    ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),
+    ("/earnings", earnings_page, "Earnings · TutorHub", EarningsState.load),
+    ("/admin/finance", finance_page, "Finance · TutorHub admin", AdminFinanceState.load),
+    ("/admin/payouts", payouts_page, "Payouts · TutorHub admin", AdminPayoutsState.load),
+    ("/admin/disputes", disputes_page, "Disputes · TutorHub admin", AdminDisputesState.load),
+    ("/admin/catalog", catalog_page, "Promo codes, plans and packs · TutorHub admin", AdminCatalogState.load),
     ("/admin/verification", verification_queue_page, "Verification · TutorHub admin", AdminQueueState.load),
     (
         "/admin/verification/[tutor_id]",
@@ -117,6 +147,15 @@ PAGES = [
     ("/admin/bookings", bookings_page, "Bookings · TutorHub admin", AdminBookingsState.load),
     ("/admin/outbox", outbox_page, "Outbox · TutorHub admin", AdminOutboxState.load),
     ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
+    ("/admin/reconciliation", reconciliation_page, "Reconciliation · TutorHub admin", AdminReconciliationState.load),
+    ("/admin/jobs", admin_jobs_page, "Jobs · TutorHub admin", AdminJobsState.load),
+    ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
+    (
+        "/settings/notifications",
+        notification_settings_page,
+        "Notification preferences · TutorHub",
+        NotificationPrefsState.load,
+    ),
 ]
 
 for route, component, title, load in PAGES:

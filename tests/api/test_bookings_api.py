@@ -10,6 +10,7 @@ import pytest
 
 from tests.api.conftest import db_snapshot
 from tests.booking_support import open_all_week
+from tests.money_support import fund_wallet
 from tutorhub.models import Role
 
 BIG = "x" * 10_240
@@ -40,6 +41,7 @@ def world(db, make_approved_tutor, as_role, bearer):
     tutor, tutor_id = make_approved_tutor(timezone="UTC")
     open_all_week(db, tutor, now=T0, lesson_lengths=[30, 60])
     student, student_h = as_role(Role.STUDENT, timezone="Asia/Kolkata")
+    fund_wallet(db, student.id, 1_000_000, "EUR", commit=True)  # "confirm" pays from the wallet
     _, stranger_h = as_role(Role.STUDENT)
     _, other_tutor_h = as_role(Role.TUTOR)
     _, admin_h = as_role(Role.ADMIN)

@@ -44,6 +44,7 @@ ADMIN_EMAIL = "e2e-admin@example.com"
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 START_TIMEOUT = 360
 PHONE = {"width": 390, "height": 844}
+APP_ENV: dict[str, str] = {}  # the running app's environment (database URL etc.), set by app_url
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -120,6 +121,10 @@ def app_url() -> Iterator[str]:
         timeout=120,
     )
     port = _free_port()
+    # Checkout return URLs and links in messages are built from the public URL: this server's.
+    env["TUTORHUB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    APP_ENV.clear()
+    APP_ENV.update(env)  # for tests that run a CLI / job against the same database
     log = workdir / "app.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -197,3 +202,7 @@ def shot(page, name: str) -> None:
         Path(target).mkdir(parents=True, exist_ok=True)
         width = page.viewport_size["width"] if page.viewport_size else 0
         page.screenshot(path=str(Path(target) / f"{name}-{width}.png"), full_page=True)
+
+
+# Two app processes sharing PostgreSQL + Redis (live updates across replicas): see replicas.py.
+from .replicas import TwoApps, two_apps  # noqa: E402,F401

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from tests.booking_support import NOW, at, open_all_week
 from tests.conftest import IS_POSTGRES, TEST_DB_URL
+from tests.money_support import fund_wallet
 from tutorhub.db import get_engine, normalize_url, session_scope
 from tutorhub.models import Booking, BookingStatus, Role
 from tutorhub.services import booking_changes, booking_guard, bookings
@@ -151,6 +152,7 @@ def test_contested_reschedules_into_one_slot_have_one_winner(contest, db, make_u
                 booked = bookings.create_booking(db, actor=student, tutor_id=tutor_id,
                                                  start=at(day + 20, 0) + timedelta(hours=2 * i), duration_min=60,
                                                  now=NOW)
+                fund_wallet(db, student.id, booked.price_minor, booked.currency)  # confirming pays from the wallet
                 bookings.confirm_booking(db, actor=student, booking_id=booked.id, now=NOW)
                 ids.append(booked.id)
             db.commit()

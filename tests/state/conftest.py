@@ -22,11 +22,10 @@ import pytest
 from reflex.istate.data import RouterData
 from reflex.state import State
 from reflex_base.event import EventHandler, EventSpec
-from sqlalchemy import func
-from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
-from tutorhub.db import get_engine, session_scope
+from tests.db_support import count, fetch  # noqa: F401  (re-exported for the state tests)
+from tutorhub.db import session_scope
 from tutorhub.services import web_auth
 from tutorhub.state.base import AppState
 
@@ -89,6 +88,16 @@ class Browser:
         self.set_cookie(result.token)
         return result.token
 
+    def open(self, cls: type, url: str, email: str | None = None) -> tuple[Any, list[Any]]:
+        """Sign in (when `email` is given), go to `url` and run the page's `load`, as the page's
+        on_load would: the page state and the events `load` returned."""
+        if email:
+            self.login(email)
+        self.goto(url)
+        page = self.state(cls)
+        events = self.run(page.load())
+        return page, events
+
     def run(self, result: Any) -> list[Any]:
         """Finish a handler call (sync value, coroutine or async generator); return its events."""
 
@@ -135,19 +144,6 @@ def toasts(events: list[Any], kind: str | None = None) -> list[str]:
 
 def chained(events: list[Any]) -> list[str]:
     return [e.fn.__name__ for e in _flatten(events) if isinstance(e, EventHandler)]
-
-
-def count(model: Any, *where: Any) -> int:
-    with Session(get_engine()) as session:
-        query = select(func.count()).select_from(model)
-        if where:
-            query = query.where(*where)
-        return int(session.exec(query).one())
-
-
-def fetch(model: Any, *where: Any) -> list[Any]:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        return list(session.exec(select(model).where(*where)).all())
 
 
 @pytest.fixture

@@ -23,17 +23,8 @@ def world(db, make_user, make_approved_tutor):
     return w
 
 
-def _open(browser, cls, url, email=None):
-    if email:
-        browser.login(email)
-    browser.goto(url)
-    page = browser.state(cls)
-    events = browser.run(page.load())
-    return page, events
-
-
 def test_admin_sees_and_resolves_flags(browser, world):
-    page, _ = _open(browser, AdminFlagsState, "/admin/flags", world.admin.email)
+    page, _ = browser.open(AdminFlagsState, "/admin/flags", world.admin.email)
     [flag] = page.flags
     assert flag.count == 3 and not flag.resolved
     events = browser.run(page.resolve({"flag_id": str(flag.id), "notes": "talked to them"}))
@@ -43,7 +34,7 @@ def test_admin_sees_and_resolves_flags(browser, world):
 
 
 def test_admin_bookings_overview_filters_and_pages(browser, world):
-    page, _ = _open(browser, AdminBookingsState, "/admin/bookings", world.admin.email)
+    page, _ = browser.open(AdminBookingsState, "/admin/bookings", world.admin.email)
     assert page.total == 4
     browser.run(page.set_filter("CANCELLED"))
     assert page.total == 3 and all(r.status == "CANCELLED" for r in page.rows)
@@ -62,9 +53,9 @@ def test_non_admins_get_nothing_and_cannot_resolve(new_browser, world, who):
     flag_id = fetch(TutorFlag)[0].id
     b = new_browser()
     email = getattr(world, who).email if who else None
-    flags, events = _open(b, AdminFlagsState, "/admin/flags", email)
+    flags, events = b.open(AdminFlagsState, "/admin/flags", email)
     assert flags.flags == [] and (flags.status == "forbidden" or redirects(events))
-    overview, events = _open(b, AdminBookingsState, "/admin/bookings", email)
+    overview, events = b.open(AdminBookingsState, "/admin/bookings", email)
     assert overview.rows == [] and (overview.status == "forbidden" or redirects(events))
     events = b.run(flags.resolve({"flag_id": str(flag_id), "notes": "me"}))
     assert toasts(events, "error")

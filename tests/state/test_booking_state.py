@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col
 
+from tests.money_support import fund_wallet
 from tutorhub.models.bookings import Booking
 from tutorhub.state.booking import BookingState
 
@@ -45,7 +46,13 @@ def test_student_picks_a_time_holds_and_confirms_a_request(browser, world):
     assert page.book_step == "held" and page.hold_expires and page.held_price == "€30"
     [held] = fetch(Booking, col(Booking.student_id) == world.student.id)
     assert held.status == "PENDING_PAYMENT" and held.start_at == start
-    browser.run(page.confirm())
+    assert page.pay_wallet == "€0 available" and not page.pay_wallet_ok and page.pay_method == "gateway"
+    browser.run(page.set_pay_method("wallet"))
+    browser.run(page.pay({}))  # an empty wallet: a clear message, nothing paid
+    assert "not enough" in page.pay_error and page.book_step == "held"
+    assert fetch(Booking, col(Booking.id) == held.id)[0].status == "PENDING_PAYMENT"
+    fund_wallet(world.db, world.student.id, 3000, "EUR", commit=True)
+    browser.run(page.pay({"promo_code": ""}))
     assert page.book_step == "done" and "Request sent" in page.done_text
     assert page.lesson_href == f"/lessons/{held.id}"
     assert fetch(Booking, col(Booking.id) == held.id)[0].status == "REQUESTED"
@@ -99,7 +106,12 @@ def test_series_preview_shows_conflicts_with_alternatives_before_holding(browser
     assert page.occurrences[1].alternatives and page.occurrences[1].reason
     browser.run(page.hold())
     assert page.book_step == "held" and page.held_count == 2
-    browser.run(page.confirm())
+    assert page.pay_series and page.pay_method == "wallet"  # card payments are one lesson at a time
+    browser.run(page.set_pay_method("gateway"))
+    assert page.pay_method == "wallet"
+    fund_wallet(world.db, world.student.id, 4500, "EUR", commit=True)
+    browser.run(page.pay({}))
+    assert page.book_step == "done" and page.pay_error == ""
     mine = fetch(Booking, col(Booking.student_id) == world.student.id)
     assert sorted(b.status for b in mine) == ["REQUESTED", "REQUESTED"] and all(b.kind == "series" for b in mine)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col
 
+from tests.money_support import fund_wallet
 from tutorhub.models.bookings import Booking, ReplacementOffer, Review
 from tutorhub.services.errors import InvalidInput
 from tutorhub.state.lesson_changes import LessonChangeState
@@ -193,6 +194,7 @@ def test_a_taken_time_whose_lesson_also_changed_shows_an_error_instead_of_crashi
 
 def test_pending_hold_can_be_confirmed_from_the_lesson_page(browser, world):
     b = world.book(day_ahead(2), confirm=False)
+    fund_wallet(world.db, world.student.id, b.price_minor, b.currency, commit=True)  # confirming pays from the wallet
     page = _open(browser, b.id, world.student.email)
     assert page.hold_expires and "confirm" in page.actions
     browser.run(page.confirm_hold())

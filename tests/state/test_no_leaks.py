@@ -19,6 +19,7 @@ import pytest
 from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
+from tests.money_support import fund_wallet
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
 from tutorhub.models.bookings import Booking
@@ -26,6 +27,8 @@ from tutorhub.services import (
     auth,
     availability,
     bookings,
+    chat,
+    chat_entry,
     lessons,
     student_windows,
     students,
@@ -34,14 +37,25 @@ from tutorhub.services import (
 )
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.admin_reconciliation import AdminReconciliationState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.availability import AvailabilityState
 from tutorhub.state.base import AppState
 from tutorhub.state.booking import BookingState
+from tutorhub.state.chat import ChatState
+from tutorhub.state.chat_badge import ChatBadgeState, TutorChatLinkState
+from tutorhub.state.chat_lesson import LessonChatState
 from tutorhub.state.lesson_changes import LessonChangeState
 from tutorhub.state.lessons import MyLessonsState
+from tutorhub.state.money_admin import AdminDisputesState, AdminFinanceState, AdminPayoutsState
+from tutorhub.state.money_catalog import AdminCatalogState
+from tutorhub.state.money_done import PayDoneState
+from tutorhub.state.money_earnings import EarningsState
+from tutorhub.state.money_pay import LessonPayState
+from tutorhub.state.money_wallet import WalletState
 from tutorhub.state.reviews import TutorReviewsState
+from tutorhub.state.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
 from tutorhub.state.slots import TutorSlotsState
 from tutorhub.state.student import StudentOnboardingState
@@ -119,8 +133,12 @@ def world(db, make_user):
     # Bookings: Sam has a confirmed lesson with Ava, with private notes and a meeting room.
     start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     lesson = bookings.create_booking(db, actor=s1, tutor_id=approved_profile.id, start=start, duration_min=60)
+    fund_wallet(db, s1.id, lesson.price_minor, lesson.currency)  # confirming pays from the wallet
     bookings.confirm_booking(db, actor=s1, booking_id=lesson.id)
     lessons.update_notes(db, actor=s1, booking_id=lesson.id, notes="secret lesson notes of sam")
+    # Their conversation (created by the booking) holds a private message.
+    conversation = chat_entry.conversation_with_tutor(db, actor=s1, tutor_id=approved_profile.id)
+    chat.send_message(db, actor=s1, conversation_id=conversation, body="secret chat of sam")
     auth.request_otp(db, email="sam-student@example.com")
     auth.issue_tokens(db, user_id=s2.id)
     db.commit()
@@ -171,6 +189,18 @@ def _visit_everything(browser, world) -> str:
         (f"/lessons/{world['lesson_id']}", "/lessons/[booking_id]", LessonChangeState),
         ("/admin/flags", None, AdminFlagsState),
         ("/admin/bookings", None, AdminBookingsState),
+        ("/wallet", None, WalletState),
+        ("/earnings", None, EarningsState),
+        (f"/lessons/{world['lesson_id']}", "/lessons/[booking_id]", LessonPayState),
+        ("/pay/done?ref=pay_unknown", None, PayDoneState),
+        ("/admin/finance", None, AdminFinanceState),
+        ("/admin/payouts", None, AdminPayoutsState),
+        ("/admin/disputes", None, AdminDisputesState),
+        ("/admin/catalog", None, AdminCatalogState),
+        ("/messages", None, ChatState),
+        (f"/messages?c={world['lesson_id']}", None, ChatState),  # a guessed id: refused for strangers
+        (f"/lessons/{world['lesson_id']}", "/lessons/[booking_id]", LessonChatState),
+        (f"/tutors/{world['approved_id']}", "/tutors/[tutor_id]", TutorChatLinkState),
     ]
     for url, route, cls in visits:
         browser.goto(url, route=route)
@@ -185,7 +215,7 @@ def _room() -> list[str]:
         return [b.room_key for b in s.exec(select(Booking)).all()]
 
 
-LESSON_NOTES = ["secret lesson notes of sam"]
+LESSON_NOTES = ["secret lesson notes of sam", "secret chat of sam"]  # notes, and Sam's chat with Ava
 
 
 def _assert_clean(dump: str, token: str, forbidden: list[str]) -> None:
@@ -231,6 +261,7 @@ def test_student_sees_only_their_own_data(browser, world):
     dump = _visit_everything(browser, world)
     assert "sam-guardian@example.com" in dump  # their own onboarding form
     assert _room()[0] in dump and LESSON_NOTES[0] in dump  # their own lesson's room and notes
+    assert "secret chat of sam" in dump  # their own conversation (in-lesson chat)
     _assert_clean(dump, token, OTHER_STUDENT + TUTORS_PRIVATE + ["root-admin@example.com"])
     student_grid, tutor_grid = _own_grids(browser)
     assert not any(map(any, student_grid)) and not any(map(any, tutor_grid))  # not the other student's
@@ -266,7 +297,8 @@ def test_admin_console_shows_no_secrets_or_unrelated_private_data(browser, world
     token = browser.login("root-admin@example.com")
     dump = _visit_everything(browser, world)
     assert "Pia Pending" in dump  # the queue
-    _assert_clean(dump, token, OTHER_STUDENT + SAM + TUTORS_PRIVATE + _room())
+    # Admins do not read private student–tutor conversations (only support threads).
+    _assert_clean(dump, token, OTHER_STUDENT + SAM + TUTORS_PRIVATE + _room() + ["secret chat of sam"])
 
 
 def test_admin_viewing_a_tutor_sees_that_tutor_only(browser, world):
@@ -327,12 +359,45 @@ AUDITED_HANDLERS = {
         "delete_credential",
     },
     HomeState: {"load", "find"},
-    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters"},
+    # watch_free (live): takes no arguments and only re-runs the search the URL already describes.
+    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free"},
     TutorPageState: {"load"},
     AdminQueueState: {"load"},
     AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},
     AdminOutboxState: {"load"},
     AdminLoginsState: {"load"},
+    # Money (MONEY-UI): every mutating handler passes the cookie's actor to a money service that
+    # authorizes it (student-only wallet/credits/plans, the booking's own student for pay, tutor-only
+    # payouts/statements/leads, admin-only finance/payouts/disputes/catalog) — see the stranger tests
+    # in test_money_*_state.py. pick_pack / set_*_method / set_currency / set_bucket / set_show only
+    # accept values from fixed lists; set_note / set_field only keep capped text for the next decision;
+    # check_promo / check_pay_promo / go_page / download_* / refresh / watch only read the actor's own.
+    WalletState: {
+        "load", "go_page", "topup", "pick_pack", "set_pack_method", "check_promo", "buy_pack",
+        "subscribe", "change_plan", "cancel_plan", "claim_trial", "download_receipt",
+    },
+    PayDoneState: {"load", "refresh", "watch"},
+    LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
+    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads"},
+    AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},
+    AdminPayoutsState: {"load", "set_show", "set_note", "decide"},
+    AdminDisputesState: {"load", "set_field", "resolve"},
+    AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
+    # Chat: every handler that touches a conversation passes the cookie's actor and the id to
+    # services/chat.py, which answers NotFound to non-participants (tests/state/test_chat_state.py
+    # forces another conversation's id into the vars and calls each one); set_draft only edits the
+    # composer's own text; the watchers only re-read through the same services.
+    ChatState: {"load", "open_conversation", "back_to_list", "after_send", "open_support", "load_earlier",
+                "set_draft", "send_message", "upload_attachment", "reject_files", "watch_chat"},
+    LessonChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",
+                      "reject_files", "watch_chat"},
+    ChatBadgeState: {"load_badge", "watch_badge"},
+    # Gateways: the sandbox checkout takes no arguments (the reference is the page URL's) and the
+    # service only completes a pending sandbox charge (tests/state/test_sandbox_checkout_state.py);
+    # `show` parses its id and lists a report's differences only for an admin (services/reconciliation.py).
+    SandboxCheckoutState: {"load", "pay", "fail", "cancel"},
+    AdminReconciliationState: {"load", "show"},
+    TutorChatLinkState: {"load"},
 }
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tests.booking_support import NOW, at, open_all_week
+from tests.money_support import fund_wallet
 from tutorhub.models import Booking, ReliabilityStrike, Role, TutorFlag
 from tutorhub.services import booking_changes, bookings, reliability, slots
 from tutorhub.services.booking_guard import SlotTaken
@@ -167,6 +168,7 @@ def test_reschedule_refuses_the_same_time_and_other_states(env):
     booked = env.book(START)
     with pytest.raises(Conflict):
         booking_changes.reschedule_booking(env.db, actor=env.student, booking_id=booked.id, start=at(12, 9), now=NOW)
+    fund_wallet(env.db, env.student.id)
     bookings.confirm_booking(env.db, actor=env.student, booking_id=booked.id, now=NOW)
     with pytest.raises(InvalidInput):
         booking_changes.reschedule_booking(env.db, actor=env.student, booking_id=booked.id, start=START, now=NOW)

@@ -9,10 +9,12 @@ import pytest
 from sqlmodel import func, select
 
 from tests.booking_support import NOW, open_all_week
+from tests.money_support import fund_wallet
 from tutorhub.models import Booking, BookingSeries, Role
-from tutorhub.services import booking_series, bookings
+from tutorhub.services import booking_series, bookings, ledger
 from tutorhub.services.booking_series import SeriesConflict
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tutorhub.services.ledger import InsufficientFunds
 
 FIRST = datetime(2027, 3, 16, 16, 0, tzinfo=UTC)  # Tuesday 17:00 in Berlin (CET), 12:00 in New York (EDT)
 
@@ -86,8 +88,15 @@ def test_skip_conflicts_holds_the_free_occurrences(db, berlin, make_user):
     created = series(db, student, tutor_id, skip_conflicts=True)
     assert [b.start.day for b in created.occurrences] == [16, 23, 6]
     assert [(s.index, s.reason) for s in created.skipped] == [(2, "taken")]
+    price = created.occurrences[0].price_minor
+    fund_wallet(db, student.id, 3 * price - 1, created.occurrences[0].currency, commit=True)
+    with pytest.raises(InsufficientFunds):  # all or nothing: the wallet covers only two lessons
+        booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
+    db.rollback()
+    fund_wallet(db, student.id, 3 * price, created.occurrences[0].currency)
     confirmed = booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
     assert [b.status for b in confirmed] == ["CONFIRMED"] * 3
+    assert ledger.balance(db, f"student:{student.id}:wallet", created.occurrences[0].currency) == 3 * price - 1
     with pytest.raises(Conflict):
         booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
 

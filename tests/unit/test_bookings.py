@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from tests.booking_support import NOW, at, open_all_week
+from tests.money_support import fund_wallet
 from tutorhub.models import Booking, BookingEvent, OutboxMessage, Role, TutorFreeSlots
-from tutorhub.services import booking_policy, bookings, free_index, slots
+from tutorhub.services import booking_policy, bookings, free_index, ledger, slots
 from tutorhub.services.booking_guard import SlotTaken
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.tzclock import to_minute
@@ -229,11 +230,15 @@ def test_subject_and_mode_are_checked_against_the_tutor(env):
 
 def test_confirm_with_instant_booking_confirms_and_notifies_both(env):
     held = env.book(at(2, 10))
+    fund_wallet(env.db, env.student.id, held.price_minor, held.currency)
     out = bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW + timedelta(minutes=5))
     env.db.commit()
     assert out.status == "CONFIRMED"
     row = env.db.get(Booking, held.id)
-    assert row.payment_ref == f"confirmed-without-payment:{held.id}" and row.paid_at == NOW + timedelta(minutes=5)
+    assert row.payment_ref == f"wallet:{held.id}" and row.paid_at == NOW + timedelta(minutes=5)
+    # Paid with money: the price left the wallet and sits in the lesson's escrow.
+    assert ledger.balance(env.db, f"student:{env.student.id}:wallet", held.currency) == 0
+    assert ledger.balance(env.db, f"escrow:booking:{held.id}", held.currency) == held.price_minor
     recipients = {m.recipient for m in env.db.exec(select(OutboxMessage)).all()}
     assert recipients == {env.student.email, env.tutor.email}
 
@@ -249,6 +254,7 @@ def test_paying_twice_with_the_same_reference_is_a_no_op(env):
 
 def test_an_expired_hold_cannot_be_confirmed_but_a_late_unreleased_one_can(env):
     held = env.book(at(2, 10))
+    fund_wallet(env.db, env.student.id)
     late = NOW + timedelta(minutes=20)
     assert bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=late).status == "CONFIRMED"
     second = env.book(at(3, 10))
@@ -271,6 +277,7 @@ def test_a_stale_hold_is_released_when_someone_else_books_the_time(env):
 def test_approval_mode_requests_then_the_tutor_accepts(env):
     open_all_week(env.db, env.tutor, instant_booking=False)
     held = env.book(at(2, 10))
+    fund_wallet(env.db, env.student.id)
     requested = bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
     assert requested.status == "REQUESTED" and requested.decision_due_at == NOW + timedelta(hours=24)
     tutor_view = bookings.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW)

@@ -155,3 +155,29 @@ def test_a_replacement_with_approval_goes_to_requested(env, others):
     assert new.status == "REQUESTED"
     declined = bookings.decline_booking(env.db, actor=user, booking_id=new.id, now=NOW)
     assert (declined.refund_status, declined.refund_minor) == ("DUE", 3000)
+
+
+def test_the_original_payment_moves_to_the_replacement_and_pays_its_tutor(env, others):
+    """Money (MONEY-CORE): the escrow follows the student to the replacement lesson, whose tutor is
+    paid at settlement; the cancelling tutor gets nothing."""
+    from tutorhub.models import TutorProfile
+    from tutorhub.services import booking_jobs, escrow, ledger, lessons
+    from tutorhub.services.ledger_verify import verify_ledger
+
+    booked, _ = cancel_by_tutor(env)
+    assert ledger.balance(env.db, f"escrow:booking:{booked.id}", "EUR") == 3000
+    offers = replacements.list_replacement_offers(env.db, actor=env.student, booking_id=booked.id, now=NOW)
+    new = replacements.take_replacement_offer(env.db, actor=env.student, booking_id=booked.id, offer_id=offers[0].id,
+                                              now=NOW + timedelta(hours=1))
+    escrow.run_money_jobs(env.db, now=NOW + timedelta(hours=1))
+    assert ledger.balance(env.db, f"escrow:booking:{booked.id}", "EUR") == 0
+    assert ledger.balance(env.db, f"escrow:booking:{new.id}", "EUR") == 3000
+    replacement_tutor = env.db.get(TutorProfile, new.tutor_id).user_id
+    other = next(u for u, tid in others.values() if tid == new.tutor_id)
+    lessons.start_lesson(env.db, actor=other, booking_id=new.id, now=START)
+    lessons.complete_lesson(env.db, actor=other, booking_id=new.id, now=START + timedelta(hours=1))
+    booking_jobs.settle_lessons(env.db, now=START + timedelta(hours=50))
+    escrow.run_money_jobs(env.db, now=START + timedelta(hours=50))
+    assert ledger.balance(env.db, f"tutor:{replacement_tutor}:earnings", "EUR") == 2400
+    assert ledger.balance(env.db, f"tutor:{env.tutor.id}:earnings", "EUR") == 0
+    assert verify_ledger(env.db, now=START + timedelta(days=5)) == []

@@ -15,10 +15,17 @@ from tutorhub.api import (
     routes_auth,
     routes_booking_admin,
     routes_bookings,
+    routes_chat,
     routes_files,
+    routes_money,
+    routes_notifications,
+    routes_plans,
+    routes_razorpay,
+    routes_sandbox,
     routes_scheduling,
     routes_students,
     routes_tutors,
+    routes_webhooks,
 )
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
@@ -47,11 +54,19 @@ api.add_middleware(BodySizeLimitMiddleware)
 api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
+api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)
+api.include_router(routes_chat.router)
+api.include_router(routes_notifications.router)
+api.include_router(routes_webhooks.router)
+api.include_router(routes_razorpay.router)
+api.include_router(routes_sandbox.router)  # answers 404 in production mode
+api.include_router(routes_plans.router)
+api.include_router(routes_plans.admin_router)
 
 
 @api.get("/health", tags=["ops"])

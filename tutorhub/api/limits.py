@@ -13,6 +13,7 @@ one request; it gets the same upload limit (413 there, as the Reflex client expe
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import HTTPException
@@ -25,6 +26,8 @@ from tutorhub.settings import get_settings
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
+# Chat attachments (services/chat_attachments.py): same limit, path with the conversation id.
+UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),)
 REFLEX_UPLOAD_PATH = "/_upload"
 
 
@@ -40,7 +43,7 @@ def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
     if path.rstrip("/") == REFLEX_UPLOAD_PATH:
         max_bytes = get_settings().max_upload_bytes
         return max_bytes + MULTIPART_OVERHEAD, 413, {"detail": f"Upload too large (at most {max_bytes} bytes)."}
-    if path.rstrip("/") in UPLOAD_PATHS:
+    if path.rstrip("/") in UPLOAD_PATHS or any(p.match(path.rstrip("/")) for p in UPLOAD_PATTERNS):
         max_bytes = get_settings().max_upload_bytes
         error = file_too_large(max_bytes)
         return max_bytes + MULTIPART_OVERHEAD, 422, {"detail": error.message, "fields": error.fields}

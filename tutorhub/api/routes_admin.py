@@ -10,6 +10,7 @@ from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import DecisionIn, LoginEventPage, OutboxPage, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services import auth, outbox, verification
+from tutorhub.services.paging import page_count
 from tutorhub.services.tutor_views import TutorPrivate
 from tutorhub.services.verification import QueuePage
 
@@ -58,7 +59,7 @@ def list_logins(user: CurrentUser, page: int = 1) -> LoginEventPage:
     with session_scope(read_only=True) as session:
         items, total = auth.list_login_events(session, actor=user, page=page, per_page=LOGINS_PER_PAGE)
     return LoginEventPage(
-        items=items, total=total, page=page, per_page=LOGINS_PER_PAGE, pages=max(1, -(-total // LOGINS_PER_PAGE))
+        items=items, total=total, page=page, per_page=LOGINS_PER_PAGE, pages=page_count(total, LOGINS_PER_PAGE)
     )
 
 

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from tutorhub.components.bell import bell
 from tutorhub.components.ui import link_button
 from tutorhub.state.base import AppState
+from tutorhub.state.chat_badge import ChatBadgeState
 
 # (label, href) per role; anonymous visitors get the "" entry.
 NAV_LINKS: dict[str, list[tuple[str, str]]] = {
@@ -15,6 +17,8 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "student": [
         ("Find tutors", "/tutors"),
         ("My lessons", "/lessons"),
+        ("Messages", "/messages"),
+        ("Wallet", "/wallet"),
         ("My learning profile", "/onboarding/student"),
         ("My times", "/student/times"),
         ("Account", "/account"),
@@ -22,6 +26,8 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "tutor": [
         ("Find tutors", "/tutors"),
         ("My lessons", "/lessons"),
+        ("Messages", "/messages"),
+        ("Earnings", "/earnings"),
         ("My tutor profile", "/tutor/profile"),
         ("Availability", "/tutor/availability"),
         ("Account", "/account"),
@@ -30,7 +36,11 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
         ("Verification", "/admin/verification"),
         ("Bookings", "/admin/bookings"),
         ("Flags", "/admin/flags"),
+        ("Messages", "/messages"),
+        ("Finance", "/admin/finance"),
+        ("Reconciliation", "/admin/reconciliation"),
         ("Login log", "/admin/logins"),
+        ("Jobs", "/admin/jobs"),
         ("Outbox", "/admin/outbox"),
         ("Account", "/account"),
     ],
@@ -72,7 +82,25 @@ def _pending_badge() -> rx.Component:
     )
 
 
+def _chat_badge() -> rx.Component:
+    """Unread chat messages (live: ChatBadgeState watches the user's channel)."""
+    return rx.cond(
+        ChatBadgeState.chat_unread > 0,
+        rx.badge(
+            ChatBadgeState.chat_unread.to_string(),
+            color_scheme="red",
+            radius="full",
+            size="1",
+            aria_label="unread messages",
+            class_name="chat-unread-badge",
+        ),
+        rx.fragment(),
+    )
+
+
 def _nav_label(label: str, role: str) -> rx.Component | str:
+    if label == "Messages":
+        return rx.hstack(rx.text(label), _chat_badge(), spacing="1", align="center")
     if role == "tutor" and label == "My lessons":
         return rx.hstack(rx.text(label), _pending_badge(), spacing="1", align="center")
     return label
@@ -155,8 +183,10 @@ def navbar() -> rx.Component:
             rx.hstack(
                 brand(),
                 rx.spacer(),
+                bell(),  # notifications: unread count, live (state/notifications.py)
                 rx.desktop_only(rx.hstack(_by_role(_desktop_links), _session_buttons(), spacing="6", align="center")),
                 rx.mobile_and_tablet(_mobile_menu()),
+                rx.box(display="none", on_mount=ChatBadgeState.load_badge),  # loads the unread count
                 align="center",
                 width="100%",
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.countdown import countdown
+from tutorhub.components.pay_panel import pay_panel
 from tutorhub.components.ui import link_button
 from tutorhub.state.booking import BookingState as B
 from tutorhub.state.lesson_views import OccurrenceRow
@@ -180,7 +181,7 @@ def _held_step() -> rx.Component:
             rx.text(
                 "Held for you — ",
                 countdown(B.hold_expires, id="hold-countdown"),
-                " left to confirm.",
+                " left to pay.",
             ),
             icon="timer",
             color_scheme="blue",
@@ -192,14 +193,9 @@ def _held_step() -> rx.Component:
             rx.text(B.held_price, weight="bold", size="4", id="held-price"),
             width="100%",
         ),
-        rx.text(
-            "Payment is not collected yet — online payment arrives soon. Confirming books the lesson now.",
-            size="1",
-            color=rx.color("gray", 11),
-        ),
+        pay_panel(B, B.held_price),
         rx.flex(
-            rx.button("Release", variant="soft", color_scheme="gray", on_click=B.release),
-            rx.button("Confirm booking", on_click=B.confirm, loading=B.book_busy, id="book-confirm"),
+            rx.button("Release the time", variant="soft", color_scheme="gray", on_click=B.release),
             gap="12px",
             justify="end",
             width="100%",

@@ -6,10 +6,13 @@ import reflex as rx
 
 from tutorhub.components.countdown import countdown
 from tutorhub.components.layout import page
+from tutorhub.components.pay_panel import pay_panel
 from tutorhub.components.ui import gate, link_button
+from tutorhub.pages.lesson_chat import lesson_chat_card
 from tutorhub.pages.lesson_parts import cancel_dialog, offers_card, reschedule_dialog
 from tutorhub.state.lesson_changes import LessonChangeState as L
 from tutorhub.state.lesson_views import EventRow
+from tutorhub.state.money_pay import LessonPayState as LP
 
 
 def _has(action: str) -> rx.Var:
@@ -41,22 +44,21 @@ def _header() -> rx.Component:
 
 def _hold_box() -> rx.Component:
     return rx.cond(
-        _has("confirm"),
-        rx.callout(
-            rx.flex(
-                rx.text(
-                    "This time is held for you — ",
-                    countdown(L.hold_expires),
-                    " left. Payment is not collected yet.",
+        LP.pay_open,
+        rx.card(
+            rx.vstack(
+                rx.callout(
+                    rx.text("This time is held for you — ", countdown(L.hold_expires), " left to pay."),
+                    icon="timer",
+                    color_scheme="blue",
+                    width="100%",
                 ),
-                rx.button("Confirm booking", on_click=L.confirm_hold, loading=L.busy == "confirm", size="2"),
-                gap="12px",
-                align="center",
-                wrap="wrap",
+                pay_panel(LP, L.price),
+                spacing="3",
+                width="100%",
             ),
-            icon="timer",
-            color_scheme="blue",
             width="100%",
+            id="lesson-pay",
         ),
         rx.fragment(),
     )
@@ -101,6 +103,26 @@ def _actions() -> rx.Component:
             max_width="320px",
         ),
     )
+    dispute = rx.popover.root(
+        rx.popover.trigger(rx.button("Dispute", variant="soft", color_scheme="red", size="2", id="open-dispute")),
+        rx.popover.content(
+            rx.form(
+                rx.vstack(
+                    rx.text(
+                        "Something went wrong? Tell us what happened. The payment stays on hold until an admin "
+                        "decides (a full or partial refund, or paying the tutor).",
+                        size="2",
+                    ),
+                    rx.el.label("What happened", html_for="dispute-reason", class_name="rt-Text rt-r-size-2"),
+                    rx.text_area(name="reason", id="dispute-reason", max_length=500, width="100%", required=True),
+                    rx.button("Open dispute", type="submit", color_scheme="red", size="2", loading=L.busy == "dispute"),
+                    spacing="2",
+                ),
+                on_submit=L.dispute,
+            ),
+            max_width="340px",
+        ),
+    )
     return rx.flex(
         rx.cond(
             _has("start"),
@@ -135,6 +157,7 @@ def _actions() -> rx.Component:
             rx.fragment(),
         ),
         rx.cond(_has("no_show"), no_show, rx.fragment()),
+        rx.cond(_has("dispute"), dispute, rx.fragment()),
         gap="8px",
         wrap="wrap",
         width="100%",
@@ -297,6 +320,7 @@ def _body() -> rx.Component:
         _hold_box(),
         _room(),
         _actions(),
+        lesson_chat_card(),
         offers_card(),
         _review(),
         _notes(),

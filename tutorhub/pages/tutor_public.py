@@ -8,6 +8,7 @@ from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import avatar, rating_badge
 from tutorhub.components.ui import gate, link_button
 from tutorhub.pages.booking import booking_dialog
+from tutorhub.pages.messages import message_tutor_box
 from tutorhub.pages.tutor_reviews import reviews_card, trust_explainer
 from tutorhub.pages.tutor_times import available_times, best_times_box
 from tutorhub.state.base import AppState
@@ -42,6 +43,7 @@ def _booking_box() -> rx.Component:
                 color=rx.color("gray", 11),
                 id="book-hint",
             ),
+            message_tutor_box(),
             spacing="2",
             width="100%",
         ),

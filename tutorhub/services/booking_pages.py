@@ -23,9 +23,10 @@ from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_access import load_for_view
 from tutorhub.services.booking_changes import cancel_refusal, refund_percent_for
-from tutorhub.services.booking_views import BookingPage, bookings_out, page_count
+from tutorhub.services.booking_views import BookingPage, bookings_out
 from tutorhub.services.bookings import bookable_tutor, has_trial, lesson_mode
 from tutorhub.services.errors import InvalidInput
+from tutorhub.services.paging import page_count
 from tutorhub.services.validation import clean_int, fail
 from tutorhub.settings import get_settings
 

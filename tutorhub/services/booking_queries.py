@@ -18,8 +18,9 @@ from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_access import load_for_view
-from tutorhub.services.booking_views import BookingDetail, BookingPage, booking_detail, bookings_out, page_count
+from tutorhub.services.booking_views import BookingDetail, BookingPage, booking_detail, bookings_out
 from tutorhub.services.errors import Forbidden, InvalidInput
+from tutorhub.services.paging import page_count
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.validation import clean_int, fail, fail_fields
 

@@ -36,7 +36,6 @@ from tutorhub.services.booking_guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking_states import Actor
 from tutorhub.services.booking_views import BookingOut, bookings_out, student_zone
 from tutorhub.services.bookings import (
-    MANUAL_PAYMENT_REF,
     bookable_tutor,
     lesson_mode,
     lesson_subject,
@@ -330,8 +329,8 @@ def create_series(
 def confirm_series(
     session: Session, *, actor: UserOut | None, series_id: Any, now: datetime | None = None
 ) -> list[BookingOut]:
-    """The student confirms (pays for) every held occurrence of their series at once — the
-    series counterpart of `confirm_booking`, with the same Money-issue note."""
+    """The student confirms (pays for, from the wallet) every held occurrence of their series at
+    once — the series counterpart of `confirm_booking`; 402 when the wallet does not cover all."""
     user = require_role(actor)
     now = now or utcnow()
     sid = booking_id_of(series_id)
@@ -349,8 +348,10 @@ def confirm_series(
     if not pending:
         raise Conflict("There is nothing left to confirm in this series.")
     actor_ = Actor(user.id, ActorRole.STUDENT)
-    for booking in pending:
-        mark_paid(session, booking=booking, payment_ref=f"{MANUAL_PAYMENT_REF}:series:{sid}:{booking.id}",
-                  now=now, actor=actor_)
+    from tutorhub.services.booking_payments import pay_held_from_wallet
+
+    for booking in pending:  # all or nothing: a 402 on any occurrence rolls the whole unit back
+        pay_held_from_wallet(session, booking, user_id=user.id, now=now)
+        mark_paid(session, booking=booking, payment_ref=f"wallet:{booking.id}", now=now, actor=actor_)
     return bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now)
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from tutorhub.models.bookings import ActorRole, Booking, BookingEvent
 from tutorhub.models.bookings import BookingStatus as S
 from tutorhub.services.errors import Conflict
+from tutorhub.services.live_hints import booking_changed
 
 # (from, to) → the actions that may cause it.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -146,6 +147,7 @@ def transition(
     booking.updated_at = now
     session.add(booking)
     session.add(event)
+    booking_changed(session, booking)  # both sides' open pages refresh after the commit
     return event
 
 
@@ -159,4 +161,5 @@ def record(
     booking.updated_at = now
     session.add(booking)
     session.add(event)
+    booking_changed(session, booking)
     return event

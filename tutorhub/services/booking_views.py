@@ -326,9 +326,5 @@ def booking_detail(
     )
 
 
-def page_count(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
 def default_per_page() -> int:
     return get_settings().page_size

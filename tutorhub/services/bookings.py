@@ -3,9 +3,8 @@
 Flow (state machine in booking_states.py, policy numbers in booking_policy.py):
 1. `create_booking` — a student picks a free slot; the slot is checked and taken through
    booking_guard.py (the no-double-booking path) and held for 15 minutes in PENDING_PAYMENT.
-2. `confirm_booking` — the student confirms. Until the Money issue exists this is the
-   "payment": it calls `mark_paid`, the function the payment webhook will call later with the
-   gateway's reference, so payment slots in without touching the state machine.
+2. `confirm_booking` — the student pays from their wallet (or `booking_payments.pay_booking`
+   through a gateway checkout / credits); money reaches escrow, then `mark_paid` runs.
 3. `mark_paid` — instant booking → CONFIRMED; tutor approval → REQUESTED, which the tutor
    accepts or declines (`accept_booking`, `decline_booking`) within 24 h, or it is declined
    automatically (booking_jobs.py).
@@ -34,7 +33,7 @@ from tutorhub.models.scheduling import BusySource, SchedulingSettings
 from tutorhub.models.tutors import TutorProfile, TutorStatus, TutorSubject
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
-from tutorhub.services.booking_access import load_for_change
+from tutorhub.services.booking_access import load_for_change, load_for_view
 from tutorhub.services.booking_guard import (
     SlotTaken,
     bare_overlap_exists,
@@ -46,6 +45,7 @@ from tutorhub.services.booking_notify import notify_student, notify_tutor
 from tutorhub.services.booking_states import SYSTEM, Actor, record, refuse, transition
 from tutorhub.services.booking_views import BookingOut, booking_out
 from tutorhub.services.catalog import normalize_subject
+from tutorhub.services.chat import ensure_pair_conversation
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.schedule_input import parse_instant
@@ -53,7 +53,7 @@ from tutorhub.services.slot_engine import BusySpan
 from tutorhub.services.tzclock import to_minute
 from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields
 
-MANUAL_PAYMENT_REF = "confirmed-without-payment"  # until the Money issue: the student's confirm
+MANUAL_PAYMENT_REF = "confirmed-without-payment"  # legacy reference of bookings confirmed before Money
 
 
 class TrialUsed(Conflict):
@@ -196,6 +196,8 @@ def place_hold(
     flush_or_conflict(session, conflict=_trial_conflict)
     record(session, booking, action="hold", actor=Actor(student_id, ActorRole.STUDENT), now=now, created=True,
            reason=f"{duration}-minute {kind} lesson held until payment")
+    # The pair can talk from their first booking on (one conversation per pair; chat.py).
+    ensure_pair_conversation(session, student_id=student_id, tutor_user_id=profile.user_id, now=now)
     if refresh_index:
         # The busy time read under the lock plus this lesson is exactly what a fresh read would
         # return now, so the refresh reuses it instead of reading the tables again.
@@ -321,15 +323,17 @@ def mark_paid(session: Session, *, booking: Booking, payment_ref: str, now: date
 def confirm_booking(
     session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
 ) -> BookingOut:
-    """The student confirms their held booking.
+    """The student confirms their held booking by paying it from their wallet.
 
-    Placeholder for payment until the Money issue: it marks the booking paid with the reference
-    "confirmed-without-payment". The Money issue replaces this call with a checkout whose
-    webhook calls `mark_paid` — the states and transitions stay the same.
+    The lesson's price moves wallet → escrow and `mark_paid` runs in the same transaction
+    (booking_payments.pay_booking, method "wallet"); 402 InsufficientFunds when the wallet does
+    not cover it. Card/UPI checkout and credits go through `booking_payments.pay_booking`.
     """
+    from tutorhub.services.booking_payments import pay_booking
+
     now = now or utcnow()
-    booking, party = load_for_change(session, actor, booking_id, ActorRole.STUDENT)
-    mark_paid(session, booking=booking, payment_ref=f"{MANUAL_PAYMENT_REF}:{booking.id}", now=now, actor=party.actor)
+    pay_booking(session, actor=actor, booking_id=booking_id, method="wallet", now=now)
+    booking, party = load_for_view(session, actor, booking_id)
     return booking_out(session, booking, party.user, now)
 
 

@@ -257,5 +257,11 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         sp.mode = "online"
         session.add(sp)
     session.flush()
+    from tutorhub.services.credit_demo import seed_credits_demo  # plans, packs, WELCOME10, student1 subscribed
+
+    seed_credits_demo(session, now=now)
+    from tutorhub.services.money_demo import seed_money_demo  # wallet top-ups through the sandbox capture path
+
+    seed_money_demo(session, now=now)
     rebuild_free_slots(session)
     return {"tutors": created, "students": len(students), "admins": 1}

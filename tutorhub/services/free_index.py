@@ -34,6 +34,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import TutorFreeSlots
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.calendar_store import busy_spans, load_calendars
+from tutorhub.services.live_hints import slots_changed
 from tutorhub.services.schedule_input import weekly_to_days
 from tutorhub.services.slot_engine import BusySpan, TutorCalendar, expand_weekly, slot_starts
 from tutorhub.services.tzclock import MINUTES_PER_DAY, from_minute, to_minute
@@ -80,6 +81,7 @@ def _rows_for(cal: TutorCalendar, busy: list[BusySpan], base: int, computed_at: 
 def refresh_tutor_free_slots(session: Session, tutor_id: int, *, now: datetime | None = None) -> int:
     """Recompute one tutor's index rows in the caller's transaction; returns rows written."""
     now_dt = now or utcnow()
+    slots_changed(session, tutor_id)  # open views of this tutor's times refresh after the commit
     base = _base(to_minute(now_dt))
     horizon = base + INDEX_DAYS * MINUTES_PER_DAY
     cal = load_calendars(session, [tutor_id], base, horizon).get(tutor_id)
@@ -116,6 +118,7 @@ def refresh_tutor_free_slots_near(
     calendar must cover three days and the busy time four days either side of the change.
     """
     now_dt = now or utcnow()
+    slots_changed(session, tutor_id)  # open views of this tutor's times refresh after the commit
     # Plain columns, not ORM rows: the bulk UPDATE below bypasses the identity map, so ORM rows
     # read here would be stale for a second refresh in the same transaction (a reschedule).
     rows = {

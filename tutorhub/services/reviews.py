@@ -22,8 +22,9 @@ from tutorhub.models.bookings import ActorRole, BookingStatus, Review
 from tutorhub.services.auth import UserOut
 from tutorhub.services.booking_access import load_for_change
 from tutorhub.services.booking_notify import notify_tutor
-from tutorhub.services.booking_views import ReviewOut, page_count, review_out
+from tutorhub.services.booking_views import ReviewOut, review_out
 from tutorhub.services.errors import Conflict
+from tutorhub.services.paging import page_count
 from tutorhub.services.search import get_public_profile
 from tutorhub.services.tutor_stats import refresh_tutor_stats
 from tutorhub.services.validation import clean_int, clean_text, fail

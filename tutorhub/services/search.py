@@ -41,6 +41,7 @@ from tutorhub.services.catalog import (
 )
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.free_index import WindowMask, matching_tutor_ids, window_mask
+from tutorhub.services.paging import page_count
 from tutorhub.services.schedule_input import parse_lesson_length, parse_windows
 from tutorhub.services.tutor_views import (
     SearchPage,
@@ -217,7 +218,7 @@ def search_tutors(
         )
         for p, u, s in rows
     ]
-    return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=max(1, -(-total // per_v)))
+    return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=page_count(total, per_v))
 
 
 def _free_page(

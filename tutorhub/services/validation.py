@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from tutorhub.services.errors import InvalidInput
+from tutorhub.services.errors import InvalidInput, NotFound
 
 _PHONE_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -27,6 +28,21 @@ def fail(field: str, message: str) -> InvalidInput:
 def fail_fields(errors: dict[str, str]) -> InvalidInput:
     """One error reporting every invalid field at once (`errors` maps field names to messages)."""
     return InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+
+
+def check_fields(checks: Iterable[tuple[str, Callable[[], Any]]]) -> dict[str, Any]:
+    """Run every field's check and return the cleaned values by field; if any fail, raise one error
+    naming every failed field (a form shows all its problems at once, not one per submit)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key, check in checks:
+        try:
+            values[key] = check()
+        except InvalidInput as exc:
+            errors[key] = next(iter(exc.fields.values()), exc.message)
+    if errors:
+        raise fail_fields(errors)
+    return values
 
 
 def clean_text(value: Any, field: str, *, max_len: int, required: bool = False, multiline: bool = False) -> str:
@@ -68,6 +84,20 @@ def clean_int(value: Any, field: str, *, minimum: int = 0, maximum: int = 10**9)
     if value < minimum or value > maximum:
         raise fail(field, f"must be between {minimum} and {maximum}")
     return value
+
+
+def clean_id(value: Any, not_found: str, *, maximum: int = 2**62, text_ok: bool = True) -> int:
+    """A row id from request input; anything that is not one is simply not found (like another
+    user's id), so a bad id and a missing row answer the same 404.
+
+    `text_ok=False` accepts only real ints (ids the browser or router already hands over as numbers).
+    """
+    if not text_ok and (isinstance(value, bool) or not isinstance(value, int)):
+        raise NotFound(not_found)
+    try:
+        return clean_int(value, "id", minimum=1, maximum=maximum)
+    except InvalidInput:
+        raise NotFound(not_found) from None
 
 
 def normalize_email(value: Any, field: str = "email") -> str:

@@ -13,6 +13,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus, VerificationDecision
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.paging import page_count
 from tutorhub.services.tutor_stats import refresh_tutor_stats
 from tutorhub.services.tutor_views import TutorPrivate, build_private, load_subjects
 from tutorhub.services.validation import clean_int, clean_text, fail
@@ -90,7 +91,7 @@ def list_queue(
         )
         for p, u in rows
     ]
-    return QueuePage(items=items, total=total, page=page_no, pages=max(1, -(-total // per_page)), counts=counts)
+    return QueuePage(items=items, total=total, page=page_no, pages=page_count(total, per_page), counts=counts)
 
 
 def _load(session: Session, tutor_id: Any, *, lock: bool = False) -> tuple[TutorProfile, User]:

@@ -9,6 +9,8 @@ import reflex as rx
 from tutorhub.components.timefmt import format_local
 from tutorhub.services import auth, outbox
 from tutorhub.services.errors import Forbidden, NotAuthenticated, NotFound
+from tutorhub.services.paging import page_count
+from tutorhub.state.admin_lists import read_admin_list
 from tutorhub.state.base import AppState, page_number
 
 LOGINS_PER_PAGE = 25
@@ -42,21 +44,14 @@ class AdminOutboxState(AppState):
     refreshing: bool = False
 
     async def load(self):
-        self.refreshing = True
-        try:
-            items, zone = await self._db(
-                lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor)),
-                read_only=True,
-            )
-        except NotAuthenticated:
-            self.refreshing = False
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows, self.refreshing = "forbidden", [], False
-            return None
-        except NotFound:
-            self.status, self.rows, self.refreshing = "unavailable", [], False
-            return None
+        ok, found = await read_admin_list(
+            self,
+            lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor)),
+            unavailable=(NotFound,),
+        )
+        if not ok:
+            return found
+        items, zone = found
         self.rows = [
             OutboxRow(
                 id=i.id,
@@ -117,6 +112,6 @@ class AdminLoginsState(AppState):
             for e in events
         ]
         self.total, self.page = total, page
-        self.pages = max(1, -(-total // LOGINS_PER_PAGE))
+        self.pages = page_count(total, LOGINS_PER_PAGE)
         self.status = "ready"
         return None

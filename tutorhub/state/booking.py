@@ -22,12 +22,13 @@ from tutorhub.services.booking_guard import SlotTaken
 from tutorhub.services.errors import Conflict, DomainError, InvalidInput
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
+from tutorhub.state.money_pay import PayMixin
 from tutorhub.state.slots import TutorSlotsState
 
 MAX_WEEKS = booking_series.MAX_OCCURRENCES
 
 
-class BookingState(TutorSlotsState):
+class BookingState(PayMixin, TutorSlotsState):
     book_open: bool = False
     book_step: str = "form"  # form | held | done
     book_busy: bool = False
@@ -63,6 +64,21 @@ class BookingState(TutorSlotsState):
         self.hold_expires, self.held_count, self.held_price = "", 0, ""
         self.done_text, self.lesson_href = "", ""
         self._held_ids, self._series_id = [], 0
+        self._reset_pay()
+
+    def _pay_booking_ids(self) -> list[Any]:
+        return list(self._held_ids) if self.book_step == "held" else []
+
+    def _pay_after(self, status: str) -> Any:
+        """Paid from the wallet or credits: the dialog's done step."""
+        self.done_text = (
+            "Paid. Request sent — the tutor has 24 hours to accept; if they decline, you get your money back."
+            if status == "REQUESTED"
+            else "Paid and booked! The lesson is confirmed."
+        )
+        self.lesson_href = f"/lessons/{self._held_ids[0]}" if self._held_ids else "/lessons"
+        self.book_step = "done"
+        return None
 
     async def _quote(self, tutor_id: str, duration: str | None) -> booking_pages.BookingQuoteOut | str:
         """The quote for the signed-in student, or why there is none: 'login' / 'not_student'."""
@@ -213,6 +229,7 @@ class BookingState(TutorSlotsState):
         self.held_count = len(held)
         self.held_price = format_money(sum(b.price_minor for b in held), first.currency)
         self.book_step, self.book_busy = "held", False
+        await self._load_pay_options()
         yield await self._refresh(with_best=False)
 
     async def confirm(self):

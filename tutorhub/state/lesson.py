@@ -22,6 +22,8 @@ from tutorhub.services import bookings, lessons, reviews
 from tutorhub.services.auth import UserOut
 from tutorhub.services.booking_views import BookingDetail
 from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.live_hints import booking_channel
+from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
 from tutorhub.state.lesson_views import (
     STATUS_COLORS,
@@ -61,6 +63,8 @@ class LessonState(AppState):
     open_offers: int = 0
     busy: str = ""  # the action running now ("" = none)
     error: str = ""
+    _live_key: str = ""
+    _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
     def _route_booking_id(self) -> str:
         return self._route_tail(12)
@@ -141,7 +145,27 @@ class LessonState(AppState):
     async def load(self):
         self.lesson_status, self.error, self.busy = "loading", "", ""
         self._forget()
-        return await self._reload()
+        self._live_mark = live.mark()
+        shown = await self._reload()
+        if self.lesson_status != "ready":
+            return shown
+        return [event for event in (shown, LessonState.watch_lesson) if event is not None]
+
+    @rx.event(background=True)
+    async def watch_lesson(self):
+        """Live status: re-read the lesson when it changes (the other side accepts, starts,
+        cancels ...), from this or another app process. Ends when the tab leaves (state/live.py)."""
+        async with self:
+            if self.lesson_status != "ready" or not self.lesson_id:
+                return
+            key, path, channel = live.claim(self), self.router.url.path or "", booking_channel(self.lesson_id)
+            since = self._live_mark
+        async for _batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), since=since):
+            async with self:
+                if not live.is_current(self, key, path):
+                    break
+                if not self.busy:  # our own action re-reads when it finishes
+                    await self._reload()
 
     async def refresh(self):
         return await self._reload()
@@ -170,6 +194,16 @@ class LessonState(AppState):
             "no_show",
             lambda s, a, bid: lessons.report_no_show(s, actor=a, booking_id=bid, reason=reason),
             "No-show reported.",
+        ):
+            yield e
+
+    async def dispute(self, form: Any):
+        """Contest a completed lesson / a no-show report within 48 hours; an admin decides."""
+        reason = form_text(form, "reason", 501)
+        async for e in self._act(
+            "dispute",
+            lambda s, a, bid: lessons.dispute_lesson(s, actor=a, booking_id=bid, reason=reason),
+            "Dispute opened. An admin will look at it and decide about the money.",
         ):
             yield e
 

@@ -15,6 +15,8 @@ import reflex as rx
 from tutorhub.models import Role
 from tutorhub.services import bookings
 from tutorhub.services.errors import DomainError
+from tutorhub.services.live_hints import user_channel
+from tutorhub.state import live
 from tutorhub.state.base import AppState
 from tutorhub.state.lesson_views import LessonRow, lesson_row
 
@@ -44,6 +46,8 @@ class MyLessonsState(AppState):
     is_tutor: bool = False
     requests: list[LessonRow] = []
     acting_on: int = 0
+    _live_key: str = ""
+    _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
     async def _fetch(self) -> str:
         tab, page = self.tab, self.page
@@ -92,7 +96,34 @@ class MyLessonsState(AppState):
         wanted = self.router.url.query_parameters.get("tab", "upcoming")
         self.tab = wanted if wanted in TABS else "upcoming"
         self.page, self.rows, self.requests, self.lessons_status = 1, [], [], "loading"
-        return await self._show()
+        self._live_mark = live.mark()
+        shown = await self._show()
+        if self.lessons_status != "ready":
+            return shown
+        return [event for event in (shown, MyLessonsState.watch_lessons) if event is not None]
+
+    @rx.event(background=True)
+    async def watch_lessons(self):
+        """Live list: re-read the shown page when one of this user's bookings changes (either
+        side acted, in any app process). Ends when the tab leaves (state/live.py)."""
+        async with self:
+            if self.lessons_status != "ready":
+                return
+            key, path = live.claim(self), self.router.url.path or ""
+            user_id = await self._db(lambda _s, actor: actor.id if actor else None, read_only=True)
+            since = self._live_mark
+        if user_id is None:
+            return
+        async for batch in live.watch(
+            self, [user_channel(user_id)], lambda: live.is_current(self, key, path), since=since
+        ):
+            if not any(payload.get("type") in ("booking", "resync") for _c, payload in batch):
+                continue  # notifications and messages share the user's channel
+            async with self:
+                if not live.is_current(self, key, path):
+                    break
+                if not self.acting_on and not self.list_loading:
+                    await self._show()
 
     async def set_tab(self, value: Any):
         if value not in TABS or value == self.tab or self.lessons_status != "ready":

@@ -10,7 +10,9 @@ import reflex as rx
 from tutorhub.components.money import MoneyInputError, parse_major_units
 from tutorhub.services import search, slot_weeks
 from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.services.live_hints import slots_channel
 from tutorhub.settings import get_settings
+from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text, page_number
 from tutorhub.state.views import (
     MODE_LABELS,
@@ -83,6 +85,8 @@ class SearchState(AppState):
     duration: str = ""
     has_saved_windows: bool = False
     free_note: str = ""
+    _live_key: str = ""
+    _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
     def _params(self) -> dict[str, str]:
         return {key: getattr(self, key) for key in (*FILTERS, *FREE_KEYS)}
@@ -114,6 +118,13 @@ class SearchState(AppState):
         self.loading, self.errors, self.free_note = True, {}, ""
         self.form_key += 1
         yield
+        self._live_mark = live.mark()
+        await self._search(page)
+        if self.free_on and self.results:
+            yield SearchState.watch_free
+
+    async def _search(self, page: int) -> None:
+        """Run the search the URL describes (page `page`) and show it."""
         criteria: dict[str, object] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
@@ -154,6 +165,32 @@ class SearchState(AppState):
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loading = False
+
+    @rx.event(background=True)
+    async def watch_free(self):
+        """"Free in my preferred times" results depend on the shown tutors' free time: re-run the
+        search when any of them changes (someone booked their last matching time). Ends when the
+        tab leaves the page or disconnects (state/live.py)."""
+        async with self:
+            key, path = live.claim(self), self.router.url.path or ""
+            shown = [r.id for r in self.results]
+            since = self._live_mark
+        while shown:
+            changed = False
+            channels = [slots_channel(tutor_id) for tutor_id in shown]
+            async for _batch in live.watch(self, channels, lambda: live.is_current(self, key, path), since=since):
+                async with self:
+                    if not live.is_current(self, key, path) or not self.free_on:
+                        return
+                    since = live.mark()  # before the re-read: the next subscription checks it
+                    await self._search(self.page)
+                    now_shown = [r.id for r in self.results]
+                changed = now_shown != shown
+                shown = now_shown
+                if changed:
+                    break  # watch the tutors shown now
+            if not changed:
+                return
 
     def apply(self, form: dict):
         """Apply filters = navigate to their URL; the page's on_load runs the search."""

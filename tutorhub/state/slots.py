@@ -9,16 +9,22 @@ numbers and lengths against what the state offered, zones by the service).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from tutorhub.services import slot_weeks
+from tutorhub.db import session_scope
+from tutorhub.services import shared_weeks, slot_weeks
 from tutorhub.services.errors import DomainError, InvalidInput
+from tutorhub.services.live_hints import slots_channel
 from tutorhub.services.slot_weeks import BestForViewer, WeekSlots
 from tutorhub.services.validation import validate_timezone
+from tutorhub.state import live
 from tutorhub.state.base import DETECT_TZ_JS, AppState
 from tutorhub.state.schedule_views import DayView, ProposalView, day_views, proposal_views, week_title
 
@@ -41,19 +47,36 @@ class TutorSlotsState(AppState):
     best_length: int = 0
     best_zone: str = ""
     _tutor_id: str = ""
+    _live_key: str = ""
+    _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
     def _route_tutor_id(self) -> str:
         return self._route_tail()
 
-    async def _fetch(self, *, with_best: bool) -> tuple[WeekSlots, BestForViewer | None] | None:
-        """The week (and the best times); None when the viewer's zone is not known yet."""
+    async def _fetch(
+        self, *, with_best: bool, fresh_after: float | None = None
+    ) -> tuple[WeekSlots, BestForViewer | None] | None:
+        """The week (and the best times); None when the viewer's zone is not known yet.
+        `fresh_after` (live refreshes): reuse a public computation started after the hint came."""
         tid, week, duration, browser = self._tutor_id, self.week, self.duration or None, self.browser_tz
 
         def unit(session, actor):
             zone = actor.timezone if actor else browser
             if not zone:
                 return None
-            found = slot_weeks.week_slots(session, tutor_id=tid, week=week, duration=duration, tz=zone, viewer=actor)
+            found = None
+            if fresh_after is not None:
+                # Its own session: a shared entry is stamped with the time its computation started,
+                # so its snapshot must not be older (this session's began when the actor was read,
+                # possibly before waiting on another viewer's computation of the same week).
+                with contextlib.suppress(DomainError), session_scope(read_only=True) as fresh:
+                    found = shared_weeks.public_week(
+                        fresh, tutor_id=tid, week=week, duration=duration, tz=zone, fresh_after=fresh_after
+                    )
+            if found is None:
+                found = slot_weeks.week_slots(
+                    session, tutor_id=tid, week=week, duration=duration, tz=zone, viewer=actor
+                )
             best = None
             if with_best:
                 best = slot_weeks.best_for_viewer(
@@ -77,9 +100,9 @@ class TutorSlotsState(AppState):
         self.best_length = best.best.duration if best.best else 0
         self.best_zone = best.best.timezone if best.best else ""
 
-    async def _refresh(self, *, with_best: bool):
+    async def _refresh(self, *, with_best: bool, fresh_after: float | None = None):
         try:
-            result = await self._fetch(with_best=with_best)
+            result = await self._fetch(with_best=with_best, fresh_after=fresh_after)
         except DomainError:
             self.slots_status, self.week_loading = "hidden", False
             return None
@@ -92,13 +115,59 @@ class TutorSlotsState(AppState):
         self.slots_status, self.week_loading = "ready", False
         return None
 
+    async def _live_refresh(self, hint_at: float) -> None:
+        """Re-read the shown week after a hint. The free times of a public tutor are the same for
+        every viewer, so the many pages refreshing after one hint share one computation and need
+        no per-viewer query; only a student with best times (their saved windows) reads as themself."""
+        if self.best_status == "ready" or not self.zone:
+            await self._refresh(with_best=True, fresh_after=hint_at)
+            return
+        tid, week, duration, zone = self._tutor_id, self.week, self.duration or None, self.zone
+
+        def unit() -> WeekSlots:
+            with session_scope(read_only=True) as session:
+                return shared_weeks.public_week(
+                    session, tutor_id=tid, week=week, duration=duration, tz=zone, fresh_after=hint_at
+                )
+
+        try:
+            found = await asyncio.to_thread(unit)
+        except DomainError:  # no longer public (or a bad length): the full path decides what to show
+            await self._refresh(with_best=True)
+            return
+        self._show(found)
+
     # --- events ---------------------------------------------------------------------------------
 
     async def load(self):
         self._tutor_id = self._route_tutor_id()
         self.week, self.duration, self.days, self.best, self.best_status = 0, "", [], [], ""
         self.slots_status = "loading"
-        return await self._refresh(with_best=True)
+        self._live_mark = live.mark()
+        first = await self._refresh(with_best=True)
+        live_updates = TutorSlotsState.watch_slots if self.slots_status != "hidden" else None
+        return [event for event in (first, live_updates) if event is not None]
+
+    @rx.event(background=True)
+    async def watch_slots(self):
+        """Live availability: re-read the shown week whenever this tutor's busy time changes
+        (a hold, booking, cancellation or availability edit by anyone, in any app process).
+        Ends when the tab leaves the page or disconnects (state/live.py)."""
+        async with self:
+            tutor_id = self._tutor_id
+            if not tutor_id.isdigit() or self.slots_status == "hidden":
+                return
+            key, path = live.claim(self), self.router.url.path or ""
+            since = self._live_mark
+        async for _batch in live.watch(
+            self, [slots_channel(tutor_id)], lambda: live.is_current(self, key, path), since=since
+        ):
+            hint_at = time.monotonic()
+            async with self:
+                if not live.is_current(self, key, path):
+                    break
+                if self.slots_status == "ready":
+                    await self._live_refresh(hint_at)
 
     async def use_browser_zone(self, zone: Any):
         """Callback of the browser's zone detection for a visitor who is not signed in."""
