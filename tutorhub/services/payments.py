@@ -348,14 +348,16 @@ def _adopt_orphans(session: Session, payment: Payment, now: datetime) -> None:
     if not payment.gateway_ref:
         return
     tag = f"[for {payment.gateway}:{payment.gateway_ref}]"
-    orphans = session.exec(
+    # Filter on the (rare) orphan kinds only: with `payment_id IS NULL` in the SQL the planners
+    # walk the payment_id index over every unlinked transaction (all top-ups, payouts …) — measured
+    # 46 ms of a 56 ms capture at 1,000,000 ledger entries; this way it is a kind-index lookup.
+    candidates = session.exec(
         select(LedgerTransaction).where(
-            col(LedgerTransaction.payment_id).is_(None),
             col(LedgerTransaction.kind).in_(["external_refund", "dispute_opened", "dispute_won"]),
             col(LedgerTransaction.memo).endswith(tag),
         )
     ).all()
-    for tx in orphans:
+    for tx in (t for t in candidates if t.payment_id is None):
         key = tx.idempotency_key.split(":")
         if tx.kind == "external_refund" and len(key) >= 3:
             amount = session.exec(select(LedgerEntry.amount).join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
