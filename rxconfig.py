@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import reflex as rx
@@ -7,6 +8,12 @@ from dotenv import load_dotenv
 # (REFLEX_REDIS_URL selects the state manager). Real environment variables win over the file,
 # as in tutorhub.settings.
 load_dotenv(Path(__file__).resolve().parent / ".env", override=False)
+
+# Without Redis there is one backend worker: keep client states in memory. Reflex's default for
+# that case (DISK) writes every touched state to disk after each event, on the event loop —
+# measured ~10 % of the backend's time under 200 live clients (benchmarks/bench_realtime.py).
+# With REFLEX_REDIS_URL set, Reflex picks its Redis state manager as before.
+_STATE_MANAGER = {} if os.environ.get("REFLEX_REDIS_URL", "").strip() else {"state_manager_mode": "memory"}
 
 config = rx.Config(
     app_name="tutorhub",
@@ -19,4 +26,5 @@ config = rx.Config(
             theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large", scaling="100%")
         ),
     ],
+    **_STATE_MANAGER,
 )

@@ -303,11 +303,17 @@ def resolve_session(session: Session, token: Any) -> UserOut | None:
     """The user behind a browser session token, or None if it is unknown/expired/revoked."""
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
-    row = session.exec(select(AuthSession).where(col(AuthSession.token_hash) == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    # One round trip: every Reflex unit of work re-checks its actor here (measured as the largest
+    # single cost of live chat updates under 200 clients when it was two queries).
+    found = session.exec(
+        select(AuthSession, User)
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(col(AuthSession.token_hash) == hash_token(token))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or user.is_suspended:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or user.is_suspended:
         return None
     return to_user_out(user)
 
