@@ -55,6 +55,19 @@ def _bool(name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be a boolean (1/0/true/false), got {raw!r}")
 
 
+def _opt(name: str) -> str | None:
+    """An optional variable: its stripped value, or None when unset or blank."""
+    return os.environ.get(name, "").strip() or None
+
+
+def _base_url(name: str, default: str | None = None) -> str | None:
+    """An http(s) base URL without its trailing slash (provider paths are appended to it)."""
+    value = (_opt(name) or "").rstrip("/") or default
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise SettingsError(f"{name} must start with https:// or http://, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -171,9 +184,7 @@ def _lesson_settings(defaults: Settings) -> dict[str, Any]:
     provider = os.environ.get("TUTORHUB_MEETING_PROVIDER", "").strip().lower() or defaults.meeting_provider
     if provider not in {"jitsi"}:
         raise SettingsError(f"TUTORHUB_MEETING_PROVIDER must be 'jitsi', got {provider!r}")
-    base = os.environ.get("TUTORHUB_MEETING_BASE_URL", "").strip().rstrip("/") or defaults.meeting_base_url
-    if not base.startswith(("https://", "http://")):
-        raise SettingsError(f"TUTORHUB_MEETING_BASE_URL must start with https:// or http://, got {base!r}")
+    base = _base_url("TUTORHUB_MEETING_BASE_URL", defaults.meeting_base_url)
     full = _int("TUTORHUB_CANCEL_FULL_REFUND_HOURS", defaults.cancel_full_refund_hours)
     partial = _int("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", defaults.cancel_partial_refund_hours)
     if partial > full:
@@ -210,17 +221,8 @@ def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
     import hashlib
     import hmac
 
-    def opt(name: str) -> str | None:
-        return os.environ.get(name, "").strip() or None
-
-    def base_url(name: str) -> str | None:
-        value = opt(name)
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise SettingsError(f"{name} must start with https:// or http://, got {value!r}")
-        return value.rstrip("/") if value else None
-
     sandbox = _bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
-    sandbox_secret = opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
+    sandbox_secret = _opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
     if sandbox_secret is None:
         if env == "production" and sandbox:
             raise SettingsError("TUTORHUB_SANDBOX_WEBHOOK_SECRET must be set when TUTORHUB_SANDBOX_PAYMENTS=1 in production")
@@ -229,18 +231,18 @@ def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
         ("TUTORHUB_STRIPE_SECRET_KEY", "TUTORHUB_STRIPE_WEBHOOK_SECRET"),
         ("TUTORHUB_RAZORPAY_KEY_SECRET", "TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
     ):
-        if opt(key_name) and not opt(secret_name):
+        if _opt(key_name) and not _opt(secret_name):
             raise SettingsError(f"{secret_name} must be set when {key_name} is set (webhooks are verified)")
-    if bool(opt("TUTORHUB_RAZORPAY_KEY_ID")) != bool(opt("TUTORHUB_RAZORPAY_KEY_SECRET")):
+    if bool(_opt("TUTORHUB_RAZORPAY_KEY_ID")) != bool(_opt("TUTORHUB_RAZORPAY_KEY_SECRET")):
         raise SettingsError("TUTORHUB_RAZORPAY_KEY_ID and TUTORHUB_RAZORPAY_KEY_SECRET must be set together")
     return {
-        "stripe_secret_key": opt("TUTORHUB_STRIPE_SECRET_KEY"),
-        "stripe_webhook_secret": opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
-        "stripe_api_base": base_url("TUTORHUB_STRIPE_API_BASE"),
-        "razorpay_key_id": opt("TUTORHUB_RAZORPAY_KEY_ID"),
-        "razorpay_key_secret": opt("TUTORHUB_RAZORPAY_KEY_SECRET"),
-        "razorpay_webhook_secret": opt("TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
-        "razorpay_api_base": base_url("TUTORHUB_RAZORPAY_API_BASE"),
+        "stripe_secret_key": _opt("TUTORHUB_STRIPE_SECRET_KEY"),
+        "stripe_webhook_secret": _opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
+        "stripe_api_base": _base_url("TUTORHUB_STRIPE_API_BASE"),
+        "razorpay_key_id": _opt("TUTORHUB_RAZORPAY_KEY_ID"),
+        "razorpay_key_secret": _opt("TUTORHUB_RAZORPAY_KEY_SECRET"),
+        "razorpay_webhook_secret": _opt("TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
+        "razorpay_api_base": _base_url("TUTORHUB_RAZORPAY_API_BASE"),
         "sandbox_webhook_secret": sandbox_secret,
         "sandbox_payments": sandbox,
         "webhook_tolerance_seconds": _int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
@@ -249,11 +251,8 @@ def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
 
 def _messaging_settings() -> dict[str, Any]:
     """SMTP (email) and the JSON-over-HTTP SMS/WhatsApp provider; unset = the outbox only."""
-    host = os.environ.get("TUTORHUB_SMTP_HOST", "").strip() or None
-    sms_base = os.environ.get("TUTORHUB_SMS_API_BASE", "").strip().rstrip("/") or None
-    if sms_base is not None and not sms_base.startswith(("https://", "http://")):
-        raise SettingsError(f"TUTORHUB_SMS_API_BASE must start with https:// or http://, got {sms_base!r}")
-    sms_key = os.environ.get("TUTORHUB_SMS_API_KEY", "").strip() or None
+    sms_base = _base_url("TUTORHUB_SMS_API_BASE")
+    sms_key = _opt("TUTORHUB_SMS_API_KEY")
     if sms_base and not sms_key:
         raise SettingsError("TUTORHUB_SMS_API_KEY must be set when TUTORHUB_SMS_API_BASE is set")
     raw_channels = os.environ.get("TUTORHUB_SMS_CHANNELS", "").strip() or "sms,whatsapp"
@@ -261,11 +260,11 @@ def _messaging_settings() -> dict[str, Any]:
     if not set(channels) <= {"sms", "whatsapp"}:
         raise SettingsError(f"TUTORHUB_SMS_CHANNELS must list sms and/or whatsapp, got {raw_channels!r}")
     return {
-        "smtp_host": host,
+        "smtp_host": _opt("TUTORHUB_SMTP_HOST"),
         "smtp_port": _int("TUTORHUB_SMTP_PORT", 587, minimum=1),
-        "smtp_user": os.environ.get("TUTORHUB_SMTP_USER", "").strip() or None,
+        "smtp_user": _opt("TUTORHUB_SMTP_USER"),
         "smtp_password": os.environ.get("TUTORHUB_SMTP_PASSWORD", "") or None,
-        "smtp_from": os.environ.get("TUTORHUB_SMTP_FROM", "").strip() or "TutorHub <no-reply@localhost>",
+        "smtp_from": _opt("TUTORHUB_SMTP_FROM") or "TutorHub <no-reply@localhost>",
         "smtp_starttls": _bool("TUTORHUB_SMTP_STARTTLS", True),
         "sms_api_base": sms_base,
         "sms_api_key": sms_key,

@@ -283,3 +283,33 @@ def test_unicode_digit_grades_are_422_everywhere(client, world, grade):
         client.put("/api/v1/students/me/profile", json={"grade_level": grade}, headers=world["headers"]["student"]),
         422,
     )
+
+
+def test_database_contention_is_409_and_other_database_errors_a_bare_500():
+    """A lost race (lock timeout, deadlock) is the client's cue to retry, not a server fault."""
+    import sqlite3
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import OperationalError
+
+    from tutorhub.api.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/locked")
+    def locked() -> None:
+        raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise OperationalError("SELECT x", {}, sqlite3.OperationalError("no such table: x"))
+
+    client = TestClient(app, raise_server_exceptions=False)
+    res = client.get("/locked")
+    assert res.status_code == 409 and res.json() == {
+        "detail": "Someone else changed this at the same moment; reload and try again."
+    }
+    res = client.get("/broken")
+    assert res.status_code == 500 and res.json() == {"detail": "Internal server error."}

@@ -86,6 +86,7 @@ def test_attachments_upload_by_content_and_download_for_participants_only(client
     assert got.status_code == 200 and got.content == PDF_BYTES
     assert got.headers["content-type"] == "application/pdf" and got.headers["x-content-type-options"] == "nosniff"
     assert got.headers["cache-control"] == "private, no-store"
+    assert got.headers["content-disposition"] == "inline; filename=\"scan.pdf\"; filename*=UTF-8''scan.pdf"
     # The web UI's cookie works too (links on /messages).
     cookie = auth.create_browser_session(db, user_id=pair.tutor.id)
     db.commit()

@@ -101,6 +101,14 @@ def test_load_fills_grid_overrides_and_settings(browser, make_user, db):
     assert (page.first_row, page.last_row) == (12, 44)
 
 
+def test_preview_link_only_once_approved(browser, make_user, make_approved_tutor):
+    make_user("tutor", email="t@example.com")
+    assert _ready(browser).approved is False
+    approved, tutor_id = make_approved_tutor()
+    page = _ready(browser, approved.email)
+    assert page.approved is True and page.tutor_id == tutor_id
+
+
 def test_saved_utc_hours_are_labelled_utc_not_the_browser_zone(browser, make_user, db):
     """The browser's zone is only a suggestion for a tutor who has saved no hours yet: hours saved
     in UTC must be shown as UTC (labelling them with the browser's zone would show them at the

@@ -63,7 +63,8 @@ def test_trial_price_and_only_once(browser, world):
     browser.run(page.pick(day_ahead().isoformat()))
     browser.run(page.set_book_kind("trial"))
     browser.run(page.hold())
-    browser.run(page.confirm())
+    browser.run(page.set_pay_method("wallet"))
+    browser.run(page.pay({}))
     assert fetch(Booking, col(Booking.student_id) == world.student.id)[0].kind == "trial"
     browser.run(page.pick(day_ahead(3).isoformat()))
     assert page.trial_available is False
@@ -116,7 +117,7 @@ def test_series_preview_shows_conflicts_with_alternatives_before_holding(browser
     assert sorted(b.status for b in mine) == ["REQUESTED", "REQUESTED"] and all(b.kind == "series" for b in mine)
 
 
-@pytest.mark.parametrize("weeks", ["1", "53", "x", "", "999"])
+@pytest.mark.parametrize("weeks", ["1", "53", "x", "", "999", "²"])
 def test_series_weeks_outside_2_to_52_are_ignored(browser, world, weeks):
     page = _open(browser, world, world.student.email)
     browser.run(page.pick(day_ahead().isoformat()))
@@ -154,7 +155,7 @@ def test_confirm_and_release_without_a_hold_change_nothing(new_browser, world):
     held = world.book(day_ahead(), confirm=False)
     stranger = new_browser()
     page = _open(stranger, world, world.other_student.email)
-    stranger.run(page.confirm())
+    stranger.run(page.pay({}))
     stranger.run(page.release())
     stranger.run(page.hold())  # no dialog open
     assert fetch(Booking, col(Booking.id) == held.id)[0].status == "PENDING_PAYMENT" and count(Booking) == 1
@@ -167,8 +168,10 @@ def test_a_hold_cannot_be_confirmed_after_the_session_changed_hands(new_browser,
     b.run(page.pick(day_ahead().isoformat()))
     b.run(page.hold())
     b.login(world.other_student.email)  # same tab, another account's cookie
-    b.run(page.confirm())
-    assert page.book_error and page.book_step == "held"
+    fund_wallet(world.db, world.other_student.id, 10_000, "EUR", commit=True)  # money is not what stops it
+    b.run(page.set_pay_method("wallet"))
+    b.run(page.pay({}))
+    assert page.pay_error and page.book_step == "held"
     assert [x.status for x in fetch(Booking)] == ["PENDING_PAYMENT"]
     b.set_cookie("")
     b.run(page.release())

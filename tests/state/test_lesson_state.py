@@ -12,6 +12,7 @@ from tests.money_support import fund_wallet
 from tutorhub.models.bookings import Booking, ReplacementOffer, Review
 from tutorhub.services.errors import InvalidInput
 from tutorhub.state.lesson_changes import LessonChangeState
+from tutorhub.state.money_pay import LessonPayState
 from tutorhub.state.reviews import TutorReviewsState
 
 from .booking_world import day_ahead, make_world, snapshot, soon
@@ -197,14 +198,19 @@ def test_pending_hold_can_be_confirmed_from_the_lesson_page(browser, world):
     fund_wallet(world.db, world.student.id, b.price_minor, b.currency, commit=True)  # confirming pays from the wallet
     page = _open(browser, b.id, world.student.email)
     assert page.hold_expires and "confirm" in page.actions
-    browser.run(page.confirm_hold())
+    pay = browser.state(LessonPayState)  # the lesson page's pay box (pages/lesson.py _hold_box)
+    browser.run(pay.load())
+    assert pay.pay_open
+    browser.run(pay.set_pay_method("wallet"))
+    browser.run(pay.pay({}))
     assert _status(b.id) == "CONFIRMED"
 
 
 # --- strangers: every changing handler, by everybody who is not the right party -----------------
 
+# Paying a held booking (LessonPayState.pay) is covered for strangers in
+# test_money_pay_state.py::test_nobody_else_sees_the_box_or_can_pay.
 HANDLERS = [
-    ("confirm_hold", ()),
     ("start_lesson", ()),
     ("end_lesson", ()),
     ("report_no_show", ({"reason": "x"},)),
@@ -263,9 +269,17 @@ def test_a_party_cannot_do_the_other_sides_actions(new_browser, world, victim, w
     b.login(getattr(world, who).email)
     b.goto(f"/lessons/{victim['live']}", route="/lessons/[booking_id]")
     page = b.state(LessonChangeState)
-    wrong = ["start_lesson", "end_lesson"] if who == "student" else ["confirm_hold", "decline_offers"]
+    wrong = ["start_lesson", "end_lesson"] if who == "student" else ["decline_offers"]
     for name in wrong:
         b.run(getattr(page, name)())
+    if who == "tutor":  # only the student pays
+        pay = b.state(LessonPayState)
+        b.run(pay.load())
+        assert not pay.pay_open
+        pay.pay_open = True  # a tampered client: the service still refuses
+        b.run(pay.set_pay_method("wallet"))
+        b.run(pay.pay({}))
+        assert pay.pay_error
     assert snapshot(victim["live"]) == before
 
 

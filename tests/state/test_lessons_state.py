@@ -98,7 +98,7 @@ def test_strangers_cannot_answer_a_request(new_browser, world, who, handler):
     assert fetch(Booking, col(Booking.id) == booking.id)[0].status == "REQUESTED"
 
 
-@pytest.mark.parametrize("garbage", [None, "x", -1, True, 2**40, "1; drop"])
+@pytest.mark.parametrize("garbage", [None, "x", -1, True, 2**40, "1; drop", "²"])
 def test_answer_ignores_garbage_ids(browser, world, garbage):
     booking = world.book(day_ahead(2))
     page = _open(browser, world.tutor.email)

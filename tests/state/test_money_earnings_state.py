@@ -100,6 +100,21 @@ def test_statement_downloads_a_csv_of_the_month(browser, world):
     assert toasts(browser.run(page.download_statement({"month": "1999-01"})), "error")
 
 
+def test_tutor_buys_lead_credits_from_earnings(browser, world):
+    _teach(world)
+    page, _ = browser.open(EarningsState, "/earnings", world.tutor.email)
+    assert page.lead_balance == 0 and page.lead_price == "€2"
+    browser.run(page.set_lead_method("earnings"))
+    for bad in ("0", "²", "lots"):  # inline refusals, never a crash
+        browser.run(page.buy_leads({"quantity": bad}))
+        assert page.lead_errors.get("quantity") and page.lead_balance == 0
+    browser.run(page.buy_leads({"quantity": "13"}))  # €26: more than the €24 available
+    assert "available" in page.lead_errors.get("quantity", "") and page.lead_balance == 0
+    events = browser.run(page.buy_leads({"quantity": "3"}))
+    assert toasts(events, "success") and page.lead_errors == {}
+    assert page.lead_balance == 3 and page.available == "€18"
+
+
 def test_admin_resolves_a_dispute_with_a_partial_refund(browser, new_browser, world):
     b = _teach(world, settle=False)
     lessons.dispute_lesson(world.db, actor=world.student, booking_id=b.id, reason="half the lesson was lost",
@@ -118,6 +133,26 @@ def test_admin_resolves_a_dispute_with_a_partial_refund(browser, new_browser, wo
     assert done.status == "SETTLED" and done.refund_percent == 50
 
 
+def _disputed(world, days: int = 2) -> Booking:
+    b = _teach(world, days, settle=False)
+    lessons.dispute_lesson(world.db, actor=world.student, booking_id=b.id, reason="the tutor never came",
+                           now=b.start + timedelta(hours=2))
+    world.db.commit()
+    return b
+
+
+def test_admin_releases_a_disputed_lesson_to_the_tutor(browser, world):
+    b = _disputed(world)
+    page, _ = browser.open(AdminDisputesState, "/admin/disputes", world.admin.email)
+    browser.run(page.set_field(b.id, "percent", "²"))  # not an ASCII number: an inline error, no crash
+    browser.run(page.resolve(b.id, "partial"))
+    assert page.errors and fetch(Booking, col(Booking.id) == b.id)[0].status == "DISPUTED"
+    events = browser.run(page.resolve(b.id, "release"))  # no percent needed: nothing is refunded
+    assert toasts(events, "success") and page.errors == {} and page.rows == []
+    done = fetch(Booking, col(Booking.id) == b.id)[0]
+    assert done.status == "SETTLED" and done.refund_percent == 0
+
+
 def test_finance_overview_settings_and_catalogue(browser, world):
     _teach(world)
     page, _ = browser.open(AdminFinanceState, "/admin/finance", world.admin.email)
@@ -127,8 +162,10 @@ def test_finance_overview_settings_and_catalogue(browser, world):
     assert page.bucket == "week" and page.points
     browser.run(page.set_bucket("year"))
     assert page.bucket == "week"
-    browser.run(page.save_settings({"commission_percent": "120", "refund_destination": "wallet"}))
-    assert page.settings_errors and fetch(MoneySettings)[0].commission_percent == 20 if count(MoneySettings) else True
+    for bad in ("120", "²"):  # out of range; a digit int() cannot read (used to crash the handler)
+        browser.run(page.save_settings({"commission_percent": bad, "refund_destination": "wallet"}))
+        assert page.settings_errors.get("commission_percent")
+        assert all(m.commission_percent == 20 for m in fetch(MoneySettings))
     browser.run(page.save_settings({"commission_percent": "15", "refund_destination": "wallet"}))
     assert page.commission_percent == "15" and page.refund_destination == "wallet"
 
@@ -181,6 +218,11 @@ def test_non_admins_cannot_decide_payouts_disputes_settings_or_catalogue(browser
     disputes, _ = b.open(AdminDisputesState, "/admin/disputes")
     b.run(disputes.resolve(b_paid.id, "full"))
     assert fetch(Booking, col(Booking.id) == b_paid.id)[0].refund_percent == 0
+    # ...and an open dispute (one an admin could resolve) stays open for them.
+    d = _disputed(world, days=3)
+    for outcome in ("full", "release"):
+        b.run(disputes.resolve(d.id, outcome))
+    assert fetch(Booking, col(Booking.id) == d.id)[0].status == "DISPUTED"
     finance, _ = b.open(AdminFinanceState, "/admin/finance")
     assert finance.gmv == "" and finance.points == []
     b.run(finance.save_settings({"commission_percent": "1", "refund_destination": "wallet"}))

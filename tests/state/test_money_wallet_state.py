@@ -184,6 +184,12 @@ def test_other_roles_cannot_top_up_subscribe_or_claim(new_browser, shop, who):
     assert page.topup_message or page.topup_errors
     assert toasts(b.run(page.subscribe("basic")), "error")
     assert toasts(b.run(page.claim_trial()), "error")
+    assert toasts(b.run(page.change_plan("pro")), "error")
+    assert toasts(b.run(page.cancel_plan()), "error")
+    for method in ("gateway", "wallet"):
+        b.run(page.set_pack_method(method))
+        b.run(page.buy_pack({"pack": "hour5"}))
+        assert page.pack_message or page.pack_errors
     assert count(Payment) == 0 and count(CreditLot) == 0 and count(Subscription) == 0
 
 

@@ -12,13 +12,16 @@ private profile fields (student guardians and goals, other tutors' review notes 
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
+import tutorhub.state
 from tests.money_support import fund_wallet
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
@@ -37,6 +40,7 @@ from tutorhub.services import (
 )
 from tutorhub.state.admin import AdminQueueState, AdminReviewState
 from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.admin_jobs import AdminJobsState
 from tutorhub.state.admin_reconciliation import AdminReconciliationState
 from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
@@ -46,6 +50,7 @@ from tutorhub.state.booking import BookingState
 from tutorhub.state.chat import ChatState
 from tutorhub.state.chat_badge import ChatBadgeState, TutorChatLinkState
 from tutorhub.state.chat_lesson import LessonChatState
+from tutorhub.state.lesson import LessonState
 from tutorhub.state.lesson_changes import LessonChangeState
 from tutorhub.state.lessons import MyLessonsState
 from tutorhub.state.money_admin import AdminDisputesState, AdminFinanceState, AdminPayoutsState
@@ -54,6 +59,7 @@ from tutorhub.state.money_done import PayDoneState
 from tutorhub.state.money_earnings import EarningsState
 from tutorhub.state.money_pay import LessonPayState
 from tutorhub.state.money_wallet import WalletState
+from tutorhub.state.notifications import BellState, NotificationPrefsState, NotificationsPageState
 from tutorhub.state.reviews import TutorReviewsState
 from tutorhub.state.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.search import HomeState, SearchState, TutorPageState
@@ -398,7 +404,63 @@ AUDITED_HANDLERS = {
     SandboxCheckoutState: {"load", "pay", "fail", "cancel"},
     AdminReconciliationState: {"load", "show"},
     TutorChatLinkState: {"load"},
+    # Jobs and notifications: run_now passes the cookie's actor to job_runs.run_now (admins only);
+    # mark_read / open_item / mark_all_read / save only touch the actor's own notifications and
+    # preferences (services/notifications.py, notification_prefs.py; tests/state/test_notifications_state.py).
+    AdminJobsState: {"load", "run_now"},
+    BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
+    NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
+    NotificationPrefsState: {"load", "save"},
+    # Scheduling and bookings: every mutating handler passes the cookie's actor and the id to a
+    # service that checks the party (booking services' load_for_change, the tutor's own
+    # availability, the student's own windows, admin-only flags); the rest read, page or edit
+    # form-only state (paint_* / toggle_* / choose_day / set_book_* / pick) with checked arguments.
+    AdminFlagsState: {"load", "resolve", "toggle_resolved"},
+    AdminBookingsState: {"load", "go_page", "set_filter"},
+    AvailabilityState: {
+        "load", "add_override", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "discard_weekly",
+        "paint_end", "paint_enter", "paint_start", "remove_override", "save_settings", "save_weekly",
+        "set_override_kind", "toggle_all_hours", "toggle_cell",
+    },
+    StudentTimesState: {
+        "load", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "paint_end", "paint_enter",
+        "paint_start", "save", "toggle_all_hours", "toggle_cell",
+    },
+    TutorSlotsState: {"load", "go_to_week", "next_week", "prev_week", "set_duration", "use_browser_zone", "watch_slots"},
+    BookingState: {
+        "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release",
+        "set_book_kind", "set_book_length", "set_book_weeks", "set_pay_method",
+    },
+    LessonState: {
+        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "report_no_show",
+        "dispute", "save_notes", "submit_review", "submit_reply",
+    },
+    LessonChangeState: {
+        "load_changes", "open_cancel", "close_cancel", "confirm_cancel", "open_reschedule", "close_reschedule",
+        "resched_go", "reschedule_to", "take_offer", "decline_offers",
+    },
+    MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
+    TutorReviewsState: {"load", "more_reviews"},
 }
+
+
+def _all_states() -> set[type]:
+    """Every page state the app defines: all of tutorhub.state imported, then AppState's subclasses."""
+    for module in pkgutil.iter_modules(tutorhub.state.__path__):
+        importlib.import_module(f"tutorhub.state.{module.name}")
+    found: set[type] = set()
+    todo = [AppState]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo += [sub for sub in cls.__subclasses__() if sub not in found]
+    return found
+
+
+def test_every_state_is_audited():
+    # A new State class is a new set of public handlers: it must be listed above to be checked.
+    missing = sorted(cls.__name__ for cls in _all_states() - set(AUDITED_HANDLERS))
+    assert missing == []
 
 
 @pytest.mark.parametrize("cls", list(AUDITED_HANDLERS), ids=lambda cls: cls.__name__)

@@ -113,6 +113,10 @@ def test_admin_jobs_page_and_run_now_are_admin_only(browser, new_browser, make_u
     assert jobs.status == "forbidden" and jobs.rows == []
     assert toasts(student.run(jobs.run_now("send_reminders")), "error")
     assert count(JobRun) == 0
+    anonymous = new_browser()
+    anonymous.goto("/admin/jobs")
+    events = anonymous.run(anonymous.state(AdminJobsState).run_now("send_reminders"))
+    assert redirects(events) and redirects(events)[0].startswith("/login") and count(JobRun) == 0
 
     browser.login("admin@example.com")
     browser.goto("/admin/jobs")

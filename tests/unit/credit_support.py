@@ -1,5 +1,5 @@
 """Helpers for the credits/plans tests: catalogue setup and paying a sandbox checkout for real
-(signed webhook → payments.apply_gateway_event → credit_purchases.fulfil_payment)."""
+(signed webhook → payment_events.apply_gateway_event → credit_purchases.fulfil_payment)."""
 
 from __future__ import annotations
 

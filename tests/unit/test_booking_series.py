@@ -146,5 +146,5 @@ def test_series_input_and_access(db, berlin, make_user):
     created = series(db, student, tutor_id, count=2)
     with pytest.raises(NotFound):
         booking_series.confirm_series(db, actor=make_user(Role.STUDENT), series_id=created.series_id, now=NOW)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="Series not found"):
         booking_series.confirm_series(db, actor=student, series_id="abc", now=NOW)

@@ -7,7 +7,7 @@ import asyncio
 from types import SimpleNamespace
 
 from tutorhub.integrations import broker
-from tutorhub.state import chat_watch, live
+from tutorhub.state import live
 from tutorhub.state.chat_thread import wants_refresh
 
 
@@ -30,7 +30,7 @@ def test_the_first_batch_is_a_catch_up_made_after_subscribing_then_hints_until_u
 
     async def scenario():
         batches = []
-        gen = chat_watch.watch_with_catch_up(state, ["user:7"], lambda: state.wanted)
+        gen = live.watch(state, ["user:7"], lambda: state.wanted, catch_up=True)
         first = await gen.__anext__()
         # The subscription is already registered when the catch-up arrives: a hint published now
         # (between the page's re-read and the next wait) is not lost.
@@ -47,7 +47,7 @@ def test_the_first_batch_is_a_catch_up_made_after_subscribing_then_hints_until_u
         batches, rest = asyncio.run(scenario())
     finally:
         broker.reset_broker()
-    assert batches == [[chat_watch.CATCH_UP], [("user:7", {"type": "message", "conversation_id": 3})]]
+    assert batches == [[live.CATCH_UP], [("user:7", {"type": "message", "conversation_id": 3})]]
     assert rest == [] and broker.get_broker().subscriber_count("user:7") == 0
     assert wants_refresh(batches[0]) and wants_refresh(batches[1])
     assert not wants_refresh([("user:7", {"type": "notification"})])
@@ -61,4 +61,4 @@ def test_only_the_echo_of_reading_the_open_thread_is_skipped():
     assert not only_reads_of([read3], 4)  # another conversation was read: its unread count changed
     assert not only_reads_of([read3, ("user:7", {"type": "message", "conversation_id": 3})], 3)
     assert not only_reads_of([read3], 0)  # no thread open: the list must refresh
-    assert not only_reads_of([chat_watch.CATCH_UP], 3)
+    assert not only_reads_of([live.CATCH_UP], 3)

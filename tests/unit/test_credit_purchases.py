@@ -56,6 +56,21 @@ def test_pack_with_a_promo_books_the_discount_as_platform_cost(db, make_user):
         credit_purchases.buy_pack(db, actor=student, pack_code="hour5", promo_code="WELCOME10", now=NOW)
 
 
+def test_a_promo_used_up_before_the_gateway_pays_still_honours_the_quote(db, make_user):
+    """The student paid the discounted price: a code used up meanwhile (a refusal, a DomainError)
+    must not stop the minutes; the discount is still booked as platform cost."""
+    admin = catalogue(db, make_user)
+    promos.create_promo(db, actor=admin, data={"code": "ONCE", "kind": "percent", "percent": 10, "max_redemptions": 1})
+    first, second = make_user(Role.STUDENT), make_user(Role.STUDENT)
+    out = credit_purchases.buy_pack(db, actor=first, pack_code="hour5", promo_code="ONCE", now=NOW)
+    _topup(db, second, 6000)
+    credit_purchases.buy_pack(db, actor=second, pack_code="hour5", method="wallet", promo_code="ONCE", now=NOW)
+    pay(db, out.payment_reference, NOW)
+    assert _minutes(db, first) == 300
+    assert ledger.balance(db, "platform:promotions", "USD") == 1200  # both discounts
+    assert ledger.balance(db, "platform:revenue", "USD") == 12000  # both at list price
+
+
 def test_pack_from_wallet(db, make_user):
     catalogue(db, make_user)
     student = make_user(Role.STUDENT)

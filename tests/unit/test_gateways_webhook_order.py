@@ -81,7 +81,7 @@ def test_canonical_order_books(stripe_configured, make_user):
     # 50.00 in, 20.00 refunded at the provider, the chargeback opened (-50) and won (+50)
     assert deltas == {"gateway:stripe:clearing": 3000, "refunds": 2000, "platform:disputes": 0,
                       f"student:{student.id}:wallet": 5000}
-    assert status in {"partially_refunded", "succeeded", "disputed"}
+    assert status == "partially_refunded"  # the chargeback was won: only the refund remains
 
 
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -106,4 +106,4 @@ def test_refund_before_capture_ends_with_the_same_status(stripe_configured, make
     student = make_user("student")
     _, expected = _play(student.id, [0, 1, 2, 3, 4, 5])
     _, status = _play(student.id, [2, 3, 0, 1, 4, 5])
-    assert status == expected
+    assert status == expected == "partially_refunded"

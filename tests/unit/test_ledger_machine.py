@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models import Payment, Role
-from tutorhub.services import credits, ledger, payments
+from tutorhub.services import credits, ledger, payment_events, payments
 from tutorhub.services.ledger import InsufficientFunds, Line
 from tutorhub.services.ledger_verify import verify_ledger
 
@@ -60,7 +60,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected[(credit, unit)] += amount if ledger.is_credit_normal(credit) else -amount
 
     def _deliver(self, event: GatewayEvent) -> None:
-        payments.apply_gateway_event(self.db, event, now=self.clock)
+        payment_events.apply_gateway_event(self.db, event, now=self.clock)
         self.delivered.append(event)
 
     @rule(student=st.integers(0, 1), amount=st.integers(100, 50_000))
@@ -79,7 +79,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def redeliver(self, data) -> None:
         """A gateway repeats a fact under a new event id (services/webhooks.py dedups only exact ids)."""
         event = data.draw(st.sampled_from(self.delivered))
-        payments.apply_gateway_event(self.db, GatewayEvent(**{**event.__dict__, "event_id": f"evt_{uuid.uuid4().hex}"}),
+        payment_events.apply_gateway_event(self.db, GatewayEvent(**{**event.__dict__, "event_id": f"evt_{uuid.uuid4().hex}"}),
                                      now=self.clock)
 
     @precondition(lambda self: self.payments)

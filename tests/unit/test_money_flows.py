@@ -254,7 +254,7 @@ def test_earnings_statement_and_finance_figures_follow_the_ledger(env, make_user
 
 def test_a_bounced_payout_returns_to_earnings_whatever_order_the_events_come_in(env, make_user):
     from tutorhub.integrations.payments import EventKind, GatewayEvent
-    from tutorhub.services import payments
+    from tutorhub.services import payment_events
 
     admin = make_user(Role.ADMIN)
     fund = [Line(f"tutor:{env.tutor.id}:earnings", -5000, "EUR"), Line("platform:credit_lessons", 5000, "EUR")]
@@ -263,7 +263,7 @@ def test_a_bounced_payout_returns_to_earnings_whatever_order_the_events_come_in(
     assert payouts.approve_payout(env.db, actor=admin, payout_id=first.id).status == "paid"
 
     def deliver(kind):
-        payments.apply_gateway_event(env.db, GatewayEvent(
+        payment_events.apply_gateway_event(env.db, GatewayEvent(
             gateway="sandbox", event_id=kind.value, kind=kind, raw_type=kind.value, reference=first.reference,
             gateway_ref=None, amount_minor=2000, currency="EUR", occurred_at=NOW), now=NOW)
 
@@ -278,9 +278,9 @@ def test_a_bounced_payout_returns_to_earnings_whatever_order_the_events_come_in(
 
 def _provider_event(env, reference, kind, amount, **data):
     from tutorhub.integrations.payments import GatewayEvent
-    from tutorhub.services import payments
+    from tutorhub.services import payment_events
 
-    payments.apply_gateway_event(env.db, GatewayEvent(
+    payment_events.apply_gateway_event(env.db, GatewayEvent(
         gateway="sandbox", event_id=f"evt_{kind.value}_{amount}", kind=kind, raw_type=kind.value, reference=reference,
         gateway_ref=None, amount_minor=amount, currency="EUR", occurred_at=NOW, data=data), now=NOW)
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from tests.booking_support import NOW, at
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, Role
-from tutorhub.services import booking_payments, ledger, payments
+from tutorhub.services import booking_payments, ledger, payment_events, payments
 from tutorhub.services.ledger_verify import verify_ledger
 
 T = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -58,14 +58,29 @@ def test_topup_events_in_every_order_with_duplicates_give_one_outcome(db, make_u
             event(EventKind.PAYMENT_FAILED, ref, 5000),
         ]
         for i in order:
-            payments.apply_gateway_event(db, seq[i], now=T)
+            payment_events.apply_gateway_event(db, seq[i], now=T)
         for i in order[:2]:  # the provider repeats facts under new event ids
-            payments.apply_gateway_event(db, GatewayEvent(**{**seq[i].__dict__, "event_id": "again"}), now=T)
+            payment_events.apply_gateway_event(db, GatewayEvent(**{**seq[i].__dict__, "event_id": "again"}), now=T)
         outcomes.add(signature(db, payment, student.id))
     assert len(outcomes) == 1
-    status, refunded, _lines = outcomes.pop()
+    status, refunded, lines = outcomes.pop()
     assert (status, refunded) == ("partially_refunded", 1200)
+    # each fact posted exactly once: the capture to the wallet, the refund, the chargeback out and back
+    assert sorted(kind for (kind, _code, _unit, amount), n in lines if amount > 0 for _ in range(n)) == [
+        "dispute_opened", "dispute_won", "external_refund", "topup"]
+    assert ("topup", "student:U:wallet", "USD", -5000) in {line for line, _n in lines}
     assert verify_ledger(db) == []
+
+
+def test_every_payments_module_imports_on_its_own():
+    """Review fix: payments.py used to re-export payment_history at its bottom, so importing
+    payment_history first (as the Reflex states do) failed with a circular import."""
+    import subprocess
+    import sys
+
+    for module in ("payment_history", "payment_events"):  # the two that import payments.py
+        done = subprocess.run([sys.executable, "-c", f"import tutorhub.services.{module}"], capture_output=True, text=True)
+        assert done.returncode == 0, (module, done.stderr[-2000:])
 
 
 def test_booking_payment_refund_before_capture_gives_the_same_outcome(env):
@@ -77,7 +92,7 @@ def test_booking_payment_refund_before_capture_gives_the_same_outcome(env):
         seq = [event(EventKind.PAYMENT_SUCCEEDED, payment.reference, 3000, "EUR"),
                event(EventKind.DISPUTE_OPENED, payment.reference, 3000, "EUR", dispute_id=f"dp{flip}")]
         for e in reversed(seq) if flip else seq:
-            payments.apply_gateway_event(env.db, e, now=NOW)
+            payment_events.apply_gateway_event(env.db, e, now=NOW)
         outcomes.add(signature(env.db, payment, env.student.id)[:2])
         assert ledger.balance(env.db, f"escrow:booking:{held.id}", "EUR") == 3000  # the lesson is paid either way
     assert outcomes == {("disputed", 0)}
@@ -97,10 +112,10 @@ def test_a_refunded_or_charged_back_minute_pack_takes_its_unspent_minutes_back(d
     refund = GatewayEvent(gateway="sandbox", event_id="evt_r", kind=EventKind.REFUND_SUCCEEDED, raw_type="refund",
                           reference=payment.reference, gateway_ref="re_half", amount_minor=3000, currency="USD",
                           occurred_at=T, data={"refund_id": "re_half"})
-    payments.apply_gateway_event(db, refund, now=T)
-    payments.apply_gateway_event(db, GatewayEvent(**{**refund.__dict__, "event_id": "evt_r2"}), now=T)  # repeated fact
+    payment_events.apply_gateway_event(db, refund, now=T)
+    payment_events.apply_gateway_event(db, GatewayEvent(**{**refund.__dict__, "event_id": "evt_r2"}), now=T)  # repeated fact
     assert ledger.balance(db, credits.credits_account(student.id), "MIN") == 150
     for kind in (EventKind.DISPUTE_OPENED, EventKind.DISPUTE_LOST):
-        payments.apply_gateway_event(db, event(kind, payment.reference, 6000, dispute_id="dp_pack"), now=T)
+        payment_events.apply_gateway_event(db, event(kind, payment.reference, 6000, dispute_id="dp_pack"), now=T)
     assert ledger.balance(db, credits.credits_account(student.id), "MIN") == 0
     assert verify_ledger(db) == []

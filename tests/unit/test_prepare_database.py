@@ -43,3 +43,37 @@ def test_two_workers_starting_on_an_empty_database_seed_it_once(monkeypatch):
         monkeypatch.undo()
         reset_settings()
         reset_engines()
+
+
+def test_seeding_runs_under_the_migration_lock(monkeypatch):
+    """On SQLite the write scope alone serializes two seeders; on PostgreSQL only the migration
+    lock does, so check directly that the seeder runs while that lock is held."""
+    import fcntl
+
+    from tutorhub.services import demo
+
+    path = Path(tempfile.mkdtemp()) / "fresh.db"
+    monkeypatch.setenv("REFLEX_DB_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("TUTORHUB_SEED_DEMO", "1")
+    reset_settings()
+    lock_states: list[str] = []
+
+    def probing_seed(session, **_kwargs):
+        with open(f"{path}.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock_states.append("held")
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                lock_states.append("free")
+        return {"tutors": 0}
+
+    monkeypatch.setattr(demo, "seed_demo", probing_seed)
+    try:
+        assert prepare_database() == "migrated and seeded demo data: {'tutors': 0}"
+        assert lock_states == ["held"]
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        reset_engines()

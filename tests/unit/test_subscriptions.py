@@ -252,7 +252,7 @@ def test_stripe_billed_subscription_cancel_reaches_stripe_and_renewal_is_matched
     from tests.gateway_support import standin_gateway, stripe_env
     from tutorhub.integrations.payments.base import EventKind, GatewayEvent
     from tutorhub.models import Payment
-    from tutorhub.services import credit_purchases, payments
+    from tutorhub.services import credit_purchases, payment_events
 
     catalogue(db, make_user)
     student = make_user(Role.STUDENT)
@@ -265,7 +265,7 @@ def test_stripe_billed_subscription_cancel_reaches_stripe_and_renewal_is_matched
         [checkout] = api.find("POST", "/v1/checkout/sessions")
         assert checkout.form()["mode"] == ["subscription"]
         # Stripe's checkout.session.completed for a subscription: gateway_ref = the subscription id.
-        payments.apply_gateway_event(db, GatewayEvent(
+        payment_events.apply_gateway_event(db, GatewayEvent(
             gateway="stripe", event_id="evt_1", kind=EventKind.PAYMENT_SUCCEEDED, raw_type="checkout.session.completed",
             reference=out.payment_reference, gateway_ref="sub_9", amount_minor=4000, currency="USD", occurred_at=T0,
             data={"subscription_id": "sub_9"}), now=T0)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from tutorhub.db import session_scope
 from tutorhub.services import auth
@@ -51,16 +52,21 @@ def current_user(credentials: BearerCredentials) -> UserOut:
 CurrentUser = Annotated[UserOut, Depends(current_user)]
 
 
+def _bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | None) -> UserOut | None:
+    """The user behind a valid Bearer token, else None (missing, expired or forged tokens alike)."""
+    if credentials is None or not credentials.credentials:
+        return None
+    try:
+        return auth.user_from_access_token(session, credentials.credentials)
+    except NotAuthenticated:
+        return None
+
+
 def optional_user(credentials: BearerCredentials) -> UserOut | None:
     """The caller behind a valid Bearer token, or None (anonymous) — for public reads whose
     answer widens for the owner, like a tutor's own slots before approval."""
-    if credentials is None or not credentials.credentials:
-        return None
     with session_scope(read_only=True) as session:
-        try:
-            return auth.user_from_access_token(session, credentials.credentials)
-        except NotAuthenticated:
-            return None
+        return _bearer_user(session, credentials)
 
 
 OptionalUser = Annotated[UserOut | None, Depends(optional_user)]
@@ -85,14 +91,10 @@ def viewer_from_bearer_or_cookie(
 ) -> UserOut | None:
     """The caller by Bearer token, else by the `th_session` browser cookie, else None."""
     with session_scope(read_only=True) as session:
-        if credentials is not None and credentials.credentials:
-            try:
-                return auth.user_from_access_token(session, credentials.credentials)
-            except NotAuthenticated:
-                pass
-        if cookie and _cookie_allowed(request):
-            return auth.resolve_session(session, cookie)
-    return None
+        user = _bearer_user(session, credentials)
+        if user is None and cookie and _cookie_allowed(request):
+            user = auth.resolve_session(session, cookie)
+    return user
 
 
 OptionalViewer = Annotated[UserOut | None, Depends(viewer_from_bearer_or_cookie)]

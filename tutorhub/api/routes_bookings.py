@@ -157,8 +157,9 @@ def get_booking(user: CurrentUser, booking_id: str) -> BookingDetail:
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingOut, responses=_ACT)
 def confirm_booking(user: CurrentUser, booking_id: str) -> BookingOut:
-    """The student confirms a held booking (stands in for payment until the Money issue):
-    CONFIRMED with instant booking, otherwise REQUESTED for the tutor to accept within 24 h."""
+    """The student confirms a held booking by paying it from their wallet (402 when it does not
+    cover the price): CONFIRMED with instant booking, otherwise REQUESTED for the tutor to accept
+    within 24 h. Card / UPI and credits go through the payments routes."""
     with session_scope() as session:
         return bookings.confirm_booking(session, actor=user, booking_id=booking_id)
 

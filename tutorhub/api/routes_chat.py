@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
-from tutorhub.api.routes_files import content_disposition
+from tutorhub.api.routes_files import private_file
 from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services import chat, chat_attachments, chat_entry
@@ -115,15 +115,7 @@ def download_attachment(conversation_id: str, attachment_id: str, viewer: Option
     with session_scope(read_only=True) as session:
         meta, data = chat_attachments.read_attachment(session, actor=viewer, conversation_id=conversation_id,
                                                       attachment_id=attachment_id)
-    return Response(
-        content=data,
-        media_type=meta.content_type,
-        headers={
-            "Content-Disposition": content_disposition(meta.name, meta.content_type),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(data, meta.content_type, meta.name)
 
 
 @router.post("/conversations/{conversation_id}/read", response_model=UnreadOut, responses=_CONV)

@@ -34,6 +34,19 @@ def content_disposition(name: str, content_type: str) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
 
 
+def private_file(data: bytes, content_type: str, name: str) -> Response:
+    """A user's private upload: shown inline under its own name, never sniffed or cached."""
+    return Response(
+        content=data,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": content_disposition(name, content_type),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @router.get(
     "/credentials/{doc_id}",
     response_class=Response,
@@ -51,12 +64,4 @@ def download_credential(doc_id: str, viewer: OptionalViewer) -> Response:
         raise NotFound("Document not found.")
     with session_scope(read_only=True) as session:
         doc, data = tutor_profiles.read_credential(session, actor=viewer, document_id=doc_id)
-    return Response(
-        content=data,
-        media_type=doc.content_type,
-        headers={
-            "Content-Disposition": content_disposition(doc.original_name, doc.content_type),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(data, doc.content_type, doc.original_name)

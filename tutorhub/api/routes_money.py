@@ -12,7 +12,16 @@ from fastapi.responses import PlainTextResponse, Response
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import ErrorOut, error_responses
 from tutorhub.db import session_scope
-from tutorhub.services import booking_payments, earnings, finance, money_settings, payments, payouts, wallet
+from tutorhub.services import (
+    booking_payments,
+    earnings,
+    finance,
+    money_settings,
+    payment_history,
+    payments,
+    payouts,
+    wallet,
+)
 from tutorhub.services.booking_payments import PayOut
 from tutorhub.services.earnings import EarningsOut
 from tutorhub.services.finance import FinanceOut
@@ -69,19 +78,19 @@ def my_payments(user: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] 
                 per_page: Annotated[int, Query(ge=1, le=100)] = 20) -> PaymentHistory:
     """The caller's payments (paged, newest first) and refunds."""
     with session_scope(read_only=True) as session:
-        return payments.list_my_payments(session, actor=user, page=page, per_page=per_page)
+        return payment_history.list_my_payments(session, actor=user, page=page, per_page=per_page)
 
 
 @router.get("/payments/{reference}", response_model=payments.PaymentOut, responses=_READ)
 def payment(user: CurrentUser, reference: str) -> payments.PaymentOut:
     with session_scope(read_only=True) as session:
-        return payments.payment_status(session, actor=user, reference=reference)
+        return payment_history.payment_status(session, actor=user, reference=reference)
 
 
 @router.get("/payments/{reference}/receipt", response_class=PlainTextResponse, responses=_READ)
 def payment_receipt(user: CurrentUser, reference: str) -> Response:
     with session_scope(read_only=True) as session:
-        found = payments.receipt(session, actor=user, reference=reference)
+        found = payment_history.receipt(session, actor=user, reference=reference)
     return Response(found.body, media_type=found.content_type,
                     headers={"Content-Disposition": f'attachment; filename="{found.filename}"'})
 

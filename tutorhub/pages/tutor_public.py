@@ -25,6 +25,20 @@ def _stat(value: rx.Var | str, label: str) -> rx.Component:
     )
 
 
+def _price_row(label: str, price: rx.Var) -> rx.Component:
+    """One rate line of the booking box; hidden when the tutor does not offer that mode."""
+    return rx.cond(
+        price != "",
+        rx.hstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            rx.spacer(),
+            rx.text(price, weight="bold", size="4"),
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
 def _booking_box() -> rx.Component:
     book = rx.cond(
         AppState.signed_in,
@@ -57,26 +71,8 @@ def _booking_box() -> rx.Component:
     )
     return rx.card(
         rx.vstack(
-            rx.cond(
-                TutorPageState.online_price != "",
-                rx.hstack(
-                    rx.text("Online", size="2", color=rx.color("gray", 11)),
-                    rx.spacer(),
-                    rx.text(TutorPageState.online_price, weight="bold", size="4"),
-                    width="100%",
-                ),
-                rx.fragment(),
-            ),
-            rx.cond(
-                TutorPageState.home_price != "",
-                rx.hstack(
-                    rx.text("Home tuition", size="2", color=rx.color("gray", 11)),
-                    rx.spacer(),
-                    rx.text(TutorPageState.home_price, weight="bold", size="4"),
-                    width="100%",
-                ),
-                rx.fragment(),
-            ),
+            _price_row("Online", TutorPageState.online_price),
+            _price_row("Home tuition", TutorPageState.home_price),
             book,
             spacing="3",
             width="100%",

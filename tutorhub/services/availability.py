@@ -140,6 +140,13 @@ def get_availability(session: Session, *, actor: UserOut | None) -> Availability
     return availability_doc(session, profile)
 
 
+def get_availability_editor(session: Session, *, actor: UserOut | None) -> tuple[AvailabilityDoc, str]:
+    """The document and the tutor's review status (TutorStatus): the editor page links to the
+    public profile only once approved, and needs nothing else of the profile."""
+    profile, _ = own_profile_row(session, actor)
+    return availability_doc(session, profile), profile.status
+
+
 def save_availability(
     session: Session, *, actor: UserOut | None, data: Any, now: datetime | None = None
 ) -> AvailabilityDoc:

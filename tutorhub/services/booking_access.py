@@ -23,8 +23,8 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_guard import lock_tutors
 from tutorhub.services.booking_states import Actor
-from tutorhub.services.errors import Forbidden, InvalidInput, NotFound
-from tutorhub.services.validation import clean_int
+from tutorhub.services.errors import Forbidden, NotFound
+from tutorhub.services.validation import clean_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +40,7 @@ class Party:
 
 
 def booking_id_of(value: Any) -> int:
-    try:
-        return clean_int(value, "booking_id", minimum=1, maximum=2**62)
-    except InvalidInput as exc:
-        raise NotFound("Lesson not found.") from exc
+    return clean_id(value, "Lesson not found.")
 
 
 def party_role(session: Session, booking: Booking, user: UserOut) -> str | None:

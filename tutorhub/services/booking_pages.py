@@ -23,10 +23,10 @@ from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.booking_access import load_for_view
 from tutorhub.services.booking_changes import cancel_refusal, refund_percent_for
-from tutorhub.services.booking_views import BookingPage, bookings_out
+from tutorhub.services.booking_queries import page_of
+from tutorhub.services.booking_views import BookingPage
 from tutorhub.services.bookings import bookable_tutor, has_trial, lesson_mode
 from tutorhub.services.errors import InvalidInput
-from tutorhub.services.paging import page_count
 from tutorhub.services.validation import clean_int, fail
 from tutorhub.settings import get_settings
 
@@ -138,18 +138,8 @@ def admin_bookings(
         raise fail("status", "unknown status")
     page_no = clean_int(page, "page", minimum=1, maximum=100_000)
     where = [col(Booking.status) == status] if status else []
-    total = int(session.exec(select(func.count()).select_from(Booking).where(*where)).one())
-    rows = session.exec(
-        select(Booking)
-        .where(*where)
-        .order_by(col(Booking.start_at).desc(), col(Booking.id).desc())
-        .offset((page_no - 1) * ADMIN_PER_PAGE)
-        .limit(ADMIN_PER_PAGE)
-    ).all()
-    return BookingPage(
-        items=bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=True, now=now or utcnow()),
-        total=total,
-        page=page_no,
-        per_page=ADMIN_PER_PAGE,
-        pages=page_count(total, ADMIN_PER_PAGE),
+    order = (col(Booking.start_at).desc(), col(Booking.id).desc())
+    return page_of(
+        session, where, order, page=page_no, size=ADMIN_PER_PAGE,
+        viewer_id=user.id, viewer_is_admin=True, now=now or utcnow(),
     )

@@ -6,13 +6,12 @@ in the same transaction. A promo discount is funded by the platform (platform:pr
 escrow always holds the booking's full price and the tutor's earnings do not shrink.
 
 Gateway: `pay_booking` starts a checkout; the booking stays PENDING_PAYMENT until the webhook
-(`payments.apply_gateway_event` → `fund_booking_from_payment`). If the hold is gone by then
+(`payment_events.apply_gateway_event` → `fund_booking_from_payment`). If the hold is gone by then
 (expired, cancelled, or paid another way), the money goes to the student's wallet instead.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -22,12 +21,12 @@ from sqlmodel import Session
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.money import Payment, PaymentPurpose
-from tutorhub.services import ledger
+from tutorhub.services import credits, ledger, promos
 from tutorhub.services.auth import UserOut
 from tutorhub.services.booking_access import load_for_change
 from tutorhub.services.booking_guard import lock_tutors
 from tutorhub.services.booking_states import Actor, refuse
-from tutorhub.services.errors import Conflict, DomainError
+from tutorhub.services.errors import DomainError
 from tutorhub.services.ledger import Line
 from tutorhub.services.payments import clearing_account, start_gateway_payment, wallet_account
 from tutorhub.services.validation import clean_text, fail
@@ -45,25 +44,14 @@ def escrow_account(booking_id: int) -> str:
     return f"escrow:booking:{booking_id}"
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def _quote_promo(session: Session, code: str, booking: Booking, user_id: int, now: datetime) -> int:
-    promos = _optional("tutorhub.services.promos")
-    if promos is None:
-        raise fail("promo_code", "Promo codes are not available yet.")
     discount = int(promos.quote_promo(session, code=code, user_id=user_id, amount_minor=booking.price_minor,
                                       currency=booking.currency, now=now))
     return max(0, min(discount, booking.price_minor))
 
 
 def _redeem_promo(session: Session, code: str, *, user_id: int, booking: Booking, discount: int, now: datetime) -> None:
-    promos = _optional("tutorhub.services.promos")
-    if promos is None or not code:
+    if not code:
         return
     promos.redeem_promo(session, code=code, user_id=user_id, amount_minor=booking.price_minor, currency=booking.currency,
                         discount_minor=discount, booking_id=booking.id, now=now)
@@ -121,9 +109,6 @@ def pay_booking(
     if method == "credits":
         if code:
             raise fail("promo_code", "Promo codes do not apply to lessons paid with credits.")
-        credits = _optional("tutorhub.services.credits")
-        if credits is None:
-            raise Conflict("Paying with credits is not available yet.")
         credits.spend_for_booking(session, student_id=user.id, booking_id=booking.id, minutes=booking.duration_min, now=now)
         _mark_paid(session, booking, f"credits:{booking.id}", now, party.actor)
         return PayOut(status=booking.status)

@@ -113,13 +113,24 @@ def list_bookings(
         conditions.append(~upcoming)
     order = (col(Booking.start_at).desc(), col(Booking.id).desc()) if when == "past" else (
         col(Booking.start_at), col(Booking.id))
+    return page_of(
+        session, conditions, order, page=parsed["page"], size=parsed["per_page"],
+        viewer_id=user.id, viewer_is_admin=False, now=now,
+    )
+
+
+def page_of(
+    session: Session, conditions: list[Any], order: tuple[Any, ...], *, page: int, size: int,
+    viewer_id: int, viewer_is_admin: bool, now: datetime,
+) -> BookingPage:
+    """One page of the bookings matching `conditions` (already validated) plus the total, so
+    "My lessons" and the admin list count and slice the same way."""
     total = int(session.exec(select(func.count()).select_from(Booking).where(*conditions)).one())
-    page_no, size = parsed["page"], parsed["per_page"]
-    rows = session.exec(select(Booking).where(*conditions).order_by(*order).offset((page_no - 1) * size).limit(size)).all()
+    rows = session.exec(select(Booking).where(*conditions).order_by(*order).offset((page - 1) * size).limit(size)).all()
     return BookingPage(
-        items=bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now),
+        items=bookings_out(session, rows, viewer_id=viewer_id, viewer_is_admin=viewer_is_admin, now=now),
         total=total,
-        page=page_no,
+        page=page,
         per_page=size,
         pages=page_count(total, size),
     )

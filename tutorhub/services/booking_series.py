@@ -31,7 +31,6 @@ from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingSer
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services import booking_policy as policy
 from tutorhub.services.auth import UserOut, require_role
-from tutorhub.services.booking_access import booking_id_of
 from tutorhub.services.booking_guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking_states import Actor
 from tutorhub.services.booking_views import BookingOut, bookings_out, student_zone
@@ -48,7 +47,7 @@ from tutorhub.services.free_index import refresh_tutor_free_slots
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.slot_engine import BusySpan, TutorCalendar, full_days, slot_starts
 from tutorhub.services.tzclock import MINUTES_PER_DAY, ZoneClock, clock_for, day_of, from_minute, render, to_minute
-from tutorhub.services.validation import clean_int, fail, fail_fields, validate_timezone
+from tutorhub.services.validation import clean_id, clean_int, fail, fail_fields, validate_timezone
 
 MAX_OCCURRENCES = 52
 ALTERNATIVES = 3
@@ -333,7 +332,7 @@ def confirm_series(
     once — the series counterpart of `confirm_booking`; 402 when the wallet does not cover all."""
     user = require_role(actor)
     now = now or utcnow()
-    sid = booking_id_of(series_id)
+    sid = clean_id(series_id, "Series not found.")
     series = session.get(BookingSeries, sid)
     if series is None or series.student_id != user.id:
         raise NotFound("Series not found.")

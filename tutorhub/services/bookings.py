@@ -51,7 +51,7 @@ from tutorhub.services.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.services.slot_engine import BusySpan
 from tutorhub.services.tzclock import to_minute
-from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields
+from tutorhub.services.validation import clean_id, clean_int, clean_text, fail, fail_fields
 
 MANUAL_PAYMENT_REF = "confirmed-without-payment"  # legacy reference of bookings confirmed before Money
 
@@ -73,10 +73,7 @@ def bookable_tutor(session: Session, tutor_id: Any) -> TutorProfile:
 
 def tutor_id_of(value: Any) -> int:
     """A tutor id from request input; anything that is not one is simply not found."""
-    try:
-        return clean_int(value, "tutor_id", minimum=1, maximum=2**62)
-    except InvalidInput as exc:
-        raise NotFound("Tutor not found.") from exc
+    return clean_id(value, "Tutor not found.")
 
 
 def _bookable(session: Session, tutor_id: Any, taken: Any) -> tuple[TutorProfile, bool]:

@@ -44,9 +44,9 @@ from tutorhub.services.chat_views import (
     attachment_url,
     preview,
 )
-from tutorhub.services.errors import InvalidInput, NotFound, RateLimited
+from tutorhub.services.errors import NotFound, RateLimited
 from tutorhub.services.live_hints import user_channel
-from tutorhub.services.validation import clean_int, clean_text
+from tutorhub.services.validation import clean_id, clean_int, clean_text
 
 MAX_BODY = 4000
 PAGE_SIZE = 30
@@ -131,10 +131,7 @@ class Access:
 def access(session: Session, actor: UserOut | None, conversation_id: Any) -> Access:
     """The conversation, if the actor may use it; NotFound otherwise (no existence leak)."""
     user = require_role(actor)
-    try:
-        cid = clean_int(conversation_id, "conversation_id", minimum=1)
-    except InvalidInput as exc:
-        raise NotFound(NOT_FOUND) from exc
+    cid = clean_id(conversation_id, NOT_FOUND)
     conv = session.get(Conversation, cid)
     if conv is None:
         raise NotFound(NOT_FOUND)

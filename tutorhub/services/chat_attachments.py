@@ -21,25 +21,20 @@ from tutorhub.models.chat import ChatAttachment
 from tutorhub.services.auth import UserOut
 from tutorhub.services.chat import access, clean_body, guard_flood, insert_message, message_outs
 from tutorhub.services.chat_views import AttachmentOut, MessageOut, attachment_url
-from tutorhub.services.errors import InvalidInput, NotFound
-from tutorhub.services.tutor_profiles import file_too_large
-from tutorhub.services.validation import clean_int, clean_text, fail
+from tutorhub.services.errors import NotFound
+from tutorhub.services.tutor_profiles import file_too_large, sniff_document_type
+from tutorhub.services.validation import clean_id, clean_text, fail
 from tutorhub.settings import get_settings
 
 ALLOWED = "a JPEG, PNG or WebP image or a PDF"
 
 
 def sniff_attachment_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the magic bytes, or None for anything else."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf", "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
+    """(content type, extension) from the magic bytes, or None for anything else: the credential
+    documents' types (services/tutor_profiles.py) plus WebP, whose magic is not a plain prefix."""
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
-    return None
+    return sniff_document_type(data)
 
 
 def send_attachment(session: Session, *, actor: UserOut | None, conversation_id: Any, filename: Any, data: Any,
@@ -83,10 +78,7 @@ def read_attachment(session: Session, *, actor: UserOut | None, conversation_id:
                     attachment_id: Any) -> tuple[AttachmentOut, bytes]:
     """The file and its bytes for someone who may read the conversation; NotFound for anyone else."""
     got = access(session, actor, conversation_id)
-    try:
-        aid = clean_int(attachment_id, "attachment_id", minimum=1)
-    except InvalidInput as exc:
-        raise NotFound("Attachment not found.") from exc
+    aid = clean_id(attachment_id, "Attachment not found.")
     row = session.exec(select(ChatAttachment).where(
         col(ChatAttachment.id) == aid, col(ChatAttachment.conversation_id) == got.conv.id)).first()
     if row is None or row.id is None:

@@ -30,6 +30,8 @@ from tutorhub.models.credits import LotSource, Subscription, SubscriptionStatus
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services import credits, ledger, promos, subscriptions
 from tutorhub.services.auth import UserOut, require_role
+from tutorhub.services.errors import DomainError
+from tutorhub.services.payments import clearing_account, wallet_account
 from tutorhub.services.plans import get_pack
 from tutorhub.services.validation import clean_text, fail
 
@@ -47,10 +49,6 @@ class PurchaseOut(BaseModel):
     currency: str
     payment_reference: str | None = None
     checkout_url: str | None = None
-
-
-def wallet_account(user_id: int) -> str:
-    return f"student:{user_id}:wallet"
 
 
 def _clean_method(value: Any, allowed: tuple[str, ...]) -> str:
@@ -113,7 +111,7 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
 def fulfil_payment(session: Session, payment_id: int, now: datetime) -> bool:
     """Grant what a succeeded purchase payment bought; True when something was granted now.
 
-    Called by the money core (payments._capture) after it booked the money; idempotent."""
+    Called by the money core (payment_events._capture) after it booked the money; idempotent."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.succeeded_at is None:
         return False
@@ -132,7 +130,7 @@ def fulfil_payment(session: Session, payment_id: int, now: datetime) -> bool:
 def _fulfil_pack(session: Session, payment: Payment, extra: dict[str, Any], now: datetime) -> bool:
     try:
         pack = get_pack(session, extra.get("pack"), active_only=False)
-    except Exception:  # noqa: BLE001 - a payment for a pack that no longer exists: logged, money stays booked
+    except DomainError:  # a payment for a pack that no longer exists: logged, money stays booked
         log.error("payment %s: unknown pack %r", payment.reference, extra.get("pack"))
         return False
     code = str(extra.get("promo_code") or "")
@@ -145,7 +143,7 @@ def _fulfil_pack(session: Session, payment: Payment, extra: dict[str, Any], now:
         try:
             promos.redeem_promo(session, code=code, user_id=payment.user_id, ref=f"payment:{payment.reference}",
                                 amount_minor=list_minor, currency=payment.currency, now=now, quoted=discount)
-        except Exception as exc:  # noqa: BLE001 - the student paid the discounted price; honour the quote
+        except DomainError as exc:  # e.g. used up meanwhile: the student paid the discounted price; honour the quote
             log.warning("payment %s: promo %s not redeemable at fulfilment (%s); quote honoured", payment.reference, code, exc)
         ledger.post(session, kind="promo_discount", idempotency_key=f"payment:{payment.reference}:promo",
                     lines=promos.promo_funding_lines(discount_minor=discount, currency=payment.currency),
@@ -175,7 +173,7 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
 
 
 def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> None:
-    """SUBSCRIPTION_RENEWED / _CANCELLED from a provider (forwarded by payments.apply_gateway_event).
+    """SUBSCRIPTION_RENEWED / _CANCELLED from a provider (forwarded by payment_events.apply_gateway_event).
 
     A provider renewal charged the card itself, so its money is booked here ("purchase", keyed by the
     event) before the next cycle is granted."""
@@ -200,7 +198,7 @@ def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> 
             return
         if event.amount_minor > 0:
             ledger.post(session, kind="purchase", idempotency_key=f"subscription:{event.gateway}:{event.event_id}",
-                        lines=[ledger.Line(f"gateway:{event.gateway}:clearing", event.amount_minor, event.currency.upper()),
+                        lines=[ledger.Line(clearing_account(event.gateway), event.amount_minor, event.currency.upper()),
                                ledger.Line("platform:revenue", -event.amount_minor, event.currency.upper())],
                         user_id=sub.user_id, memo=f"subscription {sub.id} renewal", now=now)
         subscriptions.renew(session, subscription_id=sub.id or 0, renewal_key=f"{event.gateway}:{event.event_id}",

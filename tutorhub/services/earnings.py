@@ -21,6 +21,7 @@ from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction,
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services import ledger
 from tutorhub.services.auth import UserOut, require_role
+from tutorhub.services.payouts import earnings_account, hold_account
 from tutorhub.services.validation import fail
 
 
@@ -67,7 +68,7 @@ def _releases(session: Session, user_id: int, profile_id: int | None,
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)  # type: ignore[arg-type]
         .join(Booking, Booking.id == LedgerTransaction.booking_id)  # type: ignore[arg-type]
         .where(LedgerTransaction.kind == "release", Booking.tutor_id == profile_id,  # type: ignore[arg-type]
-               col(LedgerAccount.code).in_([f"tutor:{user_id}:earnings", "platform:revenue"]))
+               col(LedgerAccount.code).in_([earnings_account(user_id), "platform:revenue"]))
     )
     if since is not None:
         query = query.where(LedgerTransaction.created_at >= since)  # type: ignore[arg-type]
@@ -94,8 +95,8 @@ def tutor_earnings(session: Session, *, actor: UserOut | None, now: datetime | N
     user = require_role(actor, Role.TUTOR)
     profile_id = _profile_id(session, user.id)
     held = _escrow_held(session, profile_id)
-    available = ledger.balances(session, f"tutor:{user.id}:earnings")
-    pending = ledger.balances(session, f"tutor:{user.id}:payout_hold")
+    available = ledger.balances(session, earnings_account(user.id))
+    pending = ledger.balances(session, hold_account(user.id))
     paid: dict[str, int] = defaultdict(int)
     for cur, amount in session.exec(select(Payout.currency, Payout.amount_minor).where(
             Payout.tutor_user_id == user.id, Payout.status == PayoutStatus.PAID)).all():

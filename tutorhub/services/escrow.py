@@ -20,7 +20,6 @@ Every posting has a per-booking idempotency key, so a job re-run or a race is a 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,13 +32,14 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, BookingStatus, RefundStatus
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, Refund
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services import ledger
+from tutorhub.services import credits, ledger
 from tutorhub.services.booking_guard import lock_tutors
 from tutorhub.services.booking_payments import escrow_account
 from tutorhub.services.booking_policy import round_div
 from tutorhub.services.ledger import Line
 from tutorhub.services.money_settings import get_money_settings
-from tutorhub.services.payments import _lock_payment, _refresh_status, clearing_account, refunded_total, wallet_account
+from tutorhub.services.payments import clearing_account, lock_payment, refresh_status, refunded_total, wallet_account
+from tutorhub.services.payouts import earnings_account
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,6 @@ def _refund(session: Session, booking: Booking, now: datetime) -> None:
     percent = booking.refund_percent
     held = booking_escrow(session, booking.id)
     if held.get("MIN", 0) > 0 and percent > 0:
-        credits = importlib.import_module("tutorhub.services.credits")
         credits.refund_booking_credits(session, booking_id=booking.id, percent=percent, now=now)
     available = held.get(booking.currency, 0)
     if available > 0 and percent > 0:
@@ -123,7 +122,7 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
         # find our Refund row, not book the same money as an external refund), then never give
         # back more than is still with us: a refund made at the provider (dashboard) or a
         # chargeback already returned part of it to the payer.
-        _lock_payment(session, payment)
+        lock_payment(session, payment)
         amount, withheld = _cap_to_refundable(session, booking, payment, amount)
     destination = "wallet"
     gateway_ref = ""
@@ -152,12 +151,12 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
                            created_at=now, completed_at=now if status == "succeeded" else None))
         session.flush()
         if payment is not None:
-            _refresh_status(session, payment, now)
+            refresh_status(session, payment, now)
 
 
 def _disputed_outstanding(session: Session, payment: Payment) -> int:
     """Chargeback money withdrawn for this payment and not (yet) won back (platform:disputes net),
-    including postings made before the payment was identified (memo tag, see payments._orphan_tag)."""
+    including postings made before the payment was identified (memo tag, see payment_events._orphan_tag)."""
     assert payment.id is not None
     where = col(LedgerTransaction.payment_id) == payment.id
     if payment.gateway_ref:
@@ -219,7 +218,7 @@ def _release(session: Session, booking: Booking, now: datetime) -> None:
     if not held:
         return
     percent = get_money_settings(session).commission_percent
-    tutor = f"tutor:{_tutor_user_id(session, booking)}:earnings"
+    tutor = earnings_account(_tutor_user_id(session, booking))
     for unit, amount in held.items():
         if amount <= 0:
             continue

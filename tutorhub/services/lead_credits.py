@@ -22,6 +22,7 @@ from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction,
 from tutorhub.services import ledger
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.credits import InsufficientCredits
+from tutorhub.services.payouts import earnings_account
 from tutorhub.services.validation import clean_int, clean_text, fail, validate_currency
 
 UNIT = "LEAD"
@@ -96,7 +97,7 @@ def buy_lead_credits(session: Session, *, actor: UserOut | None, quantity: Any, 
         )
         return LeadPurchaseOut(status="pending", quantity=qty, price_minor=price, currency=cur,
                                balance=lead_balance(session, user.id), payment_reference=payment.reference, checkout_url=url)
-    earnings = f"tutor:{user.id}:earnings"
+    earnings = earnings_account(user.id)
     try:
         _grant(session, tutor_user_id=user.id, quantity=qty, key=f"leads:earnings:{user.id}:{now.isoformat()}", now=now,
                extra_lines=[ledger.Line(earnings, price, cur), ledger.Line("platform:revenue", -price, cur)],

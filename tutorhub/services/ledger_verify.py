@@ -14,7 +14,6 @@ Each violation names the offending transaction ids.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tutorhub.models.base import utcnow
+from tutorhub.services import credits
 
 GRACE_MINUTES = 10
 NON_NEGATIVE_KINDS = ("wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits")
@@ -121,12 +121,7 @@ def _payments(session: Session) -> list[Violation]:
 
 
 def _credit_lots(session: Session) -> list[Violation]:
-    try:
-        credits = importlib.import_module("tutorhub.services.credits")
-    except ImportError:
-        return []
-    check = getattr(credits, "credit_lots_consistent", None)
-    return [Violation("credit_lots", str(problem)) for problem in (check(session) if check else [])]
+    return [Violation("credit_lots", str(problem)) for problem in credits.credit_lots_consistent(session)]
 
 
 def verify_ledger(session: Session, *, now: datetime | None = None) -> list[Violation]:

@@ -1,5 +1,5 @@
 """Demo money: each demo student's wallet is topped up through the real path — a sandbox Payment
-captured by `payments.apply_gateway_event` — so `make run` shows balances, a payment history and
+captured by `payment_events.apply_gateway_event` — so `make run` shows balances, a payment history and
 receipts, and verify-ledger is clean from the start."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.accounts import User
 from tutorhub.models.money import Payment, PaymentPurpose
-from tutorhub.services import payments
+from tutorhub.services import payment_events, payments
 
 DEMO_TOPUPS = {
     "student1@tutorhub.test": [(300_000, "INR"), (5_000, "USD")],
@@ -34,7 +34,7 @@ def seed_money_demo(session: Session, *, now: datetime) -> int:
                               gateway_ref=f"sbx_demo_{done}", created_at=now, updated_at=now)
             session.add(payment)
             session.flush()
-            payments.apply_gateway_event(session, GatewayEvent(
+            payment_events.apply_gateway_event(session, GatewayEvent(
                 gateway="sandbox", event_id=f"evt_demo_{payment.reference}", kind=EventKind.PAYMENT_SUCCEEDED,
                 raw_type="payment.succeeded", reference=payment.reference, gateway_ref=payment.gateway_ref,
                 amount_minor=amount, currency=currency, occurred_at=now), now=now)

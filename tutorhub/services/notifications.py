@@ -22,6 +22,7 @@ from tutorhub.models.accounts import User
 from tutorhub.models.notifications import Notification
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.errors import NotFound
+from tutorhub.services.live_hints import user_channel
 from tutorhub.services.notification_prefs import KINDS, enabled_channels
 from tutorhub.services.validation import clean_id, clean_int
 
@@ -43,10 +44,6 @@ class NotificationPage(BaseModel):
     items: list[NotificationOut]
     unread: int
     next_before: int | None  # pass as `before` for the next (older) page; None at the end
-
-
-def user_channel(user_id: int) -> str:
-    return f"user:{user_id}"
 
 
 def _out(row: Notification) -> NotificationOut:

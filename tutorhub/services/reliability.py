@@ -21,9 +21,9 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, ReliabilityStrike, StrikeKind, TutorFlag
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.auth import UserOut, require_role
-from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.tutor_stats import refresh_tutor_stats
-from tutorhub.services.validation import clean_int, clean_text
+from tutorhub.services.validation import clean_id, clean_text
 from tutorhub.settings import get_settings
 
 FLAG_CANCELLATIONS = "cancellations"
@@ -64,18 +64,25 @@ def add_strike(session: Session, booking: Booking, kind: str, *, now: datetime) 
 
 
 def recent_cancellations(session: Session, tutor_id: int, now: datetime) -> int:
+    return _recent_cancellations_by_tutor(session, [tutor_id], now).get(tutor_id, 0)
+
+
+def _recent_cancellations_by_tutor(session: Session, tutor_ids: list[int], now: datetime) -> dict[int, int]:
+    """Tutor-side cancellations inside the flag window, per tutor — one grouped query however
+    many tutors the admin list shows."""
+    if not tutor_ids:
+        return {}
     since = now - timedelta(days=get_settings().flag_window_days)
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(ReliabilityStrike)
-            .where(
-                col(ReliabilityStrike.tutor_id) == tutor_id,
-                col(ReliabilityStrike.kind) == StrikeKind.TUTOR_CANCEL,
-                col(ReliabilityStrike.created_at) > since,
-            )
-        ).one()
-    )
+    rows = session.exec(
+        select(col(ReliabilityStrike.tutor_id), func.count())
+        .where(
+            col(ReliabilityStrike.tutor_id).in_(set(tutor_ids)),
+            col(ReliabilityStrike.kind) == StrikeKind.TUTOR_CANCEL,
+            col(ReliabilityStrike.created_at) > since,
+        )
+        .group_by(col(ReliabilityStrike.tutor_id))
+    ).all()
+    return {tutor_id: int(count) for tutor_id, count in rows}
 
 
 def _maybe_flag(session: Session, tutor_id: int, now: datetime) -> None:
@@ -117,6 +124,8 @@ def list_flagged_tutors(
     )
     if not include_resolved:
         query = query.where(col(TutorFlag.resolved_at).is_(None))
+    rows = session.exec(query).all()
+    counts = _recent_cancellations_by_tutor(session, [flag.tutor_id for flag, _profile, _user in rows], now)
     return [
         FlagOut(
             id=flag.id or 0,
@@ -125,12 +134,12 @@ def list_flagged_tutors(
             tutor_email=user.email,
             reason=flag.reason,
             detail=flag.detail,
-            cancellations_in_window=recent_cancellations(session, flag.tutor_id, now),
+            cancellations_in_window=counts.get(flag.tutor_id, 0),
             created_at=flag.created_at,
             resolved_at=flag.resolved_at,
             resolution_notes=flag.resolution_notes,
         )
-        for flag, _profile, user in session.exec(query).all()
+        for flag, _profile, user in rows
     ]
 
 
@@ -139,10 +148,7 @@ def resolve_flag(
 ) -> None:
     """An admin closes a flag after looking into it."""
     admin = require_role(actor, Role.ADMIN)
-    try:
-        fid = clean_int(flag_id, "flag_id", minimum=1, maximum=2**62)
-    except InvalidInput as exc:
-        raise NotFound("Flag not found.") from exc
+    fid = clean_id(flag_id, "Flag not found.")
     text = clean_text(notes, "notes", max_len=2000, multiline=True)
     flag = session.exec(select(TutorFlag).where(col(TutorFlag.id) == fid).with_for_update()).first()
     if flag is None:

@@ -46,7 +46,7 @@ from tutorhub.services.calendar_store import busy_spans, load_calendars
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.slot_engine import slot_starts
 from tutorhub.services.tzclock import MINUTES_PER_DAY, clock_for, from_minute, render, to_minute
-from tutorhub.services.validation import clean_int
+from tutorhub.services.validation import clean_id
 from tutorhub.settings import get_settings
 
 SEARCH_DAYS = 3  # look for the nearest free time up to this far either side
@@ -235,10 +235,7 @@ def take_replacement_offer(
 
     now = now or utcnow()
     booking, user = _locked_original(session, actor, booking_id)
-    try:
-        oid = clean_int(offer_id, "offer_id", minimum=1, maximum=2**62)
-    except InvalidInput as exc:
-        raise NotFound("Offer not found.") from exc
+    oid = clean_id(offer_id, "Offer not found.")
     offers = _offers(session, booking.id or 0)
     offer = next((o for o in offers if o.id == oid), None)
     if offer is None:

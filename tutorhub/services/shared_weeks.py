@@ -24,12 +24,12 @@ from tutorhub.services.slot_weeks import WeekSlots
 
 MAX_ENTRIES = 512
 
-_entries: dict[tuple[str, int, str, str], tuple[float, WeekSlots]] = {}
-_locks: dict[tuple[str, int, str, str], threading.Lock] = {}
+_entries: dict[tuple[str, str, str, str], tuple[float, WeekSlots]] = {}
+_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
 _table_lock = threading.Lock()
 
 
-def _lock_for(key: tuple[str, int, str, str]) -> threading.Lock:
+def _lock_for(key: tuple[str, str, str, str]) -> threading.Lock:
     with _table_lock:
         lock = _locks.get(key)
         if lock is None:
@@ -40,9 +40,7 @@ def _lock_for(key: tuple[str, int, str, str]) -> threading.Lock:
         return lock
 
 
-def public_week(
-    session: Session, *, tutor_id: Any, week: Any, duration: Any, tz: str, fresh_after: float
-) -> WeekSlots:
+def public_week(session: Session, *, tutor_id: Any, week: Any, duration: Any, tz: str, fresh_after: float) -> WeekSlots:
     """The tutor's week as anyone sees it, computed at or after `fresh_after` (time.monotonic()).
 
     `session` must not have read anything yet (on SQLite a read transaction's snapshot starts at
@@ -51,7 +49,8 @@ def public_week(
 
     Raises like `slot_weeks.week_slots` (e.g. NotFound for a tutor who is not publicly visible;
     the caller then reads with its own viewer)."""
-    key = (str(tutor_id), week if isinstance(week, int) else -1, str(duration or ""), tz)
+    # Text keys: 1 and "1" are the same week to week_slots, while "1" and "2" must never share an entry.
+    key = (str(tutor_id), str(week), str(duration or ""), tz)
     with _lock_for(key):
         hit = _entries.get(key)
         if hit is not None and hit[0] >= fresh_after:

@@ -131,7 +131,7 @@ def best_for_viewer(
         return BestForViewer(status="no_windows")
     offered = sorted(lesson_lengths) or [saved.lesson_length]
     length = min(offered, key=lambda n: (abs(n - saved.lesson_length), n))
-    best = best_times(session, tutor_id=tutor_id, duration=length, limit=limit, viewer=viewer, now=now)
+    best = best_times(session, tutor_id=tutor_id, duration=length, limit=limit, viewer=viewer, now=now, saved=saved)
     return BestForViewer(status="ready", best=best)
 
 

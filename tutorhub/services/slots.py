@@ -34,7 +34,7 @@ from tutorhub.services.schedule_input import (
     weekly_to_days,
 )
 from tutorhub.services.slot_engine import TutorCalendar, expand_weekly, slot_starts
-from tutorhub.services.student_windows import saved_windows
+from tutorhub.services.student_windows import SavedWindows, WindowItem, saved_windows
 from tutorhub.services.tzclock import MINUTES_PER_DAY, ZoneClock, clock_for, render, to_minute, to_minute_ceil
 from tutorhub.services.validation import clean_int, fail, fail_fields
 
@@ -61,10 +61,10 @@ class SlotList(BaseModel):
     slots: list[SlotOut]
 
 
-class WindowOut(BaseModel):
-    weekday: int
-    start: str
-    end: str
+class WindowOut(WindowItem):
+    # The same shape as a student's saved window; its own class only so the OpenAPI schema
+    # keeps its name ("WindowOut") in the /slots/best contract.
+    pass
 
 
 class ProposalOut(SlotOut):
@@ -189,6 +189,7 @@ def best_times(
     days: int = BEST_DAYS,
     viewer: UserOut | None = None,
     now: datetime | None = None,
+    saved: SavedWindows | None = None,
 ) -> BestTimes:
     """The best lesson starts with this tutor inside weekly `windows` (in `tz`) over the next
     `days` days, best first, with their scores (best_times.py documents the formula).
@@ -196,13 +197,14 @@ def best_times(
     `windows` is a list (or its JSON text) of {"weekday", "start", "end"}. When it is omitted
     and the viewer is a student with saved windows, those are used — always in the student's
     saved zone (`windows_timezone`) — with that zone and their lesson length as defaults for
-    `tz` and `duration`.
+    `tz` and `duration`. `saved` is the viewer's own saved windows when the caller has
+    already loaded them (slot_weeks.best_for_viewer), to save reading them again.
     """
     now_dt = now or utcnow()
     rows: list[tuple[int, int, int]] | None = None
     saved_zone: str | None = None
     if windows is None and viewer is not None and viewer.role == Role.STUDENT:
-        saved = saved_windows(session, viewer.id)
+        saved = saved if saved is not None else saved_windows(session, viewer.id)
         if saved is not None:
             # Saved windows are wall-clock times in the student's zone, whatever `tz` the answer
             # is rendered in.

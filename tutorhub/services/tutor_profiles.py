@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -266,14 +267,23 @@ def submit_for_review(session: Session, *, actor: UserOut | None) -> TutorPrivat
     missing = missing_for_submission(session, profile)
     if missing:
         raise InvalidInput("Complete your profile first: " + "; ".join(missing.values()), fields=missing)
-    _set_status(session, profile, TutorStatus.PENDING, action="SUBMITTED", actor_id=user.id)
+    set_status(session, profile, TutorStatus.PENDING, action="SUBMITTED", actor_id=user.id)
     return build_private(session, profile, user)
 
 
-def _set_status(
-    session: Session, profile: TutorProfile, status: str, *, action: str, actor_id: int | None, notes: str = ""
+def set_status(
+    session: Session,
+    profile: TutorProfile,
+    status: str,
+    *,
+    action: str,
+    actor_id: int | None,
+    notes: str = "",
+    now: datetime | None = None,
 ) -> None:
-    now = utcnow()
+    """Move a profile to `status`, record the step in its verification history and refresh the
+    trust score (verification is part of it) — the one path every status change takes."""
+    now = now or utcnow()
     profile.status = status
     if status == TutorStatus.PENDING:
         profile.submitted_at = now
@@ -286,7 +296,7 @@ def _set_status(
 
 def _credentials_changed(session: Session, profile: TutorProfile, actor_id: int | None) -> None:
     if profile.status == TutorStatus.APPROVED:
-        _set_status(
+        set_status(
             session,
             profile,
             TutorStatus.PENDING,

@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
-from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus, VerificationDecision
+from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.paging import page_count
-from tutorhub.services.tutor_stats import refresh_tutor_stats
+from tutorhub.services.tutor_profiles import set_status
 from tutorhub.services.tutor_views import TutorPrivate, build_private, load_subjects
 from tutorhub.services.validation import clean_int, clean_text, fail
 
@@ -123,15 +123,10 @@ def _decide(session: Session, *, actor: UserOut | None, tutor_id: Any, notes: An
     if profile.status != TutorStatus.PENDING:
         raise Conflict(f"Only profiles waiting for review can be decided (this one is {profile.status}).")
     now = utcnow()
-    profile.status = TutorStatus.APPROVED if approve else TutorStatus.REJECTED
+    status = TutorStatus.APPROVED if approve else TutorStatus.REJECTED
     profile.review_notes = text
     profile.reviewed_at = now
-    profile.updated_at = now
-    session.add(profile)
-    session.add(VerificationDecision(tutor_id=profile.id or 0, action=profile.status, notes=text, actor_id=admin.id))
-    session.flush()
-    # Verification is part of the trust score (tutor_stats.py): keep it current.
-    refresh_tutor_stats(session, profile.id or 0, now=now)
+    set_status(session, profile, status, action=status, actor_id=admin.id, notes=text, now=now)
     return build_private(session, profile, user)
 
 

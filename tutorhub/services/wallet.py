@@ -5,7 +5,6 @@ balance can never both succeed (PostgreSQL row lock; SQLite's write lock)."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlmodel import Session
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import PaymentPurpose
-from tutorhub.services import ledger
+from tutorhub.services import credits, ledger
 from tutorhub.services.auth import UserOut, require_role
 from tutorhub.services.payments import clean_money, start_gateway_payment, wallet_account
 from tutorhub.services.validation import fail_fields
@@ -53,13 +52,8 @@ def wallet_summary(session: Session, *, actor: UserOut | None, now: datetime | N
     now = now or utcnow()
     balances = [CurrencyBalance(currency=c, available_minor=v)
                 for c, v in sorted(ledger.balances(session, wallet_account(user.id)).items())]
-    minutes, lots = 0, []
-    try:
-        credits: Any = importlib.import_module("tutorhub.services.credits")
-        minutes, raw_lots = credits.credit_summary(session, user.id, now)
-        lots = [CreditLotView(minutes=lot.minutes, expires_at=lot.expires_at) for lot in raw_lots]
-    except ImportError:
-        pass
+    minutes, raw_lots = credits.credit_summary(session, user.id, now)
+    lots = [CreditLotView(minutes=lot.minutes, expires_at=lot.expires_at) for lot in raw_lots]
     return WalletOut(balances=balances, credits_minutes=int(minutes), credit_lots=lots)
 
 

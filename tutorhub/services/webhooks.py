@@ -4,7 +4,7 @@ Why this order: the signature is checked over the exact raw bytes (re-serialized
 verify, on purpose); the event id is then inserted under UNIQUE(gateway, event_id) in a savepoint,
 so a second delivery — sequential or concurrent (the loser of the insert race gets an
 IntegrityError) — is acknowledged without applying anything; only the winner's stored row is
-ever applied through `tutorhub.services.payments.apply_gateway_event`.
+ever applied through `tutorhub.services.payment_events.apply_gateway_event`.
 
 Two ways to apply:
 - `apply=True` (the sandbox checkout, the Razorpay callback): stored and applied in the caller's
@@ -81,9 +81,9 @@ def _verifier(session: Session, gateway_name: str):  # type: ignore[no-untyped-d
 def _apply(session: Session, event: GatewayEvent, *, now: datetime) -> None:
     """MONEY-CORE's use case, imported lazily (the gateways work before and without it)."""
     try:
-        from tutorhub.services.payments import apply_gateway_event
+        from tutorhub.services.payment_events import apply_gateway_event
     except ImportError as exc:
-        raise PaymentsUnavailable("tutorhub.services.payments.apply_gateway_event is not available") from exc
+        raise PaymentsUnavailable("tutorhub.services.payment_events.apply_gateway_event is not available") from exc
     apply_gateway_event(session, event, now=now)
 
 

@@ -12,7 +12,7 @@ from tutorhub.services import verification
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from tutorhub.services.tutor_views import TutorPrivate
 from tutorhub.services.verification import QUEUE_STATUSES
-from tutorhub.state.base import AppState, field_errors, form_text, page_number
+from tutorhub.state.base import AppState, field_errors, form_text, page_number, read_for_page
 from tutorhub.state.views import (
     MODE_LABELS,
     DecisionView,
@@ -68,25 +68,26 @@ class AdminQueueState(AppState):
     def next_href(self) -> str:
         return queue_href(self.current, self.page + 1) if self.page < self.pages else ""
 
+    def _forget(self) -> None:
+        self.rows, self.tabs = [], []
+
     async def load(self):
         query = self.router.url.query_parameters
         wanted = str(query.get("status", "PENDING")).upper()
         wanted = wanted if wanted in QUEUE_STATUSES else "PENDING"
         page = page_number(query.get("page"))
         self.status, self.current = "loading", wanted
-        try:
-            found, zone = await self._db(
-                lambda s, actor: (
-                    verification.list_queue(s, actor=actor, status=wanted, page=max(page, 1)),
-                    self._zone_for(actor),
-                ),
-                read_only=True,
-            )
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows, self.tabs = "forbidden", [], []
-            return None
+        ok, read = await read_for_page(
+            self,
+            lambda s, actor: (
+                verification.list_queue(s, actor=actor, status=wanted, page=max(page, 1)),
+                self._zone_for(actor),
+            ),
+            forget=self._forget,
+        )
+        if not ok:
+            return read
+        found, zone = read
         self.tabs = [
             StatusTab(status=s, label=TAB_LABELS[s], count=found.counts.get(s, 0), href=queue_href(s))
             for s in QUEUE_STATUSES

@@ -10,8 +10,8 @@ import reflex as rx
 from tutorhub.components.timefmt import format_local
 from tutorhub.models.bookings import BookingStatus
 from tutorhub.services import booking_pages, reliability
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
-from tutorhub.state.base import AppState, form_text
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import AppState, form_text, read_for_page
 from tutorhub.state.lesson_views import LessonRow, lesson_row
 
 
@@ -35,19 +35,17 @@ class AdminFlagsState(AppState):
 
     async def _fetch(self):
         include = self.show_resolved
-        try:
-            found, zone = await self._db(
-                lambda s, actor: (
-                    reliability.list_flagged_tutors(s, actor=actor, include_resolved=include),
-                    self._zone_for(actor),
-                ),
-                read_only=True,
-            )
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.flags = "forbidden", []
-            return None
+        ok, out = await read_for_page(
+            self,
+            lambda s, actor: (
+                reliability.list_flagged_tutors(s, actor=actor, include_resolved=include),
+                self._zone_for(actor),
+            ),
+            forget=lambda: setattr(self, "flags", []),
+        )
+        if not ok:
+            return out
+        found, zone = out
         self.flags = [
             FlagRow(
                 id=f.id,
@@ -93,15 +91,13 @@ class AdminBookingsState(AppState):
 
     async def _fetch(self):
         wanted, page = self.filter_status, self.page
-        try:
-            found = await self._db(
-                lambda s, actor: booking_pages.admin_bookings(s, actor=actor, status=wanted, page=page), read_only=True
-            )
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows = "forbidden", []
-            return None
+        ok, found = await read_for_page(
+            self,
+            lambda s, actor: booking_pages.admin_bookings(s, actor=actor, status=wanted, page=page),
+            forget=lambda: setattr(self, "rows", []),
+        )
+        if not ok:
+            return found
         self.rows = [lesson_row(b) for b in found.items]
         self.page, self.pages, self.total = found.page, found.pages, found.total
         self.status = "ready"

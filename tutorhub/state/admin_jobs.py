@@ -60,18 +60,11 @@ class AdminJobsState(AppState):
             return
         self.running = job_id[:64] if isinstance(job_id, str) else "?"  # client-supplied: bounded
         yield
-        token = self.session_token
-
-        def unit():
-            from tutorhub.db import session_scope
-            from tutorhub.services import auth
-
-            with session_scope(read_only=True) as session:
-                actor = auth.resolve_session(session, token)
-            return job_runs.run_now(actor=actor, job_id=job_id)
-
         try:
-            out = await asyncio.to_thread(unit)
+            # The actor is resolved from the cookie like every other handler's; run_now opens its
+            # own units of work (the job commits as it goes), so it runs outside this one.
+            actor = await self._db(lambda _s, actor: actor, read_only=True)
+            out = await asyncio.to_thread(job_runs.run_now, actor=actor, job_id=job_id)
         except NotAuthenticated:
             self.running = ""
             yield self._login_redirect()

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import read_for_page
 
 
 async def read_admin_list(
@@ -22,13 +23,10 @@ async def read_admin_list(
     event the handler should return). `state` has `status`, `rows` and `refreshing` vars."""
     state.refreshing = True
     try:
-        return True, await state._db(unit, read_only=True)
-    except NotAuthenticated:
-        state.refreshing = False
-        return False, state._login_redirect()
-    except Forbidden:
-        state.status, state.rows, state.refreshing = "forbidden", [], False
-        return False, None
+        ok, out = await read_for_page(state, unit, forget=lambda: setattr(state, "rows", []))
     except unavailable:
         state.status, state.rows, state.refreshing = "unavailable", [], False
         return False, None
+    if not ok:
+        state.refreshing = False
+    return ok, out

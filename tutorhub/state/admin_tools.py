@@ -8,10 +8,10 @@ import reflex as rx
 
 from tutorhub.components.timefmt import format_local
 from tutorhub.services import auth, outbox
-from tutorhub.services.errors import Forbidden, NotAuthenticated, NotFound
+from tutorhub.services.errors import NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.state.admin_lists import read_admin_list
-from tutorhub.state.base import AppState, page_number
+from tutorhub.state.base import AppState, page_number, read_for_page
 
 LOGINS_PER_PAGE = 25
 
@@ -85,19 +85,17 @@ class AdminLoginsState(AppState):
     async def load(self):
         page = page_number(self.router.url.query_parameters.get("page"))
         self.status = "loading"
-        try:
-            (events, total), zone = await self._db(
-                lambda s, actor: (
-                    auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
-                    self._zone_for(actor),
-                ),
-                read_only=True,
-            )
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows = "forbidden", []
-            return None
+        ok, found = await read_for_page(
+            self,
+            lambda s, actor: (
+                auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
+                self._zone_for(actor),
+            ),
+            forget=lambda: setattr(self, "rows", []),
+        )
+        if not ok:
+            return found
+        (events, total), zone = found
         self.rows = [
             LoginRow(
                 id=e.id,

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from tutorhub.services import availability, availability_edits, tutor_profiles
+from tutorhub.models.tutors import TutorStatus
+from tutorhub.services import availability, availability_edits
 from tutorhub.services.availability import AvailabilityDoc
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.schedule_input import LESSON_LENGTHS
@@ -100,16 +101,11 @@ class AvailabilityState(WeekGridMixin, AppState):
         self.status, self.errors, self.weekly_errors = "loading", {}, []
         self.override_errors, self.settings_errors = {}, {}
         try:
-            doc, status = await self._db(
-                lambda s, actor: (
-                    availability.get_availability(s, actor=actor),
-                    tutor_profiles.get_own_profile(s, actor=actor).status,
-                )
-            )
+            doc, status = await self._db(lambda s, actor: availability.get_availability_editor(s, actor=actor))
         except (NotAuthenticated, Forbidden) as exc:
             return self._denied(exc)
         self._fill(doc)
-        self.approved = status == "APPROVED"
+        self.approved = status == TutorStatus.APPROVED
         self.status = "ready"
         return None
 

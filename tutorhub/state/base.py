@@ -15,7 +15,7 @@ from sqlmodel import Session
 from tutorhub.db import session_scope
 from tutorhub.services import auth
 from tutorhub.services.auth import UserOut
-from tutorhub.services.errors import DomainError, InvalidInput
+from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.services.web_auth import WebLogin
 
@@ -57,6 +57,25 @@ def form_failure(exc: DomainError) -> tuple[dict[str, str], str]:
     when the error names any, otherwise the error's own message."""
     errors = field_errors(exc)
     return errors, (FIX_FIELDS if errors else exc.message)
+
+
+async def read_for_page(
+    state: Any, unit: Callable[[Session, UserOut | None], Any], *,
+    forget: Callable[[], None] | None = None, read_only: bool = True,
+) -> tuple[bool, Any]:
+    """A page's read, refused the same way on every page. Returns (True, what `unit` returned), or
+    (False, the event the handler should return): signed out → the login redirect; not allowed →
+    `state.status` becomes "forbidden" and `forget()` empties what an earlier viewer of this tab saw.
+    A missing id (NotFound) is the caller's to catch: only some pages have a "not found" view."""
+    try:
+        return True, await state._db(unit, read_only=read_only)
+    except NotAuthenticated:
+        return False, state._login_redirect()
+    except Forbidden:
+        if forget is not None:
+            forget()
+        state.status = "forbidden"
+        return False, None
 
 
 def page_number(value: Any, maximum: int = 99_999) -> int:

@@ -1,9 +1,9 @@
 """Booking from the public tutor profile: a free time (or a best time) → the booking dialog →
-a 15-minute hold (PENDING_PAYMENT) → "Confirm booking".
+a 15-minute hold (PENDING_PAYMENT) → the pay panel (PayMixin.pay, state/money_pay.py).
 
 The dialog's choices (length, single / trial / weekly series, number of weeks) are checked
 against what the state offered; the tutor comes from the page's route and the actor from the
-cookie inside each unit of work, so every hold, confirm and release is re-authorized by the
+cookie inside each unit of work, so every hold, payment and release is re-authorized by the
 booking services. Held booking ids live in backend-only vars; the browser only ever sees times,
 prices and the countdown's end.
 """
@@ -19,7 +19,7 @@ from tutorhub.models import Role
 from tutorhub.models.bookings import BookingKind
 from tutorhub.services import booking_changes, booking_pages, booking_series, bookings
 from tutorhub.services.booking_guard import SlotTaken
-from tutorhub.services.errors import Conflict, DomainError, InvalidInput
+from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.schedule_input import parse_instant
 from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
 from tutorhub.state.money_pay import PayMixin
@@ -55,7 +55,6 @@ class BookingState(PayMixin, TutorSlotsState):
     lesson_href: str = ""
     _start: str = ""
     _held_ids: list[int] = []
-    _series_id: int = 0
 
     def _reset_dialog(self) -> None:
         self.book_step, self.book_busy, self.book_error = "form", False, ""
@@ -63,7 +62,7 @@ class BookingState(PayMixin, TutorSlotsState):
         self.series_checked, self.series_conflicts, self.occurrences = False, 0, []
         self.hold_expires, self.held_count, self.held_price = "", 0, ""
         self.done_text, self.lesson_href = "", ""
-        self._held_ids, self._series_id = [], 0
+        self._held_ids = []
         self._reset_pay()
 
     def _pay_booking_ids(self) -> list[Any]:
@@ -152,7 +151,9 @@ class BookingState(PayMixin, TutorSlotsState):
         self.series_checked, self.occurrences = False, []
 
     def set_book_weeks(self, value: Any):
-        if self.book_step != "form" or not isinstance(value, str) or not value.isdigit() or len(value) > 2:
+        if self.book_step != "form" or not isinstance(value, str) or len(value) > 2:
+            return
+        if not (value.isascii() and value.isdigit()):  # "²" passes isdigit() but not int()
             return
         if not 2 <= int(value) <= MAX_WEEKS:
             return
@@ -207,14 +208,14 @@ class BookingState(PayMixin, TutorSlotsState):
                     count=weeks,
                     skip_conflicts=True,
                 )
-                return out.series_id, out.occurrences
+                return out.occurrences
             single = bookings.create_booking(
                 session, actor=actor, tutor_id=tutor_id, start=start, duration_min=length, kind=kind
             )
-            return 0, [single]
+            return [single]
 
         try:
-            series_id, held = await self._db(unit)
+            held = await self._db(unit)
         except SlotTaken:
             self.book_busy, self.book_open = False, False
             yield rx.toast.error("Sorry — that time was just taken by someone else. Please pick another.")
@@ -223,7 +224,7 @@ class BookingState(PayMixin, TutorSlotsState):
         except DomainError as exc:
             self.book_busy, self.book_error = False, exc.message
             return
-        self._series_id, self._held_ids = series_id, [b.id for b in held]
+        self._held_ids = [b.id for b in held]
         first = held[0]
         self.hold_expires = first.hold_expires_at.isoformat() if first.hold_expires_at else ""
         self.held_count = len(held)
@@ -231,38 +232,6 @@ class BookingState(PayMixin, TutorSlotsState):
         self.book_step, self.book_busy = "held", False
         await self._load_pay_options()
         yield await self._refresh(with_best=False)
-
-    async def confirm(self):
-        """The student confirms the held booking(s) (payment arrives with the Money issue)."""
-        if self.book_step != "held" or self.book_busy or not self._held_ids:
-            return
-        series_id, first = self._series_id, self._held_ids[0]
-        self.book_busy = True
-        yield
-
-        def unit(session, actor):
-            if series_id:
-                return booking_series.confirm_series(session, actor=actor, series_id=series_id)
-            return [bookings.confirm_booking(session, actor=actor, booking_id=first)]
-
-        try:
-            done = await self._db(unit)
-        except Conflict as exc:
-            self.book_busy, self.book_error = False, exc.message + " Please book again."
-            self.book_step = "form"
-            yield await self._refresh(with_best=False)
-            return
-        except DomainError as exc:
-            self.book_busy, self.book_error = False, exc.message
-            return
-        requested = any(b.status == "REQUESTED" for b in done)
-        self.done_text = (
-            "Request sent. The tutor has 24 hours to accept; you will be notified."
-            if requested
-            else "Booked! The lesson is confirmed."
-        )
-        self.lesson_href = f"/lessons/{first}"
-        self.book_step, self.book_busy = "done", False
 
     async def release(self):
         """Give the held time back (or just close the dialog when nothing is held)."""

@@ -18,7 +18,7 @@ from tutorhub.services import chat, chat_entry
 from tutorhub.services.chat_views import ConversationOut
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.state.base import AppState, form_text
-from tutorhub.state.chat_thread import ChatThreadMixin
+from tutorhub.state.chat_thread import ChatThreadMixin, error_text
 
 ROLE_LABELS = {"tutor": "Tutor", "student": "Student", "support": "Support", "user": "Support request"}
 
@@ -116,7 +116,7 @@ class ChatState(ChatThreadMixin, AppState):
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:
-            self.support_error = next(iter(exc.fields.values()), exc.message) if exc.fields else exc.message
+            self.support_error = error_text(exc)
             return None
         await self._reload_list()
         shown = await self._open_thread(conv.id)

@@ -14,7 +14,6 @@ from tutorhub.services.live_hints import user_channel
 from tutorhub.state import live
 from tutorhub.state.base import AppState
 from tutorhub.state.chat_thread import wants_refresh
-from tutorhub.state.chat_watch import watch_with_catch_up
 
 
 class ChatBadgeState(AppState):
@@ -42,7 +41,7 @@ class ChatBadgeState(AppState):
             if not self._viewer_id:
                 return
             key, path, channel = live.claim(self), self.router.url.path or "", user_channel(self._viewer_id)
-        async for batch in watch_with_catch_up(self, [channel], lambda: live.is_current(self, key, path)):
+        async for batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), catch_up=True):
             if not wants_refresh(batch):
                 continue
             counted = await self._read_count()  # outside the lock: the open thread's watcher goes first

@@ -22,7 +22,6 @@ from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.services.live_hints import user_channel
 from tutorhub.settings import get_settings
 from tutorhub.state import live
-from tutorhub.state.chat_watch import watch_with_catch_up
 
 MAX_BODY = chat.MAX_BODY
 LIVE_TYPES = {"message", "read", "resync"}
@@ -76,7 +75,8 @@ def only_reads_of(batch: list[tuple[str, dict[str, Any]]], conversation_id: int)
     )
 
 
-def file_error(exc: DomainError) -> str:
+def error_text(exc: DomainError) -> str:
+    """One line for a refused upload or form: the first field's message, else the error's own."""
     return next(iter(exc.fields.values()), exc.message) if exc.fields else exc.message
 
 
@@ -315,7 +315,7 @@ class ChatThreadMixin(rx.State, mixin=True):
         except NotAuthenticated:
             return self._login_redirect()  # type: ignore[attr-defined]
         except DomainError as exc:
-            self.upload_error = file_error(exc)
+            self.upload_error = error_text(exc)
             return None
         await self._refresh_thread()
         return [rx.toast.success(f"Sent {name}"), type(self).after_send]  # type: ignore[attr-defined]
@@ -328,12 +328,13 @@ class ChatThreadMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def watch_chat(self):
         """Live: new messages and read markers of this user (from any tab, any app process)
-        refresh the page; ends when the tab leaves (state/chat_watch.py, state/live.py)."""
+        refresh the page; ends when the tab leaves (state/live.py). `catch_up`: the channel is known
+        only once the load found the viewer, so a hint sent before subscribing would be lost."""
         async with self:
             if not self._viewer_id:
                 return
             key, path, channel = live.claim(self), self.router.url.path or "", user_channel(self._viewer_id)
-        async for batch in watch_with_catch_up(self, [channel], lambda: live.is_current(self, key, path)):
+        async for batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), catch_up=True):
             if not wants_refresh(batch):
                 continue
             shown_upto = self.messages[-1].id if self.messages else 0

@@ -1,5 +1,6 @@
 """The lesson page (/lessons/[booking_id]): status and history, meeting link, shared notes, the
-tutor's Start / End, no-show reports, the confirm of a held booking, the review and the reply.
+tutor's Start / End, no-show reports, the review and the reply (a held booking is paid in
+money_pay.LessonPayState).
 Cancelling, rescheduling and replacement offers live in lesson_changes.py (a substate).
 
 The booking id always comes from the route, never from a var the browser could have changed,
@@ -169,12 +170,6 @@ class LessonState(AppState):
 
     async def refresh(self):
         return await self._reload()
-
-    async def confirm_hold(self):
-        async for e in self._act(
-            "confirm", lambda s, a, bid: bookings.confirm_booking(s, actor=a, booking_id=bid), "Booking confirmed."
-        ):
-            yield e
 
     async def start_lesson(self):
         async for e in self._act(

@@ -15,8 +15,8 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.components.money import format_money
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
-from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.lesson_views import lesson_row
 from tutorhub.state.money_views import PayoutRow, chart_point, get, major, payout_row
 
@@ -53,6 +53,10 @@ class AdminFinanceState(AppState):
     _series: list[dict[str, Any]] = []
     _minimum: int = 0
 
+    def _forget(self) -> None:
+        """Refused: nothing an earlier admin of this tab saw stays."""
+        self._totals, self._series, self.points = {}, [], []
+
     async def _fetch(self) -> Any:
         bucket = self.bucket
 
@@ -62,13 +66,10 @@ class AdminFinanceState(AppState):
             overview = finance.finance_overview(session, actor=actor, bucket=bucket, days=30 if bucket == "day" else 84)
             return overview, money_settings.get_money_settings(session)
 
-        try:
-            overview, rules = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self._totals, self._series, self.points = "forbidden", {}, [], []
-            return None
+        ok, found = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return found
+        overview, rules = found
         keys = ("gmv", "revenue", "escrow_outstanding", "payouts_pending", "refunds")
         self._totals = {
             str(get(t, "currency")): {k: int(get(t, f"{k}_minor", 0) or 0) for k in keys}
@@ -130,7 +131,7 @@ class AdminFinanceState(AppState):
             return
         percent = form_text(form, "commission_percent", 4).strip()
         destination = form_text(form, "refund_destination", 16)
-        if not percent.isdigit() or not 0 <= int(percent) <= 100:
+        if not (percent.isascii() and percent.isdigit()) or not 0 <= int(percent) <= 100:
             self.settings_errors = {"commission_percent": "must be a whole number from 0 to 100"}
             return
         self.busy, self.settings_errors, self.settings_message = True, {}, ""
@@ -164,6 +165,9 @@ class AdminPayoutsState(AppState):
     busy: int = 0
     _notes: dict[int, str] = {}
 
+    def _forget(self) -> None:
+        self.rows = []
+
     async def _fetch(self) -> Any:
         wanted = None if self.show == "all" else "requested"
 
@@ -172,13 +176,10 @@ class AdminPayoutsState(AppState):
 
             return payouts.list_payouts(session, actor=actor, status=wanted, page=1, per_page=50), self._zone_for(actor)
 
-        try:
-            found, zone = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows = "forbidden", []
-            return None
+        ok, read = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return read
+        found, zone = read
         self.rows = [payout_row(p, zone, with_tutor=True) for p in found or []]
         self.status = "ready"
         return None
@@ -252,19 +253,18 @@ class AdminDisputesState(AppState):
     busy: int = 0
     _typed: dict[int, dict[str, str]] = {}
 
+    def _forget(self) -> None:
+        self.rows = []
+
     async def _fetch(self) -> Any:
         def unit(session, actor):
             from tutorhub.services import lessons
 
             return lessons.list_disputes(session, actor=actor)
 
-        try:
-            found = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.rows = "forbidden", []
-            return None
+        ok, found = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return found
         rows = []
         for b in found[:100]:
             row = lesson_row(b)
@@ -294,8 +294,9 @@ class AdminDisputesState(AppState):
             return
         typed = self._typed.get(booking_id, {})
         key = str(booking_id)
+        # Only a partial refund needs the percent the admin typed ("release" is a 0% refund).
         percent_text = {"full": "100", "release": "0"}.get(outcome) or typed.get("percent", "").strip().rstrip("%")
-        if not percent_text.isdigit() or not 1 <= int(percent_text) <= 100:
+        if outcome == "partial" and not (percent_text.isascii() and percent_text.isdigit() and 1 <= int(percent_text) <= 100):
             self.errors = {key: "Type the refund percent (1-100) for a partial refund."}
             return
         notes = typed.get("notes", "")
@@ -308,9 +309,7 @@ class AdminDisputesState(AppState):
             done = lessons.resolve_dispute(
                 session, actor=actor, booking_id=booking_id, refund_percent=int(percent_text), notes=notes
             )
-            settle = getattr(escrow, "settle_booking_money", None)
-            if settle is not None:
-                settle(session, booking_id=booking_id)
+            escrow.settle_booking_money(session, booking_id=booking_id)
             return done
 
         try:

@@ -13,8 +13,8 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.components.money import MoneyInputError, parse_major_units
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
-from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money_views import get, minutes_text, money
 
 
@@ -46,6 +46,9 @@ class AdminCatalogState(AppState):
     message: str = ""
     busy: str = ""
 
+    def _forget(self) -> None:
+        self.promos, self.plans, self.packs = [], [], []
+
     async def _fetch(self) -> Any:
         def unit(session, actor):
             from tutorhub.services import plans, promos
@@ -56,13 +59,10 @@ class AdminCatalogState(AppState):
                 plans.admin_list_packs(session, actor=actor),
             )
 
-        try:
-            promo_list, plan_list, pack_list = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status, self.promos, self.plans, self.packs = "forbidden", [], [], []
-            return None
+        ok, found = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return found
+        promo_list, plan_list, pack_list = found
         self.promos = []
         for p in promo_list:
             off, used = _promo_detail(p)

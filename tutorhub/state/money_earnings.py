@@ -15,8 +15,8 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.components.money import MoneyInputError, format_money, parse_major_units
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
-from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money_checkout import checkout_redirect
 from tutorhub.state.money_views import (
     PayoutRow,
@@ -83,14 +83,10 @@ class EarningsState(AppState):
             leads = lead_credits.lead_summary(session, actor=actor)
             return found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor)
 
-        try:
-            found, mine, leads, rules, zone = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self._forget()
-            self.status = "forbidden"
-            return None
+        ok, read = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return read
+        found, mine, leads, rules, zone = read
         self._totals = {
             str(get(t, "currency")): {
                 key: int(get(t, f"{key}_minor", 0) or 0)
@@ -210,7 +206,7 @@ class EarningsState(AppState):
         if self.busy:
             return
         quantity = form_text(form, "quantity", 6).strip()
-        if not quantity.isdigit() or not 1 <= int(quantity) <= 1000:
+        if not (quantity.isascii() and quantity.isdigit()) or not 1 <= int(quantity) <= 1000:
             self.lead_errors = {"quantity": "must be a whole number from 1 to 1000"}
             return
         currency = self.currency if self.currency in self._lead_prices else next(iter(self._lead_prices), self.currency)

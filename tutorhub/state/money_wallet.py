@@ -14,10 +14,10 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.components.money import MoneyInputError, parse_major_units
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
+from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.paging import page_count
 from tutorhub.services.validation import CURRENCIES
-from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money_checkout import checkout_redirect
 from tutorhub.state.money_views import (
     AmountRow,
@@ -82,14 +82,10 @@ class WalletState(AppState):
             offer = (plans.list_plans(session), plans.list_packs(session), subscriptions.my_subscription(session, actor=actor))
             return view, mine, listing, offer, self._zone_for(actor)
 
-        try:
-            view, mine, listing, offer, zone = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self._forget()
-            self.status = "forbidden"
-            return None
+        ok, found = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return found
+        view, mine, listing, offer, zone = found
         self._show(view, mine, listing, zone)
         self._show_offer(*offer, zone)
         self.status = "ready"

@@ -9,9 +9,9 @@ import reflex as rx
 from tutorhub.components.money import MoneyInputError, minor_to_major_text, parse_major_units
 from tutorhub.services import students
 from tutorhub.services.catalog import SUBJECTS
-from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
+from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.students import StudentProfileOut
-from tutorhub.state.base import FIX_FIELDS, AppState, form_checked, form_failure, form_text
+from tutorhub.state.base import FIX_FIELDS, AppState, form_checked, form_failure, form_text, read_for_page
 
 TEXT_FIELDS = (
     "grade_level",
@@ -61,13 +61,11 @@ class StudentOnboardingState(AppState):
 
     async def load(self):
         self.status, self.errors, self.message, self.saved = "loading", {}, "", False
-        try:
-            profile = await self._db(lambda s, actor: students.get_student_profile(s, actor=actor))
-        except NotAuthenticated:
-            return self._login_redirect()
-        except Forbidden:
-            self.status = "forbidden"
-            return None
+        ok, profile = await read_for_page(
+            self, lambda s, actor: students.get_student_profile(s, actor=actor), read_only=False
+        )
+        if not ok:
+            return profile
         self._fill(profile)
         self.status = "ready"
         return None

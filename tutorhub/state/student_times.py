@@ -12,7 +12,7 @@ import reflex as rx
 from tutorhub.services import student_windows
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.student_windows import StudentWindowsOut
-from tutorhub.state.base import AppState, form_text
+from tutorhub.state.base import AppState, form_failure, form_text
 from tutorhub.state.week_grid import WeekGridMixin, grid_from_intervals, intervals_from_grid
 
 
@@ -56,8 +56,8 @@ class StudentTimesState(WeekGridMixin, AppState):
         except (NotAuthenticated, Forbidden) as exc:
             return self._denied(exc)
         except DomainError as exc:
-            self.errors = {("windows" if k.startswith("windows") else k): v for k, v in (exc.fields or {}).items()}
-            self.message = "Please fix the highlighted fields." if self.errors else exc.message
+            errors, self.message = form_failure(exc)
+            self.errors = {("windows" if k.startswith("windows") else k): v for k, v in errors.items()}
             return None
         self._fill(out)
         self.saved_once = True
