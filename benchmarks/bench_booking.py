@@ -56,7 +56,7 @@ def seed(url: str, clients: int) -> tuple[list[int], list[int]]:
 
     from tutorhub.db import session_scope
     from tutorhub.models import AvailabilityRule, SchedulingSettings, TutorProfile, TutorSubject, User
-    from tutorhub.services.free_index import refresh_tutor_free_slots
+    from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 
     tutor_ids, student_ids = [], []
     with session_scope() as s:
@@ -116,8 +116,8 @@ def client(index: int, url: str, kind: str, rounds: int, tutor_ids: list[int], s
            barrier, results) -> None:
     os.environ["REFLEX_DB_URL"] = url
     from tutorhub.db import reset_engines, session_scope
-    from tutorhub.services import bookings
-    from tutorhub.services.auth import UserOut
+    from tutorhub.services.accounts.auth import UserOut
+    from tutorhub.services.booking import bookings
     from tutorhub.services.errors import Conflict
     from tutorhub.settings import reset_settings
 

@@ -101,8 +101,8 @@ def main() -> None:
 
     from tutorhub.db import get_engine, read_engine
     from tutorhub.migrations import upgrade_to_head
-    from tutorhub.services import ledger
-    from tutorhub.services.ledger_verify import verify_ledger
+    from tutorhub.services.money import ledger
+    from tutorhub.services.ops.ledger_verify import verify_ledger
 
     engine = get_engine()
     upgrade_to_head(engine)

@@ -78,7 +78,11 @@ def seed(viewers: int, chatters: int) -> World:
     from tutorhub.db import session_scope
     from tutorhub.migrations import upgrade_to_head
     from tutorhub.models import Role
-    from tutorhub.services import auth, availability, chat, tutor_profiles, verification
+    from tutorhub.services.accounts import auth
+    from tutorhub.services.messaging import chat
+    from tutorhub.services.scheduling import availability
+    from tutorhub.services.tutors import profiles as tutor_profiles
+    from tutorhub.services.tutors import verification
 
     upgrade_to_head()
     # Hundreds of accounts that never log in with a password: hash it once (argon2 is slow on purpose).
@@ -246,8 +250,8 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
     import httpx
 
     from tutorhub.state.base import AppState
-    from tutorhub.state.chat import ChatState
-    from tutorhub.state.slots import TutorSlotsState
+    from tutorhub.state.messaging.messages import ChatState
+    from tutorhub.state.scheduling.tutor_times import TutorSlotsState
 
     root = AppState.get_full_name().split(".")[0]
     cookie_key = f"{AppState.get_full_name()}.session_token"

@@ -21,10 +21,10 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     os.environ["REFLEX_DB_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     from tutorhub.db import session_scope
+    from tutorhub.demo.seed import GRADE_SETS, LANG_SETS, PLACES, SUBJECT_SETS
     from tutorhub.migrations import upgrade_to_head
     from tutorhub.models import TutorLanguage, TutorProfile, TutorSubject, User
-    from tutorhub.services.demo import GRADE_SETS, LANG_SETS, PLACES, SUBJECT_SETS
-    from tutorhub.services.search import search_tutors
+    from tutorhub.services.tutors.search import search_tutors
 
     upgrade_to_head()
     rng = random.Random(7)

@@ -175,8 +175,8 @@ def seed(count: int) -> None:
 
 def naive_starts(cal, busy, duration: int, lo: int, hi: int, now: int) -> list[int]:
     """Baseline: every grid slot, tested against each availability interval and each busy interval."""
-    from tutorhub.services.slot_engine import availability, grid_step
-    from tutorhub.services.tzclock import clock_for
+    from tutorhub.services.scheduling.engine.slot_engine import availability, grid_step
+    from tutorhub.services.scheduling.engine.tzclock import clock_for
 
     clock = clock_for(cal.zone)
     step = grid_step(duration)
@@ -212,12 +212,13 @@ def main() -> None:
     from tutorhub.db import session_scope
     from tutorhub.migrations import upgrade_to_head
     from tutorhub.models import User
-    from tutorhub.services import availability as avail
-    from tutorhub.services import free_index, search, slots
-    from tutorhub.services.auth import to_user_out
-    from tutorhub.services.calendar_store import busy_for_tutor, load_calendar
-    from tutorhub.services.slot_engine import slot_starts
-    from tutorhub.services.tzclock import to_minute
+    from tutorhub.services.accounts.auth import to_user_out
+    from tutorhub.services.scheduling import availability as avail
+    from tutorhub.services.scheduling import free_index, slots
+    from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
+    from tutorhub.services.scheduling.engine.slot_engine import slot_starts
+    from tutorhub.services.scheduling.engine.tzclock import to_minute
+    from tutorhub.services.tutors import search
 
     upgrade_to_head()
     t0 = time.perf_counter()

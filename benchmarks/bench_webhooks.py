@@ -88,7 +88,8 @@ def start_topups(count: int) -> list[tuple[str, str]]:
 
     from tutorhub.db import session_scope
     from tutorhub.models.gateways import SandboxCharge
-    from tutorhub.services import auth, wallet
+    from tutorhub.services.accounts import auth
+    from tutorhub.services.billing import wallet
 
     out = []
     with session_scope() as session:

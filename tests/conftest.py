@@ -43,8 +43,8 @@ os.environ.setdefault("TUTORHUB_SECRET_KEY", "test-secret-key-that-is-long-enoug
 
 from tutorhub.db import get_engine, normalize_url, read_engine, reset_engines  # noqa: E402
 from tutorhub.models import Role  # noqa: E402
-from tutorhub.services import auth  # noqa: E402
-from tutorhub.services.auth import UserOut  # noqa: E402
+from tutorhub.services.accounts import auth  # noqa: E402
+from tutorhub.services.accounts.auth import UserOut  # noqa: E402
 from tutorhub.settings import reset_settings  # noqa: E402
 
 IS_POSTGRES = TEST_DB_URL.startswith("postgres")
@@ -102,7 +102,7 @@ def fast_password_hashing(monkeypatch):
     test_production_hasher_parameters checks the real ones."""
     from argon2 import PasswordHasher
 
-    from tutorhub.services import security
+    from tutorhub.services.accounts import security
 
     monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
@@ -144,7 +144,8 @@ def make_user(db: Session):
 @pytest.fixture
 def make_approved_tutor(db: Session, make_user):
     """An approved tutor with a complete profile: make_approved_tutor(**profile_fields) -> (UserOut, tutor_id)."""
-    from tutorhub.services import tutor_profiles, verification
+    from tutorhub.services.tutors import profiles as tutor_profiles
+    from tutorhub.services.tutors import verification
 
     def _make(**fields):
         tutor = make_user(Role.TUTOR, timezone=fields.pop("timezone", "Europe/Berlin"))

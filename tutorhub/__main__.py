@@ -20,8 +20,8 @@ from tutorhub.services.errors import DomainError
 def prepare_database() -> str:
     """Migrate to head and seed demo data if configured and the database is empty."""
     from tutorhub.db import get_engine, session_scope
+    from tutorhub.demo.seed import database_is_empty, seed_demo
     from tutorhub.migrations import migration_lock, upgrade_to_head
-    from tutorhub.services.demo import database_is_empty, seed_demo
     from tutorhub.settings import get_settings
 
     # Migrating and seeding happen under one lock, so several workers starting on an empty
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "prepare":
             print(prepare_database())
         elif args.command == "seed-demo":
-            from tutorhub.services.demo import database_is_empty, seed_demo
+            from tutorhub.demo.seed import database_is_empty, seed_demo
 
             upgrade_to_head()
             with session_scope() as session:
@@ -71,14 +71,14 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 print(f"seeded: {seed_demo(session)}")
         elif args.command == "create-admin":
-            from tutorhub.services.auth import create_admin
+            from tutorhub.services.accounts.auth import create_admin
 
             upgrade_to_head()
             with session_scope() as session:
                 user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
             print(f"admin ready: {user.email} (id {user.id})")
         elif args.command == "verify-ledger":
-            from tutorhub.services.ledger_verify import verify_ledger
+            from tutorhub.services.ops.ledger_verify import verify_ledger
 
             with session_scope(read_only=True) as session:
                 problems = verify_ledger(session)
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("verify-ledger: ok")
         elif args.command == "rebuild-free-slots":
-            from tutorhub.services.free_index import rebuild_free_slots
+            from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
             upgrade_to_head()
             with session_scope() as session:

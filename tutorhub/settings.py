@@ -89,7 +89,7 @@ class Settings:
     login_lockout_minutes: int = 15
     page_size: int = 12
     run_jobs: bool = True
-    # Lessons (services/booking_policy.py documents how each number is used)
+    # Lessons (services/booking/policy.py documents how each number is used)
     meeting_provider: str = "jitsi"
     meeting_base_url: str = "https://meet.jit.si"
     booking_hold_minutes: int = 15

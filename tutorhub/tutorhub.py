@@ -9,59 +9,55 @@ import logging
 import reflex as rx
 
 from tutorhub.api.app import api
-from tutorhub.pages.admin import (
-    logins_page,
-    outbox_page,
-    verification_queue_page,
-    verification_review_page,
-)
-from tutorhub.pages.admin_bookings import bookings_page, flags_page
-from tutorhub.pages.admin_catalog import catalog_page
-from tutorhub.pages.admin_finance import disputes_page, finance_page, payouts_page
-from tutorhub.pages.admin_jobs import admin_jobs_page
-from tutorhub.pages.admin_reconciliation import reconciliation_page
-from tutorhub.pages.auth import account_page, login_code_page, login_page, signup_page
-from tutorhub.pages.availability import availability_page
-from tutorhub.pages.earnings import earnings_page
+from tutorhub.pages.accounts.auth import account_page, login_code_page, login_page, signup_page
+from tutorhub.pages.accounts.onboarding import onboarding_page
+from tutorhub.pages.billing.catalog import catalog_page
+from tutorhub.pages.billing.wallet import wallet_page
+from tutorhub.pages.booking.admin_bookings import bookings_page, flags_page
+from tutorhub.pages.booking.lessons import lessons_page
+from tutorhub.pages.checkout.pay_done import pay_done_page
+from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
-from tutorhub.pages.lesson import lesson_page
-from tutorhub.pages.lessons import lessons_page
-from tutorhub.pages.messages import messages_page
-from tutorhub.pages.notifications import notification_settings_page, notifications_page
-from tutorhub.pages.onboarding import onboarding_page
-from tutorhub.pages.pay_done import pay_done_page
-from tutorhub.pages.sandbox_checkout import sandbox_checkout_page
-from tutorhub.pages.search import search_page
-from tutorhub.pages.student_times import student_times_page
-from tutorhub.pages.tutor_profile import tutor_profile_page
-from tutorhub.pages.tutor_public import tutor_public_page
-from tutorhub.pages.wallet import wallet_page
-from tutorhub.state.admin import AdminQueueState, AdminReviewState
-from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
-from tutorhub.state.admin_jobs import AdminJobsState
-from tutorhub.state.admin_reconciliation import AdminReconciliationState
-from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
-from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
-from tutorhub.state.availability import AvailabilityState
+from tutorhub.pages.learning.lesson import lesson_page
+from tutorhub.pages.messaging.messages import messages_page
+from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
+from tutorhub.pages.money.admin_finance import disputes_page, finance_page, payouts_page
+from tutorhub.pages.money.earnings import earnings_page
+from tutorhub.pages.money.reconciliation import reconciliation_page
+from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
+from tutorhub.pages.ops.jobs import admin_jobs_page
+from tutorhub.pages.scheduling.availability import availability_page
+from tutorhub.pages.scheduling.student_times import student_times_page
+from tutorhub.pages.tutors.profile import tutor_profile_page
+from tutorhub.pages.tutors.public_profile import tutor_public_page
+from tutorhub.pages.tutors.search import search_page
+from tutorhub.pages.tutors.verification import verification_queue_page, verification_review_page
+from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.accounts.onboarding import StudentOnboardingState
 from tutorhub.state.base import AppState
-from tutorhub.state.booking import BookingState
-from tutorhub.state.chat import ChatState
-from tutorhub.state.lesson_changes import LessonChangeState
-from tutorhub.state.lessons import MyLessonsState
-from tutorhub.state.money_admin import AdminDisputesState, AdminFinanceState, AdminPayoutsState
-from tutorhub.state.money_catalog import AdminCatalogState
-from tutorhub.state.money_done import PayDoneState
-from tutorhub.state.money_earnings import EarningsState
-from tutorhub.state.money_pay import LessonPayState
-from tutorhub.state.money_wallet import WalletState
-from tutorhub.state.notifications import NotificationPrefsState, NotificationsPageState
-from tutorhub.state.reviews import TutorReviewsState
-from tutorhub.state.sandbox_checkout import SandboxCheckoutState
-from tutorhub.state.search import HomeState, SearchState, TutorPageState
-from tutorhub.state.slots import TutorSlotsState
-from tutorhub.state.student import StudentOnboardingState
-from tutorhub.state.student_times import StudentTimesState
-from tutorhub.state.tutor_profile import TutorProfileState
+from tutorhub.state.billing.catalog import AdminCatalogState
+from tutorhub.state.billing.wallet import WalletState
+from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.booking.dialog import BookingState
+from tutorhub.state.booking.lesson_changes import LessonChangeState
+from tutorhub.state.booking.lessons import MyLessonsState
+from tutorhub.state.checkout.pay import LessonPayState
+from tutorhub.state.checkout.pay_done import PayDoneState
+from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.messaging.messages import ChatState
+from tutorhub.state.messaging.notifications import NotificationPrefsState, NotificationsPageState
+from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
+from tutorhub.state.money.earnings import EarningsState
+from tutorhub.state.money.reconciliation import AdminReconciliationState
+from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
+from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.scheduling.availability import AvailabilityState
+from tutorhub.state.scheduling.student_times import StudentTimesState
+from tutorhub.state.scheduling.tutor_times import TutorSlotsState
+from tutorhub.state.tutors.profile import TutorProfileState
+from tutorhub.state.tutors.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.tutors.verification import AdminQueueState, AdminReviewState
 
 log = logging.getLogger("tutorhub")
 

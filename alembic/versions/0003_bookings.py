@@ -2,7 +2,7 @@
 
 On PostgreSQL the no-double-booking guarantee gets a database backstop: an exclusion constraint
 over the buffered blocks of one tutor's blocking bookings (needs btree_gist for `tutor_id WITH =`).
-The booking path also locks the tutor row (services/booking_guard.py); this constraint catches
+The booking path also locks the tutor row (services/booking/guard.py); this constraint catches
 anything that ever bypasses the lock. SQLite has no exclusion constraints; there every write
 transaction holds the database write lock (BEGIN IMMEDIATE), which serializes the path.
 

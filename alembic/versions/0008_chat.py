@@ -1,7 +1,7 @@
 """chat: conversations, participants' read markers, messages, attachments
 
 One conversation per student–tutor pair (or per user's support thread) is guaranteed by the
-UNIQUE pair_key constraint on both databases; services/chat.py inserts-or-ignores against it.
+UNIQUE pair_key constraint on both databases; services/messaging/chat.py inserts-or-ignores against it.
 
 Revision ID: 0008
 Revises: 0007

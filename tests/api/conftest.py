@@ -12,8 +12,8 @@ from sqlmodel import SQLModel, select
 from tutorhub.api.app import api
 from tutorhub.db import get_engine
 from tutorhub.models import OutboxMessage
-from tutorhub.services import auth
-from tutorhub.services.auth import UserOut
+from tutorhub.services.accounts import auth
+from tutorhub.services.accounts.auth import UserOut
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64

@@ -11,7 +11,7 @@ from tests.api.conftest import db_snapshot
 from tests.conftest import PASSWORD
 from tutorhub.models import LoginEvent, RefreshToken, StudentProfile, TutorProfile, User
 from tutorhub.models.base import utcnow
-from tutorhub.services import auth
+from tutorhub.services.accounts import auth
 from tutorhub.settings import get_settings
 
 REGISTER = "/api/v1/auth/register"

@@ -32,7 +32,8 @@ FIXED_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
     """The API takes no `now`; pin the services' clock so no assertion depends on the wall clock."""
-    from tutorhub.services import free_index, search, slots
+    from tutorhub.services.scheduling import free_index, slots
+    from tutorhub.services.tutors import search
 
     for module in (slots, free_index, search):
         monkeypatch.setattr(module, "utcnow", lambda: FIXED_NOW)
@@ -73,7 +74,7 @@ def test_put_then_get_the_issue_document(as_role, client):
 def test_the_openapi_example_is_a_valid_document(as_role, client):
     """The request body example shown in /docs (kept apart from ISSUE_BODY, the issue's own
     request, on purpose) must be accepted and stored exactly as shown."""
-    from tutorhub.api.routes_scheduling import AVAILABILITY_EXAMPLE
+    from tutorhub.api.routes.scheduling import AVAILABILITY_EXAMPLE
 
     _, headers = as_role("tutor")
     res = client.put(AVAIL, json=AVAILABILITY_EXAMPLE, headers=headers)

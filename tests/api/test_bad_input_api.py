@@ -61,7 +61,7 @@ PROFILE_OTHER = {
 @pytest.fixture
 def world(as_role, make_user, db):
     """One user of each role, and a PENDING tutor for the admin decision endpoints."""
-    from tutorhub.services import tutor_profiles
+    from tutorhub.services.tutors import profiles as tutor_profiles
 
     headers = {}
     for role in ("student", "tutor", "admin"):

@@ -9,16 +9,30 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.api.conftest import db_snapshot
-from tests.booking_support import open_all_week
-from tests.money_support import fund_wallet
+from tests.support.booking import open_all_week
+from tests.support.money import fund_wallet
 from tutorhub.models import Role
 
 BIG = "x" * 10_240
 T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 START = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)
-CLOCKED = ("bookings", "booking_changes", "booking_series", "booking_jobs", "lessons", "replacements", "reviews",
-           "reliability", "tutor_stats", "slots", "free_index", "search", "availability", "verification",
-           "tutor_profiles")
+CLOCKED = (
+    "booking.bookings",
+    "booking.changes",
+    "booking.series",
+    "booking.timeouts",
+    "learning.lessons",
+    "booking.replacements",
+    "learning.reviews",
+    "tutors.reliability",
+    "tutors.stats",
+    "scheduling.slots",
+    "scheduling.free_index",
+    "tutors.search",
+    "scheduling.availability",
+    "tutors.verification",
+    "tutors.profiles",
+)
 
 
 class Clock:
@@ -173,7 +187,7 @@ def test_a_lesson_from_request_to_review(client, world, clock, db):
 
 def db_user(db, world):
     from tutorhub.models import TutorProfile
-    from tutorhub.services.auth import get_user
+    from tutorhub.services.accounts.auth import get_user
 
     return get_user(db, db.get(TutorProfile, world["tutor_id"]).user_id)
 

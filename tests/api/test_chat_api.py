@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import PDF_BYTES, PNG_BYTES, db_snapshot
-from tests.chat_support import GIF, make_pair
+from tests.support.chat import GIF, make_pair
 from tutorhub.models import Role
-from tutorhub.services import auth
+from tutorhub.services.accounts import auth
 
 BASE = "/api/v1/conversations"
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tests.api.conftest import JPEG_BYTES, PDF_BYTES, PNG_BYTES, db_snapshot, fresh
 from tutorhub.models import CredentialDocument
-from tutorhub.services import auth
+from tutorhub.services.accounts import auth
 from tutorhub.settings import get_settings
 
 UPLOAD = "/api/v1/tutors/me/credentials"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.booking_support import open_all_week
-from tests.money_support import fund_wallet
+from tests.support.booking import open_all_week
+from tests.support.money import fund_wallet
 from tutorhub.models import Role
 
 START = (datetime.now(UTC) + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
@@ -124,8 +124,8 @@ def test_paying_someone_elses_booking_is_404(client, world):
 
 
 def test_tutor_payout_and_admin_side(client, world, db):
-    from tutorhub.services import ledger
-    from tutorhub.services.ledger import Line
+    from tutorhub.services.money import ledger
+    from tutorhub.services.money.ledger import Line
 
     tutor_id = world["tutor_user"].id
     ledger.post(db, kind="release", idempotency_key="seed", now=START, lines=[

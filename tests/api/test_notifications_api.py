@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.notify_support import rows
+from tests.support.notify import rows
 from tutorhub.db import session_scope
 from tutorhub.models import Notification
 from tutorhub.models.base import utcnow
-from tutorhub.services.notifications import notify
+from tutorhub.services.messaging.notifications import notify
 
 
 def _notify(user_id: int, title: str) -> int:

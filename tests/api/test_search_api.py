@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tutorhub.models import TutorProfile, User
-from tutorhub.services import tutor_profiles
+from tutorhub.services.tutors import profiles as tutor_profiles
 
 SEARCH = "/api/v1/tutors"
 

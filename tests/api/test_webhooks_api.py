@@ -10,8 +10,8 @@ import time
 
 from sqlmodel import select
 
-from tests import gateway_support
-from tests.gateway_support import (
+from tests.support import gateways as gateway_support
+from tests.support.gateways import (
     RAZORPAY_KEY_SECRET,
     razorpay_env,
     razorpay_event,
@@ -25,7 +25,7 @@ from tests.gateway_support import (
 )
 from tutorhub.db import session_scope
 from tutorhub.models.gateways import SandboxCharge, WebhookEvent
-from tutorhub.services import wallet
+from tutorhub.services.billing import wallet
 from tutorhub.settings import get_settings
 
 gateway_env = gateway_support.gateway_env

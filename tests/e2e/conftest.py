@@ -205,4 +205,3 @@ def shot(page, name: str) -> None:
 
 
 # Two app processes sharing PostgreSQL + Redis (live updates across replicas): see replicas.py.
-from .replicas import TwoApps, two_apps  # noqa: E402,F401

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page
 
-from .test_scheduling import PASSWORD, _approved_tutor_via_api
+from tests.e2e.test_scheduling import PASSWORD, _approved_tutor_via_api
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -100,7 +100,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def two_apps() -> Iterator[TwoApps]:
-    from .conftest import (
+    from tests.e2e.conftest import (
         ADMIN_EMAIL,
         ADMIN_PASSWORD,
         BUN,

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, PHONE, shot
-from .test_scheduling import PASSWORD, _approved_tutor_via_api, _login
+from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.test_scheduling import PASSWORD, _approved_tutor_via_api, _login
 
 pytestmark = pytest.mark.e2e
 

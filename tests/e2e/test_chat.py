@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, PHONE, shot
-from .live_support import (
+from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.live_support import (
     bearer,
     book_via_api,
     mark_page,
@@ -22,7 +22,7 @@ from .live_support import (
     student,
     target_day,
 )
-from .test_scheduling import _login
+from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
 

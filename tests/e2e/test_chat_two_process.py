@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .live_support import (
+from tests.e2e.live_support import (
     bearer,
     book_via_api,
     mark_page,
@@ -20,9 +20,8 @@ from .live_support import (
     student,
     target_day,
 )
-from .replicas import TwoApps
-from .test_live_two_process import chromium_browser_any, contexts_on  # noqa: F401  (fixtures)
-from .test_scheduling import _login
+from tests.e2e.replicas import TwoApps
+from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
 

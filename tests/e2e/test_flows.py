@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE, shot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE, shot
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, PHONE
-from .live_support import (
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.live_support import (
     book_via_api,
     mark_page,
     one_slot_tutor,
@@ -23,7 +23,7 @@ from .live_support import (
     student,
     target_day,
 )
-from .test_scheduling import _login
+from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP
-from .live_support import (
+from tests.e2e.conftest import DESKTOP
+from tests.e2e.live_support import (
     book_via_api,
     mark_page,
     one_slot_tutor,
@@ -25,8 +25,8 @@ from .live_support import (
     student,
     target_day,
 )
-from .replicas import TwoApps
-from .test_scheduling import _login
+from tests.e2e.replicas import TwoApps
+from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def chromium_browser_any(two_apps: TwoApps):
     """Chromium without the single-app fixture (this module needs only the two replicas)."""
     from playwright.sync_api import sync_playwright
 
-    from .conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, APP_ENV, DESKTOP, PHONE, REPO
-from .test_booking import START_EARLY, _bearer, _first_quarter_after, _look
-from .test_scheduling import PASSWORD, _approved_tutor_via_api, _login
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, APP_ENV, DESKTOP, PHONE, REPO
+from tests.e2e.test_booking import START_EARLY, _bearer, _first_quarter_after, _look
+from tests.e2e.test_scheduling import PASSWORD, _approved_tutor_via_api, _login
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +33,8 @@ SETTLE_LATER = """
 from datetime import timedelta
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
-from tutorhub.services.booking_jobs import run_quarter_hourly
-from tutorhub.services.escrow import run_money_jobs
+from tutorhub.services.booking.timeouts import run_quarter_hourly
+from tutorhub.services.checkout.escrow import run_money_jobs
 
 later = utcnow() + timedelta(hours=49)
 with session_scope() as session:

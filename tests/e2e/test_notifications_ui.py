@@ -10,9 +10,16 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE
-from .live_support import mark_page, one_slot_tutor, open_profile_on, page_was_not_reloaded, student, target_day
-from .test_scheduling import _login
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE
+from tests.e2e.live_support import (
+    mark_page,
+    one_slot_tutor,
+    open_profile_on,
+    page_was_not_reloaded,
+    student,
+    target_day,
+)
+from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
 

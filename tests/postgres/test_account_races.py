@@ -8,10 +8,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from tests.conftest import PASSWORD
-from tests.postgres.races import race
+from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import OutboxMessage, User
-from tutorhub.services import auth
+from tutorhub.services.accounts import auth
 
 THREADS = 8
 
@@ -40,7 +40,8 @@ def test_a_one_time_code_logs_in_exactly_once_under_concurrency(db):
 
 def test_concurrent_admin_decisions_on_one_tutor_leave_exactly_one_decision(db):
     from tutorhub.models import Role, TutorProfile, VerificationDecision
-    from tutorhub.services import tutor_profiles, verification
+    from tutorhub.services.tutors import profiles as tutor_profiles
+    from tutorhub.services.tutors import verification
 
     admins = []
     with session_scope() as s:

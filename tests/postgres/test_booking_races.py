@@ -25,12 +25,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from tests.booking_support import NOW, at, open_all_week
 from tests.conftest import IS_POSTGRES, TEST_DB_URL
-from tests.money_support import fund_wallet
+from tests.support.booking import NOW, at, open_all_week
+from tests.support.money import fund_wallet
 from tutorhub.db import get_engine, normalize_url, session_scope
 from tutorhub.models import Booking, BookingStatus, Role
-from tutorhub.services import booking_changes, booking_guard, bookings
+from tutorhub.services.booking import bookings
+from tutorhub.services.booking import changes as booking_changes
+from tutorhub.services.booking import guard as booking_guard
 from tutorhub.services.errors import DomainError
 
 ROUNDS = int(os.environ.get("TUTORHUB_TEST_BOOKING_ROUNDS", "200"))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlmodel import col, func, select
 
-from tests.chat_support import make_pair
-from tests.postgres.races import race
+from tests.support.chat import make_pair
+from tests.support.races import race
 from tutorhub.models import ChatMessage, Conversation, ConversationParticipant, Role
-from tutorhub.services import chat
+from tutorhub.services.messaging import chat
 
 THREADS = 8
 

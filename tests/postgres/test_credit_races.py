@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.booking_support import NOW, Env, at, open_all_week
-from tests.postgres.races import race
+from tests.support.booking import NOW, Env, at, open_all_week
+from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import CreditSpend, LotSource, PromoRedemption, Role
-from tutorhub.services import credits, ledger, promos
+from tutorhub.services.billing import credits
+from tutorhub.services.money import ledger, promos
 
 THREADS = 8
 

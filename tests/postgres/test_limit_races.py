@@ -6,10 +6,10 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import PASSWORD
-from tests.postgres.races import race
+from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import OtpCode, User
-from tutorhub.services import auth
+from tutorhub.services.accounts import auth
 from tutorhub.services.errors import RateLimited
 from tutorhub.settings import get_settings
 

@@ -13,13 +13,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from tests.booking_support import at
-from tests.booking_support import env as env  # noqa: F401  (the fixture)
-from tests.notify_support import add_guardian, count, rows
+from tests.support.booking import at
+from tests.support.booking import env as env  # noqa: F401  (the fixture)
+from tests.support.notify import add_guardian, count, rows
 from tutorhub.jobs.scheduler import LeaderGate, send_reminders
 from tutorhub.models import JobRun, Notification, OutboxMessage, ReminderLog
-from tutorhub.services.leader import try_acquire
-from tutorhub.services.reminders import run_reminders
+from tutorhub.services.booking.reminders import run_reminders
+from tutorhub.services.ops.leader import try_acquire
 
 INSTANCES = 3
 

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from tests.booking_support import open_all_week
-from tests.money_support import fund_wallet
-from tests.postgres.races import race
+from tests.support.booking import open_all_week
+from tests.support.money import fund_wallet
+from tests.support.races import race
 from tutorhub.models import Booking, Role
-from tutorhub.services import booking_payments, bookings, ledger
-from tutorhub.services.ledger import Line
-from tutorhub.services.ledger_verify import verify_ledger
+from tutorhub.services.booking import bookings
+from tutorhub.services.checkout import lesson_payments as booking_payments
+from tutorhub.services.money import ledger
+from tutorhub.services.money.ledger import Line
+from tutorhub.services.ops.ledger_verify import verify_ledger
 
 T = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

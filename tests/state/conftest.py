@@ -24,9 +24,9 @@ from reflex.state import State
 from reflex_base.event import EventHandler, EventSpec
 
 from tests.conftest import PASSWORD
-from tests.db_support import count, fetch  # noqa: F401  (re-exported for the state tests)
+from tests.support.db import count, fetch  # noqa: F401  (re-exported for the state tests)
 from tutorhub.db import session_scope
-from tutorhub.services import web_auth
+from tutorhub.services.accounts import web_auth
 from tutorhub.state.base import AppState
 
 CLIENT_IP = "203.0.113.7"

@@ -22,51 +22,47 @@ from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
 import tutorhub.state
-from tests.money_support import fund_wallet
+from tests.support.money import fund_wallet
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
 from tutorhub.models.bookings import Booking
-from tutorhub.services import (
-    auth,
-    availability,
-    bookings,
-    chat,
-    chat_entry,
-    lessons,
-    student_windows,
-    students,
-    tutor_profiles,
-    verification,
-)
-from tutorhub.state.admin import AdminQueueState, AdminReviewState
-from tutorhub.state.admin_bookings import AdminBookingsState, AdminFlagsState
-from tutorhub.state.admin_jobs import AdminJobsState
-from tutorhub.state.admin_reconciliation import AdminReconciliationState
-from tutorhub.state.admin_tools import AdminLoginsState, AdminOutboxState
-from tutorhub.state.auth import AccountState, LoginState, OtpState, SignupState
-from tutorhub.state.availability import AvailabilityState
+from tutorhub.services.accounts import auth, students
+from tutorhub.services.booking import bookings
+from tutorhub.services.learning import lessons
+from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import entry as chat_entry
+from tutorhub.services.scheduling import availability, student_windows
+from tutorhub.services.tutors import profiles as tutor_profiles
+from tutorhub.services.tutors import verification
+from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
+from tutorhub.state.accounts.onboarding import StudentOnboardingState
 from tutorhub.state.base import AppState
-from tutorhub.state.booking import BookingState
-from tutorhub.state.chat import ChatState
-from tutorhub.state.chat_badge import ChatBadgeState, TutorChatLinkState
-from tutorhub.state.chat_lesson import LessonChatState
-from tutorhub.state.lesson import LessonState
-from tutorhub.state.lesson_changes import LessonChangeState
-from tutorhub.state.lessons import MyLessonsState
-from tutorhub.state.money_admin import AdminDisputesState, AdminFinanceState, AdminPayoutsState
-from tutorhub.state.money_catalog import AdminCatalogState
-from tutorhub.state.money_done import PayDoneState
-from tutorhub.state.money_earnings import EarningsState
-from tutorhub.state.money_pay import LessonPayState
-from tutorhub.state.money_wallet import WalletState
-from tutorhub.state.notifications import BellState, NotificationPrefsState, NotificationsPageState
-from tutorhub.state.reviews import TutorReviewsState
-from tutorhub.state.sandbox_checkout import SandboxCheckoutState
-from tutorhub.state.search import HomeState, SearchState, TutorPageState
-from tutorhub.state.slots import TutorSlotsState
-from tutorhub.state.student import StudentOnboardingState
-from tutorhub.state.student_times import StudentTimesState
-from tutorhub.state.tutor_profile import TutorProfileState
+from tutorhub.state.billing.catalog import AdminCatalogState
+from tutorhub.state.billing.wallet import WalletState
+from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
+from tutorhub.state.booking.dialog import BookingState
+from tutorhub.state.booking.lesson_changes import LessonChangeState
+from tutorhub.state.booking.lessons import MyLessonsState
+from tutorhub.state.checkout.pay import LessonPayState
+from tutorhub.state.checkout.pay_done import PayDoneState
+from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.lesson import LessonState
+from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
+from tutorhub.state.messaging.lesson_chat import LessonChatState
+from tutorhub.state.messaging.messages import ChatState
+from tutorhub.state.messaging.notifications import BellState, NotificationPrefsState, NotificationsPageState
+from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
+from tutorhub.state.money.earnings import EarningsState
+from tutorhub.state.money.reconciliation import AdminReconciliationState
+from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
+from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.scheduling.availability import AvailabilityState
+from tutorhub.state.scheduling.student_times import StudentTimesState
+from tutorhub.state.scheduling.tutor_times import TutorSlotsState
+from tutorhub.state.tutors.profile import TutorProfileState
+from tutorhub.state.tutors.search import HomeState, SearchState, TutorPageState
+from tutorhub.state.tutors.verification import AdminQueueState, AdminReviewState
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -390,7 +386,7 @@ AUDITED_HANDLERS = {
     AdminDisputesState: {"load", "set_field", "resolve"},
     AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
     # Chat: every handler that touches a conversation passes the cookie's actor and the id to
-    # services/chat.py, which answers NotFound to non-participants (tests/state/test_chat_state.py
+    # services/messaging/chat.py, which answers NotFound to non-participants (tests/state/test_chat_state.py
     # forces another conversation's id into the vars and calls each one); set_draft only edits the
     # composer's own text; the watchers only re-read through the same services.
     ChatState: {"load", "open_conversation", "back_to_list", "after_send", "open_support", "load_earlier",
@@ -400,13 +396,13 @@ AUDITED_HANDLERS = {
     ChatBadgeState: {"load_badge", "watch_badge"},
     # Gateways: the sandbox checkout takes no arguments (the reference is the page URL's) and the
     # service only completes a pending sandbox charge (tests/state/test_sandbox_checkout_state.py);
-    # `show` parses its id and lists a report's differences only for an admin (services/reconciliation.py).
+    # `show` parses its id and lists a report's differences only for an admin (services/money/reconciliation.py).
     SandboxCheckoutState: {"load", "pay", "fail", "cancel"},
     AdminReconciliationState: {"load", "show"},
     TutorChatLinkState: {"load"},
     # Jobs and notifications: run_now passes the cookie's actor to job_runs.run_now (admins only);
     # mark_read / open_item / mark_all_read / save only touch the actor's own notifications and
-    # preferences (services/notifications.py, notification_prefs.py; tests/state/test_notifications_state.py).
+    # preferences (services/messaging/notifications.py, notification_prefs.py; tests/state/test_notifications_state.py).
     AdminJobsState: {"load", "run_now"},
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
@@ -446,8 +442,8 @@ AUDITED_HANDLERS = {
 
 def _all_states() -> set[type]:
     """Every page state the app defines: all of tutorhub.state imported, then AppState's subclasses."""
-    for module in pkgutil.iter_modules(tutorhub.state.__path__):
-        importlib.import_module(f"tutorhub.state.{module.name}")
+    for module in pkgutil.walk_packages(tutorhub.state.__path__, "tutorhub.state."):
+        importlib.import_module(module.name)
     found: set[type] = set()
     todo = [AppState]
     while todo:

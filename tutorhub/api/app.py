@@ -10,25 +10,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tutorhub.api import (
-    routes_admin,
-    routes_auth,
-    routes_booking_admin,
-    routes_bookings,
-    routes_chat,
-    routes_files,
-    routes_money,
-    routes_notifications,
-    routes_plans,
-    routes_razorpay,
-    routes_sandbox,
-    routes_scheduling,
-    routes_students,
-    routes_tutors,
-    routes_webhooks,
-)
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
+from tutorhub.api.routes import admin as routes_admin
+from tutorhub.api.routes import auth as routes_auth
+from tutorhub.api.routes import booking_admin as routes_booking_admin
+from tutorhub.api.routes import bookings as routes_bookings
+from tutorhub.api.routes import chat as routes_chat
+from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import money as routes_money
+from tutorhub.api.routes import notifications as routes_notifications
+from tutorhub.api.routes import plans as routes_plans
+from tutorhub.api.routes import razorpay as routes_razorpay
+from tutorhub.api.routes import sandbox as routes_sandbox
+from tutorhub.api.routes import scheduling as routes_scheduling
+from tutorhub.api.routes import students as routes_students
+from tutorhub.api.routes import tutors as routes_tutors
+from tutorhub.api.routes import webhooks as routes_webhooks
 
 API_DESCRIPTION = """
 JSON API for mobile apps and integrations; the web UI uses the same services.

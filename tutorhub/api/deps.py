@@ -13,8 +13,8 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 
 from tutorhub.db import session_scope
-from tutorhub.services import auth
-from tutorhub.services.auth import UserOut
+from tutorhub.services.accounts import auth
+from tutorhub.services.accounts.auth import UserOut
 from tutorhub.services.errors import NotAuthenticated
 
 SESSION_COOKIE = "th_session"

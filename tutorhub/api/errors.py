@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tutorhub.services.booking_guard import is_contention
+from tutorhub.services.booking.guard import is_contention
 from tutorhub.services.errors import DomainError, RateLimited
 
 log = logging.getLogger("tutorhub.api")

@@ -20,13 +20,13 @@ from fastapi import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tutorhub.services.tutor_profiles import file_too_large
+from tutorhub.services.tutors.profiles import file_too_large
 from tutorhub.settings import get_settings
 
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
-# Chat attachments (services/chat_attachments.py): same limit, path with the conversation id.
+# Chat attachments (services/messaging/attachments.py): same limit, path with the conversation id.
 UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),)
 REFLEX_UPLOAD_PATH = "/_upload"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.state.notifications import BellState, NoteRow
+from tutorhub.state.messaging.notifications import BellState, NoteRow
 
 
 def _bell_item(row: NoteRow) -> rx.Component:

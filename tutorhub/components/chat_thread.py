@@ -9,7 +9,7 @@ import reflex as rx
 
 from tutorhub.components.forms import form_message
 from tutorhub.settings import get_settings
-from tutorhub.state.chat_thread import MAX_BODY, MessageRow
+from tutorhub.state.messaging.chat_thread import MAX_BODY, MessageRow
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
           "application/pdf": [".pdf"]}

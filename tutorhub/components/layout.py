@@ -9,7 +9,7 @@ import reflex as rx
 from tutorhub.components.bell import bell
 from tutorhub.components.ui import link_button
 from tutorhub.state.base import AppState
-from tutorhub.state.chat_badge import ChatBadgeState
+from tutorhub.state.messaging.chat_badge import ChatBadgeState
 
 # (label, href) per role; anonymous visitors get the "" entry.
 NAV_LINKS: dict[str, list[tuple[str, str]]] = {
@@ -183,7 +183,7 @@ def navbar() -> rx.Component:
             rx.hstack(
                 brand(),
                 rx.spacer(),
-                bell(),  # notifications: unread count, live (state/notifications.py)
+                bell(),  # notifications: unread count, live (state/messaging/notifications.py)
                 rx.desktop_only(rx.hstack(_by_role(_desktop_links), _session_buttons(), spacing="6", align="center")),
                 rx.mobile_and_tablet(_mobile_menu()),
                 rx.box(display="none", on_mount=ChatBadgeState.load_badge),  # loads the unread count

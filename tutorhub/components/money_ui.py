@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.state.money_views import PaymentRow, PayoutRow
+from tutorhub.state.money.views import PaymentRow, PayoutRow
 
 
 def _hint(hint: rx.Var | str | rx.Component) -> rx.Component:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.state.views import TutorCardView
+from tutorhub.state.tutors.views import TutorCardView
 
 
 def rating_badge(rating: rx.Var, reviews: rx.Var) -> rx.Component:

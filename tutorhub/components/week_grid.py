@@ -3,7 +3,7 @@
 Wide screens get a Monday–Sunday table (time labels down the side) where a cell is clicked to
 toggle it or pressed and dragged to paint a rectangle; phones get one day at a time (seven day
 buttons, tinted when the day has hours, above a grid of large half-hour buttons) to tap. Both views edit the same state (see
-state/week_grid.py); only the rows from `first_row` to `last_row` are shown, 06:00–22:00
+state/scheduling/week_grid.py); only the rows from `first_row` to `last_row` are shown, 06:00–22:00
 unless the user asks for the whole day or something outside that range is set.
 
 Mouse-enter handlers are only rendered while a drag is in progress (`painting`), so moving the
@@ -16,7 +16,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.state.week_grid import DAY_NAMES, DAY_SHORT, DAYS, SLOT_LABELS, SLOTS
+from tutorhub.state.scheduling.week_grid import DAY_NAMES, DAY_SHORT, DAYS, SLOT_LABELS, SLOTS
 
 ROWS = rx.Var.create(list(range(SLOTS)))
 COLUMNS = rx.Var.create(list(range(DAYS)))

@@ -8,7 +8,7 @@ committed. What happens next depends on whether a *transport* is configured for 
 - none (the default): the row is only recorded ("recorded") and printed to the log — admins read
   it on /admin/outbox in development mode, so codes and notifications work with no provider;
 - `SmtpSender` (email, when TUTORHUB_SMTP_HOST is set) or `HttpSmsSender` (SMS / WhatsApp, when
-  TUTORHUB_SMS_API_BASE is set): the row is "pending" and services/message_delivery.py sends it
+  TUTORHUB_SMS_API_BASE is set): the row is "pending" and services/messaging/delivery.py sends it
   after commit (right away in a background thread, and again from the minutely outbox job for
   anything left over), claiming it first so two processes never send the same row.
 
@@ -183,7 +183,7 @@ def _deliver_after_commit(session: Session, outbox_id: int) -> None:
 def _kick_delivery(session: Session) -> None:
     ids = session.info.pop(_QUEUED_KEY, None) or []
     if ids:
-        from tutorhub.services.message_delivery import deliver_in_background
+        from tutorhub.services.messaging.delivery import deliver_in_background
 
         deliver_in_background(ids)
 

@@ -2,7 +2,7 @@
 
 Every app process starts a scheduler, but only the leader runs jobs: each process holds a
 holder id and, before every job run, tries to take or renew the database lease
-(services/leader.py — ~60 s, renewed every ~20 s by a lease job in every process). The others
+(services/ops/leader.py — ~60 s, renewed every ~20 s by a lease job in every process). The others
 let the run pass (no row, no work). Every run by the leader (or "run now" by an admin) is wrapped
 by services/job_runs.run_recorded, so /admin/jobs shows its last run and outcome.
 
@@ -28,7 +28,7 @@ log = logging.getLogger("tutorhub.jobs")
 
 def rebuild_free_slot_index(now: datetime | None = None) -> int:
     """Roll the precomputed next-free-slots table forward (it covers the next 16 days)."""
-    from tutorhub.services.free_index import rebuild_free_slots
+    from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
     with session_scope() as session:
         rows = rebuild_free_slots(session, now=now or utcnow(), commit_each_chunk=True)
@@ -38,7 +38,7 @@ def rebuild_free_slot_index(now: datetime | None = None) -> int:
 
 def booking_minutely(now: datetime | None = None) -> dict[str, int]:
     """Expire 15-minute holds and auto-decline requests unanswered for 24 h."""
-    from tutorhub.services.booking_jobs import run_minutely
+    from tutorhub.services.booking.timeouts import run_minutely
 
     with session_scope() as session:
         counts = run_minutely(session, now=now or utcnow())
@@ -50,7 +50,7 @@ def booking_minutely(now: datetime | None = None) -> dict[str, int]:
 def booking_quarter_hourly(now: datetime | None = None) -> dict[str, int]:
     """Auto-complete forgotten lessons, settle after the dispute window, credit back students
     whose replacement offers expired."""
-    from tutorhub.services.booking_jobs import run_quarter_hourly
+    from tutorhub.services.booking.timeouts import run_quarter_hourly
 
     with session_scope() as session:
         counts = run_quarter_hourly(session, now=now or utcnow())
@@ -61,7 +61,7 @@ def booking_quarter_hourly(now: datetime | None = None) -> dict[str, int]:
 
 def refresh_tutor_stats(now: datetime | None = None) -> int:
     """Trust scores look back 90 days, so they change with the calendar alone: recompute nightly."""
-    from tutorhub.services.tutor_stats import refresh_tutors_stats
+    from tutorhub.services.tutors.stats import refresh_tutors_stats
 
     with session_scope() as session:
         count = refresh_tutors_stats(session, None, now=now or utcnow(), recount_reviews=False)
@@ -71,21 +71,21 @@ def refresh_tutor_stats(now: datetime | None = None) -> int:
 
 def send_reminders(now: datetime | None = None) -> dict[str, int]:
     """Lesson reminders 24 h and 1 h ahead (exactly once; catches up after an outage)."""
-    from tutorhub.services.reminders import run_reminders
+    from tutorhub.services.booking.reminders import run_reminders
 
     return run_reminders(now=now or utcnow())
 
 
 def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
     """Retry (or first-send) queued email/SMS/WhatsApp the after-commit thread did not deliver."""
-    from tutorhub.services.message_delivery import deliver_due
+    from tutorhub.services.messaging.delivery import deliver_due
 
     return deliver_due(now=now or utcnow()).as_dict()
 
 
 def prune_job_runs(now: datetime | None = None) -> int:
     """Keep /admin/jobs small: drop runs older than two weeks (the newest 50 per job stay)."""
-    from tutorhub.services.job_runs import prune_job_runs as prune
+    from tutorhub.services.ops.job_runs import prune_job_runs as prune
 
     with session_scope() as session:
         return prune(session, now=now or utcnow())
@@ -93,7 +93,7 @@ def prune_job_runs(now: datetime | None = None) -> int:
 
 def expire_credits(now: datetime | None = None) -> int:
     """Write off credit minutes whose lot expired (idempotent: a re-run finds nothing left)."""
-    from tutorhub.services.credits import expire_lots
+    from tutorhub.services.billing.credits import expire_lots
 
     with session_scope() as session:
         minutes = expire_lots(session, now=now or utcnow())
@@ -104,7 +104,7 @@ def expire_credits(now: datetime | None = None) -> int:
 
 def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
     """End cancelled subscriptions at period end; renew due sandbox subscriptions (providers renew by webhook)."""
-    from tutorhub.services.subscriptions import renew_due_subscriptions
+    from tutorhub.services.billing.subscriptions import renew_due_subscriptions
 
     with session_scope() as session:
         counts = renew_due_subscriptions(session, now=now or utcnow())
@@ -115,7 +115,7 @@ def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
 
 def reconcile_payments(now: datetime | None = None) -> int:
     """Compare yesterday's gateway-side records with our payments and ledger; admins hear of differences."""
-    from tutorhub.services.reconciliation import run_daily_reconciliation
+    from tutorhub.services.money.reconciliation import run_daily_reconciliation
 
     with session_scope() as session:
         reports = run_daily_reconciliation(session, now=now or utcnow())
@@ -125,7 +125,7 @@ def reconcile_payments(now: datetime | None = None) -> int:
 
 def apply_pending_webhooks(now: datetime | None = None) -> int:
     """Apply webhook events acknowledged but left pending (process died before applying them)."""
-    from tutorhub.services.webhooks import apply_stored_event, pending_event_ids
+    from tutorhub.services.checkout.webhooks import apply_stored_event, pending_event_ids
 
     now = now or utcnow()
     with session_scope(read_only=True) as session:
@@ -144,7 +144,7 @@ def apply_pending_webhooks(now: datetime | None = None) -> int:
 def settle_money(now: datetime | None = None) -> int:
     """Refunds, transfers and escrow releases of every booking whose outcome is final (one unit of
     work per booking, so one provider failure never blocks the others; the next run retries)."""
-    from tutorhub.services.escrow import bookings_needing_money, settle_booking_money
+    from tutorhub.services.checkout.escrow import bookings_needing_money, settle_booking_money
 
     now = now or utcnow()
     with session_scope(read_only=True) as session:
@@ -181,13 +181,13 @@ class LeaderGate:
     """One scheduler instance's identity and its "am I the leader?" check (a lease renewal)."""
 
     def __init__(self, holder: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        from tutorhub.services.leader import new_holder_id
+        from tutorhub.services.ops.leader import new_holder_id
 
         self.holder = holder or new_holder_id()
         self.clock = clock
 
     def is_leader(self) -> bool:
-        from tutorhub.services.leader import try_acquire
+        from tutorhub.services.ops.leader import try_acquire
 
         try:
             return try_acquire(self.holder, now=self.clock())
@@ -199,7 +199,7 @@ class LeaderGate:
         """Run `func` (recorded in job_runs) if this instance is the leader; None when it is not."""
         if not self.is_leader():
             return None
-        from tutorhub.services.job_runs import run_recorded
+        from tutorhub.services.ops.job_runs import run_recorded
 
         return run_recorded(job_id, func, trigger=trigger, holder=self.holder, clock=self.clock)
 
@@ -227,7 +227,7 @@ def build_scheduler(gate: LeaderGate | None = None) -> BackgroundScheduler:
 
 def start_scheduler() -> BackgroundScheduler:
     """Start the jobs, and run the index rebuild once now so a server that was down catches up."""
-    from tutorhub.services.leader import RENEW_SECONDS
+    from tutorhub.services.ops.leader import RENEW_SECONDS
 
     gate = LeaderGate()
     scheduler = build_scheduler(gate)
@@ -249,7 +249,7 @@ def stop_scheduler(scheduler: BackgroundScheduler) -> None:
     scheduler.shutdown(wait=False)
     gate = getattr(scheduler, "tutorhub_gate", None)
     if gate is not None:
-        from tutorhub.services.leader import release
+        from tutorhub.services.ops.leader import release
 
         try:
             release(gate.holder, now=utcnow())

@@ -3,7 +3,7 @@ tutor flags and replacement offers.
 
 Why this shape:
 - One `bookings` row per lesson from the first hold to settlement. Status changes go through
-  services/booking_states.py, which writes a `booking_events` row for every transition (actor,
+  services/booking/states.py, which writes a `booking_events` row for every transition (actor,
   from, to, reason, time), so the history is never reconstructed from timestamps.
 - `start_at`/`end_at` are the lesson; `block_start`/`block_end` are the lesson padded by half
   the tutor's buffer (max(before, after)) on each side, fixed when the slot is taken. Two

@@ -13,7 +13,7 @@ Why this shape:
   core and this module must not depend on its shape.
 - Promo redemptions are unique per (promo, user): "once per user" is enforced by the database, so two
   simultaneous redemptions by the same user cannot both succeed. The total cap is a conditional UPDATE
-  of `redemption_count` (services/promos.py).
+  of `redemption_count` (services/money/promos.py).
 """
 
 from __future__ import annotations

@@ -6,12 +6,12 @@ Why this shape:
   the change it describes (a booking, a reminder), so it is never sent for a change that rolled
   back and never lost for one that committed. Without a transport configured for its channel the
   row is only recorded (status "recorded", the development outbox admins read); with one it is
-  "pending" until services/message_delivery.py claims it, sends it and marks it "sent" (or
+  "pending" until services/messaging/delivery.py claims it, sends it and marks it "sent" (or
   "failed" after its retries).
 - `reminder_logs` has a UNIQUE key: inserting the row is what reserves a reminder, so two
   scheduler processes (or a restart) can never send the same reminder twice.
 - `scheduler_leases` is one row per lease name; a conditional UPDATE hands it over only when it
-  has expired (services/leader.py), which works the same on SQLite and PostgreSQL.
+  has expired (services/ops/leader.py), which works the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

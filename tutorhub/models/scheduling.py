@@ -4,7 +4,7 @@ precomputed free-slot index.
 Why this shape:
 - Weekly rules and overrides are *local wall-clock minutes* (0..1440) in the tutor's IANA zone
   (`TutorProfile.timezone`), never UTC: "Tuesdays 17:00 in Berlin" must stay 17:00 across
-  daylight-saving changes, so rules are expanded to UTC on demand (services/tzclock.py).
+  daylight-saving changes, so rules are expanded to UTC on demand (services/scheduling/engine/tzclock.py).
 - Busy time is UTC instants (`UtcDateTime`), whatever its source, so the engine subtracts one
   kind of thing. Bookings and holds will be read by the same `busy_spans` service function.
 - `TutorFreeSlots` is a derived index for search (rebuilt from the tables above at any time):

@@ -8,7 +8,7 @@ from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import tutor_grid
 from tutorhub.components.ui import empty_state, link_button, skeleton_cards
 from tutorhub.services.catalog import SUBJECTS
-from tutorhub.state.search import HomeState, search_href
+from tutorhub.state.tutors.search import HomeState, search_href
 
 POPULAR = ["mathematics", "english", "physics", "chemistry", "computer science", "spanish"]
 

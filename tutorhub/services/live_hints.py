@@ -2,7 +2,7 @@
 
 Why here: the busy time of a tutor changes in many services (holds, confirmations, cancellations,
 reschedules, expiry, availability edits), but all of them go through the free-slot index refresh
-(services/free_index.py) or a booking transition (services/booking_states.py); hooking those two
+(services/scheduling/free_index.py) or a booking transition (services/booking/states.py); hooking those two
 places means no new code path can forget to tell open pages. Hints are queued on the session and
 published only after its commit (integrations/broker.py), and carry ids only: receivers re-read
 through services, where authorization happens.

@@ -13,11 +13,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from tutorhub.db import session_scope
-from tutorhub.services import auth
-from tutorhub.services.auth import UserOut
+from tutorhub.services.accounts import auth
+from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.accounts.web_auth import WebLogin
 from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
-from tutorhub.services.web_auth import WebLogin
 
 T = TypeVar("T")
 
@@ -181,7 +181,7 @@ class AppState(rx.State):
 
     async def load_viewer(self):
         """On every page: refresh who is signed in (for the navigation) and detect the browser zone."""
-        from tutorhub.services.booking_pages import pending_request_count
+        from tutorhub.services.booking.screens import pending_request_count
 
         user, pending = await self._db(lambda s, actor: (actor, pending_request_count(s, actor=actor)), read_only=True)
         self._show_viewer(user)

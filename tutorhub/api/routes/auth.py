@@ -1,0 +1,134 @@
+"""Accounts: register, password and one-time-code login, refresh rotation, logout, and /me."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from tutorhub.api.deps import CurrentUser, client_ip, user_agent
+from tutorhub.api.schemas import (
+    LoginIn,
+    MeOut,
+    OtpRequestIn,
+    OtpSentOut,
+    OtpVerifyIn,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    error_responses,
+)
+from tutorhub.db import session_scope
+from tutorhub.models.accounts import Role
+from tutorhub.services.accounts import auth, students
+from tutorhub.services.accounts.auth import TokenPair
+from tutorhub.services.accounts.students import StudentProfileOut
+from tutorhub.services.tutors import profiles as tutor_profiles
+from tutorhub.services.tutors.views import TutorPrivate
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post(
+    "/auth/register",
+    status_code=201,
+    response_model=RegisterOut,
+    responses=error_responses(409, 422, e409="Email already registered"),
+)
+def register(body: RegisterIn) -> RegisterOut:
+    """Create a student or tutor account and sign it in."""
+    with session_scope() as session:
+        user = auth.register(
+            session,
+            email=body.email,
+            password=body.password,
+            full_name=body.full_name,
+            role=body.role,
+            timezone=body.timezone,
+        )
+        tokens = auth.issue_tokens(session, user_id=user.id)
+    return RegisterOut(
+        user=user,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        token_type=tokens.token_type,
+        expires_in=tokens.expires_in,
+    )
+
+
+@router.post(
+    "/auth/login", response_model=TokenPair, responses=error_responses(401, 403, 422, 429, e403="Account suspended")
+)
+def login(body: LoginIn, request: Request) -> TokenPair:
+    """Email + password. Repeated failures lock the account for a while (429)."""
+    with session_scope() as session:
+        user = auth.authenticate_password(
+            session, email=body.email, password=body.password, ip=client_ip(request), user_agent=user_agent(request)
+        )
+        return auth.issue_tokens(session, user_id=user.id)
+
+
+@router.post("/auth/refresh", response_model=TokenPair, responses=error_responses(401, 422))
+def refresh(body: RefreshIn) -> TokenPair:
+    """Spend a refresh token for a new pair. Each refresh token works once; replaying a spent
+    one revokes every token descended from the same login."""
+    with session_scope() as session:
+        return auth.rotate_refresh_token(session, refresh_token=body.refresh_token)
+
+
+@router.post("/auth/otp/request", status_code=202, response_model=OtpSentOut, responses=error_responses(422, 429))
+def request_otp(body: OtpRequestIn, request: Request) -> OtpSentOut:
+    """Send a 6-digit login code to an email address or phone number (E.164).
+
+    The answer is the same whether or not an account exists."""
+    with session_scope() as session:
+        channel = auth.request_otp(session, email=body.email, phone=body.phone, ip=client_ip(request))
+    return OtpSentOut(detail="If the address can receive messages, a code is on its way.", channel=channel)
+
+
+@router.post(
+    "/auth/otp/verify",
+    response_model=TokenPair,
+    responses=error_responses(401, 403, 422, 429, e403="Account suspended"),
+)
+def verify_otp(body: OtpVerifyIn, request: Request) -> TokenPair:
+    """Exchange a one-time code for tokens (first login with an unknown address creates a student)."""
+    with session_scope() as session:
+        user = auth.verify_otp(
+            session,
+            code=body.code,
+            email=body.email,
+            phone=body.phone,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        return auth.issue_tokens(session, user_id=user.id)
+
+
+@router.post("/auth/logout", status_code=204, response_class=Response, responses=error_responses(422))
+def logout(body: RefreshIn) -> Response:
+    """Revoke this refresh token and every token rotated from the same login.
+
+    Idempotent: an unknown or already revoked token also answers 204. Access tokens already
+    issued stay valid until they expire (minutes); use /auth/logout-all to cut those too."""
+    with session_scope() as session:
+        auth.revoke_refresh_family(session, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/logout-all", status_code=204, response_class=Response, responses=error_responses(401))
+def logout_all(user: CurrentUser) -> Response:
+    """Log out everywhere: every browser session, refresh token and access token of the caller."""
+    with session_scope() as session:
+        auth.logout_everywhere(session, user_id=user.id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, tags=["account"], responses=error_responses(401))
+def me(user: CurrentUser) -> MeOut:
+    """The signed-in user with their student or tutor profile (null for admins)."""
+    with session_scope() as session:
+        profile: StudentProfileOut | TutorPrivate | None = None
+        if user.role == Role.STUDENT:
+            profile = students.get_student_profile(session, actor=user)
+        elif user.role == Role.TUTOR:
+            profile = tutor_profiles.get_own_profile(session, actor=user)
+    return MeOut(**user.model_dump(), profile=profile)

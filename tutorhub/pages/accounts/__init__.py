@@ -1,0 +1,1 @@
+"""Reflex pages of the accounts domain."""

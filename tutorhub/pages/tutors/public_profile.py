@@ -1,0 +1,228 @@
+"""The public tutor profile: header, stats, free times, about, subjects, booking box."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorhub.components.layout import page
+from tutorhub.components.tutor_card import avatar, rating_badge
+from tutorhub.components.ui import gate, link_button
+from tutorhub.pages.booking.dialog import booking_dialog
+from tutorhub.pages.learning.reviews import reviews_card, trust_explainer
+from tutorhub.pages.messaging.messages import message_tutor_box
+from tutorhub.pages.scheduling.tutor_times import available_times, best_times_box
+from tutorhub.state.base import AppState
+from tutorhub.state.tutors.search import TutorPageState
+
+
+def _stat(value: rx.Var | str, label: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(value, weight="bold", size="5"),
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        spacing="0",
+        align="center",
+        min_width="80px",
+    )
+
+
+def _price_row(label: str, price: rx.Var) -> rx.Component:
+    """One rate line of the booking box; hidden when the tutor does not offer that mode."""
+    return rx.cond(
+        price != "",
+        rx.hstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            rx.spacer(),
+            rx.text(price, weight="bold", size="4"),
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def _booking_box() -> rx.Component:
+    book = rx.cond(
+        AppState.signed_in,
+        rx.vstack(
+            rx.button(
+                rx.icon("calendar-plus", size=18),
+                "Book a trial",
+                size="3",
+                width="100%",
+                on_click=rx.scroll_to("available-times"),
+            ),
+            rx.text(
+                "Pick a free time under Available times (or one of your best times) to book a trial, "
+                "a single lesson or weekly lessons.",
+                size="1",
+                color=rx.color("gray", 11),
+                id="book-hint",
+            ),
+            message_tutor_box(),
+            spacing="2",
+            width="100%",
+        ),
+        link_button(
+            rx.icon("calendar-plus", size=18),
+            "Log in to book a trial",
+            href="/login?next=" + TutorPageState.router.url.path,
+            size="3",
+            width="100%",
+        ),
+    )
+    return rx.card(
+        rx.vstack(
+            _price_row("Online", TutorPageState.online_price),
+            _price_row("Home tuition", TutorPageState.home_price),
+            book,
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def _tutor_profile() -> rx.Component:
+    t = TutorPageState
+    header = rx.flex(
+        avatar(t.initials, size="7"),
+        rx.vstack(
+            rx.heading(t.name, size=rx.breakpoints(initial="6", sm="7"), as_="h1"),
+            rx.text(t.headline, size="3", color=rx.color("gray", 11)),
+            rx.flex(
+                rating_badge(t.rating, t.rating_count),
+                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft"),
+                rx.foreach(t.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
+                gap="8px",
+                wrap="wrap",
+                align="center",
+            ),
+            spacing="2",
+            align="start",
+        ),
+        gap="20px",
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="start", sm="center"),
+    )
+    stats = rx.card(
+        rx.grid(
+            _stat(t.hours_taught.to_string(), "hours taught"),
+            _stat(t.response_rate.to_string() + "%", "response rate"),
+            _stat(t.rating_count.to_string(), "reviews"),
+            _stat(t.trust_score.to_string(), "trust score"),
+            columns=rx.breakpoints(initial="2", sm="4"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.center(trust_explainer(), margin_top="8px"),
+        size="2",
+        width="100%",
+    )
+    about = rx.card(
+        rx.vstack(
+            rx.heading("About", size="4", as_="h2"),
+            rx.text(t.bio, size="3", white_space="pre-wrap"),
+            rx.cond(
+                t.intro_video_url != "",
+                rx.link(
+                    rx.hstack(
+                        rx.icon("circle-play", size=16), rx.text("Watch the intro video"), spacing="2", align="center"
+                    ),
+                    href=t.intro_video_url,
+                    is_external=True,
+                ),
+                rx.fragment(),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+    teaches = rx.card(
+        rx.vstack(
+            rx.heading("Teaches", size="4", as_="h2"),
+            rx.foreach(
+                t.subjects,
+                lambda s: rx.vstack(
+                    rx.text(s.subject, weight="bold", size="2"),
+                    rx.text(s.grades, size="2", color=rx.color("gray", 11)),
+                    spacing="0",
+                ),
+            ),
+            rx.separator(),
+            rx.data_list.root(
+                rx.data_list.item(
+                    rx.data_list.label("Languages"),
+                    rx.data_list.value(
+                        rx.flex(rx.foreach(t.languages, lambda lang: rx.badge(lang)), gap="6px", wrap="wrap")
+                    ),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label("Location"),
+                    rx.data_list.value(
+                        rx.cond(
+                            t.city != "",
+                            rx.text(
+                                t.locality,
+                                rx.cond(t.locality != "", ", ", ""),
+                                t.city,
+                                rx.cond(
+                                    t.travel_radius_km > 0,
+                                    " · travels up to " + t.travel_radius_km.to_string() + " km",
+                                    "",
+                                ),
+                            ),
+                            "Online only",
+                        )
+                    ),
+                ),
+                rx.data_list.item(rx.data_list.label("Tutor's timezone"), rx.data_list.value(t.timezone)),
+                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("arrow-left", size=14), rx.text("All tutors"), spacing="1", align="center"),
+            href="/tutors",
+            size="2",
+        ),
+        header,
+        rx.flex(
+            rx.vstack(
+                stats,
+                available_times(),
+                reviews_card(),
+                about,
+                teaches,
+                spacing="4",
+                flex="1",
+                min_width="0",
+                width="100%",
+            ),
+            rx.vstack(
+                _booking_box(),
+                best_times_box(),
+                spacing="4",
+                width=rx.breakpoints(initial="100%", md="320px"),
+                flex_shrink="0",
+                position=rx.breakpoints(initial="static", md="sticky"),
+                top="84px",
+            ),
+            direction=rx.breakpoints(initial="column-reverse", md="row"),
+            gap="20px",
+            align="start",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+    )
+
+
+def tutor_public_page() -> rx.Component:
+    return page(gate(TutorPageState.status, rx.fragment(_tutor_profile(), booking_dialog()), what="tutor profile"))

@@ -1,0 +1,1 @@
+"""Accounts: passwords, browser sessions, API tokens, one-time codes, students' onboarding."""

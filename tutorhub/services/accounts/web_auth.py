@@ -1,0 +1,84 @@
+"""Browser sign-up and log-in as single use cases: check the credentials, start a server-side
+session, and say where the user should land. The Reflex states call these so each handler makes
+one service call in one unit of work; the JSON API uses `auth` directly (JWT instead of cookies).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from tutorhub.models.accounts import Role, StudentProfile
+from tutorhub.services.accounts import auth, students
+from tutorhub.services.accounts.auth import UserOut, require_role
+
+
+class WebLogin(BaseModel):
+    """A signed-in browser: the raw session token goes into the cookie and nowhere else."""
+
+    user: UserOut
+    token: str
+    home: str
+
+
+class AccountSummary(BaseModel):
+    user: UserOut
+    active_sessions: int
+
+
+def home_path(session: Session, user: UserOut) -> str:
+    """Where a user lands after logging in: unfinished onboarding first, then their main page."""
+    if user.role == Role.ADMIN:
+        return "/admin/verification"
+    if user.role == Role.TUTOR:
+        return "/tutor/profile"
+    profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).first()
+    if profile is None or not students.is_complete(profile):
+        return "/onboarding/student"
+    return "/tutors"
+
+
+def _start(session: Session, user: UserOut, *, ip: str, user_agent: str) -> WebLogin:
+    token = auth.create_browser_session(session, user_id=user.id, ip=ip, user_agent=user_agent)
+    return WebLogin(user=user, token=token, home=home_path(session, user))
+
+
+def signup(
+    session: Session,
+    *,
+    email: Any,
+    password: Any,
+    full_name: Any,
+    role: Any,
+    timezone: Any,
+    ip: str = "",
+    user_agent: str = "",
+) -> WebLogin:
+    """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
+    user = auth.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone)
+    return _start(session, user, ip=ip, user_agent=user_agent)
+
+
+def login_with_password(session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "") -> WebLogin:
+    user = auth.authenticate_password(session, email=email, password=password, ip=ip, user_agent=user_agent)
+    return _start(session, user, ip=ip, user_agent=user_agent)
+
+
+def login_with_code(
+    session: Session, *, code: Any, email: Any = None, phone: Any = None, ip: str = "", user_agent: str = ""
+) -> WebLogin:
+    user = auth.verify_otp(session, code=code, email=email, phone=phone, ip=ip, user_agent=user_agent)
+    return _start(session, user, ip=ip, user_agent=user_agent)
+
+
+def account_summary(session: Session, *, actor: UserOut | None) -> AccountSummary:
+    user = require_role(actor)
+    return AccountSummary(user=user, active_sessions=auth.count_active_sessions(session, user_id=user.id))
+
+
+def logout_everywhere(session: Session, *, actor: UserOut | None) -> None:
+    """Revoke every session and token of the signed-in user (the acting user only)."""
+    user = require_role(actor)
+    auth.logout_everywhere(session, user_id=user.id)

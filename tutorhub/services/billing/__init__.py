@@ -1,0 +1,1 @@
+"""Billing: credit minutes, packs, plans and subscriptions, the wallet, lead credits."""

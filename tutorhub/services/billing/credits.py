@@ -1,0 +1,405 @@
+"""Lesson-time credits (minutes): grants as lots with an expiry, FIFO spending, refunds back into
+the same lots, expiry, and the consistency check used by verify-ledger.
+
+Why lots *and* the ledger: the ledger (unit "MIN") is the truth for how many minutes a student holds,
+but a total cannot say which minutes expire when. Each grant is a `CreditLot`; spending takes from the
+lot that expires first (ties: the older lot) and records a `CreditSpend` per lot, so a refund puts the
+minutes back where they came from — keeping their original expiry. If that lot has already expired, the
+returned minutes expire again at once (a refund never extends credit life). Every change to a lot's
+`remaining` is posted to the ledger in the same transaction, so the lots always sum to the balance.
+
+Ledger postings (unit "MIN"; the ledger's sign convention: positive = debit, and student credits and
+escrow are credit-normal, so adding minutes to them is a negative line):
+    grant   Dr platform:credit_issuance m      Cr student:{id}:credits m        kind "credit_grant"
+    spend   Dr student:{id}:credits m          Cr escrow:booking:{b} m          kind "credit_spend"
+    refund  Dr escrow:booking:{b} r            Cr student:{id}:credits r        kind "credit_refund"
+    expiry  Dr student:{id}:credits x          Cr platform:credit_issuance x    kind "credit_expiry"
+The minutes sit in the booking's escrow until the money core settles the lesson (it empties the MIN
+escrow at settlement) or a cancellation refunds them through `refund_booking_credits`.
+
+Group sessions consume fewer credits per student: `credit_cost` applies GROUP_CREDIT_PERCENT by group size
+(rounded up to a whole minute); callers pass the result as `minutes`, or pass `group_percent`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tutorhub.models.base import utcnow
+from tutorhub.models.bookings import Booking
+from tutorhub.models.credits import CreditLot, CreditSpend, LotSource
+from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.services.money import ledger
+from tutorhub.services.validation import clean_int
+
+UNIT = "MIN"
+PLAN_ROLLOVER_DAYS = 60  # plan and trial credits live 60 days from their grant
+PACK_VALIDITY_DAYS = 365  # default for packs (each pack row carries its own validity_days)
+TRIAL_MINUTES = 60  # the free tier: one lesson-hour, once per student
+# Percent of the lesson minutes one seat costs, by group size (first matching upper bound).
+GROUP_CREDIT_PERCENT: tuple[tuple[int, int], ...] = ((1, 100), (4, 60), (10**6, 40))
+
+ISSUANCE = "platform:credit_issuance"
+
+
+class InsufficientCredits(DomainError):
+    """Not enough credits (minutes or lead credits) for the spend: 402 Payment Required."""
+
+    status_code = 402
+
+
+class CreditLotOut(BaseModel):
+    minutes: int  # remaining minutes in the lot
+    expires_at: datetime
+    source: str
+
+
+class CreditSummaryOut(BaseModel):
+    credits_minutes: int
+    lots: list[CreditLotOut]
+    trial_available: bool
+
+
+class SpentLot(BaseModel):
+    lot_id: int
+    minutes: int
+    expires_at: datetime
+
+
+class CreditSpendOut(BaseModel):
+    booking_id: int
+    minutes: int
+    lots: list[SpentLot]
+
+
+def credits_account(user_id: int) -> str:
+    return f"student:{user_id}:credits"
+
+
+def escrow_account(booking_id: int) -> str:
+    return f"escrow:booking:{booking_id}"
+
+
+def credit_cost(minutes: int, *, group_size: int = 1) -> int:
+    """Minutes one student's seat costs: a full lesson alone, less per student in a group."""
+    percent = next(p for bound, p in GROUP_CREDIT_PERCENT if group_size <= bound)
+    return _scaled(minutes, percent)
+
+
+def _scaled(minutes: int, percent: int) -> int:
+    return -(-minutes * percent // 100)  # ceil, integers only
+
+
+def grant_lot(
+    session: Session, *, user_id: int, minutes: int, source: str, source_ref: str, expires_at: datetime,
+    now: datetime, memo: str = "", payment_id: int | None = None,
+) -> CreditLotOut | None:
+    """Grant `minutes` as a new lot; None when `source_ref` was granted before (idempotent)."""
+    if minutes <= 0 or source not in LotSource.ALL:
+        raise ValueError("a grant needs positive minutes and a known source")
+    existing = session.exec(select(CreditLot).where(col(CreditLot.source_ref) == source_ref)).first()
+    if existing is not None:
+        return None
+    ledger.lock_accounts(session, [credits_account(user_id)])
+    posted = ledger.post(
+        session, kind="credit_grant", idempotency_key=f"credits:grant:{source_ref}", memo=memo or f"{minutes} min ({source})",
+        lines=[ledger.Line(ISSUANCE, minutes, UNIT), ledger.Line(credits_account(user_id), -minutes, UNIT)],
+        user_id=user_id, payment_id=payment_id, now=now,
+    )
+    if posted is None:
+        return None
+    lot = CreditLot(user_id=user_id, minutes=minutes, remaining=minutes, source=source, source_ref=source_ref,
+                    granted_at=now, expires_at=expires_at, created_at=now, payment_id=payment_id)
+    session.add(lot)
+    session.flush()
+    return CreditLotOut(minutes=minutes, expires_at=expires_at, source=source)
+
+
+def _trial_ref(user_id: int) -> str:
+    return f"trial:{user_id}"
+
+
+def ensure_trial_credit(session: Session, *, user_id: int, now: datetime) -> bool:
+    """Give a student the free tier's single trial credit (60 minutes, 60 days), once ever."""
+    lot = grant_lot(session, user_id=user_id, minutes=TRIAL_MINUTES, source=LotSource.TRIAL, source_ref=_trial_ref(user_id),
+                    expires_at=now + timedelta(days=PLAN_ROLLOVER_DAYS), now=now, memo="Free tier trial credit")
+    return lot is not None
+
+
+def claim_trial_credit(session: Session, *, actor: UserOut | None, now: datetime | None = None) -> CreditSummaryOut:
+    user = require_role(actor, "student")
+    now = now or utcnow()
+    ensure_trial_credit(session, user_id=user.id, now=now)
+    return my_credits(session, actor=user, now=now)
+
+
+def _spends(session: Session, booking_id: int) -> list[CreditSpend]:
+    return list(session.exec(select(CreditSpend).where(col(CreditSpend.booking_id) == booking_id)
+                             .order_by(col(CreditSpend.id))).all())
+
+
+def _spend_out(session: Session, booking_id: int, spends: list[CreditSpend]) -> CreditSpendOut:
+    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
+        col(CreditLot.id).in_([s.lot_id for s in spends]))).all()}
+    return CreditSpendOut(
+        booking_id=booking_id, minutes=sum(s.minutes for s in spends),
+        lots=[SpentLot(lot_id=s.lot_id, minutes=s.minutes, expires_at=lots[s.lot_id].expires_at) for s in spends],
+    )
+
+
+def spend_for_booking(
+    session: Session, *, student_id: int, booking_id: int, minutes: int, now: datetime, group_percent: int = 100
+) -> CreditSpendOut:
+    """Pay a booking with credits: take `minutes` (× group_percent) from the oldest-expiring usable lots.
+
+    Idempotent per booking: a second call returns the first spend. The student's credits account is
+    locked before anything is read, so two spends of the same minutes are serialized and the second
+    sees what the first took (InsufficientCredits, 402).
+    """
+    minutes = clean_int(minutes, "minutes", minimum=1, maximum=24 * 60)
+    group_percent = clean_int(group_percent, "group_percent", minimum=1, maximum=100)
+    cost = _scaled(minutes, group_percent)
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.student_id != student_id:
+        raise NotFound("No such lesson.")
+    ledger.lock_accounts(session, [credits_account(student_id)])
+    done = _spends(session, booking_id)
+    if done:
+        return _spend_out(session, booking_id, done)
+    lots = list(session.exec(
+        select(CreditLot)
+        .where(col(CreditLot.user_id) == student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
+        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
+        .with_for_update()
+    ).all())
+    available = sum(lot.remaining for lot in lots)
+    if available < cost:
+        raise InsufficientCredits(f"This lesson needs {cost} credit minutes; you have {available}.",
+                                  extra={"needed_minutes": cost, "available_minutes": available})
+    left = cost
+    spends: list[CreditSpend] = []
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        lot.remaining -= take
+        left -= take
+        session.add(lot)
+        spend = CreditSpend(booking_id=booking_id, lot_id=lot.id or 0, user_id=student_id, minutes=take, created_at=now)
+        session.add(spend)
+        spends.append(spend)
+    posted = ledger.post(
+        session, kind="credit_spend", idempotency_key=f"credits:spend:booking:{booking_id}",
+        memo=f"{cost} min for lesson {booking_id}", user_id=student_id, booking_id=booking_id, now=now,
+        lines=[ledger.Line(credits_account(student_id), cost, UNIT), ledger.Line(escrow_account(booking_id), -cost, UNIT)],
+        never_negative=[credits_account(student_id)],
+    )
+    if posted is None:  # the ledger says this booking was paid already: never take twice
+        raise DomainError("This lesson was already paid with credits.")
+    session.flush()
+    return _spend_out(session, booking_id, spends)
+
+
+def booking_credit_minutes(session: Session, booking_id: int) -> int:
+    """Minutes a booking still holds (spent minus refunded); 0 when it was not paid with credits."""
+    return sum(s.minutes - s.refunded_minutes for s in _spends(session, booking_id))
+
+
+def refund_booking_credits(
+    session: Session, *, booking_id: int, percent: int | None = None, minutes: int | None = None, now: datetime
+) -> int:
+    """Return credits of a booking paid with credits; returns the minutes given back by this call.
+
+    `percent` / `minutes` are a cumulative target ("in total, 50% of the spent minutes are back"), so
+    the call is idempotent and a later, larger refund (a dispute after a partial cancellation refund)
+    returns only the difference. Minutes go back into the lots they came from, latest-expiring first;
+    minutes returned to a lot that has already expired are written off again at once.
+    """
+    if (percent is None) == (minutes is None):
+        raise ValueError("give exactly one of percent or minutes")
+    spends = _spends(session, booking_id)
+    if not spends:
+        return 0
+    user_id = spends[0].user_id
+    ledger.lock_accounts(session, [credits_account(user_id)])
+    spends = _spends(session, booking_id)  # re-read under the lock
+    spent = sum(s.minutes for s in spends)
+    already = sum(s.refunded_minutes for s in spends)
+    if percent is not None:
+        target = spent * clean_int(percent, "percent", minimum=0, maximum=100) // 100
+    else:
+        target = min(spent, clean_int(minutes, "minutes", minimum=0, maximum=10**6))
+    give = target - already
+    if give <= 0:
+        return 0
+    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
+        col(CreditLot.id).in_([s.lot_id for s in spends])).with_for_update()).all()}
+    order = sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True)
+    left = give
+    touched: list[CreditLot] = []
+    for spend in order:
+        if left == 0:
+            break
+        back = min(left, spend.minutes - spend.refunded_minutes)
+        if back <= 0:
+            continue
+        spend.refunded_minutes += back
+        lot = lots[spend.lot_id]
+        lot.remaining += back
+        left -= back
+        session.add(spend)
+        session.add(lot)
+        touched.append(lot)
+    ledger.post(
+        session, kind="credit_refund", idempotency_key=f"credits:refund:booking:{booking_id}:{target}",
+        memo=f"{give} min back for lesson {booking_id}", user_id=user_id, booking_id=booking_id, now=now,
+        lines=[ledger.Line(escrow_account(booking_id), give, UNIT), ledger.Line(credits_account(user_id), -give, UNIT)],
+        never_negative=[escrow_account(booking_id)],
+    )
+    session.flush()
+    for lot in touched:
+        if lot.expires_at <= now:
+            _expire_lot(session, lot, now)
+    return give
+
+
+def _expire_lot(session: Session, lot: CreditLot, now: datetime) -> int:
+    """Write off what is left of an expired lot; the key includes the cumulative amount, so a refund
+    into an expired lot expires again under a new key while a re-run of the same sweep is a no-op."""
+    amount = lot.remaining
+    if amount <= 0:
+        return 0
+    key = f"credits:expire:lot:{lot.id}:{lot.expired_minutes + amount}"
+    posted = ledger.post(
+        session, kind="credit_expiry", idempotency_key=key, memo=f"{amount} min expired (lot {lot.id})",
+        user_id=lot.user_id, now=now,
+        lines=[ledger.Line(credits_account(lot.user_id), amount, UNIT), ledger.Line(ISSUANCE, -amount, UNIT)],
+        never_negative=[credits_account(lot.user_id)],
+    )
+    if posted is None:
+        return 0
+    lot.remaining = 0
+    lot.expired_minutes += amount
+    session.add(lot)
+    session.flush()
+    return amount
+
+
+def expire_lots(session: Session, *, now: datetime) -> int:
+    """The expiry job: write off every expired lot's remaining minutes; returns minutes expired."""
+    ids = list(session.exec(select(CreditLot.id).where(col(CreditLot.expires_at) <= now, col(CreditLot.remaining) > 0)
+                            .order_by(col(CreditLot.id))).all())
+    total = 0
+    for lot_id in ids:
+        lot = session.get(CreditLot, lot_id)
+        if lot is None:
+            continue
+        ledger.lock_accounts(session, [credits_account(lot.user_id)])
+        session.refresh(lot)
+        if lot.expires_at <= now and lot.remaining > 0:
+            total += _expire_lot(session, lot, now)
+    return total
+
+
+def revoke_payment_lots(session: Session, *, payment_id: int, fraction_num: int, fraction_den: int, now: datetime) -> int:
+    """Take back minutes granted by a purchase that was refunded (or charged back): in total
+    floor(minutes × num / den) of each lot the payment paid for, as far as they are still unspent
+    (minutes already used stay used — that loss is the platform's). Cumulative target, so repeated
+    calls with the same fraction are no-ops. Returns minutes revoked by this call.
+
+    Ledger: Dr student:{id}:credits / Cr platform:credit_issuance, kind "credit_revoke"."""
+    if fraction_den <= 0 or not 0 <= fraction_num <= fraction_den:
+        raise ValueError("fraction must be within 0..1")
+    total = 0
+    lots = list(session.exec(select(CreditLot).where(col(CreditLot.payment_id) == payment_id).order_by(col(CreditLot.id))).all())
+    if lots:
+        ledger.lock_accounts(session, sorted({credits_account(lot.user_id) for lot in lots}))
+    for lot in lots:
+        session.refresh(lot)
+        target = lot.minutes * fraction_num // fraction_den
+        take = min(target - lot.revoked_minutes, lot.remaining)
+        if take <= 0:
+            continue
+        posted = ledger.post(
+            session, kind="credit_revoke", idempotency_key=f"credits:revoke:lot:{lot.id}:{lot.revoked_minutes + take}",
+            memo=f"{take} min revoked (payment {payment_id} refunded)", user_id=lot.user_id, payment_id=payment_id, now=now,
+            lines=[ledger.Line(credits_account(lot.user_id), take, UNIT), ledger.Line(ISSUANCE, -take, UNIT)],
+            never_negative=[credits_account(lot.user_id)],
+        )
+        if posted is None:
+            continue
+        lot.remaining -= take
+        lot.revoked_minutes += take
+        session.add(lot)
+        total += take
+    session.flush()
+    return total
+
+
+def credit_summary(session: Session, user_id: int, now: datetime) -> tuple[int, list[CreditLotOut]]:
+    """Usable minutes and the lots behind them (soonest expiry first) — for GET /api/v1/wallet."""
+    lots = session.exec(
+        select(CreditLot)
+        .where(col(CreditLot.user_id) == user_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
+        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
+    ).all()
+    out = [CreditLotOut(minutes=lot.remaining, expires_at=lot.expires_at, source=lot.source) for lot in lots]
+    return sum(lot.minutes for lot in out), out
+
+
+def my_credits(session: Session, *, actor: UserOut | None, now: datetime | None = None) -> CreditSummaryOut:
+    user = require_role(actor, "student")
+    now = now or utcnow()
+    total, lots = credit_summary(session, user.id, now)
+    claimed = session.exec(select(CreditLot.id).where(col(CreditLot.source_ref) == _trial_ref(user.id))).first()
+    return CreditSummaryOut(credits_minutes=total, lots=lots, trial_available=claimed is None)
+
+
+def credit_lots_consistent(session: Session) -> list[str]:
+    """Problems, for verify-ledger: each student's lots must sum to their ledger credit balance, and no
+    lot may have handed out more than it holds (the table's check constraints cover the single row)."""
+    problems: list[str] = []
+    sums: dict[int, int] = {
+        int(uid): int(total)
+        for uid, total in session.exec(
+            select(CreditLot.user_id, func.sum(CreditLot.remaining)).group_by(col(CreditLot.user_id))
+        ).all()
+    }
+    for uid in sorted(set(sums) | set(_ledger_credit_users(session))):
+        balance = ledger.balance(session, credits_account(uid), UNIT)
+        if balance != sums.get(uid, 0):
+            problems.append(f"credits of user {uid}: lots hold {sums.get(uid, 0)} min, ledger says {balance} min")
+    net: dict[int, int] = {
+        int(lot_id): int(total)
+        for lot_id, total in session.exec(
+            select(CreditSpend.lot_id, func.sum(CreditSpend.minutes - CreditSpend.refunded_minutes))
+            .group_by(col(CreditSpend.lot_id))
+        ).all()
+    }
+    for lot in session.exec(select(CreditLot).order_by(col(CreditLot.id))).all():
+        spent = net.get(lot.id or 0, 0)
+        if spent + lot.remaining + lot.expired_minutes + lot.revoked_minutes != lot.minutes:
+            problems.append(f"credit lot {lot.id}: spent {spent} + remaining {lot.remaining} + expired "
+                            f"{lot.expired_minutes} + revoked {lot.revoked_minutes} != granted {lot.minutes}")
+    return problems
+
+
+def _ledger_credit_users(session: Session) -> list[int]:
+    """Students who have a credits account in the ledger (even with no lot — that would be a problem)."""
+    try:
+        from tutorhub.models.money import LedgerAccount
+    except ImportError:  # pragma: no cover - the ledger is part of the same release
+        return []
+    codes = session.exec(select(LedgerAccount.code).where(col(LedgerAccount.code).like("student:%:credits"))).all()
+    users = []
+    for code in codes:
+        middle = code.split(":")[1]
+        if middle.isdigit():
+            users.append(int(middle))
+    return users
+

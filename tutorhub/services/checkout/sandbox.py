@@ -1,0 +1,128 @@
+"""The sandbox gateway's hosted checkout: what the payer sees and what Pay / Fail / Cancel do.
+
+Why through a signed webhook: the checkout page (and the test-only API that mirrors it) plays the
+provider. Completing a charge builds the provider's event body, signs it with the sandbox secret
+and hands it to `receive_webhook` — exactly what POST /api/v1/webhooks/sandbox does — so the
+sandbox exercises the same verification, dedup and apply path as Stripe and Razorpay.
+
+Anyone holding the link may press the buttons (like a real hosted checkout), so every call
+validates the reference, only a pending charge changes, and pressing the same button twice
+answers the same way without a second event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tutorhub.integrations.payments.base import EventKind
+from tutorhub.integrations.payments.sandbox import SIGNATURE_HEADER, build_sandbox_event, sign_sandbox_payload
+from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
+from tutorhub.services.checkout.webhooks import receive_webhook
+from tutorhub.services.errors import Conflict, NotFound
+from tutorhub.settings import get_settings
+
+_REFERENCE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+OUTCOMES = {"succeed": (SandboxStatus.SUCCEEDED, EventKind.PAYMENT_SUCCEEDED), "fail": (SandboxStatus.FAILED, EventKind.PAYMENT_FAILED)}
+
+
+@dataclass(frozen=True)
+class SandboxCheckoutView:
+    reference: str
+    amount_minor: int
+    currency: str
+    description: str
+    mode: str
+    status: str  # pending | succeeded | failed | abandoned
+
+
+@dataclass(frozen=True)
+class SandboxCheckoutResult:
+    reference: str
+    status: str
+    redirect_url: str
+
+
+def _require_sandbox() -> None:
+    if not get_settings().sandbox_payments:
+        raise NotFound("The sandbox gateway is not enabled.")
+
+
+def _charge(session: Session, reference: Any, *, lock: bool = False) -> SandboxCharge:
+    if not isinstance(reference, str) or not _REFERENCE_RE.match(reference):
+        raise NotFound("No such sandbox checkout.")
+    query = select(SandboxCharge).where(SandboxCharge.reference == reference, SandboxCharge.kind == SandboxKind.PAYMENT)
+    if lock:
+        query = query.with_for_update()  # PostgreSQL: two clicks serialize here (SQLite: BEGIN IMMEDIATE)
+    charge = session.exec(query).first()
+    if charge is None:
+        raise NotFound("No such sandbox checkout.")
+    return charge
+
+
+def _safe_redirect(url: str) -> str:
+    """Only our own pages, as a same-site path (stored URLs are set server-side, but never trusted
+    blindly; a path also works when the app is reached under another host than TUTORHUB_PUBLIC_URL)."""
+    base = get_settings().public_url.rstrip("/")
+    if url == base:
+        return "/"
+    if url.startswith(base + "/"):
+        url = url[len(base):]
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/"
+
+
+def view_checkout(session: Session, *, reference: Any) -> SandboxCheckoutView:
+    _require_sandbox()
+    charge = _charge(session, reference)
+    return SandboxCheckoutView(
+        reference=charge.reference or "",
+        amount_minor=charge.amount_minor,
+        currency=charge.currency,
+        description=charge.description,
+        mode=charge.mode,
+        status=charge.status,
+    )
+
+
+def _deliver(session: Session, charge: SandboxCharge, kind: EventKind, *, now: datetime, extra: dict[str, str] | None = None) -> None:
+    body = build_sandbox_event(charge, kind, now=now, extra=extra)
+    headers = {SIGNATURE_HEADER: sign_sandbox_payload(body, secret=get_settings().sandbox_webhook_secret)}
+    receive_webhook(session, "sandbox", body, headers, now)
+
+
+def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: datetime) -> SandboxCheckoutResult:
+    """Pay ("succeed") or decline ("fail") a pending sandbox charge, then deliver its webhook."""
+    _require_sandbox()
+    if outcome not in OUTCOMES:
+        raise NotFound("Unknown sandbox outcome (use succeed or fail).")
+    target, kind = OUTCOMES[outcome]
+    charge = _charge(session, reference, lock=True)
+    if charge.status == SandboxStatus.PENDING:
+        charge.status = target
+        charge.completed_at = now
+        session.add(charge)
+        session.flush()
+        _deliver(session, charge, kind, now=now)
+    elif charge.status != target:
+        raise Conflict(f"This sandbox checkout is already {charge.status}.")
+    return SandboxCheckoutResult(charge.reference or "", charge.status, _safe_redirect(charge.success_url))
+
+
+def abandon_checkout(session: Session, *, reference: Any, now: datetime) -> SandboxCheckoutResult:
+    """Cancel: the payer leaves. Like an expired hosted session, the payment attempt fails."""
+    _require_sandbox()
+    charge = _charge(session, reference, lock=True)
+    if charge.status == SandboxStatus.PENDING:
+        charge.status = SandboxStatus.ABANDONED
+        charge.completed_at = now
+        session.add(charge)
+        session.flush()
+        _deliver(session, charge, EventKind.PAYMENT_FAILED, now=now, extra={"reason": "abandoned"})
+    return SandboxCheckoutResult(charge.reference or "", charge.status, _safe_redirect(charge.cancel_url or "/"))
+

@@ -1,0 +1,1 @@
+"""Learning: the lesson itself (start, end, no-shows, disputes, notes) and reviews."""

@@ -1,0 +1,1 @@
+"""Messaging: chat, in-app notifications and their channel preferences, the outbox and its delivery."""

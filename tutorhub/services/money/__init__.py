@@ -1,0 +1,1 @@
+"""Money: the double-entry ledger, gateway payments, payouts, earnings, promo codes, reconciliation, finance."""

@@ -1,0 +1,223 @@
+"""Payments through a gateway: starting a hosted checkout, and the payment state every money
+flow shares (the per-payment lock, refunded total and status recomputed from the facts seen).
+
+Applying the gateway's events (capture, refunds, disputes) lives in payment_events.py; the
+payer's history and receipts in payment_history.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from tutorhub.db import lock_key
+from tutorhub.integrations.payments import CheckoutRequest, GatewayError, get_gateway
+from tutorhub.models.money import Payment, PaymentPurpose, PaymentStatus, Refund
+from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.errors import DomainError
+from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency
+from tutorhub.settings import get_settings
+
+MAX_AMOUNT_MINOR = 100_000_000  # 1,000,000.00 — far above any lesson or top-up
+PURCHASES = (PaymentPurpose.MINUTE_PACK, PaymentPurpose.SUBSCRIPTION, PaymentPurpose.LEAD_CREDITS)
+
+
+class PaymentUnavailable(DomainError):
+    """The gateway refused or could not be reached (HTTP 502); nothing was charged."""
+
+    status_code = 502
+
+
+class PaymentOut(BaseModel):
+    id: int
+    reference: str
+    user_id: int
+    purpose: str
+    booking_id: int | None
+    amount_minor: int
+    currency: str
+    gateway: str
+    status: str
+    refunded_minor: int
+    description: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    succeeded_at: datetime | None
+
+
+class RefundOut(BaseModel):
+    reference: str
+    payment_reference: str | None
+    booking_id: int | None
+    amount_minor: int
+    currency: str
+    destination: str
+    status: str
+    reason: str
+    created_at: datetime
+
+
+def new_reference(prefix: str = "pay") -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def clearing_account(gateway: str) -> str:
+    return f"gateway:{gateway}:clearing"
+
+
+def wallet_account(user_id: int) -> str:
+    return f"student:{user_id}:wallet"
+
+
+def payment_out(p: Payment) -> PaymentOut:
+    assert p.id is not None
+    public = {k: v for k, v in (p.extra or {}).items() if not k.startswith("_")}
+    return PaymentOut(
+        id=p.id, reference=p.reference, user_id=p.user_id, purpose=p.purpose, booking_id=p.booking_id,
+        amount_minor=p.amount_minor, currency=p.currency, gateway=p.gateway, status=p.status,
+        refunded_minor=p.refunded_minor, description=p.description, metadata=public, created_at=p.created_at,
+        succeeded_at=p.succeeded_at,
+    )
+
+
+def refund_out(r: Refund, payment_reference: str | None) -> RefundOut:
+    return RefundOut(
+        reference=r.reference, payment_reference=payment_reference, booking_id=r.booking_id, amount_minor=r.amount_minor,
+        currency=r.currency, destination=r.destination, status=r.status, reason=r.reason, created_at=r.created_at,
+    )
+
+
+def clean_amount(value: Any, field: str = "amount_minor") -> int:
+    """A positive whole number of minor units (an int, or digits in a string); never a float, a
+    bool, or a digit-like string int() cannot take (e.g. "²", 5,000 digits) — those are a 422."""
+    if isinstance(value, float):
+        raise fail(field, "must be a whole number of minor units")
+    return clean_int(value, field, minimum=1, maximum=MAX_AMOUNT_MINOR)
+
+
+def clean_currency(value: Any, field: str = "currency") -> str:
+    """One of the currencies TutorHub trades in (validation.CURRENCIES), upper-cased."""
+    return validate_currency(value, field)
+
+
+def clean_money(amount_minor: Any, currency: Any, errors: dict[str, str], *, minimum: int = 1
+                ) -> tuple[int | None, str | None]:
+    """An amount and its currency checked together: each failure's message goes into `errors` (and
+    that half comes back None), so a form reports a bad amount and a bad currency at once.
+    `minimum` (minor units) is the smallest amount the caller accepts."""
+    amount = cur = None
+    try:
+        amount = clean_amount(amount_minor)
+        if amount < minimum:
+            errors["amount_minor"] = f"must be at least {minimum}"
+    except DomainError as exc:
+        errors.update(exc.fields)
+    try:
+        cur = clean_currency(currency)
+    except DomainError as exc:
+        errors.update(exc.fields)
+    return amount, cur
+
+
+def start_gateway_payment(
+    session: Session,
+    *,
+    user: UserOut,
+    purpose: str,
+    amount_minor: int,
+    currency: str,
+    description: str,
+    booking_id: int | None = None,
+    metadata: dict[str, Any] | None = None,
+    now: datetime,
+) -> tuple[PaymentOut, str]:
+    """Create a pending Payment and the gateway's hosted checkout; returns (payment, checkout_url)."""
+    errors: dict[str, str] = {}
+    if purpose not in PaymentPurpose.ALL:
+        errors["purpose"] = "unknown purpose"
+    amount, cur = clean_money(amount_minor, currency, errors)
+    if errors:
+        raise fail_fields(errors)
+    assert amount is not None and cur is not None
+    amount_minor, currency = amount, cur
+    try:
+        gateway = get_gateway(currency, session=session)
+    except GatewayError as exc:
+        raise PaymentUnavailable(str(exc)) from exc
+    reference = new_reference()
+    extra = dict(metadata or {})
+    payment = Payment(
+        reference=reference, user_id=user.id, purpose=purpose, booking_id=booking_id, amount_minor=amount_minor,
+        currency=currency, gateway=gateway.name, description=description[:200], extra=extra, created_at=now, updated_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    base = get_settings().public_url.rstrip("/")
+    plan_code = extra.get("plan_code") if purpose == PaymentPurpose.SUBSCRIPTION else None
+    try:
+        checkout = gateway.create_checkout(
+            CheckoutRequest(
+                reference=reference, amount_minor=amount_minor, currency=currency, description=description[:200] or purpose,
+                customer_email=user.email or "", success_url=f"{base}/pay/done?ref={reference}",
+                cancel_url=f"{base}/pay/done?ref={reference}&cancelled=1",
+                mode="subscription" if plan_code else "payment", plan_code=plan_code,
+                metadata={"purpose": purpose, "booking_id": str(booking_id or ""), "user_id": str(user.id)},
+            )
+        )
+    except GatewayError as exc:
+        raise PaymentUnavailable(f"The payment provider refused the checkout: {exc}") from exc
+    payment.gateway_ref = checkout.gateway_ref[:120]
+    session.add(payment)
+    session.flush()
+    return payment_out(payment), checkout.checkout_url
+
+
+# --- state shared by event handling (payment_events.py) and refunds (escrow.py) ----------------
+
+
+def lock_payment(session: Session, payment: Payment) -> Payment:
+    """Serialize everything that happens to one payment (two events racing on PostgreSQL)."""
+    lock_key(session, f"payment:{payment.reference}")
+    session.refresh(payment)
+    return payment
+
+
+def set_extra(payment: Payment, **changes: Any) -> None:
+    extra = dict(payment.extra or {})
+    extra.update(changes)
+    payment.extra = extra  # a new dict, so the JSON column is written
+
+
+def refunded_total(session: Session, payment_id: int) -> int:
+    rows = session.exec(
+        select(Refund.amount_minor).where(Refund.payment_id == payment_id, col(Refund.status).in_(["pending", "succeeded"]))
+    ).all()
+    return int(sum(rows))
+
+
+def refresh_status(session: Session, payment: Payment, now: datetime) -> None:
+    """Recompute status and refunded_minor from every fact seen so far (capture, failure, refunds,
+    disputes), so the result does not depend on the order the facts arrived in."""
+    assert payment.id is not None
+    payment.refunded_minor = refunded_total(session, payment.id)
+    disputes: dict[str, list[str]] = (payment.extra or {}).get("_disputes", {})
+    disputed = any("won" not in seen for seen in disputes.values())
+    if payment.succeeded_at is None:
+        status = PaymentStatus.FAILED if (payment.extra or {}).get("_failed") else PaymentStatus.PENDING
+    elif disputed:
+        status = PaymentStatus.DISPUTED
+    elif payment.refunded_minor >= payment.amount_minor:
+        status = PaymentStatus.REFUNDED
+    elif payment.refunded_minor > 0:
+        status = PaymentStatus.PARTIALLY_REFUNDED
+    else:
+        status = PaymentStatus.SUCCEEDED
+    if status != payment.status:
+        payment.status = status
+        payment.updated_at = now
+    session.add(payment)
+    session.flush()

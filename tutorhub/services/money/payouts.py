@@ -1,0 +1,218 @@
+"""Tutor payouts: request (reserves earnings), admin approves (gateway transfer or paid manually)
+or rejects (earnings back). Every step is a ledger transaction with a per-payout key:
+
+- request:  Dr tutor:{id}:earnings / Cr tutor:{id}:payout_hold   (never below zero: 402)
+- paid:     Dr tutor:{id}:payout_hold / Cr gateway:{g}:clearing  (or payouts:manual when marked paid by hand)
+- rejected / failed: Dr tutor:{id}:payout_hold / Cr tutor:{id}:earnings (a failure after "paid" first
+  reverses the payout: Dr clearing / Cr payout_hold) — so the final ledger does not depend on the
+  order of payout.paid / payout.failed events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from tutorhub.db import lock_key
+from tutorhub.integrations.payments import EventKind, GatewayError, GatewayEvent, get_gateway
+from tutorhub.models.accounts import Role, User
+from tutorhub.models.base import utcnow
+from tutorhub.models.money import Payout, PayoutStatus
+from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.errors import Conflict, NotFound
+from tutorhub.services.money import ledger
+from tutorhub.services.money.ledger import Line
+from tutorhub.services.money.money_settings import get_money_settings
+from tutorhub.services.money.payments import clean_money, clearing_account
+from tutorhub.services.paging import page_number as _page
+from tutorhub.services.validation import clean_id, clean_text, fail, fail_fields
+
+
+class PayoutOut(BaseModel):
+    id: int
+    reference: str
+    tutor_user_id: int
+    tutor_name: str
+    amount_minor: int
+    currency: str
+    status: str
+    note: str
+    created_at: datetime
+    decided_at: datetime | None
+    paid_at: datetime | None
+
+
+def earnings_account(user_id: int) -> str:
+    return f"tutor:{user_id}:earnings"
+
+
+def hold_account(user_id: int) -> str:
+    return f"tutor:{user_id}:payout_hold"
+
+
+def _out(session: Session, p: Payout) -> PayoutOut:
+    assert p.id is not None
+    user = session.get(User, p.tutor_user_id)
+    return PayoutOut(id=p.id, reference=p.reference, tutor_user_id=p.tutor_user_id, tutor_name=user.full_name if user else "",
+                     amount_minor=p.amount_minor, currency=p.currency, status=p.status, note=p.note, created_at=p.created_at,
+                     decided_at=p.decided_at, paid_at=p.paid_at)
+
+
+def request_payout(
+    session: Session, *, actor: UserOut | None, amount_minor: Any, currency: Any, now: datetime | None = None
+) -> PayoutOut:
+    """A tutor asks to be paid `amount_minor` of their available earnings (≥ the admin minimum)."""
+    user = require_role(actor, Role.TUTOR)
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    amount, cur = clean_money(amount_minor, currency, errors)
+    minimum = get_money_settings(session).payout_minimum_minor
+    if amount is not None and amount < minimum:
+        errors["amount_minor"] = f"must be at least {minimum} (the payout minimum)"
+    if errors:
+        raise fail_fields(errors)
+    assert amount is not None and cur is not None
+    reference = f"po_{secrets.token_hex(10)}"
+    ledger.post(session, kind="payout_request", idempotency_key=f"payout:{reference}:requested",
+                lines=[Line(earnings_account(user.id), amount, cur), Line(hold_account(user.id), -amount, cur)],
+                memo=f"payout {reference} requested", user_id=user.id, now=now, never_negative=[earnings_account(user.id)])
+    payout = Payout(reference=reference, tutor_user_id=user.id, amount_minor=amount, currency=cur, created_at=now)
+    session.add(payout)
+    session.flush()
+    return _out(session, payout)
+
+
+def list_my_payouts(session: Session, *, actor: UserOut | None, page: Any = 1, per_page: Any = 20) -> list[PayoutOut]:
+    user = require_role(actor, Role.TUTOR)
+    size = _page(per_page, 20, 100)
+    rows = session.exec(select(Payout).where(Payout.tutor_user_id == user.id)
+                        .order_by(col(Payout.created_at).desc(), col(Payout.id).desc())
+                        .offset((_page(page, 1, 10_000) - 1) * size).limit(size)).all()
+    return [_out(session, p) for p in rows]
+
+
+def list_payouts(
+    session: Session, *, actor: UserOut | None, status: Any = None, page: Any = 1, per_page: Any = 50
+) -> list[PayoutOut]:
+    """Admin: payouts, open requests first (oldest first), then the rest newest first."""
+    require_role(actor, Role.ADMIN)
+    size = _page(per_page, 50, 200)
+    query = select(Payout)
+    if isinstance(status, str) and status:
+        query = query.where(Payout.status == status)
+    rows = session.exec(query.order_by(col(Payout.created_at).desc(), col(Payout.id).desc())).all()
+    ordered = sorted((p for p in rows if p.status == PayoutStatus.REQUESTED), key=lambda p: (p.created_at, p.id or 0)) + [
+        p for p in rows if p.status != PayoutStatus.REQUESTED]
+    start = (_page(page, 1, 10_000) - 1) * size
+    return [_out(session, p) for p in ordered[start:start + size]]
+
+
+def _locked(session: Session, payout_id: Any) -> Payout:
+    payout = session.get(Payout, clean_id(payout_id, "Payout not found.", maximum=2**31 - 1, text_ok=False))
+    if payout is None:
+        raise NotFound("Payout not found.")
+    lock_key(session, f"payout:{payout.reference}")
+    session.refresh(payout)
+    return payout
+
+
+def _post_paid(session: Session, payout: Payout, account: str, now: datetime) -> None:
+    ledger.post(session, kind="payout_paid", idempotency_key=f"payout:{payout.reference}:paid",
+                lines=[Line(hold_account(payout.tutor_user_id), payout.amount_minor, payout.currency),
+                       Line(account, -payout.amount_minor, payout.currency)],
+                memo=f"payout {payout.reference} paid", user_id=payout.tutor_user_id, now=now)
+    payout.status = PayoutStatus.PAID
+    payout.paid_at = payout.paid_at or now
+
+
+def _post_returned(session: Session, payout: Payout, now: datetime) -> None:
+    ledger.post(session, kind="payout_returned", idempotency_key=f"payout:{payout.reference}:returned",
+                lines=[Line(hold_account(payout.tutor_user_id), payout.amount_minor, payout.currency),
+                       Line(earnings_account(payout.tutor_user_id), -payout.amount_minor, payout.currency)],
+                memo=f"payout {payout.reference} returned to earnings", user_id=payout.tutor_user_id, now=now)
+
+
+def _to_decide(session: Session, payout_id: Any, note: Any) -> tuple[str, Payout]:
+    """The admin's note and the locked payout, which must still be waiting for a decision."""
+    text = clean_text(note, "note", max_len=500)
+    payout = _locked(session, payout_id)
+    if payout.status != PayoutStatus.REQUESTED:
+        raise Conflict(f"This payout is already {payout.status}.")
+    return text, payout
+
+
+def approve_payout(
+    session: Session, *, actor: UserOut | None, payout_id: Any, note: Any = "", mark_paid_manually: bool = False,
+    now: datetime | None = None,
+) -> PayoutOut:
+    """Admin approves a requested payout: sent through the gateway, or recorded as paid by hand."""
+    admin = require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+    text, payout = _to_decide(session, payout_id, note)
+    payout.decided_by, payout.decided_at, payout.note = admin.id, now, text
+    if mark_paid_manually is True:
+        payout.gateway = "manual"
+        _post_paid(session, payout, "payouts:manual", now)
+    else:
+        try:
+            gateway = get_gateway(payout.currency, session=session)
+            result = gateway.payout(destination=f"tutor:{payout.tutor_user_id}", amount_minor=payout.amount_minor,
+                                    currency=payout.currency, reference=payout.reference,
+                                    idempotency_key=f"payout:{payout.reference}")
+        except GatewayError as exc:
+            raise Conflict(f"The payment provider refused the payout ({exc}). Try again or mark it paid manually.") from exc
+        payout.gateway, payout.gateway_ref = gateway.name, result.gateway_ref[:120]
+        if result.status == "paid":
+            _post_paid(session, payout, clearing_account(gateway.name), now)
+        else:
+            payout.status = PayoutStatus.APPROVED  # the provider's payout.paid event finishes it
+    session.add(payout)
+    session.flush()
+    return _out(session, payout)
+
+
+def reject_payout(
+    session: Session, *, actor: UserOut | None, payout_id: Any, note: Any = "", now: datetime | None = None
+) -> PayoutOut:
+    admin = require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+    text, payout = _to_decide(session, payout_id, note)
+    if not text:
+        raise fail("note", "Say why the payout is rejected.")
+    _post_returned(session, payout, now)
+    payout.status, payout.decided_by, payout.decided_at, payout.note = PayoutStatus.REJECTED, admin.id, now, text
+    session.add(payout)
+    session.flush()
+    return _out(session, payout)
+
+
+def apply_payout_event(session: Session, event: GatewayEvent, *, now: datetime) -> None:
+    """payout.paid / payout.failed from a gateway (any order, any number of times)."""
+    payout = None
+    if event.reference:
+        payout = session.exec(select(Payout).where(Payout.reference == str(event.reference))).first()
+    if payout is None and event.gateway_ref:
+        payout = session.exec(select(Payout).where(Payout.gateway == event.gateway,
+                                                   Payout.gateway_ref == str(event.gateway_ref))).first()
+    if payout is None:
+        return
+    payout = _locked(session, payout.id)  # then decide on the row as it is under the lock
+    if payout.status in (PayoutStatus.REQUESTED, PayoutStatus.REJECTED):
+        return
+    clearing = clearing_account(event.gateway)
+    if event.kind == EventKind.PAYOUT_FAILED:
+        if ledger.already_posted(session, f"payout:{payout.reference}:paid"):
+            ledger.post(session, kind="payout_reversed", idempotency_key=f"payout:{payout.reference}:reversed",
+                        lines=[Line(clearing, payout.amount_minor, payout.currency),
+                               Line(hold_account(payout.tutor_user_id), -payout.amount_minor, payout.currency)],
+                        memo=f"payout {payout.reference} bounced", user_id=payout.tutor_user_id, now=now)
+        _post_returned(session, payout, now)
+        payout.status = PayoutStatus.FAILED
+    elif event.kind == EventKind.PAYOUT_PAID and payout.status != PayoutStatus.FAILED:
+        _post_paid(session, payout, clearing, now)
+    session.add(payout)
+    session.flush()

@@ -1,0 +1,265 @@
+"""Promo codes: admin-defined discounts, quoted while paying and redeemed once per user.
+
+Rules:
+- Codes are case-insensitive (stored upper case, unique). A code is a percent off (any currency, or
+  only `currency` when set) or a fixed amount off in one currency; never more than the amount itself.
+- Valid from/until (UTC), an optional total cap, a minimum amount, and once per user — the last is a
+  UNIQUE (promo, user) constraint, so two simultaneous redemptions by one user cannot both succeed; the
+  cap is a conditional UPDATE (`redemption_count < max_redemptions`) checked by its row count.
+- How the discount is booked: it is a platform expense. The student pays the discounted price and the
+  platform tops it up from "platform:promotions" (debit-normal): Dr platform:promotions d / Cr <the
+  account that must see the list price> d — the booking's escrow (the tutor earns on the list price;
+  the money core's booking_payment does this) or platform:revenue for packs (revenue shows the list
+  price, promotions what was given away). `promo_funding_lines` builds those two lines.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tutorhub.models.base import utcnow
+from tutorhub.models.credits import PromoCode, PromoKind, PromoRedemption
+from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.money import ledger
+from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields, validate_currency
+
+PROMOTIONS = "platform:promotions"
+_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+
+
+class PromoOut(BaseModel):
+    code: str
+    kind: str
+    percent: int
+    amount_minor: int
+    currency: str
+    min_amount_minor: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_redemptions: int | None
+    redemption_count: int
+    active: bool
+
+
+class PromoQuoteOut(BaseModel):
+    code: str
+    discount_minor: int
+    final_minor: int
+    currency: str
+
+
+def promo_funding_lines(*, discount_minor: int, currency: str, account: str | None = None) -> list[ledger.Line]:
+    """The platform funds a discount: Dr platform:promotions / Cr `account` (default platform:revenue)."""
+    return [ledger.Line(PROMOTIONS, discount_minor, currency), ledger.Line(account or "platform:revenue", -discount_minor, currency)]
+
+
+def normalize_code(value: Any, field: str = "promo_code") -> str:
+    text = clean_text(value, field, max_len=32, required=True).upper()
+    if not _CODE_RE.match(text):
+        raise fail(field, "is not a valid promo code")
+    return text
+
+
+def _out(p: PromoCode) -> PromoOut:
+    return PromoOut(code=p.code, kind=p.kind, percent=p.percent, amount_minor=p.amount_minor, currency=p.currency,
+                    min_amount_minor=p.min_amount_minor, valid_from=p.valid_from, valid_until=p.valid_until,
+                    max_redemptions=p.max_redemptions, redemption_count=p.redemption_count, active=p.active)
+
+
+def _refuse(message: str) -> InvalidInput:
+    return InvalidInput(message, fields={"promo_code": message})
+
+
+def _discount(promo: PromoCode, *, user_id: int, amount_minor: int, currency: str, now: datetime,
+              session: Session) -> int:
+    if not promo.active:
+        raise _refuse("This promo code is no longer active.")
+    if promo.valid_from and now < promo.valid_from:
+        raise _refuse("This promo code is not valid yet.")
+    if promo.valid_until and now >= promo.valid_until:
+        raise _refuse("This promo code has expired.")
+    if promo.max_redemptions is not None and promo.redemption_count >= promo.max_redemptions:
+        raise _refuse("This promo code has been used up.")
+    if promo.currency and promo.currency != currency:
+        raise _refuse(f"This promo code only applies to payments in {promo.currency}.")
+    if amount_minor < promo.min_amount_minor:
+        raise _refuse("The amount is below this promo code's minimum.")
+    used = session.exec(select(PromoRedemption.id).where(col(PromoRedemption.promo_id) == promo.id,
+                                                         col(PromoRedemption.user_id) == user_id)).first()
+    if used is not None:
+        raise _refuse("You have already used this promo code.")
+    if promo.kind == PromoKind.PERCENT:
+        return amount_minor * promo.percent // 100
+    return min(promo.amount_minor, amount_minor)
+
+
+def _find(session: Session, code: Any) -> PromoCode:
+    text = normalize_code(code)
+    promo = session.exec(select(PromoCode).where(col(PromoCode.code) == text)).first()
+    if promo is None:
+        raise _refuse("Unknown promo code.")
+    return promo
+
+
+def quote_promo(session: Session, *, code: Any, user_id: int, amount_minor: int, currency: str, now: datetime) -> int:
+    """The discount `code` gives this user on `amount_minor` `currency` now; InvalidInput (field
+    promo_code) when unknown, not yet valid, expired, used up, already used, wrong currency or too small."""
+    amount = clean_int(amount_minor, "amount_minor", minimum=1, maximum=10**9)
+    return _discount(_find(session, code), user_id=user_id, amount_minor=amount,
+                     currency=validate_currency(currency), now=now, session=session)
+
+
+def redeem_promo(session: Session, *, code: Any, user_id: int, amount_minor: int, currency: str, now: datetime,
+                 ref: str | None = None, booking_id: int | None = None, quoted: int | None = None,
+                 discount_minor: int | None = None) -> int:
+    """Record the redemption (once per user, within the cap) and return the discount.
+
+    Race-safe: the cap is a conditional UPDATE and the (promo, user) pair is UNIQUE, inside a savepoint
+    so a lost race leaves the caller's transaction usable. `quoted` / `discount_minor` (the discount
+    promised when the checkout started) caps the recomputed one. `ref` says what it paid for
+    (default "booking:{booking_id}")."""
+    ref = ref or (f"booking:{booking_id}" if booking_id is not None else "")
+    if quoted is None:
+        quoted = discount_minor
+    promo = _find(session, code)
+    discount = _discount(promo, user_id=user_id, amount_minor=amount_minor, currency=validate_currency(currency),
+                         now=now, session=session)
+    if quoted is not None:
+        discount = min(discount, quoted)
+    try:
+        with session.begin_nested():
+            taken = session.execute(
+                update(PromoCode)
+                .where(col(PromoCode.id) == promo.id)
+                .where((col(PromoCode.max_redemptions).is_(None)) | (col(PromoCode.redemption_count) < col(PromoCode.max_redemptions)))
+                .values(redemption_count=PromoCode.redemption_count + 1)
+            )
+            if getattr(taken, "rowcount", 0) != 1:
+                raise _refuse("This promo code has been used up.")
+            session.add(PromoRedemption(promo_id=promo.id or 0, user_id=user_id, ref=ref[:80], amount_minor=amount_minor,
+                                        discount_minor=discount, currency=currency, created_at=now))
+            session.flush()
+    except IntegrityError:
+        raise _refuse("You have already used this promo code.") from None
+    session.refresh(promo)
+    return discount
+
+
+def validate_promo(session: Session, *, actor: UserOut | None, code: Any, amount_minor: Any, currency: Any,
+                   now: datetime | None = None) -> PromoQuoteOut:
+    """Inline check for the payment form (nothing is reserved)."""
+    user = require_role(actor)
+    amount = clean_int(amount_minor, "amount_minor", minimum=1, maximum=10**9)
+    cur = validate_currency(currency)
+    discount = quote_promo(session, code=code, user_id=user.id, amount_minor=amount, currency=cur, now=now or utcnow())
+    return PromoQuoteOut(code=normalize_code(code), discount_minor=discount, final_minor=amount - discount, currency=cur)
+
+
+def _dt(value: Any, field: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(field, "must be an ISO date-time with an offset") from None
+    else:
+        raise fail(field, "must be an ISO date-time with an offset")
+    if parsed.tzinfo is None:
+        raise fail(field, "needs a timezone offset (e.g. 2027-01-01T00:00:00Z)")
+    return parsed
+
+
+def list_promos(session: Session, *, actor: UserOut | None) -> list[PromoOut]:
+    require_role(actor, "admin")
+    return [_out(p) for p in session.exec(select(PromoCode).order_by(col(PromoCode.id).desc())).all()]
+
+
+def create_promo(session: Session, *, actor: UserOut | None, data: dict[str, Any]) -> PromoOut:
+    require_role(actor, "admin")
+    if not isinstance(data, dict):
+        raise fail("body", "must be an object")
+    errors: dict[str, str] = {}
+
+    def check(field: str, fn: Any) -> Any:
+        try:
+            return fn()
+        except InvalidInput as exc:
+            errors[field] = next(iter(exc.fields.values()), exc.message)
+            return None
+
+    code = check("code", lambda: normalize_code(data.get("code"), "code"))
+    kind = check("kind", lambda: _kind(data.get("kind")))
+    percent = check("percent", lambda: clean_int(data.get("percent", 0), "percent", minimum=0, maximum=100))
+    amount = check("amount_minor", lambda: clean_int(data.get("amount_minor", 0), "amount_minor", minimum=0, maximum=10**9))
+    currency = check("currency", lambda: validate_currency(data["currency"]) if data.get("currency") else "")
+    minimum = check("min_amount_minor", lambda: clean_int(data.get("min_amount_minor", 0), "min_amount_minor", minimum=0,
+                                                          maximum=10**9))
+    valid_from = check("valid_from", lambda: _dt(data.get("valid_from"), "valid_from"))
+    valid_until = check("valid_until", lambda: _dt(data.get("valid_until"), "valid_until"))
+    cap = check("max_redemptions", lambda: None if data.get("max_redemptions") is None else
+                clean_int(data.get("max_redemptions"), "max_redemptions", minimum=1, maximum=10**7))
+    if kind == PromoKind.PERCENT and not errors and not 1 <= (percent or 0) <= 100:
+        errors["percent"] = "must be between 1 and 100"
+    if kind == PromoKind.FIXED and not errors:
+        if not amount:
+            errors["amount_minor"] = "must be positive for a fixed discount"
+        if not currency:
+            errors["currency"] = "is required for a fixed discount"
+    if valid_from and valid_until and valid_until <= valid_from:
+        errors["valid_until"] = "must be after valid_from"
+    if errors:
+        raise fail_fields(errors)
+    if session.exec(select(PromoCode.id).where(col(PromoCode.code) == code)).first() is not None:
+        raise Conflict("A promo code with this code exists.", fields={"code": "already used"})
+    promo = PromoCode(code=code, kind=kind, percent=percent if kind == PromoKind.PERCENT else 0,
+                      amount_minor=amount if kind == PromoKind.FIXED else 0, currency=currency or "",
+                      min_amount_minor=minimum or 0, valid_from=valid_from, valid_until=valid_until, max_redemptions=cap)
+    session.add(promo)
+    session.flush()
+    return _out(promo)
+
+
+def _kind(value: Any) -> str:
+    text = clean_text(value, "kind", max_len=8, required=True).lower()
+    if text not in PromoKind.ALL:
+        raise fail("kind", "must be percent or fixed")
+    return text
+
+
+def update_promo(session: Session, *, actor: UserOut | None, code: Any, data: dict[str, Any]) -> PromoOut:
+    """Activate/deactivate, move the end date or the cap (not below what was already redeemed)."""
+    require_role(actor, "admin")
+    text = normalize_code(code, "code")
+    promo = session.exec(select(PromoCode).where(col(PromoCode.code) == text)).first()
+    if promo is None:
+        raise NotFound("No such promo code.")
+    if not isinstance(data, dict):
+        raise fail("body", "must be an object")
+    if "active" in data:
+        if not isinstance(data["active"], bool):
+            raise fail("active", "must be true or false")
+        promo.active = data["active"]
+    if "valid_until" in data:
+        until = _dt(data["valid_until"], "valid_until")
+        if until is not None and promo.valid_from is not None and until <= promo.valid_from:
+            raise fail("valid_until", "must be after valid_from")  # as create_promo refuses it
+        promo.valid_until = until
+    if "max_redemptions" in data:
+        cap = data["max_redemptions"]
+        promo.max_redemptions = None if cap is None else clean_int(cap, "max_redemptions", minimum=max(1, promo.redemption_count),
+                                                                   maximum=10**7)
+    session.add(promo)
+    session.flush()
+    return _out(promo)
+

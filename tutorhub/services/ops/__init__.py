@@ -1,0 +1,1 @@
+"""Operations: the job run log, the scheduler's leader lease, ledger verification."""

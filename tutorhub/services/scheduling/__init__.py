@@ -1,0 +1,1 @@
+"""Scheduling: tutors' availability, students' windows, free slots and the free-slot index."""

@@ -1,0 +1,1 @@
+"""The pure scheduling engine: wall-clock/UTC arithmetic, sweep-line interval algebra, slots, ranking. No database."""

@@ -1,0 +1,1 @@
+"""Tutors: profiles and credentials, verification, search, public numbers, reliability."""

@@ -1,0 +1,185 @@
+"""Sign-up, password login, one-time-code login and the account page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from tutorhub.services.accounts import auth, web_auth
+from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.validation import validate_timezone
+from tutorhub.settings import get_settings
+from tutorhub.state.base import DETECT_TZ_JS, AppState, form_failure, form_text, safe_next
+
+SIGNUP_FIELDS = ("full_name", "email", "password", "role", "timezone")
+
+
+class SignupState(AppState):
+    errors: dict[str, str] = {}
+    message: str = ""
+    timezone: str = "UTC"
+    submitting: bool = False
+
+    def load(self):
+        self.errors, self.message, self.submitting = {}, "", False
+        self.timezone = self.browser_tz or "UTC"
+        return rx.call_script(DETECT_TZ_JS, callback=SignupState.set_detected_timezone)
+
+    def set_detected_timezone(self, zone: Any):
+        """Prefill the (editable) timezone field with the browser's zone, if it is a real one."""
+        try:
+            self.timezone = validate_timezone(zone)
+        except DomainError:
+            return
+
+    async def submit(self, form: dict):
+        data = {key: form_text(form, key, 300) for key in SIGNUP_FIELDS}
+        ip, agent = self._client_ip(), self._user_agent()
+        self.errors, self.message, self.submitting = {}, "", True
+        yield
+        try:
+            result = await self._db(lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent))
+        except DomainError as exc:
+            self.errors, self.message = form_failure(exc)
+            self.submitting = False
+            return
+        self.submitting = False
+        yield self._signed_in(result)
+
+
+class LoginState(AppState):
+    message: str = ""
+    # "error" (wrong password), "locked" (too many attempts) or "suspended".
+    problem: str = ""
+    next_path: str = ""
+    submitting: bool = False
+
+    def load(self):
+        self.message, self.problem, self.submitting = "", "", False
+        self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
+
+    async def submit(self, form: dict):
+        email, password = form_text(form, "email", 300), form_text(form, "password", 200)
+        ip, agent = self._client_ip(), self._user_agent()
+        self.message, self.problem, self.submitting = "", "", True
+        yield
+        try:
+            result = await self._db(
+                lambda s, _actor: web_auth.login_with_password(
+                    s, email=email, password=password, ip=ip, user_agent=agent
+                )
+            )
+        except DomainError as exc:
+            self.submitting = False
+            self.message = exc.message
+            self.problem = {429: "locked", 403: "suspended"}.get(exc.status_code, "error")
+            return
+        self.submitting = False
+        yield self._signed_in(result, self.next_path)
+
+
+class OtpState(AppState):
+    channel: str = "email"
+    identifier: str = ""
+    code_sent: bool = False
+    message: str = ""
+    error: str = ""
+    dev_mode: bool = False
+    busy: bool = False
+
+    def load(self):
+        self.channel, self.identifier, self.code_sent = "email", "", False
+        self.message, self.error, self.busy = "", "", False
+        self.dev_mode = not get_settings().is_production
+
+    def set_channel(self, value: Any):
+        if value in ("email", "phone"):
+            self.channel, self.error = value, ""
+
+    def start_over(self):
+        self.code_sent, self.message, self.error = False, "", ""
+
+    def _address(self) -> dict[str, str]:
+        key = "phone" if self.channel == "phone" else "email"
+        return {key: self.identifier}
+
+    async def _send(self) -> None:
+        """Ask the service for a code to `self.identifier` (it rate-limits per address and per IP)."""
+        address, ip = self._address(), self._client_ip()
+        try:
+            await self._db(lambda s, _actor: auth.request_otp(s, **address, ip=ip))
+        except DomainError as exc:
+            self.busy = False
+            if exc.fields:
+                self.error = f"That {self.channel} " + next(iter(exc.fields.values()))
+            else:
+                self.error = exc.message
+            return
+        self.busy, self.code_sent = False, True
+        minutes = get_settings().otp_ttl_minutes
+        self.message = f"We sent a 6-digit code to {self.identifier}. It expires in {minutes} minutes."
+
+    async def request_code(self, form: dict):
+        self.identifier = form_text(form, "identifier", 300).strip()
+        self.error, self.message, self.busy = "", "", True
+        yield
+        await self._send()
+
+    async def resend_code(self):
+        if not self.identifier:
+            self.code_sent = False
+            return
+        self.error = ""
+        await self._send()
+
+    async def verify_code(self, form: dict):
+        code = form_text(form, "code", 20).strip()
+        address, ip, agent = self._address(), self._client_ip(), self._user_agent()
+        self.error, self.busy = "", True
+        yield
+        try:
+            result = await self._db(
+                lambda s, _actor: web_auth.login_with_code(s, code=code, **address, ip=ip, user_agent=agent)
+            )
+        except DomainError as exc:
+            self.busy = False
+            self.error = exc.message
+            return
+        self.busy = False
+        yield self._signed_in(result)
+
+
+class AccountState(AppState):
+    status: str = "loading"
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    role: str = ""
+    timezone: str = ""
+    active_sessions: int = 0
+
+    @rx.var
+    def profile_link(self) -> str:
+        return {"student": "/onboarding/student", "tutor": "/tutor/profile", "admin": "/admin/verification"}.get(
+            self.role, "/"
+        )
+
+    async def load(self):
+        self.status = "loading"
+        try:
+            summary = await self._db(lambda s, actor: web_auth.account_summary(s, actor=actor), read_only=True)
+        except NotAuthenticated:
+            return self._login_redirect()
+        user = summary.user
+        self.name, self.email, self.phone = user.full_name, user.email or "", user.phone or ""
+        self.role, self.timezone, self.active_sessions = user.role, user.timezone, summary.active_sessions
+        self.status = "ready"
+        return None
+
+    async def logout_everywhere(self):
+        try:
+            await self._db(lambda s, actor: web_auth.logout_everywhere(s, actor=actor))
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return await self.logout()

@@ -1,0 +1,377 @@
+"""The student's wallet page (/wallet): balances per currency, credit minutes and lots, top-up,
+minute packs, subscription plans, and the paged list of payments and refunds with receipts.
+
+Every handler resolves the actor from the cookie inside its unit of work and hands the typed
+values to the money services, which authorize and validate (a tutor or a stranger gets refused
+there). The browser only holds formatted rows of the viewer's own money; plan and pack codes
+come back from the browser as text and are checked by the services against what is on offer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from tutorhub.services.currency import MoneyInputError, parse_major_units
+from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.paging import page_count
+from tutorhub.services.validation import CURRENCIES
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
+from tutorhub.state.checkout.redirects import checkout_redirect
+from tutorhub.state.money.views import (
+    AmountRow,
+    LotRow,
+    PackRow,
+    PaymentRow,
+    PlanRow,
+    amount_errors,
+    day,
+    download_document,
+    get,
+    minutes_text,
+    money,
+    payment_row,
+    plan_rows,
+    refund_row,
+)
+
+PER_PAGE = 10
+LOT_SOURCES = {"plan": "from your plan", "pack": "from a minute pack", "trial": "free trial", "admin": "granted"}
+
+
+class WalletState(AppState):
+    status: str = "loading"  # loading | ready | forbidden
+    balances: list[AmountRow] = []
+    credits_total: str = "0 min"
+    trial_available: bool = False
+    pack_method: str = "gateway"  # gateway | wallet
+    lots: list[LotRow] = []
+    currency_options: list[str] = list(CURRENCIES)
+    default_currency: str = "USD"
+    topup_errors: dict[str, str] = {}
+    topup_message: str = ""
+    packs: list[PackRow] = []
+    pack_errors: dict[str, str] = {}
+    pack_message: str = ""
+    promo_errors: dict[str, str] = {}
+    promo_note: str = ""
+    plans: list[PlanRow] = []
+    has_sub: bool = False
+    sub_text: str = ""
+    sub_period_end: str = ""
+    sub_cancel_at_end: bool = False
+    payments: list[PaymentRow] = []
+    refunds: list[PaymentRow] = []
+    pay_page: int = 1
+    pay_pages: int = 1
+    busy: str = ""
+    _pack: str = ""  # the pack picked in the form (checked by the service on purchase)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    async def _fetch(self) -> Any:
+        page = self.pay_page
+
+        def unit(session, actor):
+            from tutorhub.services.billing import credits, plans, subscriptions, wallet
+            from tutorhub.services.money import payment_history
+
+            view = wallet.wallet_summary(session, actor=actor)
+            mine = credits.my_credits(session, actor=actor)
+            listing = payment_history.list_my_payments(session, actor=actor, page=page, per_page=PER_PAGE)
+            offer = (plans.list_plans(session), plans.list_packs(session), subscriptions.my_subscription(session, actor=actor))
+            return view, mine, listing, offer, self._zone_for(actor)
+
+        ok, found = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return found
+        view, mine, listing, offer, zone = found
+        self._show(view, mine, listing, zone)
+        self._show_offer(*offer, zone)
+        self.status = "ready"
+        return None
+
+    def _forget(self) -> None:
+        self.balances, self.lots, self.payments, self.packs, self.plans, self.refunds = [], [], [], [], [], []
+        self.has_sub, self.sub_text, self.credits_total = False, "", "0 min"
+
+    def _show(self, view: Any, mine: Any, listing: Any, zone: str) -> None:
+        balances = list(get(view, "balances", []) or [])
+        paid = list(get(listing, "payments", []) or [])
+        if not balances and paid:  # no wallet yet: show it in the currency the student pays in
+            self.default_currency = str(get(paid[0], "currency", self.default_currency))
+        self.balances = [
+            AmountRow(
+                label=f"{get(b, 'currency')} balance",
+                amount=money(get(b, "available_minor"), get(b, "currency")),
+                currency=str(get(b, "currency")),
+            )
+            for b in balances
+        ] or [AmountRow(label="Balance", amount=money(0, self.default_currency), currency=self.default_currency)]
+        if balances:
+            self.default_currency = str(get(balances[0], "currency", "USD"))
+        self.credits_total = minutes_text(get(mine, "credits_minutes", 0))
+        self.trial_available = bool(get(mine, "trial_available", False))
+        self.lots = [
+            LotRow(
+                minutes=minutes_text(get(lot, "minutes", 0)),
+                expires=day(get(lot, "expires_at"), zone),
+                source=LOT_SOURCES.get(str(get(lot, "source", "") or ""), ""),
+            )
+            for lot in get(mine, "lots", []) or []
+        ]
+        self.payments = [payment_row(p, zone) for p in get(listing, "payments", []) or []]
+        self.refunds = [refund_row(r, zone) for r in get(listing, "refunds", []) or []][:50]
+        self.pay_page = int(get(listing, "page", 1) or 1)
+        total = int(get(listing, "total_payments", 0) or 0)
+        self.pay_pages = page_count(total, PER_PAGE)
+
+    def _show_offer(self, plan_list: Any, pack_list: Any, sub: Any, zone: str) -> None:
+        self.packs = [
+            PackRow(
+                code=str(get(p, "code")),
+                name=str(get(p, "name")),
+                minutes=minutes_text(get(p, "minutes", 0)),
+                price=money(get(p, "price_minor"), get(p, "currency")),
+                validity=f"{get(p, 'validity_days', 0)} days",
+            )
+            for p in pack_list or []
+            if get(p, "active", True)
+        ]
+        live = sub is not None and str(get(sub, "status", "")) in ("active", "pending")
+        rows = plan_rows(plan_list, sub if live else None, self.default_currency)
+        self.plans = rows
+        self.has_sub = live
+        if not live:
+            self.sub_text, self.sub_period_end, self.sub_cancel_at_end = "", "", False
+            return
+        self.sub_period_end = day(get(sub, "current_period_end"), zone)
+        self.sub_cancel_at_end = bool(get(sub, "cancel_at_period_end", False))
+        name = str(get(sub, "plan_name", "") or "your plan")
+        if str(get(sub, "status", "")) == "pending":
+            self.sub_text = f"{name}: waiting for the payment to be confirmed."
+        elif self.sub_cancel_at_end:
+            self.sub_text = f"{name} is cancelled: it stays active until {self.sub_period_end} and will not renew."
+        else:
+            nxt = next((r.name for r in rows if r.action == "next"), "")
+            later = f" It changes to {nxt} at renewal." if nxt else ""
+            self.sub_text = f"You are on {name}. It renews on {self.sub_period_end}.{later}"
+
+    # --- events -------------------------------------------------------------------------------
+
+    async def load(self):
+        self.status, self.busy, self.pay_page = "loading", "", 1
+        self.topup_errors, self.topup_message, self.pack_errors, self.pack_message = {}, "", {}, ""
+        self.promo_errors, self.promo_note, self._pack = {}, "", ""
+        self._forget()
+        return await self._fetch()
+
+    async def go_page(self, page: Any):
+        if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= self.pay_pages:
+            return None
+        self.pay_page = page
+        return await self._fetch()
+
+    async def topup(self, form: Any):
+        """Start a wallet top-up and go to the payment page."""
+        if self.busy:
+            return
+        currency = form_text(form, "currency", 8).upper()
+        if currency not in CURRENCIES:
+            self.topup_errors, self.topup_message = {"currency": "must be one of the listed currencies"}, ""
+            return
+        try:
+            amount = parse_major_units(form_text(form, "amount", 40), currency, required=True)
+        except MoneyInputError as exc:
+            self.topup_errors, self.topup_message = {"amount": str(exc)}, ""
+            return
+        self.busy, self.topup_errors, self.topup_message = "topup", {}, ""
+        yield
+
+        def unit(session, actor):
+            from tutorhub.services.billing import wallet
+
+            return wallet.start_topup(session, actor=actor, amount_minor=amount, currency=currency)
+
+        try:
+            started = await self._db(unit)
+        except NotAuthenticated:
+            self.busy = ""
+            yield self._login_redirect()
+            return
+        except DomainError as exc:
+            self.busy = ""
+            errors, message = form_failure(exc)
+            self.topup_errors = amount_errors(errors)
+            self.topup_message = message
+            return
+        self.busy = ""
+        yield checkout_redirect(get(started, "checkout_url", "") or "")
+
+    def pick_pack(self, code: Any):
+        if isinstance(code, str) and len(code) <= 40 and any(p.code == code for p in self.packs):
+            self._pack, self.pack_errors = code, {}
+
+    def set_pack_method(self, value: Any):
+        if value in ("gateway", "wallet"):
+            self.pack_method = value
+
+    def _picked_pack(self) -> PackRow | None:
+        code = self._pack or (self.packs[0].code if len(self.packs) == 1 else "")
+        return next((p for p in self.packs if p.code == code), None)
+
+    async def check_promo(self, value: Any):
+        """Inline check of a promo code against the picked pack: a note or an error under the field."""
+        code = value.strip()[:32] if isinstance(value, str) else ""
+        self.promo_errors, self.promo_note = {}, ""
+        pack = self._picked_pack()
+        if not code or pack is None:
+            return
+
+        def unit(session, actor):
+            from tutorhub.services.billing import plans
+            from tutorhub.services.money import promos
+
+            found = next((p for p in plans.list_packs(session) if p.code == pack.code), None)
+            if found is None:
+                return None
+            return promos.validate_promo(
+                session, actor=actor, code=code, amount_minor=found.price_minor, currency=found.currency
+            )
+
+        try:
+            quote = await self._db(unit, read_only=True)
+        except DomainError as exc:
+            errors, _ = form_failure(exc)
+            self.promo_errors = {"promo_code": errors.get("promo_code") or errors.get("code") or exc.message}
+            return
+        if quote is not None:
+            currency = get(quote, "currency")
+            self.promo_note = (
+                f"{money(get(quote, 'discount_minor'), currency)} off — you pay {money(get(quote, 'final_minor'), currency)}."
+            )
+
+    async def buy_pack(self, form: Any):
+        if self.busy:
+            return
+        code = form_text(form, "pack", 40) or self._pack
+        promo = form_text(form, "promo_code", 40).strip()
+        method = self.pack_method
+        if not code:
+            self.pack_errors, self.pack_message = {"pack": "Choose a pack."}, ""
+            return
+        self.busy, self.pack_errors, self.pack_message = "pack", {}, ""
+        yield
+
+        def unit(session, actor):
+            from tutorhub.services.billing import purchases as credit_purchases
+
+            return credit_purchases.buy_pack(
+                session, actor=actor, pack_code=code, method=method, promo_code=promo or None
+            )
+
+        try:
+            started = await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            errors, message = form_failure(exc)
+            if "promo_code" in errors:
+                self.promo_errors = {"promo_code": errors.pop("promo_code")}
+            self.pack_errors, self.pack_message = errors, message
+            return
+        self.busy = ""
+        url = get(started, "checkout_url", "") or ""
+        if url:
+            yield checkout_redirect(url)
+            return
+        self.promo_note, self._pack = "", ""
+        yield rx.toast.success(f"Added {minutes_text(get(started, 'minutes', 0))} of lesson credits.")
+        yield await self._fetch()
+
+    async def subscribe(self, code: Any):
+        async for e in self._plan_action("subscribe", code):
+            yield e
+
+    async def change_plan(self, code: Any):
+        async for e in self._plan_action("change", code):
+            yield e
+
+    async def _plan_action(self, kind: str, code: Any):
+        if self.busy or not isinstance(code, str) or len(code) > 40:
+            return
+        currency = self.default_currency
+        self.busy = f"plan:{code}"
+        yield
+
+        def unit(session, actor):
+            from tutorhub.services.billing import subscriptions
+
+            if kind == "subscribe":
+                return subscriptions.subscribe(session, actor=actor, plan_code=code, currency=currency)
+            return subscriptions.change_plan(session, actor=actor, plan_code=code)
+
+        try:
+            result = await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.busy = ""
+        url = get(result, "checkout_url", "") or ""
+        if url:
+            yield checkout_redirect(url)
+            return
+        if get(result, "kind") == "downgrade":
+            yield rx.toast.success("Your plan changes at your next renewal; nothing is charged now.")
+        else:
+            yield rx.toast.success("Your plan is updated.")
+        yield await self._fetch()
+
+    async def _run_action(self, busy: str, unit: Any, done: str):
+        """One button press: mark it busy, run the service, then a toast and a fresh view (or the
+        service's refusal as a toast, nothing changed)."""
+        if self.busy:
+            return
+        self.busy = busy
+        yield
+        try:
+            await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.busy = ""
+        yield rx.toast.success(done)
+        yield await self._fetch()
+
+    async def cancel_plan(self):
+        def unit(session, actor):
+            from tutorhub.services.billing import subscriptions
+
+            return subscriptions.cancel_subscription(session, actor=actor)
+
+        async for e in self._run_action("cancel", unit, "Cancelled: your plan stays active until the end of the period."):
+            yield e
+
+    async def claim_trial(self):
+        """The free tier: one trial credit, once per student (the service enforces "once")."""
+
+        def unit(session, actor):
+            from tutorhub.services.billing import credits
+
+            return credits.claim_trial_credit(session, actor=actor)
+
+        async for e in self._run_action("trial", unit, "Your free trial credit is ready to use."):
+            yield e
+
+    async def download_receipt(self, reference: Any):
+        """The receipt of one of the viewer's own payments (the service refuses anybody else's)."""
+        ref = reference[:40] if isinstance(reference, str) else ""
+
+        def unit(session, actor):
+            from tutorhub.services.money import payment_history
+
+            return payment_history.receipt(session, actor=actor, reference=ref)
+
+        return await download_document(self, unit, filename=f"receipt-{ref}.txt", mime_type="text/plain")

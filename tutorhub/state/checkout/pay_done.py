@@ -1,0 +1,126 @@
+"""The page a payment provider sends the payer back to (/pay/done?ref=pay_…).
+
+The webhook that confirms the payment may land a moment after the browser comes back, so a
+pending payment shows "processing" and is re-read every second for a little while (a background
+task that re-reads through the service each time — the status shown is never taken from the
+URL). Only the payer (or an admin) can read a payment; anybody else gets "not found".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.state.base import AppState
+from tutorhub.state.money.views import PURPOSE_LABELS, get, money
+
+POLL_SECONDS = 1.0
+POLL_TRIES = 45
+NEXT_STEP = {
+    "booking": ("Go to the lesson", ""),
+    "topup": ("Go to your wallet", "/wallet"),
+    "minute_pack": ("Go to your wallet", "/wallet"),
+    "subscription": ("Go to your wallet", "/wallet"),
+    "lead_credits": ("Go to your earnings", "/earnings"),
+}
+
+
+class PayDoneState(AppState):
+    status: str = "loading"  # loading | ready | notfound
+    outcome: str = ""  # processing | succeeded | failed | cancelled | refunded
+    what: str = ""
+    amount: str = ""
+    reference: str = ""
+    next_label: str = ""
+    next_href: str = ""
+    polling: bool = False
+
+    def _ref(self) -> str:
+        ref = self.router.url.query_parameters.get("ref", "") if self.router.url.query_parameters else ""
+        return ref[:40] if isinstance(ref, str) else ""
+
+    def _cancelled(self) -> bool:
+        params = self.router.url.query_parameters or {}
+        return params.get("cancelled", "") in ("1", "true")
+
+    async def _read(self, ref: str) -> Any:
+        from tutorhub.services.money import payment_history
+
+        return await self._db(lambda s, actor: payment_history.payment_status(s, actor=actor, reference=ref), read_only=True)
+
+    def _show(self, payment: Any, cancelled: bool) -> None:
+        status = str(get(payment, "status", "") or "")
+        purpose = str(get(payment, "purpose", "") or "")
+        self.what = PURPOSE_LABELS.get(purpose, "Payment")
+        self.amount = money(get(payment, "amount_minor"), get(payment, "currency"))
+        self.reference = str(get(payment, "reference", "") or "")
+        label, href = NEXT_STEP.get(purpose, ("Go to your wallet", "/wallet"))
+        booking_id = get(payment, "booking_id")
+        if purpose == "booking":
+            href = f"/lessons/{booking_id}" if booking_id else "/lessons"
+        self.next_label, self.next_href = label, href
+        if status == "pending":
+            self.outcome = "cancelled" if cancelled else "processing"
+        elif status in ("succeeded", "partially_refunded", "refunded", "disputed"):
+            self.outcome = "succeeded" if status == "succeeded" else "refunded"
+        else:
+            self.outcome = "failed"
+
+    async def load(self):
+        self.status, self.outcome, self.polling = "loading", "", False
+        ref, cancelled = self._ref(), self._cancelled()
+        if not ref:
+            self.status = "notfound"
+            return None
+        try:
+            payment = await self._read(ref)
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError:
+            self.status = "notfound"
+            return None
+        self._show(payment, cancelled)
+        self.status = "ready"
+        if self.outcome == "processing":
+            return PayDoneState.watch
+        return None
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Re-read a pending payment until the webhook has landed (or we stop waiting)."""
+        async with self:
+            if self.polling or self.outcome != "processing":
+                return
+            self.polling = True
+            ref = self.reference
+        for _ in range(POLL_TRIES):
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                payment = await self._read(ref)
+            except DomainError:
+                break
+            if str(get(payment, "status", "")) != "pending":
+                async with self:
+                    if self.reference == ref:
+                        self._show(payment, False)
+                        self.polling = False
+                return
+        async with self:
+            self.polling = False
+
+    async def refresh(self):
+        """The "Check again" button: one more read (and another short watch if still pending)."""
+        ref = self.reference
+        if not ref:
+            return None
+        try:
+            payment = await self._read(ref)
+        except DomainError:
+            return None
+        self._show(payment, False)
+        if self.outcome == "processing":
+            return PayDoneState.watch
+        return None

@@ -1,0 +1,240 @@
+"""The tutor's earnings page (/earnings): money held in escrow, available, paid out, commission
+taken (cards per currency, a monthly chart), monthly statements, payout requests and history,
+and lead credits.
+
+Handlers pass the cookie's actor to the money services (tutor-only there: students, admins and
+strangers are refused and nothing changes). Totals of other currencies stay backend-only until
+the tutor switches to them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import reflex as rx
+
+from tutorhub.services.currency import MoneyInputError, format_money, parse_major_units
+from tutorhub.services.errors import DomainError
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
+from tutorhub.state.checkout.redirects import checkout_redirect
+from tutorhub.state.money.views import (
+    PayoutRow,
+    amount_errors,
+    chart_point,
+    download_document,
+    get,
+    major,
+    money,
+    payout_row,
+)
+
+MONTHS_BACK = 12
+
+
+def _month_label(bucket: Any) -> str:
+    if isinstance(bucket, datetime | date):
+        return bucket.strftime("%b %Y")
+    return str(bucket)[:7]
+
+
+def recent_months(today: date, count: int = MONTHS_BACK) -> list[str]:
+    """'YYYY-MM' for this month and the `count - 1` before it, newest first."""
+    year, month, out = today.year, today.month, []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+class EarningsState(AppState):
+    status: str = "loading"  # loading | ready | forbidden
+    currencies: list[str] = []
+    currency: str = "USD"
+    held: str = ""
+    available: str = ""
+    pending: str = ""
+    paid_out: str = ""
+    commission: str = ""
+    earned: str = ""
+    commission_percent: int = 20
+    points: list[dict[str, Any]] = []
+    months: list[str] = []
+    payout_min: str = ""
+    payout_errors: dict[str, str] = {}
+    payout_message: str = ""
+    payouts: list[PayoutRow] = []
+    lead_balance: int = 0
+    lead_price: str = ""
+    lead_errors: dict[str, str] = {}
+    lead_method: str = "gateway"  # gateway | earnings
+    busy: str = ""
+    _totals: dict[str, dict[str, int]] = {}
+    _series: list[dict[str, Any]] = []
+    _lead_prices: dict[str, int] = {}
+    _min_minor: int = 0
+
+    async def _fetch(self) -> Any:
+        def unit(session, actor):
+            from tutorhub.services.billing import lead_credits
+            from tutorhub.services.money import earnings, money_settings, payouts
+
+            found = earnings.tutor_earnings(session, actor=actor)
+            mine = payouts.list_my_payouts(session, actor=actor, page=1, per_page=50)
+            leads = lead_credits.lead_summary(session, actor=actor)
+            return found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor)
+
+        ok, read = await read_for_page(self, unit, forget=self._forget)
+        if not ok:
+            return read
+        found, mine, leads, rules, zone = read
+        self._totals = {
+            str(get(t, "currency")): {
+                key: int(get(t, f"{key}_minor", 0) or 0)
+                for key in ("held_in_escrow", "available", "payout_pending", "paid_out", "commission", "earned")
+            }
+            for t in get(found, "totals", []) or []
+        }
+        self._series = [
+            {
+                "bucket": _month_label(get(p, "bucket_start")),
+                "currency": str(get(p, "currency")),
+                "earned": int(get(p, "earned_minor", 0) or 0),
+                "commission": int(get(p, "commission_minor", 0) or 0),
+            }
+            for p in get(found, "series", []) or []
+        ]
+        self.currencies = sorted(self._totals) or ["USD"]
+        if self.currency not in self.currencies:
+            self.currency = self.currencies[0]
+        self.commission_percent = int(get(rules, "commission_percent", 20))
+        self._min_minor = int(get(rules, "payout_minimum_minor", 0) or 0)
+        self.payouts = [payout_row(p, zone) for p in mine or []]
+        self.lead_balance = int(get(leads, "balance", 0) or 0)
+        self._lead_prices = {str(get(p, "currency")): int(get(p, "amount_minor", 0)) for p in get(leads, "prices", []) or []}
+        self.months = recent_months(datetime.now(UTC).date())
+        self._show_currency()
+        self.status = "ready"
+        return None
+
+    def _show_currency(self) -> None:
+        cur = self.currency
+        t = self._totals.get(cur, {})
+        self.held = format_money(t.get("held_in_escrow", 0), cur)
+        self.available = format_money(t.get("available", 0), cur)
+        self.pending = format_money(t.get("payout_pending", 0), cur)
+        self.paid_out = format_money(t.get("paid_out", 0), cur)
+        self.commission = format_money(t.get("commission", 0), cur)
+        self.earned = format_money(t.get("earned", 0), cur)
+        self.payout_min = format_money(self._min_minor, cur)
+        self.points = [
+            chart_point(label=p["bucket"], a=major(p["earned"], cur), b=major(p["commission"], cur))
+            for p in self._series
+            if p["currency"] == cur
+        ]
+        price = self._lead_prices.get(cur) or next(iter(self._lead_prices.values()), 0)
+        lead_cur = cur if cur in self._lead_prices else next(iter(self._lead_prices), cur)
+        self.lead_price = money(price, lead_cur) if price else ""
+
+    def _forget(self) -> None:
+        self._totals, self._series, self.points, self.payouts = {}, [], [], []
+        self.held = self.available = self.pending = self.paid_out = self.commission = self.earned = ""
+
+    # --- events -------------------------------------------------------------------------------
+
+    async def load(self):
+        self.status, self.busy, self.payout_errors, self.payout_message, self.lead_errors = "loading", "", {}, "", {}
+        self._forget()
+        return await self._fetch()
+
+    def set_currency(self, value: Any):
+        if isinstance(value, str) and value in self._totals:
+            self.currency = value
+            self._show_currency()
+
+    def set_lead_method(self, value: Any):
+        if value in ("gateway", "earnings"):
+            self.lead_method = value
+
+    async def request_payout(self, form: Any):
+        if self.busy:
+            return
+        currency = self.currency
+        try:
+            amount = parse_major_units(form_text(form, "amount", 40), currency, required=True)
+        except MoneyInputError as exc:
+            self.payout_errors, self.payout_message = {"amount": str(exc)}, ""
+            return
+        if amount is not None and amount < self._min_minor:
+            self.payout_errors = {"amount": f"must be at least {self.payout_min}"}
+            return
+        self.busy, self.payout_errors, self.payout_message = "payout", {}, ""
+        yield
+
+        def unit(session, actor):
+            from tutorhub.services.money import payouts
+
+            return payouts.request_payout(session, actor=actor, amount_minor=amount, currency=currency)
+
+        try:
+            await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            errors, message = form_failure(exc)
+            self.payout_errors = amount_errors(errors)
+            if exc.status_code == 402:
+                self.payout_errors = {"amount": f"is more than your available {self.available}"}
+                message = ""
+            self.payout_message = message if not self.payout_errors else ""
+            return
+        self.busy = ""
+        yield rx.toast.success("Payout requested. An admin reviews it shortly.")
+        yield await self._fetch()
+
+    async def download_statement(self, form: Any):
+        month = form_text(form, "month", 7)
+        if month not in self.months:
+            return rx.toast.error("Choose a month.")
+
+        def unit(session, actor):
+            from tutorhub.services.money import earnings
+
+            return earnings.monthly_statement(session, actor=actor, month=month)
+
+        return await download_document(self, unit, filename=f"statement-{month}.csv", mime_type="text/csv")
+
+    async def buy_leads(self, form: Any):
+        if self.busy:
+            return
+        quantity = form_text(form, "quantity", 6).strip()
+        if not (quantity.isascii() and quantity.isdigit()) or not 1 <= int(quantity) <= 1000:
+            self.lead_errors = {"quantity": "must be a whole number from 1 to 1000"}
+            return
+        currency = self.currency if self.currency in self._lead_prices else next(iter(self._lead_prices), self.currency)
+        method = self.lead_method
+        self.busy, self.lead_errors = "leads", {}
+        yield
+
+        def unit(session, actor):
+            from tutorhub.services.billing import lead_credits
+
+            return lead_credits.buy_lead_credits(
+                session, actor=actor, quantity=int(quantity), currency=currency, method=method
+            )
+
+        try:
+            bought = await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            errors, message = form_failure(exc)
+            self.lead_errors = errors or {"quantity": message}
+            if exc.status_code == 402:
+                self.lead_errors = {"quantity": "costs more than your available earnings"}
+            return
+        self.busy = ""
+        url = get(bought, "checkout_url") or ""
+        if url:
+            yield checkout_redirect(url)
+            return
+        yield rx.toast.success(f"Added {quantity} lead credits.")
+        yield await self._fetch()
