@@ -10,8 +10,9 @@ Why this shape:
   lessons' blocks are disjoint exactly when they are at least that buffer apart, which is the
   engine's rule (slot_engine.py), so on PostgreSQL an exclusion constraint over the blocks of
   *blocking* bookings (migration 0003) backs up the per-tutor lock on the booking path.
-- Money is not built yet: the price is snapshotted in integer minor units + currency; refunds
-  are recorded as percent + amount + `refund_status` for the Money issue to settle.
+- The price is snapshotted in integer minor units + currency when the slot is taken, so later rate
+  changes never reprice a lesson; a refund decision is recorded as percent + amount +
+  `refund_status`, and escrow (services/checkout/escrow.py) moves the money.
 """
 
 from __future__ import annotations
@@ -65,13 +66,13 @@ class BookingKind:
 
 
 class RefundStatus:
-    """What the Money issue must do with the student's payment."""
+    """What escrow must still do with the student's payment for a lesson that was called off."""
 
     NONE = "NONE"  # nothing to refund (not paid, or no refund due)
     DUE = "DUE"  # refund_minor must go back to the student (credit / original method)
     PENDING_REPLACEMENT = "PENDING_REPLACEMENT"  # tutor cancelled; offers open, may move to a replacement
     TRANSFERRED = "TRANSFERRED"  # the payment now pays for the replacement booking
-    SETTLED = "SETTLED"  # done (set by the Money issue)
+    SETTLED = "SETTLED"  # done: refunded or moved by escrow
 
 
 class ActorRole:

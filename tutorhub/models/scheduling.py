@@ -26,7 +26,7 @@ class BusySource:
 
     MANUAL = "manual"  # the tutor blocked the time by hand
     EXTERNAL = "external"  # imported from an outside calendar (iCalendar URL)
-    BOOKING = "booking"  # a TutorHub lesson (the booking issue writes or reads these)
+    BOOKING = "booking"  # a TutorHub lesson
     HOLD = "hold"  # a pending hold on a slot
     ALL = (MANUAL, EXTERNAL, BOOKING, HOLD)
     LESSONS = (BOOKING, HOLD)

@@ -12,16 +12,13 @@ private profile fields (student guardians and goals, other tutors' review notes 
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
-import tutorhub.state
 from tests.support.money import fund_wallet
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
@@ -36,7 +33,6 @@ from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import verification
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.accounts.onboarding import StudentOnboardingState
-from tutorhub.state.base import AppState
 from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.billing.wallet import WalletState
 from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
@@ -45,18 +41,12 @@ from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
-from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
-from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.reviews import TutorReviewsState
-from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
+from tutorhub.state.messaging.chat_badge import TutorChatLinkState
 from tutorhub.state.messaging.lesson_chat import LessonChatState
 from tutorhub.state.messaging.messages import ChatState
-from tutorhub.state.messaging.notifications import BellState, NotificationPrefsState, NotificationsPageState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
 from tutorhub.state.money.earnings import EarningsState
-from tutorhub.state.money.reconciliation import AdminReconciliationState
-from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
-from tutorhub.state.ops.jobs import AdminJobsState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.student_times import StudentTimesState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
@@ -333,133 +323,3 @@ def test_other_student_gets_no_lesson_room_notes_or_contact_details(browser, wor
     dump = _visit_everything(browser, world)
     assert browser.state(LessonChangeState).lesson_status == "notfound"
     _assert_clean(dump, token, SAM + TUTORS_PRIVATE + _room() + LESSON_NOTES + ["root-admin@example.com"])
-
-
-# Every public method of a State is an event any client can send with any arguments. The handlers
-# of these states were audited: each mutating one passes the cookie's actor to a service that
-# authorizes it (see the "stranger" tests); the rest only read, navigate or edit form-only state
-# with checked arguments. A new public method (or Reflex's auto setters being switched on) must be
-# a conscious decision, so it fails here until it is audited and listed.
-AUDITED_HANDLERS = {
-    AppState: {"load_viewer", "set_browser_tz", "logout"},
-    SignupState: {"load", "set_detected_timezone", "submit"},
-    LoginState: {"load", "submit"},
-    OtpState: {"load", "set_channel", "start_over", "request_code", "resend_code", "verify_code"},
-    AccountState: {"load", "logout_everywhere"},
-    StudentOnboardingState: {"load", "save"},
-    TutorProfileState: {
-        "load",
-        "refresh",
-        "add_subject_row",
-        "remove_subject_row",
-        "set_row_subject",
-        "toggle_row_grade",
-        "save",
-        "submit_for_review",
-        "upload_credential",
-        "reject_files",
-        "delete_credential",
-    },
-    HomeState: {"load", "find"},
-    # watch_free (live): takes no arguments and only re-runs the search the URL already describes.
-    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free"},
-    TutorPageState: {"load"},
-    AdminQueueState: {"load"},
-    AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},
-    AdminOutboxState: {"load"},
-    AdminLoginsState: {"load"},
-    # Money (MONEY-UI): every mutating handler passes the cookie's actor to a money service that
-    # authorizes it (student-only wallet/credits/plans, the booking's own student for pay, tutor-only
-    # payouts/statements/leads, admin-only finance/payouts/disputes/catalog) — see the stranger tests
-    # in test_money_*_state.py. pick_pack / set_*_method / set_currency / set_bucket / set_show only
-    # accept values from fixed lists; set_note / set_field only keep capped text for the next decision;
-    # check_promo / check_pay_promo / go_page / download_* / refresh / watch only read the actor's own.
-    WalletState: {
-        "load", "go_page", "topup", "pick_pack", "set_pack_method", "check_promo", "buy_pack",
-        "subscribe", "change_plan", "cancel_plan", "claim_trial", "download_receipt",
-    },
-    PayDoneState: {"load", "refresh", "watch"},
-    LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
-    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads"},
-    AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},
-    AdminPayoutsState: {"load", "set_show", "set_note", "decide"},
-    AdminDisputesState: {"load", "set_field", "resolve"},
-    AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
-    # Chat: every handler that touches a conversation passes the cookie's actor and the id to
-    # services/messaging/chat.py, which answers NotFound to non-participants (tests/state/test_chat_state.py
-    # forces another conversation's id into the vars and calls each one); set_draft only edits the
-    # composer's own text; the watchers only re-read through the same services.
-    ChatState: {"load", "open_conversation", "back_to_list", "after_send", "open_support", "load_earlier",
-                "set_draft", "send_message", "upload_attachment", "reject_files", "watch_chat"},
-    LessonChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",
-                      "reject_files", "watch_chat"},
-    ChatBadgeState: {"load_badge", "watch_badge"},
-    # Gateways: the sandbox checkout takes no arguments (the reference is the page URL's) and the
-    # service only completes a pending sandbox charge (tests/state/test_sandbox_checkout_state.py);
-    # `show` parses its id and lists a report's differences only for an admin (services/money/reconciliation.py).
-    SandboxCheckoutState: {"load", "pay", "fail", "cancel"},
-    AdminReconciliationState: {"load", "show"},
-    TutorChatLinkState: {"load"},
-    # Jobs and notifications: run_now passes the cookie's actor to job_runs.run_now (admins only);
-    # mark_read / open_item / mark_all_read / save only touch the actor's own notifications and
-    # preferences (services/messaging/notifications.py, notification_prefs.py; tests/state/test_notifications_state.py).
-    AdminJobsState: {"load", "run_now"},
-    BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
-    NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
-    NotificationPrefsState: {"load", "save"},
-    # Scheduling and bookings: every mutating handler passes the cookie's actor and the id to a
-    # service that checks the party (booking services' load_for_change, the tutor's own
-    # availability, the student's own windows, admin-only flags); the rest read, page or edit
-    # form-only state (paint_* / toggle_* / choose_day / set_book_* / pick) with checked arguments.
-    AdminFlagsState: {"load", "resolve", "toggle_resolved"},
-    AdminBookingsState: {"load", "go_page", "set_filter"},
-    AvailabilityState: {
-        "load", "add_override", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "discard_weekly",
-        "paint_end", "paint_enter", "paint_start", "remove_override", "save_settings", "save_weekly",
-        "set_override_kind", "toggle_all_hours", "toggle_cell",
-    },
-    StudentTimesState: {
-        "load", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "paint_end", "paint_enter",
-        "paint_start", "save", "toggle_all_hours", "toggle_cell",
-    },
-    TutorSlotsState: {"load", "go_to_week", "next_week", "prev_week", "set_duration", "use_browser_zone", "watch_slots"},
-    BookingState: {
-        "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release",
-        "set_book_kind", "set_book_length", "set_book_weeks", "set_pay_method",
-    },
-    LessonState: {
-        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "report_no_show",
-        "dispute", "save_notes", "submit_review", "submit_reply",
-    },
-    LessonChangeState: {
-        "load_changes", "open_cancel", "close_cancel", "confirm_cancel", "open_reschedule", "close_reschedule",
-        "resched_go", "reschedule_to", "take_offer", "decline_offers",
-    },
-    MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
-    TutorReviewsState: {"load", "more_reviews"},
-}
-
-
-def _all_states() -> set[type]:
-    """Every page state the app defines: all of tutorhub.state imported, then AppState's subclasses."""
-    for module in pkgutil.walk_packages(tutorhub.state.__path__, "tutorhub.state."):
-        importlib.import_module(module.name)
-    found: set[type] = set()
-    todo = [AppState]
-    while todo:
-        cls = todo.pop()
-        found.add(cls)
-        todo += [sub for sub in cls.__subclasses__() if sub not in found]
-    return found
-
-
-def test_every_state_is_audited():
-    # A new State class is a new set of public handlers: it must be listed above to be checked.
-    missing = sorted(cls.__name__ for cls in _all_states() - set(AUDITED_HANDLERS))
-    assert missing == []
-
-
-@pytest.mark.parametrize("cls", list(AUDITED_HANDLERS), ids=lambda cls: cls.__name__)
-def test_public_handlers_are_the_audited_ones(cls):
-    # `setvar` is Reflex's own; it only calls an explicitly defined `set_<name>` handler.
-    assert set(cls.event_handlers) - {"setvar"} == AUDITED_HANDLERS[cls]
