@@ -116,7 +116,7 @@ def client(index: int, url: str, kind: str, rounds: int, tutor_ids: list[int], s
            barrier, results) -> None:
     os.environ["REFLEX_DB_URL"] = url
     from tutorhub.db import reset_engines, session_scope
-    from tutorhub.services.accounts.auth import UserOut
+    from tutorhub.services.actor import UserOut
     from tutorhub.services.booking import bookings
     from tutorhub.services.errors import Conflict
     from tutorhub.settings import reset_settings

@@ -78,21 +78,21 @@ def seed(viewers: int, chatters: int) -> World:
     from tutorhub.db import session_scope
     from tutorhub.migrations import upgrade_to_head
     from tutorhub.models import Role
-    from tutorhub.services.accounts import auth
-    from tutorhub.services.messaging import chat
+    from tutorhub.services.accounts import api_tokens, passwords, sessions
+    from tutorhub.services.messaging import conversations as chat_conversations
     from tutorhub.services.scheduling import availability
     from tutorhub.services.tutors import profiles as tutor_profiles
     from tutorhub.services.tutors import verification
 
     upgrade_to_head()
     # Hundreds of accounts that never log in with a password: hash it once (argon2 is slow on purpose).
-    one_hash = auth.hash_password(PASSWORD)
-    auth.hash_password = lambda _password: one_hash  # type: ignore[assignment]
+    one_hash = passwords.hash_password(PASSWORD)
+    passwords.hash_password = lambda _password: one_hash  # type: ignore[assignment]
     world = World()
     now = datetime.now(UTC)
     with session_scope() as s:
-        admin = auth.create_admin(s, email="bench-admin@example.com", password=PASSWORD, full_name="Bench Admin")
-        tutor = auth.register(s, email="bench-tutor@example.com", password=PASSWORD, full_name="Tia Tutor",
+        admin = passwords.create_admin(s, email="bench-admin@example.com", password=PASSWORD, full_name="Bench Admin")
+        tutor = passwords.register(s, email="bench-tutor@example.com", password=PASSWORD, full_name="Tia Tutor",
                               role=Role.TUTOR, timezone="UTC")
         profile = tutor_profiles.update_own_profile(s, actor=tutor, data={
             "headline": "Maths made simple", "bio": "Ten years of teaching.",
@@ -106,23 +106,23 @@ def seed(viewers: int, chatters: int) -> World:
             "settings": {"lesson_lengths": [60], "min_notice_hours": 0, "instant_booking": True,
                          "max_lessons_per_day": 48}})
         world.tutor_id = profile.id
-        booker = auth.register(s, email="bench-booker@example.com", password=PASSWORD, full_name="Bo Booker",
+        booker = passwords.register(s, email="bench-booker@example.com", password=PASSWORD, full_name="Bo Booker",
                                role=Role.STUDENT, timezone="UTC")
-        world.booker_bearer = auth.issue_tokens(s, user_id=booker.id).access_token
+        world.booker_bearer = api_tokens.issue_tokens(s, user_id=booker.id).access_token
     for i in range(viewers):
         with session_scope() as s:
-            user = auth.register(s, email=f"viewer{i}@example.com", password=PASSWORD, full_name=f"Viewer {i}",
+            user = passwords.register(s, email=f"viewer{i}@example.com", password=PASSWORD, full_name=f"Viewer {i}",
                                  role=Role.STUDENT, timezone="UTC")
-            world.viewer_cookies.append(auth.create_browser_session(s, user_id=user.id))
+            world.viewer_cookies.append(sessions.create_browser_session(s, user_id=user.id))
     for i in range(chatters):
         with session_scope() as s:
-            student = auth.register(s, email=f"reader{i}@example.com", password=PASSWORD, full_name=f"Reader {i}",
+            student = passwords.register(s, email=f"reader{i}@example.com", password=PASSWORD, full_name=f"Reader {i}",
                                     role=Role.STUDENT, timezone="UTC")
-            sender = auth.register(s, email=f"sender{i}@example.com", password=PASSWORD, full_name=f"Sender {i}",
+            sender = passwords.register(s, email=f"sender{i}@example.com", password=PASSWORD, full_name=f"Sender {i}",
                                    role=Role.TUTOR, timezone="UTC")
-            conv = chat.ensure_pair_conversation(s, student_id=student.id, tutor_user_id=sender.id, now=now)
-            world.chat.append((auth.create_browser_session(s, user_id=student.id), conv,
-                               auth.issue_tokens(s, user_id=sender.id).access_token))
+            conv = chat_conversations.ensure_pair_conversation(s, student_id=student.id, tutor_user_id=sender.id, now=now)
+            world.chat.append((sessions.create_browser_session(s, user_id=student.id), conv,
+                               api_tokens.issue_tokens(s, user_id=sender.id).access_token))
     return world
 
 

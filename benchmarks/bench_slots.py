@@ -212,7 +212,7 @@ def main() -> None:
     from tutorhub.db import session_scope
     from tutorhub.migrations import upgrade_to_head
     from tutorhub.models import User
-    from tutorhub.services.accounts.auth import to_user_out
+    from tutorhub.services.actor import to_user_out
     from tutorhub.services.scheduling import availability as avail
     from tutorhub.services.scheduling import free_index, slots
     from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar

@@ -88,12 +88,12 @@ def start_topups(count: int) -> list[tuple[str, str]]:
 
     from tutorhub.db import session_scope
     from tutorhub.models.gateways import SandboxCharge
-    from tutorhub.services.accounts import auth
+    from tutorhub.services.accounts import passwords
     from tutorhub.services.billing import wallet
 
     out = []
     with session_scope() as session:
-        users = [auth.register(session, email=f"bench{i}@example.com", password="correct-horse-battery",
+        users = [passwords.register(session, email=f"bench{i}@example.com", password="correct-horse-battery",
                                full_name=f"Bench {i}", role="student", timezone="UTC") for i in range(min(count, 50))]
     for i in range(count):
         with session_scope() as session:

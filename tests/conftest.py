@@ -43,8 +43,8 @@ os.environ.setdefault("TUTORHUB_SECRET_KEY", "test-secret-key-that-is-long-enoug
 
 from tutorhub.db import get_engine, normalize_url, read_engine, reset_engines  # noqa: E402
 from tutorhub.models import Role  # noqa: E402
-from tutorhub.services.accounts import auth  # noqa: E402
-from tutorhub.services.accounts.auth import UserOut  # noqa: E402
+from tutorhub.services.accounts import passwords  # noqa: E402
+from tutorhub.services.actor import UserOut  # noqa: E402
 from tutorhub.settings import reset_settings  # noqa: E402
 
 IS_POSTGRES = TEST_DB_URL.startswith("postgres")
@@ -131,9 +131,9 @@ def make_user(db: Session):
         counter["n"] += 1
         address = email or f"{role}{counter['n']}@example.com"
         if role == Role.ADMIN:
-            user = auth.create_admin(db, email=address, password=PASSWORD, full_name=name or "Admin")
+            user = passwords.create_admin(db, email=address, password=PASSWORD, full_name=name or "Admin")
         else:
-            user = auth.register(db, email=address, password=PASSWORD, full_name=name or f"{role.title()} {counter['n']}",
+            user = passwords.register(db, email=address, password=PASSWORD, full_name=name or f"{role.title()} {counter['n']}",
                                  role=role, timezone=timezone)
         db.commit()
         return user

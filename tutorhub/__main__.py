@@ -15,27 +15,7 @@ import argparse
 import sys
 
 from tutorhub.services.errors import DomainError
-
-
-def prepare_database() -> str:
-    """Migrate to head and seed demo data if configured and the database is empty."""
-    from tutorhub.db import get_engine, session_scope
-    from tutorhub.demo.seed import database_is_empty, seed_demo
-    from tutorhub.migrations import migration_lock, upgrade_to_head
-    from tutorhub.settings import get_settings
-
-    # Migrating and seeding happen under one lock, so several workers starting on an empty
-    # database cannot both seed it.
-    engine = get_engine()
-    with migration_lock(engine):
-        upgrade_to_head(engine, locked=True)
-        if not get_settings().seed_demo:
-            return "migrated (demo seeding disabled)"
-        with session_scope() as session:
-            if not database_is_empty(session):
-                return "migrated (database already has data)"
-            counts = seed_demo(session)
-    return f"migrated and seeded demo data: {counts}"
+from tutorhub.startup import prepare_database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 print(f"seeded: {seed_demo(session)}")
         elif args.command == "create-admin":
-            from tutorhub.services.accounts.auth import create_admin
+            from tutorhub.services.accounts.passwords import create_admin
 
             upgrade_to_head()
             with session_scope() as session:

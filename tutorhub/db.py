@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -111,6 +111,9 @@ def lock_key(session: Session, key: str) -> None:
     write transactions already hold the database write lock (BEGIN IMMEDIATE).
     """
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+
+def rows_matched(result: Any) -> int:
+    """Rows an UPDATE or DELETE matched: the race-free test of a conditional write ("did I win it?")."""
+    return int(getattr(result, "rowcount", 0) or 0)

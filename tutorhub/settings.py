@@ -8,11 +8,15 @@ because of configuration; `reset_settings()` lets tests re-read the environment.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "dev-insecure-change-me"  # noqa: S105  (refused in production)
@@ -25,8 +29,6 @@ class SettingsError(RuntimeError):
 def _load_dotenv() -> None:
     env_file = PROJECT_ROOT / ".env"
     if env_file.exists():
-        from dotenv import load_dotenv
-
         load_dotenv(env_file, override=False)
 
 
@@ -218,9 +220,6 @@ def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
     """Gateway keys. The sandbox gateway (no real money) is the default in development; in
     production it is refused unless TUTORHUB_SANDBOX_PAYMENTS=1 is set explicitly (a demo or
     staging deployment), and then it needs its own webhook secret, not one derived from the app's."""
-    import hashlib
-    import hmac
-
     sandbox = _bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
     sandbox_secret = _opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
     if sandbox_secret is None:

@@ -9,6 +9,7 @@ import logging
 import reflex as rx
 
 from tutorhub.api.app import api
+from tutorhub.jobs.scheduler import start_scheduler, stop_scheduler
 from tutorhub.pages.accounts.auth import account_page, login_code_page, login_page, signup_page
 from tutorhub.pages.accounts.onboarding import onboarding_page
 from tutorhub.pages.billing.catalog import catalog_page
@@ -32,6 +33,8 @@ from tutorhub.pages.tutors.profile import tutor_profile_page
 from tutorhub.pages.tutors.public_profile import tutor_public_page
 from tutorhub.pages.tutors.search import search_page
 from tutorhub.pages.tutors.verification import verification_queue_page, verification_review_page
+from tutorhub.settings import get_settings
+from tutorhub.startup import prepare_database
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.accounts.onboarding import StudentOnboardingState
 from tutorhub.state.base import AppState
@@ -65,8 +68,6 @@ log = logging.getLogger("tutorhub")
 @contextlib.asynccontextmanager
 async def prepare_database_on_start():
     """Migrate (and seed demo data into an empty database) before the app serves requests."""
-    from tutorhub.__main__ import prepare_database
-
     log.warning("database: %s", await asyncio.to_thread(prepare_database))
     yield
 
@@ -82,13 +83,9 @@ app.register_lifespan_task(prepare_database_on_start)
 @contextlib.asynccontextmanager
 async def run_jobs_in_background():
     """The periodic jobs (tutorhub/jobs), unless TUTORHUB_RUN_JOBS=0 (e.g. a dedicated job host)."""
-    from tutorhub.settings import get_settings
-
     if not get_settings().run_jobs:
         yield
         return
-    from tutorhub.jobs.scheduler import start_scheduler, stop_scheduler
-
     scheduler = start_scheduler()
     try:
         yield

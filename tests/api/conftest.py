@@ -12,8 +12,8 @@ from sqlmodel import SQLModel, select
 from tutorhub.api.app import api
 from tutorhub.db import get_engine
 from tutorhub.models import OutboxMessage
-from tutorhub.services.accounts import auth
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.accounts import api_tokens
+from tutorhub.services.actor import UserOut
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -30,7 +30,7 @@ def bearer(db):
     """bearer(user) -> {"Authorization": "Bearer <access>"} (tokens issued directly, no argon2 round)."""
 
     def _headers(user: UserOut) -> dict[str, str]:
-        pair = auth.issue_tokens(db, user_id=user.id)
+        pair = api_tokens.issue_tokens(db, user_id=user.id)
         db.commit()
         return {"Authorization": f"Bearer {pair.access_token}"}
 

@@ -11,7 +11,7 @@ from tests.api.conftest import db_snapshot
 from tests.conftest import PASSWORD
 from tutorhub.models import LoginEvent, RefreshToken, StudentProfile, TutorProfile, User
 from tutorhub.models.base import utcnow
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import sessions
 from tutorhub.settings import get_settings
 
 REGISTER = "/api/v1/auth/register"
@@ -205,7 +205,7 @@ def test_logout_all_kills_access_and_refresh_tokens(client, make_user, db):
     user = make_user("tutor", email="all@example.com")
     a = _login(client, "all@example.com")
     b = _login(client, "all@example.com")
-    cookie = auth.create_browser_session(db, user_id=user.id)
+    cookie = sessions.create_browser_session(db, user_id=user.id)
     db.commit()
     res = client.post("/api/v1/auth/logout-all", headers={"Authorization": f"Bearer {a['access_token']}"})
     assert res.status_code == 204
@@ -214,7 +214,7 @@ def test_logout_all_kills_access_and_refresh_tokens(client, make_user, db):
         assert me.status_code == 401
         assert me.headers["www-authenticate"] == "Bearer"
         assert client.post(REFRESH, json={"refresh_token": pair["refresh_token"]}).status_code == 401
-    assert auth.resolve_session(db, cookie) is None
+    assert sessions.resolve_session(db, cookie) is None
     assert client.post("/api/v1/auth/logout-all").status_code == 401
     fresh = _login(client, "all@example.com")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}).status_code == 200

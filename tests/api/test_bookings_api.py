@@ -12,6 +12,8 @@ from tests.api.conftest import db_snapshot
 from tests.support.booking import open_all_week
 from tests.support.money import fund_wallet
 from tutorhub.models import Role
+from tutorhub.services.billing import credits
+from tutorhub.services.money import ledger, promos
 
 BIG = "x" * 10_240
 T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -20,6 +22,7 @@ CLOCKED = (
     "booking.bookings",
     "booking.changes",
     "booking.series",
+    "checkout.lesson_payments",
     "booking.timeouts",
     "learning.lessons",
     "booking.replacements",
@@ -129,6 +132,43 @@ def test_the_issue_series_request(client, world):
                        headers=world["stranger"]).status_code == 404
 
 
+def test_a_series_is_confirmed_with_credits_or_a_promo_like_the_dialog_pays_it(client, world, db, make_user):
+    """Before, the series endpoint paid from the wallet only and ignored a body: credits and promo
+    codes worked for a series in the booking dialog but not over the API."""
+    student = world["student_user"]
+    credits.grant_lot(db, user_id=student.id, minutes=120, source="admin", source_ref="api-series",
+                      expires_at=T0 + timedelta(days=60), now=T0)
+    promos.create_promo(db, actor=make_user(Role.ADMIN), data={"code": "HALF", "kind": "percent", "percent": 50})
+    db.commit()
+
+    def series(start):
+        res = client.post("/api/v1/bookings/series", headers=world["student"], json={
+            "tutor_id": world["tutor_id"], "start": start.isoformat(), "duration_min": 60, "count": 2})
+        assert res.status_code == 201, res.text
+        return res.json()["series_id"]
+
+    def wallet():
+        db.rollback()  # a fresh snapshot: the requests committed in their own sessions
+        return ledger.balance(db, f"student:{student.id}:wallet", "EUR")
+
+    with_credits, with_promo = series(START), series(START + timedelta(hours=3))
+    res = client.post(f"/api/v1/bookings/series/{with_credits}/confirm", headers=world["student"],
+                      json={"method": "gateway"})
+    assert res.status_code == 422 and "method" in res.json()["fields"]
+    res = client.post(f"/api/v1/bookings/series/{with_credits}/confirm", headers=world["student"],
+                      json={"method": "credits", "promo_code": "HALF"})
+    assert res.status_code == 422 and "promo_code" in res.json()["fields"]
+    res = client.post(f"/api/v1/bookings/series/{with_credits}/confirm", headers=world["student"],
+                      json={"method": "credits"})
+    assert res.status_code == 200 and [b["status"] for b in res.json()] == ["CONFIRMED"] * 2
+    assert wallet() == 1_000_000 and ledger.balance(db, f"student:{student.id}:credits", "MIN") == 0
+    res = client.post(f"/api/v1/bookings/series/{with_promo}/confirm", headers=world["student"],
+                      json={"promo_code": "HALF"})
+    assert res.status_code == 200 and [b["status"] for b in res.json()] == ["CONFIRMED"] * 2
+    assert wallet() == 1_000_000 - (2 * 3000 - 1500)  # the earliest lesson at half price, as in the dialog
+    assert [ledger.balance(db, f"escrow:booking:{b['id']}", "EUR") for b in res.json()] == [3000, 3000]
+
+
 def test_listing_returns_only_the_callers_bookings(client, world):
     mine = confirmed(client, world)
     client.post("/api/v1/bookings", headers=world["stranger"], json={
@@ -187,7 +227,7 @@ def test_a_lesson_from_request_to_review(client, world, clock, db):
 
 def db_user(db, world):
     from tutorhub.models import TutorProfile
-    from tutorhub.services.accounts.auth import get_user
+    from tutorhub.services.actor import get_user
 
     return get_user(db, db.get(TutorProfile, world["tutor_id"]).user_id)
 

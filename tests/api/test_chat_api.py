@@ -8,7 +8,7 @@ import pytest
 from tests.api.conftest import PDF_BYTES, PNG_BYTES, db_snapshot
 from tests.support.chat import GIF, make_pair
 from tutorhub.models import Role
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import sessions
 
 BASE = "/api/v1/conversations"
 
@@ -88,7 +88,7 @@ def test_attachments_upload_by_content_and_download_for_participants_only(client
     assert got.headers["cache-control"] == "private, no-store"
     assert got.headers["content-disposition"] == "inline; filename=\"scan.pdf\"; filename*=UTF-8''scan.pdf"
     # The web UI's cookie works too (links on /messages).
-    cookie = auth.create_browser_session(db, user_id=pair.tutor.id)
+    cookie = sessions.create_browser_session(db, user_id=pair.tutor.id)
     db.commit()
     client.cookies.set("th_session", cookie)
     assert client.get(att["url"]).content == PDF_BYTES

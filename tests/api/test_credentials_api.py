@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tests.api.conftest import JPEG_BYTES, PDF_BYTES, PNG_BYTES, db_snapshot, fresh
 from tutorhub.models import CredentialDocument
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import sessions
 from tutorhub.settings import get_settings
 
 UPLOAD = "/api/v1/tutors/me/credentials"
@@ -142,8 +142,8 @@ def test_download_by_owner_and_admin_with_bearer_and_cookie(client, as_role, mak
     owner, headers = as_role("tutor")
     doc = _upload(client, headers, name="my degree; x=1 \u00e9.pdf").json()
     admin, a_headers = as_role("admin")
-    admin_cookie = auth.create_browser_session(db, user_id=admin.id)
-    owner_cookie = auth.create_browser_session(db, user_id=owner.id)
+    admin_cookie = sessions.create_browser_session(db, user_id=admin.id)
+    owner_cookie = sessions.create_browser_session(db, user_id=owner.id)
     db.commit()
     for kwargs in (
         {"headers": headers},
@@ -169,10 +169,10 @@ def test_download_refused_to_everyone_else(client, as_role, db):
     doc_id = _upload(client, headers).json()["id"]
     other_tutor, ot_headers = as_role("tutor")
     student, s_headers = as_role("student")
-    student_cookie = auth.create_browser_session(db, user_id=student.id)
-    owner_cookie = auth.create_browser_session(db, user_id=owner.id)
+    student_cookie = sessions.create_browser_session(db, user_id=student.id)
+    owner_cookie = sessions.create_browser_session(db, user_id=owner.id)
     db.commit()
-    auth.logout(db, owner_cookie)
+    sessions.logout(db, owner_cookie)
     db.commit()
     attempts = [
         {},
@@ -198,7 +198,7 @@ def test_download_refused_to_everyone_else(client, as_role, db):
 def test_cookie_refused_for_cross_site_scripted_requests(client, as_role, db):
     owner, headers = as_role("tutor")
     doc_id = _upload(client, headers).json()["id"]
-    cookie = auth.create_browser_session(db, user_id=owner.id)
+    cookie = sessions.create_browser_session(db, user_id=owner.id)
     db.commit()
     client.cookies.clear()
     cross = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}

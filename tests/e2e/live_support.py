@@ -55,11 +55,14 @@ def slot_start(day: date) -> datetime:
 
 
 def open_profile_on(page: Page, tutor_id: int, day: date):
-    """The tutor's profile showing `day` (the week view starts on Monday); returns the day's box."""
+    """The tutor's profile showing `day` (the week view starts on Monday); returns the day's box.
+    The times open on the first week with a free time: `day`'s week, or the one before it when
+    `day` is a Monday and Sunday's hour is still ahead."""
     page.goto(f"/tutors/{tutor_id}")
     box = page.locator(f'.slot-day[data-date="{day.isoformat()}"]')
-    if day.weekday() == 0 and day > datetime.now(BERLIN).date():
-        page.get_by_role("button", name="Next week").first.click()
+    page.locator(".slot-day").first.wait_for()
+    if box.count() == 0:
+        page.get_by_role("button", name="Next week").click()
     box.locator(".slot-chip").first.wait_for()
     return box
 

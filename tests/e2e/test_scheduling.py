@@ -4,11 +4,11 @@ tutor's time beside it; a student sets preferred times by tapping on a phone and
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE, shot
 
@@ -76,9 +76,36 @@ def _center(page: Page, selector: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def _next_monday(zone: ZoneInfo) -> datetime:
-    today = datetime.now(zone).date()
-    return datetime.combine(today - timedelta(days=today.weekday()) + timedelta(weeks=1), time(0), tzinfo=zone)
+def _opening_monday(now: datetime) -> date:
+    """The New York Monday of the week the profile opens on at `now`. The tutor teaches 17:00–18:00
+    Berlin time every day with no notice, so the first free time is the next 17:00 in Berlin that
+    has not begun (the app itself runs on the real clock, so the test follows the tutor's rules)."""
+    berlin_day = now.astimezone(BERLIN).date()
+    first = datetime.combine(berlin_day, time(17), tzinfo=BERLIN)
+    if first < now.replace(second=0, microsecond=0):  # the app counts whole minutes
+        first = datetime.combine(berlin_day + timedelta(days=1), time(17), tzinfo=BERLIN)
+    day = first.astimezone(NEW_YORK).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _open_times(page: Page, tutor_id: int) -> tuple[Locator, date]:
+    """Open the tutor's profile; check that its times open on the week of the first free time, then
+    step once with the pager's one "Next week" control. Returns the times card and the Monday
+    (New York) of the week now shown, a full week of free times."""
+    before = _opening_monday(datetime.now(UTC))
+    page.goto(f"/tutors/{tutor_id}")
+    times = page.locator("#available-times")
+    expect(times.locator(".slot-chip").first).to_be_visible()
+    after = _opening_monday(datetime.now(UTC))
+    opened = date.fromisoformat(times.locator(".slot-day").first.get_attribute("data-date") or "")
+    assert opened in {before, after}  # both, only when the load straddled a 17:00 in Berlin
+    expect(times.locator(".slot-chip").first.locator(".slot-tutor-time")).to_have_text("17:00 tutor")
+    pager_next = times.get_by_role("button", name="Next week")
+    expect(pager_next).to_have_count(1)
+    pager_next.click()
+    following = opened + timedelta(weeks=1)
+    expect(times.locator(".slot-day").first).to_have_attribute("data-date", following.isoformat())
+    return times, following
 
 
 def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
@@ -134,10 +161,6 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     shot(tutor, "availability")
 
     # --- a student in New York opens the profile and sees 17:00 Berlin at their own time --------
-    monday = _next_monday(NEW_YORK)
-    slot = datetime.combine(monday.date(), time(17), tzinfo=BERLIN).astimezone(NEW_YORK)
-    expected = f"{slot:%H:%M}"  # 11:00 (12:00 in the weeks when only one side is on summer time)
-
     student = new_context(DESKTOP, timezone_id="America/New_York").new_page()
     student.goto("/signup")
     student.fill("#field-full_name", "Nia York")
@@ -146,13 +169,13 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(student.locator("#field-timezone")).to_have_value("America/New_York")
     student.get_by_role("button", name="Create account").click()
     student.wait_for_url("**/onboarding/student**")
-    student.goto(f"/tutors/{tutor_id}")
+    times, monday = _open_times(student, tutor_id)
+    slot = datetime.combine(monday, time(17), tzinfo=BERLIN).astimezone(NEW_YORK)
+    expected = f"{slot:%H:%M}"  # 11:00 (12:00 in the weeks when only one side is on summer time)
     expect(student.get_by_role("heading", name="Bruno Berlin")).to_be_visible()
-    times = student.locator("#available-times")
     expect(times).to_contain_text("America/New_York")
     expect(times).to_contain_text("Europe/Berlin")
-    times.get_by_role("button", name="Next week").click()
-    day = times.locator(f'.slot-day[data-date="{monday.date().isoformat()}"]')
+    day = times.locator(f'.slot-day[data-date="{monday.isoformat()}"]')
     chip = day.locator(".slot-chip").first
     expect(chip.locator(".slot-time")).to_have_text(expected)
     expect(chip.locator(".slot-tutor-time")).to_have_text("17:00 tutor")
@@ -199,10 +222,10 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
 
     # --- an anonymous visitor: the zone their browser reports is used -----------------------------
     visitor = new_context(PHONE, timezone_id="America/New_York").new_page()
-    visitor.goto(f"/tutors/{tutor_id}")
-    times = visitor.locator("#available-times")
+    times, monday = _open_times(visitor, tutor_id)
+    slot = datetime.combine(monday, time(17), tzinfo=BERLIN).astimezone(NEW_YORK)
+    expected = f"{slot:%H:%M}"
     expect(times).to_contain_text("America/New_York")
-    times.get_by_role("button", name="Next week").click()
-    first = times.locator(f'.slot-day[data-date="{monday.date().isoformat()}"] .slot-chip').first
+    first = times.locator(f'.slot-day[data-date="{monday.isoformat()}"] .slot-chip').first
     expect(first).to_have_attribute("aria-label", f"Book {expected} for you · 17:00 for your tutor")
     expect(visitor.locator("#best-times")).to_contain_text("Log in as a student")

@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import OutboxMessage, User
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import one_time_codes, passwords
 
 THREADS = 8
 
@@ -19,7 +19,7 @@ THREADS = 8
 def test_concurrent_signups_with_one_email_create_exactly_one_account(db):
     for round_no in range(5):
         email = f"race{round_no}@example.com"
-        results = race(THREADS, lambda s, i, e=email: auth.register(s, email=e, password=PASSWORD, full_name=f"R{i}",
+        results = race(THREADS, lambda s, i, e=email: passwords.register(s, email=e, password=PASSWORD, full_name=f"R{i}",
                                                              role="student"))
         outcomes = sorted(r[0] for r in results)
         assert outcomes == ["Conflict"] * (THREADS - 1) + ["ok"], results
@@ -29,9 +29,9 @@ def test_concurrent_signups_with_one_email_create_exactly_one_account(db):
 
 def test_a_one_time_code_logs_in_exactly_once_under_concurrency(db):
     with session_scope() as s:
-        auth.request_otp(s, email="otp-race@example.com")
+        one_time_codes.request_otp(s, email="otp-race@example.com")
     code = db.exec(select(OutboxMessage)).one().body.split("code is ")[1][:6]
-    results = race(THREADS, lambda s, i: auth.verify_otp(s, email="otp-race@example.com", code=code).id)
+    results = race(THREADS, lambda s, i: one_time_codes.verify_otp(s, email="otp-race@example.com", code=code).id)
     winners = [r for r in results if r[0] == "ok"]
     db.rollback()
     assert len(winners) == 1, results
@@ -46,8 +46,8 @@ def test_concurrent_admin_decisions_on_one_tutor_leave_exactly_one_decision(db):
     admins = []
     with session_scope() as s:
         for i in range(THREADS):
-            admins.append(auth.create_admin(s, email=f"race-admin{i}@example.com", password=PASSWORD))
-        tutor = auth.register(s, email="race-tutor@example.com", password=PASSWORD, full_name="T", role=Role.TUTOR)
+            admins.append(passwords.create_admin(s, email=f"race-admin{i}@example.com", password=PASSWORD))
+        tutor = passwords.register(s, email="race-tutor@example.com", password=PASSWORD, full_name="T", role=Role.TUTOR)
         profile = tutor_profiles.update_own_profile(
             s, actor=tutor, data={"headline": "H", "subjects": ["maths"], "hourly_rate": 100}
         )

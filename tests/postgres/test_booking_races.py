@@ -33,6 +33,7 @@ from tutorhub.models import Booking, BookingStatus, Role
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking import guard as booking_guard
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import DomainError
 
 ROUNDS = int(os.environ.get("TUTORHUB_TEST_BOOKING_ROUNDS", "200"))
@@ -155,7 +156,7 @@ def test_contested_reschedules_into_one_slot_have_one_winner(contest, db, make_u
                                                  start=at(day + 20, 0) + timedelta(hours=2 * i), duration_min=60,
                                                  now=NOW)
                 fund_wallet(db, student.id, booked.price_minor, booked.currency)  # confirming pays from the wallet
-                bookings.confirm_booking(db, actor=student, booking_id=booked.id, now=NOW)
+                lesson_payments.confirm_booking(db, actor=student, booking_id=booked.id, now=NOW)
                 ids.append(booked.id)
             db.commit()
             barrier = threading.Barrier(ROUND_THREADS)

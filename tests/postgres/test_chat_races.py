@@ -9,7 +9,8 @@ from sqlmodel import col, func, select
 from tests.support.chat import make_pair
 from tests.support.races import race
 from tutorhub.models import ChatMessage, Conversation, ConversationParticipant, Role
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
+from tutorhub.services.messaging import messages as chat_messages
 
 THREADS = 8
 
@@ -18,7 +19,7 @@ def test_concurrent_first_contacts_of_one_pair_create_exactly_one_conversation(d
     tutor = make_user(Role.TUTOR)
     for _round in range(4):
         student = make_user(Role.STUDENT)
-        results = race(THREADS, lambda s, i, st=student: chat.ensure_pair_conversation(
+        results = race(THREADS, lambda s, i, st=student: chat_conversations.ensure_pair_conversation(
             s, student_id=st.id, tutor_user_id=tutor.id))
         assert all(kind == "ok" for kind, _ in results), results
         assert len({cid for _, cid in results}) == 1
@@ -32,11 +33,11 @@ def test_concurrent_first_contacts_of_one_pair_create_exactly_one_conversation(d
 
 def test_a_burst_of_parallel_sends_stops_exactly_at_the_flood_limit(db, make_user):
     pair = make_pair(db, make_user)
-    n = chat.FLOOD_MESSAGES + 6
-    results = race(n, lambda s, i: chat.send_message(s, actor=pair.student, conversation_id=pair.conversation_id,
+    n = chat_messages.FLOOD_MESSAGES + 6
+    results = race(n, lambda s, i: chat_messages.send_message(s, actor=pair.student, conversation_id=pair.conversation_id,
                                                      body=f"burst {i}").id)
     kinds = sorted(kind for kind, _ in results)
-    assert kinds.count("ok") == chat.FLOOD_MESSAGES and kinds.count("RateLimited") == 6, kinds
+    assert kinds.count("ok") == chat_messages.FLOOD_MESSAGES and kinds.count("RateLimited") == 6, kinds
     db.rollback()
     stored = db.exec(select(func.count()).select_from(ChatMessage)).one()
-    assert stored == chat.FLOOD_MESSAGES
+    assert stored == chat_messages.FLOOD_MESSAGES

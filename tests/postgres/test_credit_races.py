@@ -13,7 +13,7 @@ from tests.support.booking import NOW, Env, at, open_all_week
 from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import CreditSpend, LotSource, PromoRedemption, Role
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credit_spending, credits
 from tutorhub.services.money import ledger, promos
 
 THREADS = 8
@@ -37,7 +37,7 @@ def test_parallel_spends_of_the_same_minutes_only_one_wins(db, env):
     sid = env.student.id
     bookings = [env.book(at(2 + i, 10)).id for i in range(THREADS)]
     _grant(sid, 90, "race-lot")  # enough for one 60-minute lesson, not two
-    results = race(THREADS, lambda s, i: credits.spend_for_booking(s, student_id=sid, booking_id=bookings[i], minutes=60,
+    results = race(THREADS, lambda s, i: credit_spending.spend_for_booking(s, student_id=sid, booking_id=bookings[i], minutes=60,
                                                                    now=NOW).minutes)
     outcomes = sorted(r[0] for r in results)
     assert outcomes == ["InsufficientCredits"] * (THREADS - 1) + ["ok"], results
@@ -51,7 +51,7 @@ def test_parallel_spends_for_one_booking_take_once(db, env):
     sid = env.student.id
     booking = env.book(at(2, 10)).id
     _grant(sid, 600, "race-big")
-    results = race(THREADS, lambda s, i: credits.spend_for_booking(s, student_id=sid, booking_id=booking, minutes=60,
+    results = race(THREADS, lambda s, i: credit_spending.spend_for_booking(s, student_id=sid, booking_id=booking, minutes=60,
                                                                    now=NOW).minutes)
     assert all(r == ("ok", 60) for r in results), results
     db.rollback()

@@ -91,9 +91,10 @@ AUDITED_HANDLERS = {
     AdminDisputesState: {"load", "set_field", "resolve"},
     AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
     # Chat: every handler that touches a conversation passes the cookie's actor and the id to
-    # services/messaging/chat.py, which answers NotFound to non-participants (tests/state/test_chat_state.py
-    # forces another conversation's id into the vars and calls each one); set_draft only edits the
-    # composer's own text; the watchers only re-read through the same services.
+    # services/messaging/conversations.py (`access`), which answers NotFound to non-participants
+    # (tests/state/test_chat_state.py forces another conversation's id into the vars and calls each
+    # one); set_draft only edits the composer's own text; the watchers only re-read through the same
+    # services.
     ChatState: {"load", "open_conversation", "back_to_list", "after_send", "open_support", "load_earlier",
                 "set_draft", "send_message", "upload_attachment", "reject_files", "watch_chat"},
     LessonChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",

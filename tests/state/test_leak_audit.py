@@ -23,11 +23,12 @@ from tests.support.money import fund_wallet
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, CredentialDocument, OtpCode, RefreshToken, User
 from tutorhub.models.bookings import Booking
-from tutorhub.services.accounts import auth, students
+from tutorhub.services.accounts import api_tokens, one_time_codes, students
 from tutorhub.services.booking import bookings
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.learning import lessons
-from tutorhub.services.messaging import chat
 from tutorhub.services.messaging import entry as chat_entry
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.scheduling import availability, student_windows
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import verification
@@ -126,13 +127,13 @@ def world(db, make_user):
     start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     lesson = bookings.create_booking(db, actor=s1, tutor_id=approved_profile.id, start=start, duration_min=60)
     fund_wallet(db, s1.id, lesson.price_minor, lesson.currency)  # confirming pays from the wallet
-    bookings.confirm_booking(db, actor=s1, booking_id=lesson.id)
+    lesson_payments.confirm_booking(db, actor=s1, booking_id=lesson.id)
     lessons.update_notes(db, actor=s1, booking_id=lesson.id, notes="secret lesson notes of sam")
     # Their conversation (created by the booking) holds a private message.
     conversation = chat_entry.conversation_with_tutor(db, actor=s1, tutor_id=approved_profile.id)
-    chat.send_message(db, actor=s1, conversation_id=conversation, body="secret chat of sam")
-    auth.request_otp(db, email="sam-student@example.com")
-    auth.issue_tokens(db, user_id=s2.id)
+    chat_messages.send_message(db, actor=s1, conversation_id=conversation, body="secret chat of sam")
+    one_time_codes.request_otp(db, email="sam-student@example.com")
+    api_tokens.issue_tokens(db, user_id=s2.id)
     db.commit()
     return {
         "admin": admin,

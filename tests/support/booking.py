@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tutorhub.models import Role
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking import bookings
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.scheduling import availability
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
@@ -50,7 +51,7 @@ def book(db, student: UserOut, tutor_id: int, start: datetime, *, duration: int 
 
         if out.price_minor:
             fund_wallet(db, student.id, out.price_minor, out.currency)
-        out = bookings.confirm_booking(db, actor=student, booking_id=out.id, now=now)
+        out = lesson_payments.confirm_booking(db, actor=student, booking_id=out.id, now=now)
     db.commit()
     return out
 

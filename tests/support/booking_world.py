@@ -12,7 +12,7 @@ from tests.state.conftest import fetch
 from tests.support.booking import Env, open_all_week
 from tutorhub.models import Role
 from tutorhub.models.bookings import Booking, BookingEvent
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 
 
 def day_ahead(days: int = 2, hour: int = 10) -> datetime:

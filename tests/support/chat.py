@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutorhub.models import Role
-from tutorhub.services.accounts.auth import UserOut
-from tutorhub.services.messaging import chat
+from tutorhub.services.actor import UserOut
+from tutorhub.services.messaging import conversations as chat_conversations
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
@@ -26,6 +26,6 @@ def make_pair(db, make_user, *, student: UserOut | None = None, tutor: UserOut |
     """A student and a tutor with their conversation (as the booking path creates it), committed."""
     student = student or make_user(Role.STUDENT)
     tutor = tutor or make_user(Role.TUTOR)
-    cid = chat.ensure_pair_conversation(db, student_id=student.id, tutor_user_id=tutor.id)
+    cid = chat_conversations.ensure_pair_conversation(db, student_id=student.id, tutor_user_id=tutor.id)
     db.commit()
     return Pair(student, tutor, cid)

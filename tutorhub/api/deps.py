@@ -13,8 +13,8 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 
 from tutorhub.db import session_scope
-from tutorhub.services.accounts import auth
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.accounts import api_tokens, sessions
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import NotAuthenticated
 
 SESSION_COOKIE = "th_session"
@@ -46,7 +46,7 @@ def current_user(credentials: BearerCredentials) -> UserOut:
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("Missing bearer token.")
     with session_scope(read_only=True) as session:
-        return auth.user_from_access_token(session, credentials.credentials)
+        return api_tokens.user_from_access_token(session, credentials.credentials)
 
 
 CurrentUser = Annotated[UserOut, Depends(current_user)]
@@ -57,7 +57,7 @@ def _bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | N
     if credentials is None or not credentials.credentials:
         return None
     try:
-        return auth.user_from_access_token(session, credentials.credentials)
+        return api_tokens.user_from_access_token(session, credentials.credentials)
     except NotAuthenticated:
         return None
 
@@ -93,7 +93,7 @@ def viewer_from_bearer_or_cookie(
     with session_scope(read_only=True) as session:
         user = _bearer_user(session, credentials)
         if user is None and cookie and _cookie_allowed(request):
-            user = auth.resolve_session(session, cookie)
+            user = sessions.resolve_session(session, cookie)
     return user
 
 

@@ -20,7 +20,7 @@ from fastapi import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tutorhub.services.tutors.profiles import file_too_large
+from tutorhub.services.uploads import file_too_large
 from tutorhub.settings import get_settings
 
 JSON_BODY_LIMIT = 1024 * 1024

@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tutorhub.services.accounts.auth import LoginEventOut, UserOut
+from tutorhub.services.accounts.logins import LoginEventOut
 from tutorhub.services.accounts.students import StudentProfileOut
-from tutorhub.services.messaging.outbox import OutboxItem
+from tutorhub.services.actor import UserOut
+from tutorhub.services.outbox import OutboxItem
 from tutorhub.services.tutors.views import TutorPrivate
 
 

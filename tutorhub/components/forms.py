@@ -7,6 +7,7 @@ the field from the page state's `errors` dict (field name → service message).
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 import reflex as rx
 
@@ -161,8 +162,6 @@ def submit_button(text: str, *, loading: rx.Var | bool = False, **props: Any) ->
 
 
 def _zone_names() -> list[str]:
-    from zoneinfo import available_timezones
-
     return sorted(
         z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
     )

@@ -12,11 +12,13 @@ import random
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tutorhub.demo.credits import seed_credits_demo
+from tutorhub.demo.money import seed_money_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject, VerificationDecision
-from tutorhub.services.accounts.auth import create_admin, register
+from tutorhub.services.accounts.passwords import create_admin, register
 from tutorhub.services.catalog import subject_label
 from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
@@ -200,7 +202,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         profile.rating_avg = round(3.6 + rng.random() * 1.4, 2)
         profile.rating_count = rng.randint(0, 120)
         profile.hours_taught = rng.randint(0, 2500)
-        profile.minutes_taught = profile.hours_taught * 60  # hours are derived from minutes (tutor_stats.py)
+        profile.minutes_taught = profile.hours_taught * 60  # hours are derived from minutes (services/tutors/stats.py)
         profile.response_rate = rng.randint(70, 100)
         profile.trust_score = rng.randint(55, 98)
         session.add(profile)
@@ -257,11 +259,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         sp.mode = "online"
         session.add(sp)
     session.flush()
-    from tutorhub.demo.credits import seed_credits_demo  # plans, packs, WELCOME10, student1 subscribed
-
-    seed_credits_demo(session, now=now)
-    from tutorhub.demo.money import seed_money_demo  # wallet top-ups through the sandbox capture path
-
-    seed_money_demo(session, now=now)
+    seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
+    seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     rebuild_free_slots(session)
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -27,6 +27,8 @@ import threading
 import time
 from typing import Any
 
+import redis
+import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -193,8 +195,6 @@ class RedisBroker(_LocalFanout):
 
     def __init__(self, url: str, prefix: str = "tutorhub:") -> None:
         super().__init__()
-        import redis
-
         self.url = url
         self.prefix = prefix
         self._sync = redis.Redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT, socket_connect_timeout=PUBLISH_TIMEOUT)
@@ -235,8 +235,6 @@ class RedisBroker(_LocalFanout):
             await asyncio.wait_for(self._ready.wait(), timeout)
 
     async def _listen(self, ready: asyncio.Event) -> None:
-        import redis.asyncio as aioredis
-
         pattern = self.prefix + "*"
         while True:
             client = aioredis.Redis.from_url(self.url, client_name=self.client_name)

@@ -1,21 +1,15 @@
-"""How email / SMS / WhatsApp leave the system: a durable outbox queue plus pluggable transports.
+"""Message transports: how a queued email / SMS / WhatsApp leaves the system.
 
-Services call `get_sender().send(session, channel=..., recipient=..., subject=..., body=...)`.
-The sender (`OutboxSender`, the only MessageSender services see) writes one `outbox_messages` row
-inside the caller's transaction, so a message exists exactly when the change it describes
-committed. What happens next depends on whether a *transport* is configured for the channel:
+Pure transports: each takes one `OutgoingMessage` and hands it to a provider, raising
+`DeliveryError` (temporary or permanent) when it was not accepted. The durable queue, the
+after-commit kick and the retries live in services/outbox.py; with no transport configured for a
+channel (`get_transport` returns None) messages are only recorded there.
 
-- none (the default): the row is only recorded ("recorded") and printed to the log — admins read
-  it on /admin/outbox in development mode, so codes and notifications work with no provider;
-- `SmtpSender` (email, when TUTORHUB_SMTP_HOST is set) or `HttpSmsSender` (SMS / WhatsApp, when
-  TUTORHUB_SMS_API_BASE is set): the row is "pending" and services/messaging/delivery.py sends it
-  after commit (right away in a background thread, and again from the minutely outbox job for
-  anything left over), claiming it first so two processes never send the same row.
+- `SmtpSender`: email through any SMTP server, when TUTORHUB_SMTP_HOST is set;
+- `HttpSmsSender`: SMS / WhatsApp, when TUTORHUB_SMS_API_BASE is set.
 
-Delivery guarantee: at-least-once to the provider, exactly-once in our records. A send that fails
-is retried with backoff (up to MAX_ATTEMPTS) and never lost; the only window for a duplicate is a
-crash between the provider accepting a message and our "sent" mark — both transports pass a
-stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop the repeat.
+Both pass a stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop a
+repeat after a crash between its acceptance and the outbox's "sent" mark.
 
 HTTP SMS / WhatsApp provider contract (`HttpSmsSender`), implemented by any small adapter service:
 
@@ -32,7 +26,6 @@ HTTP SMS / WhatsApp provider contract (`HttpSmsSender`), implemented by any smal
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -40,14 +33,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Protocol
 
-from sqlalchemy import event
-from sqlmodel import Session
+import httpx
 
-from tutorhub.models.notifications import OutboxMessage, OutboxStatus
 from tutorhub.settings import get_settings
-
-log = logging.getLogger("tutorhub.outbox")
-_QUEUED_KEY = "tutorhub_outbox_queued"
 
 
 @dataclass(frozen=True)
@@ -72,11 +60,6 @@ class Transport(Protocol):
 
     def deliver(self, message: OutgoingMessage) -> None:
         """Hand one message to the provider; raise DeliveryError when it was not accepted."""
-
-
-class MessageSender(Protocol):
-    def send(self, session: Session, *, channel: str, recipient: str, subject: str, body: str) -> None:
-        """Deliver (or durably queue) one message."""
 
 
 class SmtpSender:
@@ -122,8 +105,6 @@ class HttpSmsSender:
         self.base_url, self.api_key, self.timeout = base_url.rstrip("/"), api_key, timeout
 
     def deliver(self, message: OutgoingMessage) -> None:
-        import httpx
-
         try:
             response = httpx.post(
                 f"{self.base_url}/messages",
@@ -151,46 +132,3 @@ def get_transport(channel: str) -> Transport | None:
             and channel in settings.sms_channels:
         return HttpSmsSender(settings.sms_api_base, settings.sms_api_key)
     return None
-
-
-class OutboxSender:
-    """Writes the durable outbox row (see the module docstring)."""
-
-    def send(self, session: Session, *, channel: str, recipient: str, subject: str, body: str) -> None:
-        has_transport = get_transport(channel) is not None
-        row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
-                            status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
-        session.add(row)
-        if not has_transport:
-            log.warning("[outbox] %s to %s: %s | %s", channel, recipient, subject, body)
-            print(f"[outbox] {channel} to {recipient}: {subject} | {body}", flush=True)
-            return
-        session.flush()
-        if get_settings().deliver_immediately:
-            _deliver_after_commit(session, row.id or 0)
-
-
-def _deliver_after_commit(session: Session, outbox_id: int) -> None:
-    queued: list[int] | None = session.info.get(_QUEUED_KEY)
-    if queued is None:
-        queued = session.info[_QUEUED_KEY] = []
-        if not event.contains(session, "after_commit", _kick_delivery):
-            event.listen(session, "after_commit", _kick_delivery)
-            event.listen(session, "after_rollback", _forget_queued)
-    queued.append(outbox_id)
-
-
-def _kick_delivery(session: Session) -> None:
-    ids = session.info.pop(_QUEUED_KEY, None) or []
-    if ids:
-        from tutorhub.services.messaging.delivery import deliver_in_background
-
-        deliver_in_background(ids)
-
-
-def _forget_queued(session: Session) -> None:
-    session.info.pop(_QUEUED_KEY, None)
-
-
-def get_sender() -> MessageSender:
-    return OutboxSender()

@@ -1,4 +1,4 @@
-"""FileStorage: where private files (credentials, later attachments) live.
+"""FileStorage: where private files (credential documents, chat attachments) live.
 
 The default keeps files on local disk under TUTORHUB_STORAGE_DIR, which is outside `assets/`
 and outside Reflex's upload directory, so nothing here is ever served by a public route;

@@ -4,11 +4,14 @@ Every app process starts a scheduler, but only the leader runs jobs: each proces
 holder id and, before every job run, tries to take or renew the database lease
 (services/ops/leader.py — ~60 s, renewed every ~20 s by a lease job in every process). The others
 let the run pass (no row, no work). Every run by the leader (or "run now" by an admin) is wrapped
-by services/job_runs.run_recorded, so /admin/jobs shows its last run and outcome.
+by services/ops/job_runs.run_recorded, so /admin/jobs shows its last run and outcome.
 
 Jobs are idempotent and tolerate downtime (coalesced, generous misfire grace); a missed run is
 made up at start. To add a job: write a function taking `now: datetime | None = None` and add
 an entry to JOBS (job id, function, cron fields in UTC).
+
+JOBS is the job registry. The job-run service (services/ops/job_runs.py) never imports it: the
+admin page (state/ops/jobs.py) hands it over with every call, since jobs/ sits above services.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
+from tutorhub.services.ops import job_runs, leader
+from tutorhub.services.ops.job_runs import Job
 
 log = logging.getLogger("tutorhub.jobs")
 
@@ -51,9 +56,12 @@ def booking_quarter_hourly(now: datetime | None = None) -> dict[str, int]:
     """Auto-complete forgotten lessons, settle after the dispute window, credit back students
     whose replacement offers expired."""
     from tutorhub.services.booking.timeouts import run_quarter_hourly
+    from tutorhub.services.learning.lessons import auto_complete_lessons
 
+    now = now or utcnow()
     with session_scope() as session:
-        counts = run_quarter_hourly(session, now=now or utcnow())
+        # Completing first: a lesson completed now opens its dispute window, it is not settled.
+        counts = {"auto_completed": auto_complete_lessons(session, now=now), **run_quarter_hourly(session, now=now)}
     if any(counts.values()):
         log.warning("job booking_quarter_hourly: %s", counts)
     return counts
@@ -78,17 +86,15 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
 
 def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
     """Retry (or first-send) queued email/SMS/WhatsApp the after-commit thread did not deliver."""
-    from tutorhub.services.messaging.delivery import deliver_due
+    from tutorhub.services.outbox import deliver_due
 
     return deliver_due(now=now or utcnow()).as_dict()
 
 
 def prune_job_runs(now: datetime | None = None) -> int:
     """Keep /admin/jobs small: drop runs older than two weeks (the newest 50 per job stay)."""
-    from tutorhub.services.ops.job_runs import prune_job_runs as prune
-
     with session_scope() as session:
-        return prune(session, now=now or utcnow())
+        return job_runs.prune_job_runs(session, now=now or utcnow())
 
 
 def expire_credits(now: datetime | None = None) -> int:
@@ -142,38 +148,26 @@ def apply_pending_webhooks(now: datetime | None = None) -> int:
 
 
 def settle_money(now: datetime | None = None) -> int:
-    """Refunds, transfers and escrow releases of every booking whose outcome is final (one unit of
-    work per booking, so one provider failure never blocks the others; the next run retries)."""
-    from tutorhub.services.checkout.escrow import bookings_needing_money, settle_booking_money
+    """Refunds, transfers and escrow releases of every booking whose outcome is final."""
+    from tutorhub.services.checkout.escrow import run_money_jobs
 
-    now = now or utcnow()
-    with session_scope(read_only=True) as session:
-        ids = bookings_needing_money(session)
-    done = 0
-    for booking_id in ids:
-        try:
-            with session_scope() as session:
-                settle_booking_money(session, booking_id=booking_id, now=now)
-            done += 1
-        except Exception:  # noqa: BLE001
-            log.exception("job settle_money: booking %s failed", booking_id)
-    return done
+    return run_money_jobs(now=now or utcnow())
 
 
-# (job id, function, cron fields in UTC)
-JOBS: list[tuple[str, Callable[[], object], dict[str, str]]] = [
-    ("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
-    ("booking_minutely", booking_minutely, {"minute": "*"}),
-    ("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
-    ("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),
-    ("send_reminders", send_reminders, {"minute": "*"}),
-    ("deliver_outbox", deliver_outbox, {"minute": "*"}),
-    ("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
-    ("expire_credits", expire_credits, {"minute": "5"}),
-    ("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
-    ("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),
-    ("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),
-    ("settle_money", settle_money, {"minute": "*"}),
+# The registry: (job id, function, cron fields in UTC).
+JOBS: list[Job] = [
+    Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
+    Job("booking_minutely", booking_minutely, {"minute": "*"}),
+    Job("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
+    Job("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),
+    Job("send_reminders", send_reminders, {"minute": "*"}),
+    Job("deliver_outbox", deliver_outbox, {"minute": "*"}),
+    Job("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
+    Job("expire_credits", expire_credits, {"minute": "5"}),
+    Job("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
+    Job("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),
+    Job("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),
+    Job("settle_money", settle_money, {"minute": "*"}),
 ]
 
 
@@ -181,16 +175,12 @@ class LeaderGate:
     """One scheduler instance's identity and its "am I the leader?" check (a lease renewal)."""
 
     def __init__(self, holder: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        from tutorhub.services.ops.leader import new_holder_id
-
-        self.holder = holder or new_holder_id()
+        self.holder = holder or leader.new_holder_id()
         self.clock = clock
 
     def is_leader(self) -> bool:
-        from tutorhub.services.ops.leader import try_acquire
-
         try:
-            return try_acquire(self.holder, now=self.clock())
+            return leader.try_acquire(self.holder, now=self.clock())
         except Exception:  # database down: nobody runs jobs until it is back
             log.exception("scheduler lease check failed")
             return False
@@ -199,9 +189,7 @@ class LeaderGate:
         """Run `func` (recorded in job_runs) if this instance is the leader; None when it is not."""
         if not self.is_leader():
             return None
-        from tutorhub.services.ops.job_runs import run_recorded
-
-        return run_recorded(job_id, func, trigger=trigger, holder=self.holder, clock=self.clock)
+        return job_runs.run_recorded(job_id, func, trigger=trigger, holder=self.holder, clock=self.clock)
 
     def wrap(self, job_id: str, func: Callable[[], object], trigger: str = "schedule") -> Callable[[], object | None]:
         def job() -> object | None:
@@ -227,8 +215,6 @@ def build_scheduler(gate: LeaderGate | None = None) -> BackgroundScheduler:
 
 def start_scheduler() -> BackgroundScheduler:
     """Start the jobs, and run the index rebuild once now so a server that was down catches up."""
-    from tutorhub.services.ops.leader import RENEW_SECONDS
-
     gate = LeaderGate()
     scheduler = build_scheduler(gate)
     scheduler.start()
@@ -238,7 +224,7 @@ def start_scheduler() -> BackgroundScheduler:
         id="rebuild_free_slot_index_on_start", next_run_time=utcnow() + timedelta(seconds=30),
     )
     # Every process renews (or tries to take) the lease, so leadership moves within ~60 s of a leader's death.
-    scheduler.add_job(gate.is_leader, "interval", seconds=RENEW_SECONDS, id="scheduler_lease",
+    scheduler.add_job(gate.is_leader, "interval", seconds=leader.RENEW_SECONDS, id="scheduler_lease",
                       next_run_time=utcnow() + timedelta(seconds=35))
     scheduler.tutorhub_gate = gate  # type: ignore[attr-defined]  # for stop_scheduler
     return scheduler
@@ -249,9 +235,7 @@ def stop_scheduler(scheduler: BackgroundScheduler) -> None:
     scheduler.shutdown(wait=False)
     gate = getattr(scheduler, "tutorhub_gate", None)
     if gate is not None:
-        from tutorhub.services.ops.leader import release
-
         try:
-            release(gate.holder, now=utcnow())
+            leader.release(gate.holder, now=utcnow())
         except Exception:
             log.exception("could not release the scheduler lease")

@@ -4,7 +4,7 @@ Why this shape:
 - One `conversations` row per student–tutor pair or per user's support thread, found by
   `pair_key` ("pair:{student_user_id}:{tutor_user_id}" / "support:{user_id}") under a UNIQUE
   constraint: concurrent "first bookings" of one pair insert-or-ignore the same key, so a pair
-  can never end up with two threads (services/messaging/chat.py, tests/postgres/test_chat_races.py).
+  can never end up with two threads (services/messaging/conversations.py, tests/postgres/test_chat_races.py).
 - `conversation_participants` holds each member's read marker (`last_read_message_id`); unread
   counts are computed (messages after the marker, not one's own) instead of kept as counters,
   so a send never has to update the other side's row and a count can never drift.

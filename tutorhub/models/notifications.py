@@ -6,7 +6,7 @@ Why this shape:
   the change it describes (a booking, a reminder), so it is never sent for a change that rolled
   back and never lost for one that committed. Without a transport configured for its channel the
   row is only recorded (status "recorded", the development outbox admins read); with one it is
-  "pending" until services/messaging/delivery.py claims it, sends it and marks it "sent" (or
+  "pending" until services/outbox.py claims it, sends it and marks it "sent" (or
   "failed" after its retries).
 - `reminder_logs` has a UNIQUE key: inserting the row is what reserves a reminder, so two
   scheduler processes (or a restart) can never send the same reminder twice.

@@ -1,4 +1,5 @@
-"""Money as users type and read it: major-unit strings in, integer minor units out, and back.
+"""Currencies and money as users type and read it: the one table of accepted currencies (code,
+symbol, minor-unit exponent), major-unit strings in, integer minor units out, and back.
 
 Pure Python (no Reflex import) so states and tests share it. Amounts never pass through a float:
 the typed text is parsed with `Decimal` and must have at most as many decimals as the currency.
@@ -6,21 +7,33 @@ the typed text is parsed with `Decimal` and must have at most as many decimals a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# ISO 4217 minor-unit exponents for the currencies TutorHub accepts (validation.CURRENCIES).
-_EXPONENTS = {"JPY": 0}
-_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "INR": "₹",
-    "AUD": "A$",
-    "CAD": "C$",
-    "SGD": "S$",
-    "AED": "AED ",
-    "JPY": "¥",
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    symbol: str  # what format_money puts before the amount
+    exponent: int  # ISO 4217 minor-unit exponent: 2 for cents, 0 for yen
+
+
+# The currencies TutorHub accepts (prices, wallets, plans), the one table every formatter reads.
+_TABLE: dict[str, Currency] = {
+    c.code: c
+    for c in (
+        Currency("USD", "$", 2),
+        Currency("EUR", "€", 2),
+        Currency("GBP", "£", 2),
+        Currency("INR", "₹", 2),
+        Currency("AUD", "A$", 2),
+        Currency("CAD", "C$", 2),
+        Currency("SGD", "S$", 2),
+        Currency("AED", "AED ", 2),
+        Currency("JPY", "¥", 0),
+    )
 }
+CURRENCIES: tuple[str, ...] = tuple(_TABLE)
 MAX_MAJOR = Decimal(100_000)
 
 
@@ -29,7 +42,9 @@ class MoneyInputError(ValueError):
 
 
 def exponent(currency: str) -> int:
-    return _EXPONENTS.get((currency or "").upper(), 2)
+    """Decimal places of `currency` (2 for a code outside the table)."""
+    known = _TABLE.get((currency or "").upper())
+    return known.exponent if known else 2
 
 
 def parse_major_units(text: object, currency: str = "USD", *, required: bool = False) -> int | None:
@@ -72,7 +87,8 @@ def format_money(minor: int, currency: str) -> str:
     """2550, 'EUR' → '€25.50'; whole amounts drop the decimals ('€30')."""
     places = exponent(currency)
     value = Decimal(int(minor)).scaleb(-places)
-    symbol = _SYMBOLS.get((currency or "").upper(), f"{currency} ")
+    known = _TABLE.get((currency or "").upper())
+    symbol = known.symbol if known else f"{currency} "
     text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.{places}f}"
     return f"{symbol}{text}"
 
@@ -80,3 +96,13 @@ def format_money(minor: int, currency: str) -> str:
 def format_rate(minor: int, currency: str) -> str:
     """A price per hour for display, or an em dash when unset."""
     return f"{format_money(minor, currency)}/h" if minor > 0 else "—"
+
+
+def format_with_code(minor: int, currency: str) -> str:
+    """2550, 'EUR' → '25.50 EUR' (receipts and statements): always every decimal, integer arithmetic only."""
+    places = exponent(currency)
+    sign = "-" if minor < 0 else ""
+    if not places:
+        return f"{sign}{abs(minor):,} {currency}"
+    whole, fraction = divmod(abs(minor), 10**places)
+    return f"{sign}{whole:,}.{fraction:0{places}d} {currency}"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.errors import InvalidInput, NotFound
 
 _PHONE_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -18,7 +19,6 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lone UTF-16 surrogates arrive from JSON escapes like "\ud800"; they cannot be encoded as UTF-8,
 # so storing or hashing them would crash the request instead of reporting a field error.
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-CURRENCIES = ("USD", "EUR", "GBP", "INR", "AUD", "CAD", "SGD", "AED", "JPY")
 
 
 def fail(field: str, message: str) -> InvalidInput:

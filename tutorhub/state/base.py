@@ -10,12 +10,14 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from tutorhub.db import session_scope
-from tutorhub.services.accounts import auth
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.accounts import sessions
 from tutorhub.services.accounts.web_auth import WebLogin
+from tutorhub.services.actor import UserOut
+from tutorhub.services.booking.screens import pending_request_count
 from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 
@@ -78,18 +80,6 @@ async def read_for_page(
         return False, None
 
 
-def page_number(value: Any, maximum: int = 99_999) -> int:
-    """A `?page=` query value as a page number; anything else is page 1.
-
-    ASCII digits only: str.isdigit() also accepts '²' (int() then raises) and a 5,000-digit
-    value passes isdigit() but exceeds int()'s digit limit, so both used to crash the page load.
-    """
-    text = value if isinstance(value, str) else ""
-    if not re.fullmatch(r"[0-9]{1,6}", text):
-        return 1
-    return min(max(int(text), 1), maximum)
-
-
 def safe_next(path: Any) -> str:
     """Only same-site relative paths are followed after login (no open redirects).
 
@@ -118,11 +108,10 @@ class AppState(rx.State):
     def signed_in(self) -> bool:
         return self.viewer_role != ""
 
-    # --- helpers for page states (private: not callable from the browser) ----------------------
-
+    # Helpers for page states: private, so the browser cannot call them.
     def _current_user(self, session: Session) -> UserOut | None:
         """The user behind this browser's session cookie, re-checked against the database."""
-        return auth.resolve_session(session, self.session_token)
+        return sessions.resolve_session(session, self.session_token)
 
     async def _db(self, use_case: Callable[[Session, UserOut | None], T], *, read_only: bool = False) -> T:
         """Run `use_case(session, actor)` in one unit of work on a worker thread.
@@ -157,7 +146,7 @@ class AppState(rx.State):
         (as text, capped; the service parses and checks it)."""
         return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1][:limit]
 
-    def _login_redirect(self) -> rx.event.EventSpec:
+    def _login_redirect(self) -> EventSpec:
         path = self.router.url.path or "/"
         query = self.router.url.query
         target = path + (f"?{query}" if query else "")
@@ -170,19 +159,15 @@ class AppState(rx.State):
         else:
             self.viewer_name, self.viewer_role, self.viewer_tz = user.full_name, user.role, user.timezone
 
-    def _signed_in(self, login: WebLogin, next_path: str = "") -> rx.event.EventSpec:
+    def _signed_in(self, login: WebLogin, next_path: str = "") -> EventSpec:
         """After sign-up or login: keep the new session token as this browser's cookie, show who
         is signed in, and go on to `next_path` (already checked by safe_next) or the role's home."""
         self.session_token = login.token
         self._show_viewer(login.user)
         return rx.redirect(next_path or login.home)
 
-    # --- events ----------------------------------------------------------------------------
-
     async def load_viewer(self):
         """On every page: refresh who is signed in (for the navigation) and detect the browser zone."""
-        from tutorhub.services.booking.screens import pending_request_count
-
         user, pending = await self._db(lambda s, actor: (actor, pending_request_count(s, actor=actor)), read_only=True)
         self._show_viewer(user)
         self.pending_requests = pending
@@ -205,7 +190,7 @@ class AppState(rx.State):
 
         def unit() -> None:
             with session_scope() as session:
-                auth.logout(session, token)
+                sessions.logout(session, token)
 
         await asyncio.to_thread(unit)
         browser_tz = self.browser_tz

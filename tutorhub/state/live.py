@@ -37,6 +37,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from reflex.config import get_config
+
 from tutorhub.integrations import broker
 from tutorhub.integrations.broker import Message
 
@@ -71,8 +73,6 @@ def _token_connected(token: str) -> bool:
     state is driven directly by tests without a running app). Only looks at an already imported
     app module: importing it here would compile the whole app."""
     try:
-        from reflex.config import get_config
-
         module = sys.modules.get(get_config().module)
         namespace = getattr(getattr(module, "app", None), "event_namespace", None)
         if namespace is None:

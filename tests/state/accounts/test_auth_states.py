@@ -9,7 +9,7 @@ import pytest
 from tests.state.conftest import CLIENT_IP, USER_AGENT, count, fetch, redirects, toasts
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, LoginEvent, OtpCode, OutboxMessage, User
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import sessions
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.base import AppState, safe_next
 
@@ -210,8 +210,8 @@ def test_logout_revokes_only_this_browsers_session(browser, new_browser, make_us
     events = browser.run(browser.app.logout())
     assert redirects(events) == ["/login"] and browser.cookie == ""
     with session_scope() as s:
-        assert auth.resolve_session(s, token) is None
-        assert auth.resolve_session(s, other.cookie) is not None
+        assert sessions.resolve_session(s, token) is None
+        assert sessions.resolve_session(s, other.cookie) is not None
 
 
 def test_logout_everywhere_revokes_all_sessions_of_the_user(browser, new_browser, make_user):
@@ -222,7 +222,7 @@ def test_logout_everywhere_revokes_all_sessions_of_the_user(browser, new_browser
     events = browser.run(browser.state(AccountState).logout_everywhere())
     assert redirects(events) == ["/login"]
     with session_scope() as s:
-        assert auth.resolve_session(s, other.cookie) is None
+        assert sessions.resolve_session(s, other.cookie) is None
 
 
 def test_stranger_logout_everywhere_changes_nothing(browser, new_browser, make_user):
@@ -240,7 +240,7 @@ def test_stranger_logout_everywhere_changes_nothing(browser, new_browser, make_u
     browser.login("mallory@example.com")
     browser.run(browser.state(AccountState).logout_everywhere())
     with session_scope() as s:
-        assert auth.resolve_session(s, victim_browser.cookie).id == victim.id
+        assert sessions.resolve_session(s, victim_browser.cookie).id == victim.id
 
 
 def test_stranger_logout_with_forged_cookie_changes_nothing(browser, new_browser, make_user):
@@ -250,7 +250,7 @@ def test_stranger_logout_with_forged_cookie_changes_nothing(browser, new_browser
     browser.set_cookie("forged-token")
     browser.run(browser.app.logout())
     with session_scope() as s:
-        assert auth.resolve_session(s, victim.cookie) is not None
+        assert sessions.resolve_session(s, victim.cookie) is not None
 
 
 def test_viewer_display_vars_follow_the_cookie(browser, make_user):

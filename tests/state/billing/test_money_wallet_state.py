@@ -162,6 +162,21 @@ def test_subscribe_then_upgrade_downgrade_wording_and_cancel_at_period_end(brows
     assert fetch(Subscription)[0].cancel_at_period_end
 
 
+def test_a_plan_with_more_minutes_at_the_same_price_is_shown_and_applied_as_an_upgrade(browser, db, shop):
+    plans.create_plan(db, actor=shop["admin"], data={"code": "plus", "name": "Plus", "minutes_per_cycle": 300,
+                                                     "prices": [{"currency": "USD", "amount_minor": 4000}]})
+    db.commit()
+    page = _open(browser, shop["student"].email)
+    _pay_sandbox(_ref(browser.run(page.subscribe("basic"))))
+    browser.run(page.load())
+    assert {p.code: p.action for p in page.plans}["plus"] == "upgrade"  # $40 like Basic, 60 more minutes
+    events = browser.run(page.change_plan("plus"))
+    # What the card said is what happens: switched now, nothing to pay (not "at your next renewal").
+    [done] = toasts(events, "success")
+    assert "Your plan is updated." in done and not redirects(events)
+    assert {p.code: p.action for p in page.plans}["plus"] == "current" and "You are on Plus" in page.sub_text
+
+
 # --- strangers ------------------------------------------------------------------------------------
 
 

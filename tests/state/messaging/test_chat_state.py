@@ -11,7 +11,7 @@ from tests.state.conftest import chained, count, redirects
 from tests.support.booking_world import day_ahead, make_world
 from tests.support.chat import GIF, PNG, make_pair
 from tutorhub.models import ChatAttachment, ChatMessage, Role
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
 from tutorhub.state.messaging.lesson_chat import LessonChatState
 from tutorhub.state.messaging.messages import ChatState
@@ -52,7 +52,7 @@ def _bodies(page) -> list[str]:
 
 
 def test_a_student_opens_a_conversation_sends_and_the_tutor_sees_it_unread(browser, new_browser, db, pair):
-    chat.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="Welcome!")
+    chat_messages.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="Welcome!")
     db.commit()
     page = _messages_page(browser, pair.student.email)
     assert page.chat_status == "ready" and "watch_chat" in chained(loaded_events(page))
@@ -63,7 +63,7 @@ def test_a_student_opens_a_conversation_sends_and_the_tutor_sees_it_unread(brows
     assert _bodies(page) == ["Welcome!"] and page.messages[0].mine is False
     assert page.conversations[0].unread == 0  # opening marked it read
     page.set_draft("Hello, see you Monday")
-    assert page.draft_count == f"21 / {chat.MAX_BODY}"
+    assert page.draft_count == f"21 / {chat_messages.MAX_BODY}"
     browser.run(page.send_message({"body": "Hello, see you Monday"}))
     assert _bodies(page) == ["Welcome!", "Hello, see you Monday"] and page.draft == "" and page.messages[1].mine
     tutor_tab = new_browser()
@@ -77,7 +77,7 @@ def test_messages_query_parameter_opens_the_thread_and_live_refresh_merges_new_m
         browser, new_browser, db, pair):
     page = _messages_page(browser, pair.student.email, f"?c={pair.conversation_id}")
     assert page.thread_status == "ready" and page.thread_id == pair.conversation_id and page.messages == []
-    chat.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="Are you there?")
+    chat_messages.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="Are you there?")
     db.commit()
     browser.run(page._on_live())  # what the background watcher does on a hint
     assert _bodies(page) == ["Are you there?"] and page.conversations[0].unread == 0
@@ -87,8 +87,8 @@ def test_a_live_read_made_for_another_thread_is_not_merged_into_the_open_one(bro
     """The watcher reads outside the state lock; if the tab opened another conversation meanwhile,
     what it read must not land in that thread (it reads the open thread afresh instead)."""
     other = make_pair(db, make_user, student=pair.student)
-    chat.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="for thread one")
-    chat.send_message(db, actor=other.tutor, conversation_id=other.conversation_id, body="for thread two")
+    chat_messages.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="for thread one")
+    chat_messages.send_message(db, actor=other.tutor, conversation_id=other.conversation_id, body="for thread two")
     db.commit()
     page = _messages_page(browser, pair.student.email, f"?c={pair.conversation_id}")
     assert _bodies(page) == ["for thread one"]
@@ -121,7 +121,7 @@ def test_composer_validation_is_inline_and_nothing_is_sent(browser, pair):
 
 def test_load_earlier_prepends_the_previous_page(browser, db, pair):
     for i in range(35):
-        chat.send_message(db, actor=pair.tutor if i % 2 else pair.student, conversation_id=pair.conversation_id,
+        chat_messages.send_message(db, actor=pair.tutor if i % 2 else pair.student, conversation_id=pair.conversation_id,
                           body=f"m{i}")
         db.commit()
     page = _messages_page(browser, pair.student.email, f"?c={pair.conversation_id}")
@@ -150,7 +150,7 @@ def test_anonymous_visitors_are_sent_to_login(browser, pair):
 
 @pytest.mark.parametrize("who", ["other_student", "other_tutor", "admin"])
 def test_strangers_get_nothing_from_any_handler(new_browser, db, make_user, pair, who):
-    chat.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="secret plan")
+    chat_messages.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="secret plan")
     db.commit()
     stranger = {"other_student": make_user(Role.STUDENT), "other_tutor": make_user(Role.TUTOR),
                 "admin": make_user(Role.ADMIN)}[who]
@@ -237,12 +237,12 @@ def test_the_badge_is_zero_and_unwatched_for_anonymous_visitors(browser):
 
 
 def test_live_refresh_after_a_long_burst_restarts_from_the_newest_page(browser, db, pair):
-    chat.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="first")
+    chat_messages.send_message(db, actor=pair.tutor, conversation_id=pair.conversation_id, body="first")
     db.commit()
     page = _messages_page(browser, pair.student.email, f"?c={pair.conversation_id}")
     assert _bodies(page) == ["first"]
     for i in range(38):  # more than a page arrives before the tab refreshes (two senders: under the limit)
-        chat.send_message(db, actor=pair.tutor if i % 2 else pair.student, conversation_id=pair.conversation_id,
+        chat_messages.send_message(db, actor=pair.tutor if i % 2 else pair.student, conversation_id=pair.conversation_id,
                           body=f"n{i}")
         db.commit()
     browser.run(page._on_live())

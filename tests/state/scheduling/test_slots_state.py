@@ -1,8 +1,11 @@
-"""Free times and best times on the public tutor profile, in the viewer's timezone."""
+"""Free times and best times on the public tutor profile, in the viewer's timezone.
+
+The services' clock is pinned (`clock`) to a Wednesday, so what the section opens on never
+depends on the day the suite runs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,12 +13,23 @@ import pytest
 from tests.state.conftest import count, toasts
 from tutorhub.models.bookings import Booking
 from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
+from tutorhub.pages.scheduling.tutor_times import available_times
 from tutorhub.services.scheduling import availability, student_windows
-from tutorhub.services.scheduling.slot_weeks import WEEKS_AHEAD
+from tutorhub.services.scheduling.slot_weeks import WEEKS_AHEAD, week_slots
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
+from tutorhub.state.scheduling.views import day_views
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EVERY_DAY_17 = [{"weekday": d, "start": "17:00", "end": "18:00"} for d in range(7)]
+NOW = datetime(2027, 5, 5, 12, 0, tzinfo=UTC)  # Wednesday: 08:00 in New York, 17:30 in Kolkata
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The services read "now" at NOW (the slot pages and the best times)."""
+    monkeypatch.setattr("tutorhub.services.scheduling.slot_weeks.utcnow", lambda: NOW)
+    monkeypatch.setattr("tutorhub.services.scheduling.slots.utcnow", lambda: NOW)
+    return NOW
 
 
 def _call_script(events) -> bool:
@@ -49,7 +63,7 @@ def _open(browser, tutor_id, *, browser_tz: str | None = "America/New_York") -> 
 
 
 def _next_week_dates(zone: str) -> list[date]:
-    today = datetime.now(ZoneInfo(zone)).date()
+    today = NOW.astimezone(ZoneInfo(zone)).date()
     monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
     return [monday + timedelta(days=i) for i in range(7)]
 
@@ -69,6 +83,7 @@ def test_anonymous_visitor_sees_weeks_in_the_browser_zone(browser, tutor):
     assert page.slots_status == "ready" and page.week == 0 and page.zone == "America/New_York"
     assert page.tutor_zone == "Europe/Berlin" and page.lengths == ["30", "60"] and page.duration == "30"
     assert len(page.days) == 7 and page.days[0].weekday == "Mon"
+    assert [d.is_today for d in page.days] == [False, False, True, False, False, False, False]  # the services' day
     browser.run(page.set_duration("60"))
     assert page.duration == "60" and not page.week_loading
     browser.run(page.next_week())
@@ -201,9 +216,6 @@ def test_read_only_handlers_change_nothing_and_raise_nothing(browser, tutor):
 def test_weeks_across_daylight_saving_changes_keep_both_wall_clocks(db, tutor):
     """US clocks change on 14 Mar 2027, European ones on 28 Mar: 17:00 in Berlin is 11:00 in New
     York, then 12:00 for two weeks, then 11:00 again; the tutor's side always reads 17:00."""
-    from tutorhub.services.scheduling.slot_weeks import week_slots
-    from tutorhub.state.scheduling.views import day_views
-
     _, tutor_id = tutor
     now = datetime(2027, 3, 8, 3, 0, tzinfo=ZoneInfo("UTC"))  # Sunday evening in New York
     seen = {}
@@ -219,3 +231,61 @@ def test_weeks_across_daylight_saving_changes_keep_both_wall_clocks(db, tutor):
     assert seen["2027-03-28"] == [("11:00", "17:00")]  # Berlin too, from 02:00
     assert all(len(v) == 1 for k, v in seen.items() if k >= "2027-03-08")
     assert all(v == [] for k, v in seen.items() if k < "2027-03-08")  # the past
+
+
+# --- the week the section opens on ------------------------------------------------------------
+
+
+@pytest.fixture
+def monday_tutor(db, make_approved_tutor):
+    """An approved tutor in Berlin who teaches only on Mondays, 17:00–18:00."""
+    user, tutor_id = make_approved_tutor(timezone="Europe/Berlin")
+    availability.save_availability(
+        db,
+        actor=user,
+        data={
+            "weekly": [{"weekday": 0, "start": "17:00", "end": "18:00"}],
+            "settings": {"lesson_lengths": [60], "min_notice_hours": 0, "booking_window_days": 90},
+        },
+    )
+    db.commit()
+    return user, tutor_id
+
+
+@pytest.mark.parametrize("weekday", range(7), ids=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+def test_opens_on_the_first_week_with_free_times(browser, monday_tutor, monkeypatch, weekday):
+    """Opened on any day at 09:00 New York (before Monday's 11:00 lesson): on a Monday the
+    current week still has it; on any later day the section opens on the next week, and the
+    current week stays one "previous" away."""
+    _, tutor_id = monday_tutor
+    now = datetime.combine(date(2027, 5, 3) + timedelta(days=weekday), time(9), tzinfo=ZoneInfo("America/New_York"))
+    monkeypatch.setattr("tutorhub.services.scheduling.slot_weeks.utcnow", lambda: now)
+    monkeypatch.setattr("tutorhub.services.scheduling.slots.utcnow", lambda: now)
+    page = _open(browser, tutor_id)
+    opened = 0 if weekday == 0 else 1
+    assert page.slots_status == "ready" and page.week == opened and page.slot_count == 1
+    assert page.days[0].key == (date(2027, 5, 3) + timedelta(weeks=opened)).isoformat()
+    assert [(s.time, s.tutor_time) for s in page.days[0].slots] == [("11:00", "17:00")]
+    assert [d.is_today for d in page.days] == [opened == 0 and i == weekday for i in range(7)]
+    if opened:
+        browser.run(page.prev_week())
+        assert page.week == 0 and page.slot_count == 0 and page.days[weekday].is_today
+        browser.run(page.next_week())
+        assert page.week == 1 and page.slot_count == 1
+
+
+def test_a_visitor_whose_zone_comes_from_the_browser_also_opens_on_a_free_week(browser, monday_tutor):
+    _, tutor_id = monday_tutor  # NOW is a Wednesday: this week's Monday is over
+    page = _open(browser, tutor_id, browser_tz=None)
+    assert page.slots_status == "loading"
+    browser.run(page.use_browser_zone("Europe/Berlin"))
+    assert page.slots_status == "ready" and page.week == 1 and page.days[0].key == "2027-05-10"
+    assert [s.time for d in page.days for s in d.slots] == ["17:00"]
+
+
+def test_an_empty_week_keeps_the_pager_as_the_one_next_week_control():
+    """The empty-week message once carried its own "Next week" button: two controls with one name
+    (and a browser test that clicked "Next week" found both)."""
+    rendered = str(available_times())
+    assert rendered.count("Next week") == 1  # the pager's arrow (its accessible name)
+    assert "No free times this week" in rendered

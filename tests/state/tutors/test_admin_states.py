@@ -6,7 +6,7 @@ import pytest
 
 from tests.state.conftest import count, fetch, redirects, toasts
 from tutorhub.models import TutorProfile, VerificationDecision
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import one_time_codes, passwords
 from tutorhub.services.errors import NotAuthenticated
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
@@ -117,8 +117,8 @@ def test_stranger_cannot_decide_or_read_the_queue(browser, make_user, db):
 
 
 def test_outbox_is_admin_only_and_newest_first(browser, make_user, db):
-    auth.request_otp(db, email="first@example.com")
-    auth.request_otp(db, email="second@example.com")
+    one_time_codes.request_otp(db, email="first@example.com")
+    one_time_codes.request_otp(db, email="second@example.com")
     db.commit()
     page = browser.state(AdminOutboxState)
     browser.goto("/admin/outbox")
@@ -154,7 +154,7 @@ def test_login_log_paged_for_admins_only(browser, make_user, db):
     make_user("student", email="s@example.com")
     for _ in range(30):
         with pytest.raises(NotAuthenticated):
-            auth.authenticate_password(db, email="ghost@example.com", password="wrong-password", ip="198.51.100.1")
+            passwords.authenticate_password(db, email="ghost@example.com", password="wrong-password", ip="198.51.100.1")
     db.commit()
     page = browser.state(AdminLoginsState)
     browser.goto("/admin/logins")

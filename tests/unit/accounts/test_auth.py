@@ -16,13 +16,13 @@ from tutorhub.models import (
     User,
 )
 from tutorhub.models.base import utcnow
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import api_tokens, logins, one_time_codes, passwords, sessions
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, RateLimited
 from tutorhub.settings import get_settings
 
 
 def test_register_creates_user_with_argon2id_hash_and_role_profile(db):
-    user = auth.register(db, email="  Ann@Example.COM ", password=PASSWORD, full_name=" Ann  Lee ",
+    user = passwords.register(db, email="  Ann@Example.COM ", password=PASSWORD, full_name=" Ann  Lee ",
                          role="student", timezone="Asia/Kolkata")
     db.commit()
     row = db.get(User, user.id)
@@ -31,34 +31,34 @@ def test_register_creates_user_with_argon2id_hash_and_role_profile(db):
     assert row.password_hash.startswith("$argon2id$")
     assert PASSWORD not in row.password_hash
     assert db.exec(select(StudentProfile).where(StudentProfile.user_id == user.id)).one().timezone == "Asia/Kolkata"
-    tutor = auth.register(db, email="t@example.com", password=PASSWORD, full_name="T", role="tutor")
+    tutor = passwords.register(db, email="t@example.com", password=PASSWORD, full_name="T", role="tutor")
     assert db.exec(select(TutorProfile).where(TutorProfile.user_id == tutor.id)).one().status == "DRAFT"
 
 
 def test_register_rejects_duplicates_and_bad_input_with_field_errors(db, make_user):
     make_user("student", email="dup@example.com")
     with pytest.raises(Conflict):
-        auth.register(db, email="DUP@example.com", password=PASSWORD, full_name="X", role="student")
+        passwords.register(db, email="DUP@example.com", password=PASSWORD, full_name="X", role="student")
     with pytest.raises(InvalidInput) as err:
-        auth.register(db, email="nope", password="short", full_name="", role="admin", timezone="Mars/Base")
+        passwords.register(db, email="nope", password="short", full_name="", role="admin", timezone="Mars/Base")
     assert set(err.value.fields) == {"email", "password", "full_name", "role", "timezone"}
     with pytest.raises(InvalidInput):
-        auth.register(db, email="a@example.com", password=PASSWORD, full_name="x" * 10_000, role="student")
+        passwords.register(db, email="a@example.com", password=PASSWORD, full_name="x" * 10_000, role="student")
     with pytest.raises(InvalidInput):
-        auth.register(db, email=123, password=["x"], full_name=None, role=None)
+        passwords.register(db, email=123, password=["x"], full_name=None, role=None)
     assert db.exec(select(User)).all().__len__() == 1
 
 
 def test_password_login_logs_events_and_locks_after_repeated_failures(db, make_user, monkeypatch):
     user = make_user("student", email="s@example.com")
-    ok = auth.authenticate_password(db, email="S@example.com", password=PASSWORD, ip="1.2.3.4", user_agent="UA")
+    ok = passwords.authenticate_password(db, email="S@example.com", password=PASSWORD, ip="1.2.3.4", user_agent="UA")
     assert ok.id == user.id
     limit = get_settings().login_max_failures
     for _ in range(limit):
         with pytest.raises(NotAuthenticated):
-            auth.authenticate_password(db, email="s@example.com", password="wrong-password", ip="1.2.3.4")
+            passwords.authenticate_password(db, email="s@example.com", password="wrong-password", ip="1.2.3.4")
     with pytest.raises(RateLimited) as locked:
-        auth.authenticate_password(db, email="s@example.com", password=PASSWORD)
+        passwords.authenticate_password(db, email="s@example.com", password=PASSWORD)
     assert "locked" in locked.value.message
     events = db.exec(select(LoginEvent).order_by(LoginEvent.id)).all()
     assert events[0].success and events[0].ip == "1.2.3.4" and events[0].user_agent == "UA"
@@ -68,19 +68,19 @@ def test_password_login_logs_events_and_locks_after_repeated_failures(db, make_u
     row.locked_until = utcnow() - timedelta(seconds=1)
     db.add(row)
     db.commit()
-    assert auth.authenticate_password(db, email="s@example.com", password=PASSWORD).id == user.id
+    assert passwords.authenticate_password(db, email="s@example.com", password=PASSWORD).id == user.id
 
 
 def test_unknown_email_and_suspended_user_cannot_log_in(db, make_user):
     with pytest.raises(NotAuthenticated):
-        auth.authenticate_password(db, email="ghost@example.com", password=PASSWORD)
+        passwords.authenticate_password(db, email="ghost@example.com", password=PASSWORD)
     user = make_user("tutor")
     row = db.get(User, user.id)
     row.is_suspended = True
     db.add(row)
     db.commit()
     with pytest.raises(Forbidden):
-        auth.authenticate_password(db, email=user.email, password=PASSWORD)
+        passwords.authenticate_password(db, email=user.email, password=PASSWORD)
 
 
 def test_refused_logins_are_logged_even_though_the_caller_rolls_back(db, make_user):
@@ -91,16 +91,16 @@ def test_refused_logins_are_logged_even_though_the_caller_rolls_back(db, make_us
     db.add(row)
     db.commit()
     with pytest.raises(Forbidden):
-        auth.authenticate_password(db, email="sus@example.com", password=PASSWORD, ip="7.7.7.7", user_agent="UA")
+        passwords.authenticate_password(db, email="sus@example.com", password=PASSWORD, ip="7.7.7.7", user_agent="UA")
     db.rollback()
     with pytest.raises(NotAuthenticated):
-        auth.verify_otp(db, email="nocode@example.com", code="123456")
+        one_time_codes.verify_otp(db, email="nocode@example.com", code="123456")
     db.rollback()
-    auth.request_otp(db, email="otp@example.com")
+    one_time_codes.request_otp(db, email="otp@example.com")
     db.commit()
     wrong = "000000" if _last_code(db) != "000000" else "111111"
     with pytest.raises(NotAuthenticated):
-        auth.verify_otp(db, email="otp@example.com", code=wrong, ip="8.8.8.8", user_agent="phone")
+        one_time_codes.verify_otp(db, email="otp@example.com", code=wrong, ip="8.8.8.8", user_agent="phone")
     db.rollback()
     events = db.exec(select(LoginEvent).order_by(LoginEvent.id)).all()
     assert [(e.user_id, e.identifier, e.method, e.success, e.reason, e.ip, e.user_agent) for e in events] == [
@@ -113,60 +113,60 @@ def test_refused_logins_are_logged_even_though_the_caller_rolls_back(db, make_us
 
 def test_browser_sessions_are_stored_hashed_and_revocable(db, make_user):
     user = make_user("student")
-    token_a = auth.create_browser_session(db, user_id=user.id)
-    token_b = auth.create_browser_session(db, user_id=user.id)
+    token_a = sessions.create_browser_session(db, user_id=user.id)
+    token_b = sessions.create_browser_session(db, user_id=user.id)
     db.commit()
     stored = [s.token_hash for s in db.exec(select(AuthSession)).all()]
     assert token_a not in stored and len(stored) == 2
-    assert auth.resolve_session(db, token_a).id == user.id
-    assert auth.count_active_sessions(db, user_id=user.id) == 2
-    auth.logout(db, token_a)
+    assert sessions.resolve_session(db, token_a).id == user.id
+    assert sessions.count_active_sessions(db, user_id=user.id) == 2
+    sessions.logout(db, token_a)
     db.commit()
-    assert auth.resolve_session(db, token_a) is None
-    assert auth.resolve_session(db, token_b).id == user.id
-    auth.logout_everywhere(db, user_id=user.id)
+    assert sessions.resolve_session(db, token_a) is None
+    assert sessions.resolve_session(db, token_b).id == user.id
+    sessions.logout_everywhere(db, user_id=user.id)
     db.commit()
-    assert auth.resolve_session(db, token_b) is None
-    assert auth.count_active_sessions(db, user_id=user.id) == 0
+    assert sessions.resolve_session(db, token_b) is None
+    assert sessions.count_active_sessions(db, user_id=user.id) == 0
     for junk in (None, "", 5, "x" * 10_000, ["a"]):
-        assert auth.resolve_session(db, junk) is None
+        assert sessions.resolve_session(db, junk) is None
 
 
 def test_expired_session_is_refused(db, make_user):
     user = make_user("student")
-    token = auth.create_browser_session(db, user_id=user.id)
+    token = sessions.create_browser_session(db, user_id=user.id)
     row = db.exec(select(AuthSession)).one()
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.add(row)
     db.commit()
-    assert auth.resolve_session(db, token) is None
+    assert sessions.resolve_session(db, token) is None
 
 
 def test_access_tokens_and_refresh_rotation(db, make_user):
     user = make_user("tutor")
-    pair = auth.issue_tokens(db, user_id=user.id)
+    pair = api_tokens.issue_tokens(db, user_id=user.id)
     db.commit()
-    assert auth.user_from_access_token(db, pair.access_token).role == "tutor"
-    new = auth.rotate_refresh_token(db, refresh_token=pair.refresh_token)
+    assert api_tokens.user_from_access_token(db, pair.access_token).role == "tutor"
+    new = api_tokens.rotate_refresh_token(db, refresh_token=pair.refresh_token)
     db.commit()
     assert new.refresh_token != pair.refresh_token
     # Replaying the spent token fails and revokes the whole family, including the new one.
     with pytest.raises(NotAuthenticated):
-        auth.rotate_refresh_token(db, refresh_token=pair.refresh_token)
+        api_tokens.rotate_refresh_token(db, refresh_token=pair.refresh_token)
     with pytest.raises(NotAuthenticated):
-        auth.rotate_refresh_token(db, refresh_token=new.refresh_token)
+        api_tokens.rotate_refresh_token(db, refresh_token=new.refresh_token)
     assert all(r.revoked_at is not None for r in db.exec(select(RefreshToken)).all())
 
 
 def test_logout_everywhere_invalidates_access_tokens(db, make_user):
     user = make_user("student")
-    pair = auth.issue_tokens(db, user_id=user.id)
-    auth.logout_everywhere(db, user_id=user.id)
+    pair = api_tokens.issue_tokens(db, user_id=user.id)
+    sessions.logout_everywhere(db, user_id=user.id)
     db.commit()
     with pytest.raises(NotAuthenticated):
-        auth.user_from_access_token(db, pair.access_token)
+        api_tokens.user_from_access_token(db, pair.access_token)
     with pytest.raises(NotAuthenticated):
-        auth.rotate_refresh_token(db, refresh_token=pair.refresh_token)
+        api_tokens.rotate_refresh_token(db, refresh_token=pair.refresh_token)
 
 
 def test_forged_expired_and_wrong_type_tokens_are_refused(db, make_user):
@@ -184,7 +184,7 @@ def test_forged_expired_and_wrong_type_tokens_are_refused(db, make_user):
         None,
     ):
         with pytest.raises(NotAuthenticated):
-            auth.user_from_access_token(db, token)
+            api_tokens.user_from_access_token(db, token)
 
 
 def _last_code(db) -> str:
@@ -193,16 +193,16 @@ def _last_code(db) -> str:
 
 
 def test_otp_login_by_email_is_hashed_single_use_and_creates_student(db):
-    assert auth.request_otp(db, email="New@Example.com", ip="9.9.9.9") == "email"
+    assert one_time_codes.request_otp(db, email="New@Example.com", ip="9.9.9.9") == "email"
     db.commit()
     code = _last_code(db)
     stored = db.exec(select(OtpCode)).one()
     assert code not in stored.code_hash and len(stored.code_hash) == 64
-    user = auth.verify_otp(db, email="new@example.com", code=code, ip="9.9.9.9")
+    user = one_time_codes.verify_otp(db, email="new@example.com", code=code, ip="9.9.9.9")
     db.commit()
     assert user.role == "student" and user.email == "new@example.com"
     with pytest.raises(NotAuthenticated):
-        auth.verify_otp(db, email="new@example.com", code=code)
+        one_time_codes.verify_otp(db, email="new@example.com", code=code)
 
 
 def test_otp_by_phone_logs_in_existing_phone_user(db, make_user):
@@ -211,28 +211,28 @@ def test_otp_by_phone_logs_in_existing_phone_user(db, make_user):
     row.phone = "+14155550123"
     db.add(row)
     db.commit()
-    assert auth.request_otp(db, phone="+1 (415) 555-0123") == "sms"
+    assert one_time_codes.request_otp(db, phone="+1 (415) 555-0123") == "sms"
     db.commit()
-    assert auth.verify_otp(db, phone="+14155550123", code=_last_code(db)).id == user.id
+    assert one_time_codes.verify_otp(db, phone="+14155550123", code=_last_code(db)).id == user.id
 
 
 def test_otp_wrong_codes_count_down_then_lock(db):
-    auth.request_otp(db, email="a@example.com")
+    one_time_codes.request_otp(db, email="a@example.com")
     db.commit()
     code = _last_code(db)
     wrong = "000000" if code != "000000" else "111111"
     messages = []
     for _ in range(get_settings().otp_max_attempts):
         with pytest.raises((NotAuthenticated, RateLimited)) as err:
-            auth.verify_otp(db, email="a@example.com", code=wrong)
+            one_time_codes.verify_otp(db, email="a@example.com", code=wrong)
         messages.append(err.value.message)
     assert "4 attempt(s) left" in messages[0]
     with pytest.raises(RateLimited):
-        auth.verify_otp(db, email="a@example.com", code=code)  # even the right code is now refused
+        one_time_codes.verify_otp(db, email="a@example.com", code=code)  # even the right code is now refused
 
 
 def test_otp_expires(db):
-    auth.request_otp(db, email="a@example.com")
+    one_time_codes.request_otp(db, email="a@example.com")
     db.commit()
     code = _last_code(db)
     row = db.exec(select(OtpCode)).one()
@@ -240,54 +240,54 @@ def test_otp_expires(db):
     db.add(row)
     db.commit()
     with pytest.raises(NotAuthenticated):
-        auth.verify_otp(db, email="a@example.com", code=code)
+        one_time_codes.verify_otp(db, email="a@example.com", code=code)
 
 
 def test_otp_send_limits_per_identifier_and_ip(db):
     settings = get_settings()
     for _ in range(settings.otp_sends_per_identifier_per_hour):
-        auth.request_otp(db, email="a@example.com", ip="5.5.5.5")
+        one_time_codes.request_otp(db, email="a@example.com", ip="5.5.5.5")
     with pytest.raises(RateLimited):
-        auth.request_otp(db, email="a@example.com", ip="6.6.6.6")
+        one_time_codes.request_otp(db, email="a@example.com", ip="6.6.6.6")
     remaining = settings.otp_sends_per_ip_per_hour - settings.otp_sends_per_identifier_per_hour
     for i in range(remaining):
-        auth.request_otp(db, email=f"b{i}@example.com", ip="5.5.5.5")
+        one_time_codes.request_otp(db, email=f"b{i}@example.com", ip="5.5.5.5")
     with pytest.raises(RateLimited):
-        auth.request_otp(db, email="fresh@example.com", ip="5.5.5.5")
+        one_time_codes.request_otp(db, email="fresh@example.com", ip="5.5.5.5")
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"email": "a@example.com", "phone": "+14155550123"}, {"phone": "12"}, {"email": "x"}])
 def test_otp_request_needs_exactly_one_valid_identifier(db, kwargs):
     with pytest.raises(InvalidInput):
-        auth.request_otp(db, **kwargs)
+        one_time_codes.request_otp(db, **kwargs)
 
 
 @pytest.mark.parametrize("code", ["12345", "abcdef", 123456, None, "1" * 1000])
 def test_otp_verify_rejects_malformed_codes(db, code):
     with pytest.raises(InvalidInput):
-        auth.verify_otp(db, email="a@example.com", code=code)
+        one_time_codes.verify_otp(db, email="a@example.com", code=code)
 
 
 def test_create_admin_resets_password_but_refuses_other_roles(db, make_user):
-    admin = auth.create_admin(db, email="root@example.com", password=PASSWORD)
-    again = auth.create_admin(db, email="root@example.com", password="another-password")
+    admin = passwords.create_admin(db, email="root@example.com", password=PASSWORD)
+    again = passwords.create_admin(db, email="root@example.com", password="another-password")
     assert admin.id == again.id
-    assert auth.authenticate_password(db, email="root@example.com", password="another-password").role == "admin"
+    assert passwords.authenticate_password(db, email="root@example.com", password="another-password").role == "admin"
     student = make_user("student")
     with pytest.raises(Conflict):
-        auth.create_admin(db, email=student.email, password=PASSWORD)
+        passwords.create_admin(db, email=student.email, password=PASSWORD)
 
 
 def test_login_log_is_admin_only(db, make_user):
     student = make_user("student")
     admin = make_user("admin")
-    auth.authenticate_password(db, email=student.email, password=PASSWORD, ip="7.7.7.7")
+    passwords.authenticate_password(db, email=student.email, password=PASSWORD, ip="7.7.7.7")
     db.commit()
     with pytest.raises(Forbidden):
-        auth.list_login_events(db, actor=student)
+        logins.list_login_events(db, actor=student)
     with pytest.raises(NotAuthenticated):
-        auth.list_login_events(db, actor=None)
-    events, total = auth.list_login_events(db, actor=admin)
+        logins.list_login_events(db, actor=None)
+    events, total = logins.list_login_events(db, actor=admin)
     assert total == 1 and events[0].ip == "7.7.7.7" and events[0].success
 
 

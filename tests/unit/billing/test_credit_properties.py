@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from tests.support.booking import NOW
 from tutorhub.models import Booking, CreditLot, LotSource, Role
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credit_spending, credits
 from tutorhub.services.billing.credits import InsufficientCredits
 from tutorhub.services.money import ledger
 
@@ -56,7 +56,7 @@ def test_lots_always_match_the_ledger(db, make_user, make_approved_tutor, steps)
                 CreditLot.user_id == student.id)).all() if lot.remaining > 0 and lot.expires_at > now)
             booking_id = _booking(db, student.id, tutor_id, i)
             try:
-                out = credits.spend_for_booking(db, student_id=student.id, booking_id=booking_id, minutes=a, now=now)
+                out = credit_spending.spend_for_booking(db, student_id=student.id, booking_id=booking_id, minutes=a, now=now)
             except InsufficientCredits:
                 assert sum(r for _e, _i, r in usable) < a
                 continue
@@ -67,9 +67,9 @@ def test_lots_always_match_the_ledger(db, make_user, make_approved_tutor, steps)
             assert [s.minutes for s in out.lots[:-1]] == [r for _e, _i, r in usable[: len(used) - 1]]
         elif op == "refund" and bookings:
             booking_id = bookings[b % len(bookings)]
-            before = credits.booking_credit_minutes(db, booking_id)
-            credits.refund_booking_credits(db, booking_id=booking_id, percent=a, now=now)
-            assert 0 <= credits.booking_credit_minutes(db, booking_id) <= before
+            before = credit_spending.booking_credit_minutes(db, booking_id)
+            credit_spending.refund_booking_credits(db, booking_id=booking_id, percent=a, now=now)
+            assert 0 <= credit_spending.booking_credit_minutes(db, booking_id) <= before
         elif op == "wait":
             now = now + timedelta(days=a)
         elif op == "sweep":

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tests.support.credits import catalogue, pay
 from tutorhub.models import CreditLot, Payment, Role
-from tutorhub.services.billing import credits, lead_credits, plans
+from tutorhub.services.billing import credit_spending, credits, lead_credits, plans
 from tutorhub.services.billing import purchases as credit_purchases
 from tutorhub.services.billing.credits import InsufficientCredits
 from tutorhub.services.errors import Forbidden, InvalidInput, NotFound
@@ -123,7 +123,7 @@ def test_refunded_pack_takes_back_the_unspent_share_once(db, make_user, env):
     out = credit_purchases.buy_pack(db, actor=student, pack_code="hour5", now=NOW)
     pay(db, out.payment_reference, NOW)
     booking = env.book(datetime(2027, 3, 3, 10, tzinfo=UTC))
-    credits.spend_for_booking(db, student_id=student.id, booking_id=booking.id, minutes=60, now=NOW)  # 240 left
+    credit_spending.spend_for_booking(db, student_id=student.id, booking_id=booking.id, minutes=60, now=NOW)  # 240 left
     payment = db.exec(select(Payment).where(Payment.reference == out.payment_reference)).one()
     payment.refunded_minor = 3000  # half refunded (the money core keeps this column)
     db.add(payment)

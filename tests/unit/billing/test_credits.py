@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from tests.support.booking import NOW, at
 from tutorhub.models import CreditLot, LotSource
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credit_spending, credits
 from tutorhub.services.billing.credits import InsufficientCredits
+from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger
 
 
@@ -49,14 +50,14 @@ def test_spend_takes_oldest_expiring_lot_first_and_records_per_lot(db, env):
     _grant(db, sid, 45, 10, "soon")
     _grant(db, sid, 30, 40, "middle")
     booking = env.book(at(2, 10))
-    out = credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=90, now=NOW)
+    out = credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=90, now=NOW)
     db.commit()
     assert [s.minutes for s in out.lots] == [45, 30, 15]
     assert [s.expires_at for s in out.lots] == sorted(s.expires_at for s in out.lots)
     assert _balance(db, sid) == 45
     assert ledger.balance(db, credits.escrow_account(booking.id), "MIN") == 90
     # Idempotent: the same booking again does not take more.
-    again = credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=90, now=NOW)
+    again = credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=90, now=NOW)
     assert again.minutes == 90 and _balance(db, sid) == 45
     assert credits.credit_lots_consistent(db) == []
 
@@ -67,7 +68,7 @@ def test_spend_skips_expired_lots_and_refuses_when_short(db, env):
     booking = env.book(at(3, 10))
     later = NOW + timedelta(days=2)
     with pytest.raises(InsufficientCredits) as err:
-        credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=30, now=later)
+        credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=30, now=later)
     assert err.value.status_code == 402
     assert _balance(db, sid) == 60  # nothing moved
 
@@ -76,8 +77,8 @@ def test_spend_refuses_someone_elses_booking(db, env):
     other = env.another_student()
     _grant(db, other.id, 60, 30, "x")
     booking = env.book(at(2, 10))
-    with pytest.raises(credits.NotFound):
-        credits.spend_for_booking(db, student_id=other.id, booking_id=booking.id, minutes=60, now=NOW)
+    with pytest.raises(NotFound):
+        credit_spending.spend_for_booking(db, student_id=other.id, booking_id=booking.id, minutes=60, now=NOW)
 
 
 def test_group_seat_costs_less(db, env):
@@ -87,7 +88,7 @@ def test_group_seat_costs_less(db, env):
     sid = env.student.id
     _grant(db, sid, 60, 30, "g")
     booking = env.book(at(2, 10))
-    out = credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW, group_percent=50)
+    out = credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW, group_percent=50)
     assert out.minutes == 30 and _balance(db, sid) == 30
 
 
@@ -96,20 +97,20 @@ def test_refund_goes_back_into_the_same_lots_with_original_expiry(db, env):
     _grant(db, sid, 30, 10, "a")
     _grant(db, sid, 60, 50, "b")
     booking = env.book(at(2, 10))
-    credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW)  # 30 from a, 30 from b
-    back = credits.refund_booking_credits(db, booking_id=booking.id, percent=50, now=NOW)
+    credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW)  # 30 from a, 30 from b
+    back = credit_spending.refund_booking_credits(db, booking_id=booking.id, percent=50, now=NOW)
     assert back == 30
     # Latest-expiring lot gets its minutes back first; expiry dates unchanged.
     lots = {lot.source_ref: lot for lot in db.exec(select(CreditLot)).all()}
     assert lots["b"].remaining == 60 and lots["a"].remaining == 0
     assert lots["b"].expires_at == NOW + timedelta(days=50)
     # Cumulative target: the same call again is a no-op, 100% returns the rest.
-    assert credits.refund_booking_credits(db, booking_id=booking.id, percent=50, now=NOW) == 0
-    assert credits.refund_booking_credits(db, booking_id=booking.id, percent=100, now=NOW) == 30
+    assert credit_spending.refund_booking_credits(db, booking_id=booking.id, percent=50, now=NOW) == 0
+    assert credit_spending.refund_booking_credits(db, booking_id=booking.id, percent=100, now=NOW) == 30
     assert lots["a"].remaining == 30 and lots["a"].expires_at == NOW + timedelta(days=10)
     assert _balance(db, sid) == 90
     assert ledger.balance(db, credits.escrow_account(booking.id), "MIN") == 0
-    assert credits.booking_credit_minutes(db, booking.id) == 0
+    assert credit_spending.booking_credit_minutes(db, booking.id) == 0
     assert credits.credit_lots_consistent(db) == []
 
 
@@ -117,9 +118,9 @@ def test_refund_into_an_expired_lot_expires_at_once(db, env):
     sid = env.student.id
     _grant(db, sid, 60, 5, "short")
     booking = env.book(at(2, 10))
-    credits.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW)
+    credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=60, now=NOW)
     later = NOW + timedelta(days=6)
-    assert credits.refund_booking_credits(db, booking_id=booking.id, minutes=60, now=later) == 60
+    assert credit_spending.refund_booking_credits(db, booking_id=booking.id, minutes=60, now=later) == 60
     assert _balance(db, sid) == 0
     lot = db.exec(select(CreditLot)).one()
     assert lot.remaining == 0 and lot.expired_minutes == 60

@@ -229,7 +229,7 @@ def test_changes_within_a_cycle_never_create_value(steps, start, total, data):
 def test_demo_data_has_plans_packs_promo_and_a_subscribed_student(db):
     from tutorhub.demo.seed import seed_demo
     from tutorhub.models import User
-    from tutorhub.services.accounts.auth import to_user_out
+    from tutorhub.services.actor import to_user_out
 
     seed_demo(db, tutors=2)
     db.commit()
@@ -285,3 +285,22 @@ def test_stripe_billed_subscription_cancel_reaches_stripe_and_renewal_is_matched
         assert req.form()["cancel_at_period_end"] == ["true"]
         # The sandbox renewal job leaves provider-billed subscriptions alone.
         assert subscriptions.renew_due_subscriptions(db, now=T0 + timedelta(days=90))["charged"] == 0
+
+
+def test_sandbox_renewal_charges_the_gateway_and_its_webhook_takes_the_normal_path(db, make_user):
+    """The renewal job charges the saved sandbox "card" through the gateway adapter (no hosted
+    checkout page); the sandbox's signed webhook is verified, stored once and applied like any."""
+    from tutorhub.models import Payment, SandboxCharge, WebhookEvent
+
+    catalogue(db, make_user)
+    student = make_user(Role.STUDENT)
+    _subscribe(db, student)
+    due = datetime(2027, 2, 28, 12, 1, tzinfo=UTC)
+    assert subscriptions.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
+    renewal = [p for p in db.exec(select(Payment)).all() if (p.extra or {}).get("kind") == "renewal"]
+    assert [(p.status, p.gateway, p.amount_minor, p.succeeded_at) for p in renewal] == [("succeeded", "sandbox", 4000, due)]
+    charge = db.exec(select(SandboxCharge).where(SandboxCharge.reference == renewal[0].reference)).one()
+    assert (charge.status, charge.success_url, charge.gateway_ref) == ("succeeded", "", renewal[0].gateway_ref)
+    [event] = db.exec(select(WebhookEvent).where(WebhookEvent.reference == renewal[0].reference)).all()
+    assert (event.gateway, event.kind, event.outcome) == ("sandbox", "payment.succeeded", "applied")
+    assert subscriptions.my_subscription(db, actor=student).cycle == 2 and _minutes(db, student) == 480

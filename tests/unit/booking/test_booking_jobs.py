@@ -83,8 +83,8 @@ def test_forgotten_lessons_complete_automatically_48_hours_after_their_end(env):
     running = env.book(START + timedelta(hours=2), confirm=True)
     lessons.start_lesson(env.db, actor=env.tutor, booking_id=running.id, now=START + timedelta(hours=2))
     end = START + timedelta(hours=3)
-    assert booking_jobs.auto_complete_lessons(env.db, now=end + timedelta(hours=47)) == 1  # only the first
-    assert booking_jobs.auto_complete_lessons(env.db, now=end + timedelta(hours=48)) == 1
+    assert lessons.auto_complete_lessons(env.db, now=end + timedelta(hours=47)) == 1  # only the first
+    assert lessons.auto_complete_lessons(env.db, now=end + timedelta(hours=48)) == 1
     assert status(env, confirmed.id) == status(env, running.id) == "COMPLETED"
     assert env.db.get(TutorProfile, env.tutor_id).minutes_taught == 120
 

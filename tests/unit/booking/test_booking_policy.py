@@ -10,9 +10,9 @@ from sqlmodel import select
 from tests.support.booking import NOW, at, open_all_week
 from tests.support.money import fund_wallet
 from tutorhub.models import Booking, ReliabilityStrike, Role, TutorFlag
-from tutorhub.services.booking import bookings
 from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking.guard import SlotTaken
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.scheduling import slots
 from tutorhub.services.tutors import reliability
@@ -172,7 +172,7 @@ def test_reschedule_refuses_the_same_time_and_other_states(env):
     with pytest.raises(Conflict):
         booking_changes.reschedule_booking(env.db, actor=env.student, booking_id=booked.id, start=at(12, 9), now=NOW)
     fund_wallet(env.db, env.student.id)
-    bookings.confirm_booking(env.db, actor=env.student, booking_id=booked.id, now=NOW)
+    lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=booked.id, now=NOW)
     with pytest.raises(InvalidInput):
         booking_changes.reschedule_booking(env.db, actor=env.student, booking_id=booked.id, start=START, now=NOW)
     with pytest.raises(NotFound):

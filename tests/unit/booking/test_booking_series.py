@@ -14,6 +14,7 @@ from tutorhub.models import Booking, BookingSeries, Role
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.series import SeriesConflict
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import InsufficientFunds
@@ -93,14 +94,14 @@ def test_skip_conflicts_holds_the_free_occurrences(db, berlin, make_user):
     price = created.occurrences[0].price_minor
     fund_wallet(db, student.id, 3 * price - 1, created.occurrences[0].currency, commit=True)
     with pytest.raises(InsufficientFunds):  # all or nothing: the wallet covers only two lessons
-        booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
+        lesson_payments.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
     db.rollback()
     fund_wallet(db, student.id, 3 * price, created.occurrences[0].currency)
-    confirmed = booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
+    confirmed = lesson_payments.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
     assert [b.status for b in confirmed] == ["CONFIRMED"] * 3
     assert ledger.balance(db, f"student:{student.id}:wallet", created.occurrences[0].currency) == 3 * price - 1
     with pytest.raises(Conflict):
-        booking_series.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
+        lesson_payments.confirm_series(db, actor=student, series_id=created.series_id, now=NOW)
 
 
 def test_a_series_with_nothing_free_is_refused_even_when_skipping(db, berlin):
@@ -147,6 +148,6 @@ def test_series_input_and_access(db, berlin, make_user):
         series(db, student, 10**9)
     created = series(db, student, tutor_id, count=2)
     with pytest.raises(NotFound):
-        booking_series.confirm_series(db, actor=make_user(Role.STUDENT), series_id=created.series_id, now=NOW)
+        lesson_payments.confirm_series(db, actor=make_user(Role.STUDENT), series_id=created.series_id, now=NOW)
     with pytest.raises(NotFound, match="Series not found"):
-        booking_series.confirm_series(db, actor=student, series_id="abc", now=NOW)
+        lesson_payments.confirm_series(db, actor=student, series_id="abc", now=NOW)

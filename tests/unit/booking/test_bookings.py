@@ -14,6 +14,7 @@ from tutorhub.models import Booking, BookingEvent, OutboxMessage, Role, TutorFre
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import policy as booking_policy
 from tutorhub.services.booking.guard import SlotTaken
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.scheduling import free_index, slots
@@ -234,7 +235,7 @@ def test_subject_and_mode_are_checked_against_the_tutor(env):
 def test_confirm_with_instant_booking_confirms_and_notifies_both(env):
     held = env.book(at(2, 10))
     fund_wallet(env.db, env.student.id, held.price_minor, held.currency)
-    out = bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW + timedelta(minutes=5))
+    out = lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW + timedelta(minutes=5))
     env.db.commit()
     assert out.status == "CONFIRMED"
     row = env.db.get(Booking, held.id)
@@ -259,13 +260,13 @@ def test_an_expired_hold_cannot_be_confirmed_but_a_late_unreleased_one_can(env):
     held = env.book(at(2, 10))
     fund_wallet(env.db, env.student.id)
     late = NOW + timedelta(minutes=20)
-    assert bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=late).status == "CONFIRMED"
+    assert lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=late).status == "CONFIRMED"
     second = env.book(at(3, 10))
     from tutorhub.services.booking.timeouts import expire_holds
 
     assert expire_holds(env.db, now=late) == 1
     with pytest.raises(Conflict, match="expired"):
-        bookings.confirm_booking(env.db, actor=env.student, booking_id=second.id, now=late)
+        lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=second.id, now=late)
 
 
 def test_a_stale_hold_is_released_when_someone_else_books_the_time(env):
@@ -281,7 +282,7 @@ def test_approval_mode_requests_then_the_tutor_accepts(env):
     open_all_week(env.db, env.tutor, instant_booking=False)
     held = env.book(at(2, 10))
     fund_wallet(env.db, env.student.id)
-    requested = bookings.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
+    requested = lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
     assert requested.status == "REQUESTED" and requested.decision_due_at == NOW + timedelta(hours=24)
     tutor_view = bookings.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW)
     assert tutor_view.actions[:2] == ["accept", "decline"] and tutor_view.viewer_role == "tutor"
@@ -308,7 +309,7 @@ def test_strangers_get_not_found_and_admins_can_read(env, make_user):
     stranger = env.another_student()
     other_tutor = make_user(Role.TUTOR)
     for who in (stranger, other_tutor):
-        for call in (bookings.get_booking, bookings.confirm_booking, bookings.accept_booking, bookings.decline_booking):
+        for call in (bookings.get_booking, lesson_payments.confirm_booking, bookings.accept_booking, bookings.decline_booking):
             with pytest.raises(NotFound):
                 call(env.db, actor=who, booking_id=held.id, now=NOW)
     admin_view = bookings.get_booking(env.db, actor=make_user(Role.ADMIN), booking_id=held.id, now=NOW)

@@ -3,7 +3,7 @@ from sqlmodel import select
 from tutorhub.__main__ import main
 from tutorhub.demo.seed import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_PASSWORD, database_is_empty, seed_demo
 from tutorhub.models import TutorProfile, User
-from tutorhub.services.accounts import auth
+from tutorhub.services.accounts import passwords
 from tutorhub.services.tutors.search import search_tutors
 
 
@@ -19,8 +19,8 @@ def test_demo_data_covers_the_product(db):
     assert len({p.city for p in approved}) >= 6 and any(p.offers_home for p in approved)
     assert len({p.hourly_rate for p in approved}) >= 5
     assert search_tutors(db).total == len(approved)
-    assert auth.authenticate_password(db, email=ADMIN_EMAIL, password=ADMIN_PASSWORD).role == "admin"
-    assert auth.authenticate_password(db, email="student1@tutorhub.test", password=DEMO_PASSWORD).role == "student"
+    assert passwords.authenticate_password(db, email=ADMIN_EMAIL, password=ADMIN_PASSWORD).role == "admin"
+    assert passwords.authenticate_password(db, email="student1@tutorhub.test", password=DEMO_PASSWORD).role == "student"
     assert not database_is_empty(db)
 
 

@@ -11,6 +11,7 @@ from tutorhub.integrations.broker import InProcessBroker
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking.guard import SlotTaken
+from tutorhub.services.checkout import lesson_payments
 
 
 def _collect(env: Env, channels: list[str], action) -> list[tuple[str, dict]]:
@@ -51,7 +52,7 @@ def test_confirm_and_cancel_publish_the_booking_channel(env: Env) -> None:
 
     def confirm_then_cancel() -> None:
         fund_wallet(env.db, env.student.id)  # confirming pays from the wallet
-        bookings.confirm_booking(env.db, actor=env.student, booking_id=booking.id, now=at(0, 8))
+        lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=booking.id, now=at(0, 8))
         env.db.commit()
         booking_changes.cancel_booking(env.db, actor=env.student, booking_id=booking.id, reason="plans changed",
                                        now=at(0, 9))

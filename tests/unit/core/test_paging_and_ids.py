@@ -15,6 +15,15 @@ def test_page_number_clamps_ints_and_falls_back_to_the_default(value, expected):
     assert page_number(value, 7, 100) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2", 2), ("0", 1), ("000012", 12), ("123456", 99_999), ("1234567", 1), ("²", 1), ("①", 1), ("9" * 5000, 1),
+    ("-3", 1), ("2x", 1), (" 2", 1), (None, 1), (4, 4),
+])
+def test_page_number_from_a_url_takes_ascii_digits_only(value, expected):
+    """The states' `?page=` path: odd text is page 1, never a crash."""
+    assert page_number(value, text_ok=True) == expected
+
+
 @pytest.mark.parametrize(("total", "per_page", "pages"), [(0, 10, 1), (1, 10, 1), (10, 10, 1), (11, 10, 2), (25, 25, 1)])
 def test_page_count_is_at_least_one(total, per_page, pages):
     assert page_count(total, per_page) == pages

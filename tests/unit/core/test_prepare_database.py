@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, func
 from sqlmodel import Session, select
 
-from tutorhub.__main__ import prepare_database
 from tutorhub.db import reset_engines
 from tutorhub.models import User
 from tutorhub.settings import reset_settings
+from tutorhub.startup import prepare_database
 
 
 def test_two_workers_starting_on_an_empty_database_seed_it_once(monkeypatch):

@@ -97,8 +97,8 @@ def test_disputes_have_a_48_hour_window_and_an_admin_decides(env, make_user):
     admin = make_user(Role.ADMIN)
     assert [b.id for b in lessons.list_disputes(env.db, actor=admin)] == [done.id]
     with pytest.raises(Forbidden):
-        lessons.resolve_dispute(env.db, actor=env.student, booking_id=done.id, refund_percent=50)
-    settled = lessons.resolve_dispute(env.db, actor=admin, booking_id=done.id, refund_percent=50, notes="Half")
+        lessons.decide_dispute(env.db, actor=env.student, booking_id=done.id, refund_percent=50)
+    settled = lessons.decide_dispute(env.db, actor=admin, booking_id=done.id, refund_percent=50, notes="Half")
     assert (settled.status, settled.refund_minor, settled.refund_status) == ("SETTLED", 1500, "DUE")
 
 
@@ -106,7 +106,7 @@ def test_a_tutor_cleared_of_a_no_show_loses_the_strike(env, make_user):
     booked = env.book(START, confirm=True)
     lessons.report_no_show(env.db, actor=env.student, booking_id=booked.id, now=START + timedelta(minutes=20))
     lessons.dispute_lesson(env.db, actor=env.tutor, booking_id=booked.id, reason="I was there", now=START)
-    lessons.resolve_dispute(env.db, actor=make_user(Role.ADMIN), booking_id=booked.id, refund_percent=0)
+    lessons.decide_dispute(env.db, actor=make_user(Role.ADMIN), booking_id=booked.id, refund_percent=0)
     assert env.db.exec(select(ReliabilityStrike)).all() == []
 
 
@@ -169,7 +169,7 @@ def test_the_rating_is_a_bayesian_average_written_to_the_profile(env):
 
 
 def _student_of(env, booking_out):
-    from tutorhub.services.accounts.auth import get_user
+    from tutorhub.services.actor import get_user
 
     return get_user(env.db, booking_out.student_id)
 

@@ -12,7 +12,8 @@ from tests.support.chat import GIF, JPEG, PDF, PNG, WEBP, make_pair
 from tutorhub.models import ChatAttachment, Role
 from tutorhub.services.errors import InvalidInput, NotAuthenticated, NotFound, RateLimited
 from tutorhub.services.messaging import attachments as chat_attachments
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.settings import get_settings, reset_settings
 
 
@@ -43,16 +44,16 @@ def test_images_and_pdfs_are_stored_privately_and_readable_by_participants(db, p
         meta, body = chat_attachments.read_attachment(db, actor=reader, conversation_id=pair.conversation_id,
                                                       attachment_id=out.attachment.id)
         assert body == data and meta.content_type == content_type
-    [listed] = chat.list_messages(db, actor=pair.tutor, conversation_id=pair.conversation_id).messages
+    [listed] = chat_messages.list_messages(db, actor=pair.tutor, conversation_id=pair.conversation_id).messages
     assert listed.attachment == out.attachment
-    assert chat.list_conversations(db, actor=pair.tutor)[0].last_message == "caption"
+    assert chat_conversations.list_conversations(db, actor=pair.tutor)[0].last_message == "caption"
 
 
 def test_an_attachment_without_caption_previews_as_attachment(db, pair):
     chat_attachments.send_attachment(db, actor=pair.tutor, conversation_id=pair.conversation_id, filename="a.pdf",
                                      data=PDF)
     db.commit()
-    assert chat.list_conversations(db, actor=pair.student)[0].last_message == "📎 Attachment"
+    assert chat_conversations.list_conversations(db, actor=pair.student)[0].last_message == "📎 Attachment"
 
 
 @pytest.mark.parametrize("data", [GIF, b"MZ\x90\x00 executable", b"just text", b"", "text not bytes", None,
@@ -110,7 +111,7 @@ def test_strangers_cannot_send_or_download_attachments(db, make_user, pair):
 
 def test_a_rate_limited_attachment_leaves_no_file_behind(db, pair):
     for i in range(20):
-        chat.send_message(db, actor=pair.student, conversation_id=pair.conversation_id, body=f"m{i}", now=NOW)
+        chat_messages.send_message(db, actor=pair.student, conversation_id=pair.conversation_id, body=f"m{i}", now=NOW)
     db.commit()
     before = _stored_files()
     with pytest.raises(RateLimited):

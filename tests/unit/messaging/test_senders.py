@@ -20,8 +20,8 @@ from tutorhub.db import session_scope
 from tutorhub.integrations.messaging import DeliveryError, HttpSmsSender, OutgoingMessage, SmtpSender
 from tutorhub.models import OutboxMessage, OutboxStatus, ReminderLog, User
 from tutorhub.models.base import utcnow
+from tutorhub.services import outbox
 from tutorhub.services.booking.reminders import run_reminders
-from tutorhub.services.messaging import delivery as message_delivery
 from tutorhub.services.messaging import preferences as prefs
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.settings import reset_settings
@@ -129,7 +129,7 @@ def test_smtp_sender_delivers_after_commit_to_a_real_smtp_server(smtp_server, co
     [row] = rows(OutboxMessage)
     assert parsed["Message-ID"] == f"<tutorhub-outbox-{row.id}@tutorhub.test>"
     _wait(lambda: rows(OutboxMessage)[0].status == OutboxStatus.SENT)
-    assert message_delivery.deliver_due(now=utcnow() + timedelta(hours=1)).sent == 0  # never twice
+    assert outbox.deliver_due(now=utcnow() + timedelta(hours=1)).sent == 0  # never twice
     assert len(inbox.messages) == 1
 
 
@@ -141,15 +141,15 @@ def test_smtp_outage_is_retried_later_not_lost(configure, make_user):
     with session_scope() as session:
         notify(session, user_id=user.id, kind="booking", title="Hi", now=utcnow())
     now = utcnow()
-    assert message_delivery.deliver_due(now=now).retry == 1
+    assert outbox.deliver_due(now=now).retry == 1
     [row] = rows(OutboxMessage)
     assert row.status == OutboxStatus.PENDING and row.attempts == 1 and "SMTP error" in row.last_error
-    assert message_delivery.deliver_due(now=now + timedelta(seconds=5)).as_dict() == {"sent": 0, "retry": 0, "failed": 0}
+    assert outbox.deliver_due(now=now + timedelta(seconds=5)).as_dict() == {"sent": 0, "retry": 0, "failed": 0}
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        assert message_delivery.deliver_due(now=now + timedelta(minutes=1)).sent == 1
+        assert outbox.deliver_due(now=now + timedelta(minutes=1)).sent == 1
     finally:
         controller.stop()
     assert len(inbox.messages) == 1 and rows(OutboxMessage)[0].status == OutboxStatus.SENT
@@ -191,11 +191,11 @@ def test_sms_reminder_survives_a_provider_failure_and_is_sent_exactly_once(env, 
     due = at(2, 10)
     provider.status = 500
     assert run_reminders(now=due)["sent"] == 2
-    assert message_delivery.deliver_due(now=due).retry == 1  # the provider is down
+    assert outbox.deliver_due(now=due).retry == 1  # the provider is down
     assert run_reminders(now=due + timedelta(minutes=1))["sent"] == 0  # the reminder is not re-created
     provider.status = 200
-    assert message_delivery.deliver_due(now=due + timedelta(minutes=2)).sent == 1
-    assert message_delivery.deliver_due(now=due + timedelta(minutes=3)).sent == 0
+    assert outbox.deliver_due(now=due + timedelta(minutes=2)).sent == 1
+    assert outbox.deliver_due(now=due + timedelta(minutes=3)).sent == 0
     sms = [r for r in provider.requests if r["json"]["channel"] == "sms"]
     assert len(sms) == 2 and sms[0]["key"] == sms[1]["key"]  # one failed try + one success, same idempotency key
     assert sms[1]["json"]["to"] == "+12125550123" and "24 hours" in sms[1]["json"]["body"]
@@ -212,7 +212,7 @@ def test_permanent_failure_is_marked_failed_and_given_up(provider, configure, ma
         session.add(u)
         prefs.save_preferences(session, actor=user, enabled=["system:sms"])
         notify(session, user_id=user.id, kind="system", title="x", now=utcnow())
-    assert message_delivery.deliver_due().failed == 1
+    assert outbox.deliver_due().failed == 1
     assert rows(OutboxMessage)[0].status == OutboxStatus.FAILED
-    assert message_delivery.deliver_due(now=utcnow() + timedelta(days=1)).as_dict()["sent"] == 0
+    assert outbox.deliver_due(now=utcnow() + timedelta(days=1)).as_dict()["sent"] == 0
     assert len(provider.requests) == 1

@@ -10,10 +10,11 @@ from sqlmodel import select
 
 from tests.support.booking import NOW, at
 from tests.support.money import fund_wallet
+from tutorhub.jobs import scheduler
 from tutorhub.models import Booking, Payment, Payout, Refund, Role
 from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking import timeouts as booking_jobs
-from tutorhub.services.checkout import escrow
+from tutorhub.services.checkout import disputes, escrow
 from tutorhub.services.checkout import lesson_payments as booking_payments
 from tutorhub.services.checkout import sandbox as sandbox_checkout
 from tutorhub.services.errors import Conflict, InvalidInput
@@ -156,13 +157,42 @@ def test_dispute_resolution_refunds_the_decided_share(env, make_user):
     lessons.complete_lesson(env.db, actor=env.tutor, booking_id=held.id, now=START + timedelta(hours=1))
     lessons.dispute_lesson(env.db, actor=env.student, booking_id=held.id, reason="tutor left early",
                            now=START + timedelta(hours=2))
-    lessons.resolve_dispute(env.db, actor=make_user(Role.ADMIN), booking_id=held.id, refund_percent=50,
-                            now=START + timedelta(hours=3))
-    escrow.run_money_jobs(env.db, now=START + timedelta(hours=3))
+    out = disputes.resolve_dispute(env.db, actor=make_user(Role.ADMIN), booking_id=held.id, refund_percent=50,
+                                   now=START + timedelta(hours=3))
+    # The decision moves the money itself: nothing is left for the settlement job.
+    assert (out.status, out.refund_minor, out.refund_status) == ("SETTLED", 1500, "SETTLED")
     assert env.db.exec(select(Refund)).one().amount_minor == 1500
     assert ledger.balance(env.db, f"tutor:{env.tutor.id}:earnings", "EUR") == 1200
     assert ledger.balance(env.db, "platform:revenue", "EUR") == 300
+    assert ledger.balance(env.db, f"escrow:booking:{held.id}", "EUR") == 0
+    assert escrow.run_money_jobs(env.db, now=START + timedelta(hours=3)) == 0
     assert verify_ledger(env.db, now=START + timedelta(days=1)) == []
+
+
+def test_the_settle_money_job_is_the_service_loop_one_booking_per_unit_of_work(env, monkeypatch):
+    """The scheduler's job runs escrow.run_money_jobs (no copy of the loop): each booking commits on
+    its own, so one failing booking neither blocks nor rolls back the others; the next run retries."""
+    first, second = env.book(START, confirm=True), env.book(START + timedelta(hours=2), confirm=True)
+    for held in (first, second):
+        booking_changes.cancel_booking(env.db, actor=env.student, booking_id=held.id, reason="sick", now=NOW)
+    env.db.commit()
+    assert wallet(env) == 0
+    real = escrow.settle_booking_money
+
+    def gateway_down_for_the_first(session, *, booking_id, now=None):
+        if booking_id == first.id:
+            raise RuntimeError("gateway down")
+        return real(session, booking_id=booking_id, now=now)
+
+    monkeypatch.setattr(escrow, "settle_booking_money", gateway_down_for_the_first)
+    assert scheduler.settle_money(now=NOW) == 1
+    env.db.rollback()
+    assert wallet(env) == 3000 and ledger.balance(env.db, f"escrow:booking:{first.id}", "EUR") == 3000
+    monkeypatch.undo()
+    assert scheduler.settle_money(now=NOW) == 1  # the failed one, retried
+    assert scheduler.settle_money(now=NOW) == 0
+    env.db.rollback()
+    assert wallet(env) == 6000 and verify_ledger(env.db, now=NOW + timedelta(hours=1)) == []
 
 
 @pytest.mark.parametrize("method", ["wallet", "gateway"])

@@ -80,22 +80,35 @@ def test_scheduler_wraps_every_job_and_keeps_other_helpers_entries():
 def test_admin_sees_jobs_and_can_run_one_now(make_user, db):
     admin = make_user(Role.ADMIN)
     student = make_user(Role.STUDENT)
-    out = job_runs.run_now(actor=admin, job_id="send_reminders")
+    out = job_runs.run_now(actor=admin, job_id="send_reminders", registry=JOBS)
     assert out.outcome == "ok" and out.trigger == "manual"
     with session_scope(read_only=True) as session:
-        statuses = job_runs.job_statuses(session, actor=admin)
+        statuses = job_runs.job_statuses(session, actor=admin, registry=JOBS)
     by_id = {s.job_id: s for s in statuses}
     assert by_id["send_reminders"].last is not None and by_id["send_reminders"].last.outcome == "ok"
     assert by_id["rebuild_free_slot_index"].last is None
     with pytest.raises(Forbidden):
-        job_runs.run_now(actor=student, job_id="send_reminders")
+        job_runs.run_now(actor=student, job_id="send_reminders", registry=JOBS)
     with pytest.raises(NotAuthenticated):
-        job_runs.run_now(actor=None, job_id="send_reminders")
+        job_runs.run_now(actor=None, job_id="send_reminders", registry=JOBS)
     with pytest.raises(NotFound):
-        job_runs.run_now(actor=admin, job_id="rm -rf")
+        job_runs.run_now(actor=admin, job_id="rm -rf", registry=JOBS)
     with session_scope(read_only=True) as session, pytest.raises(Forbidden):
-        job_runs.job_statuses(session, actor=student)
+        job_runs.job_statuses(session, actor=student, registry=JOBS)
     assert count(JobRun) == 1
+
+
+def test_the_job_run_service_runs_only_the_registry_it_is_handed(make_user, db):
+    """The service knows no jobs of its own: the registry comes from the caller (jobs/ sits above it)."""
+    admin = make_user(Role.ADMIN)
+    registry = [job_runs.Job("demo", lambda: {"done": 3}, {"minute": "*/5"})]
+    out = job_runs.run_now(actor=admin, job_id="demo", registry=registry)
+    assert (out.job_id, out.outcome, out.detail, out.trigger) == ("demo", "ok", "done=3", "manual")
+    with pytest.raises(NotFound):  # a real job, but not in the registry handed over
+        job_runs.run_now(actor=admin, job_id="send_reminders", registry=registry)
+    with session_scope(read_only=True) as session:
+        [status] = job_runs.job_statuses(session, actor=admin, registry=registry)
+    assert (status.job_id, status.schedule, status.last.outcome) == ("demo", "minute=*/5 (UTC)", "ok")
 
 
 def test_prune_keeps_recent_runs_and_the_newest_per_job():

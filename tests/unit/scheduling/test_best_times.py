@@ -230,7 +230,7 @@ def test_saving_windows_with_a_zone_moves_the_whole_account(db, make_user):
     from sqlmodel import select
 
     from tutorhub.models import StudentProfile, User
-    from tutorhub.services.accounts.auth import to_user_out
+    from tutorhub.services.actor import to_user_out
 
     student = make_user(Role.STUDENT, timezone="UTC")
     student_windows.save_student_windows(db, actor=student, data={"timezone": "Asia/Kolkata"})

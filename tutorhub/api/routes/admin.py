@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import DecisionIn, LoginEventPage, OutboxPage, error_responses
 from tutorhub.db import session_scope
-from tutorhub.services.accounts import auth
-from tutorhub.services.messaging import outbox
+from tutorhub.services import outbox
+from tutorhub.services.accounts import logins
 from tutorhub.services.paging import page_count
 from tutorhub.services.tutors import verification
 from tutorhub.services.tutors.verification import QueuePage
@@ -59,7 +59,7 @@ def reject(user: CurrentUser, tutor_id: int, body: Annotated[DecisionIn | None, 
 def list_logins(user: CurrentUser, page: int = 1) -> LoginEventPage:
     """The login log, newest first: who tried, how, from where, and whether it worked."""
     with session_scope(read_only=True) as session:
-        items, total = auth.list_login_events(session, actor=user, page=page, per_page=LOGINS_PER_PAGE)
+        items, total = logins.list_login_events(session, actor=user, page=page, per_page=LOGINS_PER_PAGE)
     return LoginEventPage(
         items=items, total=total, page=page, per_page=LOGINS_PER_PAGE, pages=page_count(total, LOGINS_PER_PAGE)
     )

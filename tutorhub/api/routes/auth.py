@@ -18,8 +18,8 @@ from tutorhub.api.schemas import (
 )
 from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
-from tutorhub.services.accounts import auth, students
-from tutorhub.services.accounts.auth import TokenPair
+from tutorhub.services.accounts import api_tokens, one_time_codes, passwords, sessions, students
+from tutorhub.services.accounts.api_tokens import TokenPair
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors.views import TutorPrivate
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 def register(body: RegisterIn) -> RegisterOut:
     """Create a student or tutor account and sign it in."""
     with session_scope() as session:
-        user = auth.register(
+        user = passwords.register(
             session,
             email=body.email,
             password=body.password,
@@ -44,7 +44,7 @@ def register(body: RegisterIn) -> RegisterOut:
             role=body.role,
             timezone=body.timezone,
         )
-        tokens = auth.issue_tokens(session, user_id=user.id)
+        tokens = api_tokens.issue_tokens(session, user_id=user.id)
     return RegisterOut(
         user=user,
         access_token=tokens.access_token,
@@ -60,10 +60,10 @@ def register(body: RegisterIn) -> RegisterOut:
 def login(body: LoginIn, request: Request) -> TokenPair:
     """Email + password. Repeated failures lock the account for a while (429)."""
     with session_scope() as session:
-        user = auth.authenticate_password(
+        user = passwords.authenticate_password(
             session, email=body.email, password=body.password, ip=client_ip(request), user_agent=user_agent(request)
         )
-        return auth.issue_tokens(session, user_id=user.id)
+        return api_tokens.issue_tokens(session, user_id=user.id)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=error_responses(401, 422))
@@ -71,7 +71,7 @@ def refresh(body: RefreshIn) -> TokenPair:
     """Spend a refresh token for a new pair. Each refresh token works once; replaying a spent
     one revokes every token descended from the same login."""
     with session_scope() as session:
-        return auth.rotate_refresh_token(session, refresh_token=body.refresh_token)
+        return api_tokens.rotate_refresh_token(session, refresh_token=body.refresh_token)
 
 
 @router.post("/auth/otp/request", status_code=202, response_model=OtpSentOut, responses=error_responses(422, 429))
@@ -80,7 +80,7 @@ def request_otp(body: OtpRequestIn, request: Request) -> OtpSentOut:
 
     The answer is the same whether or not an account exists."""
     with session_scope() as session:
-        channel = auth.request_otp(session, email=body.email, phone=body.phone, ip=client_ip(request))
+        channel = one_time_codes.request_otp(session, email=body.email, phone=body.phone, ip=client_ip(request))
     return OtpSentOut(detail="If the address can receive messages, a code is on its way.", channel=channel)
 
 
@@ -92,7 +92,7 @@ def request_otp(body: OtpRequestIn, request: Request) -> OtpSentOut:
 def verify_otp(body: OtpVerifyIn, request: Request) -> TokenPair:
     """Exchange a one-time code for tokens (first login with an unknown address creates a student)."""
     with session_scope() as session:
-        user = auth.verify_otp(
+        user = one_time_codes.verify_otp(
             session,
             code=body.code,
             email=body.email,
@@ -100,7 +100,7 @@ def verify_otp(body: OtpVerifyIn, request: Request) -> TokenPair:
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-        return auth.issue_tokens(session, user_id=user.id)
+        return api_tokens.issue_tokens(session, user_id=user.id)
 
 
 @router.post("/auth/logout", status_code=204, response_class=Response, responses=error_responses(422))
@@ -110,7 +110,7 @@ def logout(body: RefreshIn) -> Response:
     Idempotent: an unknown or already revoked token also answers 204. Access tokens already
     issued stay valid until they expire (minutes); use /auth/logout-all to cut those too."""
     with session_scope() as session:
-        auth.revoke_refresh_family(session, refresh_token=body.refresh_token)
+        api_tokens.revoke_refresh_family(session, refresh_token=body.refresh_token)
     return Response(status_code=204)
 
 
@@ -118,7 +118,7 @@ def logout(body: RefreshIn) -> Response:
 def logout_all(user: CurrentUser) -> Response:
     """Log out everywhere: every browser session, refresh token and access token of the caller."""
     with session_scope() as session:
-        auth.logout_everywhere(session, user_id=user.id)
+        sessions.logout_everywhere(session, user_id=user.id)
     return Response(status_code=204)
 
 

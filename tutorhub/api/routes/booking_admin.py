@@ -10,6 +10,7 @@ from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.booking.views import BookingOut
+from tutorhub.services.checkout import disputes
 from tutorhub.services.learning import lessons
 from tutorhub.services.tutors import reliability
 from tutorhub.services.tutors.reliability import FlagOut
@@ -54,8 +55,9 @@ def list_disputes(user: CurrentUser) -> list[BookingOut]:
 
 @router.post("/bookings/{booking_id}/resolve", response_model=BookingOut, responses=_DECIDE)
 def resolve_dispute(user: CurrentUser, booking_id: str, data: ResolveDisputeIn) -> BookingOut:
-    """Settle a disputed lesson with `{"refund_percent": 0..100, "notes"}`."""
+    """Settle a disputed lesson with `{"refund_percent": 0..100, "notes"}`; the refund and the
+    tutor's share leave escrow at once (the response shows `refund_status` SETTLED)."""
     with session_scope() as session:
-        return lessons.resolve_dispute(
+        return disputes.resolve_dispute(
             session, actor=user, booking_id=booking_id, refund_percent=data.refund_percent, notes=data.notes or ""
         )

@@ -6,8 +6,10 @@ the other party 403, an illegal state change 409 with the reason, invalid input 
 id that is not a number is simply not found. Times in bodies are ISO 8601 with an offset;
 times in answers are UTC (`start`, `end`) plus each party's local rendering.
 
-`POST /bookings/{id}/confirm` stands in for payment until the Money issue: it calls the same
-`mark_paid` function the payment webhook will call.
+Paying held lessons is one use case (services/checkout/lesson_payments.py): `POST
+/bookings/{id}/confirm` and `POST /bookings/series/{id}/confirm` pay from the wallet (the series
+also with credits and a promo code) and answer with the bookings; `POST /bookings/{id}/pay` (money
+routes) also starts a card checkout.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.booking import bookings, replacements
 from tutorhub.services.booking import changes as booking_changes
@@ -26,6 +28,7 @@ from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.replacements import OfferOut
 from tutorhub.services.booking.series import SeriesOut, SeriesPreview
 from tutorhub.services.booking.views import BookingDetail, BookingOut, BookingPage, ReviewOut
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.learning import lessons, reviews
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
@@ -118,11 +121,23 @@ def create_series(user: CurrentUser, data: SeriesIn) -> SeriesOut:
         )
 
 
-@router.post("/bookings/series/{series_id}/confirm", response_model=list[BookingOut], responses=_ACT)
-def confirm_series(user: CurrentUser, series_id: str) -> list[BookingOut]:
-    """Confirm (pay for) every held occurrence of your series."""
+_SERIES_PAY = {**_ACT, 402: {"model": ErrorOut, "description": "The wallet or credits do not cover every held lesson"}}
+
+
+class SeriesPayIn(StrictIn):
+    method: str = "wallet"  # wallet | credits
+    promo_code: str | None = None  # discounts the earliest lesson
+
+
+@router.post("/bookings/series/{series_id}/confirm", response_model=list[BookingOut], responses=_SERIES_PAY)
+def confirm_series(user: CurrentUser, series_id: str, data: SeriesPayIn | None = None) -> list[BookingOut]:
+    """Confirm (pay for) every held occurrence of your series — from the wallet by default, or
+    `{"method": "credits"}`; an optional `"promo_code"` discounts the earliest lesson. All or
+    nothing: 402 when the wallet or credits do not cover every lesson."""
+    body = data or SeriesPayIn()
     with session_scope() as session:
-        return booking_series.confirm_series(session, actor=user, series_id=series_id)
+        return lesson_payments.confirm_series(session, actor=user, series_id=series_id, method=body.method,
+                                              promo_code=body.promo_code)
 
 
 @router.get("/bookings", response_model=BookingPage, responses=error_responses(401, 403, 422))
@@ -157,7 +172,7 @@ def confirm_booking(user: CurrentUser, booking_id: str) -> BookingOut:
     cover the price): CONFIRMED with instant booking, otherwise REQUESTED for the tutor to accept
     within 24 h. Card / UPI and credits go through the payments routes."""
     with session_scope() as session:
-        return bookings.confirm_booking(session, actor=user, booking_id=booking_id)
+        return lesson_payments.confirm_booking(session, actor=user, booking_id=booking_id)
 
 
 @router.post("/bookings/{booking_id}/accept", response_model=BookingOut, responses=_ACT)

@@ -19,8 +19,9 @@ from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.errors import NotFound
 from tutorhub.services.messaging import attachments as chat_attachments
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.messaging.views import ConversationOut, MessageOut, MessagePage
 from tutorhub.settings import get_settings
 
@@ -59,8 +60,8 @@ def list_conversations(user: CurrentUser) -> ConversationList:
     """Your conversations with unread counts, the last message's preview and the other party's name
     (admins: every support conversation)."""
     with session_scope(read_only=True) as session:
-        return ConversationList(items=chat.list_conversations(session, actor=user),
-                                unread_total=chat.unread_total(session, actor=user))
+        return ConversationList(items=chat_conversations.list_conversations(session, actor=user),
+                                unread_total=chat_conversations.unread_total(session, actor=user))
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagePage, responses=_CONV)
@@ -72,7 +73,7 @@ def list_messages(
     """30 messages, oldest first, ending with the newest (or just before `before`); pass
     `next_before` back as `before` for the previous page (null at the start of the history)."""
     with session_scope(read_only=True) as session:
-        return chat.list_messages(session, actor=user, conversation_id=conversation_id, before=before)
+        return chat_messages.list_messages(session, actor=user, conversation_id=conversation_id, before=before)
 
 
 @router.post("/conversations/{conversation_id}/messages", response_model=MessageOut, status_code=201,
@@ -80,7 +81,7 @@ def list_messages(
 def send_message(user: CurrentUser, conversation_id: str, data: MessageIn) -> MessageOut:
     """Send `{"body"}` (trimmed, 1–4,000 characters)."""
     with session_scope() as session:
-        return chat.send_message(session, actor=user, conversation_id=conversation_id, body=data.body)
+        return chat_messages.send_message(session, actor=user, conversation_id=conversation_id, body=data.body)
 
 
 @router.post("/conversations/{conversation_id}/attachments", response_model=MessageOut, status_code=201,
@@ -124,7 +125,7 @@ def download_attachment(conversation_id: str, attachment_id: str, viewer: Option
 def mark_read(user: CurrentUser, conversation_id: str, data: ReadIn | None = None) -> UnreadOut:
     """Mark the conversation read up to `up_to` (default: everything); markers never move back."""
     with session_scope() as session:
-        left = chat.mark_read(session, actor=user, conversation_id=conversation_id,
+        left = chat_messages.mark_read(session, actor=user, conversation_id=conversation_id,
                               up_to=data.up_to if data else None)
     return UnreadOut(unread=left)
 

@@ -12,9 +12,10 @@ from fastapi.responses import PlainTextResponse, Response
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import ErrorOut, error_responses
 from tutorhub.db import session_scope
+from tutorhub.services.actor import require_role
 from tutorhub.services.billing import wallet
 from tutorhub.services.billing.wallet import TopupOut, WalletOut
-from tutorhub.services.checkout import lesson_payments as booking_payments
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.checkout.lesson_payments import PayOut
 from tutorhub.services.money import earnings, finance, money_settings, payment_history, payments, payouts
 from tutorhub.services.money.earnings import EarningsOut
@@ -62,8 +63,8 @@ def pay(user: CurrentUser, booking_id: str, data: Json) -> PayOut:
     """{"method": "gateway"|"wallet"|"credits", "promo_code"?} → {"status", "checkout_url"?}."""
     body = _body(data)
     with session_scope() as session:
-        return booking_payments.pay_booking(session, actor=user, booking_id=booking_id, method=body.get("method"),
-                                            promo_code=body.get("promo_code"))
+        return lesson_payments.pay_booking(session, actor=user, booking_id=booking_id, method=body.get("method"),
+                                           promo_code=body.get("promo_code"))
 
 
 @router.get("/payments", response_model=PaymentHistory, responses=_READ)
@@ -148,8 +149,6 @@ def admin_finance(user: CurrentUser, bucket: Annotated[str, Query(pattern="^(day
 
 @router.get("/admin/money-settings", response_model=MoneySettingsOut, responses=_ADMIN)
 def get_money_settings(user: CurrentUser) -> MoneySettingsOut:
-    from tutorhub.services.accounts.auth import require_role
-
     require_role(user, "admin")
     with session_scope(read_only=True) as session:
         return money_settings.get_money_settings(session)

@@ -27,7 +27,7 @@ from tutorhub.integrations.payments import GatewayError, configured_gateways, ge
 from tutorhub.integrations.payments.base import WebhookSignatureError
 from tutorhub.integrations.payments.razorpay_gateway import RazorpayGateway
 from tutorhub.models.base import utcnow
-from tutorhub.services.checkout.webhooks import PaymentsUnavailable, ingest_event
+from tutorhub.services.checkout.webhooks import ingest_event
 from tutorhub.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/payments/razorpay", tags=["payments"])
@@ -136,6 +136,4 @@ async def checkout_callback(request: Request) -> Response:
     except GatewayError:
         return JSONResponse({"detail": "Razorpay could not be reached; your payment will still be recorded."},
                             status_code=502)
-    except PaymentsUnavailable:
-        return JSONResponse({"detail": "Payments are not available yet; retry later."}, status_code=503)
     return RedirectResponse(target, status_code=303)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tutorhub.integrations.payments.base import (
+    ChargeRequest,
+    ChargeResult,
     CheckoutRequest,
     CheckoutSession,
     EventKind,
@@ -26,14 +28,20 @@ from tutorhub.integrations.payments.base import (
     PaymentGateway,
     PayoutResult,
     RefundResult,
+    SavedMethodCharges,
     WebhookSignatureError,
 )
+from tutorhub.integrations.payments.razorpay_gateway import RazorpayGateway
+from tutorhub.integrations.payments.sandbox import SandboxGateway
+from tutorhub.integrations.payments.stripe_gateway import StripeGateway
 from tutorhub.settings import get_settings
 
 GATEWAY_NAMES = ("sandbox", "stripe", "razorpay")
 
 __all__ = [
     "GATEWAY_NAMES",
+    "ChargeRequest",
+    "ChargeResult",
     "CheckoutRequest",
     "CheckoutSession",
     "EventKind",
@@ -43,6 +51,7 @@ __all__ = [
     "PaymentGateway",
     "PayoutResult",
     "RefundResult",
+    "SavedMethodCharges",
     "WebhookSignatureError",
     "configured_gateways",
     "get_gateway",
@@ -82,13 +91,7 @@ def get_gateway_by_name(name: str, *, session: Session | None = None) -> Payment
     if name not in configured_gateways():
         raise GatewayError(f"Payment gateway {name!r} is not configured.")
     if name == "sandbox":
-        from tutorhub.integrations.payments.sandbox import SandboxGateway
-
         return SandboxGateway(session=session)
     if name == "stripe":
-        from tutorhub.integrations.payments.stripe_gateway import StripeGateway
-
         return StripeGateway()
-    from tutorhub.integrations.payments.razorpay_gateway import RazorpayGateway
-
     return RazorpayGateway()

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class WebhookSignatureError(Exception):
@@ -57,6 +57,28 @@ class CheckoutRequest:
     mode: str = "payment"  # "payment" | "subscription"
     plan_code: str | None = None  # our plan code when mode == "subscription"
     metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """A charge of the payer's saved payment method without them present (a subscription renewal).
+
+    `requested_at` is the caller's clock: the sandbox dates its charge and webhook with it (real
+    providers use their own clock)."""
+
+    reference: str
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+    description: str
+    customer_email: str
+    requested_at: datetime
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    gateway_ref: str  # the provider's id for the charge
+    status: str  # "succeeded" | "pending" — the outcome itself always arrives as a webhook
 
 
 @dataclass(frozen=True)
@@ -128,3 +150,12 @@ class PaymentGateway(Protocol):
 
     def list_records(self, *, since: datetime, until: datetime) -> list[GatewayRecord]:
         """Provider-side movements in a window, for reconciliation."""
+
+
+@runtime_checkable
+class SavedMethodCharges(Protocol):
+    """Optional: charging a saved payment method off-session. Only the sandbox offers it — Stripe and
+    Razorpay bill subscriptions themselves and report renewals by webhook."""
+
+    def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
+        """Charge now; the result (succeeded / failed) is delivered as a webhook like any payment."""

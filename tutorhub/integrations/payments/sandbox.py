@@ -9,6 +9,11 @@ v1 = HMAC-SHA256(secret, f"{t}.{raw body}"), refused when older or newer than th
 
 Refunds and payouts complete synchronously (RefundResult "succeeded", PayoutResult "paid");
 the sandbox sends no webhook for them (the caller records the result it got back).
+
+A saved "card" (`charge_saved_method`, the subscription renewals) always succeeds, and the sandbox
+then sends its signed `payment.succeeded` webhook to the receiver the app registered with
+`set_webhook_receiver` — the sandbox's counterpart of the endpoint URL configured at a real
+provider — inside the caller's unit of work, so the charge and its effects commit together.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from tutorhub.db import session_scope
 from tutorhub.integrations.payments.base import (
+    ChargeRequest,
+    ChargeResult,
     CheckoutRequest,
     CheckoutSession,
     EventKind,
@@ -41,6 +49,15 @@ from tutorhub.settings import get_settings
 
 SIGNATURE_HEADER = "TutorHub-Sandbox-Signature"
 SANDBOX_EVENT_TYPES = {k.value for k in EventKind}
+
+# (session, raw body, headers, now) -> None: what POST /api/v1/webhooks/sandbox does with a delivery.
+WebhookReceiver = Callable[[Session, bytes, Mapping[str, str], datetime], Any]
+_receiver: list[WebhookReceiver] = []
+
+
+def set_webhook_receiver(receiver: WebhookReceiver) -> None:
+    """Where the sandbox sends the webhooks of off-session charges (set once by the app's checkout)."""
+    _receiver[:] = [receiver]
 
 
 def sign_sandbox_payload(raw_body: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -104,6 +121,14 @@ def build_sandbox_event(
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+def signed_sandbox_event(
+    charge: SandboxCharge, kind: EventKind, *, now: datetime, extra: Mapping[str, str] | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The raw body and headers of one sandbox webhook delivery, signed with the configured secret."""
+    body = build_sandbox_event(charge, kind, now=now, extra=extra)
+    return body, {SIGNATURE_HEADER: sign_sandbox_payload(body, secret=get_settings().sandbox_webhook_secret)}
+
+
 class SandboxGateway:
     name = "sandbox"
 
@@ -117,8 +142,6 @@ class SandboxGateway:
             result = work(self._session)
             self._session.flush()
             return result
-        from tutorhub.db import session_scope
-
         with session_scope() as session:
             return work(session)
 
@@ -155,6 +178,31 @@ class SandboxGateway:
 
         gateway_ref = self._run(work)
         return CheckoutSession(gateway=self.name, gateway_ref=gateway_ref, checkout_url=url)
+
+    def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
+        """Charge the saved sandbox "card" (it always succeeds) and deliver the signed webhook.
+
+        Needs the caller's session: the delivery is applied in the caller's transaction."""
+        if request.amount_minor <= 0:
+            raise GatewayError("amount must be positive")
+        if self._session is None or not _receiver:
+            raise GatewayError("the sandbox delivers its webhooks inside the caller's unit of work: none is wired")
+        session, now = self._session, request.requested_at
+        key = f"charge:{request.reference}"
+        charge = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).first()
+        if charge is not None:  # the same charge asked twice: already charged and delivered
+            return ChargeResult(gateway_ref=charge.gateway_ref, status=charge.status)
+        charge = SandboxCharge(
+            gateway_ref=f"sbx_ch_{secrets.token_hex(10)}", kind=SandboxKind.PAYMENT, reference=request.reference,
+            idempotency_key=key, amount_minor=request.amount_minor, currency=request.currency.upper(),
+            description=request.description[:200], customer_email=request.customer_email[:254],
+            status=SandboxStatus.SUCCEEDED, completed_at=now,
+        )
+        session.add(charge)
+        session.flush()
+        body, headers = signed_sandbox_event(charge, EventKind.PAYMENT_SUCCEEDED, now=now)
+        _receiver[0](session, body, headers, now)
+        return ChargeResult(gateway_ref=charge.gateway_ref, status=charge.status)
 
     def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         settings = get_settings()

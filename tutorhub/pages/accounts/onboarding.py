@@ -17,7 +17,7 @@ from tutorhub.components.forms import (
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button, section
 from tutorhub.services.catalog import GRADE_LEVELS, SUBJECTS
-from tutorhub.services.validation import CURRENCIES
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.accounts.onboarding import StudentOnboardingState as S
 
 MODES = [("online", "Online"), ("home", "Home tuition"), ("both", "Either")]

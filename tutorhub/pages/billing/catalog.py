@@ -9,7 +9,7 @@ import reflex as rx
 from tutorhub.components.forms import submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, section
-from tutorhub.services.validation import CURRENCIES
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.billing.catalog import AdminCatalogState as C
 from tutorhub.state.billing.catalog import CatalogRow
 

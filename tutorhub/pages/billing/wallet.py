@@ -235,6 +235,7 @@ def _plan(row: PlanRow) -> rx.Component:
         row.action,
         ("current", rx.badge("Your plan", color_scheme="green")),
         ("next", rx.badge("From next period", color_scheme="blue")),
+        ("unavailable", rx.badge("Not offered in your plan's currency", color_scheme="gray")),
         (
             "subscribe",
             rx.button("Subscribe", size="2", on_click=W.subscribe(row.code), loading=W.busy == "plan:" + row.code),

@@ -129,12 +129,9 @@ def _week_body() -> rx.Component:
         rx.center(
             rx.vstack(
                 rx.icon("calendar-off", size=24, color=rx.color("gray", 9)),
-                rx.text("No free times in this week", size="2", color=rx.color("gray", 11), id="no-slots"),
-                rx.cond(
-                    T.week < T.weeks - 1,
-                    rx.button("Next week", variant="soft", size="1", on_click=T.next_week),
-                    rx.fragment(),
-                ),
+                # No button here: the pager above is the one way to another week (the section
+                # already opens on the first week with a free time).
+                rx.text("No free times this week", size="2", color=rx.color("gray", 11), id="no-slots"),
                 align="center",
                 spacing="2",
             ),

@@ -18,7 +18,7 @@ from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button, section
 from tutorhub.pages.tutors.credentials import credentials_section
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
-from tutorhub.services.validation import CURRENCIES
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.tutors.profile import TutorProfileState as S
 from tutorhub.state.tutors.views import SubjectRow
 

@@ -1,4 +1,4 @@
-"""Tutor search with URL-backed filters (the public tutor profile is in tutor_public.py)."""
+"""Tutor search with URL-backed filters (the public tutor profile is in public_profile.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tutorhub.components.layout import page, page_header
 from tutorhub.components.tutor_card import tutor_grid
 from tutorhub.components.ui import empty_state, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
-from tutorhub.services.validation import CURRENCIES
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.base import AppState
 from tutorhub.state.tutors.search import ANY, SearchState
 

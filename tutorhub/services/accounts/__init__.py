@@ -1,1 +1,1 @@
-"""Accounts: passwords, browser sessions, API tokens, one-time codes, students' onboarding."""
+"""Accounts: passwords, browser sessions, API tokens, one-time codes, the login log, role profiles, students' onboarding."""

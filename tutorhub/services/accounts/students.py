@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.base import utcnow
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_city, normalize_grade, normalize_subject
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.validation import (

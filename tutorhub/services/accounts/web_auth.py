@@ -1,6 +1,7 @@
 """Browser sign-up and log-in as single use cases: check the credentials, start a server-side
 session, and say where the user should land. The Reflex states call these so each handler makes
-one service call in one unit of work; the JSON API uses `auth` directly (JWT instead of cookies).
+one service call in one unit of work; the JSON API calls passwords / one_time_codes / api_tokens
+directly (JWT instead of cookies).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile
-from tutorhub.services.accounts import auth, students
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.accounts import one_time_codes, passwords, sessions, students
+from tutorhub.services.actor import UserOut, require_role
 
 
 class WebLogin(BaseModel):
@@ -41,7 +42,7 @@ def home_path(session: Session, user: UserOut) -> str:
 
 
 def _start(session: Session, user: UserOut, *, ip: str, user_agent: str) -> WebLogin:
-    token = auth.create_browser_session(session, user_id=user.id, ip=ip, user_agent=user_agent)
+    token = sessions.create_browser_session(session, user_id=user.id, ip=ip, user_agent=user_agent)
     return WebLogin(user=user, token=token, home=home_path(session, user))
 
 
@@ -57,28 +58,28 @@ def signup(
     user_agent: str = "",
 ) -> WebLogin:
     """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
-    user = auth.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone)
+    user = passwords.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def login_with_password(session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "") -> WebLogin:
-    user = auth.authenticate_password(session, email=email, password=password, ip=ip, user_agent=user_agent)
+    user = passwords.authenticate_password(session, email=email, password=password, ip=ip, user_agent=user_agent)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def login_with_code(
     session: Session, *, code: Any, email: Any = None, phone: Any = None, ip: str = "", user_agent: str = ""
 ) -> WebLogin:
-    user = auth.verify_otp(session, code=code, email=email, phone=phone, ip=ip, user_agent=user_agent)
+    user = one_time_codes.verify_otp(session, code=code, email=email, phone=phone, ip=ip, user_agent=user_agent)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def account_summary(session: Session, *, actor: UserOut | None) -> AccountSummary:
     user = require_role(actor)
-    return AccountSummary(user=user, active_sessions=auth.count_active_sessions(session, user_id=user.id))
+    return AccountSummary(user=user, active_sessions=sessions.count_active_sessions(session, user_id=user.id))
 
 
 def logout_everywhere(session: Session, *, actor: UserOut | None) -> None:
     """Revoke every session and token of the signed-in user (the acting user only)."""
     user = require_role(actor)
-    auth.logout_everywhere(session, user_id=user.id)
+    sessions.logout_everywhere(session, user_id=user.id)

@@ -1,5 +1,6 @@
-"""Lesson-time credits (minutes): grants as lots with an expiry, FIFO spending, refunds back into
-the same lots, expiry, and the consistency check used by verify-ledger.
+"""Lesson-time credits (minutes): grants as lots with an expiry, expiry and revocation, the
+student's summary, and the consistency check used by verify-ledger. Spending lots on a lesson and
+refunding into them is credit_spending.py.
 
 Why lots *and* the ledger: the ledger (unit "MIN") is the truth for how many minutes a student holds,
 but a total cannot say which minutes expire when. Each grant is a `CreditLot`; spending takes from the
@@ -15,7 +16,7 @@ escrow are credit-normal, so adding minutes to them is a negative line):
     refund  Dr escrow:booking:{b} r            Cr student:{id}:credits r        kind "credit_refund"
     expiry  Dr student:{id}:credits x          Cr platform:credit_issuance x    kind "credit_expiry"
 The minutes sit in the booking's escrow until the money core settles the lesson (it empties the MIN
-escrow at settlement) or a cancellation refunds them through `refund_booking_credits`.
+escrow at settlement) or a cancellation refunds them through `credit_spending.refund_booking_credits`.
 
 Group sessions consume fewer credits per student: `credit_cost` applies GROUP_CREDIT_PERCENT by group size
 (rounded up to a whole minute); callers pass the result as `minutes`, or pass `group_percent`.
@@ -30,12 +31,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import Booking
 from tutorhub.models.credits import CreditLot, CreditSpend, LotSource
-from tutorhub.services.accounts.auth import UserOut, require_role
-from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.models.money import LedgerAccount
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.errors import DomainError
 from tutorhub.services.money import ledger
-from tutorhub.services.validation import clean_int
 
 UNIT = "MIN"
 PLAN_ROLLOVER_DAYS = 60  # plan and trial credits live 60 days from their grant
@@ -65,18 +65,6 @@ class CreditSummaryOut(BaseModel):
     trial_available: bool
 
 
-class SpentLot(BaseModel):
-    lot_id: int
-    minutes: int
-    expires_at: datetime
-
-
-class CreditSpendOut(BaseModel):
-    booking_id: int
-    minutes: int
-    lots: list[SpentLot]
-
-
 def credits_account(user_id: int) -> str:
     return f"student:{user_id}:credits"
 
@@ -88,10 +76,11 @@ def escrow_account(booking_id: int) -> str:
 def credit_cost(minutes: int, *, group_size: int = 1) -> int:
     """Minutes one student's seat costs: a full lesson alone, less per student in a group."""
     percent = next(p for bound, p in GROUP_CREDIT_PERCENT if group_size <= bound)
-    return _scaled(minutes, percent)
+    return percent_of_minutes(minutes, percent)
 
 
-def _scaled(minutes: int, percent: int) -> int:
+def percent_of_minutes(minutes: int, percent: int) -> int:
+    """`percent` of `minutes`, rounded up to a whole minute."""
     return -(-minutes * percent // 100)  # ceil, integers only
 
 
@@ -138,137 +127,7 @@ def claim_trial_credit(session: Session, *, actor: UserOut | None, now: datetime
     return my_credits(session, actor=user, now=now)
 
 
-def _spends(session: Session, booking_id: int) -> list[CreditSpend]:
-    return list(session.exec(select(CreditSpend).where(col(CreditSpend.booking_id) == booking_id)
-                             .order_by(col(CreditSpend.id))).all())
-
-
-def _spend_out(session: Session, booking_id: int, spends: list[CreditSpend]) -> CreditSpendOut:
-    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
-        col(CreditLot.id).in_([s.lot_id for s in spends]))).all()}
-    return CreditSpendOut(
-        booking_id=booking_id, minutes=sum(s.minutes for s in spends),
-        lots=[SpentLot(lot_id=s.lot_id, minutes=s.minutes, expires_at=lots[s.lot_id].expires_at) for s in spends],
-    )
-
-
-def spend_for_booking(
-    session: Session, *, student_id: int, booking_id: int, minutes: int, now: datetime, group_percent: int = 100
-) -> CreditSpendOut:
-    """Pay a booking with credits: take `minutes` (× group_percent) from the oldest-expiring usable lots.
-
-    Idempotent per booking: a second call returns the first spend. The student's credits account is
-    locked before anything is read, so two spends of the same minutes are serialized and the second
-    sees what the first took (InsufficientCredits, 402).
-    """
-    minutes = clean_int(minutes, "minutes", minimum=1, maximum=24 * 60)
-    group_percent = clean_int(group_percent, "group_percent", minimum=1, maximum=100)
-    cost = _scaled(minutes, group_percent)
-    booking = session.get(Booking, booking_id)
-    if booking is None or booking.student_id != student_id:
-        raise NotFound("No such lesson.")
-    ledger.lock_accounts(session, [credits_account(student_id)])
-    done = _spends(session, booking_id)
-    if done:
-        return _spend_out(session, booking_id, done)
-    lots = list(session.exec(
-        select(CreditLot)
-        .where(col(CreditLot.user_id) == student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
-        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
-        .with_for_update()
-    ).all())
-    available = sum(lot.remaining for lot in lots)
-    if available < cost:
-        raise InsufficientCredits(f"This lesson needs {cost} credit minutes; you have {available}.",
-                                  extra={"needed_minutes": cost, "available_minutes": available})
-    left = cost
-    spends: list[CreditSpend] = []
-    for lot in lots:
-        if left == 0:
-            break
-        take = min(left, lot.remaining)
-        lot.remaining -= take
-        left -= take
-        session.add(lot)
-        spend = CreditSpend(booking_id=booking_id, lot_id=lot.id or 0, user_id=student_id, minutes=take, created_at=now)
-        session.add(spend)
-        spends.append(spend)
-    posted = ledger.post(
-        session, kind="credit_spend", idempotency_key=f"credits:spend:booking:{booking_id}",
-        memo=f"{cost} min for lesson {booking_id}", user_id=student_id, booking_id=booking_id, now=now,
-        lines=[ledger.Line(credits_account(student_id), cost, UNIT), ledger.Line(escrow_account(booking_id), -cost, UNIT)],
-        never_negative=[credits_account(student_id)],
-    )
-    if posted is None:  # the ledger says this booking was paid already: never take twice
-        raise DomainError("This lesson was already paid with credits.")
-    session.flush()
-    return _spend_out(session, booking_id, spends)
-
-
-def booking_credit_minutes(session: Session, booking_id: int) -> int:
-    """Minutes a booking still holds (spent minus refunded); 0 when it was not paid with credits."""
-    return sum(s.minutes - s.refunded_minutes for s in _spends(session, booking_id))
-
-
-def refund_booking_credits(
-    session: Session, *, booking_id: int, percent: int | None = None, minutes: int | None = None, now: datetime
-) -> int:
-    """Return credits of a booking paid with credits; returns the minutes given back by this call.
-
-    `percent` / `minutes` are a cumulative target ("in total, 50% of the spent minutes are back"), so
-    the call is idempotent and a later, larger refund (a dispute after a partial cancellation refund)
-    returns only the difference. Minutes go back into the lots they came from, latest-expiring first;
-    minutes returned to a lot that has already expired are written off again at once.
-    """
-    if (percent is None) == (minutes is None):
-        raise ValueError("give exactly one of percent or minutes")
-    spends = _spends(session, booking_id)
-    if not spends:
-        return 0
-    user_id = spends[0].user_id
-    ledger.lock_accounts(session, [credits_account(user_id)])
-    spends = _spends(session, booking_id)  # re-read under the lock
-    spent = sum(s.minutes for s in spends)
-    already = sum(s.refunded_minutes for s in spends)
-    if percent is not None:
-        target = spent * clean_int(percent, "percent", minimum=0, maximum=100) // 100
-    else:
-        target = min(spent, clean_int(minutes, "minutes", minimum=0, maximum=10**6))
-    give = target - already
-    if give <= 0:
-        return 0
-    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
-        col(CreditLot.id).in_([s.lot_id for s in spends])).with_for_update()).all()}
-    order = sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True)
-    left = give
-    touched: list[CreditLot] = []
-    for spend in order:
-        if left == 0:
-            break
-        back = min(left, spend.minutes - spend.refunded_minutes)
-        if back <= 0:
-            continue
-        spend.refunded_minutes += back
-        lot = lots[spend.lot_id]
-        lot.remaining += back
-        left -= back
-        session.add(spend)
-        session.add(lot)
-        touched.append(lot)
-    ledger.post(
-        session, kind="credit_refund", idempotency_key=f"credits:refund:booking:{booking_id}:{target}",
-        memo=f"{give} min back for lesson {booking_id}", user_id=user_id, booking_id=booking_id, now=now,
-        lines=[ledger.Line(escrow_account(booking_id), give, UNIT), ledger.Line(credits_account(user_id), -give, UNIT)],
-        never_negative=[escrow_account(booking_id)],
-    )
-    session.flush()
-    for lot in touched:
-        if lot.expires_at <= now:
-            _expire_lot(session, lot, now)
-    return give
-
-
-def _expire_lot(session: Session, lot: CreditLot, now: datetime) -> int:
+def expire_lot(session: Session, lot: CreditLot, now: datetime) -> int:
     """Write off what is left of an expired lot; the key includes the cumulative amount, so a refund
     into an expired lot expires again under a new key while a re-run of the same sweep is a no-op."""
     amount = lot.remaining
@@ -302,7 +161,7 @@ def expire_lots(session: Session, *, now: datetime) -> int:
         ledger.lock_accounts(session, [credits_account(lot.user_id)])
         session.refresh(lot)
         if lot.expires_at <= now and lot.remaining > 0:
-            total += _expire_lot(session, lot, now)
+            total += expire_lot(session, lot, now)
     return total
 
 
@@ -391,10 +250,6 @@ def credit_lots_consistent(session: Session) -> list[str]:
 
 def _ledger_credit_users(session: Session) -> list[int]:
     """Students who have a credits account in the ledger (even with no lot — that would be a problem)."""
-    try:
-        from tutorhub.models.money import LedgerAccount
-    except ImportError:  # pragma: no cover - the ledger is part of the same release
-        return []
     codes = session.exec(select(LedgerAccount.code).where(col(LedgerAccount.code).like("student:%:credits"))).all()
     users = []
     for code in codes:

@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.billing.credits import InsufficientCredits
-from tutorhub.services.money import ledger
+from tutorhub.services.money import ledger, payments
 from tutorhub.services.money.payouts import earnings_account
 from tutorhub.services.validation import clean_int, clean_text, fail, validate_currency
 
@@ -89,8 +89,6 @@ def buy_lead_credits(session: Session, *, actor: UserOut | None, quantity: Any, 
         raise fail("currency", f"Lead credits are not sold in {cur}.")
     price = LEAD_PRICE_MINOR[cur] * qty
     if how == "gateway":
-        from tutorhub.services.money import payments
-
         payment, url = payments.start_gateway_payment(
             session, user=user, purpose=PaymentPurpose.LEAD_CREDITS, amount_minor=price, currency=cur,
             description=f"{qty} lead credits", metadata={"leads": qty}, now=now,

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from tutorhub.models.credits import MinutePack, Plan, PlanPrice
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.validation import check_fields, clean_int, clean_text, fail, validate_currency
 

@@ -1,9 +1,10 @@
 """Buying credits: minute packs (gateway or wallet), and turning succeeded purchase payments into
 units — pack lots, subscription cycles and upgrades, tutor lead credits.
 
-The money core books a purchase payment's money when the gateway says it succeeded ("purchase": Dr
-gateway clearing / Cr platform:revenue) and then calls `fulfil_payment`, which reads what was bought
-from `Payment.extra` and grants it. Every grant is keyed by the payment (lot `source_ref`
+When the gateway says a purchase payment succeeded, the checkout hands it to `capture_purchase` (the
+handler registered for these purposes), which books the money ("purchase": Dr gateway clearing / Cr
+platform:revenue) and calls `fulfil_payment`, which reads what was bought from `Payment.extra` and
+grants it. Every grant is keyed by the payment (lot `source_ref`
 "payment:{id}", ledger keys), so duplicate webhooks and retries grant once.
 
 Paying a pack from the wallet is one transaction here: the wallet money (Dr student wallet / Cr
@@ -28,11 +29,11 @@ from tutorhub.integrations.payments.base import EventKind
 from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Subscription, SubscriptionStatus
 from tutorhub.models.money import Payment, PaymentPurpose
-from tutorhub.services.accounts.auth import UserOut, require_role
-from tutorhub.services.billing import credits, subscriptions
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing import credits, lead_credits, subscriptions
 from tutorhub.services.billing.plans import get_pack
 from tutorhub.services.errors import DomainError
-from tutorhub.services.money import ledger, promos
+from tutorhub.services.money import ledger, payments, promos
 from tutorhub.services.money.payments import clearing_account, wallet_account
 from tutorhub.services.validation import clean_text, fail
 
@@ -74,8 +75,6 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
     if how == "gateway":
         if price <= 0:
             raise fail("promo_code", "This code makes the pack free; pay from the wallet instead.")
-        from tutorhub.services.money import payments
-
         payment, url = payments.start_gateway_payment(
             session, user=user, purpose=PaymentPurpose.MINUTE_PACK, amount_minor=price, currency=pack.currency,
             description=f"{pack.name} ({pack.minutes} minutes)",
@@ -109,10 +108,29 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
                        currency=pack.currency)
 
 
+def capture_purchase(session: Session, payment: Payment, now: datetime) -> bool:
+    """A captured minute-pack / subscription / lead-credit payment (the checkout's purpose handler):
+    its money is platform revenue ("purchase": Dr gateway clearing / Cr platform:revenue, keyed by
+    the payment), then what it bought is granted. Always takes the money: True."""
+    assert payment.id is not None
+    ledger.post(session, kind="purchase", idempotency_key=f"payment:{payment.reference}:captured",
+                lines=[ledger.Line(clearing_account(payment.gateway), payment.amount_minor, payment.currency),
+                       ledger.Line("platform:revenue", -payment.amount_minor, payment.currency)],
+                memo=f"{payment.purpose} {payment.reference}", user_id=payment.user_id, payment_id=payment.id, now=now)
+    fulfil_payment(session, payment.id, now)
+    return True
+
+
+def take_back_purchase(session: Session, payment: Payment, now: datetime, *, charged_back: bool) -> int:
+    """The checkout's purpose handler after a refund or chargeback of a purchase payment."""
+    assert payment.id is not None
+    return on_purchase_refunded(session, payment.id, now, charged_back=charged_back)
+
+
 def fulfil_payment(session: Session, payment_id: int, now: datetime) -> bool:
     """Grant what a succeeded purchase payment bought; True when something was granted now.
 
-    Called by the money core (payment_events._capture) after it booked the money; idempotent."""
+    Called by `capture_purchase` after the money was booked; idempotent."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.succeeded_at is None:
         return False
@@ -122,8 +140,6 @@ def fulfil_payment(session: Session, payment_id: int, now: datetime) -> bool:
     if payment.purpose == PaymentPurpose.SUBSCRIPTION:
         return _fulfil_subscription(session, payment, extra, now)
     if payment.purpose == PaymentPurpose.LEAD_CREDITS:
-        from tutorhub.services.billing import lead_credits
-
         return lead_credits.grant_from_payment(session, payment, now=now)
     return False
 
@@ -174,7 +190,7 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
 
 
 def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> None:
-    """SUBSCRIPTION_RENEWED / _CANCELLED from a provider (forwarded by payment_events.apply_gateway_event).
+    """SUBSCRIPTION_RENEWED / _CANCELLED from a provider (dispatched here by the checkout's event handling).
 
     A provider renewal charged the card itself, so its money is booked here ("purchase", keyed by the
     event) before the next cycle is granted."""
@@ -235,8 +251,7 @@ def _find_subscription(session: Session, gateway: str, ref: str) -> Subscription
 
 
 def on_purchase_refunded(session: Session, payment_id: int, now: datetime, *, charged_back: bool = False) -> int:
-    """The money core calls this after a refund (or a lost chargeback) of a minute_pack / subscription /
-    lead_credits payment: the unspent share of what it bought is taken back, in proportion to the
+    """After a refund (or a lost chargeback) of a minute_pack / subscription / lead_credits payment: the unspent share of what it bought is taken back, in proportion to the
     amount refunded (`Payment.refunded_minor`; everything when `charged_back`). Idempotent; returns
     the minutes (or lead credits) revoked by this call."""
     payment = session.get(Payment, payment_id)
@@ -244,8 +259,6 @@ def on_purchase_refunded(session: Session, payment_id: int, now: datetime, *, ch
         return 0
     refunded = payment.amount_minor if charged_back else min(payment.refunded_minor, payment.amount_minor)
     if payment.purpose == PaymentPurpose.LEAD_CREDITS:
-        from tutorhub.services.billing import lead_credits
-
         return lead_credits.revoke_for_payment(session, payment, refunded_minor=refunded, now=now)
     return credits.revoke_payment_lots(session, payment_id=payment_id, fraction_num=refunded,
                                        fraction_den=payment.amount_minor, now=now)

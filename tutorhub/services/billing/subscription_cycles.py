@@ -1,6 +1,10 @@
 """A subscription's billing cycle: period arithmetic, charging through the money core's gateway
 path, granting a cycle's minutes, and renewal (a provider's event or the sandbox renewal job).
 
+The sandbox has no billing engine, so the renewal job charges the saved sandbox "card" through the
+gateway adapter (`payments.charge_saved_method`); the sandbox answers with its signed webhook, which
+takes the normal path (verify, store once, apply) and ends in `purchases.fulfil_payment` → `renew`.
+
 Split from subscriptions.py (the student's actions: subscribe, change plan, cancel), which
 re-exports these names, so `subscriptions.renew`, `subscriptions.renew_due_subscriptions`, ... keep
 working. Renewal rules are in subscriptions.py's docstring; in short: once per key (provider event
@@ -15,10 +19,13 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
+from tutorhub.models.accounts import User
 from tutorhub.models.credits import LotSource, Plan, PlanPrice, Subscription, SubscriptionChange, SubscriptionStatus
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.models.money import Payment, PaymentPurpose
+from tutorhub.services.actor import UserOut, to_user_out
 from tutorhub.services.billing import credits
 from tutorhub.services.billing.plans import plan_price
+from tutorhub.services.money import payments
 
 log = logging.getLogger("tutorhub.subscriptions")
 RENEWAL_EARLY = timedelta(days=3)  # providers invoice shortly before the period ends; clocks differ a little
@@ -32,8 +39,6 @@ def period_end(anchor: datetime, cycle: int) -> datetime:
 def start_payment(session: Session, *, user: UserOut, amount: int, currency: str, description: str,
                    metadata: dict[str, str], now: datetime) -> tuple[int, str, str]:
     """(payment id, reference, checkout url) through the money core's gateway path."""
-    from tutorhub.services.money import payments
-
     payment, url = payments.start_gateway_payment(
         session, user=user, purpose="subscription", amount_minor=amount, currency=currency, description=description,
         metadata=metadata, now=now,
@@ -124,15 +129,11 @@ def renew_due_subscriptions(session: Session, *, now: datetime) -> dict[str, int
 
 
 def _charge_sandbox_renewal(session: Session, sub: Subscription, now: datetime) -> bool:
-    """One renewal payment per cycle (keyed by cycle in the metadata), completed at once."""
-    from tutorhub.models.accounts import User
-    from tutorhub.models.money import Payment
-    from tutorhub.services.accounts.auth import to_user_out
-    from tutorhub.services.checkout import sandbox as sandbox_checkout
-
+    """One renewal payment per cycle (keyed by cycle in the metadata), charged to the saved sandbox
+    "card"; its webhook renews the subscription before this returns."""
     marker = f"{sub.id}:{sub.cycle + 1}"
     existing = [p for p in session.exec(select(Payment).where(col(Payment.user_id) == sub.user_id,
-                                                              col(Payment.purpose) == "subscription")).all()
+                                                              col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION)).all()
                 if (p.extra or {}).get("renewal") == marker]
     if existing:
         return False
@@ -140,14 +141,9 @@ def _charge_sandbox_renewal(session: Session, sub: Subscription, now: datetime) 
     plan = session.get(Plan, sub.next_plan_id or sub.plan_id)
     assert user is not None and plan is not None
     price = plan_price(session, plan, sub.currency)
-    payment_id, reference, _url = start_payment(
-        session, user=to_user_out(user), amount=price, currency=sub.currency, description=f"{plan.name} — renewal",
+    payments.charge_saved_method(
+        session, user=to_user_out(user), gateway=sub.gateway, purpose=PaymentPurpose.SUBSCRIPTION, amount_minor=price,
+        currency=sub.currency, description=f"{plan.name} — renewal",
         metadata={"subscription_id": str(sub.id), "kind": "renewal", "renewal": marker, "plan": plan.code}, now=now,
     )
-    payment = session.get(Payment, payment_id)
-    if payment is None or payment.gateway != "sandbox":
-        # Keys were configured since the subscription started: a real provider needs the payer.
-        log.warning("subscription %s renewal went to %s; waiting for the payer", sub.id, payment.gateway if payment else "?")
-        return False
-    sandbox_checkout.complete_checkout(session, reference=reference, outcome="succeed", now=now)
     return True

@@ -14,11 +14,11 @@ Rules (and why):
   what they paid for this cycle (the honest simple rule; Stripe's "credit the unused part" would need a
   money credit we would then have to track against minutes already used).
 - Cancel: any time, effective at period end; no further grants, nothing refunded.
-- Renewal: for Stripe/Razorpay the provider charges and sends SUBSCRIPTION_RENEWED; the money core calls
-  `credit_purchases.apply_subscription_event`. The sandbox has no billing engine, so the `renew_due_subscriptions` job
-  plays it: it starts a renewal payment through the normal path and completes the sandbox charge (the
-  saved "card" always succeeds), which delivers a signed webhook like any payment; `fulfil_payment`
-  then renews. Either way a renewal is keyed (provider event id / payment id) so it is applied once,
+- Renewal: for Stripe/Razorpay the provider charges and sends SUBSCRIPTION_RENEWED; the checkout's
+  event dispatch hands it to `purchases.apply_subscription_event`. The sandbox has no billing engine,
+  so the `renew_due_subscriptions` job plays it: it charges the saved sandbox "card" through the
+  gateway adapter (it always succeeds), which delivers a signed webhook like any payment;
+  `fulfil_payment` then renews. Either way a renewal is keyed (provider event id / payment id) so it is applied once,
   and it must arrive near the end of the current period (`renewal_due`), so a second event for a
   period already renewed cannot grant an extra month.
 - Provider-billed subscriptions (Stripe/Razorpay): cancelling is forwarded to the provider (else it
@@ -38,10 +38,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tutorhub.integrations.payments import GatewayError, get_gateway_by_name
 from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Plan, Subscription, SubscriptionChange, SubscriptionStatus
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.billing import credits
+from tutorhub.services.billing.plan_options import change_kind
 from tutorhub.services.billing.plans import get_plan, plan_price
 from tutorhub.services.billing.subscription_cycles import RENEWAL_EARLY as RENEWAL_EARLY  # re-exported (x as x):
 from tutorhub.services.billing.subscription_cycles import (
@@ -54,6 +56,7 @@ from tutorhub.services.billing.subscription_cycles import renewal_due as renewal
 from tutorhub.services.billing.subscription_cycles import start_payment as start_payment
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.money import ledger
+from tutorhub.services.money.payments import PaymentUnavailable
 from tutorhub.services.validation import validate_currency
 
 log = logging.getLogger("tutorhub.subscriptions")
@@ -206,7 +209,8 @@ def change_plan(session: Session, *, actor: UserOut | None, plan_code: Any, now:
     old = session.get(Plan, sub.plan_id)
     assert old is not None and sub.current_period_start and sub.current_period_end
     new_price = plan_price(session, new, sub.currency)
-    if new_price <= sub.price_minor:
+    if change_kind(current_price=sub.price_minor, current_minutes=old.minutes_per_cycle, new_price=new_price,
+                   new_minutes=new.minutes_per_cycle) == "downgrade":
         sub.next_plan_id = new.id
         sub.updated_at = now
         session.add(sub)
@@ -288,9 +292,6 @@ def _provider_billed(sub: Subscription) -> bool:
 
 def _cancel_at_provider(sub: Subscription) -> None:
     """Tell the provider to stop renewing at period end, or it would keep charging the card."""
-    from tutorhub.integrations.payments import GatewayError, get_gateway_by_name
-    from tutorhub.services.money.payments import PaymentUnavailable
-
     if not sub.gateway_ref:
         log.warning("subscription %s billed by %s has no provider id; cancelled locally only", sub.id, sub.gateway)
         return

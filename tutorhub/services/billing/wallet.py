@@ -12,11 +12,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from tutorhub.models.base import utcnow
-from tutorhub.models.money import PaymentPurpose
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.models.money import Payment, PaymentPurpose
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.billing import credits
 from tutorhub.services.money import ledger
-from tutorhub.services.money.payments import clean_money, start_gateway_payment, wallet_account
+from tutorhub.services.money.payments import clean_money, clearing_account, start_gateway_payment, wallet_account
 from tutorhub.services.validation import fail_fields
 
 MIN_TOPUP_MINOR = 100
@@ -72,3 +72,14 @@ def start_topup(
     payment, url = start_gateway_payment(session, user=user, purpose=PaymentPurpose.TOPUP, amount_minor=amount, currency=cur,
                                          description="Wallet top-up", now=now)
     return TopupOut(payment_id=payment.reference, checkout_url=url)
+
+
+def credit_topup(session: Session, payment: Payment, now: datetime) -> bool:
+    """A captured top-up payment (the checkout's purpose handler): its money goes to the wallet
+    ("topup": Dr gateway clearing / Cr student wallet, keyed by the payment). Always takes it: True."""
+    assert payment.id is not None
+    ledger.post(session, kind="topup", idempotency_key=f"payment:{payment.reference}:captured",
+                lines=[ledger.Line(clearing_account(payment.gateway), payment.amount_minor, payment.currency),
+                       ledger.Line(wallet_account(payment.user_id), -payment.amount_minor, payment.currency)],
+                memo=f"{payment.purpose} {payment.reference}", user_id=payment.user_id, payment_id=payment.id, now=now)
+    return True

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role
 from tutorhub.models.bookings import ActorRole, Booking
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.states import Actor
 from tutorhub.services.errors import Forbidden, NotFound

@@ -1,15 +1,15 @@
-"""Booking a lesson: the hold, payment (confirm), the tutor's answer, and reading bookings.
+"""Booking a lesson: the hold, recording its payment, the tutor's answer, and reading bookings.
 
-Flow (state machine in booking_states.py, policy numbers in booking_policy.py):
+Flow (state machine in states.py, policy numbers in policy.py):
 1. `create_booking` — a student picks a free slot; the slot is checked and taken through
-   booking_guard.py (the no-double-booking path) and held for 15 minutes in PENDING_PAYMENT.
-2. `confirm_booking` — the student pays from their wallet (or `booking_payments.pay_booking`
-   through a gateway checkout / credits); money reaches escrow, then `mark_paid` runs.
+   guard.py (the no-double-booking path) and held for 15 minutes in PENDING_PAYMENT.
+2. The student pays (services/checkout/lesson_payments.py: wallet, credits or a gateway
+   checkout); money reaches escrow, then `mark_paid` runs in the same transaction.
 3. `mark_paid` — instant booking → CONFIRMED; tutor approval → REQUESTED, which the tutor
    accepts or declines (`accept_booking`, `decline_booking`) within 24 h, or it is declined
-   automatically (booking_jobs.py).
+   automatically (timeouts.py).
 
-Reading bookings ("my lessons", the lesson page) lives in booking_queries.py; `get_booking` and
+Reading bookings ("my lessons", the lesson page) lives in queries.py; `get_booking` and
 `list_bookings` are re-exported here for callers that think of "bookings" as one module.
 
 Every function takes the session of the caller's unit of work and `now` (default: the clock),
@@ -31,9 +31,9 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingStatus
 from tutorhub.models.scheduling import BusySource, SchedulingSettings
 from tutorhub.models.tutors import TutorProfile, TutorStatus, TutorSubject
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking import policy
-from tutorhub.services.booking.access import load_for_change, load_for_view
+from tutorhub.services.booking.access import load_for_change
 from tutorhub.services.booking.guard import (
     SlotTaken,
     bare_overlap_exists,
@@ -46,11 +46,12 @@ from tutorhub.services.booking.states import SYSTEM, Actor, record, refuse, tran
 from tutorhub.services.booking.views import BookingOut, booking_out
 from tutorhub.services.catalog import normalize_subject
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
-from tutorhub.services.messaging.chat import ensure_pair_conversation
+from tutorhub.services.messaging.conversations import ensure_pair_conversation
 from tutorhub.services.scheduling.engine.slot_engine import BusySpan
 from tutorhub.services.scheduling.engine.tzclock import to_minute
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots_near
 from tutorhub.services.scheduling.schedule_input import parse_instant
+from tutorhub.services.tutors.stats import refresh_tutor_stats
 from tutorhub.services.validation import clean_id, clean_int, clean_text, fail, fail_fields
 
 MANUAL_PAYMENT_REF = "confirmed-without-payment"  # legacy reference of bookings confirmed before Money
@@ -289,8 +290,8 @@ def create_booking(
 def mark_paid(session: Session, *, booking: Booking, payment_ref: str, now: datetime, actor: Actor = SYSTEM) -> bool:
     """Record payment for a held booking (the caller holds the tutor lock and re-read the row).
 
-    This is the hook for the Money issue: its payment webhook calls it with the gateway's
-    reference. Idempotent — the same reference again is a no-op returning False; a booking that
+    Called by the lesson payments once the money is in escrow (wallet, credits, or the gateway's
+    webhook with its reference). Idempotent — the same reference again is a no-op returning False; a booking that
     expired or was cancelled before the payment arrived is refused (409) so the payment can be
     refunded. A hold past its 15 minutes that nobody released yet still counts: its slot was
     never given away. Instant booking → CONFIRMED, approval → REQUESTED (tutor has 24 h).
@@ -315,23 +316,6 @@ def mark_paid(session: Session, *, booking: Booking, payment_ref: str, now: date
                      "A student requested a lesson. Accept or decline it within 24 hours.")
     session.flush()
     return True
-
-
-def confirm_booking(
-    session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
-) -> BookingOut:
-    """The student confirms their held booking by paying it from their wallet.
-
-    The lesson's price moves wallet → escrow and `mark_paid` runs in the same transaction
-    (booking_payments.pay_booking, method "wallet"); 402 InsufficientFunds when the wallet does
-    not cover it. Card/UPI checkout and credits go through `booking_payments.pay_booking`.
-    """
-    from tutorhub.services.checkout.lesson_payments import pay_booking
-
-    now = now or utcnow()
-    pay_booking(session, actor=actor, booking_id=booking_id, method="wallet", now=now)
-    booking, party = load_for_view(session, actor, booking_id)
-    return booking_out(session, booking, party.user, now)
 
 
 def accept_booking(session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None) -> BookingOut:
@@ -376,8 +360,6 @@ def decline(session: Session, booking: Booking, *, actor: Actor, action: str, re
 
 
 def _update_response_rate(session: Session, tutor_id: int, now: datetime) -> None:
-    from tutorhub.services.tutors.stats import refresh_tutor_stats
-
     refresh_tutor_stats(session, tutor_id, now=now)
 
 
@@ -386,7 +368,6 @@ from tutorhub.services.booking.queries import get_booking, list_bookings  # noqa
 __all__ = [
     "accept_booking",
     "bookable_tutor",
-    "confirm_booking",
     "create_booking",
     "decline",
     "decline_booking",

@@ -1,4 +1,4 @@
-"""Cancelling and rescheduling lessons, per the policy in booking_policy.py.
+"""Cancelling and rescheduling lessons, per the policy in policy.py.
 
 Who may cancel what:
 - the **student**: an unpaid hold (nothing to refund), a request the tutor has not answered
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, StrikeKind
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking import policy
 from tutorhub.services.booking.access import load_for_change
 from tutorhub.services.booking.guard import check_slot, flush_or_conflict
@@ -45,7 +45,7 @@ CANCELLABLE = {
 
 
 def refund_percent_for(booking: Booking, role: str, now: datetime) -> int:
-    """The refund percent a cancellation by `role` at `now` earns (see booking_policy.py):
+    """The refund percent a cancellation by `role` at `now` earns (see policy.py):
     nothing for an unpaid hold, everything for a request or a tutor/admin cancellation, the
     notice tier for a student cancelling a confirmed lesson."""
     if booking.status == BookingStatus.PENDING_PAYMENT:

@@ -16,6 +16,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.views import student_zone
+from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.scheduling.engine.tzclock import clock_for, render, to_minute
 
 
@@ -26,8 +27,6 @@ def local_when(at: datetime, zone: str) -> str:
 
 
 def notify_user(session: Session, user_id: int, subject: str, body: str, link: str = "") -> None:
-    from tutorhub.services.messaging.notifications import notify
-
     notify(session, user_id=user_id, kind="booking", title=subject, body=body, link=link, now=utcnow())
 
 

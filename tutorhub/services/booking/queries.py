@@ -1,7 +1,7 @@
 """Reading bookings: the lesson page (`get_booking`) and "My lessons" (`list_bookings`).
 
 Both are for the parties (and admins, for the lesson page) only; strangers get "not found".
-Times come back as aware UTC plus each party's zone and local rendering (booking_views.py).
+Times come back as aware UTC plus each party's zone and local rendering (views.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.access import load_for_view
 from tutorhub.services.booking.views import BookingDetail, BookingPage, booking_detail, bookings_out
 from tutorhub.services.errors import Forbidden, InvalidInput

@@ -35,7 +35,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tutorhub.db import session_scope
-from tutorhub.integrations.messaging import get_sender
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.bookings import Booking, BookingEvent, BookingStatus
 from tutorhub.models.notifications import ReminderLog
@@ -44,6 +43,7 @@ from tutorhub.services.booking.notify import local_when
 from tutorhub.services.booking.views import student_zone
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.messaging.preferences import is_enabled
+from tutorhub.services.outbox import queue_message
 
 LEADS: dict[str, timedelta] = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 LEAD_TEXT = {"24h": "in 24 hours", "1h": "in 1 hour"}
@@ -131,13 +131,12 @@ def _deliver(session: Session, booking: Booking, due: DueReminder, now: datetime
             return
         when = local_when(booking.start_at, student_zone(session, booking.student_id))
         body = f"{student_name}'s lesson with {tutor_name} starts {LEAD_TEXT[lead]}, on {when}."
-        sender = get_sender()
         if profile.guardian_email:
-            sender.send(session, channel="email", recipient=profile.guardian_email, subject=subject, body=body)
+            queue_message(session, channel="email", recipient=profile.guardian_email, subject=subject, body=body)
         if profile.guardian_phone:
             for channel in ("sms", "whatsapp"):
                 if is_enabled(session, booking.student_id, "reminder", channel):
-                    sender.send(session, channel=channel, recipient=profile.guardian_phone, subject=subject, body=body)
+                    queue_message(session, channel=channel, recipient=profile.guardian_phone, subject=subject, body=body)
         return
     if due.recipient_user_id == booking.student_id:
         when = local_when(booking.start_at, student_zone(session, booking.student_id))

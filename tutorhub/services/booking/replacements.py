@@ -12,7 +12,7 @@ Money (recorded on the cancelled booking for the Money issue to move):
 - the student takes one → TRANSFERRED: the original payment pays for the new booking, which is
   marked paid at once (CONFIRMED, or REQUESTED if that tutor approves requests);
 - the student declines all, or `replacement_offer_hours` (24 h) pass, or no tutor was found →
-  DUE: "credited back" automatically (booking_jobs.py expires offers).
+  DUE: "credited back" automatically (timeouts.py expires offers).
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from tutorhub.models.bookings import (
     ReplacementOffer,
 )
 from tutorhub.models.tutors import TutorProfile, TutorStatus, TutorSubject
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking import policy
 from tutorhub.services.booking.access import load_for_view
+from tutorhub.services.booking.bookings import bookable_tutor, mark_paid, place_hold
 from tutorhub.services.booking.guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking.notify import notify_student
 from tutorhub.services.booking.states import Actor
@@ -231,8 +232,6 @@ def take_replacement_offer(
 ) -> BookingOut:
     """Book the offered tutor in place of the cancelled lesson; the original payment moves to
     the new booking (paid at once). 409 when the offer expired or that time was taken since."""
-    from tutorhub.services.booking.bookings import bookable_tutor, mark_paid, place_hold
-
     now = now or utcnow()
     booking, user = _locked_original(session, actor, booking_id)
     oid = clean_id(offer_id, "Offer not found.")

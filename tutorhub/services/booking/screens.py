@@ -19,7 +19,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.scheduling import SchedulingSettings
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking import policy
 from tutorhub.services.booking.access import load_for_view
 from tutorhub.services.booking.bookings import bookable_tutor, has_trial, lesson_mode

@@ -13,7 +13,7 @@ with up to three alternatives each — the nearest bookable starts within three 
 
 `preview_series` shows all of that without writing (the student decides); `create_series` holds
 every free occurrence through the guarded path under one tutor lock — all or nothing unless
-`skip_conflicts` — and `confirm_series` pays/confirms them together.
+`skip_conflicts` — and paying them together is checkout's `lesson_payments.confirm_series`.
 """
 
 from __future__ import annotations
@@ -23,25 +23,23 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingKind, BookingSeries, BookingStatus
+from tutorhub.models.bookings import BookingKind, BookingSeries
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking import policy
 from tutorhub.services.booking.bookings import (
     bookable_tutor,
     lesson_mode,
     lesson_subject,
-    mark_paid,
     place_hold,
 )
 from tutorhub.services.booking.guard import lock_tutors, release_stale_holds
-from tutorhub.services.booking.states import Actor
 from tutorhub.services.booking.views import BookingOut, bookings_out, student_zone
-from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.errors import Conflict, InvalidInput
 from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.scheduling.engine.slot_engine import BusySpan, TutorCalendar, full_days, slot_starts
 from tutorhub.services.scheduling.engine.tzclock import (
@@ -55,7 +53,7 @@ from tutorhub.services.scheduling.engine.tzclock import (
 )
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.services.scheduling.schedule_input import parse_instant
-from tutorhub.services.validation import clean_id, clean_int, fail, fail_fields, validate_timezone
+from tutorhub.services.validation import clean_int, fail, fail_fields, validate_timezone
 
 MAX_OCCURRENCES = 52
 ALTERNATIVES = 3
@@ -331,34 +329,3 @@ def create_series(
         occurrences=bookings_out(session, held, viewer_id=user.id, viewer_is_admin=False, now=now),
         skipped=[o for o in preview.occurrences if not o.ok],
     )
-
-
-def confirm_series(
-    session: Session, *, actor: UserOut | None, series_id: Any, now: datetime | None = None
-) -> list[BookingOut]:
-    """The student confirms (pays for, from the wallet) every held occurrence of their series at
-    once — the series counterpart of `confirm_booking`; 402 when the wallet does not cover all."""
-    user = require_role(actor)
-    now = now or utcnow()
-    sid = clean_id(series_id, "Series not found.")
-    series = session.get(BookingSeries, sid)
-    if series is None or series.student_id != user.id:
-        raise NotFound("Series not found.")
-    lock_tutors(session, [series.tutor_id])
-    rows = session.exec(
-        select(Booking)
-        .where(col(Booking.series_id) == sid)
-        .order_by(col(Booking.start_at))
-        .execution_options(populate_existing=True)
-    ).all()
-    pending = [b for b in rows if b.status == BookingStatus.PENDING_PAYMENT]
-    if not pending:
-        raise Conflict("There is nothing left to confirm in this series.")
-    actor_ = Actor(user.id, ActorRole.STUDENT)
-    from tutorhub.services.checkout.lesson_payments import pay_held_from_wallet
-
-    for booking in pending:  # all or nothing: a 402 on any occurrence rolls the whole unit back
-        pay_held_from_wallet(session, booking, user_id=user.id, now=now)
-        mark_paid(session, booking=booking, payment_ref=f"wallet:{booking.id}", now=now, actor=actor_)
-    return bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now)
-

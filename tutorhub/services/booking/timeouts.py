@@ -4,9 +4,11 @@
 - `expire_holds` — PENDING_PAYMENT past its 15-minute hold → EXPIRED (slot freed).
 - `auto_decline_requests` — REQUESTED unanswered for 24 h, or whose start has come → DECLINED
   by the system, full refund due (counts against the tutor's response rate).
-- `auto_complete_lessons` — CONFIRMED / IN_PROGRESS lessons nobody ended or reported, 48 h after
-  their scheduled end → COMPLETED (hours taught counted).
 - `settle_lessons` — COMPLETED / NO_SHOW whose dispute window closed → SETTLED.
+
+Completing forgotten lessons is the lesson's own business (hours taught, the dispute window), so
+it lives with the lesson: learning/lessons.py `auto_complete_lessons`, built on `each_locked`
+here; the quarter-hourly job runs both.
 
 Each booking is changed under its tutor's lock and re-read first, exactly like a user's action,
 so a job never overwrites a concurrent cancel, accept or dispute; tutors are processed in
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
@@ -29,7 +31,6 @@ from tutorhub.services.booking.bookings import decline
 from tutorhub.services.booking.guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking.replacements import expire_replacement_offers
 from tutorhub.services.booking.states import SYSTEM, can_transition, transition
-from tutorhub.services.learning.lessons import finish
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.settings import get_settings
 
@@ -43,7 +44,7 @@ def _by_tutor(session: Session, condition: Any) -> dict[int, list[int]]:
     return grouped
 
 
-def _each_locked(
+def each_locked(
     session: Session, condition: Any, still_due: Callable[[Booking], bool], apply: Callable[[Booking], object]
 ) -> int:
     """Apply `apply` to every booking matching `condition`, tutor by tutor under the lock,
@@ -89,7 +90,7 @@ def auto_decline_requests(session: Session, *, now: datetime | None = None) -> i
         )
 
     hours = get_settings().booking_request_hours
-    return _each_locked(
+    return each_locked(
         session,
         (col(Booking.status) == BookingStatus.REQUESTED)
         & or_(col(Booking.decision_due_at) <= now, col(Booking.start_at) <= now),
@@ -99,24 +100,11 @@ def auto_decline_requests(session: Session, *, now: datetime | None = None) -> i
     )
 
 
-def auto_complete_lessons(session: Session, *, now: datetime | None = None) -> int:
-    """Lessons nobody ended or reported, `auto_complete_hours` after their end → COMPLETED."""
-    now = now or utcnow()
-    cutoff = now - timedelta(hours=get_settings().auto_complete_hours)
-    open_statuses = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
-    return _each_locked(
-        session,
-        col(Booking.status).in_(open_statuses) & (col(Booking.end_at) <= cutoff),
-        lambda b: b.status in open_statuses and b.end_at <= cutoff,
-        lambda b: finish(session, b, action="auto_complete", actor_id=None, now=now),
-    )
-
-
 def settle_lessons(session: Session, *, now: datetime | None = None) -> int:
     """Completed lessons and no-shows whose dispute window closed → SETTLED."""
     now = now or utcnow()
     done = (BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
-    return _each_locked(
+    return each_locked(
         session,
         col(Booking.status).in_(done) & (col(Booking.settle_after) <= now),
         lambda b: b.status in done and b.settle_after is not None and b.settle_after <= now
@@ -133,10 +121,9 @@ def run_minutely(session: Session, *, now: datetime | None = None) -> dict[str, 
 
 
 def run_quarter_hourly(session: Session, *, now: datetime | None = None) -> dict[str, int]:
-    """Completion, settlement and replacement-offer expiry (credits back)."""
+    """Settlement and replacement-offer expiry (credits back)."""
     now = now or utcnow()
     return {
-        "auto_completed": auto_complete_lessons(session, now=now),
         "settled": settle_lessons(session, now=now),
         "credited_back": expire_replacement_offers(session, now=now),
     }

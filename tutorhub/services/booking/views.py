@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tutorhub.integrations.meetings import get_meeting_provider
 from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.bookings import (
     ActorRole,
@@ -27,7 +28,7 @@ from tutorhub.models.bookings import (
     Review,
 )
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.policy import may_reschedule
 from tutorhub.services.booking.states import status_label
 from tutorhub.services.catalog import subject_label
@@ -283,8 +284,6 @@ def booking_detail(
     session: Session, booking: Booking, *, viewer_id: int, viewer_is_admin: bool, now: datetime
 ) -> BookingDetail:
     """Everything the lesson page shows: the booking, its history, notes, link and review."""
-    from tutorhub.integrations.meetings import get_meeting_provider
-
     base = bookings_out(session, [booking], viewer_id=viewer_id, viewer_is_admin=viewer_is_admin, now=now)[0]
     events = session.exec(
         select(BookingEvent).where(col(BookingEvent.booking_id) == booking.id).order_by(col(BookingEvent.id))

@@ -1,6 +1,7 @@
 """Escrow per booking: refunds when a lesson is called off, transfer to a replacement lesson,
-release to the tutor (minus commission) when it is settled. Run by the minutely money job and
-callable inline (`settle_booking_money`) right after a decision.
+release to the tutor (minus commission) when it is settled. `run_money_jobs` is the one settlement
+loop (the minutely `settle_money` job calls it); `settle_booking_money` is also called inline right
+after a decision (services/checkout/disputes.py).
 
 Money moves only once a booking's outcome is final (CANCELLED / DECLINED / EXPIRED / SETTLED),
 so a no-show refund that a later dispute overturns never leaves the building early.
@@ -9,7 +10,7 @@ so a no-show refund that a later dispute overturns never leaves the building ear
   through the gateway, or to the wallet, per the admin setting; wallet-paid lessons always go back
   to the wallet; a gateway that refuses falls back to the wallet so money is never stuck) and the
   same share of a promo discount back to platform:promotions; credit-paid lessons get their
-  minutes back through CREDITS-PLANS (`credits.refund_booking_credits`, original expiry) →
+  minutes back through CREDITS-PLANS (`credit_spending.refund_booking_credits`, original expiry) →
   refund_status SETTLED.
 - TRANSFERRED → the whole escrow moves to the replacement booking's escrow.
 - whatever is left in the escrow of a final booking → tutor earnings − commission, commission →
@@ -21,18 +22,21 @@ Every posting has a per-booking idempotency key, so a job re-run or a race is a 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tutorhub.db import session_scope
 from tutorhub.integrations.payments import GatewayError, get_gateway_by_name
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, BookingStatus, RefundStatus
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, Refund
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credit_spending
 from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.policy import round_div
 from tutorhub.services.checkout.lesson_payments import escrow_account
@@ -103,7 +107,7 @@ def _refund(session: Session, booking: Booking, now: datetime) -> None:
     percent = booking.refund_percent
     held = booking_escrow(session, booking.id)
     if held.get("MIN", 0) > 0 and percent > 0:
-        credits.refund_booking_credits(session, booking_id=booking.id, percent=percent, now=now)
+        credit_spending.refund_booking_credits(session, booking_id=booking.id, percent=percent, now=now)
     available = held.get(booking.currency, 0)
     if available > 0 and percent > 0:
         funding = funding_of(session, booking)
@@ -284,16 +288,36 @@ def bookings_needing_money(session: Session) -> list[int]:
     return sorted({int(i) for i in due if i is not None} | {int(i) for i in final_held if i is not None})
 
 
-def run_money_jobs(session: Session, *, now: datetime | None = None) -> int:
-    """The minutely money job: refunds, transfers and releases for every final booking."""
+def run_money_jobs(session: Session | None = None, *, now: datetime | None = None) -> int:
+    """The settlement loop: refunds, transfers and releases for every final booking; returns how
+    many bookings were settled. The minutely `settle_money` job calls it without a session.
+
+    One unit of work per booking, so one booking's failure (a provider refusing a refund) never
+    blocks the others and the next run retries it: without `session`, each booking gets its own
+    committed unit of work (a refund sent to a gateway is recorded at once); with `session`, a
+    savepoint of it (tests, or a caller already inside a unit of work)."""
     now = now or utcnow()
-    ids = bookings_needing_money(session)
+    if session is None:
+        with session_scope(read_only=True) as reading:
+            ids = bookings_needing_money(reading)
+    else:
+        ids = bookings_needing_money(session)
     done = 0
     for booking_id in ids:
         try:
-            with session.begin_nested():
-                settle_booking_money(session, booking_id=booking_id, now=now)
+            with _unit_for_one_booking(session) as unit:
+                settle_booking_money(unit, booking_id=booking_id, now=now)
             done += 1
         except Exception:  # noqa: BLE001  (one booking's failure must not block the others; the next run retries)
             log.exception("money job: booking %s failed", booking_id)
     return done
+
+
+@contextmanager
+def _unit_for_one_booking(session: Session | None) -> Iterator[Session]:
+    if session is None:
+        with session_scope() as own:
+            yield own
+    else:
+        with session.begin_nested():
+            yield session

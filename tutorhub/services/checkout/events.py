@@ -7,11 +7,13 @@ from the FACT (payment reference, refund id, dispute id), never from the event, 
 payment's status is recomputed from all facts seen so far (`payments.refresh_status`) — the
 final ledger and status are the same for every permutation and any number of duplicates.
 
-What a captured payment means depends on its purpose:
-- topup → student wallet; booking → escrow + `bookings.mark_paid` (via booking_payments.py;
-  a booking that can no longer be paid gets the money in the student's wallet instead);
-- minute_pack / subscription / lead_credits → platform revenue, then CREDITS-PLANS'
-  `credit_purchases.fulfil_payment` grants the units.
+What a captured payment means depends on its purpose, and is decided by the handler registered
+for it (purposes.py; wired in wiring.py): a booking → escrow + `bookings.mark_paid`
+(lesson_payments.py), a top-up → the wallet, a minute pack / subscription / lead credits →
+platform revenue and the units granted (billing/purchases.py). A payment whose amount or currency
+differs from what was started, or whose purpose cannot take it any more (the held lesson expired),
+is credited to the payer's wallet instead ("late_payment"). Subscription renewals and cancellations
+that the provider bills itself go to the subscription purpose's `provider_event`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,11 @@ from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose, Refund
-from tutorhub.services.billing import purchases as credit_purchases
-from tutorhub.services.checkout.lesson_payments import fund_booking_from_payment
+from tutorhub.services.checkout.purposes import handler_for
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import (
-    PURCHASES,
     clearing_account,
     lock_payment,
     refresh_status,
@@ -70,20 +70,11 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     clearing = clearing_account(payment.gateway)
     mismatch = amount != payment.amount_minor or currency != payment.currency
     _adopt_orphans(session, payment, now)
-    if payment.purpose == PaymentPurpose.BOOKING and not mismatch:
-        if fund_booking_from_payment(session, payment, now=now):
-            return
-    if payment.purpose in PURCHASES and not mismatch:
-        ledger.post(session, kind="purchase", idempotency_key=f"payment:{payment.reference}:captured",
-                    lines=[Line(clearing, amount, currency), Line("platform:revenue", -amount, currency)],
-                    memo=f"{payment.purpose} {payment.reference}", **common)
-        assert payment.id is not None
-        credit_purchases.fulfil_payment(session, payment.id, now)
+    handler = handler_for(payment.purpose)
+    if handler is not None and not mismatch and handler.capture(session, payment, now=now):
         return
-    kind = "topup" if payment.purpose == PaymentPurpose.TOPUP and not mismatch else "late_payment"
-    if kind == "late_payment":
-        set_extra(payment, note="Credited to your wallet: this payment could not be applied to its purpose.")
-    ledger.post(session, kind=kind, idempotency_key=f"payment:{payment.reference}:captured",
+    set_extra(payment, note="Credited to your wallet: this payment could not be applied to its purpose.")
+    ledger.post(session, kind="late_payment", idempotency_key=f"payment:{payment.reference}:captured",
                 lines=[Line(clearing, amount, currency), Line(wallet_account(payment.user_id), -amount, currency)],
                 memo=f"{payment.purpose} {payment.reference}", **common)
 
@@ -219,18 +210,22 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
 
 
 def _take_back_purchase(session: Session, payment: Payment, now: datetime) -> None:
-    """A refunded or charged-back pack / plan / lead-credit purchase: CREDITS-PLANS takes back the
-    unspent share of what it granted (cumulative and idempotent, so calling it after every event
-    about the payment — in whatever order they come — ends the same)."""
-    if payment.purpose not in PURCHASES or payment.succeeded_at is None or payment.id is None:
+    """A refunded or charged-back payment whose purpose granted something (a pack, a plan's minutes,
+    lead credits): its handler takes back the unspent share (cumulative and idempotent, so calling
+    it after every event about the payment — in whatever order they come — ends the same)."""
+    handler = handler_for(payment.purpose)
+    if handler is None or handler.take_back is None or payment.succeeded_at is None or payment.id is None:
         return
     disputes: dict[str, list[str]] = (payment.extra or {}).get("_disputes", {})
     lost = any("lost" in seen for seen in disputes.values())
     if payment.refunded_minor <= 0 and not lost:
         return
-    credit_purchases.on_purchase_refunded(session, payment.id, now, charged_back=lost)
+    handler.take_back(session, payment, now=now, charged_back=lost)
 
 
 def _forward_subscription_event(session: Session, event: GatewayEvent, now: datetime) -> None:
-    """Subscription renewals/cancellations belong to CREDITS-PLANS."""
-    credit_purchases.apply_subscription_event(session, event, now=now)
+    """Renewals/cancellations billed by the provider belong to the subscription purpose."""
+    handler = handler_for(PaymentPurpose.SUBSCRIPTION)
+    if handler is None or handler.provider_event is None:
+        raise NotFound("Subscriptions are not handled here.")
+    handler.provider_event(session, event, now=now)

@@ -1,13 +1,21 @@
-"""Paying for a held booking: through the gateway (checkout), from the wallet, or with credits.
+"""Paying for held lessons: through the gateway (checkout), from the wallet, or with credits — the
+one use case behind the lesson page's and the booking dialog's pay box, POST /bookings/{id}/pay and
+the two "confirm" endpoints (`pay_for_lessons`; `pay_booking`, `confirm_booking` and
+`confirm_series` only pick the lessons and shape the answer).
 
 Nothing marks a booking paid without money: every path first moves the lesson's price into
 `escrow:booking:{id}` (or, for credits, the minutes) and only then calls `bookings.mark_paid`,
 in the same transaction. A promo discount is funded by the platform (platform:promotions), so the
 escrow always holds the booking's full price and the tutor's earnings do not shrink.
 
-Gateway: `pay_booking` starts a checkout; the booking stays PENDING_PAYMENT until the webhook
-(`payment_events.apply_gateway_event` → `fund_booking_from_payment`). If the hold is gone by then
-(expired, cancelled, or paid another way), the money goes to the student's wallet instead.
+Several lessons at once (a weekly series): wallet or credits only, all or nothing. A promo code is
+used once per student, so it discounts the earliest lesson of the batch (and never lessons paid
+with credits: minutes have no price to discount).
+
+Gateway: one lesson per checkout; the booking stays PENDING_PAYMENT until the webhook
+(`events.apply_gateway_event` → `fund_booking_from_payment`, the booking purpose's handler). If the
+hold is gone by then (expired, cancelled, or paid another way), the money goes to the student's
+wallet instead.
 """
 
 from __future__ import annotations
@@ -16,27 +24,41 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
+from tutorhub.models.bookings import ActorRole, Booking, BookingSeries, BookingStatus
 from tutorhub.models.money import Payment, PaymentPurpose
-from tutorhub.services.accounts.auth import UserOut
-from tutorhub.services.billing import credits
-from tutorhub.services.booking.access import load_for_change
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing import credit_spending, credits
+from tutorhub.services.booking.access import Party, load_for_change, load_for_view
+from tutorhub.services.booking.bookings import mark_paid
 from tutorhub.services.booking.guard import lock_tutors
-from tutorhub.services.booking.states import Actor, refuse
-from tutorhub.services.errors import DomainError
+from tutorhub.services.booking.series import MAX_OCCURRENCES
+from tutorhub.services.booking.states import SYSTEM, Actor, refuse
+from tutorhub.services.booking.views import BookingOut, booking_out, bookings_out
+from tutorhub.services.errors import Conflict, DomainError, NotFound
 from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import clearing_account, start_gateway_payment, wallet_account
-from tutorhub.services.validation import clean_text, fail
+from tutorhub.services.validation import clean_id, clean_text, fail
 
 METHODS = ("gateway", "wallet", "credits")
 
 
+SERIES_METHODS = ("wallet", "credits")
+
+
 class PayOut(BaseModel):
     status: str  # the booking's status after this call
+    checkout_url: str | None = None
+    payment_reference: str | None = None
+
+
+class LessonsPayOut(BaseModel):
+    booking_ids: list[int]  # the lessons paid (or, through the gateway, being paid), earliest first
+    status: str  # the earliest lesson's status after this call
+    discount_minor: int = 0  # the promo's discount (on the earliest lesson)
     checkout_url: str | None = None
     payment_reference: str | None = None
 
@@ -59,9 +81,6 @@ def _redeem_promo(session: Session, code: str, *, user_id: int, booking: Booking
 
 
 def _mark_paid(session: Session, booking: Booking, payment_ref: str, now: datetime, actor: Actor | None) -> None:
-    from tutorhub.services.booking.bookings import mark_paid
-    from tutorhub.services.booking.states import SYSTEM
-
     mark_paid(session, booking=booking, payment_ref=payment_ref, now=now, actor=actor or SYSTEM)
 
 
@@ -87,6 +106,116 @@ def pay_held_from_wallet(session: Session, booking: Booking, *, user_id: int, no
     )
 
 
+def _load_mine(session: Session, actor: UserOut | None, booking_ids: Any, *, lock: bool = False
+               ) -> list[tuple[Booking, Party]]:
+    """The caller's lessons, each authorized as its student, earliest first; with `lock`, under one
+    tutor lock and freshly read."""
+    if not isinstance(booking_ids, list | tuple) or not booking_ids:
+        raise fail("booking_ids", "must list the lessons to pay")
+    if len(booking_ids) > MAX_OCCURRENCES:
+        raise fail("booking_ids", f"at most {MAX_OCCURRENCES} lessons at once")
+    loaded = [load_for_change(session, actor, i, ActorRole.STUDENT, lock=False) for i in booking_ids]
+    if lock:
+        lock_tutors(session, [booking.tutor_id for booking, _ in loaded])
+    unique: dict[int, tuple[Booking, Party]] = {}
+    for booking, party in loaded:
+        if lock:
+            session.refresh(booking)
+        assert booking.id is not None
+        unique.setdefault(booking.id, (booking, party))
+    return sorted(unique.values(), key=lambda pair: (pair[0].start_at, pair[0].id or 0))
+
+
+def pay_for_lessons(
+    session: Session,
+    *,
+    actor: UserOut | None,
+    booking_ids: Any,
+    method: Any,
+    promo_code: Any = None,
+    now: datetime | None = None,
+) -> LessonsPayOut:
+    """The student pays one or several of their held lessons with one method (see the module doc
+    for the rules). 402 (InsufficientFunds/Credits) when the wallet or credits do not cover them
+    all — then nothing is paid; 409 when a lesson is not waiting for payment; 422 for a gateway
+    payment of several lessons or a promo code with credits."""
+    now = now or utcnow()
+    if method not in METHODS:
+        raise fail("method", "must be gateway, wallet or credits")
+    code = clean_text(promo_code, "promo_code", max_len=40) if promo_code not in (None, "") else ""
+    lessons = _load_mine(session, actor, booking_ids, lock=True)
+    for booking, _ in lessons:
+        if booking.status != BookingStatus.PENDING_PAYMENT:
+            raise refuse(booking, "pay")  # same answer as mark_paid (e.g. "…expired…")
+    first, party = lessons[0]
+    user = party.user
+    ids = [booking.id or 0 for booking, _ in lessons]
+    if method == "gateway" and len(lessons) > 1:
+        raise fail("method", "Weekly lessons are paid from your wallet or credits.")
+    if method == "credits":
+        if code:
+            raise fail("promo_code", "Promo codes do not apply to lessons paid with credits.")
+        with session.begin_nested():  # all or nothing, even for a caller that goes on after a 402
+            for booking, who in lessons:
+                credit_spending.spend_for_booking(session, student_id=user.id, booking_id=booking.id or 0,
+                                                  minutes=booking.duration_min, now=now)
+                _mark_paid(session, booking, f"credits:{booking.id}", now, who.actor)
+        return LessonsPayOut(booking_ids=ids, status=first.status)
+    discount = _quote_promo(session, code, first, user.id, now) if code else 0
+    if method == "gateway" and first.price_minor - discount > 0:
+        payment, url = start_gateway_payment(
+            session, user=user, purpose=PaymentPurpose.BOOKING, amount_minor=first.price_minor - discount,
+            currency=first.currency, description=f"Lesson #{first.id}", booking_id=first.id,
+            metadata={"promo_code": code, "discount_minor": discount} if code else {}, now=now,
+        )
+        return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount, checkout_url=url,
+                             payment_reference=payment.reference)
+    with session.begin_nested():
+        for booking, who in lessons:
+            off = discount if booking is first else 0
+            pay_held_from_wallet(session, booking, user_id=user.id, now=now, discount=off)
+            if booking is first:
+                _redeem_promo(session, code, user_id=user.id, booking=booking, discount=off, now=now)
+            _mark_paid(session, booking, f"wallet:{booking.id}", now, who.actor)
+    return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount)
+
+
+class PayOptionsOut(BaseModel):
+    """What the pay box shows for the lessons being paid (the viewer's own balances only)."""
+
+    lessons: int
+    currency: str
+    price_minor: int  # all the lessons together
+    minutes_needed: int
+    wallet_available_minor: int  # in the lessons' currency
+    credit_minutes: int
+
+
+def pay_options(session: Session, *, actor: UserOut | None, booking_ids: Any, now: datetime | None = None) -> PayOptionsOut:
+    """The price of the caller's lessons and what they could pay it with (read-only)."""
+    now = now or utcnow()
+    lessons = _load_mine(session, actor, booking_ids)
+    user = lessons[0][1].user
+    currency = lessons[0][0].currency
+    return PayOptionsOut(
+        lessons=len(lessons), currency=currency, price_minor=sum(b.price_minor for b, _ in lessons),
+        minutes_needed=sum(b.duration_min for b, _ in lessons),
+        wallet_available_minor=ledger.balance(session, wallet_account(user.id), currency),
+        credit_minutes=credits.credit_summary(session, user.id, now)[0],
+    )
+
+
+def quote_lessons_promo(
+    session: Session, *, actor: UserOut | None, booking_ids: Any, code: Any, now: datetime | None = None
+) -> promos.PromoQuoteOut:
+    """What `code` takes off when these lessons are paid: the earliest lesson's discount (the rule
+    `pay_for_lessons` applies). InvalidInput (promo_code) when it does not apply."""
+    lessons = _load_mine(session, actor, booking_ids)
+    first = lessons[0][0]
+    return promos.validate_promo(session, actor=actor, code=code, amount_minor=first.price_minor, currency=first.currency,
+                                 now=now)
+
+
 def pay_booking(
     session: Session,
     *,
@@ -96,36 +225,49 @@ def pay_booking(
     promo_code: Any = None,
     now: datetime | None = None,
 ) -> PayOut:
-    """The student pays their held booking. 402 (InsufficientFunds/Credits) when the wallet or
-    credits do not cover it; 409 when the booking is not waiting for payment."""
+    """One held lesson (POST /bookings/{id}/pay): `pay_for_lessons` with one id."""
+    paid = pay_for_lessons(session, actor=actor, booking_ids=[booking_id], method=method, promo_code=promo_code, now=now)
+    return PayOut(status=paid.status, checkout_url=paid.checkout_url, payment_reference=paid.payment_reference)
+
+
+def confirm_booking(
+    session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
+) -> BookingOut:
+    """POST /bookings/{id}/confirm: pay one held lesson from the wallet, answer with the booking
+    (CONFIRMED with instant booking, else REQUESTED); 402 InsufficientFunds when it is short."""
     now = now or utcnow()
-    if method not in METHODS:
-        raise fail("method", "must be gateway, wallet or credits")
-    code = clean_text(promo_code, "promo_code", max_len=40) if promo_code not in (None, "") else ""
-    booking, party = load_for_change(session, actor, booking_id, ActorRole.STUDENT)
-    assert booking.id is not None
-    if booking.status != BookingStatus.PENDING_PAYMENT:
-        raise refuse(booking, "pay")  # same answer as mark_paid (e.g. "…expired…")
-    user = party.user
-    if method == "credits":
-        if code:
-            raise fail("promo_code", "Promo codes do not apply to lessons paid with credits.")
-        credits.spend_for_booking(session, student_id=user.id, booking_id=booking.id, minutes=booking.duration_min, now=now)
-        _mark_paid(session, booking, f"credits:{booking.id}", now, party.actor)
-        return PayOut(status=booking.status)
-    discount = _quote_promo(session, code, booking, user.id, now) if code else 0
-    to_pay = booking.price_minor - discount
-    if method == "wallet" or to_pay == 0:
-        pay_held_from_wallet(session, booking, user_id=user.id, now=now, discount=discount)
-        _redeem_promo(session, code, user_id=user.id, booking=booking, discount=discount, now=now)
-        _mark_paid(session, booking, f"wallet:{booking.id}", now, party.actor)
-        return PayOut(status=booking.status)
-    payment, url = start_gateway_payment(
-        session, user=user, purpose=PaymentPurpose.BOOKING, amount_minor=to_pay, currency=booking.currency,
-        description=f"Lesson #{booking.id}", booking_id=booking.id,
-        metadata={"promo_code": code, "discount_minor": discount} if code else {}, now=now,
-    )
-    return PayOut(status=booking.status, checkout_url=url, payment_reference=payment.reference)
+    pay_for_lessons(session, actor=actor, booking_ids=[booking_id], method="wallet", now=now)
+    booking, party = load_for_view(session, actor, booking_id)
+    return booking_out(session, booking, party.user, now)
+
+
+def confirm_series(
+    session: Session, *, actor: UserOut | None, series_id: Any, method: Any = "wallet", promo_code: Any = None,
+    now: datetime | None = None,
+) -> list[BookingOut]:
+    """Pay every still-held occurrence of the caller's weekly series at once, from the wallet (the
+    default) or with credits, with an optional promo code (the earliest lesson); answers with all
+    the series' lessons. 402 when the wallet / credits do not cover them all."""
+    user = require_role(actor)
+    now = now or utcnow()
+    if method not in SERIES_METHODS:
+        raise fail("method", "A series is paid from the wallet or with credits.")
+    sid = clean_id(series_id, "Series not found.")
+    series = session.get(BookingSeries, sid)
+    if series is None or series.student_id != user.id:
+        raise NotFound("Series not found.")
+    lock_tutors(session, [series.tutor_id])
+    rows = session.exec(
+        select(Booking)
+        .where(col(Booking.series_id) == sid)
+        .order_by(col(Booking.start_at))
+        .execution_options(populate_existing=True)
+    ).all()
+    pending = [b.id for b in rows if b.status == BookingStatus.PENDING_PAYMENT]
+    if not pending:
+        raise Conflict("There is nothing left to confirm in this series.")
+    pay_for_lessons(session, actor=actor, booking_ids=pending, method=method, promo_code=promo_code, now=now)
+    return bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=False, now=now)
 
 
 def fund_booking_from_payment(session: Session, payment: Payment, *, now: datetime) -> bool:

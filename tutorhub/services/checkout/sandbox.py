@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tutorhub.integrations.payments.base import EventKind
-from tutorhub.integrations.payments.sandbox import SIGNATURE_HEADER, build_sandbox_event, sign_sandbox_payload
+from tutorhub.integrations.payments.sandbox import signed_sandbox_event
 from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
 from tutorhub.services.checkout.webhooks import receive_webhook
 from tutorhub.services.errors import Conflict, NotFound
@@ -91,8 +91,7 @@ def view_checkout(session: Session, *, reference: Any) -> SandboxCheckoutView:
 
 
 def _deliver(session: Session, charge: SandboxCharge, kind: EventKind, *, now: datetime, extra: dict[str, str] | None = None) -> None:
-    body = build_sandbox_event(charge, kind, now=now, extra=extra)
-    headers = {SIGNATURE_HEADER: sign_sandbox_payload(body, secret=get_settings().sandbox_webhook_secret)}
+    body, headers = signed_sandbox_event(charge, kind, now=now, extra=extra)
     receive_webhook(session, "sandbox", body, headers, now)
 
 

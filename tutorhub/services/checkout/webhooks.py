@@ -4,7 +4,7 @@ Why this order: the signature is checked over the exact raw bytes (re-serialized
 verify, on purpose); the event id is then inserted under UNIQUE(gateway, event_id) in a savepoint,
 so a second delivery — sequential or concurrent (the loser of the insert race gets an
 IntegrityError) — is acknowledged without applying anything; only the winner's stored row is
-ever applied through `tutorhub.services.checkout.events.apply_gateway_event`.
+ever applied through `events.apply_gateway_event`.
 
 Two ways to apply:
 - `apply=True` (the sandbox checkout, the Razorpay callback): stored and applied in the caller's
@@ -22,8 +22,8 @@ Outcomes:
 - a verified event of a kind we do not act on (EventKind.IGNORED) → stored as "ignored".
 - the payments service refusing the event (a DomainError, e.g. an unknown reference) → stored as
   "failed" with the message: retrying would not help; admins see it.
-- anything else (database down, payments service missing) propagates: with `apply=True` nothing is
-  stored and the provider retries; a deferred apply stays pending for the job.
+- anything else (e.g. the database down) propagates: with `apply=True` nothing is stored and the
+  provider retries; a deferred apply stays pending for the job.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from sqlmodel import Session, col, select
 from tutorhub.integrations.payments import GATEWAY_NAMES, get_gateway_by_name
 from tutorhub.integrations.payments.base import EventKind, GatewayError, GatewayEvent, WebhookSignatureError
 from tutorhub.models.gateways import WebhookEvent, WebhookOutcome
+from tutorhub.services.checkout.events import apply_gateway_event
 from tutorhub.services.errors import DomainError, NotFound
 
 log = logging.getLogger("tutorhub.webhooks")
 
 __all__ = [
-    "PaymentsUnavailable",
     "WebhookReceipt",
     "WebhookSignatureError",
     "apply_stored_event",
@@ -53,10 +53,6 @@ __all__ = [
     "pending_event_ids",
     "receive_webhook",
 ]
-
-
-class PaymentsUnavailable(RuntimeError):
-    """The payments service cannot apply events (not installed yet): answer 503 so the provider retries."""
 
 
 @dataclass(frozen=True)
@@ -76,15 +72,6 @@ def _verifier(session: Session, gateway_name: str):  # type: ignore[no-untyped-d
         return get_gateway_by_name(gateway_name, session=session)
     except GatewayError as exc:
         raise NotFound(f"The {gateway_name} gateway is not configured here.") from exc
-
-
-def _apply(session: Session, event: GatewayEvent, *, now: datetime) -> None:
-    """MONEY-CORE's use case, imported lazily (the gateways work before and without it)."""
-    try:
-        from tutorhub.services.checkout.events import apply_gateway_event
-    except ImportError as exc:
-        raise PaymentsUnavailable("tutorhub.services.checkout.events.apply_gateway_event is not available") from exc
-    apply_gateway_event(session, event, now=now)
 
 
 def receive_webhook(
@@ -166,7 +153,7 @@ def ingest_event(
 def _apply_row(session: Session, row: WebhookEvent, event: GatewayEvent, now: datetime) -> None:
     try:
         with session.begin_nested():
-            _apply(session, event, now=now)
+            apply_gateway_event(session, event, now=now)
         row.outcome = WebhookOutcome.APPLIED
     except DomainError as exc:
         row.outcome = WebhookOutcome.FAILED

@@ -3,19 +3,21 @@
 - **Start**: the tutor opens a confirmed lesson from 15 minutes before its start until its
   scheduled end (IN_PROGRESS). **End**: the tutor ends it (COMPLETED); the booked minutes are
   added to the tutor's hours taught and the 48 h dispute window starts (then SETTLED by the job).
+  A lesson nobody ended or reported is completed by the quarter-hourly job
+  (`auto_complete_lessons`), the same way.
 - **No-show**: once the start time has passed, the student can report that the tutor never
   started the lesson (full refund due, reliability strike), and the tutor can report that the
   student did not come (no refund). The reported party may dispute within 48 h; otherwise the
   job settles it.
 - **Dispute**: the student may dispute a completed lesson, the reported party a no-show, within
-  the window; an admin resolves it with a refund percent (SETTLED). A tutor cleared of a
-  no-show loses the strike.
+  the window; an admin resolves it with a refund percent (SETTLED; the money moves at once, see
+  services/checkout/disputes.py). A tutor cleared of a no-show loses the strike.
 - **Notes**: one shared text per lesson that both parties edit (last write wins).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -25,11 +27,12 @@ from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, ReliabilityStrike, StrikeKind
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking import policy
 from tutorhub.services.booking.access import load_for_change
 from tutorhub.services.booking.notify import notify_student, notify_tutor
 from tutorhub.services.booking.states import SYSTEM, Actor, refuse, transition
+from tutorhub.services.booking.timeouts import each_locked
 from tutorhub.services.booking.views import (
     START_EARLY,
     BookingDetail,
@@ -42,6 +45,7 @@ from tutorhub.services.errors import Conflict, Forbidden
 from tutorhub.services.tutors.reliability import add_strike
 from tutorhub.services.tutors.stats import refresh_tutor_stats
 from tutorhub.services.validation import clean_int, clean_text
+from tutorhub.settings import get_settings
 
 MAX_NOTES = 5000
 
@@ -87,6 +91,20 @@ def finish(session: Session, booking: Booking, *, action: str, actor_id: int | N
     session.flush()
     refresh_tutor_stats(session, booking.tutor_id, now=now)
     notify_student(session, booking, "How was your lesson?", "Your lesson is complete. Rate it to help other students.")
+
+
+def auto_complete_lessons(session: Session, *, now: datetime | None = None) -> int:
+    """Lessons nobody ended or reported, `auto_complete_hours` after their end → COMPLETED (run
+    by the quarter-hourly job, each tutor's lessons under the tutor lock)."""
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=get_settings().auto_complete_hours)
+    open_statuses = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+    return each_locked(
+        session,
+        col(Booking.status).in_(open_statuses) & (col(Booking.end_at) <= cutoff),
+        lambda b: b.status in open_statuses and b.end_at <= cutoff,
+        lambda b: finish(session, b, action="auto_complete", actor_id=None, now=now),
+    )
 
 
 def report_no_show(
@@ -138,7 +156,7 @@ def dispute_lesson(
     return booking_out(session, booking, party.user, now)
 
 
-def resolve_dispute(
+def decide_dispute(
     session: Session,
     *,
     actor: UserOut | None,
@@ -147,7 +165,10 @@ def resolve_dispute(
     notes: Any = "",
     now: datetime | None = None,
 ) -> BookingOut:
-    """An admin settles a disputed lesson with the refund percent they decided."""
+    """The lesson's side of an admin's dispute decision: SETTLED with the refund percent they
+    decided (refund DUE when there is money to return), and a tutor cleared of a no-show loses the
+    strike. Money is not moved here: the use case is `checkout.disputes.resolve_dispute`, which
+    calls this and then settles escrow in the same unit of work."""
     now = now or utcnow()
     require_role(actor, Role.ADMIN)
     percent = clean_int(refund_percent, "refund_percent", minimum=0, maximum=100)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, BookingStatus, Review
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.access import load_for_change
 from tutorhub.services.booking.notify import notify_tutor
 from tutorhub.services.booking.views import ReviewOut, review_out

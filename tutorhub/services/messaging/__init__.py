@@ -1,1 +1,1 @@
-"""Messaging: chat, in-app notifications and their channel preferences, the outbox and its delivery."""
+"""Messaging: chat conversations and messages, in-app notifications and their channel preferences."""

@@ -1,9 +1,9 @@
 """Chat attachments: images (JPEG, PNG, WebP) and PDFs, size-limited, stored privately.
 
-Same rules as credential documents: the type is decided by the file's first bytes (never its
-name or the browser's claim), the size by `TUTORHUB_MAX_UPLOAD_MB` (10 MB by default), and the
-bytes go to private storage (integrations/storage.py) that no public route serves. Downloads go
-through `read_attachment`, which answers NotFound to anyone who may not read the conversation.
+The upload checks of services/uploads.py (type from the file's first bytes, never its name or
+the browser's claim; size within `TUTORHUB_MAX_UPLOAD_MB`); the bytes go to private storage
+(integrations/storage.py) that no public route serves. Downloads go through `read_attachment`,
+which answers NotFound to anyone who may not read the conversation.
 """
 
 from __future__ import annotations
@@ -18,45 +18,27 @@ from sqlmodel import Session, col, select
 from tutorhub.integrations.storage import get_storage
 from tutorhub.models.base import utcnow
 from tutorhub.models.chat import ChatAttachment
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import NotFound
-from tutorhub.services.messaging.chat import access, clean_body, guard_flood, insert_message, message_outs
+from tutorhub.services.messaging.conversations import access
+from tutorhub.services.messaging.messages import clean_body, guard_flood, insert_message, message_outs
 from tutorhub.services.messaging.views import AttachmentOut, MessageOut, attachment_url
-from tutorhub.services.tutors.profiles import file_too_large, sniff_document_type
-from tutorhub.services.validation import clean_id, clean_text, fail
-from tutorhub.settings import get_settings
+from tutorhub.services.uploads import check_upload, sniff_image_or_document_type
+from tutorhub.services.validation import clean_id, clean_text
 
 ALLOWED = "a JPEG, PNG or WebP image or a PDF"
-
-
-def sniff_attachment_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the magic bytes, or None for anything else: the credential
-    documents' types (services/tutors/profiles.py) plus WebP, whose magic is not a plain prefix."""
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return sniff_document_type(data)
 
 
 def send_attachment(session: Session, *, actor: UserOut | None, conversation_id: Any, filename: Any, data: Any,
                     body: Any = "", now: datetime | None = None) -> MessageOut:
     """A message carrying one file (and an optional caption)."""
     got = access(session, actor, conversation_id)
-    if not isinstance(data, bytes | bytearray):
-        raise fail("file", "must be a file upload")
-    limit = get_settings().max_upload_bytes
-    if len(data) == 0:
-        raise fail("file", "is empty")
-    if len(data) > limit:
-        raise file_too_large(limit)  # the same words the upload-size middleware uses
-    sniffed = sniff_attachment_type(bytes(data[:16]))
-    if sniffed is None:
-        raise fail("file", f"must be {ALLOWED}")
+    content_type, ext = check_upload(data, sniff=sniff_image_or_document_type, allowed=ALLOWED)
     caption = clean_body(body, required=False)
     name = clean_text(filename or "file", "filename", max_len=500) or "file"
     name = name.replace("/", "_").replace("\\", "_")[-200:]
     now = now or utcnow()
     guard_flood(session, got, now)  # before storing, so a refused send leaves no file behind
-    content_type, ext = sniffed
     key = f"chat/{got.conv.id}/{uuid.uuid4().hex}-{ext}"
     storage = get_storage()
     storage.save(key, bytes(data))

@@ -16,9 +16,9 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
 from tutorhub.models.chat import Conversation, ConversationKind
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput
-from tutorhub.services.messaging.chat import (
+from tutorhub.services.messaging.conversations import (
     ensure,
     ensure_pair_conversation,
     get_conversation,

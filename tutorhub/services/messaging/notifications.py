@@ -16,15 +16,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from tutorhub.db import rows_matched
 from tutorhub.integrations.broker import publish_after_commit
-from tutorhub.integrations.messaging import get_sender
 from tutorhub.models.accounts import User
 from tutorhub.models.notifications import Notification
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotFound
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.preferences import KINDS, enabled_channels
+from tutorhub.services.outbox import queue_message
 from tutorhub.services.validation import clean_id, clean_int
+from tutorhub.settings import get_settings
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -52,8 +54,6 @@ def _out(row: Notification) -> NotificationOut:
 
 
 def _external_text(title: str, body: str, link: str) -> str:
-    from tutorhub.settings import get_settings
-
     text = body or title
     if link.startswith("/"):
         text = f"{text}\n\n{get_settings().public_url}{link}"
@@ -75,12 +75,11 @@ def notify(session: Session, *, user_id: int, kind: str, title: str, body: str =
     row = Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=safe_link[:300],
                        created_at=now)
     session.add(row)
-    sender = get_sender()
     text = _external_text(title, body, safe_link)
     for channel in enabled_channels(session, user_id, kind):
         recipient = user.email if channel == "email" else user.phone
         if recipient:
-            sender.send(session, channel=channel, recipient=recipient, subject=title[:200], body=text[:5000])
+            queue_message(session, channel=channel, recipient=recipient, subject=title[:200], body=text[:5000])
     session.flush()
     publish_after_commit(session, user_channel(user_id), {"type": "notification"})
     return row.id
@@ -135,7 +134,7 @@ def mark_all_read(session: Session, *, actor: UserOut | None, now: datetime) -> 
         .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
         .values(read_at=now)
     )
-    changed = int(getattr(result, "rowcount", 0) or 0)
+    changed = rows_matched(result)
     if changed:
         publish_after_commit(session, user_channel(user.id), {"type": "notification"})
     return changed

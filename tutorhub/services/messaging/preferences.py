@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.notifications import NotificationPreference
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotFound
 from tutorhub.services.validation import fail
 

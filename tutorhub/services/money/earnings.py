@@ -19,7 +19,7 @@ from tutorhub.models.accounts import Role
 from tutorhub.models.bookings import Booking
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payout, PayoutStatus
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.money import ledger
 from tutorhub.services.money.payouts import earnings_account, hold_account
 from tutorhub.services.validation import fail

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payout, PayoutStatus
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 
 GMV_KINDS = ("booking_payment", "wallet_spend", "purchase", "purchase_wallet", "purchase_earnings")
 REFUND_KINDS = ("refund", "external_refund")

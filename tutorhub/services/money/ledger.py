@@ -66,6 +66,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
 from tutorhub.services.errors import DomainError
 
@@ -121,8 +122,6 @@ def ensure_accounts(session: Session, codes: Iterable[str]) -> dict[str, int]:
     if missing:
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        from tutorhub.models.base import utcnow
-
         stamp = utcnow()
         rows: list[dict[str, object]] = [
             {"code": c, "kind": account_kind(c), "owner_user_id": account_owner(c), "created_at": stamp} for c in missing

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import MoneySettings
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.validation import clean_int, fail_fields
 

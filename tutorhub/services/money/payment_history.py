@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.models.money import Payment, PaymentStatus, Refund
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.currency import format_with_code
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money.payments import PaymentOut, RefundOut, payment_out, refund_out
 from tutorhub.services.paging import page_number as _page
@@ -64,14 +65,6 @@ def list_my_payments(session: Session, *, actor: UserOut | None, page: Any = 1, 
                           total_payments=int(total), page=page_n, per_page=size)
 
 
-def _money(amount: int, currency: str) -> str:
-    """Minor units as text with integer arithmetic only (no float rounding on big amounts)."""
-    if currency in ("JPY", "KRW"):
-        return f"{amount:,} {currency}"
-    whole, cents = divmod(abs(amount), 100)
-    return f"{'-' if amount < 0 else ''}{whole:,}.{cents:02d} {currency}"
-
-
 def receipt(session: Session, *, actor: UserOut | None, reference: Any) -> Receipt:
     """A plain-text receipt for a captured payment of the caller (404 otherwise)."""
     user = require_role(actor)
@@ -86,12 +79,12 @@ def receipt(session: Session, *, actor: UserOut | None, reference: Any) -> Recei
         f"Paid on:       {p.succeeded_at.strftime('%Y-%m-%d %H:%M UTC')}",
         f"Description:   {p.description or p.purpose}",
         f"Purpose:       {p.purpose}" + (f" (lesson #{p.booking_id})" if p.booking_id else ""),
-        f"Amount:        {_money(p.amount_minor, p.currency)}",
+        f"Amount:        {format_with_code(p.amount_minor, p.currency)}",
         f"Paid via:      {p.gateway}",
         f"Status:        {p.status}",
     ]
     for r in refunds:
-        lines.append(f"Refund:        {_money(r.amount_minor, r.currency)} on {r.created_at.strftime('%Y-%m-%d')} "
+        lines.append(f"Refund:        {format_with_code(r.amount_minor, r.currency)} on {r.created_at.strftime('%Y-%m-%d')} "
                      f"to {r.destination} ({r.status})")
     lines += ["", "Card details are handled by the payment provider and never stored by TutorHub."]
     return Receipt(filename=f"receipt-{p.reference}.txt", content_type="text/plain; charset=utf-8", body="\n".join(lines) + "\n")

@@ -1,8 +1,8 @@
 """Payments through a gateway: starting a hosted checkout, and the payment state every money
 flow shares (the per-payment lock, refunded total and status recomputed from the facts seen).
 
-Applying the gateway's events (capture, refunds, disputes) lives in payment_events.py; the
-payer's history and receipts in payment_history.py.
+Applying the gateway's events (capture, refunds, disputes) lives in services/checkout/events.py;
+the payer's history and receipts in payment_history.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,16 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from tutorhub.db import lock_key
-from tutorhub.integrations.payments import CheckoutRequest, GatewayError, get_gateway
+from tutorhub.integrations.payments import (
+    ChargeRequest,
+    CheckoutRequest,
+    GatewayError,
+    SavedMethodCharges,
+    get_gateway,
+    get_gateway_by_name,
+)
 from tutorhub.models.money import Payment, PaymentPurpose, PaymentStatus, Refund
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import DomainError
 from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency
 from tutorhub.settings import get_settings
@@ -100,7 +107,7 @@ def clean_amount(value: Any, field: str = "amount_minor") -> int:
 
 
 def clean_currency(value: Any, field: str = "currency") -> str:
-    """One of the currencies TutorHub trades in (validation.CURRENCIES), upper-cased."""
+    """One of the currencies TutorHub trades in (currency.CURRENCIES), upper-cased."""
     return validate_currency(value, field)
 
 
@@ -123,6 +130,31 @@ def clean_money(amount_minor: Any, currency: Any, errors: dict[str, str], *, min
     return amount, cur
 
 
+def _new_payment(
+    session: Session, *, user: UserOut, purpose: str, amount_minor: Any, currency: Any, description: str,
+    booking_id: int | None, metadata: dict[str, Any] | None, gateway: str, now: datetime,
+) -> Payment:
+    payment = Payment(
+        reference=new_reference(), user_id=user.id, purpose=purpose, booking_id=booking_id, amount_minor=amount_minor,
+        currency=currency, gateway=gateway, description=description[:200], extra=dict(metadata or {}), created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def _clean_payment(purpose: Any, amount_minor: Any, currency: Any) -> tuple[int, str]:
+    errors: dict[str, str] = {}
+    if purpose not in PaymentPurpose.ALL:
+        errors["purpose"] = "unknown purpose"
+    amount, cur = clean_money(amount_minor, currency, errors)
+    if errors:
+        raise fail_fields(errors)
+    assert amount is not None and cur is not None
+    return amount, cur
+
+
 def start_gateway_payment(
     session: Session,
     *,
@@ -136,26 +168,15 @@ def start_gateway_payment(
     now: datetime,
 ) -> tuple[PaymentOut, str]:
     """Create a pending Payment and the gateway's hosted checkout; returns (payment, checkout_url)."""
-    errors: dict[str, str] = {}
-    if purpose not in PaymentPurpose.ALL:
-        errors["purpose"] = "unknown purpose"
-    amount, cur = clean_money(amount_minor, currency, errors)
-    if errors:
-        raise fail_fields(errors)
-    assert amount is not None and cur is not None
-    amount_minor, currency = amount, cur
+    amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
     try:
         gateway = get_gateway(currency, session=session)
     except GatewayError as exc:
         raise PaymentUnavailable(str(exc)) from exc
-    reference = new_reference()
-    extra = dict(metadata or {})
-    payment = Payment(
-        reference=reference, user_id=user.id, purpose=purpose, booking_id=booking_id, amount_minor=amount_minor,
-        currency=currency, gateway=gateway.name, description=description[:200], extra=extra, created_at=now, updated_at=now,
-    )
-    session.add(payment)
-    session.flush()
+    payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
+                           description=description, booking_id=booking_id, metadata=metadata, gateway=gateway.name,
+                           now=now)
+    reference, extra = payment.reference, payment.extra or {}
     base = get_settings().public_url.rstrip("/")
     plan_code = extra.get("plan_code") if purpose == PaymentPurpose.SUBSCRIPTION else None
     try:
@@ -176,7 +197,44 @@ def start_gateway_payment(
     return payment_out(payment), checkout.checkout_url
 
 
-# --- state shared by event handling (payment_events.py) and refunds (escrow.py) ----------------
+def charge_saved_method(
+    session: Session,
+    *,
+    user: UserOut,
+    gateway: str,
+    purpose: str,
+    amount_minor: int,
+    currency: str,
+    description: str,
+    metadata: dict[str, Any] | None = None,
+    now: datetime,
+) -> PaymentOut:
+    """Charge the payer's saved payment method at `gateway` without them present (the sandbox's
+    subscription renewals): a pending Payment, then the gateway's charge. What the money means is
+    decided when the gateway's webhook arrives, exactly as for a hosted checkout (the sandbox
+    delivers it before this returns). PaymentUnavailable when the gateway cannot do this."""
+    amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
+    try:
+        adapter = get_gateway_by_name(gateway, session=session)
+    except GatewayError as exc:
+        raise PaymentUnavailable(str(exc)) from exc
+    if not isinstance(adapter, SavedMethodCharges):
+        raise PaymentUnavailable(f"The {gateway} gateway cannot charge a saved payment method.")
+    payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
+                           description=description, booking_id=None, metadata=metadata, gateway=adapter.name,
+                           now=now)
+    try:
+        result = adapter.charge_saved_method(ChargeRequest(
+            reference=payment.reference, amount_minor=amount_minor, currency=currency, description=description[:200],
+            customer_email=user.email or "", requested_at=now, metadata={"purpose": purpose, "user_id": str(user.id)},
+        ))
+    except GatewayError as exc:
+        raise PaymentUnavailable(f"The payment provider refused the charge: {exc}") from exc
+    if not payment.gateway_ref:
+        payment.gateway_ref = result.gateway_ref[:120]
+        session.add(payment)
+        session.flush()
+    return payment_out(payment)
 
 
 def lock_payment(session: Session, payment: Payment) -> Payment:

@@ -22,7 +22,7 @@ from tutorhub.integrations.payments import EventKind, GatewayError, GatewayEvent
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import Payout, PayoutStatus
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.credits import PromoCode, PromoKind, PromoRedemption
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields, validate_currency

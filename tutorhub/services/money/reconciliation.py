@@ -29,7 +29,8 @@ from tutorhub.integrations.payments import GatewayError, GatewayRecord, configur
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.gateways import ReconciliationItem, ReconciliationReport
 from tutorhub.models.money import LedgerTransaction, Payment, PaymentStatus, Payout, PayoutStatus, Refund
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.validation import clean_id
 
 log = logging.getLogger("tutorhub.reconciliation")
@@ -186,14 +187,6 @@ def _notify_admins(session: Session, reports: list[ReportOut], now: datetime) ->
     title = "Payment reconciliation found differences"
     body = "; ".join(f"{r.gateway} {r.day}: {r.differences} difference(s){' — ' + r.error if r.error else ''}" for r in bad)
     admins = session.exec(select(User).where(User.role == Role.ADMIN)).all()
-    try:
-        from tutorhub.services.messaging.notifications import notify
-    except ImportError:  # before the notifications service: the outbox
-        from tutorhub.integrations.messaging import get_sender
-
-        for admin in admins:
-            get_sender().send(session, channel="email", recipient=admin.email or "", subject=title, body=body)
-        return len(admins)
     for admin in admins:
         notify(session, user_id=admin.id or 0, kind="payment", title=title, body=body, link="/admin/reconciliation", now=now)
     return len(admins)

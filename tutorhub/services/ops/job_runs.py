@@ -4,13 +4,18 @@ shown to admins on /admin/jobs; old rows are pruned by the nightly prune job.
 `run_recorded` is the wrapper every job goes through: it writes a "running" row, runs the job
 and records "ok" with a short detail (the job's return value) or "error" with the exception, and
 never lets the exception escape into APScheduler (the next run is the retry).
+
+Which jobs exist is not this module's knowledge: the job functions live in tutorhub/jobs/ (above
+services), so the caller hands their registry in (`registry=`, a sequence of `Job`). The admin
+page passes tutorhub.jobs.scheduler.JOBS; tests may pass their own.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import delete, update
@@ -20,13 +25,24 @@ from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.notifications import JobRun
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotFound
 
 log = logging.getLogger("tutorhub.jobs")
 
 KEEP_DAYS = 14
 KEEP_PER_JOB = 50
+
+
+class Job(NamedTuple):
+    """One registered job: its id, the function to run (no arguments) and its cron fields in UTC."""
+
+    job_id: str
+    func: Callable[[], object]
+    cron: dict[str, str]
+
+
+JobRegistry = Sequence[Job]
 
 
 class JobRunOut(BaseModel):
@@ -82,13 +98,13 @@ def run_recorded(job_id: str, func: Callable[[], object], *, trigger: str, holde
         return _out(done)
 
 
-def job_statuses(session: Session, *, actor: UserOut | None, recent: int = 5) -> list[JobStatus]:
+def job_statuses(
+    session: Session, *, actor: UserOut | None, registry: JobRegistry, recent: int = 5
+) -> list[JobStatus]:
     """Every registered job with its schedule, last run and a few recent runs (admins only)."""
     require_role(actor, Role.ADMIN)
-    from tutorhub.jobs.scheduler import JOBS
-
     out = []
-    for job_id, _func, cron in JOBS:
+    for job_id, _func, cron in registry:
         rows = session.exec(
             select(JobRun).where(JobRun.job_id == job_id).order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
             .limit(max(1, min(recent, 20)))
@@ -99,27 +115,22 @@ def job_statuses(session: Session, *, actor: UserOut | None, recent: int = 5) ->
     return out
 
 
-def authorize_run_now(session: Session, *, actor: UserOut | None, job_id: object) -> str:
-    """Check an admin may run `job_id` now; returns the job id. Unknown ids are NotFound."""
+def authorize_run_now(session: Session, *, actor: UserOut | None, job_id: object, registry: JobRegistry) -> Job:
+    """Check an admin may run `job_id` now; returns the job. Unknown ids are NotFound."""
     require_role(actor, Role.ADMIN)
-    from tutorhub.jobs.scheduler import JOBS
-
-    known = {j for j, _f, _c in JOBS}
-    if not isinstance(job_id, str) or job_id not in known:
+    job = next((j for j in registry if j.job_id == job_id), None) if isinstance(job_id, str) else None
+    if job is None:
         raise NotFound("No such job.")
-    return job_id
+    return job
 
 
-def run_now(*, actor: UserOut | None, job_id: object) -> JobRunOut:
+def run_now(*, actor: UserOut | None, job_id: object, registry: JobRegistry) -> JobRunOut:
     """Run a job at once in this process because an admin asked (authorized here; leadership is
     not required: every job is idempotent, and the run is recorded with trigger "manual")."""
-    from tutorhub.jobs.scheduler import JOBS
-
     with session_scope(read_only=True) as session:
-        known = authorize_run_now(session, actor=actor, job_id=job_id)
-    func = next(f for j, f, _c in JOBS if j == known)
+        job = authorize_run_now(session, actor=actor, job_id=job_id, registry=registry)
     holder = f"manual:{actor.id if actor else 0}"
-    return run_recorded(known, func, trigger="manual", holder=holder)
+    return run_recorded(job.job_id, job.func, trigger="manual", holder=holder)
 
 
 def prune_job_runs(session: Session, *, now: datetime) -> int:

@@ -4,7 +4,7 @@ Only the tutor edits their own (the actor must have the tutor role; the profile 
 the actor's id, never by an id from the request). Every change refreshes the tutor's row in the
 precomputed search index in the same transaction, so search never disagrees with the profile.
 
-The document exchanged with the UI and the API (`AvailabilityDoc`) is the one in issue 3:
+The document exchanged with the UI and the API (`AvailabilityDoc`):
 {"timezone", "weekly": [{"weekday", "start", "end"}], "overrides": [{"date", "intervals"}],
  "settings": {…}}. On save, absent top-level keys keep their stored values (the grid page can
 save the grid alone); present ones replace what was stored.
@@ -28,7 +28,8 @@ from tutorhub.models.scheduling import (
     SchedulingSettings,
 )
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.accounts.role_profiles import own_tutor_profile
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.services.scheduling.schedule_input import (
@@ -39,7 +40,6 @@ from tutorhub.services.scheduling.schedule_input import (
     parse_settings,
     parse_weekly,
 )
-from tutorhub.services.tutors.profiles import own_profile_row
 from tutorhub.services.validation import clean_int, clean_text, fail, validate_timezone
 
 MAX_BUSY_DAYS = 31
@@ -136,14 +136,14 @@ def availability_doc(session: Session, profile: TutorProfile) -> AvailabilityDoc
 
 def get_availability(session: Session, *, actor: UserOut | None) -> AvailabilityDoc:
     """The signed-in tutor's availability document (defaults when nothing is saved yet)."""
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     return availability_doc(session, profile)
 
 
 def get_availability_editor(session: Session, *, actor: UserOut | None) -> tuple[AvailabilityDoc, str]:
     """The document and the tutor's review status (TutorStatus): the editor page links to the
     public profile only once approved, and needs nothing else of the profile."""
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     return availability_doc(session, profile), profile.status
 
 
@@ -157,7 +157,7 @@ def save_availability(
     """
     if not isinstance(data, dict):
         raise InvalidInput("Body must be a JSON object.")
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     assert profile.id is not None
     parsed = parse_present(
         data,
@@ -210,7 +210,7 @@ def _busy_range(start: Any, end: Any, max_days: int) -> tuple[datetime, datetime
 
 def list_busy(session: Session, *, actor: UserOut | None, start: Any, end: Any) -> list[BusyOut]:
     """The tutor's busy intervals overlapping [start, end) (at most 93 days), any source."""
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     start_dt, end_dt = _busy_range(start, end, 93)
     rows = session.exec(
         select(BusyInterval)
@@ -229,7 +229,7 @@ def add_busy(
     session: Session, *, actor: UserOut | None, start: Any, end: Any, note: Any = "", now: datetime | None = None
 ) -> BusyOut:
     """Block time by hand (at most 31 days at once)."""
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     assert profile.id is not None
     start_dt, end_dt = _busy_range(start, end, MAX_BUSY_DAYS)
     text = clean_text(note, "note", max_len=200)
@@ -249,7 +249,7 @@ def add_busy(
 
 def remove_busy(session: Session, *, actor: UserOut | None, busy_id: Any, now: datetime | None = None) -> None:
     """Remove one of the tutor's own manual blocks (imported and lesson time are not editable here)."""
-    profile, _ = own_profile_row(session, actor)
+    profile, _ = own_tutor_profile(session, actor)
     assert profile.id is not None
     try:
         row_id = clean_int(busy_id, "busy_id", minimum=1)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.scheduling.availability import AvailabilityDoc, get_availability, save_availability
 from tutorhub.services.scheduling.schedule_input import parse_date, parse_hhmm

@@ -5,6 +5,8 @@ Pages show a calendar week (Monday to Sunday on the *viewer's* wall clock), so t
 are local midnights in the viewer's zone turned into instants here; the slots themselves come
 from slots.get_slots, which does all the authorization and time arithmetic. A lesson belongs to
 the week (and the day) in which it starts for the viewer, even when it ends after midnight.
+The profile opens on the first week that has a free time (`opening_week`), not blindly on the
+current one; paging and live refreshes then ask for a week by number (`week_slots`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from sqlmodel import Session
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.scheduling.schedule_input import LESSON_LENGTHS, collect, format_hhmm, parse_zone
-from tutorhub.services.scheduling.slots import BestTimes, SlotOut, best_times, get_slots
+from tutorhub.services.scheduling.slots import BestTimes, SlotList, SlotOut, best_times, get_slots
 from tutorhub.services.scheduling.student_windows import saved_windows
 from tutorhub.services.validation import clean_int, fail_fields
 
@@ -42,6 +44,7 @@ class WeekSlots(BaseModel):
     week: int  # 0 = the week containing today
     weeks: int  # how many weeks may be paged through
     first_day: str  # Monday, "YYYY-MM-DD"
+    today: str  # the viewer's date at `now`, "YYYY-MM-DD" (pages mark it with the same clock)
     days: list[DaySlots]  # seven, Monday first
 
 
@@ -57,6 +60,54 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     # A midnight that does not exist (a few zones change clocks at 00:00) is resolved the same
     # way slots are: zoneinfo's fold=0 gives the offset in force before the change.
     return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _week(found: SlotList, *, week: int, monday: date, today: date) -> WeekSlots:
+    """The slots of `found` that start in the viewer-local week beginning on `monday`, by day."""
+    end = _local_midnight(monday + timedelta(days=7), ZoneInfo(found.timezone))
+    by_day: dict[str, list[SlotOut]] = {(monday + timedelta(days=i)).isoformat(): [] for i in range(7)}
+    for slot in found.slots:
+        key = slot.start[:10]
+        if key in by_day and datetime.fromisoformat(slot.start) < end:
+            by_day[key].append(slot)
+    return WeekSlots(
+        tutor_id=found.tutor_id,
+        timezone=found.timezone,
+        tutor_timezone=found.tutor_timezone,
+        duration=found.duration,
+        lesson_lengths=found.lesson_lengths,
+        week=week,
+        weeks=WEEKS_AHEAD,
+        first_day=monday.isoformat(),
+        today=today.isoformat(),
+        days=[DaySlots(date=key, slots=slots) for key, slots in by_day.items()],
+    )
+
+
+def _slots_between(
+    session: Session,
+    *,
+    tutor_id: Any,
+    first: date,
+    last: date,
+    duration: Any,
+    zone: str,
+    viewer: UserOut | None,
+    now: datetime,
+) -> SlotList:
+    """Free slots starting on the viewer-local days `first` … `last` (plus lessons that start
+    before the end and run past it, which the caller drops by start)."""
+    tzinfo = ZoneInfo(zone)
+    return get_slots(
+        session,
+        tutor_id=tutor_id,
+        start=_local_midnight(first, tzinfo),
+        end=_local_midnight(last + timedelta(days=1), tzinfo) + timedelta(minutes=LONGEST_LESSON),
+        duration=duration,
+        tz=zone,
+        viewer=viewer,
+        now=now,
+    )
 
 
 def week_slots(
@@ -77,37 +128,63 @@ def week_slots(
     if errors:
         raise fail_fields(errors)
     assert week_i is not None and zone is not None
-    tzinfo = ZoneInfo(zone)
-    today = now_dt.astimezone(tzinfo).date()
+    today = now_dt.astimezone(ZoneInfo(zone)).date()
     monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week_i)
-    start = _local_midnight(monday, tzinfo)
-    end = _local_midnight(monday + timedelta(days=7), tzinfo)
-    found = get_slots(
+    found = _slots_between(
         session,
         tutor_id=tutor_id,
-        start=start,
-        end=end + timedelta(minutes=LONGEST_LESSON),
+        first=monday,
+        last=monday + timedelta(days=6),
         duration=duration,
-        tz=zone,
+        zone=zone,
         viewer=viewer,
         now=now_dt,
     )
-    by_day: dict[str, list[SlotOut]] = {(monday + timedelta(days=i)).isoformat(): [] for i in range(7)}
-    for slot in found.slots:
-        key = slot.start[:10]
-        if key in by_day and datetime.fromisoformat(slot.start) < end:
-            by_day[key].append(slot)
-    return WeekSlots(
-        tutor_id=found.tutor_id,
-        timezone=zone,
-        tutor_timezone=found.tutor_timezone,
-        duration=found.duration,
-        lesson_lengths=found.lesson_lengths,
-        week=week_i,
-        weeks=WEEKS_AHEAD,
-        first_day=monday.isoformat(),
-        days=[DaySlots(date=key, slots=slots) for key, slots in by_day.items()],
+    return _week(found, week=week_i, monday=monday, today=today)
+
+
+def opening_week(
+    session: Session,
+    *,
+    tutor_id: Any,
+    duration: Any = None,
+    tz: Any = None,
+    viewer: UserOut | None = None,
+    now: datetime | None = None,
+) -> WeekSlots:
+    """The week the profile opens on: the first of the pageable weeks with a free time, or the
+    current week when none has one.
+
+    Why not always the current week: late in a week (or for a tutor who teaches on one weekday)
+    the current week is often empty, and a visitor who sees "no free times" leaves. The booking
+    window and notice are applied by the slot engine, so a week past the window is never chosen.
+
+    Cost: the current week is read exactly as `week_slots` reads it (the usual case, when it has
+    a free time); only when it is empty are all the later weeks read together, in one more
+    `get_slots` call — never one round-trip per week."""
+    now_dt = now or utcnow()
+    current = week_slots(session, tutor_id=tutor_id, duration=duration, tz=tz, viewer=viewer, now=now_dt)
+    if any(day.slots for day in current.days):
+        return current
+    monday = date.fromisoformat(current.first_day)
+    later = _slots_between(
+        session,
+        tutor_id=current.tutor_id,
+        first=monday + timedelta(weeks=1),
+        last=monday + timedelta(weeks=WEEKS_AHEAD, days=-1),
+        duration=current.duration,
+        zone=current.timezone,
+        viewer=viewer,
+        now=now_dt,
     )
+    horizon = _local_midnight(monday + timedelta(weeks=WEEKS_AHEAD), ZoneInfo(current.timezone))
+    starts = (datetime.fromisoformat(s.start) for s in later.slots)
+    first_free = next((start for start in starts if start < horizon), None)
+    if first_free is None:
+        return current
+    week_i = (first_free.date() - monday).days // 7
+    today = date.fromisoformat(current.today)
+    return _week(later, week=week_i, monday=monday + timedelta(weeks=week_i), today=today)
 
 
 def best_for_viewer(

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import TutorProfile, TutorStatus
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.scheduling.engine import best_times as ranking

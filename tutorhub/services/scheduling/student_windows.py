@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import StudentSchedulePrefs
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.scheduling.schedule_input import (
     MAX_WINDOWS,

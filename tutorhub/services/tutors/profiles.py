@@ -15,7 +15,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.storage import get_storage
-from tutorhub.models.accounts import Role, User
+from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import (
     CredentialDocument,
@@ -25,7 +25,8 @@ from tutorhub.models.tutors import (
     TutorSubject,
     VerificationDecision,
 )
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.accounts.role_profiles import own_tutor_profile
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import (
     normalize_city,
     normalize_grade,
@@ -37,6 +38,7 @@ from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.services.tutors.stats import refresh_tutor_stats
 from tutorhub.services.tutors.views import DocumentOut, TutorPrivate, build_private, document_out
+from tutorhub.services.uploads import check_upload, sniff_document_type
 from tutorhub.services.validation import (
     clean_int,
     clean_text,
@@ -46,42 +48,15 @@ from tutorhub.services.validation import (
     validate_timezone,
     validate_url,
 )
-from tutorhub.settings import get_settings
 
 MAX_SUBJECTS = 20
 MAX_LANGUAGES = 10
 MAX_DOCUMENTS = 10
 MAX_RATE = 10_000_000  # minor units per hour
-SNIFFERS: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
-
-
-def own_profile_row(session: Session, actor: UserOut | None) -> tuple[TutorProfile, User]:
-    """The acting tutor's profile row (created on first use), locked for this transaction.
-
-    The row lock (PostgreSQL; SQLite already serializes writers with BEGIN IMMEDIATE) makes a
-    tutor's concurrent saves, submits and uploads apply one after another instead of
-    interleaving (e.g. two SUBMITTED entries, or duplicate subject rows).
-    """
-    actor = require_role(actor, Role.TUTOR)
-    user = session.get(User, actor.id)
-    if user is None:
-        raise NotFound("Account not found.")
-    profile = session.exec(
-        select(TutorProfile).where(col(TutorProfile.user_id) == actor.id).with_for_update()
-    ).first()
-    if profile is None:
-        profile = TutorProfile(user_id=actor.id, timezone=user.timezone)
-        session.add(profile)
-        session.flush()
-    return profile, user
 
 
 def get_own_profile(session: Session, *, actor: UserOut | None) -> TutorPrivate:
-    profile, user = own_profile_row(session, actor)
+    profile, user = own_tutor_profile(session, actor)
     return build_private(session, profile, user)
 
 
@@ -160,7 +135,7 @@ def update_own_profile(session: Session, *, actor: UserOut | None, data: Any) ->
     """Validate and apply profile fields; absent fields keep their values."""
     if not isinstance(data, dict):
         raise InvalidInput("Body must be a JSON object.")
-    profile, user = own_profile_row(session, actor)
+    profile, user = own_tutor_profile(session, actor)
     errors: dict[str, str] = {}
     updates: dict[str, Any] = {}
 
@@ -259,7 +234,7 @@ def missing_for_submission(session: Session, profile: TutorProfile) -> dict[str,
 
 
 def submit_for_review(session: Session, *, actor: UserOut | None) -> TutorPrivate:
-    profile, user = own_profile_row(session, actor)
+    profile, user = own_tutor_profile(session, actor)
     if profile.status == TutorStatus.PENDING:
         raise Conflict("Your profile is already waiting for review.")
     if profile.status == TutorStatus.APPROVED:
@@ -306,31 +281,9 @@ def _credentials_changed(session: Session, profile: TutorProfile, actor_id: int 
         )
 
 
-def sniff_document_type(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) decided by the file's first bytes, never by its name."""
-    for magic, content_type, ext in SNIFFERS:
-        if data.startswith(magic):
-            return content_type, ext
-    return None
-
-
-def file_too_large(limit: int) -> InvalidInput:
-    """The error for an upload over `limit` bytes (the API middleware gives it before reading the body)."""
-    return fail("file", f"must be at most {limit // (1024 * 1024)} MB")
-
-
 def upload_credential(session: Session, *, actor: UserOut | None, filename: Any, data: Any) -> DocumentOut:
-    profile, user = own_profile_row(session, actor)
-    if not isinstance(data, (bytes, bytearray)):
-        raise fail("file", "must be a file upload")
-    limit = get_settings().max_upload_bytes
-    if len(data) == 0:
-        raise fail("file", "is empty")
-    if len(data) > limit:
-        raise file_too_large(limit)
-    sniffed = sniff_document_type(bytes(data[:16]))
-    if sniffed is None:
-        raise fail("file", "must be a PDF, JPEG or PNG file")
+    profile, user = own_tutor_profile(session, actor)
+    content_type, ext = check_upload(data, sniff=sniff_document_type, allowed="a PDF, JPEG or PNG file")
     count = session.exec(
         select(func.count()).select_from(CredentialDocument).where(col(CredentialDocument.tutor_id) == profile.id)
     ).one()
@@ -338,7 +291,6 @@ def upload_credential(session: Session, *, actor: UserOut | None, filename: Any,
         raise fail("file", f"at most {MAX_DOCUMENTS} documents; delete one first")
     name = clean_text(filename or "document", "filename", max_len=500) or "document"
     name = name.replace("/", "_").replace("\\", "_")[-200:]
-    content_type, ext = sniffed
     key = f"credentials/{profile.id}/{uuid.uuid4().hex}-{ext}"
     get_storage().save(key, bytes(data))
     doc = CredentialDocument(
@@ -356,7 +308,7 @@ def upload_credential(session: Session, *, actor: UserOut | None, filename: Any,
 
 
 def delete_credential(session: Session, *, actor: UserOut | None, document_id: Any) -> None:
-    profile, user = own_profile_row(session, actor)
+    profile, user = own_tutor_profile(session, actor)
     doc_id = clean_int(document_id, "document_id", minimum=1)
     doc = session.get(CredentialDocument, doc_id)
     if doc is None or doc.tutor_id != profile.id:

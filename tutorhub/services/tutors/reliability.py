@@ -1,7 +1,7 @@
 """Reliability strikes and tutor flags.
 
 A strike is recorded for every tutor-side cancellation and every tutor no-show (one per booking
-and kind, enforced by a unique constraint). Strikes feed the trust score (tutor_stats.py). When
+and kind, enforced by a unique constraint). Strikes feed the trust score (stats.py). When
 a tutor reaches `flag_cancellations` (3) tutor-side cancellations within `flag_window_days`
 (30), an open flag is raised for admins — at most one open flag per tutor; an admin resolves it
 with notes (a later burst of cancellations raises a new one).
@@ -20,7 +20,7 @@ from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, ReliabilityStrike, StrikeKind, TutorFlag
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.tutors.stats import refresh_tutor_stats
 from tutorhub.services.validation import clean_id, clean_text

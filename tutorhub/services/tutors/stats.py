@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
@@ -99,8 +100,6 @@ def refresh_tutors_stats(
     ids = [p.id for p in profiles if p.id is not None]
     if not ids:
         return 0
-    from sqlalchemy import select as sa_select
-
     reviews = (
         _grouped(
             session,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus
-from tutorhub.services.accounts.auth import UserOut, require_role
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.services.tutors.profiles import set_status

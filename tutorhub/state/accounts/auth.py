@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.services.accounts import auth, web_auth
+from tutorhub.services.accounts import one_time_codes, web_auth
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import get_settings
@@ -108,7 +108,7 @@ class OtpState(AppState):
         """Ask the service for a code to `self.identifier` (it rate-limits per address and per IP)."""
         address, ip = self._address(), self._client_ip()
         try:
-            await self._db(lambda s, _actor: auth.request_otp(s, **address, ip=ip))
+            await self._db(lambda s, _actor: one_time_codes.request_otp(s, **address, ip=ip))
         except DomainError as exc:
             self.busy = False
             if exc.fields:

@@ -12,8 +12,10 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.services.billing import plans
 from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money import promos
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money.views import get, minutes_text, money
 
@@ -51,9 +53,6 @@ class AdminCatalogState(AppState):
 
     async def _fetch(self) -> Any:
         def unit(session, actor):
-            from tutorhub.services.billing import plans
-            from tutorhub.services.money import promos
-
             return (
                 promos.list_promos(session, actor=actor),
                 plans.admin_list_plans(session, actor=actor),
@@ -135,7 +134,7 @@ class AdminCatalogState(AppState):
         if errors or self.busy:
             return
         async for e in self._save(
-            "promo", lambda s, actor: _promos().create_promo(s, actor=actor, data=data), "Promo code created."
+            "promo", lambda s, actor: promos.create_promo(s, actor=actor, data=data), "Promo code created."
         ):
             yield e
 
@@ -153,7 +152,7 @@ class AdminCatalogState(AppState):
             "prices": [{"currency": currency, "amount_minor": amount}],
         }
         async for e in self._save(
-            "plan", lambda s, actor: _plans().create_plan(s, actor=actor, data=data), "Plan created."
+            "plan", lambda s, actor: plans.create_plan(s, actor=actor, data=data), "Plan created."
         ):
             yield e
 
@@ -173,7 +172,7 @@ class AdminCatalogState(AppState):
             "validity_days": form_text(form, "validity_days", 5) or 365,
         }
         async for e in self._save(
-            "pack", lambda s, actor: _plans().create_pack(s, actor=actor, data=data), "Minute pack created."
+            "pack", lambda s, actor: plans.create_pack(s, actor=actor, data=data), "Minute pack created."
         ):
             yield e
 
@@ -187,10 +186,10 @@ class AdminCatalogState(AppState):
 
         def unit(session, actor):
             if kind == "promo":
-                return _promos().update_promo(session, actor=actor, code=code, data=data)
+                return promos.update_promo(session, actor=actor, code=code, data=data)
             if kind == "plan":
-                return _plans().update_plan(session, actor=actor, code=code, data=data)
-            return _plans().update_pack(session, actor=actor, code=code, data=data)
+                return plans.update_plan(session, actor=actor, code=code, data=data)
+            return plans.update_pack(session, actor=actor, code=code, data=data)
 
         try:
             await self._db(unit)
@@ -199,15 +198,3 @@ class AdminCatalogState(AppState):
             return
         yield rx.toast.success("Switched on." if active else "Switched off.")
         yield await self._fetch()
-
-
-def _plans() -> Any:
-    from tutorhub.services.billing import plans
-
-    return plans
-
-
-def _promos() -> Any:
-    from tutorhub.services.money import promos
-
-    return promos

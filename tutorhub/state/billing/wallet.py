@@ -13,10 +13,11 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.services.currency import MoneyInputError, parse_major_units
+from tutorhub.services.billing import credits, plan_options, plans, purchases, subscriptions, wallet
+from tutorhub.services.currency import CURRENCIES, MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.money import payment_history, promos
 from tutorhub.services.paging import page_count
-from tutorhub.services.validation import CURRENCIES
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.checkout.redirects import checkout_redirect
 from tutorhub.state.money.views import (
@@ -74,13 +75,14 @@ class WalletState(AppState):
         page = self.pay_page
 
         def unit(session, actor):
-            from tutorhub.services.billing import credits, plans, subscriptions, wallet
-            from tutorhub.services.money import payment_history
-
             view = wallet.wallet_summary(session, actor=actor)
             mine = credits.my_credits(session, actor=actor)
             listing = payment_history.list_my_payments(session, actor=actor, page=page, per_page=PER_PAGE)
-            offer = (plans.list_plans(session), plans.list_packs(session), subscriptions.my_subscription(session, actor=actor))
+            offer = (
+                plan_options.plan_options(session, actor=actor),
+                plans.list_packs(session),
+                subscriptions.my_subscription(session, actor=actor),
+            )
             return view, mine, listing, offer, self._zone_for(actor)
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
@@ -88,7 +90,8 @@ class WalletState(AppState):
             return found
         view, mine, listing, offer, zone = found
         self._show(view, mine, listing, zone)
-        self._show_offer(*offer, zone)
+        options, packs, sub = offer
+        self._show_offer(options, packs, sub, zone)
         self.status = "ready"
         return None
 
@@ -127,7 +130,9 @@ class WalletState(AppState):
         total = int(get(listing, "total_payments", 0) or 0)
         self.pay_pages = page_count(total, PER_PAGE)
 
-    def _show_offer(self, plan_list: Any, pack_list: Any, sub: Any, zone: str) -> None:
+    def _show_offer(
+        self, options: list[plan_options.PlanOption], pack_list: Any, sub: subscriptions.SubscriptionOut | None, zone: str
+    ) -> None:
         self.packs = [
             PackRow(
                 code=str(get(p, "code")),
@@ -139,8 +144,9 @@ class WalletState(AppState):
             for p in pack_list or []
             if get(p, "active", True)
         ]
-        live = sub is not None and str(get(sub, "status", "")) in ("active", "pending")
-        rows = plan_rows(plan_list, sub if live else None, self.default_currency)
+        live = sub is not None and sub.status in ("active", "pending")
+        # Priced in the currency the subscription is billed in (the price a change is decided on).
+        rows = plan_rows(options, sub.currency if sub is not None and live else self.default_currency)
         self.plans = rows
         self.has_sub = live
         if not live:
@@ -190,8 +196,6 @@ class WalletState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.billing import wallet
-
             return wallet.start_topup(session, actor=actor, amount_minor=amount, currency=currency)
 
         try:
@@ -230,9 +234,6 @@ class WalletState(AppState):
             return
 
         def unit(session, actor):
-            from tutorhub.services.billing import plans
-            from tutorhub.services.money import promos
-
             found = next((p for p in plans.list_packs(session) if p.code == pack.code), None)
             if found is None:
                 return None
@@ -265,9 +266,7 @@ class WalletState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.billing import purchases as credit_purchases
-
-            return credit_purchases.buy_pack(
+            return purchases.buy_pack(
                 session, actor=actor, pack_code=code, method=method, promo_code=promo or None
             )
 
@@ -305,8 +304,6 @@ class WalletState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.billing import subscriptions
-
             if kind == "subscribe":
                 return subscriptions.subscribe(session, actor=actor, plan_code=code, currency=currency)
             return subscriptions.change_plan(session, actor=actor, plan_code=code)
@@ -347,8 +344,6 @@ class WalletState(AppState):
 
     async def cancel_plan(self):
         def unit(session, actor):
-            from tutorhub.services.billing import subscriptions
-
             return subscriptions.cancel_subscription(session, actor=actor)
 
         async for e in self._run_action("cancel", unit, "Cancelled: your plan stays active until the end of the period."):
@@ -358,8 +353,6 @@ class WalletState(AppState):
         """The free tier: one trial credit, once per student (the service enforces "once")."""
 
         def unit(session, actor):
-            from tutorhub.services.billing import credits
-
             return credits.claim_trial_credit(session, actor=actor)
 
         async for e in self._run_action("trial", unit, "Your free trial credit is ready to use."):
@@ -370,8 +363,6 @@ class WalletState(AppState):
         ref = reference[:40] if isinstance(reference, str) else ""
 
         def unit(session, actor):
-            from tutorhub.services.money import payment_history
-
             return payment_history.receipt(session, actor=actor, reference=ref)
 
         return await download_document(self, unit, filename=f"receipt-{ref}.txt", mime_type="text/plain")

@@ -107,8 +107,6 @@ class BookingState(PayMixin, TutorSlotsState):
         other = other_clock(mine, theirs)
         self.book_tutor_time = f"{other} for your tutor ({q.tutor_timezone})" if other else ""
 
-    # --- events ---------------------------------------------------------------------------------
-
     async def pick(self, start: Any):
         """A free time or a best time was clicked: open the dialog (students), else say why not."""
         if not isinstance(start, str) or len(start) > 40:

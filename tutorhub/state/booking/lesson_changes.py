@@ -7,7 +7,9 @@ from the browser are only arguments the services check, and every call re-resolv
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -41,8 +43,6 @@ class LessonChangeState(LessonState):
     resched_loading: bool = False
     offers: list[OfferRow] = []
     offers_loaded: bool = False
-
-    # --- cancel ---------------------------------------------------------------------------------
 
     async def open_cancel(self):
         """Ask the service which refund tier applies now, before the user confirms."""
@@ -78,8 +78,6 @@ class LessonChangeState(LessonState):
             yield e
         await self._load_offers()
 
-    # --- reschedule -----------------------------------------------------------------------------
-
     async def _load_week(self) -> None:
         bid, week = self._route_booking_id(), self.resched_week
 
@@ -93,9 +91,6 @@ class LessonChangeState(LessonState):
             )
 
         found = await self._db(unit, read_only=True)
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
         self.resched_days = day_views(found, datetime.now(ZoneInfo(found.timezone)).date())
         self.resched_title, self.resched_zone = week_title(found), found.timezone
         self.resched_week, self.resched_weeks = found.week, found.weeks
@@ -158,8 +153,7 @@ class LessonChangeState(LessonState):
         yield rx.toast.success("Rescheduled.")
         yield await self._reload()
 
-    # --- replacement offers (the student, after a tutor cancellation) ----------------------------
-
+    # Replacement offers: the student chooses one after a tutor cancelled.
     async def _load_offers(self) -> None:
         self.offers, self.offers_loaded = [], False
         if "replacements" not in self.actions:

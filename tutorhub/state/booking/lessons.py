@@ -90,8 +90,6 @@ class MyLessonsState(AppState):
         self.lessons_status = outcome
         return None
 
-    # --- events ---------------------------------------------------------------------------------
-
     async def load(self):
         wanted = self.router.url.query_parameters.get("tab", "upcoming")
         self.tab = wanted if wanted in TABS else "upcoming"

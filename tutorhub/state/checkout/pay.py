@@ -1,5 +1,5 @@
-"""Paying for a held booking: card / UPI through the gateway, the wallet, or lesson credits, with
-an optional promo code. Mixed into the booking dialog's state (the held booking ids are
+"""Paying for held lessons: card / UPI through the gateway, the wallet, or lesson credits, with
+an optional promo code — one call to `lesson_payments.pay_for_lessons` (the same use case as the API). Mixed into the booking dialog's state (the held booking ids are
 backend-only there) and the lesson page's state (the booking id comes from the route).
 
 What the browser sees: the price, the viewer's own wallet balance in the lesson's currency and
@@ -15,10 +15,14 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.services.booking import bookings
+from tutorhub.services.checkout import lesson_payments
+from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
 from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.checkout.redirects import checkout_redirect
-from tutorhub.state.money.views import get, minutes_text, money
+from tutorhub.state.money.views import minutes_text
 
 METHODS = ("gateway", "wallet", "credits")
 INSUFFICIENT = {
@@ -59,31 +63,19 @@ class PayMixin(rx.State, mixin=True):
             return
 
         def unit(session, actor):
-            from tutorhub.services.billing import credits, wallet
-            from tutorhub.services.booking import bookings
-
-            lessons = [bookings.get_booking(session, actor=actor, booking_id=i) for i in ids]
-            return lessons, wallet.wallet_summary(session, actor=actor), credits.my_credits(session, actor=actor)
+            return lesson_payments.pay_options(session, actor=actor, booking_ids=ids)
 
         try:
-            lessons, summary, mine = await self._db(unit, read_only=True)  # type: ignore[attr-defined]
+            options = await self._db(unit, read_only=True)  # type: ignore[attr-defined]
         except DomainError:
             return
-        currency = lessons[0].currency
-        price = sum(b.price_minor for b in lessons)
-        need = sum(b.duration_min for b in lessons)
-        available = next(
-            (int(get(b, "available_minor", 0)) for b in get(summary, "balances", []) or [] if get(b, "currency") == currency),
-            0,
-        )
-        minutes = int(get(mine, "credits_minutes", 0) or 0)
-        self.pay_series = len(lessons) > 1
+        self.pay_series = options.lessons > 1
         if self.pay_series and self.pay_method == "gateway":
             self.pay_method = "wallet"
-        self.pay_wallet = f"{money(available, currency)} available"
-        self.pay_wallet_ok = available >= price
-        self.pay_credits = f"{minutes_text(minutes)} available · needs {minutes_text(need)}"
-        self.pay_credits_ok = minutes >= need
+        self.pay_wallet = f"{format_money(options.wallet_available_minor, options.currency)} available"
+        self.pay_wallet_ok = options.wallet_available_minor >= options.price_minor
+        self.pay_credits = f"{minutes_text(options.credit_minutes)} available · needs {minutes_text(options.minutes_needed)}"
+        self.pay_credits_ok = options.credit_minutes >= options.minutes_needed
 
     def set_pay_method(self, value: Any):
         if value in METHODS and not (value == "gateway" and self.pay_series) and not self.pay_busy:
@@ -98,13 +90,7 @@ class PayMixin(rx.State, mixin=True):
             return
 
         def unit(session, actor):
-            from tutorhub.services.booking import bookings
-            from tutorhub.services.money import promos
-
-            lesson = bookings.get_booking(session, actor=actor, booking_id=ids[0])
-            return promos.validate_promo(
-                session, actor=actor, code=code, amount_minor=lesson.price_minor, currency=lesson.currency
-            )
+            return lesson_payments.quote_lessons_promo(session, actor=actor, booking_ids=ids, code=code)
 
         try:
             quote = await self._db(unit, read_only=True)  # type: ignore[attr-defined]
@@ -112,9 +98,9 @@ class PayMixin(rx.State, mixin=True):
             errors, _ = form_failure(exc)
             self.pay_promo_errors = {"promo_code": errors.get("promo_code") or errors.get("code") or exc.message}
             return
-        currency = get(quote, "currency")
         self.pay_promo_note = (
-            f"{money(get(quote, 'discount_minor'), currency)} off — you pay {money(get(quote, 'final_minor'), currency)}."
+            f"{format_money(quote.discount_minor, quote.currency)} off — "
+            f"you pay {format_money(quote.final_minor, quote.currency)}."
         )
 
     async def pay(self, form: Any):
@@ -123,22 +109,12 @@ class PayMixin(rx.State, mixin=True):
         if self.pay_busy or not ids:
             return
         method = self.pay_method if self.pay_method in METHODS else "gateway"
-        if method == "gateway" and len(ids) > 1:
-            self.pay_error = "Weekly lessons are paid from your wallet or credits."
-            return
         promo = form_text(form, "promo_code", 40).strip() or None
         self.pay_busy, self.pay_error, self.pay_promo_errors = True, "", {}
         yield
 
         def unit(session, actor):
-            from tutorhub.services.checkout import lesson_payments as booking_payments
-
-            return [
-                booking_payments.pay_booking(
-                    session, actor=actor, booking_id=i, method=method, promo_code=promo if n == 0 else None
-                )
-                for n, i in enumerate(ids)
-            ]
+            return lesson_payments.pay_for_lessons(session, actor=actor, booking_ids=ids, method=method, promo_code=promo)
 
         try:
             paid = await self._db(unit)  # type: ignore[attr-defined]
@@ -150,16 +126,15 @@ class PayMixin(rx.State, mixin=True):
             elif exc.status_code == 402:
                 self.pay_error = INSUFFICIENT.get(method, exc.message)
             else:
-                self.pay_error = message
-            yield await self._refresh_pay_options()
+                self.pay_error = errors.get("method") or message
+            await self._refresh_pay_options()
+            yield
             return
         self.pay_busy = False
-        first = paid[0]
-        url = get(first, "checkout_url") or ""
-        if url:
-            yield checkout_redirect(url)
+        if paid.checkout_url:
+            yield checkout_redirect(paid.checkout_url)
             return
-        yield self._pay_after(str(get(first, "status", "")))
+        yield self._pay_after(paid.status)
 
     async def _refresh_pay_options(self) -> None:
         await self._load_pay_options()
@@ -174,8 +149,6 @@ class LessonPayState(PayMixin, AppState):
         return [self._route_tail(12)] if self.pay_open else []
 
     def _pay_after(self, status: str) -> Any:
-        from tutorhub.state.booking.lesson_changes import LessonChangeState
-
         self.pay_open = False
         return [rx.toast.success("Paid — thank you!"), LessonChangeState.refresh]
 
@@ -185,8 +158,6 @@ class LessonPayState(PayMixin, AppState):
         bid = self._route_tail(12)
 
         def unit(session, actor):
-            from tutorhub.services.booking import bookings
-
             detail = bookings.get_booking(session, actor=actor, booking_id=bid)
             return detail.status == "PENDING_PAYMENT" and detail.viewer_role == "student"
 

@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.money import payment_history
 from tutorhub.state.base import AppState
 from tutorhub.state.money.views import PURPOSE_LABELS, get, money
 
@@ -47,8 +48,6 @@ class PayDoneState(AppState):
         return params.get("cancelled", "") in ("1", "true")
 
     async def _read(self, ref: str) -> Any:
-        from tutorhub.services.money import payment_history
-
         return await self._db(lambda s, actor: payment_history.payment_status(s, actor=actor, reference=ref), read_only=True)
 
     def _show(self, payment: Any, cancelled: bool) -> None:

@@ -9,6 +9,7 @@ http(s) URLs that a gateway returned are ever followed (never text from the brow
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from tutorhub.settings import get_settings
 
@@ -27,7 +28,7 @@ def checkout_target(url: str) -> str:
     return ""
 
 
-def checkout_redirect(url: str) -> rx.event.EventSpec:
+def checkout_redirect(url: str) -> EventSpec:
     target = checkout_target(url)
     if not target:
         return rx.toast.error("The payment page could not be opened. Please try again.")

@@ -14,7 +14,6 @@ import reflex as rx
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
 from tutorhub.services.checkout import sandbox as sandbox_checkout
-from tutorhub.services.checkout.webhooks import PaymentsUnavailable
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.state.base import AppState
@@ -72,9 +71,6 @@ class SandboxCheckoutState(AppState):
         yield
         try:
             result = await asyncio.to_thread(self._finish, self._reference(), action)
-        except PaymentsUnavailable:
-            self.busy, self.error = "", "Payments are not available right now. Please try again in a minute."
-            return
         except DomainError as exc:
             self.busy, self.error = "", exc.message
             return

@@ -17,7 +17,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from tutorhub.services.accounts.auth import UserOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking.views import BookingDetail
 from tutorhub.services.currency import format_money
@@ -141,8 +141,6 @@ class LessonState(AppState):
         self.busy = ""
         yield rx.toast.success(done)
         yield await self._reload()
-
-    # --- events ---------------------------------------------------------------------------------
 
     async def load(self):
         self.lesson_status, self.error, self.busy = "loading", "", ""

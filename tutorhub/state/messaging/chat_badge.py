@@ -10,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.services.live_hints import user_channel
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
 from tutorhub.state import live
 from tutorhub.state.base import AppState
@@ -25,7 +25,7 @@ class ChatBadgeState(AppState):
     async def _read_count(self) -> tuple[int, int]:
         """(unread total, viewer id): a pure read, which the watcher runs outside the state lock."""
         return await self._db(
-            lambda s, actor: (chat.unread_total(s, actor=actor), actor.id if actor else 0), read_only=True
+            lambda s, actor: (chat_conversations.unread_total(s, actor=actor), actor.id if actor else 0), read_only=True
         )
 
     async def _count(self) -> None:

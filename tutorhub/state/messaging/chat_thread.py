@@ -18,13 +18,14 @@ import reflex as rx
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging import attachments as chat_attachments
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.messaging.views import MessageOut, MessagePage
 from tutorhub.services.timefmt import format_local
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 
-MAX_BODY = chat.MAX_BODY
+MAX_BODY = chat_messages.MAX_BODY
 LIVE_TYPES = {"message", "read", "resync"}
 CONTENT_TYPES = {"message", "resync"}  # a "read" hint changes unread counts, never a thread's messages
 
@@ -105,8 +106,6 @@ class ChatThreadMixin(rx.State, mixin=True):
     def draft_too_long(self) -> bool:
         return len(self.draft) > MAX_BODY
 
-    # --- helpers (private) -----------------------------------------------------------------------
-
     def _clear_thread(self) -> None:
         self.thread_id, self.thread_title, self.thread_role, self.messages, self.next_before = 0, "", "", [], 0
         self.draft, self.draft_error, self.upload_error, self.sending, self.loading_earlier = "", "", "", False, False
@@ -116,11 +115,11 @@ class ChatThreadMixin(rx.State, mixin=True):
         """Load the newest page of a conversation the actor may read and mark it read."""
 
         def unit(session, actor):
-            conv = chat.get_conversation(session, actor=actor, conversation_id=conversation_id)
-            page = chat.list_messages(session, actor=actor, conversation_id=conv.id)
+            conv = chat_conversations.get_conversation(session, actor=actor, conversation_id=conversation_id)
+            page = chat_messages.list_messages(session, actor=actor, conversation_id=conv.id)
             if conv.unread and page.messages:
-                chat.mark_read(session, actor=actor, conversation_id=conv.id, up_to=page.messages[-1].id)
-            return conv, page, self._zone_for(actor), actor.id
+                chat_messages.mark_read(session, actor=actor, conversation_id=conv.id, up_to=page.messages[-1].id)
+            return conv, page, self._zone_for(actor), actor.id  # type: ignore[attr-defined]
 
         try:
             conv, page, zone, me = await self._db(unit)  # type: ignore[attr-defined]
@@ -148,7 +147,8 @@ class ChatThreadMixin(rx.State, mixin=True):
         cid = self.thread_id
 
         def unit(session, actor):
-            return chat.list_messages(session, actor=actor, conversation_id=cid), self._zone_for(actor)
+            zone = self._zone_for(actor)  # type: ignore[attr-defined]
+            return chat_messages.list_messages(session, actor=actor, conversation_id=cid), zone
 
         try:
             page, zone = await self._db(unit, read_only=True)  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ class ChatThreadMixin(rx.State, mixin=True):
             return 0, 0, [], ""
         try:
             new, zone = await self._db(  # type: ignore[attr-defined]
-                lambda s, actor: (chat.messages_after(s, actor=actor, conversation_id=cid, after=last),
+                lambda s, actor: (chat_messages.messages_after(s, actor=actor, conversation_id=cid, after=last),
                                   self._zone_for(actor)),  # type: ignore[attr-defined]
                 read_only=True,
             )
@@ -197,7 +197,7 @@ class ChatThreadMixin(rx.State, mixin=True):
             self._clear_thread()
             self.thread_status = "notfound"
             return
-        if len(new) >= chat.PAGE_SIZE:  # a long burst: start again from the newest page
+        if len(new) >= chat_messages.PAGE_SIZE:  # a long burst: start again from the newest page
             await self._refresh_thread()
             return
         known = {m.id for m in self.messages}
@@ -216,7 +216,7 @@ class ChatThreadMixin(rx.State, mixin=True):
             return
         cid, last = self.thread_id, self.messages[-1].id
         try:
-            await self._db(lambda s, actor: chat.mark_read(s, actor=actor, conversation_id=cid, up_to=last))  # type: ignore[attr-defined]
+            await self._db(lambda s, actor: chat_messages.mark_read(s, actor=actor, conversation_id=cid, up_to=last))  # type: ignore[attr-defined]
         except DomainError:
             return
         self._read_upto = last
@@ -231,8 +231,6 @@ class ChatThreadMixin(rx.State, mixin=True):
             await self._pull_new()
         await self._after_live()
 
-    # --- events ------------------------------------------------------------------------------------
-
     async def load_earlier(self):
         """The previous 30 messages, prepended."""
         if not self.thread_id or not self.next_before or self.loading_earlier:
@@ -242,7 +240,7 @@ class ChatThreadMixin(rx.State, mixin=True):
         yield
         try:
             page, zone = await self._db(  # type: ignore[attr-defined]
-                lambda s, actor: (chat.list_messages(s, actor=actor, conversation_id=cid, before=before),
+                lambda s, actor: (chat_messages.list_messages(s, actor=actor, conversation_id=cid, before=before),
                                   self._zone_for(actor)),  # type: ignore[attr-defined]
                 read_only=True,
             )
@@ -278,7 +276,7 @@ class ChatThreadMixin(rx.State, mixin=True):
         self.sending, self.draft_error = True, ""
         yield
         try:
-            await self._db(lambda s, actor: chat.send_message(s, actor=actor, conversation_id=cid, body=body))  # type: ignore[attr-defined]
+            await self._db(lambda s, actor: chat_messages.send_message(s, actor=actor, conversation_id=cid, body=body))  # type: ignore[attr-defined]
         except NotAuthenticated:
             self.sending = False
             yield self._login_redirect()  # type: ignore[attr-defined]

@@ -14,8 +14,9 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.services.errors import DomainError, NotAuthenticated
-from tutorhub.services.messaging import chat
+from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
+from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.messaging.views import ConversationOut
 from tutorhub.services.timefmt import format_local
 from tutorhub.state.base import AppState, form_text
@@ -57,8 +58,8 @@ class ChatState(ChatThreadMixin, AppState):
 
         def unit(session, actor):
             if mark_upto and cid:
-                chat.mark_read(session, actor=actor, conversation_id=cid, up_to=mark_upto)
-            return chat.list_conversations(session, actor=actor), self._zone_for(actor), actor.id if actor else 0
+                chat_messages.mark_read(session, actor=actor, conversation_id=cid, up_to=mark_upto)
+            return chat_conversations.list_conversations(session, actor=actor), self._zone_for(actor), actor.id if actor else 0
 
         try:
             items, zone, me = await self._db(unit, read_only=not (mark_upto and cid))
@@ -71,8 +72,6 @@ class ChatState(ChatThreadMixin, AppState):
         self._viewer_id = me
         self.conversations = conversation_rows(items, zone)
         return None
-
-    # --- events ------------------------------------------------------------------------------------
 
     async def load(self):
         self.chat_status, self.thread_status, self.support_error = "loading", "none", ""

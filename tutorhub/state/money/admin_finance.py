@@ -14,8 +14,11 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.services.checkout import disputes
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
+from tutorhub.services.learning import lessons
+from tutorhub.services.money import finance, money_settings, payouts
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.booking.lesson_views import lesson_row
 from tutorhub.state.money.views import PayoutRow, chart_point, get, major, payout_row
@@ -61,8 +64,6 @@ class AdminFinanceState(AppState):
         bucket = self.bucket
 
         def unit(session, actor):
-            from tutorhub.services.money import finance, money_settings
-
             overview = finance.finance_overview(session, actor=actor, bucket=bucket, days=30 if bucket == "day" else 84)
             return overview, money_settings.get_money_settings(session)
 
@@ -138,8 +139,6 @@ class AdminFinanceState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.money import money_settings
-
             return money_settings.update_money_settings(
                 session,
                 actor=actor,
@@ -172,8 +171,6 @@ class AdminPayoutsState(AppState):
         wanted = None if self.show == "all" else "requested"
 
         def unit(session, actor):
-            from tutorhub.services.money import payouts
-
             return payouts.list_payouts(session, actor=actor, status=wanted, page=1, per_page=50), self._zone_for(actor)
 
         ok, read = await read_for_page(self, unit, forget=self._forget)
@@ -214,8 +211,6 @@ class AdminPayoutsState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.money import payouts
-
             if decision == "reject":
                 return payouts.reject_payout(session, actor=actor, payout_id=payout_id, note=note)
             return payouts.approve_payout(
@@ -258,8 +253,6 @@ class AdminDisputesState(AppState):
 
     async def _fetch(self) -> Any:
         def unit(session, actor):
-            from tutorhub.services.learning import lessons
-
             return lessons.list_disputes(session, actor=actor)
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
@@ -304,14 +297,9 @@ class AdminDisputesState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.checkout import escrow
-            from tutorhub.services.learning import lessons
-
-            done = lessons.resolve_dispute(
+            return disputes.resolve_dispute(
                 session, actor=actor, booking_id=booking_id, refund_percent=int(percent_text), notes=notes
             )
-            escrow.settle_booking_money(session, booking_id=booking_id)
-            return done
 
         try:
             await self._db(unit)

@@ -14,8 +14,10 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.services.billing import lead_credits
 from tutorhub.services.currency import MoneyInputError, format_money, parse_major_units
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money import earnings, money_settings, payouts
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.checkout.redirects import checkout_redirect
 from tutorhub.state.money.views import (
@@ -76,9 +78,6 @@ class EarningsState(AppState):
 
     async def _fetch(self) -> Any:
         def unit(session, actor):
-            from tutorhub.services.billing import lead_credits
-            from tutorhub.services.money import earnings, money_settings, payouts
-
             found = earnings.tutor_earnings(session, actor=actor)
             mine = payouts.list_my_payouts(session, actor=actor, page=1, per_page=50)
             leads = lead_credits.lead_summary(session, actor=actor)
@@ -172,8 +171,6 @@ class EarningsState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.money import payouts
-
             return payouts.request_payout(session, actor=actor, amount_minor=amount, currency=currency)
 
         try:
@@ -197,8 +194,6 @@ class EarningsState(AppState):
             return rx.toast.error("Choose a month.")
 
         def unit(session, actor):
-            from tutorhub.services.money import earnings
-
             return earnings.monthly_statement(session, actor=actor, month=month)
 
         return await download_document(self, unit, filename=f"statement-{month}.csv", mime_type="text/csv")
@@ -216,8 +211,6 @@ class EarningsState(AppState):
         yield
 
         def unit(session, actor):
-            from tutorhub.services.billing import lead_credits
-
             return lead_credits.buy_lead_credits(
                 session, actor=actor, quantity=int(quantity), currency=currency, method=method
             )

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
-from tutorhub.services.currency import format_money
+from tutorhub.services.billing.plan_options import PlanOption
+from tutorhub.services.billing.plans import PriceOut
+from tutorhub.services.currency import exponent, format_money
 from tutorhub.services.errors import DomainError
 from tutorhub.services.timefmt import format_local
 
@@ -153,40 +155,25 @@ class PlanRow:
     name: str = ""
     minutes: str = ""
     price: str = ""
-    action: str = "subscribe"  # subscribe | upgrade | downgrade | current | next
+    action: str = "subscribe"  # subscribe | upgrade | downgrade | current | next | unavailable
 
 
-def price_in(prices: Any, currency: str) -> tuple[int, str]:
+def price_in(prices: list[PriceOut], currency: str) -> tuple[int, str]:
     """A plan's price in the given currency (else its first price)."""
-    options = [(int(get(p, "amount_minor", 0)), str(get(p, "currency", ""))) for p in prices or []]
-    for amount, cur in options:
-        if cur == currency:
-            return amount, cur
-    return options[0] if options else (0, currency)
+    for p in prices:
+        if p.currency == currency:
+            return p.amount_minor, p.currency
+    return (prices[0].amount_minor, prices[0].currency) if prices else (0, currency)
 
 
-def plan_rows(plans: Any, sub: Any, currency: str) -> list[PlanRow]:
-    """Active plans with what the student can do with each: subscribe (no live subscription), the
-    current plan, the one waiting for renewal, or upgrade / downgrade by minutes per month."""
-    current = str(get(sub, "plan_code", "") or "") if sub is not None else ""
-    following = str(get(sub, "next_plan_code", "") or "") if sub is not None else ""
-    by_code = {str(get(p, "code")): int(get(p, "minutes_per_cycle", 0) or 0) for p in plans or []}
+def plan_rows(options: list[PlanOption], currency: str) -> list[PlanRow]:
+    """The plan cards: each plan priced in `currency` with the action the billing rule gave it
+    (services/billing/plan_options.py decides upgrade vs downgrade, the same way change_plan does)."""
     rows = []
-    for p in plans or []:
-        if not get(p, "active", True):
-            continue
-        code, minutes = str(get(p, "code")), int(get(p, "minutes_per_cycle", 0) or 0)
-        if not current:
-            action = "subscribe"
-        elif code == current:
-            action = "current"
-        elif code == following:
-            action = "next"
-        else:
-            action = "upgrade" if minutes > by_code.get(current, 0) else "downgrade"
-        amount, cur = price_in(get(p, "prices", []), currency)
-        rows.append(PlanRow(code=code, name=str(get(p, "name")), minutes=minutes_text(minutes),
-                            price=money(amount, cur), action=action))
+    for option in options:
+        amount, cur = price_in(option.prices, currency)
+        rows.append(PlanRow(code=option.code, name=option.name, minutes=minutes_text(option.minutes_per_cycle),
+                            price=money(amount, cur), action=option.action))
     return rows
 
 
@@ -255,8 +242,6 @@ def payout_row(p: Any, zone: str, *, with_tutor: bool = False) -> PayoutRow:
 
 def major(minor: Any, currency: str = "USD") -> float:
     """Minor units as a chart number (display only — amounts are never computed from it)."""
-    from tutorhub.services.currency import exponent
-
     return round(int(minor or 0) / (10 ** exponent(currency)), 2)
 
 

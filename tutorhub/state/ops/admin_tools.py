@@ -6,13 +6,13 @@ import dataclasses
 
 import reflex as rx
 
-from tutorhub.services.accounts import auth
+from tutorhub.services import outbox
+from tutorhub.services.accounts import logins
 from tutorhub.services.errors import NotFound
-from tutorhub.services.messaging import outbox
-from tutorhub.services.paging import page_count
+from tutorhub.services.paging import page_count, page_number
 from tutorhub.services.timefmt import format_local
 from tutorhub.state.admin_lists import read_admin_list
-from tutorhub.state.base import AppState, page_number, read_for_page
+from tutorhub.state.base import AppState, read_for_page
 
 LOGINS_PER_PAGE = 25
 
@@ -84,12 +84,12 @@ class AdminLoginsState(AppState):
         return f"/admin/logins?page={self.page + 1}" if self.page < self.pages else ""
 
     async def load(self):
-        page = page_number(self.router.url.query_parameters.get("page"))
+        page = page_number(self.router.url.query_parameters.get("page"), text_ok=True)
         self.status = "loading"
         ok, found = await read_for_page(
             self,
             lambda s, actor: (
-                auth.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
+                logins.list_login_events(s, actor=actor, page=page, per_page=LOGINS_PER_PAGE),
                 self._zone_for(actor),
             ),
             forget=lambda: setattr(self, "rows", []),

@@ -1,5 +1,8 @@
 """/admin/jobs: every periodic job's schedule, last run and outcome, with "Run now" (admins only;
-the service authorizes every call)."""
+the service authorizes every call).
+
+The job registry (tutorhub/jobs/scheduler.JOBS) is handed to the job-run service with each call:
+the service sits below jobs/ and must not import it."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.jobs.scheduler import JOBS
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.ops import job_runs
 from tutorhub.services.timefmt import format_local
@@ -35,7 +39,7 @@ class AdminJobsState(AppState):
 
     async def load(self):
         ok, found = await read_admin_list(
-            self, lambda s, actor: (job_runs.job_statuses(s, actor=actor), self._zone_for(actor)))
+            self, lambda s, actor: (job_runs.job_statuses(s, actor=actor, registry=JOBS), self._zone_for(actor)))
         if not ok:
             return found
         statuses, zone = found
@@ -64,7 +68,7 @@ class AdminJobsState(AppState):
             # The actor is resolved from the cookie like every other handler's; run_now opens its
             # own units of work (the job commits as it goes), so it runs outside this one.
             actor = await self._db(lambda _s, actor: actor, read_only=True)
-            out = await asyncio.to_thread(job_runs.run_now, actor=actor, job_id=job_id)
+            out = await asyncio.to_thread(job_runs.run_now, actor=actor, job_id=job_id, registry=JOBS)
         except NotAuthenticated:
             self.running = ""
             yield self._login_redirect()

@@ -61,8 +61,6 @@ class AvailabilityState(WeekGridMixin, AppState):
     instant_booking: bool = True
     settings_errors: dict[str, str] = {}
 
-    # --- filling ------------------------------------------------------------------------------
-
     def _fill_overrides(self, doc: AvailabilityDoc) -> None:
         today = datetime.now(ZoneInfo(doc.timezone)).date()
         self.today = today.isoformat()
@@ -109,8 +107,6 @@ class AvailabilityState(WeekGridMixin, AppState):
         self.status = "ready"
         return None
 
-    # --- weekly grid + timezone ---------------------------------------------------------------
-
     async def save_weekly(self, form: dict):
         weekly = intervals_from_grid(self.grid)
         data = {"timezone": form_text(form, "timezone", 64).strip(), "weekly": weekly}
@@ -139,8 +135,6 @@ class AvailabilityState(WeekGridMixin, AppState):
         self.errors, self.weekly_errors = {}, []
         self.form_key += 1
         return None
-
-    # --- dated overrides ----------------------------------------------------------------------
 
     def set_override_kind(self, kind: Any):
         if kind in OVERRIDE_KINDS:
@@ -184,8 +178,6 @@ class AvailabilityState(WeekGridMixin, AppState):
             return rx.toast.error(exc.message)
         self._fill_overrides(doc)
         return rx.toast.success("Removed")
-
-    # --- settings -----------------------------------------------------------------------------
 
     async def save_settings(self, form: dict):
         settings: dict[str, Any] = {

@@ -2,9 +2,10 @@
 the best times for a signed-in student with saved preferred times.
 
 The viewer's zone is their account's zone when signed in, otherwise the zone their browser
-reports. Only the shown week is kept in state (at most 7 days × 48 starts); paging asks the
-service again. Nothing here changes data, and every argument from the browser is checked (week
-numbers and lengths against what the state offered, zones by the service).
+reports. The section opens on the first week with a free time (the service decides which); only
+the shown week is kept in state (at most 7 days × 48 starts); paging asks the service again.
+Nothing here changes data, and every argument from the browser is checked (week numbers and
+lengths against what the state offered, zones by the service).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
@@ -54,10 +54,12 @@ class TutorSlotsState(AppState):
         return self._route_tail()
 
     async def _fetch(
-        self, *, with_best: bool, fresh_after: float | None = None
+        self, *, with_best: bool, opening: bool = False, fresh_after: float | None = None
     ) -> tuple[WeekSlots, BestForViewer | None] | None:
         """The week (and the best times); None when the viewer's zone is not known yet.
-        `fresh_after` (live refreshes): reuse a public computation started after the hint came."""
+        `opening`: the week the section opens on (the first with a free time) instead of the
+        shown one. `fresh_after` (live refreshes): reuse a public computation started after the
+        hint came."""
         tid, week, duration, browser = self._tutor_id, self.week, self.duration or None, self.browser_tz
 
         def unit(session, actor):
@@ -65,7 +67,9 @@ class TutorSlotsState(AppState):
             if not zone:
                 return None
             found = None
-            if fresh_after is not None:
+            if opening:
+                found = slot_weeks.opening_week(session, tutor_id=tid, duration=duration, tz=zone, viewer=actor)
+            elif fresh_after is not None:
                 # Its own session: a shared entry is stamped with the time its computation started,
                 # so its snapshot must not be older (this session's began when the actor was read,
                 # possibly before waiting on another viewer's computation of the same week).
@@ -87,7 +91,8 @@ class TutorSlotsState(AppState):
         return await self._db(unit, read_only=True)
 
     def _show(self, found: WeekSlots) -> None:
-        today = datetime.now(ZoneInfo(found.timezone)).date()
+        # "Today" by the service's clock, the one that chose the week.
+        today = date.fromisoformat(found.today)
         self.week, self.weeks, self.week_title = found.week, found.weeks, week_title(found)
         self.zone, self.tutor_zone = found.timezone, found.tutor_timezone
         self.duration, self.lengths = str(found.duration), [str(n) for n in found.lesson_lengths]
@@ -100,9 +105,9 @@ class TutorSlotsState(AppState):
         self.best_length = best.best.duration if best.best else 0
         self.best_zone = best.best.timezone if best.best else ""
 
-    async def _refresh(self, *, with_best: bool, fresh_after: float | None = None):
+    async def _refresh(self, *, with_best: bool, opening: bool = False, fresh_after: float | None = None):
         try:
-            result = await self._fetch(with_best=with_best, fresh_after=fresh_after)
+            result = await self._fetch(with_best=with_best, opening=opening, fresh_after=fresh_after)
         except DomainError:
             self.slots_status, self.week_loading = "hidden", False
             return None
@@ -144,7 +149,7 @@ class TutorSlotsState(AppState):
         self.week, self.duration, self.days, self.best, self.best_status = 0, "", [], [], ""
         self.slots_status = "loading"
         self._live_mark = live.mark()
-        first = await self._refresh(with_best=True)
+        first = await self._refresh(with_best=True, opening=True)
         live_updates = TutorSlotsState.watch_slots if self.slots_status != "hidden" else None
         return [event for event in (first, live_updates) if event is not None]
 
@@ -177,7 +182,7 @@ class TutorSlotsState(AppState):
             self.browser_tz = "UTC"
         if not self.viewer_role:
             self.viewer_tz = self.browser_tz
-        return await self._refresh(with_best=True)
+        return await self._refresh(with_best=True, opening=True)
 
     async def _go(self, week: Any):
         if self.slots_status != "ready" or isinstance(week, bool) or not isinstance(week, int):

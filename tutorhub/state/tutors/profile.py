@@ -120,8 +120,7 @@ class TutorProfileState(AppState):
         self._fill_meta(profile, zone)
         return None
 
-    # --- subject rows (form-only state; the service validates on save) ------------------------
-
+    # Subject rows are form-only state; the service validates them on save.
     def _row_index(self, index: Any) -> int | None:
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self.subject_rows):
             return index
@@ -155,8 +154,6 @@ class TutorProfileState(AppState):
             grades.append(grade)
         rows[i] = SubjectRow(subject=rows[i].subject, grades=[g for g in GRADE_LEVELS if g in grades])
         self.subject_rows = rows
-
-    # --- saving, submitting --------------------------------------------------------------------
 
     def _collect(self, form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         data: dict[str, Any] = {key: form_text(form, key, limit) for key, limit in TEXT_FIELDS.items()}

@@ -10,11 +10,12 @@ import reflex as rx
 from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.services.live_hints import slots_channel
+from tutorhub.services.paging import page_number
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.tutors import search
 from tutorhub.settings import get_settings
 from tutorhub.state import live
-from tutorhub.state.base import AppState, form_text, page_number
+from tutorhub.state.base import AppState, form_text
 from tutorhub.state.tutors.views import (
     MODE_LABELS,
     SubjectGradesView,
@@ -115,7 +116,7 @@ class SearchState(AppState):
             setattr(self, key, str(query.get(key, ""))[:80])
         for key, limit in FREE_LIMITS.items():
             setattr(self, key, str(query.get(key, ""))[:limit])
-        page = page_number(query.get("page"))
+        page = page_number(query.get("page"), text_ok=True)
         self.loading, self.errors, self.free_note = True, {}, ""
         self.form_key += 1
         yield
@@ -126,7 +127,7 @@ class SearchState(AppState):
 
     async def _search(self, page: int) -> None:
         """Run the search the URL describes (page `page`) and show it."""
-        criteria: dict[str, object] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
+        criteria: dict[str, Any] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
         # Prices only compare within one currency: a price limit without a chosen currency is in USD.

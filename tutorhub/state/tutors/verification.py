@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from tutorhub.services.paging import page_number
 from tutorhub.services.timefmt import format_local
 from tutorhub.services.tutors import verification
 from tutorhub.services.tutors.verification import QUEUE_STATUSES
 from tutorhub.services.tutors.views import TutorPrivate
-from tutorhub.state.base import AppState, field_errors, form_text, page_number, read_for_page
+from tutorhub.state.base import AppState, field_errors, form_text, read_for_page
 from tutorhub.state.tutors.views import (
     MODE_LABELS,
     DecisionView,
@@ -75,7 +76,7 @@ class AdminQueueState(AppState):
         query = self.router.url.query_parameters
         wanted = str(query.get("status", "PENDING")).upper()
         wanted = wanted if wanted in QUEUE_STATUSES else "PENDING"
-        page = page_number(query.get("page"))
+        page = page_number(query.get("page"), text_ok=True)
         self.status, self.current = "loading", wanted
         ok, read = await read_for_page(
             self,

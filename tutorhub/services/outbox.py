@@ -1,4 +1,13 @@
-"""Delivering queued outbox rows through the configured transports.
+"""The outbox: every email / SMS / WhatsApp the system sends, queued inside the change it describes
+and delivered after that change committed.
+
+`queue_message` writes one `outbox_messages` row in the caller's transaction, so a message exists
+exactly when its change committed. With no transport configured for the channel (the default) the
+row is only recorded ("recorded") and printed to the log; admins read it on /admin/outbox in
+development mode, so codes and notifications work with no provider. With a transport
+(integrations/messaging.py: SMTP for email, the HTTP provider for SMS / WhatsApp) the row is
+"pending": an after-commit hook on the session sends it right away on a background thread, and
+the minutely outbox job picks up anything left over.
 
 Each row is claimed with a conditional UPDATE (pending and due, or a "sending" claim that expired
 because its deliverer died) before anything is sent, in its own short transaction: two app
@@ -6,6 +15,13 @@ processes, or the after-commit thread and the minutely job, never send the same 
 send happens outside any transaction; the outcome is written afterwards. Failures never raise
 out of here: temporary ones are retried with exponential backoff up to MAX_ATTEMPTS, permanent
 ones (a refused recipient, a 4xx from the provider) are marked failed at once.
+
+Delivery guarantee: at-least-once to the provider, exactly-once in our records; the transports pass
+a stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop the repeat
+after a crash between its acceptance and our "sent" mark.
+
+This sits in the shared core, not in messaging, because every domain sends through it, the
+accounts' one-time codes included (accounts sit below messaging).
 """
 
 from __future__ import annotations
@@ -16,15 +32,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from pydantic import BaseModel
+from sqlalchemy import and_, event, or_, update
 from sqlmodel import Session, col, select
 
-from tutorhub.db import session_scope
+from tutorhub.db import rows_matched, session_scope
 from tutorhub.integrations.messaging import DeliveryError, OutgoingMessage, Transport, get_transport
+from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.notifications import OutboxMessage, OutboxStatus
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.errors import NotFound
+from tutorhub.settings import get_settings
 
-log = logging.getLogger("tutorhub.delivery")
+log = logging.getLogger("tutorhub.outbox")
+_QUEUED_KEY = "tutorhub_outbox_queued"
 
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 120  # longer than any transport timeout
@@ -41,6 +63,41 @@ class DeliveryCounts:
         return {"sent": self.sent, "retry": self.retry, "failed": self.failed}
 
 
+def queue_message(session: Session, *, channel: str, recipient: str, subject: str, body: str) -> None:
+    """Queue one message inside the caller's transaction (see the module docstring)."""
+    has_transport = get_transport(channel) is not None
+    row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
+                        status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
+    session.add(row)
+    if not has_transport:
+        log.warning("[outbox] %s to %s: %s | %s", channel, recipient, subject, body)
+        print(f"[outbox] {channel} to {recipient}: {subject} | {body}", flush=True)
+        return
+    session.flush()
+    if get_settings().deliver_immediately:
+        _deliver_after_commit(session, row.id or 0)
+
+
+def _deliver_after_commit(session: Session, outbox_id: int) -> None:
+    queued: list[int] | None = session.info.get(_QUEUED_KEY)
+    if queued is None:
+        queued = session.info[_QUEUED_KEY] = []
+        if not event.contains(session, "after_commit", _kick_delivery):
+            event.listen(session, "after_commit", _kick_delivery)
+            event.listen(session, "after_rollback", _forget_queued)
+    queued.append(outbox_id)
+
+
+def _kick_delivery(session: Session) -> None:
+    ids = session.info.pop(_QUEUED_KEY, None) or []
+    if ids:
+        deliver_in_background(ids)
+
+
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED_KEY, None)
+
+
 def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
     result = session.execute(
         update(OutboxMessage)
@@ -55,7 +112,7 @@ def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
         .values(status=OutboxStatus.SENDING, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
                 attempts=OutboxMessage.attempts + 1)
     )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    return rows_matched(result) == 1
 
 
 def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None) -> str:
@@ -145,3 +202,33 @@ def deliver_in_background(ids: list[int]) -> threading.Thread:
     thread = threading.Thread(target=run, name="outbox-delivery", daemon=True)
     thread.start()
     return thread
+
+
+class OutboxItem(BaseModel):
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    created_at: str
+
+
+def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50) -> list[OutboxItem]:
+    """Newest first. Hidden in production, where real senders deliver messages."""
+    require_role(actor, Role.ADMIN)
+    if get_settings().is_production:
+        raise NotFound("The outbox is only visible in development mode.")
+    rows = session.exec(
+        select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))
+    ).all()
+    return [
+        OutboxItem(
+            id=r.id or 0,
+            channel=r.channel,
+            recipient=r.recipient,
+            subject=r.subject,
+            body=r.body,
+            created_at=r.created_at.isoformat(),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,152 @@
+"""Log in with a 6-digit code sent by email or SMS (and sign up that way: a first code for an
+unknown identifier creates a student account).
+
+Sends are limited per identifier and per IP; a code is single use, expires, and allows a few
+attempts. Wrong attempts are committed before the error is raised, because the caller's unit of
+work rolls back on errors.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from tutorhub.db import lock_key, rows_matched
+from tutorhub.models.accounts import OtpCode, Role, User
+from tutorhub.models.base import utcnow
+from tutorhub.services.accounts.logins import admit, refuse_login
+from tutorhub.services.accounts.role_profiles import create_role_profile
+from tutorhub.services.accounts.security import hash_otp, new_otp_code
+from tutorhub.services.actor import UserOut
+from tutorhub.services.errors import Forbidden, InvalidInput, NotAuthenticated, RateLimited
+from tutorhub.services.outbox import queue_message
+from tutorhub.services.validation import normalize_email, normalize_phone
+from tutorhub.settings import get_settings
+
+
+def _otp_identifier(email: Any, phone: Any) -> tuple[str, str]:
+    has_email = email not in (None, "")
+    has_phone = phone not in (None, "")
+    if has_email == has_phone:
+        raise InvalidInput(
+            "Give either an email or a phone number.", fields={"identifier": "give either an email or a phone number"}
+        )
+    if has_email:
+        return normalize_email(email), "email"
+    return normalize_phone(phone), "sms"
+
+
+def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: str = "") -> str:
+    """Send a 6-digit login code; returns the channel used. Limited per identifier and per IP.
+
+    The same answer is given whether or not an account exists (no account enumeration); a
+    first successful code for an unknown identifier creates a student account.
+    """
+    settings = get_settings()
+    identifier, channel = _otp_identifier(email, phone)
+    # Count-then-insert must not interleave, or parallel requests would exceed the send limits.
+    lock_key(session, f"otp:{identifier}")
+    if ip:
+        lock_key(session, f"otp-ip:{ip}")
+    hour_ago = utcnow() - timedelta(hours=1)
+    per_identifier = session.exec(
+        select(func.count())
+        .select_from(OtpCode)
+        .where(col(OtpCode.identifier) == identifier, col(OtpCode.created_at) > hour_ago)
+    ).one()
+    if per_identifier >= settings.otp_sends_per_identifier_per_hour:
+        raise RateLimited("Too many codes requested for this address. Try again in an hour.", retry_after_seconds=3600)
+    if ip:
+        per_ip = session.exec(
+            select(func.count()).select_from(OtpCode).where(col(OtpCode.ip) == ip, col(OtpCode.created_at) > hour_ago)
+        ).one()
+        if per_ip >= settings.otp_sends_per_ip_per_hour:
+            raise RateLimited("Too many codes requested from this network. Try again later.", retry_after_seconds=3600)
+    code = new_otp_code()
+    now = utcnow()
+    session.add(
+        OtpCode(
+            identifier=identifier,
+            channel=channel,
+            code_hash=hash_otp(identifier, code),
+            ip=ip[:64],
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.otp_ttl_minutes),
+        )
+    )
+    queue_message(
+        session,
+        channel=channel,
+        recipient=identifier,
+        subject="Your TutorHub login code",
+        body=f"Your TutorHub login code is {code}. It expires in {settings.otp_ttl_minutes} minutes.",
+    )
+    session.flush()
+    return channel
+
+
+def verify_otp(
+    session: Session,
+    *,
+    code: Any,
+    email: Any = None,
+    phone: Any = None,
+    ip: str = "",
+    user_agent: str = "",
+) -> UserOut:
+    """Check a code (single use, 5 attempts, 10-minute expiry) and return the user it logs in."""
+    settings = get_settings()
+    identifier, channel = _otp_identifier(email, phone)
+    if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+        raise InvalidInput("The code is 6 digits.", fields={"code": "must be 6 digits"})
+    code = code.strip()
+    refuse = partial(refuse_login, session, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
+    now = utcnow()
+    row = session.exec(
+        select(OtpCode)
+        .where(col(OtpCode.identifier) == identifier, col(OtpCode.consumed_at).is_(None), col(OtpCode.expires_at) > now)
+        .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
+    ).first()
+    if row is None:
+        refuse(None, "no_code")
+        raise NotAuthenticated("This code is invalid or has expired. Request a new one.")
+    attempts_before = row.attempts
+    counted = session.execute(
+        update(OtpCode)
+        .where(col(OtpCode.id) == row.id, col(OtpCode.attempts) < settings.otp_max_attempts)
+        .values(attempts=col(OtpCode.attempts) + 1)
+    )
+    if rows_matched(counted) != 1:
+        session.commit()
+        raise RateLimited("Too many wrong attempts for this code. Request a new code.")
+    if row.code_hash != hash_otp(identifier, code):
+        left = settings.otp_max_attempts - (attempts_before + 1)
+        refuse(None, "bad_code")
+        if left <= 0:
+            raise RateLimited("Too many wrong attempts for this code. Request a new code.")
+        raise NotAuthenticated(f"Wrong code. {left} attempt(s) left.")
+    consumed = session.execute(
+        update(OtpCode).where(col(OtpCode.id) == row.id, col(OtpCode.consumed_at).is_(None)).values(consumed_at=now)
+    )
+    if rows_matched(consumed) != 1:
+        raise NotAuthenticated("This code was already used. Request a new one.")
+    column = col(User.email) if channel == "email" else col(User.phone)
+    user = session.exec(select(User).where(column == identifier)).first()
+    if user is None:
+        user = User(
+            email=identifier if channel == "email" else None,
+            phone=identifier if channel == "sms" else None,
+            full_name=identifier.split("@")[0][:120] if channel == "email" else "New student",
+            role=Role.STUDENT,
+        )
+        session.add(user)
+        session.flush()
+        create_role_profile(session, user)
+    if user.is_suspended:
+        session.commit()
+        raise Forbidden("This account is suspended. Contact support.")
+    return admit(session, user, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)

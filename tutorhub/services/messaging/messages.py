@@ -1,0 +1,186 @@
+"""Chat messages: history pages, live catch-up, sending, read markers.
+
+- Messages: trimmed text up to 4,000 characters (required unless an attachment is sent, see
+  attachments.py); at most 20 messages per 10 seconds per sender and conversation, checked under
+  the conversation's row lock (PostgreSQL) or the database write lock (SQLite) so a burst of
+  parallel sends cannot slip past the count.
+- History pages backwards by message id (`before`); `messages_after` fetches only what is new.
+- After commit, "conversation:{id}" and "user:{participant}" get tiny hints; open tabs re-read
+  through these functions (so authorization happens here again), never trusting the hint.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from tutorhub.db import rows_matched
+from tutorhub.integrations.broker import publish_after_commit
+from tutorhub.models.accounts import Role
+from tutorhub.models.base import utcnow
+from tutorhub.models.chat import ChatAttachment, ChatMessage, Conversation, ConversationKind, ConversationParticipant
+from tutorhub.services.actor import UserOut
+from tutorhub.services.errors import RateLimited
+from tutorhub.services.live_hints import user_channel
+from tutorhub.services.messaging.conversations import (
+    Access,
+    access,
+    conversation_channel,
+    join,
+    names_of,
+    subject_user_id,
+    unread_counts,
+)
+from tutorhub.services.messaging.views import SUPPORT_NAME, AttachmentOut, MessageOut, MessagePage, attachment_url
+from tutorhub.services.validation import clean_int, clean_text
+
+MAX_BODY = 4000
+PAGE_SIZE = 30
+FLOOD_MESSAGES = 20
+FLOOD_SECONDS = 10
+
+
+def message_outs(session: Session, user: UserOut, rows: list[ChatMessage]) -> list[MessageOut]:
+    ids = [m.id for m in rows if m.id is not None]
+    files = {a.message_id: a for a in session.exec(
+        select(ChatAttachment).where(col(ChatAttachment.message_id).in_(ids))).all()} if ids else {}
+    names = names_of(session, {m.sender_id for m in rows})
+    convs = {m.conversation_id for m in rows}
+    support_users: dict[int, int] = {}
+    for cid in convs:
+        conv = session.get(Conversation, cid)
+        if conv is not None and conv.kind == ConversationKind.SUPPORT:
+            support_users[cid] = subject_user_id(conv)
+    out = []
+    for m in rows:
+        assert m.id is not None
+        name = names.get(m.sender_id, "")
+        if m.conversation_id in support_users and m.sender_id != support_users[m.conversation_id] \
+                and user.role != Role.ADMIN:
+            name = SUPPORT_NAME  # the user sees the support team, not which admin answered
+        file = files.get(m.id)
+        out.append(MessageOut(
+            id=m.id, conversation_id=m.conversation_id, sender_id=m.sender_id, sender_name=name,
+            mine=m.sender_id == user.id, body=m.body, created_at=m.created_at,
+            attachment=AttachmentOut(id=file.id or 0, name=file.original_name, content_type=file.content_type,
+                                     size_bytes=file.size_bytes,
+                                     url=attachment_url(m.conversation_id, file.id or 0)) if file else None,
+        ))
+    return out
+
+
+def list_messages(session: Session, *, actor: UserOut | None, conversation_id: Any, before: Any = None,
+                  limit: Any = PAGE_SIZE) -> MessagePage:
+    """One page of history ending just before message `before` (default: the newest), oldest first."""
+    got = access(session, actor, conversation_id)
+    size = clean_int(limit, "limit", minimum=1, maximum=100)
+    query = select(ChatMessage).where(col(ChatMessage.conversation_id) == got.conv.id)
+    if before is not None and before != "":
+        query = query.where(col(ChatMessage.id) < clean_int(before, "before", minimum=1, maximum=2**62))
+    rows = list(session.exec(query.order_by(col(ChatMessage.id).desc()).limit(size + 1)).all())
+    more = len(rows) > size
+    rows = list(reversed(rows[:size]))
+    return MessagePage(messages=message_outs(session, got.user, rows),
+                       next_before=rows[0].id if more and rows else None)
+
+
+def messages_after(session: Session, *, actor: UserOut | None, conversation_id: Any, after: Any,
+                   limit: Any = PAGE_SIZE) -> list[MessageOut]:
+    """Up to `limit` messages newer than message `after`, oldest first (a live refresh fetches only
+    what is new; a full page means there may be more, and the caller reloads the newest page)."""
+    got = access(session, actor, conversation_id)
+    size = clean_int(limit, "limit", minimum=1, maximum=100)
+    since = clean_int(after, "after", minimum=0, maximum=2**62)
+    rows = list(session.exec(
+        select(ChatMessage).where(col(ChatMessage.conversation_id) == got.conv.id, col(ChatMessage.id) > since)
+        .order_by(col(ChatMessage.id)).limit(size)
+    ).all())
+    return message_outs(session, got.user, rows)
+
+
+def guard_flood(session: Session, got: Access, now: datetime) -> None:
+    """Lock the conversation row, then count the sender's recent messages (race-safe limit).
+
+    PostgreSQL: a row lock. SQLite has none and needs none: a write transaction already holds the
+    database write lock (BEGIN IMMEDIATE), so the statement is skipped there."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Conversation).where(col(Conversation.id) == got.conv.id).with_for_update()).one()
+    recent = session.exec(
+        select(func.count()).select_from(ChatMessage).where(
+            col(ChatMessage.conversation_id) == got.conv.id,
+            col(ChatMessage.sender_id) == got.user.id,
+            col(ChatMessage.created_at) > now - timedelta(seconds=FLOOD_SECONDS),
+        )
+    ).one()
+    if recent >= FLOOD_MESSAGES:
+        raise RateLimited(
+            f"You are sending messages too fast (at most {FLOOD_MESSAGES} in {FLOOD_SECONDS} seconds). "
+            "Wait a moment and try again.",
+            retry_after_seconds=FLOOD_SECONDS,
+        )
+
+
+def insert_message(session: Session, got: Access, body: str, now: datetime) -> ChatMessage:
+    """Store the message, move the sender's read marker past it, and queue the live hints."""
+    assert got.conv.id is not None
+    msg = ChatMessage(conversation_id=got.conv.id, sender_id=got.user.id, body=body, created_at=now)
+    session.add(msg)
+    session.flush()
+    assert msg.id is not None
+    session.execute(update(Conversation).where(col(Conversation.id) == got.conv.id).values(last_message_at=now))
+    if got.participant is None:  # an admin answering a support thread for the first time
+        join(session, got.conv.id, got.user.id, "admin", now)
+    _advance_marker(session, got.conv.id, got.user.id, msg.id)
+    publish_after_commit(session, conversation_channel(got.conv.id), {"type": "message", "id": msg.id})
+    for uid in session.exec(select(ConversationParticipant.user_id).where(
+            col(ConversationParticipant.conversation_id) == got.conv.id)).all():
+        publish_after_commit(session, user_channel(uid), {"type": "message", "conversation_id": got.conv.id})
+    return msg
+
+
+def clean_body(body: Any, *, required: bool) -> str:
+    return clean_text(body, "body", max_len=MAX_BODY, required=required, multiline=True)
+
+
+def send_message(session: Session, *, actor: UserOut | None, conversation_id: Any, body: Any,
+                 now: datetime | None = None) -> MessageOut:
+    got = access(session, actor, conversation_id)
+    text = clean_body(body, required=True)
+    now = now or utcnow()
+    guard_flood(session, got, now)
+    msg = insert_message(session, got, text, now)
+    return message_outs(session, got.user, [msg])[0]
+
+
+def _advance_marker(session: Session, conversation_id: int, user_id: int, message_id: int) -> bool:
+    """Move a read marker forward only (two tabs marking at once never move it back)."""
+    result = session.execute(
+        update(ConversationParticipant)
+        .where(
+            col(ConversationParticipant.conversation_id) == conversation_id,
+            col(ConversationParticipant.user_id) == user_id,
+            col(ConversationParticipant.last_read_message_id) < message_id,
+        )
+        .values(last_read_message_id=message_id)
+    )
+    return rows_matched(result) > 0
+
+
+def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any = None) -> int:
+    """Everything up to `up_to` (default: the newest message) is read; returns the unread left."""
+    got = access(session, actor, conversation_id)
+    assert got.conv.id is not None
+    newest = session.exec(select(func.max(ChatMessage.id)).where(
+        col(ChatMessage.conversation_id) == got.conv.id)).one() or 0
+    target = newest
+    if up_to is not None and up_to != "":
+        target = min(newest, clean_int(up_to, "up_to", minimum=0, maximum=2**62))
+    if target > 0:
+        if got.participant is None:
+            join(session, got.conv.id, got.user.id, "admin", utcnow())
+        if _advance_marker(session, got.conv.id, got.user.id, target):
+            publish_after_commit(session, user_channel(got.user.id), {"type": "read", "conversation_id": got.conv.id})
+    return unread_counts(session, got.user, [got.conv.id]).get(got.conv.id, 0)
