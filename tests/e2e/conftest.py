@@ -205,3 +205,4 @@ def shot(page, name: str) -> None:
 
 
 # Two app processes sharing PostgreSQL + Redis (live updates across replicas): see replicas.py.
+from tests.e2e.replicas import TwoApps, two_apps  # noqa: E402,F401

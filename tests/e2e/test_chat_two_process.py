@@ -21,6 +21,7 @@ from tests.e2e.live_support import (
     target_day,
 )
 from tests.e2e.replicas import TwoApps
+from tests.e2e.test_live_two_process import chromium_browser_any, contexts_on  # noqa: F401  (fixtures)
 from tests.e2e.test_scheduling import _login
 
 pytestmark = pytest.mark.e2e
