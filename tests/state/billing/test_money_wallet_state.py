@@ -177,9 +177,6 @@ def test_a_plan_with_more_minutes_at_the_same_price_is_shown_and_applied_as_an_u
     assert {p.code: p.action for p in page.plans}["plus"] == "current" and "You are on Plus" in page.sub_text
 
 
-# --- strangers ------------------------------------------------------------------------------------
-
-
 def test_anonymous_goes_to_login_and_cannot_start_anything(browser, shop):
     page = _open(browser, None)
     assert page.status == "loading" and page.balances == []

@@ -124,6 +124,7 @@ def test_admin_resolves_a_dispute_with_a_partial_refund(browser, new_browser, wo
     page, _ = browser.open(AdminDisputesState, "/admin/disputes", world.admin.email)
     [row] = page.rows
     assert row.id == b.id and row.price
+    assert row.reason == "half the lesson was lost"  # the admin decides knowing what the student said
     browser.run(page.resolve(b.id, "partial"))  # no percent typed yet
     assert page.errors and fetch(Booking, col(Booking.id) == b.id)[0].status == "DISPUTED"
     browser.run(page.set_field(b.id, "percent", "50"))
@@ -182,9 +183,6 @@ def test_finance_overview_settings_and_catalogue(browser, world):
     assert "price" in catalog.pack_errors and count(MinutePack) == 1
     browser.run(catalog.set_active("pack", "hour5", False))
     assert catalog.packs[0].active is False
-
-
-# --- strangers ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("who", ["student", "other_tutor", "admin", None])

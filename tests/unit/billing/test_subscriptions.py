@@ -15,6 +15,7 @@ from tests.support import gateways as gateway_support
 from tests.support.credits import catalogue, pay
 from tutorhub.models import CreditLot, Role, Subscription, SubscriptionChange
 from tutorhub.services.billing import credits, plans, subscriptions
+from tutorhub.services.billing.plan_options import change_kind
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.money import ledger
 
@@ -175,8 +176,6 @@ def test_provider_renewal_event_renews_once(db, make_user):
     assert ledger.balance(db, "platform:revenue", "USD") == 8000
 
 
-# --- proration arithmetic ------------------------------------------------------------------------
-
 prices = st.integers(min_value=1, max_value=10**7)
 mins = st.integers(min_value=15, max_value=10**5)
 
@@ -201,8 +200,9 @@ def test_prorate_never_negative_and_bounded(p1, p2, m1, m2, total, data):
     data=st.data(),
 )
 def test_changes_within_a_cycle_never_create_value(steps, start, total, data):
-    """Any sequence of plan changes in one cycle (upgrades charged and granted now, downgrades deferred
-    to renewal, so an upgrade followed by a downgrade gives nothing back) never charges more than the
+    """Any sequence of plan changes in one cycle (upgrade or downgrade as the billing rule `change_kind`
+    says; upgrades charged and granted now, including a same-price upgrade to more minutes; downgrades
+    deferred to renewal, so an upgrade followed by a downgrade gives nothing back) never charges more than the
     dearest plan's full price difference and never grants more than the largest minutes difference —
     even when a dearer plan has fewer minutes (found by this test: minutes were granted twice)."""
     price, minutes = start
@@ -211,7 +211,8 @@ def test_changes_within_a_cycle_never_create_value(steps, start, total, data):
     top_price, top_minutes = price, minutes
     high = minutes  # as the service does: Subscription.cycle_minutes_high
     for (new_price, new_minutes), t in zip(steps, times, strict=True):
-        if new_price > price:
+        kind = change_kind(current_price=price, current_minutes=minutes, new_price=new_price, new_minutes=new_minutes)
+        if kind == "upgrade":
             c, m = subscriptions.prorate(old_price=price, new_price=new_price, old_minutes=max(minutes, high),
                                          new_minutes=new_minutes,
                                          remaining_seconds=total - t, total_seconds=total)

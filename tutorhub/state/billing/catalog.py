@@ -11,13 +11,17 @@ import dataclasses
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
+from tutorhub.services.actor import UserOut
 from tutorhub.services.billing import plans
+from tutorhub.services.billing.plans import PackOut, PlanOut
 from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import promos
+from tutorhub.services.money.promos import PromoOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.money.views import get, minutes_text, money
+from tutorhub.state.money.views import minutes_text, money
 
 
 @dataclasses.dataclass
@@ -29,12 +33,30 @@ class CatalogRow:
     active: bool = True
 
 
-def _promo_detail(p: Any) -> tuple[str, str]:
-    kind = str(get(p, "kind", ""))
-    off = f"{get(p, 'percent', 0)}% off" if kind == "percent" else f"{money(get(p, 'amount_minor'), get(p, 'currency'))} off"
-    used = int(get(p, "redemption_count", 0) or 0)
-    cap = get(p, "max_redemptions")
-    return off, f"used {used}" + (f" of {cap}" if cap else "")
+def promo_row(p: PromoOut) -> CatalogRow:
+    off = f"{p.percent}% off" if p.kind == "percent" else f"{money(p.amount_minor, p.currency)} off"
+    used = f"used {p.redemption_count}" + (f" of {p.max_redemptions}" if p.max_redemptions else "")
+    return CatalogRow(code=p.code, name=off, detail=used, active=p.active)
+
+
+def plan_row(p: PlanOut) -> CatalogRow:
+    return CatalogRow(
+        code=p.code,
+        name=p.name,
+        detail=minutes_text(p.minutes_per_cycle) + " / month",
+        price=", ".join(money(x.amount_minor, x.currency) for x in p.prices),
+        active=p.active,
+    )
+
+
+def pack_row(p: PackOut) -> CatalogRow:
+    return CatalogRow(
+        code=p.code,
+        name=p.name,
+        detail=f"{minutes_text(p.minutes)} · {p.validity_days} days",
+        price=money(p.price_minor, p.currency),
+        active=p.active,
+    )
 
 
 class AdminCatalogState(AppState):
@@ -52,7 +74,7 @@ class AdminCatalogState(AppState):
         self.promos, self.plans, self.packs = [], [], []
 
     async def _fetch(self) -> Any:
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> tuple[list[PromoOut], list[PlanOut], list[PackOut]]:
             return (
                 promos.list_promos(session, actor=actor),
                 plans.admin_list_plans(session, actor=actor),
@@ -63,30 +85,9 @@ class AdminCatalogState(AppState):
         if not ok:
             return found
         promo_list, plan_list, pack_list = found
-        self.promos = []
-        for p in promo_list:
-            off, used = _promo_detail(p)
-            self.promos.append(CatalogRow(code=str(get(p, "code")), name=off, detail=used, active=bool(get(p, "active"))))
-        self.plans = [
-            CatalogRow(
-                code=p.code,
-                name=p.name,
-                detail=minutes_text(p.minutes_per_cycle) + " / month",
-                price=", ".join(money(x.amount_minor, x.currency) for x in p.prices),
-                active=p.active,
-            )
-            for p in plan_list
-        ]
-        self.packs = [
-            CatalogRow(
-                code=p.code,
-                name=p.name,
-                detail=f"{minutes_text(p.minutes)} · {p.validity_days} days",
-                price=money(p.price_minor, p.currency),
-                active=p.active,
-            )
-            for p in pack_list
-        ]
+        self.promos = [promo_row(p) for p in promo_list]
+        self.plans = [plan_row(p) for p in plan_list]
+        self.packs = [pack_row(p) for p in pack_list]
         self.status = "ready"
         return None
 

@@ -12,11 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
+from tutorhub.services.actor import UserOut
 from tutorhub.services.billing import credits, plan_options, plans, purchases, subscriptions, wallet
+from tutorhub.services.billing.credits import CreditSummaryOut
+from tutorhub.services.billing.plan_options import PlanOption
+from tutorhub.services.billing.plans import PackOut
+from tutorhub.services.billing.purchases import PurchaseOut
+from tutorhub.services.billing.subscriptions import CheckoutOut, PlanChangeOut, SubscriptionOut
+from tutorhub.services.billing.wallet import TopupOut, WalletOut
 from tutorhub.services.currency import CURRENCIES, MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history, promos
+from tutorhub.services.money.payment_history import PaymentHistory, Receipt
+from tutorhub.services.money.promos import PromoQuoteOut
 from tutorhub.services.paging import page_count
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.checkout.redirects import checkout_redirect
@@ -29,7 +39,6 @@ from tutorhub.state.money.views import (
     amount_errors,
     day,
     download_document,
-    get,
     minutes_text,
     money,
     payment_row,
@@ -39,6 +48,10 @@ from tutorhub.state.money.views import (
 
 PER_PAGE = 10
 LOT_SOURCES = {"plan": "from your plan", "pack": "from a minute pack", "trial": "free trial", "admin": "granted"}
+# What the page reads in one unit of work: wallet, credits, payments, plans, packs, subscription, zone.
+WalletRead = tuple[
+    WalletOut, CreditSummaryOut, PaymentHistory, list[PlanOption], list[PackOut], SubscriptionOut | None, str
+]
 
 
 class WalletState(AppState):
@@ -69,28 +82,25 @@ class WalletState(AppState):
     busy: str = ""
     _pack: str = ""  # the pack picked in the form (checked by the service on purchase)
 
-    # --- loading ------------------------------------------------------------------------------
-
     async def _fetch(self) -> Any:
         page = self.pay_page
 
-        def unit(session, actor):
-            view = wallet.wallet_summary(session, actor=actor)
-            mine = credits.my_credits(session, actor=actor)
-            listing = payment_history.list_my_payments(session, actor=actor, page=page, per_page=PER_PAGE)
-            offer = (
+        def unit(session: Session, actor: UserOut | None) -> WalletRead:
+            return (
+                wallet.wallet_summary(session, actor=actor),
+                credits.my_credits(session, actor=actor),
+                payment_history.list_my_payments(session, actor=actor, page=page, per_page=PER_PAGE),
                 plan_options.plan_options(session, actor=actor),
                 plans.list_packs(session),
                 subscriptions.my_subscription(session, actor=actor),
+                self._zone_for(actor),
             )
-            return view, mine, listing, offer, self._zone_for(actor)
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return found
-        view, mine, listing, offer, zone = found
+        view, mine, listing, options, packs, sub, zone = found
         self._show(view, mine, listing, zone)
-        options, packs, sub = offer
         self._show_offer(options, packs, sub, zone)
         self.status = "ready"
         return None
@@ -99,63 +109,52 @@ class WalletState(AppState):
         self.balances, self.lots, self.payments, self.packs, self.plans, self.refunds = [], [], [], [], [], []
         self.has_sub, self.sub_text, self.credits_total = False, "", "0 min"
 
-    def _show(self, view: Any, mine: Any, listing: Any, zone: str) -> None:
-        balances = list(get(view, "balances", []) or [])
-        paid = list(get(listing, "payments", []) or [])
-        if not balances and paid:  # no wallet yet: show it in the currency the student pays in
-            self.default_currency = str(get(paid[0], "currency", self.default_currency))
+    def _show(self, view: WalletOut, mine: CreditSummaryOut, listing: PaymentHistory, zone: str) -> None:
+        if not view.balances and listing.payments:  # no wallet yet: show it in the currency the student pays in
+            self.default_currency = listing.payments[0].currency
         self.balances = [
-            AmountRow(
-                label=f"{get(b, 'currency')} balance",
-                amount=money(get(b, "available_minor"), get(b, "currency")),
-                currency=str(get(b, "currency")),
-            )
-            for b in balances
+            AmountRow(label=f"{b.currency} balance", amount=money(b.available_minor, b.currency), currency=b.currency)
+            for b in view.balances
         ] or [AmountRow(label="Balance", amount=money(0, self.default_currency), currency=self.default_currency)]
-        if balances:
-            self.default_currency = str(get(balances[0], "currency", "USD"))
-        self.credits_total = minutes_text(get(mine, "credits_minutes", 0))
-        self.trial_available = bool(get(mine, "trial_available", False))
+        if view.balances:
+            self.default_currency = view.balances[0].currency
+        self.credits_total = minutes_text(mine.credits_minutes)
+        self.trial_available = mine.trial_available
         self.lots = [
-            LotRow(
-                minutes=minutes_text(get(lot, "minutes", 0)),
-                expires=day(get(lot, "expires_at"), zone),
-                source=LOT_SOURCES.get(str(get(lot, "source", "") or ""), ""),
-            )
-            for lot in get(mine, "lots", []) or []
+            LotRow(minutes=minutes_text(lot.minutes), expires=day(lot.expires_at, zone), source=LOT_SOURCES.get(lot.source, ""))
+            for lot in mine.lots
         ]
-        self.payments = [payment_row(p, zone) for p in get(listing, "payments", []) or []]
-        self.refunds = [refund_row(r, zone) for r in get(listing, "refunds", []) or []][:50]
-        self.pay_page = int(get(listing, "page", 1) or 1)
-        total = int(get(listing, "total_payments", 0) or 0)
-        self.pay_pages = page_count(total, PER_PAGE)
+        self.payments = [payment_row(p, zone) for p in listing.payments]
+        self.refunds = [refund_row(r, zone) for r in listing.refunds][:50]
+        self.pay_page = listing.page
+        self.pay_pages = page_count(listing.total_payments, PER_PAGE)
 
     def _show_offer(
-        self, options: list[plan_options.PlanOption], pack_list: Any, sub: subscriptions.SubscriptionOut | None, zone: str
+        self, options: list[PlanOption], pack_list: list[PackOut], sub: SubscriptionOut | None, zone: str
     ) -> None:
         self.packs = [
             PackRow(
-                code=str(get(p, "code")),
-                name=str(get(p, "name")),
-                minutes=minutes_text(get(p, "minutes", 0)),
-                price=money(get(p, "price_minor"), get(p, "currency")),
-                validity=f"{get(p, 'validity_days', 0)} days",
+                code=p.code,
+                name=p.name,
+                minutes=minutes_text(p.minutes),
+                price=money(p.price_minor, p.currency),
+                validity=f"{p.validity_days} days",
             )
-            for p in pack_list or []
-            if get(p, "active", True)
+            for p in pack_list
+            if p.active
         ]
-        live = sub is not None and sub.status in ("active", "pending")
+        live = sub if sub is not None and sub.status in ("active", "pending") else None
         # Priced in the currency the subscription is billed in (the price a change is decided on).
-        rows = plan_rows(options, sub.currency if sub is not None and live else self.default_currency)
+        rows = plan_rows(options, live.currency if live is not None else self.default_currency)
         self.plans = rows
-        self.has_sub = live
-        if not live:
+        self.has_sub = live is not None
+        if live is None:
             self.sub_text, self.sub_period_end, self.sub_cancel_at_end = "", "", False
             return
-        self.sub_period_end = day(get(sub, "current_period_end"), zone)
-        self.sub_cancel_at_end = bool(get(sub, "cancel_at_period_end", False))
-        name = str(get(sub, "plan_name", "") or "your plan")
-        if str(get(sub, "status", "")) == "pending":
+        self.sub_period_end = day(live.current_period_end, zone)
+        self.sub_cancel_at_end = live.cancel_at_period_end
+        name = live.plan_name or "your plan"
+        if live.status == "pending":
             self.sub_text = f"{name}: waiting for the payment to be confirmed."
         elif self.sub_cancel_at_end:
             self.sub_text = f"{name} is cancelled: it stays active until {self.sub_period_end} and will not renew."
@@ -163,8 +162,6 @@ class WalletState(AppState):
             nxt = next((r.name for r in rows if r.action == "next"), "")
             later = f" It changes to {nxt} at renewal." if nxt else ""
             self.sub_text = f"You are on {name}. It renews on {self.sub_period_end}.{later}"
-
-    # --- events -------------------------------------------------------------------------------
 
     async def load(self):
         self.status, self.busy, self.pay_page = "loading", "", 1
@@ -195,7 +192,7 @@ class WalletState(AppState):
         self.busy, self.topup_errors, self.topup_message = "topup", {}, ""
         yield
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> TopupOut:
             return wallet.start_topup(session, actor=actor, amount_minor=amount, currency=currency)
 
         try:
@@ -211,7 +208,7 @@ class WalletState(AppState):
             self.topup_message = message
             return
         self.busy = ""
-        yield checkout_redirect(get(started, "checkout_url", "") or "")
+        yield checkout_redirect(started.checkout_url)
 
     def pick_pack(self, code: Any):
         if isinstance(code, str) and len(code) <= 40 and any(p.code == code for p in self.packs):
@@ -233,7 +230,7 @@ class WalletState(AppState):
         if not code or pack is None:
             return
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> PromoQuoteOut | None:
             found = next((p for p in plans.list_packs(session) if p.code == pack.code), None)
             if found is None:
                 return None
@@ -248,9 +245,8 @@ class WalletState(AppState):
             self.promo_errors = {"promo_code": errors.get("promo_code") or errors.get("code") or exc.message}
             return
         if quote is not None:
-            currency = get(quote, "currency")
             self.promo_note = (
-                f"{money(get(quote, 'discount_minor'), currency)} off — you pay {money(get(quote, 'final_minor'), currency)}."
+                f"{money(quote.discount_minor, quote.currency)} off — you pay {money(quote.final_minor, quote.currency)}."
             )
 
     async def buy_pack(self, form: Any):
@@ -265,7 +261,7 @@ class WalletState(AppState):
         self.busy, self.pack_errors, self.pack_message = "pack", {}, ""
         yield
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> PurchaseOut:
             return purchases.buy_pack(
                 session, actor=actor, pack_code=code, method=method, promo_code=promo or None
             )
@@ -280,12 +276,11 @@ class WalletState(AppState):
             self.pack_errors, self.pack_message = errors, message
             return
         self.busy = ""
-        url = get(started, "checkout_url", "") or ""
-        if url:
-            yield checkout_redirect(url)
+        if started.checkout_url:
+            yield checkout_redirect(started.checkout_url)
             return
         self.promo_note, self._pack = "", ""
-        yield rx.toast.success(f"Added {minutes_text(get(started, 'minutes', 0))} of lesson credits.")
+        yield rx.toast.success(f"Added {minutes_text(started.minutes)} of lesson credits.")
         yield await self._fetch()
 
     async def subscribe(self, code: Any):
@@ -303,7 +298,7 @@ class WalletState(AppState):
         self.busy = f"plan:{code}"
         yield
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> CheckoutOut | PlanChangeOut:
             if kind == "subscribe":
                 return subscriptions.subscribe(session, actor=actor, plan_code=code, currency=currency)
             return subscriptions.change_plan(session, actor=actor, plan_code=code)
@@ -315,11 +310,10 @@ class WalletState(AppState):
             yield rx.toast.error(exc.message)
             return
         self.busy = ""
-        url = get(result, "checkout_url", "") or ""
-        if url:
-            yield checkout_redirect(url)
+        if result.checkout_url:
+            yield checkout_redirect(result.checkout_url)
             return
-        if get(result, "kind") == "downgrade":
+        if isinstance(result, PlanChangeOut) and result.kind == "downgrade":
             yield rx.toast.success("Your plan changes at your next renewal; nothing is charged now.")
         else:
             yield rx.toast.success("Your plan is updated.")
@@ -362,7 +356,7 @@ class WalletState(AppState):
         """The receipt of one of the viewer's own payments (the service refuses anybody else's)."""
         ref = reference[:40] if isinstance(reference, str) else ""
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> Receipt:
             return payment_history.receipt(session, actor=actor, reference=ref)
 
-        return await download_document(self, unit, filename=f"receipt-{ref}.txt", mime_type="text/plain")
+        return await download_document(self, unit)

@@ -9,14 +9,14 @@ URL). Only the payer (or an admin) can read a payment; anybody else gets "not fo
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import reflex as rx
 
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history
+from tutorhub.services.money.payments import PaymentOut
 from tutorhub.state.base import AppState
-from tutorhub.state.money.views import PURPOSE_LABELS, get, money
+from tutorhub.state.money.views import PURPOSE_LABELS, money
 
 POLL_SECONDS = 1.0
 POLL_TRIES = 45
@@ -47,19 +47,17 @@ class PayDoneState(AppState):
         params = self.router.url.query_parameters or {}
         return params.get("cancelled", "") in ("1", "true")
 
-    async def _read(self, ref: str) -> Any:
+    async def _read(self, ref: str) -> PaymentOut:
         return await self._db(lambda s, actor: payment_history.payment_status(s, actor=actor, reference=ref), read_only=True)
 
-    def _show(self, payment: Any, cancelled: bool) -> None:
-        status = str(get(payment, "status", "") or "")
-        purpose = str(get(payment, "purpose", "") or "")
+    def _show(self, payment: PaymentOut, cancelled: bool) -> None:
+        status, purpose = payment.status, payment.purpose
         self.what = PURPOSE_LABELS.get(purpose, "Payment")
-        self.amount = money(get(payment, "amount_minor"), get(payment, "currency"))
-        self.reference = str(get(payment, "reference", "") or "")
+        self.amount = money(payment.amount_minor, payment.currency)
+        self.reference = payment.reference
         label, href = NEXT_STEP.get(purpose, ("Go to your wallet", "/wallet"))
-        booking_id = get(payment, "booking_id")
         if purpose == "booking":
-            href = f"/lessons/{booking_id}" if booking_id else "/lessons"
+            href = f"/lessons/{payment.booking_id}" if payment.booking_id else "/lessons"
         self.next_label, self.next_href = label, href
         if status == "pending":
             self.outcome = "cancelled" if cancelled else "processing"
@@ -101,7 +99,7 @@ class PayDoneState(AppState):
                 payment = await self._read(ref)
             except DomainError:
                 break
-            if str(get(payment, "status", "")) != "pending":
+            if payment.status != "pending":
                 async with self:
                     if self.reference == ref:
                         self._show(payment, False)

@@ -10,18 +10,25 @@ looked up by the services.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
+from tutorhub.services.actor import UserOut
 from tutorhub.services.checkout import disputes
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
 from tutorhub.services.learning import lessons
+from tutorhub.services.learning.lessons import DisputeOut
 from tutorhub.services.money import finance, money_settings, payouts
+from tutorhub.services.money.finance import FinanceOut
+from tutorhub.services.money.money_settings import MoneySettingsOut
+from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.booking.lesson_views import lesson_row
-from tutorhub.state.money.views import PayoutRow, chart_point, get, major, payout_row
+from tutorhub.state.money.views import PayoutRow, chart_point, major, payout_row
 
 
 def _an_id(value: Any) -> bool:
@@ -29,10 +36,8 @@ def _an_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
-def _bucket_label(value: Any, bucket: str) -> str:
-    if hasattr(value, "strftime"):
-        return value.strftime("%d %b") if bucket == "day" else "wk " + value.strftime("%d %b")
-    return str(value)
+def _bucket_label(value: date, bucket: str) -> str:
+    return value.strftime("%d %b") if bucket == "day" else "wk " + value.strftime("%d %b")
 
 
 class AdminFinanceState(AppState):
@@ -63,38 +68,45 @@ class AdminFinanceState(AppState):
     async def _fetch(self) -> Any:
         bucket = self.bucket
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> tuple[FinanceOut, MoneySettingsOut]:
             overview = finance.finance_overview(session, actor=actor, bucket=bucket, days=30 if bucket == "day" else 84)
             return overview, money_settings.get_money_settings(session)
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return found
-        overview, rules = found
-        keys = ("gmv", "revenue", "escrow_outstanding", "payouts_pending", "refunds")
+        self._take(*found, bucket=bucket)
+        self._show()
+        self.status = "ready"
+        return None
+
+    def _take(self, overview: FinanceOut, rules: MoneySettingsOut, *, bucket: str) -> None:
         self._totals = {
-            str(get(t, "currency")): {k: int(get(t, f"{k}_minor", 0) or 0) for k in keys}
-            for t in get(overview, "totals", []) or []
+            t.currency: {
+                "gmv": t.gmv_minor,
+                "revenue": t.revenue_minor,
+                "escrow_outstanding": t.escrow_outstanding_minor,
+                "payouts_pending": t.payouts_pending_minor,
+                "refunds": t.refunds_minor,
+            }
+            for t in overview.totals
         }
         self._series = [
             {
-                "label": _bucket_label(get(p, "bucket_start"), bucket),
-                "currency": str(get(p, "currency")),
-                "gmv": int(get(p, "gmv_minor", 0) or 0),
-                "revenue": int(get(p, "revenue_minor", 0) or 0),
-                "refunds": int(get(p, "refunds_minor", 0) or 0),
+                "label": _bucket_label(p.bucket_start, bucket),
+                "currency": p.currency,
+                "gmv": p.gmv_minor,
+                "revenue": p.revenue_minor,
+                "refunds": p.refunds_minor,
             }
-            for p in get(overview, "series", []) or []
+            for p in overview.series
         ]
         self.currencies = sorted(self._totals) or ["USD"]
         if self.currency not in self.currencies:
             self.currency = self.currencies[0]
-        self.commission_percent = str(get(rules, "commission_percent", 20))
-        self.refund_destination = str(get(rules, "refund_destination", "original"))
-        self._minimum = int(get(rules, "payout_minimum_minor", 0) or 0)
-        self._show()
-        self.status = "ready"
-        return None
+        self.commission_percent = str(rules.commission_percent)
+        self.refund_destination = rules.refund_destination
+        self._minimum = rules.payout_minimum_minor
 
     def _show(self) -> None:
         cur = self.currency
@@ -170,14 +182,14 @@ class AdminPayoutsState(AppState):
     async def _fetch(self) -> Any:
         wanted = None if self.show == "all" else "requested"
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> tuple[list[PayoutOut], str]:
             return payouts.list_payouts(session, actor=actor, status=wanted, page=1, per_page=50), self._zone_for(actor)
 
         ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return read
         found, zone = read
-        self.rows = [payout_row(p, zone, with_tutor=True) for p in found or []]
+        self.rows = [payout_row(p, zone, with_tutor=True) for p in found]
         self.status = "ready"
         return None
 
@@ -241,6 +253,13 @@ class DisputeRow:
     reason: str = ""
 
 
+def dispute_row(b: DisputeOut) -> DisputeRow:
+    """A disputed lesson as the admin sees it, with the reason the disputing party gave."""
+    row = lesson_row(b)
+    return DisputeRow(id=b.id, href=f"/lessons/{b.id}", title=row.title, when=row.when, with_whom=row.with_whom,
+                      price=row.price, reason=b.dispute_reason)
+
+
 class AdminDisputesState(AppState):
     status: str = "loading"
     rows: list[DisputeRow] = []
@@ -252,20 +271,13 @@ class AdminDisputesState(AppState):
         self.rows = []
 
     async def _fetch(self) -> Any:
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> list[DisputeOut]:
             return lessons.list_disputes(session, actor=actor)
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return found
-        rows = []
-        for b in found[:100]:
-            row = lesson_row(b)
-            rows.append(
-                DisputeRow(id=b.id, href=f"/lessons/{b.id}", title=row.title, when=row.when, with_whom=row.with_whom,
-                           price=row.price, reason=str(getattr(b, "dispute_reason", "") or ""))
-            )
-        self.rows = rows
+        self.rows = [dispute_row(b) for b in found[:100]]
         self.status = "ready"
         return None
 

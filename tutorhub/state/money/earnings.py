@@ -13,11 +13,17 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
+from tutorhub.services.actor import UserOut
 from tutorhub.services.billing import lead_credits
+from tutorhub.services.billing.lead_credits import LeadCreditsOut, LeadPurchaseOut
 from tutorhub.services.currency import MoneyInputError, format_money, parse_major_units
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import earnings, money_settings, payouts
+from tutorhub.services.money.earnings import EarningsOut, Statement
+from tutorhub.services.money.money_settings import MoneySettingsOut
+from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.checkout.redirects import checkout_redirect
 from tutorhub.state.money.views import (
@@ -25,19 +31,12 @@ from tutorhub.state.money.views import (
     amount_errors,
     chart_point,
     download_document,
-    get,
     major,
     money,
     payout_row,
 )
 
 MONTHS_BACK = 12
-
-
-def _month_label(bucket: Any) -> str:
-    if isinstance(bucket, datetime | date):
-        return bucket.strftime("%b %Y")
-    return str(bucket)[:7]
 
 
 def recent_months(today: date, count: int = MONTHS_BACK) -> list[str]:
@@ -77,7 +76,9 @@ class EarningsState(AppState):
     _min_minor: int = 0
 
     async def _fetch(self) -> Any:
-        def unit(session, actor):
+        def unit(
+            session: Session, actor: UserOut | None
+        ) -> tuple[EarningsOut, list[PayoutOut], LeadCreditsOut, MoneySettingsOut, str]:
             found = earnings.tutor_earnings(session, actor=actor)
             mine = payouts.list_my_payouts(session, actor=actor, page=1, per_page=50)
             leads = lead_credits.lead_summary(session, actor=actor)
@@ -86,35 +87,43 @@ class EarningsState(AppState):
         ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return read
-        found, mine, leads, rules, zone = read
-        self._totals = {
-            str(get(t, "currency")): {
-                key: int(get(t, f"{key}_minor", 0) or 0)
-                for key in ("held_in_escrow", "available", "payout_pending", "paid_out", "commission", "earned")
-            }
-            for t in get(found, "totals", []) or []
-        }
-        self._series = [
-            {
-                "bucket": _month_label(get(p, "bucket_start")),
-                "currency": str(get(p, "currency")),
-                "earned": int(get(p, "earned_minor", 0) or 0),
-                "commission": int(get(p, "commission_minor", 0) or 0),
-            }
-            for p in get(found, "series", []) or []
-        ]
-        self.currencies = sorted(self._totals) or ["USD"]
-        if self.currency not in self.currencies:
-            self.currency = self.currencies[0]
-        self.commission_percent = int(get(rules, "commission_percent", 20))
-        self._min_minor = int(get(rules, "payout_minimum_minor", 0) or 0)
-        self.payouts = [payout_row(p, zone) for p in mine or []]
-        self.lead_balance = int(get(leads, "balance", 0) or 0)
-        self._lead_prices = {str(get(p, "currency")): int(get(p, "amount_minor", 0)) for p in get(leads, "prices", []) or []}
+        self._take(*read)
         self.months = recent_months(datetime.now(UTC).date())
         self._show_currency()
         self.status = "ready"
         return None
+
+    def _take(
+        self, found: EarningsOut, mine: list[PayoutOut], leads: LeadCreditsOut, rules: MoneySettingsOut, zone: str
+    ) -> None:
+        self._totals = {
+            t.currency: {
+                "held_in_escrow": t.held_in_escrow_minor,
+                "available": t.available_minor,
+                "payout_pending": t.payout_pending_minor,
+                "paid_out": t.paid_out_minor,
+                "commission": t.commission_minor,
+                "earned": t.earned_minor,
+            }
+            for t in found.totals
+        }
+        self._series = [
+            {
+                "bucket": p.bucket_start.strftime("%b %Y"),
+                "currency": p.currency,
+                "earned": p.earned_minor,
+                "commission": p.commission_minor,
+            }
+            for p in found.series
+        ]
+        self.currencies = sorted(self._totals) or ["USD"]
+        if self.currency not in self.currencies:
+            self.currency = self.currencies[0]
+        self.commission_percent = rules.commission_percent
+        self._min_minor = rules.payout_minimum_minor
+        self.payouts = [payout_row(p, zone) for p in mine]
+        self.lead_balance = leads.balance
+        self._lead_prices = {p.currency: p.amount_minor for p in leads.prices}
 
     def _show_currency(self) -> None:
         cur = self.currency
@@ -138,8 +147,6 @@ class EarningsState(AppState):
     def _forget(self) -> None:
         self._totals, self._series, self.points, self.payouts = {}, [], [], []
         self.held = self.available = self.pending = self.paid_out = self.commission = self.earned = ""
-
-    # --- events -------------------------------------------------------------------------------
 
     async def load(self):
         self.status, self.busy, self.payout_errors, self.payout_message, self.lead_errors = "loading", "", {}, "", {}
@@ -193,10 +200,10 @@ class EarningsState(AppState):
         if month not in self.months:
             return rx.toast.error("Choose a month.")
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> Statement:
             return earnings.monthly_statement(session, actor=actor, month=month)
 
-        return await download_document(self, unit, filename=f"statement-{month}.csv", mime_type="text/csv")
+        return await download_document(self, unit)
 
     async def buy_leads(self, form: Any):
         if self.busy:
@@ -210,7 +217,7 @@ class EarningsState(AppState):
         self.busy, self.lead_errors = "leads", {}
         yield
 
-        def unit(session, actor):
+        def unit(session: Session, actor: UserOut | None) -> LeadPurchaseOut:
             return lead_credits.buy_lead_credits(
                 session, actor=actor, quantity=int(quantity), currency=currency, method=method
             )
@@ -225,9 +232,8 @@ class EarningsState(AppState):
                 self.lead_errors = {"quantity": "costs more than your available earnings"}
             return
         self.busy = ""
-        url = get(bought, "checkout_url") or ""
-        if url:
-            yield checkout_redirect(url)
+        if bought.checkout_url:
+            yield checkout_redirect(bought.checkout_url)
             return
         yield rx.toast.success(f"Added {quantity} lead credits.")
         yield await self._fetch()

@@ -1,10 +1,7 @@
 """Rows the money pages render, already formatted ("$25.50", "21 Nov 2026, 19:54 IST", "3 h 20 min"),
-built from the money services' plain results.
-
-Why `getattr` with defaults here: the services return small dataclasses / pydantic models whose
-optional fields differ a little by purpose (a refund has no plan, a payout has no booking), and the
-pages only ever need the formatted text. Nothing but what is shown reaches the browser: amounts,
-labels, dates and our own payment references — never gateway ids, emails or other users' data.
+built from the money services' typed results (the builders name the service types, so mypy checks
+every field they read). Nothing but what is shown reaches the browser: amounts, labels, dates and
+our own payment references — never gateway ids, emails or other users' data.
 """
 
 from __future__ import annotations
@@ -15,11 +12,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
+from sqlmodel import Session
 
+from tutorhub.services.actor import UserOut
 from tutorhub.services.billing.plan_options import PlanOption
 from tutorhub.services.billing.plans import PriceOut
 from tutorhub.services.currency import exponent, format_money
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money.earnings import Statement
+from tutorhub.services.money.payment_history import Receipt
+from tutorhub.services.money.payments import PaymentOut, RefundOut
+from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.services.timefmt import format_local
 
 if TYPE_CHECKING:
@@ -49,29 +52,20 @@ PAYOUT_STATUS = {
 }
 
 
-def get(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of a service result, whether it is a dataclass, a pydantic model or a dict."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def amount_errors(errors: dict[str, str]) -> dict[str, str]:
     """A money service's field errors keyed the way the forms name their fields (amount_minor → amount)."""
     return {("amount" if k == "amount_minor" else k): v for k, v in errors.items()}
 
 
-def iso(moment: Any) -> str:
-    if isinstance(moment, datetime):
-        return moment.isoformat()
-    return moment if isinstance(moment, str) else ""
+def iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""
 
 
-def when(moment: Any, zone: str) -> str:
+def when(moment: datetime | None, zone: str) -> str:
     return format_local(iso(moment), zone) if moment else ""
 
 
-def day(moment: Any, zone: str) -> str:
+def day(moment: datetime | None, zone: str) -> str:
     """'21 Nov 2026' in the viewer's zone (credit expiry: the day matters, not the minute)."""
     text = format_local(iso(moment), zone, with_zone=False)
     return text.split(",")[0] if text else ""
@@ -89,8 +83,8 @@ def minutes_text(minutes: int) -> str:
     return f"{sign}{rest} min"
 
 
-def money(minor: Any, currency: Any) -> str:
-    return format_money(int(minor or 0), str(currency or "USD"))
+def money(minor: int, currency: str) -> str:
+    return format_money(minor, currency or "USD")
 
 
 @dataclasses.dataclass
@@ -177,86 +171,70 @@ def plan_rows(options: list[PlanOption], currency: str) -> list[PlanRow]:
     return rows
 
 
-def payment_row(p: Any, zone: str) -> PaymentRow:
-    status = str(get(p, "status", "") or "")
-    label, color = PAYMENT_STATUS.get(status, (status.replace("_", " ").capitalize(), "gray"))
-    purpose = str(get(p, "purpose", "") or "")
-    what = str(get(p, "description", "") or "") or PURPOSE_LABELS.get(purpose, purpose.capitalize())
-    currency = get(p, "currency", "USD")
-    refunded_minor = int(get(p, "refunded_minor", 0) or 0)
-    booking_id = get(p, "booking_id")
-    is_refund = str(get(p, "kind", "payment")) == "refund"
+def payment_row(p: PaymentOut, zone: str) -> PaymentRow:
+    label, color = PAYMENT_STATUS.get(p.status, (p.status.replace("_", " ").capitalize(), "gray"))
     return PaymentRow(
-        reference=str(get(p, "reference", "") or ""),
-        what=("Refund · " + what) if is_refund and not what.lower().startswith("refund") else what,
-        amount=("−" if is_refund else "") + money(get(p, "amount_minor", 0), currency),
+        reference=p.reference,
+        what=p.description or PURPOSE_LABELS.get(p.purpose, p.purpose.capitalize()),
+        amount=money(p.amount_minor, p.currency),
         status_label=label,
         color=color,
-        at=when(get(p, "created_at"), zone),
-        refunded=f"{money(refunded_minor, currency)} refunded" if refunded_minor else "",
-        is_refund=is_refund,
-        receipt=status in ("succeeded", "refunded", "partially_refunded", "disputed") and not is_refund,
-        href=f"/lessons/{booking_id}" if booking_id else "",
+        at=when(p.created_at, zone),
+        refunded=f"{money(p.refunded_minor, p.currency)} refunded" if p.refunded_minor else "",
+        receipt=p.status in ("succeeded", "refunded", "partially_refunded", "disputed"),
+        href=f"/lessons/{p.booking_id}" if p.booking_id else "",
     )
 
 
 REFUND_DESTINATIONS = {"wallet": "to your wallet", "original": "to your card / UPI", "gateway": "by your bank"}
 
 
-def refund_row(r: Any, zone: str) -> PaymentRow:
-    status = str(get(r, "status", "") or "")
+def refund_row(r: RefundOut, zone: str) -> PaymentRow:
     label, color = {"succeeded": ("Refunded", "green"), "pending": ("Processing", "amber")}.get(
-        status, ("Failed", "red")
+        r.status, ("Failed", "red")
     )
-    booking_id = get(r, "booking_id")
-    where = REFUND_DESTINATIONS.get(str(get(r, "destination", "") or ""), "")
-    reason = str(get(r, "reason", "") or "")
+    where = REFUND_DESTINATIONS.get(r.destination, "")
     return PaymentRow(
-        reference=str(get(r, "payment_reference", "") or get(r, "reference", "") or ""),
-        what=" ".join(x for x in ("Refund", where) if x) + (f" · {reason}" if reason else ""),
-        amount=money(get(r, "amount_minor"), get(r, "currency")),
+        reference=r.payment_reference or r.reference,
+        what=" ".join(x for x in ("Refund", where) if x) + (f" · {r.reason}" if r.reason else ""),
+        amount=money(r.amount_minor, r.currency),
         status_label=label,
         color=color,
-        at=when(get(r, "created_at"), zone),
+        at=when(r.created_at, zone),
         is_refund=True,
-        href=f"/lessons/{booking_id}" if booking_id else "",
+        href=f"/lessons/{r.booking_id}" if r.booking_id else "",
     )
 
 
-def payout_row(p: Any, zone: str, *, with_tutor: bool = False) -> PayoutRow:
-    status = str(get(p, "status", "") or "")
-    label, color = PAYOUT_STATUS.get(status, (status.capitalize(), "gray"))
+def payout_row(p: PayoutOut, zone: str, *, with_tutor: bool = False) -> PayoutRow:
+    label, color = PAYOUT_STATUS.get(p.status, (p.status.capitalize(), "gray"))
     return PayoutRow(
-        id=int(get(p, "id", 0) or 0),
-        reference=str(get(p, "reference", "") or ""),
-        tutor=str(get(p, "tutor_name", "") or "") if with_tutor else "",
-        amount=money(get(p, "amount_minor", 0), get(p, "currency", "USD")),
-        status=status,
+        id=p.id,
+        reference=p.reference,
+        tutor=p.tutor_name if with_tutor else "",
+        amount=money(p.amount_minor, p.currency),
+        status=p.status,
         status_label=label,
         color=color,
-        at=when(get(p, "created_at"), zone),
-        note=str(get(p, "note", "") or ""),
-        open=status in ("requested", "approved"),
+        at=when(p.created_at, zone),
+        note=p.note,
+        open=p.status in ("requested", "approved"),
     )
 
 
-def major(minor: Any, currency: str = "USD") -> float:
+def major(minor: int, currency: str = "USD") -> float:
     """Minor units as a chart number (display only — amounts are never computed from it)."""
-    return round(int(minor or 0) / (10 ** exponent(currency)), 2)
+    return round(minor / (10 ** exponent(currency)), 2)
 
 
-async def download_document(state: AppState, unit: Callable[..., Any], *, filename: str, mime_type: str) -> Any:
-    """Read one of the viewer's own documents (receipt, statement) and hand it to the browser.
-
-    The service behind `unit` refuses anybody else's document; its message becomes a toast. The
-    defaults are used only where the service leaves a field empty.
-    """
+async def download_document(
+    state: AppState, unit: Callable[[Session, UserOut | None], Receipt | Statement]
+) -> Any:
+    """Read one of the viewer's own documents (receipt, statement) and hand it to the browser under
+    the name and type the service gave it. The service behind `unit` refuses anybody else's
+    document; its message becomes a toast."""
     try:
         document = await state._db(unit, read_only=True)
     except DomainError as exc:
         return rx.toast.error(exc.message)
-    return rx.download(
-        data=str(get(document, "body", "")),
-        filename=str(get(document, "filename", filename)),
-        mime_type=str(get(document, "content_type", mime_type)),
-    )
+    return rx.download(data=document.body, filename=document.filename, mime_type=document.content_type)
