@@ -95,7 +95,8 @@ def test_disputes_have_a_48_hour_window_and_an_admin_decides(env, make_user):
                                       now=end + timedelta(hours=47))
     assert disputed.status == "DISPUTED"
     admin = make_user(Role.ADMIN)
-    assert [b.id for b in lessons.list_disputes(env.db, actor=admin)] == [done.id]
+    assert [(b.id, b.dispute_reason) for b in lessons.list_disputes(env.db, actor=admin)] == [
+        (done.id, "Tutor left early")]
     with pytest.raises(Forbidden):
         lessons.decide_dispute(env.db, actor=env.student, booking_id=done.id, refund_percent=50)
     settled = lessons.decide_dispute(env.db, actor=admin, booking_id=done.id, refund_percent=50, notes="Half")

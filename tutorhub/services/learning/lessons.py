@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.bookings import ActorRole, Booking, BookingStatus, ReliabilityStrike, StrikeKind
+from tutorhub.models.bookings import ActorRole, Booking, BookingEvent, BookingStatus, ReliabilityStrike, StrikeKind
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking import policy
@@ -206,11 +206,28 @@ def update_notes(
     return booking_detail(session, booking, viewer_id=party.user.id, viewer_is_admin=False, now=now)
 
 
-def list_disputes(session: Session, *, actor: UserOut | None, now: datetime | None = None) -> list[BookingOut]:
-    """Disputed lessons waiting for an admin, oldest first."""
+class DisputeOut(BookingOut):
+    """A disputed lesson with what the disputing party wrote (kept on its "dispute" event)."""
+
+    dispute_reason: str = ""
+
+
+def list_disputes(session: Session, *, actor: UserOut | None, now: datetime | None = None) -> list[DisputeOut]:
+    """Disputed lessons waiting for an admin, oldest first, each with the reason given."""
     user = require_role(actor, Role.ADMIN)
     rows = session.exec(
         select(Booking).where(col(Booking.status) == BookingStatus.DISPUTED).order_by(col(Booking.updated_at)).limit(200)
     ).all()
-    return bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=True, now=now or utcnow())
+    reasons: dict[int, str] = {}
+    if rows:
+        events = session.exec(
+            select(BookingEvent.booking_id, BookingEvent.reason)
+            .where(col(BookingEvent.booking_id).in_([b.id for b in rows]), col(BookingEvent.action) == "dispute")
+            .order_by(col(BookingEvent.id))
+        ).all()
+        reasons = {booking_id: reason for booking_id, reason in events}  # the latest dispute wins
+    return [
+        DisputeOut(**out.model_dump(), dispute_reason=reasons.get(out.id, ""))
+        for out in bookings_out(session, rows, viewer_id=user.id, viewer_is_admin=True, now=now or utcnow())
+    ]
 
