@@ -63,7 +63,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-# --- set-up through the services (before the app starts) ---------------------------------------
+# Set-up through the services (before the app starts)
 
 
 @dataclass
@@ -126,7 +126,7 @@ def seed(viewers: int, chatters: int) -> World:
     return world
 
 
-# --- the app process -----------------------------------------------------------------------------
+# The app process
 
 
 def start_app(workdir: Path, env: dict[str, str], port: int, timeout: float) -> subprocess.Popen:
@@ -181,7 +181,7 @@ def group_rss_kb(pgid: int) -> int:
     return total
 
 
-# --- a Reflex client ------------------------------------------------------------------------------
+# A Reflex client
 
 
 class ReflexClient:
@@ -283,7 +283,7 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
 
     http = httpx.AsyncClient(base_url=base, timeout=30)
 
-    # --- chat delivery -------------------------------------------------------------------------
+    # Chat delivery
     chat_ms: list[float] = []
     chat_api_ms: list[float] = []  # the POST's own answer time (part of every delivery sample)
     chat_missed = 0
@@ -314,7 +314,7 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
     if readers:
         await asyncio.gather(*(one_message(n) for n in range(args.messages)))
 
-    # --- slot-taken propagation ------------------------------------------------------------------
+    # Slot-taken propagation
     slot_ms: list[float] = []
     slot_missed = 0
     now = datetime.now(UTC)

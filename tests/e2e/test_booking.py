@@ -82,7 +82,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     )
     assert registered.status == 201, registered.text()
 
-    # --- the student (phone, New York) picks the first free quarter hour a few minutes ahead ------
+    # The student (phone, New York) picks the first free quarter hour a few minutes ahead
     student = new_context(PHONE, timezone_id="America/New_York").new_page()
     _login(student, "booking-student@example.com")
     start = _first_quarter_after(datetime.now(UTC) + timedelta(minutes=2))
@@ -115,7 +115,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(student.locator("#lesson-status")).to_have_text("Waiting for the tutor")
     expect(student.get_by_text("for your tutor", exact=False).first).to_be_visible()
 
-    # --- the tutor (desktop, Berlin) sees the request and accepts it ------------------------------
+    # The tutor (desktop, Berlin) sees the request and accepts it
     _login(tutor_page, "booking-tutor@example.com")
     tutor_page.goto("/lessons")
     expect(tutor_page.locator("#pending-badge")).to_have_text("1")
@@ -127,7 +127,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(tutor_page.locator("#pending-requests")).to_have_count(0)
     expect(tutor_page.locator("#lesson-list .status-badge").first).to_have_text("Confirmed")
 
-    # --- the lesson runs: the tutor may open it 15 minutes early ----------------------------------
+    # The lesson runs: the tutor may open it 15 minutes early
     wait = (start - START_EARLY - datetime.now(UTC)).total_seconds()
     if wait > 0:
         time.sleep(wait + 1)
@@ -141,7 +141,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(tutor_page.locator("#lesson-status")).to_have_text("Completed")
     expect(tutor_page.locator("#lesson-history")).to_contain_text("Lesson ended")
 
-    # --- the student reviews; the review shows on the profile -------------------------------------
+    # The student reviews; the review shows on the profile
     student.reload()
     expect(student.locator("#lesson-status")).to_have_text("Completed")
     _look(student, "lesson-review-form")
@@ -157,7 +157,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(student.get_by_role("button", name="How is this computed?")).to_be_visible()
     _look(student, "profile-reviewed")
 
-    # --- both see it under Past in My lessons -----------------------------------------------------
+    # Both see it under Past in My lessons
     student.goto("/lessons")
     student.get_by_role("tab", name="Past").click()
     expect(student.locator("#lesson-list .status-badge").first).to_have_text("Completed")

@@ -41,7 +41,7 @@ def choose(page: Page, trigger, option: str) -> None:
 
 
 def test_tutor_onboarding_admin_approval_and_student_search(new_context, tmp_path: Path):
-    # --- a tutor signs up, completes the profile, uploads a credential and submits -------------
+    # A tutor signs up, completes the profile, uploads a credential and submits
     tutor = new_context(DESKTOP).new_page()
     signup(tutor, name="Lina Lisboa", email="lina@example.com", role="tutor")
     tutor.wait_for_url("**/tutor/profile**")
@@ -65,7 +65,7 @@ def test_tutor_onboarding_admin_approval_and_student_search(new_context, tmp_pat
     expect(tutor.get_by_text("Waiting for review.")).to_be_visible()
     shot(tutor, "tutor-profile")
 
-    # --- an admin reviews it, opens the document and approves ---------------------------------
+    # An admin reviews it, opens the document and approves
     admin = new_context(DESKTOP).new_page()
     login(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
     admin.wait_for_url("**/admin/verification**")
@@ -86,7 +86,7 @@ def test_tutor_onboarding_admin_approval_and_student_search(new_context, tmp_pat
     expect(admin.get_by_text("Only profiles waiting for review can be decided.")).to_be_visible()
     expect(admin.get_by_text("APPROVED", exact=True)).to_be_visible()
 
-    # --- a student (on a phone) signs up, searches by subject and city, opens the profile -----
+    # A student (on a phone) signs up, searches by subject and city, opens the profile
     student = new_context(PHONE).new_page()
     signup(student, name="Sofia Student", email="sofia@example.com", role="student")
     student.wait_for_url("**/onboarding/student**")

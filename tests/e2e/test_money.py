@@ -85,7 +85,7 @@ def _wait_for_figure(page, selector: str, cents: int, timeout: float = 20) -> No
 
 
 def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url):
-    # --- the platform's totals before this flow ------------------------------------------------------
+    # The platform's totals before this flow
     admin = new_context(DESKTOP).new_page()
     _admin_login(admin)
     admin.goto("/admin/finance")
@@ -93,7 +93,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     gmv_before = _figure_cents(admin, "#fin-gmv") or 0
     revenue_before = _figure_cents(admin, "#fin-revenue") or 0
 
-    # --- a tutor who takes lessons at no notice, instantly (no approval step) ----------------------
+    # A tutor who takes lessons at no notice, instantly (no approval step)
     tutor = new_context(DESKTOP, timezone_id="Europe/Berlin").new_page()
     request = tutor.request
     tutor_id = _approved_tutor_via_api(request, "money-tutor@example.com")  # €40/h
@@ -114,7 +114,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     )
     assert registered.status == 201, registered.text()
 
-    # --- the student (phone) books and pays by card on the sandbox checkout page -------------------
+    # The student (phone) books and pays by card on the sandbox checkout page
     student = new_context(PHONE, timezone_id="Europe/Lisbon").new_page()
     _login(student, "money-student@example.com")
     start = _first_quarter_after(datetime.now(UTC) + timedelta(minutes=2))
@@ -146,7 +146,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     expect(student.locator("#payment-list .payment-row").first).to_contain_text("Paid")
     _look(student, "money-wallet")
 
-    # --- the tutor runs the lesson: the money is held in escrow meanwhile --------------------------
+    # The tutor runs the lesson: the money is held in escrow meanwhile
     _login(tutor, "money-tutor@example.com")
     tutor.goto("/earnings")
     expect(tutor.locator("#earn-held .figure-value")).to_have_text("€30")
@@ -159,7 +159,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     tutor.locator("#end-lesson").click()
     expect(tutor.locator("#lesson-status")).to_have_text("Completed")
 
-    # --- 49 hours later: settled; the tutor earned €30 − 20 % ---------------------------------------
+    # 49 hours later: settled; the tutor earned €30 − 20 %
     _settle_49_hours_later()
     tutor.goto("/earnings")
     expect(tutor.locator("#earn-available .figure-value")).to_have_text("€24")
@@ -167,7 +167,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     expect(tutor.locator("#earn-held .figure-value")).to_have_text("€0")
     _look(tutor, "money-earnings")
 
-    # --- payout: below the minimum is refused inline, then €24 is requested --------------------------
+    # Payout: below the minimum is refused inline, then €24 is requested
     tutor.fill("#payout-amount", "1")
     tutor.locator("#payout-submit").click()
     expect(tutor.locator("#payout-amount-error")).to_contain_text("at least")
@@ -177,7 +177,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     expect(rows.first).to_contain_text("Requested")
     expect(rows.first).to_contain_text("€24")
 
-    # --- an admin approves it ------------------------------------------------------------------------
+    # An admin approves it
     admin.goto("/admin/payouts")
     listed = admin.locator("#admin-payouts .payout-row").first
     expect(listed).to_contain_text("€24")
@@ -192,7 +192,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     assert (_figure_cents(admin, "#fin-revenue") or 0) >= revenue_before + 600
     _look(admin, "money-admin-finance")
 
-    # --- the tutor sees it paid ---------------------------------------------------------------------
+    # The tutor sees it paid
     tutor.goto("/earnings")
     expect(tutor.locator("#payout-list .payout-row").first).to_contain_text("Paid")
     expect(tutor.locator("#earn-paid .figure-value")).to_have_text("€24")
@@ -201,7 +201,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
 
 
 def test_admin_catalogue_then_student_buys_a_minute_pack_with_a_promo_code(new_context):
-    # --- an admin puts a plan, a minute pack and a promo code on offer ------------------------------
+    # An admin puts a plan, a minute pack and a promo code on offer
     admin = new_context(DESKTOP).new_page()
     _admin_login(admin)
     admin.goto("/admin/catalog")
@@ -226,7 +226,7 @@ def test_admin_catalogue_then_student_buys_a_minute_pack_with_a_promo_code(new_c
     expect(admin.locator(".catalog-pack")).to_contain_text("5 h · 365 days")
     _look(admin, "money-admin-catalog")
 
-    # --- a student buys the pack by card with the code ----------------------------------------------
+    # A student buys the pack by card with the code
     registered = admin.request.post(
         "/api/v1/auth/register",
         data={"email": "pack-student@example.com", "password": PASSWORD, "full_name": "Paco Pack",

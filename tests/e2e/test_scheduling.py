@@ -112,7 +112,7 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     setup = new_context(DESKTOP)
     tutor_id = _approved_tutor_via_api(setup.request, "bruno@example.com")
 
-    # --- the tutor paints Monday–Sunday 17:00–18:00 on the grid and saves ------------------------
+    # The tutor paints Monday–Sunday 17:00–18:00 on the grid and saves
     tutor = new_context(DESKTOP, timezone_id="Europe/Berlin").new_page()
     _login(tutor, "bruno@example.com")
     tutor.goto("/tutor/profile")
@@ -160,7 +160,7 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(tutor.locator("#day-chips")).to_be_visible()
     shot(tutor, "availability")
 
-    # --- a student in New York opens the profile and sees 17:00 Berlin at their own time --------
+    # A student in New York opens the profile and sees 17:00 Berlin at their own time
     student = new_context(DESKTOP, timezone_id="America/New_York").new_page()
     student.goto("/signup")
     student.fill("#field-full_name", "Nia York")
@@ -184,7 +184,7 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(student.locator("#best-times")).to_contain_text("Set your preferred times")
     shot(student, "tutor-times")
 
-    # --- on a phone, the same student marks weekday late mornings as preferred times -------------
+    # On a phone, the same student marks weekday late mornings as preferred times
     phone = new_context(PHONE, timezone_id="America/New_York").new_page()
     _login(phone, "nia@example.com")
     phone.goto("/student/times")
@@ -220,7 +220,7 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(phone.locator("#available-times")).to_be_visible()
     shot(phone, "tutor-times")
 
-    # --- an anonymous visitor: the zone their browser reports is used -----------------------------
+    # An anonymous visitor: the zone their browser reports is used
     visitor = new_context(PHONE, timezone_id="America/New_York").new_page()
     times, monday = _open_times(visitor, tutor_id)
     slot = datetime.combine(monday, time(17), tzinfo=BERLIN).astimezone(NEW_YORK)

@@ -147,7 +147,7 @@ def test_pick_ignores_garbage(browser, world, garbage):
     assert not page.book_open
 
 
-# --- strangers --------------------------------------------------------------------------------
+# Strangers
 
 
 def test_confirm_and_release_without_a_hold_change_nothing(new_browser, world):

@@ -105,7 +105,7 @@ def test_garbage_method_is_ignored(browser, world):
         assert page.pay_method == "gateway"
 
 
-# --- strangers ------------------------------------------------------------------------------------
+# Strangers
 
 
 @pytest.mark.parametrize("who", ["other_student", "tutor", "other_tutor", "admin", None])

@@ -205,7 +205,7 @@ def test_pending_hold_can_be_confirmed_from_the_lesson_page(browser, world):
     assert _status(b.id) == "CONFIRMED"
 
 
-# --- strangers: every changing handler, by everybody who is not the right party -----------------
+# Strangers: every changing handler, by everybody who is not the right party
 
 # Paying a held booking (LessonPayState.pay) is covered for strangers in
 # test_money_pay_state.py::test_nobody_else_sees_the_box_or_can_pay.

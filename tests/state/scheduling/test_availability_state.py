@@ -60,7 +60,7 @@ def _snapshot(user_id: int):
     return _rules(user_id), _overrides(user_id), settings, profile.timezone
 
 
-# --- pure grid helpers ------------------------------------------------------------------------
+# Pure grid helpers
 
 
 def test_grid_round_trips_intervals_and_merges_neighbours():
@@ -75,7 +75,7 @@ def test_grid_round_trips_intervals_and_merges_neighbours():
     assert painted is not grid and not grid[3][39]
 
 
-# --- loading, editing, saving -----------------------------------------------------------------
+# Loading, editing, saving
 
 
 def test_load_fills_grid_overrides_and_settings(browser, make_user, db):
@@ -239,7 +239,7 @@ def test_discard_reloads_the_saved_grid(browser, make_user):
     assert page.grid_empty and not page.grid_dirty
 
 
-# --- dated overrides --------------------------------------------------------------------------
+# Dated overrides
 
 
 def test_add_day_off_holiday_and_hours_then_remove(browser, make_user):
@@ -304,7 +304,7 @@ def test_overlapping_hours_on_a_date_are_refused(browser, make_user):
     assert _overrides(tutor.id) == {"2030-01-01": [[540, 720]]}
 
 
-# --- settings ---------------------------------------------------------------------------------
+# Settings
 
 
 def test_save_settings(browser, make_user):
@@ -345,7 +345,7 @@ def test_settings_errors_are_inline_and_nothing_is_saved(browser, make_user):
     assert "lesson_lengths" in page.settings_errors
 
 
-# --- strangers --------------------------------------------------------------------------------
+# Strangers
 
 MUTATIONS = [
     ("save_weekly", ({"timezone": "Asia/Tokyo"},)),

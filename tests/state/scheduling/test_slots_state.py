@@ -168,7 +168,7 @@ def test_unapproved_tutor_hides_the_section(browser, make_user, db):
     assert page.slots_status == "hidden"
 
 
-# --- best times -------------------------------------------------------------------------------
+# Best times
 
 
 def test_best_times_for_a_student_with_saved_windows(browser, tutor, make_user, db):
@@ -233,7 +233,7 @@ def test_weeks_across_daylight_saving_changes_keep_both_wall_clocks(db, tutor):
     assert all(v == [] for k, v in seen.items() if k < "2027-03-08")  # the past
 
 
-# --- the week the section opens on ------------------------------------------------------------
+# The week the section opens on
 
 
 @pytest.fixture

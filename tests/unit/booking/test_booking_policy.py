@@ -180,7 +180,7 @@ def test_reschedule_refuses_the_same_time_and_other_states(env):
                                            start=at(12, 9), now=NOW)
 
 
-# --- the cancel dialog's preview (services/booking/screens.py) must match the cancel itself -----------
+# The cancel dialog's preview (services/booking/screens.py) must match the cancel itself
 
 
 @pytest.mark.parametrize(

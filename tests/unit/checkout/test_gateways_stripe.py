@@ -112,7 +112,7 @@ def test_list_records_pages_through_the_window(stripe_api):
     assert req.query["created[gte]"] == [str(int((now - timedelta(days=1)).timestamp()))]
 
 
-# --- webhooks ---------------------------------------------------------------------------------
+# Webhooks
 
 COMPLETED = {"id": "cs_1", "object": "checkout.session", "payment_status": "paid", "payment_intent": "pi_1",
              "amount_total": 2500, "currency": "eur", "client_reference_id": "pay_s1", "metadata": {"reference": "pay_s1"}}

@@ -35,7 +35,7 @@ def send(db, actor, cid, body, **kw):
     return out
 
 
-# --- pairing -------------------------------------------------------------------------------------
+# Pairing
 
 
 def test_the_first_booking_creates_the_pairs_conversation_and_later_ones_reuse_it(env):
@@ -61,7 +61,7 @@ def test_ensure_pair_conversation_is_idempotent(db, make_user):
     assert len(db.exec(select(ConversationParticipant)).all()) == 2
 
 
-# --- messages ------------------------------------------------------------------------------------
+# Messages
 
 
 def test_messages_are_trimmed_and_listed_with_sender_and_mine(db, pair):
@@ -106,7 +106,7 @@ def test_history_pages_backwards_30_at_a_time_oldest_first(db, pair):
         chat_messages.list_messages(db, actor=pair.tutor, conversation_id=pair.conversation_id, before="abc")
 
 
-# --- who may see what ----------------------------------------------------------------------------
+# Who may see what
 
 
 def test_strangers_get_not_found_for_every_operation(db, make_user, pair):
@@ -134,7 +134,7 @@ def test_strangers_get_not_found_for_every_operation(db, make_user, pair):
     assert len(chat_messages.list_messages(db, actor=pair.student, conversation_id=pair.conversation_id).messages) == 1
 
 
-# --- unread counts -------------------------------------------------------------------------------
+# Unread counts
 
 
 def test_unread_counts_follow_the_read_marker_and_ignore_own_messages(db, make_user, pair):
@@ -162,7 +162,7 @@ def test_unread_counts_follow_the_read_marker_and_ignore_own_messages(db, make_u
                                                                                pair.conversation_id]
 
 
-# --- flood limit ---------------------------------------------------------------------------------
+# Flood limit
 
 
 def test_more_than_20_messages_in_10_seconds_are_refused_per_sender(db, pair):
@@ -178,7 +178,7 @@ def test_more_than_20_messages_in_10_seconds_are_refused_per_sender(db, pair):
     assert len(chat_messages.list_messages(db, actor=pair.student, conversation_id=pair.conversation_id).messages) == 22
 
 
-# --- support threads -----------------------------------------------------------------------------
+# Support threads
 
 
 def test_admins_open_support_threads_that_users_see_as_tutorhub_support(db, make_user, pair):
@@ -224,7 +224,7 @@ def test_only_admins_open_support_threads_and_only_with_students_or_tutors(db, m
         assert field in err.value.fields
 
 
-# --- live hints ----------------------------------------------------------------------------------
+# Live hints
 
 
 def test_hints_go_out_after_commit_to_the_conversation_and_every_participant(db, pair, hints):
@@ -245,7 +245,7 @@ def test_hints_go_out_after_commit_to_the_conversation_and_every_participant(db,
     assert hints == [(f"user:{pair.tutor.id}", {"type": "read", "conversation_id": pair.conversation_id})]
 
 
-# --- finding the conversation from a lesson or a profile -----------------------------------------
+# Finding the conversation from a lesson or a profile
 
 
 def test_the_lesson_page_finds_the_pairs_conversation_for_its_two_parties_only(env):

@@ -121,7 +121,7 @@ def test_rebuild_covers_tutors_without_rules_and_drops_stale_rows(db, make_user)
     assert row.slot_count == 0 and row.first_start_at is None and row.starts == b""
 
 
-# --- "free in my windows" search ---------------------------------------------------------------
+# "free in my windows" search
 
 WEEKDAY_MORNINGS = [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(5)]
 

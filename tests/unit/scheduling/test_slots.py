@@ -118,7 +118,7 @@ def test_engine_equals_brute_force(scenario):
     assert got == sorted(set(got))
 
 
-# --- the service: rules on real rows ---------------------------------------------------------
+# The service: rules on real rows
 
 MONDAY = datetime(2027, 3, 15, tzinfo=UTC)  # a Monday
 BERLIN_WEEK = [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(5)]

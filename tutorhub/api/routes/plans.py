@@ -100,9 +100,6 @@ def _data(body: StrictIn) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
-# --- catalogue and the student's credits ---------------------------------------------------------
-
-
 @router.get("/plans", response_model=list[PlanOut])
 def list_plans(currency: str | None = None) -> list[PlanOut]:
     """Active monthly plans (minutes per month, price per currency); public."""
@@ -147,9 +144,6 @@ def validate_promo(user: CurrentUser, body: PromoValidateIn) -> PromoQuoteOut:
                                      currency=body.currency)
 
 
-# --- subscription -------------------------------------------------------------------------------
-
-
 @router.get("/subscription", response_model=SubscriptionOut | None, responses=_STUDENT)
 def my_subscription(user: CurrentUser) -> SubscriptionOut | None:
     with session_scope(read_only=True) as session:
@@ -177,9 +171,6 @@ def cancel_subscription(user: CurrentUser) -> SubscriptionOut:
         return subscriptions.cancel_subscription(session, actor=user)
 
 
-# --- lead credits (tutors) ------------------------------------------------------------------------
-
-
 @router.get("/lead-credits", response_model=LeadCreditsOut, responses=error_responses(401, 403, e403="Not a tutor"))
 def lead_summary(user: CurrentUser) -> LeadCreditsOut:
     with session_scope(read_only=True) as session:
@@ -192,9 +183,6 @@ def buy_leads(user: CurrentUser, body: LeadBuyIn) -> LeadPurchaseOut:
     with session_scope() as session:
         return lead_credits.buy_lead_credits(session, actor=user, quantity=body.quantity, currency=body.currency,
                                              method=body.method)
-
-
-# --- admin ---------------------------------------------------------------------------------------
 
 
 def _admin_crud(item: str, plural: str, out: type, body_model: type, list_items: Callable[..., Any],

@@ -100,8 +100,6 @@ class RazorpayGateway:
         except Exception as exc:  # requests' connection errors and the SDK's JSON decoding
             raise GatewayError(f"Razorpay unreachable: {exc.__class__.__name__}") from exc
 
-    # --- checkout ----------------------------------------------------------------------------
-
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         if request.currency.upper() != "INR":
             raise GatewayError("Razorpay handles INR payments here")
@@ -146,8 +144,6 @@ class RazorpayGateway:
             occurred_at=now,
             data={"order_id": order_id},
         )
-
-    # --- refunds and payouts -------------------------------------------------------------------
 
     def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
         refund = self._call(
@@ -203,8 +199,6 @@ class RazorpayGateway:
                     break
                 skip += 100
         return records
-
-    # --- webhooks ------------------------------------------------------------------------------
 
     def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         signature = header_value(headers, "X-Razorpay-Signature")

@@ -135,8 +135,6 @@ class SandboxGateway:
     def __init__(self, session: Session | None = None) -> None:
         self._session = session
 
-    # --- unit of work: the caller's session when given, else our own ------------------------------
-
     def _run(self, work: Any) -> Any:
         if self._session is not None:
             result = work(self._session)
@@ -144,8 +142,6 @@ class SandboxGateway:
             return result
         with session_scope() as session:
             return work(session)
-
-    # --- PaymentGateway --------------------------------------------------------------------------
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         if request.amount_minor <= 0:

@@ -67,8 +67,6 @@ class StripeGateway:
         self._webhook_secret = settings.stripe_webhook_secret
         self._tolerance = settings.webhook_tolerance_seconds
 
-    # --- checkout ----------------------------------------------------------------------------
-
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         metadata = {**dict(request.metadata), "reference": request.reference}
         if request.plan_code:
@@ -96,8 +94,6 @@ class StripeGateway:
             self._client.v1.checkout.sessions.create, params, f"checkout:{request.reference}"
         )
         return CheckoutSession(gateway=self.name, gateway_ref=session["id"], checkout_url=session["url"])
-
-    # --- Billing -----------------------------------------------------------------------------
 
     def change_subscription_plan(
         self, *, subscription_id: str, amount_minor: int, currency: str, plan_code: str, description: str,
@@ -136,8 +132,6 @@ class StripeGateway:
             {"cancel_at_period_end": True},
             idempotency_key,
         )
-
-    # --- refunds and payouts -------------------------------------------------------------------
 
     def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
         params = {"payment_intent": gateway_ref, "amount": amount_minor, "metadata": {"idempotency_key": idempotency_key}}
@@ -193,8 +187,6 @@ class StripeGateway:
             return method(params, options)
         except stripe.StripeError as exc:
             raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
-
-    # --- webhooks ------------------------------------------------------------------------------
 
     def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         if not self._webhook_secret:

@@ -1,5 +1,5 @@
-"""Tutor lead credits: bought through a gateway or from earnings, spent one at a time by the (future)
-lead inbox to open a student's request.
+"""Tutor lead credits: bought through a gateway or from earnings, one is the price of claiming a
+student's enquiry (PRODUCT.md §2, leads).
 
 The balance lives only in the ledger (unit "LEAD"): Dr platform:lead_issuance / Cr
 tutor:{id}:lead_credits to grant, the reverse to spend. The price per credit is fixed per currency

@@ -87,8 +87,8 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
         return PurchaseOut(status="pending", minutes=pack.minutes, price_minor=price, discount_minor=discount,
                            currency=pack.currency, payment_reference=payment.reference, checkout_url=url)
     # Short and fixed-size (pack id, microsecond timestamp): the lot's source_ref holds 80 characters,
-    # and a long pack code + ISO time used to be cut there, so two purchases could share a source_ref
-    # while their ledger keys differed — the second was charged and granted nothing.
+    # and a cut reference would let two purchases share a source_ref while their ledger keys differ
+    # (the second charged and granted nothing).
     ref = f"wallet:{user.id}:{pack.id}:{(now - _EPOCH) // timedelta(microseconds=1)}"
     if discount:
         discount = promos.redeem_promo(session, code=code, user_id=user.id, ref=f"pack:{ref}",

@@ -5,9 +5,8 @@ The sandbox has no billing engine, so the renewal job charges the saved sandbox 
 gateway adapter (`payments.charge_saved_method`); the sandbox answers with its signed webhook, which
 takes the normal path (verify, store once, apply) and ends in `purchases.fulfil_payment` → `renew`.
 
-Split from subscriptions.py (the student's actions: subscribe, change plan, cancel), which
-re-exports these names, so `subscriptions.renew`, `subscriptions.renew_due_subscriptions`, ... keep
-working. Renewal rules are in subscriptions.py's docstring; in short: once per key (provider event
+The student's actions (subscribe, change plan, cancel) are in subscriptions.py, which re-exports
+these names for its callers. Renewal rules are in subscriptions.py's docstring; in short: once per key (provider event
 id / payment id) and once per period (`renewal_due`).
 """
 

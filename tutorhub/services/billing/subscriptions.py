@@ -22,7 +22,7 @@ Rules (and why):
   and it must arrive near the end of the current period (`renewal_due`), so a second event for a
   period already renewed cannot grant an extra month.
 - Provider-billed subscriptions (Stripe/Razorpay): cancelling is forwarded to the provider (else it
-  would keep charging); mid-cycle plan changes are refused for now with a clear message — Stripe
+  would keep charging); mid-cycle plan changes are refused with a clear message — Stripe
   would prorate on its own invoice as well, charging twice. The sandbox supports the full rules.
 
 The cycle mechanics (period arithmetic, charging, granting a cycle, renewal and the renewal job) live in

@@ -194,7 +194,7 @@ def place_hold(
     flush_or_conflict(session, conflict=_trial_conflict)
     record(session, booking, action="hold", actor=Actor(student_id, ActorRole.STUDENT), now=now, created=True,
            reason=f"{duration}-minute {kind} lesson held until payment")
-    # The pair can talk from their first booking on (one conversation per pair; chat.py).
+    # The pair can talk from their first booking on (one conversation per pair; services/messaging/conversations.py).
     ensure_pair_conversation(session, student_id=student_id, tutor_user_id=profile.user_id, now=now)
     if refresh_index:
         # The busy time read under the lock plus this lesson is exactly what a fresh read would

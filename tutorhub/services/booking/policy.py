@@ -1,7 +1,6 @@
 """Booking policy: prices, trial discount, refund tiers, reschedule rule, time limits.
 
-Every number is a platform setting (environment variables, `tutorhub/settings.py`; admins
-change them there until the platform-settings console arrives), with these defaults:
+Every number is a platform setting (environment variables, `tutorhub/settings.py`), with these defaults:
 
 * **Price** of a lesson = tutor's hourly rate (online or home) × minutes / 60, in integer minor
   units, rounded half up. A **trial** (once per student–tutor pair) costs

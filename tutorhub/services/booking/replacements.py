@@ -7,7 +7,7 @@ the nearest time within three days either side (ranked: exact time first, then t
 shift, then trust score). Offers are not holds: taking one re-checks the replacement tutor's
 slot through the guarded booking path and may answer "no longer free" (409).
 
-Money (recorded on the cancelled booking for the Money issue to move):
+Money (recorded on the cancelled booking; escrow, services/checkout/escrow.py, moves it):
 - while offers are open, `refund_status` is PENDING_REPLACEMENT (100% refund kept aside);
 - the student takes one → TRANSFERRED: the original payment pays for the new booking, which is
   marked paid at once (CONFIRMED, or REQUESTED if that tutor approves requests);

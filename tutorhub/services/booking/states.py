@@ -7,7 +7,7 @@
                      CONFIRMED, IN_PROGRESS ──no_show──► NO_SHOW ──settle──► SETTLED, or ─dispute─► DISPUTED
                      CONFIRMED, IN_PROGRESS ──auto_complete (nobody reported anything)──► COMPLETED
 
-Why one function: payment (the Money issue's webhook), the tutor's buttons, the student's
+Why one function: payment (the lesson payments and gateway webhooks), the tutor's buttons, the student's
 buttons and the jobs all move bookings; routing every move through `transition` means an
 illegal move is refused the same way everywhere (a `Conflict` naming the current status) and
 every move leaves a `booking_events` row with actor, from, to, reason and time. Who may ask for

@@ -12,7 +12,7 @@ here; the quarter-hourly job runs both.
 
 Each booking is changed under its tutor's lock and re-read first, exactly like a user's action,
 so a job never overwrites a concurrent cancel, accept or dispute; tutors are processed in
-ascending id order (the lock order of booking_guard.py). Every job is idempotent: running it
+ascending id order (the lock order of guard.py). Every job is idempotent: running it
 twice, or on two replicas at once, changes nothing more.
 """
 

@@ -1,6 +1,6 @@
 """Reviews: after a completed lesson its student rates it 1–5 with a comment (one review per
 lesson, enforced by a unique constraint too); the tutor may reply once. Each review updates the
-tutor's Bayesian rating and trust score (tutor_stats.py) in the same transaction.
+tutor's Bayesian rating and trust score (services/tutors/stats.py) in the same transaction.
 
 Reviews are public on the tutor's profile (`list_tutor_reviews`), with the student's first name
 only.

@@ -1,5 +1,5 @@
 """Where a conversation is reached from: the admin's support form, a tutor's profile ("Message
-tutor") and the lesson page (the in-lesson chat). The rules of chat.py apply: admins open support
+tutor") and the lesson page (the in-lesson chat). The rules of conversations.py apply: admins open support
 threads but never read private student–tutor conversations; the lesson and profile lookups answer
 only for the pair itself.
 """

@@ -142,8 +142,6 @@ class TutorSlotsState(AppState):
             return
         self._show(found)
 
-    # --- events ---------------------------------------------------------------------------------
-
     async def load(self):
         self._tutor_id = self._route_tutor_id()
         self.week, self.duration, self.days, self.best, self.best_status = 0, "", [], [], ""
