@@ -21,7 +21,7 @@ run: venv bun
 ## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
 test: venv bun chromium
 	$(VENV)/bin/ruff check tutorhub tests benchmarks
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q
 
@@ -35,7 +35,7 @@ test-fast: venv
 
 lint: venv
 	$(VENV)/bin/ruff check tutorhub tests benchmarks
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: venv
 	$(VENV)/bin/mypy

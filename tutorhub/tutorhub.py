@@ -42,11 +42,11 @@ from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.billing.wallet import WalletState
 from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
 from tutorhub.state.booking.dialog import BookingState
-from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
 from tutorhub.state.messaging.notifications import NotificationPrefsState, NotificationsPageState

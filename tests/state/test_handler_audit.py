@@ -17,12 +17,12 @@ from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.billing.wallet import WalletState
 from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
 from tutorhub.state.booking.dialog import BookingState
-from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.lesson import LessonState
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
 from tutorhub.state.messaging.lesson_chat import LessonChatState

@@ -180,7 +180,7 @@ def test_a_hold_cannot_be_confirmed_after_the_session_changed_hands(new_browser,
 def test_dialog_times_fall_back_to_utc_for_an_unknown_zone():
     from datetime import UTC, datetime
 
-    from tutorhub.state.booking.lesson_views import in_zone
+    from tutorhub.state.lesson_views import in_zone
 
     moment = datetime(2027, 3, 1, 17, 0, tzinfo=UTC)
     assert in_zone(moment, "Asia/Kolkata") == "2027-03-01T22:30:00+05:30"

@@ -14,8 +14,8 @@ from tutorhub.models import Role
 from tutorhub.services.booking import bookings
 from tutorhub.services.scheduling import shared_weeks
 from tutorhub.state import live
-from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.booking.lessons import MyLessonsState
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
 
 

@@ -13,8 +13,8 @@ from tests.support.booking_world import day_ahead, make_world, snapshot, soon
 from tests.support.money import fund_wallet
 from tutorhub.models.bookings import Booking, ReplacementOffer, Review
 from tutorhub.services.errors import InvalidInput
-from tutorhub.state.booking.lesson_changes import LessonChangeState
 from tutorhub.state.checkout.pay import LessonPayState
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 
 

@@ -19,7 +19,7 @@ from tutorhub.services.booking import timeouts as booking_jobs
 from tutorhub.services.checkout import escrow
 from tutorhub.services.learning import lessons
 from tutorhub.state.billing.catalog import AdminCatalogState
-from tutorhub.state.booking.lesson_changes import LessonChangeState
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
 from tutorhub.state.money.earnings import EarningsState
 

@@ -8,7 +8,7 @@ from tutorhub.components.countdown import countdown
 from tutorhub.components.pay_panel import pay_panel
 from tutorhub.components.ui import link_button
 from tutorhub.state.booking.dialog import BookingState as B
-from tutorhub.state.booking.lesson_views import OccurrenceRow
+from tutorhub.state.lesson_views import OccurrenceRow
 
 
 def _kind_option(value: str, title: rx.Component | str, detail: rx.Component | str) -> rx.Component:

@@ -7,8 +7,8 @@ import reflex as rx
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.schedule_pager import event_pager
 from tutorhub.components.ui import empty_state, gate, link_button
-from tutorhub.state.booking.lesson_views import LessonRow
 from tutorhub.state.booking.lessons import MyLessonsState as M
+from tutorhub.state.lesson_views import LessonRow
 
 
 def lesson_card(row: LessonRow, *, actions: rx.Component | None = None) -> rx.Component:

@@ -8,11 +8,11 @@ from tutorhub.components.countdown import countdown
 from tutorhub.components.layout import page
 from tutorhub.components.pay_panel import pay_panel
 from tutorhub.components.ui import gate, link_button
-from tutorhub.pages.booking.lesson_changes import cancel_dialog, offers_card, reschedule_dialog
+from tutorhub.pages.learning.lesson_changes import cancel_dialog, offers_card, reschedule_dialog
 from tutorhub.pages.messaging.lesson_chat import lesson_chat_card
-from tutorhub.state.booking.lesson_changes import LessonChangeState as L
-from tutorhub.state.booking.lesson_views import EventRow
 from tutorhub.state.checkout.pay import LessonPayState as LP
+from tutorhub.state.learning.lesson_changes import LessonChangeState as L
+from tutorhub.state.lesson_views import EventRow
 
 
 def _has(action: str) -> rx.Var:

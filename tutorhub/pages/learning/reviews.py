@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.state.booking.lesson_views import ReviewRow
 from tutorhub.state.learning.reviews import TutorReviewsState as R
+from tutorhub.state.lesson_views import ReviewRow
 
 _TRUST_PARTS = [
     ("Verification", "20", "profile and credentials checked by our team"),

@@ -29,7 +29,6 @@ from tutorhub.services.money.payment_history import PaymentHistory, Receipt
 from tutorhub.services.money.promos import PromoQuoteOut
 from tutorhub.services.paging import page_count
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.checkout.redirects import checkout_redirect
 from tutorhub.state.money.views import (
     AmountRow,
     LotRow,
@@ -45,6 +44,7 @@ from tutorhub.state.money.views import (
     plan_rows,
     refund_row,
 )
+from tutorhub.state.redirects import checkout_redirect
 
 PER_PAGE = 10
 LOT_SOURCES = {"plan": "from your plan", "pack": "from a minute pack", "trial": "free trial", "admin": "granted"}

@@ -13,7 +13,7 @@ from tutorhub.services.errors import DomainError
 from tutorhub.services.timefmt import format_local
 from tutorhub.services.tutors import reliability
 from tutorhub.state.base import AppState, form_text, read_for_page
-from tutorhub.state.booking.lesson_views import LessonRow, lesson_row
+from tutorhub.state.lesson_views import LessonRow, lesson_row
 
 
 @dataclasses.dataclass

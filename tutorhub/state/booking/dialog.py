@@ -24,7 +24,7 @@ from tutorhub.services.booking.guard import SlotTaken
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.scheduling.schedule_input import parse_instant
-from tutorhub.state.booking.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
+from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
 from tutorhub.state.checkout.pay import PayMixin
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
 

@@ -18,7 +18,7 @@ from tutorhub.services.errors import DomainError
 from tutorhub.services.live_hints import user_channel
 from tutorhub.state import live
 from tutorhub.state.base import AppState
-from tutorhub.state.booking.lesson_views import LessonRow, lesson_row
+from tutorhub.state.lesson_views import LessonRow, lesson_row
 
 PER_PAGE = 10
 MAX_REQUESTS = 20

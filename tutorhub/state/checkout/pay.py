@@ -20,9 +20,9 @@ from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
 from tutorhub.state.base import AppState, form_failure, form_text
-from tutorhub.state.booking.lesson_changes import LessonChangeState
-from tutorhub.state.checkout.redirects import checkout_redirect
+from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.money.views import minutes_text
+from tutorhub.state.redirects import checkout_redirect
 
 METHODS = ("gateway", "wallet", "credits")
 INSUFFICIENT = {

@@ -27,7 +27,7 @@ from tutorhub.services.live_hints import booking_channel
 from tutorhub.services.timefmt import format_local
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
-from tutorhub.state.booking.lesson_views import (
+from tutorhub.state.lesson_views import (
     STATUS_COLORS,
     EventRow,
     event_rows,

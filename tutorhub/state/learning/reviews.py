@@ -8,7 +8,7 @@ import reflex as rx
 from tutorhub.services.errors import DomainError
 from tutorhub.services.learning import reviews
 from tutorhub.state.base import AppState
-from tutorhub.state.booking.lesson_views import ReviewRow, review_row
+from tutorhub.state.lesson_views import ReviewRow, review_row
 
 PER_PAGE = 5
 MAX_SHOWN = 50

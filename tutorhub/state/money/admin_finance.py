@@ -27,7 +27,7 @@ from tutorhub.services.money.finance import FinanceOut
 from tutorhub.services.money.money_settings import MoneySettingsOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.booking.lesson_views import lesson_row
+from tutorhub.state.lesson_views import lesson_row
 from tutorhub.state.money.views import PayoutRow, chart_point, major, payout_row
 
 

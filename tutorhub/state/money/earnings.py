@@ -25,7 +25,6 @@ from tutorhub.services.money.earnings import EarningsOut, Statement
 from tutorhub.services.money.money_settings import MoneySettingsOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.checkout.redirects import checkout_redirect
 from tutorhub.state.money.views import (
     PayoutRow,
     amount_errors,
@@ -35,6 +34,7 @@ from tutorhub.state.money.views import (
     money,
     payout_row,
 )
+from tutorhub.state.redirects import checkout_redirect
 
 MONTHS_BACK = 12
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from tutorhub.services.scheduling.availability import OverrideOut
 from tutorhub.services.scheduling.slot_weeks import WeekSlots
 from tutorhub.services.scheduling.slots import BestTimes, ProposalOut, SlotOut
-from tutorhub.state.booking.lesson_views import other_clock
+from tutorhub.state.lesson_views import other_clock
 
 MAX_SLOTS_PER_DAY = 48  # a day's list beyond this is summarized as "+N more"
 

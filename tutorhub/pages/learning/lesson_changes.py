@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.state.booking.lesson_changes import LessonChangeState as C
-from tutorhub.state.booking.lesson_views import OfferRow
+from tutorhub.state.learning.lesson_changes import LessonChangeState as C
+from tutorhub.state.lesson_views import OfferRow
 from tutorhub.state.scheduling.views import DayView, SlotView
 
 

@@ -22,8 +22,8 @@ from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.scheduling.schedule_input import parse_instant
 from tutorhub.state.base import form_text
-from tutorhub.state.booking.lesson_views import OfferRow, offer_rows
 from tutorhub.state.learning.lesson import LessonState
+from tutorhub.state.lesson_views import OfferRow, offer_rows
 from tutorhub.state.scheduling.views import DayView, day_views, week_title
 
 MAX_OFFER_ID = 2**31
