@@ -376,3 +376,32 @@ def test_hostile_values_in_action_bodies_are_never_a_500(client, world, suffix, 
         res = client.request(method, f"/api/v1/bookings/{booking_id}{suffix}", content=raw,
                              headers={**headers, "content-type": "application/json"})
         assert res.status_code < 500, (suffix, raw)
+
+
+def test_hold_limits_over_http(client, world, clock):
+    """At most 3 unpaid single holds (409), a series only when the wallet or credits cover it (402),
+    and at most 20 hold attempts an hour (429 + Retry-After). Before: all were 201."""
+    for day in range(3):
+        assert book(client, world, START + timedelta(days=day)).status_code == 201
+    fourth = book(client, world, START + timedelta(days=3))
+    assert fourth.status_code == 409 and "Pay for one or release it" in fourth.json()["detail"]
+    assert fourth.json()["unpaid_holds"] == 3
+    body = {"tutor_id": world["tutor_id"], "start": (START + timedelta(hours=4)).isoformat(), "duration_min": 60,
+            "count": 52}
+    empty = client.post("/api/v1/bookings/series", json=body, headers=world["stranger"])  # an empty wallet
+    assert empty.status_code == 402 and "top up €1,560 more" in empty.json()["detail"]
+    assert empty.json()["missing_minor"] == 52 * 3000 and empty.json()["currency"] == "EUR"
+    covered = client.post("/api/v1/bookings/series", json={**body, "count": 2}, headers=world["student"])
+    assert covered.status_code == 201, covered.text
+    # 5 attempts so far by the student; 15 more (refused ones count too), then the 21st is 429.
+    for i in range(15):
+        assert book(client, world, START + timedelta(days=4 + i)).status_code == 409
+    limited = book(client, world, START + timedelta(days=20))
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3600"
+    assert "at most 20 an hour" in limited.json()["detail"]
+    series = client.post("/api/v1/bookings/series", json={**body, "count": 1}, headers=world["student"])
+    assert series.status_code == 429 and series.headers["Retry-After"] == "3600"
+    clock.now = T0 + timedelta(minutes=59)
+    assert book(client, world, START + timedelta(days=20)).headers["Retry-After"] == "60"
+    clock.now = T0 + timedelta(hours=1)  # the first attempts leave the hour; the holds have expired too
+    assert book(client, world, START + timedelta(days=20)).status_code == 201

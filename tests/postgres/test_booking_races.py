@@ -97,7 +97,7 @@ class _plain_sqlite_scope:  # noqa: N801 (used like session_scope)
         self.session.close()
 
 
-def _round(pool, tutor_id, students, session_factory, base):
+def _round(pool, tutor_id, students, session_factory, base, now=NOW):
     barrier = threading.Barrier(ROUND_THREADS)
 
     def attempt(i):
@@ -106,7 +106,7 @@ def _round(pool, tutor_id, students, session_factory, base):
         try:
             with session_factory() as session:
                 out = bookings.create_booking(session, actor=students[i], tutor_id=tutor_id,
-                                              start=base + timedelta(minutes=offset), duration_min=duration, now=NOW)
+                                              start=base + timedelta(minutes=offset), duration_min=duration, now=now)
             return ("won", out.id)
         except DomainError as exc:
             return (type(exc).__name__, exc.message)
@@ -123,7 +123,9 @@ def test_contested_rounds_have_exactly_one_winner(contest, db):
     with ThreadPoolExecutor(ROUND_THREADS) as pool:
         for r in range(ROUNDS):
             base = at(1 + r // 5, 1 + 4 * (r % 5))  # five rounds a day, four hours apart
-            results = _round(pool, tutor_id, students, session_factory, base)
+            # An hour apart, so each student's earlier holds have run out and the hold limits
+            # (3 unpaid, 20 attempts an hour: hold_limits.py) never decide a round.
+            results = _round(pool, tutor_id, students, session_factory, base, now=NOW + timedelta(hours=r))
             winners = [res for res in results if res[0] == "won"]
             for kind, _ in results:
                 if kind != "won":

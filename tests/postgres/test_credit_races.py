@@ -35,7 +35,8 @@ def _grant(user_id, minutes, ref):
 
 def test_parallel_spends_of_the_same_minutes_only_one_wins(db, env):
     sid = env.student.id
-    bookings = [env.book(at(2 + i, 10)).id for i in range(THREADS)]
+    # Held 20 minutes apart, so each earlier hold has run out (at most 3 unpaid holds: hold_limits.py).
+    bookings = [env.book(at(2 + i, 10), now=NOW + timedelta(minutes=20 * i)).id for i in range(THREADS)]
     _grant(sid, 90, "race-lot")  # enough for one 60-minute lesson, not two
     results = race(THREADS, lambda s, i: credit_spending.spend_for_booking(s, student_id=sid, booking_id=bookings[i], minutes=60,
                                                                    now=NOW).minutes)

@@ -167,6 +167,20 @@ class Booking(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
+class HoldAttempt(SQLModel, table=True):
+    """One student's attempt to hold lessons (a single lesson or a series, whether it succeeded or
+    not): the rate limit of services/booking/hold_limits.py counts the last hour's rows. Rows older
+    than the window are deleted by the next attempt of the same student."""
+
+    __tablename__ = "hold_attempts"
+    __table_args__ = (Index("ix_hold_attempts_student_created", "student_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="users.id")
+    kind: str = Field(default=BookingKind.SINGLE, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
 class BookingEvent(SQLModel, table=True):
     """One transition (or a dated change such as a reschedule) of a booking."""
 

@@ -65,6 +65,7 @@ class ChatMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_chat_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_chat_messages_flood", "conversation_id", "sender_id", "created_at"),
+        Index("ix_chat_messages_sender_created", "sender_id", "created_at"),  # the per-sender flood limit
     )
 
     id: int | None = Field(default=None, primary_key=True)

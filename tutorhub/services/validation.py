@@ -1,4 +1,23 @@
-"""Input validation shared by every service: text, emails, phones, timezones, URLs, money."""
+"""Input validation shared by every service: text, emails, phones, timezones, URLs, money.
+
+Invisible formatting characters (Unicode category Cf) in text people see — names, headlines,
+bios, chat messages, file names, anything through `clean_text` — could make text display as
+something other than what it is ("invoice\u202egpj.exe" shows as "invoiceexe.jpg"). The rule:
+
+- Bidi controls are refused with a field error ("contains direction-control characters"): the
+  embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069, and the marks U+200E, U+200F
+  and U+061C. They change the order in which text is shown, so silently dropping them could change
+  what the writer meant; a clear error lets them retype it.
+- Every other format character is invisible and is stripped: zero-width space U+200B, word joiner
+  and invisible operators U+2060–U+2064, the byte-order mark U+FEFF, soft hyphen U+00AD, U+180E,
+  the deprecated U+206A–U+206F, interlinear annotation marks and the rest of Cf. The text looks
+  the same without them, so nothing the writer meant is lost.
+- Kept where they do real work: the zero-width joiner and non-joiner (U+200D, U+200C) between two
+  visible characters — ZWJ glues emoji sequences (👩‍💻, 🏳️‍🌈) and both shape Indic and Persian
+  words (می‌خواهم) — and tag characters U+E0020–U+E007F right after a black flag U+1F3F4 (subdivision
+  flags like 🏴󠁧󠁢󠁳󠁣󠁴󠁿). Anywhere else (at an edge, next to a space, doubled) they display nothing and are
+  stripped too.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +38,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lone UTF-16 surrogates arrive from JSON escapes like "\ud800"; they cannot be encoded as UTF-8,
 # so storing or hashing them would crash the request instead of reporting a field error.
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_JOINERS = frozenset("\u200c\u200d")
+_BLACK_FLAG = "\U0001f3f4"
+_TAG_FIRST, _TAG_LAST = 0xE0020, 0xE007F
 
 
 def fail(field: str, message: str) -> InvalidInput:
@@ -45,15 +68,46 @@ def check_fields(checks: Iterable[tuple[str, Callable[[], Any]]]) -> dict[str, A
     return values
 
 
+def _is_format(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf"
+
+
+def _visible(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+
+
+def _keep_format(text: str, i: int) -> bool:
+    """Whether the format character at `i` does real work there (see the module doc)."""
+    ch = text[i]
+    if ch in _JOINERS:
+        return 0 < i < len(text) - 1 and _visible(text[i - 1]) and _visible(text[i + 1])
+    if _TAG_FIRST <= ord(ch) <= _TAG_LAST:
+        j = i - 1
+        while j >= 0 and _TAG_FIRST <= ord(text[j]) <= _TAG_LAST:
+            j -= 1
+        return j >= 0 and text[j] == _BLACK_FLAG
+    return False
+
+
+def strip_format_characters(value: str, field: str) -> str:
+    """`value` without invisible format characters; InvalidInput when it holds bidi controls."""
+    if not any(_is_format(ch) for ch in value):
+        return value
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise fail(field, "contains direction-control characters (such as U+202E); please retype it")
+    return "".join(ch for i, ch in enumerate(value) if not _is_format(ch) or _keep_format(value, i))
+
+
 def clean_text(value: Any, field: str, *, max_len: int, required: bool = False, multiline: bool = False) -> str:
-    """Strip, reject non-strings, control characters and over-long values."""
+    """Strip, reject non-strings, control characters, bidi controls and over-long values; drop
+    invisible format characters (module doc)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise fail(field, "must be text")
     if _SURROGATE_RE.search(value):
         raise fail(field, "contains invalid characters")
-    value = unicodedata.normalize("NFC", value).strip()
+    value = strip_format_characters(unicodedata.normalize("NFC", value), field).strip()
     if not multiline:
         value = " ".join(value.split())
     else:

@@ -12,6 +12,8 @@ from tests.state.conftest import count, fetch, redirects, toasts
 from tests.support.booking_world import day_ahead, make_world
 from tests.support.money import fund_wallet
 from tutorhub.models.bookings import Booking
+from tutorhub.services.booking import bookings
+from tutorhub.services.errors import InvalidInput
 from tutorhub.state.booking.dialog import BookingState
 
 
@@ -104,16 +106,54 @@ def test_series_preview_shows_conflicts_with_alternatives_before_holding(browser
     assert page.series_checked and page.series_conflicts == 1
     assert [o.ok for o in page.occurrences] == [True, False, True]
     assert page.occurrences[1].alternatives and page.occurrences[1].reason
+    fund_wallet(world.db, world.student.id, 4500, "EUR", commit=True)  # a series is held only when covered
     browser.run(page.hold())
     assert page.book_step == "held" and page.held_count == 2
     assert page.pay_series and page.pay_method == "wallet"  # card payments are one lesson at a time
     browser.run(page.set_pay_method("gateway"))
     assert page.pay_method == "wallet"
-    fund_wallet(world.db, world.student.id, 4500, "EUR", commit=True)
     browser.run(page.pay({}))
     assert page.book_step == "done" and page.pay_error == ""
     mine = fetch(Booking, col(Booking.student_id) == world.student.id)
     assert sorted(b.status for b in mine) == ["REQUESTED", "REQUESTED"] and all(b.kind == "series" for b in mine)
+
+
+def test_the_dialog_explains_the_hold_limit(browser, world):
+    """At 3 unpaid holds the dialog says so up front and a 4th hold is refused inline. Before: held."""
+    for day in (2, 3, 4):
+        world.book(day_ahead(day), confirm=False)
+    page = _open(browser, world, world.student.email)
+    browser.run(page.pick(day_ahead(5).isoformat()))
+    assert page.book_open and (page.unpaid_holds, page.max_unpaid_holds) == (3, 3)
+    browser.run(page.hold())
+    assert page.book_step == "form" and "3 lessons held and awaiting payment" in page.book_error
+    assert "Pay for one or release it" in page.book_error and count(Booking) == 3
+
+
+def test_a_series_needs_the_wallet_or_credits_and_the_dialog_says_how_much(browser, world):
+    page = _open(browser, world, world.student.email)
+    browser.run(page.pick(day_ahead(2).isoformat()))
+    browser.run(page.set_book_kind("series"))
+    browser.run(page.set_book_weeks("3"))
+    browser.run(page.check_series())
+    browser.run(page.hold())
+    assert page.book_step == "form" and "top up €67.50 more" in page.book_error and count(Booking) == 0
+    fund_wallet(world.db, world.student.id, 6750, "EUR", commit=True)
+    browser.run(page.hold())
+    assert page.book_step == "held" and page.held_count == 3 and page.book_error == ""
+
+
+def test_too_many_hold_attempts_are_a_clear_message(browser, world):
+    """The 21st attempt within an hour is refused with a clear message (429 on the API)."""
+    for _ in range(20):
+        with pytest.raises(InvalidInput):
+            bookings.create_booking(world.db, actor=world.student, tutor_id=world.tutor_id, start="soon",
+                                    duration_min=60)
+    page = _open(browser, world, world.student.email)
+    browser.run(page.pick(day_ahead(2).isoformat()))
+    browser.run(page.hold())
+    assert page.book_step == "form" and "Too many attempts to hold lessons" in page.book_error
+    assert count(Booking) == 0
 
 
 @pytest.mark.parametrize("weeks", ["1", "53", "x", "", "999", "²"])

@@ -3,14 +3,15 @@ alternatives, all-or-nothing holds, skip_conflicts, confirmation, limits."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from tests.support.booking import NOW, open_all_week
 from tests.support.money import fund_wallet
-from tutorhub.models import Booking, BookingSeries, Role
+from tutorhub.models import Booking, BookingSeries, LotSource, Role
+from tutorhub.services.billing import credits
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.series import SeriesConflict
@@ -27,7 +28,14 @@ def berlin(db, make_user, make_approved_tutor):
     tutor, tutor_id = make_approved_tutor(timezone="Europe/Berlin")
     open_all_week(db, tutor, zone="Europe/Berlin", start="08:00", end="21:00")
     student = make_user(Role.STUDENT, timezone="America/New_York")
+    grant_credits(db, student.id)  # a series is held only when the wallet or credits cover it
     return tutor, tutor_id, student
+
+
+def grant_credits(db, student_id: int, minutes: int = 10_000) -> None:
+    credits.grant_lot(db, user_id=student_id, minutes=minutes, source=LotSource.PACK, source_ref=f"test:{student_id}",
+                      expires_at=NOW + timedelta(days=365), now=NOW)
+    db.commit()
 
 
 def series(db, student, tutor_id, **kwargs):

@@ -380,7 +380,7 @@ def test_the_incremental_index_refresh_matches_a_full_recomputation(db, make_use
     tutor, tutor_id = make_approved_tutor(timezone="Europe/Berlin")
     open_all_week(db, tutor, zone="Europe/Berlin", start="07:00", end="22:00", buffer_before_min=15,
                   buffer_after_min=30, max_lessons_per_day=3, lesson_lengths=[30, 45, 60, 90])
-    students = [make_user(Role.STUDENT) for _ in range(3)]
+    students = [make_user(Role.STUDENT) for _ in range(12)]  # each may hold 3 unpaid lessons (hold_limits.py)
     rng = random.Random(4)
     held = []
     made = 0

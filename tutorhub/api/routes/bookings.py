@@ -37,6 +37,9 @@ _ACT = error_responses(401, 403, 404, 409, 422, e403="The other party's action",
                        e409="Not allowed in the lesson's current status (the reason is in `detail`)")
 _CREATE = error_responses(401, 403, 404, 409, 422, e403="Not a student", e404="No bookable tutor with this id",
                           e409="The time is not free", e422="Outside the tutor's hours, notice, window or lengths")
+_HOLD = {**_CREATE, **error_responses(
+    409, 429, e409="The time is not free, or you already hold 3 lessons awaiting payment (`unpaid_holds`)",
+    e429="More than 20 hold attempts in an hour; retry after the Retry-After header's seconds")}
 
 
 class BookingIn(StrictIn):
@@ -86,10 +89,11 @@ class OkOut(BaseModel):
 OptionalReason = Annotated[ReasonIn | None, Body()]
 
 
-@router.post("/bookings", response_model=BookingOut, status_code=201, responses=_CREATE)
+@router.post("/bookings", response_model=BookingOut, status_code=201, responses=_HOLD)
 def create_booking(user: CurrentUser, data: BookingIn) -> BookingOut:
     """Hold a slot: `{"tutor_id", "start", "duration_min", "kind": "single"|"trial"}` → 201
-    PENDING_PAYMENT for 15 minutes. Confirm it with `POST /bookings/{id}/confirm`."""
+    PENDING_PAYMENT for 15 minutes. Confirm it with `POST /bookings/{id}/confirm`. At most 3 unpaid
+    holds at a time (409) and 20 hold attempts an hour (429 + Retry-After)."""
     with session_scope() as session:
         return bookings.create_booking(
             session, actor=user, tutor_id=data.tutor_id, start=data.start, duration_min=data.duration_min,
@@ -108,12 +112,16 @@ def preview_series(user: CurrentUser, data: SeriesIn) -> SeriesPreview:
 
 
 @router.post("/bookings/series", response_model=SeriesOut, status_code=201,
-             responses=error_responses(401, 403, 404, 409, 422, e409="Some occurrences conflict: `conflicts` lists "
-                                       "them with `alternatives` (nothing was booked)"))
+             responses={**error_responses(401, 403, 404, 409, 422, e409="Some occurrences conflict: `conflicts` lists "
+                                        "them with `alternatives` (nothing was booked)"),
+                        402: {"model": ErrorOut, "description": "The wallet or credits do not cover every lesson "
+                              "(`missing_minor` in `currency` to top up)"},
+                        **error_responses(429, e429=_HOLD[429]["description"])})
 def create_series(user: CurrentUser, data: SeriesIn) -> SeriesOut:
     """Hold a weekly series `{"tutor_id","start","duration_min","count"}` (count ≤ 52) at the same
     local time each week → 201 with the occurrences; 409 `{"detail","conflicts","occurrences"}`
-    when any occurrence is not free (or, with `skip_conflicts`, when none is)."""
+    when any occurrence is not free (or, with `skip_conflicts`, when none is); 402 unless the wallet
+    (in the tutor's currency) or the credits cover every lesson — a series is paid with them."""
     with session_scope() as session:
         return booking_series.create_series(
             session, actor=user, tutor_id=data.tutor_id, start=data.start, duration_min=data.duration_min,

@@ -133,6 +133,25 @@ def _series_box() -> rx.Component:
     return rx.vstack(weeks, listing, spacing="3", width="100%")
 
 
+def _hold_limit_note() -> rx.Component:
+    """Said before the student tries: at most a few single lessons can wait for payment at once."""
+    return rx.cond(
+        B.unpaid_holds >= B.max_unpaid_holds,
+        rx.callout(
+            rx.text(
+                "You have ", B.unpaid_holds.to_string(), " held lessons awaiting payment (at most ",
+                B.max_unpaid_holds.to_string(), " at a time). Pay for one or release it in ",
+                rx.link("My lessons", href="/lessons"), " before holding another.",
+            ),
+            icon="info",
+            color_scheme="amber",
+            size="1",
+            id="hold-limit-note",
+        ),
+        rx.fragment(),
+    )
+
+
 def _form_step() -> rx.Component:
     lengths = rx.cond(
         B.book_lengths.length() > 1,
@@ -148,7 +167,7 @@ def _form_step() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.text("Length", size="2", weight="medium"), lengths, align="center", spacing="3", wrap="wrap"),
         _kind_picker(),
-        rx.cond(B.book_kind == "series", _series_box(), rx.fragment()),
+        rx.cond(B.book_kind == "series", _series_box(), _hold_limit_note()),
         rx.text(
             "We hold the time for ",
             B.hold_minutes.to_string(),

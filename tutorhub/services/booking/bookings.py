@@ -41,6 +41,7 @@ from tutorhub.services.booking.guard import (
     flush_or_conflict,
     overlapping_booking,
 )
+from tutorhub.services.booking.hold_limits import check_unpaid_holds, hold_attempt
 from tutorhub.services.booking.notify import notify_student, notify_tutor
 from tutorhub.services.booking.states import SYSTEM, Actor, record, refuse, transition
 from tutorhub.services.booking.views import BookingOut, booking_out
@@ -237,10 +238,17 @@ def create_booking(
     `start` is an aware datetime or ISO 8601 text with an offset; `duration_min` one of the
     tutor's lesson lengths; `kind` "single" or "trial" (50% off by default, once per tutor).
     422 when the time breaks the tutor's rules (availability, notice, window, lengths), 409
-    when it is not free, 404 for an unknown or unbookable tutor.
+    when it is not free or the student already holds 3 unpaid lessons, 429 after 20 attempts in
+    an hour (hold_limits.py), 404 for an unknown or unbookable tutor.
     """
     user = require_role(actor, Role.STUDENT)
     now = now or utcnow()
+    with hold_attempt(session, student_id=user.id, kind=BookingKind.SINGLE, now=now):
+        return _hold_one(session, user, tutor_id, start, duration_min, kind, subject, mode, now)
+
+
+def _hold_one(session: Session, user: UserOut, tutor_id: Any, start: Any, duration_min: Any, kind: Any,
+              subject: Any, mode: Any, now: datetime) -> BookingOut:
     errors: dict[str, str] = {}
     start_at = duration = None
     try:
@@ -258,6 +266,7 @@ def create_booking(
     if errors:
         raise fail_fields(errors)
     assert start_at is not None and duration is not None
+    check_unpaid_holds(session, user.id, now)
     # One query: is the tutor bookable, and is the time already taken (then leave at once)?
     end_at = start_at + timedelta(minutes=duration)
     tid = tutor_id_of(tutor_id)

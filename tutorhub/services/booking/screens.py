@@ -24,6 +24,7 @@ from tutorhub.services.booking import policy
 from tutorhub.services.booking.access import load_for_view
 from tutorhub.services.booking.bookings import bookable_tutor, has_trial, lesson_mode
 from tutorhub.services.booking.changes import cancel_refusal, refund_percent_for
+from tutorhub.services.booking.hold_limits import MAX_UNPAID_HOLDS, unpaid_holds
 from tutorhub.services.booking.queries import page_of
 from tutorhub.services.booking.views import BookingPage
 from tutorhub.services.errors import InvalidInput
@@ -47,6 +48,8 @@ class BookingQuoteOut(BaseModel):
     trial_available: bool  # the student has no (unreleased) trial with this tutor
     instant_booking: bool
     hold_minutes: int
+    unpaid_holds: int = 0  # the student's single lessons held and awaiting payment (hold_limits.py)
+    max_unpaid_holds: int = MAX_UNPAID_HOLDS
 
 
 class CancelPreview(BaseModel):
@@ -60,7 +63,7 @@ class CancelPreview(BaseModel):
 
 
 def booking_quote(
-    session: Session, *, actor: UserOut | None, tutor_id: Any, duration_min: Any = None
+    session: Session, *, actor: UserOut | None, tutor_id: Any, duration_min: Any = None, now: datetime | None = None
 ) -> BookingQuoteOut:
     """Prices for a student about to book this tutor (single, trial) and whether a trial is left."""
     user = require_role(actor, Role.STUDENT)
@@ -88,6 +91,7 @@ def booking_quote(
         trial_available=not has_trial(session, user.id, profile.id),
         instant_booking=True if sched is None else bool(sched.instant_booking),
         hold_minutes=get_settings().booking_hold_minutes,
+        unpaid_holds=unpaid_holds(session, user.id, now or utcnow()),
     )
 
 

@@ -38,6 +38,7 @@ from tutorhub.services.booking.bookings import (
     place_hold,
 )
 from tutorhub.services.booking.guard import lock_tutors, release_stale_holds
+from tutorhub.services.booking.hold_limits import check_series_covered, hold_attempt
 from tutorhub.services.booking.views import BookingOut, bookings_out, student_zone
 from tutorhub.services.errors import Conflict, InvalidInput
 from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
@@ -272,10 +273,18 @@ def create_series(
 
     Any conflict → `SeriesConflict` (409, with the occurrences and alternatives) and nothing is
     written, unless `skip_conflicts` — then the free occurrences are held and the rest listed in
-    `skipped` (still 409 if none is free).
+    `skipped` (still 409 if none is free). 402 `SeriesNotCovered` unless the wallet or the credits
+    cover every lesson to be held; 429 after 20 hold attempts in an hour (hold_limits.py).
     """
     user = require_role(actor, Role.STUDENT)
     now = now or utcnow()
+    with hold_attempt(session, student_id=user.id, kind=BookingKind.SERIES, now=now):
+        return _hold_series(session, user, tutor_id, start, duration_min, count, timezone, skip_conflicts, subject,
+                            now)
+
+
+def _hold_series(session: Session, user: UserOut, tutor_id: Any, start: Any, duration_min: Any, count: Any,
+                 timezone: Any, skip_conflicts: bool, subject: Any, now: datetime) -> SeriesOut:
     req = _parse(session, tutor_id, start, duration_min, count, timezone)
     _check_length(session, req)
     subject_v = lesson_subject(session, req.profile, subject)
@@ -287,6 +296,8 @@ def create_series(
     ok = [o for o in preview.occurrences if o.ok]
     if preview.conflicts and (not skip_conflicts or not ok):
         raise SeriesConflict(preview)
+    check_series_covered(session, user.id, lessons=len(ok), price_minor=preview.price_minor, currency=preview.currency,
+                         duration_min=req.duration, now=now)
     clock = clock_for(req.zone)
     local = clock.to_local(to_minute(req.start))
     series = BookingSeries(

@@ -1,9 +1,10 @@
 """Chat messages: history pages, live catch-up, sending, read markers.
 
 - Messages: trimmed text up to 4,000 characters (required unless an attachment is sent, see
-  attachments.py); at most 20 messages per 10 seconds per sender and conversation, checked under
-  the conversation's row lock (PostgreSQL) or the database write lock (SQLite) so a burst of
-  parallel sends cannot slip past the count.
+  attachments.py); at most 20 messages per 10 seconds per sender, across all their conversations
+  (a flood spread over several conversations is still a flood), checked under a per-sender lock —
+  a transaction-scoped advisory lock on PostgreSQL, the database write lock on SQLite — so a burst
+  of parallel sends, to one conversation or many, cannot slip past the count.
 - History pages backwards by message id (`before`); `messages_after` fetches only what is new.
 - After commit, "conversation:{id}" and "user:{participant}" get tiny hints; open tabs re-read
   through these functions (so authorization happens here again), never trusting the hint.
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from tutorhub.db import rows_matched
+from tutorhub.db import lock_key, rows_matched
 from tutorhub.integrations.broker import publish_after_commit
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
@@ -102,15 +103,14 @@ def messages_after(session: Session, *, actor: UserOut | None, conversation_id: 
 
 
 def guard_flood(session: Session, got: Access, now: datetime) -> None:
-    """Lock the conversation row, then count the sender's recent messages (race-safe limit).
+    """Lock the sender, then count their recent messages in every conversation (race-safe limit).
 
-    PostgreSQL: a row lock. SQLite has none and needs none: a write transaction already holds the
-    database write lock (BEGIN IMMEDIATE), so the statement is skipped there."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Conversation).where(col(Conversation.id) == got.conv.id).with_for_update()).one()
+    PostgreSQL: a transaction-scoped advisory lock per sender (`db.lock_key`; a row lock on the
+    conversation would let a sender flood several conversations in parallel). SQLite has none
+    and needs none: a write transaction already holds the database write lock (BEGIN IMMEDIATE)."""
+    lock_key(session, f"chat-flood:sender:{got.user.id}")
     recent = session.exec(
         select(func.count()).select_from(ChatMessage).where(
-            col(ChatMessage.conversation_id) == got.conv.id,
             col(ChatMessage.sender_id) == got.user.id,
             col(ChatMessage.created_at) > now - timedelta(seconds=FLOOD_SECONDS),
         )

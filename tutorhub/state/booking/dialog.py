@@ -1,6 +1,10 @@
 """Booking from the public tutor profile: a free time (or a best time) → the booking dialog →
 a 15-minute hold (PENDING_PAYMENT) → the pay panel (PayMixin.pay, state/checkout/pay.py).
 
+The hold limits (services/booking/hold_limits.py: 3 unpaid single holds, a series only when the
+wallet or credits cover it, 20 attempts an hour) are the services'; the dialog shows their message
+inline, and says up front when the student already holds the maximum.
+
 The dialog's choices (length, single / trial / weekly series, number of weeks) are checked
 against what the state offered; the tutor comes from the page's route and the actor from the
 cookie inside each unit of work, so every hold, payment and release is re-authorized by the
@@ -21,11 +25,12 @@ from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking import screens as booking_pages
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.guard import SlotTaken
+from tutorhub.services.booking.hold_limits import TooManyHolds
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.scheduling.schedule_input import parse_instant
-from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
 from tutorhub.state.checkout.pay import PayMixin
+from tutorhub.state.lesson_views import OccurrenceRow, in_zone, lesson_when, occurrence_rows, other_clock
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
 
 MAX_WEEKS = booking_series.MAX_OCCURRENCES
@@ -51,6 +56,8 @@ class BookingState(PayMixin, TutorSlotsState):
     hold_expires: str = ""  # ISO instant: the countdown's end
     held_count: int = 0
     held_price: str = ""
+    unpaid_holds: int = 0  # single lessons the student holds awaiting payment (services/booking/hold_limits.py)
+    max_unpaid_holds: int = 3
     series_checked: bool = False
     series_conflicts: int = 0
     occurrences: list[OccurrenceRow] = []
@@ -101,6 +108,7 @@ class BookingState(PayMixin, TutorSlotsState):
         self.trial_price = format_money(q.trial_price_minor, q.currency)
         self.trial_discount, self.trial_available = q.trial_discount_percent, q.trial_available
         self.instant, self.hold_minutes = q.instant_booking, q.hold_minutes
+        self.unpaid_holds, self.max_unpaid_holds = q.unpaid_holds, q.max_unpaid_holds
         start = parse_instant(self._start, "start")
         mine, theirs = in_zone(start, self.zone or self.viewer_tz), in_zone(start, q.tutor_timezone)
         self.book_when = lesson_when(mine, q.duration_min)
@@ -222,8 +230,10 @@ class BookingState(PayMixin, TutorSlotsState):
             yield rx.toast.error("Sorry — that time was just taken by someone else. Please pick another.")
             yield await self._refresh(with_best=True)
             return
-        except DomainError as exc:
+        except DomainError as exc:  # also the hold limits: 3 unpaid, series covered, 20 an hour
             self.book_busy, self.book_error = False, exc.message
+            if isinstance(exc, TooManyHolds):
+                self.unpaid_holds = int(exc.extra.get("unpaid_holds", self.max_unpaid_holds))
             return
         self._held_ids = [b.id for b in held]
         first = held[0]

@@ -1,0 +1,218 @@
+"""Bounds on unpaid holds: a hold takes a tutor's time before any money moves, so without bounds a
+new student with an empty wallet could block a tutor's whole week, again every 15 minutes.
+
+The limits (the same for the UI and the API, enforced here, under a per-student lock):
+
+- **3 unpaid single holds at a time** (`MAX_UNPAID_HOLDS`): single and trial lessons waiting for
+  payment whose 15 minutes have not run out. A 4th is refused with `TooManyHolds` (HTTP 409 — a
+  conflict with the student's own state, resolved by paying or releasing a held lesson; 429 is kept
+  for "too often"). Paying, releasing (cancel) or letting a hold expire frees a place.
+- **A weekly series only when it is covered** (`SeriesNotCovered`, HTTP 402): series are paid from
+  the wallet or with credits (never by card), so they can be held only when the wallet, in the
+  series' currency, covers every lesson held — or the credit minutes cover every lesson's minutes.
+  Lessons of other series still waiting for payment count against the same balance, so one wallet
+  cannot back several series at once.
+- **20 hold attempts per student per hour** (`MAX_ATTEMPTS_PER_HOUR`): every call to hold a lesson or
+  a series counts, whether it succeeds or is refused (taken slot, invalid time, the limits above).
+  The 21st within an hour is `HoldRateLimited` (HTTP 429 with `Retry-After`: when the oldest counted
+  attempt leaves the window). The attempts live in the database (`hold_attempts`), so the limit
+  holds across app replicas; when a hold is refused its partial work is rolled back to a savepoint
+  and the attempt committed before the error goes on (like a refused login), so a refusal still
+  counts.
+
+Race safety: `hold_attempt` takes a per-student lock first (PostgreSQL: a transaction-scoped
+advisory lock on the student; SQLite: the database write lock, which a write transaction holds from
+BEGIN IMMEDIATE), so the counts are checked and the hold is written before another request of the
+same student can count — never check-then-insert. The booking path then takes the tutor lock
+(guard.py); the student lock always comes first, so the two cannot deadlock.
+
+Balances: booking sits below money and billing in the domain order, so the wallet and credit
+balances are read here from their tables with the same queries as `money.ledger.balance` and
+`billing.credits.credit_summary` (a test pins them equal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from math import ceil
+
+from pydantic import BaseModel
+from sqlalchemy import delete, func, text
+from sqlmodel import Session, col, select
+
+from tutorhub.db import lock_key
+from tutorhub.models.bookings import Booking, BookingKind, BookingStatus, HoldAttempt
+from tutorhub.models.credits import CreditLot
+from tutorhub.models.money import LedgerAccount, LedgerEntry
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.currency import format_money
+from tutorhub.services.errors import Conflict, DomainError, RateLimited
+
+MAX_UNPAID_HOLDS = 3
+MAX_ATTEMPTS_PER_HOUR = 20
+ATTEMPT_WINDOW = timedelta(hours=1)
+
+
+class TooManyHolds(Conflict):
+    """A 4th unpaid single hold (HTTP 409)."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__(
+            f"You already have {held} lessons held and awaiting payment (at most {MAX_UNPAID_HOLDS} at a time). "
+            "Pay for one or release it before holding another.",
+            extra={"unpaid_holds": held, "max_unpaid_holds": MAX_UNPAID_HOLDS},
+        )
+
+
+class HoldRateLimited(RateLimited):
+    """Over 20 hold attempts in an hour (HTTP 429 + Retry-After)."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, ceil(retry_after_seconds / 60))
+        super().__init__(
+            f"Too many attempts to hold lessons (at most {MAX_ATTEMPTS_PER_HOUR} an hour). "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
+class SeriesNotCovered(DomainError):
+    """The wallet and the credits each fall short of the series (HTTP 402 Payment Required)."""
+
+    status_code = 402
+
+
+class HoldStatusOut(BaseModel):
+    unpaid_holds: int  # single/trial lessons held and waiting for payment
+    max_unpaid_holds: int
+
+
+def lock_student(session: Session, student_id: int) -> None:
+    """Serialize this student's hold attempts until the transaction ends (see the module doc)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_key(session, f"booking-holds:student:{student_id}")
+        return
+    conn = session.connection()
+    if conn.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
+        # A deferred transaction takes the write lock at its first write: take it now.
+        session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": student_id})
+
+
+def unpaid_holds(session: Session, student_id: int, now: datetime) -> int:
+    """Single and trial lessons this student holds, unpaid, whose hold has not run out."""
+    return int(session.exec(
+        select(func.count()).select_from(Booking).where(
+            col(Booking.student_id) == student_id,
+            col(Booking.status) == BookingStatus.PENDING_PAYMENT,
+            col(Booking.series_id).is_(None),
+            col(Booking.hold_expires_at) > now,
+        )
+    ).one())
+
+
+def check_unpaid_holds(session: Session, student_id: int, now: datetime) -> None:
+    """TooManyHolds when the student already holds the maximum (call under `hold_attempt`)."""
+    held = unpaid_holds(session, student_id, now)
+    if held >= MAX_UNPAID_HOLDS:
+        raise TooManyHolds(held)
+
+
+def _check_rate(session: Session, student_id: int, now: datetime) -> None:
+    since = now - ATTEMPT_WINDOW
+    session.execute(delete(HoldAttempt).where(
+        col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) <= since))
+    count, oldest = session.exec(
+        select(func.count(), func.min(HoldAttempt.created_at)).where(
+            col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) > since)
+    ).one()
+    if count >= MAX_ATTEMPTS_PER_HOUR and oldest is not None:
+        if oldest.tzinfo is None:  # SQLite hands aggregates back without the column type
+            oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
+        raise HoldRateLimited(max(1, ceil((oldest + ATTEMPT_WINDOW - now).total_seconds())))
+
+
+@contextmanager
+def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime) -> Iterator[None]:
+    """Lock the student, refuse a 21st attempt in the hour, count this one, then run the hold.
+
+    The hold runs in a savepoint. A domain error it raises (taken slot, invalid input, a limit)
+    still counts: the savepoint is rolled back and the attempt committed before the error goes on —
+    the caller's unit of work would otherwise roll it back (the same rule as a refused login).
+    """
+    lock_student(session, student_id)
+    _check_rate(session, student_id, now)
+    session.add(HoldAttempt(student_id=student_id, kind=kind, created_at=now))
+    session.flush()
+    savepoint = session.begin_nested()
+    try:
+        yield
+    except DomainError:
+        # After a failed flush (the exclusion backstop) the savepoint is inactive but still open:
+        # it must be rolled back all the same before the attempt can be committed.
+        if session.get_nested_transaction() is savepoint:
+            savepoint.rollback()
+        session.commit()
+        raise
+    if session.get_nested_transaction() is savepoint:
+        savepoint.commit()
+
+
+def wallet_balance(session: Session, student_id: int, currency: str) -> int:
+    """The student's wallet balance in `currency` (minor units), as `money.ledger.balance` computes it."""
+    raw = session.exec(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
+        .where(col(LedgerAccount.code) == f"student:{student_id}:wallet", col(LedgerEntry.unit) == currency)
+    ).one()
+    return -int(raw)  # a wallet is credit-normal
+
+
+def credit_minutes(session: Session, student_id: int, now: datetime) -> int:
+    """Usable credit minutes (unexpired lots), as `billing.credits.credit_summary` counts them."""
+    return int(session.exec(
+        select(func.coalesce(func.sum(CreditLot.remaining), 0)).where(
+            col(CreditLot.user_id) == student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
+    ).one())
+
+
+def _held_series(session: Session, student_id: int, currency: str, now: datetime) -> tuple[int, int]:
+    """(price in `currency`, minutes) of the student's series lessons still waiting for payment."""
+    rows = session.exec(
+        select(col(Booking.price_minor), col(Booking.currency), col(Booking.duration_min)).where(
+            col(Booking.student_id) == student_id,
+            col(Booking.status) == BookingStatus.PENDING_PAYMENT,
+            col(Booking.kind) == BookingKind.SERIES,
+            col(Booking.hold_expires_at) > now,
+        )
+    ).all()
+    return sum(p for p, c, _ in rows if c == currency), sum(m for _, _, m in rows)
+
+
+def check_series_covered(session: Session, student_id: int, *, lessons: int, price_minor: int, currency: str,
+                         duration_min: int, now: datetime) -> None:
+    """SeriesNotCovered unless the wallet or the credits cover `lessons` lessons (call under `hold_attempt`)."""
+    money_held, minutes_held = _held_series(session, student_id, currency, now)
+    need_money, need_minutes = lessons * price_minor, lessons * duration_min
+    wallet = wallet_balance(session, student_id, currency) - money_held
+    minutes = credit_minutes(session, student_id, now) - minutes_held
+    if wallet >= need_money or minutes >= need_minutes:
+        return
+    missing = need_money - max(0, wallet)
+    set_aside = f" ({format_money(money_held, currency)} is set aside for weekly lessons you already hold)" \
+        if money_held else ""
+    raise SeriesNotCovered(
+        f"Weekly lessons are paid from your wallet or with credits, so they can be held only when those cover "
+        f"every lesson. These {lessons} lessons cost {format_money(need_money, currency)} and your wallet has "
+        f"{format_money(max(0, wallet), currency)}{set_aside}: top up {format_money(missing, currency)} more, "
+        f"or use credits ({need_minutes} minutes needed, you have {max(0, minutes)}).",
+        extra={"currency": currency, "missing_minor": missing, "needed_minor": need_money,
+               "needed_minutes": need_minutes, "credit_minutes": max(0, minutes)},
+    )
+
+
+def hold_status(session: Session, *, actor: UserOut | None, now: datetime) -> HoldStatusOut:
+    """How many single holds the signed-in student has waiting for payment, and the maximum."""
+    user = require_role(actor, "student")
+    return HoldStatusOut(unpaid_holds=unpaid_holds(session, user.id, now), max_unpaid_holds=MAX_UNPAID_HOLDS)
