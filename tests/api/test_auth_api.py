@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from tests.api.conftest import db_snapshot
 from tests.conftest import PASSWORD
+from tutorhub.api.app import api
 from tutorhub.models import LoginEvent, RefreshToken, StudentProfile, TutorProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.services.accounts import sessions
@@ -279,3 +281,35 @@ def test_me_for_each_role(client, as_role):
 
 def test_health(client):
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def _lockout_answers(client, email: str) -> list[tuple]:
+    answers = []
+    for attempt in range(get_settings().login_max_failures + 2):
+        password = PASSWORD if attempt == get_settings().login_max_failures + 1 else "bad-password"
+        res = client.post(LOGIN, json={"email": email, "password": password})
+        headers = {k: v for k, v in res.headers.items() if k != "date"}
+        answers.append((res.status_code, res.json(), headers))
+    return answers
+
+
+def test_login_lockout_answers_alike_for_known_and_unknown_emails(client, make_user):
+    make_user("student", email="known@example.com")
+    known, unknown = _lockout_answers(client, "known@example.com"), _lockout_answers(client, "unknown@example.com")
+    assert known == unknown
+    assert [status for status, _body, _headers in known] == [401] * get_settings().login_max_failures + [429, 429]
+    assert int(known[-1][2]["retry-after"]) >= 60 and "locked" in known[-1][1]["detail"]
+
+
+def test_login_throttles_one_address_but_not_the_account_for_others(make_user):
+    make_user("student", email="victim@example.com")
+    attacker = TestClient(api, client=("203.0.113.7", 40000))
+    for i in range(30):
+        email = "victim@example.com" if i < 12 else f"guess{i}@example.com"
+        assert attacker.post(LOGIN, json={"email": email, "password": "bad-password"}).status_code in (401, 429)
+    res = attacker.post(LOGIN, json={"email": "anyone@example.com", "password": "bad-password"})
+    assert res.status_code == 429
+    assert 0 < int(res.headers["retry-after"]) <= 16 * 60 and "network" in res.json()["detail"]
+    owner = TestClient(api, client=("192.0.2.8", 40000))
+    res = owner.post(LOGIN, json={"email": "victim@example.com", "password": PASSWORD})
+    assert res.status_code == 200 and res.json()["access_token"]

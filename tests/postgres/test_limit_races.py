@@ -9,7 +9,7 @@ from tests.conftest import PASSWORD
 from tests.support.races import race
 from tutorhub.db import session_scope
 from tutorhub.models import OtpCode, User
-from tutorhub.services.accounts import one_time_codes, passwords
+from tutorhub.services.accounts import login_throttle, one_time_codes, passwords
 from tutorhub.services.errors import RateLimited
 from tutorhub.settings import get_settings
 
@@ -38,3 +38,20 @@ def test_parallel_wrong_passwords_all_count_toward_the_lockout(db, make_user):
     # Locked now, even with the right password.
     with pytest.raises(RateLimited), session_scope() as s:
         passwords.authenticate_password(s, email="victim@example.com", password=PASSWORD)
+
+
+def test_parallel_wrong_passwords_lock_an_unknown_email_like_a_real_one(db):
+    failures = get_settings().login_max_failures
+    results = _parallel(failures, lambda s, i: passwords.authenticate_password(s, email="ghost@example.com",
+                                                                           password=f"wrong-{i}-guess"))
+    assert results.count("NotAuthenticated") == failures
+    with pytest.raises(RateLimited) as locked, session_scope() as s:
+        passwords.authenticate_password(s, email="ghost@example.com", password=PASSWORD)
+    assert "locked" in locked.value.message
+
+
+def test_parallel_guesses_from_one_address_never_exceed_its_limit(db):
+    results = _parallel(40, lambda s, i: passwords.authenticate_password(s, email=f"spray{i}@example.com",
+                                                                     password="wrong-guess", ip="203.0.113.50"))
+    assert results.count("NotAuthenticated") == login_throttle.IP_MAX_FAILURES
+    assert results.count("RateLimited") == 40 - login_throttle.IP_MAX_FAILURES

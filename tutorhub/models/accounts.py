@@ -1,4 +1,4 @@
-"""Users, sessions, refresh tokens, one-time codes, login log and student profiles."""
+"""Users, sessions, refresh tokens, one-time codes, login log and throttles, and student profiles."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     timezone: str = Field(default="UTC", max_length=64)
     is_suspended: bool = Field(default=False)
+    # Legacy: failures are counted in login_throttles (per email whether or not an account has it);
+    # locked_until only records the end of the last lock for admins to see, it decides nothing.
     failed_login_count: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # Bumped by "log out everywhere": access tokens carrying an older version are refused.
@@ -97,6 +99,28 @@ class LoginEvent(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed password logins, counted so the answer cannot tell which accounts exist.
+
+    One row per scope: "pair" (an identifier tried from one IP), "account" (an identifier's lock
+    from every IP together) and "ip" (one address, whatever identifiers it tries). Identifiers are
+    normalized emails whether or not an account has them. See services/accounts/login_throttle.py.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "identifier", "ip", name="uq_login_throttles_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=8)  # pair | account | ip
+    identifier: str = Field(default="", max_length=254)
+    ip: str = Field(default="", max_length=64)
+    failures: int = Field(default=0)
+    strikes: int = Field(default=0)  # locks so far in this window: the backoff's exponent
+    window_started_at: datetime = Field(sa_type=UtcDateTime)
+    last_failure_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class StudentProfile(SQLModel, table=True):

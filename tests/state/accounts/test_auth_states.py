@@ -284,3 +284,25 @@ def test_next_paths_with_whitespace_or_backslashes_are_dropped(browser, make_use
     assert page.next_path == ""
     events = browser.run(page.submit({"email": "s@example.com", "password": "correct-horse-battery"}))
     assert redirects(events) == ["/onboarding/student"]
+
+
+def test_login_lockout_reads_the_same_for_an_unknown_email(browser, make_user, monkeypatch):
+    monkeypatch.setenv("TUTORHUB_LOGIN_MAX_FAILURES", "2")
+    from tutorhub.settings import reset_settings
+
+    reset_settings()
+    try:
+        make_user("student", email="s@example.com")
+        page = browser.state(LoginState)
+        seen = {}
+        for email in ("s@example.com", "ghost@example.com"):
+            seen[email] = []
+            for _ in range(3):
+                browser.run(page.submit({"email": email, "password": "nope-nope"}))
+                seen[email].append((page.problem, page.message))
+        assert seen["s@example.com"] == seen["ghost@example.com"]
+        assert [problem for problem, _ in seen["ghost@example.com"]] == ["error", "error", "locked"]
+    finally:
+        monkeypatch.delenv("TUTORHUB_LOGIN_MAX_FAILURES")
+        reset_settings()
+    assert count(AuthSession) == 0

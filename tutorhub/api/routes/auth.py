@@ -58,7 +58,12 @@ def register(body: RegisterIn) -> RegisterOut:
     "/auth/login", response_model=TokenPair, responses=error_responses(401, 403, 422, 429, e403="Account suspended")
 )
 def login(body: LoginIn, request: Request) -> TokenPair:
-    """Email + password. Repeated failures lock the account for a while (429)."""
+    """Email + password. Answers the same whether or not an account has the email.
+
+    Repeated wrong passwords for one email from one address lock it for that address, with a
+    doubling backoff; guesses from many addresses lock it for everyone; one address with too many
+    failures is throttled whatever emails it tries. Both answer 429 with Retry-After; a one-time
+    code still logs the owner in. (services/accounts/login_throttle.py)"""
     with session_scope() as session:
         user = passwords.authenticate_password(
             session, email=body.email, password=body.password, ip=client_ip(request), user_agent=user_agent(request)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from tutorhub.db import lock_key, rows_matched
 from tutorhub.models.accounts import OtpCode, Role, User
 from tutorhub.models.base import utcnow
+from tutorhub.services.accounts import login_throttle
 from tutorhub.services.accounts.logins import admit, refuse_login
 from tutorhub.services.accounts.role_profiles import create_role_profile
 from tutorhub.services.accounts.security import hash_otp, new_otp_code
@@ -149,4 +150,6 @@ def verify_otp(
     if user.is_suspended:
         session.commit()
         raise Forbidden("This account is suspended. Contact support.")
+    # The code proved the mailbox: password locks on this address end (login_throttle.py's policy).
+    login_throttle.clear_identifier(session, identifier=identifier)
     return admit(session, user, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)

@@ -1,4 +1,5 @@
-"""Password accounts: sign-up, the admin account, and password login with a lockout.
+"""Password accounts: sign-up, the admin account, and password login with throttles and locks
+(the policy is in login_throttle.py).
 
 A wrong password is committed (counter, lockout, login log) before the error is raised, because
 the caller's unit of work rolls back on errors.
@@ -6,7 +7,7 @@ the caller's unit of work rolls back on errors.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
+from tutorhub.services.accounts import login_throttle
 from tutorhub.services.accounts.logins import admit, refuse_login
 from tutorhub.services.accounts.role_profiles import create_role_profile
 from tutorhub.services.accounts.security import hash_password, verify_password
@@ -33,7 +35,6 @@ from tutorhub.services.validation import (
     validate_password,
     validate_timezone,
 )
-from tutorhub.settings import get_settings
 
 
 def register(
@@ -97,43 +98,77 @@ def create_admin(session: Session, *, email: Any, password: Any, full_name: Any 
     user.password_hash = hash_password(secret)
     user.failed_login_count = 0
     user.locked_until = None
+    login_throttle.clear_identifier(session, identifier=address)
     session.add(user)
     session.flush()
     return to_user_out(user)
 
 
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+def _usable_password(password: Any) -> bool:
+    """Text that could be someone's password: at most 128 characters, no lone surrogates.
+
+    Anything else is refused at once, the same way for every email and without counting: it
+    cannot be guessing anybody's password.
+    """
+    if not isinstance(password, str) or len(password) > 128:
+        return False
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def authenticate_password(
-    session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    email: Any,
+    password: Any,
+    ip: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
 ) -> UserOut:
-    """Check email + password, with a lockout after repeated failures."""
-    settings = get_settings()
+    """Check email + password, throttled per address and locked per email (login_throttle.py).
+
+    Every answer reads the same whether or not an account has the email: an unknown email costs
+    one argon2 verify against a dummy hash, and its failures count and lock like a real account's.
+    """
+    moment = now or utcnow()
     try:
         address = normalize_email(email)
     except InvalidInput as exc:
-        raise NotAuthenticated("Wrong email or password.") from exc
-    if not isinstance(password, str) or len(password) > 128:
-        raise NotAuthenticated("Wrong email or password.")
-    # Row lock: concurrent wrong guesses must each count toward the lockout (PostgreSQL).
-    user = session.exec(select(User).where(col(User.email) == address).with_for_update()).first()
+        raise NotAuthenticated(WRONG_CREDENTIALS) from exc
+    if not _usable_password(password):
+        raise NotAuthenticated(WRONG_CREDENTIALS)
     refuse = partial(refuse_login, session, identifier=address, method="password", ip=ip, user_agent=user_agent)
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        refuse(user.id, "locked")
+    wait = login_throttle.take_ip_slot(session, ip=ip, now=moment)
+    if wait is not None:
+        refuse(None, "ip_throttled")
         raise RateLimited(
-            f"Too many failed attempts. This account is locked for {minutes} more minute(s); "
-            "you can also log in with a one-time code.",
-            retry_after_seconds=minutes * 60,
+            f"Too many failed logins from your network. Try again in {wait // 60} minute(s), "
+            "or log in with a one-time code.",
+            retry_after_seconds=wait,
         )
-    if user is None or not verify_password(user.password_hash, password):
-        if user is not None:
-            user.failed_login_count += 1
-            if user.failed_login_count >= settings.login_max_failures:
-                user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-                user.failed_login_count = 0
+    wait = login_throttle.locked_for(session, identifier=address, ip=ip, now=moment)
+    user = session.exec(select(User).where(col(User.email) == address)).first()
+    if wait is not None:
+        refuse(user.id if user else None, "locked")
+        raise RateLimited(
+            f"Too many failed attempts. This account is locked for {wait // 60} more minute(s); "
+            "you can also log in with a one-time code.",
+            retry_after_seconds=wait,
+        )
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        lock_ends = login_throttle.record_failure(session, identifier=address, ip=ip, now=moment)
+        if user is not None and lock_ends is not None:
+            user.locked_until = lock_ends  # shown to admins; login_throttles decides
             session.add(user)
         refuse(user.id if user else None, "bad_credentials")
-        raise NotAuthenticated("Wrong email or password.")
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    login_throttle.record_success(session, identifier=address, ip=ip, now=moment)
     if user.is_suspended:
         refuse(user.id, "suspended")
         raise Forbidden("This account is suspended. Contact support.")

@@ -12,8 +12,19 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from tutorhub.settings import get_settings
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# A real hash of a random password, verified on unknown emails so timing does not leak accounts.
+# A real hash of a random password, made once per process with the same parameters as real
+# hashes: a login for an email nobody has (or an account without a password) verifies against it,
+# so both cost one argon2 verify and timing does not tell which accounts exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy_for: tuple[PasswordHasher, str] = (_hasher, _DUMMY_HASH)
+
+
+def _dummy_hash() -> str:
+    """The dummy hash for the hasher in use (remade only if the hasher was swapped, as tests do)."""
+    global _dummy_for
+    if _dummy_for[0] is not _hasher:
+        _dummy_for = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy_for[1]
 
 
 def hash_password(password: str) -> str:
@@ -21,8 +32,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """One argon2 verify whether or not there is a hash to check (False without one)."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
         return False  # UnicodeEncodeError: a lone surrogate in the submitted password
 

@@ -6,6 +6,7 @@ directly (JWT instead of cookies).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -62,8 +63,13 @@ def signup(
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
-def login_with_password(session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "") -> WebLogin:
-    user = passwords.authenticate_password(session, email=email, password=password, ip=ip, user_agent=user_agent)
+def login_with_password(
+    session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "", now: datetime | None = None
+) -> WebLogin:
+    """The browser's password login: the same checks, throttles and answers as the API's."""
+    user = passwords.authenticate_password(
+        session, email=email, password=password, ip=ip, user_agent=user_agent, now=now
+    )
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
