@@ -73,7 +73,7 @@ AUDITED_HANDLERS = {
     AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},
     AdminOutboxState: {"load"},
     AdminLoginsState: {"load"},
-    # Money (MONEY-UI): every mutating handler passes the cookie's actor to a money service that
+    # Money: every mutating handler passes the cookie's actor to a money service that
     # authorizes it (student-only wallet/credits/plans, the booking's own student for pay, tutor-only
     # payouts/statements/leads, admin-only finance/payouts/disputes/catalog) — see the stranger tests
     # in test_money_*_state.py. pick_pack / set_*_method / set_currency / set_bucket / set_show only

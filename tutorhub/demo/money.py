@@ -1,5 +1,5 @@
 """Demo money: each demo student's wallet is topped up through the real path — a sandbox Payment
-captured by `payment_events.apply_gateway_event` — so `make run` shows balances, a payment history and
+captured by `events.apply_gateway_event` — so `make run` shows balances, a payment history and
 receipts, and verify-ledger is clean from the start."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.accounts import User
 from tutorhub.models.money import Payment, PaymentPurpose
-from tutorhub.services.checkout import events as payment_events
+from tutorhub.services.checkout import events
 from tutorhub.services.money import payments
 
 DEMO_TOPUPS = {
@@ -35,7 +35,7 @@ def seed_money_demo(session: Session, *, now: datetime) -> int:
                               gateway_ref=f"sbx_demo_{done}", created_at=now, updated_at=now)
             session.add(payment)
             session.flush()
-            payment_events.apply_gateway_event(session, GatewayEvent(
+            events.apply_gateway_event(session, GatewayEvent(
                 gateway="sandbox", event_id=f"evt_demo_{payment.reference}", kind=EventKind.PAYMENT_SUCCEEDED,
                 raw_type="payment.succeeded", reference=payment.reference, gateway_ref=payment.gateway_ref,
                 amount_minor=amount, currency=currency, occurred_at=now), now=now)

@@ -110,7 +110,7 @@ def expire_credits(now: datetime | None = None) -> int:
 
 def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
     """End cancelled subscriptions at period end; renew due sandbox subscriptions (providers renew by webhook)."""
-    from tutorhub.services.billing.subscriptions import renew_due_subscriptions
+    from tutorhub.services.checkout.renewals import renew_due_subscriptions
 
     with session_scope() as session:
         counts = renew_due_subscriptions(session, now=now or utcnow())

@@ -4,7 +4,7 @@ and subscriptions (with their mid-cycle changes), promo codes and their redempti
 Why this shape:
 - The ledger (unit "MIN", account "student:{id}:credits") is the truth for a student's total minutes.
   `credit_lots` explains that total: every grant is a lot with its own expiry, and the lots' `remaining`
-  always sum to the ledger balance (checked by services.credits.credit_lots_consistent). Spending walks
+  always sum to the ledger balance (checked by services/billing/credits.credit_lots_consistent). Spending walks
   the lots oldest-expiring first and writes one `credit_spends` row per lot touched, so a refund can put
   minutes back into exactly those lots — with their original expiry.
 - `source_ref` is unique: granting twice for the same cause (a retried webhook, a second trial claim,

@@ -13,6 +13,7 @@ from tutorhub.services.billing import credit_spending, credits
 from tutorhub.services.billing.credits import InsufficientCredits
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger
+from tutorhub.services.money.payments import escrow_account
 
 
 def _grant(db, user_id, minutes, days, ref, now=NOW):
@@ -55,7 +56,7 @@ def test_spend_takes_oldest_expiring_lot_first_and_records_per_lot(db, env):
     assert [s.minutes for s in out.lots] == [45, 30, 15]
     assert [s.expires_at for s in out.lots] == sorted(s.expires_at for s in out.lots)
     assert _balance(db, sid) == 45
-    assert ledger.balance(db, credits.escrow_account(booking.id), "MIN") == 90
+    assert ledger.balance(db, escrow_account(booking.id), "MIN") == 90
     # Idempotent: the same booking again does not take more.
     again = credit_spending.spend_for_booking(db, student_id=sid, booking_id=booking.id, minutes=90, now=NOW)
     assert again.minutes == 90 and _balance(db, sid) == 45
@@ -109,7 +110,7 @@ def test_refund_goes_back_into_the_same_lots_with_original_expiry(db, env):
     assert credit_spending.refund_booking_credits(db, booking_id=booking.id, percent=100, now=NOW) == 30
     assert lots["a"].remaining == 30 and lots["a"].expires_at == NOW + timedelta(days=10)
     assert _balance(db, sid) == 90
-    assert ledger.balance(db, credits.escrow_account(booking.id), "MIN") == 0
+    assert ledger.balance(db, escrow_account(booking.id), "MIN") == 0
     assert credit_spending.booking_credit_minutes(db, booking.id) == 0
     assert credits.credit_lots_consistent(db) == []
 
@@ -171,7 +172,7 @@ def test_booking_paid_with_credits_then_cancelled_gets_minutes_back_with_origina
     assert _balance(db, sid) == 60
     lot = db.exec(select(CreditLot)).one()
     assert lot.remaining == 60 and lot.expires_at == NOW + timedelta(days=20)
-    assert ledger.balance(db, credits.escrow_account(booking.id), "MIN") == 0
+    assert ledger.balance(db, escrow_account(booking.id), "MIN") == 0
     assert credits.credit_lots_consistent(db) == []
 
 

@@ -16,6 +16,7 @@ from tests.support.credits import catalogue, pay
 from tutorhub.models import CreditLot, Role, Subscription, SubscriptionChange
 from tutorhub.services.billing import credits, plans, subscriptions
 from tutorhub.services.billing.plan_options import change_kind
+from tutorhub.services.checkout import renewals
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.money import ledger
 
@@ -106,8 +107,8 @@ def test_downgrade_waits_for_renewal_and_cancel_ends(db, make_user):
     assert change.effective_at == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
     # The sandbox renewal job charges the (lite) price and grants lite minutes for cycle 2.
     due = datetime(2027, 2, 28, 12, 1, tzinfo=UTC)
-    assert subscriptions.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
-    assert subscriptions.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 0}  # idempotent
+    assert renewals.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
+    assert renewals.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 0}  # idempotent
     sub = subscriptions.my_subscription(db, actor=student)
     assert sub.plan_code == "lite" and sub.cycle == 2 and sub.next_plan_code is None
     assert sub.current_period_end == datetime(2027, 3, 31, 12, 0, tzinfo=UTC)  # anchored on the 31st
@@ -117,7 +118,7 @@ def test_downgrade_waits_for_renewal_and_cancel_ends(db, make_user):
     out = subscriptions.cancel_subscription(db, actor=student, now=due)
     assert out.cancel_at_period_end and out.status == "active"
     end = datetime(2027, 3, 31, 13, 0, tzinfo=UTC)
-    assert subscriptions.renew_due_subscriptions(db, now=end) == {"ended": 1, "charged": 0}
+    assert renewals.renew_due_subscriptions(db, now=end) == {"ended": 1, "charged": 0}
     assert subscriptions.my_subscription(db, actor=student) is None
     assert _minutes(db, student) == 360
     assert db.exec(select(Subscription)).one().status == "ended"
@@ -147,7 +148,7 @@ def test_upgrade_after_a_scheduled_downgrade_replaces_it(db, make_user):
     kinds = {c.kind: c.status for c in db.exec(select(SubscriptionChange)).all()}
     assert kinds == {"downgrade": "void", "upgrade": "applied"}
     due = datetime(2027, 2, 28, 12, 1, tzinfo=UTC)
-    assert subscriptions.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
+    assert renewals.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
     assert subscriptions.my_subscription(db, actor=student).plan_code == "pro"  # the downgrade stays void
 
 
@@ -285,7 +286,7 @@ def test_stripe_billed_subscription_cancel_reaches_stripe_and_renewal_is_matched
         [req] = api.find("POST", "/v1/subscriptions/sub_9")
         assert req.form()["cancel_at_period_end"] == ["true"]
         # The sandbox renewal job leaves provider-billed subscriptions alone.
-        assert subscriptions.renew_due_subscriptions(db, now=T0 + timedelta(days=90))["charged"] == 0
+        assert renewals.renew_due_subscriptions(db, now=T0 + timedelta(days=90))["charged"] == 0
 
 
 def test_sandbox_renewal_charges_the_gateway_and_its_webhook_takes_the_normal_path(db, make_user):
@@ -297,7 +298,7 @@ def test_sandbox_renewal_charges_the_gateway_and_its_webhook_takes_the_normal_pa
     student = make_user(Role.STUDENT)
     _subscribe(db, student)
     due = datetime(2027, 2, 28, 12, 1, tzinfo=UTC)
-    assert subscriptions.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
+    assert renewals.renew_due_subscriptions(db, now=due) == {"ended": 0, "charged": 1}
     renewal = [p for p in db.exec(select(Payment)).all() if (p.extra or {}).get("kind") == "renewal"]
     assert [(p.status, p.gateway, p.amount_minor, p.succeeded_at) for p in renewal] == [("succeeded", "sandbox", 4000, due)]
     charge = db.exec(select(SandboxCharge).where(SandboxCharge.reference == renewal[0].reference)).one()

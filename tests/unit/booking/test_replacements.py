@@ -159,7 +159,7 @@ def test_a_replacement_with_approval_goes_to_requested(env, others):
 
 
 def test_the_original_payment_moves_to_the_replacement_and_pays_its_tutor(env, others):
-    """Money (MONEY-CORE): the escrow follows the student to the replacement lesson, whose tutor is
+    """Money: the escrow follows the student to the replacement lesson, whose tutor is
     paid at settlement; the cancelling tutor gets nothing."""
     from tutorhub.models import TutorProfile
     from tutorhub.services.booking import timeouts as booking_jobs

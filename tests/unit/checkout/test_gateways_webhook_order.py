@@ -102,7 +102,7 @@ def test_any_order_and_duplicates_move_the_same_money(stripe_configured, make_us
 
 
 def test_refund_before_capture_ends_with_the_same_status(stripe_configured, make_user):
-    """A Stripe refund before the capture event names only the PaymentIntent; MONEY-CORE links it at capture."""
+    """A Stripe refund before the capture event names only the PaymentIntent; the capture links it."""
     student = make_user("student")
     _, expected = _play(student.id, [0, 1, 2, 3, 4, 5])
     _, status = _play(student.id, [2, 3, 0, 1, 4, 5])

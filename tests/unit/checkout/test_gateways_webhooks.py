@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from tests.support.gateways import sandbox_event, sandbox_signature
 from tutorhub.db import session_scope
+from tutorhub.integrations.payments.base import WebhookSignatureError
 from tutorhub.integrations.payments.sandbox import SIGNATURE_HEADER
 from tutorhub.models.gateways import SandboxCharge, WebhookEvent
 from tutorhub.services.billing import wallet
 from tutorhub.services.checkout import sandbox as sandbox_checkout
-from tutorhub.services.checkout.webhooks import WebhookSignatureError, receive_webhook
+from tutorhub.services.checkout.webhooks import receive_webhook
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.settings import get_settings
 

@@ -13,22 +13,32 @@ from sqlmodel import select
 from tests.support.booking import NOW, at
 from tests.support.money import fund_wallet
 from tutorhub.models import Booking, PromoCode, Role
-from tutorhub.models.money import PaymentPurpose
 from tutorhub.services.billing import credits
 from tutorhub.services.billing.credits import InsufficientCredits
 from tutorhub.services.booking import series as booking_series
-from tutorhub.services.checkout import lesson_payments, purposes
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, InvalidInput
 from tutorhub.services.money import ledger, promos
-from tutorhub.services.money.ledger import InsufficientFunds
+from tutorhub.services.money.ledger import InsufficientFunds, Line
 
 START = at(3, 10)
 PRICE = 3000  # 60 minutes at €30/h
 
 
-def _series(env, count=3):
-    created = booking_series.create_series(env.db, actor=env.student, tutor_id=env.tutor_id, start=START,
+def _hold_series(env, student, *, count, start=START):
+    """Hold a series as a student whose wallet covered it (holding needs that, hold_limits.py) and
+    who spent the money elsewhere before paying: these tests are about paying, not holding."""
+    fund_wallet(env.db, student.id, count * PRICE)
+    created = booking_series.create_series(env.db, actor=student, tutor_id=env.tutor_id, start=start,
                                            duration_min=60, count=count, now=NOW)
+    ledger.post(env.db, kind="test_spent_elsewhere", idempotency_key=f"test-spent:{created.series_id}",
+                lines=[Line(f"student:{student.id}:wallet", count * PRICE, "EUR"),
+                       Line("gateway:sandbox:clearing", -count * PRICE, "EUR")], user_id=student.id, now=NOW)
+    return created
+
+
+def _series(env, count=3):
+    created = _hold_series(env, env.student, count=count)
     env.db.commit()
     return created
 
@@ -91,9 +101,7 @@ def test_the_dialog_and_the_endpoint_pay_a_series_the_same_way(env, make_user):
     other = env.another_student()
     results = []
     for student, pay in ((env.student, "dialog"), (other, "endpoint")):
-        created = booking_series.create_series(env.db, actor=student, tutor_id=env.tutor_id,
-                                               start=START + timedelta(hours=0 if pay == "dialog" else 3),
-                                               duration_min=60, count=2, now=NOW)
+        created = _hold_series(env, student, start=START + timedelta(hours=0 if pay == "dialog" else 3), count=2)
         fund_wallet(env.db, student.id, 2 * PRICE)
         ids = [o.id for o in created.occurrences]
         if pay == "dialog":
@@ -159,7 +167,3 @@ def test_the_pay_box_options_and_promo_quote_follow_the_same_rule(env, make_user
     assert (options.wallet_available_minor, options.credit_minutes, options.currency) == (4000, 90, "EUR")
     quote = lesson_payments.quote_lessons_promo(env.db, actor=env.student, booking_ids=ids, code="HALF", now=NOW)
     assert (quote.discount_minor, quote.final_minor) == (PRICE // 2, PRICE // 2)  # the earliest lesson only
-
-
-def test_every_payment_purpose_has_a_handler():
-    assert purposes.registered_purposes() == sorted(PaymentPurpose.ALL)

@@ -75,8 +75,8 @@ def test_topup_events_in_every_order_with_duplicates_give_one_outcome(db, make_u
 
 
 def test_every_payments_module_imports_on_its_own():
-    """Review fix: payments.py used to re-export payment_history at its bottom, so importing
-    payment_history first (as the Reflex states do) failed with a circular import."""
+    """payment_history and events both import payments.py: each imports on its own (as the Reflex
+    states import payment_history first), with no circular import."""
     import subprocess
     import sys
 
@@ -101,7 +101,7 @@ def test_booking_payment_refund_before_capture_gives_the_same_outcome(env):
 
 
 def test_a_refunded_or_charged_back_minute_pack_takes_its_unspent_minutes_back(db, make_user):
-    """Review fix: a provider refund / lost chargeback of a pack purchase reaches CREDITS-PLANS."""
+    """A provider refund / lost chargeback of a pack purchase takes back the pack's unspent minutes."""
     from tests.support.credits import catalogue, pay
     from tutorhub.services.billing import credits
     from tutorhub.services.billing import purchases as credit_purchases

@@ -313,7 +313,7 @@ def _provider_event(env, reference, kind, amount, **data):
 
 @pytest.mark.parametrize("destination", ["original", "wallet"])
 def test_a_cancellation_after_a_provider_side_refund_gives_back_only_the_rest(env, make_user, destination):
-    """Review fix: 10.00 refunded from the provider's dashboard, then a 100% cancellation refund —
+    """10.00 refunded from the provider's dashboard, then a 100% cancellation refund —
     the student must get 20.00 more (not 30.00), and the escrow still ends empty."""
     from tutorhub.integrations.payments import EventKind
     from tutorhub.services.money import finance

@@ -97,7 +97,7 @@ def test_demo_data_gives_students_wallet_money_through_real_transactions(db):
 
 
 def test_a_refund_left_due_is_named_once_the_grace_period_is_over(env):
-    """Review fix: the grace period must not hide a refund the money job never made."""
+    """The grace period must not hide a refund the money job never made."""
     held = env.book(at(3, 10), confirm=True)
     booking = env.db.get(Booking, held.id)
     booking.status, booking.refund_status, booking.refund_percent, booking.updated_at = "CANCELLED", "DUE", 100, NOW

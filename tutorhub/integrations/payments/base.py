@@ -63,8 +63,8 @@ class CheckoutRequest:
 class ChargeRequest:
     """A charge of the payer's saved payment method without them present (a subscription renewal).
 
-    `requested_at` is the caller's clock: the sandbox dates its charge and webhook with it (real
-    providers use their own clock)."""
+    `requested_at` is the caller's clock: the sandbox dates its charge with it (real providers use
+    their own clock)."""
 
     reference: str
     amount_minor: int
@@ -100,8 +100,8 @@ class GatewayEvent:
     currency: str
     occurred_at: datetime
     data: Mapping[str, Any] = field(default_factory=dict)  # extra ids: refund_id, dispute_id, subscription_id …
-    # (added by GATEWAYS) for refund / dispute events: the provider id of the original payment
-    # (Stripe PaymentIntent, Razorpay payment), when the provider does not echo our reference.
+    # For refund / dispute events: the provider id of the original payment (Stripe PaymentIntent,
+    # Razorpay payment), when the provider does not echo our reference.
     payment_gateway_ref: str | None = None
 
 
@@ -158,4 +158,5 @@ class SavedMethodCharges(Protocol):
     Razorpay bill subscriptions themselves and report renewals by webhook."""
 
     def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
-        """Charge now; the result (succeeded / failed) is delivered as a webhook like any payment."""
+        """Charge now and return the result; what the money means is decided when the payment's
+        webhook is applied, like any payment's (the sandbox's webhook is delivered by the caller)."""

@@ -17,7 +17,7 @@ callback for the same payment ("payment.captured:{payment id}") dedups against t
 
 Idempotency: Razorpay's refund and transfer APIs take no idempotency header; the key goes in
 `receipt` / `notes`, and callers must not retry a refund/payout whose outcome is unknown before
-checking `list_records` (MONEY-CORE keeps that state).
+checking `list_records` (the caller keeps that state: its refund and payout records).
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ v1 = HMAC-SHA256(secret, f"{t}.{raw body}"), refused when older or newer than th
 Refunds and payouts complete synchronously (RefundResult "succeeded", PayoutResult "paid");
 the sandbox sends no webhook for them (the caller records the result it got back).
 
-A saved "card" (`charge_saved_method`, the subscription renewals) always succeeds, and the sandbox
-then sends its signed `payment.succeeded` webhook to the receiver the app registered with
-`set_webhook_receiver` — the sandbox's counterpart of the endpoint URL configured at a real
-provider — inside the caller's unit of work, so the charge and its effects commit together.
+A saved "card" (`charge_saved_method`, the subscription renewals) always succeeds: the charge is
+recorded and its result returned, nothing more. Like the hosted checkout page, the caller that
+plays the provider (services/checkout/renewals.py) then delivers the signed `payment.succeeded`
+webhook (`signed_sandbox_event`) to the app's webhook intake, in its own unit of work.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,15 +49,6 @@ from tutorhub.settings import get_settings
 
 SIGNATURE_HEADER = "TutorHub-Sandbox-Signature"
 SANDBOX_EVENT_TYPES = {k.value for k in EventKind}
-
-# (session, raw body, headers, now) -> None: what POST /api/v1/webhooks/sandbox does with a delivery.
-WebhookReceiver = Callable[[Session, bytes, Mapping[str, str], datetime], Any]
-_receiver: list[WebhookReceiver] = []
-
-
-def set_webhook_receiver(receiver: WebhookReceiver) -> None:
-    """Where the sandbox sends the webhooks of off-session charges (set once by the app's checkout)."""
-    _receiver[:] = [receiver]
 
 
 def sign_sandbox_payload(raw_body: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -176,29 +167,24 @@ class SandboxGateway:
         return CheckoutSession(gateway=self.name, gateway_ref=gateway_ref, checkout_url=url)
 
     def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
-        """Charge the saved sandbox "card" (it always succeeds) and deliver the signed webhook.
-
-        Needs the caller's session: the delivery is applied in the caller's transaction."""
+        """Charge the saved sandbox "card": it always succeeds. Only records the charge (in the
+        caller's session when given); delivering its webhook is the caller's part."""
         if request.amount_minor <= 0:
             raise GatewayError("amount must be positive")
-        if self._session is None or not _receiver:
-            raise GatewayError("the sandbox delivers its webhooks inside the caller's unit of work: none is wired")
-        session, now = self._session, request.requested_at
-        key = f"charge:{request.reference}"
-        charge = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).first()
-        if charge is not None:  # the same charge asked twice: already charged and delivered
+
+        def work(session: Session) -> ChargeResult:
+            charge = SandboxCharge(
+                gateway_ref=f"sbx_ch_{secrets.token_hex(10)}", kind=SandboxKind.PAYMENT, reference=request.reference,
+                idempotency_key=f"charge:{request.reference}", amount_minor=request.amount_minor,
+                currency=request.currency.upper(), description=request.description[:200],
+                customer_email=request.customer_email[:254], status=SandboxStatus.SUCCEEDED,
+                completed_at=request.requested_at,
+            )
+            session.add(charge)
             return ChargeResult(gateway_ref=charge.gateway_ref, status=charge.status)
-        charge = SandboxCharge(
-            gateway_ref=f"sbx_ch_{secrets.token_hex(10)}", kind=SandboxKind.PAYMENT, reference=request.reference,
-            idempotency_key=key, amount_minor=request.amount_minor, currency=request.currency.upper(),
-            description=request.description[:200], customer_email=request.customer_email[:254],
-            status=SandboxStatus.SUCCEEDED, completed_at=now,
-        )
-        session.add(charge)
-        session.flush()
-        body, headers = signed_sandbox_event(charge, EventKind.PAYMENT_SUCCEEDED, now=now)
-        _receiver[0](session, body, headers, now)
-        return ChargeResult(gateway_ref=charge.gateway_ref, status=charge.status)
+
+        result: ChargeResult = self._run(work)
+        return result
 
     def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         settings = get_settings()

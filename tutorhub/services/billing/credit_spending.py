@@ -17,12 +17,12 @@ from tutorhub.services.billing.credits import (
     UNIT,
     InsufficientCredits,
     credits_account,
-    escrow_account,
     expire_lot,
     percent_of_minutes,
 )
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.services.money import ledger
+from tutorhub.services.money.payments import escrow_account
 from tutorhub.services.validation import clean_int
 
 

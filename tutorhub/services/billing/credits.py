@@ -69,10 +69,6 @@ def credits_account(user_id: int) -> str:
     return f"student:{user_id}:credits"
 
 
-def escrow_account(booking_id: int) -> str:
-    return f"escrow:booking:{booking_id}"
-
-
 def credit_cost(minutes: int, *, group_size: int = 1) -> int:
     """Minutes one student's seat costs: a full lesson alone, less per student in a group."""
     percent = next(p for bound, p in GROUP_CREDIT_PERCENT if group_size <= bound)

@@ -30,14 +30,14 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Subscription, SubscriptionStatus
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing import credits, lead_credits, subscriptions
+from tutorhub.services.billing import credits, lead_credits, subscription_cycles, subscriptions
 from tutorhub.services.billing.plans import get_pack
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import ledger, payments, promos
 from tutorhub.services.money.payments import clearing_account, wallet_account
 from tutorhub.services.validation import clean_text, fail
 
-log = logging.getLogger("tutorhub.credit_purchases")
+log = logging.getLogger(__name__)
 
 METHODS = ("gateway", "wallet")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -68,7 +68,7 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
     now = now or utcnow()
     pack = get_pack(session, pack_code)
     how = _clean_method(method, METHODS)
-    code = clean_text(promo_code, "promo_code", max_len=32) if promo_code else ""
+    code = clean_text(promo_code, "promo_code", max_len=promos.CODE_MAX_LEN) if promo_code else ""
     discount = promos.quote_promo(session, code=code, user_id=user.id, amount_minor=pack.price_minor,
                                   currency=pack.currency, now=now) if code else 0
     price = pack.price_minor - discount
@@ -183,7 +183,7 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
         return subscriptions.apply_upgrade(session, change_id=int(extra.get("change_id") or 0), payment_id=payment.id,
                                            now=now)
     if kind == "renewal":
-        return subscriptions.renew(session, subscription_id=sub_id, renewal_key=f"payment:{payment.reference}",
+        return subscription_cycles.renew(session, subscription_id=sub_id, renewal_key=f"payment:{payment.reference}",
                                    payment_id=payment.id, now=now)
     log.error("payment %s: unknown subscription payment kind %r", payment.reference, kind)
     return False
@@ -207,7 +207,7 @@ def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> 
         if sub is None:
             log.warning("renewal for unknown subscription %s/%s", event.gateway, sub_ref)
             return
-        if sub.status == SubscriptionStatus.ACTIVE and not subscriptions.renewal_due(sub, now):
+        if sub.status == SubscriptionStatus.ACTIVE and not subscription_cycles.renewal_due(sub, now):
             # A duplicate for a period already renewed (or the first charge, booked by its payment):
             # booking its money again would count one charge twice.
             log.warning("renewal event %s for subscription %s is not due (period ends %s); ignored",
@@ -218,7 +218,7 @@ def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> 
                         lines=[ledger.Line(clearing_account(event.gateway), event.amount_minor, event.currency.upper()),
                                ledger.Line("platform:revenue", -event.amount_minor, event.currency.upper())],
                         user_id=sub.user_id, memo=f"subscription {sub.id} renewal", now=now)
-        subscriptions.renew(session, subscription_id=sub.id or 0, renewal_key=f"{event.gateway}:{event.event_id}",
+        subscription_cycles.renew(session, subscription_id=sub.id or 0, renewal_key=f"{event.gateway}:{event.event_id}",
                             payment_id=None, now=now)
     elif event.kind == EventKind.SUBSCRIPTION_CANCELLED:
         sub = _find_subscription(session, event.gateway, sub_ref)

@@ -1,18 +1,18 @@
 """A subscription's billing cycle: period arithmetic, charging through the money core's gateway
-path, granting a cycle's minutes, and renewal (a provider's event or the sandbox renewal job).
+path, granting a cycle's minutes, and renewal (a provider's event, or a renewal payment of ours).
 
-The sandbox has no billing engine, so the renewal job charges the saved sandbox "card" through the
-gateway adapter (`payments.charge_saved_method`); the sandbox answers with its signed webhook, which
-takes the normal path (verify, store once, apply) and ends in `purchases.fulfil_payment` → `renew`.
-
-The student's actions (subscribe, change plan, cancel) are in subscriptions.py, which re-exports
-these names for its callers. Renewal rules are in subscriptions.py's docstring; in short: once per key (provider event
-id / payment id) and once per period (`renewal_due`).
+Renewal rules are in subscriptions.py's docstring; in short: once per key (provider event id /
+payment id) and once per period (`renewal_due`). Stripe and Razorpay renew themselves and tell us by
+webhook; the sandbox has no billing engine, so services/checkout/renewals.py charges its saved
+"card" for every due subscription (`sandbox_renewals_due`, `renewal_charge`) and delivers the
+sandbox's webhook, which ends here in `renew`. The student's actions (subscribe, change plan,
+cancel) are in subscriptions.py.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -104,45 +104,59 @@ def renew(session: Session, *, subscription_id: int, renewal_key: str, payment_i
     return True
 
 
-def renew_due_subscriptions(session: Session, *, now: datetime) -> dict[str, int]:
-    """The job: end cancelled subscriptions whose period is over; renew due sandbox subscriptions by
-    charging the sandbox (providers renew theirs and tell us by webhook)."""
-    counts = {"ended": 0, "charged": 0}
-    due = session.exec(select(Subscription).where(col(Subscription.status) == SubscriptionStatus.ACTIVE,
-                                                  col(Subscription.current_period_end) <= now)
-                       .order_by(col(Subscription.id))).all()
-    for sub in due:
+@dataclass(frozen=True)
+class RenewalCharge:
+    """What the renewal payment of a subscription's next cycle charges, and how it is marked."""
+
+    user: UserOut
+    amount_minor: int
+    currency: str
+    description: str
+    metadata: dict[str, str]
+
+
+def end_cancelled_subscriptions(session: Session, *, now: datetime) -> int:
+    """End the subscriptions cancelled at period end whose period is over (no grant); how many."""
+    ended = 0
+    for sub in _due(session, now):
         if sub.cancel_at_period_end:
             sub.status = SubscriptionStatus.ENDED
             sub.updated_at = now
             session.add(sub)
             session.flush()
-            counts["ended"] += 1
-        elif sub.gateway == "sandbox":
-            try:
-                with session.begin_nested():  # one subscription's failure must not stop the others
-                    counts["charged"] += int(_charge_sandbox_renewal(session, sub, now))
-            except Exception:  # noqa: BLE001 - logged; retried on the next run
-                log.exception("sandbox renewal of subscription %s failed", sub.id)
-    return counts
+            ended += 1
+    return ended
 
 
-def _charge_sandbox_renewal(session: Session, sub: Subscription, now: datetime) -> bool:
-    """One renewal payment per cycle (keyed by cycle in the metadata), charged to the saved sandbox
-    "card"; its webhook renews the subscription before this returns."""
+def sandbox_renewals_due(session: Session, *, now: datetime) -> list[int]:
+    """Ids of the active sandbox subscriptions whose period is over and that renew (the platform
+    charges those itself; providers renew theirs and tell us by webhook)."""
+    return [sub.id or 0 for sub in _due(session, now) if not sub.cancel_at_period_end and sub.gateway == "sandbox"]
+
+
+def _due(session: Session, now: datetime) -> list[Subscription]:
+    return list(session.exec(select(Subscription).where(col(Subscription.status) == SubscriptionStatus.ACTIVE,
+                                                        col(Subscription.current_period_end) <= now)
+                             .order_by(col(Subscription.id))).all())
+
+
+def renewal_charge(session: Session, subscription_id: int) -> RenewalCharge | None:
+    """The renewal payment of the subscription's next cycle (at the price of the plan it renews
+    to), or None when that payment was already made (one per cycle: the "renewal" marker in its
+    metadata) or the subscription is not active any more."""
+    sub = session.get(Subscription, subscription_id)
+    if sub is None or sub.status != SubscriptionStatus.ACTIVE:
+        return None
     marker = f"{sub.id}:{sub.cycle + 1}"
-    existing = [p for p in session.exec(select(Payment).where(col(Payment.user_id) == sub.user_id,
-                                                              col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION)).all()
-                if (p.extra or {}).get("renewal") == marker]
-    if existing:
-        return False
+    made = session.exec(select(Payment).where(col(Payment.user_id) == sub.user_id,
+                                              col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION)).all()
+    if any((p.extra or {}).get("renewal") == marker for p in made):
+        return None
     user = session.get(User, sub.user_id)
     plan = session.get(Plan, sub.next_plan_id or sub.plan_id)
     assert user is not None and plan is not None
-    price = plan_price(session, plan, sub.currency)
-    payments.charge_saved_method(
-        session, user=to_user_out(user), gateway=sub.gateway, purpose=PaymentPurpose.SUBSCRIPTION, amount_minor=price,
-        currency=sub.currency, description=f"{plan.name} — renewal",
-        metadata={"subscription_id": str(sub.id), "kind": "renewal", "renewal": marker, "plan": plan.code}, now=now,
+    return RenewalCharge(
+        user=to_user_out(user), amount_minor=plan_price(session, plan, sub.currency), currency=sub.currency,
+        description=f"{plan.name} — renewal",
+        metadata={"subscription_id": str(sub.id), "kind": "renewal", "renewal": marker, "plan": plan.code},
     )
-    return True

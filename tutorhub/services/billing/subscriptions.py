@@ -16,17 +16,18 @@ Rules (and why):
 - Cancel: any time, effective at period end; no further grants, nothing refunded.
 - Renewal: for Stripe/Razorpay the provider charges and sends SUBSCRIPTION_RENEWED; the checkout's
   event dispatch hands it to `purchases.apply_subscription_event`. The sandbox has no billing engine,
-  so the `renew_due_subscriptions` job plays it: it charges the saved sandbox "card" through the
-  gateway adapter (it always succeeds), which delivers a signed webhook like any payment;
-  `fulfil_payment` then renews. Either way a renewal is keyed (provider event id / payment id) so it is applied once,
-  and it must arrive near the end of the current period (`renewal_due`), so a second event for a
-  period already renewed cannot grant an extra month.
+  so the renewal job (services/checkout/renewals.py) plays it: it charges the saved sandbox "card"
+  through the gateway adapter (it always succeeds) and delivers the sandbox's signed webhook, which
+  takes the path of any payment; `fulfil_payment` then renews. Either way a renewal is keyed
+  (provider event id / payment id) so it is applied once, and it must arrive near the end of the
+  current period (`renewal_due`), so a second event for a period already renewed cannot grant an
+  extra month.
 - Provider-billed subscriptions (Stripe/Razorpay): cancelling is forwarded to the provider (else it
   would keep charging); mid-cycle plan changes are refused with a clear message — Stripe
   would prorate on its own invoice as well, charging twice. The sandbox supports the full rules.
 
-The cycle mechanics (period arithmetic, charging, granting a cycle, renewal and the renewal job) live in
-subscription_cycles.py; their names are re-exported here.
+The cycle mechanics (period arithmetic, charging, granting a cycle, renewal) live in
+subscription_cycles.py.
 """
 
 from __future__ import annotations
@@ -45,15 +46,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.billing import credits
 from tutorhub.services.billing.plan_options import change_kind
 from tutorhub.services.billing.plans import get_plan, plan_price
-from tutorhub.services.billing.subscription_cycles import RENEWAL_EARLY as RENEWAL_EARLY  # re-exported (x as x):
-from tutorhub.services.billing.subscription_cycles import (
-    grant_cycle as grant_cycle,  # callers use subscriptions.renew etc.
-)
-from tutorhub.services.billing.subscription_cycles import period_end as period_end
-from tutorhub.services.billing.subscription_cycles import renew as renew
-from tutorhub.services.billing.subscription_cycles import renew_due_subscriptions as renew_due_subscriptions
-from tutorhub.services.billing.subscription_cycles import renewal_due as renewal_due
-from tutorhub.services.billing.subscription_cycles import start_payment as start_payment
+from tutorhub.services.billing.subscription_cycles import grant_cycle, period_end, start_payment
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.payments import PaymentUnavailable
@@ -229,7 +222,7 @@ def change_plan(session: Session, *, actor: UserOut | None, plan_code: Any, now:
                                 status="pending", created_at=now)
     session.add(change)
     session.flush()
-    if charge == 0:  # the cycle is (practically) over: nothing to pay, switch at once
+    if charge == 0:  # nothing to pay (same price, or the cycle is practically over): switch at once
         apply_upgrade(session, change_id=change.id or 0, payment_id=None, now=now)
         return PlanChangeOut(kind="upgrade", charge_minor=0, grant_minutes=minutes, currency=sub.currency, effective_at=now)
     payment_id, reference, url = start_payment(

@@ -1,4 +1,4 @@
-"""The student's wallet: balances per currency (from the ledger), credit minutes (CREDITS-PLANS),
+"""The student's wallet: balances per currency (from the ledger), credit minutes (credits.py),
 and top-ups through the gateway. Spending from the wallet is `ledger.post(..., never_negative=
 [wallet])`, which locks the wallet account first, so two simultaneous spends of the same
 balance can never both succeed (PostgreSQL row lock; SQLite's write lock)."""

@@ -10,7 +10,7 @@ so a no-show refund that a later dispute overturns never leaves the building ear
   through the gateway, or to the wallet, per the admin setting; wallet-paid lessons always go back
   to the wallet; a gateway that refuses falls back to the wallet so money is never stuck) and the
   same share of a promo discount back to platform:promotions; credit-paid lessons get their
-  minutes back through CREDITS-PLANS (`credit_spending.refund_booking_credits`, original expiry) →
+  minutes back (`credit_spending.refund_booking_credits`, with their original expiry) →
   refund_status SETTLED.
 - TRANSFERRED → the whole escrow moves to the replacement booking's escrow.
 - whatever is left in the escrow of a final booking → tutor earnings − commission, commission →
@@ -39,12 +39,12 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.billing import credit_spending
 from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.policy import round_div
-from tutorhub.services.checkout.lesson_payments import escrow_account
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payments import (
     clearing_account,
+    escrow_account,
     lock_payment,
     refresh_status,
     refunded_total,
@@ -167,7 +167,7 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
 
 def _disputed_outstanding(session: Session, payment: Payment) -> int:
     """Chargeback money withdrawn for this payment and not (yet) won back (platform:disputes net),
-    including postings made before the payment was identified (memo tag, see payment_events._orphan_tag)."""
+    including postings made before the payment was identified (memo tag, see events._orphan_tag)."""
     assert payment.id is not None
     where = col(LedgerTransaction.payment_id) == payment.id
     if payment.gateway_ref:

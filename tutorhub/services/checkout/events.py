@@ -7,8 +7,8 @@ from the FACT (payment reference, refund id, dispute id), never from the event, 
 payment's status is recomputed from all facts seen so far (`payments.refresh_status`) — the
 final ledger and status are the same for every permutation and any number of duplicates.
 
-What a captured payment means depends on its purpose, and is decided by the handler registered
-for it (purposes.py; wired in wiring.py): a booking → escrow + `bookings.mark_paid`
+What a captured payment means depends on its purpose, and is decided by its handler in the
+registry (purposes.HANDLERS): a booking → escrow + `bookings.mark_paid`
 (lesson_payments.py), a top-up → the wallet, a minute pack / subscription / lead credits →
 platform revenue and the units granted (billing/purchases.py). A payment whose amount or currency
 differs from what was started, or whose purpose cannot take it any more (the held lesson expired),
@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose, Refund
-from tutorhub.services.checkout.purposes import handler_for
+from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
@@ -70,7 +70,7 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     clearing = clearing_account(payment.gateway)
     mismatch = amount != payment.amount_minor or currency != payment.currency
     _adopt_orphans(session, payment, now)
-    handler = handler_for(payment.purpose)
+    handler = HANDLERS.get(payment.purpose)
     if handler is not None and not mismatch and handler.capture(session, payment, now=now):
         return
     set_extra(payment, note="Credited to your wallet: this payment could not be applied to its purpose.")
@@ -213,7 +213,7 @@ def _take_back_purchase(session: Session, payment: Payment, now: datetime) -> No
     """A refunded or charged-back payment whose purpose granted something (a pack, a plan's minutes,
     lead credits): its handler takes back the unspent share (cumulative and idempotent, so calling
     it after every event about the payment — in whatever order they come — ends the same)."""
-    handler = handler_for(payment.purpose)
+    handler = HANDLERS.get(payment.purpose)
     if handler is None or handler.take_back is None or payment.succeeded_at is None or payment.id is None:
         return
     disputes: dict[str, list[str]] = (payment.extra or {}).get("_disputes", {})
@@ -225,7 +225,7 @@ def _take_back_purchase(session: Session, payment: Payment, now: datetime) -> No
 
 def _forward_subscription_event(session: Session, event: GatewayEvent, now: datetime) -> None:
     """Renewals/cancellations billed by the provider belong to the subscription purpose."""
-    handler = handler_for(PaymentPurpose.SUBSCRIPTION)
-    if handler is None or handler.provider_event is None:
+    provider_event = HANDLERS[PaymentPurpose.SUBSCRIPTION].provider_event
+    if provider_event is None:
         raise NotFound("Subscriptions are not handled here.")
-    handler.provider_event(session, event, now=now)
+    provider_event(session, event, now=now)

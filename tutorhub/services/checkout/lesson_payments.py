@@ -40,12 +40,10 @@ from tutorhub.services.booking.views import BookingOut, booking_out, bookings_ou
 from tutorhub.services.errors import Conflict, DomainError, NotFound
 from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
-from tutorhub.services.money.payments import clearing_account, start_gateway_payment, wallet_account
+from tutorhub.services.money.payments import clearing_account, escrow_account, start_gateway_payment, wallet_account
 from tutorhub.services.validation import clean_id, clean_text, fail
 
 METHODS = ("gateway", "wallet", "credits")
-
-
 SERIES_METHODS = ("wallet", "credits")
 
 
@@ -61,10 +59,6 @@ class LessonsPayOut(BaseModel):
     discount_minor: int = 0  # the promo's discount (on the earliest lesson)
     checkout_url: str | None = None
     payment_reference: str | None = None
-
-
-def escrow_account(booking_id: int) -> str:
-    return f"escrow:booking:{booking_id}"
 
 
 def _quote_promo(session: Session, code: str, booking: Booking, user_id: int, now: datetime) -> int:
@@ -93,7 +87,7 @@ def _funding_lines(booking: Booking, payer_account: str, paid: int, discount: in
     ]
 
 
-def pay_held_from_wallet(session: Session, booking: Booking, *, user_id: int, now: datetime, discount: int = 0) -> None:
+def _pay_held_from_wallet(session: Session, booking: Booking, *, user_id: int, now: datetime, discount: int = 0) -> None:
     """Move a held booking's price wallet → escrow (the caller then marks it paid). 402 when short."""
     assert booking.id is not None
     if booking.price_minor <= 0:
@@ -142,7 +136,7 @@ def pay_for_lessons(
     now = now or utcnow()
     if method not in METHODS:
         raise fail("method", "must be gateway, wallet or credits")
-    code = clean_text(promo_code, "promo_code", max_len=40) if promo_code not in (None, "") else ""
+    code = clean_text(promo_code, "promo_code", max_len=promos.CODE_MAX_LEN) if promo_code not in (None, "") else ""
     lessons = _load_mine(session, actor, booking_ids, lock=True)
     for booking, _ in lessons:
         if booking.status != BookingStatus.PENDING_PAYMENT:
@@ -173,7 +167,7 @@ def pay_for_lessons(
     with session.begin_nested():
         for booking, who in lessons:
             off = discount if booking is first else 0
-            pay_held_from_wallet(session, booking, user_id=user.id, now=now, discount=off)
+            _pay_held_from_wallet(session, booking, user_id=user.id, now=now, discount=off)
             if booking is first:
                 _redeem_promo(session, code, user_id=user.id, booking=booking, discount=off, now=now)
             _mark_paid(session, booking, f"wallet:{booking.id}", now, who.actor)

@@ -4,8 +4,9 @@
 Why a registry: the purposes belong to other modules — lesson payments (escrow + the booking), wallet
 top-ups, minute packs, subscriptions and lead credits (billing) — and more will come (course seats,
 classes). events.py only knows "find the payment, book the facts, hand the capture to its purpose";
-the checkout package wires the handlers once at import (wiring.py, which sits above all of them), so
-the purpose modules never import checkout and checkout's event code never imports them.
+`HANDLERS` names the handler of each purpose, and adding a purpose is one line here. It is a plain,
+static mapping: the purpose modules sit below checkout and never import it, so nothing has to be
+wired at import time.
 
 Each handler is called with keyword `now`:
 - `capture(session, payment, now=...) -> bool` — the payment's money was captured (amount and
@@ -19,29 +20,46 @@ Each handler is called with keyword `now`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import Session
+
+from tutorhub.integrations.payments import GatewayEvent
+from tutorhub.models.money import Payment, PaymentPurpose
+from tutorhub.services.billing import purchases, wallet
+from tutorhub.services.checkout import lesson_payments
+
+
+class Capture(Protocol):
+    def __call__(self, session: Session, payment: Payment, /, *, now: datetime) -> bool: ...
+
+
+class TakeBack(Protocol):
+    def __call__(self, session: Session, payment: Payment, /, *, now: datetime, charged_back: bool) -> object: ...
+
+
+class ProviderEvent(Protocol):
+    def __call__(self, session: Session, event: GatewayEvent, /, *, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
 class PurposeHandler:
-    capture: Callable[..., bool]
-    take_back: Callable[..., Any] | None = None
-    provider_event: Callable[..., Any] | None = None
+    capture: Capture
+    take_back: TakeBack | None = None
+    provider_event: ProviderEvent | None = None
 
 
-_handlers: dict[str, PurposeHandler] = {}
+_PURCHASE = PurposeHandler(capture=purchases.capture_purchase, take_back=purchases.take_back_purchase)
 
-
-def register_purpose(purpose: str, handler: PurposeHandler) -> None:
-    """Register (or replace: wiring twice is harmless) the handler of one payment purpose."""
-    _handlers[purpose] = handler
-
-
-def handler_for(purpose: str) -> PurposeHandler | None:
-    return _handlers.get(purpose)
-
-
-def registered_purposes() -> list[str]:
-    return sorted(_handlers)
+HANDLERS: dict[str, PurposeHandler] = {
+    PaymentPurpose.BOOKING: PurposeHandler(capture=lesson_payments.fund_booking_from_payment),
+    PaymentPurpose.TOPUP: PurposeHandler(capture=wallet.credit_topup),
+    PaymentPurpose.MINUTE_PACK: _PURCHASE,
+    PaymentPurpose.LEAD_CREDITS: _PURCHASE,
+    PaymentPurpose.SUBSCRIPTION: PurposeHandler(
+        capture=purchases.capture_purchase, take_back=purchases.take_back_purchase,
+        provider_event=purchases.apply_subscription_event,
+    ),
+}

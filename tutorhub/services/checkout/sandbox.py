@@ -2,8 +2,9 @@
 
 Why through a signed webhook: the checkout page (and the test-only API that mirrors it) plays the
 provider. Completing a charge builds the provider's event body, signs it with the sandbox secret
-and hands it to `receive_webhook` — exactly what POST /api/v1/webhooks/sandbox does — so the
-sandbox exercises the same verification, dedup and apply path as Stripe and Razorpay.
+and hands it to `receive_webhook` — exactly what POST /api/v1/webhooks/sandbox does
+(`webhooks.deliver_sandbox_event`) — so the sandbox exercises the same verification, dedup and
+apply path as Stripe and Razorpay.
 
 Anyone holding the link may press the buttons (like a real hosted checkout), so every call
 validates the reference, only a pending charge changes, and pressing the same button twice
@@ -20,9 +21,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tutorhub.integrations.payments.base import EventKind
-from tutorhub.integrations.payments.sandbox import signed_sandbox_event
 from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
-from tutorhub.services.checkout.webhooks import receive_webhook
+from tutorhub.services.checkout.webhooks import deliver_sandbox_event
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.settings import get_settings
 
@@ -90,11 +90,6 @@ def view_checkout(session: Session, *, reference: Any) -> SandboxCheckoutView:
     )
 
 
-def _deliver(session: Session, charge: SandboxCharge, kind: EventKind, *, now: datetime, extra: dict[str, str] | None = None) -> None:
-    body, headers = signed_sandbox_event(charge, kind, now=now, extra=extra)
-    receive_webhook(session, "sandbox", body, headers, now)
-
-
 def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: datetime) -> SandboxCheckoutResult:
     """Pay ("succeed") or decline ("fail") a pending sandbox charge, then deliver its webhook."""
     _require_sandbox()
@@ -107,7 +102,7 @@ def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: da
         charge.completed_at = now
         session.add(charge)
         session.flush()
-        _deliver(session, charge, kind, now=now)
+        deliver_sandbox_event(session, charge, kind, now=now)
     elif charge.status != target:
         raise Conflict(f"This sandbox checkout is already {charge.status}.")
     return SandboxCheckoutResult(charge.reference or "", charge.status, _safe_redirect(charge.success_url))
@@ -122,6 +117,6 @@ def abandon_checkout(session: Session, *, reference: Any, now: datetime) -> Sand
         charge.completed_at = now
         session.add(charge)
         session.flush()
-        _deliver(session, charge, EventKind.PAYMENT_FAILED, now=now, extra={"reason": "abandoned"})
+        deliver_sandbox_event(session, charge, EventKind.PAYMENT_FAILED, now=now, extra={"reason": "abandoned"})
     return SandboxCheckoutResult(charge.reference or "", charge.status, _safe_redirect(charge.cancel_url or "/"))
 

@@ -39,21 +39,12 @@ from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import GATEWAY_NAMES, get_gateway_by_name
 from tutorhub.integrations.payments.base import EventKind, GatewayError, GatewayEvent, WebhookSignatureError
-from tutorhub.models.gateways import WebhookEvent, WebhookOutcome
+from tutorhub.integrations.payments.sandbox import signed_sandbox_event
+from tutorhub.models.gateways import SandboxCharge, WebhookEvent, WebhookOutcome
 from tutorhub.services.checkout.events import apply_gateway_event
 from tutorhub.services.errors import DomainError, NotFound
 
 log = logging.getLogger("tutorhub.webhooks")
-
-__all__ = [
-    "WebhookReceipt",
-    "WebhookSignatureError",
-    "apply_stored_event",
-    "ingest_event",
-    "pending_event_ids",
-    "receive_webhook",
-]
-
 
 @dataclass(frozen=True)
 class WebhookReceipt:
@@ -89,6 +80,16 @@ def receive_webhook(
         log.warning("webhook refused: gateway=%s bytes=%d reason=%s", gateway_name, len(raw_body), exc)
         raise
     return ingest_event(session, event, raw_body=raw_body, now=now, apply=apply)
+
+
+def deliver_sandbox_event(
+    session: Session, charge: SandboxCharge, kind: EventKind, *, now: datetime, extra: Mapping[str, str] | None = None,
+) -> WebhookReceipt:
+    """The sandbox "provider" sends its signed webhook about `charge` (the hosted checkout page's
+    buttons, the renewal job): built and signed like the provider's, then received exactly as
+    POST /api/v1/webhooks/sandbox would, applied in the caller's transaction."""
+    body, headers = signed_sandbox_event(charge, kind, now=now, extra=extra)
+    return receive_webhook(session, "sandbox", body, headers, now)
 
 
 def _event_json(event: GatewayEvent) -> str:

@@ -17,13 +17,13 @@ student's wallet with 10.00 in it reads 1000 (not -1000):
 
 Account codes (LedgerAccount.code; `kind` is derived from the code):
 - "student:{user_id}:wallet"   (unit currency) money a student can spend; never negative.
-- "student:{user_id}:credits"  (unit MIN) lesson-minute credits; never negative (CREDITS-PLANS
+- "student:{user_id}:credits"  (unit MIN) lesson-minute credits; never negative (billing/credits.py
    keeps lots/expiry in its own tables; the ledger holds the totals).
 - "escrow:booking:{booking_id}" (currency, or MIN when paid with credits) a lesson's payment held
    until settlement / refund.
 - "tutor:{user_id}:earnings"   (currency) released earnings, available for payout.
 - "tutor:{user_id}:payout_hold" (currency) earnings reserved by an open payout request.
-- "tutor:{user_id}:lead_credits" (unit "LEAD") lead credits bought by a tutor (CREDITS-PLANS).
+- "tutor:{user_id}:lead_credits" (unit "LEAD") lead credits bought by a tutor (billing/lead_credits.py).
 - "platform:revenue"           (currency) commission and other platform income.
 - "platform:promotions"        (currency, debit-normal) the cost of promo discounts the platform funds.
 - "platform:credit_issuance"   (MIN, debit-normal) source of granted minutes / sink of expired ones.
@@ -40,7 +40,7 @@ Transaction kinds (LedgerTransaction.kind) and their lines:
 - "late_payment"     Dr gateway:G:clearing / Cr student wallet (money for a booking that can no
                      longer be paid, or paid twice: kept for the student, spendable or refundable).
 - "purchase"         Dr gateway:G:clearing / Cr platform:revenue (minute packs, plans, lead credits;
-                     CREDITS-PLANS then grants the units).
+                     billing/purchases.py then grants the units).
 - "refund"           Dr escrow:booking / Cr student wallet (destination wallet) or gateway:G:clearing
                      (original method); the promo share goes back Cr platform:promotions.
 - "release"          Dr escrow:booking / Cr tutor earnings (price − commission) + Cr platform:revenue.
@@ -50,7 +50,8 @@ Transaction kinds (LedgerTransaction.kind) and their lines:
 - "payout_returned"  Dr tutor payout_hold / Cr tutor earnings (rejected or failed payout).
 - "dispute_opened" / "dispute_won"  Dr/Cr platform:disputes against gateway:G:clearing.
 - "external_refund"  Dr refunds / Cr gateway:G:clearing.
-- CREDITS-PLANS kinds ("credit_grant", "credit_spend", "credit_expire", ...) are documented there.
+- credit-minute kinds ("credit_grant", "credit_spend", "credit_expire", ...) are documented in
+  billing/credits.py.
 """
 
 from __future__ import annotations

@@ -80,6 +80,11 @@ def wallet_account(user_id: int) -> str:
     return f"student:{user_id}:wallet"
 
 
+def escrow_account(booking_id: int) -> str:
+    """What a booking's payment (money, or credit minutes) waits in until the lesson's outcome is final."""
+    return f"escrow:booking:{booking_id}"
+
+
 def payment_out(p: Payment) -> PaymentOut:
     assert p.id is not None
     public = {k: v for k, v in (p.extra or {}).items() if not k.startswith("_")}
@@ -211,8 +216,10 @@ def charge_saved_method(
 ) -> PaymentOut:
     """Charge the payer's saved payment method at `gateway` without them present (the sandbox's
     subscription renewals): a pending Payment, then the gateway's charge. What the money means is
-    decided when the gateway's webhook arrives, exactly as for a hosted checkout (the sandbox
-    delivers it before this returns). PaymentUnavailable when the gateway cannot do this."""
+    decided when the gateway's webhook is applied, exactly as for a hosted checkout (the caller
+    delivers the sandbox's: services/checkout/renewals.py). PaymentUnavailable when the gateway is
+    not configured or cannot charge a saved method (Stripe and Razorpay bill subscriptions
+    themselves); nothing is recorded then."""
     amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
     try:
         adapter = get_gateway_by_name(gateway, session=session)
@@ -230,10 +237,9 @@ def charge_saved_method(
         ))
     except GatewayError as exc:
         raise PaymentUnavailable(f"The payment provider refused the charge: {exc}") from exc
-    if not payment.gateway_ref:
-        payment.gateway_ref = result.gateway_ref[:120]
-        session.add(payment)
-        session.flush()
+    payment.gateway_ref = result.gateway_ref[:120]
+    session.add(payment)
+    session.flush()
     return payment_out(payment)
 
 

@@ -32,7 +32,8 @@ from tutorhub.services.money import ledger
 from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields, validate_currency
 
 PROMOTIONS = "platform:promotions"
-_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+CODE_MAX_LEN = 32  # the longest promo code; forms and services cut or refuse input beyond it
+_CODE_RE = re.compile(rf"^[A-Z0-9][A-Z0-9_-]{{2,{CODE_MAX_LEN - 1}}}$")
 
 
 class PromoOut(BaseModel):
@@ -62,7 +63,7 @@ def promo_funding_lines(*, discount_minor: int, currency: str, account: str | No
 
 
 def normalize_code(value: Any, field: str = "promo_code") -> str:
-    text = clean_text(value, field, max_len=32, required=True).upper()
+    text = clean_text(value, field, max_len=CODE_MAX_LEN, required=True).upper()
     if not _CODE_RE.match(text):
         raise fail(field, "is not a valid promo code")
     return text

@@ -115,7 +115,7 @@ def job_statuses(
     return out
 
 
-def authorize_run_now(session: Session, *, actor: UserOut | None, job_id: object, registry: JobRegistry) -> Job:
+def _authorize_run_now(session: Session, *, actor: UserOut | None, job_id: object, registry: JobRegistry) -> Job:
     """Check an admin may run `job_id` now; returns the job. Unknown ids are NotFound."""
     require_role(actor, Role.ADMIN)
     job = next((j for j in registry if j.job_id == job_id), None) if isinstance(job_id, str) else None
@@ -128,7 +128,7 @@ def run_now(*, actor: UserOut | None, job_id: object, registry: JobRegistry) -> 
     """Run a job at once in this process because an admin asked (authorized here; leadership is
     not required: every job is idempotent, and the run is recorded with trigger "manual")."""
     with session_scope(read_only=True) as session:
-        job = authorize_run_now(session, actor=actor, job_id=job_id, registry=registry)
+        job = _authorize_run_now(session, actor=actor, job_id=job_id, registry=registry)
     holder = f"manual:{actor.id if actor else 0}"
     return run_recorded(job.job_id, job.func, trigger="manual", holder=holder)
 

@@ -7,7 +7,7 @@
    is empty — bookings changed in the last GRACE minutes are skipped, the minutely money job
    may not have run for them yet;
 4. every captured payment has its ledger posting;
-5. CREDITS-PLANS' lots agree with the ledger's credit balances (credits.credit_lots_consistent).
+5. the credit lots agree with the ledger's credit balances (credits.credit_lots_consistent).
 Balances are never cached (they are sums of entries), so there is no cache to compare.
 Each violation names the offending transaction ids.
 """

@@ -143,20 +143,18 @@ class WalletState(AppState):
             for p in pack_list
             if p.active
         ]
-        live = sub if sub is not None and sub.status in ("active", "pending") else None
+        # `sub` is the active subscription (my_subscription answers no other).
         # Priced in the currency the subscription is billed in (the price a change is decided on).
-        rows = plan_rows(options, live.currency if live is not None else self.default_currency)
+        rows = plan_rows(options, sub.currency if sub is not None else self.default_currency)
         self.plans = rows
-        self.has_sub = live is not None
-        if live is None:
+        self.has_sub = sub is not None
+        if sub is None:
             self.sub_text, self.sub_period_end, self.sub_cancel_at_end = "", "", False
             return
-        self.sub_period_end = day(live.current_period_end, zone)
-        self.sub_cancel_at_end = live.cancel_at_period_end
-        name = live.plan_name or "your plan"
-        if live.status == "pending":
-            self.sub_text = f"{name}: waiting for the payment to be confirmed."
-        elif self.sub_cancel_at_end:
+        self.sub_period_end = day(sub.current_period_end, zone)
+        self.sub_cancel_at_end = sub.cancel_at_period_end
+        name = sub.plan_name or "your plan"
+        if self.sub_cancel_at_end:
             self.sub_text = f"{name} is cancelled: it stays active until {self.sub_period_end} and will not renew."
         else:
             nxt = next((r.name for r in rows if r.action == "next"), "")
@@ -224,7 +222,7 @@ class WalletState(AppState):
 
     async def check_promo(self, value: Any):
         """Inline check of a promo code against the picked pack: a note or an error under the field."""
-        code = value.strip()[:32] if isinstance(value, str) else ""
+        code = value.strip()[:promos.CODE_MAX_LEN] if isinstance(value, str) else ""
         self.promo_errors, self.promo_note = {}, ""
         pack = self._picked_pack()
         if not code or pack is None:
@@ -253,7 +251,7 @@ class WalletState(AppState):
         if self.busy:
             return
         code = form_text(form, "pack", 40) or self._pack
-        promo = form_text(form, "promo_code", 40).strip()
+        promo = form_text(form, "promo_code").strip()[:promos.CODE_MAX_LEN]
         method = self.pack_method
         if not code:
             self.pack_errors, self.pack_message = {"pack": "Choose a pack."}, ""

@@ -19,12 +19,13 @@ from tutorhub.services.booking import bookings
 from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money.promos import CODE_MAX_LEN
 from tutorhub.state.base import AppState, form_failure, form_text
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.money.views import minutes_text
 from tutorhub.state.redirects import checkout_redirect
 
-METHODS = ("gateway", "wallet", "credits")
+METHODS = lesson_payments.METHODS
 INSUFFICIENT = {
     "wallet": "Your wallet balance is not enough for this lesson. Top up your wallet or pay by card.",
     "credits": "You do not have enough lesson credits for this lesson. Buy a minute pack or pay by card.",
@@ -83,7 +84,7 @@ class PayMixin(rx.State, mixin=True):
 
     async def check_pay_promo(self, value: Any):
         """Inline check of a promo code against the lesson's price."""
-        code = value.strip()[:32] if isinstance(value, str) else ""
+        code = value.strip()[:CODE_MAX_LEN] if isinstance(value, str) else ""
         self.pay_promo_errors, self.pay_promo_note = {}, ""
         ids = self._pay_booking_ids()
         if not code or not ids:
@@ -109,7 +110,7 @@ class PayMixin(rx.State, mixin=True):
         if self.pay_busy or not ids:
             return
         method = self.pay_method if self.pay_method in METHODS else "gateway"
-        promo = form_text(form, "promo_code", 40).strip() or None
+        promo = form_text(form, "promo_code").strip()[:CODE_MAX_LEN] or None
         self.pay_busy, self.pay_error, self.pay_promo_errors = True, "", {}
         yield
 
@@ -127,7 +128,7 @@ class PayMixin(rx.State, mixin=True):
                 self.pay_error = INSUFFICIENT.get(method, exc.message)
             else:
                 self.pay_error = errors.get("method") or message
-            await self._refresh_pay_options()
+            await self._load_pay_options()
             yield
             return
         self.pay_busy = False
@@ -135,9 +136,6 @@ class PayMixin(rx.State, mixin=True):
             yield checkout_redirect(paid.checkout_url)
             return
         yield self._pay_after(paid.status)
-
-    async def _refresh_pay_options(self) -> None:
-        await self._load_pay_options()
 
 
 class LessonPayState(PayMixin, AppState):
