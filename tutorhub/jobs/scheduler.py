@@ -97,6 +97,15 @@ def prune_job_runs(now: datetime | None = None) -> int:
         return job_runs.prune_job_runs(session, now=now or utcnow())
 
 
+def prune_login_throttles(now: datetime | None = None) -> int:
+    """Forget login failure counters nobody needs any more: a spray of unknown emails leaves one
+    row each, so without this the table grows under attack."""
+    from tutorhub.services.accounts import login_throttle
+
+    with session_scope() as session:
+        return login_throttle.prune(session, now=now or utcnow())
+
+
 def expire_credits(now: datetime | None = None) -> int:
     """Write off credit minutes whose lot expired (idempotent: a re-run finds nothing left)."""
     from tutorhub.services.billing.credits import expire_lots
@@ -163,6 +172,7 @@ JOBS: list[Job] = [
     Job("send_reminders", send_reminders, {"minute": "*"}),
     Job("deliver_outbox", deliver_outbox, {"minute": "*"}),
     Job("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
+    Job("prune_login_throttles", prune_login_throttles, {"minute": "40"}),
     Job("expire_credits", expire_credits, {"minute": "5"}),
     Job("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
     Job("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),

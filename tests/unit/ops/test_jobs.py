@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from tutorhub.jobs.scheduler import JOBS, build_scheduler, rebuild_free_slot_index
+from tutorhub.jobs.scheduler import JOBS, build_scheduler, prune_login_throttles, rebuild_free_slot_index
 from tutorhub.models.scheduling import TutorFreeSlots
 from tutorhub.services.scheduling import availability
 
@@ -28,3 +28,23 @@ def test_rebuild_job_rolls_the_index_forward(db, make_approved_tutor):
     db.rollback()
     rows = db.exec(select(TutorFreeSlots)).all()
     assert rows and all(r.base_minute >= int(later.timestamp() // 60) - 24 * 60 for r in rows)
+
+
+def test_the_login_throttle_job_forgets_stale_counters(db):
+    from tutorhub.models.accounts import LoginThrottle
+    from tutorhub.services.accounts import passwords
+    from tutorhub.services.errors import NotAuthenticated
+
+    then = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+    try:
+        passwords.authenticate_password(db, email="nobody@example.com", password="wrong-guess-1",
+                                        ip="192.0.2.77", user_agent="t", now=then)
+    except NotAuthenticated:
+        pass
+    db.commit()
+    assert db.exec(select(LoginThrottle)).all()
+    assert prune_login_throttles(now=then + timedelta(minutes=5)) == 0  # still counting
+    db.rollback()
+    assert prune_login_throttles(now=then + timedelta(days=2)) >= 1
+    db.rollback()
+    assert db.exec(select(LoginThrottle)).all() == []
