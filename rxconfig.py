@@ -15,10 +15,21 @@ load_dotenv(Path(__file__).resolve().parent / ".env", override=False)
 # With REFLEX_REDIS_URL set, Reflex picks its Redis state manager as before.
 _STATE_MANAGER = {} if os.environ.get("REFLEX_REDIS_URL", "").strip() else {"state_manager_mode": "memory"}
 
+# CORS and the event websocket's Origin check: only the public URL's origin (plus TUTORHUB_CORS_ORIGINS
+# and, for a loopback URL, its loopback aliases). Reflex's default "*" echoed every origin, `null`
+# included, with credentials. Reflex applies this to its own routes, the mounted API and Socket.IO.
+try:
+    from tutorhub.settings import allowed_origins_from_env
+except ModuleNotFoundError:  # this file copied outside the project (a test of .env loading): public URL only
+    _CORS_ORIGINS: tuple[str, ...] = ((os.environ.get("TUTORHUB_PUBLIC_URL") or "http://localhost:3000").rstrip("/"),)
+else:
+    _CORS_ORIGINS = allowed_origins_from_env()
+
 config = rx.Config(
     app_name="tutorhub",
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    cors_allowed_origins=list(_CORS_ORIGINS),
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.TailwindV4Plugin(),

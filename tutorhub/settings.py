@@ -1,7 +1,9 @@
 """One typed settings object, read from environment variables (and an optional `.env`).
 
 Why one object: every layer (services, API, Reflex states, jobs, CLI) must agree on the same
-configuration, and placeholder secrets must be refused in production in exactly one place.
+configuration, and published secrets must be refused in exactly one place. Secrets come from the
+environment or, when it sets none (the default run), from the install's generated secrets file
+(`tutorhub/secrets_store.py`); no key shipped in the source, `.env.example` or the docs is accepted.
 Settings are read lazily (first call to `get_settings()`), so importing a module never fails
 because of configuration; `reset_settings()` lets tests re-read the environment.
 """
@@ -15,11 +17,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+from tutorhub.secrets_store import (
+    MIN_SECRET_LENGTH,
+    SECRETS_FILE_NAME,
+    SecretsFileError,
+    is_published_secret,
+    load_or_create_secrets,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER_SECRET = "dev-insecure-change-me"  # noqa: S105  (refused in production)
+DEFAULT_PUBLIC_URL = "http://localhost:3000"
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class SettingsError(RuntimeError):
@@ -75,8 +87,10 @@ class Settings:
     env: str = "development"
     db_url: str = f"sqlite:///{PROJECT_ROOT / 'tutorhub.db'}"
     redis_url: str | None = None
-    secret_key: str = PLACEHOLDER_SECRET
-    public_url: str = "http://localhost:3000"
+    secret_key: str = ""  # never empty once read: from the environment or the install's secrets file
+    secrets_file: Path | None = None  # where generated secrets live (None: all came from the environment)
+    public_url: str = DEFAULT_PUBLIC_URL
+    cors_origins: tuple[str, ...] = (DEFAULT_PUBLIC_URL,)
     seed_demo: bool = True
     storage_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "private")
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -139,31 +153,111 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 
+    @property
+    def is_https(self) -> bool:
+        """Served over TLS: cookies get `Secure`, responses get HSTS."""
+        return self.public_url.startswith("https://")
 
-def _read_settings() -> Settings:
+
+def _origin(url: str, name: str) -> str:
+    """scheme://host[:port] of an http(s) URL, lower-cased, default ports dropped."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"{name} must list http(s) origins like https://tutorhub.example, got {url!r}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default_port = 443 if parts.scheme == "https" else 80
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    return f"{parts.scheme}://{host.lower()}{port}"
+
+
+def environment_from_env() -> str:
+    """TUTORHUB_ENV, validated; readable without secrets (the page frame is compiled with it)."""
     _load_dotenv()
     env = os.environ.get("TUTORHUB_ENV", "development").strip().lower() or "development"
     if env not in {"development", "production"}:
         raise SettingsError(f"TUTORHUB_ENV must be 'development' or 'production', got {env!r}")
-    secret = os.environ.get("TUTORHUB_SECRET_KEY", "").strip() or PLACEHOLDER_SECRET
-    if env == "production" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
+    return env
+
+
+def public_url_from_env() -> str:
+    """TUTORHUB_PUBLIC_URL without a trailing slash; readable before the secrets exist (rxconfig.py)."""
+    _load_dotenv()
+    return _base_url("TUTORHUB_PUBLIC_URL", DEFAULT_PUBLIC_URL) or DEFAULT_PUBLIC_URL
+
+
+def allowed_origins_from_env() -> tuple[str, ...]:
+    """The browser origins allowed to call the app cross-origin (CORS, the event websocket): the
+    public URL's origin plus TUTORHUB_CORS_ORIGINS. A loopback public URL also allows its loopback
+    aliases on the same port (localhost / 127.0.0.1 / [::1]), so a local run works whichever name the
+    browser uses. `*` and `null` are refused: they would let any page act with the visitor's cookies."""
+    public = _origin(public_url_from_env(), "TUTORHUB_PUBLIC_URL")
+    origins = [public]
+    parts = urlsplit(public)
+    if f"[{parts.hostname}]" in _LOOPBACK_HOSTS or parts.hostname in _LOOPBACK_HOSTS:
+        port = f":{parts.port}" if parts.port else ""
+        origins += [f"{parts.scheme}://{host}{port}" for host in _LOOPBACK_HOSTS]
+    for item in (os.environ.get("TUTORHUB_CORS_ORIGINS", "") or "").split(","):
+        if item.strip():
+            origins.append(_origin(item, "TUTORHUB_CORS_ORIGINS"))
+    return tuple(dict.fromkeys(origins))
+
+
+def _checked_secret(name: str, value: str) -> str:
+    if len(value) < MIN_SECRET_LENGTH or is_published_secret(value, PROJECT_ROOT):
         raise SettingsError(
-            "TUTORHUB_SECRET_KEY must be set to a random string of at least 32 characters "
+            f"{name} must be a random string of at least {MIN_SECRET_LENGTH} characters that appears in no "
+            "example or documentation (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+            f"or unset it to use the secrets generated for this install"
+        )
+    return value
+
+
+def _secrets_file(storage_dir: Path) -> Path:
+    given = _opt("TUTORHUB_SECRETS_FILE")
+    return Path(given) if given else storage_dir.parent / SECRETS_FILE_NAME
+
+
+def _install_secrets(env: str, storage_dir: Path) -> tuple[str, Path | None, dict[str, str]]:
+    """(token signing key, the secrets file used or None, generated values). The environment wins;
+    without it development generates per-install secrets, production refuses to start (replicas
+    on several machines must share one key, so it is set explicitly there)."""
+    given = _opt("TUTORHUB_SECRET_KEY")
+    if given is not None:
+        return _checked_secret("TUTORHUB_SECRET_KEY", given), None, {}
+    if env == "production":
+        raise SettingsError(
+            f"TUTORHUB_SECRET_KEY must be set to a random string of at least {MIN_SECRET_LENGTH} characters "
             "in production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
         )
+    path = _secrets_file(storage_dir)
+    try:
+        stored = load_or_create_secrets(path)
+    except (SecretsFileError, OSError) as exc:
+        raise SettingsError(f"TUTORHUB_SECRETS_FILE: {exc}") from exc
+    return stored["secret_key"], path, stored
+
+
+def _read_settings() -> Settings:
+    env = environment_from_env()
     defaults = Settings()
     db_url = os.environ.get("REFLEX_DB_URL", "").strip() or defaults.db_url
     if db_url.startswith("postgres://"):
         db_url = "postgresql://" + db_url[len("postgres://") :]
     storage = os.environ.get("TUTORHUB_STORAGE_DIR", "").strip()
+    storage_dir = Path(storage) if storage else defaults.storage_dir
+    public_url = public_url_from_env()
+    cors_origins = allowed_origins_from_env()
+    secret, secrets_file, generated = _install_secrets(env, storage_dir)
     return Settings(
         env=env,
         db_url=db_url,
         redis_url=os.environ.get("REFLEX_REDIS_URL", "").strip() or None,
         secret_key=secret,
-        public_url=os.environ.get("TUTORHUB_PUBLIC_URL", "").strip() or defaults.public_url,
+        secrets_file=secrets_file,
+        public_url=public_url,
+        cors_origins=cors_origins,
         seed_demo=_bool("TUTORHUB_SEED_DEMO", True),
-        storage_dir=Path(storage) if storage else defaults.storage_dir,
+        storage_dir=storage_dir,
         max_upload_bytes=_int("TUTORHUB_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024,
         session_ttl_days=_int("TUTORHUB_SESSION_TTL_DAYS", 30, minimum=1),
         access_token_ttl_minutes=_int("TUTORHUB_ACCESS_TOKEN_TTL_MINUTES", 15, minimum=1),
@@ -177,7 +271,7 @@ def _read_settings() -> Settings:
         page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
         run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
         **_lesson_settings(defaults),
-        **_payment_settings(env, secret),
+        **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
     )
 
@@ -216,15 +310,21 @@ def _lesson_settings(defaults: Settings) -> dict[str, Any]:
     }
 
 
-def _payment_settings(env: str, app_secret: str) -> dict[str, Any]:
+def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str | None) -> dict[str, Any]:
     """Gateway keys. The sandbox gateway (no real money) is the default in development; in
     production it is refused unless TUTORHUB_SANDBOX_PAYMENTS=1 is set explicitly (a demo or
-    staging deployment), and then it needs its own webhook secret, not one derived from the app's."""
+    staging deployment), and then it needs its own webhook secret, not one derived from the app's.
+    In development the sandbox secret is the install's generated one, or (when the app key comes
+    from the environment) derived from that key; never a value anybody can read in the source."""
     sandbox = _bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
     sandbox_secret = _opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
-    if sandbox_secret is None:
-        if env == "production" and sandbox:
-            raise SettingsError("TUTORHUB_SANDBOX_WEBHOOK_SECRET must be set when TUTORHUB_SANDBOX_PAYMENTS=1 in production")
+    if sandbox_secret is not None:
+        _checked_secret("TUTORHUB_SANDBOX_WEBHOOK_SECRET", sandbox_secret)
+    elif env == "production" and sandbox:
+        raise SettingsError("TUTORHUB_SANDBOX_WEBHOOK_SECRET must be set when TUTORHUB_SANDBOX_PAYMENTS=1 in production")
+    elif generated_sandbox_secret is not None:
+        sandbox_secret = generated_sandbox_secret
+    else:
         sandbox_secret = "whsec_sbx_" + hmac.new(app_secret.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
     for key_name, secret_name in (
         ("TUTORHUB_STRIPE_SECRET_KEY", "TUTORHUB_STRIPE_WEBHOOK_SECRET"),

@@ -177,22 +177,48 @@ def chromium_browser(app_url: str):
         browser.close()
 
 
+# Every page of every browser test reports Content-Security-Policy violations to the console, where
+# `watch_csp` collects them (with Chromium's own "Refused to …" errors); the fixture fails the test on any.
+CSP_PROBE = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} `
+    + `in ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    """Collect CSP violations of every page opened in `context` into `violations`."""
+    context.add_init_script(CSP_PROBE)
+
+    def _console(message) -> None:
+        text = message.text
+        if message.type == "error" and ("CSP violation" in text or "Refused to" in text):
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    context.on("console", _console)
+
+
 @pytest.fixture
 def new_context(chromium_browser, app_url):
-    """Open isolated browser profiles (each with its own cookies): new_context(viewport=PHONE)."""
+    """Open isolated browser profiles (each with its own cookies): new_context(viewport=PHONE).
+    Fails the test if any page opened in them reported a Content-Security-Policy violation."""
     contexts = []
+    violations: list[str] = []
 
     def _open(viewport: dict | None = None, timezone_id: str = "Europe/Lisbon"):
         context = chromium_browser.new_context(
             viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale="en-GB"
         )
         context.set_default_timeout(30_000)
+        watch_csp(context, violations)
         contexts.append(context)
         return context
 
     yield _open
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def shot(page, name: str) -> None:

@@ -137,6 +137,8 @@ def two_apps() -> Iterator[TwoApps]:
             # Each replica compiles into a frontend directory of its own: the build bakes the backend
             # port into the bundle, so a shared `.web` would send both tabs to the last one built.
             env["REFLEX_WEB_WORKDIR"] = str(workdir / f"web-{name}")
+            # The event websocket accepts only the public URL's origin (rxconfig.py): this replica's.
+            env["TUTORHUB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
             log = workdir / f"app-{name}.log"
             with open(log, "wb") as out:
                 proc = subprocess.Popen(

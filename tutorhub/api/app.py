@@ -27,6 +27,7 @@ from tutorhub.api.routes import scheduling as routes_scheduling
 from tutorhub.api.routes import students as routes_students
 from tutorhub.api.routes import tutors as routes_tutors
 from tutorhub.api.routes import webhooks as routes_webhooks
+from tutorhub.api.security_headers import SecurityHeadersMiddleware
 
 API_DESCRIPTION = """
 JSON API for mobile apps and integrations; the web UI uses the same services.
@@ -47,6 +48,9 @@ api = FastAPI(
 )
 install_error_handlers(api)
 api.add_middleware(BodySizeLimitMiddleware)
+# Outermost of ours (added last): every answer gets the headers, 413s included. Reflex mounts its own
+# routes and the compiled frontend inside this app, so pages and static files get them too.
+api.add_middleware(SecurityHeadersMiddleware)
 
 # Order matters for tutors: /tutors/me/... is registered before /tutors/{tutor_id}.
 api.include_router(routes_auth.router)

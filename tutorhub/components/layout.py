@@ -8,6 +8,7 @@ import reflex as rx
 
 from tutorhub.components.bell import bell
 from tutorhub.components.ui import link_button
+from tutorhub.settings import environment_from_env
 from tutorhub.state.base import AppState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState
 
@@ -228,9 +229,42 @@ def footer() -> rx.Component:
     )
 
 
-def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
-    """Standard frame: navigation, a centred content column, footer."""
+DEV_BANNER_TEXT = (
+    "Development mode: demo data, sandbox payments (no real money) and login codes readable by admins "
+    "on the outbox page. Not for real use: set TUTORHUB_ENV=production to serve real users."
+)
+
+
+def dev_mode_banner() -> rx.Component:
+    """Shown on every page unless TUTORHUB_ENV=production (decided when the frontend is compiled).
+    Amber 12 text on amber 3 keeps a contrast ratio far above WCAG AA's 4.5:1."""
+    if environment_from_env() == "production":
+        return rx.fragment()
     return rx.box(
+        rx.hstack(
+            rx.icon("triangle-alert", size=16, flex_shrink="0", aria_hidden="true"),
+            rx.text(DEV_BANNER_TEXT, size="2", weight="medium"),
+            spacing="2",
+            align="center",
+            max_width="1120px",
+            margin_x="auto",
+            padding_x=["16px", "16px", "24px"],
+            padding_y="6px",
+        ),
+        id="dev-mode-banner",
+        role="note",
+        aria_label="Development mode",
+        width="100%",
+        background_color=rx.color("amber", 3),
+        color=rx.color("amber", 12),
+        border_bottom=f"1px solid {rx.color('amber', 7)}",
+    )
+
+
+def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
+    """Standard frame: the development-mode banner, navigation, a centred content column, footer."""
+    return rx.box(
+        dev_mode_banner(),
         navbar(),
         rx.box(
             *children,

@@ -20,11 +20,16 @@ from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.screens import pending_request_count
 from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
+from tutorhub.settings import public_url_from_env
 
 T = TypeVar("T")
 
 SESSION_COOKIE = "th_session"
 SESSION_MAX_AGE = 30 * 24 * 3600
+# `Secure` whenever the app is served over https (the browser then never sends the session over plain
+# http). Read when the frontend is compiled: the cookie's options are baked into the build, which
+# `reflex run` / `reflex export` redo with the same environment.
+SESSION_COOKIE_SECURE = public_url_from_env().startswith("https://")
 DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 _UNSAFE_PATH_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
@@ -96,7 +101,9 @@ def safe_next(path: Any) -> str:
 class AppState(rx.State):
     """Root of every TutorHub state. `session_token` is the only secret a client ever holds: its own."""
 
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", path="/", max_age=SESSION_MAX_AGE)
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, same_site="strict", path="/", max_age=SESSION_MAX_AGE, secure=SESSION_COOKIE_SECURE
+    )
     # Display only (navigation, greetings); never used to authorize anything.
     viewer_name: str = ""
     viewer_role: str = ""

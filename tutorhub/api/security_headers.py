@@ -1,0 +1,213 @@
+"""Security headers on every HTTP answer of the single port: pages, JSON, file downloads, errors.
+
+Added to the FastAPI app (`api/app.py`); Reflex mounts its own routes and, in production, the
+compiled frontend inside that app (`api_transformer`), so one pure-ASGI middleware covers the HTML
+pages and static files as well as the API. WebSocket traffic (the event channel) passes untouched.
+
+The Content-Security-Policy of an HTML page is built for the compiled Reflex (React Router) frontend:
+
+- `script-src 'self'` plus the SHA-256 hash of every inline `<script>` in that very response. The
+  prerendered pages carry a few inline scripts (theme, scroll restoration, the route manifest and
+  streaming glue); they are static per build, so the hashes are computed from the body once and
+  cached. No `'unsafe-inline'` for scripts.
+- `'unsafe-eval'` stays: Reflex runs `rx.call_script` (used to read the browser's time zone) and
+  every event callback sent by the server through `eval` in `.web/utils/state.js`; without it those
+  events fail. Only our own backend can send them, over the same-origin websocket.
+- `style-src 'self' 'unsafe-inline'`: Emotion inserts `<style>` elements at run time and Radix sets
+  `style` attributes; the prerendered HTML is static, so a per-response nonce cannot reach them.
+- `connect-src 'self'` (plus the public origin's ws/wss form): the event websocket and API calls are
+  same-origin in single-port mode.
+Everything that is not HTML (JSON, downloads, images, scripts) gets `default-src 'none'; sandbox`, so a
+stored file opened in the browser can never run as a page of this origin.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import anyio.to_thread
+from starlette.datastructures import MutableHeaders
+
+from tutorhub.settings import Settings, get_settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LESSON_ROOM = re.compile(r"^/lessons/[^/]+/?$")
+DOCS_PATH = "/api/v1/docs"
+DOCS_SOURCES = "https://cdn.jsdelivr.net"  # FastAPI's Swagger UI page loads its bundle from there
+MAX_HTML_BYTES = 2 * 1024 * 1024
+_INLINE_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SRC_ATTR = re.compile(rb"\bsrc\s*=", re.IGNORECASE)
+_HASH_CACHE: dict[bytes, tuple[str, ...]] = {}
+
+NON_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+PERMISSIONS_BASE = "geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), display-capture=()"
+
+
+def inline_script_hashes(html: bytes) -> tuple[str, ...]:
+    """CSP source expressions ('sha256-…') for every inline script of a page, in order, deduplicated."""
+    key = hashlib.sha256(html).digest()
+    cached = _HASH_CACHE.get(key)
+    if cached is not None:
+        return cached
+    found: dict[str, None] = {}
+    for match in _INLINE_SCRIPT.finditer(html):
+        if _SRC_ATTR.search(match.group(1)):
+            continue
+        digest = base64.b64encode(hashlib.sha256(match.group(2)).digest()).decode()
+        found[f"'sha256-{digest}'"] = None
+    result = tuple(found)
+    if len(_HASH_CACHE) > 512:
+        _HASH_CACHE.clear()
+    _HASH_CACHE[key] = result
+    return result
+
+
+def _ws_origin(public_url: str) -> str:
+    scheme, _, rest = public_url.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}"
+
+
+def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | None) -> str:
+    """The policy of an HTML page. `script_hashes` None means the body could not be read (an
+    encoding we do not decode): inline scripts are then allowed rather than breaking the page."""
+    inline = " ".join(script_hashes) if script_hashes is not None else "'unsafe-inline'"
+    extra = f" {DOCS_SOURCES}" if path.startswith(DOCS_PATH) else ""
+    directives = [
+        "default-src 'self'",
+        f"script-src 'self' {inline} 'unsafe-eval'{extra}".replace("  ", " "),
+        f"style-src 'self' 'unsafe-inline'{extra}",
+        "img-src 'self' data: blob:" + (" https://fastapi.tiangolo.com" if extra else ""),
+        "font-src 'self' data:",
+        f"connect-src 'self' {_ws_origin(settings.public_url)}",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    if settings.is_https:
+        directives.append("upgrade-insecure-requests")
+    return "; ".join(directives)
+
+
+def permissions_policy(path: str) -> str:
+    """Camera and microphone only in a lesson room (`/lessons/<id>`); nowhere else."""
+    media = "camera=(self), microphone=(self)" if LESSON_ROOM.match(path) else "camera=(), microphone=()"
+    return f"{media}, {PERMISSIONS_BASE}"
+
+
+def common_headers(settings: Settings, path: str) -> dict[str, str]:
+    headers = {
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": permissions_policy(path),
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if settings.is_https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+def _decoded(body: bytes, encoding: str) -> bytes | None:
+    encoding = encoding.strip().lower()
+    if encoding in {"", "identity"}:
+        return body
+    if encoding == "gzip":
+        try:
+            return gzip.decompress(body)
+        except (OSError, EOFError, zlib.error):
+            return None
+    return None  # brotli / zstd: not decoded here (rxconfig keeps Reflex's gzip default)
+
+
+def _hashes_of_file(path: str, start: Message) -> tuple[str, ...] | None:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_HTML_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_HTML_BYTES:
+        return None
+    decoded = _decoded(raw, MutableHeaders(scope=start).get("content-encoding", ""))
+    return inline_script_hashes(decoded) if decoded is not None else None
+
+
+def _apply(message: Message, headers: dict[str, str]) -> None:
+    target = MutableHeaders(scope=message)
+    for name, value in headers.items():
+        if name not in target:  # a route that sets its own value keeps it
+            target[name] = value
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = get_settings()
+        path = scope.get("path", "")
+        common = common_headers(settings, path)
+        start: Message | None = None  # an HTML response's start, held until its body is complete
+        released = False
+        chunks: list[bytes] = []
+        size = 0
+
+        async def release(hashes: tuple[str, ...] | None) -> None:
+            nonlocal released
+            assert start is not None
+            released = True
+            _apply(start, {**common, "Content-Security-Policy": page_csp(settings, path, hashes)})
+            await send(start)
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal start, size
+            if message["type"] == "http.response.start":
+                if MutableHeaders(scope=message).get("content-type", "").lower().startswith("text/html"):
+                    start = message
+                    return
+                _apply(message, {**common, "Content-Security-Policy": NON_HTML_CSP})
+                await send(message)
+                return
+            if start is not None and not released and message["type"] == "http.response.pathsend":
+                # The server sends the file itself (ASGI pathsend, e.g. granian): hash it from disk.
+                await release(await anyio.to_thread.run_sync(_hashes_of_file, message["path"], start))
+                await send(message)
+                return
+            if start is None or released or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = bool(message.get("more_body", False))
+            if size > MAX_HTML_BYTES:  # too big to hold: stream it with a policy that allows inline scripts
+                await release(None)
+                await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": more})
+                return
+            if more:
+                return
+            body = b"".join(chunks)
+            decoded = _decoded(body, MutableHeaders(scope=start).get("content-encoding", ""))
+            await release(inline_script_hashes(decoded) if decoded is not None else None)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, send_wrapper)
