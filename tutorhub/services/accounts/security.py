@@ -59,7 +59,3 @@ def hash_otp(identifier: str, code: str) -> str:
     """Codes have only 10^6 values; the key and the identifier make stolen hashes useless."""
     key = get_settings().secret_key.encode()
     return hmac.new(key, f"otp:{identifier}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def constant_time_equals(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
