@@ -169,3 +169,17 @@ def test_pages_sent_by_path_are_hashed_from_the_file(tmp_path):
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]
     headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
     assert _sha(b"window.a = 1;") in headers["content-security-policy"]
+
+
+def test_a_revalidated_page_keeps_its_stored_policy():
+    """A 304 has no body to hash, and its headers replace the cached response's (RFC 9111 §4.3.4):
+    a policy sent with it would block the cached page's inline scripts on every reload."""
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", b'"v1"')]})
+        await send({"type": "http.response.body", "body": b""})
+
+    res = TestClient(SecurityHeadersMiddleware(app)).get("/settings/notifications", headers={"if-none-match": '"v1"'})
+    assert res.status_code == 304
+    assert "content-security-policy" not in res.headers
+    assert res.headers["x-frame-options"] == "DENY" and res.headers["x-content-type-options"] == "nosniff"

@@ -182,6 +182,13 @@ class SecurityHeadersMiddleware:
         async def send_wrapper(message: Message) -> None:
             nonlocal start, size
             if message["type"] == "http.response.start":
+                if message.get("status") == 304:
+                    # A revalidated page keeps the policy stored with it: the headers of a 304
+                    # replace the cached ones (RFC 9111 §4.3.4), and a 304 has no body to hash,
+                    # so sending a policy here would block the page's own inline scripts.
+                    _apply(message, common)
+                    await send(message)
+                    return
                 if MutableHeaders(scope=message).get("content-type", "").lower().startswith("text/html"):
                     start = message
                     return
