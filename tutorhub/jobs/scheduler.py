@@ -163,10 +163,26 @@ def settle_money(now: datetime | None = None) -> int:
     return run_money_jobs(now=now or utcnow())
 
 
+def money_intents(now: datetime | None = None) -> dict[str, int]:
+    """Release promo reservations whose checkout lapsed; send / resume refund intents to outside
+    providers (a crash between recording and confirming one is finished here, never repeated)."""
+    from tutorhub.services.checkout.events import release_lapsed_promo_reservations
+    from tutorhub.services.money.gateway_intents import resume_refund_intents
+
+    now = now or utcnow()
+    with session_scope() as session:
+        released = release_lapsed_promo_reservations(session, now=now)
+    counts = {"promo_released": released, "refunds_resumed": resume_refund_intents(now=now)}
+    if any(counts.values()):
+        log.warning("job money_intents: %s", counts)
+    return counts
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
     Job("booking_minutely", booking_minutely, {"minute": "*"}),
+    Job("money_intents", money_intents, {"minute": "*"}),
     Job("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
     Job("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),
     Job("send_reminders", send_reminders, {"minute": "*"}),

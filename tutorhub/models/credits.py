@@ -132,8 +132,9 @@ class PlanPrice(SQLModel, table=True):
 class SubscriptionStatus:
     PENDING = "pending"  # checkout started, not paid yet
     ACTIVE = "active"
+    PAST_DUE = "past_due"  # a renewal charge failed: retried during the grace period, then ended
     ENDED = "ended"  # cancelled and the paid period is over (or never paid)
-    ALL = (PENDING, ACTIVE, ENDED)
+    ALL = (PENDING, ACTIVE, PAST_DUE, ENDED)
 
 
 _LIVE_SUB_SQL = "status = 'active'"
@@ -169,6 +170,11 @@ class Subscription(SQLModel, table=True):
     cancel_at_period_end: bool = Field(default=False)
     cancelled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     start_payment_id: int | None = Field(default=None)
+    # Past due (billing/past_due.py): when the grace period ends, when the next retry is due, how
+    # many renewal charges failed in a row.
+    grace_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    next_retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    failed_charges: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
@@ -224,9 +230,23 @@ class PromoCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
+class RedemptionStatus:
+    PENDING = "pending"  # reserved by a gateway checkout that is not paid yet (holds the once-per-user slot)
+    REDEEMED = "redeemed"
+    ALL = (PENDING, REDEEMED)
+
+
 class PromoRedemption(SQLModel, table=True):
+    """One use of a promo code by one user. A gateway checkout reserves it (PENDING, tied to the
+    payment by `ref` = "payment:{reference}", counted by the once-per-user and cap rules); the
+    payment's success confirms it (REDEEMED); a failure, cancellation or expiry deletes it."""
+
     __tablename__ = "promo_redemptions"
-    __table_args__ = (UniqueConstraint("promo_id", "user_id", name="uq_promo_redemptions_promo_user"),)
+    __table_args__ = (
+        UniqueConstraint("promo_id", "user_id", name="uq_promo_redemptions_promo_user"),
+        Index("ix_promo_redemptions_status_expires", "status", "expires_at"),
+        Index("ix_promo_redemptions_ref", "ref"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     promo_id: int = Field(foreign_key="promo_codes.id")
@@ -235,4 +255,6 @@ class PromoRedemption(SQLModel, table=True):
     amount_minor: int  # list amount before the discount
     discount_minor: int
     currency: str = Field(max_length=3)
+    status: str = Field(default=RedemptionStatus.REDEEMED, max_length=10)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # a PENDING reservation lapses then
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

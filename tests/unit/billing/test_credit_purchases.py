@@ -12,6 +12,7 @@ from tutorhub.models import CreditLot, Payment, Role
 from tutorhub.services.billing import credit_spending, credits, lead_credits, plans
 from tutorhub.services.billing import purchases as credit_purchases
 from tutorhub.services.billing.credits import InsufficientCredits
+from tutorhub.services.checkout import events as payment_events
 from tutorhub.services.errors import Forbidden, InvalidInput, NotFound
 from tutorhub.services.money import ledger, payments, promos
 
@@ -66,8 +67,13 @@ def test_a_promo_used_up_before_the_gateway_pays_still_honours_the_quote(db, mak
     first, second = make_user(Role.STUDENT), make_user(Role.STUDENT)
     out = credit_purchases.buy_pack(db, actor=first, pack_code="hour5", promo_code="ONCE", now=NOW)
     _topup(db, second, 6000)
-    credit_purchases.buy_pack(db, actor=second, pack_code="hour5", method="wallet", promo_code="ONCE", now=NOW)
-    pay(db, out.payment_reference, NOW)
+    # The checkout holds the one use until its reservation lapses (the provider said nothing for a day):
+    with pytest.raises(InvalidInput):
+        credit_purchases.buy_pack(db, actor=second, pack_code="hour5", method="wallet", promo_code="ONCE", now=NOW)
+    later = NOW + promos.PACK_RESERVATION_TTL
+    assert payment_events.release_lapsed_promo_reservations(db, now=later) == 1
+    credit_purchases.buy_pack(db, actor=second, pack_code="hour5", method="wallet", promo_code="ONCE", now=later)
+    pay(db, out.payment_reference, later)
     assert _minutes(db, first) == 300
     assert ledger.balance(db, "platform:promotions", "USD") == 1200  # both discounts
     assert ledger.balance(db, "platform:revenue", "USD") == 12000  # both at list price

@@ -160,3 +160,15 @@ class SavedMethodCharges(Protocol):
     def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
         """Charge now and return the result; what the money means is decided when the payment's
         webhook is applied, like any payment's (the sandbox's webhook is delivered by the caller)."""
+
+
+@runtime_checkable
+class IntentLookup(Protocol):
+    """Asking the provider whether a refund / payout we may have sent already exists, found by our
+    idempotency key (Stripe metadata, Razorpay notes, the sandbox's record): what makes a retry of a
+    refund or payout intent safe after a crash, since Razorpay takes no idempotency header. None
+    when the provider has no such movement; GatewayError when it cannot be asked now."""
+
+    def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None: ...
+
+    def find_payout(self, *, reference: str, idempotency_key: str) -> PayoutResult | None: ...

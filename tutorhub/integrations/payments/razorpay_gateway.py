@@ -17,7 +17,8 @@ callback for the same payment ("payment.captured:{payment id}") dedups against t
 
 Idempotency: Razorpay's refund and transfer APIs take no idempotency header; the key goes in
 `receipt` / `notes`, and callers must not retry a refund/payout whose outcome is unknown before
-checking `list_records` (the caller keeps that state: its refund and payout records).
+asking `find_refund` / `find_payout` (services/money/gateway_intents.py keeps that state: its
+refund and payout intents).
 """
 
 from __future__ import annotations
@@ -169,6 +170,25 @@ class RazorpayGateway:
         )
         status = "paid" if transfer.get("status") == "processed" else "pending"
         return PayoutResult(gateway_ref=transfer["id"], status=status)
+
+    def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None:
+        """Our refund of this payment, if Razorpay has it (matched by notes.idempotency_key / receipt)."""
+        found = self._call(self._client.payment.fetch_multiple_refund, gateway_ref, {"count": 100})
+        for item in found.get("items") or []:
+            notes = item.get("notes") or {}
+            if (isinstance(notes, Mapping) and notes.get("idempotency_key") == idempotency_key) or \
+                    item.get("receipt") == idempotency_key[:40]:
+                return RefundResult(gateway_ref=item["id"], status="succeeded" if item.get("status") == "processed" else "pending")
+        return None
+
+    def find_payout(self, *, reference: str, idempotency_key: str) -> PayoutResult | None:
+        """Our transfer for this payout, if Razorpay has it (matched by notes; recent transfers)."""
+        found = self._call(self._client.transfer.all, {"count": 100})
+        for item in found.get("items") or []:
+            notes = item.get("notes") or {}
+            if isinstance(notes, Mapping) and (notes.get("idempotency_key") == idempotency_key or notes.get("reference") == reference):
+                return PayoutResult(gateway_ref=item["id"], status="paid" if item.get("status") == "processed" else "pending")
+        return None
 
     def list_records(self, *, since: datetime, until: datetime) -> list[GatewayRecord]:
         window = {"from": int(since.timestamp()), "to": int(until.timestamp()) - 1, "count": 100}

@@ -266,6 +266,21 @@ class SandboxGateway:
         result: PayoutResult = self._run(work)
         return result
 
+    def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None:
+        found = self._find(f"refund:{idempotency_key}")
+        return RefundResult(gateway_ref=found, status="succeeded") if found else None
+
+    def find_payout(self, *, reference: str, idempotency_key: str) -> PayoutResult | None:
+        found = self._find(f"payout:{idempotency_key}")
+        return PayoutResult(gateway_ref=found, status="paid") if found else None
+
+    def _find(self, key: str) -> str | None:
+        def work(session: Session) -> str | None:
+            return session.exec(select(SandboxCharge.gateway_ref).where(SandboxCharge.idempotency_key == key)).first()
+
+        found: str | None = self._run(work)
+        return found
+
     def list_records(self, *, since: datetime, until: datetime) -> list[GatewayRecord]:
         def work(session: Session) -> list[GatewayRecord]:
             rows = session.exec(

@@ -151,6 +151,27 @@ class StripeGateway:
         transfer = self._call(self._client.v1.transfers.create, params, f"payout:{idempotency_key}")
         return PayoutResult(gateway_ref=transfer["id"], status="paid")
 
+    def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None:
+        """Our refund of this PaymentIntent, if Stripe has it (metadata.idempotency_key). The
+        Idempotency-Key header already makes a retry safe for 24 h; this also covers older intents."""
+        try:
+            for obj in self._client.v1.refunds.list({"payment_intent": gateway_ref, "limit": 100}).auto_paging_iter():
+                refund = obj.to_dict()
+                if (refund.get("metadata") or {}).get("idempotency_key") == idempotency_key:
+                    return RefundResult(gateway_ref=refund["id"], status="succeeded" if refund["status"] == "succeeded" else "pending")
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc}") from exc
+        return None
+
+    def find_payout(self, *, reference: str, idempotency_key: str) -> PayoutResult | None:
+        """Our transfer for this payout, if Stripe has it (transfer_group = our reference)."""
+        try:
+            for obj in self._client.v1.transfers.list({"transfer_group": reference, "limit": 10}).auto_paging_iter():
+                return PayoutResult(gateway_ref=obj.to_dict()["id"], status="paid")
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc}") from exc
+        return None
+
     def list_records(self, *, since: datetime, until: datetime) -> list[GatewayRecord]:
         window: Any = {"created": {"gte": int(since.timestamp()), "lt": int(until.timestamp())}, "limit": 100}
         records: list[GatewayRecord] = []

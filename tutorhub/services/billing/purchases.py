@@ -30,7 +30,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Subscription, SubscriptionStatus
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing import credits, lead_credits, subscription_cycles, subscriptions
+from tutorhub.services.billing import credits, duplicate_payments, lead_credits, subscription_cycles, subscriptions
 from tutorhub.services.billing.plans import get_pack
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import ledger, payments, promos
@@ -63,7 +63,8 @@ def _clean_method(value: Any, allowed: tuple[str, ...]) -> str:
 def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method: Any = "gateway",
              promo_code: Any = None, now: datetime | None = None) -> PurchaseOut:
     """Buy a minute pack: through a gateway checkout (minutes granted when it succeeds) or from the
-    wallet (granted now). A promo code is quoted now and redeemed when the pack is paid."""
+    wallet (granted now). A promo code is reserved for a gateway checkout now and redeemed when the
+    pack is paid (released if the payment fails or expires)."""
     user = require_role(actor, "student")
     now = now or utcnow()
     pack = get_pack(session, pack_code)
@@ -82,6 +83,8 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
             # not change the minutes (or their life) this payment buys.
             metadata={"pack": pack.code, "promo_code": code, "discount_minor": discount, "list_minor": pack.price_minor,
                       "minutes": pack.minutes, "validity_days": pack.validity_days},
+            promo=payments.PromoHold(code=code, discount_minor=discount, list_minor=pack.price_minor,
+                                     expires_at=now + promos.PACK_RESERVATION_TTL) if code and discount else None,
             now=now,
         )
         return PurchaseOut(status="pending", minutes=pack.minutes, price_minor=price, discount_minor=discount,
@@ -177,8 +180,16 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
     if kind == "start":
         # Stripe's subscription checkout has no payment intent: the payment's gateway_ref is the subscription id.
         provider_id = extra.get("gateway_subscription_id") or (payment.gateway_ref if payment.gateway != "sandbox" else "")
-        return subscriptions.activate(session, subscription_id=sub_id, payment_id=payment.id, gateway=payment.gateway,
-                                      gateway_ref=str(provider_id or ""), now=now)
+        started = subscriptions.activate(session, subscription_id=sub_id, payment_id=payment.id, gateway=payment.gateway,
+                                         gateway_ref=str(provider_id or ""), now=now)
+        sub = session.get(Subscription, sub_id)
+        if not started and sub is not None and sub.status == SubscriptionStatus.ENDED and sub.anchor_at is None:
+            # Paid while another subscription of this student was already active (a double-click
+            # paid twice): nothing was granted, so the money goes back.
+            duplicate_payments.refund_unused_payment(
+                session, payment, now=now,
+                reason="You already had an active subscription when this payment arrived, so it was not needed.")
+        return started
     if kind == "upgrade":
         return subscriptions.apply_upgrade(session, change_id=int(extra.get("change_id") or 0), payment_id=payment.id,
                                            now=now)

@@ -12,6 +12,17 @@ so a no-show refund that a later dispute overturns never leaves the building ear
   same share of a promo discount back to platform:promotions; credit-paid lessons get their
   minutes back (`credit_spending.refund_booking_credits`, with their original expiry) →
   refund_status SETTLED.
+- Never more than is still with us: a cancellation refund to the student is capped at
+  paid − already refunded (ours and the provider's) − chargebacks not won (`_cap_to_refundable`).
+  An OPEN chargeback counts as already returned: the bank has withdrawn that money and may give it
+  to the student, so refunding it as well could pay them twice. The withheld share reimburses
+  platform:disputes from the escrow (the tutor is not paid for a cancelled lesson either way). If
+  the chargeback is later WON (the bank gives the money back to us), the withheld share goes to the
+  student's wallet then (events._refund_withheld_after_win); if it is LOST, the bank's refund was
+  the student's refund.
+- External providers (Stripe, Razorpay): a refund to the original method is recorded as an intent
+  in this transaction and sent to the provider after it commits (money/gateway_intents.py), so no
+  HTTP call runs under the tutor's lock and a crash never refunds twice.
 - TRANSFERRED → the whole escrow moves to the replacement booking's escrow.
 - whatever is left in the escrow of a final booking → tutor earnings − commission, commission →
   platform revenue. For minutes: the minutes are consumed (→ platform:credit_issuance) and the
@@ -39,7 +50,7 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.billing import credit_spending
 from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.policy import round_div
-from tutorhub.services.money import ledger
+from tutorhub.services.money import gateway_intents, ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payments import (
@@ -138,8 +149,13 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
     destination = "wallet"
     gateway_ref = ""
     status = "succeeded"
-    if payment is not None and amount > 0 and get_money_settings(session).refund_destination == "original":
-        try:
+    to_original = payment is not None and amount > 0 and get_money_settings(session).refund_destination == "original"
+    if to_original and payment is not None and gateway_intents.is_external(payment.gateway):
+        # Outside provider: record the intent now, call it after this transaction commits
+        # (services/money/gateway_intents.py) — never an HTTP call under the tutor's lock.
+        destination = "original"
+    elif to_original and payment is not None:
+        try:  # the sandbox writes its side in this same transaction: atomic with ours
             result = get_gateway_by_name(payment.gateway, session=session).refund(
                 gateway_ref=payment.gateway_ref, amount_minor=amount, currency=booking.currency, idempotency_key=reference
             )
@@ -155,14 +171,20 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
         memo=f"lesson {booking.id}: {booking.refund_percent}% refund to {destination}", user_id=booking.student_id,
         booking_id=booking.id, payment_id=payment.id if payment else None, now=now,
     )
-    if amount > 0:
-        session.add(Refund(reference=reference, user_id=booking.student_id, payment_id=payment.id if payment else None,
-                           booking_id=booking.id, amount_minor=amount, currency=booking.currency, destination=destination,
-                           status=status, gateway_ref=gateway_ref[:120], reason=f"{booking.refund_percent}% refund",
-                           created_at=now, completed_at=now if status == "succeeded" else None))
-        session.flush()
-        if payment is not None:
-            refresh_status(session, payment, now)
+    if amount <= 0:
+        return
+    reason = f"{booking.refund_percent}% refund"
+    if destination == "original" and payment is not None and gateway_intents.is_external(payment.gateway):
+        gateway_intents.record_refund_intent(session, payment=payment, reference=reference, amount_minor=amount,
+                                             user_id=booking.student_id, booking_id=booking.id, reason=reason, now=now)
+        return
+    session.add(Refund(reference=reference, user_id=booking.student_id, payment_id=payment.id if payment else None,
+                       booking_id=booking.id, amount_minor=amount, currency=booking.currency, destination=destination,
+                       status=status, gateway_ref=gateway_ref[:120], reason=reason,
+                       created_at=now, completed_at=now if status == "succeeded" else None))
+    session.flush()
+    if payment is not None:
+        refresh_status(session, payment, now)
 
 
 def _disputed_outstanding(session: Session, payment: Payment) -> int:

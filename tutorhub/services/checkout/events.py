@@ -14,6 +14,11 @@ platform revenue and the units granted (billing/purchases.py). A payment whose a
 differs from what was started, or whose purpose cannot take it any more (the held lesson expired),
 is credited to the payer's wallet instead ("late_payment"). Subscription renewals and cancellations
 that the provider bills itself go to the subscription purpose's `provider_event`.
+
+A promo code reserved by a checkout (money/promos.py) is released when its payment fails (the
+sandbox's Fail / Cancel, a provider's failure or `checkout.session.expired`), when captured money
+cannot be applied to its purpose, and by `release_lapsed_promo_reservations` (the minutely job)
+when nobody said anything before the reservation's `expires_at`.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose, Refund
 from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
-from tutorhub.services.money import ledger
+from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import (
     clearing_account,
@@ -74,6 +80,7 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     if handler is not None and not mismatch and handler.capture(session, payment, now=now):
         return
     set_extra(payment, note="Credited to your wallet: this payment could not be applied to its purpose.")
+    promos.release_reservation(session, ref=f"payment:{payment.reference}")  # no discount was given
     ledger.post(session, kind="late_payment", idempotency_key=f"payment:{payment.reference}:captured",
                 lines=[Line(clearing, amount, currency), Line(wallet_account(payment.user_id), -amount, currency)],
                 memo=f"{payment.purpose} {payment.reference}", **common)
@@ -168,6 +175,28 @@ def _dispute_event(session: Session, payment: Payment | None, event: GatewayEven
                     memo=f"chargeback {dispute_id} won{_orphan_tag(event, payment)}", **common)
     if payment is not None:
         _note_dispute(payment, dispute_id, event.kind.value.split(".")[1])
+        if event.kind == EventKind.DISPUTE_WON:
+            _refund_withheld_after_win(session, payment, now)
+
+
+def _refund_withheld_after_win(session: Session, payment: Payment, now: datetime) -> None:
+    """A chargeback we won gives back what a cancellation refund withheld while it was open
+    (escrow.py's rule): the withheld share — booked to platform:disputes by that refund — goes to
+    the student's wallet now. Once per payment."""
+    assert payment.id is not None
+    withheld = -int(session.execute(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .where(col(LedgerTransaction.payment_id) == payment.id, col(LedgerTransaction.kind) == "refund",
+               col(LedgerAccount.code) == "platform:disputes", col(LedgerEntry.unit) == payment.currency)
+    ).scalar_one())
+    if withheld > 0:
+        ledger.post(session, kind="refund", idempotency_key=f"payment:{payment.reference}:dispute_remainder",
+                    lines=[Line("platform:disputes", withheld, payment.currency),
+                           Line(wallet_account(payment.user_id), -withheld, payment.currency)],
+                    memo=f"chargeback won: the refund withheld while it was open ({payment.reference})",
+                    user_id=payment.user_id, booking_id=payment.booking_id, payment_id=payment.id, now=now)
 
 
 def _note_dispute(payment: Payment, dispute_id: str, outcome: str) -> None:
@@ -198,6 +227,7 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
             raise NotFound(f"No payment with reference {event.reference!r}.")
         if payment.succeeded_at is None:
             set_extra(payment, _failed=True)
+            promos.release_reservation(session, ref=f"payment:{payment.reference}")
     elif event.kind == EventKind.REFUND_SUCCEEDED:
         _refund_event(session, payment, event, now)
     elif event.kind in (EventKind.DISPUTE_OPENED, EventKind.DISPUTE_WON, EventKind.DISPUTE_LOST):
@@ -229,3 +259,19 @@ def _forward_subscription_event(session: Session, event: GatewayEvent, now: date
     if provider_event is None:
         raise NotFound("Subscriptions are not handled here.")
     provider_event(session, event, now=now)
+
+
+def release_lapsed_promo_reservations(session: Session, *, now: datetime) -> int:
+    """Release promo reservations past their `expires_at` whose payment has not succeeded (under
+    the payment's lock, so a capture racing this job either confirms first or finds it released);
+    how many were released."""
+    released = 0
+    for ref in promos.lapsed_reservations(session, now=now):
+        reference = ref.removeprefix("payment:")
+        payment = session.exec(select(Payment).where(Payment.reference == reference)).first()
+        if payment is not None:
+            payment = lock_payment(session, payment)
+            if payment.succeeded_at is not None:
+                continue  # its capture confirmed (or released) the reservation already
+        released += promos.release_reservation(session, ref=ref)
+    return released

@@ -20,7 +20,7 @@ wallet instead.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -40,10 +40,17 @@ from tutorhub.services.booking.views import BookingOut, booking_out, bookings_ou
 from tutorhub.services.errors import Conflict, DomainError, NotFound
 from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
-from tutorhub.services.money.payments import clearing_account, escrow_account, start_gateway_payment, wallet_account
+from tutorhub.services.money.payments import (
+    PromoHold,
+    clearing_account,
+    escrow_account,
+    start_gateway_payment,
+    wallet_account,
+)
 from tutorhub.services.validation import clean_id, clean_text, fail
 
 METHODS = ("gateway", "wallet", "credits")
+HOLD_TTL = timedelta(minutes=15)  # a held lesson's life when it has no hold_expires_at of its own
 SERIES_METHODS = ("wallet", "credits")
 
 
@@ -161,6 +168,10 @@ def pay_for_lessons(
             session, user=user, purpose=PaymentPurpose.BOOKING, amount_minor=first.price_minor - discount,
             currency=first.currency, description=f"Lesson #{first.id}", booking_id=first.id,
             metadata={"promo_code": code, "discount_minor": discount} if code else {}, now=now,
+            # The code is held for this checkout until it is paid, fails, or the hold expires (a
+            # payment after that goes to the wallet at the discounted price: no discount leaks).
+            promo=PromoHold(code=code, discount_minor=discount, list_minor=first.price_minor,
+                            expires_at=first.hold_expires_at or now + HOLD_TTL) if code and discount else None,
         )
         return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount, checkout_url=url,
                              payment_reference=payment.reference)
@@ -284,9 +295,12 @@ def fund_booking_from_payment(session: Session, payment: Payment, *, now: dateti
         memo=f"lesson {booking.id} paid", user_id=payment.user_id, booking_id=booking.id, payment_id=payment.id, now=now,
     )
     code = str((payment.extra or {}).get("promo_code") or "")
-    try:
-        _redeem_promo(session, code, user_id=payment.user_id, booking=booking, discount=discount, now=now)
-    except DomainError:
-        pass  # the discount was quoted at checkout and already granted; the payment stands
+    if code:
+        try:  # confirms the reservation made when the checkout started
+            promos.redeem_promo(session, code=code, user_id=payment.user_id, amount_minor=booking.price_minor,
+                                currency=booking.currency, discount_minor=discount, ref=f"payment:{payment.reference}",
+                                now=now)
+        except DomainError:
+            pass  # the discount was quoted at checkout and already granted; the payment stands
     _mark_paid(session, booking, payment.reference, now, None)
     return True

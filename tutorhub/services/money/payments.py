@@ -8,6 +8,7 @@ the payer's history and receipts in payment_history.py.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from tutorhub.integrations.payments import (
 from tutorhub.models.money import Payment, PaymentPurpose, PaymentStatus, Refund
 from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money import promos
 from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency
 from tutorhub.settings import get_settings
 
@@ -37,6 +39,17 @@ class PaymentUnavailable(DomainError):
     """The gateway refused or could not be reached (HTTP 502); nothing was charged."""
 
     status_code = 502
+
+
+@dataclass(frozen=True)
+class PromoHold:
+    """A promo code to reserve for a gateway checkout: the discount quoted on `list_minor`, held
+    until the payment succeeds or fails, or until `expires_at`."""
+
+    code: str
+    discount_minor: int
+    list_minor: int
+    expires_at: datetime
 
 
 class PaymentOut(BaseModel):
@@ -170,17 +183,27 @@ def start_gateway_payment(
     description: str,
     booking_id: int | None = None,
     metadata: dict[str, Any] | None = None,
+    promo: PromoHold | None = None,
     now: datetime,
 ) -> tuple[PaymentOut, str]:
-    """Create a pending Payment and the gateway's hosted checkout; returns (payment, checkout_url)."""
+    """Create a pending Payment and the gateway's hosted checkout; returns (payment, checkout_url).
+
+    With `promo`, the code is reserved for this payment before the provider is asked (promos.py:
+    "payment:{reference}"); a code that cannot be reserved (used, held by another open checkout,
+    used up) is an InvalidInput and nothing is recorded."""
     amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
     try:
         gateway = get_gateway(currency, session=session)
     except GatewayError as exc:
         raise PaymentUnavailable(str(exc)) from exc
-    payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
-                           description=description, booking_id=booking_id, metadata=metadata, gateway=gateway.name,
-                           now=now)
+    with session.begin_nested():  # a refused promo leaves no pending payment behind
+        payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
+                               description=description, booking_id=booking_id, metadata=metadata, gateway=gateway.name,
+                               now=now)
+        if promo is not None:
+            promos.reserve_promo(session, code=promo.code, user_id=user.id, amount_minor=promo.list_minor,
+                                 currency=currency, ref=f"payment:{payment.reference}", discount_minor=promo.discount_minor,
+                                 expires_at=promo.expires_at, now=now)
     reference, extra = payment.reference, payment.extra or {}
     base = get_settings().public_url.rstrip("/")
     plan_code = extra.get("plan_code") if purpose == PaymentPurpose.SUBSCRIPTION else None
@@ -258,7 +281,7 @@ def set_extra(payment: Payment, **changes: Any) -> None:
 
 def refunded_total(session: Session, payment_id: int) -> int:
     rows = session.exec(
-        select(Refund.amount_minor).where(Refund.payment_id == payment_id, col(Refund.status).in_(["pending", "succeeded"]))
+        select(Refund.amount_minor).where(Refund.payment_id == payment_id, col(Refund.status).in_(["requested", "sending", "pending", "succeeded"]))
     ).all()
     return int(sum(rows))
 

@@ -6,6 +6,14 @@ Rules:
 - Valid from/until (UTC), an optional total cap, a minimum amount, and once per user — the last is a
   UNIQUE (promo, user) constraint, so two simultaneous redemptions by one user cannot both succeed; the
   cap is a conditional UPDATE (`redemption_count < max_redemptions`) checked by its row count.
+- A gateway checkout RESERVES its redemption when it starts (`reserve_promo`: a PENDING row tied to
+  the payment, `ref` = "payment:{reference}", counted by the once-per-user constraint and the cap
+  exactly like a redemption), so a second checkout or a wallet payment with the same once-per-user
+  code is refused while the first is open. The payment's success confirms it (`redeem_promo` finds
+  the row by `ref`); a failure, a cancelled or expired checkout, or money that could not be applied
+  to its purpose releases it (`release_reservation`: the row deleted, the count given back); a
+  reservation nobody confirmed lapses at `expires_at` (`release_lapsed_reservations`, the minutely
+  job: the lesson's 15-minute hold for lessons, PACK_RESERVATION_TTL for minute packs).
 - How the discount is booked: it is a platform expense. The student pays the discounted price and the
   platform tops it up from "platform:promotions" (debit-normal): Dr platform:promotions d / Cr <the
   account that must see the list price> d — the booking's escrow (the tutor earns on the list price;
@@ -16,16 +24,17 @@ Rules:
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tutorhub.db import rows_matched
 from tutorhub.models.base import utcnow
-from tutorhub.models.credits import PromoCode, PromoKind, PromoRedemption
+from tutorhub.models.credits import PromoCode, PromoKind, PromoRedemption, RedemptionStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.money import ledger
@@ -33,6 +42,9 @@ from tutorhub.services.validation import clean_int, clean_text, fail, fail_field
 
 PROMOTIONS = "platform:promotions"
 CODE_MAX_LEN = 32  # the longest promo code; forms and services cut or refuse input beyond it
+# How long a minute-pack checkout keeps its promo reserved when the provider never says it failed:
+# a Stripe Checkout Session can be paid for 24 hours (then `checkout.session.expired` releases it).
+PACK_RESERVATION_TTL = timedelta(hours=24)
 _CODE_RE = re.compile(rf"^[A-Z0-9][A-Z0-9_-]{{2,{CODE_MAX_LEN - 1}}}$")
 
 
@@ -93,8 +105,10 @@ def _discount(promo: PromoCode, *, user_id: int, amount_minor: int, currency: st
         raise _refuse(f"This promo code only applies to payments in {promo.currency}.")
     if amount_minor < promo.min_amount_minor:
         raise _refuse("The amount is below this promo code's minimum.")
-    used = session.exec(select(PromoRedemption.id).where(col(PromoRedemption.promo_id) == promo.id,
-                                                         col(PromoRedemption.user_id) == user_id)).first()
+    used = session.exec(select(PromoRedemption.status).where(col(PromoRedemption.promo_id) == promo.id,
+                                                             col(PromoRedemption.user_id) == user_id)).first()
+    if used == RedemptionStatus.PENDING:
+        raise _refuse("This promo code is reserved by a checkout you started: finish or cancel that payment first.")
     if used is not None:
         raise _refuse("You have already used this promo code.")
     if promo.kind == PromoKind.PERCENT:
@@ -118,23 +132,11 @@ def quote_promo(session: Session, *, code: Any, user_id: int, amount_minor: int,
                      currency=validate_currency(currency), now=now, session=session)
 
 
-def redeem_promo(session: Session, *, code: Any, user_id: int, amount_minor: int, currency: str, now: datetime,
-                 ref: str | None = None, booking_id: int | None = None, quoted: int | None = None,
-                 discount_minor: int | None = None) -> int:
-    """Record the redemption (once per user, within the cap) and return the discount.
-
-    Race-safe: the cap is a conditional UPDATE and the (promo, user) pair is UNIQUE, inside a savepoint
-    so a lost race leaves the caller's transaction usable. `quoted` / `discount_minor` (the discount
-    promised when the checkout started) caps the recomputed one. `ref` says what it paid for
-    (default "booking:{booking_id}")."""
-    ref = ref or (f"booking:{booking_id}" if booking_id is not None else "")
-    if quoted is None:
-        quoted = discount_minor
-    promo = _find(session, code)
-    discount = _discount(promo, user_id=user_id, amount_minor=amount_minor, currency=validate_currency(currency),
-                         now=now, session=session)
-    if quoted is not None:
-        discount = min(discount, quoted)
+def _take(session: Session, promo: PromoCode, *, user_id: int, ref: str, amount_minor: int, discount: int,
+          currency: str, now: datetime, status: str, expires_at: datetime | None) -> None:
+    """Count one use (the cap: a conditional UPDATE, which also locks the promo row) and insert the
+    (promo, user) row (UNIQUE: once per user), in a savepoint so a lost race leaves the caller's
+    transaction usable."""
     try:
         with session.begin_nested():
             taken = session.execute(
@@ -143,15 +145,92 @@ def redeem_promo(session: Session, *, code: Any, user_id: int, amount_minor: int
                 .where((col(PromoCode.max_redemptions).is_(None)) | (col(PromoCode.redemption_count) < col(PromoCode.max_redemptions)))
                 .values(redemption_count=PromoCode.redemption_count + 1)
             )
-            if getattr(taken, "rowcount", 0) != 1:
+            if rows_matched(taken) != 1:
                 raise _refuse("This promo code has been used up.")
             session.add(PromoRedemption(promo_id=promo.id or 0, user_id=user_id, ref=ref[:80], amount_minor=amount_minor,
-                                        discount_minor=discount, currency=currency, created_at=now))
+                                        discount_minor=discount, currency=currency, status=status, expires_at=expires_at,
+                                        created_at=now))
             session.flush()
     except IntegrityError:
         raise _refuse("You have already used this promo code.") from None
     session.refresh(promo)
+
+
+def reserve_promo(session: Session, *, code: Any, user_id: int, amount_minor: int, currency: str, ref: str,
+                  discount_minor: int, expires_at: datetime, now: datetime) -> int:
+    """Reserve `code` for a gateway checkout that has not been paid yet (see the module doc); the
+    discount reserved (at most `discount_minor`, the one quoted). InvalidInput (promo_code) when the
+    code cannot be used now — including when another checkout of this user holds it."""
+    promo = _find(session, code)
+    cur = validate_currency(currency)
+    discount = min(discount_minor, _discount(promo, user_id=user_id, amount_minor=amount_minor, currency=cur, now=now,
+                                             session=session))
+    _take(session, promo, user_id=user_id, ref=ref, amount_minor=amount_minor, discount=discount, currency=cur, now=now,
+          status=RedemptionStatus.PENDING, expires_at=expires_at)
     return discount
+
+
+def _confirm_reserved(session: Session, *, user_id: int, ref: str, promo_id: int) -> int | None:
+    """The reserved discount when this payment's reservation is still held (now REDEEMED)."""
+    row = session.exec(select(PromoRedemption).where(col(PromoRedemption.ref) == ref[:80],
+                                                     col(PromoRedemption.user_id) == user_id,
+                                                     col(PromoRedemption.promo_id) == promo_id)).first()
+    if row is None:
+        return None
+    if row.status == RedemptionStatus.PENDING:
+        session.execute(update(PromoRedemption).where(col(PromoRedemption.id) == row.id)
+                        .values(status=RedemptionStatus.REDEEMED, expires_at=None))
+        session.refresh(row)
+    return int(row.discount_minor)
+
+
+def redeem_promo(session: Session, *, code: Any, user_id: int, amount_minor: int, currency: str, now: datetime,
+                 ref: str | None = None, booking_id: int | None = None, quoted: int | None = None,
+                 discount_minor: int | None = None) -> int:
+    """Record the redemption (once per user, within the cap) and return the discount.
+
+    When this payment reserved the code at checkout (a PENDING row with the same `ref`), that
+    reservation is confirmed. Otherwise race-safe as `_take`. `quoted` / `discount_minor` (the
+    discount promised when the checkout started) caps the recomputed one. `ref` says what it paid
+    for (default "booking:{booking_id}")."""
+    ref = ref or (f"booking:{booking_id}" if booking_id is not None else "")
+    if quoted is None:
+        quoted = discount_minor
+    promo = _find(session, code)
+    reserved = _confirm_reserved(session, user_id=user_id, ref=ref, promo_id=promo.id or 0) if ref else None
+    if reserved is not None:
+        return reserved if quoted is None else min(reserved, quoted)
+    discount = _discount(promo, user_id=user_id, amount_minor=amount_minor, currency=validate_currency(currency),
+                         now=now, session=session)
+    if quoted is not None:
+        discount = min(discount, quoted)
+    _take(session, promo, user_id=user_id, ref=ref, amount_minor=amount_minor, discount=discount, currency=currency,
+          now=now, status=RedemptionStatus.REDEEMED, expires_at=None)
+    return discount
+
+
+def release_reservation(session: Session, *, ref: str) -> int:
+    """Give back the promo reserved for `ref` ("payment:{reference}") if it is still only reserved:
+    the row goes (the user may use the code again) and the cap's count drops. Idempotent; how many
+    reservations were released."""
+    released = 0
+    rows = session.exec(select(PromoRedemption.id, PromoRedemption.promo_id).where(
+        col(PromoRedemption.ref) == ref[:80], col(PromoRedemption.status) == RedemptionStatus.PENDING)).all()
+    for row_id, promo_id in rows:
+        gone = session.execute(delete(PromoRedemption).where(col(PromoRedemption.id) == row_id,
+                                                             col(PromoRedemption.status) == RedemptionStatus.PENDING))
+        if rows_matched(gone) == 1:
+            session.execute(update(PromoCode).where(col(PromoCode.id) == promo_id, col(PromoCode.redemption_count) > 0)
+                            .values(redemption_count=PromoCode.redemption_count - 1))
+            released += 1
+    session.flush()
+    return released
+
+
+def lapsed_reservations(session: Session, *, now: datetime) -> list[str]:
+    """The refs of reservations past their `expires_at` (for the minutely release job)."""
+    return sorted(set(session.exec(select(PromoRedemption.ref).where(
+        col(PromoRedemption.status) == RedemptionStatus.PENDING, col(PromoRedemption.expires_at) <= now)).all()))
 
 
 def validate_promo(session: Session, *, actor: UserOut | None, code: Any, amount_minor: Any, currency: Any,
