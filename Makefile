@@ -11,7 +11,7 @@ export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-db test-fast lint typecheck venv bun chromium migrate seed bench clean
+.PHONY: run test test-db test-fast test-contract lint typecheck venv bun chromium migrate seed bench clean
 
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
 run: venv bun
@@ -32,6 +32,10 @@ test-db: venv
 ## test-fast: everything except the browser tests
 test-fast: venv
 	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q --ignore=tests/e2e
+
+## test-contract: Schemathesis (every check, fixed seed) against the API started in the test (part of `make test`)
+test-contract: venv
+	$(VENV)/bin/pytest -q tests/contract
 
 lint: venv
 	$(VENV)/bin/ruff check tutorhub tests benchmarks

@@ -8,6 +8,8 @@
 - A database integrity race (two sign-ups with the same email at once) is a 409, not a 500; so
   are deadlocks, serialization failures and lock timeouts (another request won a race).
 - Anything else is logged and answered with a bare 500 that reveals nothing.
+- A /api/v1 path or method no route answers is a JSON 404 / 405 (with `Allow`), never the
+  frontend's page, and every such error is in the OpenAPI document (`tutorhub.api.contract`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tutorhub.api.contract import install_contract
 from tutorhub.services.booking.guard import is_contention
 from tutorhub.services.errors import DomainError, RateLimited
 
@@ -104,3 +107,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    install_contract(app)

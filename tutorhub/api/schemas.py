@@ -8,9 +8,10 @@ does not duplicate those rules. Response models reuse the services' plain data o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from tutorhub.services.accounts.logins import LoginEventOut
 from tutorhub.services.accounts.students import StudentProfileOut
@@ -28,8 +29,9 @@ class ErrorOut(BaseModel):
 
 
 _ERROR_TEXT = {
-    400: "Unparsable request body",
+    400: "Unparsable request body (not JSON, not UTF-8, or broken multipart)",
     401: "Not authenticated: missing, invalid, expired or revoked credentials (WWW-Authenticate: Bearer)",
+    402: "Not enough wallet balance or credits",
     403: "Signed in, but this role may not do that",
     404: "Not found (or not yours)",
     409: "Conflicts with the current state",
@@ -39,8 +41,16 @@ _ERROR_TEXT = {
 }
 
 
+def error_text(code: int) -> str:
+    return _ERROR_TEXT[code]
+
+
 def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the given error codes; override a text with e.g. `e409="..."`."""
+    """OpenAPI `responses` for the given error codes; override a text with e.g. `e409="..."`.
+
+    List the codes the use case itself can answer (403, 404, 409, 402, 429, ...); the ones every
+    operation of a kind can give (400/413 with a body, 401 with a token, 404 with an id in the path,
+    422 with input) are added to the document by `tutorhub.api.contract.document_errors`."""
     return {code: {"model": ErrorOut, "description": descriptions.get(f"e{code}", _ERROR_TEXT[code])} for code in codes}
 
 
@@ -48,6 +58,25 @@ class StrictIn(BaseModel):
     """Base for request bodies: no type coercion (123 is not an email), unknown keys ignored."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
+
+
+def rule(**json_schema: Any) -> Any:
+    """An optional field whose range or format the service checks (with its own field messages), stated
+    in the OpenAPI document so that what the document calls valid is what the service accepts."""
+    return Field(default=None, json_schema_extra=json_schema)
+
+
+def ranged(minimum: int, maximum: int, **query: Any) -> Any:
+    """A query parameter whose whole-number range the service checks (see `rule`)."""
+    return Query(json_schema_extra={"minimum": minimum, "maximum": maximum}, **query)
+
+
+class MoneySettingsIn(StrictIn):
+    """Absent or null keeps the stored value; numbers are JSON numbers, never strings."""
+
+    commission_percent: int | None = rule(minimum=0, maximum=100)
+    refund_destination: Literal["original", "wallet"] | None = None
+    payout_minimum_minor: int | None = rule(minimum=1, maximum=10**9)
 
 
 class RegisterIn(StrictIn):

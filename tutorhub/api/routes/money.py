@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import ErrorOut, error_responses
+from tutorhub.api.schemas import ErrorOut, MoneySettingsIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.actor import require_role
 from tutorhub.services.billing import wallet
@@ -155,10 +155,9 @@ def get_money_settings(user: CurrentUser) -> MoneySettingsOut:
 
 
 @router.put("/admin/money-settings", response_model=MoneySettingsOut, responses=_ADMIN)
-def put_money_settings(user: CurrentUser, data: Json) -> MoneySettingsOut:
+def put_money_settings(user: CurrentUser, data: MoneySettingsIn) -> MoneySettingsOut:
     """{"commission_percent"?, "refund_destination"? ("original"|"wallet"), "payout_minimum_minor"?}."""
-    body = _body(data)
     with session_scope() as session:
         return money_settings.update_money_settings(
-            session, actor=user, commission_percent=body.get("commission_percent"),
-            refund_destination=body.get("refund_destination"), payout_minimum_minor=body.get("payout_minimum_minor"))
+            session, actor=user, commission_percent=data.commission_percent,
+            refund_destination=data.refund_destination, payout_minimum_minor=data.payout_minimum_minor)

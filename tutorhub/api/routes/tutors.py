@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import error_responses
+from tutorhub.api.schemas import error_responses, ranged
 from tutorhub.db import session_scope
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import search
@@ -83,13 +83,13 @@ def search_tutors(
     subject: str | None = None,
     grade: str | None = None,
     mode: str | None = None,
-    max_rate: int | None = None,
+    max_rate: Annotated[int | None, ranged(1, 10**9)] = None,
     city: str | None = None,
     language: str | None = None,
-    min_rating: int | None = None,
+    min_rating: Annotated[int | None, ranged(0, 5)] = None,
     currency: Annotated[str | None, Query(description="Only tutors charging in this ISO currency")] = None,
-    page: int = 1,
-    per_page: int | None = None,
+    page: Annotated[int, ranged(1, 100_000)] = 1,
+    per_page: Annotated[int | None, ranged(1, search.MAX_PER_PAGE)] = None,
     windows: Annotated[
         str | None,
         Query(description='Free in my windows: JSON list like [{"weekday": 0, "start": "17:00", "end": "20:00"}]'),
