@@ -123,7 +123,7 @@ def test_browser_sessions_are_stored_hashed_and_revocable(db, make_user):
     db.commit()
     assert sessions.resolve_session(db, token_a) is None
     assert sessions.resolve_session(db, token_b).id == user.id
-    sessions.logout_everywhere(db, user_id=user.id)
+    sessions.revoke_all_sessions(db, user_id=user.id)
     db.commit()
     assert sessions.resolve_session(db, token_b) is None
     assert sessions.count_active_sessions(db, user_id=user.id) == 0
@@ -160,7 +160,7 @@ def test_access_tokens_and_refresh_rotation(db, make_user):
 def test_logout_everywhere_invalidates_access_tokens(db, make_user):
     user = make_user("student")
     pair = api_tokens.issue_tokens(db, user_id=user.id)
-    sessions.logout_everywhere(db, user_id=user.id)
+    sessions.revoke_all_sessions(db, user_id=user.id)
     db.commit()
     with pytest.raises(NotAuthenticated):
         api_tokens.user_from_access_token(db, pair.access_token)

@@ -13,6 +13,7 @@ from tests.support.money import fund_wallet
 from tutorhub.models import Booking, BookingEvent, OutboxMessage, Role, TutorFreeSlots
 from tutorhub.services.booking import bookings
 from tutorhub.services.booking import policy as booking_policy
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.booking.guard import SlotTaken
 from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -284,7 +285,7 @@ def test_approval_mode_requests_then_the_tutor_accepts(env):
     fund_wallet(env.db, env.student.id)
     requested = lesson_payments.confirm_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
     assert requested.status == "REQUESTED" and requested.decision_due_at == NOW + timedelta(hours=24)
-    tutor_view = bookings.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW)
+    tutor_view = booking_queries.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW)
     assert tutor_view.actions[:2] == ["accept", "decline"] and tutor_view.viewer_role == "tutor"
     with pytest.raises(Forbidden):
         bookings.accept_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
@@ -309,23 +310,23 @@ def test_strangers_get_not_found_and_admins_can_read(env, make_user):
     stranger = env.another_student()
     other_tutor = make_user(Role.TUTOR)
     for who in (stranger, other_tutor):
-        for call in (bookings.get_booking, lesson_payments.confirm_booking, bookings.accept_booking, bookings.decline_booking):
+        for call in (booking_queries.get_booking, lesson_payments.confirm_booking, bookings.accept_booking, bookings.decline_booking):
             with pytest.raises(NotFound):
                 call(env.db, actor=who, booking_id=held.id, now=NOW)
-    admin_view = bookings.get_booking(env.db, actor=make_user(Role.ADMIN), booking_id=held.id, now=NOW)
+    admin_view = booking_queries.get_booking(env.db, actor=make_user(Role.ADMIN), booking_id=held.id, now=NOW)
     assert admin_view.viewer_role == "admin" and admin_view.meeting_url is None and admin_view.actions == []
     with pytest.raises(NotFound):
-        bookings.get_booking(env.db, actor=env.student, booking_id="1 OR 1=1", now=NOW)
+        booking_queries.get_booking(env.db, actor=env.student, booking_id="1 OR 1=1", now=NOW)
 
 
 def test_the_lesson_page_shows_history_and_a_private_meeting_link(env):
     held = env.book(at(2, 10), confirm=True)
-    detail = bookings.get_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
+    detail = booking_queries.get_booking(env.db, actor=env.student, booking_id=held.id, now=NOW)
     assert [e.action for e in detail.events] == ["hold", "pay"]
     assert detail.events[0].actor_name == env.student.full_name
     room = env.db.get(Booking, held.id).room_key
     assert detail.meeting_url == f"https://meet.jit.si/{room}" and len(room) >= 30
-    assert bookings.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW).meeting_url == detail.meeting_url
+    assert booking_queries.get_booking(env.db, actor=env.tutor, booking_id=held.id, now=NOW).meeting_url == detail.meeting_url
     other = env.book(at(3, 10), student=env.another_student(), confirm=True)
     assert env.db.get(Booking, other.id).room_key != room
 
@@ -337,7 +338,7 @@ def test_the_meeting_link_uses_the_configured_base(env, monkeypatch):
     reset_settings()
     try:
         held = env.book(at(2, 10), confirm=True)
-        url = bookings.get_booking(env.db, actor=env.student, booking_id=held.id, now=NOW).meeting_url
+        url = booking_queries.get_booking(env.db, actor=env.student, booking_id=held.id, now=NOW).meeting_url
         assert url.startswith("https://video.example.org/rooms/tutorhub-")
     finally:
         monkeypatch.delenv("TUTORHUB_MEETING_BASE_URL")
@@ -348,27 +349,27 @@ def test_my_lessons_lists_only_the_callers_bookings_with_filters(env, make_user)
     a = env.book(at(2, 10), confirm=True)
     b = env.book(at(5, 10))
     other = env.book(at(3, 10), student=env.another_student())
-    mine = bookings.list_bookings(env.db, actor=env.student, now=NOW)
+    mine = booking_queries.list_bookings(env.db, actor=env.student, now=NOW)
     assert [i.id for i in mine.items] == [a.id, b.id] and mine.total == 2
-    theirs = bookings.list_bookings(env.db, actor=env.tutor, role="tutor", now=NOW)
+    theirs = booking_queries.list_bookings(env.db, actor=env.tutor, role="tutor", now=NOW)
     assert [i.id for i in theirs.items] == [a.id, other.id, b.id]
-    assert bookings.list_bookings(env.db, actor=env.student, status="CONFIRMED", now=NOW).total == 1
-    assert bookings.list_bookings(env.db, actor=env.student, status="confirmed,pending_payment", now=NOW).total == 2
-    window = bookings.list_bookings(env.db, actor=env.student, start=at(4, 0).isoformat(), end=at(6, 0), now=NOW)
+    assert booking_queries.list_bookings(env.db, actor=env.student, status="CONFIRMED", now=NOW).total == 1
+    assert booking_queries.list_bookings(env.db, actor=env.student, status="confirmed,pending_payment", now=NOW).total == 2
+    window = booking_queries.list_bookings(env.db, actor=env.student, start=at(4, 0).isoformat(), end=at(6, 0), now=NOW)
     assert [i.id for i in window.items] == [b.id]
     later = at(3, 0)
-    assert [i.id for i in bookings.list_bookings(env.db, actor=env.student, when="upcoming", now=later).items] == [b.id]
-    assert [i.id for i in bookings.list_bookings(env.db, actor=env.student, when="past", now=later).items] == [a.id]
-    page = bookings.list_bookings(env.db, actor=env.student, per_page=1, page=2, now=NOW)
+    assert [i.id for i in booking_queries.list_bookings(env.db, actor=env.student, when="upcoming", now=later).items] == [b.id]
+    assert [i.id for i in booking_queries.list_bookings(env.db, actor=env.student, when="past", now=later).items] == [a.id]
+    page = booking_queries.list_bookings(env.db, actor=env.student, per_page=1, page=2, now=NOW)
     assert [i.id for i in page.items] == [b.id] and page.pages == 2
     with pytest.raises(Forbidden):
-        bookings.list_bookings(env.db, actor=env.student, role="tutor", now=NOW)
+        booking_queries.list_bookings(env.db, actor=env.student, role="tutor", now=NOW)
     with pytest.raises(InvalidInput):
-        bookings.list_bookings(env.db, actor=env.student, role="admin", now=NOW)
+        booking_queries.list_bookings(env.db, actor=env.student, role="admin", now=NOW)
     for bad in ({"status": "PAID"}, {"when": "soon"}, {"start": "yesterday"}, {"page": 0}, {"per_page": 1000}):
         with pytest.raises(InvalidInput):
-            bookings.list_bookings(env.db, actor=env.student, now=NOW, **bad)
-    assert bookings.list_bookings(env.db, actor=make_user(Role.TUTOR), now=NOW).total == 0
+            booking_queries.list_bookings(env.db, actor=env.student, now=NOW, **bad)
+    assert booking_queries.list_bookings(env.db, actor=make_user(Role.TUTOR), now=NOW).total == 0
 
 
 def test_the_incremental_index_refresh_matches_a_full_recomputation(db, make_user, make_approved_tutor):

@@ -12,6 +12,7 @@ from tests.support.booking import NOW, at, open_all_week
 from tutorhub.models import Booking, OutboxMessage, ReplacementOffer, User
 from tutorhub.services.booking import bookings, replacements
 from tutorhub.services.booking import changes as booking_changes
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.booking.guard import SlotTaken
 from tutorhub.services.errors import Conflict, Forbidden, NotFound
 
@@ -52,7 +53,7 @@ def cancel_by_tutor(env, now=NOW):
 def test_a_tutor_cancellation_offers_three_replacements_and_tells_the_student(env, others):
     booked, out = cancel_by_tutor(env)
     assert out.refund_status == "PENDING_REPLACEMENT" and out.actions == []  # the tutor's view
-    student_view = bookings.get_booking(env.db, actor=env.student, booking_id=booked.id, now=NOW)
+    student_view = booking_queries.get_booking(env.db, actor=env.student, booking_id=booked.id, now=NOW)
     assert student_view.actions == ["replacements"] and student_view.open_offers == 3
     offers = replacements.list_replacement_offers(env.db, actor=env.student, booking_id=booked.id, now=NOW)
     ids = {name: tid for name, (_, tid) in others.items()}

@@ -18,7 +18,7 @@ from tutorhub.api.schemas import (
 )
 from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
-from tutorhub.services.accounts import api_tokens, one_time_codes, passwords, sessions, students
+from tutorhub.services.accounts import api_tokens, one_time_codes, passwords, students, web_auth
 from tutorhub.services.accounts.api_tokens import TokenPair
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.tutors import profiles as tutor_profiles
@@ -123,7 +123,7 @@ def logout(body: RefreshIn) -> Response:
 def logout_all(user: CurrentUser) -> Response:
     """Log out everywhere: every browser session, refresh token and access token of the caller."""
     with session_scope() as session:
-        sessions.logout_everywhere(session, user_id=user.id)
+        web_auth.logout_everywhere(session, actor=user)
     return Response(status_code=204)
 
 

@@ -24,6 +24,7 @@ from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.booking import bookings, replacements
 from tutorhub.services.booking import changes as booking_changes
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.replacements import OfferOut
 from tutorhub.services.booking.series import SeriesOut, SeriesPreview
@@ -161,7 +162,7 @@ def list_bookings(
 ) -> BookingPage:
     """Your lessons (only yours), with both parties' local times."""
     with session_scope(read_only=True) as session:
-        return bookings.list_bookings(
+        return booking_queries.list_bookings(
             session, actor=user, role=role, status=status, start=start_from, end=start_to, when=when, page=page,
             per_page=per_page,
         )
@@ -171,7 +172,7 @@ def list_bookings(
 def get_booking(user: CurrentUser, booking_id: str) -> BookingDetail:
     """The lesson page: status history, shared notes, meeting link (parties, when confirmed), review."""
     with session_scope(read_only=True) as session:
-        return bookings.get_booking(session, actor=user, booking_id=booking_id)
+        return booking_queries.get_booking(session, actor=user, booking_id=booking_id)
 
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingOut, responses=_ACT)

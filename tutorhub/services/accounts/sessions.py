@@ -60,7 +60,7 @@ def logout(session: Session, token: Any) -> None:
     )
 
 
-def logout_everywhere(session: Session, *, user_id: int) -> None:
+def revoke_all_sessions(session: Session, *, user_id: int) -> None:
     """Revoke every browser session, refresh token and access token of the user."""
     now = utcnow()
     session.execute(

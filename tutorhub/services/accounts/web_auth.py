@@ -88,4 +88,4 @@ def account_summary(session: Session, *, actor: UserOut | None) -> AccountSummar
 def logout_everywhere(session: Session, *, actor: UserOut | None) -> None:
     """Revoke every session and token of the signed-in user (the acting user only)."""
     user = require_role(actor)
-    sessions.logout_everywhere(session, user_id=user.id)
+    sessions.revoke_all_sessions(session, user_id=user.id)

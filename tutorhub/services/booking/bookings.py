@@ -9,8 +9,7 @@ Flow (state machine in states.py, policy numbers in policy.py):
    accepts or declines (`accept_booking`, `decline_booking`) within 24 h, or it is declined
    automatically (timeouts.py).
 
-Reading bookings ("my lessons", the lesson page) lives in queries.py; `get_booking` and
-`list_bookings` are re-exported here for callers that think of "bookings" as one module.
+Reading bookings ("my lessons", the lesson page) lives in queries.py.
 
 Every function takes the session of the caller's unit of work and `now` (default: the clock),
 raises domain errors (422 invalid, 404 not yours / not found, 403 wrong party, 409 conflict)
@@ -372,19 +371,15 @@ def _update_response_rate(session: Session, tutor_id: int, now: datetime) -> Non
     refresh_tutor_stats(session, tutor_id, now=now)
 
 
-from tutorhub.services.booking.queries import get_booking, list_bookings  # noqa: E402  (re-exported)
-
 __all__ = [
     "accept_booking",
     "bookable_tutor",
     "create_booking",
     "decline",
     "decline_booking",
-    "get_booking",
     "has_trial",
     "lesson_mode",
     "lesson_subject",
-    "list_bookings",
     "mark_paid",
     "place_hold",
 ]

@@ -14,6 +14,7 @@ import reflex as rx
 
 from tutorhub.models import Role
 from tutorhub.services.booking import bookings
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.errors import DomainError
 from tutorhub.services.live_hints import user_channel
 from tutorhub.state import live
@@ -57,10 +58,10 @@ class MyLessonsState(AppState):
                 return "login"
             if actor.role not in (Role.STUDENT, Role.TUTOR):
                 return "forbidden"
-            found = bookings.list_bookings(session, actor=actor, when=tab, page=page, per_page=PER_PAGE)
+            found = booking_queries.list_bookings(session, actor=actor, when=tab, page=page, per_page=PER_PAGE)
             pending = None
             if actor.role == Role.TUTOR:
-                pending = bookings.list_bookings(
+                pending = booking_queries.list_bookings(
                     session, actor=actor, status="REQUESTED", when="upcoming", per_page=MAX_REQUESTS
                 )
             return actor.role, found, pending

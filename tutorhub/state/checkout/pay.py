@@ -15,7 +15,7 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.services.booking import bookings
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
@@ -156,7 +156,7 @@ class LessonPayState(PayMixin, AppState):
         bid = self._route_tail(12)
 
         def unit(session, actor):
-            detail = bookings.get_booking(session, actor=actor, booking_id=bid)
+            detail = booking_queries.get_booking(session, actor=actor, booking_id=bid)
             return detail.status == "PENDING_PAYMENT" and detail.viewer_role == "student"
 
         try:

@@ -18,7 +18,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from tutorhub.services.actor import UserOut
-from tutorhub.services.booking import bookings
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.booking.views import BookingDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated
@@ -105,7 +105,7 @@ class LessonState(AppState):
         bid = self._route_booking_id()
 
         def unit(session, actor):
-            return bookings.get_booking(session, actor=actor, booking_id=bid), self._zone_for(actor)
+            return booking_queries.get_booking(session, actor=actor, booking_id=bid), self._zone_for(actor)
 
         try:
             detail, zone = await self._db(unit, read_only=True)

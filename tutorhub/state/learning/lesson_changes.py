@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from tutorhub.services.booking import bookings, replacements
 from tutorhub.services.booking import changes as booking_changes
+from tutorhub.services.booking import queries as booking_queries
+from tutorhub.services.booking import replacements
 from tutorhub.services.booking import screens as booking_pages
 from tutorhub.services.booking.guard import SlotTaken
 from tutorhub.services.currency import format_money
@@ -82,7 +83,7 @@ class LessonChangeState(LessonState):
         bid, week = self._route_booking_id(), self.resched_week
 
         def unit(session, actor):
-            detail = bookings.get_booking(session, actor=actor, booking_id=bid)
+            detail = booking_queries.get_booking(session, actor=actor, booking_id=bid)
             if "reschedule" not in detail.actions:
                 raise InvalidInput("This lesson cannot be rescheduled any more.")
             zone = self._zone_for(actor)
