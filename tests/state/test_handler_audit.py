@@ -81,7 +81,7 @@ AUDITED_HANDLERS = {
     # check_promo / check_pay_promo / go_page / download_* / refresh / watch only read the actor's own.
     WalletState: {
         "load", "go_page", "topup", "pick_pack", "set_pack_method", "check_promo", "buy_pack",
-        "subscribe", "change_plan", "cancel_plan", "claim_trial", "download_receipt",
+        "subscribe", "change_plan", "cancel_plan", "pay_now", "claim_trial", "download_receipt",
     },
     PayDoneState: {"load", "refresh", "watch"},
     LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},

@@ -164,15 +164,17 @@ def settle_money(now: datetime | None = None) -> int:
 
 
 def money_intents(now: datetime | None = None) -> dict[str, int]:
-    """Release promo reservations whose checkout lapsed; send / resume refund intents to outside
-    providers (a crash between recording and confirming one is finished here, never repeated)."""
+    """Release promo reservations whose checkout lapsed; send / resume refund and payout intents to
+    outside providers (a crash between recording and confirming one is finished here, never repeated)."""
     from tutorhub.services.checkout.events import release_lapsed_promo_reservations
     from tutorhub.services.money.gateway_intents import resume_refund_intents
+    from tutorhub.services.money.payouts import resume_payout_intents
 
     now = now or utcnow()
     with session_scope() as session:
         released = release_lapsed_promo_reservations(session, now=now)
-    counts = {"promo_released": released, "refunds_resumed": resume_refund_intents(now=now)}
+    counts = {"promo_released": released, "refunds_resumed": resume_refund_intents(now=now),
+              "payouts_resumed": resume_payout_intents(now=now)}
     if any(counts.values()):
         log.warning("job money_intents: %s", counts)
     return counts

@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     DISPUTE_WON = "dispute.won"  # chargeback reversed in our favour; funds returned
     DISPUTE_LOST = "dispute.lost"  # chargeback final
     SUBSCRIPTION_RENEWED = "subscription.renewed"  # a subscription invoice was paid
+    SUBSCRIPTION_PAYMENT_FAILED = "subscription.payment_failed"  # a renewal invoice's charge failed (retried)
     SUBSCRIPTION_CANCELLED = "subscription.cancelled"
     PAYOUT_PAID = "payout.paid"  # a transfer to a tutor arrived
     PAYOUT_FAILED = "payout.failed"
@@ -78,7 +79,7 @@ class ChargeRequest:
 @dataclass(frozen=True)
 class ChargeResult:
     gateway_ref: str  # the provider's id for the charge
-    status: str  # "succeeded" | "pending" — the outcome itself always arrives as a webhook
+    status: str  # "succeeded" | "pending" | "failed" (declined) — the outcome itself always arrives as a webhook
 
 
 @dataclass(frozen=True)

@@ -59,12 +59,16 @@ _KINDS = {
     "payment.dispute.lost": EventKind.DISPUTE_LOST,
     "subscription.charged": EventKind.SUBSCRIPTION_RENEWED,
     "subscription.cancelled": EventKind.SUBSCRIPTION_CANCELLED,
+    # A renewal charge failed (Razorpay retries it); "halted" after its retries failed: it is over.
+    "subscription.pending": EventKind.SUBSCRIPTION_PAYMENT_FAILED,
+    "subscription.halted": EventKind.SUBSCRIPTION_CANCELLED,
     "transfer.processed": EventKind.PAYOUT_PAID,
     "transfer.failed": EventKind.PAYOUT_FAILED,
     "payout.processed": EventKind.PAYOUT_PAID,
     "payout.failed": EventKind.PAYOUT_FAILED,
 }
 # Which payload entity an event is about (the others in the payload are context).
+_REPEATING = {"subscription.pending", "subscription.halted"}
 _ENTITY = {"order.paid": "payment", "subscription.charged": "payment"}
 
 
@@ -269,11 +273,13 @@ def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
         "dispute_id": entity_id if subject == "dispute" else None,
         "subscription_id": _entity(payload, "subscription").get("id"),
         "error": entity.get("error_description"),
+        "next_payment_attempt": entity.get("charge_at") if raw_type == "subscription.pending" else None,
         "payment_gateway_ref": payment_ref,
     }.items() if v}
     return GatewayEvent(
         gateway="razorpay",
-        event_id=f"{raw_type}:{entity_id}"[:120],
+        # A subscription fails (goes pending) once per failed cycle: its id alone would repeat.
+        event_id=(f"{raw_type}:{entity_id}:{body['created_at']}" if raw_type in _REPEATING else f"{raw_type}:{entity_id}")[:120],
         kind=_KINDS.get(raw_type, EventKind.IGNORED),
         raw_type=raw_type[:80],
         reference=str(reference)[:64] if reference else None,

@@ -10,8 +10,10 @@ v1 = HMAC-SHA256(secret, f"{t}.{raw body}"), refused when older or newer than th
 Refunds and payouts complete synchronously (RefundResult "succeeded", PayoutResult "paid");
 the sandbox sends no webhook for them (the caller records the result it got back).
 
-A saved "card" (`charge_saved_method`, the subscription renewals) always succeeds: the charge is
-recorded and its result returned, nothing more. Like the hosted checkout page, the caller that
+A saved "card" (`charge_saved_method`, the subscription renewals) succeeds, except for a payer whose
+address has DECLINING_MARK before the "@" (e.g. "ana+decline@example.com"; like a provider's test
+card that declines), whose charge is recorded FAILED and answered "failed". Either way the charge
+is recorded and its result returned, nothing more. Like the hosted checkout page, the caller that
 plays the provider (services/checkout/renewals.py) then delivers the signed `payment.succeeded`
 webhook (`signed_sandbox_event`) to the app's webhook intake, in its own unit of work.
 """
@@ -48,6 +50,7 @@ from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
 from tutorhub.settings import get_settings
 
 SIGNATURE_HEADER = "TutorHub-Sandbox-Signature"
+DECLINING_MARK = "+decline"  # a payer address with it before the "@": the saved card declines
 SANDBOX_EVENT_TYPES = {k.value for k in EventKind}
 
 
@@ -167,17 +170,20 @@ class SandboxGateway:
         return CheckoutSession(gateway=self.name, gateway_ref=gateway_ref, checkout_url=url)
 
     def charge_saved_method(self, request: ChargeRequest) -> ChargeResult:
-        """Charge the saved sandbox "card": it always succeeds. Only records the charge (in the
-        caller's session when given); delivering its webhook is the caller's part."""
+        """Charge the saved sandbox "card": it succeeds unless the payer's address carries
+        DECLINING_MARK (then "failed"). Only records the charge (in the caller's session when
+        given); delivering its webhook is the caller's part."""
         if request.amount_minor <= 0:
             raise GatewayError("amount must be positive")
+        declines = DECLINING_MARK in request.customer_email.lower().partition("@")[0]
 
         def work(session: Session) -> ChargeResult:
             charge = SandboxCharge(
                 gateway_ref=f"sbx_ch_{secrets.token_hex(10)}", kind=SandboxKind.PAYMENT, reference=request.reference,
                 idempotency_key=f"charge:{request.reference}", amount_minor=request.amount_minor,
                 currency=request.currency.upper(), description=request.description[:200],
-                customer_email=request.customer_email[:254], status=SandboxStatus.SUCCEEDED,
+                customer_email=request.customer_email[:254],
+                status=SandboxStatus.FAILED if declines else SandboxStatus.SUCCEEDED,
                 completed_at=request.requested_at,
             )
             session.add(charge)

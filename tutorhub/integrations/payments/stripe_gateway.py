@@ -249,10 +249,12 @@ def _kind(raw_type: str, obj: Mapping[str, Any]) -> EventKind:
         return EventKind.REFUND_SUCCEEDED if obj.get("status") == "succeeded" else EventKind.IGNORED
     if raw_type == "charge.dispute.closed":
         return {"won": EventKind.DISPUTE_WON, "lost": EventKind.DISPUTE_LOST}.get(str(obj.get("status")), EventKind.IGNORED)
-    if raw_type == "invoice.paid":
-        # The first invoice is the checkout itself (checkout.session.completed); later ones renew.
+    if raw_type in {"invoice.paid", "invoice.payment_failed"}:
+        # The first invoice is the checkout itself (checkout.session.completed); later ones renew
+        # (or fail to: the subscription goes past due while Stripe retries).
         first = obj.get("billing_reason") == "subscription_create"
-        return EventKind.IGNORED if first else EventKind.SUBSCRIPTION_RENEWED
+        paid = raw_type == "invoice.paid"
+        return EventKind.IGNORED if first else EventKind.SUBSCRIPTION_RENEWED if paid else EventKind.SUBSCRIPTION_PAYMENT_FAILED
     return _SIMPLE.get(raw_type, EventKind.IGNORED)
 
 
@@ -263,7 +265,7 @@ def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
     kind = _kind(raw_type, obj)
     metadata = obj.get("metadata") or {}
     reference = metadata.get("reference") or obj.get("client_reference_id")
-    if raw_type == "invoice.paid":
+    if raw_type in {"invoice.paid", "invoice.payment_failed"}:
         reference = reference or _get(obj, "parent", "subscription_details", "metadata", "reference") or _get(
             obj, "subscription_details", "metadata", "reference"
         )
@@ -285,10 +287,12 @@ def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
         if raw_type.startswith("refund."):
             # our Refund.reference (set by `refund`): matches the refund even before its id is stored
             data["refund_reference"] = metadata.get("idempotency_key")
-    elif raw_type == "invoice.paid":
-        amount = obj.get("amount_paid")
+    elif raw_type in {"invoice.paid", "invoice.payment_failed"}:
+        amount = obj.get("amount_paid") if raw_type == "invoice.paid" else 0  # nothing was captured on failure
         sub = obj.get("subscription") or _get(obj, "parent", "subscription_details", "subscription")
         data.update(subscription_id=sub, invoice_id=obj.get("id"), billing_reason=obj.get("billing_reason"))
+        if raw_type == "invoice.payment_failed":
+            data.update(next_payment_attempt=obj.get("next_payment_attempt"), attempt_count=obj.get("attempt_count"))
     elif raw_type.startswith("customer.subscription."):
         data.update(subscription_id=obj.get("id"))
         amount = 0

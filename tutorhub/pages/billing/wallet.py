@@ -279,20 +279,29 @@ def _plans() -> rx.Component:
         ),
         rx.button("Cancel at period end", color_scheme="red", on_click=W.cancel_plan),
     )
+    # A failed renewal (past due) is amber with a warning sign; a cancelled plan amber; else green.
     current = rx.cond(
         W.has_sub,
-        rx.callout(
-            rx.flex(
-                rx.text(W.sub_text, id="subscription-text"),
-                rx.cond(W.sub_cancel_at_end, rx.fragment(), cancel),
-                gap="12px",
-                align="center",
-                wrap="wrap",
-                justify="between",
-                width="100%",
+        rx.callout.root(
+            rx.callout.icon(rx.cond(W.sub_past_due, rx.icon("triangle-alert"), rx.icon("badge-check"))),
+            rx.callout.text(
+                rx.flex(
+                    rx.text(W.sub_text, id="subscription-text"),
+                    rx.cond(
+                        W.sub_pay_now,
+                        rx.button("Pay now", id="pay-past-due", color_scheme="amber", size="2", on_click=W.pay_now,
+                                  loading=W.busy == "pay_now"),
+                        rx.fragment(),
+                    ),
+                    rx.cond(W.sub_cancel_at_end, rx.fragment(), cancel),
+                    gap="12px",
+                    align="center",
+                    wrap="wrap",
+                    justify="between",
+                    width="100%",
+                ),
             ),
-            icon="badge-check",
-            color_scheme=rx.cond(W.sub_cancel_at_end, "amber", "green"),
+            color_scheme=rx.cond(W.sub_cancel_at_end | W.sub_past_due, "amber", "green"),
             width="100%",
         ),
         rx.fragment(),

@@ -30,7 +30,14 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Subscription, SubscriptionStatus
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing import credits, duplicate_payments, lead_credits, subscription_cycles, subscriptions
+from tutorhub.services.billing import (
+    credits,
+    duplicate_payments,
+    lead_credits,
+    past_due,
+    subscription_cycles,
+    subscriptions,
+)
 from tutorhub.services.billing.plans import get_pack
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import ledger, payments, promos
@@ -201,7 +208,8 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
 
 
 def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> None:
-    """SUBSCRIPTION_RENEWED / _CANCELLED from a provider (dispatched here by the checkout's event handling).
+    """SUBSCRIPTION_RENEWED / _PAYMENT_FAILED / _CANCELLED from a provider (dispatched here by the
+    checkout's event handling); a failed renewal makes the subscription past due (past_due.py).
 
     A provider renewal charged the card itself, so its money is booked here ("purchase", keyed by the
     event) before the next cycle is granted."""
@@ -224,21 +232,40 @@ def apply_subscription_event(session: Session, event: Any, *, now: datetime) -> 
             log.warning("renewal event %s for subscription %s is not due (period ends %s); ignored",
                         event.event_id, sub.id, sub.current_period_end)
             return
-        if event.amount_minor > 0:
-            ledger.post(session, kind="purchase", idempotency_key=f"subscription:{event.gateway}:{event.event_id}",
+        live = sub.status in subscription_cycles.LIVE
+        if event.amount_minor > 0:  # paid after the plan ended (past due, grace over): back to the wallet
+            credit_to = "platform:revenue" if live else wallet_account(sub.user_id)
+            ledger.post(session, kind="purchase" if live else "late_payment",
+                        idempotency_key=f"subscription:{event.gateway}:{event.event_id}",
                         lines=[ledger.Line(clearing_account(event.gateway), event.amount_minor, event.currency.upper()),
-                               ledger.Line("platform:revenue", -event.amount_minor, event.currency.upper())],
-                        user_id=sub.user_id, memo=f"subscription {sub.id} renewal", now=now)
+                               ledger.Line(credit_to, -event.amount_minor, event.currency.upper())],
+                        user_id=sub.user_id, memo=f"subscription {sub.id} renewal{'' if live else ' after it ended'}",
+                        now=now)
         subscription_cycles.renew(session, subscription_id=sub.id or 0, renewal_key=f"{event.gateway}:{event.event_id}",
                             payment_id=None, now=now)
+    elif event.kind == EventKind.SUBSCRIPTION_PAYMENT_FAILED:
+        sub = _find_subscription(session, event.gateway, sub_ref)
+        retry_at = _timestamp(data.get("next_payment_attempt"))
+        if sub is not None:
+            past_due.renewal_failed(session, subscription_id=sub.id or 0, now=now, provider_retry_at=retry_at)
     elif event.kind == EventKind.SUBSCRIPTION_CANCELLED:
         sub = _find_subscription(session, event.gateway, sub_ref)
-        if sub is not None and sub.status == SubscriptionStatus.ACTIVE and not sub.cancel_at_period_end:
+        if sub is not None and sub.status == SubscriptionStatus.PAST_DUE:  # the provider gave up retrying
+            past_due.end(session, sub, now=now, reason="Its renewal payment failed and the provider stopped retrying.")
+        elif sub is not None and sub.status == SubscriptionStatus.ACTIVE and not sub.cancel_at_period_end:
             sub.cancel_at_period_end = True
             sub.cancelled_at = now
             sub.updated_at = now
             session.add(sub)
             session.flush()
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A provider's unix time (Stripe's next_payment_attempt, Razorpay's charge_at), or None."""
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _find_subscription(session: Session, gateway: str, ref: str) -> Subscription | None:

@@ -20,13 +20,15 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
 from tutorhub.models.credits import LotSource, Plan, PlanPrice, Subscription, SubscriptionChange, SubscriptionStatus
-from tutorhub.models.money import Payment, PaymentPurpose
+from tutorhub.models.money import Payment, PaymentPurpose, PaymentStatus
 from tutorhub.services.actor import UserOut, to_user_out
 from tutorhub.services.billing import credits
 from tutorhub.services.billing.plans import plan_price
 from tutorhub.services.money import payments
 
 log = logging.getLogger("tutorhub.subscriptions")
+# A subscription that renews: paid up, or past due (a renewal charge failed; billing/past_due.py).
+LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 RENEWAL_EARLY = timedelta(days=3)  # providers invoice shortly before the period ends; clocks differ a little
 
 
@@ -66,7 +68,7 @@ def renew(session: Session, *, subscription_id: int, renewal_key: str, payment_i
     """Start the next cycle (applying a scheduled downgrade) and grant its minutes; once per key,
     and once per period (`renewal_due`)."""
     sub = session.exec(select(Subscription).where(col(Subscription.id) == subscription_id).with_for_update()).first()
-    if sub is None or sub.status != SubscriptionStatus.ACTIVE or sub.last_renewal_key == renewal_key[:120]:
+    if sub is None or sub.status not in LIVE or sub.last_renewal_key == renewal_key[:120]:
         return False
     if sub.cancel_at_period_end:
         return False
@@ -85,6 +87,8 @@ def renew(session: Session, *, subscription_id: int, renewal_key: str, payment_i
                 col(SubscriptionChange.status) == "pending")).all():
             change.status = "applied" if change.to_plan_id == sub.plan_id else "void"
             session.add(change)
+    # Paid: a past-due subscription (past_due.py) is active again, its grace period over.
+    sub.status, sub.grace_until, sub.next_retry_at, sub.failed_charges = SubscriptionStatus.ACTIVE, None, None, 0
     sub.cycle += 1
     sub.current_period_start = sub.current_period_end
     sub.current_period_end = period_end(sub.anchor_at, sub.cycle)
@@ -143,13 +147,15 @@ def _due(session: Session, now: datetime) -> list[Subscription]:
 def renewal_charge(session: Session, subscription_id: int) -> RenewalCharge | None:
     """The renewal payment of the subscription's next cycle (at the price of the plan it renews
     to), or None when that payment was already made (one per cycle: the "renewal" marker in its
-    metadata) or the subscription is not active any more."""
+    metadata; a failed one does not count, so a past-due subscription is charged again) or the
+    subscription is not live any more."""
     sub = session.get(Subscription, subscription_id)
-    if sub is None or sub.status != SubscriptionStatus.ACTIVE:
+    if sub is None or sub.status not in LIVE:
         return None
     marker = f"{sub.id}:{sub.cycle + 1}"
     made = session.exec(select(Payment).where(col(Payment.user_id) == sub.user_id,
-                                              col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION)).all()
+                                              col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION,
+                                              col(Payment.status) != PaymentStatus.FAILED)).all()
     if any((p.extra or {}).get("renewal") == marker for p in made):
         return None
     user = session.get(User, sub.user_id)

@@ -17,11 +17,15 @@ Rules (and why):
 - Renewal: for Stripe/Razorpay the provider charges and sends SUBSCRIPTION_RENEWED; the checkout's
   event dispatch hands it to `purchases.apply_subscription_event`. The sandbox has no billing engine,
   so the renewal job (services/checkout/renewals.py) plays it: it charges the saved sandbox "card"
-  through the gateway adapter (it always succeeds) and delivers the sandbox's signed webhook, which
+  through the gateway adapter and delivers the sandbox's signed webhook, which
   takes the path of any payment; `fulfil_payment` then renews. Either way a renewal is keyed
   (provider event id / payment id) so it is applied once, and it must arrive near the end of the
   current period (`renewal_due`), so a second event for a period already renewed cannot grant an
   extra month.
+- A renewal whose charge fails makes the subscription PAST_DUE for a 3-day grace period (retried,
+  the student notified, no new minutes), then ACTIVE again when paid or ENDED when not: past_due.py.
+  A past-due subscription is still the student's one live subscription (no second one meanwhile,
+  no plan change until paid; cancelling it ends it at once).
 - Provider-billed subscriptions (Stripe/Razorpay): cancelling is forwarded to the provider (else it
   would keep charging); mid-cycle plan changes are refused with a clear message — Stripe
   would prorate on its own invoice as well, charging twice. The sandbox supports the full rules.
@@ -68,6 +72,10 @@ class SubscriptionOut(BaseModel):
     current_period_end: datetime | None
     cancel_at_period_end: bool
     next_plan_code: str | None
+    # Past due (past_due.py): the grace period's end, the next retry (None: the provider's own, or none left).
+    grace_until: datetime | None = None
+    next_retry_at: datetime | None = None
+    provider_billed: bool = False
 
 
 class CheckoutOut(BaseModel):
@@ -107,15 +115,26 @@ def _out(session: Session, sub: Subscription) -> SubscriptionOut:
         status=sub.status, currency=sub.currency, price_minor=sub.price_minor, cycle=sub.cycle,
         current_period_start=sub.current_period_start, current_period_end=sub.current_period_end,
         cancel_at_period_end=sub.cancel_at_period_end, next_plan_code=nxt.code if nxt else None,
+        grace_until=sub.grace_until if sub.status == SubscriptionStatus.PAST_DUE else None,
+        next_retry_at=sub.next_retry_at if sub.status == SubscriptionStatus.PAST_DUE else None,
+        provider_billed=_provider_billed(sub),
     )
 
 
 def _active(session: Session, user_id: int, *, lock: bool = False) -> Subscription | None:
+    """The student's live subscription: active, or past due (a renewal failed; still theirs until
+    the grace period ends, so they cannot start a second one meanwhile)."""
     query = select(Subscription).where(col(Subscription.user_id) == user_id,
-                                       col(Subscription.status) == SubscriptionStatus.ACTIVE)
+                                       col(Subscription.status).in_([SubscriptionStatus.ACTIVE,
+                                                                     SubscriptionStatus.PAST_DUE]))
     if lock:
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+def current_subscription(session: Session, user_id: int, *, lock: bool = False) -> Subscription | None:
+    """The student's live subscription row (active or past due), for the checkout's "pay now"."""
+    return _active(session, user_id, lock=lock)
 
 
 def my_subscription(session: Session, *, actor: UserOut | None, now: datetime | None = None) -> SubscriptionOut | None:
@@ -186,6 +205,8 @@ def change_plan(session: Session, *, actor: UserOut | None, plan_code: Any, now:
     sub = _active(session, user.id, lock=True)
     if sub is None:
         raise NotFound("You have no active subscription.")
+    if sub.status == SubscriptionStatus.PAST_DUE:
+        raise Conflict("Your last payment failed: pay it before changing your plan.")
     if _provider_billed(sub):
         raise Conflict(f"Plan changes for subscriptions billed by {sub.gateway} are not available yet: cancel (it runs "
                        "to the end of the paid month) and subscribe to the new plan.")
@@ -283,7 +304,7 @@ def _provider_billed(sub: Subscription) -> bool:
     return sub.gateway not in ("", "sandbox")
 
 
-def _cancel_at_provider(sub: Subscription) -> None:
+def cancel_at_provider(sub: Subscription) -> None:
     """Tell the provider to stop renewing at period end, or it would keep charging the card."""
     if not sub.gateway_ref:
         log.warning("subscription %s billed by %s has no provider id; cancelled locally only", sub.id, sub.gateway)
@@ -308,10 +329,12 @@ def cancel_subscription(session: Session, *, actor: UserOut | None, now: datetim
         raise NotFound("You have no active subscription.")
     if not sub.cancel_at_period_end:
         if _provider_billed(sub):
-            _cancel_at_provider(sub)
+            cancel_at_provider(sub)
         sub.cancel_at_period_end = True
         sub.cancelled_at = now
         sub.updated_at = now
+        if sub.status == SubscriptionStatus.PAST_DUE:  # its period is over and unpaid: it ends now
+            sub.status, sub.next_retry_at = SubscriptionStatus.ENDED, None
         session.add(sub)
         session.flush()
     return _out(session, sub)

@@ -13,7 +13,9 @@ registry (purposes.HANDLERS): a booking → escrow + `bookings.mark_paid`
 platform revenue and the units granted (billing/purchases.py). A payment whose amount or currency
 differs from what was started, or whose purpose cannot take it any more (the held lesson expired),
 is credited to the payer's wallet instead ("late_payment"). Subscription renewals and cancellations
-that the provider bills itself go to the subscription purpose's `provider_event`.
+that the provider bills itself go to the subscription purpose's `provider_event`; a renewal
+payment of ours that fails (the sandbox's saved card declined) makes its subscription past due
+(billing/past_due.py), as a provider's SUBSCRIPTION_PAYMENT_FAILED does.
 
 A promo code reserved by a checkout (money/promos.py) is released when its payment fails (the
 sandbox's Fail / Cancel, a provider's failure or `checkout.session.expired`), when captured money
@@ -31,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose, Refund
+from tutorhub.services.billing import past_due
 from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger, promos
@@ -212,7 +215,8 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
     if event.kind in (EventKind.PAYOUT_PAID, EventKind.PAYOUT_FAILED):
         apply_payout_event(session, event, now=now)
         return
-    if event.kind in (EventKind.SUBSCRIPTION_RENEWED, EventKind.SUBSCRIPTION_CANCELLED):
+    if event.kind in (EventKind.SUBSCRIPTION_RENEWED, EventKind.SUBSCRIPTION_PAYMENT_FAILED,
+                      EventKind.SUBSCRIPTION_CANCELLED):
         _forward_subscription_event(session, event, now)
         return
     payment = _find_payment(session, event)
@@ -225,9 +229,10 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
     elif event.kind == EventKind.PAYMENT_FAILED:
         if payment is None:
             raise NotFound(f"No payment with reference {event.reference!r}.")
-        if payment.succeeded_at is None:
+        if payment.succeeded_at is None and not (payment.extra or {}).get("_failed"):
             set_extra(payment, _failed=True)
             promos.release_reservation(session, ref=f"payment:{payment.reference}")
+            _renewal_failed(session, payment, now)
     elif event.kind == EventKind.REFUND_SUCCEEDED:
         _refund_event(session, payment, event, now)
     elif event.kind in (EventKind.DISPUTE_OPENED, EventKind.DISPUTE_WON, EventKind.DISPUTE_LOST):
@@ -251,6 +256,14 @@ def _take_back_purchase(session: Session, payment: Payment, now: datetime) -> No
     if payment.refunded_minor <= 0 and not lost:
         return
     handler.take_back(session, payment, now=now, charged_back=lost)
+
+
+def _renewal_failed(session: Session, payment: Payment, now: datetime) -> None:
+    """A renewal payment of ours (the sandbox's saved card) failed: the subscription is past due
+    (billing/past_due.py). Once per payment (the caller checks it was not failed before)."""
+    extra = payment.extra or {}
+    if payment.purpose == PaymentPurpose.SUBSCRIPTION and extra.get("kind") == "renewal":
+        past_due.renewal_failed(session, subscription_id=int(extra.get("subscription_id") or 0), now=now)
 
 
 def _forward_subscription_event(session: Session, event: GatewayEvent, now: datetime) -> None:

@@ -22,6 +22,10 @@ A provider that refuses (and does not show the refund when asked) sends the mone
 wallet instead ("refund_redirected": Dr gateway clearing / Cr wallet), so money is never stuck; a
 provider that cannot be reached leaves the intent SENDING for the next run.
 
+Payouts take the same path (services/money/payouts.py: the admin's approval records the intent —
+APPROVED without a transfer id — and `send_payout` claims, calls and confirms after the commit, on
+the after-commit thread of `send_after_commit` or in the money_intents job).
+
 The sandbox's "provider side" lives in our own database and its refunds are written in the
 caller's transaction, so they are atomic with it: sandbox refunds need no intent (escrow calls it
 inline, as before).
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, update
@@ -77,38 +82,41 @@ def record_refund_intent(session: Session, *, payment: Payment, reference: str, 
     session.add(row)
     session.flush()
     refresh_status(session, payment, now)
-    _send_after_commit(session, reference)
+    send_after_commit(session, reference, send_refund)
     return row
 
 
-def _send_after_commit(session: Session, reference: str) -> None:
+def send_after_commit(session: Session, reference: str, sender: Callable[[str], object]) -> None:
+    """Run `sender(reference)` on a background thread once `session` commits (nothing on rollback;
+    nothing at all when deliveries are not immediate: the minutely job sends it). Refund intents
+    (`send_refund`) and payout intents (payouts.send_payout) both go this way."""
     if not get_settings().deliver_immediately:
         return  # the minutely job sends it
-    queued: list[str] | None = session.info.get(_QUEUED_KEY)
+    queued: list[tuple[Callable[[str], object], str]] | None = session.info.get(_QUEUED_KEY)
     if queued is None:
         queued = session.info[_QUEUED_KEY] = []
         if not event.contains(session, "after_commit", _kick):
             event.listen(session, "after_commit", _kick)
             event.listen(session, "after_rollback", _forget)
-    queued.append(reference)
+    queued.append((sender, reference))
 
 
 def _kick(session: Session) -> None:
-    references = session.info.pop(_QUEUED_KEY, None) or []
-    if references:
-        threading.Thread(target=_send_all, args=(list(references),), name="refund-intents", daemon=True).start()
+    queued = session.info.pop(_QUEUED_KEY, None) or []
+    if queued:
+        threading.Thread(target=_send_all, args=(list(queued),), name="money-intents", daemon=True).start()
 
 
 def _forget(session: Session) -> None:
     session.info.pop(_QUEUED_KEY, None)
 
 
-def _send_all(references: list[str]) -> None:
-    for reference in references:
+def _send_all(queued: list[tuple[Callable[[str], object], str]]) -> None:
+    for sender, reference in queued:
         try:
-            send_refund(reference)
+            sender(reference)
         except Exception:  # noqa: BLE001 - logged; the minutely job resumes it
-            log.exception("refund intent %s: send failed; the job will resume it", reference)
+            log.exception("money intent %s: send failed; the job will resume it", reference)
 
 
 def _claim(reference: str, *, retry_before: datetime | None) -> tuple[str, str, int, str] | None:

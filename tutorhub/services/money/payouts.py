@@ -10,21 +10,31 @@ or rejects (earnings back). Every step is a ledger transaction with a per-payout
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from tutorhub.db import lock_key
-from tutorhub.integrations.payments import EventKind, GatewayError, GatewayEvent, get_gateway
+from tutorhub.db import lock_key, rows_matched, session_scope
+from tutorhub.integrations.payments import (
+    EventKind,
+    GatewayError,
+    GatewayEvent,
+    IntentLookup,
+    PayoutResult,
+    get_gateway,
+    get_gateway_by_name,
+)
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import Payout, PayoutStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
-from tutorhub.services.money import ledger
+from tutorhub.services.money import gateway_intents, ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payments import clean_money, clearing_account
@@ -44,6 +54,10 @@ class PayoutOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     paid_at: datetime | None
+
+
+log = logging.getLogger(__name__)
+SENDING = "(sending)"  # Payout.gateway_ref while a sender has claimed the intent (`send_payout`)
 
 
 def earnings_account(user_id: int) -> str:
@@ -149,7 +163,11 @@ def approve_payout(
     session: Session, *, actor: UserOut | None, payout_id: Any, note: Any = "", mark_paid_manually: bool = False,
     now: datetime | None = None,
 ) -> PayoutOut:
-    """Admin approves a requested payout: sent through the gateway, or recorded as paid by hand."""
+    """Admin approves a requested payout: sent through the gateway, or recorded as paid by hand.
+
+    To Stripe / Razorpay only the intent is recorded here (APPROVED, no transfer id yet); the
+    transfer is made after the caller's commit and resumed after a crash (`send_payout`), so a
+    rollback or a crash can never repeat it. The answer then says "approved"; "paid" follows."""
     admin = require_role(actor, Role.ADMIN)
     now = now or utcnow()
     text, payout = _to_decide(session, payout_id, note)
@@ -160,19 +178,42 @@ def approve_payout(
     else:
         try:
             gateway = get_gateway(payout.currency, session=session)
-            result = gateway.payout(destination=f"tutor:{payout.tutor_user_id}", amount_minor=payout.amount_minor,
-                                    currency=payout.currency, reference=payout.reference,
-                                    idempotency_key=f"payout:{payout.reference}")
         except GatewayError as exc:
             raise Conflict(f"The payment provider refused the payout ({exc}). Try again or mark it paid manually.") from exc
-        payout.gateway, payout.gateway_ref = gateway.name, result.gateway_ref[:120]
-        if result.status == "paid":
-            _post_paid(session, payout, clearing_account(gateway.name), now)
-        else:
-            payout.status = PayoutStatus.APPROVED  # the provider's payout.paid event finishes it
+        payout.gateway = gateway.name
+        if gateway_intents.is_external(gateway.name):
+            # The intent: approved, not sent (gateway_ref ""); sent after the caller's commit.
+            payout.status, payout.gateway_ref = PayoutStatus.APPROVED, ""
+            gateway_intents.send_after_commit(session, payout.reference, send_payout)
+        else:  # the sandbox's "provider side" is our database: atomic with this transaction
+            payout.status = PayoutStatus.APPROVED  # paid now, or when the provider's payout.paid comes
+            try:
+                result = gateway.payout(destination=_destination(payout), amount_minor=payout.amount_minor,
+                                        currency=payout.currency, reference=payout.reference,
+                                        idempotency_key=_key(payout.reference))
+            except GatewayError as exc:
+                raise Conflict(f"The payment provider refused the payout ({exc}). Try again or mark it paid "
+                               "manually.") from exc
+            _apply_result(session, payout, result, now)
     session.add(payout)
     session.flush()
     return _out(session, payout)
+
+
+def _destination(payout: Payout) -> str:
+    return f"tutor:{payout.tutor_user_id}"
+
+
+def _key(reference: str) -> str:
+    return f"payout:{reference}"
+
+
+def _apply_result(session: Session, payout: Payout, result: PayoutResult, now: datetime) -> None:
+    """The provider's answer: its transfer id, and paid now or when its payout.paid event comes."""
+    if payout.gateway_ref in ("", SENDING):
+        payout.gateway_ref = result.gateway_ref[:120]
+    if payout.status == PayoutStatus.APPROVED and result.status == "paid":
+        _post_paid(session, payout, clearing_account(payout.gateway), now)
 
 
 def reject_payout(
@@ -216,3 +257,111 @@ def apply_payout_event(session: Session, event: GatewayEvent, *, now: datetime) 
         _post_paid(session, payout, clearing, now)
     session.add(payout)
     session.flush()
+
+
+# Payout intents (issue 11): the transfer to Stripe / Razorpay is made after the approval commits,
+# like a refund intent (gateway_intents.py): claim (gateway_ref "" → SENDING, committed: one sender),
+# call with our key (Stripe: Idempotency-Key + transfer_group; Razorpay: notes), confirm in a new unit
+# of work. `resume_payout_intents` (the minutely money_intents job) sends unsent intents and retries
+# claimed ones older than RESUME_AFTER, asking the provider first (`find_payout`), so a crash at any
+# point ends with exactly one transfer. A provider that refuses (and does not show the transfer when
+# asked) puts the payout back to REQUESTED with the reason, for the admin to approve again or mark
+# paid by hand; one that cannot be reached leaves it claimed for the next run.
+
+
+def _after_payout_claimed(reference: str) -> None:
+    """A seam: nothing in production; the crash tests replace it in a subprocess."""
+
+
+def _after_payout_call(reference: str) -> None:
+    """A seam: nothing in production (see `_after_payout_claimed`)."""
+
+
+def _claim_payout(reference: str, *, retry_before: datetime | None) -> tuple[str, str, int, str] | None:
+    """Claim an approved, unsent payout (committed); (gateway, destination, amount, currency) or None."""
+    with session_scope() as session:
+        row = session.exec(select(Payout).where(col(Payout.reference) == reference)).first()
+        if row is None or row.status != PayoutStatus.APPROVED or not gateway_intents.is_external(row.gateway):
+            return None
+        states = [""] + ([SENDING] if retry_before is not None and (row.decided_at or row.created_at) <= retry_before
+                         else [])
+        claimed = session.execute(update(Payout).where(col(Payout.id) == row.id, col(Payout.status) == PayoutStatus.APPROVED,
+                                                       col(Payout.gateway_ref).in_(states)).values(gateway_ref=SENDING))
+        if rows_matched(claimed) != 1:
+            return None
+        return row.gateway, _destination(row), row.amount_minor, row.currency
+
+
+def send_payout(reference: str, *, now: datetime | None = None, retry: bool = False) -> str:
+    """Claim, call, confirm one payout intent; its status afterwards ("" when nothing was sent)."""
+    claim = _claim_payout(reference, retry_before=(now or utcnow()) - gateway_intents.RESUME_AFTER if retry else None)
+    if claim is None:
+        return ""
+    _after_payout_claimed(reference)
+    gateway, destination, amount, currency = claim
+    result, refused, reason = _call_payout(gateway, destination, amount, currency, reference, look_first=retry)
+    _after_payout_call(reference)
+    return _confirm_payout(reference, result, refused, reason, now or utcnow())
+
+
+def _call_payout(gateway: str, destination: str, amount: int, currency: str, reference: str, *, look_first: bool
+                 ) -> tuple[PayoutResult | None, bool, str]:
+    """(the provider's transfer or None, whether it refused for good, its reason)."""
+    try:
+        adapter = get_gateway_by_name(gateway)
+    except GatewayError as exc:
+        log.warning("payout intent %s: %s is not configured (%s); kept for the next run", reference, gateway, exc)
+        return None, False, ""
+    lookup = adapter if isinstance(adapter, IntentLookup) else None
+    try:
+        if look_first and lookup is not None:
+            found = lookup.find_payout(reference=reference, idempotency_key=_key(reference))
+            if found is not None:
+                return found, False, ""
+        return adapter.payout(destination=destination, amount_minor=amount, currency=currency, reference=reference,
+                              idempotency_key=_key(reference)), False, ""
+    except GatewayError as exc:
+        log.warning("payout intent %s: the provider answered %s", reference, exc)
+        reason = str(exc)[:200]
+    if lookup is None:
+        return None, True, reason
+    try:  # refused, or the answer was lost: it happened only if the provider shows it now
+        found = lookup.find_payout(reference=reference, idempotency_key=_key(reference))
+    except GatewayError:
+        return None, False, ""  # cannot tell now: the next run asks again
+    return found, found is None, reason
+
+
+def _confirm_payout(reference: str, result: PayoutResult | None, refused: bool, reason: str, now: datetime) -> str:
+    with session_scope() as session:
+        found = session.exec(select(Payout.id).where(col(Payout.reference) == reference)).first()
+        assert found is not None
+        payout = _locked(session, found)
+        if result is not None:
+            _apply_result(session, payout, result, now)
+        elif refused and payout.status == PayoutStatus.APPROVED and payout.gateway_ref in ("", SENDING):
+            payout.status, payout.gateway, payout.gateway_ref = PayoutStatus.REQUESTED, "", ""
+            payout.decided_by, payout.decided_at = None, None
+            payout.note = (f"The payment provider refused the payout ({reason or 'no reason given'}): approve it "
+                           "again or mark it paid manually.")[:500]
+        session.add(payout)
+        session.flush()
+        return payout.status
+
+
+def resume_payout_intents(*, now: datetime | None = None) -> int:
+    """The minutely job: send approved payouts nobody sent, retry claimed ones older than
+    RESUME_AFTER (asking the provider first); how many were handled."""
+    now = now or utcnow()
+    with session_scope(read_only=True) as session:
+        references = session.exec(select(Payout.reference).where(
+            col(Payout.status) == PayoutStatus.APPROVED, col(Payout.gateway_ref).in_(["", SENDING]),
+            col(Payout.gateway).notin_(["", "manual", "sandbox"]),
+        ).order_by(col(Payout.id))).all()
+    handled = 0
+    for reference in references:
+        try:
+            handled += bool(send_payout(reference, now=now, retry=True))
+        except Exception:  # noqa: BLE001 - one intent's failure must not stop the others
+            log.exception("payout intent %s: resume failed", reference)
+    return handled

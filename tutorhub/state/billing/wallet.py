@@ -22,6 +22,7 @@ from tutorhub.services.billing.plans import PackOut
 from tutorhub.services.billing.purchases import PurchaseOut
 from tutorhub.services.billing.subscriptions import CheckoutOut, PlanChangeOut, SubscriptionOut
 from tutorhub.services.billing.wallet import TopupOut, WalletOut
+from tutorhub.services.checkout import renewals
 from tutorhub.services.currency import CURRENCIES, MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history, promos
@@ -29,6 +30,7 @@ from tutorhub.services.money.payment_history import PaymentHistory, Receipt
 from tutorhub.services.money.promos import PromoQuoteOut
 from tutorhub.services.paging import page_count
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
+from tutorhub.state.billing.subscription_text import past_due_text
 from tutorhub.state.money.views import (
     AmountRow,
     LotRow,
@@ -75,6 +77,8 @@ class WalletState(AppState):
     sub_text: str = ""
     sub_period_end: str = ""
     sub_cancel_at_end: bool = False
+    sub_past_due: bool = False  # the last renewal payment failed (amber callout, "Pay now" when we can charge)
+    sub_pay_now: bool = False
     payments: list[PaymentRow] = []
     refunds: list[PaymentRow] = []
     pay_page: int = 1
@@ -108,6 +112,7 @@ class WalletState(AppState):
     def _forget(self) -> None:
         self.balances, self.lots, self.payments, self.packs, self.plans, self.refunds = [], [], [], [], [], []
         self.has_sub, self.sub_text, self.credits_total = False, "", "0 min"
+        self.sub_past_due, self.sub_pay_now = False, False
 
     def _show(self, view: WalletOut, mine: CreditSummaryOut, listing: PaymentHistory, zone: str) -> None:
         if not view.balances and listing.payments:  # no wallet yet: show it in the currency the student pays in
@@ -148,13 +153,17 @@ class WalletState(AppState):
         rows = plan_rows(options, sub.currency if sub is not None else self.default_currency)
         self.plans = rows
         self.has_sub = sub is not None
+        self.sub_past_due = sub is not None and sub.status == "past_due"
+        self.sub_pay_now = self.sub_past_due and sub is not None and not sub.provider_billed
         if sub is None:
             self.sub_text, self.sub_period_end, self.sub_cancel_at_end = "", "", False
             return
         self.sub_period_end = day(sub.current_period_end, zone)
         self.sub_cancel_at_end = sub.cancel_at_period_end
         name = sub.plan_name or "your plan"
-        if self.sub_cancel_at_end:
+        if self.sub_past_due:
+            self.sub_text = past_due_text(sub, zone)
+        elif self.sub_cancel_at_end:
             self.sub_text = f"{name} is cancelled: it stays active until {self.sub_period_end} and will not renew."
         else:
             nxt = next((r.name for r in rows if r.action == "next"), "")
@@ -332,6 +341,29 @@ class WalletState(AppState):
             return
         self.busy = ""
         yield rx.toast.success(done)
+        yield await self._fetch()
+
+    async def pay_now(self):
+        """Charge the saved card for a past-due renewal now (the service refuses anything else)."""
+        if self.busy:
+            return
+        self.busy = "pay_now"
+        yield
+
+        def unit(session: Session, actor: UserOut | None) -> bool:
+            return renewals.pay_past_due_now(session, actor=actor)
+
+        try:
+            paid = await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            yield rx.toast.error(exc.message)
+            return
+        self.busy = ""
+        if paid:
+            yield rx.toast.success("Paid: your plan is active again and this month's credits are added.")
+        else:
+            yield rx.toast.error("Your card was declined again. We'll retry as shown; you can also cancel.")
         yield await self._fetch()
 
     async def cancel_plan(self):
