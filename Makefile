@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.4
 BUN := $(CURDIR)/.tools/node_modules/bun/bin/bun.exe
 PORT ?= 3000
+# The development run listens on this machine only: its demo accounts have published passwords.
+# `make run HOST=0.0.0.0` serves the network (production: TUTORHUB_ENV=production, no demo data).
+HOST ?= 127.0.0.1
 REQ_STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt 2>/dev/null | cut -c1-12)
 export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -16,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
 run: venv bun
 	$(PY) -m tutorhub prepare
-	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+	$(VENV)/bin/reflex run --env prod --single-port --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 ## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
 test: venv bun chromium

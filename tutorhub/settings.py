@@ -256,7 +256,8 @@ def _read_settings() -> Settings:
         secrets_file=secrets_file,
         public_url=public_url,
         cors_origins=cors_origins,
-        seed_demo=_bool("TUTORHUB_SEED_DEMO", True),
+        # Demo accounts have published passwords: never seeded in production unless asked for.
+        seed_demo=_bool("TUTORHUB_SEED_DEMO", env != "production"),
         storage_dir=storage_dir,
         max_upload_bytes=_int("TUTORHUB_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024,
         session_ttl_days=_int("TUTORHUB_SESSION_TTL_DAYS", 30, minimum=1),

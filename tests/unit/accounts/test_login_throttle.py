@@ -193,3 +193,29 @@ def test_prune_forgets_old_counters_but_not_running_locks(db):
     db.commit()
     assert login_throttle.prune(db, now=NOW + timedelta(hours=1)) == 0
     assert login_throttle.prune(db, now=NOW + timedelta(days=2)) == 2  # the pair and the address
+
+
+@pytest.mark.parametrize(("raw", "key"), [
+    ("203.0.113.7", "203.0.113.7"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("", ""),
+    ("not-an-address", "not-an-address"),
+])
+def test_addresses_are_counted_as_ipv4_or_ipv6_64(raw, key):
+    assert login_throttle.address_key(raw) == key
+
+
+def test_one_ipv6_host_cannot_lock_an_account_for_everyone(db, make_user):
+    """A host owns its whole /64: guessing from many of its addresses is guessing from one."""
+    owner = make_user("student", email="v6owner@example.com")
+    limit = get_settings().login_max_failures
+    for n in range(1, 1 + 2 * login_throttle.ACCOUNT_LOCK_ADDRESSES):
+        for _ in range(limit):
+            _fail(db, "v6owner@example.com", f"2001:db8:77:1::{n:x}", now=NOW)
+    assert passwords.authenticate_password(db, email="v6owner@example.com", password=PASSWORD, ip="192.0.2.44",
+                                           now=NOW).id == owner.id
+    # ...and that host is locked out of the pair as a whole, whichever of its addresses it uses.
+    status, _message, _retry = _fail(db, "v6owner@example.com", "2001:db8:77:1::beef", now=NOW, password=PASSWORD)
+    assert status == 429

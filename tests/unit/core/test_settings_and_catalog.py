@@ -17,6 +17,27 @@ def test_production_refuses_placeholder_secret(monkeypatch):
     assert _read_settings().is_production
 
 
+def test_demo_accounts_with_published_passwords_are_never_seeded_in_production_by_default(monkeypatch):
+    monkeypatch.delenv("TUTORHUB_SEED_DEMO", raising=False)
+    monkeypatch.setenv("TUTORHUB_ENV", "production")
+    monkeypatch.setenv("TUTORHUB_SECRET_KEY", "k" * 40)
+    assert _read_settings().seed_demo is False
+    monkeypatch.setenv("TUTORHUB_SEED_DEMO", "1")  # an explicit choice still wins
+    assert _read_settings().seed_demo is True
+    monkeypatch.setenv("TUTORHUB_ENV", "development")
+    monkeypatch.delenv("TUTORHUB_SEED_DEMO")
+    assert _read_settings().seed_demo is True
+
+
+def test_the_development_run_listens_on_this_machine_only():
+    """`make run` serves demo accounts whose passwords are in the README: not to the network."""
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
+    assert "HOST ?= 127.0.0.1" in makefile
+    assert "--backend-host $(HOST)" in makefile
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -19,6 +19,9 @@ backoff to hard locks, keep a way in for the owner):
   slot is taken before the password is checked (so parallel requests cannot overshoot) and given
   back when the password was right, so a school behind one NAT is not throttled by good logins.
   Callers that know no address (commands, internal calls) pass "" and are not throttled per address.
+- **What an "address" is** (`address_key`): an IPv4 address; for IPv6 the /64 network, since one
+  host routinely holds a whole /64 and would otherwise count as countless addresses (enough to
+  trigger the account-wide lock alone); an IPv4-mapped IPv6 address counts as its IPv4 address.
 - **The owner always has a way in**: a password lock never blocks a one-time code, and a code
   login (proof of the mailbox) clears every lock and count of that email, as does an admin reset.
 
@@ -29,6 +32,7 @@ module commits refusals), so parallel guesses all count. Everything is driven by
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -48,6 +52,19 @@ ACCOUNT_LOCK_ADDRESSES = 5
 LONGEST_LOCK = timedelta(hours=24)
 
 PAIR, ACCOUNT, IP = "pair", "account", "ip"
+
+
+def address_key(ip: str) -> str:
+    """The unit an address is counted in: IPv4 as it is, IPv6 by its /64, IPv4-mapped as IPv4."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return (ip or "").strip()[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -84,6 +101,7 @@ def take_ip_slot(session: Session, *, ip: str, now: datetime) -> int | None:
     Returns None when a slot was taken, else the seconds until the window ends (→ 429). Committed
     at once, so the address's lock is not held while the password hash is computed.
     """
+    ip = address_key(ip)
     if not ip:
         return None
     lock_key(session, f"login-ip:{ip}")
@@ -103,6 +121,7 @@ def take_ip_slot(session: Session, *, ip: str, now: datetime) -> int | None:
 
 def give_back_ip_slot(session: Session, *, ip: str, now: datetime) -> None:
     """The password was right: the slot taken for this attempt was not a failure."""
+    ip = address_key(ip)
     if not ip:
         return
     lock_key(session, f"login-ip:{ip}")
@@ -117,6 +136,7 @@ def locked_for(session: Session, *, identifier: str, ip: str, now: datetime) -> 
     Takes the identifier's lock, held until the caller commits: the check, the password check and
     the count that follows are one step for concurrent guesses at the same email.
     """
+    ip = address_key(ip)
     lock_key(session, f"login-id:{identifier}")
     rows = session.exec(
         select(LoginThrottle).where(
@@ -136,6 +156,7 @@ def record_failure(session: Session, *, identifier: str, ip: str, now: datetime)
 
     Returns the end of a lock this failure started, else None.
     """
+    ip = address_key(ip)
     limit = get_settings().login_max_failures
     pair = _row(session, PAIR, identifier, ip, now)
     if pair.last_failure_at is not None and pair.last_failure_at <= now - MEMORY:
@@ -172,6 +193,7 @@ def record_failure(session: Session, *, identifier: str, ip: str, now: datetime)
 
 def record_success(session: Session, *, identifier: str, ip: str, now: datetime) -> None:
     """A right password: this address's count for the identifier starts again, its slot comes back."""
+    ip = address_key(ip)
     session.execute(
         delete(LoginThrottle).where(
             col(LoginThrottle.scope) == PAIR, col(LoginThrottle.identifier) == identifier, col(LoginThrottle.ip) == ip
