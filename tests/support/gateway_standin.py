@@ -2,7 +2,8 @@
 
 The real stripe / razorpay SDKs are pointed at it (TUTORHUB_STRIPE_API_BASE / _RAZORPAY_API_BASE),
 it records every request (method, path, query, headers, body) and answers with the JSON the test
-registered for "METHOD /path" (longest matching prefix wins). Nothing touches the internet.
+registered for "METHOD /path" (longest matching prefix wins), or drops the connection without an
+answer when a responder returns the status DROP. Nothing touches the internet.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Recorded:
 
 
 Responder = Callable[[Recorded], tuple[int, Any]]
+DROP = 0  # a responder's status that closes the connection without answering (a lost response)
 
 
 class StandIn:
@@ -70,6 +72,9 @@ def standin_server() -> Iterator[StandIn]:
             req = Recorded(self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}, body)
             standin.requests.append(req)
             status, payload = standin.answer(req)
+            if status == DROP:  # the request was handled, the answer is lost: close without one
+                self.close_connection = True
+                return
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -170,6 +170,7 @@ class Refund(SQLModel, table=True):
     reason: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # when a sender claimed the intent
 
 
 class Payout(SQLModel, table=True):
@@ -195,6 +196,7 @@ class Payout(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # when a sender claimed the intent
 
 
 class MoneySettings(SQLModel, table=True):

@@ -31,10 +31,11 @@ NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
 CRASH_SCRIPT = """
 import os, sys
+from datetime import datetime
 from tutorhub.services.money import payouts
 seam = "_after_payout_claimed" if sys.argv[1] == "claimed" else "_after_payout_call"
 setattr(payouts, seam, lambda reference: os._exit(17))
-payouts.send_payout(sys.argv[2])
+payouts.send_payout(sys.argv[2], now=datetime.fromisoformat(sys.argv[3]))  # the claim is stamped with the test's clock
 os._exit(0)
 """
 
@@ -91,7 +92,7 @@ def test_a_payout_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         db.commit()  # step 1: the intent is durable; nothing sent yet
         assert made == []
 
-        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, requested.reference], cwd=ROOT,
+        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, requested.reference, NOW.isoformat()], cwd=ROOT,
                                  env=dict(os.environ), capture_output=True, text=True, timeout=120)
         assert crashed.returncode == 17, crashed.stderr
         assert len(made) == (1 if crash_at == "called" else 0)

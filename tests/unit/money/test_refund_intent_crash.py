@@ -31,10 +31,11 @@ NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
 CRASH_SCRIPT = """
 import os, sys
+from datetime import datetime
 from tutorhub.services.money import gateway_intents
 seam = "_after_intent_claimed" if sys.argv[1] == "claimed" else "_after_gateway_call"
 setattr(gateway_intents, seam, lambda reference: os._exit(17))
-gateway_intents.send_refund(sys.argv[2])
+gateway_intents.send_refund(sys.argv[2], now=datetime.fromisoformat(sys.argv[3]))  # the claim is stamped with the test's clock
 os._exit(0)
 """
 
@@ -82,7 +83,7 @@ def test_a_refund_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         reference = duplicate_payments.refund_reference(payment)
         assert db.exec(select(Refund.status)).one() == gateway_intents.REQUESTED and made == []
 
-        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, reference], cwd=ROOT,
+        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, reference, NOW.isoformat()], cwd=ROOT,
                                  env=dict(os.environ), capture_output=True, text=True, timeout=120)
         assert crashed.returncode == 17, crashed.stderr
         assert len(made) == (1 if crash_at == "called" else 0)

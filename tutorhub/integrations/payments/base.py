@@ -28,7 +28,20 @@ class WebhookSignatureError(Exception):
 
 
 class GatewayError(Exception):
-    """The provider refused or failed a request (network error, declined refund, bad account)."""
+    """The provider refused or failed a request (network error, declined refund, bad account).
+
+    A plain GatewayError from a refund or payout says nothing about whether the money moved (a
+    timeout, a 5xx, a lost answer): the refund / transfer may exist at the provider. Only
+    `GatewayRefused` says it did not."""
+
+
+class GatewayRefused(GatewayError):
+    """The provider answered and definitively refused the request (a 4xx business refusal: Stripe
+    InvalidRequestError / CardError / PermissionError, Razorpay BAD_REQUEST_ERROR, the sandbox's
+    checks): nothing was moved by this request."""
+
+
+GATEWAY_TIMEOUT_SECONDS = 30.0  # every provider HTTP call; well under the intents' RESUME_AFTER (2 min)
 
 
 class EventKind(StrEnum):

@@ -32,14 +32,17 @@ from typing import Any
 
 import razorpay
 import razorpay.errors
+import requests
 
 from tutorhub.integrations.payments.base import (
+    GATEWAY_TIMEOUT_SECONDS,
     CheckoutRequest,
     CheckoutSession,
     EventKind,
     GatewayError,
     GatewayEvent,
     GatewayRecord,
+    GatewayRefused,
     PayoutResult,
     RefundResult,
     WebhookSignatureError,
@@ -78,11 +81,20 @@ def _entity(payload: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return entity if isinstance(entity, Mapping) else {}
 
 
+class _TimeoutSession(requests.Session):
+    """The SDK's HTTP session with a timeout on every request (the SDK sets none: a hung call would
+    otherwise outlive the refund / payout intent's claim)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", GATEWAY_TIMEOUT_SECONDS)
+        return super().request(*args, **kwargs)
+
+
 @lru_cache(maxsize=4)
 def _client(key_id: str, key_secret: str, api_base: str | None) -> razorpay.Client:
-    """One client (and HTTP session) per key and base, reused across requests."""
+    """One client (and HTTP session, with its timeout) per key and base, reused across requests."""
     options = {"base_url": api_base} if api_base else {}
-    return razorpay.Client(auth=(key_id, key_secret), **options)
+    return razorpay.Client(session=_TimeoutSession(), auth=(key_id, key_secret), **options)
 
 
 class RazorpayGateway:
@@ -100,7 +112,9 @@ class RazorpayGateway:
     def _call(self, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
-        except (razorpay.errors.BadRequestError, razorpay.errors.GatewayError, razorpay.errors.ServerError) as exc:
+        except razorpay.errors.BadRequestError as exc:  # Razorpay answered BAD_REQUEST_ERROR: refused
+            raise GatewayRefused(f"Razorpay: {exc}") from exc
+        except (razorpay.errors.GatewayError, razorpay.errors.ServerError) as exc:  # 5xx / bank side: unknown
             raise GatewayError(f"Razorpay: {exc}") from exc
         except Exception as exc:  # requests' connection errors and the SDK's JSON decoding
             raise GatewayError(f"Razorpay unreachable: {exc.__class__.__name__}") from exc

@@ -41,6 +41,7 @@ from tutorhub.integrations.payments.base import (
     GatewayError,
     GatewayEvent,
     GatewayRecord,
+    GatewayRefused,
     PayoutResult,
     RefundResult,
     WebhookSignatureError,
@@ -210,9 +211,9 @@ class SandboxGateway:
                 return RefundResult(gateway_ref=done.gateway_ref, status="succeeded")
             charge = session.exec(select(SandboxCharge).where(SandboxCharge.gateway_ref == gateway_ref)).first()
             if charge is None or charge.kind != SandboxKind.PAYMENT or charge.status != SandboxStatus.SUCCEEDED:
-                raise GatewayError(f"no captured sandbox charge {gateway_ref!r}")
+                raise GatewayRefused(f"no captured sandbox charge {gateway_ref!r}")
             if currency.upper() != charge.currency:
-                raise GatewayError("refund currency differs from the charge's")
+                raise GatewayRefused("refund currency differs from the charge's")
             refunded = sum(
                 r.amount_minor
                 for r in session.exec(
@@ -222,7 +223,7 @@ class SandboxGateway:
                 ).all()
             )
             if amount_minor <= 0 or refunded + amount_minor > charge.amount_minor:
-                raise GatewayError("refund exceeds the captured amount")
+                raise GatewayRefused("refund exceeds the captured amount")
             now = utcnow()
             row = SandboxCharge(
                 gateway_ref=f"sbx_re_{secrets.token_hex(10)}",
@@ -246,7 +247,7 @@ class SandboxGateway:
         self, *, destination: str, amount_minor: int, currency: str, reference: str, idempotency_key: str
     ) -> PayoutResult:
         if amount_minor <= 0:
-            raise GatewayError("payout amount must be positive")
+            raise GatewayRefused("payout amount must be positive")
 
         def work(session: Session) -> PayoutResult:
             key = f"payout:{idempotency_key}"

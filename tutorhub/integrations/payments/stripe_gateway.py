@@ -22,12 +22,14 @@ from typing import Any
 import stripe
 
 from tutorhub.integrations.payments.base import (
+    GATEWAY_TIMEOUT_SECONDS,
     CheckoutRequest,
     CheckoutSession,
     EventKind,
     GatewayError,
     GatewayEvent,
     GatewayRecord,
+    GatewayRefused,
     PayoutResult,
     RefundResult,
     WebhookSignatureError,
@@ -53,7 +55,13 @@ def _ts(value: Any) -> datetime:
 def _client(secret_key: str, api_base: str | None) -> stripe.StripeClient:
     """One client per key and base (building one costs milliseconds; webhooks must be acknowledged fast)."""
     bases: Any = {"api": api_base, "connect": api_base} if api_base else None
-    return stripe.StripeClient(secret_key, base_addresses=bases, max_network_retries=0)
+    return stripe.StripeClient(secret_key, base_addresses=bases, max_network_retries=0,
+                               http_client=stripe.RequestsClient(timeout=GATEWAY_TIMEOUT_SECONDS))
+
+
+# Stripe's answers that refuse the request for good (4xx: bad request / not found, declined, not
+# allowed); anything else (5xx, connection, timeout, rate limit, idempotency clash) is an unknown outcome.
+_REFUSALS = (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError)
 
 
 class StripeGateway:
@@ -206,6 +214,8 @@ class StripeGateway:
         options = {"idempotency_key": idempotency_key} if idempotency_key else {}
         try:
             return method(params, options)
+        except _REFUSALS as exc:
+            raise GatewayRefused(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
         except stripe.StripeError as exc:
             raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
 

@@ -15,12 +15,14 @@ Razorpay takes no idempotency header. So:
    idempotency key (Stripe: Idempotency-Key header; Razorpay: receipt / notes), and the answer is
    confirmed in a new unit of work (SUCCEEDED or PENDING until the provider's webhook).
 3. `resume_refund_intents` (the minutely job) sends REQUESTED intents nobody sent, and retries
-   SENDING ones older than RESUME_AFTER — first asking the provider whether that refund already
+   SENDING ones whose claim (`claimed_at`) is older than RESUME_AFTER — longer than any provider
+   call may last (the adapters' HTTP timeouts are well under it) — first asking the provider whether that refund already
    exists (`IntentLookup.find_refund`, by our key), so a crash after the call never sends twice.
 
-A provider that refuses (and does not show the refund when asked) sends the money to the student's
-wallet instead ("refund_redirected": Dr gateway clearing / Cr wallet), so money is never stuck; a
-provider that cannot be reached leaves the intent SENDING for the next run.
+A provider that refuses (answers GatewayRefused, a 4xx, and does not show the refund when asked)
+sends the money to the student's wallet instead ("refund_redirected": Dr gateway clearing / Cr
+wallet), so money is never stuck; any other error (unreachable, timeout, 5xx: the refund may exist
+at the provider without showing yet) leaves the intent SENDING for the next run.
 
 Payouts take the same path (services/money/payouts.py: the admin's approval records the intent —
 APPROVED without a transfer id — and `send_payout` claims, calls and confirms after the commit, on
@@ -37,12 +39,19 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched, session_scope
-from tutorhub.integrations.payments import GatewayError, IntentLookup, RefundResult, get_gateway_by_name
+from tutorhub.integrations.payments import (
+    GatewayError,
+    GatewayRefused,
+    IntentLookup,
+    RefundResult,
+    get_gateway_by_name,
+)
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import Payment, Refund
 from tutorhub.services.money import ledger
@@ -54,7 +63,7 @@ log = logging.getLogger(__name__)
 
 REQUESTED = "requested"  # recorded, not sent yet
 SENDING = "sending"  # claimed by a sender; the provider call may or may not have happened
-RESUME_AFTER = timedelta(minutes=2)  # a SENDING intent older than this is retried (after a lookup)
+RESUME_AFTER = timedelta(minutes=2)  # a SENDING intent claimed longer ago than this is retried (after a lookup)
 _QUEUED_KEY = "tutorhub.refund_intents"
 
 
@@ -119,17 +128,31 @@ def _send_all(queued: list[tuple[Callable[[str], object], str]]) -> None:
             log.exception("money intent %s: send failed; the job will resume it", reference)
 
 
-def _claim(reference: str, *, retry_before: datetime | None) -> tuple[str, str, int, str] | None:
-    """Claim an intent for sending (committed); (gateway, payment's gateway_ref, amount, currency)
-    or None when there is nothing to send. `retry_before`: also take SENDING intents created
-    before it (a retry after a crash)."""
+def claim_is_stale(claimed_at: datetime, now: datetime) -> bool:
+    """Whether a claim made at `claimed_at` may be taken over: its sender has had RESUME_AFTER
+    (longer than any provider call may take: the adapters' timeouts are well under it)."""
+    return claimed_at <= now - RESUME_AFTER
+
+
+def same_claim(column: Any, claimed_at: datetime | None) -> Any:
+    """The SQL condition "the claim is still the one we saw" for a conditional reclaim."""
+    return column.is_(None) if claimed_at is None else column == claimed_at
+
+
+def _claim(reference: str, *, now: datetime, retry: bool) -> tuple[str, str, int, str] | None:
+    """Claim an intent for sending (committed, stamped `claimed_at = now`); (gateway, payment's
+    gateway_ref, amount, currency) or None when there is nothing to send. `retry`: also take over a
+    SENDING intent whose claim is older than RESUME_AFTER (its sender crashed) — only that very
+    claim (a conditional UPDATE on its time), so two retries never both send."""
     with session_scope() as session:
         row = session.exec(select(Refund).where(col(Refund.reference) == reference)).first()
         if row is None or row.payment_id is None:
             return None
-        states = [REQUESTED] + ([SENDING] if retry_before is not None and row.created_at <= retry_before else [])
-        claimed = session.execute(update(Refund).where(col(Refund.id) == row.id, col(Refund.status).in_(states))
-                                  .values(status=SENDING))
+        free = col(Refund.status) == REQUESTED
+        if retry and row.status == SENDING and claim_is_stale(row.claimed_at or row.created_at, now):
+            free = free | ((col(Refund.status) == SENDING) & same_claim(col(Refund.claimed_at), row.claimed_at))
+        claimed = session.execute(update(Refund).where(col(Refund.id) == row.id, free)
+                                  .values(status=SENDING, claimed_at=now))
         if rows_matched(claimed) != 1:
             return None
         payment = session.get(Payment, row.payment_id)
@@ -139,41 +162,52 @@ def _claim(reference: str, *, retry_before: datetime | None) -> tuple[str, str, 
 
 def send_refund(reference: str, *, now: datetime | None = None, retry: bool = False) -> str:
     """Steps 2-3 for one intent; its status afterwards ("" when there was nothing to send)."""
-    claim = _claim(reference, retry_before=(now or utcnow()) - RESUME_AFTER if retry else None)
+    now = now or utcnow()
+    claim = _claim(reference, now=now, retry=retry)
     if claim is None:
         return ""
     _after_intent_claimed(reference)
     gateway, gateway_ref, amount, currency = claim
     result, refused = _call(gateway, gateway_ref, amount, currency, reference, look_first=retry)
     _after_gateway_call(reference)
-    return _confirm(reference, result, refused, now or utcnow())
+    return _confirm(reference, result, refused, now)
 
 
 def _call(gateway: str, gateway_ref: str, amount: int, currency: str, reference: str, *, look_first: bool
           ) -> tuple[RefundResult | None, bool]:
-    """(the provider's refund, or None; whether the provider refused it for good)."""
+    """(the provider's refund, or None; whether the provider refused it for good). Only a
+    GatewayRefused (the provider answered 4xx) is a refusal: a timeout, a 5xx or a lost answer
+    leaves the outcome unknown (None, False) — the intent stays SENDING and the next run asks again."""
     try:
         adapter = get_gateway_by_name(gateway)
     except GatewayError as exc:
         log.warning("refund intent %s: %s is not configured (%s); kept for the next run", reference, gateway, exc)
         return None, False
     lookup = adapter if isinstance(adapter, IntentLookup) else None
-    try:
-        if look_first and lookup is not None:
+    if look_first and lookup is not None:
+        try:
             found = lookup.find_refund(gateway_ref=gateway_ref, idempotency_key=reference)
-            if found is not None:
-                return found, False
+        except GatewayError as exc:
+            log.warning("refund intent %s: cannot ask the provider (%s); kept for the next run", reference, exc)
+            return None, False
+        if found is not None:
+            return found, False
+    try:
         return adapter.refund(gateway_ref=gateway_ref, amount_minor=amount, currency=currency,
                               idempotency_key=reference), False
+    except GatewayRefused as exc:
+        log.warning("refund intent %s: the provider refused it: %s", reference, exc)
+        refused = True
     except GatewayError as exc:
-        log.warning("refund intent %s: the provider answered %s", reference, exc)
+        log.warning("refund intent %s: outcome unknown (%s); kept for the next run", reference, exc)
+        refused = False
     if lookup is None:
-        return None, True
-    try:  # refused, or the answer was lost: it happened only if the provider shows it now
+        return None, refused
+    try:  # refused, or the answer was lost: it happened if the provider shows it now
         found = lookup.find_refund(gateway_ref=gateway_ref, idempotency_key=reference)
     except GatewayError:
         return None, False  # cannot tell now: the next run asks again
-    return found, found is None
+    return found, refused and found is None
 
 
 def _confirm(reference: str, result: RefundResult | None, refused: bool, now: datetime) -> str:
@@ -203,12 +237,14 @@ def _confirm(reference: str, result: RefundResult | None, refused: bool, now: da
 
 
 def resume_refund_intents(*, now: datetime | None = None) -> int:
-    """The minutely job: send REQUESTED intents and retry SENDING ones older than RESUME_AFTER
-    (asking the provider first); how many intents were handled."""
+    """The minutely job: send REQUESTED intents and retry SENDING ones claimed more than
+    RESUME_AFTER ago (asking the provider first); how many intents were handled."""
     now = now or utcnow()
     with session_scope(read_only=True) as session:
+        cutoff = now - RESUME_AFTER
+        stale = (col(Refund.claimed_at) <= cutoff) | (col(Refund.claimed_at).is_(None) & (col(Refund.created_at) <= cutoff))
         references = session.exec(select(Refund.reference).where(
-            (col(Refund.status) == REQUESTED) | ((col(Refund.status) == SENDING) & (col(Refund.created_at) <= now - RESUME_AFTER))
+            (col(Refund.status) == REQUESTED) | ((col(Refund.status) == SENDING) & stale)
         ).order_by(col(Refund.id))).all()
     handled = 0
     for reference in references:

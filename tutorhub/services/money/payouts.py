@@ -24,6 +24,7 @@ from tutorhub.integrations.payments import (
     EventKind,
     GatewayError,
     GatewayEvent,
+    GatewayRefused,
     IntentLookup,
     PayoutResult,
     get_gateway,
@@ -263,10 +264,11 @@ def apply_payout_event(session: Session, event: GatewayEvent, *, now: datetime) 
 # like a refund intent (gateway_intents.py): claim (gateway_ref "" → SENDING, committed: one sender),
 # call with our key (Stripe: Idempotency-Key + transfer_group; Razorpay: notes), confirm in a new unit
 # of work. `resume_payout_intents` (the minutely money_intents job) sends unsent intents and retries
-# claimed ones older than RESUME_AFTER, asking the provider first (`find_payout`), so a crash at any
-# point ends with exactly one transfer. A provider that refuses (and does not show the transfer when
-# asked) puts the payout back to REQUESTED with the reason, for the admin to approve again or mark
-# paid by hand; one that cannot be reached leaves it claimed for the next run.
+# ones claimed (`claimed_at`) more than RESUME_AFTER ago, asking the provider first (`find_payout`), so
+# a crash at any point ends with exactly one transfer. A provider that refuses (GatewayRefused, a 4xx,
+# and does not show the transfer when asked) puts the payout back to REQUESTED with the reason, for
+# the admin to approve again or mark paid by hand; any other error (unreachable, timeout, 5xx: the
+# transfer may exist without showing yet) leaves it claimed for the next run.
 
 
 def _after_payout_claimed(reference: str) -> None:
@@ -277,16 +279,21 @@ def _after_payout_call(reference: str) -> None:
     """A seam: nothing in production (see `_after_payout_claimed`)."""
 
 
-def _claim_payout(reference: str, *, retry_before: datetime | None) -> tuple[str, str, int, str] | None:
-    """Claim an approved, unsent payout (committed); (gateway, destination, amount, currency) or None."""
+def _claim_payout(reference: str, *, now: datetime, retry: bool) -> tuple[str, str, int, str] | None:
+    """Claim an approved, unsent payout (committed, `claimed_at = now`); (gateway, destination,
+    amount, currency) or None. `retry`: also take over a claim older than RESUME_AFTER — only
+    that very claim (a conditional UPDATE on its time), as for refund intents."""
     with session_scope() as session:
         row = session.exec(select(Payout).where(col(Payout.reference) == reference)).first()
         if row is None or row.status != PayoutStatus.APPROVED or not gateway_intents.is_external(row.gateway):
             return None
-        states = [""] + ([SENDING] if retry_before is not None and (row.decided_at or row.created_at) <= retry_before
-                         else [])
+        free = col(Payout.gateway_ref) == ""
+        if retry and row.gateway_ref == SENDING and gateway_intents.claim_is_stale(
+                row.claimed_at or row.decided_at or row.created_at, now):
+            free = free | ((col(Payout.gateway_ref) == SENDING)
+                           & gateway_intents.same_claim(col(Payout.claimed_at), row.claimed_at))
         claimed = session.execute(update(Payout).where(col(Payout.id) == row.id, col(Payout.status) == PayoutStatus.APPROVED,
-                                                       col(Payout.gateway_ref).in_(states)).values(gateway_ref=SENDING))
+                                                       free).values(gateway_ref=SENDING, claimed_at=now))
         if rows_matched(claimed) != 1:
             return None
         return row.gateway, _destination(row), row.amount_minor, row.currency
@@ -294,42 +301,51 @@ def _claim_payout(reference: str, *, retry_before: datetime | None) -> tuple[str
 
 def send_payout(reference: str, *, now: datetime | None = None, retry: bool = False) -> str:
     """Claim, call, confirm one payout intent; its status afterwards ("" when nothing was sent)."""
-    claim = _claim_payout(reference, retry_before=(now or utcnow()) - gateway_intents.RESUME_AFTER if retry else None)
+    now = now or utcnow()
+    claim = _claim_payout(reference, now=now, retry=retry)
     if claim is None:
         return ""
     _after_payout_claimed(reference)
     gateway, destination, amount, currency = claim
     result, refused, reason = _call_payout(gateway, destination, amount, currency, reference, look_first=retry)
     _after_payout_call(reference)
-    return _confirm_payout(reference, result, refused, reason, now or utcnow())
+    return _confirm_payout(reference, result, refused, reason, now)
 
 
 def _call_payout(gateway: str, destination: str, amount: int, currency: str, reference: str, *, look_first: bool
                  ) -> tuple[PayoutResult | None, bool, str]:
-    """(the provider's transfer or None, whether it refused for good, its reason)."""
+    """(the provider's transfer or None, whether it refused for good, its reason). Only a
+    GatewayRefused (a 4xx) is a refusal; any other error leaves the outcome unknown (claimed)."""
     try:
         adapter = get_gateway_by_name(gateway)
     except GatewayError as exc:
         log.warning("payout intent %s: %s is not configured (%s); kept for the next run", reference, gateway, exc)
         return None, False, ""
     lookup = adapter if isinstance(adapter, IntentLookup) else None
-    try:
-        if look_first and lookup is not None:
+    if look_first and lookup is not None:
+        try:
             found = lookup.find_payout(reference=reference, idempotency_key=_key(reference))
-            if found is not None:
-                return found, False, ""
+        except GatewayError as exc:
+            log.warning("payout intent %s: cannot ask the provider (%s); kept for the next run", reference, exc)
+            return None, False, ""
+        if found is not None:
+            return found, False, ""
+    try:
         return adapter.payout(destination=destination, amount_minor=amount, currency=currency, reference=reference,
                               idempotency_key=_key(reference)), False, ""
+    except GatewayRefused as exc:
+        log.warning("payout intent %s: the provider refused it: %s", reference, exc)
+        refused, reason = True, str(exc)[:200]
     except GatewayError as exc:
-        log.warning("payout intent %s: the provider answered %s", reference, exc)
-        reason = str(exc)[:200]
+        log.warning("payout intent %s: outcome unknown (%s); kept for the next run", reference, exc)
+        refused, reason = False, ""
     if lookup is None:
-        return None, True, reason
-    try:  # refused, or the answer was lost: it happened only if the provider shows it now
+        return None, refused, reason
+    try:  # refused, or the answer was lost: it happened if the provider shows it now
         found = lookup.find_payout(reference=reference, idempotency_key=_key(reference))
     except GatewayError:
         return None, False, ""  # cannot tell now: the next run asks again
-    return found, found is None, reason
+    return found, refused and found is None, reason
 
 
 def _confirm_payout(reference: str, result: PayoutResult | None, refused: bool, reason: str, now: datetime) -> str:
@@ -350,8 +366,8 @@ def _confirm_payout(reference: str, result: PayoutResult | None, refused: bool, 
 
 
 def resume_payout_intents(*, now: datetime | None = None) -> int:
-    """The minutely job: send approved payouts nobody sent, retry claimed ones older than
-    RESUME_AFTER (asking the provider first); how many were handled."""
+    """The minutely job: send approved payouts nobody sent, retry ones claimed more than
+    RESUME_AFTER ago (asking the provider first); how many were handled."""
     now = now or utcnow()
     with session_scope(read_only=True) as session:
         references = session.exec(select(Payout.reference).where(
