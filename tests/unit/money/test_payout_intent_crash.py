@@ -10,16 +10,13 @@ transaction: approving called the provider before anything was committed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from tests.support import gateways as gateway_support
+from tests.support.crash import CRASHED, crash_at, verify_ledger_cli
 from tests.support.gateway_standin import Recorded, StandIn
 from tutorhub.models import Payout, Role
 from tutorhub.services.money import gateway_intents, ledger, payouts
@@ -28,16 +25,7 @@ from tutorhub.services.ops.ledger_verify import verify_ledger
 
 gateway_env = gateway_support.gateway_env
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[3]
-CRASH_SCRIPT = """
-import os, sys
-from datetime import datetime
-from tutorhub.services.money import payouts
-seam = "_after_payout_claimed" if sys.argv[1] == "claimed" else "_after_payout_call"
-setattr(payouts, seam, lambda reference: os._exit(17))
-payouts.send_payout(sys.argv[2], now=datetime.fromisoformat(sys.argv[3]))  # the claim is stamped with the test's clock
-os._exit(0)
-"""
+SEAMS = {"claimed": "_after_payout_claimed", "called": "_after_payout_call"}
 
 
 def _razorpay_with_transfers(api: StandIn) -> list[dict]:
@@ -83,8 +71,8 @@ def test_approving_records_the_intent_and_calls_nobody_inside_the_transaction(db
         assert payouts.resume_payout_intents(now=NOW + timedelta(hours=1)) == 0 and made == []
 
 
-@pytest.mark.parametrize("crash_at", ["claimed", "called"])
-def test_a_payout_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, make_user, gateway_env, crash_at):
+@pytest.mark.parametrize("where", ["claimed", "called"])
+def test_a_payout_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, make_user, gateway_env, where):
     with _env(gateway_env) as api:
         made = _razorpay_with_transfers(api)
         admin, tutor, requested = _requested(db, make_user)
@@ -92,10 +80,9 @@ def test_a_payout_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         db.commit()  # step 1: the intent is durable; nothing sent yet
         assert made == []
 
-        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, requested.reference, NOW.isoformat()], cwd=ROOT,
-                                 env=dict(os.environ), capture_output=True, text=True, timeout=120)
-        assert crashed.returncode == 17, crashed.stderr
-        assert len(made) == (1 if crash_at == "called" else 0)
+        crashed = crash_at("tutorhub.services.money.payouts", SEAMS[where], "send_payout", requested.reference, NOW)
+        assert crashed.returncode == CRASHED, crashed.stderr
+        assert len(made) == (1 if where == "called" else 0)
         db.rollback()
         assert db.get(Payout, requested.id).gateway_ref == payouts.SENDING  # claimed, outcome unknown
 
@@ -109,8 +96,7 @@ def test_a_payout_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         assert ledger.balance(db, f"tutor:{tutor.id}:earnings", "INR") == 30000
         assert ledger.balance(db, f"tutor:{tutor.id}:payout_hold", "INR") == 0
         assert verify_ledger(db, now=NOW + timedelta(hours=1)) == []
-        cli = subprocess.run([sys.executable, "-m", "tutorhub", "verify-ledger"], cwd=ROOT, env=dict(os.environ),
-                             capture_output=True, text=True, timeout=120)
+        cli = verify_ledger_cli()
         assert cli.returncode == 0, cli.stdout + cli.stderr
 
 

@@ -10,16 +10,13 @@ rolled everything back, and the settlement retried it — a second refund at the
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from tests.support import gateways as gateway_support
+from tests.support.crash import CRASHED, crash_at, verify_ledger_cli
 from tests.support.gateway_standin import Recorded, StandIn
 from tutorhub.models import Payment, Refund, Role
 from tutorhub.services.billing import duplicate_payments
@@ -28,16 +25,7 @@ from tutorhub.services.ops.ledger_verify import verify_ledger
 
 gateway_env = gateway_support.gateway_env
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[3]
-CRASH_SCRIPT = """
-import os, sys
-from datetime import datetime
-from tutorhub.services.money import gateway_intents
-seam = "_after_intent_claimed" if sys.argv[1] == "claimed" else "_after_gateway_call"
-setattr(gateway_intents, seam, lambda reference: os._exit(17))
-gateway_intents.send_refund(sys.argv[2], now=datetime.fromisoformat(sys.argv[3]))  # the claim is stamped with the test's clock
-os._exit(0)
-"""
+SEAMS = {"claimed": "_after_intent_claimed", "called": "_after_gateway_call"}
 
 
 def _razorpay_with_refunds(api: StandIn) -> list[dict]:
@@ -71,8 +59,8 @@ def _paid_purchase(db, make_user) -> Payment:
     return payment
 
 
-@pytest.mark.parametrize("crash_at", ["claimed", "called"])
-def test_a_refund_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, make_user, gateway_env, crash_at):
+@pytest.mark.parametrize("where", ["claimed", "called"])
+def test_a_refund_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, make_user, gateway_env, where):
     with gateway_support.standin_gateway(
         lambda **env: gateway_env(**env, TUTORHUB_DELIVER_IMMEDIATELY="0"), gateway_support.razorpay_env
     ) as api:
@@ -83,10 +71,9 @@ def test_a_refund_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         reference = duplicate_payments.refund_reference(payment)
         assert db.exec(select(Refund.status)).one() == gateway_intents.REQUESTED and made == []
 
-        crashed = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, crash_at, reference, NOW.isoformat()], cwd=ROOT,
-                                 env=dict(os.environ), capture_output=True, text=True, timeout=120)
-        assert crashed.returncode == 17, crashed.stderr
-        assert len(made) == (1 if crash_at == "called" else 0)
+        crashed = crash_at("tutorhub.services.money.gateway_intents", SEAMS[where], "send_refund", reference, NOW)
+        assert crashed.returncode == CRASHED, crashed.stderr
+        assert len(made) == (1 if where == "called" else 0)
         db.rollback()
         assert db.exec(select(Refund.status)).one() == gateway_intents.SENDING  # claimed, outcome unknown
 
@@ -102,8 +89,7 @@ def test_a_refund_intent_killed_mid_way_is_resumed_and_made_exactly_once(db, mak
         assert ledger.balance(db, "gateway:razorpay:clearing", "INR") == 0
         assert ledger.balance(db, "platform:revenue", "INR") == 0
         assert verify_ledger(db, now=NOW + timedelta(hours=1)) == []
-        cli = subprocess.run([sys.executable, "-m", "tutorhub", "verify-ledger"], cwd=ROOT, env=dict(os.environ),
-                             capture_output=True, text=True, timeout=120)
+        cli = verify_ledger_cli()
         assert cli.returncode == 0, cli.stdout + cli.stderr
 
 
