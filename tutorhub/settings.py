@@ -144,6 +144,8 @@ class Settings:
     sms_api_key: str | None = None
     sms_channels: tuple[str, ...] = ("sms", "whatsapp")
     deliver_immediately: bool = True
+    # Calendar import (integrations/calendar_fetch.py): let the fetcher reach loopback/private addresses.
+    allow_private_calendar_urls: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -271,6 +273,7 @@ def _read_settings() -> Settings:
         login_lockout_minutes=_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
         run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
+        allow_private_calendar_urls=_bool("TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS", False),
         **_lesson_settings(defaults),
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),

@@ -16,6 +16,7 @@ from tutorhub.api.routes import admin as routes_admin
 from tutorhub.api.routes import auth as routes_auth
 from tutorhub.api.routes import booking_admin as routes_booking_admin
 from tutorhub.api.routes import bookings as routes_bookings
+from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import files as routes_files
 from tutorhub.api.routes import money as routes_money
@@ -57,6 +58,7 @@ api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
+api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tutors/{tutor_id}
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_bookings.router)

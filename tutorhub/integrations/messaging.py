@@ -39,12 +39,22 @@ from tutorhub.settings import get_settings
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A text file sent with an email, e.g. an `.ics` invitation ("text/calendar; method=REQUEST")."""
+
+    filename: str
+    content_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     id: int
     channel: str
     recipient: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class DeliveryError(Exception):
@@ -81,6 +91,8 @@ class SmtpSender:
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or "tutorhub.local"
         email["Message-ID"] = f"<tutorhub-outbox-{message.id}@{domain}>"
         email.set_content(message.body)
+        for item in message.attachments:
+            _attach(email, item)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -94,6 +106,19 @@ class SmtpSender:
             raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP error: {exc}") from exc
+
+
+def _attach(email: EmailMessage, item: Attachment) -> None:
+    """A text attachment with its declared type and parameters (calendar clients read `method`)."""
+    kind, _, rest = item.content_type.partition(";")
+    maintype, _, subtype = kind.strip().partition("/")
+    if maintype != "text":  # add_attachment(str) makes text/* parts; binary files are not mailed
+        raise DeliveryError(f"only text attachments can be mailed, not {item.content_type}", permanent=True)
+    params = dict(
+        (key.strip().lower(), value.strip().strip('"'))
+        for key, _, value in (p.partition("=") for p in rest.split(";") if "=" in p)
+    )
+    email.add_attachment(item.content, subtype=subtype or "plain", filename=item.filename, params=params)
 
 
 class HttpSmsSender:

@@ -181,6 +181,17 @@ def money_intents(now: datetime | None = None) -> dict[str, int]:
 
 
 # The registry: (job id, function, cron fields in UTC).
+def sync_external_calendars(now: datetime | None = None) -> dict[str, int]:
+    """Fetch tutors' outside busy calendars that are due (each every 15 minutes; a new one within
+    a minute). Failures are recorded on the calendar for its tutor, never raised."""
+    from tutorhub.services.scheduling.calendar_imports import sync_due_calendars
+
+    counts = sync_due_calendars(now=now or utcnow())
+    if any(counts.values()):
+        log.warning("job sync_external_calendars: %s", counts)
+    return counts
+
+
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
     Job("booking_minutely", booking_minutely, {"minute": "*"}),
@@ -196,6 +207,7 @@ JOBS: list[Job] = [
     Job("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),
     Job("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),
     Job("settle_money", settle_money, {"minute": "*"}),
+    Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
 ]
 
 

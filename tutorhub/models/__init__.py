@@ -24,6 +24,7 @@ from tutorhub.models.bookings import (
     StrikeKind,
     TutorFlag,
 )
+from tutorhub.models.calendars import CalendarFeed, ExternalCalendar, ExternalCalendarStatus
 from tutorhub.models.chat import (
     ChatAttachment,
     ChatMessage,
@@ -64,6 +65,7 @@ from tutorhub.models.notifications import (
     JobRun,
     Notification,
     NotificationPreference,
+    OutboxAttachment,
     OutboxMessage,
     OutboxStatus,
     ReminderLog,
@@ -133,7 +135,11 @@ __all__ = [
     "CredentialDocument",
     "LoginEvent",
     "OtpCode",
+    "OutboxAttachment",
     "OutboxMessage",
+    "CalendarFeed",
+    "ExternalCalendar",
+    "ExternalCalendarStatus",
     "OutboxStatus",
     "JobRun",
     "Notification",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tutorhub.models.base import UtcDateTime, utcnow
@@ -48,6 +48,22 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str = Field(default="", max_length=500)
+
+
+class OutboxAttachment(SQLModel, table=True):
+    """A file sent with one outbox message (e.g. the `.ics` invitation of a booking email).
+
+    Kept beside the message, not inside its body, so transports attach it as a real MIME part
+    (`content_type` may carry parameters: "text/calendar; method=REQUEST")."""
+
+    __tablename__ = "outbox_attachments"
+    __table_args__ = (Index("ix_outbox_attachments_outbox", "outbox_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox_messages.id")
+    filename: str = Field(max_length=100)
+    content_type: str = Field(max_length=100)
+    content: str = Field(sa_type=Text)  # text parts only (iCalendar); binary files are not mailed
 
 
 class Notification(SQLModel, table=True):

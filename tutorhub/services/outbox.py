@@ -37,10 +37,10 @@ from sqlalchemy import and_, event, or_, update
 from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched, session_scope
-from tutorhub.integrations.messaging import DeliveryError, OutgoingMessage, Transport, get_transport
+from tutorhub.integrations.messaging import Attachment, DeliveryError, OutgoingMessage, Transport, get_transport
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.notifications import OutboxMessage, OutboxStatus
+from tutorhub.models.notifications import OutboxAttachment, OutboxMessage, OutboxStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotFound
 from tutorhub.settings import get_settings
@@ -63,12 +63,20 @@ class DeliveryCounts:
         return {"sent": self.sent, "retry": self.retry, "failed": self.failed}
 
 
-def queue_message(session: Session, *, channel: str, recipient: str, subject: str, body: str) -> None:
-    """Queue one message inside the caller's transaction (see the module docstring)."""
+def queue_message(session: Session, *, channel: str, recipient: str, subject: str, body: str,
+                  attachments: Iterable[Attachment] = ()) -> None:
+    """Queue one message inside the caller's transaction (see the module docstring). Attachments
+    (text files such as an `.ics` invitation) are stored beside the row and go with email only."""
     has_transport = get_transport(channel) is not None
     row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
                         status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
     session.add(row)
+    files = list(attachments) if channel == "email" else []
+    if files:
+        session.flush()
+        for item in files:
+            session.add(OutboxAttachment(outbox_id=row.id or 0, filename=item.filename[:100],
+                                         content_type=item.content_type[:100], content=item.content))
     if not has_transport:
         log.warning("[outbox] %s to %s: %s | %s", channel, recipient, subject, body)
         print(f"[outbox] {channel} to {recipient}: {subject} | {body}", flush=True)
@@ -141,8 +149,12 @@ def deliver_one(outbox_id: int, *, now: datetime | None = None, transport: Trans
             return "skipped"
         row = session.get(OutboxMessage, outbox_id)
         assert row is not None
+        files = session.exec(
+            select(OutboxAttachment).where(col(OutboxAttachment.outbox_id) == outbox_id).order_by(col(OutboxAttachment.id))
+        ).all()
         message = OutgoingMessage(id=outbox_id, channel=row.channel, recipient=row.recipient, subject=row.subject,
-                                  body=row.body)
+                                  body=row.body, attachments=tuple(Attachment(f.filename, f.content_type, f.content)
+                                                                   for f in files))
     sender = transport or get_transport(message.channel)
     if sender is None:
         return _record(outbox_id, now=at, error=DeliveryError(f"no transport configured for {message.channel}",

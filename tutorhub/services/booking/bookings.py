@@ -314,8 +314,8 @@ def mark_paid(session: Session, *, booking: Booking, payment_ref: str, now: date
         transition(session, booking, BookingStatus.CONFIRMED, action="pay", actor=actor, now=now,
                    reason="Paid; the tutor accepts bookings instantly.")
         booking.confirmed_at = now
-        notify_tutor(session, booking, "New lesson booked", "A student booked a lesson with you.")
-        notify_student(session, booking, "Lesson confirmed", "Your lesson is confirmed.")
+        notify_tutor(session, booking, "New lesson booked", "A student booked a lesson with you.", invite="REQUEST")
+        notify_student(session, booking, "Lesson confirmed", "Your lesson is confirmed.", invite="REQUEST")
     else:
         transition(session, booking, BookingStatus.REQUESTED, action="pay", actor=actor, now=now,
                    reason="Paid; waiting for the tutor to accept.")
@@ -342,7 +342,7 @@ def accept_booking(session: Session, *, actor: UserOut | None, booking_id: Any, 
     booking.confirmed_at = now
     flush_or_conflict(session)
     _update_response_rate(session, booking.tutor_id, now)
-    notify_student(session, booking, "Lesson confirmed", "Your tutor accepted your lesson request.")
+    notify_student(session, booking, "Lesson confirmed", "Your tutor accepted your lesson request.", invite="REQUEST")
     return booking_out(session, booking, party.user, now)
 
 

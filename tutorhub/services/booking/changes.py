@@ -92,10 +92,11 @@ def cancel_booking(
         add_strike(session, booking, StrikeKind.TUTOR_CANCEL, now=now)
         offer_replacements(session, booking, now=now)
     elif role == ActorRole.STUDENT and paid:
-        notify_tutor(session, booking, "Lesson cancelled", "Your student cancelled the lesson.")
+        notify_tutor(session, booking, "Lesson cancelled", "Your student cancelled the lesson.", invite="CANCEL")
     elif role == ActorRole.ADMIN:
-        notify_student(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson; you get a full refund.")
-        notify_tutor(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson.")
+        notify_student(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson; you get a full refund.",
+                       invite="CANCEL")
+        notify_tutor(session, booking, "Lesson cancelled", "TutorHub cancelled this lesson.", invite="CANCEL")
     return booking_out(session, booking, party.user, now)
 
 
@@ -138,7 +139,7 @@ def reschedule_booking(
     refresh_tutor_free_slots_near(session, booking.tutor_id, *old_block, now=now)
     refresh_tutor_free_slots_near(session, booking.tutor_id, block_start, block_end, now=now)
     if party.role == ActorRole.STUDENT:
-        notify_tutor(session, booking, "Lesson rescheduled", "Your student moved the lesson.")
+        notify_tutor(session, booking, "Lesson rescheduled", "Your student moved the lesson.", invite="REQUEST")
     else:
-        notify_student(session, booking, "Lesson rescheduled", "Your tutor moved the lesson.")
+        notify_student(session, booking, "Lesson rescheduled", "Your tutor moved the lesson.", invite="REQUEST")
     return booking_out(session, booking, party.user, now)

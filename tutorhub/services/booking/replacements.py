@@ -154,7 +154,7 @@ def offer_replacements(session: Session, booking: Booking, *, now: datetime) -> 
         )
     else:
         text = "Your tutor cancelled. You will be credited back in full."
-    notify_student(session, booking, "Your lesson was cancelled by the tutor", text)
+    notify_student(session, booking, "Your lesson was cancelled by the tutor", text, invite="CANCEL")
     return len(found)
 
 

@@ -10,6 +10,7 @@ exactly like a missing one (no existence leak).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched
 from tutorhub.integrations.broker import publish_after_commit
+from tutorhub.integrations.messaging import Attachment
 from tutorhub.models.accounts import User
 from tutorhub.models.notifications import Notification
 from tutorhub.services.actor import UserOut, require_role
@@ -61,9 +63,10 @@ def _external_text(title: str, body: str, link: str) -> str:
 
 
 def notify(session: Session, *, user_id: int, kind: str, title: str, body: str = "", link: str = "",
-           now: datetime) -> int | None:
+           now: datetime, attachments: Iterable[Attachment] = ()) -> int | None:
     """Notify one user: the bell always, plus their opted-in channels. Returns the in-app id
-    (None when the user does not exist). `link` is a same-site path such as "/lessons/5"."""
+    (None when the user does not exist). `link` is a same-site path such as "/lessons/5";
+    `attachments` (e.g. a lesson's `.ics` invitation) go with the email copy only."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     user = session.get(User, user_id)
@@ -76,10 +79,12 @@ def notify(session: Session, *, user_id: int, kind: str, title: str, body: str =
                        created_at=now)
     session.add(row)
     text = _external_text(title, body, safe_link)
+    files = tuple(attachments)
     for channel in enabled_channels(session, user_id, kind):
         recipient = user.email if channel == "email" else user.phone
         if recipient:
-            queue_message(session, channel=channel, recipient=recipient, subject=title[:200], body=text[:5000])
+            queue_message(session, channel=channel, recipient=recipient, subject=title[:200], body=text[:5000],
+                          attachments=files)
     session.flush()
     publish_after_commit(session, user_channel(user_id), {"type": "notification"})
     return row.id
