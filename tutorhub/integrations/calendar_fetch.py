@@ -112,16 +112,21 @@ def _checked_address(url: str, *, allow_http: bool, allow_private: bool, resolve
     return scheme, addresses[0]
 
 
+def _too_large(max_bytes: int) -> CalendarFetchError:
+    size = f"{max_bytes // (1024 * 1024)} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes // 1024} KB"
+    return CalendarFetchError(f"The calendar is larger than {size}.")
+
+
 def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise CalendarFetchError(f"The calendar is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise CalendarFetchError(f"The calendar is larger than {max_bytes // (1024 * 1024)} MB.")
+            raise _too_large(max_bytes)
         if time.monotonic() > deadline:
             raise CalendarFetchError("The calendar server was too slow to answer.")
         chunks.append(chunk)
