@@ -18,6 +18,7 @@ from tutorhub.state.billing.wallet import WalletState
 from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlagsState
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.booking.lessons import MyLessonsState
+from tutorhub.state.calendars.feed import CalendarFeedState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
@@ -34,6 +35,7 @@ from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.jobs import AdminJobsState
 from tutorhub.state.scheduling.availability import AvailabilityState
+from tutorhub.state.scheduling.busy_calendars import BusyCalendarsState
 from tutorhub.state.scheduling.student_times import StudentTimesState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
 from tutorhub.state.tutors.profile import TutorProfileState
@@ -143,6 +145,12 @@ AUDITED_HANDLERS = {
     },
     MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
     TutorReviewsState: {"load", "more_reviews"},
+    # Calendar sync: show_feed / regenerate_feed take no arguments and act on the cookie's own user
+    # (services/calendars/feeds.py); hide_feed only clears the shown link. The busy-calendar handlers
+    # pass the cookie's actor and the id to services/scheduling/calendar_imports.py (own tutor only;
+    # tests/state/calendars/test_feed_state.py, tests/state/scheduling/test_busy_calendars_state.py).
+    CalendarFeedState: {"show_feed", "regenerate_feed", "hide_feed"},
+    BusyCalendarsState: {"load_calendars", "add_calendar", "refresh_calendar", "remove_calendar"},
 }
 
 

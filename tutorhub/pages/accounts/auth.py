@@ -7,6 +7,7 @@ import reflex as rx
 from tutorhub.components.forms import error_text, fieldset, form_message, submit_button, text_field, timezone_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import confirm_dialog, gate, link_button
+from tutorhub.pages.calendars.feed import calendar_feed_card
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.base import AppState
 
@@ -318,6 +319,7 @@ def account_page() -> rx.Component:
             size="3",
             width="100%",
         ),
+        calendar_feed_card(),
         spacing="4",
         width="100%",
     )

@@ -17,6 +17,7 @@ from tutorhub.components.forms import (
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button, section
 from tutorhub.components.week_grid import week_grid
+from tutorhub.pages.scheduling.busy_calendars import busy_calendars_card
 from tutorhub.services.scheduling.schedule_input import LESSON_LENGTHS
 from tutorhub.state.scheduling.availability import AvailabilityState as S
 from tutorhub.state.scheduling.views import OverrideRow
@@ -331,6 +332,7 @@ def availability_page() -> rx.Component:
         _weekly(),
         _overrides(),
         _settings(),
+        busy_calendars_card(),
         spacing="4",
         width="100%",
     )
