@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from sqlmodel import select
 
 from tests.support.booking import NOW, at, open_all_week
-from tutorhub.models import LotSource, Role
+from tutorhub.demo.seed import seed_demo
+from tutorhub.models import CalendarFeed, LotSource, Role, User
+from tutorhub.services.actor import to_user_out
 from tutorhub.services.billing import credits
-from tutorhub.services.booking import changes
+from tutorhub.services.booking import changes, queries
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.calendars import feeds
 from tutorhub.services.checkout import lesson_payments
@@ -52,7 +55,6 @@ def test_the_feed_url_is_absolute_stable_and_holds_only_a_hash(db, env):
     assert len(token) >= 40
     from sqlmodel import select
 
-    from tutorhub.models import CalendarFeed
 
     row = db.exec(select(CalendarFeed)).one()
     assert token not in (row.token_hash, row.nonce) and len(row.token_hash) == 64
@@ -98,8 +100,6 @@ def test_a_held_lesson_is_tentative_until_paid(db, env):
 
 
 def test_the_feed_matches_the_lessons_list(db, env):
-    from tutorhub.services.booking import queries
-
     for day in (2, 3, 5):
         env.book(at(day, 9), confirm=day != 5)
     listed = queries.list_bookings(db, actor=env.student, per_page=100, now=NOW).items
@@ -157,8 +157,6 @@ def test_strangers_and_made_up_tokens_get_nothing(db, env):
 
 
 def test_a_suspended_users_feed_is_gone(db, env):
-    from tutorhub.models import User
-
     token = token_of(feeds.get_feed_url(db, actor=env.student).feed_url)
     user = db.get(User, env.student.id)
     user.is_suspended = True
@@ -168,3 +166,14 @@ def test_a_suspended_users_feed_is_gone(db, env):
         feeds.render_feed(db, token=token, now=NOW)
 
 
+
+
+def test_demo_users_have_working_feed_urls(db):
+    seed_demo(db, tutors=2)
+    db.commit()
+    for email in ("student1@tutorhub.test", "tutor1@tutorhub.test"):
+        user = to_user_out(db.exec(select(User).where(User.email == email)).one())
+        url = feeds.get_feed_url(db, actor=user).feed_url
+        db.commit()
+        cal = parse(feeds.render_feed(db, token=token_of(url), now=NOW))
+        assert cal["X-WR-CALNAME"] == "TutorHub lessons"
