@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
+from pydantic import Field
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.calendars import feeds
 from tutorhub.services.calendars.feeds import FeedUrlOut
@@ -29,8 +30,11 @@ _ADD = error_responses(401, 403, 409, 422, e403="Not a tutor",
 
 
 class CalendarIn(StrictIn):
-    url: str = rule(maxLength=calendar_imports.MAX_URL, minLength=1,
-                    description="An iCalendar URL: https:// (or webcal://); http:// only in development")
+    url: str = Field(
+        max_length=calendar_imports.MAX_URL,
+        pattern=calendar_imports.URL_PATTERN,
+        description="An iCalendar URL: https:// (or webcal://, read as https://); http:// only in development",
+    )
 
 
 @router.get("/me/calendar", response_model=FeedUrlOut, responses=_ME)

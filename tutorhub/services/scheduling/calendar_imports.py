@@ -19,6 +19,7 @@ Why this shape:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.services.scheduling.ical_busy import BusySpanUtc, CalendarParseError, busy_spans_from_ics
-from tutorhub.services.validation import clean_int, clean_text, fail
+from tutorhub.services.validation import clean_int, fail
 from tutorhub.settings import get_settings
 
 log = logging.getLogger("tutorhub.calendar_imports")
@@ -52,6 +53,11 @@ MAX_URL = 2000
 DUE_BATCH = 50
 FETCH_THREADS = 4
 Fetcher = Callable[..., FetchResult]
+_PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+# An absolute URL with a host name (no user info, no IPv6 literal), an optional port and a path of
+# printable ASCII (paste percent-encoded). The same pattern is in the API's OpenAPI document.
+URL_PATTERN = rf"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ww][Ee][Bb][Cc][Aa][Ll])://[A-Za-z0-9][A-Za-z0-9.-]*(?::{_PORT})?(?:[/?#][!-~]*)?$"
+URL_RE = re.compile(URL_PATTERN)
 
 
 class ExternalCalendarOut(BaseModel):
@@ -78,8 +84,15 @@ def _ref_prefix(calendar_id: int) -> str:
 
 
 def clean_calendar_url(value: Any) -> str:
-    """A subscribable URL: webcal:// is read as https://; https only (http in development)."""
-    url = clean_text(value, "url", max_len=MAX_URL, required=True)
+    """A subscribable URL (`URL_PATTERN`, also in the API's schema): webcal:// is read as https://;
+    https only (http in development)."""
+    if not isinstance(value, str) or not value:
+        raise fail("url", "is required")
+    if len(value) > MAX_URL:
+        raise fail("url", f"must be at most {MAX_URL} characters")
+    if not URL_RE.fullmatch(value):
+        raise fail("url", "must be a web address such as https://calendar.example.com/my-calendar.ics")
+    url = value
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
     try:

@@ -67,7 +67,7 @@ class BusyCalendarsState(AppState):
         await self._reload()
 
     async def add_calendar(self, form: dict):
-        url = form_text(form, "url", calendar_imports.MAX_URL + 1)
+        url = form_text(form, "url", calendar_imports.MAX_URL + 1).strip()  # pasted links carry spaces
         self.adding, self.add_error = True, ""
         yield
         try:
@@ -84,7 +84,8 @@ class BusyCalendarsState(AppState):
             return
         self.adding, self.add_key = False, self.add_key + 1
         await self._reload()
-        yield BusyCalendarsState.refresh_calendar(added.id)
+        first_fetch: Any = BusyCalendarsState.refresh_calendar  # an event with an argument (typed as a callback)
+        yield first_fetch(added.id)
 
     @rx.event(background=True)
     async def refresh_calendar(self, calendar_id: Any):
