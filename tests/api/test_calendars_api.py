@@ -39,7 +39,9 @@ def test_the_feed_matches_the_lessons_and_regenerating_revokes_it(client, bearer
     assert client.get("/api/v1/me/calendar", headers=headers).json() == {"feed_url": url}
     answer = client.get(path_of(url))
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
-    assert answer.headers["cache-control"] == "private, no-store"
+    assert answer.headers["cache-control"] == "private, no-cache" and answer.headers["etag"]
+    again = client.get(path_of(url), headers={"If-None-Match": answer.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""  # unchanged: calendar apps skip the download
     feed = icalendar.Calendar.from_ical(answer.content)
     lessons = client.get("/api/v1/bookings?per_page=100", headers=headers).json()["items"]
     assert {(b["id"], b["start"].replace("Z", "+00:00")) for b in lessons} == {(held.id, held.start.isoformat()),

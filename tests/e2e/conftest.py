@@ -62,6 +62,7 @@ def _app_env(workdir: Path) -> dict[str, str]:
             "TUTORHUB_STORAGE_DIR": str(workdir / "private"),
             "TUTORHUB_SEED_DEMO": "0",
             "TUTORHUB_ENV": "development",
+            "TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS": "1",  # outside calendars served by the tests' local server
             "TUTORHUB_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
             "REFLEX_BUN_PATH": str(BUN),
             "REFLEX_PERF_MODE": os.environ.get("TUTORHUB_E2E_PERF_MODE", "raise"),

@@ -7,9 +7,10 @@ regenerated, or of a suspended account) is the same 404.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import Field
 
 from tutorhub.api.deps import CurrentUser
@@ -56,19 +57,21 @@ def regenerate_feed_url(user: CurrentUser) -> FeedUrlOut:
     response_class=Response,
     responses={
         200: {"content": {"text/calendar": {}}, "description": "The user's lessons as iCalendar (RFC 5545)"},
+        304: {"description": "Unchanged since the ETag sent in If-None-Match"},
         404: {"model": ErrorOut, "description": "No such feed (never issued or regenerated since)"},
     },
 )
-def calendar_feed(token: str) -> Response:
-    """A user's lessons as an iCalendar feed; the token is the credential."""
+def calendar_feed(token: str, request: Request) -> Response:
+    """A user's lessons as an iCalendar feed; the token is the credential. Calendar apps that send
+    the last ETag back (If-None-Match) get 304 while nothing changed."""
     with session_scope(read_only=True) as session:
         body = feeds.render_feed(session, token=token)
-    return Response(
-        content=body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                 "Content-Disposition": 'inline; filename="tutorhub.ics"'},
-    )
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type="text/calendar; charset=utf-8",
+                    headers={**headers, "Content-Disposition": 'inline; filename="tutorhub.ics"'})
 
 
 @router.post("/tutors/me/calendars", response_model=ExternalCalendarOut, status_code=201, responses=_ADD)

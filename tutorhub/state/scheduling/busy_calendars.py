@@ -55,11 +55,14 @@ class BusyCalendarsState(AppState):
 
     async def _reload(self) -> None:
         try:
-            items = await self._db(lambda s, actor: calendar_imports.list_calendars(s, actor=actor), read_only=True)
+            items, tz = await self._db(
+                lambda s, actor: (calendar_imports.list_calendars(s, actor=actor), actor.timezone if actor else "UTC"),
+                read_only=True,
+            )
         except (NotAuthenticated, Forbidden):
             self.calendars, self.cal_status = [], "hidden"
             return
-        self.calendars = [_row(item, self.viewer_tz) for item in items]
+        self.calendars = [_row(item, tz) for item in items]
         self.cal_status = "ready"
 
     async def load_calendars(self):
