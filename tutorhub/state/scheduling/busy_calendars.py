@@ -36,8 +36,9 @@ def _row(item: ExternalCalendarOut, tz: str) -> CalendarRow:
         id=item.id, url=item.url, status=item.status, status_label=STATUS_LABELS.get(item.status, item.status),
         fetched=f"Last checked {fetched}" if fetched else "Not fetched yet",
         error=item.last_error,
-        busy=f"{item.busy_count} busy period{'s' if item.busy_count != 1 else ''} imported" if item.status != "pending"
-        else "",
+        # Only once a fetch succeeded (a failing first fetch imported nothing yet; later ones keep the last good).
+        busy=f"{item.busy_count} busy period{'s' if item.busy_count != 1 else ''} imported"
+        if item.last_success_at is not None else "",
     )
 
 
