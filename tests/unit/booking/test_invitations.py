@@ -73,7 +73,7 @@ def test_the_invitation_is_a_text_calendar_part_of_the_mail(db, env, smtp_server
     controller, inbox = smtp_server
     configure(TUTORHUB_SMTP_HOST="127.0.0.1", TUTORHUB_SMTP_PORT=str(controller.port), TUTORHUB_SMTP_STARTTLS="0")
     env.book(at(3, 10), confirm=True)
-    _wait(lambda: any(env.student.email in rcpt for _f, rcpt, _raw in inbox.messages))
+    _wait(lambda: any(env.student.email in rcpt for _f, rcpt, _raw in inbox.messages), timeout=60)
     raw = next(raw for _f, rcpt, raw in inbox.messages if env.student.email in rcpt)
     mail = message_from_bytes(raw)
     assert mail.is_multipart()
