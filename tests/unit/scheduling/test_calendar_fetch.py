@@ -4,6 +4,13 @@ redirect limit, the size limit, timeouts, and that the checked address is the on
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
 import pytest
 
 from tests.support.calendars import CalendarServer, ics
@@ -121,3 +128,42 @@ def test_conditional_requests_and_error_statuses(server):
         port = server.port
         server.close()
         fetch_calendar(f"http://127.0.0.1:{port}/c.ics", allow_http=True, allow_private=True)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
+def test_https_connects_to_the_checked_address_and_verifies_the_real_name(tmp_path):
+    """The address is pinned, yet TLS still sends the host name (SNI) and checks the certificate for it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=calhost.test", "-addext", "subjectAltName=DNS:calhost.test"],
+                   check=True, capture_output=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = BODY.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    trust = ssl.create_default_context(cafile=str(cert))
+    loopback = lambda host, port: ["127.0.0.1"]  # noqa: E731
+    try:
+        result = fetch_calendar(f"https://calhost.test:{port}/c.ics", allow_private=True, resolver=loopback,
+                                transport=httpx.HTTPTransport(verify=trust))
+        assert result.body == BODY.encode()
+        with pytest.raises(CalendarFetchError):  # same address, another name: the certificate does not match
+            fetch_calendar(f"https://other.test:{port}/c.ics", allow_private=True, resolver=loopback,
+                           transport=httpx.HTTPTransport(verify=trust))
+    finally:
+        server.shutdown()
+        server.server_close()
