@@ -12,6 +12,7 @@ import asyncio
 
 import reflex as rx
 
+from tutorhub.models.base import utcnow
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history
 from tutorhub.services.money.payments import PaymentOut
@@ -31,7 +32,7 @@ NEXT_STEP = {
 
 class PayDoneState(AppState):
     status: str = "loading"  # loading | ready | notfound
-    outcome: str = ""  # processing | succeeded | failed | cancelled | refunded
+    outcome: str = ""  # processing | succeeded | failed | cancelled | expired | refunded
     what: str = ""
     amount: str = ""
     reference: str = ""
@@ -59,10 +60,15 @@ class PayDoneState(AppState):
         if purpose == "booking":
             href = f"/lessons/{payment.booking_id}" if payment.booking_id else "/lessons"
         self.next_label, self.next_href = label, href
-        if status == "pending":
+        lapsed = payment.expires_at is not None and payment.expires_at <= utcnow()
+        if status == "pending" and lapsed:
+            self.outcome = "expired"  # the window is over: the expiry job will say so too
+        elif status == "pending":
             self.outcome = "cancelled" if cancelled else "processing"
         elif status in ("succeeded", "partially_refunded", "refunded", "disputed"):
             self.outcome = "succeeded" if status == "succeeded" else "refunded"
+        elif status in ("cancelled", "expired"):
+            self.outcome = status
         else:
             self.outcome = "failed"
 

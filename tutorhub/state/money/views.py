@@ -32,6 +32,8 @@ PAYMENT_STATUS = {
     "pending": ("Processing", "amber"),
     "succeeded": ("Paid", "green"),
     "failed": ("Failed", "red"),
+    "cancelled": ("Cancelled", "gray"),
+    "expired": ("Expired", "gray"),
     "refunded": ("Refunded", "gray"),
     "partially_refunded": ("Partly refunded", "blue"),
     "disputed": ("Disputed", "orange"),
