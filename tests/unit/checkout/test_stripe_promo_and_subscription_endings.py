@@ -27,11 +27,13 @@ from tests.support.gateways import standin_gateway, stripe_env, stripe_event, st
 from tests.support.money import fund_wallet
 from tutorhub.models import Booking, Payment, PromoCode, PromoRedemption, Refund, Role, Subscription
 from tutorhub.services.billing import credits, subscriptions
-from tutorhub.services.checkout import lesson_payments, renewals
+from tutorhub.services.checkout import cancellations, lesson_payments, renewals
 from tutorhub.services.checkout.webhooks import receive_webhook
-from tutorhub.services.errors import InvalidInput
+from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.money import gateway_intents, ledger, promos
+from tutorhub.services.money.payments import PaymentUnavailable
 from tutorhub.services.ops.ledger_verify import verify_ledger
+from tutorhub.settings import reset_settings
 
 gateway_env = gateway_support.gateway_env
 
@@ -235,3 +237,51 @@ def test_a_provider_that_cannot_be_reached_is_asked_again_by_the_next_run(db, ma
     db.refresh(sub)
     assert sub.provider_ended_at is not None
     assert stripe_api.find("DELETE", "/v1/subscriptions/sub_1") == []  # Stripe had already cancelled it
+
+
+# Coming back through the cancel URL; where the payer is sent back to
+
+
+def test_back_through_the_cancel_url_expires_the_stripe_session_and_gives_the_code_back(env, once, stripe_api):
+    lesson = env.book(at(3, 10))
+    out = _pay_with_promo(env, lesson.id)
+    [created] = stripe_api.find("POST", "/v1/checkout/sessions")
+    assert _form(created)["cancel_url"] == f"http://localhost:3000/pay/done?ref={out.payment_reference}&cancelled=1"
+    stripe_api.on("GET", "/v1/checkout/sessions/cs_1", {**_session("cs_1"), "status": "open"})
+    stripe_api.on("POST", "/v1/checkout/sessions/cs_1/expire", {**_session("cs_1"), "status": "expired"})
+    done = cancellations.cancel_checkout(env.db, actor=env.student, reference=out.payment_reference, now=NOW)
+    assert done.status == "cancelled" and _reservations(env.db) == []
+    assert len(stripe_api.find("POST", "/v1/checkout/sessions/cs_1/expire")) == 1
+    # Stripe's own expiry event that follows changes nothing more
+    expired = {"id": "cs_1", "object": "checkout.session", "status": "expired", "payment_status": "unpaid",
+               "amount_total": 2400, "currency": "eur", "metadata": {"reference": out.payment_reference}}
+    _deliver(env.db, "checkout.session.expired", expired, "evt_expired")
+    assert env.db.exec(select(Payment).where(Payment.reference == out.payment_reference)).one().status == "cancelled"
+
+
+def test_a_session_completed_meanwhile_is_not_cancelled(env, once, stripe_api):
+    out = _pay_with_promo(env, env.book(at(3, 10)).id)
+    stripe_api.on("GET", "/v1/checkout/sessions/cs_1", {**_session("cs_1"), "status": "complete"})
+    done = cancellations.cancel_checkout(env.db, actor=env.student, reference=out.payment_reference, now=NOW)
+    assert done.status == "pending" and _reservations(env.db) == [(f"payment:{out.payment_reference}", "pending")]
+    assert stripe_api.find("POST", "/v1/checkout/sessions/cs_1/expire") == []
+    with pytest.raises(NotFound):  # somebody else's payment
+        cancellations.cancel_checkout(env.db, actor=env.another_student(), reference=out.payment_reference, now=NOW)
+
+
+def test_checkout_urls_come_from_the_public_url_and_production_refuses_a_loopback_one(env, stripe_api, monkeypatch):
+    monkeypatch.setenv("TUTORHUB_PUBLIC_URL", "https://tutors.example.org/")
+    reset_settings()
+    out = lesson_payments.pay_booking(env.db, actor=env.student, booking_id=env.book(at(3, 10)).id, method="gateway",
+                                      now=NOW)
+    sent = _form(stripe_api.find("POST", "/v1/checkout/sessions")[0])
+    assert sent["success_url"] == f"https://tutors.example.org/pay/done?ref={out.payment_reference}"
+    monkeypatch.setenv("TUTORHUB_ENV", "production")
+    monkeypatch.setenv("TUTORHUB_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("TUTORHUB_PUBLIC_URL", "http://127.0.0.1:3000")
+    reset_settings()
+    held = env.book(at(3, 14))
+    with pytest.raises(PaymentUnavailable, match="TUTORHUB_PUBLIC_URL"):
+        lesson_payments.pay_booking(env.db, actor=env.student, booking_id=held.id, method="gateway", now=NOW)
+    assert len(stripe_api.find("POST", "/v1/checkout/sessions")) == 1
+    assert env.db.exec(select(Payment).where(Payment.booking_id == held.id)).all() == []

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -31,6 +32,7 @@ from tutorhub.services.money import promos
 from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency
 from tutorhub.settings import get_settings
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_AMOUNT_MINOR = 100_000_000  # 1,000,000.00 — far above any lesson or top-up
 PURCHASES = (PaymentPurpose.MINUTE_PACK, PaymentPurpose.SUBSCRIPTION, PaymentPurpose.LEAD_CREDITS)
 # How long a hosted checkout can be paid: Stripe accepts a session `expires_at` 30 minutes to 24
@@ -212,6 +214,7 @@ def start_gateway_payment(
         gateway = get_gateway(currency, session=session)
     except GatewayError as exc:
         raise PaymentUnavailable(str(exc)) from exc
+    base = public_base_url()
     with session.begin_nested():  # a refused promo leaves no pending payment behind
         payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
                                description=description, booking_id=booking_id, metadata=metadata, gateway=gateway.name,
@@ -222,7 +225,6 @@ def start_gateway_payment(
                                  currency=currency, ref=f"payment:{payment.reference}", discount_minor=promo.discount_minor,
                                  expires_at=expires_at, now=now)
     reference, extra = payment.reference, payment.extra or {}
-    base = public_base_url()
     plan_code = extra.get("plan_code") if purpose == PaymentPurpose.SUBSCRIPTION else None
     try:
         checkout = gateway.create_checkout(
@@ -285,9 +287,16 @@ def charge_saved_method(
 
 
 def public_base_url() -> str:
-    """Where the payer's browser comes back to: TUTORHUB_PUBLIC_URL (production refuses a loopback
-    one at start), never the address this request happened to reach."""
-    return get_settings().public_url.rstrip("/")
+    """Where the payer's browser comes back to from a hosted checkout: TUTORHUB_PUBLIC_URL, never
+    the address this request happened to reach. In production a loopback public URL (the default
+    http://localhost:3000) would send every payer to their own machine: PaymentUnavailable, saying
+    what to set, and no checkout is started."""
+    settings = get_settings()
+    base = settings.public_url.rstrip("/")
+    if settings.is_production and (urlsplit(base).hostname or "").strip("[]") in LOOPBACK_HOSTS:
+        raise PaymentUnavailable("Payments are not available: set TUTORHUB_PUBLIC_URL to the address people reach "
+                                 "TutorHub at (it is a loopback address).")
+    return base
 
 
 def refund_target(payment: Payment) -> str:

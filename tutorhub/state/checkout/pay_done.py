@@ -13,6 +13,7 @@ import asyncio
 import reflex as rx
 
 from tutorhub.models.base import utcnow
+from tutorhub.services.checkout import cancellations
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history
 from tutorhub.services.money.payments import PaymentOut
@@ -51,6 +52,10 @@ class PayDoneState(AppState):
     async def _read(self, ref: str) -> PaymentOut:
         return await self._db(lambda s, actor: payment_history.payment_status(s, actor=actor, reference=ref), read_only=True)
 
+    async def _cancel(self, ref: str) -> PaymentOut:
+        """Back through the cancel URL: the checkout is ended at the provider (cancellations.py)."""
+        return await self._db(lambda s, actor: cancellations.cancel_checkout(s, actor=actor, reference=ref, now=utcnow()))
+
     def _show(self, payment: PaymentOut, cancelled: bool) -> None:
         status, purpose = payment.status, payment.purpose
         self.what = PURPOSE_LABELS.get(purpose, "Payment")
@@ -79,7 +84,7 @@ class PayDoneState(AppState):
             self.status = "notfound"
             return None
         try:
-            payment = await self._read(ref)
+            payment = await (self._cancel(ref) if cancelled else self._read(ref))
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError:
