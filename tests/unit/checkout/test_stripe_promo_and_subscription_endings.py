@@ -14,6 +14,7 @@ verified by the library (`receive_webhook`, the intake behind POST /api/v1/webho
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -23,8 +24,10 @@ from tests.support import gateways as gateway_support
 from tests.support.booking import NOW, at
 from tests.support.credits import catalogue
 from tests.support.gateway_standin import Recorded
-from tests.support.gateways import standin_gateway, stripe_env, stripe_event, stripe_signature
+from tests.support.gateways import razorpay_event, standin_gateway, stripe_env, stripe_event, stripe_signature
 from tests.support.money import fund_wallet
+from tutorhub.integrations.payments import EventKind
+from tutorhub.integrations.payments.razorpay_gateway import map_razorpay_event
 from tutorhub.models import Booking, Payment, PromoCode, PromoRedemption, Refund, Role, Subscription
 from tutorhub.services.billing import credits, subscriptions
 from tutorhub.services.checkout import cancellations, lesson_payments, renewals
@@ -285,3 +288,13 @@ def test_checkout_urls_come_from_the_public_url_and_production_refuses_a_loopbac
         lesson_payments.pay_booking(env.db, actor=env.student, booking_id=held.id, method="gateway", now=NOW)
     assert len(stripe_api.find("POST", "/v1/checkout/sessions")) == 1
     assert env.db.exec(select(Payment).where(Payment.booking_id == held.id)).all() == []
+
+
+def test_a_razorpay_payment_failure_is_one_attempt_on_an_order_that_stays_open():
+    """Razorpay Checkout lets the payer retry on the same order: its payment.failed is not terminal."""
+    body = razorpay_event("payment.failed", {"payment": {
+        "id": "pay_R1", "entity": "payment", "amount": 90000, "currency": "INR", "status": "failed",
+        "order_id": "order_R1", "error_description": "Payment declined by the bank", "notes": {"reference": "pay_x"}}})
+    event = map_razorpay_event(json.loads(body))
+    assert (event.kind, event.reference, event.data["error"]) == (
+        EventKind.PAYMENT_ATTEMPT_FAILED, "pay_x", "Payment declined by the bank")
