@@ -89,8 +89,8 @@ AUDITED_HANDLERS = {
     LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
     EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads"},
     AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},
-    AdminPayoutsState: {"load", "set_show", "set_note", "decide"},
-    AdminDisputesState: {"load", "set_field", "resolve"},
+    AdminPayoutsState: {"load", "set_show", "set_note", "decide", "cancel_confirm", "confirm_decision"},
+    AdminDisputesState: {"load", "set_field", "resolve", "cancel_confirm", "confirm_resolve"},
     AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
     # Chat: every handler that touches a conversation passes the cookie's actor and the id to
     # services/messaging/conversations.py (`access`), which answers NotFound to non-participants

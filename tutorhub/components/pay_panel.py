@@ -27,7 +27,22 @@ def _method(value: str, title: str, detail: Any, ok: Any = True, disabled: Any =
     )
 
 
-def pay_panel(S: Any, price: Any, *, series_note: bool = True) -> rx.Component:
+def pay_total(S: Any, price: Any, *, total_id: str = "pay-total") -> rx.Component:
+    """What will be charged: the price, or — with a checked promo code — the old price struck
+    through and the discounted one (the same amount the Pay button and the checkout show)."""
+    return rx.hstack(
+        rx.cond(S.pay_list_total != "",
+                rx.text(S.pay_list_total, as_="s", size="2", color=rx.color("gray", 10), id="pay-list-total",
+                        aria_label=rx.Var.create("was ") + S.pay_list_total),
+                rx.fragment()),
+        rx.text(rx.cond(S.pay_total != "", S.pay_total, price), weight="bold", size="4", id=total_id),
+        align="baseline",
+        spacing="2",
+    )
+
+
+def pay_panel(S: Any, price: Any, *, series_note: bool = True, show_total: bool = True) -> rx.Component:
+    """`show_total=False` when the caller shows `pay_total` itself (the booking dialog's Total row)."""
     methods = rx.radio_cards.root(
         _method("gateway", "Card / UPI", rx.cond(S.pay_series, "One lesson at a time", "Secure payment page"),
                 disabled=S.pay_series),
@@ -79,8 +94,11 @@ def pay_panel(S: Any, price: Any, *, series_note: bool = True) -> rx.Component:
                 size="1",
                 color=rx.color("gray", 11),
             ),
+            rx.hstack(rx.text("To pay", size="2"), rx.spacer(), pay_total(S, price), width="100%", align="center")
+            if show_total else rx.fragment(),
             rx.button(
-                rx.cond(S.pay_method == "credits", "Pay with credits", rx.text.span("Pay ", price)),
+                rx.cond(S.pay_method == "credits", "Pay with credits",
+                        rx.text.span("Pay ", rx.cond(S.pay_total != "", S.pay_total, price))),
                 type="submit",
                 loading=S.pay_busy,
                 id="pay-submit",

@@ -1,5 +1,7 @@
-"""Demo data for credits and plans: three plans, a few minute packs, the WELCOME10 promo code and
-student1 on the Standard plan with its first month's minutes (plus the free trial credit).
+"""Demo data for credits and plans: three plans, a few minute packs, the WELCOME10 promo code,
+student1 on the Standard plan with its first month's minutes (plus the free trial credit), and
+student3 on the Starter plan whose renewal failed two hours ago — past due, in its grace period, with
+the notice, the retry and "Pay now" on the wallet page (billing/past_due.py's real path).
 
 Called from demo/seed.py's seed_demo (empty database only). The demo subscription is created
 directly as active (no checkout happened), so its minutes come from a plain ledger grant and there is
@@ -10,11 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
 from tutorhub.models.credits import MinutePack, Plan, PlanPrice, PromoCode, PromoKind, Subscription, SubscriptionStatus
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credits, past_due
 from tutorhub.services.billing.subscription_cycles import grant_cycle, period_end
 
 PLANS = [
@@ -56,4 +59,21 @@ def seed_credits_demo(session: Session, *, now: datetime) -> dict[str, int]:
         session.flush()
         grant_cycle(session, sub, plan, start, None)
         credits.ensure_trial_credit(session, user_id=student.id, now=now)
+    past_due_student = session.exec(select(User).where(col(User.email) == "student3@tutorhub.test")).first()
+    if past_due_student is not None and past_due_student.id is not None:
+        _seed_past_due(session, user_id=past_due_student.id, plan=plans["starter"], now=now)
     return {"plans": len(PLANS), "packs": len(PACKS), "promos": 1}
+
+
+def _seed_past_due(session: Session, *, user_id: int, plan: Plan, now: datetime) -> None:
+    """A month-old Starter subscription whose renewal charge failed two hours ago: past due (the
+    sandbox retries in a day; "Pay now" works at once)."""
+    start = now - relativedelta(months=1, days=1)
+    sub = Subscription(user_id=user_id, plan_id=plan.id or 0, currency="USD", price_minor=2900,
+                       status=SubscriptionStatus.ACTIVE, gateway="sandbox", cycle=1, anchor_at=start,
+                       current_period_start=start, current_period_end=period_end(start, 1),
+                       cycle_minutes_high=plan.minutes_per_cycle, created_at=start, updated_at=start)
+    session.add(sub)
+    session.flush()
+    grant_cycle(session, sub, plan, start, None)
+    past_due.renewal_failed(session, subscription_id=sub.id or 0, now=now - timedelta(hours=2))

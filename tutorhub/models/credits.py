@@ -175,6 +175,11 @@ class Subscription(SQLModel, table=True):
     grace_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     next_retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     failed_charges: int = Field(default=0)
+    # A provider-billed subscription we ended ourselves (paid twice, or ended unpaid) must be
+    # cancelled at the provider at once, its open invoice voided (billing/provider_endings.py):
+    # asked at `provider_end_due_at`, done at `provider_ended_at` (retried by the renewal job until then).
+    provider_end_due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    provider_ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 

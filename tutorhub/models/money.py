@@ -54,6 +54,8 @@ class PaymentStatus:
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # the payer left the checkout (cancel URL / Cancel button); nothing captured
+    EXPIRED = "expired"  # the checkout's window (`expires_at`) ended unpaid
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
     DISPUTED = "disputed"
@@ -147,6 +149,8 @@ class Payment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     succeeded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # A hosted checkout's end (the provider's session expiry = the promo reservation's lapse).
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Refund(SQLModel, table=True):

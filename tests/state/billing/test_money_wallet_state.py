@@ -4,10 +4,10 @@ and everybody who may not touch somebody else's money."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import col
+from sqlmodel import col, select
 
 from tests.state.conftest import count, fetch, redirects, toasts
 from tests.support.money import fund_wallet
@@ -103,6 +103,35 @@ def test_cancelled_checkout_says_nothing_was_charged(browser, shop):
     done = browser.state(PayDoneState)
     browser.run(done.load())
     assert done.outcome == "cancelled"
+    # …and it is: the checkout is ended for good (not "Failed", not "Processing" forever)
+    [payment] = fetch(Payment, col(Payment.reference) == ref)
+    assert payment.status == "cancelled"
+    browser.run(done.refresh())
+    assert done.outcome == "cancelled"
+
+
+def test_a_stranger_cannot_cancel_someone_elses_checkout(browser, new_browser, shop):
+    page = _open(browser, shop["student"].email)
+    ref = _ref(browser.run(page.topup({"amount": "10", "currency": "USD"})))
+    other = new_browser()
+    other.login(shop["other"].email)
+    other.goto(f"/pay/done?ref={ref}&cancelled=1")
+    done = other.state(PayDoneState)
+    other.run(done.load())
+    assert done.status == "notfound" and done.amount == ""
+    [payment] = fetch(Payment, col(Payment.reference) == ref)
+    assert payment.status == "pending"
+
+
+def test_an_abandoned_checkout_shows_expired_after_its_window(browser, shop):
+    page = _open(browser, shop["student"].email)
+    ref = _ref(browser.run(page.topup({"amount": "10", "currency": "USD"})))
+    with session_scope() as s:
+        s.exec(select(Payment).where(Payment.reference == ref)).one().expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    browser.goto(f"/pay/done?ref={ref}")
+    done = browser.state(PayDoneState)
+    browser.run(done.load())
+    assert done.outcome == "expired"
 
 
 @pytest.mark.parametrize(

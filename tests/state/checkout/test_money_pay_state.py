@@ -97,6 +97,33 @@ def test_credits_pay_the_minutes_and_a_promo_code_is_checked_inline(browser, db,
         assert credits.credit_summary(s, world.student.id, datetime.now(UTC))[0] == 0
 
 
+def test_a_checked_promo_code_changes_the_total_the_pay_button_and_the_checkout(browser, db, world, make_user):
+    """Issue 12 item 3: after "€6 off — you pay €24" the total and the Pay button said €30."""
+    promos.create_promo(db, actor=make_user(Role.ADMIN), data={"code": "FIFTH", "kind": "percent", "percent": 20})
+    db.commit()
+    held = world.book(day_ahead(2), confirm=False)
+    fund_wallet(world.db, world.student.id, 2500, "EUR", commit=True)  # enough for €24, not for €30
+    page = _open(browser, held.id, world.student.email)
+    assert (page.pay_total, page.pay_list_total) == ("€30", "")
+    browser.run(page.set_pay_method("wallet"))
+    assert not page.pay_wallet_ok
+    browser.run(page.check_pay_promo("fifth"))
+    assert page.pay_promo_note == "€6 off — you pay €24."
+    assert (page.pay_total, page.pay_list_total) == ("€24", "€30") and page.pay_wallet_ok
+    browser.run(page.set_pay_method("credits"))  # minutes have no price to discount
+    assert (page.pay_total, page.pay_list_total) == ("€30", "")
+    browser.run(page.set_pay_method("gateway"))
+    assert page.pay_total == "€24"
+    browser.run(page.check_pay_promo(""))  # the code removed: the full price again
+    assert (page.pay_total, page.pay_list_total) == ("€30", "")
+    browser.run(page.check_pay_promo("FIFTH"))
+    events = browser.run(page.pay({"promo_code": "FIFTH"}))
+    ref = redirects(events)[0].rsplit("/", 1)[-1]
+    with session_scope(read_only=True) as s:
+        view = sandbox_checkout.view_checkout(s, reference=ref)
+    assert view.amount_minor == 2400  # the checkout page charges what the panel showed
+
+
 def test_garbage_method_is_ignored(browser, world):
     held = world.book(day_ahead(2), confirm=False)
     page = _open(browser, held.id, world.student.email)

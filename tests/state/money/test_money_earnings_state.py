@@ -74,7 +74,14 @@ def test_payout_minimum_and_available_are_inline_then_admin_approves(browser, ne
     events = admin_tab.run(admin.decide(row.id, "reject"))  # a rejection needs a note
     assert toasts(events, "error") and fetch(Payout)[0].status == "requested"
     admin_tab.run(admin.set_note(row.id, "bank details checked"))
+    admin_tab.run(admin.decide(row.id, "approve"))  # first the confirmation: the amount and who receives it
+    assert admin.confirm_title == f"Approve and pay €24 to {row.tutor}?" and fetch(Payout)[0].status == "requested"
+    admin_tab.run(admin.cancel_confirm())
+    assert admin.confirm_title == "" and fetch(Payout)[0].status == "requested"
+    admin_tab.run(admin.decide(row.id, "approve_manual"))
+    assert "already sent €24" in admin.confirm_text
     admin_tab.run(admin.decide(row.id, "approve"))
+    admin_tab.run(admin.confirm_decision())
     assert fetch(Payout)[0].status == "paid" and admin.rows == []
     browser.run(page.load())
     assert page.payouts[0].status_label == "Paid" and page.paid_out == "€24"
@@ -88,6 +95,8 @@ def test_admin_rejects_with_a_note_and_the_money_is_available_again(browser, new
     admin, _ = admin_tab.open(AdminPayoutsState, "/admin/payouts", world.admin.email)
     admin_tab.run(admin.set_note(admin.rows[0].id, "wrong account"))
     admin_tab.run(admin.decide(admin.rows[0].id, "reject"))
+    assert "goes back to" in admin.confirm_text and "€20" in admin.confirm_title
+    admin_tab.run(admin.confirm_decision())
     assert fetch(Payout)[0].status == "rejected"
     browser.run(page.load())
     assert page.payouts[0].note == "wrong account" and page.available == "€24"
@@ -125,11 +134,16 @@ def test_admin_resolves_a_dispute_with_a_partial_refund(browser, new_browser, wo
     [row] = page.rows
     assert row.id == b.id and row.price
     assert row.reason == "half the lesson was lost"  # the admin decides knowing what the student said
+    assert row.ran.startswith("Booked 1 h · ")  # …and how long the lesson really ran
     browser.run(page.resolve(b.id, "partial"))  # no percent typed yet
     assert page.errors and fetch(Booking, col(Booking.id) == b.id)[0].status == "DISPUTED"
     browser.run(page.set_field(b.id, "percent", "50"))
     browser.run(page.set_field(b.id, "notes", "connection problems on both sides"))
-    events = browser.run(page.resolve(b.id, "partial"))
+    browser.run(page.resolve(b.id, "partial"))  # asks first, stating the amounts and who gets them
+    assert page.confirm_title.startswith("Refund 50% (€15) to ")
+    assert "receives €12" in page.confirm_text and "20% commission" in page.confirm_text
+    assert fetch(Booking, col(Booking.id) == b.id)[0].status == "DISPUTED"
+    events = browser.run(page.confirm_resolve())
     assert toasts(events, "success") and page.rows == []
     done = fetch(Booking, col(Booking.id) == b.id)[0]
     assert done.status == "SETTLED" and done.refund_percent == 50
@@ -149,7 +163,9 @@ def test_admin_releases_a_disputed_lesson_to_the_tutor(browser, world):
     browser.run(page.set_field(b.id, "percent", "²"))  # not an ASCII number: an inline error, no crash
     browser.run(page.resolve(b.id, "partial"))
     assert page.errors and fetch(Booking, col(Booking.id) == b.id)[0].status == "DISPUTED"
-    events = browser.run(page.resolve(b.id, "release"))  # no percent needed: nothing is refunded
+    browser.run(page.resolve(b.id, "release"))  # no percent needed: nothing is refunded
+    assert page.confirm_title.startswith("Release the lesson's money to ") and "receives €24" in page.confirm_text
+    events = browser.run(page.confirm_resolve())
     assert toasts(events, "success") and page.errors == {} and page.rows == []
     done = fetch(Booking, col(Booking.id) == b.id)[0]
     assert done.status == "SETTLED" and done.refund_percent == 0
@@ -213,6 +229,8 @@ def test_non_admins_cannot_decide_payouts_disputes_settings_or_catalogue(browser
     b.run(payouts.set_note(payout.id, "mine now"))
     b.run(payouts.decide(payout.id, "approve"))
     b.run(payouts.decide(payout.id, "approve_manual"))
+    payouts._pending = (payout.id, "approve_manual")  # a tampered tab: the service still refuses
+    b.run(payouts.confirm_decision())
     assert fetch(Payout)[0].status == "requested"
     disputes, _ = b.open(AdminDisputesState, "/admin/disputes")
     b.run(disputes.resolve(b_paid.id, "full"))
@@ -221,6 +239,9 @@ def test_non_admins_cannot_decide_payouts_disputes_settings_or_catalogue(browser
     d = _disputed(world, days=3)
     for outcome in ("full", "release"):
         b.run(disputes.resolve(d.id, outcome))
+    assert disputes.confirm_title == ""  # no quote for them either
+    disputes._pending = (d.id, 100, "")
+    b.run(disputes.confirm_resolve())
     assert fetch(Booking, col(Booking.id) == d.id)[0].status == "DISPUTED"
     finance, _ = b.open(AdminFinanceState, "/admin/finance")
     assert finance.gmv == "" and finance.points == []

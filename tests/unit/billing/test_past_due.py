@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.support.credits import catalogue, pay
 from tutorhub.integrations.payments import EventKind, GatewayEvent
 from tutorhub.integrations.payments.razorpay_gateway import map_razorpay_event
-from tutorhub.integrations.payments.stripe_gateway import map_stripe_event
+from tutorhub.integrations.payments.stripe_events import map_stripe_event
 from tutorhub.models import Notification, Role, SandboxCharge, Subscription, User
 from tutorhub.services.billing import credits, past_due, purchases, subscriptions
 from tutorhub.services.checkout import events as payment_events

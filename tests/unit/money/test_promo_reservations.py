@@ -14,7 +14,7 @@ from sqlmodel import select
 from tests.support.booking import NOW, at
 from tests.support.credits import catalogue
 from tests.support.money import fund_wallet
-from tutorhub.models import Booking, PromoCode, PromoRedemption, Role
+from tutorhub.models import Booking, Payment, PromoCode, PromoRedemption, Role
 from tutorhub.services.billing import purchases
 from tutorhub.services.booking import timeouts
 from tutorhub.services.checkout import events as payment_events
@@ -75,14 +75,15 @@ def test_a_failed_or_cancelled_checkout_gives_the_code_back(env, once, outcome):
     assert _rows(env.db) == [(f"payment:{again.payment_reference}", "redeemed")]
 
 
-def test_an_expired_hold_releases_the_reservation_and_a_late_payment_gets_no_discount(env, once):
+def test_a_payment_after_the_hold_expired_goes_to_the_wallet_undiscounted_and_gives_the_code_back(env, once):
+    """The checkout (and so the reservation) lives 30 minutes — Stripe's minimum — while the lesson
+    hold lives 15: money arriving in between finds no lesson, lands in the wallet at the discounted
+    price with no discount booked, and the code is the student's again."""
     first, second = env.book(at(3, 10)), env.book(at(3, 14))
     out = _checkout(env, first.id)
     later = NOW + timedelta(minutes=16)
     timeouts.expire_holds(env.db, now=later)
-    assert payment_events.release_lapsed_promo_reservations(env.db, now=later) == 1
-    assert _rows(env.db) == []
-    # paid after all: the lesson is gone, the (discounted) money lands in the wallet, no discount spent
+    assert payment_events.release_lapsed_promo_reservations(env.db, now=later) == 0  # the checkout is still open
     sandbox_checkout.complete_checkout(env.db, reference=out.payment_reference, outcome="succeed", now=later)
     assert ledger.balance(env.db, f"student:{env.student.id}:wallet", "EUR") == 2400
     assert ledger.balance(env.db, "platform:promotions", "EUR") == 0
@@ -92,6 +93,22 @@ def test_an_expired_hold_releases_the_reservation_and_a_late_payment_gets_no_dis
                                            promo_code="ONCE", now=later).discount_minor == 600
     assert second.id  # (the other hold simply expired)
     assert verify_ledger(env.db, now=later + timedelta(hours=1)) == []
+
+
+def test_an_unpaid_checkout_expires_with_its_reservation_and_cannot_be_paid_after(env, once):
+    first = env.book(at(3, 10))
+    out = _checkout(env, first.id)
+    payment = env.db.exec(select(Payment).where(Payment.reference == out.payment_reference)).one()
+    assert payment.expires_at == NOW + timedelta(minutes=30)
+    assert payment_events.release_lapsed_promo_reservations(env.db, now=NOW + timedelta(minutes=29)) == 0
+    assert payment_events.release_lapsed_promo_reservations(env.db, now=NOW + timedelta(minutes=30)) == 1
+    env.db.refresh(payment)
+    assert payment.status == "expired" and _rows(env.db) == []
+    paid_late = sandbox_checkout.complete_checkout(env.db, reference=out.payment_reference, outcome="succeed",
+                                                   now=NOW + timedelta(minutes=31))
+    assert paid_late.status == "expired"
+    env.db.refresh(payment)
+    assert payment.status == "expired" and ledger.balance(env.db, f"student:{env.student.id}:wallet", "EUR") == 0
 
 
 def test_a_capped_code_reserved_by_one_student_is_not_given_to_another(env, make_user):
@@ -119,6 +136,6 @@ def test_minute_pack_checkouts_reserve_and_release_the_code_too(db, make_user):
     again = purchases.buy_pack(db, actor=student, pack_code="hour5", promo_code="PACK10", now=NOW)
     assert again.discount_minor == 600
     # the reservation of a checkout nobody finishes lapses after PACK_RESERVATION_TTL
-    assert payment_events.release_lapsed_promo_reservations(db, now=NOW + timedelta(hours=1)) == 0
+    assert payment_events.release_lapsed_promo_reservations(db, now=NOW + timedelta(minutes=59)) == 0
     assert payment_events.release_lapsed_promo_reservations(db, now=NOW + promos.PACK_RESERVATION_TTL) == 1
     assert _rows(db) == []

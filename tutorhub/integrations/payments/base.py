@@ -46,7 +46,10 @@ GATEWAY_TIMEOUT_SECONDS = 30.0  # every provider HTTP call; well under the inten
 
 class EventKind(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"  # money captured for `reference`
-    PAYMENT_FAILED = "payment.failed"  # the attempt failed / was abandoned; nothing captured
+    PAYMENT_FAILED = "payment.failed"  # the checkout is over unpaid (failed for good, cancelled, expired)
+    # One attempt failed (a declined card) but the checkout stays open: the payer may try another
+    # card on the same Stripe Checkout Session / Razorpay order, so nothing is released.
+    PAYMENT_ATTEMPT_FAILED = "payment.attempt_failed"
     REFUND_SUCCEEDED = "refund.succeeded"  # `amount_minor` went back to the payer
     DISPUTE_OPENED = "dispute.opened"  # chargeback opened; funds withdrawn by the provider
     DISPUTE_WON = "dispute.won"  # chargeback reversed in our favour; funds returned
@@ -71,6 +74,9 @@ class CheckoutRequest:
     mode: str = "payment"  # "payment" | "subscription"
     plan_code: str | None = None  # our plan code when mode == "subscription"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # When the payer can no longer pay on the hosted page (Stripe: the session's `expires_at`,
+    # 30 minutes to 24 hours ahead); the promo reservation of the payment lapses at the same instant.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ RAZORPAY_MAX_EVENT_AGE = timedelta(hours=48)
 _KINDS = {
     "payment.captured": EventKind.PAYMENT_SUCCEEDED,
     "order.paid": EventKind.PAYMENT_SUCCEEDED,
-    "payment.failed": EventKind.PAYMENT_FAILED,
+    # One attempt on the order failed; Razorpay Checkout lets the payer retry on the same order.
+    "payment.failed": EventKind.PAYMENT_ATTEMPT_FAILED,
     "refund.processed": EventKind.REFUND_SUCCEEDED,
     "payment.dispute.created": EventKind.DISPUTE_OPENED,
     "payment.dispute.won": EventKind.DISPUTE_WON,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +25,6 @@ from tutorhub.integrations.payments.base import (
     GATEWAY_TIMEOUT_SECONDS,
     CheckoutRequest,
     CheckoutSession,
-    EventKind,
     GatewayError,
     GatewayEvent,
     GatewayRecord,
@@ -35,20 +34,8 @@ from tutorhub.integrations.payments.base import (
     WebhookSignatureError,
 )
 from tutorhub.integrations.payments.sandbox import header_value
+from tutorhub.integrations.payments.stripe_events import get_path, map_stripe_event, timestamp
 from tutorhub.settings import get_settings
-
-
-def _get(obj: Mapping[str, Any] | None, *path: str) -> Any:
-    cur: Any = obj
-    for key in path:
-        if not isinstance(cur, Mapping):
-            return None
-        cur = cur.get(key)
-    return cur
-
-
-def _ts(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value), tz=UTC) if isinstance(value, int) else datetime.now(UTC)
 
 
 @lru_cache(maxsize=4)
@@ -92,6 +79,8 @@ class StripeGateway:
             "customer_email": request.customer_email,
             "metadata": metadata,
         }
+        if request.expires_at is not None:
+            params["expires_at"] = int(request.expires_at.timestamp())
         if request.mode == "subscription":
             price["recurring"] = {"interval": "month"}
             params["subscription_data"] = {"metadata": metadata}
@@ -141,7 +130,85 @@ class StripeGateway:
             idempotency_key,
         )
 
+    def expire_checkout(self, *, checkout_ref: str) -> bool:
+        """End an open Checkout Session now (the payer came back through the cancel URL), so nothing
+        can be paid on it any more. True when it is expired (now or before); False when it cannot be
+        expired because it was completed (paid, or paying by a delayed method)."""
+        try:
+            found = self._client.v1.checkout.sessions.retrieve(checkout_ref).to_dict()
+            if found.get("status") == "expired":
+                return True
+            if found.get("status") == "complete":
+                return False
+            self._client.v1.checkout.sessions.expire(checkout_ref)
+        except _REFUSALS as exc:
+            raise GatewayRefused(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        return True
+
+    def cancel_subscription_now(self, *, subscription_id: str, idempotency_key: str) -> None:
+        """Cancel at once (not at period end) and void what is still open: the subscription's
+        unpaid invoice must not be retried or collected after we ended the plan. A subscription
+        Stripe already cancelled is fine (its invoices are voided all the same)."""
+        try:
+            current = self._client.v1.subscriptions.retrieve(subscription_id).to_dict()
+            if current.get("status") != "canceled":
+                self._client.v1.subscriptions.cancel(subscription_id, {"invoice_now": False, "prorate": False},
+                                                     {"idempotency_key": idempotency_key})
+            invoices = self._client.v1.invoices.list({"subscription": subscription_id, "status": "open", "limit": 100})
+            for invoice in invoices.auto_paging_iter():
+                self._client.v1.invoices.void_invoice(invoice.to_dict()["id"], {},
+                                                       {"idempotency_key": f"{idempotency_key}:void:{invoice['id']}"})
+        except _REFUSALS as exc:
+            raise GatewayRefused(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+
+    def invoice_payment_intent(self, *, invoice_id: str) -> str | None:
+        """The PaymentIntent that paid an invoice (a refund names a PaymentIntent or a charge,
+        never an invoice): the invoice's `payment_intent`, or on newer API versions its payments."""
+        try:
+            invoice = self._client.v1.invoices.retrieve(invoice_id, {"expand": ["payments"]}).to_dict()
+        except _REFUSALS as exc:
+            raise GatewayRefused(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        intent = invoice.get("payment_intent")
+        if isinstance(intent, Mapping):
+            intent = intent.get("id")
+        if not intent:
+            for item in get_path(invoice, "payments", "data") or []:
+                intent = get_path(item, "payment", "payment_intent")
+                if intent:
+                    break
+        return str(intent) if intent else None
+
+    def subscription_latest_invoice(self, *, subscription_id: str) -> str | None:
+        """The id of a subscription's latest invoice (its first, right after checkout)."""
+        try:
+            sub = self._client.v1.subscriptions.retrieve(subscription_id).to_dict()
+        except _REFUSALS as exc:
+            raise GatewayRefused(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        latest = sub.get("latest_invoice")
+        if isinstance(latest, Mapping):
+            latest = latest.get("id")
+        return str(latest) if latest else None
+
+    def _refundable(self, gateway_ref: str) -> str:
+        """A refund names a PaymentIntent: an invoice (a subscription's payment) is resolved to the
+        PaymentIntent that paid it; anything else is taken as a PaymentIntent id."""
+        if not gateway_ref.startswith("in_"):
+            return gateway_ref
+        intent = self.invoice_payment_intent(invoice_id=gateway_ref)
+        if not intent:
+            raise GatewayRefused(f"Stripe: invoice {gateway_ref} has no payment to refund")
+        return intent
+
     def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
+        gateway_ref = self._refundable(gateway_ref)
         params = {"payment_intent": gateway_ref, "amount": amount_minor, "metadata": {"idempotency_key": idempotency_key}}
         refund = self._call(self._client.v1.refunds.create, params, f"refund:{idempotency_key}")
         return RefundResult(gateway_ref=refund["id"], status="succeeded" if refund["status"] == "succeeded" else "pending")
@@ -162,6 +229,7 @@ class StripeGateway:
     def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None:
         """Our refund of this PaymentIntent, if Stripe has it (metadata.idempotency_key). The
         Idempotency-Key header already makes a retry safe for 24 h; this also covers older intents."""
+        gateway_ref = self._refundable(gateway_ref)
         try:
             for obj in self._client.v1.refunds.list({"payment_intent": gateway_ref, "limit": 100}).auto_paging_iter():
                 refund = obj.to_dict()
@@ -203,11 +271,11 @@ class StripeGateway:
     def _record(obj: Mapping[str, Any], kind: str, amount: int) -> GatewayRecord:
         return GatewayRecord(
             gateway_ref=obj["id"],
-            reference=_get(obj.get("metadata"), "reference"),
+            reference=get_path(obj.get("metadata"), "reference"),
             kind=kind,
             amount_minor=int(amount),
             currency=str(obj["currency"]).upper(),
-            created_at=_ts(obj.get("created")),
+            created_at=timestamp(obj.get("created")),
         )
 
     def _call(self, method: Any, params: Any, idempotency_key: str | None) -> Any:
@@ -235,90 +303,3 @@ class StripeGateway:
             return map_stripe_event(body)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
             raise WebhookSignatureError(f"malformed Stripe event: {exc.__class__.__name__}") from exc
-
-
-_SIMPLE = {
-    "checkout.session.async_payment_succeeded": EventKind.PAYMENT_SUCCEEDED,
-    "checkout.session.async_payment_failed": EventKind.PAYMENT_FAILED,
-    "checkout.session.expired": EventKind.PAYMENT_FAILED,
-    "payment_intent.succeeded": EventKind.PAYMENT_SUCCEEDED,
-    "payment_intent.payment_failed": EventKind.PAYMENT_FAILED,
-    "charge.dispute.created": EventKind.DISPUTE_OPENED,
-    "customer.subscription.deleted": EventKind.SUBSCRIPTION_CANCELLED,
-    "transfer.created": EventKind.PAYOUT_PAID,
-    "transfer.reversed": EventKind.PAYOUT_FAILED,
-}
-
-
-def _kind(raw_type: str, obj: Mapping[str, Any]) -> EventKind:
-    if raw_type == "checkout.session.completed":
-        # Delayed methods (bank debits) complete the session unpaid; their async_* event follows.
-        paid = obj.get("payment_status") in {"paid", "no_payment_required"}
-        return EventKind.PAYMENT_SUCCEEDED if paid else EventKind.IGNORED
-    if raw_type in {"refund.created", "refund.updated"}:
-        return EventKind.REFUND_SUCCEEDED if obj.get("status") == "succeeded" else EventKind.IGNORED
-    if raw_type == "charge.dispute.closed":
-        return {"won": EventKind.DISPUTE_WON, "lost": EventKind.DISPUTE_LOST}.get(str(obj.get("status")), EventKind.IGNORED)
-    if raw_type in {"invoice.paid", "invoice.payment_failed"}:
-        # The first invoice is the checkout itself (checkout.session.completed); later ones renew
-        # (or fail to: the subscription goes past due while Stripe retries).
-        first = obj.get("billing_reason") == "subscription_create"
-        paid = raw_type == "invoice.paid"
-        return EventKind.IGNORED if first else EventKind.SUBSCRIPTION_RENEWED if paid else EventKind.SUBSCRIPTION_PAYMENT_FAILED
-    return _SIMPLE.get(raw_type, EventKind.IGNORED)
-
-
-def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
-    """A verified Stripe event → our normalized event."""
-    raw_type = str(body["type"])
-    obj: Mapping[str, Any] = body["data"]["object"]
-    kind = _kind(raw_type, obj)
-    metadata = obj.get("metadata") or {}
-    reference = metadata.get("reference") or obj.get("client_reference_id")
-    if raw_type in {"invoice.paid", "invoice.payment_failed"}:
-        reference = reference or _get(obj, "parent", "subscription_details", "metadata", "reference") or _get(
-            obj, "subscription_details", "metadata", "reference"
-        )
-    gateway_ref = obj.get("id")
-    payment_ref = None
-    amount = obj.get("amount")
-    data: dict[str, Any] = {"object_id": obj.get("id")}
-    if raw_type.startswith("checkout.session."):
-        gateway_ref = obj.get("payment_intent") or obj.get("subscription") or obj.get("id")
-        amount = obj.get("amount_total")
-        data.update(session_id=obj.get("id"), subscription_id=obj.get("subscription"), customer_id=obj.get("customer"))
-    elif raw_type.startswith("payment_intent."):
-        amount = obj.get("amount_received") or obj.get("amount")
-    elif raw_type.startswith(("refund.", "charge.dispute.")):
-        payment_ref = obj.get("payment_intent")
-        data["payment_gateway_ref"] = payment_ref
-        key = "refund_id" if raw_type.startswith("refund.") else "dispute_id"
-        data.update({key: obj.get("id"), "charge_id": obj.get("charge"), "reason": obj.get("reason")})
-        if raw_type.startswith("refund."):
-            # our Refund.reference (set by `refund`): matches the refund even before its id is stored
-            data["refund_reference"] = metadata.get("idempotency_key")
-    elif raw_type in {"invoice.paid", "invoice.payment_failed"}:
-        amount = obj.get("amount_paid") if raw_type == "invoice.paid" else 0  # nothing was captured on failure
-        sub = obj.get("subscription") or _get(obj, "parent", "subscription_details", "subscription")
-        data.update(subscription_id=sub, invoice_id=obj.get("id"), billing_reason=obj.get("billing_reason"))
-        if raw_type == "invoice.payment_failed":
-            data.update(next_payment_attempt=obj.get("next_payment_attempt"), attempt_count=obj.get("attempt_count"))
-    elif raw_type.startswith("customer.subscription."):
-        data.update(subscription_id=obj.get("id"))
-        amount = 0
-    elif raw_type.startswith("transfer."):
-        reference = reference or obj.get("transfer_group")
-        data.update(destination=obj.get("destination"))
-    return GatewayEvent(
-        gateway="stripe",
-        event_id=str(body["id"])[:120],
-        kind=kind,
-        raw_type=raw_type[:80],
-        reference=str(reference)[:64] if reference else None,
-        gateway_ref=str(gateway_ref) if gateway_ref else None,
-        amount_minor=int(amount or 0),
-        currency=str(obj.get("currency") or "").upper()[:3],
-        occurred_at=_ts(body.get("created")),
-        data={k: v for k, v in data.items() if v is not None},
-        payment_gateway_ref=str(payment_ref) if payment_ref else None,
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.countdown import countdown
-from tutorhub.components.pay_panel import pay_panel
+from tutorhub.components.pay_panel import pay_panel, pay_total
 from tutorhub.components.ui import link_button
 from tutorhub.state.booking.dialog import BookingState as B
 from tutorhub.state.lesson_views import OccurrenceRow
@@ -209,10 +209,10 @@ def _held_step() -> rx.Component:
         rx.hstack(
             rx.text(rx.cond(B.held_count > 1, B.held_count.to_string() + " lessons", "Total"), size="2"),
             rx.spacer(),
-            rx.text(B.held_price, weight="bold", size="4", id="held-price"),
+            pay_total(B, B.held_price, total_id="held-price"),  # the discounted total once a promo code is checked
             width="100%",
         ),
-        pay_panel(B, B.held_price),
+        pay_panel(B, B.held_price, show_total=False),
         rx.flex(
             rx.button("Release the time", variant="soft", color_scheme="gray", on_click=B.release),
             gap="12px",

@@ -51,6 +51,11 @@ def _body() -> rx.Component:
             "cancelled",
             _outcome("circle-x", "amber", "Payment cancelled", "Nothing was charged. You can try again."),
         ),
+        (
+            "expired",
+            _outcome("clock", "gray", "Payment expired",
+                     "This checkout was not paid in time, so nothing was charged. You can start the payment again."),
+        ),
         _outcome("circle-x", "red", "The payment did not go through", "Nothing was charged. You can try again."),
     )
     return rx.center(

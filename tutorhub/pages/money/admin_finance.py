@@ -136,6 +136,27 @@ def finance_page() -> rx.Component:
     return page(gate(AF.status, ready), width="1000px")
 
 
+def _confirm_dialog(title, text, label, on_confirm, on_cancel, *, dialog_id: str) -> rx.Component:
+    """Asks before money moves: the title and text state the amount and who receives it."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Go back", variant="soft", color_scheme="gray", on_click=on_cancel)),
+                rx.alert_dialog.action(rx.button(label, on_click=on_confirm, id=f"{dialog_id}-yes")),
+                gap="12px",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="460px",
+            id=dialog_id,
+        ),
+        open=title != "",
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), on_cancel),
+    )
+
+
 def _payout_actions(row: PayoutRow) -> rx.Component:
     return rx.cond(
         row.status == "requested",
@@ -185,6 +206,8 @@ def payouts_page() -> rx.Component:
             ),
             empty_state("landmark", "No payouts waiting", "New requests show up here."),
         ),
+        _confirm_dialog(AP.confirm_title, AP.confirm_text, AP.confirm_label, AP.confirm_decision, AP.cancel_confirm,
+                        dialog_id="payout-confirm"),
         spacing="3",
         width="100%",
     )
@@ -202,7 +225,10 @@ def _dispute(row: DisputeRow) -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(row.when, " · ", row.with_whom, size="2", color=rx.color("gray", 11)),
-            rx.cond(row.reason != "", rx.text("Reason: ", row.reason, size="2"), rx.fragment()),
+            rx.text(rx.text.strong("Reason given: "), rx.cond(row.reason != "", row.reason, "(none given)"), size="2",
+                    class_name="dispute-reason"),
+            rx.text(rx.text.strong("Lesson length: "), row.ran, size="2", class_name="dispute-length",
+                    color=rx.cond(row.short, rx.color("amber", 11), rx.color("gray", 12))),
             rx.flex(
                 rx.input(placeholder="Decision notes", max_length=500, size="2", flex="1", min_width="180px",
                          aria_label="Decision notes", on_blur=lambda v: AD.set_field(row.id, "notes", v)),
@@ -239,6 +265,8 @@ def disputes_page() -> rx.Component:
             rx.vstack(rx.foreach(AD.rows, _dispute), spacing="3", width="100%"),
             empty_state("scale", "No open disputes", "Disputed lessons show up here."),
         ),
+        _confirm_dialog(AD.confirm_title, AD.confirm_text, "Confirm", AD.confirm_resolve, AD.cancel_confirm,
+                        dialog_id="dispute-confirm"),
         spacing="3",
         width="100%",
     )

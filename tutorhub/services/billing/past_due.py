@@ -17,8 +17,9 @@ The rule (and why):
   ACTIVE, the cycle's minutes granted, the past-due marks cleared. The billing anchor stays, so the
   paid cycle ends where it would have.
 - When the grace period ends unpaid (`end_lapsed`, run by the renewal job) the subscription ENDS,
-  with a notice; a provider-billed one is cancelled at the provider (best effort: the provider also
-  ends it after its own retries). A provider payment that still arrives for an ended subscription
+  with a notice; a provider-billed one is cancelled at the provider at once and its open invoice
+  voided (provider_endings.py; retried until the provider confirms), so the provider neither keeps
+  retrying nor collects the invoice after the plan ended. A provider payment that still arrives for an ended subscription
   is credited to the student's wallet, not kept for nothing (purchases.apply_subscription_event).
 """
 

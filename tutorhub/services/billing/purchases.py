@@ -35,6 +35,7 @@ from tutorhub.services.billing import (
     duplicate_payments,
     lead_credits,
     past_due,
+    provider_endings,
     subscription_cycles,
     subscriptions,
 )
@@ -196,6 +197,8 @@ def _fulfil_subscription(session: Session, payment: Payment, extra: dict[str, An
             duplicate_payments.refund_unused_payment(
                 session, payment, now=now,
                 reason="You already had an active subscription when this payment arrived, so it was not needed.")
+            # …and the provider's second subscription goes at once, or it would bill again next month
+            provider_endings.request_provider_end(session, sub, now=now)
         return started
     if kind == "upgrade":
         return subscriptions.apply_upgrade(session, change_id=int(extra.get("change_id") or 0), payment_id=payment.id,

@@ -155,7 +155,8 @@ def renewal_charge(session: Session, subscription_id: int) -> RenewalCharge | No
     marker = f"{sub.id}:{sub.cycle + 1}"
     made = session.exec(select(Payment).where(col(Payment.user_id) == sub.user_id,
                                               col(Payment.purpose) == PaymentPurpose.SUBSCRIPTION,
-                                              col(Payment.status) != PaymentStatus.FAILED)).all()
+                                              col(Payment.status).notin_([PaymentStatus.FAILED, PaymentStatus.CANCELLED,
+                                                                             PaymentStatus.EXPIRED]))).all()
     if any((p.extra or {}).get("renewal") == marker for p in made):
         return None
     user = session.get(User, sub.user_id)

@@ -47,7 +47,7 @@ from tutorhub.integrations.payments import GatewayError, get_gateway_by_name
 from tutorhub.models.base import utcnow
 from tutorhub.models.credits import LotSource, Plan, Subscription, SubscriptionChange, SubscriptionStatus
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing import credits
+from tutorhub.services.billing import credits, provider_endings
 from tutorhub.services.billing.plan_options import change_kind
 from tutorhub.services.billing.plans import get_plan, plan_price
 from tutorhub.services.billing.subscription_cycles import grant_cycle, period_end, start_payment
@@ -178,6 +178,8 @@ def activate(session: Session, *, subscription_id: int, payment_id: int | None, 
         # Paid twice (two checkouts): keep the running one; the money core's records show the payment.
         log.warning("subscription %s paid while another is active; not started", sub.id)
         sub.status = SubscriptionStatus.ENDED
+        sub.gateway, sub.gateway_ref = gateway[:16], gateway_ref[:120]  # the provider's copy must be ended too
+        sub.updated_at = now
         session.add(sub)
         session.flush()
         return False
@@ -335,6 +337,8 @@ def cancel_subscription(session: Session, *, actor: UserOut | None, now: datetim
         sub.updated_at = now
         if sub.status == SubscriptionStatus.PAST_DUE:  # its period is over and unpaid: it ends now
             sub.status, sub.next_retry_at = SubscriptionStatus.ENDED, None
+            # …at the provider too: at period end would leave its open invoice being retried
+            provider_endings.request_provider_end(session, sub, now=now)
         session.add(sub)
         session.flush()
     return _out(session, sub)

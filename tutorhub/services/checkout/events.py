@@ -17,10 +17,14 @@ that the provider bills itself go to the subscription purpose's `provider_event`
 payment of ours that fails (the sandbox's saved card declined) makes its subscription past due
 (billing/past_due.py), as a provider's SUBSCRIPTION_PAYMENT_FAILED does.
 
-A promo code reserved by a checkout (money/promos.py) is released when its payment fails (the
-sandbox's Fail / Cancel, a provider's failure or `checkout.session.expired`), when captured money
-cannot be applied to its purpose, and by `release_lapsed_promo_reservations` (the minutely job)
-when nobody said anything before the reservation's `expires_at`.
+A promo code reserved by a checkout (money/promos.py) is released only when the checkout is over:
+a terminal failure (the sandbox's Fail / Cancel, Stripe's `checkout.session.expired` /
+`async_payment_failed`, our cancel of the session), captured money that cannot be applied to its
+purpose, or `release_lapsed_promo_reservations` (the minutely job) at the reservation's
+`expires_at` — the instant the provider's checkout ends too. A declined card
+(PAYMENT_ATTEMPT_FAILED: Stripe `payment_intent.payment_failed`, Razorpay `payment.failed`) leaves
+the checkout open: the payer may try another card, so the payment stays pending and the code held.
+Money for a discounted checkout whose code went elsewhere meanwhile goes to the wallet.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
-from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment, PaymentPurpose, Refund
+from tutorhub.models.money import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    Refund,
+)
 from tutorhub.services.billing import past_due
 from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
@@ -77,16 +89,42 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     assert payment.id is not None
     common: dict[str, Any] = {"user_id": payment.user_id, "payment_id": payment.id, "now": now}
     clearing = clearing_account(payment.gateway)
+    _remember_provider_ids(payment, event)
     mismatch = amount != payment.amount_minor or currency != payment.currency
     _adopt_orphans(session, payment, now)
     handler = HANDLERS.get(payment.purpose)
-    if handler is not None and not mismatch and handler.capture(session, payment, now=now):
+    promo_ok = mismatch or _promo_still_held(session, payment)
+    if handler is not None and not mismatch and promo_ok and handler.capture(session, payment, now=now):
         return
-    set_extra(payment, note="Credited to your wallet: this payment could not be applied to its purpose.")
+    note = ("Credited to your wallet: its promo code had been used on another payment meanwhile." if not promo_ok
+            else "Credited to your wallet: this payment could not be applied to its purpose.")
+    set_extra(payment, note=note)
     promos.release_reservation(session, ref=f"payment:{payment.reference}")  # no discount was given
     ledger.post(session, kind="late_payment", idempotency_key=f"payment:{payment.reference}:captured",
                 lines=[Line(clearing, amount, currency), Line(wallet_account(payment.user_id), -amount, currency)],
                 memo=f"{payment.purpose} {payment.reference}", **common)
+
+
+def _remember_provider_ids(payment: Payment, event: GatewayEvent) -> None:
+    """Keep what a later refund or cancellation needs: a Stripe subscription checkout is paid by the
+    subscription's first invoice (a refund names that invoice's PaymentIntent, payments.refund_target)."""
+    data = event.data or {}
+    changes = {key: str(data[name])[:120] for key, name in (("_invoice_id", "invoice_id"),
+                                                            ("gateway_subscription_id", "subscription_id"))
+               if data.get(name) and not (payment.extra or {}).get(key)}
+    if changes and payment.purpose == PaymentPurpose.SUBSCRIPTION:
+        set_extra(payment, **changes)
+
+
+def _promo_still_held(session: Session, payment: Payment) -> bool:
+    """A discounted checkout's code is still this payment's (promos.hold_for_capture)."""
+    extra = payment.extra or {}
+    code, discount = str(extra.get("promo_code") or ""), int(extra.get("discount_minor") or 0)
+    if not code or discount <= 0:
+        return True
+    return promos.hold_for_capture(session, code=code, user_id=payment.user_id, ref=f"payment:{payment.reference}",
+                                   list_minor=int(extra.get("list_minor") or payment.amount_minor + discount),
+                                   currency=payment.currency, discount_minor=discount, started_at=payment.created_at)
 
 
 def _refund_event(session: Session, payment: Payment | None, event: GatewayEvent, now: datetime) -> None:
@@ -230,9 +268,19 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
         if payment is None:
             raise NotFound(f"No payment with reference {event.reference!r}.")
         if payment.succeeded_at is None and not (payment.extra or {}).get("_failed"):
-            set_extra(payment, _failed=True)
+            reason = str((event.data or {}).get("reason") or "")
+            set_extra(payment, _failed=True, **({"_expired": True} if reason == "expired" else {}),
+                      **({"_cancelled": True} if reason in ("abandoned", "cancelled") else {}))
             promos.release_reservation(session, ref=f"payment:{payment.reference}")
             _renewal_failed(session, payment, now)
+    elif event.kind == EventKind.PAYMENT_ATTEMPT_FAILED:
+        if payment is None:
+            raise NotFound(f"No payment with reference {event.reference!r}.")
+        if payment.succeeded_at is None:  # the checkout is still open: tell the payer, hold everything
+            declines = int((payment.extra or {}).get("_declines") or 0) + 1
+            set_extra(payment, _declines=declines,
+                      _decline=str((event.data or {}).get("decline") or (event.data or {}).get("error")
+                                   or "The card was declined.")[:200])
     elif event.kind == EventKind.REFUND_SUCCEEDED:
         _refund_event(session, payment, event, now)
     elif event.kind in (EventKind.DISPUTE_OPENED, EventKind.DISPUTE_WON, EventKind.DISPUTE_LOST):
@@ -276,9 +324,10 @@ def _forward_subscription_event(session: Session, event: GatewayEvent, now: date
 
 def release_lapsed_promo_reservations(session: Session, *, now: datetime) -> int:
     """Release promo reservations past their `expires_at` whose payment has not succeeded (under
-    the payment's lock, so a capture racing this job either confirms first or finds it released);
-    how many were released."""
-    released = 0
+    the payment's lock, so a capture racing this job either confirms first or finds it released),
+    and mark pending checkouts past their window EXPIRED (`expire_lapsed_checkouts`); how many
+    reservations were released."""
+    released = expire_lapsed_checkouts(session, now=now)
     for ref in promos.lapsed_reservations(session, now=now):
         reference = ref.removeprefix("payment:")
         payment = session.exec(select(Payment).where(Payment.reference == reference)).first()
@@ -287,4 +336,24 @@ def release_lapsed_promo_reservations(session: Session, *, now: datetime) -> int
             if payment.succeeded_at is not None:
                 continue  # its capture confirmed (or released) the reservation already
         released += promos.release_reservation(session, ref=ref)
+    return released
+
+
+def expire_lapsed_checkouts(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Pending hosted checkouts whose window ended unpaid become EXPIRED (the payer sees "Expired",
+    not "Processing" forever) and give their promo back. Money that still arrives later (a provider
+    without an expiry) is captured as usual: a capture outranks the expiry (refresh_status). How many
+    promo reservations this gave back."""
+    refs = session.exec(select(Payment.reference).where(
+        col(Payment.status) == PaymentStatus.PENDING, col(Payment.expires_at).is_not(None),
+        col(Payment.expires_at) <= now).order_by(col(Payment.id)).limit(limit)).all()
+    released = 0
+    for reference in refs:
+        payment = session.exec(select(Payment).where(Payment.reference == reference)).one()
+        payment = lock_payment(session, payment)
+        if payment.succeeded_at is not None or (payment.extra or {}).get("_failed"):
+            continue
+        set_extra(payment, _failed=True, _expired=True)
+        released += promos.release_reservation(session, ref=f"payment:{payment.reference}")
+        refresh_status(session, payment, now)
     return released

@@ -33,11 +33,10 @@ from tutorhub.models.credits import SubscriptionStatus
 from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus, WebhookOutcome
 from tutorhub.models.money import PaymentPurpose
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing import past_due, subscription_cycles, subscriptions
+from tutorhub.services.billing import past_due, provider_endings, subscription_cycles, subscriptions
 from tutorhub.services.checkout.webhooks import deliver_sandbox_event
 from tutorhub.services.errors import Conflict
 from tutorhub.services.money import payments
-from tutorhub.services.money.payments import PaymentUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,7 @@ def renew_due_subscriptions(session: Session, *, now: datetime) -> dict[str, int
     renewals paid; a declined charge counts in neither, it makes the subscription past due)."""
     ended = subscription_cycles.end_cancelled_subscriptions(session, now=now)
     ended += end_lapsed_subscriptions(session, now=now)
+    provider_endings.resume_provider_endings(session, now=now)
     counts = {"ended": ended, "charged": 0}
     due = subscription_cycles.sandbox_renewals_due(session, now=now) + past_due.sandbox_retries_due(session, now=now)
     for subscription_id in due:
@@ -66,7 +66,9 @@ def renew_due_subscriptions(session: Session, *, now: datetime) -> dict[str, int
 
 def end_lapsed_subscriptions(session: Session, *, now: datetime) -> int:
     """End the past-due subscriptions whose grace period is over unpaid (or that were cancelled),
-    with a notice; a provider-billed one is cancelled at its provider too (best effort). How many."""
+    with a notice; a provider-billed one is cancelled at its provider at once and its open invoice
+    voided (billing/provider_endings.py: recorded now, sent by this job run or after the commit,
+    retried until the provider confirms). How many."""
     ended = 0
     for sub in past_due.lapsed(session, now=now):
         if sub.cancel_at_period_end:
@@ -74,11 +76,7 @@ def end_lapsed_subscriptions(session: Session, *, now: datetime) -> int:
         else:
             reason = "Its renewal payment failed and was not paid during the grace period."
         past_due.end(session, sub, now=now, reason=reason)
-        if sub.gateway not in ("", "sandbox") and not sub.cancel_at_period_end:
-            try:
-                subscriptions.cancel_at_provider(sub)
-            except PaymentUnavailable:
-                log.warning("subscription %s ended unpaid; %s did not take the cancellation", sub.id, sub.gateway)
+        provider_endings.request_provider_end(session, sub, now=now)
         ended += 1
     return ended
 

@@ -21,7 +21,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tutorhub.integrations.payments.base import EventKind
+from tutorhub.models.base import utcnow
 from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
+from tutorhub.models.money import Payment
 from tutorhub.services.checkout.webhooks import deliver_sandbox_event
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.settings import get_settings
@@ -37,7 +39,7 @@ class SandboxCheckoutView:
     currency: str
     description: str
     mode: str
-    status: str  # pending | succeeded | failed | abandoned
+    status: str  # pending | succeeded | failed | abandoned | expired
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,23 @@ def _safe_redirect(url: str) -> str:
     return "/"
 
 
-def view_checkout(session: Session, *, reference: Any) -> SandboxCheckoutView:
+def _expired(session: Session, charge: SandboxCharge, now: datetime) -> bool:
+    """The checkout's window (Payment.expires_at, the same instant its promo reservation lapses) is over."""
+    ends = session.exec(select(Payment.expires_at).where(Payment.reference == charge.reference)).first()
+    return ends is not None and ends <= now
+
+
+def view_checkout(session: Session, *, reference: Any, now: datetime | None = None) -> SandboxCheckoutView:
     _require_sandbox()
     charge = _charge(session, reference)
+    expired = charge.status == SandboxStatus.PENDING and _expired(session, charge, now or utcnow())
     return SandboxCheckoutView(
         reference=charge.reference or "",
         amount_minor=charge.amount_minor,
         currency=charge.currency,
         description=charge.description,
         mode=charge.mode,
-        status=charge.status,
+        status="expired" if expired else charge.status,
     )
 
 
@@ -97,6 +106,14 @@ def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: da
         raise NotFound("Unknown sandbox outcome (use succeed or fail).")
     target, kind = OUTCOMES[outcome]
     charge = _charge(session, reference, lock=True)
+    if charge.status == SandboxStatus.PENDING and _expired(session, charge, now):
+        # Like a provider's hosted page after its `expires_at`: nothing can be paid any more.
+        charge.status = SandboxStatus.ABANDONED
+        charge.completed_at = now
+        session.add(charge)
+        session.flush()
+        deliver_sandbox_event(session, charge, EventKind.PAYMENT_FAILED, now=now, extra={"reason": "expired"})
+        return SandboxCheckoutResult(charge.reference or "", "expired", _safe_redirect(charge.success_url))
     if charge.status == SandboxStatus.PENDING:
         charge.status = target
         charge.completed_at = now

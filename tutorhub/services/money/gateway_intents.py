@@ -56,7 +56,13 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.money import Payment, Refund
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
-from tutorhub.services.money.payments import clearing_account, lock_payment, refresh_status, wallet_account
+from tutorhub.services.money.payments import (
+    clearing_account,
+    lock_payment,
+    refresh_status,
+    refund_target,
+    wallet_account,
+)
 from tutorhub.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -157,7 +163,7 @@ def _claim(reference: str, *, now: datetime, retry: bool) -> tuple[str, str, int
             return None
         payment = session.get(Payment, row.payment_id)
         assert payment is not None
-        return payment.gateway, payment.gateway_ref, row.amount_minor, row.currency
+        return payment.gateway, refund_target(payment), row.amount_minor, row.currency
 
 
 def send_refund(reference: str, *, now: datetime | None = None, retry: bool = False) -> str:

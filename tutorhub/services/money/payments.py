@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -31,8 +32,15 @@ from tutorhub.services.money import promos
 from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency
 from tutorhub.settings import get_settings
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_AMOUNT_MINOR = 100_000_000  # 1,000,000.00 — far above any lesson or top-up
 PURCHASES = (PaymentPurpose.MINUTE_PACK, PaymentPurpose.SUBSCRIPTION, PaymentPurpose.LEAD_CREDITS)
+# How long a hosted checkout can be paid: Stripe accepts a session `expires_at` 30 minutes to 24
+# hours ahead. A checkout holding a promo reservation ends exactly when the reservation lapses
+# (`checkout_window`), so nothing can be paid on it after the code was given back.
+CHECKOUT_MIN_WINDOW = timedelta(minutes=30)
+CHECKOUT_MAX_WINDOW = timedelta(hours=24)
+CHECKOUT_DEFAULT_WINDOW = timedelta(hours=1)
 
 
 class PaymentUnavailable(DomainError):
@@ -52,6 +60,13 @@ class PromoHold:
     expires_at: datetime
 
 
+def checkout_window(now: datetime, wanted: datetime | None = None) -> datetime:
+    """When a checkout started `now` ends: `wanted` (e.g. a lesson hold's end) kept within the
+    provider's limits (30 minutes to 24 hours), else CHECKOUT_DEFAULT_WINDOW."""
+    end = wanted if wanted is not None else now + CHECKOUT_DEFAULT_WINDOW
+    return min(max(end, now + CHECKOUT_MIN_WINDOW), now + CHECKOUT_MAX_WINDOW)
+
+
 class PaymentOut(BaseModel):
     id: int
     reference: str
@@ -67,6 +82,7 @@ class PaymentOut(BaseModel):
     metadata: dict[str, Any]
     created_at: datetime
     succeeded_at: datetime | None
+    expires_at: datetime | None = None  # a pending checkout can be paid until then
 
 
 class RefundOut(BaseModel):
@@ -105,7 +121,7 @@ def payment_out(p: Payment) -> PaymentOut:
         id=p.id, reference=p.reference, user_id=p.user_id, purpose=p.purpose, booking_id=p.booking_id,
         amount_minor=p.amount_minor, currency=p.currency, gateway=p.gateway, status=p.status,
         refunded_minor=p.refunded_minor, description=p.description, metadata=public, created_at=p.created_at,
-        succeeded_at=p.succeeded_at,
+        succeeded_at=p.succeeded_at, expires_at=p.expires_at,
     )
 
 
@@ -190,22 +206,25 @@ def start_gateway_payment(
 
     With `promo`, the code is reserved for this payment before the provider is asked (promos.py:
     "payment:{reference}"); a code that cannot be reserved (used, held by another open checkout,
-    used up) is an InvalidInput and nothing is recorded."""
+    used up) is an InvalidInput and nothing is recorded. The checkout ends (`expires_at`, sent to
+    the provider) exactly when the reservation lapses: `checkout_window(now, promo.expires_at)`."""
     amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
+    expires_at = checkout_window(now, promo.expires_at if promo is not None else None)
     try:
         gateway = get_gateway(currency, session=session)
     except GatewayError as exc:
         raise PaymentUnavailable(str(exc)) from exc
+    base = public_base_url()
     with session.begin_nested():  # a refused promo leaves no pending payment behind
         payment = _new_payment(session, user=user, purpose=purpose, amount_minor=amount_minor, currency=currency,
                                description=description, booking_id=booking_id, metadata=metadata, gateway=gateway.name,
                                now=now)
+        payment.expires_at = expires_at
         if promo is not None:
             promos.reserve_promo(session, code=promo.code, user_id=user.id, amount_minor=promo.list_minor,
                                  currency=currency, ref=f"payment:{payment.reference}", discount_minor=promo.discount_minor,
-                                 expires_at=promo.expires_at, now=now)
+                                 expires_at=expires_at, now=now)
     reference, extra = payment.reference, payment.extra or {}
-    base = get_settings().public_url.rstrip("/")
     plan_code = extra.get("plan_code") if purpose == PaymentPurpose.SUBSCRIPTION else None
     try:
         checkout = gateway.create_checkout(
@@ -215,6 +234,7 @@ def start_gateway_payment(
                 cancel_url=f"{base}/pay/done?ref={reference}&cancelled=1",
                 mode="subscription" if plan_code else "payment", plan_code=plan_code,
                 metadata={"purpose": purpose, "booking_id": str(booking_id or ""), "user_id": str(user.id)},
+                expires_at=expires_at,
             )
         )
     except GatewayError as exc:
@@ -266,6 +286,29 @@ def charge_saved_method(
     return payment_out(payment)
 
 
+def public_base_url() -> str:
+    """Where the payer's browser comes back to from a hosted checkout: TUTORHUB_PUBLIC_URL, never
+    the address this request happened to reach. In production a loopback public URL (the default
+    http://localhost:3000) would send every payer to their own machine: PaymentUnavailable, saying
+    what to set, and no checkout is started."""
+    settings = get_settings()
+    base = settings.public_url.rstrip("/")
+    if settings.is_production and (urlsplit(base).hostname or "").strip("[]") in LOOPBACK_HOSTS:
+        raise PaymentUnavailable("Payments are not available: set TUTORHUB_PUBLIC_URL to the address people reach "
+                                 "TutorHub at (it is a loopback address).")
+    return base
+
+
+def refund_target(payment: Payment) -> str:
+    """What a refund of `payment` names at its provider. A Stripe subscription checkout captures
+    through the subscription's first invoice, so the payment's gateway_ref is the subscription;
+    the refund goes to that invoice (the adapter resolves its PaymentIntent)."""
+    invoice = str((payment.extra or {}).get("_invoice_id") or "")
+    if payment.purpose == PaymentPurpose.SUBSCRIPTION and invoice:
+        return invoice
+    return payment.gateway_ref
+
+
 def lock_payment(session: Session, payment: Payment) -> Payment:
     """Serialize everything that happens to one payment (two events racing on PostgreSQL)."""
     lock_key(session, f"payment:{payment.reference}")
@@ -293,8 +336,10 @@ def refresh_status(session: Session, payment: Payment, now: datetime) -> None:
     payment.refunded_minor = refunded_total(session, payment.id)
     disputes: dict[str, list[str]] = (payment.extra or {}).get("_disputes", {})
     disputed = any("won" not in seen for seen in disputes.values())
+    extra = payment.extra or {}
     if payment.succeeded_at is None:
-        status = PaymentStatus.FAILED if (payment.extra or {}).get("_failed") else PaymentStatus.PENDING
+        status = (PaymentStatus.CANCELLED if extra.get("_cancelled") else PaymentStatus.EXPIRED if extra.get("_expired")
+                  else PaymentStatus.FAILED if extra.get("_failed") else PaymentStatus.PENDING)
     elif disputed:
         status = PaymentStatus.DISPUTED
     elif payment.refunded_minor >= payment.amount_minor:

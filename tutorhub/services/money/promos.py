@@ -13,7 +13,14 @@ Rules:
   the row by `ref`); a failure, a cancelled or expired checkout, or money that could not be applied
   to its purpose releases it (`release_reservation`: the row deleted, the count given back); a
   reservation nobody confirmed lapses at `expires_at` (`release_lapsed_reservations`, the minutely
-  job: the lesson's 15-minute hold for lessons, PACK_RESERVATION_TTL for minute packs).
+  job), which is also when the provider's checkout ends (payments.checkout_window: the lesson's
+  hold or PACK_RESERVATION_TTL, never under Stripe's 30-minute minimum). Only terminal signals
+  release it early: a declined card on a still-open Stripe Checkout Session or Razorpay order is
+  one failed attempt (the payer may retry on the same page), not the end of the checkout.
+- Money that still arrives for a checkout whose reservation was released (a provider without an
+  expiry, e.g. a Razorpay order) keeps its discount only if the code can be taken again
+  (`hold_for_capture`); otherwise it is credited to the payer's wallet, so a once-per-user code
+  is never given twice.
 - How the discount is booked: it is a platform expense. The student pays the discounted price and the
   platform tops it up from "platform:promotions" (debit-normal): Dr platform:promotions d / Cr <the
   account that must see the list price> d — the booking's escrow (the tutor earns on the list price;
@@ -42,9 +49,9 @@ from tutorhub.services.validation import clean_int, clean_text, fail, fail_field
 
 PROMOTIONS = "platform:promotions"
 CODE_MAX_LEN = 32  # the longest promo code; forms and services cut or refuse input beyond it
-# How long a minute-pack checkout keeps its promo reserved when the provider never says it failed:
-# a Stripe Checkout Session can be paid for 24 hours (then `checkout.session.expired` releases it).
-PACK_RESERVATION_TTL = timedelta(hours=24)
+# How long a minute-pack checkout (and so its promo reservation) lives when nobody says it ended:
+# the Stripe Checkout Session gets the same `expires_at` (then `checkout.session.expired` releases it).
+PACK_RESERVATION_TTL = timedelta(hours=1)
 _CODE_RE = re.compile(rf"^[A-Z0-9][A-Z0-9_-]{{2,{CODE_MAX_LEN - 1}}}$")
 
 
@@ -168,6 +175,24 @@ def reserve_promo(session: Session, *, code: Any, user_id: int, amount_minor: in
     _take(session, promo, user_id=user_id, ref=ref, amount_minor=amount_minor, discount=discount, currency=cur, now=now,
           status=RedemptionStatus.PENDING, expires_at=expires_at)
     return discount
+
+
+def hold_for_capture(session: Session, *, code: Any, user_id: int, ref: str, list_minor: int, currency: str,
+                     discount_minor: int, started_at: datetime) -> bool:
+    """Money for a discounted checkout arrived: is its promo still its own? True when the payment's
+    reservation is held (or already confirmed), or — released meanwhile (the reservation lapsed, the
+    checkout was cancelled) — when it can be taken again now, checked as of `started_at` (the code
+    was valid when the checkout began). False when the code went elsewhere meanwhile (used on
+    another payment, used up): the caller must not apply the discounted money to its purpose."""
+    if session.exec(select(PromoRedemption.id).where(col(PromoRedemption.ref) == ref[:80],
+                                                     col(PromoRedemption.user_id) == user_id)).first() is not None:
+        return True
+    try:
+        reserve_promo(session, code=code, user_id=user_id, amount_minor=list_minor, currency=currency, ref=ref,
+                      discount_minor=discount_minor, expires_at=started_at, now=started_at)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _confirm_reserved(session: Session, *, user_id: int, ref: str, promo_id: int) -> int | None:

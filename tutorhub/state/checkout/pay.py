@@ -43,6 +43,15 @@ class PayMixin(rx.State, mixin=True):
     pay_error: str = ""
     pay_busy: bool = False
     pay_series: bool = False  # several lessons held at once: wallet / credits only
+    # What the Pay button charges: the lessons' price, minus a promo code's discount once it was
+    # checked (not with credits: minutes have no price to discount). `pay_list_total` is the price
+    # before the discount, shown struck through beside it ("" when there is no discount).
+    pay_total: str = ""
+    pay_list_total: str = ""
+    _pay_price_minor: int = 0
+    _pay_currency: str = ""
+    _pay_wallet_minor: int = 0
+    _pay_discount_minor: int = 0
 
     def _pay_booking_ids(self) -> list[Any]:
         """The booking(s) being paid (from backend-only state or the route, never from the browser)."""
@@ -56,6 +65,19 @@ class PayMixin(rx.State, mixin=True):
         self.pay_method, self.pay_error, self.pay_busy = "gateway", "", False
         self.pay_promo_errors, self.pay_promo_note = {}, ""
         self.pay_wallet, self.pay_credits, self.pay_wallet_ok, self.pay_credits_ok = "", "", True, True
+        self._pay_price_minor, self._pay_currency, self._pay_wallet_minor, self._pay_discount_minor = 0, "", 0, 0
+        self.pay_total, self.pay_list_total = "", ""
+
+    def _show_total(self) -> None:
+        """The total and the wallet's sufficiency as they stand (method, discount)."""
+        if not self._pay_currency:
+            self.pay_total, self.pay_list_total = "", ""
+            return
+        discount = self._pay_discount_minor if self.pay_method != "credits" else 0
+        due = max(0, self._pay_price_minor - discount)
+        self.pay_total = format_money(due, self._pay_currency)
+        self.pay_list_total = format_money(self._pay_price_minor, self._pay_currency) if discount else ""
+        self.pay_wallet_ok = self._pay_wallet_minor >= due
 
     async def _load_pay_options(self) -> None:
         """The viewer's wallet balance in the lesson's currency and credit minutes."""
@@ -74,18 +96,22 @@ class PayMixin(rx.State, mixin=True):
         if self.pay_series and self.pay_method == "gateway":
             self.pay_method = "wallet"
         self.pay_wallet = f"{format_money(options.wallet_available_minor, options.currency)} available"
-        self.pay_wallet_ok = options.wallet_available_minor >= options.price_minor
+        self._pay_price_minor, self._pay_currency = options.price_minor, options.currency
+        self._pay_wallet_minor = options.wallet_available_minor
+        self._show_total()
         self.pay_credits = f"{minutes_text(options.credit_minutes)} available · needs {minutes_text(options.minutes_needed)}"
         self.pay_credits_ok = options.credit_minutes >= options.minutes_needed
 
     def set_pay_method(self, value: Any):
         if value in METHODS and not (value == "gateway" and self.pay_series) and not self.pay_busy:
             self.pay_method, self.pay_error = value, ""
+            self._show_total()
 
     async def check_pay_promo(self, value: Any):
         """Inline check of a promo code against the lesson's price."""
         code = value.strip()[:CODE_MAX_LEN] if isinstance(value, str) else ""
-        self.pay_promo_errors, self.pay_promo_note = {}, ""
+        self.pay_promo_errors, self.pay_promo_note, self._pay_discount_minor = {}, "", 0
+        self._show_total()
         ids = self._pay_booking_ids()
         if not code or not ids:
             return
@@ -103,6 +129,9 @@ class PayMixin(rx.State, mixin=True):
             f"{format_money(quote.discount_minor, quote.currency)} off — "
             f"you pay {format_money(quote.final_minor, quote.currency)}."
         )
+        if quote.currency == self._pay_currency:
+            self._pay_discount_minor = quote.discount_minor
+        self._show_total()
 
     async def pay(self, form: Any):
         """Pay the held booking(s) with the chosen method."""

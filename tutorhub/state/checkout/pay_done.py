@@ -12,6 +12,8 @@ import asyncio
 
 import reflex as rx
 
+from tutorhub.models.base import utcnow
+from tutorhub.services.checkout import cancellations
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history
 from tutorhub.services.money.payments import PaymentOut
@@ -31,7 +33,7 @@ NEXT_STEP = {
 
 class PayDoneState(AppState):
     status: str = "loading"  # loading | ready | notfound
-    outcome: str = ""  # processing | succeeded | failed | cancelled | refunded
+    outcome: str = ""  # processing | succeeded | failed | cancelled | expired | refunded
     what: str = ""
     amount: str = ""
     reference: str = ""
@@ -50,6 +52,10 @@ class PayDoneState(AppState):
     async def _read(self, ref: str) -> PaymentOut:
         return await self._db(lambda s, actor: payment_history.payment_status(s, actor=actor, reference=ref), read_only=True)
 
+    async def _cancel(self, ref: str) -> PaymentOut:
+        """Back through the cancel URL: the checkout is ended at the provider (cancellations.py)."""
+        return await self._db(lambda s, actor: cancellations.cancel_checkout(s, actor=actor, reference=ref, now=utcnow()))
+
     def _show(self, payment: PaymentOut, cancelled: bool) -> None:
         status, purpose = payment.status, payment.purpose
         self.what = PURPOSE_LABELS.get(purpose, "Payment")
@@ -59,10 +65,15 @@ class PayDoneState(AppState):
         if purpose == "booking":
             href = f"/lessons/{payment.booking_id}" if payment.booking_id else "/lessons"
         self.next_label, self.next_href = label, href
-        if status == "pending":
+        lapsed = payment.expires_at is not None and payment.expires_at <= utcnow()
+        if status == "pending" and lapsed:
+            self.outcome = "expired"  # the window is over: the expiry job will say so too
+        elif status == "pending":
             self.outcome = "cancelled" if cancelled else "processing"
         elif status in ("succeeded", "partially_refunded", "refunded", "disputed"):
             self.outcome = "succeeded" if status == "succeeded" else "refunded"
+        elif status in ("cancelled", "expired"):
+            self.outcome = status
         else:
             self.outcome = "failed"
 
@@ -73,7 +84,7 @@ class PayDoneState(AppState):
             self.status = "notfound"
             return None
         try:
-            payment = await self._read(ref)
+            payment = await (self._cancel(ref) if cancelled else self._read(ref))
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError:

@@ -23,6 +23,7 @@ STATUS_TEXT = {
     "succeeded": "This checkout is already paid.",
     "failed": "This checkout was declined.",
     "abandoned": "This checkout was cancelled.",
+    "expired": "This checkout has expired: start the payment again from TutorHub.",
 }
 
 

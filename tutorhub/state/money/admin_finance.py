@@ -9,7 +9,6 @@ looked up by the services.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from typing import Any
 
@@ -18,17 +17,23 @@ from sqlmodel import Session
 
 from tutorhub.services.actor import UserOut
 from tutorhub.services.checkout import disputes
+from tutorhub.services.checkout.disputes import DisputeCaseOut
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError
-from tutorhub.services.learning import lessons
-from tutorhub.services.learning.lessons import DisputeOut
 from tutorhub.services.money import finance, money_settings, payouts
 from tutorhub.services.money.finance import FinanceOut
 from tutorhub.services.money.money_settings import MoneySettingsOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.lesson_views import lesson_row
-from tutorhub.state.money.views import PayoutRow, chart_point, major, payout_row
+from tutorhub.state.money.views import (
+    DisputeRow,  # noqa: F401 - the disputes page names its rows' type from here
+    PayoutRow,
+    chart_point,
+    decision_text,
+    dispute_row,
+    major,
+    payout_row,
+)
 
 
 def _an_id(value: Any) -> bool:
@@ -169,11 +174,26 @@ class AdminFinanceState(AppState):
         yield await self._fetch()
 
 
+CONFIRM_PAYOUT = {
+    "approve": ("Approve and pay {amount} to {tutor}?",
+                "{amount} leaves TutorHub now, through the payment provider, to {tutor}'s payout account."),
+    "approve_manual": ("Mark {amount} to {tutor} as paid by hand?",
+                       "Only if you have already sent {amount} to {tutor} outside TutorHub: it is recorded as paid "
+                       "and nothing is sent."),
+    "reject": ("Reject {tutor}'s payout of {amount}?", "The {amount} goes back to {tutor}'s earnings, with your note."),
+}
+
+
 class AdminPayoutsState(AppState):
     status: str = "loading"
     show: str = "requested"  # requested | all
     rows: list[PayoutRow] = []
     busy: int = 0
+    # The decision waiting for the admin's confirmation (the dialog states amount and recipient).
+    confirm_title: str = ""
+    confirm_text: str = ""
+    confirm_label: str = ""
+    _pending: tuple[int, str] = (0, "")
     _notes: dict[int, str] = {}
 
     def _forget(self) -> None:
@@ -209,16 +229,33 @@ class AdminPayoutsState(AppState):
             if len(self._notes) < 200:
                 self._notes[payout_id] = value[:500]
 
-    async def decide(self, payout_id: Any, decision: Any):
-        """Approve (paid through the gateway, or marked paid by hand) or reject, with a note."""
-        if not _an_id(payout_id) or self.busy:
-            return
-        if decision not in ("approve", "approve_manual", "reject"):
+    def decide(self, payout_id: Any, decision: Any):
+        """Approve (paid through the gateway, or marked paid by hand) or reject, with a note: first
+        a confirmation stating the amount and who receives it (`confirm_decision` then acts)."""
+        if not _an_id(payout_id) or self.busy or decision not in CONFIRM_PAYOUT:
+            return None
+        if decision == "reject" and not self._notes.get(payout_id, "").strip():
+            return rx.toast.error("Say why the payout is rejected (the tutor sees the note).")
+        row = next((r for r in self.rows if r.id == payout_id and r.status == "requested"), None)
+        if row is None:
+            return None
+        title, text = CONFIRM_PAYOUT[decision]
+        self.confirm_title = title.format(amount=row.amount, tutor=row.tutor or "the tutor")
+        self.confirm_text = text.format(amount=row.amount, tutor=row.tutor or "the tutor")
+        self.confirm_label = {"approve": "Approve and pay", "approve_manual": "Mark as paid", "reject": "Reject"}[decision]
+        self._pending = (payout_id, decision)
+        return None
+
+    def cancel_confirm(self):
+        self.confirm_title, self.confirm_text, self.confirm_label, self._pending = "", "", "", (0, "")
+
+    async def confirm_decision(self):
+        """The confirmed decision (the one staged by `decide`; the service re-checks everything)."""
+        payout_id, decision = self._pending
+        self.cancel_confirm()
+        if not payout_id or self.busy:
             return
         note = self._notes.get(payout_id, "")
-        if decision == "reject" and not note.strip():
-            yield rx.toast.error("Say why the payout is rejected (the tutor sees the note).")
-            return
         self.busy = payout_id
         yield
 
@@ -242,48 +279,38 @@ class AdminPayoutsState(AppState):
         yield await self._fetch()
 
 
-@dataclasses.dataclass
-class DisputeRow:
-    id: int = 0
-    href: str = ""
-    title: str = ""
-    when: str = ""
-    with_whom: str = ""
-    price: str = ""
-    reason: str = ""
-
-
-def dispute_row(b: DisputeOut) -> DisputeRow:
-    """A disputed lesson as the admin sees it, with the reason the disputing party gave."""
-    row = lesson_row(b)
-    return DisputeRow(id=b.id, href=f"/lessons/{b.id}", title=row.title, when=row.when, with_whom=row.with_whom,
-                      price=row.price, reason=b.dispute_reason)
-
-
 class AdminDisputesState(AppState):
     status: str = "loading"
     rows: list[DisputeRow] = []
     errors: dict[str, str] = {}
     busy: int = 0
+    confirm_title: str = ""
+    confirm_text: str = ""
+    _pending: tuple[int, int, str] = (0, 0, "")  # booking id, refund percent, notes
     _typed: dict[int, dict[str, str]] = {}
 
     def _forget(self) -> None:
         self.rows = []
 
     async def _fetch(self) -> Any:
-        def unit(session: Session, actor: UserOut | None) -> list[DisputeOut]:
-            return lessons.list_disputes(session, actor=actor)
+        def unit(session: Session, actor: UserOut | None) -> tuple[list[DisputeCaseOut], str]:
+            return disputes.list_dispute_cases(session, actor=actor), self._zone_for(actor)
 
-        ok, found = await read_for_page(self, unit, forget=self._forget)
+        ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
-            return found
-        self.rows = [dispute_row(b) for b in found[:100]]
+            return read
+        found, zone = read
+        self.rows = [dispute_row(case, zone) for case in found[:100]]
         self.status = "ready"
         return None
 
     async def load(self):
         self.status, self.errors, self.busy = "loading", {}, 0
+        self.cancel_confirm()
         return await self._fetch()
+
+    def cancel_confirm(self):
+        self.confirm_title, self.confirm_text, self._pending = "", "", (0, 0, "")
 
     def set_field(self, booking_id: Any, name: Any, value: Any):
         """Keep the notes / partial percent typed for one dispute (sent with the decision)."""
@@ -292,7 +319,8 @@ class AdminDisputesState(AppState):
                 self._typed.setdefault(booking_id, {})[name] = value[:500]
 
     async def resolve(self, booking_id: Any, outcome: Any):
-        """Refund in full (100), in part (the percent typed) or release to the tutor (0)."""
+        """Refund in full (100), in part (the percent typed) or release to the tutor (0): first a
+        confirmation stating what goes to whom (`confirm_resolve` then decides)."""
         if not _an_id(booking_id) or self.busy:
             return
         if outcome not in ("full", "partial", "release"):
@@ -305,6 +333,28 @@ class AdminDisputesState(AppState):
             self.errors = {key: "Type the refund percent (1-100) for a partial refund."}
             return
         notes = typed.get("notes", "")
+        self.errors = {}
+
+        def quote(session, actor):
+            return disputes.quote_dispute_decision(session, actor=actor, booking_id=booking_id,
+                                                   refund_percent=int(percent_text))
+
+        try:
+            found = await self._db(quote, read_only=True)
+        except DomainError as exc:
+            _, message = form_failure(exc)
+            self.errors = {key: message}
+            return
+        self.confirm_title, self.confirm_text = decision_text(found)
+        self._pending = (booking_id, int(percent_text), notes)
+
+    async def confirm_resolve(self):
+        """The confirmed decision (staged by `resolve`; the service re-checks everything)."""
+        booking_id, percent, notes = self._pending
+        self.cancel_confirm()
+        if not booking_id or self.busy:
+            return
+        key, percent_text = str(booking_id), str(percent)
         self.busy, self.errors = booking_id, {}
         yield
 

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 from sqlmodel import Session
@@ -17,6 +18,7 @@ from sqlmodel import Session
 from tutorhub.services.actor import UserOut
 from tutorhub.services.billing.plan_options import PlanOption
 from tutorhub.services.billing.plans import PriceOut
+from tutorhub.services.checkout.disputes import DecisionQuoteOut, DisputeCaseOut
 from tutorhub.services.currency import exponent, format_money
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money.earnings import Statement
@@ -24,6 +26,7 @@ from tutorhub.services.money.payment_history import Receipt
 from tutorhub.services.money.payments import PaymentOut, RefundOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.services.timefmt import format_local
+from tutorhub.state.lesson_views import lesson_row
 
 if TYPE_CHECKING:
     from tutorhub.state.base import AppState
@@ -32,6 +35,8 @@ PAYMENT_STATUS = {
     "pending": ("Processing", "amber"),
     "succeeded": ("Paid", "green"),
     "failed": ("Failed", "red"),
+    "cancelled": ("Cancelled", "gray"),
+    "expired": ("Expired", "gray"),
     "refunded": ("Refunded", "gray"),
     "partially_refunded": ("Partly refunded", "blue"),
     "disputed": ("Disputed", "orange"),
@@ -238,3 +243,61 @@ async def download_document(
     except DomainError as exc:
         return rx.toast.error(exc.message)
     return rx.download(data=document.body, filename=document.filename, mime_type=document.content_type)
+
+
+@dataclasses.dataclass
+class DisputeRow:
+    id: int = 0
+    href: str = ""
+    title: str = ""
+    when: str = ""
+    with_whom: str = ""
+    price: str = ""
+    reason: str = ""
+    ran: str = ""  # "Booked 60 min · ran 2 min (17:58–18:00)"
+    short: bool = False  # ran clearly shorter than booked (or never started / ended in the app)
+
+
+def clock(moment: datetime, zone: str) -> str:
+    """'18:02' in the viewer's zone."""
+    return moment.astimezone(ZoneInfo(zone or "UTC")).strftime("%H:%M")
+
+
+def _length_text(case: DisputeCaseOut, zone: str) -> tuple[str, bool]:
+    booked = f"Booked {minutes_text(case.booked_min)}"
+    if case.started_at is None:
+        return f"{booked} · never started in TutorHub", True
+    if case.ended_at is None or case.actual_min is None:
+        return f"{booked} · started {clock(case.started_at, zone)}, never ended in TutorHub", True
+    ran = minutes_text(case.actual_min) if case.actual_min else "under a minute"
+    return (f"{booked} · ran {ran} ({clock(case.started_at, zone)}–{clock(case.ended_at, zone)})",
+            case.actual_min < case.booked_min - 5)
+
+
+def dispute_row(case: DisputeCaseOut, zone: str = "UTC") -> DisputeRow:
+    """A disputed lesson as the admin sees it: the reason the disputing party gave and how long
+    the lesson really ran."""
+    b = case.lesson
+    row = lesson_row(b)
+    length, short = _length_text(case, zone)
+    return DisputeRow(id=b.id, href=f"/lessons/{b.id}", title=row.title, when=row.when, with_whom=row.with_whom,
+                      price=row.price, reason=case.reason, ran=length, short=short)
+
+
+def decision_text(quote: DecisionQuoteOut) -> tuple[str, str]:
+    """The confirmation's title and body: how much goes to whom."""
+    refund = format_money(quote.refund_minor, quote.currency)
+    share = format_money(quote.tutor_minor, quote.currency)
+    back = [refund] if quote.refund_minor else []
+    if quote.refund_minutes:
+        back.append(minutes_text(quote.refund_minutes) + " of lesson credits")
+    to_student = " and ".join(back) or "nothing"
+    if quote.refund_percent == 100:
+        title = f"Refund {to_student} to {quote.student_name}?"
+    elif quote.refund_percent == 0:
+        title = f"Release the lesson's money to {quote.tutor_name}?"
+    else:
+        title = f"Refund {quote.refund_percent}% ({to_student}) to {quote.student_name}?"
+    body = (f"{quote.student_name} (student) gets back {to_student}; {quote.tutor_name} (tutor) receives {share} "
+            f"after the {quote.commission_percent}% commission. The money moves at once and cannot be undone here.")
+    return title, body
