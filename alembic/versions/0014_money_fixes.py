@@ -6,7 +6,7 @@ subscriptions.provider_end_due_at / provider_ended_at: a provider-billed subscri
 or ended unpaid is cancelled at the provider at once (open invoice voided); retried until done.
 
 Revision ID: 0014_money_fixes
-Revises: 0012_intent_claimed_at
+Revises: 0019_calendars
 Create Date: 2026-12-07 05:20:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ import tutorhub.models.base
 from alembic import op
 
 revision = '0014_money_fixes'
-down_revision = '0012_intent_claimed_at'
+down_revision = '0019_calendars'
 branch_labels = None
 depends_on = None
 
