@@ -24,6 +24,17 @@ from tutorhub.models.bookings import (
     StrikeKind,
     TutorFlag,
 )
+from tutorhub.models.classes import (
+    AttendanceStatus,
+    ClassAttendance,
+    ClassEnrolment,
+    ClassEvent,
+    ClassSession,
+    ClassStatus,
+    GroupClass,
+    SeatStatus,
+    SessionStatus,
+)
 from tutorhub.models.chat import (
     ChatAttachment,
     ChatMessage,
@@ -128,6 +139,15 @@ __all__ = [
     "AuthSession",
     "AvailabilityOverride",
     "AvailabilityRule",
+    "AttendanceStatus",
+    "ClassAttendance",
+    "ClassEnrolment",
+    "ClassEvent",
+    "ClassSession",
+    "ClassStatus",
+    "GroupClass",
+    "SeatStatus",
+    "SessionStatus",
     "BusyInterval",
     "BusySource",
     "CredentialDocument",
