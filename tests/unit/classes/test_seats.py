@@ -1,0 +1,141 @@
+"""Seats: paid from the wallet into one escrow per seat, waitlist when full, offers, leaving, refunds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support.booking import NOW, env  # noqa: F401 - fixture
+from tests.support.classes import funded_students, published_class
+from tutorhub.models import ClassEnrolment, GroupClass, Role
+from tutorhub.services.classes import class_jobs, queries, seat_money, seats
+from tutorhub.services.errors import Conflict, Forbidden
+from tutorhub.services.money import ledger
+from tutorhub.services.money.ledger import InsufficientFunds
+from tutorhub.services.ops.ledger_verify import verify_ledger
+
+
+def wallet(db, user) -> int:
+    return ledger.balance(db, f"student:{user.id}:wallet", "EUR")
+
+
+@pytest.fixture
+def small(env):
+    """A published class of capacity 2 (minimum 2) at €80 a seat, and four students with €80 each."""
+    class_id = published_class(env.db, env.tutor, NOW, capacity=2, min_size=2)
+    return class_id, funded_students(env.db, env.make_user, 4)
+
+
+def test_enrolling_takes_a_seat_and_the_price_into_the_seats_escrow(env, small):
+    class_id, (a, *_) = small
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="wallet", now=NOW)
+    assert out["status"] == "ENROLLED"
+    assert wallet(env.db, a) == 0
+    assert ledger.balance(env.db, seat_money.seat_escrow(out["enrolment_id"]), "EUR") == 8000
+    detail = queries.get_class(env.db, viewer=a, class_id=class_id)
+    assert detail.seats_left == 1 and detail.my_status == "ENROLLED" and detail.enrolled_count == 1
+
+
+def test_a_full_class_waitlists_without_charging_and_twice_is_refused(env, small):
+    class_id, (a, b, c, _) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    out = seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)
+    assert out["status"] == "WAITLISTED"
+    assert wallet(env.db, c) == 8000
+    assert queries.get_class(env.db, viewer=c, class_id=class_id).my_waitlist_position == 1
+    with pytest.raises(Conflict):
+        seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    with pytest.raises(Conflict):
+        seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)
+
+
+def test_a_short_wallet_is_402_and_takes_no_seat(env, small):
+    class_id, _ = small
+    poor = env.make_user(Role.STUDENT)
+    with pytest.raises(InsufficientFunds):
+        seats.enrol(env.db, actor=poor, class_id=class_id, now=NOW)
+    env.db.rollback()
+    assert env.db.get(GroupClass, class_id).seats_taken == 0
+
+
+def test_only_students_enrol_and_only_with_a_known_method(env, small):
+    class_id, (a, *_) = small
+    with pytest.raises(Forbidden):
+        seats.enrol(env.db, actor=env.tutor, class_id=class_id, now=NOW)
+    with pytest.raises(seats.MethodUnavailable):
+        seats.enrol(env.db, actor=a, class_id=class_id, method="credits", now=NOW)
+
+
+def test_a_freed_seat_is_offered_to_the_first_in_line_who_pays_to_take_it(env, small):
+    class_id, (a, b, c, d) = small
+    for s in (a, b, c, d):
+        seats.enrol(env.db, actor=s, class_id=class_id, now=NOW)
+    out = seats.leave(env.db, actor=a, class_id=class_id, now=NOW)
+    assert out["refunded_minor"] == 8000 and out["seat_offered_to_next"]
+    assert wallet(env.db, a) == 8000
+    detail = queries.get_class(env.db, viewer=c, class_id=class_id)
+    assert detail.my_status == "OFFERED" and detail.seats_left == 0
+    assert queries.get_class(env.db, viewer=d, class_id=class_id).my_waitlist_position == 1
+    assert seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)["status"] == "ENROLLED"
+    assert wallet(env.db, c) == 0
+
+
+def test_an_unpaid_offer_passes_on_after_its_window(env, small):
+    class_id, (a, b, c, d) = small
+    for s in (a, b, c, d):
+        seats.enrol(env.db, actor=s, class_id=class_id, now=NOW)
+    seats.leave(env.db, actor=b, class_id=class_id, now=NOW)
+    later = NOW + seats.OFFER_WINDOW + timedelta(minutes=1)
+    assert seats.expire_offers(env.db, now=later) == 1
+    assert queries.get_class(env.db, viewer=c, class_id=class_id).my_status is None
+    assert queries.get_class(env.db, viewer=d, class_id=class_id).my_status == "OFFERED"
+    assert env.db.get(GroupClass, class_id).seats_taken == 2
+
+
+def test_leaving_late_refunds_only_the_sessions_a_day_or_more_ahead(env, small):
+    class_id, (a, *_) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    # Eight sessions from Tue 2027-03-09 16:00 UTC; two hours before the third one (Tue 03-16).
+    when = NOW.replace(day=16, hour=14)
+    out = seats.leave(env.db, actor=a, class_id=class_id, now=when)
+    assert out["refunded_minor"] == 5000  # 5 of 8 sessions start ≥ 24 h later
+
+
+def test_an_undersized_class_is_cancelled_a_day_ahead_and_refunded_in_full(env, small):
+    class_id, (a, b, c, _) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    early = NOW
+    assert class_jobs.cancel_undersized(env.db, now=early) == 0  # more than 24 h ahead: still time
+    day_before = NOW.replace(day=8, hour=17)
+    assert class_jobs.cancel_undersized(env.db, now=day_before) == 1
+    assert env.db.get(GroupClass, class_id).status == "CANCELLED"
+    assert wallet(env.db, a) == 8000
+    assert class_jobs.cancel_undersized(env.db, now=day_before) == 0
+    env.db.commit()
+    assert verify_ledger(env.db, now=day_before + timedelta(days=3)) == []
+
+
+def test_a_full_enough_class_runs_and_moves_through_its_lifecycle(env, small):
+    class_id, (a, b, *_) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    assert class_jobs.cancel_undersized(env.db, now=NOW.replace(day=8, hour=17)) == 0
+    class_jobs.advance_classes(env.db, now=NOW.replace(day=9, hour=16, minute=5))
+    assert env.db.get(GroupClass, class_id).status == "IN_PROGRESS"
+    class_jobs.advance_classes(env.db, now=NOW + timedelta(days=40))
+    assert env.db.get(GroupClass, class_id).status == "COMPLETED"
+
+
+def test_tutor_cancellation_refunds_the_sessions_ahead(env, small):
+    from tutorhub.services.classes import classes
+
+    class_id, (a, b, c, _) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW)
+    assert wallet(env.db, a) == 8000 and wallet(env.db, c) == 8000
+    statuses = {s.status for s in env.db.exec(ClassEnrolment.__table__.select()).all()}  # type: ignore[attr-defined]
+    assert statuses == {"REFUNDED", "EXPIRED"}
