@@ -19,6 +19,8 @@ from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlags
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
+from tutorhub.state.classes.class_page import ClassPageState
+from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.lesson import LessonState
@@ -143,6 +145,12 @@ AUDITED_HANDLERS = {
     },
     MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
     TutorReviewsState: {"load", "more_reviews"},
+    # Classes: enrol / leave / publish / cancel / create pass the cookie's actor and the page's class id
+    # to services/classes (students only for seats, the class's own tutor for publish and cancel,
+    # approved tutors for create; tests/state/classes/test_classes_state.py); search / paging / refresh
+    # only read published classes and the viewer's own.
+    FindClassesState: {"load", "search", "next_page", "prev_page", "create"},
+    ClassPageState: {"load", "refresh", "enrol", "leave", "publish", "cancel"},
 }
 
 

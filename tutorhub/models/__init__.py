@@ -24,6 +24,13 @@ from tutorhub.models.bookings import (
     StrikeKind,
     TutorFlag,
 )
+from tutorhub.models.chat import (
+    ChatAttachment,
+    ChatMessage,
+    Conversation,
+    ConversationKind,
+    ConversationParticipant,
+)
 from tutorhub.models.classes import (
     AttendanceStatus,
     ClassAttendance,
@@ -34,13 +41,6 @@ from tutorhub.models.classes import (
     GroupClass,
     SeatStatus,
     SessionStatus,
-)
-from tutorhub.models.chat import (
-    ChatAttachment,
-    ChatMessage,
-    Conversation,
-    ConversationKind,
-    ConversationParticipant,
 )
 from tutorhub.models.credits import (
     CreditLot,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.booking import NOW, env  # noqa: F401 - fixture
+from tests.support.booking import NOW
 from tests.support.classes import class_body, published_class
 from tests.support.db import count
 from tutorhub.models import ClassEvent, ClassSession, Role, TutorFreeSlots

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.booking import NOW, env  # noqa: F401 - fixture
+from tests.support.booking import NOW
 from tests.support.classes import funded_students, published_class
 from tutorhub.models import ClassEnrolment, GroupClass, Role
 from tutorhub.services.classes import class_jobs, queries, seat_money, seats

@@ -24,14 +24,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
-from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.base import utcnow
+from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.classes import ClassSession, ClassStatus, GroupClass, SessionStatus
 from tutorhub.models.scheduling import BusyInterval
 from tutorhub.models.tutors import TutorProfile, TutorStatus
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.booking.guard import block_of, flush_or_conflict, lock_tutors, release_stale_holds
+from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.classes import seat_money
 from tutorhub.services.classes.lifecycle import ClassActor, transition
 from tutorhub.services.classes.schedule import expand
@@ -153,7 +153,7 @@ def _conflicts(session: Session, cls: GroupClass, rows: list[ClassSession], now:
         col(Booking.block_end), col(Booking.start_at), col(Booking.end_at),
     ).where(col(Booking.tutor_id) == cls.tutor_id, col(Booking.status).in_(BookingStatus.BLOCKING),
             col(Booking.block_start) < hi, col(Booking.block_end) > lo)).all()
-    stale = [bid for bid, status, expires, *_ in lessons
+    stale = [bid or 0 for bid, status, expires, *_ in lessons
              if status == BookingStatus.PENDING_PAYMENT and expires is not None and expires <= now]
     if stale:
         release_stale_holds(session, cls.tutor_id, now, stale)

@@ -1,0 +1,120 @@
+"""/classes/[class_id]: one class — its sessions in the viewer's zone with the tutor's time beside them,
+seats left, and the viewer's own actions: enrol / leave (students), publish / cancel (its tutor).
+Every handler re-reads the class through the services, which authorize; the browser holds the class's
+public data and the viewer's own seat status only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from pydantic import BaseModel
+
+from tutorhub.services.classes import classes, queries, seats
+from tutorhub.services.classes.views import ClassDetail
+from tutorhub.services.currency import format_money
+from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
+from tutorhub.state.base import AppState
+from tutorhub.state.classes.find import local_when
+
+
+class SessionRow(BaseModel):
+    seq: int
+    yours: str  # in the viewer's zone
+    tutors: str  # in the class's zone
+    status: str
+
+
+STATUS_TEXT = {
+    "ENROLLED": "You are enrolled.",
+    "WAITLISTED": "You are on the waitlist.",
+    "OFFERED": "A seat is held for you — pay to take it before the offer runs out.",
+}
+
+
+class ClassPageState(AppState):
+    status: str = "loading"  # loading | ready | notfound
+    class_id: int = 0
+    title: str = ""
+    subtitle: str = ""
+    description: str = ""
+    price: str = ""
+    seats_left: int = 0
+    capacity: int = 0
+    enrolled: int = 0
+    waitlist: int = 0
+    class_status: str = ""
+    my_status: str = ""
+    my_text: str = ""
+    is_owner: bool = False
+    sessions: list[SessionRow] = []
+    conflicts: list[str] = []
+    message: str = ""
+    working: bool = False
+
+    def _show(self, d: ClassDetail, zone: str) -> None:
+        self.class_id, self.title, self.description = d.id, d.title, d.description
+        self.subtitle = (f"{d.subject.title()} · {d.grade or 'any grade'} · {d.mode} · with {d.tutor_name} · "
+                         f"{d.session_count} sessions of {d.duration_min} min")
+        self.price = format_money(d.price_minor, d.currency) + " per seat for the whole course"
+        self.seats_left, self.capacity = d.seats_left, d.capacity
+        self.enrolled, self.waitlist, self.class_status = d.enrolled_count, d.waitlist_count, d.status
+        self.my_status = d.my_status or ""
+        text = STATUS_TEXT.get(self.my_status, "")
+        if d.my_waitlist_position:
+            text += f" Position {d.my_waitlist_position} in line."
+        self.my_text = text
+        self.is_owner = d.is_owner
+        self.sessions = [SessionRow(seq=s.seq, yours=local_when(s.start, zone), tutors=f"{s.tutor_local} {d.timezone}",
+                                    status=s.status.lower()) for s in d.sessions[:100]]
+        self.status = "ready"
+
+    async def _read(self) -> None:
+        cid = self._route_tail()
+        try:
+            detail, zone = await self._db(lambda s, actor: (queries.get_class(s, viewer=actor, class_id=cid),
+                                                            self._zone_for(actor)), read_only=True)
+        except NotFound:
+            self.status = "notfound"
+            return
+        self._show(detail, zone)
+
+    async def load(self):
+        self.status, self.message, self.conflicts = "loading", "", []
+        await self._read()
+
+    async def refresh(self):
+        await self._read()
+
+    async def _act(self, use_case: Any, done: str):
+        self.working, self.message, self.conflicts = True, "", []
+        cid = self._route_tail()
+        try:
+            await self._db(lambda s, actor: use_case(s, actor, cid))
+        except NotAuthenticated:
+            self.working = False
+            return self._login_redirect()
+        except DomainError as exc:
+            self.working = False
+            self.message = exc.message
+            self.conflicts = [f"Session {c['session_seq']}: {c['kind'].replace('_', ' ')} "
+                              f"{c['start'][:16].replace('T', ' ')} UTC" for c in exc.extra.get("conflicts", [])][:20]
+            return rx.toast.error(exc.message)
+        self.working = False
+        await self._read()
+        return rx.toast.success(done)
+
+    async def enrol(self):
+        return await self._act(lambda s, a, cid: seats.enrol(s, actor=a, class_id=cid, method="wallet"),
+                               "Done — see your seat status below.")
+
+    async def leave(self):
+        return await self._act(lambda s, a, cid: seats.leave(s, actor=a, class_id=cid), "You left the class.")
+
+    async def publish(self):
+        return await self._act(lambda s, a, cid: classes.publish_class(s, actor=a, class_id=cid),
+                               "Published: students can find and join it.")
+
+    async def cancel(self):
+        return await self._act(lambda s, a, cid: classes.cancel_class(s, actor=a, class_id=cid),
+                               "Class cancelled; enrolled students are refunded.")
