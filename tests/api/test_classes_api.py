@@ -110,3 +110,22 @@ def test_strangers_cannot_cancel_or_mark_attendance(client, tutor, as_role, make
     assert client.post("/api/v1/classes", json=_body(), headers=student).status_code == 403
     assert client.post(f"/api/v1/classes/{cid}/cancel", json={"reason": "ill"}, headers=t).json() == {
         "status": "CANCELLED"}
+
+
+def test_broadcast_and_chat_are_for_members_only(client, db, tutor, as_role):
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    member, m = as_role(Role.STUDENT)
+    fund_wallet(db, member.id, 8000, "EUR", commit=True)
+    client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=m)
+    _, outsider = as_role(Role.STUDENT)
+    sent = client.post(f"/api/v1/classes/{cid}/broadcast", json={"body": "Room changed"}, headers=t)
+    assert sent.status_code == 200 and sent.json()["recipients"] == 1
+    conv = client.get(f"/api/v1/classes/{cid}/chat", headers=m).json()["conversation_id"]
+    assert conv == sent.json()["conversation_id"]
+    history = client.get(f"/api/v1/conversations/{conv}/messages", headers=m).json()
+    assert [x["body"] for x in history["messages"]] == ["Room changed"]
+    assert client.get(f"/api/v1/classes/{cid}/chat", headers=outsider).status_code == 404
+    assert client.get(f"/api/v1/conversations/{conv}/messages", headers=outsider).status_code == 404
+    assert client.post(f"/api/v1/classes/{cid}/broadcast", json={"body": "x"}, headers=m).status_code == 403

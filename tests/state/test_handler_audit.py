@@ -19,10 +19,10 @@ from tutorhub.state.booking.admin_bookings import AdminBookingsState, AdminFlags
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
-from tutorhub.state.classes.class_page import ClassPageState
-from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.classes.class_page import ClassPageState
+from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
@@ -150,7 +150,8 @@ AUDITED_HANDLERS = {
     # approved tutors for create; tests/state/classes/test_classes_state.py); search / paging / refresh
     # only read published classes and the viewer's own.
     FindClassesState: {"load", "search", "next_page", "prev_page", "create"},
-    ClassPageState: {"load", "refresh", "enrol", "leave", "publish", "cancel"},
+    # watch_class (live): takes no arguments and only re-reads the class the page URL names.
+    ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel"},
 }
 
 

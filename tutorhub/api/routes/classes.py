@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, ranged, rule
 from tutorhub.db import session_scope
-from tutorhub.services.classes import attendance, classes, queries, seats
+from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSessionOut
 
 router = APIRouter(prefix="/api/v1", tags=["classes"])
@@ -168,3 +168,34 @@ def mark_attendance(user: CurrentUser, class_id: str, session_id: str, data: Att
         return AttendanceOut(**attendance.mark_attendance(session, actor=user, class_id=class_id,
                                                           session_id=session_id, student_id=data.student_id,
                                                           status=data.status))
+
+
+class BroadcastIn(StrictIn):
+    body: str = Field(json_schema_extra={"minLength": 1, "maxLength": 4000})
+
+
+class BroadcastOut(BaseModel):
+    conversation_id: int
+    message_id: int
+    recipients: int  # enrolled students notified
+
+
+class ChatOut(BaseModel):
+    conversation_id: int  # use the /conversations/{id}/messages routes
+
+
+@router.post("/classes/{class_id}/broadcast", response_model=BroadcastOut,
+             responses={**_OWNER, **error_responses(429, e429="Sending too fast (see Retry-After)")})
+def broadcast(user: CurrentUser, class_id: str, data: BroadcastIn) -> BroadcastOut:
+    """The tutor's update: a message in the class chat and a notification to every enrolled student
+    (in-app, and by email / SMS / WhatsApp as each chose)."""
+    with session_scope() as session:
+        return BroadcastOut(**class_chat.broadcast(session, actor=user, class_id=class_id, body=data.body))
+
+
+@router.get("/classes/{class_id}/chat", response_model=ChatOut,
+            responses=error_responses(401, 404, e404="No such class, or you are not its tutor or enrolled in it"))
+def get_class_chat(user: CurrentUser, class_id: str) -> ChatOut:
+    """The class conversation (members only: the tutor and enrolled students)."""
+    with session_scope() as session:
+        return ChatOut(conversation_id=class_chat.class_chat(session, actor=user, class_id=class_id))

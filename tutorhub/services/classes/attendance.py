@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import AttendanceStatus, ClassAttendance, ClassEnrolment, ClassSession, SeatStatus
 from tutorhub.services.actor import UserOut
-from tutorhub.services.classes.classes import owned_class
+from tutorhub.services.classes.access import owned_class
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.validation import clean_id, fail
 

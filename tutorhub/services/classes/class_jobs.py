@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
-from tutorhub.services.classes.classes import call_off, load_class
+from tutorhub.services.classes.access import load_class
+from tutorhub.services.classes.classes import call_off
 from tutorhub.services.classes.lifecycle import SYSTEM, transition
 from tutorhub.services.classes.seats import expire_offers, seat_counts
 

@@ -21,70 +21,31 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from tutorhub.models.accounts import Role, User
+from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
 from tutorhub.models.classes import ClassSession, ClassStatus, GroupClass, SessionStatus
 from tutorhub.models.scheduling import BusyInterval
-from tutorhub.models.tutors import TutorProfile, TutorStatus
-from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.guard import block_of, flush_or_conflict, lock_tutors, release_stale_holds
 from tutorhub.services.catalog import normalize_grade, normalize_subject
-from tutorhub.services.classes import seat_money
+from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes.access import approved_tutor, class_sessions, load_class, owned_class
 from tutorhub.services.classes.lifecycle import ClassActor, transition
 from tutorhub.services.classes.schedule import expand
 from tutorhub.services.classes.views import CreatedClass, session_out
-from tutorhub.services.errors import Conflict, Forbidden, NotFound
+from tutorhub.services.errors import Conflict
 from tutorhub.services.scheduling.calendar_store import load_calendar
 from tutorhub.services.scheduling.engine.tzclock import to_minute
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
-from tutorhub.services.validation import check_fields, clean_id, clean_int, clean_text, fail, validate_currency
+from tutorhub.services.validation import check_fields, clean_int, clean_text, fail, validate_currency
 
 MODES = ("online", "home", "centre")
 ONLINE_MAX = 8  # the video room holds everyone
 IN_PERSON_MAX = 30
 DURATIONS = (30, 45, 60, 75, 90, 120, 150, 180)
-
-
-def approved_tutor(session: Session, actor: UserOut | None) -> TutorProfile:
-    """The acting tutor's profile; 403 unless approved and not suspended."""
-    user = require_role(actor, Role.TUTOR)
-    profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).first()
-    account = session.get(User, user.id)
-    if profile is None or profile.status != TutorStatus.APPROVED or account is None or account.is_suspended:
-        raise Forbidden("Only approved tutors can run classes.")
-    return profile
-
-
-def load_class(session: Session, class_id: Any, *, lock: bool = False) -> GroupClass:
-    cid = clean_id(class_id, "No such class.")
-    query = select(GroupClass).where(col(GroupClass.id) == cid)
-    if lock:
-        query = query.with_for_update()
-    cls = session.exec(query).first()
-    if cls is None:
-        raise NotFound("No such class.")
-    return cls
-
-
-def owned_class(session: Session, actor: UserOut | None, class_id: Any) -> tuple[GroupClass, TutorProfile]:
-    """The class, if the actor is its tutor: a stranger gets 404 (ids cannot be probed), a student 403."""
-    user = require_role(actor, Role.TUTOR, Role.STUDENT, Role.ADMIN)
-    cid = clean_id(class_id, "No such class.")
-    if user.role != Role.TUTOR:
-        raise Forbidden("Only the class's tutor can do this.")
-    profile = session.exec(select(TutorProfile).where(col(TutorProfile.user_id) == user.id)).first()
-    cls = session.get(GroupClass, cid)
-    if cls is None or profile is None or cls.tutor_id != profile.id:
-        raise NotFound("No such class.")
-    return cls, profile
-
-
-def class_sessions(session: Session, class_id: int) -> list[ClassSession]:
-    return list(session.exec(select(ClassSession).where(col(ClassSession.class_id) == class_id)
-                             .order_by(col(ClassSession.seq))).all())
 
 
 def _mode(value: Any) -> str:
@@ -210,6 +171,7 @@ def publish_class(session: Session, *, actor: UserOut | None, class_id: Any, now
         session.add(row)
     cls.published_at = now
     transition(session, cls, ClassStatus.PUBLISHED, action="publish", actor=_actor(actor), now=now)
+    class_chat.ensure_class_chat(session, cls, now)
     flush_or_conflict(session, conflict=lambda _msg: Conflict(
         "Another class of yours took this time a moment ago.", extra={"conflicts": []}))
     refresh_tutor_free_slots(session, cls.tutor_id, now=now)

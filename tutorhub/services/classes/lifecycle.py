@@ -3,6 +3,9 @@
 DRAFT → PUBLISHED (tutor publishes, conflict-checked) → IN_PROGRESS (first session started, job)
 → COMPLETED (last session ended, job); DRAFT / PUBLISHED / IN_PROGRESS → CANCELLED (the tutor, or the
 minimum-size job). Seat changes are recorded in the same table with `enrolment_id`.
+
+Every recorded change also queues a live hint on the class's channel (published after the commit,
+integrations/broker.py), so open class pages re-read seats left and their own seat at once.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from tutorhub.integrations.broker import publish_after_commit
 from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEvent, ClassStatus, GroupClass
 from tutorhub.services.errors import Conflict
@@ -34,6 +38,10 @@ class ClassActor:
 SYSTEM = ClassActor(None, ActorRole.SYSTEM)
 
 
+def class_channel(class_id: int | str) -> str:
+    return f"class:{class_id}"
+
+
 def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in _ALLOWED.get(from_status, ())
 
@@ -44,6 +52,7 @@ def record(session: Session, cls: GroupClass, *, action: str, from_status: str, 
     session.add(ClassEvent(class_id=cls.id, enrolment_id=enrolment_id, action=action, from_status=from_status,
                            to_status=to_status, actor_id=actor.user_id, actor_role=actor.role,
                            reason=reason[:500], created_at=now))
+    publish_after_commit(session, class_channel(cls.id), {"type": "class", "id": cls.id})
 
 
 def transition(session: Session, cls: GroupClass, to_status: str, *, action: str, actor: ClassActor, now: datetime,

@@ -18,7 +18,7 @@ from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, Sea
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_grade, normalize_subject
-from tutorhub.services.classes.classes import class_sessions, load_class
+from tutorhub.services.classes.access import class_sessions, load_class
 from tutorhub.services.classes.seats import seat_counts
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSummary, session_out, summary_fields
 from tutorhub.services.errors import NotFound

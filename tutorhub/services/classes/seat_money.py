@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
 from tutorhub.services.booking.policy import round_div
+from tutorhub.services.classes import class_chat
 from tutorhub.services.classes.lifecycle import ClassActor, record
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
@@ -87,6 +88,8 @@ def refund_all_seats(session: Session, cls: GroupClass, *, sessions_refunded: tu
             refund(session, seat, amount=share(seat.price_minor, refunded_sessions, total), key="class_cancelled",
                    now=now)
             count += 1
+        if before == SeatStatus.ENROLLED:
+            class_chat.remove_student(session, cls, seat.student_id, now)
         seat.status = SeatStatus.REFUNDED if before == SeatStatus.ENROLLED else SeatStatus.EXPIRED
         seat.ended_at = now
         session.add(seat)

@@ -32,8 +32,8 @@ from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import flush_or_conflict
-from tutorhub.services.classes import seat_money
-from tutorhub.services.classes.classes import load_class
+from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
 from tutorhub.services.errors import Conflict, DomainError
 from tutorhub.services.validation import fail
@@ -95,6 +95,7 @@ def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassAc
     seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
     session.add(seat)
     session.flush()
+    class_chat.add_student(session, cls, seat.student_id, now)
     record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
            enrolment_id=seat.id)
 
@@ -171,7 +172,10 @@ def leave(session: Session, *, actor: UserOut | None, class_id: Any, now: dateti
     if seat is None:
         raise Conflict("You are not enrolled in this class.")
     before = seat.status
-    refunded = _refund_on_leave(session, seat, cls, now) if before == SeatStatus.ENROLLED else 0
+    refunded = 0
+    if before == SeatStatus.ENROLLED:
+        refunded = _refund_on_leave(session, seat, cls, now)
+        class_chat.remove_student(session, cls, user.id, now)
     seat.status, seat.ended_at = SeatStatus.LEFT, now
     session.add(seat)
     record(session, cls, action="leave", from_status=before, to_status=SeatStatus.LEFT,

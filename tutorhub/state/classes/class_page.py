@@ -11,9 +11,11 @@ import reflex as rx
 from pydantic import BaseModel
 
 from tutorhub.services.classes import classes, queries, seats
+from tutorhub.services.classes.lifecycle import class_channel
 from tutorhub.services.classes.views import ClassDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
+from tutorhub.state import live
 from tutorhub.state.base import AppState
 from tutorhub.state.classes.find import local_when
 
@@ -51,6 +53,8 @@ class ClassPageState(AppState):
     conflicts: list[str] = []
     message: str = ""
     working: bool = False
+    _live_key: str = ""
+    _live_mark: int = 0
 
     def _show(self, d: ClassDetail, zone: str) -> None:
         self.class_id, self.title, self.description = d.id, d.title, d.description
@@ -81,7 +85,24 @@ class ClassPageState(AppState):
 
     async def load(self):
         self.status, self.message, self.conflicts = "loading", "", []
+        self._live_mark = live.mark()
         await self._read()
+        return ClassPageState.watch_class if self.status == "ready" else None
+
+    @rx.event(background=True)
+    async def watch_class(self):
+        """Live seats: re-read the class whenever anyone enrols, leaves, is offered a seat, or the
+        tutor publishes or cancels (any app process). Ends when the tab leaves or disconnects."""
+        async with self:
+            if self.status != "ready" or not self.class_id:
+                return
+            key, path, since = live.claim(self), self.router.url.path or "", self._live_mark
+            channel = class_channel(self.class_id)
+        async for _batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), since=since):
+            async with self:
+                if not live.is_current(self, key, path):
+                    break
+                await self._read()
 
     async def refresh(self):
         await self._read()
