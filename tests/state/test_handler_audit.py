@@ -151,7 +151,10 @@ AUDITED_HANDLERS = {
     # only read published classes and the viewer's own.
     FindClassesState: {"load", "search", "next_page", "prev_page", "create"},
     # watch_class (live): takes no arguments and only re-reads the class the page URL names.
-    ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel"},
+    # send_broadcast / open_roster / mark pass the page's class id to class_chat.broadcast and
+    # attendance (the class's own tutor only).
+    ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
+                     "open_roster", "mark"},
 }
 
 

@@ -85,15 +85,20 @@ def _snapshot() -> tuple:
 
 
 @pytest.mark.parametrize("who", [None, "other_tutor", "admin", "student"])
-@pytest.mark.parametrize("handler", ["publish", "cancel", "enrol", "leave"])
-def test_strangers_change_nothing(new_browser, world, db, who, handler):
+@pytest.mark.parametrize(("handler", "args"), [
+    ("publish", ()), ("cancel", ()), ("enrol", ()), ("leave", ()), ("send_broadcast", ({"body": "spam"},)),
+    ("open_roster", ("1",)), ("mark", ("1", "present")),
+])
+def test_strangers_change_nothing(new_browser, world, db, who, handler, args):
     draft = classes.create_class(db, actor=world["tutor"], data=class_body(
         first_start_local=(datetime.now(UTC) + timedelta(days=9)).strftime("%Y-%m-%dT17:00"), capacity=2))
     db.commit()
+    from tutorhub.models import ChatMessage, ClassAttendance, Notification
+
     if who == "student" and handler in ("enrol", "leave"):
         pytest.skip("a student enrolling in or leaving a class is the owner of that action")
     users = {"other_tutor": world["other_tutor"], "admin": world["make_user"](Role.ADMIN)}
-    before = _snapshot()
+    before = (_snapshot(), len(fetch(ChatMessage)), len(fetch(Notification)), len(fetch(ClassAttendance)))
     for class_id in (world["class_id"], draft.id):
         b = new_browser()
         if who == "student":
@@ -102,9 +107,12 @@ def test_strangers_change_nothing(new_browser, world, db, who, handler):
             b.login(users[who].email)
         b.goto(f"/classes/{class_id}", route="/classes/[class_id]")
         page = b.state(ClassPageState)
-        events = b.run(getattr(page, handler)())
+        if handler == "mark":
+            page.roster_session = "1"  # forced into the var, as a malicious client could not, to reach the service
+        events = b.run(getattr(page, handler)(*args))
         assert toasts(events, "error") or redirects(events), (class_id, handler)
-    assert _snapshot() == before
+        assert page.roster == []
+    assert (_snapshot(), len(fetch(ChatMessage)), len(fetch(Notification)), len(fetch(ClassAttendance))) == before
 
 
 @pytest.mark.parametrize("who", [None, "student"])
@@ -123,3 +131,32 @@ def test_only_approved_tutors_create_classes_from_the_form(new_browser, world, w
         assert find.create_message
     else:
         assert redirects(events) and redirects(events)[0].startswith("/login")
+
+
+def test_the_tutor_broadcasts_and_marks_attendance_and_members_get_the_chat(new_browser, world, db):
+    from tutorhub.models import ClassSession, Notification
+
+    a, b, _ = world["students"]
+    for s in (a, b):
+        _page(new_browser(), world["class_id"], s.email)
+        p = _page(new_browser(), world["class_id"], s.email)
+        new_browser().run(p.enrol())
+    member = _page(new_browser(), world["class_id"], a.email)
+    assert member.chat_href.startswith("/messages?c=")
+    outsider = _page(new_browser(), world["class_id"], world["students"][2].email)
+    assert outsider.chat_href == ""
+    tutor_tab = new_browser()
+    page = _page(tutor_tab, world["class_id"], world["tutor"].email)
+    assert page.is_owner and page.chat_href
+    events = tutor_tab.run(page.send_broadcast({"body": "No class on Thursday"}))
+    assert toasts(events, "success")
+    assert sorted(n.user_id for n in fetch(Notification) if n.kind == "classes") == sorted([a.id, b.id])
+    first = fetch(ClassSession, ClassSession.class_id == world["class_id"])[0]
+    soon = datetime.now(UTC) + timedelta(minutes=10)  # the roster opens 15 minutes before the start
+    db.execute(ClassSession.__table__.update().where(ClassSession.id == first.id).values(  # type: ignore[attr-defined]
+        start_at=soon, block_start=soon))
+    db.commit()
+    tutor_tab.run(page.open_roster(str(first.id)))
+    assert {r.student_id for r in page.roster} == {a.id, b.id}
+    tutor_tab.run(page.mark(str(a.id), "present"))
+    assert {r.student_id: r.mark for r in page.roster}[a.id] == "present"

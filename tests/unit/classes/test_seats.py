@@ -139,3 +139,38 @@ def test_tutor_cancellation_refunds_the_sessions_ahead(env, small):
     assert wallet(env.db, a) == 8000 and wallet(env.db, c) == 8000
     statuses = {s.status for s in env.db.exec(ClassEnrolment.__table__.select()).all()}  # type: ignore[attr-defined]
     assert statuses == {"REFUNDED", "EXPIRED"}
+
+
+def test_the_tutor_marks_attendance_from_just_before_a_session(env, small):
+    from tutorhub.services.classes import attendance
+    from tutorhub.services.classes.access import class_sessions
+
+    class_id, (a, b, c, _) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)  # waitlisted: not on the roster
+    first = class_sessions(env.db, class_id)[0]
+    with pytest.raises(Conflict):
+        attendance.mark_attendance(env.db, actor=env.tutor, class_id=class_id, session_id=first.id,
+                                   student_id=a.id, status="present", now=first.start_at - timedelta(hours=1))
+    at = first.start_at - timedelta(minutes=10)
+    attendance.mark_attendance(env.db, actor=env.tutor, class_id=class_id, session_id=first.id, student_id=a.id,
+                               status="present", now=at)
+    attendance.mark_attendance(env.db, actor=env.tutor, class_id=class_id, session_id=first.id, student_id=a.id,
+                               status="late", now=at)
+    roster = attendance.session_roster(env.db, actor=env.tutor, class_id=class_id, session_id=first.id)
+    assert {(r.student_id, r.mark) for r in roster} == {(a.id, "late"), (b.id, "")}
+    from tutorhub.services.errors import InvalidInput, NotFound
+
+    with pytest.raises(InvalidInput):
+        attendance.mark_attendance(env.db, actor=env.tutor, class_id=class_id, session_id=first.id,
+                                   student_id=c.id, status="present", now=at)
+    with pytest.raises(InvalidInput):
+        attendance.mark_attendance(env.db, actor=env.tutor, class_id=class_id, session_id=first.id,
+                                   student_id=a.id, status="asleep", now=at)
+    with pytest.raises(Forbidden):
+        attendance.session_roster(env.db, actor=a, class_id=class_id, session_id=first.id)
+    other, _ = env.make_approved_tutor()
+    with pytest.raises(NotFound):
+        attendance.mark_attendance(env.db, actor=other, class_id=class_id, session_id=first.id, student_id=a.id,
+                                   status="present", now=at)

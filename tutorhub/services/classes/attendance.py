@@ -1,19 +1,30 @@
-"""The tutor marks each enrolled student present, late or absent for a session (once it has begun);
-marking again changes the mark. Only the class's tutor may mark, and only students holding a seat."""
+"""The tutor marks each enrolled student present, late or absent for a session — from `OPENS_BEFORE`
+before its start (the tutor opens the room a little early) — and marking again changes the mark. Only the
+class's tutor may mark or see the roster, and only students holding a paid seat can be marked."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import AttendanceStatus, ClassAttendance, ClassEnrolment, ClassSession, SeatStatus
 from tutorhub.services.actor import UserOut
 from tutorhub.services.classes.access import owned_class
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.validation import clean_id, fail
+
+OPENS_BEFORE = timedelta(minutes=15)
+
+
+class RosterRow(BaseModel):
+    student_id: int
+    name: str
+    mark: str  # present | late | absent | "" (not marked yet)
 
 
 def mark_attendance(session: Session, *, actor: UserOut | None, class_id: Any, session_id: Any, student_id: Any,
@@ -32,8 +43,8 @@ def mark_attendance(session: Session, *, actor: UserOut | None, class_id: Any, s
         col(ClassEnrolment.status) == SeatStatus.ENROLLED)).first()
     if enrolled is None:
         raise fail("student_id", "is not enrolled in this class")
-    if row.start_at > now:
-        raise Conflict("Attendance can be marked once the session has begun.")
+    if row.start_at - OPENS_BEFORE > now:
+        raise Conflict("Attendance can be marked from 15 minutes before the session starts.")
     if row.status == "CANCELLED":
         raise Conflict("This session was cancelled.")
     assert actor is not None
@@ -49,14 +60,17 @@ def mark_attendance(session: Session, *, actor: UserOut | None, class_id: Any, s
     return {"session_id": sid, "student_id": student, "status": mark.status}
 
 
-def session_attendance(session: Session, *, actor: UserOut | None, class_id: Any, session_id: Any
-                       ) -> dict[int, str]:
-    """Marks of one session by student id (the tutor's roster view)."""
+def session_roster(session: Session, *, actor: UserOut | None, class_id: Any, session_id: Any) -> list[RosterRow]:
+    """The enrolled students of a session with their marks, by name (the tutor's roster)."""
     cls, _ = owned_class(session, actor, class_id)
     sid = clean_id(session_id, "No such session.")
     row = session.get(ClassSession, sid)
     if row is None or row.class_id != cls.id:
         raise NotFound("No such session.")
-    marks = session.exec(select(ClassAttendance.student_id, ClassAttendance.status)
-                         .where(col(ClassAttendance.session_id) == sid)).all()
-    return dict(marks)
+    marks = dict(session.exec(select(ClassAttendance.student_id, ClassAttendance.status)
+                              .where(col(ClassAttendance.session_id) == sid)).all())
+    students = session.exec(select(User.id, User.full_name).join(
+        ClassEnrolment, col(ClassEnrolment.student_id) == col(User.id)).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status) == SeatStatus.ENROLLED,
+    ).order_by(col(User.full_name), col(User.id))).all()
+    return [RosterRow(student_id=uid, name=name, mark=marks.get(uid, "")) for uid, name in students if uid is not None]

@@ -10,17 +10,19 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from tutorhub.services.classes import classes, queries, seats
+from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
+from tutorhub.services.classes.attendance import RosterRow
 from tutorhub.services.classes.lifecycle import class_channel
 from tutorhub.services.classes.views import ClassDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.state import live
-from tutorhub.state.base import AppState
+from tutorhub.state.base import AppState, form_text
 from tutorhub.state.classes.find import local_when
 
 
 class SessionRow(BaseModel):
+    id: int
     seq: int
     yours: str  # in the viewer's zone
     tutors: str  # in the class's zone
@@ -53,6 +55,11 @@ class ClassPageState(AppState):
     conflicts: list[str] = []
     message: str = ""
     working: bool = False
+    chat_href: str = ""  # the class chat, for its members
+    broadcast_error: str = ""
+    roster_session: str = ""  # the session whose roster is open (id as text)
+    roster_label: str = ""
+    roster: list[RosterRow] = []
     _live_key: str = ""
     _live_mark: int = 0
 
@@ -69,19 +76,28 @@ class ClassPageState(AppState):
             text += f" Position {d.my_waitlist_position} in line."
         self.my_text = text
         self.is_owner = d.is_owner
-        self.sessions = [SessionRow(seq=s.seq, yours=local_when(s.start, zone), tutors=f"{s.tutor_local} {d.timezone}",
+        self.sessions = [SessionRow(id=s.id, seq=s.seq, yours=local_when(s.start, zone), tutors=f"{s.tutor_local} {d.timezone}",
                                     status=s.status.lower()) for s in d.sessions[:100]]
         self.status = "ready"
 
     async def _read(self) -> None:
         cid = self._route_tail()
+
+        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None]:
+            detail = queries.get_class(s, viewer=actor, class_id=cid)
+            try:
+                chat = class_chat.class_chat(s, actor=actor, class_id=cid) if actor is not None else None
+            except DomainError:
+                chat = None
+            return detail, self._zone_for(actor), chat
+
         try:
-            detail, zone = await self._db(lambda s, actor: (queries.get_class(s, viewer=actor, class_id=cid),
-                                                            self._zone_for(actor)), read_only=True)
+            detail, zone, chat = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
         self._show(detail, zone)
+        self.chat_href = f"/messages?c={chat}" if chat else ""
 
     async def load(self):
         self.status, self.message, self.conflicts = "loading", "", []
@@ -139,3 +155,49 @@ class ClassPageState(AppState):
     async def cancel(self):
         return await self._act(lambda s, a, cid: classes.cancel_class(s, actor=a, class_id=cid),
                                "Class cancelled; enrolled students are refunded.")
+
+    async def send_broadcast(self, form: dict[str, Any]):
+        """The tutor's update to every enrolled student (chat message + notification)."""
+        body, cid = form_text(form, "body", 4000), self._route_tail()
+        try:
+            out = await self._db(lambda s, actor: class_chat.broadcast(s, actor=actor, class_id=cid, body=body))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.broadcast_error = next(iter(exc.fields.values()), exc.message)
+            return rx.toast.error(exc.message)
+        self.broadcast_error = ""
+        await self._read()
+        return rx.toast.success(f"Sent to {out['recipients']} enrolled students.")
+
+    async def _load_roster(self, session_id: str) -> Any:
+        cid = self._route_tail()
+        try:
+            rows = await self._db(lambda s, actor: attendance.session_roster(
+                s, actor=actor, class_id=cid, session_id=session_id), read_only=True)
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.roster, self.roster_session = [], ""
+            return rx.toast.error(exc.message)
+        self.roster, self.roster_session = rows[:60], session_id
+        self.roster_label = next((f"Session {r.seq} · {r.yours}" for r in self.sessions if str(r.id) == session_id), "")
+        return None
+
+    async def open_roster(self, session_id: str):
+        """The tutor's attendance roster for one session (the service checks it is their class)."""
+        return await self._load_roster(str(session_id)[:24])
+
+    async def mark(self, student_id: str, status: str):
+        """Mark one enrolled student present / late / absent for the open session."""
+        cid, sid = self._route_tail(), self.roster_session
+        if not sid:
+            return rx.toast.error("Open a session's roster first.")
+        try:
+            await self._db(lambda s, actor: attendance.mark_attendance(
+                s, actor=actor, class_id=cid, session_id=sid, student_id=str(student_id)[:24], status=status))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return await self._load_roster(sid)
