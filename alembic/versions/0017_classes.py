@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('block_end', tutorhub.models.base.UtcDateTime(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('blocking', sa.Boolean(), nullable=False),
+    sa.Column('settled_at', tutorhub.models.base.UtcDateTime(), nullable=True),
     sa.Column('room_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.CheckConstraint('block_start <= start_at AND block_end >= end_at', name='ck_class_sessions_block'),
     sa.CheckConstraint('end_at > start_at', name='ck_class_sessions_span'),

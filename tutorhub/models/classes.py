@@ -123,6 +123,7 @@ class ClassSession(SQLModel, table=True):
     block_end: datetime = Field(sa_type=UtcDateTime)
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=12)
     blocking: bool = Field(default=False)  # holds the tutor's time (published, not cancelled)
+    settled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # its seats' shares released
     room_key: str = Field(max_length=64, unique=True)
 
 

@@ -174,3 +174,25 @@ def test_the_tutor_marks_attendance_from_just_before_a_session(env, small):
     with pytest.raises(NotFound):
         attendance.mark_attendance(env.db, actor=other, class_id=class_id, session_id=first.id, student_id=a.id,
                                    status="present", now=at)
+
+
+def test_each_session_releases_its_share_to_the_tutor_48_hours_after(env, small):
+    from tutorhub.services.classes import settlement
+
+    class_id, (a, b, *_) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    earnings = f"tutor:{env.tutor.id}:earnings"
+    first_end = NOW.replace(day=9, hour=17)
+    class_jobs.advance_classes(env.db, now=first_end + timedelta(minutes=1))
+    assert settlement.release_sessions(env.db, now=first_end + timedelta(hours=47)) == 0
+    assert settlement.release_sessions(env.db, now=first_end + timedelta(hours=48)) == 1
+    assert ledger.balance(env.db, earnings, "EUR") == 2 * 800  # 2 seats × €10 share, 20% commission
+    assert settlement.release_sessions(env.db, now=first_end + timedelta(hours=49)) == 0  # never twice
+    end = NOW + timedelta(days=60)
+    class_jobs.advance_classes(env.db, now=end)
+    assert settlement.release_sessions(env.db, now=end) == 7
+    assert ledger.balance(env.db, earnings, "EUR") == 2 * 6400
+    assert all(seat_money.held(env.db, s) == 0 for s in env.db.exec(ClassEnrolment.__table__.select()).all())  # type: ignore[attr-defined]
+    env.db.commit()
+    assert verify_ledger(env.db, now=end) == []

@@ -7,6 +7,7 @@
   lesson's does); a class moves PUBLISHED → IN_PROGRESS when its first session begins and → COMPLETED
   when its last one has ended.
 - seat offers that ran out pass to the next in line (seats.expire_offers).
+- completed sessions settle 48 h after they ended: each seat's share goes to the tutor (settlement.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.classes import call_off
 from tutorhub.services.classes.lifecycle import SYSTEM, transition
 from tutorhub.services.classes.seats import expire_offers, seat_counts
+from tutorhub.services.classes.settlement import release_sessions
 
 MIN_SIZE_NOTICE = timedelta(hours=24)
 
@@ -64,4 +66,5 @@ def advance_classes(session: Session, *, now: datetime | None = None) -> int:
 
 def run_class_jobs(session: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
-    return cancel_undersized(session, now=now) + expire_offers(session, now=now) + advance_classes(session, now=now)
+    return (cancel_undersized(session, now=now) + expire_offers(session, now=now) + advance_classes(session, now=now)
+            + release_sessions(session, now=now))
