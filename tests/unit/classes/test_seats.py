@@ -196,3 +196,14 @@ def test_each_session_releases_its_share_to_the_tutor_48_hours_after(env, small)
     assert all(seat_money.held(env.db, s) == 0 for s in env.db.exec(ClassEnrolment.__table__.select()).all())  # type: ignore[attr-defined]
     env.db.commit()
     assert verify_ledger(env.db, now=end) == []
+
+
+def test_a_free_seat_with_a_waitlist_is_offered_by_the_job(env, small):
+    class_id, (a, b, c, _) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)
+    env.db.execute(GroupClass.__table__.update().where(GroupClass.id == class_id).values(seats_taken=1))  # type: ignore[attr-defined]
+    assert seats.fill_free_seats(env.db, now=NOW) == 1
+    assert queries.get_class(env.db, viewer=c, class_id=class_id).my_status == "OFFERED"
+    assert seats.fill_free_seats(env.db, now=NOW) == 0

@@ -22,7 +22,7 @@ from tutorhub.models.classes import ClassSession, ClassStatus, GroupClass, SeatS
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.classes import call_off
 from tutorhub.services.classes.lifecycle import SYSTEM, transition
-from tutorhub.services.classes.seats import expire_offers, seat_counts
+from tutorhub.services.classes.seats import expire_offers, fill_free_seats, seat_counts
 from tutorhub.services.classes.settlement import release_sessions
 
 MIN_SIZE_NOTICE = timedelta(hours=24)
@@ -66,5 +66,6 @@ def advance_classes(session: Session, *, now: datetime | None = None) -> int:
 
 def run_class_jobs(session: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
-    return (cancel_undersized(session, now=now) + expire_offers(session, now=now) + advance_classes(session, now=now)
+    return (cancel_undersized(session, now=now) + expire_offers(session, now=now) + fill_free_seats(session, now=now)
+            + advance_classes(session, now=now)
             + release_sessions(session, now=now))

@@ -73,11 +73,11 @@ def _free_seat(session: Session, class_id: int) -> None:
     )
 
 
-def _live_seat(session: Session, class_id: int, student_id: int) -> ClassEnrolment | None:
-    return session.exec(select(ClassEnrolment).where(
+def _live_seat(session: Session, class_id: int, student_id: int, *, lock: bool = True) -> ClassEnrolment | None:
+    query = select(ClassEnrolment).where(
         col(ClassEnrolment.class_id) == class_id, col(ClassEnrolment.student_id) == student_id,
-        col(ClassEnrolment.status).in_(SeatStatus.LIVE),
-    ).with_for_update()).first()
+        col(ClassEnrolment.status).in_(SeatStatus.LIVE))
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def _method(value: Any) -> str:
@@ -106,13 +106,15 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
     an offered seat is taken by paying. 402 when the wallet is short, 409 when already enrolled."""
     now = now or utcnow()
     user = require_role(actor, Role.STUDENT)
-    cls = load_class(session, class_id, lock=True)  # class row, then seat rows: the order leave() uses too
+    cls = load_class(session, class_id)  # no lock: only the seat-taking UPDATE below locks the class row
     assert cls.id is not None
     who = ClassActor(user.id, ActorRole.STUDENT)
     chosen = _method(method)
     if cls.status != ClassStatus.PUBLISHED or cls.first_start_at <= now:
         raise Conflict("This class is not open for enrolment.", extra={"status": cls.status})
-    seat = _live_seat(session, cls.id, user.id)
+    # No row lock: the partial unique index refuses a second live seat, and paying an offer twice posts
+    # once (the payment's idempotency key), so concurrent calls of one student cannot double-charge.
+    seat = _live_seat(session, cls.id, user.id, lock=False)
     if seat is not None and seat.status != SeatStatus.OFFERED:
         raise AlreadyEnrolled(seat.status)
     if seat is not None:  # an offered seat: it is already counted, pay for it
@@ -120,7 +122,9 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
             raise Conflict("Your seat offer has run out.", extra={"status": seat.status})
         _pay(session, seat, cls, who, now)
         return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
-    if _take_seat(session, cls.id):
+    # A class already read as full sends the caller to the waitlist without queueing on the class row
+    # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
+    if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
         session.add(seat)
         flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
@@ -212,6 +216,23 @@ def expire_offers(session: Session, *, now: datetime | None = None) -> int:
         offer_next(session, cls, now=now)
         count += 1
     return count
+
+
+def fill_free_seats(session: Session, *, now: datetime | None = None) -> int:
+    """Offer free seats of open classes to their waitlists (a seat freed while a student was being
+    waitlisted on a stale "full" read); returns offers made."""
+    now = now or utcnow()
+    waiting = select(ClassEnrolment.class_id).where(col(ClassEnrolment.status) == SeatStatus.WAITLISTED)
+    ids = session.exec(select(GroupClass.id).where(
+        col(GroupClass.status) == ClassStatus.PUBLISHED, col(GroupClass.first_start_at) > now,
+        col(GroupClass.seats_taken) < col(GroupClass.capacity), col(GroupClass.id).in_(waiting)).limit(200)).all()
+    made = 0
+    for class_id in ids:
+        cls = load_class(session, class_id, lock=True)
+        while offer_next(session, cls, now=now) is not None:
+            session.refresh(cls)
+            made += 1
+    return made
 
 
 def seat_counts(session: Session, class_id: int) -> dict[str, int]:
