@@ -77,6 +77,14 @@ def test_search_lists_published_classes(browser, world):
     assert [r.id for r in find.rows] == [world["class_id"]] and find.rows[0].seats == "2 of 2 seats left"
     browser.run(find.search({"subject": "physics"}))
     assert find.rows == []
+    browser.run(find.search({"subject": "maths", "mode": "home"}))
+    assert find.rows == []
+    browser.run(find.search({"subject": "maths", "mode": "online", "max_price": "79.99"}))
+    assert find.rows == []
+    browser.run(find.search({"subject": "maths", "max_price": "80", "seats_only": "on"}))
+    assert [r.id for r in find.rows] == [world["class_id"]]
+    browser.run(find.search({"max_price": "lots"}))
+    assert find.filter_error and [r.id for r in find.rows] == [world["class_id"]]
 
 
 def _snapshot() -> tuple:

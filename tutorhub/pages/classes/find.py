@@ -36,9 +36,16 @@ def _filters() -> rx.Component:
         rx.hstack(
             text_field("Subject", "subject", placeholder="e.g. mathematics", field_id="class-subject"),
             text_field("Grade", "grade", placeholder="e.g. high, 9", field_id="class-grade"),
+            select_field("Mode", "mode", [("online", "Online"), ("home", "Home"), ("centre", "Centre")],
+                         placeholder="Any mode"),
+            text_field("Max seat price", "max_price", placeholder="e.g. 100", field_id="class-max-price",
+                       input_mode="decimal"),
+            rx.el.label(rx.checkbox(name="seats_only"), rx.text("Seats left only", size="2"),
+                        display="flex", gap="6px", align_items="center", align_self="end", padding_bottom="8px"),
             rx.button("Search", type="submit", size="3", align_self="end"),
             spacing="3", width="100%", align="end", wrap="wrap",
         ),
+        rx.cond(S.filter_error != "", rx.text(S.filter_error, color=rx.color("red", 11), size="2"), rx.fragment()),
         on_submit=S.search, width="100%",
     )
 

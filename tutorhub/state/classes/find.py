@@ -53,13 +53,19 @@ class FindClassesState(AppState):
     pages: int = 1
     subject: str = ""
     grade: str = ""
+    mode: str = ""
+    max_price: str = ""  # in major units of the class's currency, as typed
+    seats_only: bool = False
+    filter_error: str = ""
     mine: list[ClassRow] = []
     create_errors: dict[str, str] = {}
     create_message: str = ""
 
     async def _read(self) -> None:
         def unit(s: Any, actor: Any) -> tuple[ClassPage, ClassPage | None, str]:
-            found = queries.search_classes(s, subject=self.subject or None, grade=self.grade or None, page=self.page)
+            found = queries.search_classes(s, subject=self.subject or None, grade=self.grade or None,
+                                           mode=self.mode or None, max_price_minor=self._max_price_minor(),
+                                           seats_only=self.seats_only, page=self.page)
             own = queries.my_classes(s, actor=actor) if actor is not None and actor.role in ("tutor", "student") \
                 else None
             return found, own, self._zone_for(actor)
@@ -79,8 +85,20 @@ class FindClassesState(AppState):
         self.status, self.page, self.create_errors, self.create_message = "loading", 1, {}, ""
         await self._read()
 
+    def _max_price_minor(self) -> int | None:
+        try:
+            return parse_major_units(self.max_price, "USD")  # the filter compares minor units, 2 decimals
+        except MoneyInputError:
+            return None
+
     async def search(self, form: dict[str, Any]):
         self.subject, self.grade, self.page = form_text(form, "subject", 60), form_text(form, "grade", 32), 1
+        mode = form_text(form, "mode", 8)
+        self.mode = mode if mode in classes.MODES else ""
+        self.max_price, self.seats_only = form_text(form, "max_price", 16), form_text(form, "seats_only", 4) == "on"
+        self.filter_error = ""
+        if self.max_price and self._max_price_minor() is None:
+            self.filter_error, self.max_price = "Enter a price like 50 or 49.99", ""
         await self._read()
 
     async def next_page(self):
