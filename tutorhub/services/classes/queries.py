@@ -21,7 +21,7 @@ from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.classes.access import class_sessions, load_class
 from tutorhub.services.classes.seats import seat_counts
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSummary, session_out, summary_fields
-from tutorhub.services.errors import NotFound
+from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count, page_number
 from tutorhub.services.validation import clean_int
 
@@ -39,14 +39,20 @@ def _tutor_names(session: Session, tutor_ids: list[int]) -> dict[int, str]:
 def search_classes(session: Session, *, subject: Any = None, grade: Any = None, mode: Any = None,
                    max_price_minor: Any = None, seats_only: bool = False, page: Any = 1,
                    now: datetime | None = None) -> ClassPage:
-    """Published classes open for enrolment (first session ahead), soonest first."""
+    """Published classes open for enrolment (first session ahead), soonest first. A subject or grade that
+    names nothing the catalogue knows matches no class (a search, not a form: no 422)."""
     now = now or utcnow()
+    try:
+        subject = normalize_subject(subject) if subject not in (None, "") else None
+        grade = normalize_grade(grade) if grade not in (None, "") else None
+    except InvalidInput:
+        return ClassPage(items=[], total=0, page=1, pages=1)
     query = select(GroupClass).where(col(GroupClass.status) == ClassStatus.PUBLISHED,
                                      col(GroupClass.first_start_at) > now)
     if subject not in (None, ""):
-        query = query.where(col(GroupClass.subject) == normalize_subject(subject))
+        query = query.where(col(GroupClass.subject) == subject)
     if grade not in (None, ""):
-        query = query.where(col(GroupClass.grade) == normalize_grade(grade))
+        query = query.where(col(GroupClass.grade) == grade)
     if mode not in (None, ""):
         query = query.where(col(GroupClass.mode) == str(mode))
     if max_price_minor not in (None, ""):
