@@ -108,6 +108,7 @@ def test_strangers_cannot_cancel_or_mark_attendance(client, tutor, as_role, make
     assert client.post(f"/api/v1/classes/{cid}/sessions/1/attendance", json={"student_id": 1, "status": "present"},
                        headers=bearer(other)).status_code == 404
     assert client.post("/api/v1/classes", json=_body(), headers=student).status_code == 403
+    assert client.post(f"/api/v1/classes/{cid}/sessions/1/cancel", headers=bearer(other)).status_code == 404
     assert client.post(f"/api/v1/classes/{cid}/cancel", json={"reason": "ill"}, headers=t).json() == {
         "status": "CANCELLED"}
 

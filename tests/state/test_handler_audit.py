@@ -154,7 +154,7 @@ AUDITED_HANDLERS = {
     # send_broadcast / open_roster / mark pass the page's class id to class_chat.broadcast and
     # attendance (the class's own tutor only).
     ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
-                     "open_roster", "mark"},
+                     "open_roster", "mark", "cancel_session"},
 }
 
 

@@ -88,14 +88,17 @@ def test_search_lists_published_classes(browser, world):
 
 
 def _snapshot() -> tuple:
+    from tutorhub.models import ClassSession
+
     return (sorted((c.id, c.status, c.seats_taken) for c in fetch(GroupClass)),
-            sorted((e.id, e.status) for e in fetch(ClassEnrolment)))
+            sorted((e.id, e.status) for e in fetch(ClassEnrolment)),
+            sorted((x.id, x.status, x.blocking) for x in fetch(ClassSession)))
 
 
 @pytest.mark.parametrize("who", [None, "other_tutor", "admin", "student"])
 @pytest.mark.parametrize(("handler", "args"), [
     ("publish", ()), ("cancel", ()), ("enrol", ()), ("leave", ()), ("send_broadcast", ({"body": "spam"},)),
-    ("open_roster", ("1",)), ("mark", ("1", "present")),
+    ("open_roster", ("1",)), ("mark", ("1", "present")), ("cancel_session", ("1",)),
 ])
 def test_strangers_change_nothing(new_browser, world, db, who, handler, args):
     draft = classes.create_class(db, actor=world["tutor"], data=class_body(

@@ -207,3 +207,25 @@ def test_a_free_seat_with_a_waitlist_is_offered_by_the_job(env, small):
     assert seats.fill_free_seats(env.db, now=NOW) == 1
     assert queries.get_class(env.db, viewer=c, class_id=class_id).my_status == "OFFERED"
     assert seats.fill_free_seats(env.db, now=NOW) == 0
+
+
+def test_the_tutor_cancels_one_session_and_each_seat_gets_its_share_back(env, small):
+    from tutorhub.services.booking import bookings
+    from tutorhub.services.classes import classes
+    from tutorhub.services.classes.access import class_sessions
+
+    class_id, (a, b, *_) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, now=NOW)
+    seats.enrol(env.db, actor=b, class_id=class_id, now=NOW)
+    third = class_sessions(env.db, class_id)[2]
+    out = classes.cancel_session(env.db, actor=env.tutor, class_id=class_id, session_id=third.id, now=NOW)
+    assert out == {"status": "PUBLISHED", "refunded_seats": 2}
+    assert wallet(env.db, a) == 1000 and wallet(env.db, b) == 1000
+    with pytest.raises(Conflict):
+        classes.cancel_session(env.db, actor=env.tutor, class_id=class_id, session_id=third.id, now=NOW)
+    with pytest.raises(Forbidden):
+        classes.cancel_session(env.db, actor=a, class_id=class_id, session_id=third.id, now=NOW)
+    env.db.commit()
+    freed = bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=third.start_at,
+                                    duration_min=60, now=NOW)
+    assert freed.status == "PENDING_PAYMENT"  # the 1:1 slot is back

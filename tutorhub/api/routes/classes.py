@@ -160,6 +160,19 @@ def cancel_class(user: CurrentUser, class_id: str, data: CancelIn | None = None)
                                                 reason=(data or CancelIn()).reason))
 
 
+class SessionCancelOut(BaseModel):
+    status: str  # the class's status afterwards
+    refunded_seats: int
+
+
+@router.post("/classes/{class_id}/sessions/{session_id}/cancel", response_model=SessionCancelOut, responses=_OWNER)
+def cancel_session(user: CurrentUser, class_id: str, session_id: str) -> SessionCancelOut:
+    """The tutor calls off one session not yet started: its time is freed, every seat gets its share back."""
+    with session_scope() as session:
+        return SessionCancelOut(**classes.cancel_session(session, actor=user, class_id=class_id,
+                                                         session_id=session_id))
+
+
 @router.post("/classes/{class_id}/sessions/{session_id}/attendance", response_model=AttendanceOut,
              responses=_OWNER)
 def mark_attendance(user: CurrentUser, class_id: str, session_id: str, data: AttendanceIn) -> AttendanceOut:

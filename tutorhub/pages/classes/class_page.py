@@ -19,10 +19,14 @@ def _session(row: SessionRow) -> rx.Component:
         rx.table.cell(row.yours),
         rx.table.cell(row.tutors, color=rx.color("gray", 11)),
         rx.table.cell(row.status),
-        rx.table.cell(rx.cond(S.is_owner, rx.button("Attendance", size="1", variant="soft",
-                                                    on_click=S.open_roster(row.id.to_string()),
-                                                    aria_label="Attendance for session " + row.seq.to_string()),
-                              rx.fragment())),
+        rx.table.cell(rx.cond(S.is_owner, rx.hstack(
+            rx.button("Attendance", size="1", variant="soft", on_click=S.open_roster(row.id.to_string()),
+                      aria_label="Attendance for session " + row.seq.to_string()),
+            rx.cond((row.status == "scheduled") & (S.class_status != "DRAFT"),
+                    rx.button("Cancel", size="1", variant="ghost", color_scheme="red",
+                              on_click=S.cancel_session(row.id.to_string()),
+                              aria_label="Cancel session " + row.seq.to_string()), rx.fragment()),
+            spacing="1"), rx.fragment())),
     )
 
 

@@ -33,10 +33,10 @@ from tutorhub.services.booking.guard import block_of, flush_or_conflict, lock_tu
 from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.classes import class_chat, seat_money
 from tutorhub.services.classes.access import approved_tutor, class_sessions, load_class, owned_class
-from tutorhub.services.classes.lifecycle import ClassActor, transition
+from tutorhub.services.classes.lifecycle import ClassActor, record, transition
 from tutorhub.services.classes.schedule import expand
 from tutorhub.services.classes.views import CreatedClass, session_out
-from tutorhub.services.errors import Conflict
+from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.scheduling.calendar_store import load_calendar
 from tutorhub.services.scheduling.engine.tzclock import to_minute
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
@@ -217,3 +217,33 @@ def cancel_class(session: Session, *, actor: UserOut | None, class_id: Any, reas
     call_off(session, cls, actor=_actor(actor), now=now, reason=text, full_refund=False)
     return {"status": cls.status}
 
+
+
+def cancel_session(session: Session, *, actor: UserOut | None, class_id: Any, session_id: Any,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """The tutor calls off one session still ahead: its time is freed and every paid seat gets that
+    session's share back (the class goes on; cancelling its only remaining session cancels the class)."""
+    now = now or utcnow()
+    cls, _ = owned_class(session, actor, class_id)
+    cls = load_class(session, cls.id, lock=True)
+    if cls.status not in ClassStatus.OPEN:
+        raise Conflict("Only sessions of a published or running class can be cancelled.", extra={"status": cls.status})
+    rows = class_sessions(session, cls.id or 0)
+    row = next((r for r in rows if str(r.id) == str(session_id).strip()), None)
+    if row is None:
+        raise NotFound("No such session.")
+    if row.status != SessionStatus.SCHEDULED or row.start_at <= now:
+        raise Conflict("Only a session that has not started can be cancelled.")
+    if not [r for r in rows if r.id != row.id and r.status == SessionStatus.SCHEDULED and r.start_at > now] and \
+            not [r for r in rows if r.status == SessionStatus.COMPLETED]:
+        call_off(session, cls, actor=_actor(actor), now=now, reason="The tutor cancelled the only remaining session.",
+                 full_refund=False)
+        return {"status": cls.status, "refunded_seats": 0}
+    row.status, row.blocking = SessionStatus.CANCELLED, False
+    session.add(row)
+    refunded = seat_money.refund_session_share(session, cls, row.id or 0, now=now)
+    record(session, cls, action="cancel_session", from_status=SessionStatus.SCHEDULED, to_status=SessionStatus.CANCELLED,
+           actor=_actor(actor), now=now, reason=f"session {row.seq} on {row.start_at.isoformat()}")
+    session.flush()
+    refresh_tutor_free_slots(session, cls.tutor_id, now=now)
+    return {"status": cls.status, "refunded_seats": refunded}

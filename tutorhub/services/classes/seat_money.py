@@ -96,3 +96,16 @@ def refund_all_seats(session: Session, cls: GroupClass, *, sessions_refunded: tu
         record(session, cls, action="class_cancelled", from_status=before, to_status=seat.status, actor=actor,
                now=now, enrolment_id=seat.id)
     return count
+
+
+def refund_session_share(session: Session, cls: GroupClass, session_id: int, *, now: datetime) -> int:
+    """One cancelled session: every paid seat gets that session's share back; returns seats refunded."""
+    seats = session.exec(select(ClassEnrolment).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status) == SeatStatus.ENROLLED,
+    ).order_by(col(ClassEnrolment.id))).all()
+    count = 0
+    for seat in seats:
+        if refund(session, seat, amount=share(seat.price_minor, 1, cls.session_count), key=f"session:{session_id}",
+                  now=now):
+            count += 1
+    return count

@@ -152,6 +152,12 @@ class ClassPageState(AppState):
         return await self._act(lambda s, a, cid: classes.publish_class(s, actor=a, class_id=cid),
                                "Published: students can find and join it.")
 
+    async def cancel_session(self, session_id: str):
+        """The tutor calls off one session (the service checks the class is theirs and the session ahead)."""
+        sid = str(session_id)[:24]
+        return await self._act(lambda s, a, cid: classes.cancel_session(s, actor=a, class_id=cid, session_id=sid),
+                               "Session cancelled; its share is refunded to every enrolled student.")
+
     async def cancel(self):
         return await self._act(lambda s, a, cid: classes.cancel_class(s, actor=a, class_id=cid),
                                "Class cancelled; enrolled students are refunded.")
