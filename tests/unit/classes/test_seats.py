@@ -77,6 +77,10 @@ def test_a_freed_seat_is_offered_to_the_first_in_line_who_pays_to_take_it(env, s
     assert wallet(env.db, a) == 8000
     detail = queries.get_class(env.db, viewer=c, class_id=class_id)
     assert detail.my_status == "OFFERED" and detail.seats_left == 0
+    from tutorhub.models import Notification
+
+    offers = env.db.exec(Notification.__table__.select().where(Notification.kind == "classes")).all()  # type: ignore[attr-defined]
+    assert [n.user_id for n in offers] == [c.id]
     assert queries.get_class(env.db, viewer=d, class_id=class_id).my_waitlist_position == 1
     assert seats.enrol(env.db, actor=c, class_id=class_id, now=NOW)["status"] == "ENROLLED"
     assert wallet(env.db, c) == 0
@@ -111,6 +115,10 @@ def test_an_undersized_class_is_cancelled_a_day_ahead_and_refunded_in_full(env, 
     day_before = NOW.replace(day=8, hour=17)
     assert class_jobs.cancel_undersized(env.db, now=day_before) == 1
     assert env.db.get(GroupClass, class_id).status == "CANCELLED"
+    from tutorhub.models import Notification
+
+    told = env.db.exec(Notification.__table__.select().where(Notification.kind == "classes")).all()  # type: ignore[attr-defined]
+    assert {n.user_id for n in told} == {a.id} and "cancelled" in told[0].title
     assert wallet(env.db, a) == 8000
     assert class_jobs.cancel_undersized(env.db, now=day_before) == 0
     env.db.commit()

@@ -92,3 +92,11 @@ def broadcast(session: Session, *, actor: UserOut | None, class_id: Any, body: A
                              body=text[:2000], link=f"/classes/{cls.id}", now=now)
     return {"conversation_id": cid, "message_id": msg.id or 0, "recipients": len(students)}
 
+
+
+def notify_students(session: Session, cls: GroupClass, student_ids: list[int], *, title: str, body: str,
+                    now: datetime) -> None:
+    """A "classes" notification (in-app + each student's chosen channels) linking to the class page."""
+    for student_id in student_ids:
+        notifications.notify(session, user_id=student_id, kind="classes", title=title[:200], body=body[:2000],
+                             link=f"/classes/{cls.id}", now=now)

@@ -21,12 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import ActorRole, Booking, BookingStatus
-from tutorhub.models.classes import ClassSession, ClassStatus, GroupClass, SessionStatus
+from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
 from tutorhub.models.scheduling import BusyInterval
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.guard import block_of, flush_or_conflict, lock_tutors, release_stale_holds
@@ -197,7 +197,12 @@ def call_off(session: Session, cls: GroupClass, *, actor: ClassActor, now: datet
     cls.cancelled_at = now
     cls.cancel_reason = reason[:500]
     share = (len(rows), len(rows) if full_refund else len(ahead))
+    told = list(session.exec(select(ClassEnrolment.student_id).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status).in_(SeatStatus.LIVE))).all())
     refunded = seat_money.refund_all_seats(session, cls, sessions_refunded=share, actor=actor, now=now)
+    class_chat.notify_students(session, cls, told, title=f"{cls.title} is cancelled", now=now,
+                               body=f"{reason} Paid seats are refunded to your wallet"
+                                    f"{' in full' if full_refund else ' for the sessions not yet held'}.")
     cls.seats_taken = 0
     session.add(cls)
     session.flush()

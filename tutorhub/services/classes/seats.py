@@ -154,6 +154,9 @@ def offer_next(session: Session, cls: GroupClass, *, now: datetime) -> ClassEnro
     session.add(first)
     record(session, cls, action="offer", from_status=SeatStatus.WAITLISTED, to_status=SeatStatus.OFFERED,
            actor=SYSTEM, now=now, enrolment_id=first.id)
+    class_chat.notify_students(session, cls, [first.student_id], title=f"A seat in {cls.title} is yours to take",
+                               body="A seat came free and you are first in line. Pay for it on the class page "
+                                    "within 12 hours, or it passes to the next student.", now=now)
     return first
 
 
