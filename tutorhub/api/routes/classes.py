@@ -8,13 +8,13 @@ a draft is not found by anyone but its tutor; a class id that is not a number is
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, ranged, rule
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
 from tutorhub.db import session_scope
 from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSessionOut
@@ -115,9 +115,9 @@ def search_classes(
     user: OptionalUser,
     subject: Annotated[str | None, Query(max_length=60)] = None,
     grade: Annotated[str | None, Query(max_length=32)] = None,
-    mode: Annotated[str | None, Query(json_schema_extra={"enum": ["online", "home", "centre"]})] = None,
-    max_price_minor: Annotated[int | None, ranged(0, 10**9)] = None,
-    page: Annotated[int, ranged(1, 99_999)] = 1,
+    mode: Annotated[Literal["online", "home", "centre"] | None, Query()] = None,
+    max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
+    page: Annotated[int, Query(ge=1, le=99_999)] = 1,
 ) -> ClassPage:
     """Published classes open for enrolment, soonest first, 20 a page: `{"items", "total", "page", "pages"}`."""
     with session_scope(read_only=True) as session:
