@@ -18,6 +18,8 @@ from tutorhub.pages.booking.admin_bookings import bookings_page, flags_page
 from tutorhub.pages.booking.lessons import lessons_page
 from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
+from tutorhub.pages.classes.class_page import class_page
+from tutorhub.pages.classes.find import find_page as classes_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.messaging.messages import messages_page
@@ -46,6 +48,8 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.classes.class_page import ClassPageState
+from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
@@ -107,6 +111,8 @@ PAGES = [
     ("/tutor/profile", tutor_profile_page, "Your tutor profile · TutorHub", TutorProfileState.load),
     ("/tutor/availability", availability_page, "Your availability · TutorHub", AvailabilityState.load),
     ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
+    ("/classes", classes_page, "Group classes · TutorHub", FindClassesState.load),
+    ("/classes/[class_id]", class_page, "Class · TutorHub", ClassPageState.load),
     (
         "/tutors/[tutor_id]",
         tutor_public_page,

@@ -22,6 +22,8 @@ from tutorhub.state.calendars.feed import CalendarFeedState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.classes.class_page import ClassPageState
+from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
@@ -151,6 +153,16 @@ AUDITED_HANDLERS = {
     # tests/state/calendars/test_feed_state.py, tests/state/scheduling/test_busy_calendars_state.py).
     CalendarFeedState: {"show_feed", "regenerate_feed", "hide_feed"},
     BusyCalendarsState: {"load_calendars", "add_calendar", "refresh_calendar", "remove_calendar"},
+    # Classes: enrol / leave / publish / cancel / create pass the cookie's actor and the page's class id
+    # to services/classes (students only for seats, the class's own tutor for publish and cancel,
+    # approved tutors for create; tests/state/classes/test_classes_state.py); search / paging / refresh
+    # only read published classes and the viewer's own.
+    FindClassesState: {"load", "search", "next_page", "prev_page", "create"},
+    # watch_class (live): takes no arguments and only re-reads the class the page URL names.
+    # send_broadcast / open_roster / mark pass the page's class id to class_chat.broadcast and
+    # attendance (the class's own tutor only).
+    ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
+                     "open_roster", "mark", "cancel_session"},
 }
 
 

@@ -18,6 +18,7 @@ from tutorhub.api.routes import booking_admin as routes_booking_admin
 from tutorhub.api.routes import bookings as routes_bookings
 from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
+from tutorhub.api.routes import classes as routes_classes
 from tutorhub.api.routes import files as routes_files
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
@@ -71,6 +72,7 @@ api.include_router(routes_razorpay.router)
 api.include_router(routes_sandbox.router)  # answers 404 in production mode
 api.include_router(routes_plans.router)
 api.include_router(routes_plans.admin_router)
+api.include_router(routes_classes.router)
 
 
 @api.get("/health", tags=["ops"])

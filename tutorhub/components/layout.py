@@ -14,9 +14,10 @@ from tutorhub.state.messaging.chat_badge import ChatBadgeState
 
 # (label, href) per role; anonymous visitors get the "" entry.
 NAV_LINKS: dict[str, list[tuple[str, str]]] = {
-    "": [("Find tutors", "/tutors"), ("Become a tutor", "/signup")],
+    "": [("Find tutors", "/tutors"), ("Classes", "/classes"), ("Become a tutor", "/signup")],
     "student": [
         ("Find tutors", "/tutors"),
+        ("Classes", "/classes"),
         ("My lessons", "/lessons"),
         ("Messages", "/messages"),
         ("Wallet", "/wallet"),
@@ -27,6 +28,7 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "tutor": [
         ("Find tutors", "/tutors"),
         ("My lessons", "/lessons"),
+        ("Classes", "/classes"),
         ("Messages", "/messages"),
         ("Earnings", "/earnings"),
         ("My tutor profile", "/tutor/profile"),

@@ -12,6 +12,7 @@ import random
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tutorhub.demo.classes import seed_classes_demo
 from tutorhub.demo.credits import seed_credits_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
 from tutorhub.models.accounts import StudentProfile, User
@@ -262,5 +263,6 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
+    seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
     rebuild_free_slots(session)
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -180,7 +180,6 @@ def money_intents(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-# The registry: (job id, function, cron fields in UTC).
 def sync_external_calendars(now: datetime | None = None) -> dict[str, int]:
     """Fetch tutors' outside busy calendars that are due (each every 15 minutes; a new one within
     a minute). Failures are recorded on the calendar for its tutor, never raised."""
@@ -192,9 +191,23 @@ def sync_external_calendars(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def classes_every_five_minutes(now: datetime | None = None) -> int:
+    """Group classes: cancel undersized classes 24 h ahead (refunds), pass on expired seat offers,
+    start and complete classes as their sessions pass."""
+    from tutorhub.services.classes.class_jobs import run_class_jobs
+
+    with session_scope() as session:
+        changed = run_class_jobs(session, now=now or utcnow())
+    if changed:
+        log.warning("job classes: %d changes", changed)
+    return changed
+
+
+# The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
     Job("booking_minutely", booking_minutely, {"minute": "*"}),
+    Job("classes", classes_every_five_minutes, {"minute": "*/5"}),
     Job("money_intents", money_intents, {"minute": "*"}),
     Job("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
     Job("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),

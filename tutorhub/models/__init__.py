@@ -32,6 +32,17 @@ from tutorhub.models.chat import (
     ConversationKind,
     ConversationParticipant,
 )
+from tutorhub.models.classes import (
+    AttendanceStatus,
+    ClassAttendance,
+    ClassEnrolment,
+    ClassEvent,
+    ClassSession,
+    ClassStatus,
+    GroupClass,
+    SeatStatus,
+    SessionStatus,
+)
 from tutorhub.models.credits import (
     CreditLot,
     CreditSpend,
@@ -130,6 +141,15 @@ __all__ = [
     "AuthSession",
     "AvailabilityOverride",
     "AvailabilityRule",
+    "AttendanceStatus",
+    "ClassAttendance",
+    "ClassEnrolment",
+    "ClassEvent",
+    "ClassSession",
+    "ClassStatus",
+    "GroupClass",
+    "SeatStatus",
+    "SessionStatus",
     "BusyInterval",
     "BusySource",
     "CredentialDocument",

@@ -30,7 +30,8 @@ from tutorhub.models.base import UtcDateTime, utcnow
 class ConversationKind:
     PAIR = "pair"  # one student and one tutor
     SUPPORT = "support"  # one user and TutorHub's admins
-    ALL = (PAIR, SUPPORT)
+    CLASS = "class"  # a group class: its tutor and every enrolled student ("class:{class_id}")
+    ALL = (PAIR, SUPPORT, CLASS)
 
 
 class Conversation(SQLModel, table=True):
@@ -44,6 +45,7 @@ class Conversation(SQLModel, table=True):
     # are a student, else `tutor_user_id` (whichever their role is); the other stays NULL.
     student_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     tutor_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    title: str = Field(default="", max_length=120)  # CLASS: the class's title (pairs and support derive theirs)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     last_message_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
 

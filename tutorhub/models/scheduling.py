@@ -28,8 +28,9 @@ class BusySource:
     EXTERNAL = "external"  # imported from an outside calendar (iCalendar URL)
     BOOKING = "booking"  # a TutorHub lesson
     HOLD = "hold"  # a pending hold on a slot
+    CLASS = "class"  # a session of a published group class (read from class_sessions, never stored here)
     ALL = (MANUAL, EXTERNAL, BOOKING, HOLD)
-    LESSONS = (BOOKING, HOLD)
+    LESSONS = (BOOKING, HOLD, CLASS)
 
 
 class AvailabilityRule(SQLModel, table=True):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, delete, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -91,6 +91,23 @@ def ensure_pair_conversation(session: Session, *, student_id: int, tutor_user_id
     join(session, cid, student_id, "student", now)
     join(session, cid, tutor_user_id, "tutor", now)
     return cid
+
+
+def ensure_group_conversation(session: Session, *, key: str, title: str, owner_user_id: int,
+                              now: datetime | None = None) -> int:
+    """A group conversation (a class's) by its key, created with its owner (the tutor) as a member."""
+    now = now or utcnow()
+    cid = ensure(session, kind=ConversationKind.CLASS, key=key, student_id=None, tutor_user_id=owner_user_id, now=now)
+    session.execute(update(Conversation).where(col(Conversation.id) == cid, col(Conversation.title) != title[:120])
+                    .values(title=title[:120]))
+    join(session, cid, owner_user_id, "tutor", now)
+    return cid
+
+
+def remove_member(session: Session, conversation_id: int, user_id: int) -> None:
+    """Take a member out of a group conversation: from now on they cannot read or send in it."""
+    session.execute(delete(ConversationParticipant).where(
+        col(ConversationParticipant.conversation_id) == conversation_id, col(ConversationParticipant.user_id) == user_id))
 
 
 def subject_user_id(conv: Conversation) -> int:
@@ -203,7 +220,9 @@ def _outs(session: Session, user: UserOut, convs: list[Conversation]) -> list[Co
     out = []
     for c in convs:
         assert c.id is not None
-        if c.kind == ConversationKind.SUPPORT:
+        if c.kind == ConversationKind.CLASS:
+            title, other = c.title or "Class chat", "class"
+        elif c.kind == ConversationKind.SUPPORT:
             if user.role == Role.ADMIN:
                 title, other = names.get(subject_user_id(c), "User"), "user"
             else:

@@ -82,6 +82,8 @@ def _settled_escrow(session: Session, now: datetime) -> list[Violation]:
     )).all()
     out = []
     for aid, code, unit, total in rows:
+        if not str(code).startswith("escrow:booking:"):
+            continue  # a class seat's escrow (escrow:seat:{id}) holds money for sessions still to settle
         try:
             booking_id = int(str(code).rsplit(":", 1)[1])
         except ValueError:

@@ -7,7 +7,8 @@ selected instead of ORM rows: the slot page budget is a few milliseconds end to 
 `busy_spans` is the single place that says what makes a tutor busy: the `busy_intervals` table
 (manual blocks, imported calendars) and the `bookings` table — every booking whose status still
 occupies the time (`BookingStatus.BLOCKING`: holds in PENDING_PAYMENT as source "hold", the rest
-as "booking"). Every consumer — slot pages, best times, the search index and the booking path
+as "booking") — and the `class_sessions` of published group classes (`blocking`, source "class",
+lesson-like: buffers and lessons-per-day apply to them). Every consumer — slot pages, best times, the search index and the booking path
 itself — reads busy time from here, so a taken slot disappears from all of them at once.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at 
 from sqlmodel import Session, col, select
 
 from tutorhub.models.bookings import Booking, BookingStatus
+from tutorhub.models.classes import ClassSession
 from tutorhub.models.scheduling import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -192,6 +194,13 @@ def busy_spans(
         col(Booking.start_at) < end_at,
         col(Booking.end_at) > start_at,
     )
+    sessions = sa_select(col(ClassSession.tutor_id), col(ClassSession.start_at), col(ClassSession.end_at)).where(
+        col(ClassSession.blocking),
+        col(ClassSession.block_start) < end_at,
+        col(ClassSession.block_end) > start_at,
+        col(ClassSession.start_at) < end_at,
+        col(ClassSession.end_at) > start_at,
+    )
     out: dict[int, list[BusySpan]] = defaultdict(list)
     chunks: list[list[int] | None] = (
         [None] if tutor_ids is None else [tutor_ids[i : i + 2000] for i in range(0, len(tutor_ids), 2000)]
@@ -208,6 +217,9 @@ def busy_spans(
                 continue
             source = BusySource.HOLD if status == BookingStatus.PENDING_PAYMENT else BusySource.BOOKING
             out[tid].append(BusySpan(to_minute(start), to_minute_ceil(end), source))
+        session_query = sessions if chunk is None else sessions.where(col(ClassSession.tutor_id).in_(chunk))
+        for tid, start, end in _rows(session, session_query):
+            out[tid].append(BusySpan(to_minute(start), to_minute_ceil(end), BusySource.CLASS))
     return out
 
 

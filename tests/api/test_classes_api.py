@@ -1,0 +1,132 @@
+"""Classes JSON API exactly as issue 14 writes it: create → publish (or 409 with conflicts) → search →
+enrol (ENROLLED / WAITLISTED, 402 when short, 409 twice) → leave / cancel / attendance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support.booking import open_all_week
+from tests.support.classes import class_body
+from tests.support.money import fund_wallet
+from tutorhub.models import Role
+from tutorhub.services.booking import bookings
+
+
+def _first() -> datetime:
+    return (datetime.now(UTC) + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def tutor(db, make_approved_tutor, bearer):
+    user, tutor_id = make_approved_tutor(timezone="UTC")
+    open_all_week(db, user, now=datetime.now(UTC))
+    return user, tutor_id, bearer(user)
+
+
+def _body(**changes):
+    base = {"first_start_local": _first().strftime("%Y-%m-%dT%H:%M"), "timezone": "UTC",
+            "rrule": "FREQ=DAILY;INTERVAL=2;COUNT=6", "capacity": 2}
+    return class_body(**{**base, **changes})
+
+
+def test_create_publish_search_enrol_waitlist_leave(client, db, tutor, as_role):
+    _, _, t = tutor
+    res = client.post("/api/v1/classes", json=_body(), headers=t)
+    assert res.status_code == 201, res.text
+    created = res.json()
+    assert created["status"] == "DRAFT" and len(created["sessions"]) == 6
+    assert set(created["sessions"][0]) >= {"id", "start", "end"}
+    assert created["sessions"][0]["start"].startswith(_first().strftime("%Y-%m-%dT17:00:00"))
+    cid = created["id"]
+    assert client.get(f"/api/v1/classes/{cid}").status_code == 404  # drafts are the tutor's only
+    assert client.post(f"/api/v1/classes/{cid}/publish", headers=t).json() == {"status": "PUBLISHED"}
+
+    listing = client.get("/api/v1/classes", params={"subject": "mathematics", "grade": "high", "page": 1}).json()
+    assert listing["total"] == 1 and listing["items"][0]["id"] == cid and listing["items"][0]["seats_left"] == 2
+    detail = client.get(f"/api/v1/classes/{cid}").json()
+    assert detail["seats_left"] == 2 and len(detail["sessions"]) == 6
+
+    students = []
+    for _ in range(3):
+        user, headers = as_role(Role.STUDENT)
+        fund_wallet(db, user.id, 8000, "EUR", commit=True)
+        students.append(headers)
+    got = [client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=h) for h in students]
+    assert [r.status_code for r in got] == [201, 201, 201]
+    assert [r.json()["status"] for r in got] == ["ENROLLED", "ENROLLED", "WAITLISTED"]
+    again = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=students[0])
+    assert again.status_code == 409
+    assert client.get(f"/api/v1/classes/{cid}").json()["seats_left"] == 0
+
+    left = client.post(f"/api/v1/classes/{cid}/leave", headers=students[0])
+    assert left.status_code == 200 and left.json()["refunded_minor"] == 8000 and left.json()["seat_offered_to_next"]
+    mine = client.get(f"/api/v1/classes/{cid}", headers=students[2]).json()
+    assert mine["my_status"] == "OFFERED"
+    assert client.post(f"/api/v1/classes/{cid}/enrol", json={}, headers=students[2]).json()["status"] == "ENROLLED"
+
+
+def test_short_wallet_is_402_and_bad_rule_422(client, tutor, as_role):
+    _, _, t = tutor
+    bad = client.post("/api/v1/classes", json=_body(rrule="FREQ=WEEKLY;BYDAY=XX"), headers=t)
+    assert bad.status_code == 422 and "rrule" in bad.json()["fields"]
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    _, poor = as_role(Role.STUDENT)
+    res = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=poor)
+    assert res.status_code == 402
+    assert client.get(f"/api/v1/classes/{cid}").json()["seats_left"] == 2
+
+
+def test_publish_over_a_lesson_is_409_with_conflicts_and_a_lesson_over_a_session_is_refused(client, db, tutor,
+                                                                                            as_role, make_user):
+    _, tutor_id, t = tutor
+    student = make_user(Role.STUDENT)
+    bookings.create_booking(db, actor=student, tutor_id=tutor_id, start=_first(), duration_min=60)
+    db.commit()
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    res = client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    assert res.status_code == 409 and res.json()["conflicts"][0]["kind"] == "hold"
+
+    other = client.post("/api/v1/classes", json=_body(first_start_local=(_first() + timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M"), rrule="FREQ=DAILY;COUNT=1"), headers=t).json()["id"]
+    assert client.post(f"/api/v1/classes/{other}/publish", headers=t).status_code == 200
+    _, s = as_role(Role.STUDENT)
+    lesson = client.post("/api/v1/bookings", json={"tutor_id": tutor_id, "start": (_first() + timedelta(days=1))
+                                                   .isoformat(), "duration_min": 60}, headers=s)
+    assert lesson.status_code == 409
+
+
+def test_strangers_cannot_cancel_or_mark_attendance(client, tutor, as_role, make_approved_tutor, bearer):
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    other, _ = make_approved_tutor()
+    _, student = as_role(Role.STUDENT)
+    assert client.post(f"/api/v1/classes/{cid}/cancel", headers=bearer(other)).status_code == 404
+    assert client.post(f"/api/v1/classes/{cid}/cancel", headers=student).status_code == 403
+    assert client.post(f"/api/v1/classes/{cid}/sessions/1/attendance", json={"student_id": 1, "status": "present"},
+                       headers=bearer(other)).status_code == 404
+    assert client.post("/api/v1/classes", json=_body(), headers=student).status_code == 403
+    assert client.post(f"/api/v1/classes/{cid}/sessions/1/cancel", headers=bearer(other)).status_code == 404
+    assert client.post(f"/api/v1/classes/{cid}/cancel", json={"reason": "ill"}, headers=t).json() == {
+        "status": "CANCELLED"}
+
+
+def test_broadcast_and_chat_are_for_members_only(client, db, tutor, as_role):
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    member, m = as_role(Role.STUDENT)
+    fund_wallet(db, member.id, 8000, "EUR", commit=True)
+    client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=m)
+    _, outsider = as_role(Role.STUDENT)
+    sent = client.post(f"/api/v1/classes/{cid}/broadcast", json={"body": "Room changed"}, headers=t)
+    assert sent.status_code == 200 and sent.json()["recipients"] == 1
+    conv = client.get(f"/api/v1/classes/{cid}/chat", headers=m).json()["conversation_id"]
+    assert conv == sent.json()["conversation_id"]
+    history = client.get(f"/api/v1/conversations/{conv}/messages", headers=m).json()
+    assert [x["body"] for x in history["messages"]] == ["Room changed"]
+    assert client.get(f"/api/v1/classes/{cid}/chat", headers=outsider).status_code == 404
+    assert client.get(f"/api/v1/conversations/{conv}/messages", headers=outsider).status_code == 404
+    assert client.post(f"/api/v1/classes/{cid}/broadcast", json={"body": "x"}, headers=m).status_code == 403

@@ -1,0 +1,101 @@
+"""Seats under concurrency (both databases): 32 students enrol at once in a class of 5 → exactly 5
+enrolled and charged, 27 waitlisted and charged nothing; a seat freed by a leave goes to the first
+in line. And a class and a lesson racing for the same hour: exactly one gets it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
+
+from tests.conftest import IS_POSTGRES
+from tests.support.booking import open_all_week
+from tests.support.classes import class_body, funded_students
+from tests.support.races import race
+from tutorhub.models import ClassEnrolment, ClassSession, GroupClass, Role
+from tutorhub.services.booking import bookings
+from tutorhub.services.classes import classes, queries, seats
+from tutorhub.services.money import ledger
+from tutorhub.services.ops.ledger_verify import verify_ledger
+
+
+def _future_class(db, tutor, now, **changes) -> int:
+    first = (now + timedelta(days=5)).strftime("%Y-%m-%dT17:00")
+    created = classes.create_class(db, actor=tutor, data=class_body(first_start_local=first, **changes), now=now)
+    classes.publish_class(db, actor=tutor, class_id=created.id, now=now)
+    db.commit()
+    return created.id
+
+
+def test_thirty_two_students_race_for_five_seats(db, make_user, make_approved_tutor):
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=5)
+    students = funded_students(db, make_user, 32)
+
+    outcomes = race(32, lambda s, i: seats.enrol(s, actor=students[i], class_id=class_id, method="wallet", now=now))
+    db.rollback()
+    assert all(kind == "ok" for kind, _ in outcomes), [o for o in outcomes if o[0] != "ok"][:3]
+    statuses = [out["status"] for _, out in outcomes]
+    assert statuses.count("ENROLLED") == 5 and statuses.count("WAITLISTED") == 27
+    assert db.get(GroupClass, class_id).seats_taken == 5
+    balances = [ledger.balance(db, f"student:{s.id}:wallet", "EUR") for s in students]
+    assert sorted(balances) == [0] * 5 + [8000] * 27
+    assert verify_ledger(db) == []
+
+    enrolled = [students[i] for i, (_, out) in enumerate(outcomes) if out["status"] == "ENROLLED"]
+    waiting = sorted((out["enrolment_id"], i) for i, (_, out) in enumerate(outcomes) if out["status"] == "WAITLISTED")
+    seats.leave(db, actor=enrolled[0], class_id=class_id, now=now)
+    db.commit()
+    first_in_line = students[waiting[0][1]]
+    assert queries.get_class(db, viewer=first_in_line, class_id=class_id).my_status == "OFFERED"
+    assert seats.enrol(db, actor=first_in_line, class_id=class_id, now=now)["status"] == "ENROLLED"
+    db.commit()
+    assert db.get(GroupClass, class_id).seats_taken == 5
+
+
+def test_one_student_enrolling_twice_at_once_gets_one_seat(db, make_user, make_approved_tutor):
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=3)
+    (student,) = funded_students(db, make_user, 1, amount=3 * 8000)
+    outcomes = race(6, lambda s, i: seats.enrol(s, actor=student, class_id=class_id, now=now)["status"])
+    assert sorted(kind for kind, _ in outcomes) == ["AlreadyEnrolled"] * 5 + ["ok"]
+    db.rollback()
+    assert len(db.exec(select(ClassEnrolment)).all()) == 1
+    assert ledger.balance(db, f"student:{student.id}:wallet", "EUR") == 2 * 8000
+
+
+def test_a_class_publish_and_a_lesson_racing_for_the_same_hour(db, make_user, make_approved_tutor):
+    now = datetime.now(UTC)
+    tutor, tutor_id = make_approved_tutor(timezone="UTC")
+    open_all_week(db, tutor, now=now)
+    first = (now + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
+    created = classes.create_class(db, actor=tutor, data=class_body(
+        first_start_local=first.strftime("%Y-%m-%dT%H:%M"), timezone="UTC", rrule="FREQ=DAILY;COUNT=1"), now=now)
+    student = make_user(Role.STUDENT)
+    db.commit()
+
+    def go(s, i):
+        if i == 0:
+            return classes.publish_class(s, actor=tutor, class_id=created.id, now=now)
+        return bookings.create_booking(s, actor=student, tutor_id=tutor_id, start=first, duration_min=60, now=now).status
+
+    outcomes = race(2, go)
+    kinds = [kind for kind, _ in outcomes]
+    assert kinds.count("ok") == 1, outcomes
+    assert kinds[0] in ("ok", "Conflict") and kinds[1] in ("ok", "SlotTaken")
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the exclusion constraint exists on PostgreSQL only")
+def test_the_exclusion_constraint_refuses_two_blocking_sessions_of_one_tutor(db, make_approved_tutor):
+    now = datetime.now(UTC)
+    tutor, tutor_id = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, rrule="FREQ=DAILY;COUNT=1")
+    row = db.exec(select(ClassSession).where(ClassSession.class_id == class_id)).one()
+    db.add(ClassSession(class_id=class_id, tutor_id=tutor_id, seq=2, start_at=row.start_at, end_at=row.end_at,
+                        block_start=row.block_start, block_end=row.block_end, blocking=True, room_key="x-dup"))
+    with pytest.raises(DBAPIError):
+        db.flush()

@@ -1,0 +1,1 @@
+"""Group classes: batches on a recurrence rule, seats, waitlist, attendance."""

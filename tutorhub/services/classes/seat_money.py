@@ -1,0 +1,111 @@
+"""A seat's money: one escrow per seat (`escrow:seat:{enrolment_id}`), funded from the wallet, refunded to it.
+
+Ledger transactions (see services/money/ledger.py for the conventions):
+- "seat_payment"  Dr student wallet / Cr escrow:seat:{id} — taken in the same transaction as the seat,
+                  so a seat is never held unpaid and a failed payment (402) leaves no seat behind.
+- "seat_refund"   Dr escrow:seat:{id} / Cr student wallet — a share of the seat's price (per session).
+
+Refund share: `price × sessions_refunded / sessions` rounded half up, capped by what the escrow still
+holds, so repeated or overlapping refunds can never pay back more than was paid (the idempotency key
+names the reason, so a retried job posts nothing twice).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
+from tutorhub.services.booking.policy import round_div
+from tutorhub.services.classes import class_chat
+from tutorhub.services.classes.lifecycle import ClassActor, record
+from tutorhub.services.money import ledger
+from tutorhub.services.money.ledger import Line
+from tutorhub.services.money.payments import wallet_account
+
+
+def seat_escrow(enrolment_id: int) -> str:
+    return f"escrow:seat:{enrolment_id}"
+
+
+def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> None:
+    """Move the seat's price wallet → seat escrow (402 when the wallet is short; nothing written)."""
+    assert seat.id is not None
+    seat.method, seat.unit, seat.price_minor = "wallet", cls.currency, cls.price_minor
+    if cls.price_minor <= 0:
+        return
+    wallet = wallet_account(seat.student_id)
+    ledger.post(
+        session, kind="seat_payment", idempotency_key=f"seat:{seat.id}:pay",
+        lines=[Line(wallet, cls.price_minor, cls.currency), Line(seat_escrow(seat.id), -cls.price_minor, cls.currency)],
+        memo=f"seat in class {cls.id} paid from wallet", user_id=seat.student_id, now=now, never_negative=[wallet],
+    )
+
+
+def held(session: Session, seat: ClassEnrolment) -> int:
+    """What the seat's escrow still holds (minor units)."""
+    if seat.id is None or not seat.unit:
+        return 0
+    return ledger.balance(session, seat_escrow(seat.id), seat.unit)
+
+
+def refund(session: Session, seat: ClassEnrolment, *, amount: int, key: str, now: datetime) -> int:
+    """Return up to `amount` of the seat's escrow to the student's wallet; returns what moved."""
+    assert seat.id is not None
+    amount = min(amount, held(session, seat))
+    if amount <= 0:
+        return 0
+    posted = ledger.post(
+        session, kind="seat_refund", idempotency_key=f"seat:{seat.id}:refund:{key}",
+        lines=[Line(seat_escrow(seat.id), amount, seat.unit), Line(wallet_account(seat.student_id), -amount, seat.unit)],
+        memo=f"class seat {seat.id} refunded ({key})", user_id=seat.student_id, now=now,
+    )
+    if posted is None:
+        return 0
+    seat.refunded_minor += amount
+    session.add(seat)
+    return amount
+
+
+def share(price_minor: int, sessions_refunded: int, sessions: int) -> int:
+    if sessions <= 0:
+        return 0
+    return round_div(price_minor * max(0, min(sessions_refunded, sessions)), sessions)
+
+
+def refund_all_seats(session: Session, cls: GroupClass, *, sessions_refunded: tuple[int, int], actor: ClassActor,
+                     now: datetime) -> int:
+    """The class is called off: every paid seat gets its share back, every live seat ends; returns seats refunded."""
+    total, refunded_sessions = sessions_refunded
+    seats = session.exec(select(ClassEnrolment).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status).in_(SeatStatus.LIVE),
+    ).order_by(col(ClassEnrolment.id))).all()
+    count = 0
+    for seat in seats:
+        before = seat.status
+        if seat.status == SeatStatus.ENROLLED:
+            refund(session, seat, amount=share(seat.price_minor, refunded_sessions, total), key="class_cancelled",
+                   now=now)
+            count += 1
+        if before == SeatStatus.ENROLLED:
+            class_chat.remove_student(session, cls, seat.student_id, now)
+        seat.status = SeatStatus.REFUNDED if before == SeatStatus.ENROLLED else SeatStatus.EXPIRED
+        seat.ended_at = now
+        session.add(seat)
+        record(session, cls, action="class_cancelled", from_status=before, to_status=seat.status, actor=actor,
+               now=now, enrolment_id=seat.id)
+    return count
+
+
+def refund_session_share(session: Session, cls: GroupClass, session_id: int, *, now: datetime) -> int:
+    """One cancelled session: every paid seat gets that session's share back; returns seats refunded."""
+    seats = session.exec(select(ClassEnrolment).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status) == SeatStatus.ENROLLED,
+    ).order_by(col(ClassEnrolment.id))).all()
+    count = 0
+    for seat in seats:
+        if refund(session, seat, amount=share(seat.price_minor, 1, cls.session_count), key=f"session:{session_id}",
+                  now=now):
+            count += 1
+    return count

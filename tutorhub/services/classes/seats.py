@@ -1,0 +1,245 @@
+"""Students enrol in a class, join its waitlist, take an offered seat, or leave.
+
+The database guarantees the capacity: a seat is taken only by the conditional UPDATE
+`seats_taken = seats_taken + 1 WHERE seats_taken < capacity` (one statement — no read-then-write),
+with `CHECK (seats_taken <= capacity)` behind it. On PostgreSQL the UPDATE row-locks the class, so
+concurrent enrolments queue there and each re-evaluates the condition after the previous one
+committed; on SQLite write transactions are serialized (BEGIN IMMEDIATE). The seat is paid in the
+same transaction (seat_money.py): when the wallet is short the whole transaction rolls back with 402
+and the seat was never taken. Whoever finds no seat joins the waitlist, charged nothing.
+
+`seats_taken` counts ENROLLED and OFFERED seats. A freed seat (a leave, an offer that ran out) goes at
+once to the first in line as an OFFER: it is held for them for `OFFER_WINDOW` (never past the first
+session's start) while they pay with the same enrol call; if they do not, the job passes it on.
+
+Leaving: waitlisted or offered students leave at no cost; an enrolled student is refunded, per
+session, the share of the sessions that start at least `FULL_REFUND_NOTICE` from now (the platform's
+full-refund tier for lessons), nothing for sessions closer than that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from tutorhub.db import rows_matched
+from tutorhub.models.accounts import Role
+from tutorhub.models.base import utcnow
+from tutorhub.models.bookings import ActorRole
+from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.booking.guard import flush_or_conflict
+from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes.access import load_class
+from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
+from tutorhub.services.errors import Conflict, DomainError
+from tutorhub.services.validation import fail
+
+METHODS = ("wallet", "credits", "gateway")
+OFFER_WINDOW = timedelta(hours=12)
+FULL_REFUND_NOTICE = timedelta(hours=24)
+
+
+class AlreadyEnrolled(Conflict):
+    def __init__(self, status: str) -> None:
+        what = "on the waitlist of" if status == SeatStatus.WAITLISTED else "enrolled in"
+        super().__init__(f"You are already {what} this class.", extra={"status": status})
+
+
+class MethodUnavailable(DomainError):
+    status_code = 422
+
+
+def _take_seat(session: Session, class_id: int) -> bool:
+    """Atomically take one seat if one is free (the capacity guard)."""
+    result = session.execute(
+        update(GroupClass)
+        .where(col(GroupClass.id) == class_id, col(GroupClass.status) == ClassStatus.PUBLISHED,
+               col(GroupClass.seats_taken) < col(GroupClass.capacity))
+        .values(seats_taken=GroupClass.seats_taken + 1)  # type: ignore[operator]
+        .execution_options(synchronize_session=False)
+    )
+    return rows_matched(result) == 1
+
+
+def _free_seat(session: Session, class_id: int) -> None:
+    session.execute(
+        update(GroupClass).where(col(GroupClass.id) == class_id, col(GroupClass.seats_taken) > 0)
+        .values(seats_taken=GroupClass.seats_taken - 1)  # type: ignore[operator]
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _live_seat(session: Session, class_id: int, student_id: int, *, lock: bool = True) -> ClassEnrolment | None:
+    query = select(ClassEnrolment).where(
+        col(ClassEnrolment.class_id) == class_id, col(ClassEnrolment.student_id) == student_id,
+        col(ClassEnrolment.status).in_(SeatStatus.LIVE))
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
+def _method(value: Any) -> str:
+    if value not in METHODS:
+        raise fail("method", "must be wallet, credits or gateway")
+    if value != "wallet":
+        raise MethodUnavailable("Class seats are paid from the wallet for now: top up your wallet by card or UPI, "
+                                "then enrol.", fields={"method": "only wallet is available for classes"})
+    return str(value)
+
+
+def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime) -> None:
+    before = seat.status
+    seat_money.charge_wallet(session, seat, cls, now=now)
+    seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
+    session.add(seat)
+    session.flush()
+    class_chat.add_student(session, cls, seat.student_id, now)
+    record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
+           enrolment_id=seat.id)
+
+
+def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any = "wallet",
+          now: datetime | None = None) -> dict[str, Any]:
+    """Take a seat and pay for it (201 ENROLLED), or join the waitlist (201 WAITLISTED, nothing charged);
+    an offered seat is taken by paying. 402 when the wallet is short, 409 when already enrolled."""
+    now = now or utcnow()
+    user = require_role(actor, Role.STUDENT)
+    cls = load_class(session, class_id)  # no lock: only the seat-taking UPDATE below locks the class row
+    assert cls.id is not None
+    who = ClassActor(user.id, ActorRole.STUDENT)
+    chosen = _method(method)
+    if cls.status != ClassStatus.PUBLISHED or cls.first_start_at <= now:
+        raise Conflict("This class is not open for enrolment.", extra={"status": cls.status})
+    # No row lock: the partial unique index refuses a second live seat, and paying an offer twice posts
+    # once (the payment's idempotency key), so concurrent calls of one student cannot double-charge.
+    seat = _live_seat(session, cls.id, user.id, lock=False)
+    if seat is not None and seat.status != SeatStatus.OFFERED:
+        raise AlreadyEnrolled(seat.status)
+    if seat is not None:  # an offered seat: it is already counted, pay for it
+        if seat.offer_expires_at is not None and seat.offer_expires_at <= now:
+            raise Conflict("Your seat offer has run out.", extra={"status": seat.status})
+        _pay(session, seat, cls, who, now)
+        return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+    # A class already read as full sends the caller to the waitlist without queueing on the class row
+    # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
+    if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
+        seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
+        session.add(seat)
+        flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
+        _pay(session, seat, cls, who, now)
+        return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+    seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.WAITLISTED, created_at=now)
+    session.add(seat)
+    flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.WAITLISTED))
+    record(session, cls, action="waitlist", from_status="", to_status=seat.status, actor=who, now=now,
+           enrolment_id=seat.id)
+    return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+
+
+def offer_next(session: Session, cls: GroupClass, *, now: datetime) -> ClassEnrolment | None:
+    """Give a free seat to the first student in line (OFFERED, held for OFFER_WINDOW); the caller
+    has freed it. None (and the seat stays free) when nobody is waiting or the class has started."""
+    assert cls.id is not None
+    if cls.status != ClassStatus.PUBLISHED or cls.first_start_at <= now:
+        return None
+    first = session.exec(select(ClassEnrolment).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status) == SeatStatus.WAITLISTED,
+    ).order_by(col(ClassEnrolment.id)).limit(1).with_for_update()).first()
+    if first is None or not _take_seat(session, cls.id):
+        return None
+    first.status = SeatStatus.OFFERED
+    first.offer_expires_at = min(now + OFFER_WINDOW, cls.first_start_at)
+    session.add(first)
+    record(session, cls, action="offer", from_status=SeatStatus.WAITLISTED, to_status=SeatStatus.OFFERED,
+           actor=SYSTEM, now=now, enrolment_id=first.id)
+    class_chat.notify_students(session, cls, [first.student_id], title=f"A seat in {cls.title} is yours to take",
+                               body="A seat came free and you are first in line. Pay for it on the class page "
+                                    "within 12 hours, or it passes to the next student.", now=now)
+    return first
+
+
+def _refund_on_leave(session: Session, seat: ClassEnrolment, cls: GroupClass, now: datetime) -> int:
+    sessions = session.exec(select(ClassSession.start_at).where(
+        col(ClassSession.class_id) == cls.id, col(ClassSession.status) != SessionStatus.CANCELLED)).all()
+    total = cls.session_count
+    refundable = sum(1 for start in sessions if start - now >= FULL_REFUND_NOTICE)
+    return seat_money.refund(session, seat, amount=seat_money.share(seat.price_minor, refundable, total),
+                             key="left", now=now)
+
+
+def leave(session: Session, *, actor: UserOut | None, class_id: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Leave a class (or its waitlist, or decline an offered seat); a freed seat is offered to the next in line."""
+    now = now or utcnow()
+    user = require_role(actor, Role.STUDENT)
+    cls = load_class(session, class_id, lock=True)
+    assert cls.id is not None
+    seat = _live_seat(session, cls.id, user.id)
+    if seat is None:
+        raise Conflict("You are not enrolled in this class.")
+    before = seat.status
+    refunded = 0
+    if before == SeatStatus.ENROLLED:
+        refunded = _refund_on_leave(session, seat, cls, now)
+        class_chat.remove_student(session, cls, user.id, now)
+    seat.status, seat.ended_at = SeatStatus.LEFT, now
+    session.add(seat)
+    record(session, cls, action="leave", from_status=before, to_status=SeatStatus.LEFT,
+           actor=ClassActor(user.id, ActorRole.STUDENT), now=now, enrolment_id=seat.id)
+    session.flush()
+    offered = None
+    if before in SeatStatus.HOLDS_SEAT:
+        _free_seat(session, cls.id)
+        session.refresh(cls)
+        offered = offer_next(session, cls, now=now)
+    return {"status": SeatStatus.LEFT, "refunded_minor": refunded, "currency": cls.currency,
+            "seat_offered_to_next": offered is not None}
+
+
+def expire_offers(session: Session, *, now: datetime | None = None) -> int:
+    """Offers that ran out unpaid end; each freed seat passes to the next in line. Returns offers expired."""
+    now = now or utcnow()
+    due = session.exec(select(ClassEnrolment.id, ClassEnrolment.class_id).where(
+        col(ClassEnrolment.status) == SeatStatus.OFFERED, col(ClassEnrolment.offer_expires_at) <= now,
+    ).order_by(col(ClassEnrolment.id)).limit(500)).all()
+    count = 0
+    for seat_id, class_id in due:
+        cls = load_class(session, class_id, lock=True)
+        seat = session.exec(select(ClassEnrolment).where(col(ClassEnrolment.id) == seat_id).with_for_update()).first()
+        if seat is None or seat.status != SeatStatus.OFFERED:
+            continue
+        seat.status, seat.ended_at = SeatStatus.EXPIRED, now
+        session.add(seat)
+        record(session, cls, action="offer_expired", from_status=SeatStatus.OFFERED, to_status=SeatStatus.EXPIRED,
+               actor=SYSTEM, now=now, enrolment_id=seat.id)
+        session.flush()
+        _free_seat(session, class_id)
+        session.refresh(cls)
+        offer_next(session, cls, now=now)
+        count += 1
+    return count
+
+
+def fill_free_seats(session: Session, *, now: datetime | None = None) -> int:
+    """Offer free seats of open classes to their waitlists (a seat freed while a student was being
+    waitlisted on a stale "full" read); returns offers made."""
+    now = now or utcnow()
+    waiting = select(ClassEnrolment.class_id).where(col(ClassEnrolment.status) == SeatStatus.WAITLISTED)
+    ids = session.exec(select(GroupClass.id).where(
+        col(GroupClass.status) == ClassStatus.PUBLISHED, col(GroupClass.first_start_at) > now,
+        col(GroupClass.seats_taken) < col(GroupClass.capacity), col(GroupClass.id).in_(waiting)).limit(200)).all()
+    made = 0
+    for class_id in ids:
+        cls = load_class(session, class_id, lock=True)
+        while offer_next(session, cls, now=now) is not None:
+            session.refresh(cls)
+            made += 1
+    return made
+
+
+def seat_counts(session: Session, class_id: int) -> dict[str, int]:
+    rows = session.exec(select(ClassEnrolment.status, func.count()).where(
+        col(ClassEnrolment.class_id) == class_id, col(ClassEnrolment.status).in_(SeatStatus.LIVE),
+    ).group_by(col(ClassEnrolment.status))).all()
+    return {status: int(n) for status, n in rows}

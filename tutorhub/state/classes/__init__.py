@@ -1,0 +1,1 @@
+"""Group classes: find and create classes, a class page."""
