@@ -1,7 +1,10 @@
 """Log in with a 6-digit code sent by email or SMS (and sign up that way: a first code for an
 unknown identifier creates a student account).
 
-Sends are limited per identifier and per IP; a code is single use, expires, and allows a few
+Sends are limited per identifier (`otp_sends_per_identifier_per_hour`, 5: what protects a person's
+inbox and phone) and per network address (`otp_sends_per_ip_per_hour`, 200 by default: a whole
+school or office behind one NAT must be able to sign in; it only stops one address flooding
+everyone; IPv6 counted by /64 like the login throttle); a code is single use, expires, and allows a few
 attempts. Wrong attempts are committed before the error is raised, because the caller's unit of
 work rolls back on errors.
 """
@@ -49,6 +52,7 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
     """
     settings = get_settings()
     identifier, channel = _otp_identifier(email, phone)
+    ip = login_throttle.address_key(ip)  # an IPv6 host holds a whole /64: count it as one address
     # Count-then-insert must not interleave, or parallel requests would exceed the send limits.
     lock_key(session, f"otp:{identifier}")
     if ip:
