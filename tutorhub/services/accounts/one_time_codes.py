@@ -33,7 +33,6 @@ from tutorhub.services.outbox import queue_message
 from tutorhub.services.validation import normalize_email, normalize_phone
 from tutorhub.settings import get_settings
 
-
 LOGIN, RESET = "login", "reset"  # what a code is for (OtpCode.purpose); a code works only for its own
 RESET_TTL_MINUTES = 15
 
