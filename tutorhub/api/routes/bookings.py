@@ -99,7 +99,7 @@ class ReplyIn(StrictIn):
 
 
 class NotesIn(StrictIn):
-    notes: str
+    notes: str = required(**text_rule(lessons.MAX_NOTES, multiline=True))
 
 
 class OkOut(BaseModel):

@@ -119,7 +119,8 @@ def my_earnings(user: CurrentUser) -> EarningsOut:
         return earnings.tutor_earnings(session, actor=user)
 
 
-@router.get("/tutors/me/statement", responses=_READ)
+@router.get("/tutors/me/statement", response_class=Response, responses={
+    **_READ, 200: {"description": "The month's CSV (an attachment)", "content": {"text/csv": {}}}})
 def my_statement(user: CurrentUser, month: Annotated[str, query(pattern="^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$", description="like 2026-11")]) -> Response:
     with session_scope(read_only=True) as session:
         found = earnings.monthly_statement(session, actor=user, month=month)
