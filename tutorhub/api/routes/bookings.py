@@ -62,7 +62,7 @@ class BookingIn(StrictIn):
     tutor_id: int
     start: str = required(**DATE_TIME)
     duration_min: int = required(minimum=1, maximum=24 * 60)
-    kind: Literal["single", "trial", ""] | None = "single"
+    kind: Literal["single", "trial", ""] = "single"
     subject: str | None = rule(**text_rule(80))
     mode: str | None = rule(**one_of(["online", "home"], optional=True, blank=True))
 
