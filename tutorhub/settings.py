@@ -100,7 +100,10 @@ class Settings:
     otp_ttl_minutes: int = 10
     otp_max_attempts: int = 5
     otp_sends_per_identifier_per_hour: int = 5
-    otp_sends_per_ip_per_hour: int = 20
+    # Per network address, sized for a school or office behind one NAT (issue 12): the per-identifier
+    # limits above are what protect one person; these only stop one address flooding everybody.
+    otp_sends_per_ip_per_hour: int = 200
+    login_ip_max_failures: int = 30  # failed password logins per address per 15 minutes
     login_max_failures: int = 10
     login_lockout_minutes: int = 15
     page_size: int = 12
@@ -268,7 +271,8 @@ def _read_settings() -> Settings:
         otp_ttl_minutes=_int("TUTORHUB_OTP_TTL_MINUTES", 10, minimum=1),
         otp_max_attempts=_int("TUTORHUB_OTP_MAX_ATTEMPTS", 5, minimum=1),
         otp_sends_per_identifier_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IDENTIFIER_PER_HOUR", 5, minimum=1),
-        otp_sends_per_ip_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IP_PER_HOUR", 20, minimum=1),
+        otp_sends_per_ip_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IP_PER_HOUR", 200, minimum=1),
+        login_ip_max_failures=_int("TUTORHUB_LOGIN_IP_MAX_FAILURES", 30, minimum=1),
         login_max_failures=_int("TUTORHUB_LOGIN_MAX_FAILURES", 10, minimum=1),
         login_lockout_minutes=_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),

@@ -12,6 +12,7 @@ from tutorhub.api.app import api
 from tutorhub.jobs.scheduler import start_scheduler, stop_scheduler
 from tutorhub.pages.accounts.auth import account_page, login_code_page, login_page, signup_page
 from tutorhub.pages.accounts.onboarding import onboarding_page
+from tutorhub.pages.accounts.password_reset import password_reset_page
 from tutorhub.pages.billing.catalog import catalog_page
 from tutorhub.pages.billing.wallet import wallet_page
 from tutorhub.pages.booking.admin_bookings import bookings_page, flags_page
@@ -39,6 +40,7 @@ from tutorhub.settings import get_settings
 from tutorhub.startup import prepare_database
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.accounts.onboarding import StudentOnboardingState
+from tutorhub.state.accounts.password_reset import PasswordResetState
 from tutorhub.state.base import AppState
 from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.billing.wallet import WalletState
@@ -105,6 +107,7 @@ PAGES = [
     ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
     ("/login", login_page, "Log in · TutorHub", LoginState.load),
     ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),
+    ("/login/reset", password_reset_page, "Reset your password · TutorHub", PasswordResetState.load),
     ("/account", account_page, "Your account · TutorHub", AccountState.load),
     ("/onboarding/student", onboarding_page, "Your learning profile · TutorHub", StudentOnboardingState.load),
     ("/student/times", student_times_page, "Your preferred lesson times · TutorHub", StudentTimesState.load),

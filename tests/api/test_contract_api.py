@@ -60,3 +60,72 @@ def test_openapi_documents_the_errors_every_operation_can_answer(client):
                     assert list(response.get("content", {"application/json": 0})) == ["application/json"], (code, path)
     slots = doc["paths"]["/api/v1/tutors/{tutor_id}/slots"]["get"]
     assert {} in slots["security"]  # a public read: the token is optional
+
+
+def test_a_path_id_that_cannot_exist_is_a_json_404_everywhere(client, as_role):
+    """`/bookings/abc` and `/tutors/abc` answered 404 and 422 before: now one answer, the documented one."""
+    _, student = as_role("student")
+    _, tutor = as_role("tutor")
+    for bad in ("abc", "0", "-1", "1.5", "99999999999999999999999"):
+        for method, path, headers in (
+            ("GET", f"/api/v1/bookings/{bad}", student),
+            ("GET", f"/api/v1/tutors/{bad}", {}),
+            ("GET", f"/api/v1/tutors/{bad}/slots", {}),
+            ("DELETE", f"/api/v1/tutors/me/credentials/{bad}", tutor),
+            ("POST", f"/api/v1/notifications/{bad}/read", student),
+        ):
+            res = client.request(method, path, headers=headers)
+            assert res.status_code == 404, (method, path, res.status_code, res.text)
+            assert res.headers["content-type"] == "application/json" and isinstance(res.json()["detail"], str)
+
+
+def test_body_and_query_rules_are_in_the_document(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    booking = schemas["BookingIn"]["properties"]
+    assert booking["duration_min"]["minimum"] == 1 and booking["duration_min"]["maximum"] == 1440
+    assert "pattern" in booking["start"] and set(booking["mode"]["enum"]) == {"online", "home", "", None}
+    review = schemas["ReviewIn"]["properties"]
+    assert (review["rating"]["minimum"], review["rating"]["maximum"]) == (1, 5)
+    assert schemas["ReplyIn"]["properties"]["reply"]["maxLength"] == 2000
+    topup = schemas["TopupIn"]["properties"]
+    assert topup["amount_minor"]["minimum"] == 100 and "USD" in topup["currency"]["enum"]
+    register = schemas["RegisterIn"]["properties"]
+    assert register["password"]["minLength"] == 8 and register["role"]["enum"] == ["student", "tutor"]
+    assert "oneOf" in schemas["OtpRequestIn"]
+    statement = {p["name"]: p for p in doc["paths"]["/api/v1/tutors/me/statement"]["get"]["parameters"]}
+    assert statement["month"]["schema"]["pattern"]
+
+
+def test_text_rules_match_what_the_service_accepts():
+    import re
+
+    from tutorhub.api.schemas import DATE_TIME, text_pattern
+    from tutorhub.services.errors import InvalidInput
+    from tutorhub.services.scheduling.schedule_input import parse_instant
+    from tutorhub.services.validation import clean_text
+
+    required = re.compile(text_pattern(required=True))
+    for value in ("Maths", " a ", "👩\u200d💻", "line\nbreak"):
+        assert required.match(value) and clean_text(value, "f", max_len=50, required=True, multiline=True)
+    for value in ("", "   ", "\u200b", "a\x01b", "bad\u202eexe"):
+        assert not required.match(value)
+        try:
+            clean_text(value, "f", max_len=50, required=True)
+        except InvalidInput:
+            continue
+        raise AssertionError(f"the service accepts {value!r}")
+    when = re.compile(DATE_TIME["pattern"])
+    for value in ("2027-03-16T09:00:00+01:00", "2024-02-29T23:59Z", "2100-12-31T00:00:00.5-05:30"):
+        assert when.match(value) and parse_instant(value, "start")
+    for value in ("2027-02-30T09:00Z", "2023-02-29T09:00Z", "1999-12-31T09:00Z", "2027-03-16T09:00:00"):
+        assert not when.match(value)
+
+
+def test_whole_numbers_with_a_fraction_are_numbers_but_text_is_not(client, as_role):
+    _, student = as_role("student")
+    res = client.post("/api/v1/wallet/topup", headers=student, json={"amount_minor": 500.0, "currency": "EUR"})
+    assert res.status_code == 200, res.text
+    for amount in (500.5, "500"):
+        res = client.post("/api/v1/wallet/topup", headers=student, json={"amount_minor": amount, "currency": "EUR"})
+        assert res.status_code == 422 and "amount_minor" in res.json()["fields"]

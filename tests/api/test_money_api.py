@@ -62,7 +62,7 @@ def test_wallet_starts_empty_and_a_topup_through_the_sandbox_fills_it(client, wo
                                   {"amount_minor": True, "currency": "EUR"}, {"amount_minor": 10**12, "currency": "EUR"},
                                   {"amount_minor": 10**30, "currency": "EUR"}, {"amount_minor": "²", "currency": "EUR"},
                                   {"amount_minor": "9" * 5000, "currency": "EUR"}, {"amount_minor": 500, "currency": "XYZ"},
-                                  {"amount_minor": 500, "currency": "E" * 10_000}, {"amount_minor": 500.0, "currency": "EUR"}])
+                                  {"amount_minor": 500, "currency": "E" * 10_000}])  # 500.0 is the whole number 500 (JSON Schema)
 def test_bad_topups_are_422_with_detail(client, world, body):
     res = client.post("/api/v1/wallet/topup", headers=world["student"], json=body)
     assert res.status_code == 422 and "detail" in res.json()

@@ -194,7 +194,7 @@ def test_decisions_on_draft_are_409_and_unknown_is_404(client, as_role):
     for bad in ("999999", "0", "-1", "99999999999999999999999999"):
         assert client.post(f"/api/v1/admin/tutors/{bad}/approve", headers=a_headers).status_code == 404, bad
         assert client.get(f"/api/v1/admin/tutors/{bad}", headers=a_headers).status_code == 404, bad
-    assert client.get("/api/v1/admin/tutors/abc", headers=a_headers).status_code == 422
+    assert client.get("/api/v1/admin/tutors/abc", headers=a_headers).status_code == 404  # cannot exist
 
 
 def test_admin_routes_refuse_students_tutors_and_anonymous(client, as_role):

@@ -123,6 +123,7 @@ def running_app(workdir: Path | None = None) -> Iterator[App]:
 
 
 KNOWN_FAILURES = Path(__file__).with_name("known_failures.txt")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def known_failures() -> set[str]:
@@ -177,7 +178,7 @@ def run_schemathesis(app: App, role: str | None, *, examples: int = EXAMPLES, se
     name = label or role or "anonymous"
     report = app.workdir / f"schemathesis-{name}.ndjson"
     cmd = [
-        str(VENV_BIN / "st"), "run", f"{app.base_url}/api/v1/openapi.json",
+        str(VENV_BIN / "st"), "--config-file", str(CONFIG), "run", f"{app.base_url}/api/v1/openapi.json",
         "--checks", "all", "--seed", str(seed), "--max-examples", str(examples),
         "--generation-database", "none", "--workers", "1", "--no-color", "--continue-on-failure",
         "--request-timeout", "30", "--report", "ndjson", "--report-ndjson-path", str(report),

@@ -12,6 +12,7 @@ import pytest
 import tutorhub.state
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
 from tutorhub.state.accounts.onboarding import StudentOnboardingState
+from tutorhub.state.accounts.password_reset import PasswordResetState
 from tutorhub.state.base import AppState
 from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.billing.wallet import WalletState
@@ -55,6 +56,8 @@ AUDITED_HANDLERS = {
     LoginState: {"load", "submit"},
     OtpState: {"load", "set_channel", "start_over", "request_code", "resend_code", "verify_code"},
     AccountState: {"load", "logout_everywhere"},
+    # Public: the emailed code is the authorization, checked by services/accounts/password_reset.py.
+    PasswordResetState: {"load", "start_over", "request_code", "resend_code", "set_new_password"},
     StudentOnboardingState: {"load", "save"},
     TutorProfileState: {
         "load",

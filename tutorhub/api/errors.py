@@ -2,6 +2,7 @@
 
 - `DomainError` subclasses carry their own `status_code` (422, 401, 403, 404, 409, 429); field
   messages from validation go in `fields`; 401 adds `WWW-Authenticate: Bearer`, 429 `Retry-After`.
+- A path id that is not a valid id (`/bookings/abc`) is a 404 "Not found.", like a missing row.
 - Request validation errors (malformed JSON, wrong types, missing fields) are 422. The offending
   input is never echoed back: it may be a password or a 10 kB string.
 - `HTTPException` (unknown route, wrong method, unparsable body) keeps its status.
@@ -58,6 +59,10 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(list(err.get("loc", ()))[:1] == ["path"] for err in exc.errors()):
+        # An id in the path that is not one (`/bookings/abc`, `/tutors/0`) names nothing: 404, like a
+        # missing row, never a 422 about the URL.
+        return _json(404, {"detail": "Not found."})
     errors = []
     fields: dict[str, str] = {}
     for err in exc.errors():

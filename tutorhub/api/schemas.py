@@ -8,16 +8,21 @@ does not duplicate those rules. Response models reuse the services' plain data o
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
 from typing import Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tutorhub.services.accounts.logins import LoginEventOut
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.actor import UserOut
+from tutorhub.services.currency import CURRENCIES
+from tutorhub.services.money.promos import CODE_MAX_LEN
 from tutorhub.services.outbox import OutboxItem
 from tutorhub.services.tutors.views import TutorPrivate
+from tutorhub.services.validation import timezone_names
 
 
 class ErrorOut(BaseModel):
@@ -55,9 +60,20 @@ def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[st
 
 
 class StrictIn(BaseModel):
-    """Base for request bodies: no type coercion (123 is not an email), unknown keys ignored."""
+    """Base for request bodies: no type coercion (123 is not an email, "5" is not a number), unknown
+    keys ignored. A whole number written with a fraction (`60.0`) is a JSON Schema integer, so it
+    is taken as one for integer fields; `60.5` and `"60"` are not."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_floats(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        ints = {name for name, info in cls.model_fields.items() if info.annotation in (int, int | None)}
+        return {key: int(value) if key in ints and isinstance(value, float) and value.is_integer() else value
+                for key, value in data.items()}
 
 
 def rule(**json_schema: Any) -> Any:
@@ -71,6 +87,116 @@ def ranged(minimum: int, maximum: int, **query: Any) -> Any:
     return Query(json_schema_extra={"minimum": minimum, "maximum": maximum}, **query)
 
 
+def query(**json_schema: Any) -> Any:
+    """A query parameter whose format the service checks (a `text_rule`, `DATE_TIME`, an enum...)."""
+    description = json_schema.pop("description", None)
+    return Query(description=description, json_schema_extra=json_schema)
+
+
+def required(**json_schema: Any) -> Any:
+    """A required body field whose format the service checks (see `rule`)."""
+    return Field(json_schema_extra=json_schema)
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _char_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges)
+
+
+# Refused anywhere by services.validation.clean_text: control characters and bidi controls.
+_REFUSED = [(0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x7F), (0x61C, 0x61C), (0x200E, 0x200F),
+            (0x202A, 0x202E), (0x2066, 0x2069)]
+
+
+@lru_cache(maxsize=1)
+def _blank_ranges() -> list[tuple[int, int]]:
+    """Characters clean_text drops before "is required" is judged: whitespace and format (Cf) characters."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for code in range(0x110000):
+        blank = not 0xD800 <= code <= 0xDFFF and (chr(code).isspace() or unicodedata.category(chr(code)) == "Cf")
+        if blank and start is None:
+            start = code
+        elif not blank and start is not None:
+            out.append((start, code - 1))
+            start = None
+    return out
+
+
+@lru_cache(maxsize=4)
+def text_pattern(*, required: bool) -> str:
+    """What services.validation.clean_text accepts: no control or bidi-control characters and, when
+    required, at least one character that is neither whitespace nor invisible."""
+    refused = _char_class(_REFUSED)
+    if not required:
+        return f"^[^{refused}]*$"
+    return f"^[^{refused}]*[^{refused}{_char_class(_blank_ranges())}][^{refused}]*$"
+
+
+def text_rule(max_len: int, *, required: bool = False, multiline: bool = False, **extra: Any) -> dict[str, Any]:
+    """JSON Schema of a text the service checks with `clean_text(max_len=..., required=...)`; line
+    breaks are kept in `multiline` text and folded into spaces otherwise (both accepted)."""
+    del multiline
+    return {"maxLength": max_len, "pattern": text_pattern(required=required), **extra}
+
+
+# services.scheduling.schedule_input.parse_instant: ISO 8601 with an offset, years 2000-2100, real dates.
+_YEAR = "(20[0-9]{2}|2100)"
+_DAYS = ("((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))")
+_DATE = f"({_YEAR}-{_DAYS}|20([02468][048]|[13579][26])-02-29)"
+_TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?"
+_OFFSET = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DATE_TIME: dict[str, Any] = {
+    "pattern": f"^{_DATE}T{_TIME}{_OFFSET}$",
+    "examples": ["2027-03-16T09:00:00+01:00"],
+}
+# The same, or blank for "not given" (filters).
+DATE_TIME_OR_BLANK: dict[str, Any] = {**DATE_TIME, "pattern": f"^({_DATE}T{_TIME}{_OFFSET})?$"}
+
+
+def one_of(values: Any, *, optional: bool = False, blank: bool = False) -> dict[str, Any]:
+    """An `enum` for a field typed `str` (or `str | None` with `optional`; `blank` also allows "")."""
+    return {"enum": [*values, *([""] if blank else []), *([None] if optional else [])]}
+
+
+# A currency TutorHub trades in (services.validation.validate_currency; lower case is accepted too).
+def currency(*, optional: bool = False) -> dict[str, Any]:
+    return one_of(CURRENCIES, optional=optional)
+
+
+# An IANA zone (services.validation.validate_timezone).
+def timezone(*, optional: bool = False, blank: bool = False) -> dict[str, Any]:
+    return one_of(sorted(timezone_names()), optional=optional, blank=blank)
+
+
+# A promo code (services.money.promos.normalize_code; lower case is accepted too); "" is no code.
+PROMO_CODE: dict[str, Any] = {"pattern": f"^([A-Z0-9][A-Z0-9_-]{{2,{CODE_MAX_LEN - 1}}})?$"}
+
+# services.validation.normalize_email (email-validator) accepts more; this is the plain form it always takes.
+EMAIL: dict[str, Any] = {
+    "maxLength": 254, "examples": ["ada@example.org"],
+    "pattern": "^[A-Za-z0-9_%+-]{1,32}(\\.[A-Za-z0-9_%+-]{1,32}){0,3}@([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\\.){1,4}"
+               "(com|org|net|edu|io|dev|app|uk|de|fr|in|es|it|nl|au|ca|sg|jp|ae|test)$",
+}
+# services.validation.normalize_phone: E.164 (spaces, dashes and brackets are tolerated too).
+PHONE: dict[str, Any] = {"pattern": "^\\+[1-9][0-9]{7,14}$", "examples": ["+14155550123"]}
+# services.validation.validate_password.
+PASSWORD: dict[str, Any] = {"minLength": 8, "maxLength": 128}
+_NO_VALUE = {"enum": [None, ""]}
+
+
+def or_blank(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (with an anchored `pattern`) that also allows "" (for "not given")."""
+    return {**schema, "pattern": f"^({schema['pattern'][1:-1]})?$"}
+_ONE_IDENTIFIER = [
+    {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}, "phone": _NO_VALUE}},
+    {"required": ["phone"], "properties": {"phone": {"type": "string", "minLength": 1}, "email": _NO_VALUE}},
+]
+
+
 class MoneySettingsIn(StrictIn):
     """Absent or null keeps the stored value; numbers are JSON numbers, never strings."""
 
@@ -80,11 +206,11 @@ class MoneySettingsIn(StrictIn):
 
 
 class RegisterIn(StrictIn):
-    email: str
-    password: str
-    full_name: str
-    role: str
-    timezone: str | None = None
+    email: str = required(**EMAIL)
+    password: str = required(**PASSWORD)
+    full_name: str = required(**text_rule(120, required=True))
+    role: Literal["student", "tutor"]
+    timezone: str | None = rule(**timezone(optional=True, blank=True), description="IANA zone; default UTC")
 
 
 class LoginIn(StrictIn):
@@ -97,14 +223,25 @@ class RefreshIn(StrictIn):
 
 
 class OtpRequestIn(StrictIn):
-    email: str | None = None
-    phone: str | None = None
+    """Exactly one of `email` and `phone` (E.164, like +14155550123); the other absent, null or ""."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_IDENTIFIER})
+    email: str | None = rule(**or_blank(EMAIL))
+    phone: str | None = rule(**or_blank(PHONE))
 
 
-class OtpVerifyIn(StrictIn):
-    code: str
-    email: str | None = None
-    phone: str | None = None
+class OtpVerifyIn(OtpRequestIn):
+    code: str = required(pattern="^[0-9]{6}$", description="the 6 digits sent")
+
+
+class ForgotPasswordIn(StrictIn):
+    email: str = required(**EMAIL)
+
+
+class ResetPasswordIn(StrictIn):
+    email: str = required(**EMAIL)
+    code: str = required(pattern="^[0-9]{6}$", description="the 6 digits emailed by /auth/password/forgot")
+    new_password: str = required(**PASSWORD)
 
 
 class DecisionIn(StrictIn):
@@ -140,3 +277,4 @@ class LoginEventPage(BaseModel):
 
 class OutboxPage(BaseModel):
     items: list[OutboxItem]
+

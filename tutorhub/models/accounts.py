@@ -69,7 +69,7 @@ class RefreshToken(SQLModel, table=True):
 
 
 class OtpCode(SQLModel, table=True):
-    """A one-time login code; only an HMAC of the code is stored."""
+    """A one-time code (to log in, or to reset a password: `purpose`); only an HMAC of it is stored."""
 
     __tablename__ = "otp_codes"
     __table_args__ = (Index("ix_otp_codes_identifier_created", "identifier", "created_at"),)
@@ -77,6 +77,7 @@ class OtpCode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     identifier: str = Field(max_length=254)
     channel: str = Field(max_length=8)  # "email" | "sms"
+    purpose: str = Field(default="login", max_length=16, sa_column_kwargs={"server_default": "login"})  # | "reset"
     code_hash: str = Field(max_length=64)
     ip: str = Field(default="", max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

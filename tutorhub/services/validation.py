@@ -183,6 +183,11 @@ def _zones() -> frozenset[str]:
     )
 
 
+def timezone_names() -> frozenset[str]:
+    """Every zone `validate_timezone` accepts (for forms and the API's document)."""
+    return _zones()
+
+
 def validate_timezone(value: Any, field: str = "timezone") -> str:
     text = clean_text(value, field, max_len=64, required=True)
     if text not in _zones():

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from tutorhub.models import PromoCode, PromoRedemption, Role
-from tutorhub.services.errors import Conflict, Forbidden, InvalidInput
+from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.money import promos
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -73,8 +73,9 @@ def test_quote_refusals(db, admin, make_user, fields, message):
 
 def test_unknown_and_inactive(db, admin, make_user):
     user = make_user(Role.STUDENT)
-    with pytest.raises(InvalidInput, match="Unknown"):
+    with pytest.raises(NotFound, match="Unknown") as unknown:  # no such code: 404, the field says so
         _quote(db, "NOPE123", user.id)
+    assert "promo_code" in unknown.value.fields
     _create(db, admin)
     promos.update_promo(db, actor=admin, code="welcome10", data={"active": False})
     with pytest.raises(InvalidInput, match="no longer active"):

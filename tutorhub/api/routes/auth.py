@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from tutorhub.api.deps import CurrentUser, client_ip, user_agent
 from tutorhub.api.schemas import (
+    ForgotPasswordIn,
     LoginIn,
     MeOut,
     OtpRequestIn,
@@ -14,11 +15,12 @@ from tutorhub.api.schemas import (
     RefreshIn,
     RegisterIn,
     RegisterOut,
+    ResetPasswordIn,
     error_responses,
 )
 from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
-from tutorhub.services.accounts import api_tokens, one_time_codes, passwords, students, web_auth
+from tutorhub.services.accounts import api_tokens, one_time_codes, password_reset, passwords, students, web_auth
 from tutorhub.services.accounts.api_tokens import TokenPair
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.tutors import profiles as tutor_profiles
@@ -106,6 +108,39 @@ def verify_otp(body: OtpVerifyIn, request: Request) -> TokenPair:
             user_agent=user_agent(request),
         )
         return api_tokens.issue_tokens(session, user_id=user.id)
+
+
+@router.post(
+    "/auth/password/forgot",
+    status_code=202,
+    response_model=OtpSentOut,
+    responses=error_responses(422, 429, e429="Too many codes for this address or from this network (Retry-After)"),
+)
+def forgot_password(body: ForgotPasswordIn, request: Request) -> OtpSentOut:
+    """Email a 6-digit password reset code (valid 15 minutes, single use) to the account with this
+    address. 202 with the same answer whether or not an account has it; limited like login codes."""
+    with session_scope() as session:
+        password_reset.request_password_reset(session, email=body.email, ip=client_ip(request))
+    return OtpSentOut(detail="If an account uses this address, a reset code is on its way.", channel="email")
+
+
+@router.post(
+    "/auth/password/reset",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(
+        401, 422, 429,
+        e401="The code is wrong, expired or already used (`fields.code` says which); request a new one",
+        e422="Not a valid email, a code that is not 6 digits, or a password under 8 or over 128 characters",
+        e429="Five wrong codes: this code is spent; request a new one",
+    ),
+)
+def reset_password(body: ResetPasswordIn) -> Response:
+    """Set a new password with the emailed code → 204. Every session, refresh token and access
+    token of the account is revoked: log in again with the new password."""
+    with session_scope() as session:
+        password_reset.reset_password(session, email=body.email, code=body.code, new_password=body.new_password)
+    return Response(status_code=204)
 
 
 @router.post("/auth/logout", status_code=204, response_class=Response, responses=error_responses(422))

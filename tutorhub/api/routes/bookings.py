@@ -14,14 +14,29 @@ routes) also starts a card checkout.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
+from tutorhub.api.schemas import (
+    DATE_TIME,
+    DATE_TIME_OR_BLANK,
+    PROMO_CODE,
+    ErrorOut,
+    StrictIn,
+    error_responses,
+    one_of,
+    query,
+    ranged,
+    required,
+    rule,
+    text_rule,
+    timezone,
+)
 from tutorhub.db import session_scope
+from tutorhub.models.bookings import BookingStatus
 from tutorhub.services.booking import bookings, replacements
 from tutorhub.services.booking import changes as booking_changes
 from tutorhub.services.booking import queries as booking_queries
@@ -45,42 +60,46 @@ _HOLD = {**_CREATE, **error_responses(
 
 class BookingIn(StrictIn):
     tutor_id: int
-    start: str
-    duration_min: int
-    kind: str = "single"
-    subject: str | None = None
-    mode: str | None = None
+    start: str = required(**DATE_TIME)
+    duration_min: int = required(minimum=1, maximum=24 * 60)
+    kind: Literal["single", "trial", ""] = "single"
+    subject: str | None = rule(**text_rule(80))
+    mode: str | None = rule(**one_of(["online", "home"], optional=True, blank=True))
 
 
 class SeriesIn(StrictIn):
     tutor_id: int
-    start: str
-    duration_min: int
-    count: int
-    timezone: str | None = None  # zone the weekly time is kept in; default the tutor's
+    start: str = required(**DATE_TIME)
+    duration_min: int = required(minimum=1, maximum=24 * 60)
+    count: int = required(minimum=1, maximum=booking_series.MAX_OCCURRENCES)
+    timezone: str | None = rule(**timezone(optional=True, blank=True), description="zone the weekly time is kept in; default the tutor's")
     skip_conflicts: bool = False
-    subject: str | None = None
+    subject: str | None = rule(**text_rule(80))
 
 
 class ReasonIn(StrictIn):
-    reason: str | None = None
+    reason: str | None = rule(**text_rule(500))
+
+
+class DisputeIn(StrictIn):
+    reason: str = required(**text_rule(500, required=True))
 
 
 class RescheduleIn(StrictIn):
-    start: str
+    start: str = required(**DATE_TIME)
 
 
 class ReviewIn(StrictIn):
-    rating: int
-    comment: str | None = None
+    rating: int = required(minimum=1, maximum=5)
+    comment: str | None = rule(**text_rule(reviews.MAX_COMMENT, multiline=True))
 
 
 class ReplyIn(StrictIn):
-    reply: str
+    reply: str = required(**text_rule(reviews.MAX_COMMENT, required=True, multiline=True))
 
 
 class NotesIn(StrictIn):
-    notes: str
+    notes: str = required(**text_rule(lessons.MAX_NOTES, multiline=True))
 
 
 class OkOut(BaseModel):
@@ -88,6 +107,8 @@ class OkOut(BaseModel):
 
 
 OptionalReason = Annotated[ReasonIn | None, Body()]
+_STATUS = f"({'|'.join(BookingStatus.ALL)})"
+_STATUSES = f"^({_STATUS}(,{_STATUS})*)?$"
 
 
 @router.post("/bookings", response_model=BookingOut, status_code=201, responses=_HOLD)
@@ -134,8 +155,8 @@ _SERIES_PAY = {**_ACT, 402: {"model": ErrorOut, "description": "The wallet or cr
 
 
 class SeriesPayIn(StrictIn):
-    method: str = "wallet"  # wallet | credits
-    promo_code: str | None = None  # discounts the earliest lesson
+    method: Literal["wallet", "credits"] = "wallet"
+    promo_code: str | None = rule(**PROMO_CODE, description="discounts the earliest lesson")
 
 
 @router.post("/bookings/series/{series_id}/confirm", response_model=list[BookingOut], responses=_SERIES_PAY)
@@ -152,13 +173,15 @@ def confirm_series(user: CurrentUser, series_id: str, data: SeriesPayIn | None =
 @router.get("/bookings", response_model=BookingPage, responses=error_responses(401, 403, 422))
 def list_bookings(
     user: CurrentUser,
-    role: Annotated[str | None, Query(description="student or tutor; default your role")] = None,
-    status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
-    start_from: Annotated[str | None, Query(alias="from", description="lessons starting at or after (ISO 8601)")] = None,
-    start_to: Annotated[str | None, Query(alias="to", description="lessons starting before (ISO 8601)")] = None,
-    when: Annotated[str | None, Query(description="upcoming or past")] = None,
-    page: Annotated[str | None, Query()] = None,
-    per_page: Annotated[str | None, Query()] = None,
+    role: Annotated[str | None, query(**one_of(["student", "tutor"], blank=True), description="default your role")] = None,
+    status: Annotated[str | None, query(pattern=_STATUSES, description="comma-separated statuses")] = None,
+    start_from: Annotated[str | None, Query(alias="from", description="lessons starting at or after",
+                                            json_schema_extra=DATE_TIME_OR_BLANK)] = None,
+    start_to: Annotated[str | None, Query(alias="to", description="lessons starting before",
+                                          json_schema_extra=DATE_TIME_OR_BLANK)] = None,
+    when: Annotated[str | None, query(**one_of(["upcoming", "past"], blank=True))] = None,
+    page: Annotated[int | None, ranged(1, 100_000)] = None,
+    per_page: Annotated[int | None, ranged(1, booking_queries.MAX_PER_PAGE)] = None,
 ) -> BookingPage:
     """Your lessons (only yours), with both parties' local times."""
     with session_scope(read_only=True) as session:
@@ -237,7 +260,7 @@ def report_no_show(user: CurrentUser, booking_id: str, data: OptionalReason = No
 
 
 @router.post("/bookings/{booking_id}/dispute", response_model=BookingOut, responses=_ACT)
-def dispute_lesson(user: CurrentUser, booking_id: str, data: ReasonIn) -> BookingOut:
+def dispute_lesson(user: CurrentUser, booking_id: str, data: DisputeIn) -> BookingOut:
     """Dispute a completed lesson (student) or a no-show report (the reported party) within 48 h."""
     with session_scope() as session:
         return lessons.dispute_lesson(session, actor=user, booking_id=booking_id, reason=data.reason)
@@ -291,8 +314,8 @@ def take_replacement(user: CurrentUser, booking_id: str, offer_id: str) -> Booki
             responses=error_responses(404, 422, e404="No approved tutor with this id"), tags=["tutors"])
 def list_tutor_reviews(
     tutor_id: str,
-    page: Annotated[str | None, Query()] = None,
-    per_page: Annotated[str | None, Query()] = None,
+    page: Annotated[int | None, ranged(1, 100_000)] = None,
+    per_page: Annotated[int | None, ranged(1, 50)] = None,
 ) -> reviews.ReviewPage:
     """A tutor's reviews, newest first (public)."""
     with session_scope(read_only=True) as session:

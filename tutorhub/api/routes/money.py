@@ -4,13 +4,23 @@ unit of work and returns its data; errors are {"detail": ...} (402 when funds ar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import ErrorOut, MoneySettingsIn, error_responses
+from tutorhub.api.schemas import (
+    PROMO_CODE,
+    ErrorOut,
+    MoneySettingsIn,
+    StrictIn,
+    currency,
+    error_responses,
+    query,
+    required,
+    rule,
+)
 from tutorhub.db import session_scope
 from tutorhub.services.actor import require_role
 from tutorhub.services.billing import wallet
@@ -35,6 +45,22 @@ _PAY = {
 _READ = error_responses(401, 403, 404, 422)
 _ADMIN = error_responses(401, 403, 404, 409, 422, e403="Not an admin")
 Json = Annotated[dict[str, Any], Body()]
+_AMOUNT = {"maximum": payments.MAX_AMOUNT_MINOR}
+
+
+class TopupIn(StrictIn):
+    amount_minor: int = required(minimum=wallet.MIN_TOPUP_MINOR, **_AMOUNT)
+    currency: str = required(**currency())
+
+
+class PayoutIn(StrictIn):
+    amount_minor: int = required(minimum=1, **_AMOUNT, description="at least the payout minimum (admin setting)")
+    currency: str = required(**currency())
+
+
+class PayIn(StrictIn):
+    method: Literal["gateway", "wallet", "credits"]
+    promo_code: str | None = rule(**PROMO_CODE)
 
 
 def _body(data: Any) -> dict[str, Any]:
@@ -51,20 +77,18 @@ def get_wallet(user: CurrentUser) -> WalletOut:
 
 
 @router.post("/wallet/topup", response_model=TopupOut, responses=_PAY)
-def topup(user: CurrentUser, data: Json) -> TopupOut:
+def topup(user: CurrentUser, data: TopupIn) -> TopupOut:
     """Start a top-up: {"amount_minor", "currency"} → {"payment_id", "checkout_url"}."""
-    body = _body(data)
     with session_scope() as session:
-        return wallet.start_topup(session, actor=user, amount_minor=body.get("amount_minor"), currency=body.get("currency"))
+        return wallet.start_topup(session, actor=user, amount_minor=data.amount_minor, currency=data.currency)
 
 
 @router.post("/bookings/{booking_id}/pay", response_model=PayOut, response_model_exclude_none=True, responses=_PAY)
-def pay(user: CurrentUser, booking_id: str, data: Json) -> PayOut:
+def pay(user: CurrentUser, booking_id: str, data: PayIn) -> PayOut:
     """{"method": "gateway"|"wallet"|"credits", "promo_code"?} → {"status", "checkout_url"?}."""
-    body = _body(data)
     with session_scope() as session:
-        return lesson_payments.pay_booking(session, actor=user, booking_id=booking_id, method=body.get("method"),
-                                           promo_code=body.get("promo_code"))
+        return lesson_payments.pay_booking(session, actor=user, booking_id=booking_id, method=data.method,
+                                           promo_code=data.promo_code)
 
 
 @router.get("/payments", response_model=PaymentHistory, responses=_READ)
@@ -95,8 +119,9 @@ def my_earnings(user: CurrentUser) -> EarningsOut:
         return earnings.tutor_earnings(session, actor=user)
 
 
-@router.get("/tutors/me/statement", responses=_READ)
-def my_statement(user: CurrentUser, month: Annotated[str, Query(max_length=7)]) -> Response:
+@router.get("/tutors/me/statement", response_class=Response, responses={
+    **_READ, 200: {"description": "The month's CSV (an attachment)", "content": {"text/csv": {}}}})
+def my_statement(user: CurrentUser, month: Annotated[str, query(pattern="^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$", description="like 2026-11")]) -> Response:
     with session_scope(read_only=True) as session:
         found = earnings.monthly_statement(session, actor=user, month=month)
     return Response(found.body, media_type=found.content_type,
@@ -110,11 +135,10 @@ def my_payouts(user: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] =
 
 
 @router.post("/tutors/me/payouts", response_model=PayoutOut, status_code=201, responses=_PAY)
-def request_payout(user: CurrentUser, data: Json) -> PayoutOut:
+def request_payout(user: CurrentUser, data: PayoutIn) -> PayoutOut:
     """{"amount_minor", "currency"}: reserve that much of the available earnings for a payout."""
-    body = _body(data)
     with session_scope() as session:
-        return payouts.request_payout(session, actor=user, amount_minor=body.get("amount_minor"), currency=body.get("currency"))
+        return payouts.request_payout(session, actor=user, amount_minor=data.amount_minor, currency=data.currency)
 
 
 @router.get("/admin/payouts", response_model=list[PayoutOut], responses=_ADMIN)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import StrictIn, error_responses, ranged, required
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
 from tutorhub.services.messaging import notifications
@@ -30,14 +30,17 @@ class MarkAllOut(BaseModel):
     marked: int
 
 
+_CHOICES = [f"{kind}:{channel}" for kind in notification_prefs.KINDS for channel in notification_prefs.EXTERNAL_CHANNELS]
+
+
 class PreferencesIn(StrictIn):
-    enabled: list[str]
+    enabled: list[str] = required(items={"type": "string", "enum": _CHOICES}, maxItems=2 * len(_CHOICES))
 
 
 @router.get("/notifications", response_model=NotificationPage, responses=_LIST)
 def list_notifications(
     user: CurrentUser,
-    before: Annotated[int | None, Query(description="Return notifications older than this id (paging)")] = None,
+    before: Annotated[int | None, ranged(1, 2**62, description="Return notifications older than this id (paging)")] = None,
     limit: Annotated[int, Query(ge=1, le=notifications.MAX_PAGE_SIZE)] = notifications.PAGE_SIZE,
     unread: Annotated[bool, Query(description="Only unread ones")] = False,
 ) -> NotificationPage:

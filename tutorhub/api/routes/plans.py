@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
+from pydantic import Field
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import (
+    PROMO_CODE,
+    StrictIn,
+    currency,
+    error_responses,
+    one_of,
+    required,
+    rule,
+    text_rule,
+)
 from tutorhub.db import session_scope
 from tutorhub.services.billing import credits, lead_credits, plans, subscriptions
 from tutorhub.services.billing import purchases as credit_purchases
@@ -22,42 +32,47 @@ from tutorhub.services.billing.lead_credits import LeadCreditsOut, LeadPurchaseO
 from tutorhub.services.billing.plans import PackOut, PlanOut
 from tutorhub.services.billing.purchases import PurchaseOut
 from tutorhub.services.billing.subscriptions import CheckoutOut, PlanChangeOut, SubscriptionOut
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.money import promos
 from tutorhub.services.money.promos import PromoOut, PromoQuoteOut
 
 router = APIRouter(prefix="/api/v1", tags=["credits & plans"])
 admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
-_STUDENT = error_responses(401, 403, 404, 409, 422, e403="Not a student")
+_STUDENT = error_responses(401, 403, 404, 409, 422, e403="Not a student",
+                           e404="No such plan, or the plan is not offered in that currency (`fields` says which)")
 _BUY = error_responses(401, 403, 404, 409, 422, e403="Not allowed for this role")
 _BUY[402] = {"description": "Not enough wallet balance / earnings"}
 _ADMIN = error_responses(401, 403, 404, 409, 422, e403="Not an admin")
 
 
+_PLAN_CODE = text_rule(40, required=True)
+
+
 class SubscribeIn(StrictIn):
-    plan_code: str
-    currency: str
+    plan_code: str = required(**_PLAN_CODE)
+    currency: str = required(**currency())
 
 
 class ChangePlanIn(StrictIn):
-    plan_code: str
+    plan_code: str = required(**_PLAN_CODE)
 
 
 class BuyPackIn(StrictIn):
-    method: str = "gateway"
-    promo_code: str | None = None
+    method: str = Field(default="gateway", json_schema_extra=one_of(credit_purchases.METHODS))
+    promo_code: str | None = rule(**PROMO_CODE)
 
 
 class PromoValidateIn(StrictIn):
-    code: str
-    amount_minor: int
-    currency: str
+    code: str = required(**PROMO_CODE, minLength=3)
+    amount_minor: int = required(minimum=1, maximum=10**9)
+    currency: str = required(**currency())
 
 
 class LeadBuyIn(StrictIn):
-    quantity: int
-    currency: str
-    method: str = "gateway"
+    quantity: int = required(minimum=1, maximum=lead_credits.MAX_QUANTITY)
+    currency: str = required(**one_of(lead_credits.LEAD_PRICE_MINOR))
+    method: str = Field(default="gateway", json_schema_extra=one_of(["gateway", "earnings"]))
 
 
 class PriceIn(StrictIn):
@@ -100,15 +115,18 @@ def _data(body: StrictIn) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
+_CURRENCY_FILTER = Query(description="Only prices in this currency", json_schema_extra=one_of(CURRENCIES, blank=True))
+
+
 @router.get("/plans", response_model=list[PlanOut])
-def list_plans(currency: str | None = None) -> list[PlanOut]:
+def list_plans(currency: Annotated[str | None, _CURRENCY_FILTER] = None) -> list[PlanOut]:
     """Active monthly plans (minutes per month, price per currency); public."""
     with session_scope(read_only=True) as session:
         return plans.list_plans(session, currency=currency)
 
 
 @router.get("/packs", response_model=list[PackOut])
-def list_packs(currency: str | None = None) -> list[PackOut]:
+def list_packs(currency: Annotated[str | None, _CURRENCY_FILTER] = None) -> list[PackOut]:
     """Active pay-as-you-go minute packs; public."""
     with session_scope(read_only=True) as session:
         return plans.list_packs(session, currency=currency)
@@ -136,7 +154,10 @@ def buy_pack(user: CurrentUser, code: str, body: Annotated[BuyPackIn | None, Bod
         return credit_purchases.buy_pack(session, actor=user, pack_code=code, method=body.method, promo_code=body.promo_code)
 
 
-@router.post("/promos/validate", response_model=PromoQuoteOut, responses=error_responses(401, 422))
+@router.post("/promos/validate", response_model=PromoQuoteOut,
+             responses=error_responses(401, 404, 422, e404="Unknown promo code",
+                                       e422="Invalid input, or the code does not apply (expired, used up, "
+                                            "another currency, below its minimum; `fields.promo_code` says why)"))
 def validate_promo(user: CurrentUser, body: PromoValidateIn) -> PromoQuoteOut:
     """What a promo code would take off an amount for the caller (nothing is reserved)."""
     with session_scope(read_only=True) as session:

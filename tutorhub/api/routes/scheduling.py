@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from tutorhub.api.deps import CurrentUser, OptionalUser
-from tutorhub.api.schemas import error_responses
+from tutorhub.api.schemas import DATE_TIME, error_responses, query, ranged, timezone
 from tutorhub.db import session_scope
 from tutorhub.services.scheduling import availability, slots, student_windows
 from tutorhub.services.scheduling.availability import AvailabilityDoc
@@ -67,10 +67,11 @@ def save_availability(
 def get_slots(
     tutor_id: int,
     user: OptionalUser,
-    start: Annotated[str | None, Query(description="ISO 8601 with offset; default now")] = None,
-    end: Annotated[str | None, Query(description="ISO 8601 with offset; default start + 28 days, at most 93")] = None,
-    duration: Annotated[str | None, Query(description="Lesson minutes the tutor offers")] = None,
-    tz: Annotated[str | None, Query(description="IANA zone to render times in; default UTC")] = None,
+    start: Annotated[str | None, query(**DATE_TIME, description="ISO 8601 with offset; default now")] = None,
+    end: Annotated[str | None, query(**DATE_TIME, description="ISO 8601 with offset, after `start`; default start + "
+                                     "28 days, at most 93")] = None,
+    duration: Annotated[int | None, ranged(1, 10_000, description="Lesson minutes the tutor offers")] = None,
+    tz: Annotated[str | None, query(**timezone(blank=True), description="IANA zone to render times in; default UTC")] = None,
 ) -> SlotList:
     """Bookable lesson starts inside [start, end), sorted, in `tz` with offsets; `tutor_start`
     and `tutor_end` give the same instants in the tutor's zone."""
@@ -82,12 +83,12 @@ def get_slots(
 def get_best_times(
     tutor_id: int,
     user: OptionalUser,
-    tz: Annotated[str | None, Query(description="IANA zone of the windows and of the answer")] = None,
-    duration: Annotated[str | None, Query(description="Lesson minutes the tutor offers")] = None,
+    tz: Annotated[str | None, query(**timezone(blank=True), description="IANA zone of the windows and of the answer")] = None,
+    duration: Annotated[int | None, ranged(1, 10_000, description="Lesson minutes the tutor offers")] = None,
     windows: Annotated[
         str | None, Query(description='JSON list like [{"weekday": 0, "start": "17:00", "end": "20:00"}] in tz')
     ] = None,
-    limit: Annotated[str | None, Query(description="1–50, default 5")] = None,
+    limit: Annotated[int | None, ranged(1, 50, description="default 5")] = None,
 ) -> BestTimes:
     """The best lesson starts in the next 14 days inside the weekly windows, ranked by score
     (100 = leaves the tutor's day unfragmented; ties: earliest first). A signed-in student may

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Query, Response, UploadFile
+from fastapi import APIRouter, Body, File, Path, Query, Response, UploadFile
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import error_responses, ranged
+from tutorhub.api.schemas import error_responses, one_of, query, ranged, text_rule, timezone
 from tutorhub.db import session_scope
+from tutorhub.services.catalog import GRADE_LEVELS, MODES
+from tutorhub.services.currency import CURRENCIES
+from tutorhub.services.scheduling.schedule_input import LESSON_LENGTHS
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import search
 from tutorhub.services.tutors.views import DocumentOut, SearchPage, TutorPrivate, TutorPublic
@@ -71,7 +74,7 @@ def upload_credential(user: CurrentUser, file: Annotated[UploadFile, File()]) ->
     response_class=Response,
     responses=error_responses(401, 403, 404, 422, e403="Not a tutor", e404="No such document of yours"),
 )
-def delete_credential(user: CurrentUser, doc_id: int) -> Response:
+def delete_credential(user: CurrentUser, doc_id: Annotated[int, Path(ge=1, le=10**9)]) -> Response:
     """Delete one of your credential documents (an approved profile goes back to review)."""
     with session_scope() as session:
         tutor_profiles.delete_credential(session, actor=user, document_id=doc_id)
@@ -80,22 +83,26 @@ def delete_credential(user: CurrentUser, doc_id: int) -> Response:
 
 @router.get("/tutors", response_model=SearchPage, responses=error_responses(422))
 def search_tutors(
-    subject: str | None = None,
-    grade: str | None = None,
-    mode: str | None = None,
+    subject: Annotated[str | None, query(maxLength=60, pattern="^(|.*[A-Za-z0-9+#&/.-].*[A-Za-z0-9+#&/.-].*)$",
+                                         description="a subject: at least two of A-Z, 0-9, +#&/.- (other "
+                                         "characters are ignored)")] = None,
+    grade: Annotated[str | None, query(**one_of([*GRADE_LEVELS, *map(str, range(1, 13))], blank=True))] = None,
+    mode: Annotated[str | None, query(**one_of(MODES, blank=True))] = None,
     max_rate: Annotated[int | None, ranged(1, 10**9)] = None,
-    city: str | None = None,
-    language: str | None = None,
+    city: Annotated[str | None, query(**text_rule(80))] = None,
+    language: Annotated[str | None, query(**text_rule(40))] = None,
     min_rating: Annotated[int | None, ranged(0, 5)] = None,
-    currency: Annotated[str | None, Query(description="Only tutors charging in this ISO currency")] = None,
+    currency: Annotated[str | None, query(**one_of(CURRENCIES, blank=True),
+                                          description="Only tutors charging in this ISO currency")] = None,
     page: Annotated[int, ranged(1, 100_000)] = 1,
     per_page: Annotated[int | None, ranged(1, search.MAX_PER_PAGE)] = None,
     windows: Annotated[
         str | None,
         Query(description='Free in my windows: JSON list like [{"weekday": 0, "start": "17:00", "end": "20:00"}]'),
     ] = None,
-    tz: Annotated[str | None, Query(description="IANA zone of `windows`; default UTC")] = None,
-    duration: Annotated[str | None, Query(description="Lesson minutes for `windows`; default 60")] = None,
+    tz: Annotated[str | None, query(**timezone(blank=True), description="IANA zone of `windows`; default UTC")] = None,
+    duration: Annotated[int | None, query(**one_of(LESSON_LENGTHS), description="Lesson minutes for `windows`; "
+                                          "default 60")] = None,
 ) -> SearchPage:
     """Approved tutors matching every given filter, best match first.
 

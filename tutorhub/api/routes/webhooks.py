@@ -5,8 +5,9 @@ so the body must never be parsed and re-serialized before verification. The serv
 event id under a unique constraint and applies it once; the answer is a fast
 200 `{"received": true}` (also for duplicates) as soon as the verified event is stored; it is
 applied right after the response (services/checkout/webhooks.py explains the sweeper that covers a crash
-in between). 400 for a bad signature (logged, nothing stored), 404 for a gateway that is not
-configured here. Providers do not send bearer tokens: the signature is the authentication.
+in between). 401 when the signature header is missing (the signature is the authentication:
+providers send no bearer token), 400 for a signature, timestamp or body that does not verify
+(logged, nothing stored), 404 for a gateway that is not configured here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from tutorhub.api.schemas import error_responses
+from tutorhub.api.schemas import ErrorOut, error_responses
 from tutorhub.db import session_scope
 from tutorhub.integrations.payments.base import WebhookSignatureError
 from tutorhub.models.base import utcnow
@@ -32,8 +33,11 @@ log = logging.getLogger("tutorhub.webhooks")
 
 _HOOK = {
     **error_responses(404, e404="This gateway is not configured here"),
-    400: {"description": "Signature, timestamp or body does not verify (nothing applied)"},
+    400: {"model": ErrorOut, "description": "Signature, timestamp or body does not verify (nothing applied)"},
+    401: {"model": ErrorOut, "description": "No signature header (nothing applied)"},
 }
+SIGNATURE_HEADERS = {"stripe": "Stripe-Signature", "razorpay": "X-Razorpay-Signature",
+                     "sandbox": "TutorHub-Sandbox-Signature"}
 
 
 class ReceivedOut(BaseModel):
@@ -61,6 +65,10 @@ async def _webhook(gateway: str, request: Request) -> JSONResponse:
     try:
         receipt = await asyncio.to_thread(_receive, gateway, body, headers, utcnow())
     except WebhookSignatureError as exc:
+        header = SIGNATURE_HEADERS[gateway]
+        if header.lower() not in headers:
+            return JSONResponse({"detail": f"Webhook rejected: no {header} header"}, status_code=401,
+                                headers={"WWW-Authenticate": f'Signature header="{header}"'})
         return JSONResponse({"detail": f"Webhook rejected: {exc}"}, status_code=400)
     task = None
     if not receipt.duplicate and receipt.outcome == WebhookOutcome.PENDING and receipt.row_id is not None:

@@ -12,7 +12,7 @@ from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, Sig
 from tutorhub.state.base import AppState
 
 
-def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     return page(
         rx.center(
             rx.card(
@@ -70,12 +70,30 @@ def _role_choice() -> rx.Component:
 
 def signup_page() -> rx.Component:
     errors = SignupState.errors
-    return _auth_card(
+    return auth_card(
         "Create your account",
         "Students find verified tutors; tutors get discovered.",
         rx.form(
             rx.vstack(
-                form_message(SignupState.message),
+                rx.cond(
+                    SignupState.email_taken,
+                    rx.callout(
+                        rx.vstack(
+                            rx.text("An account with this email already exists."),
+                            rx.hstack(
+                                rx.link("Log in instead", href="/login", weight="bold"),
+                                rx.link("Forgot password?", href=SignupState.reset_link),
+                                spacing="4",
+                                wrap="wrap",
+                            ),
+                            spacing="1",
+                        ),
+                        icon="user-check",
+                        color_scheme="amber",
+                        role="alert",
+                    ),
+                    form_message(SignupState.message),
+                ),
                 text_field("Full name", "full_name", errors=errors, auto_complete="name", required=True),
                 text_field("Email", "email", errors=errors, type="email", auto_complete="email", required=True),
                 text_field(
@@ -111,7 +129,7 @@ def _login_problem() -> rx.Component:
 
 
 def login_page() -> rx.Component:
-    return _auth_card(
+    return auth_card(
         "Welcome back",
         "Log in to book lessons or manage your tutoring.",
         rx.cond(
@@ -133,6 +151,12 @@ def login_page() -> rx.Component:
                 _login_problem(),
                 text_field("Email", "email", type="email", auto_complete="email", required=True),
                 text_field("Password", "password", type="password", auto_complete="current-password", required=True),
+                rx.flex(
+                    rx.link("Forgot password?", href="/login/reset", size="2"),
+                    justify="end",
+                    width="100%",
+                    margin_top="-0.5rem",
+                ),
                 submit_button("Log in", loading=LoginState.submitting, width="100%"),
                 spacing="4",
                 width="100%",
@@ -234,7 +258,7 @@ def _otp_verify() -> rx.Component:
 
 
 def login_code_page() -> rx.Component:
-    return _auth_card(
+    return auth_card(
         "Log in with a code",
         "We send a 6-digit code to your email or phone. No password needed.",
         rx.cond(

@@ -14,7 +14,8 @@ backoff to hard locks, keep a way in for the owner):
   limit, so no single address can get there — the email is locked for everyone, and each further
   failure after a lock ends locks it again for twice as long. This is the brake on guessing from
   many addresses; the price is that such an attacker can hold up the owner's *password* login.
-- **Per address** ("ip"): `IP_MAX_FAILURES` (30) failed password logins in a 15-minute window,
+- **Per address** ("ip"): `login_ip_max_failures` (setting, default `IP_MAX_FAILURES` = 30)
+  failed password logins in a 15-minute window,
   whatever emails they name, and that address gets 429 with Retry-After until the window ends. A
   slot is taken before the password is checked (so parallel requests cannot overshoot) and given
   back when the password was right, so a school behind one NAT is not throttled by good logins.
@@ -109,7 +110,7 @@ def take_ip_slot(session: Session, *, ip: str, now: datetime) -> int | None:
     if row.window_started_at <= now - IP_WINDOW:
         row.window_started_at, row.failures = now, 0
     wait = None
-    if row.failures >= IP_MAX_FAILURES:
+    if row.failures >= get_settings().login_ip_max_failures:
         wait = _seconds_until(row.window_started_at + IP_WINDOW, now)
     else:
         row.failures += 1

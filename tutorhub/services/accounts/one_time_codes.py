@@ -1,13 +1,18 @@
 """Log in with a 6-digit code sent by email or SMS (and sign up that way: a first code for an
 unknown identifier creates a student account).
 
-Sends are limited per identifier and per IP; a code is single use, expires, and allows a few
+Sends are limited per identifier (`otp_sends_per_identifier_per_hour`, 5: what protects a person's
+inbox and phone) and per network address (`otp_sends_per_ip_per_hour`, 200 by default: a whole
+school or office behind one NAT must be able to sign in; it only stops one address flooding
+everyone; IPv6 counted by /64 like the login throttle); a code is single use, expires, and allows a few
 attempts. Wrong attempts are committed before the error is raised, because the caller's unit of
 work rolls back on errors.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -28,6 +33,9 @@ from tutorhub.services.outbox import queue_message
 from tutorhub.services.validation import normalize_email, normalize_phone
 from tutorhub.settings import get_settings
 
+LOGIN, RESET = "login", "reset"  # what a code is for (OtpCode.purpose); a code works only for its own
+RESET_TTL_MINUTES = 15
+
 
 def _otp_identifier(email: Any, phone: Any) -> tuple[str, str]:
     has_email = email not in (None, "")
@@ -41,14 +49,13 @@ def _otp_identifier(email: Any, phone: Any) -> tuple[str, str]:
     return normalize_phone(phone), "sms"
 
 
-def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: str = "") -> str:
-    """Send a 6-digit login code; returns the channel used. Limited per identifier and per IP.
+def issue_code(session: Session, *, identifier: str, channel: str, ip: str, purpose: str = LOGIN) -> str:
+    """Store a new code for `identifier` and return it (the caller delivers it), within the send limits.
 
-    The same answer is given whether or not an account exists (no account enumeration); a
-    first successful code for an unknown identifier creates a student account.
-    """
+    The per-identifier limit counts every purpose together (one inbox, one budget); the per-address
+    limit counts every identifier (`otp_sends_per_ip_per_hour`, sized for a shared network)."""
     settings = get_settings()
-    identifier, channel = _otp_identifier(email, phone)
+    ip = login_throttle.address_key(ip)  # an IPv6 host holds a whole /64: count it as one address
     # Count-then-insert must not interleave, or parallel requests would exceed the send limits.
     lock_key(session, f"otp:{identifier}")
     if ip:
@@ -69,16 +76,82 @@ def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: s
             raise RateLimited("Too many codes requested from this network. Try again later.", retry_after_seconds=3600)
     code = new_otp_code()
     now = utcnow()
+    ttl = settings.otp_ttl_minutes if purpose == LOGIN else RESET_TTL_MINUTES
     session.add(
         OtpCode(
             identifier=identifier,
             channel=channel,
-            code_hash=hash_otp(identifier, code),
+            purpose=purpose,
+            code_hash=hash_otp(f"{purpose}:{identifier}" if purpose != LOGIN else identifier, code),
             ip=ip[:64],
             created_at=now,
-            expires_at=now + timedelta(minutes=settings.otp_ttl_minutes),
+            expires_at=now + timedelta(minutes=ttl),
         )
     )
+    session.flush()
+    return code
+
+
+def spend_code(session: Session, *, identifier: str, code: Any, purpose: str = LOGIN,
+               refuse: Callable[[str], None] | None = None) -> None:
+    """Accept `code` for `identifier` once: the newest live code of that purpose, at most
+    `otp_max_attempts` tries (each wrong one committed before the error), then it is spent.
+
+    401 for a wrong, expired or spent code (`fields["code"]` says which), 429 once the tries are used
+    up, 422 for something that is not 6 digits. `refuse(reason)` records a refusal (and commits)."""
+    settings = get_settings()
+    if not isinstance(code, str) or not re.fullmatch(r"[0-9]{6}", code.strip()):
+        raise InvalidInput("The code is 6 digits.", fields={"code": "must be 6 digits"})
+    code = code.strip()
+    now = utcnow()
+
+    def refused(reason: str) -> None:
+        if refuse is not None:
+            refuse(reason)
+        else:
+            session.commit()
+
+    row = session.exec(
+        select(OtpCode)
+        .where(col(OtpCode.identifier) == identifier, col(OtpCode.purpose) == purpose,
+               col(OtpCode.consumed_at).is_(None), col(OtpCode.expires_at) > now)
+        .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
+    ).first()
+    if row is None:
+        refused("no_code")
+        raise NotAuthenticated("This code is invalid or has expired. Request a new one.",
+                               fields={"code": "is invalid or has expired"})
+    attempts_before = row.attempts
+    counted = session.execute(
+        update(OtpCode)
+        .where(col(OtpCode.id) == row.id, col(OtpCode.attempts) < settings.otp_max_attempts)
+        .values(attempts=col(OtpCode.attempts) + 1)
+    )
+    if rows_matched(counted) != 1:
+        session.commit()
+        raise RateLimited("Too many wrong attempts for this code. Request a new code.")
+    if row.code_hash != hash_otp(f"{purpose}:{identifier}" if purpose != LOGIN else identifier, code):
+        left = settings.otp_max_attempts - (attempts_before + 1)
+        refused("bad_code")
+        if left <= 0:
+            raise RateLimited("Too many wrong attempts for this code. Request a new code.")
+        raise NotAuthenticated(f"Wrong code. {left} attempt(s) left.", fields={"code": f"is wrong ({left} left)"})
+    consumed = session.execute(
+        update(OtpCode).where(col(OtpCode.id) == row.id, col(OtpCode.consumed_at).is_(None)).values(consumed_at=now)
+    )
+    if rows_matched(consumed) != 1:
+        raise NotAuthenticated("This code was already used. Request a new one.", fields={"code": "was already used"})
+
+
+def request_otp(session: Session, *, email: Any = None, phone: Any = None, ip: str = "") -> str:
+    """Send a 6-digit login code; returns the channel used. Limited per identifier and per IP.
+
+    The same answer is given whether or not an account exists (no account enumeration); a
+    first successful code for an unknown identifier creates a student account.
+    """
+    settings = get_settings()
+    identifier, channel = _otp_identifier(email, phone)
+    code = issue_code(session, identifier=identifier, channel=channel, ip=ip)
     queue_message(
         session,
         channel=channel,
@@ -100,41 +173,9 @@ def verify_otp(
     user_agent: str = "",
 ) -> UserOut:
     """Check a code (single use, 5 attempts, 10-minute expiry) and return the user it logs in."""
-    settings = get_settings()
     identifier, channel = _otp_identifier(email, phone)
-    if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
-        raise InvalidInput("The code is 6 digits.", fields={"code": "must be 6 digits"})
-    code = code.strip()
     refuse = partial(refuse_login, session, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
-    now = utcnow()
-    row = session.exec(
-        select(OtpCode)
-        .where(col(OtpCode.identifier) == identifier, col(OtpCode.consumed_at).is_(None), col(OtpCode.expires_at) > now)
-        .order_by(col(OtpCode.created_at).desc(), col(OtpCode.id).desc())
-    ).first()
-    if row is None:
-        refuse(None, "no_code")
-        raise NotAuthenticated("This code is invalid or has expired. Request a new one.")
-    attempts_before = row.attempts
-    counted = session.execute(
-        update(OtpCode)
-        .where(col(OtpCode.id) == row.id, col(OtpCode.attempts) < settings.otp_max_attempts)
-        .values(attempts=col(OtpCode.attempts) + 1)
-    )
-    if rows_matched(counted) != 1:
-        session.commit()
-        raise RateLimited("Too many wrong attempts for this code. Request a new code.")
-    if row.code_hash != hash_otp(identifier, code):
-        left = settings.otp_max_attempts - (attempts_before + 1)
-        refuse(None, "bad_code")
-        if left <= 0:
-            raise RateLimited("Too many wrong attempts for this code. Request a new code.")
-        raise NotAuthenticated(f"Wrong code. {left} attempt(s) left.")
-    consumed = session.execute(
-        update(OtpCode).where(col(OtpCode.id) == row.id, col(OtpCode.consumed_at).is_(None)).values(consumed_at=now)
-    )
-    if rows_matched(consumed) != 1:
-        raise NotAuthenticated("This code was already used. Request a new one.")
+    spend_code(session, identifier=identifier, code=code, refuse=lambda reason: refuse(None, reason))
     column = col(User.email) if channel == "email" else col(User.phone)
     user = session.exec(select(User).where(column == identifier)).first()
     if user is None:

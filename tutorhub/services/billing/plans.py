@@ -93,8 +93,9 @@ def get_plan(session: Session, code: Any, *, active_only: bool = True) -> Plan:
 
 def plan_price(session: Session, plan: Plan, currency: str) -> int:
     row = session.exec(select(PlanPrice).where(col(PlanPrice.plan_id) == plan.id, col(PlanPrice.currency) == currency)).first()
-    if row is None:
-        raise fail("currency", f"The plan is not offered in {currency}.")
+    if row is None:  # the plan has no price in that currency: nothing to buy (404, the field says why)
+        message = f"The plan is not offered in {currency}."
+        raise NotFound(message, fields={"currency": message})
     return row.amount_minor
 
 

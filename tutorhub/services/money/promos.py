@@ -126,8 +126,8 @@ def _discount(promo: PromoCode, *, user_id: int, amount_minor: int, currency: st
 def _find(session: Session, code: Any) -> PromoCode:
     text = normalize_code(code)
     promo = session.exec(select(PromoCode).where(col(PromoCode.code) == text)).first()
-    if promo is None:
-        raise _refuse("Unknown promo code.")
+    if promo is None:  # no such code: 404, like any other name that names nothing (the field says which)
+        raise NotFound("Unknown promo code.", fields={"promo_code": "Unknown promo code."})
     return promo
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
 from tutorhub.services.accounts import one_time_codes, web_auth
-from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.errors import Conflict, DomainError, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import get_settings
 from tutorhub.state.base import DETECT_TZ_JS, AppState, form_failure, form_text, safe_next
@@ -20,9 +21,12 @@ class SignupState(AppState):
     message: str = ""
     timezone: str = "UTC"
     submitting: bool = False
+    # The address already has an account: offer "Log in instead" and "Forgot password?".
+    email_taken: bool = False
+    reset_link: str = "/login/reset"
 
     def load(self):
-        self.errors, self.message, self.submitting = {}, "", False
+        self.errors, self.message, self.submitting, self.email_taken = {}, "", False, False
         self.timezone = self.browser_tz or "UTC"
         return rx.call_script(DETECT_TZ_JS, callback=SignupState.set_detected_timezone)
 
@@ -36,13 +40,16 @@ class SignupState(AppState):
     async def submit(self, form: dict):
         data = {key: form_text(form, key, 300) for key in SIGNUP_FIELDS}
         ip, agent = self._client_ip(), self._user_agent()
-        self.errors, self.message, self.submitting = {}, "", True
+        self.errors, self.message, self.submitting, self.email_taken = {}, "", True, False
         yield
         try:
             result = await self._db(lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent))
         except DomainError as exc:
             self.errors, self.message = form_failure(exc)
             self.submitting = False
+            if isinstance(exc, Conflict) and "email" in exc.fields:
+                self.email_taken = True
+                self.reset_link = f"/login/reset?{urlencode({'email': data['email'].strip()})}"
             return
         self.submitting = False
         yield self._signed_in(result)
