@@ -57,6 +57,7 @@ api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
+api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_bookings.router)

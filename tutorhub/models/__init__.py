@@ -51,6 +51,15 @@ from tutorhub.models.gateways import (
     SandboxCharge,
     WebhookEvent,
 )
+from tutorhub.models.leads import (
+    Enquiry,
+    EnquiryClaim,
+    EnquiryMatch,
+    EnquiryProposal,
+    EnquiryStatus,
+    LeadSettings,
+    ProposalStatus,
+)
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -88,6 +97,13 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "Enquiry",
+    "EnquiryClaim",
+    "EnquiryMatch",
+    "EnquiryProposal",
+    "EnquiryStatus",
+    "LeadSettings",
+    "ProposalStatus",
     "ChatAttachment",
     "ChatMessage",
     "Conversation",
