@@ -70,11 +70,13 @@ def claim_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any, now:
                                                now=now)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     minutes = max(0, int((now - match.created_at).total_seconds() // 60))
-    inserted = rows_matched(session.execute(
+    # RETURNING, not rowcount: an ORM-table insert's rowcount is not reliable across drivers.
+    inserted = session.execute(
         insert(EnquiryClaim).values(enquiry_id=enquiry.id, tutor_id=profile.id, conversation_id=conversation_id,
                                     response_minutes=minutes, created_at=now)
-        .on_conflict_do_nothing(index_elements=["enquiry_id", "tutor_id"])))
-    if not inserted:  # a concurrent claim of ours committed first (double click): free, same thread
+        .on_conflict_do_nothing(index_elements=["enquiry_id", "tutor_id"])
+        .returning(col(EnquiryClaim.id))).first()
+    if inserted is None:  # a concurrent claim of ours committed first (double click): free, same thread
         first = claim_of(session, enquiry.id, profile.id)
         assert first is not None
         return ClaimOut(enquiry_id=enquiry.id, conversation_id=first.conversation_id,
