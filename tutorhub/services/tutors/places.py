@@ -132,15 +132,21 @@ def _lookup(text: str) -> Place | None:
     names = parts[:-1] if country else parts
     if not names:
         return None
-    for i, name in enumerate(names):
-        city = _best(name, country)
+    if len(names) >= 2:
+        # "Locality, City": the city anchors; the locality counts only if it is a known place of the
+        # same country near that city (else a "Central" somewhere in the world would win).
+        city = _best(names[-1], country)
         if city is not None:
-            shown = f"{city.name}, {_country_name(city.country)}"
-            if i == 0:
-                return Place(shown, city.latitude, city.longitude, city.country)
+            country_name = _country_name(city.country)
+            local = _best(names[0], city.country)
+            if local is not None and distance_km(local.latitude, local.longitude, city.latitude, city.longitude) <= 60:
+                return Place(f"{local.name}, {city.name}, {country_name}", local.latitude, local.longitude, city.country)
             locality = text.split(",")[0].strip()
-            return Place(f"{locality} ({city.name} centre), {_country_name(city.country)}", city.latitude,
-                         city.longitude, city.country, approximate=True)
+            return Place(f"{locality} ({city.name} centre), {country_name}", city.latitude, city.longitude,
+                         city.country, approximate=True)
+    city = _best(names[0], country)
+    if city is not None:
+        return Place(f"{city.name}, {_country_name(city.country)}", city.latitude, city.longitude, city.country)
     return None
 
 
