@@ -19,6 +19,9 @@ from tutorhub.pages.booking.lessons import lessons_page
 from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
+from tutorhub.pages.leads.enquiries import enquiries_page
+from tutorhub.pages.leads.inbox import inbox_page
+from tutorhub.pages.leads.ranking import ranking_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
@@ -46,6 +49,8 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.leads.enquiries import StudentEnquiriesState
+from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
@@ -115,6 +120,9 @@ PAGES = [
     ),
     ("/lessons", lessons_page, "My lessons · TutorHub", MyLessonsState.load),
     ("/messages", messages_page, "Messages · TutorHub", ChatState.load),
+    ("/enquiries", enquiries_page, "Enquiries · TutorHub", StudentEnquiriesState.load),
+    ("/leads", inbox_page, "Lead inbox · TutorHub", LeadInboxState.load),
+    ("/help/ranking", ranking_page, "How we rank · TutorHub", []),
     (
         "/lessons/[booking_id]",
         lesson_page,

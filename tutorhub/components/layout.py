@@ -18,6 +18,7 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "student": [
         ("Find tutors", "/tutors"),
         ("My lessons", "/lessons"),
+        ("Enquiries", "/enquiries"),
         ("Messages", "/messages"),
         ("Wallet", "/wallet"),
         ("My learning profile", "/onboarding/student"),
@@ -27,6 +28,7 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
     "tutor": [
         ("Find tutors", "/tutors"),
         ("My lessons", "/lessons"),
+        ("Leads", "/leads"),
         ("Messages", "/messages"),
         ("Earnings", "/earnings"),
         ("My tutor profile", "/tutor/profile"),

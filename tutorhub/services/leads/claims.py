@@ -93,7 +93,7 @@ def claim_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any, now:
     left = spend_lead_credit(session, tutor_user_id=profile.user_id, ref=f"enquiry:{enquiry.id}", now=now)
     notify(session, user_id=enquiry.student_id, kind="lead",
            title=f"A tutor answered your {subject_label(enquiry.subject)} enquiry",
-           body="They can now message you and propose a lesson.", link=f"/enquiries/{enquiry.id}", now=now)
+           body="They can now message you and propose a lesson.", link="/enquiries", now=now)
     publish_after_commit(session, enquiry_channel(enquiry.id), {"type": "enquiry", "id": enquiry.id})
     publish_after_commit(session, user_channel(enquiry.student_id), {"type": "enquiry", "id": enquiry.id})
     return ClaimOut(enquiry_id=enquiry.id, conversation_id=conversation_id, lead_credits_left=left, charged=True)

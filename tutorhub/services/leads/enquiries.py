@@ -131,7 +131,7 @@ def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: dat
     title = f"New enquiry: {subject_label(enquiry.subject)} ({enquiry.mode})"
     for f in fits:
         notify(session, user_id=f.user_id, kind="lead", title=title, body=enquiry.message[:300],
-               link=f"/leads/{enquiry.id}", now=now)
+               link="/leads", now=now)
         publish_after_commit(session, user_channel(f.user_id), {"type": "lead", "id": enquiry.id})
     publish_after_commit(session, user_channel(user.id), {"type": "enquiry", "id": enquiry.id})
     session.flush()
@@ -179,7 +179,7 @@ def end_enquiry(session: Session, enquiry: Enquiry, *, status: str, now: datetim
         col(EnquiryClaim.enquiry_id) == enquiry.id)).all()
     for uid in claimers:
         notify(session, user_id=uid, kind="lead", title=f"Enquiry {reason}: {subject_label(enquiry.subject)}",
-               link=f"/leads/{enquiry.id}", now=now)
+               link="/leads", now=now)
         publish_after_commit(session, user_channel(uid), {"type": "lead", "id": enquiry.id})
     publish_after_commit(session, enquiry_channel(enquiry.id), {"type": "enquiry", "id": enquiry.id})
     publish_after_commit(session, user_channel(enquiry.student_id), {"type": "enquiry", "id": enquiry.id})
@@ -207,6 +207,6 @@ def expire_enquiries(session: Session, *, now: datetime | None = None, limit: in
         if end_enquiry(session, enquiry, status=EnquiryStatus.EXPIRED, now=now, reason="expired"):
             notify(session, user_id=enquiry.student_id, kind="lead",
                    title=f"Your enquiry expired: {subject_label(enquiry.subject)}",
-                   body="Post a new one if you are still looking.", link=f"/enquiries/{enquiry.id}", now=now)
+                   body="Post a new one if you are still looking.", link="/enquiries", now=now)
             done += 1
     return done

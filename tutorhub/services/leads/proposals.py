@@ -115,9 +115,9 @@ def propose_lesson(session: Session, *, actor: UserOut | None, enquiry_id: Any, 
     when = format_local(start_at.isoformat(), enquiry.timezone)
     got = access(session, actor, claim.conversation_id)
     insert_message(session, got, f"Lesson proposal: {when}, {duration} min, {format_money(amount, profile.currency)} "
-                                 f"({mode}). Accept it on your enquiry page: /enquiries/{enquiry.id}", now)
+                                 f"({mode}). Accept it on your enquiries page: /enquiries", now)
     notify(session, user_id=enquiry.student_id, kind="lead", title="A tutor proposed a lesson time",
-           body=f"{when}, {duration} min", link=f"/enquiries/{enquiry.id}", now=now)
+           body=f"{when}, {duration} min", link="/enquiries", now=now)
     publish_after_commit(session, enquiry_channel(enquiry.id), {"type": "enquiry", "id": enquiry.id})
     return ProposalCreated(id=row.id, enquiry_id=enquiry.id, start=start_at, duration_min=duration, price_minor=amount,
                            currency=profile.currency)
