@@ -2,6 +2,7 @@
 
 services/leads/ (issue #13). The claim cap is enforced by a conditional UPDATE of
 enquiries.claim_count; one claim per (enquiry, tutor) by a unique constraint.
+tutor_profiles.response_minutes: the median first-answer time (services/tutors/stats.py).
 
 Revision ID: 0015_leads
 Revises: 0012_intent_claimed_at
@@ -21,6 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('tutor_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('response_minutes', sa.Integer(), nullable=True))
     op.create_table('lead_settings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('claim_cap', sa.Integer(), nullable=False),
@@ -113,6 +116,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('tutor_profiles', schema=None) as batch_op:
+        batch_op.drop_column('response_minutes')
     with op.batch_alter_table('enquiry_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enquiry_proposals_enquiry_id'))
 

@@ -237,3 +237,14 @@ def test_only_students_post_and_only_tutors_have_an_inbox(db, make_user, tutor):
         enquiries.post_enquiry(db, actor=tutor[0], data=enquiry_data(), now=NOW)
     with pytest.raises(Forbidden):
         inbox.lead_inbox(db, actor=make_user(Role.STUDENT), now=NOW)
+
+
+def test_claiming_measures_the_tutors_response_time(db, make_user, tutor):
+    from tutorhub.services.tutors.search import get_public_profile
+
+    out = _post(db, make_user(Role.STUDENT))
+    give_lead_credits(db, tutor[0].id, 1)
+    claims.claim_lead(db, actor=tutor[0], enquiry_id=out.id, now=NOW + timedelta(minutes=90))
+    db.commit()
+    public = get_public_profile(db, tutor_id=tutor[1])
+    assert public.response_minutes == 90 and public.response_text == "usually replies within 2 hours"

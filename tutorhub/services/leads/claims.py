@@ -40,6 +40,7 @@ from tutorhub.services.leads.views import ClaimOut
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.conversations import ensure_pair_conversation
 from tutorhub.services.messaging.notifications import notify
+from tutorhub.services.tutors.stats import refresh_tutor_stats
 
 
 def _ended(enquiry: Enquiry, now: datetime) -> Conflict | None:
@@ -91,6 +92,7 @@ def claim_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any, now:
         session.refresh(enquiry)
         raise _ended(enquiry, now) or Conflict(f"This enquiry already has its {cap} tutors.")
     left = spend_lead_credit(session, tutor_user_id=profile.user_id, ref=f"enquiry:{enquiry.id}", now=now)
+    refresh_tutor_stats(session, profile.id, now=now)  # the claim is an answer: response time moves
     notify(session, user_id=enquiry.student_id, kind="lead",
            title=f"A tutor answered your {subject_label(enquiry.subject)} enquiry",
            body="They can now message you and propose a lesson.", link="/enquiries", now=now)

@@ -48,7 +48,7 @@ def tutor_names(session: Session, tutor_ids: set[int]) -> dict[int, str]:
         select(col(TutorProfile.id), col(User.full_name)).join(User, col(User.id) == col(TutorProfile.user_id))
         .where(col(TutorProfile.id).in_(tutor_ids))
     ).all()
-    return {int(tid): name for tid, name in rows}
+    return {int(tid or 0): name for tid, name in rows}
 
 
 def proposal_view(p: EnquiryProposal, zone: str, names: dict[int, str]) -> ProposalView:

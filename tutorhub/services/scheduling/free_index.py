@@ -309,3 +309,29 @@ def free_start_counts(session: Session, mask: WindowMask, tutor_ids: Sequence[in
             if n:
                 out[tid] = n
     return out
+
+
+def next_free_minutes(session: Session, tutor_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """The earliest bookable start (epoch minute, any offered length) of each tutor in the index,
+    honouring minimum notice and booking window; tutors with none are left out ("next free" sort)."""
+    if not tutor_ids:
+        return {}
+    now_min = to_minute(now)
+    wanted = set(tutor_ids)
+    out: dict[int, int] = {}
+    query = sa_select(
+        col(TutorFreeSlots.tutor_id),
+        col(TutorFreeSlots.base_minute),
+        col(TutorFreeSlots.starts),
+        col(TutorFreeSlots.min_notice_min),
+        col(TutorFreeSlots.booking_window_min),
+    ).where(col(TutorFreeSlots.slot_count) > 0)
+    for tid, base, starts, notice, window in session.connection().execute(query):
+        if tid not in wanted or not starts:
+            continue
+        bits = int.from_bytes(starts, "little") & _range_mask(-(-(now_min + notice - base) // TICK),
+                                                             (now_min + window - 1 - base) // TICK)
+        if bits:
+            first = base + ((bits & -bits).bit_length() - 1) * TICK
+            out[tid] = min(out.get(tid, first), first)
+    return out

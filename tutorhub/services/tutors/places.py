@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -59,6 +60,13 @@ def _key(text: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
+def _order_for(key: str) -> Callable[[_City], tuple[bool, int]]:
+    def order(city: _City) -> tuple[bool, int]:
+        return (_key(city.name) != key, -city.population)
+
+    return order
+
+
 @cache
 def _gazetteer() -> tuple[dict[str, list[_City]], dict[str, str], dict[str, str]]:
     """(name key → cities by population desc, country key → ISO, ISO → country name)."""
@@ -74,7 +82,7 @@ def _gazetteer() -> tuple[dict[str, list[_City]], dict[str, str], dict[str, str]
                 by_name.setdefault(key, []).append(city)
     for key, cities in by_name.items():
         # A place's own name beats another place's alternate name ("Berlin, US" is not North Canton).
-        cities.sort(key=lambda c, k=key: (_key(c.name) != k, -c.population))
+        cities.sort(key=_order_for(key))
     countries: dict[str, str] = {}
     names: dict[str, str] = {}
     for iso, raw in gc.get_countries().items():
