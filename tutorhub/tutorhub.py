@@ -51,6 +51,7 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
+from tutorhub.state.leads.ranking import RankingHelpState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
@@ -122,7 +123,7 @@ PAGES = [
     ("/messages", messages_page, "Messages · TutorHub", ChatState.load),
     ("/enquiries", enquiries_page, "Enquiries · TutorHub", StudentEnquiriesState.load),
     ("/leads", inbox_page, "Lead inbox · TutorHub", LeadInboxState.load),
-    ("/help/ranking", ranking_page, "How we rank · TutorHub", []),
+    ("/help/ranking", ranking_page, "How we rank · TutorHub", RankingHelpState.load),
     (
         "/lessons/[booking_id]",
         lesson_page,

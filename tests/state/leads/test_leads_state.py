@@ -103,3 +103,13 @@ def test_strangers_cannot_use_the_lead_handlers(browser, new_browser, db, make_u
     db.rollback()
     assert db.exec(select(EnquiryClaim)).all() == [] and db.exec(select(EnquiryProposal)).all() == []
     assert db.exec(select(Enquiry)).one().status == "OPEN"
+
+
+def test_how_we_rank_lists_every_part_of_the_score(browser):
+    from tutorhub.services.tutors.ranking import WEIGHTS
+    from tutorhub.state.leads.ranking import RankingHelpState
+
+    browser.goto("/help/ranking")
+    help_page = browser.state(RankingHelpState)
+    browser.run(help_page.load())
+    assert len(help_page.parts) == len(WEIGHTS) and sum(int(p.term.split(" ")[0]) for p in help_page.parts) == 100

@@ -5,18 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.layout import page, page_header
+from tutorhub.state.leads.ranking import RankingHelpState, ScorePart
 
-SEARCH_SCORE = [
-    ("25 × rating", "the tutor's Bayesian average rating out of 5 (few reviews are pulled towards the average)"),
-    ("15 × trust", "the trust score out of 100 (verification, reliability, experience, answering requests)"),
-    ("10 × response", "half how reliably they answer requests, half how fast (the median time to a first answer; "
-                      "two days or slower counts nothing)"),
-    ("15 × price fit", "1 − rate ÷ your price ceiling when you give one (cheaper fits better)"),
-    ("10 × subject fit", "1 when the tutor lists your grade itself, 0.7 when they teach all grades"),
-    ("15 × availability", "how many of their free lesson times in the next 2 weeks fall in your preferred times "
-                          "(20 or more counts fully)"),
-    ("10 × distance", "with a place: 1 − distance ÷ the radius you searched (closer fits better)"),
-]
 LEAD_RULES = [
     "teaches the subject at the student's grade",
     "offers the mode (online or home tuition) and charges in the enquiry's currency",
@@ -28,14 +18,17 @@ LEAD_RULES = [
 ]
 
 
+def _part(part: ScorePart) -> rx.Component:
+    return rx.list_item(rx.text(rx.text.strong(part.term), " — ", part.text, size="2"))
+
+
 def ranking_page() -> rx.Component:
     return page(rx.vstack(
         page_header("How we rank", "The same rules for every tutor; nobody pays for a better place."),
         rx.heading("Search results", size="4", as_="h2"),
         rx.text("Subject, grade, mode, place and distance, language, price and \"free in my times\" are filters: a tutor either "
                 "fits or is not shown. Tutors who fit are ordered by a match score from 0 to 100:", size="3"),
-        rx.unordered_list(*[rx.list_item(rx.text(rx.text.strong(term), " — ", text, size="2"))
-                            for term, text in SEARCH_SCORE]),
+        rx.unordered_list(rx.foreach(RankingHelpState.parts, _part)),
         rx.text("A part that does not apply to your search (no price ceiling, grade, preferred times or place) "
                 "counts one half for every tutor. You can also sort by lowest price, highest rating or the next "
                 "free time. Ties go to the tutor with more reviews. Only approved tutors whose account is in good standing are "

@@ -26,6 +26,18 @@ NEUTRAL = 0.5
 SLOW_MINUTES = 2880
 FULL_OVERLAP = 20
 WEIGHTS = {"rating": 25, "trust": 15, "response": 10, "price": 15, "fit": 10, "availability": 15, "distance": 10}
+# What each part means, for the "How we rank" page (the page reads these, so it cannot drift).
+EXPLAINED = {
+    "rating": "the tutor's Bayesian average rating out of 5 (few reviews are pulled towards the average)",
+    "trust": "the trust score out of 100 (verification, reliability, experience, answering requests)",
+    "response": "half how reliably they answer requests, half how fast (the median time to a first answer; "
+                "two days or slower counts nothing)",
+    "price": "1 − rate ÷ your price ceiling when you give one (cheaper fits better)",
+    "fit": "1 when the tutor lists your grade itself, 0.7 when they teach all grades",
+    "availability": "how many of their free lesson times in the next 2 weeks fall in your preferred times "
+                    f"({FULL_OVERLAP} or more counts fully)",
+    "distance": "with a place: 1 − distance ÷ the radius you searched (closer fits better)",
+}
 
 
 @dataclass(slots=True)
