@@ -244,8 +244,8 @@ def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subjec
     out: list[Candidate] = []
     wanted_city = (city_v or "").lower()
     for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v in session.connection().execute(query):
-        cand = Candidate(tid, int(rate or 0), float(rating or 0), int(count or 0), int(trust or 0), int(resp or 0),
-                         resp_min, None if exact_v is None else bool(exact_v))
+        cand = Candidate(int(tid or 0), int(rate or 0), float(rating or 0), int(count or 0), int(trust or 0),
+                         int(resp or 0), resp_min, None if exact_v is None else bool(exact_v))
         if city_v:
             there = place_of(city, locality) if place is not None else None
             if there is not None and place is not None:
