@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.forms import form_message, select_field, submit_button, text_field, textarea_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, link_button
 from tutorhub.services.catalog import GRADE_LEVELS, SUBJECTS
@@ -13,56 +14,43 @@ from tutorhub.state.leads.enquiries import ClaimRow, EnquiryRow, ProposalRow, St
 S = StudentEnquiriesState
 
 
-def _field(label: str, control: rx.Component, name: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
-        control,
-        rx.cond(S.errors.contains(name), rx.text(S.errors[name], size="1", color=rx.color("red", 11), role="alert"),
-                rx.fragment()),
-        spacing="1", width="100%",
-    )
+SUBJECT_OPTIONS = [(label, label) for label in SUBJECTS.values()]
+GRADE_OPTIONS = list(GRADE_LEVELS.items())
+MODE_OPTIONS = [("online", "Online"), ("home", "Home tuition")]
+CURRENCY_OPTIONS = [(c, c) for c in CURRENCIES]
+LENGTH_OPTIONS = [(str(m), f"{m} minutes") for m in (30, 45, 60, 90)]
 
 
 def _form() -> rx.Component:
+    errors = S.errors
     return rx.card(rx.form(
         rx.vstack(
             rx.heading("Post an enquiry", size="4", as_="h2"),
             rx.grid(
-                _field("Subject", rx.select(list(SUBJECTS.values()), name="subject", id="subject",
-                                             default_value="Mathematics", width="100%"), "subject"),
-                _field("Grade", rx.select.root(rx.select.trigger(width="100%", id="grade"), rx.select.content(
-                    *[rx.select.item(label, value=slug) for slug, label in GRADE_LEVELS.items()]),
-                    name="grade", default_value="high"), "grade"),
-                _field("Mode", rx.select.root(rx.select.trigger(width="100%", id="mode"), rx.select.content(
-                    rx.select.item("Online", value="online"), rx.select.item("Home tuition", value="home")),
-                    name="mode", default_value="online"), "mode"),
-                _field("City or locality (needed for home tuition)",
-                       rx.input(name="city", id="city", placeholder="e.g. Koramangala, Bengaluru", width="100%"),
-                       "city"),
-                _field("Budget per hour", rx.input(name="budget", id="budget", placeholder="e.g. 30.00",
-                                                   input_mode="decimal", width="100%"), "budget"),
-                _field("Currency", rx.select(list(CURRENCIES), name="currency", id="currency", default_value="USD",
-                                             width="100%"), "currency"),
-                _field("Lesson length", rx.select.root(rx.select.trigger(width="100%", id="duration_min"),
-                                                       rx.select.content(*[rx.select.item(f"{m} minutes", value=str(m))
-                                                                           for m in (30, 45, 60, 90)]),
-                                                       name="duration_min", default_value="60"), "duration_min"),
+                select_field("Subject", "subject", SUBJECT_OPTIONS, errors=errors, default_value="Mathematics"),
+                select_field("Grade", "grade", GRADE_OPTIONS, errors=errors, default_value="high"),
+                select_field("Mode", "mode", MODE_OPTIONS, errors=errors, default_value="online"),
+                text_field("City or locality", "city", errors=errors, placeholder="e.g. Koramangala, Bengaluru",
+                           hint="Needed for home tuition; tutors see only the area."),
+                text_field("Budget per hour", "budget", errors=errors, placeholder="e.g. 30.00",
+                           input_mode="decimal"),
+                select_field("Currency", "currency", CURRENCY_OPTIONS, errors=errors, default_value="USD"),
+                select_field("Lesson length", "duration_min", LENGTH_OPTIONS, errors=errors, default_value="60"),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
             ),
-            _field("Message to tutors", rx.text_area(name="message", id="message", rows="3", width="100%",
-                                                     placeholder="What do you need help with?"), "message"),
+            textarea_field("Message to tutors", "message", errors=errors, rows="3",
+                           placeholder="What do you need help with?"),
             rx.text("Preferred times: your saved weekly windows are used (", rx.link("edit them", href="/student/times"),
                     "). Tutors never see your name or contact details until you talk in the chat.", size="1",
                     color=rx.color("gray", 11)),
             rx.cond(S.suggestions.length() > 0,
                     rx.text("Did you mean: ", rx.foreach(S.suggestions, lambda x: rx.badge(x, variant="soft")),
                             size="2"), rx.fragment()),
-            rx.cond(S.form_error != "", rx.callout(S.form_error, icon="triangle-alert", color_scheme="red",
-                                                   role="alert"), rx.fragment()),
-            rx.button("Post enquiry", type="submit", loading=S.posting),
+            rx.cond(S.form_error != "", form_message(S.form_error), rx.fragment()),
+            submit_button("Post enquiry", loading=S.posting, id="enquiry-submit"),
             spacing="3", width="100%",
         ),
-        on_submit=S.post, reset_on_submit=False, width="100%",
+        on_submit=S.post, reset_on_submit=False, width="100%", aria_label="Post an enquiry",
     ), width="100%")
 
 

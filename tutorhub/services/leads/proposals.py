@@ -119,6 +119,7 @@ def propose_lesson(session: Session, *, actor: UserOut | None, enquiry_id: Any, 
     notify(session, user_id=enquiry.student_id, kind="lead", title="A tutor proposed a lesson time",
            body=f"{when}, {duration} min", link="/enquiries", now=now)
     publish_after_commit(session, enquiry_channel(enquiry.id), {"type": "enquiry", "id": enquiry.id})
+    publish_after_commit(session, user_channel(enquiry.student_id), {"type": "enquiry", "id": enquiry.id})
     return ProposalCreated(id=row.id, enquiry_id=enquiry.id, start=start_at, duration_min=duration, price_minor=amount,
                            currency=profile.currency)
 

@@ -142,7 +142,10 @@ class StudentEnquiriesState(AppState):
             self.posting = False
             return self._login_redirect()
         except DomainError as exc:
-            self.errors, self.form_error = form_failure(exc)
+            errors, self.form_error = form_failure(exc)
+            if "budget_max_minor" in errors:
+                errors["budget"] = errors.pop("budget_max_minor")
+            self.errors = errors
             self.suggestions = [str(x) for x in (exc.extra.get("suggestions") or [])][:5]
             self.posting = False
             return None
