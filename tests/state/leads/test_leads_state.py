@@ -12,8 +12,10 @@ from tests.support.booking import open_all_week
 from tests.support.leads import give_lead_credits
 from tutorhub.models import Enquiry, EnquiryClaim, EnquiryProposal, Role
 from tutorhub.models.base import utcnow
+from tutorhub.services.tutors.ranking import WEIGHTS
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
+from tutorhub.state.leads.ranking import RankingHelpState
 
 FORM = {"subject": "Mathematics", "grade": "high", "mode": "online", "city": "", "budget": "40.00",
         "currency": "EUR", "duration_min": "60", "message": "Algebra before exams."}
@@ -106,9 +108,6 @@ def test_strangers_cannot_use_the_lead_handlers(browser, new_browser, db, make_u
 
 
 def test_how_we_rank_lists_every_part_of_the_score(browser):
-    from tutorhub.services.tutors.ranking import WEIGHTS
-    from tutorhub.state.leads.ranking import RankingHelpState
-
     browser.goto("/help/ranking")
     help_page = browser.state(RankingHelpState)
     browser.run(help_page.load())
