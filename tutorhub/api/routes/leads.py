@@ -31,20 +31,22 @@ _TUTOR_404 = "Not in this tutor's lead inbox (or the tutor is not approved)"
 
 
 class WindowIn(StrictIn):
-    weekday: int = rule(minimum=0, maximum=6)
-    start: str = rule(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-    end: str = rule(pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$")
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[03]0$", description="HH:MM on the 30-minute grid")
+    end: str = Field(pattern=r"^(([01][0-9]|2[0-3]):[03]0|24:00)$", description="after start; 24:00 allowed")
 
 
 class EnquiryIn(StrictIn):
-    subject: str = Field(min_length=2, max_length=60)
-    grade: str = Field(min_length=1, max_length=32)
+    subject: str = Field(min_length=2, max_length=60, pattern=r"^[A-Za-z0-9]{2}[A-Za-z0-9+#&/.-]*( [A-Za-z0-9+#&/.-]+)*$",
+                         description='e.g. "Maths", "Physics", "Computer Science"')
+    grade: Literal["primary", "middle", "high", "senior", "university", "adult", "1", "2", "3", "4", "5", "6", "7",
+                   "8", "9", "10", "11", "12"]
     mode: Literal["online", "home"]
     city: str | None = Field(default=None, max_length=160)
     budget_max_minor: int = Field(ge=1, le=10**9)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     duration_min: Literal[30, 45, 60, 90]  # schedule_input.LESSON_LENGTHS
-    message: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9][ -~\n]*$")
     windows: list[WindowIn] | None = None
     timezone: str | None = None
 
