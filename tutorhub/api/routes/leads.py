@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import StrictIn, error_responses, ranged, rule
 from tutorhub.db import session_scope
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.leads import claims, enquiries, inbox, proposals
 from tutorhub.services.leads.views import (
     AcceptOut,
@@ -44,7 +45,7 @@ class EnquiryIn(StrictIn):
     mode: Literal["online", "home"]
     city: str | None = Field(default=None, max_length=160)
     budget_max_minor: int = Field(ge=1, le=10**9)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": list(CURRENCIES)})
     duration_min: Literal[30, 45, 60, 90]  # schedule_input.LESSON_LENGTHS
     message: str = Field(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9][ -~\n]*$")
     windows: list[WindowIn] | None = None
