@@ -248,3 +248,20 @@ def test_claiming_measures_the_tutors_response_time(db, make_user, tutor):
     db.commit()
     public = get_public_profile(db, tutor_id=tutor[1])
     assert public.response_minutes == 90 and public.response_text == "usually replies within 2 hours"
+
+
+def test_the_inbox_pages_newest_first_and_skips_ended_enquiries(db, make_user, tutor):
+    students = [make_user(Role.STUDENT) for _ in range(5)]
+    posted = [_post(db, students[i % 5]).id for i in range(25)]
+    for eid in posted[3:20:4]:  # end five of them, spread through the list
+        enquiries.close_enquiry(db, actor=students[posted.index(eid) % 5], enquiry_id=eid, now=NOW)
+    db.commit()
+    live = [e for e in reversed(posted) if e not in posted[3:20:4]]
+    seen, before = [], None
+    while True:
+        page = inbox.lead_inbox(db, actor=tutor[0], before=before, limit=7, now=NOW)
+        seen += [i.id for i in page.items]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert seen == live

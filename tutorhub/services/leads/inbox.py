@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
@@ -43,31 +42,46 @@ def lead_inbox(session: Session, *, actor: UserOut | None, before: Any = None, l
                now: datetime | None = None) -> LeadPage:
     """One page of the tutor's live leads (OPEN or MATCHED, not past expiry), newest first.
 
-    Paged by enquiry id (`before`) on the (tutor_id, enquiry_id) index, so a page costs the same
-    with ten or ten thousand open enquiries."""
+    Paged by enquiry id (`before`): the tutor's matches are walked newest first on the
+    (tutor_id, enquiry_id) index in small batches (`_live_matches`), so a page costs the same with
+    ten or ten thousand open enquiries (a join would let the planner start from every live enquiry)."""
     profile = active_tutor(session, actor)
     now = now or utcnow()
     size = clean_int(PAGE if limit in (None, "") else limit, "limit", minimum=1, maximum=50)
-    query = (
-        select(Enquiry, EnquiryMatch, EnquiryClaim)
-        .join(EnquiryMatch, col(EnquiryMatch.enquiry_id) == col(Enquiry.id))
-        .outerjoin(EnquiryClaim, and_(col(EnquiryClaim.enquiry_id) == col(Enquiry.id),
-                                      col(EnquiryClaim.tutor_id) == profile.id))
-        .where(col(EnquiryMatch.tutor_id) == profile.id, col(Enquiry.status).in_(EnquiryStatus.LIVE),
-               col(Enquiry.expires_at) > now)
-        .order_by(col(EnquiryMatch.enquiry_id).desc())
-        .limit(size + 1)
-    )
-    if before not in (None, ""):
-        query = query.where(col(EnquiryMatch.enquiry_id) < clean_int(before, "before", minimum=1, maximum=2**62))
-    rows = list(session.exec(query).all())
+    cursor = None if before in (None, "") else clean_int(before, "before", minimum=1, maximum=2**62)
+    assert profile.id is not None
+    rows = _live_matches(session, profile.id, cursor, size + 1, now)
     more = len(rows) > size
     rows = rows[:size]
+    ids = [e.id for e, _ in rows]
+    claimed = {c.enquiry_id: c for c in session.exec(select(EnquiryClaim).where(
+        col(EnquiryClaim.tutor_id) == profile.id, col(EnquiryClaim.enquiry_id).in_(ids)))} if ids else {}
     cap = claim_cap(session)
     assert profile.id is not None
-    return LeadPage(items=[lead_out(e, m, c, cap) for e, m, c in rows],
+    return LeadPage(items=[lead_out(e, m, claimed.get(e.id or 0), cap) for e, m in rows],
                     next_before=rows[-1][0].id if more and rows else None,
                     lead_credits=lead_balance(session, profile.user_id))
+
+
+def _live_matches(session: Session, tutor_id: int, before: int | None, want: int,
+                  now: datetime) -> list[tuple[Enquiry, EnquiryMatch]]:
+    out: list[tuple[Enquiry, EnquiryMatch]] = []
+    batch_size = max(2 * want, 20)
+    while len(out) < want:
+        query = select(EnquiryMatch).where(col(EnquiryMatch.tutor_id) == tutor_id)
+        if before is not None:
+            query = query.where(col(EnquiryMatch.enquiry_id) < before)
+        batch = list(session.exec(query.order_by(col(EnquiryMatch.enquiry_id).desc()).limit(batch_size)).all())
+        if not batch:
+            break
+        live = {e.id: e for e in session.exec(select(Enquiry).where(
+            col(Enquiry.id).in_([m.enquiry_id for m in batch]), col(Enquiry.status).in_(EnquiryStatus.LIVE),
+            col(Enquiry.expires_at) > now)).all()}
+        out.extend((live[m.enquiry_id], m) for m in batch if m.enquiry_id in live)
+        before = batch[-1].enquiry_id
+        if len(batch) < batch_size:
+            break
+    return out[:want]
 
 
 def matched_lead(session: Session, profile: TutorProfile, enquiry_id: Any) -> tuple[Enquiry, EnquiryMatch]:
