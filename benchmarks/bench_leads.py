@@ -3,6 +3,8 @@
 - matching one new enquiry against N tutors (default 5,000) — the SQL filter, distances from the
   gazetteer (home tuition) and the free-slot index AND (windows); baseline: a Python loop over every
   tutor row with its subjects, the same rules and the same distance function;
+- search with a place and radius (home tuition within 10 km of Koramangala, Bengaluru) over the N
+  tutors; baseline: every tutor loaded and its distance tested in Python;
 - a tutor's inbox with 10,000 open enquiries matched to them; baseline: load every open enquiry and
   test it in Python.
 
@@ -53,6 +55,7 @@ def main() -> None:
     from tutorhub.services.leads.matching import Wanted, find_matches
     from tutorhub.services.scheduling.free_index import rebuild_free_slots, window_mask
     from tutorhub.services.tutors.places import distance_km, place_of, resolve_place
+    from tutorhub.services.tutors.search import search_tutors
 
     upgrade_to_head()
     rng = random.Random(7)
@@ -117,6 +120,28 @@ def main() -> None:
             naive.append((time.perf_counter() - a) * 1000)
         _stats(f"match 1 enquiry / {tutors} tutors: {name} ({found} match)", fast)
         _stats("  naive Python loop over all tutors (no availability check)", naive)
+
+    fast, naive = [], []
+    found = 0
+    for _ in range(40):
+        a = time.perf_counter()
+        with session_scope(read_only=True) as s:
+            found = search_tutors(s, city="Koramangala, Bengaluru", radius_km=10, mode="home", per_page=20,
+                                  now=now).total
+        fast.append((time.perf_counter() - a) * 1000)
+    for _ in range(10):
+        a = time.perf_counter()
+        with session_scope(read_only=True) as s:
+            hits = []
+            for p in s.exec(select(TutorProfile)).all():
+                there = place_of(p.city, p.locality)
+                if p.offers_home and there is not None and distance_km(
+                        place.latitude, place.longitude, there.latitude, there.longitude) <= min(10, p.travel_radius_km):
+                    hits.append(p)
+            hits.sort(key=lambda p: -p.rating_avg)
+        naive.append((time.perf_counter() - a) * 1000)
+    _stats(f"search home tuition within 10 km of Koramangala / {tutors} tutors ({found} found)", fast)
+    _stats("  naive Python loop over all tutors", naive)
 
     with session_scope() as s:
         tutor = s.exec(select(TutorProfile).where(col(TutorProfile.offers_home) == False)).first()  # noqa: E712
