@@ -22,6 +22,9 @@ from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.classes.class_page import class_page
 from tutorhub.pages.classes.find import find_page as classes_page
 from tutorhub.pages.home import home_page
+from tutorhub.pages.leads.enquiries import enquiries_page
+from tutorhub.pages.leads.inbox import inbox_page
+from tutorhub.pages.leads.ranking import ranking_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
@@ -52,6 +55,9 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.leads.enquiries import StudentEnquiriesState
+from tutorhub.state.leads.inbox import LeadInboxState
+from tutorhub.state.leads.ranking import RankingHelpState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
@@ -124,6 +130,9 @@ PAGES = [
     ),
     ("/lessons", lessons_page, "My lessons · TutorHub", MyLessonsState.load),
     ("/messages", messages_page, "Messages · TutorHub", ChatState.load),
+    ("/enquiries", enquiries_page, "Enquiries · TutorHub", StudentEnquiriesState.load),
+    ("/leads", inbox_page, "Lead inbox · TutorHub", LeadInboxState.load),
+    ("/help/ranking", ranking_page, "How we rank · TutorHub", RankingHelpState.load),
     (
         "/lessons/[booking_id]",
         lesson_page,

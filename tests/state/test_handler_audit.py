@@ -25,6 +25,9 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.leads.enquiries import StudentEnquiriesState
+from tutorhub.state.leads.inbox import LeadInboxState
+from tutorhub.state.leads.ranking import RankingHelpState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
@@ -119,6 +122,9 @@ AUDITED_HANDLERS = {
     AdminJobsState: {"load", "run_now"},
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
+    StudentEnquiriesState: {"load", "watch", "post", "close", "accept"},
+    LeadInboxState: {"load", "watch", "load_more", "claim", "show_times", "propose"},
+    RankingHelpState: {"load"},
     NotificationPrefsState: {"load", "save"},
     # Scheduling and bookings: every mutating handler passes the cookie's actor and the id to a
     # service that checks the party (booking services' load_for_change, the tutor's own

@@ -20,6 +20,7 @@ from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import classes as routes_classes
 from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import plans as routes_plans
@@ -60,6 +61,7 @@ api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
 api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tutors/{tutor_id}
+api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_bookings.router)

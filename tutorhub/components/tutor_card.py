@@ -32,7 +32,9 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
                         rx.hstack(
                             rx.icon("map-pin", size=13, color=rx.color("gray", 10)),
                             rx.text(
-                                rx.cond(tutor.city != "", tutor.city, "Online"), size="1", color=rx.color("gray", 11)
+                                rx.cond(tutor.city != "", tutor.city, "Online"),
+                                rx.cond(tutor.distance != "", " · " + tutor.distance, ""),
+                                size="1", color=rx.color("gray", 11)
                             ),
                             spacing="1",
                             align="center",
@@ -47,6 +49,7 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
                     spacing="3",
                 ),
                 rx.text(tutor.headline, size="2", color=rx.color("gray", 12), line_clamp=2),
+                rx.cond(tutor.match != "", rx.text(tutor.match, size="1", color=rx.color("indigo", 11)), rx.fragment()),
                 rx.flex(
                     rx.foreach(tutor.subjects, lambda s: rx.badge(s, variant="soft", radius="full")),
                     wrap="wrap",

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.demo.classes import seed_classes_demo
 from tutorhub.demo.credits import seed_credits_demo
+from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
@@ -265,4 +266,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
     seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
     rebuild_free_slots(session)
+    seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -117,6 +117,14 @@ def expire_credits(now: datetime | None = None) -> int:
     return minutes
 
 
+def expire_enquiries(now: datetime | None = None) -> int:
+    """OPEN or MATCHED enquiries older than 7 days become EXPIRED; claimers and the student are told."""
+    from tutorhub.services.leads.enquiries import expire_enquiries as expire
+
+    with session_scope() as session:
+        return expire(session, now=now or utcnow())
+
+
 def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
     """End cancelled subscriptions at period end; renew due sandbox subscriptions (providers renew by webhook)."""
     from tutorhub.services.checkout.renewals import renew_due_subscriptions
@@ -216,6 +224,7 @@ JOBS: list[Job] = [
     Job("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
     Job("prune_login_throttles", prune_login_throttles, {"minute": "40"}),
     Job("expire_credits", expire_credits, {"minute": "5"}),
+    Job("expire_enquiries", expire_enquiries, {"minute": "*/10"}),
     Job("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
     Job("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),
     Job("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),

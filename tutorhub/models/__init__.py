@@ -63,6 +63,15 @@ from tutorhub.models.gateways import (
     SandboxCharge,
     WebhookEvent,
 )
+from tutorhub.models.leads import (
+    Enquiry,
+    EnquiryClaim,
+    EnquiryMatch,
+    EnquiryProposal,
+    EnquiryStatus,
+    LeadSettings,
+    ProposalStatus,
+)
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -101,6 +110,13 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "Enquiry",
+    "EnquiryClaim",
+    "EnquiryMatch",
+    "EnquiryProposal",
+    "EnquiryStatus",
+    "LeadSettings",
+    "ProposalStatus",
     "ChatAttachment",
     "ChatMessage",
     "Conversation",

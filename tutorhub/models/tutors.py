@@ -47,6 +47,7 @@ class TutorProfile(SQLModel, table=True):
     hours_taught: int = Field(default=0)  # whole hours of minutes_taught (shown on profiles)
     minutes_taught: int = Field(default=0)  # booked minutes of completed lessons
     response_rate: int = Field(default=100)  # percent
+    response_minutes: int | None = Field(default=None)  # median first-answer time, 90 days (None: no data)
     trust_score: int = Field(default=0)  # 0..100
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

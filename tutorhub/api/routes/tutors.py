@@ -5,7 +5,7 @@ The `/tutors/me/...` routes are registered before `/tutors/{tutor_id}` so "me" i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Path, Query, Response, UploadFile
 
@@ -103,12 +103,16 @@ def search_tutors(
     tz: Annotated[str | None, query(**timezone(blank=True), description="IANA zone of `windows`; default UTC")] = None,
     duration: Annotated[int | None, query(**one_of(LESSON_LENGTHS), description="Lesson minutes for `windows`; "
                                           "default 60")] = None,
+    radius_km: Annotated[int | None, ranged(1, 500, description="With `city`: within this many km (default 25)")] = None,
+    sort: Annotated[Literal["match", "price", "rating", "next_free"] | None,
+                    Query(description="match (default), price, rating or next_free")] = None,
 ) -> SearchPage:
     """Approved tutors matching every given filter, best match first.
 
     `mode` is online or home; `max_rate` is in minor units per hour; `grade` is a band (primary,
     middle, high, senior, university, adult) or a school year 1–12. With `windows`, only tutors
-    with a free `duration`-minute slot inside those weekly windows in the next 14 days."""
+    with a free `duration`-minute slot inside those weekly windows in the next 14 days. `city` is a
+    place ("Koramangala, Bengaluru"): results carry `distance_km`; all carry `match_score`; `sort` orders them."""
     with session_scope(read_only=True) as session:
         return search.search_tutors(
             session,
@@ -125,6 +129,8 @@ def search_tutors(
             windows=windows,
             windows_tz=tz,
             duration=duration,
+            radius_km=radius_km,
+            sort=sort,
         )
 
 

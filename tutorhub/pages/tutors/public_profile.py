@@ -114,6 +114,8 @@ def _tutor_profile() -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        rx.cond(t.response_text != "", rx.center(rx.text(t.response_text, size="2", color=rx.color("gray", 11)),
+                                                  margin_top="8px"), rx.fragment()),
         rx.center(trust_explainer(), margin_top="8px"),
         size="2",
         width="100%",

@@ -18,6 +18,8 @@ MODE_OPTIONS = [(ANY, "Online or home"), ("online", "Online"), ("home", "Home tu
 LANGUAGE_OPTIONS = [(ANY, "Any language"), *[(lang, lang) for lang in LANGUAGES]]
 CURRENCY_OPTIONS = [(ANY, "Any"), *[(c, c) for c in CURRENCIES]]
 RATING_OPTIONS = [(ANY, "Any rating"), ("3", "3+ stars"), ("4", "4+ stars")]
+SORT_OPTIONS = [(ANY, "Best match"), ("price", "Lowest price"), ("rating", "Highest rated"),
+                ("next_free", "Next free time")]
 
 
 def _filter_select(label: str, name: str, options: list[tuple[str, str]]) -> rx.Component:
@@ -70,11 +72,22 @@ def _filters() -> rx.Component:
                 "city",
                 errors=errors,
                 default_value=SearchState.city,
-                placeholder="e.g. Berlin",
+                placeholder="e.g. Koramangala, Bengaluru",
                 field_id="filter-city",
+            ),
+            text_field(
+                "Within (km of the city)",
+                "radius_km",
+                errors=errors,
+                default_value=SearchState.radius_km,
+                placeholder="25",
+                input_mode="numeric",
+                field_id="filter-radius",
             ),
             _filter_select("Language", "language", LANGUAGE_OPTIONS),
             _filter_select("Rating", "min_rating", RATING_OPTIONS),
+            _filter_select("Sort by", "sort", SORT_OPTIONS),
+            rx.link("How we rank", href="/help/ranking", size="1"),
             rx.hstack(
                 rx.button("Apply filters", type="submit", size="3", flex="1"),
                 rx.button(
@@ -132,6 +145,14 @@ def _filter_panel() -> rx.Component:
 
 
 def _results() -> rx.Component:
+    return rx.fragment(rx.cond(
+        SearchState.place_note != "",
+        rx.text(SearchState.place_note, size="2", color=rx.color("gray", 11), margin_bottom="8px"),
+        rx.fragment(),
+    ), _result_list())
+
+
+def _result_list() -> rx.Component:
     return rx.cond(
         SearchState.loading,
         skeleton_cards(6),

@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "message": "Chat messages",
     "payment": "Payments, refunds and payouts",
     "classes": "Group classes (your tutor's updates, seat offers, cancellations)",
+    "lead": "Enquiries: new matching leads (tutors), answers and proposals (students)",
     "system": "Account and other news",
 }
 EXTERNAL_CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp")

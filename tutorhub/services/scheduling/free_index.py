@@ -249,6 +249,13 @@ class WindowMask:
             return False
         return bool(int.from_bytes(starts, "little") & self._frame(row_base, min_notice_min, booking_window_min))
 
+    def count(self, row_base: int, starts: bytes, min_notice_min: int, booking_window_min: int) -> int:
+        """How many bookable starts of an index row fall inside the windows (15-minute ticks)."""
+        if not self.mask or not starts:
+            return 0
+        both = int.from_bytes(starts, "little") & self._frame(row_base, min_notice_min, booking_window_min)
+        return both.bit_count()
+
 
 def window_mask(
     windows: Sequence[tuple[int, int, int]], zone: str, duration: int, *, now: datetime, days: int = SEARCH_DAYS
@@ -280,3 +287,51 @@ def matching_tutor_ids(session: Session, mask: WindowMask) -> set[int]:
     # into the generations that trigger full garbage collections (measured: 90 ms pauses).
     rows = session.connection().execute(query)
     return {tid for tid, base, starts, notice, window in rows if mask.matches(base, starts, notice, window)}
+
+
+def free_start_counts(session: Session, mask: WindowMask, tutor_ids: Sequence[int]) -> dict[int, int]:
+    """For each of `tutor_ids` with a row for `mask.duration`: its bookable starts inside the mask
+    (the lead inbox's "N free times in their windows"); tutors without any are left out."""
+    if not tutor_ids:
+        return {}
+    query = sa_select(
+        col(TutorFreeSlots.tutor_id),
+        col(TutorFreeSlots.base_minute),
+        col(TutorFreeSlots.starts),
+        col(TutorFreeSlots.min_notice_min),
+        col(TutorFreeSlots.booking_window_min),
+    ).where(col(TutorFreeSlots.duration_min) == mask.duration, col(TutorFreeSlots.slot_count) > 0)
+    wanted = set(tutor_ids)
+    out: dict[int, int] = {}
+    for tid, base, starts, notice, window in session.connection().execute(query):
+        if tid in wanted:
+            n = mask.count(base, starts, notice, window)
+            if n:
+                out[tid] = n
+    return out
+
+
+def next_free_minutes(session: Session, tutor_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """The earliest bookable start (epoch minute, any offered length) of each tutor in the index,
+    honouring minimum notice and booking window; tutors with none are left out ("next free" sort)."""
+    if not tutor_ids:
+        return {}
+    now_min = to_minute(now)
+    wanted = set(tutor_ids)
+    out: dict[int, int] = {}
+    query = sa_select(
+        col(TutorFreeSlots.tutor_id),
+        col(TutorFreeSlots.base_minute),
+        col(TutorFreeSlots.starts),
+        col(TutorFreeSlots.min_notice_min),
+        col(TutorFreeSlots.booking_window_min),
+    ).where(col(TutorFreeSlots.slot_count) > 0)
+    for tid, base, starts, notice, window in session.connection().execute(query):
+        if tid not in wanted or not starts:
+            continue
+        bits = int.from_bytes(starts, "little") & _range_mask(-(-(now_min + notice - base) // TICK),
+                                                             (now_min + window - 1 - base) // TICK)
+        if bits:
+            first = base + ((bits & -bits).bit_length() - 1) * TICK
+            out[tid] = min(out.get(tid, first), first)
+    return out

@@ -2,21 +2,22 @@
 
 Only APPROVED tutors whose account is not suspended are ever returned.
 
-Match score (0–100, documented for users on the search page), computed in SQL so paging stays
-fast on thousands of tutors:
-  * 35 × rating      — Bayesian average rating / 5 (services/tutors/stats.py; unrated tutors store 0)
-  * 25 × trust       — trust score / 100
-  * 15 × response    — response rate / 100
-  * 25 × price fit   — 1 − rate / max_rate when a price ceiling is given (cheaper fits better),
-                       0.5 otherwise
-Subject, grade, mode, city, language and price are filters (a tutor either fits or is not shown).
-Ties: more reviews, then id.
+Ranking: the match score and the other sort orders (price, rating, next free time) are defined
+and documented in services/tutors/ranking.py (and for users on /help/ranking). SQL applies the
+yes/no filters and returns one small tuple per candidate; distance, free time in the windows and
+the score are computed in Python over those tuples, then only the page's rows are loaded.
+
+Place search: `city` (or "locality, city") is resolved in the offline gazetteer
+(services/tutors/places.py); tutors whose own place lies within `radius_km` (default 25 km; for
+home tuition also within the tutor's travel radius) are kept, with `distance_km`. A tutor whose
+place the gazetteer does not know is kept only when they typed the same city name. An unknown
+searched place falls back to that exact-name match, and the page carries suggestions.
 
 "Free in my windows" (`windows`, `windows_tz`, `duration`) is a filter too: tutors with at least
 one bookable start in the student's weekly windows during the next 14 days. It reads the
 precomputed index (services/scheduling/free_index.py) — the student's windows become one bitmask, each
-candidate tutor's row is ANDed with it — so no calendar is expanded per request. The SQL part
-returns candidate ids in score order; the bitmask test filters them; only the page is loaded.
+candidate tutor's row is ANDed with it — so no calendar is expanded per request; the number of
+matching starts feeds the availability part of the score.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_
+from sqlalchemy import and_, exists, func, literal, or_
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
@@ -41,8 +42,10 @@ from tutorhub.services.catalog import (
 )
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count
-from tutorhub.services.scheduling.free_index import WindowMask, matching_tutor_ids, window_mask
+from tutorhub.services.scheduling.free_index import WindowMask, free_start_counts, next_free_minutes, window_mask
 from tutorhub.services.scheduling.schedule_input import parse_lesson_length, parse_windows
+from tutorhub.services.tutors.places import Place, distance_km, place_of, resolve_place, suggestions
+from tutorhub.services.tutors.ranking import SORTS, Candidate, match_score, sort_key
 from tutorhub.services.tutors.views import (
     SearchPage,
     TutorCard,
@@ -52,9 +55,17 @@ from tutorhub.services.tutors.views import (
     load_subjects,
     modes_of,
 )
-from tutorhub.services.validation import clean_int, fail_fields, validate_currency, validate_timezone
+from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency, validate_timezone
 
 MAX_PER_PAGE = 50
+DEFAULT_RADIUS_KM = 25
+
+
+def _clean_sort(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in SORTS:
+        raise fail("sort", f"must be one of {', '.join(SORTS)}")
+    return text
 
 
 def _blank(value: Any) -> bool:
@@ -77,6 +88,8 @@ def search_tutors(
     windows: Any = None,
     windows_tz: Any = None,
     duration: Any = None,
+    radius_km: Any = None,
+    sort: Any = None,
     now: datetime | None = None,
 ) -> SearchPage:
     """One page of approved tutors matching the filters, best match first.
@@ -104,6 +117,14 @@ def search_tutors(
     mode_v = parse("mode", mode, lambda v: normalize_mode(v, "mode"))
     rate_v = parse("max_rate", max_rate, lambda v: clean_int(v, "max_rate", minimum=1, maximum=10**9))
     city_v = parse("city", city, lambda v: normalize_city(v, "city"))
+    place: Place | None = None
+    if city_v and "city" not in errors:
+        try:
+            place = resolve_place(city_v, "city")
+        except InvalidInput:
+            place = None  # an unknown place still matches tutors who typed the same city name
+    radius_v = parse("radius_km", radius_km, lambda v: clean_int(v, "radius_km", minimum=1, maximum=500)) or DEFAULT_RADIUS_KM
+    sort_v = parse("sort", sort, _clean_sort) or "match"
     currency_v = parse("currency", currency, lambda v: validate_currency(v, "currency"))
     lang_v = parse("language", language, lambda v: normalize_language(v, "language"))
     rating_v = parse("min_rating", min_rating, lambda v: clean_int(v, "min_rating", minimum=0, maximum=5))
@@ -144,7 +165,7 @@ def search_tutors(
         else:
             conditions.append(or_(online_fits, home_fits))
     if city_v:
-        conditions.append(func.lower(col(TutorProfile.city)) == city_v.lower())
+        conditions.append(col(TutorProfile.city) != "")
     if currency_v:
         # Rates are only comparable within one currency (there are no offline FX rates), so a
         # price ceiling in a currency keeps only tutors who charge in that currency.
@@ -161,42 +182,18 @@ def search_tutors(
     if rating_v:
         conditions.append(col(TutorProfile.rating_avg) >= rating_v)
 
-    rate_col = col(TutorProfile.home_rate) if mode_v == "home" else col(TutorProfile.hourly_rate)
-    price_fit: Any = (
-        case((rate_col <= 0, literal(0.5)), else_=1.0 - cast(rate_col, Float) / float(rate_v))
-        if rate_v
-        else literal(0.5)
-    )
-    score = (
-        35.0 * cast(col(TutorProfile.rating_avg), Float) / 5.0
-        + 25.0 * cast(col(TutorProfile.trust_score), Float) / 100.0
-        + 15.0 * cast(col(TutorProfile.response_rate), Float) / 100.0
-        + 25.0 * price_fit
-    ).label("score")
-
-    order = (score.desc(), col(TutorProfile.rating_count).desc(), col(TutorProfile.id))
-    if free_mask is not None:
-        total, rows = _free_page(session, conditions, score, order, free_mask, page_v, per_v)
-    else:
-        total = int(
-            session.exec(
-                select(func.count())
-                .select_from(TutorProfile)
-                .join(User, col(User.id) == col(TutorProfile.user_id))
-                .where(*conditions)
-            ).one()
-        )
-        rows = list(
-            session.exec(
-                select(TutorProfile, User, score)
-                .join(User, col(User.id) == col(TutorProfile.user_id))
-                .where(*conditions)
-                .order_by(*order)
-                .offset((page_v - 1) * per_v)
-                .limit(per_v)
-            ).all()
-        )
-    ids = [p.id for p, _, _ in rows if p.id is not None]
+    ranked = _rank(session, conditions, mode_v=mode_v, subject_v=subject_v, grade_v=grade_v, rate_v=rate_v,
+                   city_v=city_v, place=place, radius=radius_v, mask=free_mask, sort=sort_v, now=now or utcnow())
+    total = len(ranked)
+    chosen = ranked[(page_v - 1) * per_v : page_v * per_v]
+    by_id = {c.id: c for c in chosen}
+    found = session.exec(
+        select(TutorProfile, User).join(User, col(User.id) == col(TutorProfile.user_id))
+        .where(col(TutorProfile.id).in_(list(by_id)))
+    ).all() if chosen else []
+    position = {c.id: i for i, c in enumerate(chosen)}
+    rows = sorted(found, key=lambda row: position[row[0].id or 0])
+    ids = [p.id for p, _ in rows if p.id is not None]
     subjects = load_subjects(session, ids)
     languages = load_languages(session, ids)
     items = [
@@ -214,52 +211,65 @@ def search_tutors(
             rating_avg=round(p.rating_avg, 2),
             rating_count=p.rating_count,
             trust_score=p.trust_score,
-            score=round(float(s), 1),
+            score=by_id[p.id or 0].score,
+            match_score=by_id[p.id or 0].score,
+            distance_km=by_id[p.id or 0].distance_km,
         )
-        for p, u, s in rows
+        for p, u in rows
     ]
-    return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=page_count(total, per_v))
+    return SearchPage(items=items, total=total, page=page_v, per_page=per_v, pages=page_count(total, per_v),
+                      place=place.label if place else "",
+                      place_suggestions=suggestions(city_v) if city_v and place is None else [])
 
 
-def _free_page(
-    session: Session,
-    conditions: list[Any],
-    score: Any,
-    order: tuple[Any, ...],
-    mask: WindowMask,
-    page: int,
-    per_page: int,
-) -> tuple[int, list[Any]]:
-    """(total, page rows) of tutors matching `conditions` and free inside the mask.
-
-    Three cheap reads instead of a giant IN list: the ids free in the windows (index scan, see
-    free_index.py), the ids matching the filters in score order (one integer per tutor), and the
-    page's rows. Plain column reads go through the connection to skip ORM row processing.
-    """
-    free = matching_tutor_ids(session, mask)
-    if not free:
-        return 0, []
-    ordered = (
-        session.connection()
-        .execute(
-            sa_select(col(TutorProfile.id))
-            .join(User, col(User.id) == col(TutorProfile.user_id))
-            .where(*conditions)
-            .order_by(*order)
-        )
-        .scalars()
-    )
-    matched = [tid for tid in ordered if tid in free]
-    page_ids = matched[(page - 1) * per_page : page * per_page]
-    if not page_ids:
-        return len(matched), []
-    found = session.exec(
-        select(TutorProfile, User, score)
+def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subject_v: str | None, grade_v: str | None,
+          rate_v: int | None, city_v: str | None, place: Place | None, radius: int, mask: WindowMask | None,
+          sort: str, now: datetime) -> list[Candidate]:
+    """Every tutor passing the SQL filters, then the place, radius and windows filters, scored and
+    sorted (ranking.py). One read of plain columns per candidate — a few thousand small tuples."""
+    rate_col = col(TutorProfile.home_rate) if mode_v == "home" else col(TutorProfile.hourly_rate)
+    exact: Any = literal(None)
+    if grade_v:
+        exact_conds = [col(TutorSubject.tutor_id) == col(TutorProfile.id), col(TutorSubject.grade_level) == grade_v]
+        if subject_v:
+            exact_conds.append(col(TutorSubject.subject) == subject_v)
+        exact = exists().where(and_(*exact_conds))
+    query = (
+        sa_select(col(TutorProfile.id), rate_col, col(TutorProfile.rating_avg), col(TutorProfile.rating_count),
+                  col(TutorProfile.trust_score), col(TutorProfile.response_rate), col(TutorProfile.response_minutes),
+                  col(TutorProfile.city), col(TutorProfile.locality), col(TutorProfile.travel_radius_km), exact)
         .join(User, col(User.id) == col(TutorProfile.user_id))
-        .where(col(TutorProfile.id).in_(page_ids))
-    ).all()
-    position = {tid: i for i, tid in enumerate(page_ids)}
-    return len(matched), sorted(found, key=lambda row: position[row[0].id])
+        .where(*conditions)
+    )
+    out: list[Candidate] = []
+    wanted_city = (city_v or "").lower()
+    for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v in session.connection().execute(query):
+        cand = Candidate(int(tid or 0), int(rate or 0), float(rating or 0), int(count or 0), int(trust or 0),
+                         int(resp or 0), resp_min, None if exact_v is None else bool(exact_v))
+        if city_v:
+            there = place_of(city, locality) if place is not None else None
+            if there is not None and place is not None:
+                d = distance_km(place.latitude, place.longitude, there.latitude, there.longitude)
+                reach = min(radius, travel) if mode_v == "home" and travel > 0 else radius
+                if d > reach:
+                    continue
+                cand.distance_km, cand.radius_km = round(d, 1), float(reach)
+            elif (city or "").lower() != wanted_city:
+                continue
+        out.append(cand)
+    if mask is not None:
+        counts = free_start_counts(session, mask, [c.id for c in out])
+        out = [c for c in out if c.id in counts]
+        for c in out:
+            c.free_starts = counts[c.id]
+    if sort == "next_free":
+        firsts = next_free_minutes(session, [c.id for c in out], now=now)
+        for c in out:
+            c.next_free = firsts.get(c.id)
+    for c in out:
+        c.score = match_score(c, max_rate=rate_v)
+    out.sort(key=sort_key(sort))
+    return out
 
 
 def get_public_profile(session: Session, *, tutor_id: Any) -> TutorPublic:

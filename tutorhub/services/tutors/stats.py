@@ -14,6 +14,11 @@ reviews stores 0 (shown as "new"), so a minimum-rating filter never admits an un
 percentage they accepted or declined themselves (auto-declines after 24 h count as unanswered);
 100 when there were none.
 
+**Response time** — the median, over the last 90 days, of minutes from a request reaching the tutor
+to their first answer: a paid booking request (paid_at) to their accept/decline, and an enquiry
+reaching their lead inbox to their claim. None (not shown) without any. Shown as "usually replies
+within …" and part of the search match score (services/tutors/ranking.py).
+
 **Trust score** (0–100), the sum of five parts:
     verification  20 × [profile approved by an admin]
     rating        30 × (R − 1) / 4, with R the Bayesian rating (the prior 4.0 when unrated)
@@ -28,6 +33,7 @@ rounded to the nearest integer.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +44,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, BookingEvent, ReliabilityStrike, Review
+from tutorhub.models.leads import EnquiryClaim
 from tutorhub.models.tutors import TutorProfile, TutorStatus
 
 PRIOR_MEAN = 4.0
@@ -138,8 +145,10 @@ def refresh_tutors_stats(
         .group_by(col(Booking.tutor_id), col(BookingEvent.action))
     ):
         answers[tid][1 if action == "auto_decline" else 0] += int(count)
+    waits = _response_samples(session, ids, since)
     for profile in profiles:
         tid = profile.id or 0
+        profile.response_minutes = round(statistics.median(waits[tid])) if waits.get(tid) else None
         if recount_reviews:
             count, total = reviews.get(tid, (0, 0))
             rating = bayesian_rating(total, count)
@@ -163,6 +172,41 @@ def refresh_tutors_stats(
         session.add(profile)
     session.flush()
     return len(profiles)
+
+
+def _response_samples(session: Session, ids: list[int], since: datetime) -> dict[int, list[float]]:
+    """Minutes to first answer per tutor (booking requests and lead claims, see the docstring)."""
+    out: dict[int, list[float]] = defaultdict(list)
+    for tid, paid_at, answered_at in session.connection().execute(
+        sa_select(col(Booking.tutor_id), col(Booking.paid_at), func.min(col(BookingEvent.created_at)))
+        .join(Booking, col(Booking.id) == col(BookingEvent.booking_id))
+        .where(col(Booking.tutor_id).in_(ids), col(BookingEvent.action).in_(("accept", "decline")),
+               col(BookingEvent.created_at) >= since, col(Booking.paid_at).is_not(None))
+        .group_by(col(Booking.id), col(Booking.tutor_id), col(Booking.paid_at))
+    ):
+        if paid_at is not None and answered_at is not None:
+            paid = paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=since.tzinfo)
+            answered = answered_at if answered_at.tzinfo else answered_at.replace(tzinfo=since.tzinfo)
+            out[tid].append(max(0.0, (answered - paid).total_seconds() / 60))
+    for tid, minutes in session.connection().execute(
+        sa_select(col(EnquiryClaim.tutor_id), col(EnquiryClaim.response_minutes))
+        .where(col(EnquiryClaim.tutor_id).in_(ids), col(EnquiryClaim.created_at) >= since)
+    ):
+        out[tid].append(float(minutes))
+    return out
+
+
+def response_text(minutes: int | None) -> str:
+    """"usually replies within an hour" and the like; "" without data."""
+    if minutes is None:
+        return ""
+    if minutes <= 60:
+        return "usually replies within an hour"
+    if minutes <= 6 * 60:
+        return f"usually replies within {math.ceil(minutes / 60)} hours"
+    if minutes <= 24 * 60:
+        return "usually replies within a day"
+    return f"usually replies within {math.ceil(minutes / 1440)} days"
 
 
 def refresh_tutor_stats(session: Session, tutor_id: int, *, now: datetime | None = None) -> None:

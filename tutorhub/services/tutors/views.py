@@ -20,6 +20,7 @@ from tutorhub.models.tutors import (
     VerificationDecision,
 )
 from tutorhub.services.catalog import grade_label, subject_label
+from tutorhub.services.tutors.stats import response_text
 
 
 class SubjectOut(BaseModel):
@@ -63,6 +64,8 @@ class TutorPublic(BaseModel):
     rating_count: int
     hours_taught: int
     response_rate: int
+    response_minutes: int | None = None  # median first-answer time (services/tutors/stats.py)
+    response_text: str = ""  # "usually replies within 2 hours"; "" without data
     trust_score: int
 
 
@@ -91,7 +94,9 @@ class TutorCard(BaseModel):
     rating_avg: float
     rating_count: int
     trust_score: int
-    score: float
+    score: float  # the match score, 0–100 (services/tutors/ranking.py); same as match_score
+    match_score: float = 0.0
+    distance_km: float | None = None  # from the searched place, when one was given
 
 
 class SearchPage(BaseModel):
@@ -100,6 +105,8 @@ class SearchPage(BaseModel):
     page: int
     per_page: int
     pages: int
+    place: str = ""  # the searched place as understood ("Bengaluru, India"); "" when none or unknown
+    place_suggestions: list[str] = []  # close known names when the searched place is unknown
 
 
 def modes_of(profile: TutorProfile) -> list[str]:
@@ -164,6 +171,8 @@ def _public_fields(profile: TutorProfile, user: User, subjects: list[SubjectOut]
         "rating_count": profile.rating_count,
         "hours_taught": profile.hours_taught,
         "response_rate": profile.response_rate,
+        "response_minutes": profile.response_minutes,
+        "response_text": response_text(profile.response_minutes),
         "trust_score": profile.trust_score,
     }
 

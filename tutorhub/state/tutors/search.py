@@ -27,7 +27,8 @@ from tutorhub.state.tutors.views import (
     subject_views,
 )
 
-FILTERS = ("subject", "grade", "mode", "max_price", "currency", "city", "language", "min_rating")
+FILTERS = ("subject", "grade", "mode", "max_price", "currency", "city", "language", "min_rating", "radius_km")
+ORDER_KEYS = ("sort",)  # match (default) | price | rating | next_free: an order, not a filter
 # "Free in my preferred times": `free=1` uses the signed-in student's saved windows; `windows`
 # (JSON, with `windows_tz` and `duration`) gives windows in the URL itself, for anyone.
 FREE_KEYS = ("free", "windows", "windows_tz", "duration")
@@ -80,6 +81,9 @@ class SearchState(AppState):
     city: str = ""
     language: str = ""
     min_rating: str = ""
+    radius_km: str = ""
+    sort: str = ""
+    place_note: str = ""  # "Within 25 km of Bengaluru, India" / unknown place with suggestions
     # "Free in my preferred times (next 14 days)", from the URL.
     free: str = ""
     windows: str = ""
@@ -91,14 +95,14 @@ class SearchState(AppState):
     _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
     def _params(self) -> dict[str, str]:
-        return {key: getattr(self, key) for key in (*FILTERS, *FREE_KEYS)}
+        return {key: getattr(self, key) for key in (*FILTERS, *ORDER_KEYS, *FREE_KEYS)}
 
     # The filters are read by name in _params, so the dependencies are listed explicitly.
-    @rx.var(deps=[*FILTERS, *FREE_KEYS, "page", "pages"], auto_deps=False)
+    @rx.var(deps=[*FILTERS, *ORDER_KEYS, *FREE_KEYS, "page", "pages"], auto_deps=False)
     def prev_href(self) -> str:
         return search_href(self._params(), self.page - 1) if self.page > 1 else ""
 
-    @rx.var(deps=[*FILTERS, *FREE_KEYS, "page", "pages"], auto_deps=False)
+    @rx.var(deps=[*FILTERS, *ORDER_KEYS, *FREE_KEYS, "page", "pages"], auto_deps=False)
     def next_href(self) -> str:
         return search_href(self._params(), self.page + 1) if self.page < self.pages else ""
 
@@ -112,7 +116,7 @@ class SearchState(AppState):
 
     async def load(self):
         query = self.router.url.query_parameters
-        for key in FILTERS:
+        for key in (*FILTERS, *ORDER_KEYS):
             setattr(self, key, str(query.get(key, ""))[:80])
         for key, limit in FREE_LIMITS.items():
             setattr(self, key, str(query.get(key, ""))[:limit])
@@ -130,6 +134,8 @@ class SearchState(AppState):
         criteria: dict[str, Any] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
+        criteria["radius_km"] = None if self.radius_km in ("", ANY) else self.radius_km
+        criteria["sort"] = None if self.sort in ("", ANY) else self.sort
         # Prices only compare within one currency: a price limit without a chosen currency is in USD.
         if self.max_price and self.currency in ("", ANY):
             self.currency = "USD"
@@ -166,6 +172,13 @@ class SearchState(AppState):
             self.filters_open = True
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
+        if found.place:
+            self.place_note = f"Within {self.radius_km or search.DEFAULT_RADIUS_KM} km of {found.place}"
+        elif found.place_suggestions:
+            self.place_note = f"We do not know \"{self.city}\"; showing tutors who typed that name. Did you mean: " \
+                + "; ".join(found.place_suggestions) + "?"
+        else:
+            self.place_note = ""
         self.loading = False
 
     @rx.event(background=True)
@@ -196,7 +209,7 @@ class SearchState(AppState):
 
     def apply(self, form: dict):
         """Apply filters = navigate to their URL; the page's on_load runs the search."""
-        params = {key: form_text(form, key, 80).strip() for key in FILTERS}
+        params = {key: form_text(form, key, 80).strip() for key in (*FILTERS, *ORDER_KEYS)}
         params.update({key: getattr(self, key) for key in FREE_KEYS})
         self.filters_open = False
         return rx.redirect(search_href(params))
@@ -238,6 +251,7 @@ class TutorPageState(AppState):
     rating_count: int = 0
     hours_taught: int = 0
     response_rate: int = 0
+    response_text: str = ""  # "usually replies within 2 hours"
     trust_score: int = 0
 
     async def load(self):
@@ -261,4 +275,5 @@ class TutorPageState(AppState):
             tutor.response_rate,
             tutor.trust_score,
         )
+        self.response_text = tutor.response_text
         self.status = "ready"

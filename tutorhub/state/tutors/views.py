@@ -28,6 +28,8 @@ class TutorCardView:
     city: str = ""
     modes: list[str] = dataclasses.field(default_factory=list)
     href: str = ""
+    distance: str = ""  # "4.2 km away" when the search had a place
+    match: str = ""  # "Match 78"
 
 
 @dataclasses.dataclass
@@ -85,6 +87,8 @@ def card_view(card: TutorCard) -> TutorCardView:
         city=card.city,
         modes=[MODE_LABELS.get(m, m) for m in card.modes],
         href=f"/tutors/{card.id}",
+        distance=f"{card.distance_km:.1f} km away" if card.distance_km is not None else "",
+        match=f"Match {round(card.match_score)}",
     )
 
 

@@ -1,0 +1,114 @@
+"""Lead pages driven like browser tabs: a student posts, the tutor's inbox shows it, claims and
+proposes, the student accepts — and a stranger test for every handler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from tests.state.conftest import redirects, toasts
+from tests.support.booking import open_all_week
+from tests.support.leads import give_lead_credits
+from tutorhub.models import Enquiry, EnquiryClaim, EnquiryProposal, Role
+from tutorhub.models.base import utcnow
+from tutorhub.services.tutors.ranking import WEIGHTS
+from tutorhub.state.leads.enquiries import StudentEnquiriesState
+from tutorhub.state.leads.inbox import LeadInboxState
+from tutorhub.state.leads.ranking import RankingHelpState
+
+FORM = {"subject": "Mathematics", "grade": "high", "mode": "online", "city": "", "budget": "40.00",
+        "currency": "EUR", "duration_min": "60", "message": "Algebra before exams."}
+
+
+def _world(db, make_user, make_approved_tutor):
+    tutor, _tid = make_approved_tutor(timezone="UTC")
+    open_all_week(db, tutor, now=utcnow())
+    make_user(Role.STUDENT, email="stu@example.com")
+    return tutor
+
+
+def _post(browser) -> StudentEnquiriesState:
+    page, _ = browser.open(StudentEnquiriesState, "/enquiries", "stu@example.com")
+    browser.run(page.post(FORM))
+    return page
+
+
+def test_post_claim_propose_accept(browser, new_browser, db, make_user, make_approved_tutor):
+    tutor = _world(db, make_user, make_approved_tutor)
+    page = _post(browser)
+    assert page.errors == {} and len(page.rows) == 1 and page.rows[0].status == "OPEN"
+    eid = page.rows[0].id
+    tb = new_browser()
+    inbox, _ = tb.open(LeadInboxState, "/leads", tutor.email)
+    assert [r.id for r in inbox.rows] == [eid] and inbox.credits == 0
+    assert toasts(tb.run(inbox.claim(eid)), "error") and inbox.no_credits
+    give_lead_credits(db, tutor.id, 1)
+    tb.run(inbox.claim(eid))
+    assert inbox.rows[0].claimed and inbox.credits == 0
+    tb.run(inbox.show_times(eid))
+    assert inbox.times_for == eid and inbox.times
+    tb.run(inbox.propose(eid, inbox.times[0].start))
+    browser.run(page.load())
+    row = page.rows[0]
+    assert row.claims and row.proposals and row.proposals[0].status == "OFFERED"
+    events = browser.run(page.accept(eid, row.proposals[0].id))
+    assert redirects(events) and redirects(events)[0].startswith("/lessons/")
+    assert page.rows[0].status == "CLOSED"
+
+
+def test_form_errors_are_inline_with_place_suggestions(browser, db, make_user, make_approved_tutor):
+    _world(db, make_user, make_approved_tutor)
+    page, _ = browser.open(StudentEnquiriesState, "/enquiries", "stu@example.com")
+    browser.run(page.post({**FORM, "mode": "home", "city": "Berln", "budget": "abc"}))
+    assert "budget" in page.errors
+    browser.run(page.post({**FORM, "mode": "home", "city": "Berln"}))
+    assert "city" in page.errors and "Berlin, Germany" in page.suggestions
+    assert db.exec(select(Enquiry)).all() == []
+
+
+def test_strangers_cannot_use_the_lead_handlers(browser, new_browser, db, make_user, make_approved_tutor):
+    tutor = _world(db, make_user, make_approved_tutor)
+    page = _post(browser)
+    eid = page.rows[0].id
+    give_lead_credits(db, tutor.id, 1)
+    # Another student: sees nothing, cannot close or accept.
+    make_user(Role.STUDENT, email="other@example.com")
+    other = new_browser()
+    theirs, _ = other.open(StudentEnquiriesState, "/enquiries", "other@example.com")
+    assert theirs.rows == []
+    assert toasts(other.run(theirs.close(eid)), "error")
+    assert toasts(other.run(theirs.accept(eid, 1)), "error")
+    # A tutor it does not match: empty inbox, cannot claim, see times or propose.
+    outsider, _ = make_approved_tutor(timezone="UTC", subjects=[{"subject": "history", "grades": ["high"]}])
+    give_lead_credits(db, outsider.id, 1)
+    ob = new_browser()
+    inbox, _ = ob.open(LeadInboxState, "/leads", outsider.email)
+    assert inbox.rows == []
+    assert toasts(ob.run(inbox.claim(eid)), "error")
+    assert toasts(ob.run(inbox.show_times(eid)), "error")
+    assert toasts(ob.run(inbox.propose(eid, (utcnow() + timedelta(days=2)).isoformat())), "error")
+    ob.run(inbox.load_more())
+    # Anonymous visitors go to the login page for every handler.
+    anon = new_browser()
+    anon.goto("/enquiries")
+    s = anon.state(StudentEnquiriesState)
+    for call in (s.load(), s.post(FORM), s.close(eid), s.accept(eid, 1)):
+        assert redirects(anon.run(call))[0].startswith("/login")
+    anon.goto("/leads")
+    t = anon.state(LeadInboxState)
+    for call in (t.load(), t.claim(eid), t.show_times(eid), t.propose(eid, "2030-01-01T10:00:00+00:00")):
+        assert redirects(anon.run(call))[0].startswith("/login")
+    # A student is not a tutor: no inbox.
+    students_inbox, _ = other.open(LeadInboxState, "/leads")
+    assert students_inbox.status == "forbidden"
+    db.rollback()
+    assert db.exec(select(EnquiryClaim)).all() == [] and db.exec(select(EnquiryProposal)).all() == []
+    assert db.exec(select(Enquiry)).one().status == "OPEN"
+
+
+def test_how_we_rank_lists_every_part_of_the_score(browser):
+    browser.goto("/help/ranking")
+    help_page = browser.state(RankingHelpState)
+    browser.run(help_page.load())
+    assert len(help_page.parts) == len(WEIGHTS) and sum(int(p.term.split(" ")[0]) for p in help_page.parts) == 100

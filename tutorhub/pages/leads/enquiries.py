@@ -1,0 +1,104 @@
+"""/enquiries (students): post an enquiry; follow your enquiries live, accept a proposal, close."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorhub.components.forms import form_message, select_field, submit_button, text_field, textarea_field
+from tutorhub.components.layout import page, page_header
+from tutorhub.components.ui import empty_state, gate, link_button
+from tutorhub.services.catalog import GRADE_LEVELS, SUBJECTS
+from tutorhub.services.currency import CURRENCIES
+from tutorhub.state.leads.enquiries import ClaimRow, EnquiryRow, ProposalRow, StudentEnquiriesState
+
+S = StudentEnquiriesState
+
+
+SUBJECT_OPTIONS = [(label, label) for label in SUBJECTS.values()]
+GRADE_OPTIONS = list(GRADE_LEVELS.items())
+MODE_OPTIONS = [("online", "Online"), ("home", "Home tuition")]
+CURRENCY_OPTIONS = [(c, c) for c in CURRENCIES]
+LENGTH_OPTIONS = [(str(m), f"{m} minutes") for m in (30, 45, 60, 90)]
+
+
+def _form() -> rx.Component:
+    errors = S.errors
+    return rx.card(rx.form(
+        rx.vstack(
+            rx.heading("Post an enquiry", size="4", as_="h2"),
+            rx.grid(
+                select_field("Subject", "subject", SUBJECT_OPTIONS, errors=errors, default_value="Mathematics"),
+                select_field("Grade", "grade", GRADE_OPTIONS, errors=errors, default_value="high"),
+                select_field("Mode", "mode", MODE_OPTIONS, errors=errors, default_value="online"),
+                text_field("City or locality", "city", errors=errors, placeholder="e.g. Koramangala, Bengaluru",
+                           hint="Needed for home tuition; tutors see only the area."),
+                text_field("Budget per hour", "budget", errors=errors, placeholder="e.g. 30.00",
+                           input_mode="decimal"),
+                select_field("Currency", "currency", CURRENCY_OPTIONS, errors=errors, default_value="USD"),
+                select_field("Lesson length", "duration_min", LENGTH_OPTIONS, errors=errors, default_value="60"),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+            ),
+            textarea_field("Message to tutors", "message", errors=errors, rows="3",
+                           placeholder="What do you need help with?"),
+            rx.text("Preferred times: your saved weekly windows are used (", rx.link("edit them", href="/student/times"),
+                    "). Tutors never see your name or contact details until you talk in the chat.", size="1",
+                    color=rx.color("gray", 11)),
+            rx.cond(S.suggestions.length() > 0,
+                    rx.text("Did you mean: ", rx.foreach(S.suggestions, lambda x: rx.badge(x, variant="soft")),
+                            size="2"), rx.fragment()),
+            rx.cond(S.form_error != "", form_message(S.form_error), rx.fragment()),
+            submit_button("Post enquiry", loading=S.posting, id="enquiry-submit"),
+            spacing="3", width="100%",
+        ),
+        on_submit=S.post, reset_on_submit=False, width="100%", aria_label="Post an enquiry",
+    ), width="100%")
+
+
+def _claim(c: ClaimRow) -> rx.Component:
+    return rx.hstack(rx.icon("user-check", size=16), rx.text(c.tutor_name, size="2"),
+                     link_button("Chat", href="/messages?c=" + c.conversation_id.to_string(), size="1",
+                                 variant="soft"), spacing="2", align="center")
+
+
+def _proposal(e: EnquiryRow, p: ProposalRow) -> rx.Component:
+    return rx.hstack(
+        rx.text(p.tutor_name + ": " + p.when + " · " + p.duration.to_string() + " min · " + p.price, size="2"),
+        rx.cond(p.status == "OFFERED",
+                rx.cond(e.live, rx.button("Accept and pay", size="1", on_click=S.accept(e.id, p.id)), rx.fragment()),
+                rx.badge(p.status, variant="soft")),
+        rx.cond(p.booking_id > 0, link_button("Lesson", href="/lessons/" + p.booking_id.to_string(), size="1",
+                                              variant="ghost"), rx.fragment()),
+        spacing="3", align="center", wrap="wrap",
+    )
+
+
+def _enquiry(e: EnquiryRow) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.text(e.title, weight="bold"), rx.badge(e.status), spacing="2", wrap="wrap", align="center"),
+        rx.text(e.budget + rx.cond(e.place != "", " · " + e.place, ""), size="2"),
+        rx.text("Times: " + e.windows, size="2", color=rx.color("gray", 11)),
+        rx.text(e.message, size="2"),
+        rx.text("Reached " + e.reached.to_string() + " matching tutors · posted " + e.created + " · open until "
+                + e.expires, size="1", color=rx.color("gray", 10)),
+        rx.cond(e.claims.length() > 0, rx.vstack(rx.text("Tutors who answered", size="2", weight="medium"),
+                                                 rx.foreach(e.claims, _claim), spacing="1"),
+                rx.cond(e.live, rx.text("Waiting for tutors to answer…", size="2"), rx.fragment())),
+        rx.cond(e.proposals.length() > 0, rx.vstack(rx.text("Proposed lessons", size="2", weight="medium"),
+                                                    rx.foreach(e.proposals, lambda p: _proposal(e, p)), spacing="1"),
+                rx.fragment()),
+        rx.cond(e.live, rx.button("Close enquiry", size="1", variant="soft", color_scheme="gray",
+                                  on_click=S.close(e.id)), rx.fragment()),
+        spacing="2", width="100%", align="start",
+    ), width="100%", class_name="enquiry-card")
+
+
+def enquiries_page() -> rx.Component:
+    ready = rx.vstack(
+        page_header("Enquiries", "Tell tutors what you need; matching tutors answer and propose a time."),
+        _form(),
+        rx.heading("Your enquiries", size="4", as_="h2"),
+        rx.cond(S.rows.length() > 0, rx.vstack(rx.foreach(S.rows, _enquiry), spacing="3", width="100%"),
+                empty_state("inbox", "No enquiries yet", "Post one above: matching tutors see it at once.")),
+        spacing="4", width="100%",
+    )
+    return page(gate(S.status, ready), width="860px")

@@ -1,0 +1,176 @@
+"""/enquiries: a student posts an enquiry and follows their enquiries live (the tutors who
+answered, their proposals in the student's zone, accept / close).
+
+Live: a background watcher on "user:{id}" re-reads on {"type": "enquiry"} hints (claims,
+proposals, expiry) — tutorhub/state/live.py. Every handler calls one service with the cookie's
+actor, which authorizes it; the page keeps only the viewer's own enquiries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from tutorhub.services.currency import MoneyInputError, parse_major_units
+from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.leads import enquiries, proposals
+from tutorhub.services.leads.views import EnquiryDetail
+from tutorhub.services.timefmt import format_local
+from tutorhub.state import live
+from tutorhub.state.base import AppState, form_failure, form_text
+
+LIVE_TYPES = frozenset({"enquiry", "resync"})
+
+
+@dataclasses.dataclass
+class ProposalRow:
+    id: int = 0
+    tutor_name: str = ""
+    when: str = ""
+    duration: int = 0
+    price: str = ""
+    status: str = ""
+    booking_id: int = 0
+
+
+@dataclasses.dataclass
+class ClaimRow:
+    tutor_id: int = 0
+    tutor_name: str = ""
+    conversation_id: int = 0
+
+
+@dataclasses.dataclass
+class EnquiryRow:
+    id: int = 0
+    status: str = ""
+    title: str = ""
+    place: str = ""
+    budget: str = ""
+    message: str = ""
+    windows: str = ""
+    created: str = ""
+    expires: str = ""
+    live: bool = False
+    reached: int = 0
+    claims: list[ClaimRow] = dataclasses.field(default_factory=list)
+    proposals: list[ProposalRow] = dataclasses.field(default_factory=list)
+
+
+def _row(e: EnquiryDetail, zone: str) -> EnquiryRow:
+    windows = ", ".join(f"{'MTWTFSS'[w.weekday]}{'ouehrau'[w.weekday]} {w.start}–{w.end}" for w in e.windows)
+    return EnquiryRow(
+        id=e.id, status=e.status, title=f"{e.subject_label} · {e.grade_label} · {e.mode}",
+        place=e.place_name, budget=e.budget_text, message=e.message,
+        windows=(windows + f" ({e.timezone})") if windows else "Any time",
+        created=format_local(e.created_at.isoformat(), zone), expires=format_local(e.expires_at.isoformat(), zone),
+        live=e.status in ("OPEN", "MATCHED"), reached=e.match_count,
+        claims=[ClaimRow(tutor_id=c.tutor_id, tutor_name=c.tutor_name, conversation_id=c.conversation_id)
+                for c in e.claims],
+        proposals=[ProposalRow(id=p.id, tutor_name=p.tutor_name, when=format_local(p.start.isoformat(), zone),
+                               duration=p.duration_min, price=p.price_text, status=p.status,
+                               booking_id=p.booking_id or 0) for p in e.proposals],
+    )
+
+
+class StudentEnquiriesState(AppState):
+    status: str = "loading"
+    rows: list[EnquiryRow] = []
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    suggestions: list[str] = []
+    posting: bool = False
+    _viewer_id: int = 0
+    _live_key: str = ""
+    _live_mark: int = 0
+
+    async def _refresh(self) -> None:
+        def read(s, actor):
+            items = enquiries.list_my_enquiries(s, actor=actor).items
+            details = [enquiries.get_my_enquiry(s, actor=actor, enquiry_id=e.id) for e in items]
+            return details, self._zone_for(actor), actor.id if actor else 0
+
+        details, zone, viewer = await self._db(read, read_only=True)
+        self.rows, self._viewer_id = [_row(d, zone) for d in details], viewer
+
+    async def load(self):
+        self._live_mark = live.mark()
+        try:
+            await self._refresh()
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError:
+            self.status = "forbidden"
+            return None
+        self.status = "ready"
+        return StudentEnquiriesState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Keep the list live while the tab stays here (state/live.py)."""
+        async with self:
+            if not self._viewer_id:
+                return
+            key, path = live.claim(self), self.router.url.path or ""
+            channel, since = f"user:{self._viewer_id}", self._live_mark
+        async for batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), since=since):
+            if not any(isinstance(p, dict) and p.get("type") in LIVE_TYPES for _c, p in batch):
+                continue
+            async with self:
+                if not live.is_current(self, key, path):
+                    break
+                await self._refresh()
+
+    async def post(self, form: dict[str, Any]):
+        """Post the enquiry form; field errors shown inline, unknown places with suggestions."""
+        self.posting, self.errors, self.form_error, self.suggestions = True, {}, "", []
+        currency = form_text(form, "currency", 3).upper() or "USD"
+        data: dict[str, Any] = {k: form_text(form, k, 2000) for k in ("subject", "grade", "mode", "city", "message")}
+        data["currency"], data["duration_min"] = currency, form_text(form, "duration_min", 4)
+        try:
+            data["budget_max_minor"] = parse_major_units(form_text(form, "budget", 20), currency, required=True)
+        except MoneyInputError as exc:
+            self.errors, self.posting = {"budget": str(exc)}, False
+            return None
+        if not data["city"]:
+            data.pop("city")
+        try:
+            await self._db(lambda s, actor: enquiries.post_enquiry(s, actor=actor, data=data))
+        except NotAuthenticated:
+            self.posting = False
+            return self._login_redirect()
+        except DomainError as exc:
+            errors, self.form_error = form_failure(exc)
+            if "budget_max_minor" in errors:
+                errors["budget"] = errors.pop("budget_max_minor")
+            self.errors = errors
+            self.suggestions = [str(x) for x in (exc.extra.get("suggestions") or [])][:5]
+            self.posting = False
+            return None
+        await self._refresh()
+        self.posting = False
+        return rx.toast.success("Enquiry posted: matching tutors see it now.")
+
+    async def close(self, enquiry_id: Any):
+        try:
+            await self._db(lambda s, actor: enquiries.close_enquiry(s, actor=actor, enquiry_id=enquiry_id))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await self._refresh()
+        return rx.toast.success("Enquiry closed.")
+
+    async def accept(self, enquiry_id: Any, proposal_id: Any):
+        """Accept a proposal: the lesson is held; go and pay for it."""
+        try:
+            out = await self._db(lambda s, actor: proposals.accept_proposal(
+                s, actor=actor, enquiry_id=enquiry_id, proposal_id=proposal_id))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await self._refresh()
+        return rx.redirect(f"/lessons/{out.booking_id}")
