@@ -18,6 +18,7 @@ from tutorhub.pages.booking.admin_bookings import bookings_page, flags_page
 from tutorhub.pages.booking.lessons import lessons_page
 from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
+from tutorhub.pages.dashboards.role_home import role_home_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.messaging.messages import messages_page
@@ -46,6 +47,7 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.messaging.messages import ChatState
@@ -98,6 +100,7 @@ app.register_lifespan_task(run_jobs_in_background)
 # (route, page, title, page state load handler(s))
 PAGES = [
     ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),
+    ("/home", role_home_page, "Home · TutorHub", RoleHomeState.load),
     ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
     ("/login", login_page, "Log in · TutorHub", LoginState.load),
     ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),

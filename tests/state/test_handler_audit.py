@@ -21,6 +21,7 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
@@ -143,6 +144,7 @@ AUDITED_HANDLERS = {
     },
     MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
     TutorReviewsState: {"load", "more_reviews"},
+    RoleHomeState: {"load"},
 }
 
 

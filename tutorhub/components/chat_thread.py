@@ -38,7 +38,7 @@ def _attachment(row: MessageRow) -> rx.Component:
 def _bubble(row: MessageRow) -> rx.Component:
     return rx.flex(
         rx.box(
-            rx.text(row.sender, " · ", row.at, size="1", color=rx.color("gray", 10)),
+            rx.text(row.sender, " · ", row.at, size="1", color=rx.color("gray", 11)),
             rx.cond(row.body != "", rx.text(row.body, size="2", white_space="pre-wrap", word_break="break-word",
                                              class_name="chat-body"), rx.fragment()),
             _attachment(row),
@@ -66,7 +66,7 @@ def _history(S: Any, height: str) -> rx.Component:
             rx.cond(
                 S.messages.length() > 0,
                 rx.foreach(S.messages, _bubble),
-                rx.center(rx.text("No messages yet — say hello.", size="2", color=rx.color("gray", 10)),
+                rx.center(rx.text("No messages yet — say hello.", size="2", color=rx.color("gray", 11)),
                           padding_y="24px", width="100%"),
             ),
             spacing="2",

@@ -22,7 +22,7 @@ def link_button(*children: Any, href: Any, external: bool = False, **props: Any)
 
 def loading_block(label: str = "Loading…") -> rx.Component:
     return rx.center(
-        rx.vstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 10), size="2"), align="center"),
+        rx.vstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 11), size="2"), align="center"),
         padding_y="64px",
         width="100%",
         role="status",

@@ -40,7 +40,7 @@ def _flag(f: FlagRow) -> rx.Component:
                 width="100%",
             ),
             rx.text(f.detail, size="2"),
-            rx.text("Flagged ", f.when, size="1", color=rx.color("gray", 10)),
+            rx.text("Flagged ", f.when, size="1", color=rx.color("gray", 11)),
             rx.cond(f.resolved, rx.text("Resolved: ", f.notes, size="2", color=rx.color("green", 11)), resolve),
             spacing="2",
             width="100%",

@@ -178,7 +178,7 @@ def _notes() -> rx.Component:
                 id="lesson-notes",
             ),
             rx.hstack(
-                rx.text(L.notes_info, size="1", color=rx.color("gray", 10)),
+                rx.text(L.notes_info, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
                 rx.button("Save notes", type="submit", size="2", variant="soft", loading=L.busy == "notes"),
                 width="100%",
@@ -292,7 +292,7 @@ def _event(e: EventRow) -> rx.Component:
         ),
         rx.vstack(
             rx.text(e.text, " · ", e.who, size="2", weight="medium"),
-            rx.text(e.at, size="1", color=rx.color("gray", 10)),
+            rx.text(e.at, size="1", color=rx.color("gray", 11)),
             rx.cond(e.reason != "", rx.text(e.reason, size="1", color=rx.color("gray", 11)), rx.fragment()),
             spacing="0",
         ),

@@ -32,7 +32,7 @@ def _note(row: NoteRow) -> rx.Component:
                 ),
                 rx.text(row.body, size="2", color=rx.color("gray", 11)),
                 rx.hstack(
-                    rx.text(row.when, size="1", color=rx.color("gray", 10)),
+                    rx.text(row.when, size="1", color=rx.color("gray", 11)),
                     rx.cond(row.link != "", rx.link("Open", href=row.link, size="1"), rx.fragment()),
                     spacing="3",
                 ),

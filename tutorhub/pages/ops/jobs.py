@@ -44,7 +44,7 @@ def _job(row: JobRow) -> rx.Component:
             ),
             rx.cond(row.last_detail != "", rx.code(row.last_detail, size="1", white_space="pre-wrap",
                                                      word_break="break-word"), rx.fragment()),
-            rx.cond(row.recent != "", rx.text("Recent: ", row.recent, size="1", color=rx.color("gray", 10)),
+            rx.cond(row.recent != "", rx.text("Recent: ", row.recent, size="1", color=rx.color("gray", 11)),
                     rx.fragment()),
             spacing="1",
             width="100%",

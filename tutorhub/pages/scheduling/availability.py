@@ -184,11 +184,11 @@ def _overrides() -> rx.Component:
         rx.cond(
             S.overrides.length() > 0,
             rx.vstack(rx.foreach(S.overrides, _override_row), spacing="0", width="100%", id="override-list"),
-            rx.text("No upcoming changes: every date follows your weekly hours.", size="2", color=rx.color("gray", 10)),
+            rx.text("No upcoming changes: every date follows your weekly hours.", size="2", color=rx.color("gray", 11)),
         ),
         rx.cond(
             S.past_overrides > 0,
-            rx.text(S.past_overrides.to_string() + " past date(s) not shown.", size="1", color=rx.color("gray", 10)),
+            rx.text(S.past_overrides.to_string() + " past date(s) not shown.", size="1", color=rx.color("gray", 11)),
             rx.fragment(),
         ),
         rx.separator(),

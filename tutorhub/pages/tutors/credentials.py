@@ -24,7 +24,7 @@ def _document_row(doc: DocumentView) -> rx.Component:
             ),
             rx.vstack(
                 rx.text(doc.name, size="2", weight="medium", class_name="document-name"),
-                rx.text(doc.kind, " · ", doc.size, " · ", doc.uploaded, size="1", color=rx.color("gray", 10)),
+                rx.text(doc.kind, " · ", doc.size, " · ", doc.uploaded, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 min_width="0",
             ),
@@ -66,7 +66,7 @@ def credentials_section() -> rx.Component:
                 rx.text(
                     f"Degree, certificate or ID — PDF, JPEG or PNG, up to {limit_mb} MB",
                     size="1",
-                    color=rx.color("gray", 10),
+                    color=rx.color("gray", 11),
                     text_align="center",
                 ),
                 align="center",
@@ -91,7 +91,7 @@ def credentials_section() -> rx.Component:
         rx.cond(
             S.documents.length() > 0,
             rx.vstack(rx.foreach(S.documents, _document_row), spacing="0", width="100%"),
-            rx.text("No documents uploaded yet.", size="2", color=rx.color("gray", 10)),
+            rx.text("No documents uploaded yet.", size="2", color=rx.color("gray", 11)),
         ),
         description="Documents are private: only you and TutorHub's reviewers can open them. Changing the "
         "credentials of an approved profile sends it back to review.",

@@ -123,7 +123,7 @@ def _subject_row(row: SubjectRow, index: rx.Var) -> rx.Component:
                 gap="14px",
                 wrap="wrap",
             ),
-            rx.text("No level ticked means all levels.", size="1", color=rx.color("gray", 10)),
+            rx.text("No level ticked means all levels.", size="1", color=rx.color("gray", 11)),
             spacing="2",
             width="100%",
         ),
@@ -298,7 +298,7 @@ def _review() -> rx.Component:
                 rx.foreach(
                     S.history,
                     lambda h: rx.hstack(
-                        rx.text(h.when, size="1", color=rx.color("gray", 10), min_width="150px"),
+                        rx.text(h.when, size="1", color=rx.color("gray", 11), min_width="150px"),
                         rx.text(h.action, size="2", weight="medium"),
                         rx.cond(
                             h.notes != "", rx.text("— ", h.notes, size="2", color=rx.color("gray", 11)), rx.fragment()
