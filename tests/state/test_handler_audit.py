@@ -135,7 +135,7 @@ AUDITED_HANDLERS = {
         "set_book_kind", "set_book_length", "set_book_weeks", "set_pay_method",
     },
     LessonState: {
-        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "report_no_show",
+        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "keep_teaching", "report_no_show",
         "dispute", "save_notes", "submit_review", "submit_reply",
     },
     LessonChangeState: {

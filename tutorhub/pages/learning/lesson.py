@@ -37,6 +37,8 @@ def _header() -> rx.Component:
         rx.cond(L.other_time != "", rx.text(L.other_time, size="2", color=rx.color("gray", 11)), rx.fragment()),
         rx.text(L.with_whom, " · ", L.price, size="2", color=rx.color("gray", 11)),
         rx.cond(L.refund_text != "", rx.text(L.refund_text, size="2", color=rx.color("green", 11)), rx.fragment()),
+        rx.cond(L.actual_length != "", rx.text(L.actual_length, size="2", color=rx.color("gray", 11),
+                                               id="lesson-actual-length"), rx.fragment()),
         spacing="1",
         width="100%",
     )
@@ -140,7 +142,7 @@ def _actions() -> rx.Component:
             rx.button(
                 rx.icon("square", size=16),
                 "End lesson",
-                on_click=L.end_lesson,
+                on_click=L.end_lesson(False),
                 loading=L.busy == "complete",
                 id="end-lesson",
             ),
@@ -161,6 +163,37 @@ def _actions() -> rx.Component:
         gap="8px",
         wrap="wrap",
         width="100%",
+    )
+
+
+def end_early_dialog() -> rx.Component:
+    """Opened when the tutor ends a lesson before its scheduled end: the service said how long it
+    ran; ending now records that length and tells the student."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("End the lesson early?"),
+            rx.alert_dialog.description(
+                rx.vstack(
+                    rx.text(L.end_confirm, id="end-early-text"),
+                    rx.text("Your student will be told the lesson ended early; they can dispute it within 48 hours.",
+                            size="2", color=rx.color("gray", 11)),
+                    spacing="2",
+                ),
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep teaching", variant="soft", color_scheme="gray", on_click=L.keep_teaching)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("End now", color_scheme="red", on_click=L.end_lesson(True), id="end-early-confirm")
+                ),
+                gap="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=L.end_confirm != "",
     )
 
 
@@ -326,6 +359,7 @@ def _body() -> rx.Component:
         _notes(),
         _history(),
         cancel_dialog(),
+        end_early_dialog(),
         reschedule_dialog(),
         spacing="4",
         width="100%",
