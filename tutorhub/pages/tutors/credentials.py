@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import form_message
 from tutorhub.components.ui import confirm_dialog, link_button, section
 from tutorhub.settings import get_settings
@@ -59,7 +60,7 @@ def credentials_section() -> rx.Component:
     limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
     return section(
         "Credentials",
-        rx.upload(
+        labelled_upload(
             rx.vstack(
                 rx.icon("upload", size=24, color=rx.color("accent", 10)),
                 rx.text("Drop a file here or click to choose", weight="medium", size="2"),
@@ -72,6 +73,7 @@ def credentials_section() -> rx.Component:
                 align="center",
                 spacing="1",
             ),
+            label=f"Upload a credential: PDF, JPEG or PNG, up to {limit_mb} MB",
             id=UPLOAD_ID,
             accept=ACCEPT,
             max_files=1,
