@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.demo.credits import seed_credits_demo
 from tutorhub.demo.money import seed_money_demo
+from tutorhub.demo.reviews import seed_reviews_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
@@ -199,12 +200,9 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         profile.status = TutorStatus.APPROVED
         profile.submitted_at = now
         profile.reviewed_at = now
-        profile.rating_avg = round(3.6 + rng.random() * 1.4, 2)
-        profile.rating_count = rng.randint(0, 120)
-        profile.hours_taught = rng.randint(0, 2500)
-        profile.minutes_taught = profile.hours_taught * 60  # hours are derived from minutes (services/tutors/stats.py)
-        profile.response_rate = rng.randint(70, 100)
-        profile.trust_score = rng.randint(55, 98)
+        # Ratings, review counts, response rate and trust are computed (demo/reviews.py seeds the
+        # reviews and recounts them); hours are derived from minutes (services/tutors/stats.py).
+        profile.minutes_taught = rng.randint(0, 2500) * 60
         session.add(profile)
         session.flush()
         for subject in subjects:
@@ -261,5 +259,6 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     session.flush()
     seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
+    seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)
     return {"tutors": created, "students": len(students), "admins": 1}
