@@ -131,7 +131,7 @@ AUDITED_HANDLERS = {
     },
     TutorSlotsState: {"load", "go_to_week", "next_week", "prev_week", "set_duration", "use_browser_zone", "watch_slots"},
     BookingState: {
-        "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release",
+        "book_trial", "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release", "resume",
         "set_book_kind", "set_book_length", "set_book_weeks", "set_pay_method",
     },
     LessonState: {

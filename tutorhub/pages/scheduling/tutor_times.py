@@ -266,8 +266,8 @@ def best_times_box() -> rx.Component:
         (
             "anonymous",
             rx.vstack(
-                rx.text("Log in as a student to see the lesson times that suit you best.", size="2"),
-                link_button("Log in", href="/login?next=" + T.router.url.path, variant="soft", size="2"),
+                rx.text("Sign up or log in as a student to see the lesson times that suit you best.", size="2"),
+                link_button("Sign up", href="/signup?next=" + T.router.url.path, variant="soft", size="2"),
                 spacing="2",
             ),
         ),

@@ -6,12 +6,13 @@ import reflex as rx
 
 from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import avatar, rating_badge
-from tutorhub.components.ui import gate, link_button
+from tutorhub.components.ui import gate
 from tutorhub.pages.booking.dialog import booking_dialog
 from tutorhub.pages.learning.reviews import reviews_card, trust_explainer
 from tutorhub.pages.messaging.messages import message_tutor_box
 from tutorhub.pages.scheduling.tutor_times import available_times, best_times_box
 from tutorhub.state.base import AppState
+from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.tutors.search import TutorPageState
 
 
@@ -40,34 +41,25 @@ def _price_row(label: str, price: rx.Var) -> rx.Component:
 
 
 def _booking_box() -> rx.Component:
-    book = rx.cond(
-        AppState.signed_in,
-        rx.vstack(
-            rx.button(
-                rx.icon("calendar-plus", size=18),
-                "Book a trial",
-                size="3",
-                width="100%",
-                on_click=rx.scroll_to("available-times"),
-            ),
-            rx.text(
-                "Pick a free time under Available times (or one of your best times) to book a trial, "
-                "a single lesson or weekly lessons.",
-                size="1",
-                color=rx.color("gray", 11),
-                id="book-hint",
-            ),
-            message_tutor_box(),
-            spacing="2",
-            width="100%",
-        ),
-        link_button(
+    book = rx.vstack(
+        rx.button(
             rx.icon("calendar-plus", size=18),
-            "Log in to book a trial",
-            href="/login?next=" + TutorPageState.router.url.path,
+            "Book a trial",
             size="3",
             width="100%",
+            on_click=BookingState.book_trial,  # the dialog on the first free time (visitors sign up first)
+            id="book-trial",
         ),
+        rx.text(
+            "Or pick any free time under Available times (or one of your best times) for a trial, "
+            "a single lesson or weekly lessons.",
+            size="1",
+            color=rx.color("gray", 11),
+            id="book-hint",
+        ),
+        rx.cond(AppState.signed_in, message_tutor_box(), rx.fragment()),
+        spacing="2",
+        width="100%",
     )
     return rx.card(
         rx.vstack(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -21,9 +22,14 @@ class SignupState(AppState):
     timezone: str = "UTC"
     submitting: bool = False
 
+    next_path: str = ""  # where to go after signing up (e.g. back to a chosen lesson time)
+    login_href: str = "/login"
+
     def load(self):
         self.errors, self.message, self.submitting = {}, "", False
         self.timezone = self.browser_tz or "UTC"
+        self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
+        self.login_href = "/login" + (f"?{urlencode({'next': self.next_path})}" if self.next_path else "")
         return rx.call_script(DETECT_TZ_JS, callback=SignupState.set_detected_timezone)
 
     def set_detected_timezone(self, zone: Any):
@@ -45,7 +51,7 @@ class SignupState(AppState):
             self.submitting = False
             return
         self.submitting = False
-        yield self._signed_in(result)
+        yield self._signed_in(result, self.next_path)
 
 
 class LoginState(AppState):
@@ -53,11 +59,13 @@ class LoginState(AppState):
     # "error" (wrong password), "locked" (too many attempts) or "suspended".
     problem: str = ""
     next_path: str = ""
+    signup_href: str = "/signup"
     submitting: bool = False
 
     def load(self):
         self.message, self.problem, self.submitting = "", "", False
         self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
+        self.signup_href = "/signup" + (f"?{urlencode({'next': self.next_path})}" if self.next_path else "")
 
     async def submit(self, form: dict):
         email, password = form_text(form, "email", 300), form_text(form, "password", 200)
