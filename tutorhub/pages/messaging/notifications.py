@@ -30,7 +30,7 @@ def _note(row: NoteRow) -> rx.Component:
                     spacing="2",
                     align="center",
                 ),
-                rx.text(row.body, size="2", color=rx.color("gray", 11)),
+                rx.text(row.body, size="2", color=rx.color("gray", 11), white_space="pre-line"),
                 rx.hstack(
                     rx.text(row.when, size="1", color=rx.color("gray", 11)),
                     rx.cond(row.link != "", rx.link("Open", href=row.link, size="1"), rx.fragment()),

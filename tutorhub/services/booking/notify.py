@@ -12,34 +12,48 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.views import student_zone
+from tutorhub.services.catalog import subject_label
 from tutorhub.services.messaging.notifications import notify
-from tutorhub.services.scheduling.engine.tzclock import clock_for, render, to_minute
+from tutorhub.services.timefmt import human_when, zone_name
 
 
 def local_when(at: datetime, zone: str) -> str:
-    """"2027-03-16 17:00 (Europe/Berlin)" — in the recipient's own zone (also used by reminders)."""
-    local = render(to_minute(at), clock_for(zone))
-    return f"{local[:10]} {local[11:16]} ({zone})"
+    """"Tue 16 Mar, 17:00 (Berlin time)" — in the recipient's own zone (also used by reminders)."""
+    return f"{human_when(at, zone)} ({zone_name(zone)})"
 
 
 def notify_user(session: Session, user_id: int, subject: str, body: str, link: str = "") -> None:
     notify(session, user_id=user_id, kind="booking", title=subject, body=body, link=link, now=utcnow())
 
 
+def _lesson_line(booking: Booking, with_name: str, zone: str) -> str:
+    """"Mathematics with Ava Adams, Tue 8 Dec, 18:00 (Berlin time)." then the reference on a line
+    of its own (for support), never in the sentence."""
+    what = subject_label(booking.subject) if booking.subject else "Lesson"
+    return (f"{what} with {with_name}, {local_when(booking.start_at, zone)}.\n"
+            f"Details: lesson reference {booking.id}")
+
+
+def _name(session: Session, user_id: int | None, fallback: str) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user and user.full_name else fallback
+
+
 def notify_student(session: Session, booking: Booking, subject: str, text: str) -> None:
-    when = local_when(booking.start_at, student_zone(session, booking.student_id))
-    notify_user(session, booking.student_id, subject, f"{text} Lesson #{booking.id} on {when}.",
-                f"/lessons/{booking.id}")
+    profile = session.get(TutorProfile, booking.tutor_id)
+    tutor = _name(session, profile.user_id if profile else None, "your tutor")
+    line = _lesson_line(booking, tutor, student_zone(session, booking.student_id))
+    notify_user(session, booking.student_id, subject, f"{text}\n{line}", f"/lessons/{booking.id}")
 
 
 def notify_tutor(session: Session, booking: Booking, subject: str, text: str) -> None:
     profile = session.get(TutorProfile, booking.tutor_id)
     if profile is None:
         return
-    when = local_when(booking.start_at, profile.timezone)
-    notify_user(session, profile.user_id, subject, f"{text} Lesson #{booking.id} on {when}.",
-                f"/lessons/{booking.id}")
+    line = _lesson_line(booking, _name(session, booking.student_id, "your student"), profile.timezone)
+    notify_user(session, profile.user_id, subject, f"{text}\n{line}", f"/lessons/{booking.id}")

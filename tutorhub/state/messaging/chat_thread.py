@@ -22,7 +22,7 @@ from tutorhub.services.messaging import attachments as chat_attachments
 from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.messaging.views import MessageOut, MessagePage
-from tutorhub.services.timefmt import format_local
+from tutorhub.services.timefmt import human_when
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 
@@ -53,7 +53,7 @@ def message_rows(messages: list[MessageOut], zone: str) -> list[MessageRow]:
     for m in messages:
         f = m.attachment
         rows.append(MessageRow(
-            id=m.id, body=m.body, mine=m.mine, sender=m.sender_name, at=format_local(m.created_at.isoformat(), zone),
+            id=m.id, body=m.body, mine=m.mine, sender=m.sender_name, at=human_when(m.created_at, zone),
             file_name=f.name if f else "", file_url=f.url if f else "",
             file_image=bool(f and f.content_type.startswith("image/")), file_size=_size(f.size_bytes) if f else "",
         ))
