@@ -47,7 +47,7 @@ def _queue_row(row: QueueRowView) -> rx.Component:
                 rx.vstack(
                     rx.hstack(
                         rx.icon("paperclip", size=14),
-                        rx.text(row.documents.to_string(), " documents", size="1"),
+                        rx.text(row.documents.to_string(), rx.cond(row.documents == 1, " document", " documents"), size="1"),
                         spacing="1",
                         align="center",
                     ),
