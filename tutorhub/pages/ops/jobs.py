@@ -26,17 +26,18 @@ def _job(row: JobRow) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(row.job_id, weight="bold", font_family="monospace"),
+                rx.text(row.name, weight="bold"),
                 _outcome(row.last_outcome),
                 rx.spacer(),
                 rx.button(rx.icon("play", size=14), "Run now", size="1", variant="soft",
                           loading=J.running == row.job_id, disabled=J.running != "",
-                          on_click=J.run_now(row.job_id), aria_label="Run " + row.job_id + " now"),
+                          on_click=J.run_now(row.job_id), aria_label="Run now: " + row.name),
                 width="100%",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text("Schedule: ", row.schedule, size="1", color=rx.color("gray", 11)),
+            rx.text(row.description, size="2", color=rx.color("gray", 11)),
+            rx.text(row.schedule, " · job ", rx.code(row.job_id, size="1"), size="1", color=rx.color("gray", 11)),
             rx.cond(
                 row.last_when != "",
                 rx.text("Last run: ", row.last_when, " (", row.last_trigger, ")", size="1", color=rx.color("gray", 11)),
