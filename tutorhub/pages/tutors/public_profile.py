@@ -11,18 +11,47 @@ from tutorhub.pages.booking.dialog import booking_dialog
 from tutorhub.pages.learning.reviews import reviews_card, trust_explainer
 from tutorhub.pages.messaging.messages import message_tutor_box
 from tutorhub.pages.scheduling.tutor_times import available_times, best_times_box
+from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.tutors.search import TutorPageState
 
 
-def _stat(value: rx.Var | str, label: str) -> rx.Component:
+def _stat(value: rx.Var | str, label: rx.Var | str) -> rx.Component:
     return rx.vstack(
         rx.text(value, weight="bold", size="5"),
         rx.text(label, size="1", color=rx.color("gray", 11)),
         spacing="0",
         align="center",
         min_width="80px",
+    )
+
+
+def trust_words(score: rx.Var) -> rx.Var:
+    """The trust score in words (the number stays beside it, explained in the popover)."""
+    return rx.cond(
+        score >= 85, "Highly trusted",
+        rx.cond(score >= 70, "Trusted", rx.cond(score >= 50, "Building a record", "New on TutorHub")),
+    )
+
+
+def policy_note() -> rx.Component:
+    """The cancellation and rescheduling rules, next to the Book button (services/booking/policy.py)."""
+    s = get_settings()
+    return rx.vstack(
+        rx.hstack(rx.icon("shield-check", size=14, aria_hidden="true"), rx.text("Cancellation policy", weight="medium"),
+                  spacing="1", align="center"),
+        rx.text(
+            f"Full refund when you cancel at least {s.cancel_full_refund_hours} h before the lesson, "
+            f"{s.cancel_partial_refund_percent}% from {s.cancel_partial_refund_hours} h before, none later. "
+            f"If the tutor cancels, you get everything back. You can reschedule once, up to "
+            f"{s.reschedule_min_hours} h before.",
+        ),
+        spacing="1",
+        font_size="var(--font-size-1)",
+        color=rx.color("gray", 11),
+        id="booking-policy",
+        width="100%",
     )
 
 
@@ -57,6 +86,7 @@ def _booking_box() -> rx.Component:
             color=rx.color("gray", 11),
             id="book-hint",
         ),
+        policy_note(),
         rx.cond(AppState.signed_in, message_tutor_box(), rx.fragment()),
         spacing="2",
         width="100%",
@@ -101,7 +131,7 @@ def _tutor_profile() -> rx.Component:
             _stat(t.hours_taught.to_string(), "hours taught"),
             _stat(t.response_rate.to_string() + "%", "response rate"),
             _stat(t.rating_count.to_string(), "reviews"),
-            _stat(t.trust_score.to_string(), "trust score"),
+            _stat(trust_words(t.trust_score), "trust score " + t.trust_score.to_string() + " of 100"),
             columns=rx.breakpoints(initial="2", sm="4"),
             spacing="3",
             width="100%",
