@@ -21,8 +21,9 @@ HEADER_JS = "() => { const h = document.querySelector('header'); return h.scroll
 
 def _settled(page: Page, path: str) -> None:
     page.goto(path)
-    page.locator("main h1").first.wait_for()
-    page.wait_for_timeout(400)  # the page's data arrives over the websocket just after the shell
+    page.locator("main").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # the page's data arrives over the websocket just after the shell
 
 
 def _check(page: Page, path: str) -> list[str]:
