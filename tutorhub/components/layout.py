@@ -157,7 +157,7 @@ def _desktop_links(role: str) -> rx.Component:
         _bar_link(entries[0], role) if not name else _bar_menu(name, entries, role)
         for name, entries in nav_groups(role)
     ]
-    return rx.hstack(*parts, spacing="4", align="center", as_="nav", aria_label="Main", wrap="nowrap")
+    return rx.el.nav(rx.hstack(*parts, spacing="4", align="center", wrap="nowrap"), aria_label="Main")
 
 
 def _mobile_items(role: str) -> list[rx.Component]:
@@ -241,7 +241,8 @@ def _mobile_menu() -> rx.Component:
 
 
 def navbar() -> rx.Component:
-    return rx.box(
+    # Landmarks are real elements (rx.el.*): a Radix Box or Flex ignores `as_` (it lands in CSS).
+    return rx.el.header(
         rx.box(
             rx.hstack(
                 brand(),
@@ -259,7 +260,6 @@ def navbar() -> rx.Component:
             padding_x=["16px", "16px", "24px"],
             padding_y="12px",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -271,7 +271,7 @@ def navbar() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.hstack(
             rx.text("© TutorHub · verified tutors, online and at home", size="1", color=rx.color("gray", 11)),
             rx.spacer(),
@@ -285,7 +285,6 @@ def footer() -> rx.Component:
             padding_x=["16px", "16px", "24px"],
             padding_y="20px",
         ),
-        as_="footer",
         width="100%",
         border_top=f"1px solid {rx.color('gray', 4)}",
         margin_top="48px",
@@ -331,9 +330,8 @@ def page(*children: rx.Component, width: str = "1120px") -> rx.Component:
         rx.el.style("html{scroll-padding-top:88px}"),
         dev_mode_banner(),
         navbar(),
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
             width="100%",
             max_width=width,
             margin_x="auto",

@@ -13,20 +13,22 @@ from tutorhub.state.dashboards.role_home import RoleHomeState as H
 
 
 def _section(title: str, href: str, link_text: str, body: rx.Component, *, section_id: str) -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading(title, size="4", as_="h2", id=f"{section_id}-title"),
-            rx.spacer(),
-            rx.link(link_text, href=href, size="2"),
+    return rx.el.section(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(title, size="4", as_="h2", id=f"{section_id}-title"),
+                rx.spacer(),
+                rx.link(link_text, href=href, size="2"),
+                width="100%",
+                align="center",
+            ),
+            body,
+            spacing="3",
             width="100%",
-            align="center",
         ),
-        body,
-        spacing="3",
-        width="100%",
-        as_="section",
         id=section_id,
         aria_labelledby=f"{section_id}-title",
+        width="100%",
     )
 
 

@@ -77,7 +77,7 @@ def _queue_row(row: QueueRowView) -> rx.Component:
 def verification_queue_page() -> rx.Component:
     ready = rx.vstack(
         page_header("Tutor verification", "Review new and changed tutor profiles and their credentials."),
-        rx.flex(rx.foreach(Q.tabs, _tab), gap="8px", wrap="wrap", as_="nav", aria_label="Filter by status"),
+        rx.el.nav(rx.flex(rx.foreach(Q.tabs, _tab), gap="8px", wrap="wrap"), aria_label="Filter by status"),
         rx.cond(
             Q.rows.length() > 0,
             rx.vstack(rx.foreach(Q.rows, _queue_row), spacing="3", width="100%"),
