@@ -89,8 +89,8 @@ def test_the_desktop_navigation_fits_and_marks_the_current_page(new_context, wid
         if role == "admin":  # the page is in a menu: the menu is marked; opening it shows the page marked
             nav.get_by_role("button", name=current).click()
             expect(page.get_by_role("menuitem", name="Payouts")).to_have_attribute("aria-current", "page")
-            expect(page.get_by_role("menuitem", name="Disputes")).to_be_visible()
             expect(page.get_by_role("menuitem", name="Catalogue")).to_be_visible()
             page.keyboard.press("Escape")
+            expect(page.get_by_role("menu")).to_have_count(0)  # closed again before axe looks
         else:
             expect(nav.get_by_role("link", name=current)).to_have_attribute("aria-current", "page")

@@ -46,7 +46,7 @@ def bell() -> rx.Component:
                     rx.cond(
                         BellState.bell_unread > 0,
                         rx.badge(rx.cond(BellState.bell_unread > 99, "99+", BellState.bell_unread.to_string()),
-                                 color_scheme="red", radius="full", size="1", position="absolute", top="-6px",
+                                 color_scheme="red", high_contrast=True, radius="full", size="1", position="absolute", top="-6px",
                                  right="-8px", id="bell-count", aria_hidden="true"),
                         rx.fragment(),
                     ),

@@ -65,7 +65,7 @@ def _pending_badge() -> rx.Component:
         AppState.pending_requests > 0,
         rx.badge(
             AppState.pending_requests.to_string(),
-            color_scheme="orange",
+            color_scheme="orange", high_contrast=True,
             radius="full",
             size="1",
             aria_label="requests waiting",
@@ -81,7 +81,7 @@ def _chat_badge() -> rx.Component:
         ChatBadgeState.chat_unread > 0,
         rx.badge(
             ChatBadgeState.chat_unread.to_string(),
-            color_scheme="red",
+            color_scheme="red", high_contrast=True,
             radius="full",
             size="1",
             aria_label="unread messages",

@@ -225,7 +225,7 @@ def _toolbar(S: Any) -> rx.Component:
             size="1",
             on_click=S.clear_day,
         ),
-        rx.button("Clear all", type="button", variant="soft", color_scheme="red", size="1", on_click=S.clear_all),
+        rx.button("Clear all", type="button", variant="soft", color_scheme="red", high_contrast=True, size="1", on_click=S.clear_all),
         gap="8px",
         wrap="wrap",
         width="100%",

@@ -95,7 +95,7 @@ def signup_page() -> rx.Component:
             on_submit=SignupState.submit,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href=SignupState.login_href), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in", href=SignupState.login_href, underline="always"), size="2"),
     )
 
 
@@ -151,7 +151,8 @@ def login_page() -> rx.Component:
                 href="/login/code",
                 size="2",
             ),
-            rx.text("New to TutorHub? ", rx.link("Create an account", href=LoginState.signup_href), size="2"),
+            rx.text("New to TutorHub? ", rx.link("Create an account", href=LoginState.signup_href, underline="always"),
+                    size="2"),
             spacing="2",
         ),
     )

@@ -34,7 +34,7 @@ def _flag(f: FlagRow) -> rx.Component:
                 rx.link(f.tutor_name, href=f.tutor_href, weight="bold"),
                 rx.text(f.tutor_email, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
-                rx.badge(f.count.to_string() + " cancellations / 30 days", color_scheme="red"),
+                rx.badge(f.count.to_string() + " cancellations / 30 days", color_scheme="red", high_contrast=True),
                 wrap="wrap",
                 align="center",
                 width="100%",

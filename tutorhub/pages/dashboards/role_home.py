@@ -120,7 +120,7 @@ def _chat_row(row: ChatRow) -> rx.Component:
                 min_width="0",
                 flex="1",
             ),
-            rx.cond(row.unread > 0, rx.badge(row.unread.to_string(), " new", color_scheme="red", radius="full"),
+            rx.cond(row.unread > 0, rx.badge(row.unread.to_string(), " new", color_scheme="red", high_contrast=True, radius="full"),
                     rx.fragment()),
             rx.text(row.at, size="1", color=rx.color("gray", 11), white_space="nowrap"),
             align="center",

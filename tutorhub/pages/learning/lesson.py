@@ -28,7 +28,7 @@ def _header() -> rx.Component:
         ),
         rx.hstack(
             rx.heading(L.title, size=rx.breakpoints(initial="5", sm="6"), as_="h1"),
-            rx.badge(L.b_status_label, color_scheme=L.b_color, size="2", id="lesson-status"),
+            rx.badge(L.b_status_label, color_scheme=L.b_color, size="2", high_contrast=True, id="lesson-status"),
             align="center",
             wrap="wrap",
             spacing="3",
@@ -91,13 +91,13 @@ def _room() -> rx.Component:
 
 def _actions() -> rx.Component:
     no_show = rx.popover.root(
-        rx.popover.trigger(rx.button("Report a no-show", variant="soft", color_scheme="orange", size="2")),
+        rx.popover.trigger(rx.button("Report a no-show", variant="soft", color_scheme="orange", high_contrast=True, size="2")),
         rx.popover.content(
             rx.form(
                 rx.vstack(
                     rx.text("Tell us the other side did not come. They can dispute it within 48 hours.", size="2"),
                     rx.input(name="reason", placeholder="What happened (optional)", max_length=500, width="100%"),
-                    rx.button("Report", type="submit", color_scheme="orange", size="2"),
+                    rx.button("Report", type="submit", color_scheme="orange", high_contrast=True, size="2"),
                     spacing="2",
                 ),
                 on_submit=L.report_no_show,
@@ -106,7 +106,8 @@ def _actions() -> rx.Component:
         ),
     )
     dispute = rx.popover.root(
-        rx.popover.trigger(rx.button("Dispute", variant="soft", color_scheme="red", size="2", id="open-dispute")),
+        rx.popover.trigger(rx.button("Dispute", variant="soft", color_scheme="red", high_contrast=True, size="2",
+                                     id="open-dispute")),
         rx.popover.content(
             rx.form(
                 rx.vstack(
@@ -117,7 +118,7 @@ def _actions() -> rx.Component:
                     ),
                     rx.el.label("What happened", html_for="dispute-reason", class_name="rt-Text rt-r-size-2"),
                     rx.text_area(name="reason", id="dispute-reason", max_length=500, width="100%", required=True),
-                    rx.button("Open dispute", type="submit", color_scheme="red", size="2", loading=L.busy == "dispute"),
+                    rx.button("Open dispute", type="submit", color_scheme="red", high_contrast=True, size="2", loading=L.busy == "dispute"),
                     spacing="2",
                 ),
                 on_submit=L.dispute,
@@ -155,7 +156,7 @@ def _actions() -> rx.Component:
         ),
         rx.cond(
             _has("cancel"),
-            rx.button("Cancel lesson", variant="soft", color_scheme="red", on_click=L.open_cancel),
+            rx.button("Cancel lesson", variant="soft", color_scheme="red", high_contrast=True, on_click=L.open_cancel),
             rx.fragment(),
         ),
         rx.cond(_has("no_show"), no_show, rx.fragment()),
@@ -185,7 +186,7 @@ def end_early_dialog() -> rx.Component:
                     rx.button("Keep teaching", variant="soft", color_scheme="gray", on_click=L.keep_teaching)
                 ),
                 rx.alert_dialog.action(
-                    rx.button("End now", color_scheme="red", on_click=L.end_lesson(True), id="end-early-confirm")
+                    rx.button("End now", color_scheme="red", high_contrast=True, on_click=L.end_lesson(True), id="end-early-confirm")
                 ),
                 gap="3",
                 justify="end",
@@ -347,7 +348,7 @@ def _body() -> rx.Component:
         _header(),
         rx.cond(
             L.error != "",
-            rx.callout(L.error, icon="circle-alert", color_scheme="red", width="100%", id="lesson-error"),
+            rx.callout(L.error, icon="circle-alert", color_scheme="red", high_contrast=True, width="100%", id="lesson-error"),
             rx.fragment(),
         ),
         _hold_box(),

@@ -38,7 +38,7 @@ def _row(row: ConversationRow) -> rx.Component:
             ),
             rx.cond(
                 row.unread > 0,
-                rx.badge(row.unread.to_string(), color_scheme="red", radius="full", class_name="conversation-unread",
+                rx.badge(row.unread.to_string(), color_scheme="red", high_contrast=True, radius="full", class_name="conversation-unread",
                          aria_label="unread messages"),
                 rx.fragment(),
             ),

@@ -109,7 +109,7 @@ def notification_settings_page() -> rx.Component:
             P.has_phone,
             rx.fragment(),
             rx.callout("SMS and WhatsApp need a phone number on your account; until you add one, those choices "
-                       "are saved but nothing is sent there.", icon="info", color_scheme="amber", size="1"),
+                       "are saved but nothing is sent there.", icon="info", color_scheme="amber", high_contrast=True, size="1"),
         ),
         rx.form(
             rx.vstack(
@@ -128,7 +128,7 @@ def notification_settings_page() -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                rx.cond(P.form_error != "", rx.callout(P.form_error, icon="triangle-alert", color_scheme="red",
+                rx.cond(P.form_error != "", rx.callout(P.form_error, icon="triangle-alert", color_scheme="red", high_contrast=True,
                                                        role="alert"), rx.fragment()),
                 rx.hstack(
                     rx.button("Save preferences", type="submit", loading=P.saving),

@@ -69,7 +69,7 @@ def _result_badge(row: LoginRow) -> rx.Component:
     return rx.cond(
         row.success,
         rx.badge("success", color_scheme="green"),
-        rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red"),
+        rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red", high_contrast=True),
     )
 
 

@@ -15,7 +15,7 @@ def _outcome(value: rx.Var) -> rx.Component:
     return rx.match(
         value,
         ("ok", rx.badge("ok", color_scheme="green")),
-        ("error", rx.badge("error", color_scheme="red")),
+        ("error", rx.badge("error", color_scheme="red", high_contrast=True)),
         ("running", rx.badge("running", color_scheme="blue")),
         ("", rx.badge("never ran", color_scheme="gray")),
         rx.badge(value, color_scheme="gray"),

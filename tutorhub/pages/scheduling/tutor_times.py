@@ -213,7 +213,8 @@ def _proposal(p: ProposalView) -> rx.Component:
             min_width="0",
         ),
         rx.vstack(
-            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2"),
+            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2",
+                     high_contrast=True),
             rx.button("Book", size="1", variant="soft", on_click=BookingState.pick(p.start), class_name="best-book"),
             spacing="2",
             align="end",

@@ -39,10 +39,10 @@ def _document_row(doc: DocumentView) -> rx.Component:
                 rx.icon("external-link", size=14), "View", href=doc.url, external=True, variant="soft", size="2"
             ),
             confirm_dialog(
-                rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", size="2"),
+                rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", high_contrast=True, size="2"),
                 "Delete this document?",
                 rx.text("“", doc.name, "” will be removed. If your profile is approved it goes back to review."),
-                rx.button("Delete", color_scheme="red", on_click=S.delete_credential(doc.id)),
+                rx.button("Delete", color_scheme="red", high_contrast=True, on_click=S.delete_credential(doc.id)),
             ),
             spacing="2",
         ),

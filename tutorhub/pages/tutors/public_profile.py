@@ -113,7 +113,8 @@ def _tutor_profile() -> rx.Component:
             rx.text(t.headline, size="3", color=rx.color("gray", 11)),
             rx.flex(
                 rating_badge(t.rating, t.rating_count),
-                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft"),
+                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft",
+                         high_contrast=True),
                 rx.foreach(t.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
                 gap="8px",
                 wrap="wrap",
