@@ -21,6 +21,7 @@ from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.classes.class_page import class_page
 from tutorhub.pages.classes.find import find_page as classes_page
+from tutorhub.pages.dashboards.role_home import role_home_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.leads.enquiries import enquiries_page
 from tutorhub.pages.leads.inbox import inbox_page
@@ -55,6 +56,7 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -110,6 +112,7 @@ app.register_lifespan_task(run_jobs_in_background)
 # (route, page, title, page state load handler(s))
 PAGES = [
     ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),
+    ("/home", role_home_page, "Home · TutorHub", RoleHomeState.load),
     ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
     ("/login", login_page, "Log in · TutorHub", LoginState.load),
     ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),
@@ -126,7 +129,8 @@ PAGES = [
         "/tutors/[tutor_id]",
         tutor_public_page,
         "Tutor · TutorHub",
-        [TutorPageState.load, TutorSlotsState.load, TutorReviewsState.load, BookingState.close_done],
+        [TutorPageState.load, TutorSlotsState.load, TutorReviewsState.load, BookingState.close_done,
+         BookingState.resume],
     ),
     ("/lessons", lessons_page, "My lessons · TutorHub", MyLessonsState.load),
     ("/messages", messages_page, "Messages · TutorHub", ChatState.load),

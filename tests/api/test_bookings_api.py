@@ -209,8 +209,12 @@ def test_a_lesson_from_request_to_review(client, world, clock, db):
     assert client.get(url, headers=world["admin"]).json()["meeting_url"] is None
     assert client.post(f"{url}/start", headers=world["student"]).status_code == 403
     assert client.post(f"{url}/start", headers=world["tutor"]).json()["status"] == "IN_PROGRESS"
-    clock.now += timedelta(hours=1)
-    assert client.post(f"{url}/complete", headers=world["tutor"]).json()["status"] == "COMPLETED"
+    clock.now += timedelta(minutes=20)
+    early = client.post(f"{url}/complete", headers=world["tutor"])
+    assert early.status_code == 409 and "20 of 60 minutes" in early.json()["detail"]
+    clock.now += timedelta(minutes=40)
+    done = client.post(f"{url}/complete", headers=world["tutor"]).json()
+    assert done["status"] == "COMPLETED" and done["actual_minutes"] == 60
     res = client.post(f"{url}/review", json={"rating": 5, "comment": "Brilliant"}, headers=world["student"])
     assert res.status_code == 201 and res.json()["rating"] == 5
     assert client.post(f"{url}/review", json={"rating": 4}, headers=world["student"]).status_code == 409

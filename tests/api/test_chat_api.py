@@ -37,6 +37,17 @@ def test_participants_list_send_page_and_mark_read(client, bearer, pair):
     assert client.get(BASE, headers=t).json()["unread_total"] == 0
 
 
+def test_a_retried_send_with_its_client_id_stores_one_message(client, bearer, pair):
+    s = bearer(pair.student)
+    url = f"{BASE}/{pair.conversation_id}/messages"
+    first = client.post(url, json={"body": "Running late", "client_id": "retry-0001"}, headers=s)
+    again = client.post(url, json={"body": "Running late", "client_id": "retry-0001"}, headers=s)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert len(client.get(url, headers=s).json()["messages"]) == 1
+    bad = client.post(url, json={"body": "x", "client_id": "no"}, headers=s)
+    assert bad.status_code == 422
+
+
 def test_history_pages_backwards_with_before(client, bearer, pair):
     s = bearer(pair.student)
     t = bearer(pair.tutor)

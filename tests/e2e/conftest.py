@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.axe import axe_available, axe_blockers
+
 REPO = Path(__file__).resolve().parents[2]
 BUN = REPO / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -200,10 +202,29 @@ def watch_csp(context, violations: list[str]) -> None:
     context.on("console", _console)
 
 
+def _axe_check(contexts: list) -> list[str]:
+    """axe-core on every page still open at the end of a test (see tests/e2e/axe.py); tests call
+    `axe_blockers` themselves on pages they leave in between."""
+    if not axe_available():
+        return []
+    found: list[str] = []
+    for context in contexts:
+        for page in context.pages:
+            if page.is_closed() or not page.url.startswith("http"):
+                continue
+            try:
+                found += axe_blockers(page)
+            except Exception as exc:  # noqa: BLE001  (a page mid-navigation: nothing to judge)
+                if "navigat" not in str(exc) and "closed" not in str(exc):
+                    raise
+    return found
+
+
 @pytest.fixture
 def new_context(chromium_browser, app_url):
     """Open isolated browser profiles (each with its own cookies): new_context(viewport=PHONE).
-    Fails the test if any page opened in them reported a Content-Security-Policy violation."""
+    Fails the test if any page opened in them reported a Content-Security-Policy violation, or
+    if axe-core finds a critical or serious accessibility violation on a page left open."""
     contexts = []
     violations: list[str] = []
 
@@ -216,14 +237,24 @@ def new_context(chromium_browser, app_url):
         contexts.append(context)
         return context
 
+    AXE_FOUND.clear()
     yield _open
+    blockers = AXE_FOUND + _axe_check(contexts)
+    AXE_FOUND.clear()
     for context in contexts:
         context.close()
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+    assert not blockers, "axe-core: critical/serious accessibility violations:\n" + "\n".join(blockers)
+
+
+AXE_FOUND: list[str] = []  # what `shot` saw on the screens it was asked to keep (checked at the end)
 
 
 def shot(page, name: str) -> None:
-    """Keep a screenshot when TUTORHUB_E2E_SHOTS names a directory (for eyeballing layouts)."""
+    """Keep a screenshot when TUTORHUB_E2E_SHOTS names a directory (for eyeballing layouts); every
+    screen a test shows this way is also checked by axe-core (failing the test at its end)."""
+    if axe_available():
+        AXE_FOUND.extend(axe_blockers(page))
     target = os.environ.get("TUTORHUB_E2E_SHOTS")
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)

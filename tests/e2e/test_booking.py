@@ -5,8 +5,8 @@ reviews it and finds the review on the tutor's profile.
 
 No clock is faked: the tutor takes lessons at no notice, so the student books the first quarter
 hour at least three minutes ahead (45-minute lessons sit on a 15-minute grid), and the tutor may
-open a lesson 15 minutes before it starts (services/booking_views.START_EARLY) — at most a short
-wait when the quarter hour is nearly over.
+open a lesson 5 minutes before it starts (services/booking/views.START_EARLY) — a wait of at most
+ten minutes. Ending it before its scheduled end asks first, with the minutes it ran.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.e2e.test_scheduling import PASSWORD, _approved_tutor_via_api, _login
 pytestmark = pytest.mark.e2e
 
 NEW_YORK = ZoneInfo("America/New_York")
-START_EARLY = timedelta(minutes=15)
+START_EARLY = timedelta(minutes=5)
 
 
 def _bearer(request, email: str) -> dict[str, str]:
@@ -127,7 +127,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(tutor_page.locator("#pending-requests")).to_have_count(0)
     expect(tutor_page.locator("#lesson-list .status-badge").first).to_have_text("Confirmed")
 
-    # The lesson runs: the tutor may open it 15 minutes early
+    # The lesson runs: the tutor may open it 5 minutes early
     wait = (start - START_EARLY - datetime.now(UTC)).total_seconds()
     if wait > 0:
         time.sleep(wait + 1)
@@ -138,7 +138,10 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
     expect(tutor_page.locator("#lesson-status")).to_have_text("In progress")
     _look(tutor_page, "lesson-running")
     tutor_page.locator("#end-lesson").click()
+    expect(tutor_page.locator("#end-early-text")).to_contain_text("of 45 minutes")  # ended early: asks first
+    tutor_page.locator("#end-early-confirm").click()
     expect(tutor_page.locator("#lesson-status")).to_have_text("Completed")
+    expect(tutor_page.locator("#lesson-actual-length")).to_contain_text("of 45 minutes")
     expect(tutor_page.locator("#lesson-history")).to_contain_text("Lesson ended")
 
     # The student reviews; the review shows on the profile

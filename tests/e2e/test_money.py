@@ -6,7 +6,7 @@ earnings show the price minus the 20 % commission; the tutor requests a payout; 
 approves it; the tutor sees it paid.
 
 No clock is faked in the app: the lesson is the first quarter hour a few minutes ahead (the tutor
-may open it 15 minutes early, see test_booking.py).
+may open it 5 minutes early and confirms ending it early, see test_booking.py).
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     tutor.locator("#start-lesson").click()
     expect(tutor.locator("#lesson-status")).to_have_text("In progress")
     tutor.locator("#end-lesson").click()
+    tutor.locator("#end-early-confirm").click()
     expect(tutor.locator("#lesson-status")).to_have_text("Completed")
 
     # 49 hours later: settled; the tutor earned €30 − 20 %

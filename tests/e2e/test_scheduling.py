@@ -228,4 +228,4 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     expect(times).to_contain_text("America/New_York")
     first = times.locator(f'.slot-day[data-date="{monday.isoformat()}"] .slot-chip').first
     expect(first).to_have_attribute("aria-label", f"Book {expected} for you · 17:00 for your tutor")
-    expect(visitor.locator("#best-times")).to_contain_text("Log in as a student")
+    expect(visitor.locator("#best-times")).to_contain_text("log in as a student")

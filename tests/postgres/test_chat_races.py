@@ -41,3 +41,13 @@ def test_a_burst_of_parallel_sends_stops_exactly_at_the_flood_limit(db, make_use
     db.rollback()
     stored = db.exec(select(func.count()).select_from(ChatMessage)).one()
     assert stored == chat_messages.FLOOD_MESSAGES
+
+
+def test_parallel_sends_of_one_client_id_store_one_message(db, make_user):
+    pair = make_pair(db, make_user)
+    results = race(8, lambda s, i: chat_messages.send_message(s, actor=pair.student, conversation_id=pair.conversation_id,
+                                                    body="only once", client_id="double-send-0001").id)
+    assert all(kind == "ok" for kind, _ in results), results
+    assert len({mid for _, mid in results}) == 1
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(ChatMessage)).one() == 1

@@ -25,6 +25,7 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -133,21 +134,23 @@ AUDITED_HANDLERS = {
     AdminFlagsState: {"load", "resolve", "toggle_resolved"},
     AdminBookingsState: {"load", "go_page", "set_filter"},
     AvailabilityState: {
-        "load", "add_override", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "discard_weekly",
+        "load", "add_override", "choose_day", "clear_all", "clear_day", "copy_day_to", "copy_day_to_weekdays",
+        "discard_weekly",
         "paint_end", "paint_enter", "paint_start", "remove_override", "save_settings", "save_weekly",
         "set_override_kind", "toggle_all_hours", "toggle_cell",
     },
     StudentTimesState: {
-        "load", "choose_day", "clear_all", "clear_day", "copy_day_to_weekdays", "paint_end", "paint_enter",
+        "load", "choose_day", "clear_all", "clear_day", "copy_day_to", "copy_day_to_weekdays", "paint_end",
+        "paint_enter",
         "paint_start", "save", "toggle_all_hours", "toggle_cell",
     },
     TutorSlotsState: {"load", "go_to_week", "next_week", "prev_week", "set_duration", "use_browser_zone", "watch_slots"},
     BookingState: {
-        "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release",
+        "book_trial", "check_pay_promo", "check_series", "close_done", "hold", "pay", "pick", "release", "resume",
         "set_book_kind", "set_book_length", "set_book_weeks", "set_pay_method",
     },
     LessonState: {
-        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "report_no_show",
+        "load", "refresh", "watch_lesson", "start_lesson", "end_lesson", "keep_teaching", "report_no_show",
         "dispute", "save_notes", "submit_review", "submit_reply",
     },
     LessonChangeState: {
@@ -172,6 +175,7 @@ AUDITED_HANDLERS = {
     # attendance (the class's own tutor only).
     ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
                      "open_roster", "mark", "cancel_session"},
+    RoleHomeState: {"load"},
 }
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from tests.state.conftest import fetch
 from tests.support.booking import Env, open_all_week
+from tutorhub.db import session_scope
 from tutorhub.models import Role
 from tutorhub.models.bookings import Booking, BookingEvent
 from tutorhub.services.actor import UserOut
@@ -21,7 +22,7 @@ def day_ahead(days: int = 2, hour: int = 10) -> datetime:
 
 
 def soon(minutes_grid: int = 15) -> datetime:
-    """The next quarter hour at least a minute away: a tutor may start it at once (15 min early)."""
+    """The next quarter hour at least a minute away (bookable now; see `starting_now` to run it)."""
     now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     return now + timedelta(minutes=(-now.minute) % minutes_grid)
 
@@ -62,3 +63,18 @@ def snapshot(booking_id: int) -> tuple:
     row = fetch(Booking, col(Booking.id) == booking_id)[0]
     events = len(fetch(BookingEvent, col(BookingEvent.booking_id) == booking_id))
     return (row.status, row.start_at, row.notes, row.reschedule_count, row.refund_status, events)
+
+
+def starting_now(booking_id: int) -> datetime:
+    """Move a booked lesson to start two minutes from now (the tutor may start it from 5 minutes
+    before): the engine only offers quarter-hour starts, so a lesson booked `soon()` may be up to
+    15 minutes away. Returns the new start."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
+    with session_scope() as session:
+        row = session.get(Booking, booking_id)
+        assert row is not None
+        shift = start - row.start_at  # the buffered block moves with the lesson
+        row.start_at, row.end_at = start, row.end_at + shift
+        row.block_start, row.block_end = row.block_start + shift, row.block_end + shift
+        session.add(row)
+    return start

@@ -15,7 +15,7 @@ def _bell_item(row: NoteRow) -> rx.Component:
             rx.vstack(
                 rx.text(row.title, size="2", weight=rx.cond(row.read, "regular", "bold"), truncate=True,
                         max_width="260px"),
-                rx.text(row.when, size="1", color=rx.color("gray", 10)),
+                rx.text(row.when, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
             ),
@@ -38,22 +38,23 @@ def bell() -> rx.Component:
     return rx.box(rx.cond(
         BellState.signed_in,
         rx.popover.root(
+            # The trigger is the button itself: Radix puts aria-expanded on it, which a wrapping
+            # <div> may not carry (axe: aria-allowed-attr).
             rx.popover.trigger(
-                rx.box(
-                    rx.icon_button(rx.icon("bell", size=18), variant="ghost", color_scheme="gray", size="2",
-                                   aria_label=rx.cond(BellState.bell_unread > 0,
-                                                      "Notifications, " + BellState.bell_unread.to_string() + " unread",
-                                                      "Notifications"),
-                                   id="bell-button"),
+                rx.icon_button(
+                    rx.icon("bell", size=18, aria_hidden="true"),
                     rx.cond(
                         BellState.bell_unread > 0,
                         rx.badge(rx.cond(BellState.bell_unread > 99, "99+", BellState.bell_unread.to_string()),
-                                 color_scheme="red", radius="full", size="1", position="absolute", top="-6px",
-                                 right="-8px", id="bell-count"),
+                                 color_scheme="red", high_contrast=True, radius="full", size="1", position="absolute", top="-6px",
+                                 right="-8px", id="bell-count", aria_hidden="true"),
                         rx.fragment(),
                     ),
-                    position="relative",
-                    display="inline-flex",
+                    variant="ghost", color_scheme="gray", size="2", position="relative", overflow="visible",
+                    aria_label=rx.cond(BellState.bell_unread > 0,
+                                       "Notifications, " + BellState.bell_unread.to_string() + " unread",
+                                       "Notifications"),
+                    id="bell-button",
                 ),
             ),
             rx.popover.content(
@@ -70,7 +71,7 @@ def bell() -> rx.Component:
                     rx.cond(
                         BellState.bell_items.length() > 0,
                         rx.vstack(rx.foreach(BellState.bell_items, _bell_item), spacing="0", width="100%"),
-                        rx.text("Nothing yet.", size="2", color=rx.color("gray", 10), padding_y="8px"),
+                        rx.text("Nothing yet.", size="2", color=rx.color("gray", 11), padding_y="8px"),
                     ),
                     rx.separator(),
                     rx.hstack(

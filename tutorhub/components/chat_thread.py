@@ -13,6 +13,23 @@ from tutorhub.state.messaging.chat_thread import MAX_BODY, MessageRow
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
           "application/pdf": [".pdf"]}
+# Enter sends the message, Shift+Enter makes a new line (and Enter while an input method is still
+# composing a character does neither). Static code: no user data is interpolated.
+ENTER_SENDS = rx.Var(
+    "(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) "
+    "{ e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }"
+)
+
+
+def labelled_upload(*children: rx.Component, label: str, **props: Any) -> rx.Component:
+    """`rx.upload` whose hidden file input carries the accessible name (axe: an unlabelled input
+    otherwise; the dropzone <div> itself may not take an aria-label)."""
+    upload = rx.upload(*children, **props)
+    zone = upload.children[0]
+    for child in zone.children:
+        if getattr(child, "tag", None) == "input":
+            child.custom_attrs["aria-label"] = label
+    return upload
 
 
 def _attachment(row: MessageRow) -> rx.Component:
@@ -38,7 +55,7 @@ def _attachment(row: MessageRow) -> rx.Component:
 def _bubble(row: MessageRow) -> rx.Component:
     return rx.flex(
         rx.box(
-            rx.text(row.sender, " · ", row.at, size="1", color=rx.color("gray", 10)),
+            rx.text(row.sender, " · ", row.at, size="1", color=rx.color("gray", 11)),
             rx.cond(row.body != "", rx.text(row.body, size="2", white_space="pre-wrap", word_break="break-word",
                                              class_name="chat-body"), rx.fragment()),
             _attachment(row),
@@ -66,7 +83,7 @@ def _history(S: Any, height: str) -> rx.Component:
             rx.cond(
                 S.messages.length() > 0,
                 rx.foreach(S.messages, _bubble),
-                rx.center(rx.text("No messages yet — say hello.", size="2", color=rx.color("gray", 10)),
+                rx.center(rx.text("No messages yet — say hello.", size="2", color=rx.color("gray", 11)),
                           padding_y="24px", width="100%"),
             ),
             spacing="2",
@@ -86,9 +103,14 @@ def _composer(S: Any, upload_id: str) -> rx.Component:
     limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
     return rx.form(
         rx.vstack(
+            rx.el.input(type="hidden", name="client_id", value=S.composer_id),
             rx.text_area(
-                value=S.draft,
+                # Uncontrolled, keyed by the composer id: a send empties it once (a new key), and a
+                # late keystroke echo can never put the sent text back.
+                key=S.composer_id,
+                default_value=S.draft,
                 on_change=S.set_draft.debounce(150),
+                custom_attrs={"onKeyDown": ENTER_SENDS},
                 placeholder="Write a message…",
                 name="body",
                 id="chat-input",
@@ -99,11 +121,14 @@ def _composer(S: Any, upload_id: str) -> rx.Component:
                 max_length=MAX_BODY + 1000,
             ),
             rx.flex(
-                rx.text(S.draft_count, size="1", color=rx.cond(S.draft_too_long, rx.color("red", 10),
-                                                                 rx.color("gray", 10)), id="chat-counter"),
+                rx.text(S.draft_count, size="1", color=rx.cond(S.draft_too_long, rx.color("red", 11),
+                                                                 rx.color("gray", 11)), id="chat-counter"),
+                rx.text("Enter sends · Shift+Enter for a new line", size="1", color=rx.color("gray", 11),
+                        display=rx.breakpoints(initial="none", sm="block")),
                 rx.spacer(),
-                rx.upload(
+                labelled_upload(
                     rx.button(rx.icon("paperclip", size=16), "Attach", type="button", variant="soft", size="2"),
+                    label=f"Attach an image or PDF (up to {limit_mb} MB)",
                     id=upload_id,
                     accept=ACCEPT,
                     max_files=1,
@@ -114,10 +139,9 @@ def _composer(S: Any, upload_id: str) -> rx.Component:
                     no_drag=True,
                     border="none",
                     padding="0",
-                    aria_label=f"Attach an image or PDF (up to {limit_mb} MB)",
                 ),
                 rx.button(rx.icon("send", size=16), "Send", type="submit", loading=S.sending, size="2",
-                          id="chat-send", disabled=S.draft_too_long),
+                          id="chat-send", disabled=S.draft_too_long | S.sending),
                 gap="8px",
                 align="center",
                 width="100%",

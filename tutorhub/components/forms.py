@@ -41,7 +41,7 @@ def described(fid: str, error: rx.Var | None, props: dict[str, Any]) -> dict[str
 
 
 def hint_text(hint: str) -> rx.Component:
-    return rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment()
+    return rx.text(hint, size="1", color=rx.color("gray", 11)) if hint else rx.fragment()
 
 
 def _wrap(label: str, fid: str, control: rx.Component, hint: str, error: rx.Var | None) -> rx.Component:

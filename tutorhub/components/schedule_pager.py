@@ -13,7 +13,7 @@ def event_pager(page: rx.Var, pages: rx.Var, go: Callable[[Any], Any]) -> rx.Com
     """Shown only when there is more than one page; `go(n)` is the state's page handler."""
     return rx.cond(
         pages > 1,
-        rx.hstack(
+        rx.el.nav(rx.hstack(
             rx.button(
                 rx.icon("chevron-left", size=16), "Previous", variant="soft", disabled=page <= 1, on_click=go(page - 1)
             ),
@@ -25,8 +25,6 @@ def event_pager(page: rx.Var, pages: rx.Var, go: Callable[[Any], Any]) -> rx.Com
             align="center",
             spacing="4",
             width="100%",
-            as_="nav",
-            aria_label="Pagination",
-        ),
+        ), aria_label="Pagination", width="100%"),
         rx.fragment(),
     )

@@ -11,7 +11,7 @@ def rating_badge(rating: rx.Var, reviews: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.icon("star", size=14, color=rx.color("amber", 9), fill=rx.color("amber", 9)),
         rx.text(rating, size="2", weight="bold"),
-        rx.cond(reviews > 0, rx.text("(", reviews, ")", size="1", color=rx.color("gray", 10)), rx.fragment()),
+        rx.cond(reviews > 0, rx.text("(", reviews, ")", size="1", color=rx.color("gray", 11)), rx.fragment()),
         spacing="1",
         align="center",
     )
@@ -30,7 +30,7 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
                     rx.vstack(
                         rx.text(tutor.name, weight="bold", size="3", class_name="tutor-name"),
                         rx.hstack(
-                            rx.icon("map-pin", size=13, color=rx.color("gray", 10)),
+                            rx.icon("map-pin", size=13, color=rx.color("gray", 11)),
                             rx.text(
                                 rx.cond(tutor.city != "", tutor.city, "Online"),
                                 rx.cond(tutor.distance != "", " · " + tutor.distance, ""),

@@ -22,7 +22,7 @@ def link_button(*children: Any, href: Any, external: bool = False, **props: Any)
 
 def loading_block(label: str = "Loading…") -> rx.Component:
     return rx.center(
-        rx.vstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 10), size="2"), align="center"),
+        rx.vstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 11), size="2"), align="center"),
         padding_y="64px",
         width="100%",
         role="status",
@@ -139,7 +139,7 @@ def pager(prev_href: rx.Var, next_href: rx.Var, page: rx.Var, pages: rx.Var) -> 
 
 
 def _pager(prev_href: rx.Var, next_href: rx.Var, label: rx.Var) -> rx.Component:
-    return rx.hstack(
+    return rx.el.nav(rx.hstack(
         rx.cond(
             prev_href != "",
             link_button(rx.icon("chevron-left", size=16), "Previous", href=prev_href, variant="soft"),
@@ -156,6 +156,4 @@ def _pager(prev_href: rx.Var, next_href: rx.Var, label: rx.Var) -> rx.Component:
         spacing="4",
         width="100%",
         padding_y="16px",
-        as_="nav",
-        aria_label="Pagination",
-    )
+    ), aria_label="Pagination", width="100%")

@@ -203,14 +203,18 @@ def _toolbar(S: Any) -> rx.Component:
             size="1",
             on_click=S.toggle_all_hours,
         ),
-        rx.button(
-            rx.icon("copy", size=14),
-            "Copy " + day + " to Mon–Fri",
-            type="button",
-            variant="soft",
-            color_scheme="gray",
-            size="1",
-            on_click=S.copy_day_to_weekdays,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(rx.icon("copy", size=14), "Copy " + day + " to…", type="button", variant="soft",
+                          color_scheme="gray", size="1", id="copy-day-to"),
+            ),
+            rx.menu.content(
+                rx.menu.item("Monday to Friday", on_click=S.copy_day_to("weekdays")),
+                rx.menu.item("Saturday and Sunday", on_click=S.copy_day_to("weekend")),
+                rx.menu.item("Every day", on_click=S.copy_day_to("all")),
+                rx.menu.separator(),
+                *[rx.menu.item(name, on_click=S.copy_day_to(str(i))) for i, name in enumerate(DAY_NAMES)],
+            ),
         ),
         rx.button(
             rx.icon("eraser", size=14),
@@ -221,7 +225,7 @@ def _toolbar(S: Any) -> rx.Component:
             size="1",
             on_click=S.clear_day,
         ),
-        rx.button("Clear all", type="button", variant="soft", color_scheme="red", size="1", on_click=S.clear_all),
+        rx.button("Clear all", type="button", variant="soft", color_scheme="red", high_contrast=True, size="1", on_click=S.clear_all),
         gap="8px",
         wrap="wrap",
         width="100%",

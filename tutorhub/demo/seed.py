@@ -16,6 +16,7 @@ from tutorhub.demo.classes import seed_classes_demo
 from tutorhub.demo.credits import seed_credits_demo
 from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
+from tutorhub.demo.reviews import seed_reviews_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
@@ -201,12 +202,9 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
         profile.status = TutorStatus.APPROVED
         profile.submitted_at = now
         profile.reviewed_at = now
-        profile.rating_avg = round(3.6 + rng.random() * 1.4, 2)
-        profile.rating_count = rng.randint(0, 120)
-        profile.hours_taught = rng.randint(0, 2500)
-        profile.minutes_taught = profile.hours_taught * 60  # hours are derived from minutes (services/tutors/stats.py)
-        profile.response_rate = rng.randint(70, 100)
-        profile.trust_score = rng.randint(55, 98)
+        # Ratings, review counts, response rate and trust are computed (demo/reviews.py seeds the
+        # reviews and recounts them); hours are derived from minutes (services/tutors/stats.py).
+        profile.minutes_taught = rng.randint(0, 2500) * 60
         session.add(profile)
         session.flush()
         for subject in subjects:
@@ -265,6 +263,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
     seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
+    seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -151,6 +151,9 @@ class Booking(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Minutes the lesson actually ran when its tutor ended it (started_at → ended_at): evidence in a
+    # dispute; None when it was completed automatically (nobody said when it ended).
+    actual_minutes: int | None = Field(default=None)
     settle_after: datetime | None = Field(default=None, sa_type=UtcDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     cancelled_by: str = Field(default="", max_length=8)  # ActorRole

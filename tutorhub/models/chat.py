@@ -68,12 +68,15 @@ class ChatMessage(SQLModel, table=True):
         Index("ix_chat_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_chat_messages_flood", "conversation_id", "sender_id", "created_at"),
         Index("ix_chat_messages_sender_created", "sender_id", "created_at"),  # the per-sender flood limit
+        # A client message id is sent once per composed message: a repeated send stores one message.
+        UniqueConstraint("conversation_id", "sender_id", "client_id", name="uq_chat_messages_client_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id")
     sender_id: int = Field(foreign_key="users.id")
     body: str = Field(default="", max_length=4000)
+    client_id: str | None = Field(default=None, max_length=64)  # the sender's id for this message
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -26,3 +26,22 @@ def format_local(iso: str | None, tz: str, *, with_zone: bool = True) -> str:
     local = moment.astimezone(_zone(tz))
     text = local.strftime("%d %b %Y, %H:%M").lstrip("0")
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def human_when(moment: datetime, tz: str, *, now: datetime | None = None) -> str:
+    """An instant as people write it, on `tz`'s wall clock: 'Tue 8 Dec, 18:00' (the year only
+    when it is not the year of `now` in that zone: 'Tue 8 Dec 2027, 18:00')."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = _zone(tz)
+    local = moment.astimezone(zone)
+    this_year = (now or datetime.now(UTC)).astimezone(zone).year
+    year = "" if local.year == this_year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
+
+
+def zone_name(tz: str) -> str:
+    """'Europe/Berlin' → 'Berlin time', 'America/New_York' → 'New York time'; 'UTC' stays."""
+    if not tz or tz.upper() == "UTC":
+        return "UTC"
+    return tz.rsplit("/", 1)[-1].replace("_", " ") + " time"

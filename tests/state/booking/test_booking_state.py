@@ -4,6 +4,8 @@ taken slots, and people who may not book."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col
@@ -14,6 +16,7 @@ from tests.support.money import fund_wallet
 from tutorhub.models.bookings import Booking
 from tutorhub.services.booking import bookings
 from tutorhub.services.errors import InvalidInput
+from tutorhub.state.accounts.auth import SignupState
 from tutorhub.state.booking.dialog import BookingState
 
 
@@ -164,11 +167,45 @@ def test_series_weeks_outside_2_to_52_are_ignored(browser, world, weeks):
     assert page.book_weeks == "4"
 
 
-def test_anonymous_visitor_is_sent_to_login_and_back(browser, world):
+def test_a_visitor_signs_up_and_comes_back_to_the_chosen_time(browser, world):
     page = _open(browser, world)
-    events = browser.run(page.pick(day_ahead().isoformat()))
-    assert redirects(events) == [f"/login?next=%2Ftutors%2F{world.tutor_id}"]
-    assert not page.book_open
+    start = day_ahead().astimezone(ZoneInfo("America/New_York")).isoformat()  # "...-05:00": a sign in it
+    events = browser.run(page.pick(start))
+    [target] = redirects(events)
+    assert not page.book_open and target.startswith("/signup?next=")
+    back = parse_qs(urlsplit(target).query)["next"][0]
+    assert back == f"/tutors/{world.tutor_id}?{urlencode({'book': start})}"
+    # Sign-up (or log-in from there) carries `next` along, and lands back on it.
+    browser.goto(target, route="/signup")
+    signup = browser.state(SignupState)
+    browser.run(signup.load())
+    assert signup.next_path == back and signup.login_href == "/login?" + urlencode({"next": back})
+    events = browser.run(signup.submit({"full_name": "Vera Visitor", "email": "vera@example.com",
+                                        "password": "long-enough-pw", "role": "student",
+                                        "timezone": "America/New_York"}))
+    assert redirects(events) == [back]
+    # The profile reopens the dialog on the chosen time.
+    browser.goto(back, route="/tutors/[tutor_id]")
+    browser.run(browser.app.load_viewer())
+    page = browser.state(BookingState)
+    browser.run(page.load())
+    browser.run(page.resume())
+    assert page.book_open and page.book_step == "form" and page._start == start
+
+
+def test_book_a_trial_opens_the_dialog_on_the_first_free_time(browser, new_browser, world):
+    visitor = _open(browser, world)
+    [target] = redirects(browser.run(visitor.book_trial()))
+    assert parse_qs(urlsplit(target).query)["next"][0] == f"/tutors/{world.tutor_id}?trial=1"
+    tab = new_browser()
+    page = _open(tab, world, world.student.email)
+    first = next(slot.start for day in page.days for slot in day.slots)
+    tab.run(page.book_trial())
+    assert page.book_open and page.book_kind == "trial" and page._start == first
+    tab.goto(f"/tutors/{world.tutor_id}?trial=1", route="/tutors/[tutor_id]")
+    tab.run(page.close_done())
+    tab.run(page.resume())  # after signing up with ?trial=1
+    assert page.book_open and page.book_kind == "trial"
 
 
 @pytest.mark.parametrize("who", ["tutor", "other_tutor", "admin"])

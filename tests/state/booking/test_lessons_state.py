@@ -53,7 +53,9 @@ def test_tutor_sees_requests_accepts_and_declines(browser, world):
     assert "for your student" in page.requests[0].other_time
     events = browser.run(page.accept(a.id))
     assert toasts(events, "success")
+    assert browser.app.pending_requests == 1  # the badge clears without another page load
     browser.run(page.decline(b.id))
+    assert browser.app.pending_requests == 0
     status = {x.id: x.status for x in fetch(Booking)}
     assert status == {a.id: "CONFIRMED", b.id: "DECLINED"} and page.requests == []
 

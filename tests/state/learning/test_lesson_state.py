@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col
 
 from tests.state.conftest import fetch, redirects, toasts
-from tests.support.booking_world import day_ahead, make_world, snapshot, soon
+from tests.support.booking_world import day_ahead, make_world, snapshot, soon, starting_now
 from tests.support.money import fund_wallet
 from tutorhub.models.bookings import Booking, ReplacementOffer, Review
 from tutorhub.services.errors import InvalidInput
@@ -71,13 +71,21 @@ def test_anonymous_goes_to_login(browser, world):
 
 def test_tutor_starts_and_ends_then_student_reviews_and_tutor_replies(new_browser, world):
     b = world.book(soon(), duration=45)
+    starting_now(b.id)
     tutor_tab = new_browser()
     tutor = _open(tutor_tab, b.id, world.tutor.email)
     assert "start" in tutor.actions
     tutor_tab.run(tutor.start_lesson())
     assert tutor.b_status == "IN_PROGRESS" and "complete" in tutor.actions
-    tutor_tab.run(tutor.end_lesson())
-    assert tutor.b_status == "COMPLETED"
+    tutor_tab.run(tutor.end_lesson())  # before the scheduled end: asks first, changes nothing
+    assert tutor.b_status == "IN_PROGRESS" and "of 45 minutes" in tutor.end_confirm
+    tutor_tab.run(tutor.keep_teaching())
+    assert tutor.end_confirm == "" and tutor.b_status == "IN_PROGRESS"
+    tutor_tab.run(tutor.end_lesson("yes"))  # only a real True confirms
+    assert tutor.end_confirm and tutor.b_status == "IN_PROGRESS"
+    events = tutor_tab.run(tutor.end_lesson(True))
+    assert tutor.b_status == "COMPLETED" and toasts(events, "success") and tutor.end_confirm == ""
+    assert tutor.actual_length == "Ran 0 of 45 minutes"
     student_tab = new_browser()
     student = _open(student_tab, b.id, world.student.email)
     assert "review" in student.actions
@@ -212,6 +220,7 @@ def test_pending_hold_can_be_confirmed_from_the_lesson_page(browser, world):
 HANDLERS = [
     ("start_lesson", ()),
     ("end_lesson", ()),
+    ("end_lesson", (True,)),
     ("report_no_show", ({"reason": "x"},)),
     ("save_notes", ({"notes": "hacked"},)),
     ("submit_review", ({"rating": "1", "comment": "bad"},)),

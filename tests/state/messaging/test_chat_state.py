@@ -64,8 +64,16 @@ def test_a_student_opens_a_conversation_sends_and_the_tutor_sees_it_unread(brows
     assert page.conversations[0].unread == 0  # opening marked it read
     page.set_draft("Hello, see you Monday")
     assert page.draft_count == f"21 / {chat_messages.MAX_BODY}"
-    browser.run(page.send_message({"body": "Hello, see you Monday"}))
+    composer = page.composer_id
+    browser.run(page.send_message({"body": "Hello, see you Monday", "client_id": composer}))
     assert _bodies(page) == ["Welcome!", "Hello, see you Monday"] and page.draft == "" and page.messages[1].mine
+    assert page.composer_id != composer  # a new key: the box empties once
+    page.set_draft("Hello, see you Monday")  # a keystroke's late echo does not put the text back
+    assert page.draft == ""
+    # The same submit again (Enter pressed twice, a double click) stores no second message.
+    browser.run(page.send_message({"body": "Hello, see you Monday", "client_id": composer}))
+    assert _bodies(page) == ["Welcome!", "Hello, see you Monday"]
+    assert count(ChatMessage) == 2
     tutor_tab = new_browser()
     tutor_tab.login(pair.tutor.email)
     badge = tutor_tab.state(ChatBadgeState)

@@ -173,6 +173,22 @@ def test_phone_helpers_pick_a_day_copy_and_clear(browser, make_user):
     assert page.grid_empty
 
 
+def test_copy_this_day_to_one_day_the_weekend_or_every_day(browser, make_user):
+    make_user("tutor", email="t@example.com")
+    page = _ready(browser)
+    page.choose_day("1")
+    page.toggle_cell(page.grid_day, 30)
+    page.copy_day_to("5")
+    assert [d for d in range(7) if page.grid[d][30]] == [1, 5]
+    page.copy_day_to("weekend")
+    assert [d for d in range(7) if page.grid[d][30]] == [1, 5, 6]
+    for garbage in ("7", "-1", True, None, 3.5, "sundays", ["all"]):
+        page.copy_day_to(garbage)
+    assert [d for d in range(7) if page.grid[d][30]] == [1, 5, 6]
+    page.copy_day_to("all")
+    assert all(page.grid[d][30] for d in range(7)) and page.grid_dirty
+
+
 def test_grid_handlers_ignore_garbage_arguments(browser, make_user):
     make_user("tutor", email="t@example.com")
     page = _ready(browser)

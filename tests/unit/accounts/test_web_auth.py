@@ -20,5 +20,10 @@ def test_each_role_lands_on_its_home_page_and_gets_a_stored_session(db, make_use
 
     students.update_student_profile(db, actor=signed_up.user, data={"grade_level": "high", "subjects": ["maths"]})
     again = web_auth.login_with_password(db, email="new@example.com", password=PASSWORD)
-    assert again.home == "/tutors" and again.token != signed_up.token
+    assert again.home == "/home" and again.token != signed_up.token
     assert web_auth.account_summary(db, actor=again.user).active_sessions == 2
+
+
+def test_a_tutor_with_a_submitted_profile_lands_on_the_tutor_home(db, make_approved_tutor):
+    tutor, _tutor_id = make_approved_tutor()
+    assert web_auth.login_with_password(db, email=tutor.email, password=PASSWORD).home == "/home"

@@ -67,7 +67,7 @@ def test_completed_lessons_settle_after_the_dispute_window(env):
 def test_disputed_lessons_do_not_settle(env):
     booked = env.book(START, confirm=True)
     lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START)
-    lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START)
+    lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, end_early=True, now=START)
     lessons.dispute_lesson(env.db, actor=env.student, booking_id=booked.id, reason="No", now=START)
     assert booking_jobs.settle_lessons(env.db, now=START + timedelta(days=10)) == 0
 

@@ -36,7 +36,8 @@ def test_24h_and_1h_reminders_reach_student_and_tutor_once(env):
     # email is on by default for reminders, shown in the recipient's own zone (student: New York)
     mails = rows(OutboxMessage, OutboxMessage.recipient == env.student.email,
                  OutboxMessage.subject == "Reminder: lesson in 24 hours")
-    assert len(mails) == 1 and "(America/New_York)" in mails[0].body and "05:00" in mails[0].body
+    assert len(mails) == 1 and "(New York time)" in mails[0].body and "05:00" in mails[0].body
+    assert "Thu 4 Mar" in mails[0].body and "T05:00" not in mails[0].body  # a human date, not ISO
 
 
 def test_guardian_gets_email_and_is_logged_separately(env):

@@ -7,10 +7,12 @@ import math
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.support.booking import NOW, at
 from tutorhub.models import ReliabilityStrike, Role, TutorProfile
+from tutorhub.models.notifications import Notification
+from tutorhub.services.booking import queries as booking_queries
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tutorhub.services.learning import lessons, reviews
 from tutorhub.services.tutors import search
@@ -33,19 +35,48 @@ def profile(env) -> TutorProfile:
     return env.db.get(TutorProfile, env.tutor_id)
 
 
-def test_the_tutor_starts_from_15_minutes_before_and_ends_it(env):
+def test_the_tutor_starts_from_5_minutes_before_and_ends_it(env):
     booked = env.book(START, confirm=True)
-    with pytest.raises(Conflict, match="15 minutes"):
-        lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START - timedelta(minutes=16))
+    with pytest.raises(Conflict, match="5 minutes"):
+        lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START - timedelta(minutes=6))
     with pytest.raises(Forbidden):
         lessons.start_lesson(env.db, actor=env.student, booking_id=booked.id, now=START)
-    started = lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START - timedelta(minutes=15))
+    started = lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START - timedelta(minutes=5))
     assert started.status == "IN_PROGRESS" and started.actions == ["complete", "no_show", "notes"]
     with pytest.raises(Conflict):
         lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START)
-    done = lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START + timedelta(minutes=50))
-    assert done.status == "COMPLETED"
+    done = lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START + timedelta(minutes=61))
+    assert done.status == "COMPLETED" and done.actual_minutes == 66  # from the early Start
     assert profile(env).minutes_taught == 60
+
+
+def test_ending_before_the_scheduled_end_needs_a_confirmation_and_tells_the_student(env):
+    booked = env.book(START, confirm=True)
+    lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START + timedelta(minutes=2))
+    with pytest.raises(Conflict, match="run 0 of 60 minutes") as refused:
+        lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START + timedelta(minutes=2, seconds=2))
+    assert refused.value.extra == {"confirm": "end_early", "ran_minutes": 0}
+    for not_a_yes in ("true", 1, "yes", None):  # only an explicit True confirms
+        with pytest.raises(Conflict):
+            lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, end_early=not_a_yes,
+                                    now=START + timedelta(minutes=30))
+    done = lessons.complete_lesson(env.db, actor=env.tutor, booking_id=booked.id, end_early=True,
+                                   now=START + timedelta(minutes=20))
+    assert (done.status, done.actual_minutes) == ("COMPLETED", 18)
+    assert profile(env).minutes_taught == 18  # only what was taught counts
+    detail = booking_queries.get_booking(env.db, actor=env.student, booking_id=booked.id, now=START + timedelta(hours=1))
+    assert detail.events[-1].reason == "Ended early: ran 18 of 60 minutes."
+    note = env.db.exec(select(Notification).where(col(Notification.user_id) == env.student.id)
+                       .order_by(col(Notification.id).desc())).first()
+    assert note is not None and note.title == "Your lesson ended early" and "18 of 60 minutes" in note.body
+
+
+def test_a_lesson_completed_by_the_job_has_no_actual_length(env):
+    booked = env.book(START, confirm=True)
+    lessons.start_lesson(env.db, actor=env.tutor, booking_id=booked.id, now=START)
+    assert lessons.auto_complete_lessons(env.db, now=START + timedelta(days=3)) == 1
+    detail = booking_queries.get_booking(env.db, actor=env.tutor, booking_id=booked.id, now=START + timedelta(days=3))
+    assert detail.status == "COMPLETED" and detail.actual_minutes is None and detail.started_at == START
 
 
 def test_hours_taught_count_booked_minutes(env):

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from tutorhub.models.scheduling import BusyInterval
 from tutorhub.services.scheduling import availability as avail
 from tutorhub.services.scheduling import slot_weeks
+from tutorhub.services.scheduling.student_windows import save_student_windows
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 MONDAY = date(2027, 5, 3)  # no clock change anywhere near: 17:00 in Berlin is 11:00 in New York
@@ -174,3 +175,19 @@ def test_a_far_week_costs_one_more_read_not_one_per_week(db, berlin_tutor):
         event.remove(engine, "before_cursor_execute", count)
     assert found.week == 6 and one_week >= 3  # visibility, calendar, busy time
     assert len(statements) <= 2 * one_week
+
+
+def test_a_student_sees_their_preferred_lesson_length_when_the_tutor_offers_it(db, berlin_tutor, make_user):
+    user, tutor_id = berlin_tutor
+    _teach(db, user, set(range(7)), lesson_lengths=[30, 60])
+    learner = make_user("student", timezone="America/New_York")
+    now = NOWS[0]
+    assert _open(db, tutor_id, now, viewer=learner).duration == 30  # no preference: the shortest
+    save_student_windows(db, actor=learner, data={"timezone": "America/New_York", "lesson_length": 60,
+                                                  "windows": [{"weekday": 0, "start": "09:00", "end": "12:00"}]})
+    db.commit()
+    assert _open(db, tutor_id, now, viewer=learner).duration == 60
+    assert _open(db, tutor_id, now, viewer=learner, duration=30).duration == 30  # a choice wins
+    save_student_windows(db, actor=learner, data={"lesson_length": 90})
+    db.commit()
+    assert _open(db, tutor_id, now, viewer=learner).duration == 30  # not offered: the shortest

@@ -240,16 +240,18 @@ def reschedule_booking(user: CurrentUser, booking_id: str, data: RescheduleIn) -
 
 @router.post("/bookings/{booking_id}/start", response_model=BookingOut, responses=_ACT)
 def start_lesson(user: CurrentUser, booking_id: str) -> BookingOut:
-    """The tutor starts the lesson (from 15 minutes before its start)."""
+    """The tutor starts the lesson (from 5 minutes before its start)."""
     with session_scope() as session:
         return lessons.start_lesson(session, actor=user, booking_id=booking_id)
 
 
 @router.post("/bookings/{booking_id}/complete", response_model=BookingOut, responses=_ACT)
-def complete_lesson(user: CurrentUser, booking_id: str) -> BookingOut:
-    """The tutor ends the lesson; hours taught are counted."""
+def complete_lesson(user: CurrentUser, booking_id: str, end_early: bool = False) -> BookingOut:
+    """The tutor ends the lesson; the minutes it ran are recorded (`actual_minutes`) and counted.
+    Before the scheduled end this is refused (409) unless `end_early=true`: the student is then told
+    the lesson ended early."""
     with session_scope() as session:
-        return lessons.complete_lesson(session, actor=user, booking_id=booking_id)
+        return lessons.complete_lesson(session, actor=user, booking_id=booking_id, end_early=end_early)
 
 
 @router.post("/bookings/{booking_id}/no-show", response_model=BookingOut, responses=_ACT)

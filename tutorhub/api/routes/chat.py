@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
 from tutorhub.api.routes.files import private_file
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
 from tutorhub.db import session_scope
 from tutorhub.services.errors import NotFound
 from tutorhub.services.messaging import attachments as chat_attachments
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 _CONV = error_responses(401, 404, 422, e404="No such conversation (or not yours)")
 _SEND = error_responses(401, 404, 422, 429, e404="No such conversation (or not yours)",
-                        e422="Empty or over 4,000 characters (`fields.body`)",
+                        e422="Empty or over 4,000 characters (`fields.body`), or a malformed `client_id`",
                         e429="More than 20 messages in 10 seconds (see Retry-After)")
 
 
@@ -40,6 +40,8 @@ class ConversationList(BaseModel):
 
 class MessageIn(StrictIn):
     body: str
+    # The client's id for this composed message: sending it again returns the stored message.
+    client_id: str | None = rule(pattern="^[A-Za-z0-9_-]{8,64}$")
 
 
 class ReadIn(StrictIn):
@@ -79,9 +81,11 @@ def list_messages(
 @router.post("/conversations/{conversation_id}/messages", response_model=MessageOut, status_code=201,
              responses=_SEND)
 def send_message(user: CurrentUser, conversation_id: str, data: MessageIn) -> MessageOut:
-    """Send `{"body"}` (trimmed, 1–4,000 characters)."""
+    """Send `{"body"}` (trimmed, 1–4,000 characters). With a `client_id`, a repeated send (a retry
+    after a lost answer, a double click) returns the message already stored instead of a second one."""
     with session_scope() as session:
-        return chat_messages.send_message(session, actor=user, conversation_id=conversation_id, body=data.body)
+        return chat_messages.send_message(session, actor=user, conversation_id=conversation_id, body=data.body,
+                                          client_id=data.client_id)
 
 
 @router.post("/conversations/{conversation_id}/attachments", response_model=MessageOut, status_code=201,

@@ -114,7 +114,7 @@ def signup_page() -> rx.Component:
             on_submit=SignupState.submit,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in", href=SignupState.login_href, underline="always"), size="2"),
     )
 
 
@@ -176,7 +176,8 @@ def login_page() -> rx.Component:
                 href="/login/code",
                 size="2",
             ),
-            rx.text("New to TutorHub? ", rx.link("Create an account", href="/signup"), size="2"),
+            rx.text("New to TutorHub? ", rx.link("Create an account", href=LoginState.signup_href, underline="always"),
+                    size="2"),
             spacing="2",
         ),
     )

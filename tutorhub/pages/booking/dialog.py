@@ -113,7 +113,7 @@ def _series_box() -> rx.Component:
                     B.series_conflicts.to_string() + " of the weeks cannot be booked at this time (see below). "
                     "Holding books the free ones only.",
                     icon="triangle-alert",
-                    color_scheme="amber",
+                    color_scheme="amber", high_contrast=True,
                     size="1",
                 ),
                 rx.callout("Every week is free.", icon="circle-check", color_scheme="green", size="1"),
@@ -144,7 +144,7 @@ def _hold_limit_note() -> rx.Component:
                 rx.link("My lessons", href="/lessons"), " before holding another.",
             ),
             icon="info",
-            color_scheme="amber",
+            color_scheme="amber", high_contrast=True,
             size="1",
             id="hold-limit-note",
         ),
@@ -261,7 +261,7 @@ def booking_dialog() -> rx.Component:
                 rx.callout(
                     B.book_error,
                     icon="circle-alert",
-                    color_scheme="red",
+                    color_scheme="red", high_contrast=True,
                     size="1",
                     margin_bottom="12px",
                     id="book-error",

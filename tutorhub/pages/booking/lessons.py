@@ -16,7 +16,8 @@ def lesson_card(row: LessonRow, *, actions: rx.Component | None = None) -> rx.Co
         rx.flex(
             rx.vstack(
                 rx.hstack(
-                    rx.badge(row.status_label, color_scheme=row.color, variant="soft", class_name="status-badge"),
+                    rx.badge(row.status_label, color_scheme=row.color, variant="soft", high_contrast=True,
+                             class_name="status-badge"),
                     rx.text(row.title, size="2", weight="bold"),
                     align="center",
                     wrap="wrap",
@@ -57,7 +58,7 @@ def _request_actions(row: LessonRow) -> rx.Component:
         rx.button(
             "Decline",
             variant="soft",
-            color_scheme="red",
+            color_scheme="red", high_contrast=True,
             size="2",
             on_click=M.decline(row.id),
             loading=M.acting_on == row.id,
@@ -72,7 +73,7 @@ def _requests() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Requests waiting for you", size="4", as_="h2"),
-                rx.badge(M.requests.length().to_string(), color_scheme="orange"),
+                rx.badge(M.requests.length().to_string(), color_scheme="orange", high_contrast=True),
                 align="center",
             ),
             rx.text(
@@ -126,11 +127,12 @@ def _body() -> rx.Component:
         _requests(),
         rx.tabs.root(
             rx.tabs.list(rx.tabs.trigger("Upcoming", value="upcoming"), rx.tabs.trigger("Past", value="past")),
+            # The shown tab's panel holds the list, so the selected tab controls an element that exists.
+            rx.tabs.content(_list(), value=M.tab, padding_top="12px"),
             value=M.tab,
             on_change=M.set_tab,
             width="100%",
         ),
-        _list(),
         spacing="3",
         width="100%",
     )

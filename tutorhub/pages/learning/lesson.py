@@ -28,7 +28,7 @@ def _header() -> rx.Component:
         ),
         rx.hstack(
             rx.heading(L.title, size=rx.breakpoints(initial="5", sm="6"), as_="h1"),
-            rx.badge(L.b_status_label, color_scheme=L.b_color, size="2", id="lesson-status"),
+            rx.badge(L.b_status_label, color_scheme=L.b_color, size="2", high_contrast=True, id="lesson-status"),
             align="center",
             wrap="wrap",
             spacing="3",
@@ -37,6 +37,8 @@ def _header() -> rx.Component:
         rx.cond(L.other_time != "", rx.text(L.other_time, size="2", color=rx.color("gray", 11)), rx.fragment()),
         rx.text(L.with_whom, " · ", L.price, size="2", color=rx.color("gray", 11)),
         rx.cond(L.refund_text != "", rx.text(L.refund_text, size="2", color=rx.color("green", 11)), rx.fragment()),
+        rx.cond(L.actual_length != "", rx.text(L.actual_length, size="2", color=rx.color("gray", 11),
+                                               id="lesson-actual-length"), rx.fragment()),
         spacing="1",
         width="100%",
     )
@@ -89,13 +91,13 @@ def _room() -> rx.Component:
 
 def _actions() -> rx.Component:
     no_show = rx.popover.root(
-        rx.popover.trigger(rx.button("Report a no-show", variant="soft", color_scheme="orange", size="2")),
+        rx.popover.trigger(rx.button("Report a no-show", variant="soft", color_scheme="orange", high_contrast=True, size="2")),
         rx.popover.content(
             rx.form(
                 rx.vstack(
                     rx.text("Tell us the other side did not come. They can dispute it within 48 hours.", size="2"),
                     rx.input(name="reason", placeholder="What happened (optional)", max_length=500, width="100%"),
-                    rx.button("Report", type="submit", color_scheme="orange", size="2"),
+                    rx.button("Report", type="submit", color_scheme="orange", high_contrast=True, size="2"),
                     spacing="2",
                 ),
                 on_submit=L.report_no_show,
@@ -104,7 +106,8 @@ def _actions() -> rx.Component:
         ),
     )
     dispute = rx.popover.root(
-        rx.popover.trigger(rx.button("Dispute", variant="soft", color_scheme="red", size="2", id="open-dispute")),
+        rx.popover.trigger(rx.button("Dispute", variant="soft", color_scheme="red", high_contrast=True, size="2",
+                                     id="open-dispute")),
         rx.popover.content(
             rx.form(
                 rx.vstack(
@@ -115,7 +118,7 @@ def _actions() -> rx.Component:
                     ),
                     rx.el.label("What happened", html_for="dispute-reason", class_name="rt-Text rt-r-size-2"),
                     rx.text_area(name="reason", id="dispute-reason", max_length=500, width="100%", required=True),
-                    rx.button("Open dispute", type="submit", color_scheme="red", size="2", loading=L.busy == "dispute"),
+                    rx.button("Open dispute", type="submit", color_scheme="red", high_contrast=True, size="2", loading=L.busy == "dispute"),
                     spacing="2",
                 ),
                 on_submit=L.dispute,
@@ -140,7 +143,7 @@ def _actions() -> rx.Component:
             rx.button(
                 rx.icon("square", size=16),
                 "End lesson",
-                on_click=L.end_lesson,
+                on_click=L.end_lesson(False),
                 loading=L.busy == "complete",
                 id="end-lesson",
             ),
@@ -153,7 +156,7 @@ def _actions() -> rx.Component:
         ),
         rx.cond(
             _has("cancel"),
-            rx.button("Cancel lesson", variant="soft", color_scheme="red", on_click=L.open_cancel),
+            rx.button("Cancel lesson", variant="soft", color_scheme="red", high_contrast=True, on_click=L.open_cancel),
             rx.fragment(),
         ),
         rx.cond(_has("no_show"), no_show, rx.fragment()),
@@ -161,6 +164,37 @@ def _actions() -> rx.Component:
         gap="8px",
         wrap="wrap",
         width="100%",
+    )
+
+
+def end_early_dialog() -> rx.Component:
+    """Opened when the tutor ends a lesson before its scheduled end: the service said how long it
+    ran; ending now records that length and tells the student."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("End the lesson early?"),
+            rx.alert_dialog.description(
+                rx.vstack(
+                    rx.text(L.end_confirm, id="end-early-text"),
+                    rx.text("Your student will be told the lesson ended early; they can dispute it within 48 hours.",
+                            size="2", color=rx.color("gray", 11)),
+                    spacing="2",
+                ),
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep teaching", variant="soft", color_scheme="gray", on_click=L.keep_teaching)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("End now", color_scheme="red", high_contrast=True, on_click=L.end_lesson(True), id="end-early-confirm")
+                ),
+                gap="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=L.end_confirm != "",
     )
 
 
@@ -178,7 +212,7 @@ def _notes() -> rx.Component:
                 id="lesson-notes",
             ),
             rx.hstack(
-                rx.text(L.notes_info, size="1", color=rx.color("gray", 10)),
+                rx.text(L.notes_info, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
                 rx.button("Save notes", type="submit", size="2", variant="soft", loading=L.busy == "notes"),
                 width="100%",
@@ -292,7 +326,7 @@ def _event(e: EventRow) -> rx.Component:
         ),
         rx.vstack(
             rx.text(e.text, " · ", e.who, size="2", weight="medium"),
-            rx.text(e.at, size="1", color=rx.color("gray", 10)),
+            rx.text(e.at, size="1", color=rx.color("gray", 11)),
             rx.cond(e.reason != "", rx.text(e.reason, size="1", color=rx.color("gray", 11)), rx.fragment()),
             spacing="0",
         ),
@@ -314,7 +348,7 @@ def _body() -> rx.Component:
         _header(),
         rx.cond(
             L.error != "",
-            rx.callout(L.error, icon="circle-alert", color_scheme="red", width="100%", id="lesson-error"),
+            rx.callout(L.error, icon="circle-alert", color_scheme="red", high_contrast=True, width="100%", id="lesson-error"),
             rx.fragment(),
         ),
         _hold_box(),
@@ -326,6 +360,7 @@ def _body() -> rx.Component:
         _notes(),
         _history(),
         cancel_dialog(),
+        end_early_dialog(),
         reschedule_dialog(),
         spacing="4",
         width="100%",

@@ -45,7 +45,7 @@ def cancel_dialog() -> rx.Component:
                             color_scheme="gray",
                             on_click=C.close_cancel,
                         ),
-                        rx.button("Cancel lesson", type="submit", color_scheme="red", id="cancel-confirm"),
+                        rx.button("Cancel lesson", type="submit", color_scheme="red", high_contrast=True, id="cancel-confirm"),
                         gap="12px",
                         justify="end",
                         width="100%",

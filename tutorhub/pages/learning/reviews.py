@@ -55,7 +55,7 @@ def _review(r: ReviewRow) -> rx.Component:
             rx.text(r.stars, color=rx.color("amber", 10), size="3", aria_label=r.rating.to_string() + " out of 5"),
             rx.text(r.author, weight="bold", size="2"),
             rx.spacer(),
-            rx.text(r.at, size="1", color=rx.color("gray", 10)),
+            rx.text(r.at, size="1", color=rx.color("gray", 11)),
             align="center",
             width="100%",
         ),

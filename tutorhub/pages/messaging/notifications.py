@@ -30,9 +30,9 @@ def _note(row: NoteRow) -> rx.Component:
                     spacing="2",
                     align="center",
                 ),
-                rx.text(row.body, size="2", color=rx.color("gray", 11)),
+                rx.text(row.body, size="2", color=rx.color("gray", 11), white_space="pre-line"),
                 rx.hstack(
-                    rx.text(row.when, size="1", color=rx.color("gray", 10)),
+                    rx.text(row.when, size="1", color=rx.color("gray", 11)),
                     rx.cond(row.link != "", rx.link("Open", href=row.link, size="1"), rx.fragment()),
                     spacing="3",
                 ),
@@ -109,7 +109,7 @@ def notification_settings_page() -> rx.Component:
             P.has_phone,
             rx.fragment(),
             rx.callout("SMS and WhatsApp need a phone number on your account; until you add one, those choices "
-                       "are saved but nothing is sent there.", icon="info", color_scheme="amber", size="1"),
+                       "are saved but nothing is sent there.", icon="info", color_scheme="amber", high_contrast=True, size="1"),
         ),
         rx.form(
             rx.vstack(
@@ -128,7 +128,7 @@ def notification_settings_page() -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                rx.cond(P.form_error != "", rx.callout(P.form_error, icon="triangle-alert", color_scheme="red",
+                rx.cond(P.form_error != "", rx.callout(P.form_error, icon="triangle-alert", color_scheme="red", high_contrast=True,
                                                        role="alert"), rx.fragment()),
                 rx.hstack(
                     rx.button("Save preferences", type="submit", loading=P.saving),

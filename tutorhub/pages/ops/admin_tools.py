@@ -24,7 +24,7 @@ def _outbox_row(row: OutboxRow) -> rx.Component:
                 rx.badge(row.channel),
                 rx.text(row.recipient, weight="medium", size="2"),
                 rx.spacer(),
-                rx.text(row.when, size="1", color=rx.color("gray", 10)),
+                rx.text(row.when, size="1", color=rx.color("gray", 11)),
                 gap="8px",
                 wrap="wrap",
                 align="center",
@@ -69,7 +69,7 @@ def _result_badge(row: LoginRow) -> rx.Component:
     return rx.cond(
         row.success,
         rx.badge("success", color_scheme="green"),
-        rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red"),
+        rx.badge(rx.cond(row.reason != "", row.reason, "failed"), color_scheme="red", high_contrast=True),
     )
 
 
@@ -80,7 +80,7 @@ def _login_row(row: LoginRow) -> rx.Component:
         rx.table.cell(row.method),
         rx.table.cell(_result_badge(row)),
         rx.table.cell(row.ip, white_space="nowrap"),
-        rx.table.cell(rx.text(row.user_agent, size="1", color=rx.color("gray", 10)), max_width="280px"),
+        rx.table.cell(rx.text(row.user_agent, size="1", color=rx.color("gray", 11)), max_width="280px"),
     )
 
 
@@ -95,7 +95,7 @@ def _login_card(row: LoginRow) -> rx.Component:
                 align="center",
             ),
             rx.text(row.when, " · ", row.method, " · ", row.ip, size="1", color=rx.color("gray", 11)),
-            rx.text(row.user_agent, size="1", color=rx.color("gray", 10), truncate=True, max_width="100%"),
+            rx.text(row.user_agent, size="1", color=rx.color("gray", 11), truncate=True, max_width="100%"),
             spacing="1",
             width="100%",
         ),

@@ -15,7 +15,7 @@ def _outcome(value: rx.Var) -> rx.Component:
     return rx.match(
         value,
         ("ok", rx.badge("ok", color_scheme="green")),
-        ("error", rx.badge("error", color_scheme="red")),
+        ("error", rx.badge("error", color_scheme="red", high_contrast=True)),
         ("running", rx.badge("running", color_scheme="blue")),
         ("", rx.badge("never ran", color_scheme="gray")),
         rx.badge(value, color_scheme="gray"),
@@ -26,17 +26,18 @@ def _job(row: JobRow) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(row.job_id, weight="bold", font_family="monospace"),
+                rx.text(row.name, weight="bold"),
                 _outcome(row.last_outcome),
                 rx.spacer(),
                 rx.button(rx.icon("play", size=14), "Run now", size="1", variant="soft",
                           loading=J.running == row.job_id, disabled=J.running != "",
-                          on_click=J.run_now(row.job_id), aria_label="Run " + row.job_id + " now"),
+                          on_click=J.run_now(row.job_id), aria_label="Run now: " + row.name),
                 width="100%",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text("Schedule: ", row.schedule, size="1", color=rx.color("gray", 11)),
+            rx.text(row.description, size="2", color=rx.color("gray", 11)),
+            rx.text(row.schedule, " · job ", rx.code(row.job_id, size="1"), size="1", color=rx.color("gray", 11)),
             rx.cond(
                 row.last_when != "",
                 rx.text("Last run: ", row.last_when, " (", row.last_trigger, ")", size="1", color=rx.color("gray", 11)),
@@ -44,7 +45,7 @@ def _job(row: JobRow) -> rx.Component:
             ),
             rx.cond(row.last_detail != "", rx.code(row.last_detail, size="1", white_space="pre-wrap",
                                                      word_break="break-word"), rx.fragment()),
-            rx.cond(row.recent != "", rx.text("Recent: ", row.recent, size="1", color=rx.color("gray", 10)),
+            rx.cond(row.recent != "", rx.text("Recent: ", row.recent, size="1", color=rx.color("gray", 11)),
                     rx.fragment()),
             spacing="1",
             width="100%",

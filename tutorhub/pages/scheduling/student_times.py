@@ -52,7 +52,7 @@ def _form() -> rx.Component:
             ),
             rx.flex(
                 submit_button("Save my times"),
-                rx.cond(S.grid_dirty, rx.badge("Unsaved changes", color_scheme="amber", size="2"), rx.fragment()),
+                rx.cond(S.grid_dirty, rx.badge("Unsaved changes", color_scheme="amber", high_contrast=True, size="2"), rx.fragment()),
                 rx.cond(
                     S.saved_once,
                     link_button("Find tutors free at these times", href="/tutors?free=1", variant="soft", size="3"),

@@ -16,7 +16,7 @@ def _chip(slot: SlotView) -> rx.Component:
         rx.text(slot.time, size="2", weight="medium", class_name="slot-time"),
         rx.cond(
             slot.tutor_time != "",
-            rx.text(slot.tutor_time, " tutor", size="1", color=rx.color("gray", 10), class_name="slot-tutor-time"),
+            rx.text(slot.tutor_time, " tutor", size="1", color=rx.color("gray", 11), class_name="slot-tutor-time"),
             rx.fragment(),
         ),
         title=slot.label,
@@ -57,7 +57,7 @@ def _day(day: DayView) -> rx.Component:
                 rx.foreach(day.slots, _chip),
                 rx.cond(
                     day.more > 0,
-                    rx.text("+", day.more.to_string(), " more", size="1", color=rx.color("gray", 10)),
+                    rx.text("+", day.more.to_string(), " more", size="1", color=rx.color("gray", 11)),
                     rx.fragment(),
                 ),
                 gap="6px",
@@ -204,7 +204,7 @@ def _proposal(p: ProposalView) -> rx.Component:
             rx.text(p.day, " · ", p.time, size="2", weight="bold"),
             rx.cond(
                 p.tutor_time != "",
-                rx.text(p.tutor_time, " for your tutor", size="1", color=rx.color("gray", 10)),
+                rx.text(p.tutor_time, " for your tutor", size="1", color=rx.color("gray", 11)),
                 rx.fragment(),
             ),
             rx.text(p.why, size="1", color=rx.color("gray", 11)),
@@ -213,7 +213,8 @@ def _proposal(p: ProposalView) -> rx.Component:
             min_width="0",
         ),
         rx.vstack(
-            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2"),
+            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2",
+                     high_contrast=True),
             rx.button("Book", size="1", variant="soft", on_click=BookingState.pick(p.start), class_name="best-book"),
             spacing="2",
             align="end",
@@ -244,7 +245,7 @@ def best_times_box() -> rx.Component:
             T.best_zone,
             ").",
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         edit,
         spacing="3",
@@ -266,8 +267,8 @@ def best_times_box() -> rx.Component:
         (
             "anonymous",
             rx.vstack(
-                rx.text("Log in as a student to see the lesson times that suit you best.", size="2"),
-                link_button("Log in", href="/login?next=" + T.router.url.path, variant="soft", size="2"),
+                rx.text("Sign up or log in as a student to see the lesson times that suit you best.", size="2"),
+                link_button("Sign up", href="/signup?next=" + T.router.url.path, variant="soft", size="2"),
                 spacing="2",
             ),
         ),

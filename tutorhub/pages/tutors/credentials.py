@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import form_message
 from tutorhub.components.ui import confirm_dialog, link_button, section
 from tutorhub.settings import get_settings
@@ -24,7 +25,7 @@ def _document_row(doc: DocumentView) -> rx.Component:
             ),
             rx.vstack(
                 rx.text(doc.name, size="2", weight="medium", class_name="document-name"),
-                rx.text(doc.kind, " · ", doc.size, " · ", doc.uploaded, size="1", color=rx.color("gray", 10)),
+                rx.text(doc.kind, " · ", doc.size, " · ", doc.uploaded, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 min_width="0",
             ),
@@ -38,10 +39,10 @@ def _document_row(doc: DocumentView) -> rx.Component:
                 rx.icon("external-link", size=14), "View", href=doc.url, external=True, variant="soft", size="2"
             ),
             confirm_dialog(
-                rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", size="2"),
+                rx.button(rx.icon("trash-2", size=14), "Delete", variant="soft", color_scheme="red", high_contrast=True, size="2"),
                 "Delete this document?",
                 rx.text("“", doc.name, "” will be removed. If your profile is approved it goes back to review."),
-                rx.button("Delete", color_scheme="red", on_click=S.delete_credential(doc.id)),
+                rx.button("Delete", color_scheme="red", high_contrast=True, on_click=S.delete_credential(doc.id)),
             ),
             spacing="2",
         ),
@@ -59,19 +60,20 @@ def credentials_section() -> rx.Component:
     limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
     return section(
         "Credentials",
-        rx.upload(
+        labelled_upload(
             rx.vstack(
                 rx.icon("upload", size=24, color=rx.color("accent", 10)),
                 rx.text("Drop a file here or click to choose", weight="medium", size="2"),
                 rx.text(
                     f"Degree, certificate or ID — PDF, JPEG or PNG, up to {limit_mb} MB",
                     size="1",
-                    color=rx.color("gray", 10),
+                    color=rx.color("gray", 11),
                     text_align="center",
                 ),
                 align="center",
                 spacing="1",
             ),
+            label=f"Upload a credential: PDF, JPEG or PNG, up to {limit_mb} MB",
             id=UPLOAD_ID,
             accept=ACCEPT,
             max_files=1,
@@ -91,7 +93,7 @@ def credentials_section() -> rx.Component:
         rx.cond(
             S.documents.length() > 0,
             rx.vstack(rx.foreach(S.documents, _document_row), spacing="0", width="100%"),
-            rx.text("No documents uploaded yet.", size="2", color=rx.color("gray", 10)),
+            rx.text("No documents uploaded yet.", size="2", color=rx.color("gray", 11)),
         ),
         description="Documents are private: only you and TutorHub's reviewers can open them. Changing the "
         "credentials of an approved profile sends it back to review.",

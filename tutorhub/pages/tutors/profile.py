@@ -36,7 +36,7 @@ def _status_banner() -> rx.Component:
                     ". We will email you when an admin decides.",
                 ),
                 icon="hourglass",
-                color_scheme="amber",
+                color_scheme="amber", high_contrast=True,
                 width="100%",
             ),
         ),
@@ -64,7 +64,7 @@ def _status_banner() -> rx.Component:
                     spacing="1",
                 ),
                 icon="message-square-warning",
-                color_scheme="red",
+                color_scheme="red", high_contrast=True,
                 width="100%",
             ),
         ),
@@ -102,7 +102,7 @@ def _subject_row(row: SubjectRow, index: rx.Var) -> rx.Component:
                 rx.icon_button(
                     rx.icon("trash-2", size=16),
                     variant="soft",
-                    color_scheme="red",
+                    color_scheme="red", high_contrast=True,
                     type="button",
                     on_click=S.remove_subject_row(index),
                     aria_label="Remove subject " + number,
@@ -123,7 +123,7 @@ def _subject_row(row: SubjectRow, index: rx.Var) -> rx.Component:
                 gap="14px",
                 wrap="wrap",
             ),
-            rx.text("No level ticked means all levels.", size="1", color=rx.color("gray", 10)),
+            rx.text("No level ticked means all levels.", size="1", color=rx.color("gray", 11)),
             spacing="2",
             width="100%",
         ),
@@ -284,7 +284,7 @@ def _review() -> rx.Component:
                     spacing="1",
                 ),
                 icon="list-checks",
-                color_scheme="red",
+                color_scheme="red", high_contrast=True,
                 role="alert",
                 width="100%",
             ),
@@ -298,7 +298,7 @@ def _review() -> rx.Component:
                 rx.foreach(
                     S.history,
                     lambda h: rx.hstack(
-                        rx.text(h.when, size="1", color=rx.color("gray", 10), min_width="150px"),
+                        rx.text(h.when, size="1", color=rx.color("gray", 11), min_width="150px"),
                         rx.text(h.action, size="2", weight="medium"),
                         rx.cond(
                             h.notes != "", rx.text("— ", h.notes, size="2", color=rx.color("gray", 11)), rx.fragment()

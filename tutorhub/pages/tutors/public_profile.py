@@ -6,22 +6,52 @@ import reflex as rx
 
 from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import avatar, rating_badge
-from tutorhub.components.ui import gate, link_button
+from tutorhub.components.ui import gate
 from tutorhub.pages.booking.dialog import booking_dialog
 from tutorhub.pages.learning.reviews import reviews_card, trust_explainer
 from tutorhub.pages.messaging.messages import message_tutor_box
 from tutorhub.pages.scheduling.tutor_times import available_times, best_times_box
+from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState
+from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.tutors.search import TutorPageState
 
 
-def _stat(value: rx.Var | str, label: str) -> rx.Component:
+def _stat(value: rx.Var | str, label: rx.Var | str) -> rx.Component:
     return rx.vstack(
         rx.text(value, weight="bold", size="5"),
         rx.text(label, size="1", color=rx.color("gray", 11)),
         spacing="0",
         align="center",
         min_width="80px",
+    )
+
+
+def trust_words(score: rx.Var) -> rx.Var:
+    """The trust score in words (the number stays beside it, explained in the popover)."""
+    return rx.cond(
+        score >= 85, "Highly trusted",
+        rx.cond(score >= 70, "Trusted", rx.cond(score >= 50, "Building a record", "New on TutorHub")),
+    )
+
+
+def policy_note() -> rx.Component:
+    """The cancellation and rescheduling rules, next to the Book button (services/booking/policy.py)."""
+    s = get_settings()
+    return rx.vstack(
+        rx.hstack(rx.icon("shield-check", size=14, aria_hidden="true"), rx.text("Cancellation policy", weight="medium"),
+                  spacing="1", align="center"),
+        rx.text(
+            f"Full refund when you cancel at least {s.cancel_full_refund_hours} h before the lesson, "
+            f"{s.cancel_partial_refund_percent}% from {s.cancel_partial_refund_hours} h before, none later. "
+            f"If the tutor cancels, you get everything back. You can reschedule once, up to "
+            f"{s.reschedule_min_hours} h before.",
+        ),
+        spacing="1",
+        font_size="var(--font-size-1)",
+        color=rx.color("gray", 11),
+        id="booking-policy",
+        width="100%",
     )
 
 
@@ -40,34 +70,26 @@ def _price_row(label: str, price: rx.Var) -> rx.Component:
 
 
 def _booking_box() -> rx.Component:
-    book = rx.cond(
-        AppState.signed_in,
-        rx.vstack(
-            rx.button(
-                rx.icon("calendar-plus", size=18),
-                "Book a trial",
-                size="3",
-                width="100%",
-                on_click=rx.scroll_to("available-times"),
-            ),
-            rx.text(
-                "Pick a free time under Available times (or one of your best times) to book a trial, "
-                "a single lesson or weekly lessons.",
-                size="1",
-                color=rx.color("gray", 11),
-                id="book-hint",
-            ),
-            message_tutor_box(),
-            spacing="2",
-            width="100%",
-        ),
-        link_button(
+    book = rx.vstack(
+        rx.button(
             rx.icon("calendar-plus", size=18),
-            "Log in to book a trial",
-            href="/login?next=" + TutorPageState.router.url.path,
+            "Book a trial",
             size="3",
             width="100%",
+            on_click=BookingState.book_trial,  # the dialog on the first free time (visitors sign up first)
+            id="book-trial",
         ),
+        rx.text(
+            "Or pick any free time under Available times (or one of your best times) for a trial, "
+            "a single lesson or weekly lessons.",
+            size="1",
+            color=rx.color("gray", 11),
+            id="book-hint",
+        ),
+        policy_note(),
+        rx.cond(AppState.signed_in, message_tutor_box(), rx.fragment()),
+        spacing="2",
+        width="100%",
     )
     return rx.card(
         rx.vstack(
@@ -91,7 +113,8 @@ def _tutor_profile() -> rx.Component:
             rx.text(t.headline, size="3", color=rx.color("gray", 11)),
             rx.flex(
                 rating_badge(t.rating, t.rating_count),
-                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft"),
+                rx.badge(rx.icon("shield-check", size=12), "Verified", color_scheme="green", variant="soft",
+                         high_contrast=True),
                 rx.foreach(t.modes, lambda m: rx.badge(m, variant="outline", color_scheme="gray")),
                 gap="8px",
                 wrap="wrap",
@@ -109,7 +132,7 @@ def _tutor_profile() -> rx.Component:
             _stat(t.hours_taught.to_string(), "hours taught"),
             _stat(t.response_rate.to_string() + "%", "response rate"),
             _stat(t.rating_count.to_string(), "reviews"),
-            _stat(t.trust_score.to_string(), "trust score"),
+            _stat(trust_words(t.trust_score), "trust score " + t.trust_score.to_string() + " of 100"),
             columns=rx.breakpoints(initial="2", sm="4"),
             spacing="3",
             width="100%",

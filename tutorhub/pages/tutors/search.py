@@ -204,7 +204,7 @@ def _free_toggle() -> rx.Component:
     )
     note = rx.cond(
         SearchState.free_note != "",
-        rx.callout(SearchState.free_note, icon="info", color_scheme="amber", size="1", width="100%"),
+        rx.callout(SearchState.free_note, icon="info", color_scheme="amber", high_contrast=True, size="1", width="100%"),
         rx.fragment(),
     )
     return rx.cond(

@@ -39,7 +39,7 @@ def _queue_row(row: QueueRowView) -> rx.Component:
                 rx.vstack(
                     rx.text(row.name, weight="bold", size="3"),
                     rx.text(row.headline, size="2", color=rx.color("gray", 11)),
-                    rx.text(row.subjects, size="1", color=rx.color("gray", 10)),
+                    rx.text(row.subjects, size="1", color=rx.color("gray", 11)),
                     spacing="1",
                     min_width="0",
                     flex="1",
@@ -47,14 +47,14 @@ def _queue_row(row: QueueRowView) -> rx.Component:
                 rx.vstack(
                     rx.hstack(
                         rx.icon("paperclip", size=14),
-                        rx.text(row.documents.to_string(), " documents", size="1"),
+                        rx.text(row.documents.to_string(), rx.cond(row.documents == 1, " document", " documents"), size="1"),
                         spacing="1",
                         align="center",
                     ),
                     rx.text(
                         rx.cond(row.submitted != "", "Submitted " + row.submitted, "Not submitted"),
                         size="1",
-                        color=rx.color("gray", 10),
+                        color=rx.color("gray", 11),
                     ),
                     spacing="1",
                     align=rx.breakpoints(initial="start", sm="end"),
@@ -77,7 +77,7 @@ def _queue_row(row: QueueRowView) -> rx.Component:
 def verification_queue_page() -> rx.Component:
     ready = rx.vstack(
         page_header("Tutor verification", "Review new and changed tutor profiles and their credentials."),
-        rx.flex(rx.foreach(Q.tabs, _tab), gap="8px", wrap="wrap", as_="nav", aria_label="Filter by status"),
+        rx.el.nav(rx.flex(rx.foreach(Q.tabs, _tab), gap="8px", wrap="wrap"), aria_label="Filter by status"),
         rx.cond(
             Q.rows.length() > 0,
             rx.vstack(rx.foreach(Q.rows, _queue_row), spacing="3", width="100%"),
@@ -97,7 +97,7 @@ def _document(doc: DocumentView) -> rx.Component:
                 rx.icon("file", size=16),
                 rx.text(doc.name, size="2", weight="medium"),
                 rx.badge(doc.kind, variant="soft"),
-                rx.text(doc.size, size="1", color=rx.color("gray", 10)),
+                rx.text(doc.size, size="1", color=rx.color("gray", 11)),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -123,7 +123,7 @@ def _document(doc: DocumentView) -> rx.Component:
             ),
             rx.fragment(),
         ),
-        rx.text("Uploaded ", doc.uploaded, size="1", color=rx.color("gray", 10)),
+        rx.text("Uploaded ", doc.uploaded, size="1", color=rx.color("gray", 11)),
         spacing="2",
         width="100%",
         padding_y="10px",
@@ -187,7 +187,7 @@ def _review_body() -> rx.Component:
     decide = rx.cond(
         R.profile_status == "PENDING",
         rx.flex(_decision_dialog("approve"), _decision_dialog("reject"), gap="12px"),
-        rx.text("Only profiles waiting for review can be decided.", size="2", color=rx.color("gray", 10)),
+        rx.text("Only profiles waiting for review can be decided.", size="2", color=rx.color("gray", 11)),
     )
     facts = rx.data_list.root(
         rx.data_list.item(rx.data_list.label("Email"), rx.data_list.value(R.email)),
@@ -254,7 +254,7 @@ def _review_body() -> rx.Component:
             rx.cond(
                 R.documents.length() > 0,
                 rx.vstack(rx.foreach(R.documents, _document), spacing="0", width="100%"),
-                rx.text("No documents uploaded.", size="2", color=rx.color("gray", 10)),
+                rx.text("No documents uploaded.", size="2", color=rx.color("gray", 11)),
             ),
         ),
         section(
@@ -264,7 +264,7 @@ def _review_body() -> rx.Component:
                 lambda h: rx.vstack(
                     rx.hstack(
                         rx.text(h.action, weight="medium", size="2"),
-                        rx.text(h.when, size="1", color=rx.color("gray", 10)),
+                        rx.text(h.when, size="1", color=rx.color("gray", 11)),
                         wrap="wrap",
                         align="center",
                     ),

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile
+from tutorhub.models.tutors import TutorProfile, TutorStatus
 from tutorhub.services.accounts import one_time_codes, passwords, sessions, students
 from tutorhub.services.actor import UserOut, require_role
 
@@ -31,15 +32,17 @@ class AccountSummary(BaseModel):
 
 
 def home_path(session: Session, user: UserOut) -> str:
-    """Where a user lands after logging in: unfinished onboarding first, then their main page."""
+    """Where a user lands after logging in: unfinished onboarding (a student's learning profile, a
+    tutor's profile never submitted) first, then their home (/home; admins their queue)."""
     if user.role == Role.ADMIN:
         return "/admin/verification"
     if user.role == Role.TUTOR:
-        return "/tutor/profile"
+        status = session.exec(select(TutorProfile.status).where(col(TutorProfile.user_id) == user.id)).first()
+        return "/tutor/profile" if status in (None, TutorStatus.DRAFT) else "/home"
     profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).first()
     if profile is None or not students.is_complete(profile):
         return "/onboarding/student"
-    return "/tutors"
+    return "/home"
 
 
 def _start(session: Session, user: UserOut, *, ip: str, user_agent: str) -> WebLogin:

@@ -13,19 +13,20 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tutorhub.integrations.messaging import Attachment
+from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.ical import lesson_invitation
 from tutorhub.services.booking.views import student_zone
+from tutorhub.services.catalog import subject_label
 from tutorhub.services.messaging.notifications import notify
-from tutorhub.services.scheduling.engine.tzclock import clock_for, render, to_minute
+from tutorhub.services.timefmt import human_when, zone_name
 
 
 def local_when(at: datetime, zone: str) -> str:
-    """"2027-03-16 17:00 (Europe/Berlin)" — in the recipient's own zone (also used by reminders)."""
-    local = render(to_minute(at), clock_for(zone))
-    return f"{local[:10]} {local[11:16]} ({zone})"
+    """"Tue 16 Mar, 17:00 (Berlin time)" — in the recipient's own zone (also used by reminders)."""
+    return f"{human_when(at, zone)} ({zone_name(zone)})"
 
 
 def notify_user(session: Session, user_id: int, subject: str, body: str, link: str = "",
@@ -44,11 +45,26 @@ def _invite(session: Session, booking: Booking, user_id: int, method: str | None
     return (Attachment(name, f"text/calendar; charset=UTF-8; method={method}", content),)
 
 
+def _lesson_line(booking: Booking, with_name: str, zone: str) -> str:
+    """"Mathematics with Ava Adams, Tue 8 Dec, 18:00 (Berlin time)." then the reference on a line
+    of its own (for support), never in the sentence."""
+    what = subject_label(booking.subject) if booking.subject else "Lesson"
+    return (f"{what} with {with_name}, {local_when(booking.start_at, zone)}.\n"
+            f"Details: lesson reference {booking.id}")
+
+
+def _name(session: Session, user_id: int | None, fallback: str) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user and user.full_name else fallback
+
+
 def notify_student(session: Session, booking: Booking, subject: str, text: str, *, invite: str | None = None) -> None:
     """`invite`: "REQUEST" or "CANCEL" attaches the lesson's `.ics` invitation to the email."""
-    when = local_when(booking.start_at, student_zone(session, booking.student_id))
-    notify_user(session, booking.student_id, subject, f"{text} Lesson #{booking.id} on {when}.",
-                f"/lessons/{booking.id}", _invite(session, booking, booking.student_id, invite))
+    profile = session.get(TutorProfile, booking.tutor_id)
+    tutor = _name(session, profile.user_id if profile else None, "your tutor")
+    line = _lesson_line(booking, tutor, student_zone(session, booking.student_id))
+    notify_user(session, booking.student_id, subject, f"{text}\n{line}", f"/lessons/{booking.id}",
+                _invite(session, booking, booking.student_id, invite))
 
 
 def notify_tutor(session: Session, booking: Booking, subject: str, text: str, *, invite: str | None = None) -> None:
@@ -56,6 +72,6 @@ def notify_tutor(session: Session, booking: Booking, subject: str, text: str, *,
     profile = session.get(TutorProfile, booking.tutor_id)
     if profile is None:
         return
-    when = local_when(booking.start_at, profile.timezone)
-    notify_user(session, profile.user_id, subject, f"{text} Lesson #{booking.id} on {when}.",
-                f"/lessons/{booking.id}", _invite(session, booking, profile.user_id, invite))
+    line = _lesson_line(booking, _name(session, booking.student_id, "your student"), profile.timezone)
+    notify_user(session, profile.user_id, subject, f"{text}\n{line}", f"/lessons/{booking.id}",
+                _invite(session, booking, profile.user_id, invite))

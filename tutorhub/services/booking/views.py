@@ -35,7 +35,7 @@ from tutorhub.services.catalog import subject_label
 from tutorhub.services.scheduling.engine.tzclock import clock_for, render, to_minute
 from tutorhub.settings import get_settings
 
-START_EARLY = timedelta(minutes=15)  # the tutor may open the lesson this long before its start
+START_EARLY = timedelta(minutes=5)  # the tutor may open the lesson this long before its start
 _REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.SETTLED, BookingStatus.DISPUTED)
 
 
@@ -75,6 +75,9 @@ class BookingOut(BaseModel):
     viewer_role: str  # student | tutor | admin: how the viewer relates to this booking
     actions: list[str]
     created_at: datetime
+    started_at: datetime | None = None  # when the tutor started the lesson
+    ended_at: datetime | None = None  # when it was ended (by its tutor, or completed by the job)
+    actual_minutes: int | None = None  # how long it ran when its tutor ended it (evidence in a dispute)
 
 
 class EventOut(BaseModel):
@@ -256,6 +259,9 @@ def bookings_out(
                 viewer_role=role,
                 actions=actions_for(b, role, now, reviewed=b.id in reviews, replied=bool(reviews.get(b.id or 0))),
                 created_at=b.created_at,
+                started_at=b.started_at,
+                ended_at=b.ended_at,
+                actual_minutes=b.actual_minutes,
             )
         )
     return out

@@ -1,8 +1,11 @@
 """The lesson itself: start and end (tutor), no-show reports (either side), disputes, shared notes.
 
-- **Start**: the tutor opens a confirmed lesson from 15 minutes before its start until its
-  scheduled end (IN_PROGRESS). **End**: the tutor ends it (COMPLETED); the booked minutes are
-  added to the tutor's hours taught and the 48 h dispute window starts (then SETTLED by the job).
+- **Start**: the tutor opens a confirmed lesson from 5 minutes before its start until its
+  scheduled end (IN_PROGRESS). **End**: the tutor ends it (COMPLETED) and the minutes it ran are
+  recorded (`actual_minutes`, evidence in a dispute). Ending before the scheduled end must be
+  confirmed (`end_early=True`, after the page showed the length so far); the student is told it
+  ended early and by how much. The minutes taught are added to the tutor's hours and the 48 h
+  dispute window starts (then SETTLED by the job).
   A lesson nobody ended or reported is completed by the quarter-hourly job
   (`auto_complete_lessons`), the same way.
 - **No-show**: once the start time has passed, the student can report that the tutor never
@@ -57,7 +60,7 @@ def start_lesson(session: Session, *, actor: UserOut | None, booking_id: Any, no
     if booking.status != BookingStatus.CONFIRMED:
         raise refuse(booking, "start")
     if now < booking.start_at - START_EARLY:
-        raise Conflict("You can start the lesson from 15 minutes before its start time.")
+        raise Conflict(f"You can start the lesson from {int(START_EARLY.total_seconds() // 60)} minutes before its start time.")
     if now >= booking.end_at:
         raise Conflict("This lesson's time is over; it can no longer be started.")
     transition(session, booking, BookingStatus.IN_PROGRESS, action="start", actor=party.actor, now=now)
@@ -66,31 +69,61 @@ def start_lesson(session: Session, *, actor: UserOut | None, booking_id: Any, no
     return booking_out(session, booking, party.user, now)
 
 
+def ran_minutes(booking: Booking, now: datetime) -> int:
+    """Whole minutes from the start (the tutor's Start, else the scheduled start) until `now`."""
+    began = booking.started_at or booking.start_at
+    return max(0, int((now - began).total_seconds() // 60))
+
+
 def complete_lesson(
-    session: Session, *, actor: UserOut | None, booking_id: Any, now: datetime | None = None
+    session: Session, *, actor: UserOut | None, booking_id: Any, end_early: Any = False, now: datetime | None = None
 ) -> BookingOut:
-    """The tutor ends a running lesson (IN_PROGRESS → COMPLETED); hours taught grow by the
-    booked length and the dispute window opens."""
+    """The tutor ends a running lesson (IN_PROGRESS → COMPLETED) and the dispute window opens.
+
+    Before the scheduled end this needs `end_early=True` (the tutor confirmed, having seen how long
+    it ran): a single unconfirmed click must not complete a lesson minutes after it started."""
     now = now or utcnow()
     booking, party = load_for_change(session, actor, booking_id, ActorRole.TUTOR)
+    if booking.status == BookingStatus.IN_PROGRESS and now < booking.end_at and end_early is not True:
+        raise Conflict(
+            f"The lesson is booked until its scheduled end and has run {ran_minutes(booking, now)} of "
+            f"{booking.duration_min} minutes. Confirm to end it early.",
+            extra={"confirm": "end_early", "ran_minutes": ran_minutes(booking, now)},
+        )
     finish(session, booking, action="complete", actor_id=party.user.id, now=now)
     return booking_out(session, booking, party.user, now)
 
 
 def finish(session: Session, booking: Booking, *, action: str, actor_id: int | None, now: datetime) -> None:
-    """→ COMPLETED (by the tutor, or automatically by the job); counts the booked minutes."""
+    """→ COMPLETED (by the tutor, or automatically by the job); counts the minutes taught (those it
+    ran when the tutor ended it early, else the booked length)."""
     actor = SYSTEM if actor_id is None else Actor(actor_id, ActorRole.TUTOR)
-    reason = "" if actor_id is not None else "Completed automatically: nobody reported a problem."
+    early = actor_id is not None and now < booking.end_at
+    ran = ran_minutes(booking, now)
+    if actor_id is None:
+        reason = "Completed automatically: nobody reported a problem."
+    elif early:
+        reason = f"Ended early: ran {ran} of {booking.duration_min} minutes."
+    else:
+        reason = ""
     transition(session, booking, BookingStatus.COMPLETED, action=action, actor=actor, now=now, reason=reason)
     booking.ended_at = now
+    booking.actual_minutes = ran if actor_id is not None else None
     booking.settle_after = policy.settle_after(now)
     profile = session.get(TutorProfile, booking.tutor_id)
     if profile is not None:
-        profile.minutes_taught += booking.duration_min
+        profile.minutes_taught += min(ran, booking.duration_min) if early else booking.duration_min
         session.add(profile)
     session.flush()
     refresh_tutor_stats(session, booking.tutor_id, now=now)
-    notify_student(session, booking, "How was your lesson?", "Your lesson is complete. Rate it to help other students.")
+    if early:
+        notify_student(
+            session, booking, "Your lesson ended early",
+            f"Your tutor ended the lesson after {ran} of {booking.duration_min} minutes. If that is not what "
+            "happened, you can dispute it from the lesson page within 48 hours.",
+        )
+    else:
+        notify_student(session, booking, "How was your lesson?", "Your lesson is complete. Rate it to help other students.")
 
 
 def auto_complete_lessons(session: Session, *, now: datetime | None = None) -> int:

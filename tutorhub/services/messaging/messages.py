@@ -5,6 +5,11 @@
   (a flood spread over several conversations is still a flood), checked under a per-sender lock —
   a transaction-scoped advisory lock on PostgreSQL, the database write lock on SQLite — so a burst
   of parallel sends, to one conversation or many, cannot slip past the count.
+- A send may carry a `client_id` (the sender's id for one composed message, 8–64 letters, digits,
+  "-" or "_"): sending it again — a double click, Enter pressed twice, a retry after a lost answer —
+  returns the message already stored instead of storing a second one. It is looked up under the
+  same per-sender lock as the flood count, and a UNIQUE (conversation, sender, client_id)
+  constraint backs it.
 - History pages backwards by message id (`before`); `messages_after` fetches only what is new.
 - After commit, "conversation:{id}" and "user:{participant}" get tiny hints; open tabs re-read
   through these functions (so authorization happens here again), never trusting the hint.
@@ -12,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,9 +42,10 @@ from tutorhub.services.messaging.conversations import (
     unread_counts,
 )
 from tutorhub.services.messaging.views import SUPPORT_NAME, AttachmentOut, MessageOut, MessagePage, attachment_url
-from tutorhub.services.validation import clean_int, clean_text
+from tutorhub.services.validation import clean_int, clean_text, fail
 
 MAX_BODY = 4000
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PAGE_SIZE = 30
 FLOOD_MESSAGES = 20
 FLOOD_SECONDS = 10
@@ -123,10 +130,11 @@ def guard_flood(session: Session, got: Access, now: datetime) -> None:
         )
 
 
-def insert_message(session: Session, got: Access, body: str, now: datetime) -> ChatMessage:
+def insert_message(session: Session, got: Access, body: str, now: datetime, client_id: str | None = None) -> ChatMessage:
     """Store the message, move the sender's read marker past it, and queue the live hints."""
     assert got.conv.id is not None
-    msg = ChatMessage(conversation_id=got.conv.id, sender_id=got.user.id, body=body, created_at=now)
+    msg = ChatMessage(conversation_id=got.conv.id, sender_id=got.user.id, body=body, created_at=now,
+                      client_id=client_id)
     session.add(msg)
     session.flush()
     assert msg.id is not None
@@ -145,13 +153,32 @@ def clean_body(body: Any, *, required: bool) -> str:
     return clean_text(body, "body", max_len=MAX_BODY, required=required, multiline=True)
 
 
+def clean_client_id(value: Any) -> str | None:
+    """A client message id, or None when none was given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not CLIENT_ID_RE.fullmatch(value):
+        raise fail("client_id", "must be 8 to 64 letters, digits, '-' or '_'")
+    return value
+
+
 def send_message(session: Session, *, actor: UserOut | None, conversation_id: Any, body: Any,
-                 now: datetime | None = None) -> MessageOut:
+                 client_id: Any = None, now: datetime | None = None) -> MessageOut:
+    """Send a text message; the same `client_id` sent again returns the message already stored."""
     got = access(session, actor, conversation_id)
     text = clean_body(body, required=True)
+    key = clean_client_id(client_id)
     now = now or utcnow()
+    if key is not None:
+        lock_key(session, f"chat-flood:sender:{got.user.id}")  # the lock guard_flood takes (re-entrant)
+        sent = session.exec(select(ChatMessage).where(
+            col(ChatMessage.conversation_id) == got.conv.id, col(ChatMessage.sender_id) == got.user.id,
+            col(ChatMessage.client_id) == key,
+        )).first()
+        if sent is not None:
+            return message_outs(session, got.user, [sent])[0]
     guard_flood(session, got, now)
-    msg = insert_message(session, got, text, now)
+    msg = insert_message(session, got, text, now, client_id=key)
     return message_outs(session, got.user, [msg])[0]
 
 

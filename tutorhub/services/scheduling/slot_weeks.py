@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
+from tutorhub.models.scheduling import SchedulingSettings, StudentSchedulePrefs
 from tutorhub.services.actor import UserOut
 from tutorhub.services.scheduling.schedule_input import LESSON_LENGTHS, collect, format_hhmm, parse_zone
 from tutorhub.services.scheduling.slots import BestTimes, SlotList, SlotOut, best_times, get_slots
@@ -143,6 +144,19 @@ def week_slots(
     return _week(found, week=week_i, monday=monday, today=today)
 
 
+def preferred_length(session: Session, tutor_id: Any, viewer: UserOut | None) -> int | None:
+    """The student's preferred lesson length when this tutor offers it (the profile and its
+    booking dialog then open on it), else None (the tutor's shortest)."""
+    if viewer is None or viewer.role != Role.STUDENT or not str(tutor_id).isdigit():
+        return None
+    prefs = session.exec(select(StudentSchedulePrefs).where(col(StudentSchedulePrefs.user_id) == viewer.id)).first()
+    if prefs is None:
+        return None
+    lengths = session.exec(select(SchedulingSettings.lesson_lengths)
+                           .where(col(SchedulingSettings.tutor_id) == int(str(tutor_id)))).first()
+    return prefs.lesson_length if lengths and prefs.lesson_length in lengths else None
+
+
 def opening_week(
     session: Session,
     *,
@@ -163,6 +177,8 @@ def opening_week(
     a free time); only when it is empty are all the later weeks read together, in one more
     `get_slots` call — never one round-trip per week."""
     now_dt = now or utcnow()
+    if duration in (None, ""):
+        duration = preferred_length(session, tutor_id, viewer)
     current = week_slots(session, tutor_id=tutor_id, duration=duration, tz=tz, viewer=viewer, now=now_dt)
     if any(day.slots for day in current.days):
         return current

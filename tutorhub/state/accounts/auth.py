@@ -25,9 +25,14 @@ class SignupState(AppState):
     email_taken: bool = False
     reset_link: str = "/login/reset"
 
+    next_path: str = ""  # where to go after signing up (e.g. back to a chosen lesson time)
+    login_href: str = "/login"
+
     def load(self):
         self.errors, self.message, self.submitting, self.email_taken = {}, "", False, False
         self.timezone = self.browser_tz or "UTC"
+        self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
+        self.login_href = "/login" + (f"?{urlencode({'next': self.next_path})}" if self.next_path else "")
         return rx.call_script(DETECT_TZ_JS, callback=SignupState.set_detected_timezone)
 
     def set_detected_timezone(self, zone: Any):
@@ -52,7 +57,7 @@ class SignupState(AppState):
                 self.reset_link = f"/login/reset?{urlencode({'email': data['email'].strip()})}"
             return
         self.submitting = False
-        yield self._signed_in(result)
+        yield self._signed_in(result, self.next_path)
 
 
 class LoginState(AppState):
@@ -60,11 +65,13 @@ class LoginState(AppState):
     # "error" (wrong password), "locked" (too many attempts) or "suspended".
     problem: str = ""
     next_path: str = ""
+    signup_href: str = "/signup"
     submitting: bool = False
 
     def load(self):
         self.message, self.problem, self.submitting = "", "", False
         self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
+        self.signup_href = "/signup" + (f"?{urlencode({'next': self.next_path})}" if self.next_path else "")
 
     async def submit(self, form: dict):
         email, password = form_text(form, "email", 300), form_text(form, "password", 200)

@@ -15,6 +15,7 @@ prices and the countdown's end.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -130,7 +131,7 @@ class BookingState(PayMixin, TutorSlotsState):
         except DomainError as exc:
             return rx.toast.error(exc.message)
         if quote == "login":
-            return self._login_redirect()
+            return self._signup_redirect({"book": start})
         if quote == "not_student":
             return rx.toast.info("Only student accounts can book lessons.")
         assert isinstance(quote, booking_pages.BookingQuoteOut)
@@ -139,6 +140,39 @@ class BookingState(PayMixin, TutorSlotsState):
         self._show_quote(quote)
         self.book_open = True
         return None
+
+    def _signup_redirect(self, keep: dict[str, str]) -> Any:
+        """A visitor chose a time: sign up (or log in from there) and come back to this profile
+        with the choice in the URL, where `resume` reopens the dialog on it."""
+        back = (self.router.url.path or "/") + "?" + urlencode(keep)
+        return rx.redirect("/signup?" + urlencode({"next": back}))
+
+    def _first_free_start(self) -> str:
+        return next((slot.start for day in self.days for slot in day.slots if slot.start), "")
+
+    async def book_trial(self):
+        """"Book a trial": the dialog on the first free time shown, as a trial when one is left."""
+        if not self.signed_in:
+            return self._signup_redirect({"trial": "1"})
+        start = self._first_free_start()
+        if not start:
+            return [rx.scroll_to("available-times"),
+                    rx.toast.info("No free time this week — see the next weeks under Available times.")]
+        shown = await self.pick(start)
+        if self.book_open and self.trial_available:
+            self.book_kind = BookingKind.TRIAL
+        return shown
+
+    async def resume(self):
+        """On the profile's load, after sign-up or log-in: reopen the dialog on the time chosen
+        before (`?book=<start>`), or on the first free trial time (`?trial=1`)."""
+        params = self.router.url.query_parameters
+        if not self.signed_in or self.slots_status != "ready":
+            return None
+        if params.get("trial") == "1":
+            return await self.book_trial()
+        chosen = params.get("book", "")
+        return await self.pick(chosen) if chosen else None
 
     async def set_book_length(self, value: Any):
         if self.book_step != "form" or not isinstance(value, str) or value not in self.book_lengths:

@@ -77,6 +77,8 @@ class MyLessonsState(AppState):
         self.rows = [lesson_row(b) for b in found.items]
         self.page, self.pages, self.total = found.page, found.pages, found.total
         self.requests = [lesson_row(b) for b in pending.items] if pending else []
+        if pending is not None:
+            self.pending_requests = pending.total  # the navigation badge follows an Accept / Decline
         return "ready"
 
     async def _show(self):

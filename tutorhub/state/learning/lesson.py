@@ -64,6 +64,8 @@ class LessonState(AppState):
     review_reply: str = ""
     open_offers: int = 0
     busy: str = ""  # the action running now ("" = none)
+    end_confirm: str = ""  # "ended early?" question with the minutes run so far ("" = closed)
+    actual_length: str = ""  # "Ran 18 of 60 minutes" once the tutor ended it
     error: str = ""
     _live_key: str = ""
     _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
@@ -100,6 +102,9 @@ class LessonState(AppState):
         self.review_comment = review.comment if review else ""
         self.review_reply = review.reply if review else ""
         self.open_offers = d.open_offers
+        self.actual_length = (
+            f"Ran {d.actual_minutes} of {d.duration_min} minutes" if d.actual_minutes is not None else ""
+        )
 
     async def _reload(self) -> Any:
         bid = self._route_booking_id()
@@ -176,11 +181,34 @@ class LessonState(AppState):
         ):
             yield e
 
-    async def end_lesson(self):
-        async for e in self._act(
-            "complete", lambda s, a, bid: lessons.complete_lesson(s, actor=a, booking_id=bid), "Lesson completed."
-        ):
-            yield e
+    async def end_lesson(self, confirmed: Any = False):
+        """End the running lesson. Before its scheduled end the service refuses until the tutor
+        confirms: the refusal (with the minutes it ran, measured now) opens the confirmation."""
+        early = confirmed is True
+        self.end_confirm = ""
+        if self.busy:
+            return
+        bid = self._route_booking_id()
+        self.busy, self.error = "complete", ""
+        yield
+        try:
+            await self._db(lambda s, a: lessons.complete_lesson(s, actor=a, booking_id=bid, end_early=early))
+        except DomainError as exc:
+            self.busy = ""
+            if exc.extra.get("confirm") == "end_early":
+                self.end_confirm = exc.message
+                return
+            self.error = exc.message
+            yield rx.toast.error(exc.message)
+            yield await self._reload()
+            return
+        self.busy = ""
+        yield rx.toast.success("Lesson ended early. Your student has been told." if early else "Lesson completed.")
+        yield await self._reload()
+
+    def keep_teaching(self):
+        """Close the "end early?" confirmation (nothing changes)."""
+        self.end_confirm = ""
 
     async def report_no_show(self, form: Any):
         reason = form_text(form, "reason", 500)

@@ -11,6 +11,7 @@ handed to the service as bytes, which stores them privately (never under Reflex'
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 
 import reflex as rx
@@ -21,7 +22,7 @@ from tutorhub.services.messaging import attachments as chat_attachments
 from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.services.messaging.views import MessageOut, MessagePage
-from tutorhub.services.timefmt import format_local
+from tutorhub.services.timefmt import human_when
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 
@@ -52,7 +53,7 @@ def message_rows(messages: list[MessageOut], zone: str) -> list[MessageRow]:
     for m in messages:
         f = m.attachment
         rows.append(MessageRow(
-            id=m.id, body=m.body, mine=m.mine, sender=m.sender_name, at=format_local(m.created_at.isoformat(), zone),
+            id=m.id, body=m.body, mine=m.mine, sender=m.sender_name, at=human_when(m.created_at, zone),
             file_name=f.name if f else "", file_url=f.url if f else "",
             file_image=bool(f and f.content_type.startswith("image/")), file_size=_size(f.size_bytes) if f else "",
         ))
@@ -94,6 +95,10 @@ class ChatThreadMixin(rx.State, mixin=True):
     draft_error: str = ""
     sending: bool = False
     upload_error: str = ""
+    # The id of the message being composed: sent with it (a double send stores one message) and the
+    # composer box's key (a new id after a send gives an empty box, once).
+    composer_id: str = ""
+    _sent_body: str = ""  # the text just sent: a keystroke's late (debounced) echo of it is ignored
     _viewer_id: int = 0
     _read_upto: int = 0  # the newest message this tab marked read
     _live_key: str = ""
@@ -110,6 +115,10 @@ class ChatThreadMixin(rx.State, mixin=True):
         self.thread_id, self.thread_title, self.thread_role, self.messages, self.next_before = 0, "", "", [], 0
         self.draft, self.draft_error, self.upload_error, self.sending, self.loading_earlier = "", "", "", False, False
         self._read_upto = 0
+        self._new_composer()
+
+    def _new_composer(self) -> None:
+        self.composer_id = "m-" + uuid.uuid4().hex
 
     async def _open_thread(self, conversation_id: Any) -> Any:
         """Load the newest page of a conversation the actor may read and mark it read."""
@@ -256,39 +265,48 @@ class ChatThreadMixin(rx.State, mixin=True):
     def set_draft(self, value: Any):
         """The composer's text (kept to show the counter and check the limit as one types)."""
         text = value if isinstance(value, str) else ""
+        if self._sent_body and text == self._sent_body:
+            return  # the box was emptied by the send; this is a keystroke's late echo
+        self._sent_body = ""
         self.draft = text[: MAX_BODY + 1000]
         self.draft_error = f"Messages can be at most {MAX_BODY} characters." if len(self.draft) > MAX_BODY else ""
 
     async def send_message(self, form: Any = None):
+        """Send the composer's text (Enter or the Send button). The form carries the composer id
+        it was written under, so a second submit of the same message returns the stored one."""
         if self.sending or not self.thread_id:
             return
         # The submitted text is the textarea's current value (the debounced draft may lag a keystroke).
         body = form["body"] if isinstance(form, dict) and isinstance(form.get("body"), str) else self.draft
         body = body[: MAX_BODY + 1000]
-        self.draft = body
+        client_id = form.get("client_id") if isinstance(form, dict) else None
+        client_id = client_id if isinstance(client_id, str) and client_id else self.composer_id
         if not body.strip():
             self.draft_error = "Write a message first."
             return
         if len(body) > MAX_BODY:
-            self.draft_error = f"Messages can be at most {MAX_BODY} characters."
+            self.draft, self.draft_error = body, f"Messages can be at most {MAX_BODY} characters."
             return
         cid = self.thread_id
         self.sending, self.draft_error = True, ""
         yield
         try:
-            await self._db(lambda s, actor: chat_messages.send_message(s, actor=actor, conversation_id=cid, body=body))  # type: ignore[attr-defined]
+            await self._db(lambda s, actor: chat_messages.send_message(  # type: ignore[attr-defined]
+                s, actor=actor, conversation_id=cid, body=body, client_id=client_id))
         except NotAuthenticated:
             self.sending = False
             yield self._login_redirect()  # type: ignore[attr-defined]
             return
         except DomainError as exc:
-            self.sending = False
+            self.sending, self.draft = False, body
             self.draft_error = exc.fields.get("body", exc.message) if exc.fields else exc.message
             if isinstance(exc, NotFound):
                 self._clear_thread()
                 self.thread_status = "notfound"
             return
-        self.sending, self.draft = False, ""
+        self.sending, self.draft, self._sent_body = False, "", body
+        if client_id == self.composer_id:
+            self._new_composer()  # the box empties (a new key), once
         await self._refresh_thread()
         yield type(self).after_send  # type: ignore[attr-defined]
 

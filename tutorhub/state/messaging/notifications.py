@@ -18,7 +18,7 @@ from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.messaging import notifications
 from tutorhub.services.messaging import preferences as notification_prefs
 from tutorhub.services.messaging.notifications import NotificationOut
-from tutorhub.services.timefmt import format_local
+from tutorhub.services.timefmt import human_when
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_checked, form_failure, safe_next
 
@@ -39,7 +39,7 @@ class NoteRow:
 
 def _rows(items: list[NotificationOut], zone: str) -> list[NoteRow]:
     return [NoteRow(id=n.id, kind=n.kind, title=n.title, body=n.body, link=n.link,
-                    when=format_local(n.created_at.isoformat(), zone), read=n.read) for n in items]
+                    when=human_when(n.created_at, zone), read=n.read) for n in items]
 
 
 def _bell_hint(batch: list[tuple[str, dict[str, Any]]]) -> bool:

@@ -15,14 +15,50 @@ import reflex as rx
 from tutorhub.jobs.scheduler import JOBS
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.ops import job_runs
-from tutorhub.services.timefmt import format_local
+from tutorhub.services.timefmt import human_when
 from tutorhub.state.admin_lists import read_admin_list
 from tutorhub.state.base import AppState
+
+JOB_NAMES = {
+    "rebuild_free_slot_index": "Refresh the free-time search index",
+    "booking_minutely": "Expire unpaid holds and unanswered requests",
+    "money_intents": "Send refunds and payouts waiting to go out",
+    "booking_quarter_hourly": "Complete and settle finished lessons",
+    "refresh_tutor_stats": "Recompute tutors' ratings and trust scores",
+    "send_reminders": "Send lesson reminders",
+    "deliver_outbox": "Deliver queued emails and text messages",
+    "prune_job_runs": "Tidy this page's run history",
+    "prune_login_throttles": "Forget stale login-attempt counters",
+    "expire_credits": "Expire lapsed lesson credits",
+    "renew_subscriptions": "Renew and end subscriptions",
+    "reconcile_payments": "Reconcile payments with the payment provider",
+    "apply_pending_webhooks": "Apply payment-provider events left pending",
+    "settle_money": "Move the money of finished lessons",
+}
+DESCRIPTIONS = {job_id: " ".join((func.__doc__ or "").split()) for job_id, func, _cron in JOBS}
+CRONS = {job_id: cron for job_id, _func, cron in JOBS}
+
+
+def human_schedule(cron: dict[str, str]) -> str:
+    """{"minute": "*/15"} → 'Every 15 minutes'; {"hour": "3", "minute": "10"} → 'Daily at 03:10 UTC'."""
+    minute, hour = str(cron.get("minute", "0")), cron.get("hour")
+    if hour is None:
+        if minute == "*":
+            return "Every minute"
+        if minute.startswith("*/"):
+            return f"Every {minute[2:]} minutes"
+        if minute.isdigit():
+            return f"Every hour at :{int(minute):02d}"
+    elif str(hour).isdigit() and minute.isdigit() and set(cron) <= {"hour", "minute"}:
+        return f"Daily at {int(hour):02d}:{int(minute):02d} UTC"
+    return " ".join(f"{k}={v}" for k, v in cron.items()) + " (UTC)"
 
 
 @dataclasses.dataclass
 class JobRow:
     job_id: str = ""
+    name: str = ""
+    description: str = ""
     schedule: str = ""
     last_when: str = ""
     last_outcome: str = ""  # "" = never ran
@@ -46,8 +82,10 @@ class AdminJobsState(AppState):
         self.rows = [
             JobRow(
                 job_id=st.job_id,
-                schedule=st.schedule,
-                last_when=format_local(st.last.started_at.isoformat(), zone) if st.last else "",
+                name=JOB_NAMES.get(st.job_id, st.job_id.replace("_", " ").capitalize()),
+                description=DESCRIPTIONS.get(st.job_id, ""),
+                schedule=human_schedule(CRONS[st.job_id]) if st.job_id in CRONS else st.schedule,
+                last_when=human_when(st.last.started_at, zone) if st.last else "",
                 last_outcome=st.last.outcome if st.last else "",
                 last_detail=st.last.detail if st.last else "",
                 last_trigger=st.last.trigger if st.last else "",

@@ -201,7 +201,17 @@ class WeekGridMixin(rx.State, mixin=True):
 
     def copy_day_to_weekdays(self):
         """Give Monday to Friday the hours of the day shown on phones."""
+        self.copy_day_to("weekdays")
+
+    def copy_day_to(self, target: Any):
+        """"Copy this day to…": one other day ("0"–"6"), "weekdays", "weekend" or "all" days get
+        the hours of the day shown (anything else is ignored)."""
+        groups = {"weekdays": range(5), "weekend": range(5, 7), "all": range(DAYS)}
+        text = str(target) if isinstance(target, int | str) and not isinstance(target, bool) else ""
+        days = groups.get(text) or ([int(text)] if text in {str(i) for i in range(DAYS)} else [])
+        if not days:
+            return
         grid = [list(cells) for cells in self.grid]
-        for day in range(5):
+        for day in days:
             grid[day] = list(grid[self.grid_day])
         self._set_grid(grid)

@@ -13,6 +13,7 @@ from tutorhub.services.live_hints import slots_channel
 from tutorhub.services.paging import page_number
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.tutors import search
+from tutorhub.services.tutors.top_rated import top_rated_tutors
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
@@ -51,10 +52,10 @@ class HomeState(AppState):
     async def load(self):
         self.loading = True
         try:
-            found = await self._db(lambda s, _actor: search.search_tutors(s, page=1, per_page=6), read_only=True)
+            found = await self._db(lambda s, _actor: top_rated_tutors(s, limit=6), read_only=True)
         except DomainError:
-            found = None
-        self.top_tutors = [card_view(c) for c in found.items] if found else []
+            found = []
+        self.top_tutors = [card_view(c) for c in found]
         self.loading = False
 
     def find(self, form: dict):
