@@ -14,7 +14,7 @@ export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-db test-fast test-contract lint typecheck venv bun chromium migrate seed bench clean
+.PHONY: webchecks run test test-db test-fast test-contract lint typecheck venv bun chromium migrate seed bench clean
 
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
 run: venv bun
@@ -22,7 +22,7 @@ run: venv bun
 	$(VENV)/bin/reflex run --env prod --single-port --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 ## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
-test: venv bun chromium
+test: venv bun chromium webchecks
 	$(VENV)/bin/ruff check tutorhub tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
@@ -53,6 +53,14 @@ $(REQ_STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); else echo "python3 -m venv failed: install python3-venv"; exit 1; fi; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+## webchecks: axe-core (injected by the browser suite) and Lighthouse, pinned in benchmarks/web/package.json
+WEBCHECKS := benchmarks/web/node_modules/axe-core/axe.min.js
+webchecks: $(WEBCHECKS)
+
+$(WEBCHECKS): benchmarks/web/package.json
+	npm install --prefix benchmarks/web --no-audit --no-fund --loglevel=error
+	@touch $@
 
 bun: $(BUN)
 
