@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from reflex.utils import exec as reflex_exec
+from reflex.utils.prerequisites import get_web_dir
 from reflex_base import constants
 from reflex_base.environment import environment
 
@@ -20,9 +21,9 @@ APP_DIR = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    os.chdir(APP_DIR)  # rxconfig.py and .web/build/client are found from here
-    if not (APP_DIR / ".web" / "build" / "client").is_dir():
-        raise SystemExit("the frontend is not built: run deploy/build.sh first")
+    os.chdir(APP_DIR)  # rxconfig.py and .web/build/client (or REFLEX_WEB_WORKDIR) are found from here
+    if not (get_web_dir() / "build" / "client" / "index.html").is_file():
+        raise SystemExit(f"the frontend is not built in {get_web_dir()}: run deploy/build.sh first")
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
     host = os.environ.get("TUTORHUB_HOST", "0.0.0.0")  # noqa: S104  (a container listens on its interface)

@@ -16,8 +16,10 @@ from pathlib import Path
 ROOT_DIR = Path(__file__).resolve().parents[2]
 MIRROR = os.environ.get("TUTORHUB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
-# What the Dockerfile's build stage has: Python 3.11 with venv, and npm to install bun.
-PACKAGES = ("python3", "python3-venv", "nodejs", "npm", "ca-certificates", "passwd")
+# The python image's base: Python 3.11 with venv. nodejs and npm come next with apt-get, as in the
+# Dockerfile's build stage (debootstrap's own resolver cannot install npm's dependency tree).
+PACKAGES = ("python3", "python3-venv", "ca-certificates", "passwd")
+BUILD_PACKAGES = ("nodejs", "npm")
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -35,12 +37,27 @@ def make_root(root: Path) -> float:
     """debootstrap a minimal Debian into `root`; returns the seconds it took."""
     started = time.monotonic()
     # In a private mount namespace too: whatever debootstrap mounts in the root goes with it.
-    subprocess.run(["unshare", "--mount", "--propagation", "private", "debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(root), MIRROR],
-                   check=True, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "debootstrap", "--variant=minbase",
+                           f"--include={','.join(PACKAGES)}", SUITE, str(root), MIRROR],
+                          capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        log = root / "debootstrap" / "debootstrap.log"
+        raise RuntimeError(f"debootstrap failed: {done.stderr[-2000:]}\n{log.read_text()[-3000:] if log.exists() else ''}")
     # The host's trust store (it may hold the CA of a proxy in front of the package registries).
     if CA_BUNDLE.is_file():
         shutil.copyfile(CA_BUNDLE, root / CA_BUNDLE.relative_to("/"))
     shutil.copyfile("/etc/resolv.conf", root / "etc" / "resolv.conf")
+    return time.monotonic() - started
+
+
+def install_build_packages(root: Path) -> float:
+    """The Dockerfile's build-stage `apt-get install nodejs npm`; returns the seconds it took."""
+    started = time.monotonic()
+    script = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+              + " ".join(BUILD_PACKAGES))
+    done = run(root, ["sh", "-c", script], {"HOME": "/root"})
+    if done.returncode != 0:
+        raise RuntimeError(f"apt-get install in the root failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
     return time.monotonic() - started
 
 

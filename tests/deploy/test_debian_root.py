@@ -64,6 +64,7 @@ def test_the_image_scripts_build_and_serve_in_a_fresh_debian_root():
     try:
         seconds = debian_root.make_root(root)
         print(f"\ndebootstrap ({debian_root.SUITE}, minbase + {len(debian_root.PACKAGES)} packages): {seconds:.0f} s")
+        print(f"apt-get install nodejs npm in the root: {debian_root.install_build_packages(root):.0f} s")
         debian_root.copy_app(root)
         port = _free_port()
         public = f"http://127.0.0.1:{port}"

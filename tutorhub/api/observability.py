@@ -102,7 +102,8 @@ class ObservabilityMiddleware:
             method, route = str(scope.get("method", "")), route_label(scope)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
-            level = logging.DEBUG if route in _QUIET_ROUTES and status < 500 else logging.INFO
+            quiet = route in _QUIET_ROUTES or route == "(static)"  # probes and assets: only when they fail
+            level = logging.DEBUG if quiet and status < 400 else logging.INFO
             log.log(level, "%s %s %d", method, route, status,
                     extra={"method": method, "route": route, "status": status,
                            "duration_ms": round(elapsed * 1000, 1), "user_id": context.get("user_id")})
