@@ -42,6 +42,12 @@ class Topology:
     a: str
     b: str
     replicas: dict[str, subprocess.Popen]
+    nginx: subprocess.Popen
+    workdir: Path
+
+    def diagnose(self) -> str:
+        logs = "".join(f"\n--- {p.name}:\n{p.read_text()[-2000:]}" for p in sorted(self.workdir.glob("*.log")))
+        return f"nginx exit code: {self.nginx.poll()}{logs}"
 
 
 def _nginx_conf(workdir: Path, port: int, a: int, b: int) -> Path:
@@ -119,7 +125,7 @@ def topology() -> Iterator[Topology]:
                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         procs.append(proc)
         _wait(f"{proxy}/health", proc, workdir / "nginx-error.log", limit=30)
-        yield Topology(proxy, f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", replicas)
+        yield Topology(proxy, f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", replicas, proc, workdir)
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -183,7 +189,11 @@ def test_a_browser_behind_nginx_stays_live_and_signed_in_when_a_replica_dies(top
         day = target_day()
 
         watcher = context.new_page()
-        _login(watcher, "nginx-watcher@example.com")
+        assert httpx.get(f"{topology.proxy}/login", timeout=30).status_code == 200, topology.diagnose()
+        try:
+            _login(watcher, "nginx-watcher@example.com")
+        except Exception as exc:
+            raise AssertionError(topology.diagnose()) from exc
         watched = open_profile_on(watcher, tutor_id, day)
         expect(watched.locator(".slot-chip")).to_have_count(1)
         mark_page(watcher)
