@@ -189,7 +189,7 @@ def test_a_browser_behind_nginx_stays_live_and_signed_in_when_a_replica_dies(top
         day = target_day()
 
         watcher = context.new_page()
-        assert httpx.get(f"{topology.proxy}/login", timeout=30).status_code == 200, topology.diagnose()
+        assert httpx.get(f"{topology.proxy}/login", timeout=30, follow_redirects=True).status_code == 200, topology.diagnose()
         try:
             _login(watcher, "nginx-watcher@example.com")
         except Exception as exc:
