@@ -14,7 +14,7 @@ export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: webchecks run test test-db test-fast test-contract lint typecheck venv bun chromium migrate seed bench clean
+.PHONY: webchecks run test test-db test-fast test-contract test-deploy lint typecheck venv bun chromium migrate seed bench clean
 
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
 run: venv bun
@@ -39,6 +39,11 @@ test-fast: venv
 ## test-contract: Schemathesis (every check, fixed seed) against the API started in the test (part of `make test`)
 test-contract: venv
 	$(VENV)/bin/pytest -q tests/contract
+
+## test-deploy: the container recipe in a fresh Debian root (debootstrap; slow, root only; not part of `make test`)
+test-deploy: venv
+	@command -v debootstrap >/dev/null && command -v nginx >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap nginx-light; else echo "debootstrap and nginx missing (apt-get install debootstrap nginx-light)"; exit 1; fi; }
+	TUTORHUB_DEPLOY_TESTS=1 $(VENV)/bin/pytest -q -s tests/deploy
 
 lint: venv
 	$(VENV)/bin/ruff check tutorhub tests benchmarks

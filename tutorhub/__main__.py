@@ -7,6 +7,9 @@
   create-admin --email E --password P [--name N]
   rebuild-free-slots           recompute the precomputed free-slot search index (run daily)
   verify-ledger                check every ledger invariant; non-zero exit naming offending transactions
+  backup --to DIR              a consistent backup (database, private files, secrets, manifest) while
+                               the app runs (services/ops/backup.py)
+  restore --from DIR [--force] check, restore, migrate and verify-ledger (stop the app first)
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Administrator")
     sub.add_parser("rebuild-free-slots")
     sub.add_parser("verify-ledger")
+    backup = sub.add_parser("backup")
+    backup.add_argument("--to", required=True, dest="target")
+    restore = sub.add_parser("restore")
+    restore.add_argument("--from", required=True, dest="source")
+    restore.add_argument("--force", action="store_true", help="replace a database or storage folder that holds data")
     args = parser.parse_args(argv)
 
     from tutorhub.db import session_scope
@@ -58,16 +66,19 @@ def main(argv: list[str] | None = None) -> int:
                 user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
             print(f"admin ready: {user.email} (id {user.id})")
         elif args.command == "verify-ledger":
-            from tutorhub.services.ops.ledger_verify import verify_ledger
+            return _verify_ledger()
+        elif args.command == "backup":
+            from pathlib import Path
 
-            with session_scope(read_only=True) as session:
-                problems = verify_ledger(session)
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            if problems:
-                print(f"verify-ledger: {len(problems)} violation(s)", file=sys.stderr)
-                return 1
-            print("verify-ledger: ok")
+            from tutorhub.models.base import utcnow
+            from tutorhub.services.ops.backup import backup_to
+            from tutorhub.settings import get_settings
+
+            done = backup_to(Path(args.target), settings=get_settings(), now=utcnow())
+            print(f"backup written to {done.path}: {done.database} at {done.revision or 'no revision'}, "
+                  f"{done.tables} tables, {done.rows} rows, {done.files} private files, {done.bytes} bytes")
+        elif args.command == "restore":
+            return _restore(args.source, force=args.force)
         elif args.command == "rebuild-free-slots":
             from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
@@ -79,6 +90,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     return 0
+
+
+def _verify_ledger() -> int:
+    from tutorhub.db import session_scope
+    from tutorhub.services.ops.ledger_verify import verify_ledger
+
+    with session_scope(read_only=True) as session:
+        problems = verify_ledger(session)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"verify-ledger: {len(problems)} violation(s)", file=sys.stderr)
+        return 1
+    print("verify-ledger: ok")
+    return 0
+
+
+def _restore(source: str, *, force: bool) -> int:
+    from pathlib import Path
+
+    from tutorhub.db import reset_engines
+    from tutorhub.migrations import upgrade_to_head
+    from tutorhub.models.base import utcnow
+    from tutorhub.services.ops.restore import restore_from
+    from tutorhub.settings import get_settings
+
+    reset_engines()  # nothing of this process may hold the database being replaced
+    done = restore_from(Path(source), settings=get_settings(), force=force, now=utcnow())
+    print(f"restored {done.database} backup (revision {done.revision or '-'}): {done.rows} rows, "
+          f"{done.files} private files")
+    if done.set_aside is not None:
+        print(f"the private files that were there are kept in {done.set_aside}")
+    for problem in done.count_mismatches:
+        print(f"row count differs: {problem}", file=sys.stderr)
+    reset_engines()
+    upgrade_to_head()
+    print("database is at the latest migration")
+    status = _verify_ledger()
+    return 1 if done.count_mismatches else status
 
 
 if __name__ == "__main__":

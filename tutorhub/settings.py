@@ -149,6 +149,11 @@ class Settings:
     deliver_immediately: bool = True
     # Calendar import (integrations/calendar_fetch.py): let the fetcher reach loopback/private addresses.
     allow_private_calendar_urls: bool = False
+    # Operations (README "Deploy"): Prometheus scrape token and port; nightly backups (None: none)
+    metrics_token: str | None = None
+    metrics_port: int | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 7
 
     @property
     def is_production(self) -> bool:
@@ -279,6 +284,10 @@ def _read_settings() -> Settings:
         run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
         allow_private_calendar_urls=_bool("TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS", False),
         **_lesson_settings(defaults),
+        metrics_token=_checked_secret("TUTORHUB_METRICS_TOKEN", t) if (t := _opt("TUTORHUB_METRICS_TOKEN")) else None,
+        metrics_port=_int("TUTORHUB_METRICS_PORT", 0) or None,
+        backup_dir=Path(b) if (b := _opt("TUTORHUB_BACKUP_DIR")) else None,
+        backup_keep=_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
     )

@@ -9,6 +9,7 @@ import logging
 import reflex as rx
 
 from tutorhub.api.app import api
+from tutorhub.api.observability import SCHEDULER_HOLDER, serve_metrics_port
 from tutorhub.jobs.scheduler import start_scheduler, stop_scheduler
 from tutorhub.pages.accounts.auth import account_page, login_code_page, login_page, signup_page
 from tutorhub.pages.accounts.onboarding import onboarding_page
@@ -101,6 +102,7 @@ async def run_jobs_in_background():
         yield
         return
     scheduler = start_scheduler()
+    SCHEDULER_HOLDER[:] = [scheduler.tutorhub_gate.holder]  # /metrics: tutorhub_scheduler_leader
     try:
         yield
     finally:
@@ -108,6 +110,7 @@ async def run_jobs_in_background():
 
 
 app.register_lifespan_task(run_jobs_in_background)
+app.register_lifespan_task(serve_metrics_port)  # TUTORHUB_METRICS_PORT (README "Deploy")
 
 # (route, page, title, page state load handler(s))
 PAGES = [

@@ -1,4 +1,4 @@
-"""The FastAPI application: the JSON API under /api/v1, private file downloads and /health.
+"""The FastAPI application: the JSON API under /api/v1, private file downloads, /health, /ready and /metrics.
 
 Mounted into Reflex through `api_transformer` (tutorhub/tutorhub.py). Routes only parse input,
 call one service inside `session_scope()` (`read_only=True` for pure reads, so on SQLite they
@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
+from tutorhub.api.observability import ObservabilityMiddleware
 from tutorhub.api.routes import admin as routes_admin
 from tutorhub.api.routes import auth as routes_auth
 from tutorhub.api.routes import booking_admin as routes_booking_admin
@@ -20,6 +21,7 @@ from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import classes as routes_classes
 from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import health as routes_health
 from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
@@ -31,6 +33,7 @@ from tutorhub.api.routes import students as routes_students
 from tutorhub.api.routes import tutors as routes_tutors
 from tutorhub.api.routes import webhooks as routes_webhooks
 from tutorhub.api.security_headers import SecurityHeadersMiddleware
+from tutorhub.logs import configure_logging
 
 API_DESCRIPTION = """
 JSON API for mobile apps and integrations; the web UI uses the same services.
@@ -39,6 +42,8 @@ Authenticate with `Authorization: Bearer <access_token>` from `/api/v1/auth/logi
 one-time-code flow); access tokens live 15 minutes, refresh tokens rotate on every use.
 Errors are `{"detail": ...}`, with field messages in `fields` when input is invalid.
 """
+
+configure_logging()  # JSON lines with TUTORHUB_LOG_FORMAT=json (tutorhub/logs.py)
 
 api = FastAPI(
     title="TutorHub API",
@@ -54,6 +59,8 @@ api.add_middleware(BodySizeLimitMiddleware)
 # Outermost of ours (added last): every answer gets the headers, 413s included. Reflex mounts its own
 # routes and the compiled frontend inside this app, so pages and static files get them too.
 api.add_middleware(SecurityHeadersMiddleware)
+# Outermost: request id, request log and metrics see every answer (and every websocket).
+api.add_middleware(ObservabilityMiddleware)
 
 # Order matters for tutors: /tutors/me/... is registered before /tutors/{tutor_id}.
 api.include_router(routes_auth.router)
@@ -80,3 +87,4 @@ api.include_router(routes_classes.router)
 @api.get("/health", tags=["ops"])
 def health() -> dict[str, str]:
     return {"status": "ok"}
+api.include_router(routes_health.router)  # /health, /ready, /metrics

@@ -13,6 +13,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 
 from tutorhub.db import session_scope
+from tutorhub.logs import bind_user
 from tutorhub.services.accounts import api_tokens, sessions
 from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import NotAuthenticated
@@ -46,7 +47,9 @@ def current_user(credentials: BearerCredentials) -> UserOut:
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("Missing bearer token.")
     with session_scope(read_only=True) as session:
-        return api_tokens.user_from_access_token(session, credentials.credentials)
+        user = api_tokens.user_from_access_token(session, credentials.credentials)
+    bind_user(user.id)  # the request log line names the user by id
+    return user
 
 
 CurrentUser = Annotated[UserOut, Depends(current_user)]
@@ -57,9 +60,11 @@ def _bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | N
     if credentials is None or not credentials.credentials:
         return None
     try:
-        return api_tokens.user_from_access_token(session, credentials.credentials)
+        user = api_tokens.user_from_access_token(session, credentials.credentials)
     except NotAuthenticated:
         return None
+    bind_user(user.id)
+    return user
 
 
 def optional_user(credentials: BearerCredentials) -> UserOut | None:

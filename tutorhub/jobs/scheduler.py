@@ -211,6 +211,14 @@ def classes_every_five_minutes(now: datetime | None = None) -> int:
     return changed
 
 
+def nightly_backup(now: datetime | None = None) -> dict[str, object]:
+    """A backup under TUTORHUB_BACKUP_DIR, keeping the newest TUTORHUB_BACKUP_KEEP (skipped when unset)."""
+    from tutorhub.services.ops.backup import run_scheduled_backup
+    from tutorhub.settings import get_settings
+
+    return run_scheduled_backup(settings=get_settings(), now=now or utcnow())
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
@@ -230,6 +238,7 @@ JOBS: list[Job] = [
     Job("apply_pending_webhooks", apply_pending_webhooks, {"minute": "*"}),
     Job("settle_money", settle_money, {"minute": "*"}),
     Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
+    Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
 ]
 
 

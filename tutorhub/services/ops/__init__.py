@@ -1,1 +1,2 @@
-"""Operations: the job run log, the scheduler's leader lease, ledger verification."""
+"""Operations: the job run log, the scheduler's leader lease, ledger verification, readiness and
+metrics (health), backup and restore."""
