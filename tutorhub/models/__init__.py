@@ -51,6 +51,19 @@ from tutorhub.models.gateways import (
     SandboxCharge,
     WebhookEvent,
 )
+from tutorhub.models.learning import (
+    GuardianLink,
+    GuardianLinkStatus,
+    Homework,
+    HomeworkFile,
+    HomeworkStatus,
+    LessonReport,
+    PlanSource,
+    PlanStatus,
+    StudyPlan,
+    StudyPlanEvent,
+    StudyPlanTask,
+)
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -88,6 +101,17 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "GuardianLink",
+    "GuardianLinkStatus",
+    "Homework",
+    "HomeworkFile",
+    "HomeworkStatus",
+    "LessonReport",
+    "PlanSource",
+    "PlanStatus",
+    "StudyPlan",
+    "StudyPlanEvent",
+    "StudyPlanTask",
     "ChatAttachment",
     "ChatMessage",
     "Conversation",

@@ -36,6 +36,8 @@ def home_path(session: Session, user: UserOut) -> str:
         return "/admin/verification"
     if user.role == Role.TUTOR:
         return "/tutor/profile"
+    if user.role == Role.GUARDIAN:
+        return "/guardian"
     profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).first()
     if profile is None or not students.is_complete(profile):
         return "/onboarding/student"

@@ -1,0 +1,51 @@
+"""Study plans through the JSON API, exactly as the issue's contract states them."""
+
+from __future__ import annotations
+
+from tests.support.claude_standin import claude, good_plan  # noqa: F401  (fixture)
+from tutorhub.models import Role
+
+ASK = {"subject": "Maths", "grade": "CBSE class 10", "goal": "Boards", "hours_per_week": 4,
+       "weak_areas": ["trigonometry"]}
+
+
+def test_offline_plan_contract(client, as_role):
+    student, headers = as_role(Role.STUDENT)
+    res = client.post("/api/v1/students/study-plan/generate", json=ASK, headers=headers)
+    assert res.status_code == 201, res.text
+    assert res.json()["status"] == "ready" and set(res.json()) == {"id", "status"}
+    plan_id = res.json()["id"]
+    plan = client.get(f"/api/v1/study-plans/{plan_id}", headers=headers).json()
+    assert (plan["status"], plan["source"]) == ("ready", "offline")
+    assert [w["week"] for w in plan["weeks"]] == [1, 2, 3, 4]
+    task = plan["weeks"][0]["topics"][0]["tasks"][0]
+    assert {"id", "title", "done"} <= set(task)
+    res = client.patch(f"/api/v1/study-plans/{plan_id}/tasks/{task['id']}", json={"done": True}, headers=headers)
+    assert res.status_code == 200 and res.json()["done"] is True and res.json()["id"] == task["id"]
+    mine = client.get("/api/v1/students/me/study-plans", headers=headers).json()
+    assert [p["id"] for p in mine] == [plan_id] and mine[0]["progress"] > 0
+    _, stranger = as_role(Role.STUDENT)
+    assert client.get(f"/api/v1/study-plans/{plan_id}", headers=stranger).status_code == 404
+    assert client.patch(f"/api/v1/study-plans/{plan_id}/tasks/{task['id']}", json={"done": False},
+                        headers=stranger).status_code == 404
+    bad = client.post("/api/v1/students/study-plan/generate", json={**ASK, "hours_per_week": 0}, headers=headers)
+    assert bad.status_code == 422 and "hours_per_week" in bad.json()["fields"]
+    _, tutor = as_role(Role.TUTOR)
+    assert client.post("/api/v1/students/study-plan/generate", json=ASK, headers=tutor).status_code == 403
+
+
+def test_claude_plan_is_202_then_ready(client, as_role, claude):  # noqa: F811
+    claude.script = [("tool", good_plan())]
+    _, headers = as_role(Role.STUDENT)
+    res = client.post("/api/v1/students/study-plan/generate", json=ASK, headers=headers)
+    assert res.status_code == 202 and res.json()["status"] == "generating"
+    plan = client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=headers).json()
+    assert (plan["status"], plan["source"]) == ("ready", "claude")  # the test client runs background tasks
+
+
+def test_claude_garbage_falls_back_offline(client, as_role, claude):  # noqa: F811
+    claude.script = [("tool", {"weeks": 1}), ("tool", {"nope": True})]
+    _, headers = as_role(Role.STUDENT)
+    res = client.post("/api/v1/students/study-plan/generate", json=ASK, headers=headers)
+    plan = client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=headers).json()
+    assert (plan["status"], plan["source"]) == ("ready", "offline")
