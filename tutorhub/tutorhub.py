@@ -20,6 +20,7 @@ from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.learning.lesson import lesson_page
+from tutorhub.pages.learning.study_plans import plan_page, study_plans_page
 from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
 from tutorhub.pages.money.admin_finance import disputes_page, finance_page, payouts_page
@@ -48,6 +49,7 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.messages import ChatState
 from tutorhub.state.messaging.notifications import NotificationPrefsState, NotificationsPageState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
@@ -121,6 +123,8 @@ PAGES = [
         "Lesson · TutorHub",
         [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load],
     ),
+    ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
+    ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),
     ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),
     ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
     ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),

@@ -24,6 +24,7 @@ from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
 from tutorhub.state.messaging.lesson_chat import LessonChatState
 from tutorhub.state.messaging.messages import ChatState
@@ -143,6 +144,11 @@ AUDITED_HANDLERS = {
     },
     MyLessonsState: {"load", "go_page", "set_tab", "watch_lessons", "accept", "decline"},
     TutorReviewsState: {"load", "more_reviews"},
+    # Learning: each mutating handler passes the cookie's actor to a learning service that checks
+    # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no
+    # argument and drafts only the plan this tab's own `ask` stored (a backend-only id).
+    StudyPlansState: {"load", "ask", "finish_draft"},
+    PlanState: {"load", "toggle_task", "remove_task", "move_task", "add_task", "comment"},
 }
 
 

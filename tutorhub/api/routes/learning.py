@@ -91,11 +91,11 @@ def get_plan(user: CurrentUser, plan_id: str) -> StudyPlanOut:
 
 
 @router.get("/students/me/study-plans", response_model=list[PlanSummary],
-            responses=error_responses(401, 404, e404="Not a student"))
+            responses=error_responses(401, 403, e403="Not a student, guardian or tutor"))
 def my_plans(user: CurrentUser) -> list[PlanSummary]:
-    """The signed-in student's plans, newest first."""
+    """The signed-in student's plans, newest first (a guardian: their children's; a tutor: their students')."""
     with session_scope(read_only=True) as session:
-        return study_plans.list_study_plans(session, actor=user, student_id=None if user.role == "student" else 0)
+        return study_plans.list_study_plans(session, actor=user)
 
 
 @router.patch("/study-plans/{plan_id}/tasks/{task_id}", response_model=PlanTaskOut, responses=_EDIT)

@@ -43,6 +43,14 @@ def teaches(session: Session, tutor_user_id: int, student_id: int) -> bool:
         col(Booking.status).in_(_TAUGHT)).limit(1)).first() is not None
 
 
+def taught_student_ids(session: Session, tutor_user_id: int) -> list[int]:
+    profile_id = tutor_profile_id(session, tutor_user_id)
+    if profile_id is None:
+        return []
+    return list(session.exec(select(Booking.student_id).where(
+        col(Booking.tutor_id) == profile_id, col(Booking.status).in_(_TAUGHT)).distinct()).all())
+
+
 def viewer_role(session: Session, actor: UserOut | None, student_id: int, not_found: str) -> tuple[UserOut, str]:
     """(the actor, how they relate to the student), or NotFound when they do not."""
     user = require_role(actor)

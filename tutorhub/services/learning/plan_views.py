@@ -67,6 +67,8 @@ class StudyPlanOut(BaseModel):
 
 class PlanSummary(BaseModel):
     id: int
+    student_id: int
+    student_name: str
     status: str
     source: str
     subject_label: str
@@ -121,6 +123,7 @@ def plan_out(session: Session, plan: StudyPlan, viewer: str) -> StudyPlanOut:
 
 def plan_summary(session: Session, plan: StudyPlan) -> PlanSummary:
     assert plan.id is not None
-    return PlanSummary(id=plan.id, status=plan.status, source=plan.source, subject_label=subject_label(plan.subject),
+    return PlanSummary(id=plan.id, student_id=plan.student_id, student_name=student_name(session, plan.student_id),
+                       status=plan.status, source=plan.source, subject_label=subject_label(plan.subject),
                        goal=plan.goal, progress=progress_of(plan_tasks(session, plan.id)),
                        created_at=plan.created_at.isoformat())

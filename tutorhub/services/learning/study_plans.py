@@ -18,12 +18,13 @@ from sqlmodel import Session, col, select
 
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import LlmClient, get_llm_client
+from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.learning import PlanStatus, StudyPlan, StudyPlanEvent, StudyPlanTask
-from tutorhub.services.actor import UserOut
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_subject
 from tutorhub.services.errors import NotFound, RateLimited
-from tutorhub.services.learning.access import acting_for, viewer_role
+from tutorhub.services.learning.access import acting_for, linked_student_ids, taught_student_ids, viewer_role
 from tutorhub.services.learning.offline_planner import PlanRequest
 from tutorhub.services.learning.plan_drafting import draft_plan
 from tutorhub.services.learning.plan_schema import PlanDraft
@@ -151,13 +152,22 @@ def get_study_plan(session: Session, *, actor: UserOut | None, plan_id: Any) -> 
 
 
 def list_study_plans(session: Session, *, actor: UserOut | None, student_id: Any = None,
-                     limit: int = 20) -> list[PlanSummary]:
-    """A student's plans, newest first (the student's own; a guardian or tutor names the student)."""
-    if actor is not None and actor.role == "student" and student_id in (None, ""):
-        child = actor.id
-    else:
+                     limit: int = 30) -> list[PlanSummary]:
+    """Plans newest first: a student's own; a guardian's linked children's; a tutor's students'
+    (or one student's, by `student_id`, when the viewer may see them)."""
+    user = require_role(actor, Role.STUDENT, Role.GUARDIAN, Role.TUTOR)
+    if student_id not in (None, ""):
         child = clean_id(student_id, "No such student.")
-        viewer_role(session, actor, child, "No such student.")
-    plans = session.exec(select(StudyPlan).where(col(StudyPlan.student_id) == child)
+        viewer_role(session, user, child, "No such student.")
+        children = [child]
+    elif user.role == Role.STUDENT:
+        children = [user.id]
+    elif user.role == Role.GUARDIAN:
+        children = linked_student_ids(session, user.id)
+    else:
+        children = taught_student_ids(session, user.id)
+    if not children:
+        return []
+    plans = session.exec(select(StudyPlan).where(col(StudyPlan.student_id).in_(children))
                          .order_by(col(StudyPlan.id).desc()).limit(limit)).all()
     return [plan_summary(session, p) for p in plans]
