@@ -49,3 +49,45 @@ def test_claude_garbage_falls_back_offline(client, as_role, claude):  # noqa: F8
     res = client.post("/api/v1/students/study-plan/generate", json=ASK, headers=headers)
     plan = client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=headers).json()
     assert (plan["status"], plan["source"]) == ("ready", "offline")
+
+
+def test_report_homework_submission_review_contract(client, db, bearer, make_user, make_approved_tutor):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.api.conftest import PNG_BYTES
+    from tests.support.booking import book, open_all_week
+    from tutorhub.services.learning import lessons
+
+    tutor, tutor_id = make_approved_tutor(timezone="UTC")
+    now = datetime.now(UTC)
+    open_all_week(db, tutor, now=now, min_notice_hours=0)
+    student = make_user(Role.STUDENT)
+    start = (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    booked = book(db, student, tutor_id, start, now=now, confirm=True)
+    lessons.start_lesson(db, actor=tutor, booking_id=booked.id, now=start)
+    lessons.complete_lesson(db, actor=tutor, booking_id=booked.id, now=start + timedelta(minutes=60))
+    db.commit()
+    t, s = bearer(tutor), bearer(student)
+    body = {"topics": ["Quadratic equations"], "mistakes": ["sign errors"], "notes": "Good", "homework": True}
+    assert client.post(f"/api/v1/bookings/{booked.id}/report", json=body, headers=s).status_code == 403
+    res = client.post(f"/api/v1/bookings/{booked.id}/report", json=body, headers=t)
+    assert res.status_code == 201, res.text
+    hw_id = res.json()["homework_id"]
+    assert res.json()["homework_status"] == "draft"
+    assert client.post(f"/api/v1/bookings/{booked.id}/report", json=body, headers=t).status_code == 409
+    assert client.get("/api/v1/homework", headers=s).json() == []  # not sent yet
+    res = client.put(f"/api/v1/homework/{hw_id}", json={"exercises": ["Solve x^2 = 16"]}, headers=t)
+    assert res.status_code == 200 and res.json()["status"] == "assigned"
+    assert [h["id"] for h in client.get("/api/v1/homework", headers=s).json()] == [hw_id]
+    res = client.post(f"/api/v1/homework/{hw_id}/files", files={"file": ("page.png", PNG_BYTES, "image/png")}, headers=s)
+    assert res.status_code == 201, res.text
+    file_url = res.json()["files"][0]["url"]
+    res = client.post(f"/api/v1/homework/{hw_id}/submission", json={"answers": ["x = ±4"]}, headers=s)
+    assert res.status_code == 200 and res.json()["status"] == "submitted"
+    assert client.get(file_url, headers=t).content == PNG_BYTES
+    _, stranger = None, bearer(make_user(Role.STUDENT))
+    assert client.get(file_url, headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/homework/{hw_id}", headers=stranger).status_code == 404
+    res = client.post(f"/api/v1/homework/{hw_id}/review", json={"score": 90, "feedback": ["Right"]}, headers=t)
+    assert res.status_code == 200 and res.json()["score"] == 90
+    assert client.get(f"/api/v1/homework/{hw_id}", headers=s).json()["exercises"][0]["feedback"] == "Right"

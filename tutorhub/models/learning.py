@@ -99,11 +99,12 @@ class LessonReport(SQLModel, table=True):
 
 
 class HomeworkStatus:
+    GENERATING = "generating"  # being drafted (Claude or the offline generator)
     DRAFT = "draft"  # generated, the tutor may edit it before sending
     ASSIGNED = "assigned"
     SUBMITTED = "submitted"
     REVIEWED = "reviewed"
-    ALL = (DRAFT, ASSIGNED, SUBMITTED, REVIEWED)
+    ALL = (GENERATING, DRAFT, ASSIGNED, SUBMITTED, REVIEWED)
 
 
 class Homework(SQLModel, table=True):
@@ -116,8 +117,8 @@ class Homework(SQLModel, table=True):
     tutor_id: int = Field(foreign_key="users.id", index=True)
     student_id: int = Field(foreign_key="users.id")
     title: str = Field(max_length=160)
-    source: str = Field(max_length=16)  # claude | offline
-    status: str = Field(default=HomeworkStatus.DRAFT, max_length=16)
+    source: str = Field(default="", max_length=16)  # claude | offline, once drafted
+    status: str = Field(default=HomeworkStatus.GENERATING, max_length=16)
     due_at: datetime = Field(sa_type=UtcDateTime)
     exercises: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     answer_text: str = Field(default="", max_length=8000)

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "reminder": "Lesson reminders (24 h and 1 h before)",
     "message": "Chat messages",
     "payment": "Payments, refunds and payouts",
+    "learning": "Homework, lesson reports and study plans",
     "system": "Account and other news",
 }
 EXTERNAL_CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp")
