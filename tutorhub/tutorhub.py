@@ -19,6 +19,7 @@ from tutorhub.pages.booking.lessons import lessons_page
 from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
+from tutorhub.pages.learning.homework import homework_list_page, homework_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.learning.study_plans import plan_page, study_plans_page
 from tutorhub.pages.messaging.messages import messages_page
@@ -47,7 +48,9 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
+from tutorhub.state.learning.lesson_report import LessonReportState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.messages import ChatState
@@ -121,8 +124,10 @@ PAGES = [
         "/lessons/[booking_id]",
         lesson_page,
         "Lesson · TutorHub",
-        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load],
+        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load, LessonReportState.load],
     ),
+    ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
+    ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
     ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
     ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),
     ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),

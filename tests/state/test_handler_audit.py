@@ -23,6 +23,8 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
+from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
+from tutorhub.state.learning.lesson_report import LessonReportState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
@@ -149,6 +151,11 @@ AUDITED_HANDLERS = {
     # argument and drafts only the plan this tab's own `ask` stored (a backend-only id).
     StudyPlansState: {"load", "ask", "finish_draft"},
     PlanState: {"load", "toggle_task", "remove_task", "move_task", "add_task", "comment"},
+    # finish_homework, like finish_draft, drafts only the homework this tab's own report created;
+    # reject_files only sets a message.
+    LessonReportState: {"load", "write_report", "finish_homework"},
+    HomeworkListState: {"load"},
+    HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
 }
 
 

@@ -51,7 +51,8 @@ def test_report_only_after_the_lesson_by_its_tutor_and_once(env, make_user):
     assert out.topics == ["Algebra", "Graphs"] and out.homework_id is None
     with pytest.raises(Conflict, match="already"):
         reports.write_lesson_report(env.db, actor=env.tutor, booking_id=booked.id, topics=["x"])
-    assert reports.get_lesson_report(env.db, actor=env.student, booking_id=booked.id).notes == "Well done"
+    view = reports.get_lesson_report(env.db, actor=env.student, booking_id=booked.id)
+    assert view.report is not None and view.report.notes == "Well done" and view.can_write is False
 
 
 def test_homework_flow_offline(env, make_user):

@@ -22,6 +22,7 @@ from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.access import load_for_change, load_for_view
 from tutorhub.services.booking.notify import notify_student
 from tutorhub.services.errors import Conflict
+from tutorhub.services.learning.syllabus import find_course
 from tutorhub.services.validation import clean_text, fail
 
 ENDED = (BookingStatus.COMPLETED, BookingStatus.SETTLED, BookingStatus.DISPUTED)
@@ -99,11 +100,22 @@ def write_lesson_report(session: Session, *, actor: UserOut | None, booking_id: 
     return report_out(report, work)
 
 
-def get_lesson_report(session: Session, *, actor: UserOut | None, booking_id: Any) -> ReportOut | None:
-    """The lesson's report for its student, tutor (or admin); None when there is none yet."""
-    booking, _ = load_for_view(session, actor, booking_id)
+class ReportView(BaseModel):
+    """The lesson page's report section: the report, or whether the viewer may write it now."""
+
+    report: ReportOut | None
+    can_write: bool
+    suggested_mistakes: list[str]  # the subject's common mistakes, offered as picks
+
+
+def get_lesson_report(session: Session, *, actor: UserOut | None, booking_id: Any) -> ReportView:
+    """The lesson's report for its student, tutor (or admin); NotFound for anyone else."""
+    booking, party = load_for_view(session, actor, booking_id)
     report = session.exec(select(LessonReport).where(col(LessonReport.booking_id) == booking.id)).first()
-    if report is None:
-        return None
-    work = session.exec(select(Homework).where(col(Homework.report_id) == report.id)).first()
-    return report_out(report, work)
+    if report is not None:
+        work = session.exec(select(Homework).where(col(Homework.report_id) == report.id)).first()
+        return ReportView(report=report_out(report, work), can_write=False, suggested_mistakes=[])
+    can_write = party.role == ActorRole.TUTOR and booking.status in ENDED
+    course = find_course(booking.subject or "general", "high") if can_write else None
+    picks = [m for t in course.topics for m in t.mistakes][:12] if course else []
+    return ReportView(report=None, can_write=can_write, suggested_mistakes=picks)
