@@ -91,3 +91,42 @@ def test_report_homework_submission_review_contract(client, db, bearer, make_use
     res = client.post(f"/api/v1/homework/{hw_id}/review", json={"score": 90, "feedback": ["Right"]}, headers=t)
     assert res.status_code == 200 and res.json()["score"] == 90
     assert client.get(f"/api/v1/homework/{hw_id}", headers=s).json()["exercises"][0]["feedback"] == "Right"
+
+
+def test_guardian_contract_and_isolation(client, db, bearer, make_user):
+    from tests.api.conftest import latest_code
+
+    res = client.post("/api/v1/auth/register", json={"email": "parent@example.com", "password": "correct-horse-battery",
+                                                     "full_name": "Pat Parent", "role": "guardian"})
+    assert res.status_code in (200, 201), res.text
+    g = {"Authorization": f"Bearer {res.json()['access_token']}"}
+    child, other = make_user(Role.STUDENT), make_user(Role.STUDENT)
+    c = bearer(child)
+    res = client.post("/api/v1/guardians/links", json={"guardian_email": "Parent@Example.com"}, headers=c)
+    assert res.status_code == 201 and res.json()["status"] == "pending"
+    link_id = res.json()["id"]
+    code = latest_code(db, "parent@example.com")
+    assert client.post("/api/v1/guardians/links", json={"guardian_email": "x@example.com"}, headers=g).status_code == 403
+    wrong = "000000" if code != "000000" else "111111"
+    res = client.post(f"/api/v1/guardians/links/{link_id}/confirm", json={"code": wrong}, headers=g)
+    assert res.status_code == 422
+    _, intruder = None, bearer(make_user("guardian"))
+    assert client.post(f"/api/v1/guardians/links/{link_id}/confirm", json={"code": code},
+                       headers=intruder).status_code == 404  # not the invited address
+    res = client.post(f"/api/v1/guardians/links/{link_id}/confirm", json={"code": code}, headers=g)
+    assert res.status_code == 200 and res.json()["status"] == "active"
+    kids = client.get("/api/v1/guardians/me/students", headers=g).json()
+    assert [k["student_id"] for k in kids] == [child.id]
+    assert client.get(f"/api/v1/guardians/me/students/{child.id}/lessons", headers=g).json() == []
+    assert client.get(f"/api/v1/guardians/me/students/{other.id}/lessons", headers=g).status_code == 404
+    assert client.get(f"/api/v1/guardians/me/students/{child.id}/lessons", headers=intruder).status_code == 404
+    # The guardian asks for a plan for the child; the child sees it; the other child's id is 404.
+    res = client.post("/api/v1/students/study-plan/generate", json={**ASK, "student_id": child.id}, headers=g)
+    assert res.status_code == 201
+    assert client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=c).status_code == 200
+    assert client.post("/api/v1/students/study-plan/generate", json={**ASK, "student_id": other.id},
+                       headers=g).status_code == 404
+    # The child unlinks: the guardian loses access at once.
+    assert client.delete(f"/api/v1/guardians/links/{link_id}", headers=c).json()["status"] == "revoked"
+    assert client.get(f"/api/v1/guardians/me/students/{child.id}/lessons", headers=g).status_code == 404
+    assert client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=g).status_code == 404

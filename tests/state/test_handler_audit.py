@@ -21,9 +21,9 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
-from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_report import LessonReportState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.learning.study_plans import PlanState, StudyPlansState

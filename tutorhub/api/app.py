@@ -18,6 +18,7 @@ from tutorhub.api.routes import booking_admin as routes_booking_admin
 from tutorhub.api.routes import bookings as routes_bookings
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import guardians as routes_guardians
 from tutorhub.api.routes import homework as routes_homework
 from tutorhub.api.routes import learning as routes_learning
 from tutorhub.api.routes import money as routes_money
@@ -73,6 +74,7 @@ api.include_router(routes_plans.router)
 api.include_router(routes_plans.admin_router)
 api.include_router(routes_learning.router)
 api.include_router(routes_homework.router)
+api.include_router(routes_guardians.router)
 
 
 @api.get("/health", tags=["ops"])
