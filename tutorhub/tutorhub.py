@@ -21,6 +21,7 @@ from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.learning.homework import homework_list_page, homework_page
 from tutorhub.pages.learning.lesson import lesson_page
+from tutorhub.pages.learning.progress import progress_page
 from tutorhub.pages.learning.study_plans import plan_page, study_plans_page
 from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
@@ -51,6 +52,7 @@ from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.lesson_report import LessonReportState
+from tutorhub.state.learning.progress import ProgressState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.messages import ChatState
@@ -128,6 +130,7 @@ PAGES = [
     ),
     ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
     ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
+    ("/progress", progress_page, "Progress · TutorHub", ProgressState.load),
     ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
     ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),
     ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),

@@ -130,3 +130,16 @@ def test_guardian_contract_and_isolation(client, db, bearer, make_user):
     assert client.delete(f"/api/v1/guardians/links/{link_id}", headers=c).json()["status"] == "revoked"
     assert client.get(f"/api/v1/guardians/me/students/{child.id}/lessons", headers=g).status_code == 404
     assert client.get(f"/api/v1/study-plans/{res.json()['id']}", headers=g).status_code == 404
+
+
+def test_progress_and_monthly_report(client, as_role):
+    student, headers = as_role(Role.STUDENT)
+    res = client.get(f"/api/v1/students/{student.id}/progress", headers=headers)
+    assert res.status_code == 200 and res.json()["lessons"] == 0
+    res = client.get(f"/api/v1/students/{student.id}/progress/report?month=2027-03", headers=headers)
+    assert res.status_code == 200 and res.text.startswith("TutorHub progress report")
+    assert "attachment" in res.headers["content-disposition"]
+    _, other = as_role(Role.STUDENT)
+    assert client.get(f"/api/v1/students/{student.id}/progress", headers=other).status_code == 404
+    assert client.get(f"/api/v1/students/{student.id}/progress/report?month=2027-03").status_code == 404
+    assert client.get(f"/api/v1/students/{student.id}/progress/report?month=2027-3", headers=headers).status_code == 422

@@ -25,6 +25,7 @@ from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.lesson_report import LessonReportState
+from tutorhub.state.learning.progress import ProgressState
 from tutorhub.state.learning.reviews import TutorReviewsState
 from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
@@ -155,6 +156,7 @@ AUDITED_HANDLERS = {
     # reject_files only sets a message.
     LessonReportState: {"load", "write_report", "finish_homework"},
     HomeworkListState: {"load"},
+    ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)
     HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
 }
 

@@ -21,6 +21,7 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
         ("Messages", "/messages"),
         ("Study plans", "/plans"),
         ("Homework", "/homework"),
+        ("Progress", "/progress"),
         ("Wallet", "/wallet"),
         ("My learning profile", "/onboarding/student"),
         ("My times", "/student/times"),

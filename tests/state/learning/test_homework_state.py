@@ -98,3 +98,21 @@ def test_strangers_change_nothing(browser, new_browser, world, db, make_user):
     assert chained(events) == [] and card._pending_homework == 0
     db.expire_all()
     assert homework.get_homework(db, actor=world.tutor, homework_id=work_id) == before
+
+
+def test_progress_page_for_the_student_and_not_for_strangers(browser, new_browser, world, db, make_user):
+    from tutorhub.state.learning.progress import ProgressState
+
+    _ended(world, db)
+    browser.login(world.student.email)
+    page = _open(browser, ProgressState, "/progress", "/progress")
+    assert page.status == "ready" and page.lessons == 1 and page.hour_rows[0]["s0"] == 1.0
+    assert page.months and page.slot_names[0]
+    tutor = new_browser()
+    tutor.login(world.tutor.email)
+    seen = _open(tutor, ProgressState, f"/progress?student={world.student.id}", "/progress")
+    assert seen.status == "ready" and seen.student_name == world.student.full_name
+    stranger = new_browser()
+    stranger.login(make_user(Role.GUARDIAN).email)
+    other = _open(stranger, ProgressState, f"/progress?student={world.student.id}", "/progress")
+    assert other.status == "notfound" and other.hour_rows == [] and other.student_name == ""

@@ -150,3 +150,35 @@ def test_claude_overloaded_homework_falls_back(env, claude):
     homework.generate_homework(homework_id=out.homework_id)
     env.db.expire_all()
     assert homework.get_homework(env.db, actor=env.tutor, homework_id=out.homework_id).source == "offline"
+
+
+def test_progress_view_and_monthly_report(env, make_user):
+    from tutorhub.services.learning import progress, study_plans
+
+    booked = ended_lesson(env)
+    out = report_with_homework(env, booked)
+    homework.generate_homework(homework_id=out.homework_id, use_llm=False)
+    env.db.expire_all()
+    now = START + timedelta(hours=2)
+    homework.send_homework(env.db, actor=env.tutor, homework_id=out.homework_id, now=now)
+    homework.submit_homework(env.db, actor=env.student, homework_id=out.homework_id, answers=["a"], now=now)
+    homework.review_homework(env.db, actor=env.tutor, homework_id=out.homework_id, score=70, now=now)
+    plan = study_plans.request_study_plan(env.db, actor=env.student, subject="maths", grade="high", goal="exam",
+                                          hours_per_week=3, now=now)
+    env.db.commit()
+    study_plans.generate_study_plan(plan_id=plan.id, use_llm=False, now=now)
+    env.db.expire_all()
+    got = progress.student_progress(env.db, actor=env.student, now=now)
+    month = START.strftime("%Y-%m")
+    assert got.lessons == 1 and got.total_hours == 1.0
+    assert got.hours_by_month == [{"month": month, got.subjects[0]: 1.0}]
+    assert [s.score for s in got.scores] == [70] and got.average_score == 70
+    assert got.plans[0].progress == 0 and got.reports[0].topics == "Quadratic equations"
+    tutor_view = progress.student_progress(env.db, actor=env.tutor, student_id=env.student.id, now=now)
+    assert tutor_view.viewer == "tutor" and tutor_view.lessons == 1
+    with pytest.raises(NotFound):
+        progress.student_progress(env.db, actor=make_user(Role.GUARDIAN), student_id=env.student.id)
+    name, text = progress.monthly_report(env.db, actor=env.student, student_id=env.student.id, month=month, now=now)
+    assert name.endswith(f"{month}.txt") and "70/100" in text and "Quadratic equations" in text
+    with pytest.raises(InvalidInput):
+        progress.monthly_report(env.db, actor=env.student, student_id=env.student.id, month="2027-13")

@@ -8,16 +8,18 @@ guardian or one of the student's tutors) get 404.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel
 
-from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses, rule
+from tutorhub.api.deps import CurrentUser, OptionalViewer
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import get_llm_client
-from tutorhub.services.learning import plan_edits, study_plans
+from tutorhub.services.errors import NotFound
+from tutorhub.services.learning import plan_edits, progress, study_plans
 from tutorhub.services.learning.plan_edits import PlanEventOut
 from tutorhub.services.learning.plan_views import PlanCreated, PlanSummary, PlanTaskOut, StudyPlanOut
+from tutorhub.services.learning.progress import ProgressOut
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])
 
@@ -139,3 +141,28 @@ def comment(user: CurrentUser, plan_id: str, data: CommentIn) -> PlanEventOut:
 def history(user: CurrentUser, plan_id: str) -> list[PlanEventOut]:
     with session_scope(read_only=True) as session:
         return plan_edits.plan_history(session, actor=user, plan_id=plan_id)
+
+
+@router.get("/students/{student_id}/progress", response_model=ProgressOut,
+            responses=error_responses(401, 404, e404="No such student (or not yours to see)"))
+def get_progress(user: CurrentUser, student_id: str) -> ProgressOut:
+    """Hours per subject per month, plan completion, homework scores and the latest reports — for
+    the student, a linked guardian or one of the student's tutors (who sees only their own part)."""
+    with session_scope(read_only=True) as session:
+        return progress.student_progress(session, actor=user, student_id=student_id)
+
+
+@router.get("/students/{student_id}/progress/report", response_class=Response, responses={
+    200: {"content": {"text/plain": {}}, "description": "The month's progress report as plain text"},
+    404: {"model": ErrorOut, "description": "No such student (or not yours to see; also when not signed in)"},
+    422: {"model": ErrorOut, "description": "`month` is not YYYY-MM"}})
+def download_report(student_id: str, viewer: OptionalViewer,
+                    month: str = Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")) -> Response:
+    """One month's report (Bearer token or browser session), to print or keep."""
+    if viewer is None:
+        raise NotFound("No such student.")
+    with session_scope(read_only=True) as session:
+        name, text = progress.monthly_report(session, actor=viewer, student_id=student_id, month=month)
+    return Response(content=text, media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff"})
