@@ -19,6 +19,7 @@ from tutorhub.pages.booking.lessons import lessons_page
 from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.home import home_page
+from tutorhub.pages.learning.guardians import guardian_page
 from tutorhub.pages.learning.homework import homework_list_page, homework_page
 from tutorhub.pages.learning.lesson import lesson_page
 from tutorhub.pages.learning.progress import progress_page
@@ -49,6 +50,7 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.guardians import GuardianState
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.learning.lesson_report import LessonReportState
@@ -130,6 +132,7 @@ PAGES = [
     ),
     ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
     ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
+    ("/guardian", guardian_page, "Guardians · TutorHub", GuardianState.load),
     ("/progress", progress_page, "Progress · TutorHub", ProgressState.load),
     ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
     ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),

@@ -21,6 +21,7 @@ from tutorhub.state.booking.lessons import MyLessonsState
 from tutorhub.state.checkout.pay import LessonPayState
 from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
+from tutorhub.state.learning.guardians import GuardianState
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
@@ -156,6 +157,7 @@ AUDITED_HANDLERS = {
     # reject_files only sets a message.
     LessonReportState: {"load", "write_report", "finish_homework"},
     HomeworkListState: {"load"},
+    GuardianState: {"load", "invite", "confirm", "unlink"},
     ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)
     HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
 }

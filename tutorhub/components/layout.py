@@ -22,6 +22,7 @@ NAV_LINKS: dict[str, list[tuple[str, str]]] = {
         ("Study plans", "/plans"),
         ("Homework", "/homework"),
         ("Progress", "/progress"),
+        ("Guardians", "/guardian"),
         ("Wallet", "/wallet"),
         ("My learning profile", "/onboarding/student"),
         ("My times", "/student/times"),
