@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.demo.credits import seed_credits_demo
+from tutorhub.demo.learning import seed_learning_demo
 from tutorhub.demo.money import seed_money_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
@@ -262,4 +263,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     rebuild_free_slots(session)
+    seed_learning_demo(session, now=now)  # student1's lessons, reports, homework, a study plan; guardian1
     return {"tutors": created, "students": len(students), "admins": 1}

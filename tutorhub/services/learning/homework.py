@@ -29,7 +29,7 @@ from tutorhub.models.learning import (
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, Forbidden, NotFound
 from tutorhub.services.learning.access import GUARDIAN, STUDENT, TUTOR, is_guardian_of, linked_student_ids
-from tutorhub.services.learning.homework_drafting import HomeworkRequest, draft_homework
+from tutorhub.services.learning.homework_drafting import DraftedHomework, HomeworkRequest, draft_homework
 from tutorhub.services.learning.homework_views import HomeworkOut, homework_out
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.uploads import check_upload, sniff_image_or_document_type
@@ -41,29 +41,46 @@ ALLOWED = "a JPEG, PNG or WebP image or a PDF"
 HIDDEN_FROM_STUDENTS = (HomeworkStatus.GENERATING, HomeworkStatus.DRAFT)
 
 
-def generate_homework(*, homework_id: int, llm: LlmClient | None = None, use_llm: bool = True,
-                      now: datetime | None = None) -> str:
-    """Draft the exercises of a "generating" homework (outside any transaction for the model call)."""
+def _request_for(session: Session, work: Homework) -> HomeworkRequest:
+    report = session.get(LessonReport, work.report_id)
+    profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == work.student_id)).first()
+    return HomeworkRequest(subject=(report.subject if report else "") or "general",
+                           grade=(profile.grade_level if profile else "") or "high",
+                           topics=tuple(report.topics if report else ()),
+                           mistakes=tuple(report.mistakes if report else ()))
+
+
+def _store(session: Session, work: Homework, drafted: DraftedHomework) -> None:
+    work.title, work.source, work.status = drafted.draft.title, drafted.source, HomeworkStatus.DRAFT
+    work.exercises = [{"prompt": e.prompt, "topic": e.topic, "answer": ""} for e in drafted.draft.exercises]
+    work.feedback = ["" for _ in work.exercises]
+    session.add(work)
+    session.flush()
+
+
+def generate_homework(*, homework_id: int, llm: LlmClient | None = None, use_llm: bool = True) -> str:
+    """Draft the exercises of a "generating" homework (its own units of work around the model call)."""
     with session_scope(read_only=True) as session:
         work = session.get(Homework, homework_id)
         if work is None or work.status != HomeworkStatus.GENERATING:
             return work.status if work else "missing"
-        report = session.get(LessonReport, work.report_id)
-        profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == work.student_id)).first()
-        request = HomeworkRequest(subject=(report.subject if report else "") or "general",
-                                  grade=(profile.grade_level if profile else "") or "high",
-                                  topics=tuple(report.topics if report else ()),
-                                  mistakes=tuple(report.mistakes if report else ()))
+        request = _request_for(session, work)
     drafted = draft_homework(request, (llm or get_llm_client()) if use_llm else None)
     with session_scope() as session:
         work = session.exec(select(Homework).where(col(Homework.id) == homework_id).with_for_update()).first()
         if work is None or work.status != HomeworkStatus.GENERATING:
             return work.status if work else "missing"
-        work.title, work.source, work.status = drafted.draft.title, drafted.source, HomeworkStatus.DRAFT
-        work.exercises = [{"prompt": e.prompt, "topic": e.topic, "answer": ""} for e in drafted.draft.exercises]
-        work.feedback = ["" for _ in work.exercises]
-        session.add(work)
+        _store(session, work, drafted)
         return work.status
+
+
+def generate_homework_offline(session: Session, *, homework_id: int) -> str:
+    """The offline generator inside the caller's unit of work (no network: demo data, imports)."""
+    work = session.get(Homework, homework_id)
+    if work is None or work.status != HomeworkStatus.GENERATING:
+        return work.status if work else "missing"
+    _store(session, work, draft_homework(_request_for(session, work), None))
+    return work.status
 
 
 def _load(session: Session, actor: UserOut | None, homework_id: Any) -> tuple[Homework, UserOut, str]:

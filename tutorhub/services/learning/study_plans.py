@@ -136,6 +136,17 @@ def generate_study_plan(*, plan_id: int, llm: LlmClient | None = None, use_llm: 
         return plan.status
 
 
+def generate_study_plan_offline(session: Session, *, plan_id: int, now: datetime | None = None) -> str:
+    """The offline planner inside the caller's unit of work (no network: demo data, imports)."""
+    plan = session.get(StudyPlan, plan_id)
+    if plan is None or plan.status != PlanStatus.GENERATING:
+        return plan.status if plan else "missing"
+    request = PlanRequest(subject=plan.subject, grade=plan.grade, goal=plan.goal, hours_per_week=plan.hours_per_week,
+                          weak_areas=tuple(plan.weak_areas), exam_date=plan.exam_date)
+    store_draft(session, plan, draft_plan(request, None).draft, source="offline", reason="", now=now or utcnow())
+    return plan.status
+
+
 def load_plan(session: Session, actor: UserOut | None, plan_id: Any) -> tuple[StudyPlan, UserOut, str]:
     pid = clean_id(plan_id, NOT_FOUND)
     plan = session.get(StudyPlan, pid)
