@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import case
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from tutorhub.models.base import utcnow
@@ -106,20 +107,22 @@ def student_progress(session: Session, *, actor: UserOut | None, student_id: Any
         plan_rows.append(PlanProgress(id=p.id or 0, title=f"{subject_label(p.subject)}: {p.goal}"[:120],
                                       progress=round(100 * ticked / total) if total else 0))
 
-    hw_q = select(Homework).where(
+    # Only the columns the view needs: the JSON columns (exercises, answers) are the costly part to load.
+    hw_q = sa_select(col(Homework.title), col(Homework.status), col(Homework.score), col(Homework.reviewed_at),
+                     col(Homework.due_at)).where(
         col(Homework.student_id) == child, col(Homework.status).not_in((HomeworkStatus.GENERATING, HomeworkStatus.DRAFT)))
     if role == TUTOR:
         hw_q = hw_q.where(col(Homework.tutor_id) == user.id)
     scores: list[ScorePoint] = []
     open_count = overdue = 0
-    for hw in session.exec(hw_q.order_by(col(Homework.id))).all():
-        if hw.status == HomeworkStatus.REVIEWED and hw.score is not None and hw.reviewed_at is not None:
-            scores.append(ScorePoint(title=hw.title, date=hw.reviewed_at.date().isoformat(), score=hw.score))
-        elif hw.status == HomeworkStatus.ASSIGNED:
+    for title, status, score, reviewed_at, due_at in session.execute(hw_q.order_by(col(Homework.id))).all():
+        if status == HomeworkStatus.REVIEWED and score is not None and reviewed_at is not None:
+            scores.append(ScorePoint(title=title, date=reviewed_at.date().isoformat(), score=score))
+        elif status == HomeworkStatus.ASSIGNED:
             open_count += 1
-            overdue += hw.due_at < now
+            overdue += due_at < now
 
-    rep_q = select(LessonReport).where(col(LessonReport.student_id) == child)
+    rep_q = select(LessonReport).where(col(LessonReport.student_id) == child)  # 5 rows
     if role == TUTOR:
         rep_q = rep_q.where(col(LessonReport.tutor_id) == user.id)
     reports = [ReportSummary(booking_id=r.booking_id, date=r.created_at.date().isoformat(),
