@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import StrictIn, error_responses, need
 from tutorhub.db import session_scope
 from tutorhub.services.booking.views import BookingOut
 from tutorhub.services.learning import guardians
@@ -19,11 +19,11 @@ router = APIRouter(prefix="/api/v1", tags=["guardians"])
 
 
 class InviteIn(StrictIn):
-    guardian_email: str
+    guardian_email: str = need(format="email", maxLength=254)
 
 
 class ConfirmIn(StrictIn):
-    code: str
+    code: str = need(pattern="^[0-9]{6}$")
 
 
 @router.post("/guardians/links", response_model=GuardianLinkOut, status_code=201,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, rule
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import get_llm_client
 from tutorhub.services.errors import NotFound
@@ -29,10 +29,11 @@ _EDIT = error_responses(401, 403, 404, 409, 422, e403="Not allowed for your role
 
 
 class PlanRequestIn(StrictIn):
-    subject: str
-    grade: str
-    goal: str
-    hours_per_week: int = rule(minimum=1, maximum=40)
+    subject: str = need(minLength=2, maxLength=60)
+    grade: str = need(minLength=1, maxLength=32, description="A grade band (primary, middle, high, senior, university, "
+                      "adult), a school year 1-12, or an exam board course (cbse-10, cbse-12, icse-10, isc-12)")
+    goal: str = need(minLength=1, maxLength=500)
+    hours_per_week: int = need(minimum=1, maximum=40)
     exam_date: str | None = rule(format="date")
     weak_areas: list[str] | None = rule(maxItems=5, items={"type": "string", "maxLength": 80})
     student_id: int | None = rule(minimum=1, description="The child's id (guardians only)")
@@ -43,21 +44,21 @@ class TaskDoneIn(StrictIn):
 
 
 class TaskAddIn(StrictIn):
-    week: int = rule(minimum=1, maximum=4)
-    topic: str
-    title: str
-    description: str | None = None
-    minutes: int = rule(minimum=5, maximum=600)
+    week: int = need(minimum=1, maximum=4)
+    topic: str = need(minLength=1, maxLength=120)
+    title: str = need(minLength=1, maxLength=160)
+    description: str | None = rule(maxLength=600)
+    minutes: int = need(minimum=5, maximum=600)
     book_lesson: bool | None = None
 
 
 class TaskMoveIn(StrictIn):
-    week: int = rule(minimum=1, maximum=4)
-    topic: str | None = None
+    week: int = need(minimum=1, maximum=4)
+    topic: str | None = rule(maxLength=120)
 
 
 class CommentIn(StrictIn):
-    body: str
+    body: str = need(minLength=1, maxLength=2000)
 
 
 class Deleted(BaseModel):
