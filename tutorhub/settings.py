@@ -125,6 +125,11 @@ class Settings:
     replacement_offer_hours: int = 24
     flag_cancellations: int = 3
     flag_window_days: int = 30
+    # The LLM for study plans and homework (tutorhub/integrations/llm.py): Claude when a key is set,
+    # otherwise the offline planner. ANTHROPIC_BASE_URL is honoured by the SDK itself.
+    anthropic_api_key: str | None = None
+    llm_model: str = "claude-sonnet-4-6"
+    llm_timeout_seconds: int = 30
     # Payment gateways (tutorhub/integrations/payments/__init__.py documents the selection rules)
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -290,6 +295,7 @@ def _read_settings() -> Settings:
         backup_keep=_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
+        **_llm_settings(),
     )
 
 
@@ -362,6 +368,14 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
         "sandbox_webhook_secret": sandbox_secret,
         "sandbox_payments": sandbox,
         "webhook_tolerance_seconds": _int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+    }
+
+
+def _llm_settings() -> dict[str, Any]:
+    return {
+        "anthropic_api_key": _opt("ANTHROPIC_API_KEY"),
+        "llm_model": _opt("TUTORHUB_LLM_MODEL") or Settings.llm_model,
+        "llm_timeout_seconds": _int("TUTORHUB_LLM_TIMEOUT_SECONDS", Settings.llm_timeout_seconds, minimum=1),
     }
 
 

@@ -27,7 +27,11 @@ from tutorhub.pages.home import home_page
 from tutorhub.pages.leads.enquiries import enquiries_page
 from tutorhub.pages.leads.inbox import inbox_page
 from tutorhub.pages.leads.ranking import ranking_page
+from tutorhub.pages.learning.guardians import guardian_page
+from tutorhub.pages.learning.homework import homework_list_page, homework_page
 from tutorhub.pages.learning.lesson import lesson_page
+from tutorhub.pages.learning.progress import progress_page
+from tutorhub.pages.learning.study_plans import plan_page, study_plans_page
 from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
 from tutorhub.pages.money.admin_finance import disputes_page, finance_page, payouts_page
@@ -61,8 +65,13 @@ from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
+from tutorhub.state.learning.guardians import GuardianState
+from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
+from tutorhub.state.learning.lesson_report import LessonReportState
+from tutorhub.state.learning.progress import ProgressState
 from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.messages import ChatState
 from tutorhub.state.messaging.notifications import NotificationPrefsState, NotificationsPageState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
@@ -144,8 +153,14 @@ PAGES = [
         "/lessons/[booking_id]",
         lesson_page,
         "Lesson · TutorHub",
-        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load],
+        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load, LessonReportState.load],
     ),
+    ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
+    ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
+    ("/guardian", guardian_page, "Guardians · TutorHub", GuardianState.load),
+    ("/progress", progress_page, "Progress · TutorHub", ProgressState.load),
+    ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
+    ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),
     ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),
     ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
     ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),

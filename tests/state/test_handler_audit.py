@@ -29,9 +29,14 @@ from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
+from tutorhub.state.learning.guardians import GuardianState
+from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson import LessonState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
+from tutorhub.state.learning.lesson_report import LessonReportState
+from tutorhub.state.learning.progress import ProgressState
 from tutorhub.state.learning.reviews import TutorReviewsState
+from tutorhub.state.learning.study_plans import PlanState, StudyPlansState
 from tutorhub.state.messaging.chat_badge import ChatBadgeState, TutorChatLinkState
 from tutorhub.state.messaging.lesson_chat import LessonChatState
 from tutorhub.state.messaging.messages import ChatState
@@ -176,6 +181,18 @@ AUDITED_HANDLERS = {
     ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
                      "open_roster", "mark", "cancel_session"},
     RoleHomeState: {"load"},
+    # Learning: each mutating handler passes the cookie's actor to a learning service that checks
+    # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no
+    # argument and drafts only the plan this tab's own `ask` stored (a backend-only id).
+    StudyPlansState: {"load", "ask", "finish_draft"},
+    PlanState: {"load", "toggle_task", "remove_task", "move_task", "add_task", "comment"},
+    # finish_homework, like finish_draft, drafts only the homework this tab's own report created;
+    # reject_files only sets a message.
+    LessonReportState: {"load", "write_report", "finish_homework"},
+    HomeworkListState: {"load"},
+    GuardianState: {"load", "invite", "confirm", "unlink"},
+    ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)
+    HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
 }
 
 

@@ -21,8 +21,11 @@ from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import classes as routes_classes
 from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import guardians as routes_guardians
 from tutorhub.api.routes import health as routes_health
+from tutorhub.api.routes import homework as routes_homework
 from tutorhub.api.routes import leads as routes_leads
+from tutorhub.api.routes import learning as routes_learning
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import plans as routes_plans
@@ -82,6 +85,9 @@ api.include_router(routes_sandbox.router)  # answers 404 in production mode
 api.include_router(routes_plans.router)
 api.include_router(routes_plans.admin_router)
 api.include_router(routes_classes.router)
+api.include_router(routes_learning.router)
+api.include_router(routes_homework.router)
+api.include_router(routes_guardians.router)
 
 
 @api.get("/health", tags=["ops"])

@@ -82,6 +82,11 @@ def rule(**json_schema: Any) -> Any:
     return Field(default=None, json_schema_extra=json_schema)
 
 
+def need(**json_schema: Any) -> Any:
+    """A required field whose range or format the service checks, stated in the OpenAPI document (see `rule`)."""
+    return Field(json_schema_extra=json_schema)
+
+
 def ranged(minimum: int, maximum: int, **query: Any) -> Any:
     """A query parameter whose whole-number range the service checks (see `rule`)."""
     return Query(json_schema_extra={"minimum": minimum, "maximum": maximum}, **query)

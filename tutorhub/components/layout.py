@@ -178,6 +178,7 @@ def _by_role(build: Callable[[str], rx.Component]) -> rx.Component:
         AppState.viewer_role,
         ("student", build("student")),
         ("tutor", build("tutor")),
+        ("guardian", build("guardian")),
         ("admin", build("admin")),
         build(""),
     )

@@ -14,8 +14,9 @@ class Role:
     STUDENT = "student"
     TUTOR = "tutor"
     ADMIN = "admin"
-    ALL = (STUDENT, TUTOR, ADMIN)
-    SELF_SERVICE = (STUDENT, TUTOR)
+    GUARDIAN = "guardian"  # a parent: linked to students (models/learning.py GuardianLink)
+    ALL = (STUDENT, TUTOR, ADMIN, GUARDIAN)
+    SELF_SERVICE = (STUDENT, TUTOR, GUARDIAN)
 
 
 class User(SQLModel, table=True):

@@ -90,8 +90,13 @@ def test_demo_data_gives_students_wallet_money_through_real_transactions(db):
     from tutorhub.models import User
 
     seed_demo(db)
+    from tutorhub.models import Booking
+
     sam = db.exec(select(User).where(User.email == "student1@tutorhub.test")).one()
-    assert ledger.balances(db, f"student:{sam.id}:wallet") == {"INR": 300_000, "USD": 5_000}
+    # Sam's demo lessons (tutorhub/demo/learning.py) were paid from the INR top-up.
+    spent = sum(b.price_minor for b in db.exec(select(Booking).where(Booking.student_id == sam.id)).all())
+    assert spent > 0
+    assert ledger.balances(db, f"student:{sam.id}:wallet") == {"INR": 300_000 - spent, "USD": 5_000}
     assert db.exec(select(Payment).where(Payment.user_id == sam.id)).first().status == "succeeded"
     assert verify_ledger(db) == []
 

@@ -59,9 +59,10 @@ def _role_choice() -> rx.Component:
         rx.radio_cards.root(
             option("student", "Learn", "Find a tutor", "book-open"),
             option("tutor", "Teach", "Offer lessons", "presentation"),
+            option("guardian", "Follow my child", "Parent or guardian", "users"),
             name="role",
             default_value="student",
-            columns="2",
+            columns={"initial": "1", "sm": "3"},
             width="100%",
         ),
         error_text("Role", SignupState.errors.get("role", "")),

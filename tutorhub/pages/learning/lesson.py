@@ -9,6 +9,7 @@ from tutorhub.components.layout import page
 from tutorhub.components.pay_panel import pay_panel
 from tutorhub.components.ui import gate, link_button
 from tutorhub.pages.learning.lesson_changes import cancel_dialog, offers_card, reschedule_dialog
+from tutorhub.pages.learning.lesson_report import report_card
 from tutorhub.pages.messaging.lesson_chat import lesson_chat_card
 from tutorhub.state.checkout.pay import LessonPayState as LP
 from tutorhub.state.learning.lesson_changes import LessonChangeState as L
@@ -357,6 +358,7 @@ def _body() -> rx.Component:
         lesson_chat_card(),
         offers_card(),
         _review(),
+        report_card(),
         _notes(),
         _history(),
         cancel_dialog(),

@@ -60,7 +60,7 @@ def register(
         except InvalidInput as exc:
             errors.update(exc.fields)
     if role not in Role.SELF_SERVICE:
-        errors["role"] = "must be 'student' or 'tutor'"
+        errors["role"] = "must be 'student', 'tutor' or 'guardian'"
     if errors:
         raise fail_fields(errors)
     if session.exec(select(User).where(col(User.email) == values["email"])).first():

@@ -39,6 +39,8 @@ def home_path(session: Session, user: UserOut) -> str:
     if user.role == Role.TUTOR:
         status = session.exec(select(TutorProfile.status).where(col(TutorProfile.user_id) == user.id)).first()
         return "/tutor/profile" if status in (None, TutorStatus.DRAFT) else "/home"
+    if user.role == Role.GUARDIAN:
+        return "/guardian"
     profile = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == user.id)).first()
     if profile is None or not students.is_complete(profile):
         return "/onboarding/student"

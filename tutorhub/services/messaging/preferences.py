@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     "payment": "Payments, refunds and payouts",
     "classes": "Group classes (your tutor's updates, seat offers, cancellations)",
     "lead": "Enquiries: new matching leads (tutors), answers and proposals (students)",
+    "learning": "Homework, lesson reports and study plans",
     "system": "Account and other news",
 }
 EXTERNAL_CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp")

@@ -1,0 +1,87 @@
+"""/guardian: a student's guardians (invite, unlink); a guardian's invitations (enter the code)
+and linked children (progress, plans, homework, the next lessons)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from tutorhub.components.forms import form_message, submit_button, text_field
+from tutorhub.components.layout import page, page_header
+from tutorhub.components.ui import empty_state, gate, link_button, section
+from tutorhub.services.learning.guardians import GuardianLinkOut
+from tutorhub.state.learning.guardians import ChildRow
+from tutorhub.state.learning.guardians import GuardianState as G
+
+
+def _link_row(link: GuardianLinkOut) -> rx.Component:
+    return rx.flex(
+        rx.vstack(rx.text(rx.cond(link.guardian_name != "", link.guardian_name, link.guardian_email), weight="medium"),
+                  rx.text(link.guardian_email, " · ", link.status, size="1", color=rx.color("gray", 10)), spacing="0"),
+        rx.button("Unlink", size="1", variant="soft", color_scheme="red", on_click=G.unlink(link.id)),
+        justify="between", align="center", width="100%", gap="12px",
+    )
+
+
+def _student_view() -> rx.Component:
+    return rx.vstack(
+        section("Invite a parent or guardian", rx.form(rx.vstack(
+            form_message(G.message),
+            text_field("Their email address", "guardian_email", errors=G.errors, type="email"),
+            submit_button("Send invitation"),
+            spacing="3", width="100%"), on_submit=G.invite, key=G.form_key, width="100%", aria_label="Invite"),
+            description="They get a code by email and, once linked, see your lessons, plans, homework, reports and "
+                        "receipts. You can unlink them at any time."),
+        section("Your guardians", rx.cond(G.links.length() > 0, rx.vstack(rx.foreach(G.links, _link_row), spacing="3",
+                                                                          width="100%"),
+                                          rx.text("Nobody is linked yet.", size="2"))),
+        spacing="4", width="100%",
+    )
+
+
+def _pending(link: GuardianLinkOut) -> rx.Component:
+    return rx.form(rx.vstack(
+        rx.text(link.student_name, " invited you (invitation #", link.id, ").", size="2"),
+        rx.el.input(type="hidden", name="link_id", value=link.id.to(str)),
+        rx.flex(rx.input(name="code", placeholder="6-digit code", aria_label="Code from the email", inputmode="numeric",
+                         max_length=6, size="3"),
+                submit_button("Link", size="3"), gap="8px"),
+        spacing="2", width="100%"), on_submit=G.confirm, width="100%", aria_label="Confirm invitation")
+
+
+def _child(child: ChildRow) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading(child.name, size="4", as_="h2"),
+        rx.text("Student id ", child.student_id, size="1", color=rx.color("gray", 10)),
+        rx.flex(link_button("Progress", href=child.progress_href, size="2"),
+                link_button("Study plans", href="/plans", size="2", variant="soft"),
+                link_button("Homework", href="/homework", size="2", variant="soft"),
+                link_button("Book a lesson", href="/tutors", size="2", variant="soft"),
+                gap="8px", wrap="wrap"),
+        rx.cond(child.lessons.length() > 0,
+                rx.vstack(rx.text("Latest lessons", size="2", weight="medium"),
+                          rx.foreach(child.lessons, lambda line: rx.text(line, size="2")), spacing="1"),
+                rx.text("No lessons yet.", size="2")),
+        spacing="3", width="100%"), width="100%")
+
+
+def _guardian_view() -> rx.Component:
+    return rx.vstack(
+        form_message(G.message),
+        rx.cond(G.links.length() > 0, section("Invitations", rx.vstack(rx.foreach(G.links, _pending), spacing="4",
+                                                                        width="100%"),
+                                              description="Enter the code from the invitation email."),
+                rx.fragment()),
+        rx.cond(G.children.length() > 0, rx.vstack(rx.foreach(G.children, _child), spacing="3", width="100%"),
+                empty_state("users", "No children linked yet",
+                            "Ask your child to invite you from their Guardians page with this account's email address.")),
+        spacing="4", width="100%",
+    )
+
+
+def guardian_page() -> rx.Component:
+    ready = rx.vstack(
+        page_header(rx.cond(G.role == "student", "Your guardians", "My children")),
+        rx.cond(G.role == "student", _student_view(), _guardian_view()),
+        spacing="2", width="100%",
+    )
+    return page(gate(G.status, ready), width="860px")

@@ -1,0 +1,85 @@
+"""The guardian page (/guardian). A student invites a guardian by email and sees or ends the links;
+a guardian enters the code from the invitation email, then sees each linked child (progress,
+plans, homework, lessons)."""
+
+from __future__ import annotations
+
+import reflex as rx
+from pydantic import BaseModel
+
+from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.learning import guardians
+from tutorhub.services.learning.guardians import GuardianLinkOut
+from tutorhub.services.timefmt import format_local
+from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
+
+
+class ChildRow(BaseModel):
+    student_id: int
+    name: str
+    link_id: int
+    progress_href: str
+    lessons: list[str]  # "Mathematics · 3 Mar 2027 17:00 · CONFIRMED" (the viewer's zone)
+
+
+class GuardianState(AppState):
+    status: str = "loading"
+    role: str = ""  # student | guardian
+    links: list[GuardianLinkOut] = []  # the student's; the guardian's pending invitations
+    children: list[ChildRow] = []
+    errors: dict[str, str] = {}
+    message: str = ""
+    form_key: int = 0
+
+    def _forget(self) -> None:
+        self.links, self.children = [], []
+
+    async def load(self):
+        self.status, self.errors, self.message = "loading", {}, ""
+
+        def read(s, actor):
+            if actor is not None and actor.role == "student":
+                return "student", guardians.list_my_guardians(s, actor=actor), []
+            pending = guardians.list_pending_for_guardian(s, actor=actor)
+            kids = []
+            for child in guardians.list_linked_students(s, actor=actor):
+                lessons = guardians.child_lessons(s, actor=actor, student_id=child.student_id, limit=5)
+                zone = actor.timezone if actor else "UTC"
+                kids.append(ChildRow(student_id=child.student_id, name=child.name, link_id=child.link_id,
+                                     progress_href=f"/progress?student={child.student_id}",
+                                     lessons=[f"{b.subject_label} · {format_local(b.start.isoformat(), zone)} · "
+                                              f"{b.status_label}" for b in lessons]))
+            return "guardian", pending, kids
+
+        ok, got = await read_for_page(self, read, forget=self._forget)
+        if not ok:
+            return got
+        self.role, self.links, self.children = got
+        self.status = "ready"
+        return None
+
+    async def _do(self, use_case, done: str):
+        self.errors, self.message = {}, ""
+        try:
+            await self._db(use_case)
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.errors, self.message = form_failure(exc)
+            return None
+        self.form_key += 1
+        await self.load()
+        return rx.toast.success(done)
+
+    async def invite(self, form: dict):
+        email = form_text(form, "guardian_email", 300)
+        return await self._do(lambda s, actor: guardians.invite_guardian(s, actor=actor, guardian_email=email),
+                              "Invitation sent")
+
+    async def confirm(self, form: dict):
+        link_id, code = form_text(form, "link_id", 20), form_text(form, "code", 20)
+        return await self._do(lambda s, actor: guardians.confirm_guardian_link(s, actor=actor, link_id=link_id,
+                                                                               code=code), "Linked")
+
+    async def unlink(self, link_id: int):
+        return await self._do(lambda s, actor: guardians.unlink_guardian(s, actor=actor, link_id=link_id), "Unlinked")
