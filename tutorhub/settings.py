@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
-
+from tutorhub.env_values import PROJECT_ROOT, SettingsError, env_base_url, env_bool, env_int, env_opt, load_dotenv_file
 from tutorhub.secrets_store import (
     MIN_SECRET_LENGTH,
     SECRETS_FILE_NAME,
@@ -29,57 +28,8 @@ from tutorhub.secrets_store import (
     load_or_create_secrets,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PUBLIC_URL = "http://localhost:3000"
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-
-
-class SettingsError(RuntimeError):
-    """Raised when configuration is invalid; the message names the variable."""
-
-
-def _load_dotenv() -> None:
-    env_file = PROJECT_ROOT / ".env"
-    if env_file.exists():
-        load_dotenv(env_file, override=False)
-
-
-def _int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name} must be a boolean (1/0/true/false), got {raw!r}")
-
-
-def _opt(name: str) -> str | None:
-    """An optional variable: its stripped value, or None when unset or blank."""
-    return os.environ.get(name, "").strip() or None
-
-
-def _base_url(name: str, default: str | None = None) -> str | None:
-    """An http(s) base URL without its trailing slash (provider paths are appended to it)."""
-    value = (_opt(name) or "").rstrip("/") or default
-    if value is not None and not value.startswith(("https://", "http://")):
-        raise SettingsError(f"{name} must start with https:// or http://, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -187,7 +137,7 @@ def _origin(url: str, name: str) -> str:
 
 def environment_from_env() -> str:
     """TUTORHUB_ENV, validated; readable without secrets (the page frame is compiled with it)."""
-    _load_dotenv()
+    load_dotenv_file()
     env = os.environ.get("TUTORHUB_ENV", "development").strip().lower() or "development"
     if env not in {"development", "production"}:
         raise SettingsError(f"TUTORHUB_ENV must be 'development' or 'production', got {env!r}")
@@ -196,8 +146,8 @@ def environment_from_env() -> str:
 
 def public_url_from_env() -> str:
     """TUTORHUB_PUBLIC_URL without a trailing slash; readable before the secrets exist (rxconfig.py)."""
-    _load_dotenv()
-    return _base_url("TUTORHUB_PUBLIC_URL", DEFAULT_PUBLIC_URL) or DEFAULT_PUBLIC_URL
+    load_dotenv_file()
+    return env_base_url("TUTORHUB_PUBLIC_URL", DEFAULT_PUBLIC_URL) or DEFAULT_PUBLIC_URL
 
 
 def allowed_origins_from_env() -> tuple[str, ...]:
@@ -228,7 +178,7 @@ def _checked_secret(name: str, value: str) -> str:
 
 
 def _secrets_file(storage_dir: Path) -> Path:
-    given = _opt("TUTORHUB_SECRETS_FILE")
+    given = env_opt("TUTORHUB_SECRETS_FILE")
     return Path(given) if given else storage_dir.parent / SECRETS_FILE_NAME
 
 
@@ -236,7 +186,7 @@ def _install_secrets(env: str, storage_dir: Path) -> tuple[str, Path | None, dic
     """(token signing key, the secrets file used or None, generated values). The environment wins;
     without it development generates per-install secrets, production refuses to start (replicas
     on several machines must share one key, so it is set explicitly there)."""
-    given = _opt("TUTORHUB_SECRET_KEY")
+    given = env_opt("TUTORHUB_SECRET_KEY")
     if given is not None:
         return _checked_secret("TUTORHUB_SECRET_KEY", given), None, {}
     if env == "production":
@@ -272,27 +222,27 @@ def _read_settings() -> Settings:
         public_url=public_url,
         cors_origins=cors_origins,
         # Demo accounts have published passwords: never seeded in production unless asked for.
-        seed_demo=_bool("TUTORHUB_SEED_DEMO", env != "production"),
+        seed_demo=env_bool("TUTORHUB_SEED_DEMO", env != "production"),
         storage_dir=storage_dir,
-        max_upload_bytes=_int("TUTORHUB_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024,
-        session_ttl_days=_int("TUTORHUB_SESSION_TTL_DAYS", 30, minimum=1),
-        access_token_ttl_minutes=_int("TUTORHUB_ACCESS_TOKEN_TTL_MINUTES", 15, minimum=1),
-        refresh_token_ttl_days=_int("TUTORHUB_REFRESH_TOKEN_TTL_DAYS", 30, minimum=1),
-        otp_ttl_minutes=_int("TUTORHUB_OTP_TTL_MINUTES", 10, minimum=1),
-        otp_max_attempts=_int("TUTORHUB_OTP_MAX_ATTEMPTS", 5, minimum=1),
-        otp_sends_per_identifier_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IDENTIFIER_PER_HOUR", 5, minimum=1),
-        otp_sends_per_ip_per_hour=_int("TUTORHUB_OTP_SENDS_PER_IP_PER_HOUR", 200, minimum=1),
-        login_ip_max_failures=_int("TUTORHUB_LOGIN_IP_MAX_FAILURES", 30, minimum=1),
-        login_max_failures=_int("TUTORHUB_LOGIN_MAX_FAILURES", 10, minimum=1),
-        login_lockout_minutes=_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
-        page_size=_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
-        run_jobs=_bool("TUTORHUB_RUN_JOBS", True),
-        allow_private_calendar_urls=_bool("TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS", False),
+        max_upload_bytes=env_int("TUTORHUB_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024,
+        session_ttl_days=env_int("TUTORHUB_SESSION_TTL_DAYS", 30, minimum=1),
+        access_token_ttl_minutes=env_int("TUTORHUB_ACCESS_TOKEN_TTL_MINUTES", 15, minimum=1),
+        refresh_token_ttl_days=env_int("TUTORHUB_REFRESH_TOKEN_TTL_DAYS", 30, minimum=1),
+        otp_ttl_minutes=env_int("TUTORHUB_OTP_TTL_MINUTES", 10, minimum=1),
+        otp_max_attempts=env_int("TUTORHUB_OTP_MAX_ATTEMPTS", 5, minimum=1),
+        otp_sends_per_identifier_per_hour=env_int("TUTORHUB_OTP_SENDS_PER_IDENTIFIER_PER_HOUR", 5, minimum=1),
+        otp_sends_per_ip_per_hour=env_int("TUTORHUB_OTP_SENDS_PER_IP_PER_HOUR", 200, minimum=1),
+        login_ip_max_failures=env_int("TUTORHUB_LOGIN_IP_MAX_FAILURES", 30, minimum=1),
+        login_max_failures=env_int("TUTORHUB_LOGIN_MAX_FAILURES", 10, minimum=1),
+        login_lockout_minutes=env_int("TUTORHUB_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
+        page_size=env_int("TUTORHUB_PAGE_SIZE", 12, minimum=1),
+        run_jobs=env_bool("TUTORHUB_RUN_JOBS", True),
+        allow_private_calendar_urls=env_bool("TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS", False),
         **_lesson_settings(defaults),
-        metrics_token=_checked_secret("TUTORHUB_METRICS_TOKEN", t) if (t := _opt("TUTORHUB_METRICS_TOKEN")) else None,
-        metrics_port=_int("TUTORHUB_METRICS_PORT", 0) or None,
-        backup_dir=Path(b) if (b := _opt("TUTORHUB_BACKUP_DIR")) else None,
-        backup_keep=_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
+        metrics_token=_checked_secret("TUTORHUB_METRICS_TOKEN", t) if (t := env_opt("TUTORHUB_METRICS_TOKEN")) else None,
+        metrics_port=env_int("TUTORHUB_METRICS_PORT", 0) or None,
+        backup_dir=Path(b) if (b := env_opt("TUTORHUB_BACKUP_DIR")) else None,
+        backup_keep=env_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
         **_llm_settings(),
@@ -303,33 +253,33 @@ def _lesson_settings(defaults: Settings) -> dict[str, Any]:
     provider = os.environ.get("TUTORHUB_MEETING_PROVIDER", "").strip().lower() or defaults.meeting_provider
     if provider not in {"jitsi"}:
         raise SettingsError(f"TUTORHUB_MEETING_PROVIDER must be 'jitsi', got {provider!r}")
-    base = _base_url("TUTORHUB_MEETING_BASE_URL", defaults.meeting_base_url)
-    full = _int("TUTORHUB_CANCEL_FULL_REFUND_HOURS", defaults.cancel_full_refund_hours)
-    partial = _int("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", defaults.cancel_partial_refund_hours)
+    base = env_base_url("TUTORHUB_MEETING_BASE_URL", defaults.meeting_base_url)
+    full = env_int("TUTORHUB_CANCEL_FULL_REFUND_HOURS", defaults.cancel_full_refund_hours)
+    partial = env_int("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS", defaults.cancel_partial_refund_hours)
     if partial > full:
         raise SettingsError("TUTORHUB_CANCEL_PARTIAL_REFUND_HOURS must not exceed TUTORHUB_CANCEL_FULL_REFUND_HOURS")
-    percent = _int("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", defaults.cancel_partial_refund_percent)
-    trial = _int("TUTORHUB_TRIAL_DISCOUNT_PERCENT", defaults.trial_discount_percent)
+    percent = env_int("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", defaults.cancel_partial_refund_percent)
+    trial = env_int("TUTORHUB_TRIAL_DISCOUNT_PERCENT", defaults.trial_discount_percent)
     for name, value in (("TUTORHUB_CANCEL_PARTIAL_REFUND_PERCENT", percent), ("TUTORHUB_TRIAL_DISCOUNT_PERCENT", trial)):
         if value > 100:
             raise SettingsError(f"{name} must be between 0 and 100, got {value}")
     return {
         "meeting_provider": provider,
         "meeting_base_url": base,
-        "booking_hold_minutes": _int("TUTORHUB_BOOKING_HOLD_MINUTES", defaults.booking_hold_minutes, minimum=1),
-        "booking_request_hours": _int("TUTORHUB_BOOKING_REQUEST_HOURS", defaults.booking_request_hours, minimum=1),
-        "dispute_window_hours": _int("TUTORHUB_DISPUTE_WINDOW_HOURS", defaults.dispute_window_hours, minimum=1),
-        "auto_complete_hours": _int("TUTORHUB_AUTO_COMPLETE_HOURS", defaults.auto_complete_hours, minimum=1),
+        "booking_hold_minutes": env_int("TUTORHUB_BOOKING_HOLD_MINUTES", defaults.booking_hold_minutes, minimum=1),
+        "booking_request_hours": env_int("TUTORHUB_BOOKING_REQUEST_HOURS", defaults.booking_request_hours, minimum=1),
+        "dispute_window_hours": env_int("TUTORHUB_DISPUTE_WINDOW_HOURS", defaults.dispute_window_hours, minimum=1),
+        "auto_complete_hours": env_int("TUTORHUB_AUTO_COMPLETE_HOURS", defaults.auto_complete_hours, minimum=1),
         "trial_discount_percent": trial,
         "cancel_full_refund_hours": full,
         "cancel_partial_refund_hours": partial,
         "cancel_partial_refund_percent": percent,
-        "reschedule_min_hours": _int("TUTORHUB_RESCHEDULE_MIN_HOURS", defaults.reschedule_min_hours),
-        "max_reschedules": _int("TUTORHUB_MAX_RESCHEDULES", defaults.max_reschedules),
-        "replacement_offer_count": _int("TUTORHUB_REPLACEMENT_OFFER_COUNT", defaults.replacement_offer_count),
-        "replacement_offer_hours": _int("TUTORHUB_REPLACEMENT_OFFER_HOURS", defaults.replacement_offer_hours, minimum=1),
-        "flag_cancellations": _int("TUTORHUB_FLAG_CANCELLATIONS", defaults.flag_cancellations, minimum=1),
-        "flag_window_days": _int("TUTORHUB_FLAG_WINDOW_DAYS", defaults.flag_window_days, minimum=1),
+        "reschedule_min_hours": env_int("TUTORHUB_RESCHEDULE_MIN_HOURS", defaults.reschedule_min_hours),
+        "max_reschedules": env_int("TUTORHUB_MAX_RESCHEDULES", defaults.max_reschedules),
+        "replacement_offer_count": env_int("TUTORHUB_REPLACEMENT_OFFER_COUNT", defaults.replacement_offer_count),
+        "replacement_offer_hours": env_int("TUTORHUB_REPLACEMENT_OFFER_HOURS", defaults.replacement_offer_hours, minimum=1),
+        "flag_cancellations": env_int("TUTORHUB_FLAG_CANCELLATIONS", defaults.flag_cancellations, minimum=1),
+        "flag_window_days": env_int("TUTORHUB_FLAG_WINDOW_DAYS", defaults.flag_window_days, minimum=1),
     }
 
 
@@ -339,8 +289,8 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
     staging deployment), and then it needs its own webhook secret, not one derived from the app's.
     In development the sandbox secret is the install's generated one, or (when the app key comes
     from the environment) derived from that key; never a value anybody can read in the source."""
-    sandbox = _bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
-    sandbox_secret = _opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
+    sandbox = env_bool("TUTORHUB_SANDBOX_PAYMENTS", env != "production")
+    sandbox_secret = env_opt("TUTORHUB_SANDBOX_WEBHOOK_SECRET")
     if sandbox_secret is not None:
         _checked_secret("TUTORHUB_SANDBOX_WEBHOOK_SECRET", sandbox_secret)
     elif env == "production" and sandbox:
@@ -353,36 +303,36 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
         ("TUTORHUB_STRIPE_SECRET_KEY", "TUTORHUB_STRIPE_WEBHOOK_SECRET"),
         ("TUTORHUB_RAZORPAY_KEY_SECRET", "TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
     ):
-        if _opt(key_name) and not _opt(secret_name):
+        if env_opt(key_name) and not env_opt(secret_name):
             raise SettingsError(f"{secret_name} must be set when {key_name} is set (webhooks are verified)")
-    if bool(_opt("TUTORHUB_RAZORPAY_KEY_ID")) != bool(_opt("TUTORHUB_RAZORPAY_KEY_SECRET")):
+    if bool(env_opt("TUTORHUB_RAZORPAY_KEY_ID")) != bool(env_opt("TUTORHUB_RAZORPAY_KEY_SECRET")):
         raise SettingsError("TUTORHUB_RAZORPAY_KEY_ID and TUTORHUB_RAZORPAY_KEY_SECRET must be set together")
     return {
-        "stripe_secret_key": _opt("TUTORHUB_STRIPE_SECRET_KEY"),
-        "stripe_webhook_secret": _opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
-        "stripe_api_base": _base_url("TUTORHUB_STRIPE_API_BASE"),
-        "razorpay_key_id": _opt("TUTORHUB_RAZORPAY_KEY_ID"),
-        "razorpay_key_secret": _opt("TUTORHUB_RAZORPAY_KEY_SECRET"),
-        "razorpay_webhook_secret": _opt("TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
-        "razorpay_api_base": _base_url("TUTORHUB_RAZORPAY_API_BASE"),
+        "stripe_secret_key": env_opt("TUTORHUB_STRIPE_SECRET_KEY"),
+        "stripe_webhook_secret": env_opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
+        "stripe_api_base": env_base_url("TUTORHUB_STRIPE_API_BASE"),
+        "razorpay_key_id": env_opt("TUTORHUB_RAZORPAY_KEY_ID"),
+        "razorpay_key_secret": env_opt("TUTORHUB_RAZORPAY_KEY_SECRET"),
+        "razorpay_webhook_secret": env_opt("TUTORHUB_RAZORPAY_WEBHOOK_SECRET"),
+        "razorpay_api_base": env_base_url("TUTORHUB_RAZORPAY_API_BASE"),
         "sandbox_webhook_secret": sandbox_secret,
         "sandbox_payments": sandbox,
-        "webhook_tolerance_seconds": _int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+        "webhook_tolerance_seconds": env_int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
     }
 
 
 def _llm_settings() -> dict[str, Any]:
     return {
-        "anthropic_api_key": _opt("ANTHROPIC_API_KEY"),
-        "llm_model": _opt("TUTORHUB_LLM_MODEL") or Settings.llm_model,
-        "llm_timeout_seconds": _int("TUTORHUB_LLM_TIMEOUT_SECONDS", Settings.llm_timeout_seconds, minimum=1),
+        "anthropic_api_key": env_opt("ANTHROPIC_API_KEY"),
+        "llm_model": env_opt("TUTORHUB_LLM_MODEL") or Settings.llm_model,
+        "llm_timeout_seconds": env_int("TUTORHUB_LLM_TIMEOUT_SECONDS", Settings.llm_timeout_seconds, minimum=1),
     }
 
 
 def _messaging_settings() -> dict[str, Any]:
     """SMTP (email) and the JSON-over-HTTP SMS/WhatsApp provider; unset = the outbox only."""
-    sms_base = _base_url("TUTORHUB_SMS_API_BASE")
-    sms_key = _opt("TUTORHUB_SMS_API_KEY")
+    sms_base = env_base_url("TUTORHUB_SMS_API_BASE")
+    sms_key = env_opt("TUTORHUB_SMS_API_KEY")
     if sms_base and not sms_key:
         raise SettingsError("TUTORHUB_SMS_API_KEY must be set when TUTORHUB_SMS_API_BASE is set")
     raw_channels = os.environ.get("TUTORHUB_SMS_CHANNELS", "").strip() or "sms,whatsapp"
@@ -390,16 +340,16 @@ def _messaging_settings() -> dict[str, Any]:
     if not set(channels) <= {"sms", "whatsapp"}:
         raise SettingsError(f"TUTORHUB_SMS_CHANNELS must list sms and/or whatsapp, got {raw_channels!r}")
     return {
-        "smtp_host": _opt("TUTORHUB_SMTP_HOST"),
-        "smtp_port": _int("TUTORHUB_SMTP_PORT", 587, minimum=1),
-        "smtp_user": _opt("TUTORHUB_SMTP_USER"),
+        "smtp_host": env_opt("TUTORHUB_SMTP_HOST"),
+        "smtp_port": env_int("TUTORHUB_SMTP_PORT", 587, minimum=1),
+        "smtp_user": env_opt("TUTORHUB_SMTP_USER"),
         "smtp_password": os.environ.get("TUTORHUB_SMTP_PASSWORD", "") or None,
-        "smtp_from": _opt("TUTORHUB_SMTP_FROM") or "TutorHub <no-reply@localhost>",
-        "smtp_starttls": _bool("TUTORHUB_SMTP_STARTTLS", True),
+        "smtp_from": env_opt("TUTORHUB_SMTP_FROM") or "TutorHub <no-reply@localhost>",
+        "smtp_starttls": env_bool("TUTORHUB_SMTP_STARTTLS", True),
         "sms_api_base": sms_base,
         "sms_api_key": sms_key,
         "sms_channels": channels,
-        "deliver_immediately": _bool("TUTORHUB_DELIVER_IMMEDIATELY", True),
+        "deliver_immediately": env_bool("TUTORHUB_DELIVER_IMMEDIATELY", True),
     }
 
 

@@ -91,7 +91,7 @@ def test_body_and_query_rules_are_in_the_document(client):
     topup = schemas["TopupIn"]["properties"]
     assert topup["amount_minor"]["minimum"] == 100 and "USD" in topup["currency"]["enum"]
     register = schemas["RegisterIn"]["properties"]
-    assert register["password"]["minLength"] == 8 and register["role"]["enum"] == ["student", "tutor"]
+    assert register["password"]["minLength"] == 8 and register["role"]["enum"] == ["student", "tutor", "guardian"]
     assert "oneOf" in schemas["OtpRequestIn"]
     statement = {p["name"]: p for p in doc["paths"]["/api/v1/tutors/me/statement"]["get"]["parameters"]}
     assert statement["month"]["schema"]["pattern"]

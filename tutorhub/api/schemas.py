@@ -214,7 +214,7 @@ class RegisterIn(StrictIn):
     email: str = required(**EMAIL)
     password: str = required(**PASSWORD)
     full_name: str = required(**text_rule(120, required=True))
-    role: Literal["student", "tutor"]
+    role: Literal["student", "tutor", "guardian"]
     timezone: str | None = rule(**timezone(optional=True, blank=True), description="IANA zone; default UTC")
 
 

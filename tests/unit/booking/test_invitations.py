@@ -83,4 +83,4 @@ def test_the_invitation_is_a_text_calendar_part_of_the_mail(db, env, smtp_server
     cal = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
     assert str(cal["METHOD"]) == "REQUEST" and len(cal.walk("VEVENT")) == 1
     body = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
-    assert "Lesson #" in body.get_payload(decode=True).decode()
+    assert "lesson reference" in body.get_payload(decode=True).decode()

@@ -50,7 +50,7 @@ class SubmissionIn(StrictIn):
     text: str | None = rule(maxLength=8000)
 
 
-class ReviewIn(StrictIn):
+class HomeworkReviewIn(StrictIn):
     score: int = need(minimum=0, maximum=100)
     feedback: list[str] | None = rule(maxItems=8, items={"type": "string", "maxLength": 2000})
     overall: str | None = rule(maxLength=4000)
@@ -129,7 +129,7 @@ def download(homework_id: str, file_id: str, viewer: OptionalViewer) -> Response
 
 
 @router.post("/homework/{homework_id}/review", response_model=HomeworkOut, responses=_HW)
-def review(user: CurrentUser, homework_id: str, data: ReviewIn) -> HomeworkOut:
+def review(user: CurrentUser, homework_id: str, data: HomeworkReviewIn) -> HomeworkOut:
     """The tutor scores a submitted homework (0–100) with feedback per exercise and overall."""
     with session_scope() as session:
         return homework.review_homework(session, actor=user, homework_id=homework_id, score=data.score,
