@@ -14,6 +14,7 @@ from tutorhub.models import Role
 from tutorhub.services.learning import homework, lessons
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_report import LessonReportState
+from tutorhub.state.learning.progress import ProgressState
 
 
 @pytest.fixture
@@ -101,7 +102,6 @@ def test_strangers_change_nothing(browser, new_browser, world, db, make_user):
 
 
 def test_progress_page_for_the_student_and_not_for_strangers(browser, new_browser, world, db, make_user):
-    from tutorhub.state.learning.progress import ProgressState
 
     _ended(world, db)
     browser.login(world.student.email)

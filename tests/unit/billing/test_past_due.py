@@ -20,10 +20,22 @@ from tutorhub.services.checkout import renewals
 from tutorhub.services.errors import Conflict
 from tutorhub.services.money import ledger
 from tutorhub.services.money.payments import wallet_account
+from tutorhub.settings import reset_settings
 
 T0 = datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
 DUE = datetime(2027, 2, 28, 12, 1, tzinfo=UTC)  # the job's first run after the first period ended
 DAY = timedelta(days=1)
+
+@pytest.fixture(autouse=True)
+def _provider_calls_by_the_job(monkeypatch):
+    """A provider cancellation is sent by the renewal job here, never on a background thread that
+    would still hold the database when the next test starts."""
+    monkeypatch.setenv("TUTORHUB_DELIVER_IMMEDIATELY", "0")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
 
 
 def _subscribed(db, make_user, email="ana+decline@example.com"):
