@@ -66,6 +66,18 @@ def _admin_login(page) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def _show_euros(page) -> bool:
+    """Switch the finance page to EUR when it has several currencies (other modules' lessons add
+    theirs); False when there are no euro figures yet (the page then shows its default currency)."""
+    expect(page.locator("#fin-gmv .figure-value")).to_be_visible()
+    euro = page.get_by_role("radio", name="EUR")
+    if euro.count():
+        euro.click()
+        expect(page.locator("#fin-gmv .figure-value")).to_contain_text("€")
+        return True
+    return "€" in page.locator("#fin-gmv .figure-value").inner_text()
+
+
 def _figure_cents(page, selector: str) -> int | None:
     """A finance card's amount in cents ("€1,234.50" → 123450). Other e2e modules share this app's
     database and pay for lessons too, so the finance figures are compared before and after."""
@@ -89,13 +101,9 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     admin = new_context(DESKTOP).new_page()
     _admin_login(admin)
     admin.goto("/admin/finance")
-    expect(admin.locator("#fin-gmv .figure-value")).to_be_visible()
-    euro = admin.get_by_role("radio", name="EUR")  # other modules' lessons add currencies to the switch
-    if euro.count():
-        euro.click()
-    expect(admin.locator("#fin-gmv .figure-value")).to_contain_text("€")
-    gmv_before = _figure_cents(admin, "#fin-gmv") or 0
-    revenue_before = _figure_cents(admin, "#fin-revenue") or 0
+    has_euros = _show_euros(admin)
+    gmv_before = (_figure_cents(admin, "#fin-gmv") or 0) if has_euros else 0
+    revenue_before = (_figure_cents(admin, "#fin-revenue") or 0) if has_euros else 0
 
     # A tutor who takes lessons at no notice, instantly (no approval step)
     tutor = new_context(DESKTOP, timezone_id="Europe/Berlin").new_page()
@@ -189,8 +197,11 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     expect(listed).to_contain_text("Bruno Berlin")
     _look(admin, "money-admin-payouts")
     listed.locator(".payout-approve").click()
+    expect(admin.locator("#payout-confirm-yes")).to_be_visible()  # the amount and payee are confirmed first
+    admin.locator("#payout-confirm-yes").click()
     expect(admin.get_by_text("Payout approved.")).to_be_visible()
     admin.goto("/admin/finance")
+    assert _show_euros(admin)
     # This flow's €30 is the only payment since the first look; the settlement run may also have
     # settled lessons of earlier e2e modules, so revenue grows by at least this lesson's €6.
     _wait_for_figure(admin, "#fin-gmv", gmv_before + 3000)

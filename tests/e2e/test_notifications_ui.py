@@ -89,6 +89,6 @@ def test_admin_runs_a_job_now(new_context):
     page.goto("/admin/jobs")
     row = page.locator(".job-row").filter(has_text="send_reminders")
     expect(row).to_contain_text("Every minute")  # the leader may already have run it on schedule
-    row.get_by_role("button", name="Run send_reminders now").click()
+    row.get_by_role("button", name="Run now: Send lesson reminders").click()
     expect(row).to_contain_text("(manual)", timeout=LIVE_TIMEOUT)
     expect(row.get_by_text("ok", exact=True)).to_be_visible()
