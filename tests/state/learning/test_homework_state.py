@@ -30,7 +30,7 @@ class _File:
 
 
 def _ended(world, db):
-    start = soon()
+    start = soon(30)  # on the tutor's :00/:30 grid, whatever the clock says
     booked = world.book(start)
     lessons.start_lesson(db, actor=world.tutor, booking_id=booked.id, now=start)
     lessons.complete_lesson(db, actor=world.tutor, booking_id=booked.id, now=start + timedelta(minutes=60))
