@@ -86,6 +86,12 @@ def _token_connected(token: str) -> bool:
         return True
 
 
+def has_type(batch: list[tuple[str, Any]], types: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+    """Whether a batch of hints holds one of `types` (a user's channel carries chat, bell, booking
+    and lead news side by side; each page refreshes only for its own)."""
+    return any(isinstance(p, dict) and p.get("type") in types for _c, p in batch)
+
+
 async def watch(
     state: Any,
     channels: list[str],

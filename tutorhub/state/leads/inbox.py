@@ -103,7 +103,7 @@ class LeadInboxState(AppState):
             key, path = live.claim(self), self.router.url.path or ""
             channel, since = f"user:{self._viewer_id}", self._live_mark
         async for batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), since=since):
-            if not any(isinstance(p, dict) and p.get("type") in LIVE_TYPES for _c, p in batch):
+            if not live.has_type(batch, LIVE_TYPES):
                 continue
             async with self:
                 if not live.is_current(self, key, path):

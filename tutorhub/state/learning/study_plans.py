@@ -135,7 +135,9 @@ class PlanState(AppState):
         self.weeks = plan.weeks
         self.history = [h.model_copy(update={"created_at": format_local(h.created_at, zone)}) for h in history[:50]]
 
-    async def _refresh(self) -> bool:
+    async def _read_plan(self) -> tuple[bool, Any]:
+        """(shown, redirect): the plan of the URL and its history into the page; `redirect` is the
+        log-in redirect when the session is gone (None otherwise)."""
         pid = self._route_tail()
         try:
             ok, got = await read_for_page(self, lambda s, actor: (
@@ -144,29 +146,19 @@ class PlanState(AppState):
         except NotFound:
             self._forget()
             self.status = "notfound"
-            return False
+            return False, None
         if not ok:
-            return False
+            return False, got
         self._show(*got)
         self.status = "ready"
-        return True
+        return True, None
+
+    async def _refresh(self) -> bool:
+        return (await self._read_plan())[0]
 
     async def load(self):
         self.status, self.errors, self.message = "loading", {}, ""
-        pid = self._route_tail()
-        try:
-            ok, got = await read_for_page(self, lambda s, actor: (
-                study_plans.get_study_plan(s, actor=actor, plan_id=pid),
-                plan_edits.plan_history(s, actor=actor, plan_id=pid)), forget=self._forget)
-        except NotFound:
-            self._forget()
-            self.status = "notfound"
-            return None
-        if not ok:
-            return got
-        self._show(*got)
-        self.status = "ready"
-        return None
+        return (await self._read_plan())[1]
 
     async def _act(self, use_case, done: str):
         try:

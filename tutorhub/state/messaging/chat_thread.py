@@ -62,11 +62,11 @@ def message_rows(messages: list[MessageOut], zone: str) -> list[MessageRow]:
 
 def wants_refresh(batch: list[tuple[str, dict[str, Any]]]) -> bool:
     """Chat hints only (the same user channel also carries notifications and booking news)."""
-    return any(isinstance(p, dict) and p.get("type") in LIVE_TYPES for _c, p in batch)
+    return live.has_type(batch, LIVE_TYPES)
 
 
 def has_new_content(batch: list[tuple[str, dict[str, Any]]]) -> bool:
-    return any(isinstance(p, dict) and p.get("type") in CONTENT_TYPES for _c, p in batch)
+    return live.has_type(batch, CONTENT_TYPES)
 
 
 def only_reads_of(batch: list[tuple[str, dict[str, Any]]], conversation_id: int) -> bool:

@@ -43,7 +43,7 @@ def _rows(items: list[NotificationOut], zone: str) -> list[NoteRow]:
 
 
 def _bell_hint(batch: list[tuple[str, dict[str, Any]]]) -> bool:
-    return any(isinstance(p, dict) and p.get("type") in LIVE_TYPES for _c, p in batch)
+    return live.has_type(batch, LIVE_TYPES)
 
 
 class BellState(AppState):
