@@ -10,6 +10,8 @@
   backup --to DIR              a consistent backup (database, private files, secrets, manifest) while
                                the app runs (services/ops/backup.py)
   restore --from DIR [--force] check, restore, migrate and verify-ledger (stop the app first)
+  run-job NAME                 run one scheduled job once, now (recorded on /admin/jobs as "manual");
+                               `run-job --list` names them
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Administrator")
     sub.add_parser("rebuild-free-slots")
     sub.add_parser("verify-ledger")
+    run_job = sub.add_parser("run-job")
+    run_job.add_argument("name", nargs="?", default="")
+    run_job.add_argument("--list", action="store_true", help="print the job names")
     backup = sub.add_parser("backup")
     backup.add_argument("--to", required=True, dest="target")
     restore = sub.add_parser("restore")
@@ -67,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"admin ready: {user.email} (id {user.id})")
         elif args.command == "verify-ledger":
             return _verify_ledger()
+        elif args.command == "run-job":
+            return _run_job(args.name, listing=args.list)
         elif args.command == "backup":
             from pathlib import Path
 
@@ -105,6 +112,29 @@ def _verify_ledger() -> int:
         return 1
     print("verify-ledger: ok")
     return 0
+
+
+def _run_job(name: str, *, listing: bool) -> int:
+    """Run one job of the scheduler's registry once, in this process, recorded like any run.
+    Every job is idempotent, so running one beside a live scheduler is safe."""
+    import socket
+
+    from tutorhub.jobs.scheduler import JOBS
+    from tutorhub.migrations import upgrade_to_head
+    from tutorhub.services.ops.job_runs import run_recorded
+
+    names = sorted(job.job_id for job in JOBS)
+    if listing or not name:
+        print("\n".join(names))
+        return 0 if listing else 2
+    job = next((j for j in JOBS if j.job_id == name), None)
+    if job is None:
+        print(f"error: no job named {name!r}; jobs: {', '.join(names)}", file=sys.stderr)
+        return 2
+    upgrade_to_head()
+    result = run_recorded(job.job_id, job.func, trigger="manual", holder=f"cli:{socket.gethostname()}")
+    print(f"{job.job_id}: {result.outcome} {result.detail}".rstrip())
+    return 0 if result.outcome == "ok" else 1
 
 
 def _restore(source: str, *, force: bool) -> int:

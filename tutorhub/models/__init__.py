@@ -9,6 +9,7 @@ from tutorhub.models.accounts import (
     StudentProfile,
     User,
 )
+from tutorhub.models.audit import AuditEntry
 from tutorhub.models.bookings import (
     ActorRole,
     Booking,
@@ -123,6 +124,7 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "AuditEntry",
     "Enquiry",
     "EnquiryClaim",
     "EnquiryMatch",

@@ -40,3 +40,17 @@ def test_cli_rebuilds_the_free_slot_index(db, make_approved_tutor, capsys):
     rows = db.exec(select(TutorFreeSlots)).all()
     assert f"free-slot index rebuilt: {len(rows)} rows" in capsys.readouterr().out
     assert [r.tutor_id for r in rows] == [tutor_id]
+
+
+def test_cli_run_job_runs_a_registered_job_once_and_records_it(db, make_approved_tutor, capsys):
+    from tutorhub.models.notifications import JobRun
+
+    make_approved_tutor()
+    assert main(["run-job", "rebuild_free_slot_index"]) == 0
+    assert capsys.readouterr().out.startswith("rebuild_free_slot_index: ok")
+    run = db.exec(select(JobRun).where(JobRun.job_id == "rebuild_free_slot_index")).one()
+    assert run.trigger == "manual" and run.holder.startswith("cli:") and run.outcome == "ok"
+    assert main(["run-job", "no_such_job"]) == 2
+    assert "no job named 'no_such_job'" in capsys.readouterr().err
+    assert main(["run-job", "--list"]) == 0
+    assert "reconcile_payments" in capsys.readouterr().out.split()
