@@ -1,8 +1,8 @@
 """The admin audit log: every admin action writes one entry in the same transaction as the change.
 
-This sits in the shared core because admin actions live in several domains (users in ops, platform
-settings, money settings, verification) and each must record itself where the change is made, so an
-entry exists exactly when its change committed.
+This sits in accounts, the lowest domain, because admin actions live in several domains above it
+(users in ops, platform settings, money settings, verification) and each must record itself where
+the change is made, so an entry exists exactly when its change committed.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tutorhub.models import AuditEntry
-from tutorhub.services import audit
+from tutorhub.services.accounts import audit
 from tutorhub.services.errors import Forbidden, NotAuthenticated
 
 
