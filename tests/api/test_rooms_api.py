@@ -13,6 +13,7 @@ from tests.support.booking import open_all_week
 from tests.support.booking_world import starting_now
 from tests.support.janus import janus_server
 from tutorhub.models import Role, RoomPresence
+from tutorhub.services.rooms import sfu
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,11 @@ def test_fallback_when_janus_is_stopped(client, lesson, monkeypatch):
     starting_now(bid)
     with janus_server() as running:
         assert client.get(f"/api/v1/bookings/{bid}/room", headers=s).json()["provider"] == "sfu"
+        assert client.get("/health").json() == {"status": "ok", "sfu": "ok"}
         running.stop()
+        sfu._STATE.clear()  # the health ping is cached for a few seconds
         body = client.get(f"/api/v1/bookings/{bid}/room", headers=s).json()
+        assert client.get("/health").json() == {"status": "ok", "sfu": "unreachable"}
     assert body["provider"] == "external" and body["url"].startswith("https://meet.jit.si/")
 
 

@@ -91,8 +91,4 @@ api.include_router(routes_homework.router)
 api.include_router(routes_guardians.router)
 api.include_router(routes_rooms.router)
 
-
-@api.get("/health", tags=["ops"])
-def health() -> dict[str, str]:
-    return {"status": "ok"}
 api.include_router(routes_health.router)  # /health, /ready, /metrics
