@@ -157,7 +157,8 @@
     if (ev === "joined") {
       this.myId = msg.id; this.privateId = msg.private_id; this.attempts = 0; this.lostAt = 0;
       this.inCall = true; this.pre.hidden = true; this.call.hidden = false;
-      this.addTile(this.myId, this.cfg.display + " (you)", this.stream, true);
+      this.addTile(this.myId, nameOf(this.cfg.display) + " (you)", this.stream, true);
+      this.person(this.myId, this.cfg.display, true);
       this.publish();
       this.report("joined");
       this.say("You are in the room.");
@@ -243,7 +244,7 @@
     var item = document.getElementById("vr-person-" + id);
     if (!present) { if (item) item.remove(); delete this.people[id]; return; }
     if (!item) {
-      item = el("li", { id: "vr-person-" + id, text: id === this.myId ? this.cfg.display.split(":").pop() + " (you)" : nameOf(display) });
+      item = el("li", { id: "vr-person-" + id, text: nameOf(display) + (id === this.myId ? " (you)" : "") });
       this.peopleList.appendChild(item);
     }
     this.people[id] = display;

@@ -67,10 +67,13 @@ def require_janus() -> str:
 
 
 @contextmanager
-def janus_server(env: dict[str, str] | None = None) -> Iterator[RunningJanus]:
-    """Start Janus with the settings of `env` applied to os.environ (ports chosen here)."""
+def janus_server(env: dict[str, str] | None = None, *, http_port: int = 0,
+                 admin_port: int = 0) -> Iterator[RunningJanus]:
+    """Start Janus with the settings of `env` applied to os.environ (free ports unless given)."""
     binary = require_janus()
-    http_port, admin_port = free_port(), free_port()
+    http_port, admin_port = http_port or free_port(), admin_port or free_port()
+    names = ("TUTORHUB_JANUS_HTTP_PORT", "TUTORHUB_JANUS_ADMIN_PORT", "TUTORHUB_JANUS_URL", *(env or {}))
+    saved = {name: os.environ.get(name) for name in names}
     os.environ.update({**(env or {}), "TUTORHUB_JANUS_HTTP_PORT": str(http_port),
                        "TUTORHUB_JANUS_ADMIN_PORT": str(admin_port),
                        "TUTORHUB_JANUS_URL": f"http://127.0.0.1:{http_port}/janus"})
@@ -100,6 +103,9 @@ def janus_server(env: dict[str, str] | None = None) -> Iterator[RunningJanus]:
         running.stop()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
-        for name in ("TUTORHUB_JANUS_HTTP_PORT", "TUTORHUB_JANUS_ADMIN_PORT", "TUTORHUB_JANUS_URL", *(env or {})):
-            os.environ.pop(name, None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         reset_settings()
