@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tutorhub.db import session_scope
 from tutorhub.integrations.janus import JanusRooms, SfuError, SfuUnavailable
 from tutorhub.models.accounts import User
 from tutorhub.models.classes import AttendanceStatus, ClassAttendance, ClassSession
@@ -24,6 +25,7 @@ from tutorhub.models.rooms import RoomKind, RoomPresence
 from tutorhub.room_settings import get_room_settings
 from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import NotAuthenticated
+from tutorhub.services.rooms.sfu import get_rooms_adapter
 from tutorhub.services.rooms.targets import RoomTarget, booking_target, target_for_claim
 from tutorhub.services.rooms.tokens import read_token
 from tutorhub.services.validation import fail
@@ -123,3 +125,15 @@ def sweep_presence(session: Session, *, sfu: JanusRooms, now: datetime) -> int:
             closed += 1
     session.flush()
     return closed
+
+
+def sweep_open_stays(*, now: datetime) -> int:
+    """The presence job: sweep against the configured SFU (nothing to do without one)."""
+    sfu = get_rooms_adapter()
+    if sfu is None:
+        return 0
+    try:
+        with session_scope() as session:
+            return sweep_presence(session, sfu=sfu, now=now)
+    finally:
+        sfu.close()
