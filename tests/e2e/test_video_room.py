@@ -68,10 +68,11 @@ def _join(browser, app_url: str, email: str, path: str, viewport=DESKTOP):
     _login(page, email)
     page.goto(path)  # a full load: the room page's Permissions-Policy allows the camera
     page.locator("#open-room").click()
-    expect(page.locator("#video-room .vr-status")).to_contain_text("Check your camera")
-    expect(page.locator("#vr-camera option").first).to_be_attached()
+    # Slow on a loaded machine (several Chromiums encoding and decoding on two cores): generous waits.
+    expect(page.locator("#video-room .vr-status")).to_contain_text("Check your camera", timeout=60_000)
+    expect(page.locator("#vr-camera option").first).to_be_attached(timeout=30_000)
     page.locator("#vr-join").click()
-    expect(page.locator("#video-room .vr-status")).to_contain_text("You are in the room")
+    expect(page.locator("#video-room .vr-status")).to_contain_text("You are in the room", timeout=60_000)
     return page
 
 

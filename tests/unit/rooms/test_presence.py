@@ -12,7 +12,7 @@ from tests.support.booking import NOW, at
 from tests.support.classes import funded_students, published_class
 from tutorhub.models import ClassAttendance, ClassSession, Role, RoomPresence
 from tutorhub.services.classes import seats
-from tutorhub.services.errors import InvalidInput, NotAuthenticated, NotFound
+from tutorhub.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.rooms import presence, rooms
 
 START = at(1, 10)
@@ -78,3 +78,14 @@ def test_class_session_room_for_members_and_join_marks_present(db, make_user, ma
     presence.report_presence(db, token=room.token, event="joined", now=now)
     mark = db.exec(select(ClassAttendance)).one()
     assert (mark.student_id, mark.status) == (student.id, "late")
+
+
+def test_admins_read_the_evidence_in_words(env, lesson, sfu):
+    room = rooms.booking_room(env.db, actor=env.tutor, booking_id=lesson.id, now=START, sfu=sfu)
+    presence.report_presence(env.db, token=room.token, event="joined", now=START + timedelta(minutes=2))
+    presence.report_presence(env.db, token=room.token, event="left", now=START + timedelta(minutes=40))
+    admin = env.make_user(Role.ADMIN)
+    words = presence.room_evidence(env.db, actor=admin, booking_ids=[lesson.id], zone="Europe/Berlin")
+    assert words == {lesson.id: "the tutor joined 11:02, left 11:40 · the student never joined"}
+    with pytest.raises(Forbidden):
+        presence.room_evidence(env.db, actor=env.tutor, booking_ids=[lesson.id], zone="UTC")

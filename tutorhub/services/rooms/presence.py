@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from tutorhub.db import session_scope
 from tutorhub.integrations.janus import JanusRooms, SfuError, SfuUnavailable
-from tutorhub.models.accounts import User
+from tutorhub.models.accounts import Role, User
+from tutorhub.models.bookings import Booking
 from tutorhub.models.classes import AttendanceStatus, ClassAttendance, ClassSession
 from tutorhub.models.rooms import RoomKind, RoomPresence
+from tutorhub.models.tutors import TutorProfile
 from tutorhub.room_settings import get_room_settings
-from tutorhub.services.actor import UserOut
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotAuthenticated
 from tutorhub.services.rooms.sfu import get_rooms_adapter
 from tutorhub.services.rooms.targets import RoomTarget, booking_target, target_for_claim
@@ -137,3 +140,35 @@ def sweep_open_stays(*, now: datetime) -> int:
             return sweep_presence(session, sfu=sfu, now=now)
     finally:
         sfu.close()
+
+
+def _stay_text(rows: list[RoomPresence], zone: str) -> str:
+    def clock(moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+    parts = [f"joined {clock(r.joined_at)}" + (f", left {clock(r.left_at)}" if r.left_at else "") for r in rows]
+    return "; ".join(parts)
+
+
+def room_evidence(session: Session, *, actor: UserOut | None, booking_ids: list[int], zone: str) -> dict[int, str]:
+    """For the admins' dispute screen: per lesson, who was in its video room and when, in words
+    ("the tutor joined 17:02, left 17:40 · the student never joined"). Admins only."""
+    require_role(actor, Role.ADMIN)
+    ids = [i for i in booking_ids if isinstance(i, int)][:200]
+    if not ids:
+        return {}
+    stays = session.exec(select(RoomPresence).where(col(RoomPresence.kind) == RoomKind.BOOKING,
+                                                    col(RoomPresence.ref_id).in_(ids))
+                         .order_by(col(RoomPresence.joined_at))).all()
+    tutors = dict(session.exec(select(Booking.id, TutorProfile.user_id)
+                               .join(TutorProfile, col(TutorProfile.id) == col(Booking.tutor_id))
+                               .where(col(Booking.id).in_(ids))).all())
+    students = dict(session.exec(select(Booking.id, Booking.student_id).where(col(Booking.id).in_(ids))).all())
+    out = {}
+    for bid in ids:
+        words = []
+        for role, who in (("tutor", tutors.get(bid)), ("student", students.get(bid))):
+            mine = [s for s in stays if s.ref_id == bid and s.user_id == who]
+            words.append(f"the {role} " + (_stay_text(mine, zone) if mine else "never joined"))
+        out[bid] = " · ".join(words)
+    return out

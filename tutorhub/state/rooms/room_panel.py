@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from tutorhub.models.base import utcnow
-from tutorhub.services.errors import DomainError, NotAuthenticated
+from tutorhub.services.errors import Conflict, DomainError, NotFound
 from tutorhub.services.rooms import rooms
 from tutorhub.services.rooms.sfu import get_rooms_adapter
 from tutorhub.services.timefmt import format_local
@@ -50,29 +50,29 @@ class RoomState(AppState):
         yield
 
         def unit(session, actor):
-            sfu = get_rooms_adapter()
+            zone, sfu = self._zone_for(actor), get_rooms_adapter()
             try:
                 if kind == "class":
                     room = rooms.class_session_room(session, actor=actor, class_id=first, session_id=second,
                                                     now=utcnow(), sfu=sfu)
                 else:
                     room = rooms.booking_room(session, actor=actor, booking_id=first, now=utcnow(), sfu=sfu)
+            except DomainError as exc:  # answered below, in the viewer's zone
+                return None, zone, exc
             finally:
                 if sfu is not None:
                     sfu.close()
-            return room, self._zone_for(actor)
+            return room, zone, None
 
-        try:
-            room, zone = await self._db(unit, read_only=True)
-        except NotAuthenticated:
-            self.room_state = "none"
-            return
-        except DomainError as exc:
-            self.room_state = "closed" if exc.status_code == 409 else "none"
-            opens = exc.extra.get("opens_at")
-            closes = exc.extra.get("closes_at")
-            window = f" It is open from {format_local(opens, zone)} to {format_local(closes, zone)}." if opens else ""
-            self.room_message = exc.message + (window if exc.status_code == 409 else "")
+        room, zone, error = await self._db(unit, read_only=True)
+        if error is not None or room is None:
+            self.room_state = "closed" if isinstance(error, Conflict) else "none"
+            if isinstance(error, Conflict):
+                opens, closes = error.extra.get("opens_at"), error.extra.get("closes_at")
+                window = f" It is open from {format_local(opens, zone)} to {format_local(closes, zone)}." if opens else ""
+                self.room_message = error.message + window
+            elif isinstance(error, NotFound):
+                self.room_message = "This lesson has no video room for you."
             return
         self._show_room(room)
 
