@@ -49,7 +49,8 @@
     var d = host.dataset;
     this.host = host;
     this.cfg = { server: d.server, token: d.token, room: d.room, display: d.display,
-                 ice: JSON.parse(d.ice || "[]"), presence: d.presence || "/api/v1/rooms/presence" };
+                 ice: JSON.parse(d.ice || "[]"), presence: d.presence || "/api/v1/rooms/presence",
+                 reopen: d.reopen || "/api/v1/rooms/reopen" };
     this.feeds = {}; this.people = {}; this.attempts = 0; this.inCall = false; this.leaving = false;
     this.metrics = { joinClickedAt: 0, firstRemoteFrameAt: 0 };
     this.build();
@@ -335,10 +336,19 @@
   };
 
   Room.prototype.reconnect = function () {
+    // Janus may have restarted (its rooms and tokens live in memory): the app provisions the room
+    // again for this token's holder first, then we join anew.
+    var self = this;
     if (this.leaving) return;
     clearTimeout(this.retry);
     this.say("Reconnecting…");
-    this.connect();
+    fetch(this.cfg.reopen, { method: "POST", headers: { "Content-Type": "application/json" },
+                             body: JSON.stringify({ token: this.cfg.token }) })
+      .then(function (res) {
+        if (res.status === 401) { self.leaving = true; self.say("This room has closed. Reload the page."); return; }
+        self.connect();
+      })
+      .catch(function () { self.lost("network"); });
   };
 
   Room.prototype.leave = function () {
@@ -364,6 +374,8 @@
   var api = { instances: [] };
   window.TutorRoom = api;
   function scan() {
+    // A room whose panel left the page (navigation inside the app) hangs up.
+    api.instances.forEach(function (room) { if (!room.host.isConnected && !room.leaving) room.leave(); });
     if (typeof Janus === "undefined") return;
     document.querySelectorAll("[data-video-room][data-token]").forEach(function (host) {
       if (host.dataset.mounted === host.dataset.token) return;

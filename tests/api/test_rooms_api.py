@@ -57,6 +57,11 @@ def test_room_for_parties_now_and_409_outside(client, lesson, janus, as_role, db
     assert client.post("/api/v1/rooms/presence", json={"token": body["token"], "event": 1}).status_code == 422
     assert client.post("/api/v1/rooms/presence", json={"token": body["token"][:-1], "event": "left"}).status_code == 401
     assert len(db.exec(select(RoomPresence)).all()) == 1
+    reopened = client.post("/api/v1/rooms/reopen", json={"token": body["token"]})
+    assert reopened.status_code == 200 and reopened.json()["room"] == body["room"]
+    assert client.post("/api/v1/rooms/reopen", json={"token": body["token"] + "0"}).status_code == 401
+    assert client.post("/api/v1/rooms/reopen", json={"token": 5}).status_code == 422
+    assert client.post("/api/v1/rooms/reopen", json={}).status_code == 422
 
     _, admin = as_role(Role.ADMIN)
     att = client.get(f"/api/v1/bookings/{bid}/attendance", headers=admin)

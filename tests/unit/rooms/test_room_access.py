@@ -14,9 +14,9 @@ from tests.support.janus import free_port
 from tutorhub.integrations.janus import JanusRooms
 from tutorhub.models import Booking, Role
 from tutorhub.room_settings import get_room_settings
-from tutorhub.services.errors import Conflict, NotFound
+from tutorhub.services.errors import Conflict, NotAuthenticated, NotFound
 from tutorhub.services.rooms import rooms
-from tutorhub.services.rooms.tokens import issue_token, read_token
+from tutorhub.services.rooms.tokens import issue_token, read_token, room_secret
 
 START = at(1, 10)
 
@@ -88,3 +88,17 @@ def test_tokens_are_bound_signed_and_expire():
     assert read_token(key, forged, now=NOW) is None
     for junk in (None, 5, "", "rt1", "x" * 500, ["a"]):
         assert read_token(key, junk, now=NOW) is None
+
+
+def test_reopen_reprovisions_a_room_janus_forgot(env, lesson, janus, sfu):
+    room = rooms.booking_room(env.db, actor=env.student, booking_id=lesson.id, now=START, sfu=sfu)
+    sfu.destroy_room(room.room, secret=room_secret(get_room_settings().signing_key, room.room))
+    sfu.remove_token(room.token)
+    assert not sfu.room_exists(room.room)
+    again = rooms.reopen_room(env.db, token=room.token, now=START + timedelta(minutes=3), sfu=sfu)
+    assert again.room == room.room and sfu.room_exists(room.room)
+    assert _janus_session(janus.client_url, room.token)["janus"] == "success"
+    with pytest.raises(NotAuthenticated):
+        rooms.reopen_room(env.db, token=room.token + "x", now=START, sfu=sfu)
+    with pytest.raises(Conflict):
+        rooms.reopen_room(env.db, token=room.token, now=START + timedelta(minutes=74, seconds=59), sfu=None)

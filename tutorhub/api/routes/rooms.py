@@ -82,6 +82,18 @@ def booking_attendance(user: CurrentUser, booking_id: str) -> list[presence.Atte
         return presence.booking_attendance(session, actor=user, booking_id=booking_id)
 
 
+class ReopenIn(StrictIn):
+    token: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/rooms/reopen", response_model=RoomAnswer, responses={**_ROOM_ERRORS, **error_responses(401)})
+def reopen_room(data: ReopenIn) -> RoomAnswer:
+    """The room page reconnecting after the SFU restarted: provision the room again for this token's
+    holder (409 when the window has closed or the SFU is still away)."""
+    with rooms_adapter() as sfu, session_scope(read_only=True) as session:
+        return _answer(rooms.reopen_room(session, token=data.token, now=utcnow(), sfu=sfu))
+
+
 @router.post("/rooms/presence", response_model=PresenceOut, responses=error_responses(401))
 def report_presence(data: PresenceIn) -> PresenceOut:
     """The room page reports joining or leaving, authenticated by the participant's join token."""

@@ -21,9 +21,9 @@ from tutorhub.integrations.janus import JanusRooms, SfuError, SfuUnavailable
 from tutorhub.integrations.meetings import get_meeting_provider
 from tutorhub.room_settings import JOIN_OPENS_MINUTES, get_room_settings
 from tutorhub.services.actor import UserOut
-from tutorhub.services.errors import Conflict
-from tutorhub.services.rooms.targets import RoomTarget, booking_target, class_session_target
-from tutorhub.services.rooms.tokens import issue_token, room_secret
+from tutorhub.services.errors import Conflict, NotAuthenticated
+from tutorhub.services.rooms.targets import RoomTarget, booking_target, class_session_target, target_for_claim
+from tutorhub.services.rooms.tokens import issue_token, read_token, room_secret
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +85,23 @@ def class_session_room(session: Session, *, actor: UserOut | None, class_id: Any
                        now: datetime, sfu: JanusRooms | None) -> RoomOut:
     """A class session's room for its tutor and enrolled students."""
     return _open(class_session_target(session, actor, class_id, session_id), now=now, sfu=sfu)
+
+
+def reopen_room(session: Session, *, token: Any, now: datetime, sfu: JanusRooms | None) -> RoomOut:
+    """Provision the room again for a page that lost it (Janus restarted: its rooms and tokens live in
+    memory), authenticated by the holder's own join token; the window and membership are checked anew."""
+    claim = read_token(get_room_settings().signing_key, token, now=now)
+    target = target_for_claim(session, claim.kind, claim.ref_id, claim.user_id) if claim else None
+    if target is None:
+        raise NotAuthenticated("This room token is not valid.")
+    _check_window(target, now)
+    if sfu is None:
+        raise Conflict("The video room is not available.")
+    rs = get_room_settings()
+    try:
+        sfu.open_room(target.room, secret=room_secret(rs.signing_key, target.room), description=target.title,
+                      tokens=[str(token)])
+    except (SfuUnavailable, SfuError) as exc:
+        raise Conflict("The video room is not available right now.") from exc
+    return RoomOut(provider="sfu", room=target.room, token=str(token), expires_at=claim.expires_at if claim else now,
+                   ice_servers=[dict(s) for s in rs.ice_servers], url=rs.public_url)
