@@ -181,8 +181,10 @@
     var self = this;
     var a = this.stream && this.stream.getAudioTracks()[0], v = this.stream && this.stream.getVideoTracks()[0];
     var tracks = [];
-    if (a) tracks.push({ type: "audio", capture: a, recv: false });
-    if (v) tracks.push({ type: "video", capture: v, recv: false });
+    // dontStop: our preview's tracks outlive a connection (janus.js would stop them on hang-up,
+    // and a reconnect or "Join again" would then send nothing).
+    if (a) tracks.push({ type: "audio", capture: a, recv: false, dontStop: true });
+    if (v) tracks.push({ type: "video", capture: v, recv: false, dontStop: true });
     if (!tracks.length) return;
     this.pub.createOffer({
       tracks: tracks,
@@ -303,7 +305,7 @@
   Room.prototype.stopShare = function (mid) {
     this.screen = null;
     var cam = this.stream && this.stream.getVideoTracks()[0];
-    if (cam && this.pub) this.pub.replaceTracks({ tracks: [{ type: "video", mid: mid, capture: cam }] });
+    if (cam && this.pub) this.pub.replaceTracks({ tracks: [{ type: "video", mid: mid, capture: cam, dontStop: true }] });
     this.shareBtn.textContent = "Share screen"; this.shareBtn.setAttribute("aria-pressed", "false");
   };
 
