@@ -1,7 +1,8 @@
 """Video rooms on Janus (issue 19): the SFU's CPU and memory with 2, 4 (and 8) participants at 360p,
 and the time from "Join" to the first remote frame (p50/p95 over 10 joins).
 
-Run: `.venv/bin/python benchmarks/bench_video.py [sizes] [joins]` (defaults "2,4" and 10; e.g. "2,4,8").
+Run: `.venv/bin/python benchmarks/bench_video.py [sizes] [joins]` (defaults "2,4" and 10; e.g. "2,4,8";
+joins 0 skips the join timing).
 Needs `janus`, `libjs-janus-gateway`, `libjs-webrtc-adapter` (make janus) and Chromium.
 
 What runs: a private Janus with the config the app writes (integrations/janus_config.py, random
@@ -69,6 +70,11 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 class Bench:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="bench-janus-"))
@@ -91,8 +97,7 @@ class Bench:
         shutil.copy("/usr/share/javascript/janus-gateway/janus.min.js", self.web / "janus.js")
         shutil.copy("/usr/share/javascript/webrtc-adapter/adapter.min.js", self.web / "adapter.js")
         shutil.copy(REPO / "assets" / "js" / "room.js", self.web / "room.js")
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(self.web))
-        handler.log_message = lambda *a: None  # type: ignore[method-assign]
+        handler = functools.partial(QuietHandler, directory=str(self.web))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.key = secrets.token_bytes(32)
@@ -194,7 +199,8 @@ def main() -> None:
     try:
         with sync_playwright() as driver:
             measure_sizes(driver, bench, sizes)
-            measure_joins(driver, bench, joins)
+            if joins:
+                measure_joins(driver, bench, joins)
     finally:
         bench.close()
 
