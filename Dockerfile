@@ -20,9 +20,10 @@ RUN TUTORHUB_PUBLIC_URL="${TUTORHUB_PUBLIC_URL}" deploy/build.sh
 
 FROM ${PYTHON_IMAGE}
 # postgresql-client: pg_dump / pg_restore for `backup` and `restore` on PostgreSQL.
+# janus + its browser client: the SFU of the lesson rooms (media on UDP 20000-40000: publish those ports).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client \
+ && apt-get install -y --no-install-recommends postgresql-client janus libjs-janus-gateway libjs-webrtc-adapter \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 tutorhub \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin tutorhub \

@@ -14,15 +14,22 @@ export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: webchecks run test test-db test-fast test-contract test-deploy lint typecheck venv bun chromium migrate seed bench clean
+.PHONY: janus webchecks run test test-db test-fast test-contract test-deploy lint typecheck venv bun chromium migrate seed bench clean
 
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
-run: venv bun
+# Janus (the video rooms' SFU) runs beside the app when installed, with the config the app writes
+# (`python -m tutorhub janus-config`: loopback ports, per-install secrets); without it lesson rooms
+# fall back to the meeting link.
+run: venv bun janus
 	$(PY) -m tutorhub prepare
+	@JCFG=$$($(PY) -m tutorhub janus-config) || exit 1; JPID=; \
+	if command -v janus >/dev/null; then janus -F "$$JCFG" -C "$$JCFG/janus.jcfg" -o >"$$JCFG/janus.log" 2>&1 & JPID=$$!; \
+	  echo "Janus SFU started (pid $$JPID, log $$JCFG/janus.log)"; fi; \
+	trap '[ -n "$$JPID" ] && kill $$JPID 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 ## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
-test: venv bun chromium webchecks
+test: venv bun chromium janus webchecks
 	$(VENV)/bin/ruff check tutorhub tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
@@ -73,6 +80,10 @@ $(BUN):
 	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; else echo "npm is required to install bun (apt-get install nodejs npm)"; exit 1; fi; }
 	npm install --no-audit --no-fund --loglevel=error --prefix .tools bun@$(BUN_VERSION)
 	@test -x $(BUN)
+
+## janus: the WebRTC SFU for lesson rooms and its browser client (Debian packages; installed when root)
+janus:
+	@command -v janus >/dev/null && test -f /usr/share/javascript/janus-gateway/janus.js || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus libjs-janus-gateway libjs-webrtc-adapter; else echo "janus missing: lesson rooms fall back to the meeting link and the video tests are skipped (apt-get install janus libjs-janus-gateway libjs-webrtc-adapter)"; fi; }
 
 chromium:
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }

@@ -29,6 +29,11 @@ case "${1:-serve}" in
     export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/tutorhub-metrics}"
     rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     "$VENV/bin/python" -m tutorhub prepare
+    # The lesson rooms' SFU beside the app (its config and secrets written for this install).
+    if command -v janus >/dev/null && [ "${TUTORHUB_SFU:-janus}" = janus ]; then
+      JCFG=$("$VENV/bin/python" -m tutorhub janus-config)
+      janus -F "$JCFG" -C "$JCFG/janus.jcfg" -o >"$JCFG/janus.log" 2>&1 &
+    fi
     exec "$VENV/bin/python" "$APP_DIR/deploy/serve.py"
     ;;
   healthcheck)

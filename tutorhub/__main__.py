@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Administrator")
     sub.add_parser("rebuild-free-slots")
     sub.add_parser("verify-ledger")
+    sub.add_parser("janus-config", help="write the Janus SFU config for this install; print its folder")
     run_job = sub.add_parser("run-job")
     run_job.add_argument("name", nargs="?", default="")
     run_job.add_argument("--list", action="store_true", help="print the job names")
@@ -70,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope() as session:
                 user = create_admin(session, email=args.email, password=args.password, full_name=args.name)
             print(f"admin ready: {user.email} (id {user.id})")
+        elif args.command == "janus-config":
+            from tutorhub.integrations.janus_config import write_janus_config
+            from tutorhub.room_settings import get_room_settings
+
+            rs = get_room_settings()
+            print(write_janus_config(rs.config_dir, admin_secret=rs.admin_secret, admin_key=rs.admin_key,
+                                     http_port=rs.http_port, admin_port=rs.admin_port))
         elif args.command == "verify-ledger":
             return _verify_ledger()
         elif args.command == "run-job":

@@ -39,6 +39,7 @@ from tutorhub.pages.money.earnings import earnings_page
 from tutorhub.pages.money.reconciliation import reconciliation_page
 from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
 from tutorhub.pages.ops.jobs import admin_jobs_page
+from tutorhub.pages.rooms.room_panel import class_room_page
 from tutorhub.pages.scheduling.availability import availability_page
 from tutorhub.pages.scheduling.student_times import student_times_page
 from tutorhub.pages.tutors.profile import tutor_profile_page
@@ -79,6 +80,7 @@ from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.rooms.room_panel import RoomState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.student_times import StudentTimesState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
@@ -153,8 +155,10 @@ PAGES = [
         "/lessons/[booking_id]",
         lesson_page,
         "Lesson · TutorHub",
-        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load, LessonReportState.load],
+        [LessonChangeState.load, LessonChangeState.load_changes, LessonPayState.load, LessonReportState.load,
+         RoomState.close_room],
     ),
+    ("/classes/[class_id]/sessions/[session_id]/room", class_room_page, "Class room · TutorHub", RoomState.close_room),
     ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
     ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
     ("/guardian", guardian_page, "Guardians · TutorHub", GuardianState.load),

@@ -33,7 +33,7 @@ def env(monkeypatch):
 
 def test_health_is_alive_without_looking_at_anything(client):
     res = client.get("/health")
-    assert res.status_code == 200 and res.json() == {"status": "ok"}
+    assert res.status_code == 200 and res.json()["status"] == "ok" and res.json()["sfu"] in {"ok", "off", "unreachable"}
     assert len(res.headers["x-request-id"]) >= 8
 
 

@@ -48,6 +48,7 @@ ADMIN_PASSWORD = "e2e-admin-pass-123"
 START_TIMEOUT = 360
 PHONE = {"width": 390, "height": 844}
 APP_ENV: dict[str, str] = {}  # the running app's environment (database URL etc.), set by app_url
+JANUS_PORTS: dict[str, int] = {}  # where the app expects Janus (tests/e2e/test_video_room.py starts it there)
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -72,6 +73,10 @@ def _app_env(workdir: Path) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    JANUS_PORTS.setdefault("http", _free_port())
+    JANUS_PORTS.setdefault("admin", _free_port())
+    env.update({"TUTORHUB_JANUS_HTTP_PORT": str(JANUS_PORTS["http"]),
+                "TUTORHUB_JANUS_ADMIN_PORT": str(JANUS_PORTS["admin"])})
     return env
 
 

@@ -133,7 +133,7 @@ def test_student_books_tutor_accepts_lesson_runs_student_reviews(new_context, ap
         time.sleep(wait + 1)
     tutor_page.goto(lesson_url.replace(app_url, ""))
     expect(tutor_page.locator("#lesson-status")).to_have_text("Confirmed")
-    expect(tutor_page.locator("#meeting-link")).to_be_visible()
+    expect(tutor_page.locator("#open-room")).to_be_visible()
     tutor_page.locator("#start-lesson").click()
     expect(tutor_page.locator("#lesson-status")).to_have_text("In progress")
     _look(tutor_page, "lesson-running")

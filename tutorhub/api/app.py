@@ -30,6 +30,8 @@ from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import plans as routes_plans
 from tutorhub.api.routes import razorpay as routes_razorpay
+from tutorhub.api.routes import room_assets as routes_room_assets
+from tutorhub.api.routes import rooms as routes_rooms
 from tutorhub.api.routes import sandbox as routes_sandbox
 from tutorhub.api.routes import scheduling as routes_scheduling
 from tutorhub.api.routes import students as routes_students
@@ -88,9 +90,7 @@ api.include_router(routes_classes.router)
 api.include_router(routes_learning.router)
 api.include_router(routes_homework.router)
 api.include_router(routes_guardians.router)
+api.include_router(routes_rooms.router)
+api.include_router(routes_room_assets.router)  # /vendor/janus.js, /vendor/adapter.js
 
-
-@api.get("/health", tags=["ops"])
-def health() -> dict[str, str]:
-    return {"status": "ok"}
 api.include_router(routes_health.router)  # /health, /ready, /metrics

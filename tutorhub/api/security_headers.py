@@ -30,10 +30,12 @@ import re
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from starlette.datastructures import MutableHeaders
 
+from tutorhub.room_settings import get_room_settings
 from tutorhub.settings import Settings, get_settings
 
 Scope = MutableMapping[str, Any]
@@ -42,7 +44,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-LESSON_ROOM = re.compile(r"^/lessons/[^/]+/?$")
+# Pages with a video room (issue 19): the lesson page and a class session's room.
+LESSON_ROOM = re.compile(r"^/(lessons/[^/]+|classes/[^/]+/sessions/[^/]+/room)/?$")
 DOCS_PATH = "/api/v1/docs"
 DOCS_SOURCES = "https://cdn.jsdelivr.net"  # FastAPI's Swagger UI page loads its bundle from there
 MAX_HTML_BYTES = 2 * 1024 * 1024
@@ -51,7 +54,7 @@ _SRC_ATTR = re.compile(rb"\bsrc\s*=", re.IGNORECASE)
 _HASH_CACHE: dict[bytes, tuple[str, ...]] = {}
 
 NON_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
-PERMISSIONS_BASE = "geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), display-capture=()"
+PERMISSIONS_BASE = "geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 
 def inline_script_hashes(html: bytes) -> tuple[str, ...]:
@@ -79,6 +82,14 @@ def _ws_origin(public_url: str) -> str:
     return f"{'wss' if scheme == 'https' else 'ws'}://{host}"
 
 
+def _sfu_origin(public_url: str) -> str:
+    """The Janus client API's origin when browsers reach it elsewhere than this origin (`make run`:
+    port 8088 beside the app), so the room page may call it."""
+    parts = urlsplit(get_room_settings().public_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return "" if public_url.startswith(origin + "/") or public_url == origin else f" {origin}"
+
+
 def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | None) -> str:
     """The policy of an HTML page. `script_hashes` None means the body could not be read (an
     encoding we do not decode): inline scripts are then allowed rather than breaking the page."""
@@ -90,7 +101,7 @@ def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | Non
         f"style-src 'self' 'unsafe-inline'{extra}",
         "img-src 'self' data: blob:" + (" https://fastapi.tiangolo.com" if extra else ""),
         "font-src 'self' data:",
-        f"connect-src 'self' {_ws_origin(settings.public_url)}",
+        f"connect-src 'self' {_ws_origin(settings.public_url)}{_sfu_origin(settings.public_url)}",
         "media-src 'self' blob:",
         "worker-src 'self' blob:",
         "manifest-src 'self'",
@@ -105,8 +116,12 @@ def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | Non
 
 
 def permissions_policy(path: str) -> str:
-    """Camera and microphone only in a lesson room (`/lessons/<id>`); nowhere else."""
-    media = "camera=(self), microphone=(self)" if LESSON_ROOM.match(path) else "camera=(), microphone=()"
+    """Camera, microphone and screen sharing only in a video room (`/lessons/<id>`, a class session's
+    room); nowhere else."""
+    if LESSON_ROOM.match(path):
+        media = "camera=(self), microphone=(self), display-capture=(self)"
+    else:
+        media = "camera=(), microphone=(), display-capture=()"
     return f"{media}, {PERMISSIONS_BASE}"
 
 

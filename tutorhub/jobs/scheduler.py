@@ -199,6 +199,14 @@ def sync_external_calendars(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def sweep_room_presence(now: datetime | None = None) -> int:
+    """Video rooms: close the stays of participants Janus no longer lists (tabs that died without
+    saying goodbye), so join/leave evidence stays true."""
+    from tutorhub.services.rooms.presence import sweep_open_stays
+
+    return sweep_open_stays(now=now or utcnow())
+
+
 def classes_every_five_minutes(now: datetime | None = None) -> int:
     """Group classes: cancel undersized classes 24 h ahead (refunds), pass on expired seat offers,
     start and complete classes as their sessions pass."""
@@ -239,6 +247,7 @@ JOBS: list[Job] = [
     Job("settle_money", settle_money, {"minute": "*"}),
     Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
     Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
+    Job("sweep_room_presence", sweep_room_presence, {"minute": "*"}),
 ]
 
 

@@ -105,6 +105,7 @@ from tutorhub.models.notifications import (
     ReminderLog,
     SchedulerLease,
 )
+from tutorhub.models.rooms import RoomKind, RoomPresence
 from tutorhub.models.scheduling import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -125,6 +126,8 @@ from tutorhub.models.tutors import (
 
 __all__ = [
     "AuditEntry",
+    "RoomKind",
+    "RoomPresence",
     "Enquiry",
     "EnquiryClaim",
     "EnquiryMatch",

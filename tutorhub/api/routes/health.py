@@ -1,7 +1,7 @@
 """Operations endpoints: `/health` (alive), `/ready` (may take traffic), `/metrics` (Prometheus).
 
-`/health` answers without touching anything (a liveness probe must not fail because the database
-is slow). `/ready` runs the checks of services/ops/health.check_readiness and answers 503 when one
+`/health` answers without touching the database (a liveness probe must not fail because the database
+is slow); it reports the video SFU's state beside, never failing on it. `/ready` runs the checks of services/ops/health.check_readiness and answers 503 when one
 fails, for load balancers, `HEALTHCHECK` and compose. `/metrics` is for admins (their bearer
 token) or a scraper with TUTORHUB_METRICS_TOKEN; TUTORHUB_METRICS_PORT serves it on its own port.
 """
@@ -19,7 +19,7 @@ from tutorhub.api.observability import metrics_text
 from tutorhub.api.schemas import error_responses
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
-from tutorhub.services.ops.health import authorize_metrics, check_readiness
+from tutorhub.services.ops.health import authorize_metrics, check_readiness, sfu_health
 from tutorhub.settings import get_settings
 
 router = APIRouter(tags=["ops"])
@@ -29,6 +29,7 @@ _PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 class HealthOut(BaseModel):
     status: str
+    sfu: str  # the video rooms' SFU: ok | off | unreachable (rooms then use the meeting link)
 
 
 class ReadyOut(BaseModel):
@@ -47,8 +48,8 @@ class ReadyOut(BaseModel):
 
 @router.get("/health", response_model=HealthOut)
 def health() -> HealthOut:
-    """Liveness: the process answers (nothing else is checked)."""
-    return HealthOut(status="ok")
+    """Liveness: the process answers (always "ok"); `sfu` reports the video SFU (a cached ping, 1 s at most)."""
+    return HealthOut(status="ok", sfu=sfu_health())
 
 
 @router.get(

@@ -26,7 +26,12 @@ def _session(row: SessionRow) -> rx.Component:
                     rx.button("Cancel", size="1", variant="ghost", color_scheme="red",
                               on_click=S.cancel_session(row.id.to_string()),
                               aria_label="Cancel session " + row.seq.to_string()), rx.fragment()),
-            spacing="1"), rx.fragment())),
+            spacing="1"), rx.fragment()),
+            rx.cond((S.is_owner | (S.my_status == "ENROLLED")) & (row.status == "scheduled"),
+                    rx.el.a("Video room", href="/classes/" + S.class_id.to_string() + "/sessions/"
+                            + row.id.to_string() + "/room", class_name="rt-Text rt-r-size-1",
+                            aria_label="Video room for session " + row.seq.to_string()),
+                    rx.fragment())),
     )
 
 

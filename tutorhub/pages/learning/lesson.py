@@ -7,10 +7,11 @@ import reflex as rx
 from tutorhub.components.countdown import countdown
 from tutorhub.components.layout import page
 from tutorhub.components.pay_panel import pay_panel
-from tutorhub.components.ui import gate, link_button
+from tutorhub.components.ui import gate
 from tutorhub.pages.learning.lesson_changes import cancel_dialog, offers_card, reschedule_dialog
 from tutorhub.pages.learning.lesson_report import report_card
 from tutorhub.pages.messaging.lesson_chat import lesson_chat_card
+from tutorhub.pages.rooms.room_panel import video_panel
 from tutorhub.state.checkout.pay import LessonPayState as LP
 from tutorhub.state.learning.lesson_changes import LessonChangeState as L
 from tutorhub.state.lesson_views import EventRow
@@ -68,26 +69,8 @@ def _hold_box() -> rx.Component:
 
 
 def _room() -> rx.Component:
-    return rx.cond(
-        L.meeting_url != "",
-        rx.card(
-            rx.flex(
-                rx.icon("video", size=20, color=rx.color("accent", 10)),
-                rx.vstack(
-                    rx.text("Lesson room", weight="bold", size="2"),
-                    rx.text("Opens the video room in a new tab.", size="1", color=rx.color("gray", 11)),
-                    spacing="0",
-                    flex="1",
-                ),
-                link_button("Join the lesson", href=L.meeting_url, external=True, size="2", id="meeting-link"),
-                gap="12px",
-                align="center",
-                wrap="wrap",
-            ),
-            width="100%",
-        ),
-        rx.fragment(),
-    )
+    """The video room, for the two parties while the lesson is confirmed or running."""
+    return rx.cond(L.meeting_url != "", video_panel(), rx.fragment())
 
 
 def _actions() -> rx.Component:
@@ -353,13 +336,18 @@ def _body() -> rx.Component:
             rx.fragment(),
         ),
         _hold_box(),
-        _room(),
         _actions(),
-        lesson_chat_card(),
+        # The call with the chat and the shared notes beside it (below it on a phone).
+        rx.grid(
+            _room(),
+            rx.vstack(lesson_chat_card(), _notes(), spacing="4", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
         offers_card(),
         _review(),
         report_card(),
-        _notes(),
         _history(),
         cancel_dialog(),
         end_early_dialog(),
@@ -370,4 +358,4 @@ def _body() -> rx.Component:
 
 
 def lesson_page() -> rx.Component:
-    return page(gate(L.lesson_status, _body(), what="lesson"), width="860px")
+    return page(gate(L.lesson_status, _body(), what="lesson"), width="1180px")

@@ -229,6 +229,8 @@ def _dispute(row: DisputeRow) -> rx.Component:
                     class_name="dispute-reason"),
             rx.text(rx.text.strong("Lesson length: "), row.ran, size="2", class_name="dispute-length",
                     color=rx.cond(row.short, rx.color("amber", 11), rx.color("gray", 12))),
+            rx.cond(row.video != "", rx.text(rx.text.strong("Video room: "), row.video, size="2",
+                                              class_name="dispute-video"), rx.fragment()),
             rx.flex(
                 rx.input(placeholder="Decision notes", max_length=500, size="2", flex="1", min_width="180px",
                          aria_label="Decision notes", on_blur=lambda v: AD.set_field(row.id, "notes", v)),

@@ -31,6 +31,7 @@ from tutorhub.models.notifications import JobRun, OutboxMessage, OutboxStatus, S
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotAuthenticated
 from tutorhub.services.ops.leader import LEASE_NAME
+from tutorhub.services.rooms.sfu import sfu_state
 
 SCHEDULER_GRACE_SECONDS = 90
 REDIS_TIMEOUT_SECONDS = 2.0
@@ -175,3 +176,9 @@ def authorize_metrics(actor: UserOut | None, *, presented_token: str | None, scr
     if actor is None:
         raise NotAuthenticated("An admin bearer token (or the metrics scrape token) is required.")
     require_role(actor, Role.ADMIN)
+
+
+def sfu_health() -> str:
+    """The video rooms' SFU for /health: "ok", "off", or "unreachable" (rooms use the meeting link).
+    Never makes the process unready: lessons still happen through the fallback."""
+    return sfu_state()

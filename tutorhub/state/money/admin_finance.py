@@ -9,6 +9,7 @@ looked up by the services.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from tutorhub.services.money import finance, money_settings, payouts
 from tutorhub.services.money.finance import FinanceOut
 from tutorhub.services.money.money_settings import MoneySettingsOut
 from tutorhub.services.money.payouts import PayoutOut
+from tutorhub.services.rooms import presence
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money.views import (
     DisputeRow,  # noqa: F401 - the disputes page names its rows' type from here
@@ -293,14 +295,18 @@ class AdminDisputesState(AppState):
         self.rows = []
 
     async def _fetch(self) -> Any:
-        def unit(session: Session, actor: UserOut | None) -> tuple[list[DisputeCaseOut], str]:
-            return disputes.list_dispute_cases(session, actor=actor), self._zone_for(actor)
+        def unit(session: Session, actor: UserOut | None) -> tuple[list[DisputeCaseOut], str, dict[int, str]]:
+            cases, zone = disputes.list_dispute_cases(session, actor=actor)[:100], self._zone_for(actor)
+            # The video room's join/leave evidence beside each case (issue 19).
+            video = presence.room_evidence(session, actor=actor, booking_ids=[c.lesson.id for c in cases], zone=zone)
+            return cases, zone, video
 
         ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return read
-        found, zone = read
-        self.rows = [dispute_row(case, zone) for case in found[:100]]
+        found, zone, video = read
+        self.rows = [dataclasses.replace(dispute_row(case, zone), video=video.get(case.lesson.id, ""))
+                     for case in found]
         self.status = "ready"
         return None
 

@@ -256,6 +256,7 @@ class DisputeRow:
     reason: str = ""
     ran: str = ""  # "Booked 60 min · ran 2 min (17:58–18:00)"
     short: bool = False  # ran clearly shorter than booked (or never started / ended in the app)
+    video: str = ""  # who was in the lesson's video room and when (services/rooms/presence.room_evidence)
 
 
 def clock(moment: datetime, zone: str) -> str:

@@ -1,0 +1,1 @@
+"""Pages and panels of the video rooms (issue 19)."""
