@@ -10,6 +10,7 @@ from tutorhub.models.accounts import (
     User,
 )
 from tutorhub.models.audit import AuditEntry
+from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.bookings import (
     ActorRole,
     Booking,
@@ -125,6 +126,10 @@ from tutorhub.models.tutors import (
 
 __all__ = [
     "AuditEntry",
+    "FraudFlag",
+    "FraudFlagUser",
+    "FraudKind",
+    "FraudStatus",
     "Enquiry",
     "EnquiryClaim",
     "EnquiryMatch",
