@@ -10,7 +10,6 @@ from tutorhub.models.accounts import (
     User,
 )
 from tutorhub.models.audit import AuditEntry
-from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.bookings import (
     ActorRole,
     Booking,
@@ -59,6 +58,7 @@ from tutorhub.models.credits import (
     SubscriptionChange,
     SubscriptionStatus,
 )
+from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.gateways import (
     ReconciliationItem,
     ReconciliationReport,
