@@ -169,3 +169,13 @@ def test_only_admins_review_flags(db, make_user):
             fraud_review.resolve_flag(db, actor=admin, flag_id=flag.id, resolution=bad)
     db.rollback()
     assert flags(db)[0].status == "OPEN"
+
+
+def test_demo_data_has_a_suspended_user_and_fraud_flags(db):
+    from tutorhub.demo.seed import seed_demo
+
+    seed_demo(db)
+    db.commit()
+    assert [u.email for u in db.exec(select(User).where(User.is_suspended))] == ["blocked@tutorhub.test"]
+    assert {f.kind for f in flags(db)} == {"shared_ip", "failed_logins"}
+    assert all(f.status == "OPEN" for f in flags(db))
