@@ -56,6 +56,8 @@ def test_admin_suspends_a_tutor_and_the_students_lesson_page_shows_it_live(new_c
     expect(admin.get_by_text("Unsuspend").first).to_be_visible()
     shot(admin, "admin-user-suspended")
 
+    lesson = setup.request.get(f"/api/v1/bookings/{booking_id}", headers=headers)
+    assert lesson.ok and lesson.json()["status"] == "CANCELLED", lesson.text()
     # The student's open lesson page shows the cancellation without a reload.
     expect(phone.locator("#lesson-status")).to_contain_text("cancelled", ignore_case=True, timeout=LIVE_TIMEOUT)
     assert page_was_not_reloaded(phone)

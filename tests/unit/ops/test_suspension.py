@@ -138,3 +138,26 @@ def test_only_admins_suspend_and_never_an_admin(env, make_user):
     db.commit()
     assert not any(u.is_suspended for u in db.exec(select(User)))
     assert db.exec(select(AuditEntry)).all() == []
+
+
+def test_the_lesson_pages_hear_of_the_cancellation_after_the_commit(env, busy_tutor):
+    """Open lesson pages refresh on the booking's live hint (state/learning/lesson.py watch_lesson)."""
+    import asyncio
+
+    from tutorhub.db import session_scope
+    from tutorhub.integrations import broker
+    from tutorhub.services.live_hints import booking_channel
+
+    channel = booking_channel(busy_tutor["wallet"])
+
+    async def scenario() -> list:
+        sub = broker.subscribe([channel])
+        with session_scope() as session:
+            suspend_user(session, actor=busy_tutor["admin"], user_id=env.tutor.id, reason="x")
+            assert sub.drain() == []  # nothing before the commit
+        await asyncio.sleep(0.05)
+        got = sub.drain()
+        sub.close()
+        return got
+
+    assert (channel, {"type": "booking", "id": busy_tutor["wallet"]}) in asyncio.run(scenario())
