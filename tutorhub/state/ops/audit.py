@@ -15,6 +15,7 @@ from tutorhub.services.timefmt import format_local
 from tutorhub.state.base import AppState, form_text, read_for_page
 
 FILTERS = ("action", "target_kind", "target_id")
+LINKS = {"user": "/admin/users/{}", "tutor": "/admin/verification/{}", "fraud_flag": "/admin/fraud?status=all"}
 
 
 @dataclasses.dataclass
@@ -76,7 +77,7 @@ class AdminAuditState(AppState):
         self.rows = [AuditRow(id=e.id, when=format_local(e.created_at.isoformat(), zone),
                               actor=f"admin #{e.actor_user_id}" if e.actor_user_id else "operator / job",
                               action=e.action, target=f"{e.target_kind} {e.target_id}".strip(),
-                              target_href=f"/admin/users/{e.target_id}" if e.target_kind == "user" else "",
+                              target_href=LINKS[e.target_kind].format(e.target_id) if e.target_kind in LINKS else "",
                               reason=e.reason, change=_change(e.before, e.after)) for e in result.items]
         self.page, self.pages, self.total, self.status = result.page, result.pages, result.total, "ready"
         return None
