@@ -38,7 +38,10 @@ from tutorhub.pages.money.admin_finance import disputes_page, finance_page, payo
 from tutorhub.pages.money.earnings import earnings_page
 from tutorhub.pages.money.reconciliation import reconciliation_page
 from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
+from tutorhub.pages.ops.audit import audit_page
+from tutorhub.pages.ops.fraud import fraud_page
 from tutorhub.pages.ops.jobs import admin_jobs_page
+from tutorhub.pages.ops.users import user_page, users_page
 from tutorhub.pages.rooms.room_panel import class_room_page
 from tutorhub.pages.scheduling.availability import availability_page
 from tutorhub.pages.scheduling.student_times import student_times_page
@@ -79,7 +82,10 @@ from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceS
 from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
+from tutorhub.state.ops.audit import AdminAuditState
+from tutorhub.state.ops.fraud import AdminFraudState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.users import AdminUsersState, AdminUserState
 from tutorhub.state.rooms.room_panel import RoomState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.student_times import StudentTimesState
@@ -186,6 +192,10 @@ PAGES = [
     ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
     ("/admin/reconciliation", reconciliation_page, "Reconciliation · TutorHub admin", AdminReconciliationState.load),
     ("/admin/jobs", admin_jobs_page, "Jobs · TutorHub admin", AdminJobsState.load),
+    ("/admin/users", users_page, "Users · TutorHub admin", AdminUsersState.load),
+    ("/admin/users/[user_id]", user_page, "User · TutorHub admin", AdminUserState.load),
+    ("/admin/fraud", fraud_page, "Fraud flags · TutorHub admin", AdminFraudState.load),
+    ("/admin/audit", audit_page, "Audit log · TutorHub admin", AdminAuditState.load),
     ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
     (
         "/settings/notifications",

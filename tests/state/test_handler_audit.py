@@ -45,7 +45,10 @@ from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceS
 from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
+from tutorhub.state.ops.audit import AdminAuditState
+from tutorhub.state.ops.fraud import AdminFraudState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.users import AdminUsersState, AdminUserState
 from tutorhub.state.rooms.room_panel import RoomState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.busy_calendars import BusyCalendarsState
@@ -127,6 +130,13 @@ AUDITED_HANDLERS = {
     # mark_read / open_item / mark_all_read / save only touch the actor's own notifications and
     # preferences (services/messaging/notifications.py, notification_prefs.py; tests/state/test_notifications_state.py).
     AdminJobsState: {"load", "run_now"},
+    # Users, fraud flags, audit log: suspend / unsuspend / resolve pass the cookie's actor to
+    # services/ops (admins only; tests/state/ops/test_admin_users_state.py); search / filter only
+    # build a URL from capped text and fixed lists.
+    AdminUsersState: {"load", "search"},
+    AdminUserState: {"load", "suspend", "unsuspend"},
+    AdminFraudState: {"load", "filter", "resolve"},
+    AdminAuditState: {"load", "search"},
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
     StudentEnquiriesState: {"load", "watch", "post", "close", "accept"},

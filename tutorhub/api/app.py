@@ -14,6 +14,7 @@ from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
 from tutorhub.api.observability import ObservabilityMiddleware
 from tutorhub.api.routes import admin as routes_admin
+from tutorhub.api.routes import admin_users as routes_admin_users
 from tutorhub.api.routes import auth as routes_auth
 from tutorhub.api.routes import booking_admin as routes_booking_admin
 from tutorhub.api.routes import bookings as routes_bookings
@@ -76,6 +77,7 @@ api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tuto
 api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
+api.include_router(routes_admin_users.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)

@@ -341,6 +341,11 @@ def publish_after_commit(session: Session, channel: str, payload: dict[str, Any]
 
 
 def _flush_after_commit(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released (begin_nested, e.g. a ledger
+    # posting): the outer transaction is not committed yet, so a page re-reading on the hint would
+    # see the old rows and never hear again. Only the real commit publishes.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING_KEY, None) or []
     for channel, payload in pending:
         try:

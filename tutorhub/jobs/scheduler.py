@@ -219,6 +219,18 @@ def classes_every_five_minutes(now: datetime | None = None) -> int:
     return changed
 
 
+def fraud_scan(now: datetime | None = None) -> dict[str, int]:
+    """Look for fraud signals (shared IPs, failed-login bursts, shared payout destinations or cards,
+    high refund rates, large top-ups by new accounts) and raise a flag for admins on each new one."""
+    from tutorhub.services.ops.fraud_signals import scan_fraud_signals
+
+    with session_scope() as session:
+        counts = scan_fraud_signals(session, now=now or utcnow())
+    if counts:
+        log.warning("job fraud_scan: %s", counts)
+    return counts
+
+
 def nightly_backup(now: datetime | None = None) -> dict[str, object]:
     """A backup under TUTORHUB_BACKUP_DIR, keeping the newest TUTORHUB_BACKUP_KEEP (skipped when unset)."""
     from tutorhub.services.ops.backup import run_scheduled_backup
@@ -248,6 +260,7 @@ JOBS: list[Job] = [
     Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
     Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
     Job("sweep_room_presence", sweep_room_presence, {"minute": "*"}),
+    Job("fraud_scan", fraud_scan, {"minute": "25"}),
 ]
 
 

@@ -58,6 +58,7 @@ from tutorhub.models.credits import (
     SubscriptionChange,
     SubscriptionStatus,
 )
+from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.gateways import (
     ReconciliationItem,
     ReconciliationReport,
@@ -128,6 +129,10 @@ __all__ = [
     "AuditEntry",
     "RoomKind",
     "RoomPresence",
+    "FraudFlag",
+    "FraudFlagUser",
+    "FraudKind",
+    "FraudStatus",
     "Enquiry",
     "EnquiryClaim",
     "EnquiryMatch",

@@ -143,6 +143,24 @@ def test_rolled_back_savepoint_keeps_the_outer_hints(local: InProcessBroker) -> 
     asyncio.run(run())
 
 
+def test_a_released_savepoint_does_not_publish_before_the_real_commit(local: InProcessBroker) -> None:
+    """A ledger posting inside a use case releases a SAVEPOINT (SQLAlchemy fires after_commit for it):
+    a hint sent then would reach pages that re-read the old rows and never hear again."""
+
+    async def run() -> None:
+        sub = local.subscribe(["booking:9"])
+        with Session(get_engine()) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            publish_after_commit(session, "booking:9", {"type": "booking"})
+            with session.begin_nested():
+                session.exec(text("SELECT 2"))  # type: ignore[call-overload]
+            assert await sub.get(0.05) is None  # the savepoint's release is not the commit
+            session.commit()
+        assert await sub.get(1) == ("booking:9", {"type": "booking"})
+
+    asyncio.run(run())
+
+
 def test_session_scope_error_drops_the_hint(local: InProcessBroker) -> None:
     from tutorhub.db import session_scope
 

@@ -20,6 +20,7 @@ from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, ReliabilityStrike, StrikeKind, TutorFlag
 from tutorhub.models.tutors import TutorProfile
+from tutorhub.services.accounts.audit import record_admin_action
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.tutors.stats import refresh_tutor_stats
@@ -159,4 +160,7 @@ def resolve_flag(
     flag.resolved_by = admin.id
     flag.resolution_notes = text
     session.add(flag)
+    record_admin_action(session, actor_id=admin.id, action="tutor_flag.resolve", target_kind="tutor_flag",
+                        target_id=flag.id, before={"resolved": False},
+                        after={"resolved": True, "tutor_id": flag.tutor_id}, reason=text, now=flag.resolved_at)
     session.flush()

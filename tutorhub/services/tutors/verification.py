@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import CredentialDocument, TutorProfile, TutorStatus
+from tutorhub.services.accounts.audit import record_admin_action
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.paging import page_count
@@ -127,6 +128,9 @@ def _decide(session: Session, *, actor: UserOut | None, tutor_id: Any, notes: An
     profile.review_notes = text
     profile.reviewed_at = now
     set_status(session, profile, status, action=status, actor_id=admin.id, notes=text, now=now)
+    record_admin_action(session, actor_id=admin.id, action="tutor.approve" if approve else "tutor.reject",
+                        target_kind="tutor", target_id=profile.id, before={"status": TutorStatus.PENDING},
+                        after={"status": status, "user_id": user.id}, reason=text, now=now)
     return build_private(session, profile, user)
 
 

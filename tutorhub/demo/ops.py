@@ -1,0 +1,40 @@
+"""Demo data for the admin users and fraud pages: one suspended student (suspended through the real
+use case, so the audit log has its entry) and login-log patterns the fraud scan turns into flags
+(four accounts from one address, a burst of failed logins), so /admin/users, /admin/fraud and
+/admin/audit show something to a newcomer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from tutorhub.models.accounts import LoginEvent, User
+from tutorhub.services.accounts.passwords import register
+from tutorhub.services.actor import to_user_out
+from tutorhub.services.ops.fraud_signals import scan_fraud_signals
+from tutorhub.services.ops.suspension import suspend_user
+
+SHARED_IP = "203.0.113.50"  # TEST-NET-3: documentation addresses only
+GUESSING_IP = "198.51.100.23"
+
+
+def seed_ops_demo(session: Session, *, now: datetime, admin_email: str, password: str) -> dict[str, int]:
+    admin = session.exec(select(User).where(col(User.email) == admin_email)).one()
+    blocked = register(session, email="blocked@tutorhub.test", password=password, full_name="Bo Blocked",
+                       role="student", timezone="Europe/London")
+    students = session.exec(select(User).where(col(User.email).in_(
+        ["student1@tutorhub.test", "student2@tutorhub.test", "student3@tutorhub.test"]))).all()
+    for i, user in enumerate([*students, session.get(User, blocked.id)]):
+        assert user is not None
+        session.add(LoginEvent(user_id=user.id, identifier=user.email or "", method="password", success=True,
+                               ip=SHARED_IP, user_agent="Mozilla/5.0 (demo)", created_at=now - timedelta(minutes=50 - i)))
+    for i in range(12):
+        session.add(LoginEvent(user_id=students[-1].id, identifier=students[-1].email or "", method="password",
+                               success=False, reason="bad_credentials", ip=GUESSING_IP, user_agent="curl/8.5 (demo)",
+                               created_at=now - timedelta(minutes=30 - i)))
+    session.flush()
+    suspend_user(session, actor=to_user_out(admin), user_id=blocked.id, now=now,
+                 reason="Demo: several accounts from one address and card-testing top-ups.")
+    flags = scan_fraud_signals(session, now=now)
+    return {"suspended": 1, "flags": sum(flags.values())}
