@@ -219,6 +219,18 @@ def nightly_backup(now: datetime | None = None) -> dict[str, object]:
     return run_scheduled_backup(settings=get_settings(), now=now or utcnow())
 
 
+def reconcile_ads(now: datetime | None = None) -> dict[str, object]:
+    """Record each finished day's ad figures (catching up missed nights) and complete campaigns
+    over budget or past their end (services/growth/reconcile.py; safe to run twice at once)."""
+    from tutorhub.services.growth.reconcile import reconcile_ads as reconcile
+
+    with session_scope() as session:
+        result = reconcile(session, now=now or utcnow())
+    log.warning("job reconcile_ads: %d days recorded, %d campaigns completed", len(result.days_recorded),
+                result.completed)
+    return {"days_recorded": [d.isoformat() for d in result.days_recorded], "completed": result.completed}
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
@@ -239,6 +251,7 @@ JOBS: list[Job] = [
     Job("settle_money", settle_money, {"minute": "*"}),
     Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
     Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
+    Job("reconcile_ads", reconcile_ads, {"hour": "2", "minute": "0"}),
 ]
 
 

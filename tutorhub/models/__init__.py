@@ -64,6 +64,20 @@ from tutorhub.models.gateways import (
     SandboxCharge,
     WebhookEvent,
 )
+from tutorhub.models.growth import (
+    AdCampaign,
+    AdClick,
+    AdDailyStat,
+    AdImpression,
+    AdReconciledDay,
+    Advertiser,
+    AnalyticsConsent,
+    AnalyticsEvent,
+    CampaignKind,
+    CampaignStatus,
+    Pricing,
+    SpecialOffer,
+)
 from tutorhub.models.leads import (
     Enquiry,
     EnquiryClaim,
@@ -124,6 +138,18 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "AdCampaign",
+    "AdClick",
+    "AdDailyStat",
+    "AdImpression",
+    "AdReconciledDay",
+    "Advertiser",
+    "AnalyticsConsent",
+    "AnalyticsEvent",
+    "CampaignKind",
+    "CampaignStatus",
+    "Pricing",
+    "SpecialOffer",
     "AuditEntry",
     "Enquiry",
     "EnquiryClaim",
