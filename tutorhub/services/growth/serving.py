@@ -4,7 +4,7 @@ Matching: a campaign is served when it is ACTIVE, inside its start/end, not yet 
 advertiser has prepaid money left in its currency, and every targeting list it has is met — an empty
 list targets everyone; a city / subject / grade list needs the visitor's value to be in it. A
 signed-in student's profile fills in what the page does not say (their city, grade and subjects).
-At most MAX_ITEMS are served, the least-shown first (a fair rotation without randomness).
+Tutors and admins are served nothing. At most MAX_ITEMS are served, the least-shown first (a fair rotation without randomness).
 
 Counting: each served item counts one impression per visitor per hour (a unique row; bots never
 count and get no click token); a click counts once per visitor per hour and once per token
@@ -119,6 +119,8 @@ def serve_ads(session: Session, *, viewer: UserOut | None, placement: Any, city:
     if place not in PLACEMENTS:
         raise fail("placement", "must be 'home' or 'search'")
     audience = audience_for(session, viewer, city=city, subject=subject, grade=grade)
+    if viewer is not None and viewer.role in (Role.TUTOR, Role.ADMIN):
+        return []  # ads are for learners and visitors; staff and tutors would only inflate the counts
     visitor = identify_visitor(user_id=viewer.id if viewer else None, ip=ip, user_agent=user_agent)
     chosen = [c for c in servable(session, now=now) if matches(c, audience)][:MAX_ITEMS]
     items = []
