@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.demo.classes import seed_classes_demo
 from tutorhub.demo.credits import seed_credits_demo
+from tutorhub.demo.growth import seed_growth_demo
 from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.learning import seed_learning_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
@@ -268,4 +269,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     seed_learning_demo(session, now=now)  # student1's lessons, reports, homework, a study plan; guardian1
+    seed_growth_demo(session, now=now, admin_email=ADMIN_EMAIL)  # a funded advertiser, two campaigns, an offer
     return {"tutors": created, "students": len(students), "admins": 1}
