@@ -69,6 +69,7 @@ from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
 from tutorhub.state.growth.admin_campaign import AdminCampaignState
 from tutorhub.state.growth.admin_offers import AdminOffersState
+from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -197,7 +198,7 @@ PAGES = [
         "/settings/notifications",
         notification_settings_page,
         "Notification preferences · TutorHub",
-        NotificationPrefsState.load,
+        [NotificationPrefsState.load, AnalyticsConsentState.load],
     ),
 ]
 

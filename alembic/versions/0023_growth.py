@@ -37,6 +37,7 @@ def upgrade() -> None:
     )
     op.create_table('analytics_events',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('distinct_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('properties', sa.JSON(), nullable=False),
@@ -45,7 +46,8 @@ def upgrade() -> None:
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('created_at', tutorhub.models.base.UtcDateTime(), nullable=False),
     sa.Column('sent_at', tutorhub.models.base.UtcDateTime(), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('source_key', name='uq_analytics_events_source')
     )
     with op.batch_alter_table('analytics_events', schema=None) as batch_op:
         batch_op.create_index('ix_analytics_events_status', ['status', 'id'], unique=False)

@@ -30,6 +30,7 @@ from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
 from tutorhub.state.growth.admin_campaign import AdminCampaignState
 from tutorhub.state.growth.admin_offers import AdminOffersState
+from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -135,6 +136,7 @@ AUDITED_HANDLERS = {
     AdminAdsState: {"load", "create_campaign", "create_advertiser", "record_prepayment"},
     AdminCampaignState: {"load", "pause", "resume", "save", "upload_image", "reject_files"},
     AdminOffersState: {"load", "create", "set_active"},
+    AnalyticsConsentState: {"load", "set_granted"},  # the signed-in user's own consent only
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
     StudentEnquiriesState: {"load", "watch", "post", "close", "accept"},

@@ -184,9 +184,13 @@ class AnalyticsEvent(SQLModel, table=True):
     """A product event waiting to be sent (outbox-like: written in the change, sent by a job)."""
 
     __tablename__ = "analytics_events"
-    __table_args__ = (Index("ix_analytics_events_status", "status", "id"),)
+    __table_args__ = (
+        Index("ix_analytics_events_status", "status", "id"),
+        UniqueConstraint("source_key", name="uq_analytics_events_source"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(max_length=80)  # what the event is about ("booking_event:12"): queued once
     distinct_id: str = Field(max_length=64)  # HMAC of the user id: pseudonymous
     event: str = Field(max_length=40)
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

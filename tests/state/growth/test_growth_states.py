@@ -125,3 +125,21 @@ def test_offers_reach_matching_students_on_the_wallet_and_search(browser, new_br
     browser.run(page.set_active(page.offers[0].id, False))
     tab.run(slot.load_offers())
     assert slot.offers == []
+
+
+def test_consent_toggle_is_the_users_own(browser, new_browser, make_user, db):
+    from tutorhub.models import AnalyticsConsent
+    from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
+
+    student = make_user(Role.STUDENT)
+    page, _ = browser.open(AnalyticsConsentState, "/settings/notifications", student.email)
+    assert page.consent_status == "ready" and page.granted is False and page.available is False
+    browser.run(page.set_granted(True))
+    assert page.granted is True and db.get(AnalyticsConsent, student.id).granted is True
+    stranger = new_browser()
+    other, events = stranger.open(AnalyticsConsentState, "/settings/notifications")
+    assert redirects(events)
+    stranger.run(other.set_granted(False))
+    stranger.run(other.set_granted("yes"))
+    db.expire_all()
+    assert count(AnalyticsConsent) == 1 and db.get(AnalyticsConsent, student.id).granted is True

@@ -118,7 +118,8 @@ def _create_form() -> rx.Component:
 def _advertiser(row: AdvertiserRow) -> rx.Component:
     return rx.hstack(rx.text(row.name, weight="medium", size="2"), rx.spacer(),
                      rx.text(row.balance, size="2", class_name="advertiser-balance"),
-                     width="100%", padding_y="6px", border_bottom=f"1px solid {rx.color('gray', 4)}")
+                     width="100%", padding_y="6px", border_bottom=f"1px solid {rx.color('gray', 4)}",
+                     class_name="advertiser-row")
 
 
 def _advertisers() -> rx.Component:
