@@ -76,8 +76,9 @@ def test_admin_creates_a_campaign_and_a_matching_student_sees_it(new_context, ap
                                                     "city": "Hamburg"})
     assert TITLE in [i["title"] for i in here.json()["items"]]
 
-    ad.get_by_role("button", name=re.compile("Learn more")).click()
-    phone.wait_for_url(re.compile(r".*/classes$"))
+    with phone.expect_popup() as opened:  # an advertiser's link opens in a new tab
+        ad.get_by_role("button", name=re.compile("Learn more")).click()
+    opened.value.wait_for_url(re.compile(r".*/classes$"))
 
     row.get_by_role("link", name=TITLE).click()
     admin.wait_for_url(re.compile(r".*/admin/ads/\d+$"))

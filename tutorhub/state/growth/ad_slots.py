@@ -97,4 +97,6 @@ class AdSlotState(AppState):
                 s, viewer=actor, campaign_id=campaign_id, click_token=token, ip=ip, user_agent=ua, now=now))
         except DomainError:
             return rx.toast.info("This ad has expired; reload the page.")
-        return rx.redirect(out.url, is_external=out.url.startswith("http"))
+        if out.url.startswith(("http://", "https://")):
+            return rx.redirect(out.url, is_external=True)
+        return rx.redirect(out.url)
