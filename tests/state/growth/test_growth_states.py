@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.state.conftest import count, redirects
-from tutorhub.models import AdCampaign, AdClick, Advertiser, Role, SpecialOffer
+from tutorhub.models import AdCampaign, AdClick, Advertiser, AnalyticsConsent, Role, SpecialOffer
 from tutorhub.services.money.promos import create_promo
 from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
 from tutorhub.state.growth.admin_campaign import AdminCampaignState
 from tutorhub.state.growth.admin_offers import AdminOffersState
+from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 
 MATCHING = "/tutors?subject=mathematics&city=Berlin&grade=high"
 
@@ -128,9 +129,6 @@ def test_offers_reach_matching_students_on_the_wallet_and_search(browser, new_br
 
 
 def test_consent_toggle_is_the_users_own(browser, new_browser, make_user, db):
-    from tutorhub.models import AnalyticsConsent
-    from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
-
     student = make_user(Role.STUDENT)
     page, _ = browser.open(AnalyticsConsentState, "/settings/notifications", student.email)
     assert page.consent_status == "ready" and page.granted is False and page.available is False
