@@ -13,6 +13,7 @@ from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthe
 from tutorhub.services.growth import campaigns, serving
 from tutorhub.services.growth.advertisers import prepaid_balance
 from tutorhub.services.money import ledger
+from tutorhub.services.ops.ledger_verify import verify_ledger
 
 
 def _serve(db, *, ip="10.0.0.1", ua=BROWSER_UA, viewer=None, now=NOW, **where):
@@ -136,6 +137,7 @@ def test_spend_never_exceeds_budget_or_prepaid_balance(db, admin):
     got = campaigns.get_campaign(db, actor=admin, campaign_id=out.id)
     assert got.spend_minor == 100 and prepaid_balance(db, advertiser, "USD") == 0
     assert _serve(db, ip="10.2.1.1") == []  # no money left: not served
+    assert verify_ledger(db) == []  # every ad posting balances; no prepaid account below zero
     capped = campaigns.create_campaign(db, actor=admin, data=campaign_input(cpm_minor=None, cpc_minor=30,
                                                                             budget_minor=50), now=NOW)
     assert capped.id

@@ -15,9 +15,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from tutorhub.api.deps import OptionalUser, client_ip, user_agent
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, one_of, query, required, text_rule
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
+from tutorhub.services.catalog import GRADE_LEVELS
 from tutorhub.services.growth import campaigns, offers, serving
 from tutorhub.services.growth.offers import OfferOut
 from tutorhub.services.growth.serving import AdItem, ClickOut
@@ -33,8 +34,16 @@ class OffersOut(BaseModel):
     items: list[OfferOut]
 
 
+SUBJECT_RULE = query(maxLength=60, pattern="^(|.*[A-Za-z0-9+#&/.-].*[A-Za-z0-9+#&/.-].*)$",
+                     description="a subject: at least two of A-Z, 0-9, +#&/.- (other characters are ignored)")
+GRADE_RULE = query(**one_of([*GRADE_LEVELS, *map(str, range(1, 13))], blank=True),
+                   description="a grade band or a school year 1-12")
+CITY_RULE = query(**text_rule(80))
+
+
 class ClickIn(StrictIn):
-    click_token: str
+    # The token served with the ad: signed, bound to the visitor, valid for 2 hours, counted once.
+    click_token: str = required(pattern=r"^\d{1,18}\.[0-9a-f]{32}\.\d{1,12}\.[0-9a-f]{16}\.[0-9a-f]{64}$")
 
 
 @router.get("/ads", response_model=AdsOut, responses=error_responses(422))
@@ -42,9 +51,9 @@ def get_ads(
     request: Request,
     user: OptionalUser,
     placement: Annotated[Literal["home", "search"], Query()],
-    city: Annotated[str | None, Query(max_length=80)] = None,
-    subject: Annotated[str | None, Query(max_length=60)] = None,
-    grade: Annotated[str | None, Query(max_length=32)] = None,
+    city: Annotated[str | None, CITY_RULE] = None,
+    subject: Annotated[str | None, SUBJECT_RULE] = None,
+    grade: Annotated[str | None, GRADE_RULE] = None,
 ) -> AdsOut:
     """Matching active campaigns (at most 3), each serve counting an impression (deduplicated per visitor per hour)."""
     with session_scope() as session:
@@ -77,8 +86,8 @@ def ad_image(campaign_id: str) -> Response:
 @router.get("/offers", response_model=OffersOut, responses=error_responses(422))
 def get_offers(
     user: OptionalUser,
-    city: Annotated[str | None, Query(max_length=80)] = None,
-    subject: Annotated[str | None, Query(max_length=60)] = None,
+    city: Annotated[str | None, CITY_RULE] = None,
+    subject: Annotated[str | None, SUBJECT_RULE] = None,
 ) -> OffersOut:
     """Special offers for this visitor (students and signed-out visitors): a promo code with its banner text."""
     with session_scope(read_only=True) as session:
