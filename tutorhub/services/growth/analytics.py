@@ -91,7 +91,8 @@ def _queue(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return rows_matched(session.execute(insert(AnalyticsEvent).values(rows).on_conflict_do_nothing()))
+    statement = insert(AnalyticsEvent).values(rows).on_conflict_do_nothing().returning(col(AnalyticsEvent.id))
+    return len(session.execute(statement).all())  # RETURNING: an insert's rowcount is unreliable
 
 
 def record_event(session: Session, *, user: UserOut | None, event: str, source_key: str, now: datetime,

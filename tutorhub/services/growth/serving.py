@@ -21,13 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from tutorhub.db import rows_matched
 from tutorhub.models import AdCampaign, AdClick, AdImpression, CampaignKind, CampaignStatus, Role, StudentProfile
 from tutorhub.services.actor import UserOut
 from tutorhub.services.catalog import normalize_city, normalize_grade, normalize_subject
 from tutorhub.services.growth.advertisers import prepaid_balance
 from tutorhub.services.growth.campaigns import get_campaign_row, image_url
-from tutorhub.services.growth.spend import bump_and_charge
+from tutorhub.services.growth.spend import bump_and_charge, lock_prepaid
 from tutorhub.services.growth.visitors import Visitor, check_click_token, hour_of, identify_visitor, issue_click_token
 from tutorhub.services.validation import check_fields, clean_text, fail
 
@@ -109,7 +108,8 @@ def servable(session: Session, *, now: datetime) -> list[AdCampaign]:
 def _insert_once(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert one dedup row; False when a unique constraint says it is already there."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return rows_matched(session.execute(insert(model).values(**values).on_conflict_do_nothing())) == 1
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable here
 
 
 def serve_ads(session: Session, *, viewer: UserOut | None, placement: Any, city: Any = None, subject: Any = None,
@@ -123,15 +123,16 @@ def serve_ads(session: Session, *, viewer: UserOut | None, placement: Any, city:
         return []  # ads are for learners and visitors; staff and tutors would only inflate the counts
     visitor = identify_visitor(user_id=viewer.id if viewer else None, ip=ip, user_agent=user_agent)
     chosen = [c for c in servable(session, now=now) if matches(c, audience)][:MAX_ITEMS]
-    items = []
-    for campaign in chosen:
-        assert campaign.id is not None
-        token = ""
-        if not visitor.is_bot:
-            token = issue_click_token(campaign_id=campaign.id, visitor=visitor, now=now)
+    if not visitor.is_bot and chosen:
+        lock_prepaid(session, chosen)
+        for campaign in sorted(chosen, key=lambda c: c.id or 0):  # rows in id order (spend.py's lock order)
             if _insert_once(session, AdImpression, {"campaign_id": campaign.id, "visitor": visitor.key,
                                                     "hour": hour_of(now), "placement": place}):
                 bump_and_charge(session, campaign, field="impressions", now=now)
+    items = []
+    for campaign in chosen:
+        assert campaign.id is not None
+        token = "" if visitor.is_bot else issue_click_token(campaign_id=campaign.id, visitor=visitor, now=now)
         items.append(AdItem(campaign_id=campaign.id, kind=campaign.kind, title=campaign.title, body=campaign.body,
                             image_url=image_url(campaign), tutor_id=campaign.tutor_id, click_token=token))
     return items
@@ -155,6 +156,7 @@ def record_click(session: Session, *, viewer: UserOut | None, campaign_id: Any, 
     live = campaign.status == CampaignStatus.ACTIVE and campaign.starts_at <= now < campaign.ends_at
     counted = False
     if live:
+        lock_prepaid(session, [campaign])
         counted = _insert_once(session, AdClick, {"campaign_id": campaign.id, "visitor": visitor.key,
                                                   "hour": hour_of(now), "nonce": nonce, "created_at": now})
         if counted:

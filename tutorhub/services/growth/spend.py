@@ -12,7 +12,8 @@ reached ("ad_spend:{campaign}:{total}"): repeated or concurrent postings of the 
 and are posted once, and the prepaid account is a `never_negative` account of the posting.
 Serialization: the counter is bumped with an UPDATE first (a row lock on PostgreSQL, the write
 lock on SQLite), and the row is read again after it, so two servings never charge from the same
-stale total. Impressions and clicks beyond the budget or the balance are counted but not charged
+stale total. Lock order, to keep PostgreSQL free of deadlocks: the advertisers' prepaid accounts
+first (in code order, `lock_prepaid`), then campaign rows in id order. Impressions and clicks beyond the budget or the balance are counted but not charged
 (serving stops offering such a campaign: services/growth/serving.py).
 """
 
@@ -60,6 +61,13 @@ def charge_campaign(session: Session, campaign: AdCampaign, *, now: datetime) ->
                     .values(spend_minor=total, updated_at=now))
     session.refresh(campaign)
     return delta
+
+
+def lock_prepaid(session: Session, campaigns: list[AdCampaign]) -> None:
+    """Take the prepaid accounts these campaigns spend from, before any campaign row (see the module doc)."""
+    accounts = sorted({prepaid_account(c.advertiser_id) for c in campaigns})
+    if accounts:
+        ledger.lock_accounts(session, accounts)
 
 
 def bump_and_charge(session: Session, campaign: AdCampaign, *, field: str, now: datetime) -> int:
