@@ -123,3 +123,17 @@ def test_withdrawing_consent_drops_queued_events(db, make_user, collector):
     db.commit()
     scheduler.send_analytics(now=NOW)
     assert collector.events == []
+
+
+def test_hold_and_pay_are_collected_from_booking_history(db, env, collector):
+    from tests.support.booking import NOW as BOOKING_NOW
+    from tests.support.booking import at
+
+    analytics.set_consent(db, actor=env.student, granted=True, now=BOOKING_NOW)
+    env.book(at(2, 10), confirm=True)
+    queued = analytics.collect_events(db, now=BOOKING_NOW + timedelta(minutes=5))
+    assert queued >= 2
+    assert analytics.collect_events(db, now=BOOKING_NOW + timedelta(minutes=6)) == 0  # each fact once
+    events = {r.event for r in db.exec(select(AnalyticsEvent)).all()}
+    assert {"hold", "pay"} <= events
+    assert {r.distinct_id for r in db.exec(select(AnalyticsEvent)).all()} == {analytics.pseudonymous_id(env.student.id)}
