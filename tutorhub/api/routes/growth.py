@@ -9,11 +9,12 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import DATE_TIME, StrictIn, currency, error_responses, need, one_of, rule, text_rule
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
 from tutorhub.services.growth import advertisers, campaign_stats, campaigns, offers
 from tutorhub.services.growth.advertisers import AdvertiserOut
+from tutorhub.services.growth.campaign_input import MAX_BUDGET_MINOR, MAX_PRICE_MINOR
 from tutorhub.services.growth.campaign_stats import DayPoint
 from tutorhub.services.growth.campaigns import CampaignOut
 from tutorhub.services.growth.offers import OfferOut
@@ -33,16 +34,19 @@ class TargetIn(StrictIn):
     grades: list[str] | None = None
 
 
+KINDS = ["banner", "sponsored_tutor"]
+
+
 class CampaignIn(StrictIn):
-    kind: str  # banner | sponsored_tutor
-    title: str
-    target: TargetIn | None = None
-    starts_at: str  # ISO 8601 (UTC when no offset is given)
-    ends_at: str
-    budget_minor: int
-    currency: str
-    cpm_minor: int | None = None  # price per 1000 impressions, or
-    cpc_minor: int | None = None  # price per click (exactly one of the two)
+    kind: str = need(**one_of(KINDS))
+    title: str = need(**text_rule(120, required=True))
+    target: TargetIn | None = None  # empty lists target everyone
+    starts_at: str = need(**DATE_TIME)  # ISO 8601 (also accepted: no offset = UTC, or a bare date)
+    ends_at: str = need(**DATE_TIME)  # after starts_at, in the future
+    budget_minor: int = need(minimum=1, maximum=MAX_BUDGET_MINOR)
+    currency: str = need(**currency())
+    cpm_minor: int | None = rule(minimum=1, maximum=MAX_PRICE_MINOR)  # price per 1000 impressions, or
+    cpc_minor: int | None = rule(minimum=1, maximum=MAX_PRICE_MINOR)  # price per click (exactly one of the two)
     body: str | None = None
     link_url: str | None = None
     tutor_id: int | None = None  # sponsored_tutor: the approved tutor's user id
