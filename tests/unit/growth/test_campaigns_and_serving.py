@@ -192,3 +192,28 @@ def test_a_signed_in_students_profile_fills_in_the_targeting(db, admin, make_use
                                  now=NOW)) == 1
     other = make_user(Role.STUDENT)
     assert serving.serve_ads(db, viewer=other, placement="home", ip="1.1.1.1", user_agent=BROWSER_UA, now=NOW) == []
+
+
+def test_ad_revenue_in_the_ledger_equals_the_campaigns_spend(db, admin):
+    """The metrics convention: ad spend = platform:revenue credits of "ad_spend" transactions."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from tutorhub.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+    funded_advertiser(db, admin)
+    a = campaigns.create_campaign(db, actor=admin, data=campaign_input(cpm_minor=1700), now=NOW)
+    b = campaigns.create_campaign(db, actor=admin, data=campaign_input(cpm_minor=None, cpc_minor=9), now=NOW)
+    for n in range(7):
+        ip = f"10.7.0.{n}"
+        items = {i.campaign_id: i for i in _serve(db, ip=ip)}
+        serving.record_click(db, viewer=None, campaign_id=b.id, click_token=items[b.id].click_token, ip=ip,
+                             user_agent=BROWSER_UA, now=NOW)
+    credited = db.exec(
+        select(func.sum(LedgerEntry.amount))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
+        .where(LedgerTransaction.kind == "ad_spend", LedgerAccount.code == "platform:revenue")
+    ).one()
+    spent = [campaigns.get_campaign(db, actor=admin, campaign_id=c.id).spend_minor for c in (a, b)]
+    assert spent == [7 * 1700 // 1000, 7 * 9] and -int(credited or 0) == sum(spent)
