@@ -109,6 +109,11 @@ class Settings:
     metrics_port: int | None = None
     backup_dir: Path | None = None
     backup_keep: int = 7
+    # Product analytics (services/growth/analytics.py): off unless enabled with a project token;
+    # the endpoint is Mixpanel's or any compatible one (a host name, or a full http(s) base URL).
+    analytics_enabled: bool = False
+    analytics_token: str | None = None
+    analytics_api_host: str = "api.mixpanel.com"
 
     @property
     def is_production(self) -> bool:
@@ -246,7 +251,20 @@ def _read_settings() -> Settings:
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
         **_llm_settings(),
+        **_analytics_settings(),
     )
+
+
+def _analytics_settings() -> dict[str, Any]:
+    """TUTORHUB_ANALYTICS_ENABLED (default off), _TOKEN (required when enabled), _API_HOST."""
+    enabled = env_bool("TUTORHUB_ANALYTICS_ENABLED", False)
+    token = env_opt("TUTORHUB_ANALYTICS_TOKEN")
+    if enabled and not token:
+        raise SettingsError("TUTORHUB_ANALYTICS_ENABLED=1 needs TUTORHUB_ANALYTICS_TOKEN (the project token)")
+    host = env_opt("TUTORHUB_ANALYTICS_API_HOST") or "api.mixpanel.com"
+    if host.startswith(("http://", "https://")):
+        host = env_base_url("TUTORHUB_ANALYTICS_API_HOST") or host
+    return {"analytics_enabled": enabled, "analytics_token": token, "analytics_api_host": host.rstrip("/")}
 
 
 def _lesson_settings(defaults: Settings) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.classes.class_page import class_page
 from tutorhub.pages.classes.find import find_page as classes_page
 from tutorhub.pages.dashboards.role_home import role_home_page
+from tutorhub.pages.growth.admin_ads import admin_ads_page
+from tutorhub.pages.growth.admin_campaign import admin_campaign_page
+from tutorhub.pages.growth.admin_offers import admin_offers_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.leads.enquiries import enquiries_page
 from tutorhub.pages.leads.inbox import inbox_page
@@ -66,6 +69,11 @@ from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
+from tutorhub.state.growth.ad_slots import AdSlotState
+from tutorhub.state.growth.admin_ads import AdminAdsState
+from tutorhub.state.growth.admin_campaign import AdminCampaignState
+from tutorhub.state.growth.admin_offers import AdminOffersState
+from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -131,8 +139,8 @@ app.register_lifespan_task(serve_metrics_port)  # TUTORHUB_METRICS_PORT (README 
 
 # (route, page, title, page state load handler(s))
 PAGES = [
-    ("/", home_page, "TutorHub — verified tutors, online and at home", HomeState.load),
-    ("/home", role_home_page, "Home · TutorHub", RoleHomeState.load),
+    ("/", home_page, "TutorHub — verified tutors, online and at home", [HomeState.load, AdSlotState.load_home]),
+    ("/home", role_home_page, "Home · TutorHub", [RoleHomeState.load, AdSlotState.load_home]),
     ("/signup", signup_page, "Sign up · TutorHub", SignupState.load),
     ("/login", login_page, "Log in · TutorHub", LoginState.load),
     ("/login/code", login_code_page, "Log in with a code · TutorHub", OtpState.load),
@@ -142,7 +150,7 @@ PAGES = [
     ("/student/times", student_times_page, "Your preferred lesson times · TutorHub", StudentTimesState.load),
     ("/tutor/profile", tutor_profile_page, "Your tutor profile · TutorHub", TutorProfileState.load),
     ("/tutor/availability", availability_page, "Your availability · TutorHub", AvailabilityState.load),
-    ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
+    ("/tutors", search_page, "Find a tutor · TutorHub", [SearchState.load, AdSlotState.load_search]),
     ("/classes", classes_page, "Group classes · TutorHub", FindClassesState.load),
     ("/classes/[class_id]", class_page, "Class · TutorHub", ClassPageState.load),
     (
@@ -171,7 +179,7 @@ PAGES = [
     ("/progress", progress_page, "Progress · TutorHub", ProgressState.load),
     ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
     ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),
-    ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),
+    ("/wallet", wallet_page, "Wallet · TutorHub", [WalletState.load, AdSlotState.load_offers]),
     ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
     ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),
     ("/earnings", earnings_page, "Earnings · TutorHub", EarningsState.load),
@@ -196,12 +204,15 @@ PAGES = [
     ("/admin/users/[user_id]", user_page, "User · TutorHub admin", AdminUserState.load),
     ("/admin/fraud", fraud_page, "Fraud flags · TutorHub admin", AdminFraudState.load),
     ("/admin/audit", audit_page, "Audit log · TutorHub admin", AdminAuditState.load),
+    ("/admin/ads", admin_ads_page, "Ad campaigns · TutorHub admin", AdminAdsState.load),
+    ("/admin/ads/[campaign_id]", admin_campaign_page, "Campaign · TutorHub admin", AdminCampaignState.load),
+    ("/admin/offers", admin_offers_page, "Special offers · TutorHub admin", AdminOffersState.load),
     ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
     (
         "/settings/notifications",
         notification_settings_page,
         "Notification preferences · TutorHub",
-        NotificationPrefsState.load,
+        [NotificationPrefsState.load, AnalyticsConsentState.load],
     ),
 ]
 

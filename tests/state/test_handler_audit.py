@@ -26,6 +26,11 @@ from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
+from tutorhub.state.growth.ad_slots import AdSlotState
+from tutorhub.state.growth.admin_ads import AdminAdsState
+from tutorhub.state.growth.admin_campaign import AdminCampaignState
+from tutorhub.state.growth.admin_offers import AdminOffersState
+from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
@@ -137,6 +142,12 @@ AUDITED_HANDLERS = {
     AdminUserState: {"load", "suspend", "unsuspend"},
     AdminFraudState: {"load", "filter", "resolve"},
     AdminAuditState: {"load", "search"},
+    # Public: serving and clicks are for anyone; the click token never leaves the server.
+    AdSlotState: {"load_home", "load_search", "load_offers", "click"},
+    AdminAdsState: {"load", "create_campaign", "create_advertiser", "record_prepayment"},
+    AdminCampaignState: {"load", "pause", "resume", "save", "upload_image", "reject_files"},
+    AdminOffersState: {"load", "create", "set_active"},
+    AnalyticsConsentState: {"load", "set_granted"},  # the signed-in user's own consent only
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
     StudentEnquiriesState: {"load", "watch", "post", "close", "accept"},

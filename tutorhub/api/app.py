@@ -15,6 +15,7 @@ from tutorhub.api.limits import BodySizeLimitMiddleware
 from tutorhub.api.observability import ObservabilityMiddleware
 from tutorhub.api.routes import admin as routes_admin
 from tutorhub.api.routes import admin_users as routes_admin_users
+from tutorhub.api.routes import ads as routes_ads
 from tutorhub.api.routes import auth as routes_auth
 from tutorhub.api.routes import booking_admin as routes_booking_admin
 from tutorhub.api.routes import bookings as routes_bookings
@@ -22,6 +23,7 @@ from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import classes as routes_classes
 from tutorhub.api.routes import files as routes_files
+from tutorhub.api.routes import growth as routes_growth
 from tutorhub.api.routes import guardians as routes_guardians
 from tutorhub.api.routes import health as routes_health
 from tutorhub.api.routes import homework as routes_homework
@@ -94,5 +96,7 @@ api.include_router(routes_homework.router)
 api.include_router(routes_guardians.router)
 api.include_router(routes_rooms.router)
 api.include_router(routes_room_assets.router)  # /vendor/janus.js, /vendor/adapter.js
+api.include_router(routes_ads.router)
+api.include_router(routes_growth.router)
 
 api.include_router(routes_health.router)  # /health, /ready, /metrics

@@ -73,6 +73,8 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Payouts", "/admin/payouts", "Money"),
         Nav("Reconciliation", "/admin/reconciliation", "Money"),
         Nav("Catalogue", "/admin/catalog", "Money"),
+        Nav("Ad campaigns", "/admin/ads", "Money"),
+        Nav("Special offers", "/admin/offers", "Money"),
         Nav("Jobs", "/admin/jobs", "System"),
         Nav("Outbox", "/admin/outbox", "System"),
         Nav("Audit log", "/admin/audit", "System"),

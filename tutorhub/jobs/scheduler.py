@@ -239,6 +239,35 @@ def nightly_backup(now: datetime | None = None) -> dict[str, object]:
     return run_scheduled_backup(settings=get_settings(), now=now or utcnow())
 
 
+def reconcile_ads(now: datetime | None = None) -> dict[str, object]:
+    """Record each finished day's ad figures (catching up missed nights) and complete campaigns
+    over budget or past their end (services/growth/reconcile.py; safe to run twice at once)."""
+    from tutorhub.services.growth.reconcile import reconcile_ads as reconcile
+
+    with session_scope() as session:
+        result = reconcile(session, now=now or utcnow())
+    log.warning("job reconcile_ads: %d days recorded, %d campaigns completed", len(result.days_recorded),
+                result.completed)
+    return {"days_recorded": [d.isoformat() for d in result.days_recorded], "completed": result.completed}
+
+
+def send_analytics(now: datetime | None = None) -> dict[str, int]:
+    """Opt-in product analytics (off by default): queue the new facts of consenting users, send the
+    queue through the mixpanel library (services/growth/analytics.py)."""
+    from tutorhub.integrations.analytics import get_analytics
+    from tutorhub.services.growth import analytics
+
+    transport = get_analytics()
+    if transport is None:
+        return {"queued": 0, "sent": 0}
+    now = now or utcnow()
+    with session_scope() as session:
+        queued = analytics.collect_events(session, now=now)
+    with session_scope() as session:
+        counts = analytics.send_pending(session, transport=transport, now=now)
+    return {"queued": queued, **counts}
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
@@ -261,6 +290,8 @@ JOBS: list[Job] = [
     Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
     Job("sweep_room_presence", sweep_room_presence, {"minute": "*"}),
     Job("fraud_scan", fraud_scan, {"minute": "25"}),
+    Job("reconcile_ads", reconcile_ads, {"hour": "2", "minute": "0"}),
+    Job("send_analytics", send_analytics, {"minute": "*"}),
 ]
 
 

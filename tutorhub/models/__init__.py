@@ -65,6 +65,20 @@ from tutorhub.models.gateways import (
     SandboxCharge,
     WebhookEvent,
 )
+from tutorhub.models.growth import (
+    AdCampaign,
+    AdClick,
+    AdDailyStat,
+    AdImpression,
+    AdReconciledDay,
+    Advertiser,
+    AnalyticsConsent,
+    AnalyticsEvent,
+    CampaignKind,
+    CampaignStatus,
+    Pricing,
+    SpecialOffer,
+)
 from tutorhub.models.leads import (
     Enquiry,
     EnquiryClaim,
@@ -126,6 +140,18 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "AdCampaign",
+    "AdClick",
+    "AdDailyStat",
+    "AdImpression",
+    "AdReconciledDay",
+    "Advertiser",
+    "AnalyticsConsent",
+    "AnalyticsEvent",
+    "CampaignKind",
+    "CampaignStatus",
+    "Pricing",
+    "SpecialOffer",
     "AuditEntry",
     "RoomKind",
     "RoomPresence",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.ad_slot import ad_slot, offers_banner
 from tutorhub.components.layout import page
 from tutorhub.components.tutor_card import tutor_grid
 from tutorhub.components.ui import empty_state, link_button, skeleton_cards
@@ -130,6 +131,8 @@ def _how_it_works() -> rx.Component:
 def home_page() -> rx.Component:
     return page(
         _hero(),
+        offers_banner(),
+        ad_slot(),
         _how_it_works(),
         rx.hstack(
             rx.heading("Top-rated tutors", size="5", as_="h2"),

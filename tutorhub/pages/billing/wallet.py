@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.ad_slot import offers_banner
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import figure_card, payment_item, simple_pager
@@ -351,6 +352,7 @@ def _history() -> rx.Component:
 def wallet_page() -> rx.Component:
     ready = rx.vstack(
         page_header("Wallet", "Your balance, lesson credits, plans and payments."),
+        offers_banner(),
         _balances(),
         _topup(),
         _plans(),

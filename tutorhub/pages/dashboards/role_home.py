@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.ad_slot import ad_slot, offers_banner
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button
 from tutorhub.pages.booking.lessons import lesson_card
@@ -184,5 +185,6 @@ def role_home_page() -> rx.Component:
     return page(
         page_header(H.greeting, rx.cond(H.is_tutor, "Your teaching day at a glance.",
                                         "Your lessons and messages at a glance.")),
+        rx.cond(H.is_tutor, rx.fragment(), rx.fragment(offers_banner(), ad_slot())),
         gate(H.status, _body()),
     )

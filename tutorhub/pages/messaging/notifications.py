@@ -6,6 +6,7 @@ import reflex as rx
 
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, link_button
+from tutorhub.pages.growth.analytics_consent import analytics_consent_section
 from tutorhub.state.messaging.notifications import (
     NoteRow,
     NotificationPrefsState,
@@ -143,6 +144,7 @@ def notification_settings_page() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
+        analytics_consent_section(),
         spacing="4",
         width="100%",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.ad_slot import ad_slot, offers_banner
 from tutorhub.components.forms import select_field, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.tutor_card import tutor_grid
@@ -228,7 +229,7 @@ def search_page() -> rx.Component:
         ),
         rx.flex(
             _filter_panel(),
-            rx.box(_free_toggle(), _results(), flex="1", min_width="0", width="100%"),
+            rx.box(_free_toggle(), offers_banner(), ad_slot(), _results(), flex="1", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", md="row"),
             gap="24px",
             align="start",

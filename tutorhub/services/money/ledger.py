@@ -30,6 +30,9 @@ Account codes (LedgerAccount.code; `kind` is derived from the code):
 - "platform:disputes"          (currency, debit-normal) funds withdrawn by chargebacks.
 - "gateway:{name}:clearing"    (currency, debit-normal) the platform's money at a gateway
    (payments in; refunds to the original method and payouts out).
+- "advertiser:{advertiser_id}:prepaid" (currency, credit-normal; kind "prepaid") money an advertiser
+   prepaid for ad campaigns, not yet spent; never negative (services/growth/advertisers.py).
+   The id is an advertiser id (growth), not a user id, so the account has no owner user.
 - "refunds"                    (currency, debit-normal) refunds made at the provider outside
    TutorHub (e.g. from the Stripe dashboard) that matched no refund of ours.
 
@@ -50,6 +53,11 @@ Transaction kinds (LedgerTransaction.kind) and their lines:
 - "payout_returned"  Dr tutor payout_hold / Cr tutor earnings (rejected or failed payout).
 - "dispute_opened" / "dispute_won"  Dr/Cr platform:disputes against gateway:G:clearing.
 - "external_refund"  Dr refunds / Cr gateway:G:clearing.
+- "ad_prepay"        Dr gateway:manual:clearing / Cr advertiser:{id}:prepaid (an admin records a
+                     prepayment received outside TutorHub, e.g. a bank transfer).
+- "ad_spend"         Dr advertiser:{id}:prepaid / Cr platform:revenue (campaign spend; the key
+                     "ad_spend:{campaign}:{total}" names the running spend it reaches, so the
+                     platform's ad revenue = the platform:revenue credits of "ad_spend" transactions).
 - credit-minute kinds ("credit_grant", "credit_spend", "credit_expire", ...) are documented in
   billing/credits.py.
 """
@@ -71,7 +79,9 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
 from tutorhub.services.errors import DomainError
 
-CREDIT_NORMAL_KINDS = frozenset({"wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits", "revenue"})
+CREDIT_NORMAL_KINDS = frozenset(
+    {"wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits", "revenue", "prepaid"}
+)
 
 
 class InsufficientFunds(DomainError):
@@ -88,9 +98,10 @@ class Line:
 
 
 def account_kind(code: str) -> str:
-    """The kind of an account from its code: "student:5:wallet" → "wallet", "escrow:booking:9" → "escrow"."""
+    """The kind of an account from its code: "student:5:wallet" → "wallet", "escrow:booking:9" → "escrow",
+    "advertiser:3:prepaid" → "prepaid"."""
     parts = code.split(":")
-    if parts[0] in ("student", "tutor") and len(parts) == 3:
+    if parts[0] in ("student", "tutor", "advertiser") and len(parts) == 3:
         return parts[2]
     if parts[0] == "platform" and len(parts) == 2:
         return "revenue" if parts[1] == "revenue" else parts[1]

@@ -1,7 +1,7 @@
 """`python -m tutorhub verify-ledger`: every invariant of the ledger, checked in SQL.
 
 1. every transaction balances to zero per unit (and has entries);
-2. no wallet, credits, escrow, earnings, payout-hold or lead-credit account is below zero;
+2. no wallet, credits, escrow, earnings, payout-hold, lead-credit or advertiser prepaid account is below zero;
 3. the escrow of every booking whose outcome is final (SETTLED / CANCELLED / DECLINED / EXPIRED,
    also with a refund still DUE or a transfer not made; only open replacement offers may keep it)
    is empty — bookings changed in the last GRACE minutes are skipped, the minutely money job
@@ -24,10 +24,10 @@ from tutorhub.models.base import utcnow
 from tutorhub.services.billing import credits
 
 GRACE_MINUTES = 10
-NON_NEGATIVE_KINDS = ("wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits")
+NON_NEGATIVE_KINDS = ("wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits", "prepaid")
 _NEGATIVE_SQL = (
     "SELECT a.id, a.code, e.unit, SUM(e.amount) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id "
-    "WHERE a.kind IN ('wallet', 'credits', 'escrow', 'earnings', 'payout_hold', 'lead_credits') "
+    "WHERE a.kind IN ('wallet', 'credits', 'escrow', 'earnings', 'payout_hold', 'lead_credits', 'prepaid') "
     "GROUP BY a.id, a.code, e.unit HAVING SUM(e.amount) > 0"
 )
 

@@ -17,6 +17,7 @@ from tutorhub.services.tutors.top_rated import top_rated_tutors
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
+from tutorhub.state.growth.analytics_consent import track
 from tutorhub.state.tutors.views import (
     MODE_LABELS,
     SubjectGradesView,
@@ -173,6 +174,8 @@ class SearchState(AppState):
             self.filters_open = True
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
+        await track(self, "search", {"subject": self.subject, "grade": self.grade, "mode": self.mode,
+                                     "results": found.total})
         if found.place:
             self.place_note = f"Within {self.radius_km or search.DEFAULT_RADIUS_KM} km of {found.place}"
         elif found.place_suggestions:
@@ -278,3 +281,4 @@ class TutorPageState(AppState):
         )
         self.response_text = tutor.response_text
         self.status = "ready"
+        await track(self, "view_profile")

@@ -1,0 +1,1 @@
+"""Growth pages: the admin pages for campaigns, advertisers and offers."""

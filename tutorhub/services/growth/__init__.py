@@ -1,0 +1,1 @@
+"""Growth: advertisers, ad campaigns and their serving, special offers, opt-in analytics."""
