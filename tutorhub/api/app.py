@@ -28,6 +28,7 @@ from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import learning as routes_learning
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
+from tutorhub.api.routes import payout_accounts as routes_payout_accounts
 from tutorhub.api.routes import plans as routes_plans
 from tutorhub.api.routes import razorpay as routes_razorpay
 from tutorhub.api.routes import sandbox as routes_sandbox
@@ -70,6 +71,7 @@ api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
+api.include_router(routes_payout_accounts.router)  # /tutors/me/payout-accounts before /tutors/{tutor_id}
 api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tutors/{tutor_id}
 api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)

@@ -105,6 +105,8 @@ from tutorhub.models.notifications import (
     ReminderLog,
     SchedulerLease,
 )
+from tutorhub.models.payout_accounts import PayoutAccount, PayoutAccountStatus
+from tutorhub.models.platform import PlatformSetting
 from tutorhub.models.scheduling import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -155,6 +157,9 @@ __all__ = [
     "Payment",
     "Payout",
     "Refund",
+    "PayoutAccount",
+    "PayoutAccountStatus",
+    "PlatformSetting",
     "ActorRole",
     "Booking",
     "BookingEvent",

@@ -34,6 +34,7 @@ from tutorhub.integrations.payments.base import (
     WebhookSignatureError,
 )
 from tutorhub.integrations.payments.sandbox import header_value
+from tutorhub.integrations.payments.stripe_connect import StripeConnectAccounts
 from tutorhub.integrations.payments.stripe_events import get_path, map_stripe_event, timestamp
 from tutorhub.settings import get_settings
 
@@ -51,7 +52,7 @@ def _client(secret_key: str, api_base: str | None) -> stripe.StripeClient:
 _REFUSALS = (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError)
 
 
-class StripeGateway:
+class StripeGateway(StripeConnectAccounts):
     name = "stripe"
 
     def __init__(self) -> None:
