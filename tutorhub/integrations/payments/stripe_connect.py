@@ -1,11 +1,12 @@
 """Stripe Connect Express accounts for tutors' payouts: create, hosted onboarding (Account Links),
 read back, and the status rule shared with the `account.updated` webhook.
 
-Status (ours) from Stripe's account object:
-- restricted: `requirements.disabled_reason` is set, or something is `past_due`;
+Status (ours) from Stripe's account object, first rule that holds:
 - verified: `payouts_enabled` and the account can receive transfers (`capabilities.transfers`
   active, or `charges_enabled` for accounts that also take charges);
-- pending: anything else (onboarding unfinished, or Stripe still verifying).
+- pending: `details_submitted` is false (a new account is "disabled" until onboarding: not the tutor's fault);
+- restricted: `requirements.disabled_reason` is set, or something is `past_due`;
+- pending: anything else (Stripe still verifying).
 
 A mixin of StripeGateway: it uses the gateway's client and its error mapping (`_call`).
 """
@@ -27,12 +28,14 @@ def stripe_account_status(account: Mapping[str, Any]) -> tuple[str, str]:
     detail = ("Stripe needs: " + ", ".join(sorted(set(due)))[:250]) if due else ""
     capabilities = account.get("capabilities") or {}
     transfers = capabilities.get("transfers") if isinstance(capabilities, Mapping) else None
+    if account.get("payouts_enabled") and (transfers == "active" or account.get("charges_enabled")):
+        return "verified", ""
+    if not account.get("details_submitted"):
+        return "pending", "Finish the onboarding on Stripe."
     if requirements.get("disabled_reason") or requirements.get("past_due"):
         reason = str(requirements.get("disabled_reason") or "information past due")
         return "restricted", (detail or f"Stripe restricted the account ({reason}).")[:300]
-    if account.get("payouts_enabled") and (transfers == "active" or account.get("charges_enabled")):
-        return "verified", ""
-    if account.get("details_submitted") and not due:
+    if not due:
         return "pending", "Stripe is verifying the details."
     return "pending", detail or "Finish the onboarding on Stripe."
 
