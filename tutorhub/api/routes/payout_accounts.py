@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
+from pydantic import Field
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses, rule
+from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.money import payout_accounts
 from tutorhub.services.money.payout_accounts import ConnectOut, PayoutAccountOut, PayoutAccountsOut
@@ -24,13 +25,13 @@ class ConnectIn(StrictIn):
     """Stripe and the sandbox need only `gateway`; Razorpay also the bank account and address."""
 
     gateway: Gateway
-    phone: str | None = rule(maxLength=20)
-    bank_account_number: str | None = rule(maxLength=18)
-    bank_ifsc: str | None = rule(maxLength=11)
-    street: str | None = rule(maxLength=100)
-    city: str | None = rule(maxLength=100)
-    state: str | None = rule(maxLength=100)
-    postal_code: str | None = rule(maxLength=6)
+    phone: str | None = Field(default=None, max_length=20)
+    bank_account_number: str | None = Field(default=None, max_length=18)
+    bank_ifsc: str | None = Field(default=None, max_length=11)
+    street: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=6)
 
 
 @router.get("/tutors/me/payout-accounts", response_model=PayoutAccountsOut, responses=_READ)

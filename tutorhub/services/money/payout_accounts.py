@@ -182,7 +182,8 @@ def apply_account_event(session: Session, event: GatewayEvent) -> None:
     """A verified account.updated (Stripe) / product.route.* (Razorpay): the newest snapshot wins."""
     row = session.exec(select(PayoutAccount).where(col(PayoutAccount.gateway) == event.gateway,
                                                    col(PayoutAccount.account_ref) == str(event.gateway_ref or ""))).first()
-    if row is None or (row.status_at is not None and event.occurred_at < row.status_at):
+    # Providers stamp events in whole seconds: a snapshot from the same second as ours counts as newer.
+    if row is None or (row.status_at is not None and event.occurred_at < row.status_at.replace(microsecond=0)):
         return
     data = event.data or {}
     found = ConnectedAccount(account_ref=row.account_ref, status=str(data.get("status") or row.status),
