@@ -101,7 +101,10 @@ AUDITED_HANDLERS = {
     },
     PayDoneState: {"load", "refresh", "watch"},
     LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
-    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads"},
+    # connect_payout / connect_razorpay / refresh_payout: the tutor's own payout account only
+    # (services/money/payout_accounts.py; stranger tests in test_payout_account_state.py).
+    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads",
+                    "connect_payout", "connect_razorpay", "refresh_payout"},
     AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},
     AdminPayoutsState: {"load", "set_show", "set_note", "decide", "cancel_confirm", "confirm_decision"},
     AdminDisputesState: {"load", "set_field", "resolve", "cancel_confirm", "confirm_resolve"},
