@@ -13,7 +13,7 @@ from tests.state.conftest import count, fetch, redirects, toasts
 from tests.support import gateways as gs
 from tests.support.booking_world import make_world
 from tests.support.gateway_standin import ConnectAccounts
-from tutorhub.models import PayoutAccount, Payout
+from tutorhub.models import Payout, PayoutAccount
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.state.money.earnings import EarningsState
@@ -72,3 +72,18 @@ def test_strangers_connect_nothing(new_browser, world, who, gateway_env):
     expected = 1 if who == "other_tutor" else 0  # another tutor may connect only their own
     rows = fetch(PayoutAccount)
     assert len(rows) == expected and all(r.user_id != world.tutor.id for r in rows)
+
+
+def test_the_admin_payouts_screen_shows_the_destination_and_its_status(browser, new_browser, world, gateway_env):
+    from tutorhub.state.money.admin_finance import AdminPayoutsState
+
+    gateway_env(TUTORHUB_SANDBOX_PAYMENTS="1")
+    page, _ = browser.open(EarningsState, "/earnings", world.tutor.email)
+    browser.run(page.connect_payout("sandbox"))
+    browser.run(page.request_payout({"amount": "20"}))
+    [account] = fetch(PayoutAccount)
+    admin_tab = new_browser()
+    admin, _ = admin_tab.open(AdminPayoutsState, "/admin/payouts", world.admin.email)
+    [row] = admin.rows
+    assert (row.destination, row.destination_label) == (account.account_ref, "Verified")
+    assert page.payouts[0].destination == ""  # the tutor's own list does not carry it

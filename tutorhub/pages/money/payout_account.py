@@ -10,7 +10,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.money_ui import status_badge
 from tutorhub.components.ui import section
 from tutorhub.state.money.earnings import EarningsState as E
-from tutorhub.state.money.payout_account_rows import ConnectOption, PayoutAccountRow
+from tutorhub.state.money.payout_account import ConnectOption, PayoutAccountRow
 
 
 def _account(row: PayoutAccountRow) -> rx.Component:

@@ -57,6 +57,7 @@ class PayoutOut(BaseModel):
     paid_at: datetime | None
     destination: str = ""  # the tutor's account id at the provider (decided at approval)
     destination_status: str = "none"  # that account's status: pending | verified | restricted | none
+    gateway: str = ""  # stripe | razorpay | sandbox | manual once approved
 
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def _out(session: Session, p: Payout) -> PayoutOut:
     return PayoutOut(id=p.id, reference=p.reference, tutor_user_id=p.tutor_user_id, tutor_name=user.full_name if user else "",
                      amount_minor=p.amount_minor, currency=p.currency, status=p.status, note=p.note, created_at=p.created_at,
                      decided_at=p.decided_at, paid_at=p.paid_at, destination=p.destination or account,
-                     destination_status=status)
+                     destination_status=status, gateway=p.gateway)
 
 
 def request_payout(

@@ -26,7 +26,7 @@ from tutorhub.services.money.money_settings import MoneySettingsOut
 from tutorhub.services.money.payout_accounts import ConnectOut, PayoutAccountsOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.money.payout_account_rows import ConnectOption, PayoutAccountRow, account_row, connect_options
+from tutorhub.state.money.payout_account import ConnectOption, PayoutAccountRow, account_row, connect_options
 from tutorhub.state.money.views import (
     PayoutRow,
     amount_errors,
