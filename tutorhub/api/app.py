@@ -30,6 +30,7 @@ from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import payout_accounts as routes_payout_accounts
 from tutorhub.api.routes import plans as routes_plans
+from tutorhub.api.routes import platform_settings as routes_platform_settings
 from tutorhub.api.routes import razorpay as routes_razorpay
 from tutorhub.api.routes import sandbox as routes_sandbox
 from tutorhub.api.routes import scheduling as routes_scheduling
@@ -76,6 +77,7 @@ api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tuto
 api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
+api.include_router(routes_platform_settings.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)
