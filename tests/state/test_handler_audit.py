@@ -46,6 +46,7 @@ from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.platform_settings import AdminSettingsState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.busy_calendars import BusyCalendarsState
 from tutorhub.state.scheduling.student_times import StudentTimesState
@@ -103,6 +104,8 @@ AUDITED_HANDLERS = {
     LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
     # connect_payout / connect_razorpay / refresh_payout: the tutor's own payout account only
     # (services/money/payout_accounts.py; stranger tests in test_payout_account_state.py).
+    # AdminSettingsState.save: services/ops/platform_settings.py refuses non-admins and validates all.
+    AdminSettingsState: {"load", "save"},
     EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads",
                     "connect_payout", "connect_razorpay", "refresh_payout"},
     AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},

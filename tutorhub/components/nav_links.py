@@ -72,6 +72,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Reconciliation", "/admin/reconciliation", "Money"),
         Nav("Catalogue", "/admin/catalog", "Money"),
         Nav("Jobs", "/admin/jobs", "System"),
+        Nav("Platform settings", "/admin/settings", "System"),
         Nav("Outbox", "/admin/outbox", "System"),
         Nav("Messages", "/messages"),
         Nav("Notification settings", "/settings/notifications", ACCOUNT),
