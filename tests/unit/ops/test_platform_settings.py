@@ -94,6 +94,7 @@ def test_cancellation_tiers_trial_discount_and_approval_timeout(db, admin):
     assert policy.student_refund_percent(start, start - timedelta(hours=5)) == 0
     assert policy.quote(3000, 60, "EUR", trial=True).price_minor == 0
     assert policy.decision_due(NOW) == NOW + timedelta(hours=2)
+    assert policy.cancellation_note().startswith("Full refund when you cancel at least 48 h before the lesson, 25% from 6 h")
 
 
 def test_payout_minimum_claim_cap_group_rates_and_reminders(db, admin, make_user):

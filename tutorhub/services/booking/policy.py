@@ -78,6 +78,15 @@ def student_refund_percent(start_at: datetime, now: datetime) -> int:
     return 0
 
 
+def cancellation_note() -> str:
+    """The rules in words for the booking side of a tutor's page (read when the page loads, so an
+    admin's change shows without a rebuild)."""
+    return (f"Full refund when you cancel at least {int_value('cancel_full_refund_hours')} h before the lesson, "
+            f"{int_value('cancel_partial_refund_percent')}% from {int_value('cancel_partial_refund_hours')} h before, "
+            f"none later. If the tutor cancels, you get everything back. You can reschedule once, up to "
+            f"{get_settings().reschedule_min_hours} h before.")
+
+
 def hold_until(now: datetime) -> datetime:
     return now + timedelta(minutes=int_value("booking_hold_minutes"))
 
