@@ -206,3 +206,16 @@ def test_an_old_intent_approved_without_a_destination_waits_for_a_verified_accou
         db.commit()
         assert payouts.resume_payout_intents(now=NOW + timedelta(hours=1)) == 1
         assert [t["destination"] for t in stand.transfers] == [acct]
+
+
+def test_a_connect_endpoint_secret_also_verifies_account_events(db, make_user, gateway_env):
+    tutor = make_user(Role.TUTOR)
+    connect_secret = "whsec_connect_0123456789abcdef"
+    with gs.standin_gateway(lambda **e: gateway_env(**e, TUTORHUB_STRIPE_CONNECT_WEBHOOK_SECRET=connect_secret),
+                            gs.stripe_env) as api:
+        stand = ConnectAccounts(api).serve_stripe()
+        acct = payout_accounts.connect_payout_account(db, actor=tutor, gateway="stripe", now=NOW).account.account_ref
+        body = gs.stripe_event("account.updated", stand.finish(acct), event_id="evt_connect_1",
+                               created=int(NOW.timestamp()) + 5)
+        receive_webhook(db, "stripe", body, {"Stripe-Signature": gs.stripe_signature(body, connect_secret)}, NOW)
+        assert payout_accounts.my_payout_accounts(db, actor=tutor).verified is True
