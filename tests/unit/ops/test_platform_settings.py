@@ -168,3 +168,16 @@ def test_the_cache_is_dropped_on_commit_and_a_rollback_keeps_the_old_value(db, a
     assert store.int_value("booking_hold_minutes") == 15
     _save(db, admin, booking_hold_minutes=9)
     assert store.int_value("booking_hold_minutes") == 9  # no wait for CACHE_SECONDS in this process
+
+
+def test_reminder_offsets_change_when_reminders_are_due(env, make_user):
+    admin = make_user(Role.ADMIN)
+    start = NOW + timedelta(days=3)
+    env.book(start, confirm=True)
+    forty_before = start - timedelta(hours=40)
+    assert reminders.find_due(env.db, now=forty_before) == []  # the 24 h reminder is not due yet
+    _save(env.db, admin, reminder_first_hours=48, reminder_second_minutes=30)
+    due = reminders.find_due(env.db, now=forty_before)
+    assert {d.kind for d in due} == {"24h"} and {d.due_at for d in due} == {start - timedelta(hours=48)}
+    assert {d.kind for d in reminders.find_due(env.db, now=start - timedelta(minutes=45))} == {"24h"}
+    assert {d.kind for d in reminders.find_due(env.db, now=start - timedelta(minutes=29))} == {"1h"}

@@ -30,7 +30,6 @@ from tutorhub.integrations.payments import (
     GatewayError,
     GatewayEvent,
     PayoutAccounts,
-    configured_gateways,
     get_gateway,
     get_gateway_by_name,
 )
@@ -79,9 +78,24 @@ def _row(session: Session, user_id: int, gateway: str) -> PayoutAccount | None:
                                                     col(PayoutAccount.gateway) == gateway)).first()
 
 
+def payout_gateways(session: Session | None = None) -> list[str]:
+    """The gateways payouts go through here: INR's and every other currency's (e.g. Razorpay and
+    Stripe, or the sandbox for whichever has no keys). Only these accounts are worth connecting."""
+    names: list[str] = []
+    for currency in ("INR", "USD"):
+        try:
+            name = get_gateway(currency, session=session).name
+        except GatewayError:
+            continue
+        if name not in names:
+            names.append(name)
+    return sorted(names)
+
+
 def _adapter(session: Session, gateway: Any) -> tuple[str, PayoutAccounts]:
-    if not isinstance(gateway, str) or gateway not in configured_gateways():
-        raise fail("gateway", f"must be one of: {', '.join(configured_gateways()) or 'none configured'}")
+    usable = payout_gateways(session)
+    if not isinstance(gateway, str) or gateway not in usable:
+        raise fail("gateway", f"must be one of: {', '.join(usable) or 'none configured'}")
     try:
         adapter = get_gateway_by_name(gateway, session=session)
     except GatewayError as exc:
@@ -96,7 +110,7 @@ def my_payout_accounts(session: Session, *, actor: UserOut | None) -> PayoutAcco
     user = require_role(actor, Role.TUTOR)
     rows = session.exec(select(PayoutAccount).where(col(PayoutAccount.user_id) == user.id)
                         .order_by(col(PayoutAccount.gateway))).all()
-    return PayoutAccountsOut(accounts=[_out(r) for r in rows], gateways=configured_gateways(),
+    return PayoutAccountsOut(accounts=[_out(r) for r in rows], gateways=payout_gateways(session),
                              verified=any(r.status == PayoutAccountStatus.VERIFIED for r in rows))
 
 
