@@ -181,3 +181,16 @@ def test_reminder_offsets_change_when_reminders_are_due(env, make_user):
     assert {d.kind for d in due} == {"24h"} and {d.due_at for d in due} == {start - timedelta(hours=48)}
     assert {d.kind for d in reminders.find_due(env.db, now=start - timedelta(minutes=45))} == {"24h"}
     assert {d.kind for d in reminders.find_due(env.db, now=start - timedelta(minutes=29))} == {"1h"}
+
+
+def test_the_finance_and_lead_pages_changes_are_audited_the_same_way(db, admin):
+    from tutorhub.services.money import money_settings
+
+    money_settings.update_money_settings(db, actor=admin, commission_percent=15, refund_destination="wallet", now=NOW)
+    lead_settings.update_lead_settings(db, actor=admin, claim_cap_value=3, now=NOW)  # unchanged: not audited
+    db.commit()
+    entries = db.exec(select(AuditEntry)).all()
+    assert [(e.target_id, e.before, e.after) for e in entries] == [
+        ("commission_percent", {"commission_percent": 20}, {"commission_percent": 15}),
+        ("refund_destination", {"refund_destination": "original"}, {"refund_destination": "wallet"})]
+    assert {s.key: s.value for s in ps.get_platform_settings(db, actor=admin).settings}["commission_percent"] == 15

@@ -151,14 +151,17 @@ def update_platform_settings(
     generic = {k: v for k, v in changed.items() if k in store.SPECS}
     if generic:
         store.write(session, generic, actor_id=admin.id, now=now)
+    note = reason[:500] if isinstance(reason, str) else ""
+    for key, new in generic.items():
+        record_admin_action(session, actor_id=admin.id, action="settings.update", target_kind="platform_setting",
+                            target_id=key, before={key: current[key]}, after={key: new}, reason=note, now=now)
+    # The money rules and the claim cap are audited by their own services (also used by other pages).
     if "commission_percent" in changed or "payout_minimum_minor" in changed:
         money_settings.update_money_settings(session, actor=actor, commission_percent=changed.get("commission_percent"),
-                                             payout_minimum_minor=changed.get("payout_minimum_minor"), now=now)
+                                             payout_minimum_minor=changed.get("payout_minimum_minor"), now=now,
+                                             reason=note)
     if "lead_claim_cap" in changed:
-        lead_settings.update_lead_settings(session, actor=actor, claim_cap_value=changed["lead_claim_cap"], now=now)
-    note = reason if isinstance(reason, str) else ""
-    for key, new in changed.items():
-        record_admin_action(session, actor_id=admin.id, action="settings.update", target_kind="platform_setting",
-                            target_id=key, before={key: current[key]}, after={key: new}, reason=note[:500], now=now)
+        lead_settings.update_lead_settings(session, actor=actor, claim_cap_value=changed["lead_claim_cap"], now=now,
+                                           reason=note)
     session.flush()
     return _listing(session)
