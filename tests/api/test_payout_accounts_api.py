@@ -37,7 +37,8 @@ def test_sandbox_connect_and_strangers(client, people, gateway_env):
                 {"gateway": "sandbox", "city": "x" * 10_000}, ["sandbox"]):
         assert client.post(URL, headers=people["tutor"], json=bad).status_code == 422, bad
     assert client.post(f"{URL}/paypal/refresh", headers=people["tutor"]).status_code in (404, 422)
-    assert client.post(URL, headers=people["tutor"], json={"gateway": "stripe"}).status_code == 422  # not configured
+    assert client.post(URL, headers=people["tutor"], json={"gateway": "stripe"}).status_code == 409  # not set up here
+    assert client.post(f"{URL}/razorpay/refresh", headers=people["tutor"]).status_code == 409
     assert client.post(f"{URL}/sandbox/refresh", headers=people["tutor"]).status_code == 409  # nothing to refresh
     assert db_snapshot() == before
 

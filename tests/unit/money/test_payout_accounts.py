@@ -178,8 +178,10 @@ def test_only_the_tutor_reaches_their_own_account(db, make_user, gateway_env):
             payout_accounts.my_payout_accounts(db, actor=who)
         with pytest.raises(error):
             payout_accounts.refresh_payout_account(db, actor=who, gateway="sandbox")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict, match="not set up here"):
         payout_accounts.connect_payout_account(db, actor=other, gateway="stripe")  # not configured here
+    with pytest.raises(InvalidInput):
+        payout_accounts.connect_payout_account(db, actor=other, gateway="paypal")
     with pytest.raises(InvalidInput):
         payout_accounts.connect_payout_account(db, actor=other, gateway=["sandbox"])
     with pytest.raises(Conflict):

@@ -4,7 +4,7 @@ field's error), each change an audit entry. Numbers are JSON numbers, never stri
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -13,30 +13,36 @@ from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.ops import platform_settings
-from tutorhub.services.ops.platform_settings import PlatformSettingsOut
+from tutorhub.services.ops.platform_settings import DOMAIN_SPECS, PlatformSettingsOut
+from tutorhub.services.platform.store import SPECS
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 _ADMIN = error_responses(401, 403, 422, e403="Not an admin")
-Whole = Annotated[int | None, Field(default=None, ge=0, le=10**9)]
+
+
+def _bounded(key: str) -> Any:
+    """A setting's range, from its spec, in the document (the tiers' order is checked by the service)."""
+    spec = SPECS.get(key) or DOMAIN_SPECS[key]
+    return Field(default=None, ge=spec.minimum, le=spec.maximum, description=f"{spec.label} ({spec.unit})")
 
 
 class PlatformSettingsIn(StrictIn):
     """Absent or null keeps a setting; ranges and the order of tiers are checked by the service."""
 
-    cancel_full_refund_hours: Whole = None
-    cancel_partial_refund_hours: Whole = None
-    cancel_partial_refund_percent: Whole = None
-    trial_discount_percent: Whole = None
-    booking_hold_minutes: Whole = None
-    booking_request_hours: Whole = None
-    dispute_window_hours: Whole = None
-    commission_percent: Whole = None
-    payout_minimum_minor: Whole = None
-    lead_claim_cap: Whole = None
+    cancel_full_refund_hours: int | None = _bounded("cancel_full_refund_hours")
+    cancel_partial_refund_hours: int | None = _bounded("cancel_partial_refund_hours")
+    cancel_partial_refund_percent: int | None = _bounded("cancel_partial_refund_percent")
+    trial_discount_percent: int | None = _bounded("trial_discount_percent")
+    booking_hold_minutes: int | None = _bounded("booking_hold_minutes")
+    booking_request_hours: int | None = _bounded("booking_request_hours")
+    dispute_window_hours: int | None = _bounded("dispute_window_hours")
+    commission_percent: int | None = _bounded("commission_percent")
+    payout_minimum_minor: int | None = _bounded("payout_minimum_minor")
+    lead_claim_cap: int | None = _bounded("lead_claim_cap")
     group_credit_rates: list[list[int]] | None = Field(default=None, max_length=6,
                                                        description="[[largest group size, percent], ...]")
-    reminder_first_hours: Whole = None
-    reminder_second_minutes: Whole = None
+    reminder_first_hours: int | None = _bounded("reminder_first_hours")
+    reminder_second_minutes: int | None = _bounded("reminder_second_minutes")
     reason: str = Field(default="", max_length=500)
 
 

@@ -94,8 +94,11 @@ def payout_gateways(session: Session | None = None) -> list[str]:
 
 def _adapter(session: Session, gateway: Any) -> tuple[str, PayoutAccounts]:
     usable = payout_gateways(session)
-    if not isinstance(gateway, str) or gateway not in usable:
-        raise fail("gateway", f"must be one of: {', '.join(usable) or 'none configured'}")
+    if not isinstance(gateway, str) or gateway not in GATEWAY_LABELS:
+        raise fail("gateway", f"must be one of: {', '.join(GATEWAY_LABELS)}")
+    if gateway not in usable:  # a real provider, but payouts do not go through it on this install
+        raise Conflict(f"{GATEWAY_LABELS[gateway]} payouts are not set up here; connect "
+                       f"{' or '.join(GATEWAY_LABELS[g] for g in usable) or 'nothing (no gateway is configured)'}.")
     try:
         adapter = get_gateway_by_name(gateway, session=session)
     except GatewayError as exc:
