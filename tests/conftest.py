@@ -86,6 +86,9 @@ def _empty_all_tables() -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
             for _trigger, sql in SQLITE_IMMUTABLE_TRIGGERS:
                 conn.execute(text(sql))
+    from tutorhub.services.platform.store import forget_cache
+
+    forget_cache()  # the per-process cache of admin platform settings (services/platform/store.py)
 
 
 @pytest.fixture(autouse=True)

@@ -83,6 +83,8 @@ class Settings:
     # Payment gateways (tutorhub/integrations/payments/__init__.py documents the selection rules)
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # Stripe signs Connect events (a tutor's account.updated) for a Connect endpoint with its own secret.
+    stripe_connect_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = None
@@ -328,6 +330,7 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
     return {
         "stripe_secret_key": env_opt("TUTORHUB_STRIPE_SECRET_KEY"),
         "stripe_webhook_secret": env_opt("TUTORHUB_STRIPE_WEBHOOK_SECRET"),
+        "stripe_connect_webhook_secret": env_opt("TUTORHUB_STRIPE_CONNECT_WEBHOOK_SECRET"),
         "stripe_api_base": env_base_url("TUTORHUB_STRIPE_API_BASE"),
         "razorpay_key_id": env_opt("TUTORHUB_RAZORPAY_KEY_ID"),
         "razorpay_key_secret": env_opt("TUTORHUB_RAZORPAY_KEY_SECRET"),

@@ -132,6 +132,11 @@ def test_tutor_payout_and_admin_side(client, world, db):
         Line("platform:credit_lessons", 5000, "EUR"), Line(f"tutor:{tutor_id}:earnings", -5000, "EUR")])
     db.commit()
     assert client.get("/api/v1/tutors/me/earnings", headers=world["tutor"]).json()["totals"][0]["available_minor"] == 5000
+    refused = client.post("/api/v1/tutors/me/payouts", headers=world["tutor"], json={"amount_minor": 2000, "currency": "EUR"})
+    assert refused.status_code == 409 and "Connect a payout account" in refused.json()["detail"]
+    res = client.post("/api/v1/tutors/me/payout-accounts", headers=world["tutor"], json={"gateway": "sandbox"})
+    assert res.status_code == 201 and res.json()["account"]["status"] == "verified", res.text
+    account_ref = res.json()["account"]["account_ref"]
     assert client.post("/api/v1/tutors/me/payouts", headers=world["tutor"],
                        json={"amount_minor": 10, "currency": "EUR"}).status_code == 422
     assert client.post("/api/v1/tutors/me/payouts", headers=world["tutor"],
@@ -142,7 +147,8 @@ def test_tutor_payout_and_admin_side(client, world, db):
     assert res.status_code == 201, res.text
     payout_id = res.json()["id"]
     assert client.get("/api/v1/admin/payouts", headers=world["tutor"]).status_code == 403
-    assert [p["id"] for p in client.get("/api/v1/admin/payouts", headers=world["admin"]).json()] == [payout_id]
+    [listed] = client.get("/api/v1/admin/payouts", headers=world["admin"]).json()
+    assert (listed["id"], listed["destination"], listed["destination_status"]) == (payout_id, account_ref, "verified")
     assert client.post("/api/v1/admin/payouts/424242/approve", headers=world["admin"], json={}).status_code == 404
     assert client.post(f"/api/v1/admin/payouts/{2**64}/approve", headers=world["admin"], json={}).status_code in (404, 422)
     assert client.post(f"/api/v1/admin/payouts/{payout_id}/approve", headers=world["tutor"], json={}).status_code == 403

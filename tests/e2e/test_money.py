@@ -180,6 +180,14 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     expect(tutor.locator("#earn-held .figure-value")).to_have_text("€0")
     _look(tutor, "money-earnings")
 
+    # No payout account yet: "Connect a payout account" instead of the payout form; the sandbox's
+    # account connects at once (Stripe's would send the tutor to its hosted onboarding)
+    expect(tutor.locator("#connect-payout-account")).to_be_visible()
+    expect(tutor.locator("#payout-submit")).to_have_count(0)
+    tutor.locator('[data-connect="sandbox"]').click()
+    expect(tutor.locator('#payout-accounts [data-status="verified"]')).to_be_visible()
+    _look(tutor, "money-payout-account")
+
     # Payout: below the minimum is refused inline, then €24 is requested
     tutor.fill("#payout-amount", "1")
     tutor.locator("#payout-submit").click()
@@ -195,11 +203,16 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     listed = admin.locator("#admin-payouts .payout-row").first
     expect(listed).to_contain_text("€24")
     expect(listed).to_contain_text("Bruno Berlin")
+    expect(listed.locator(".payout-destination")).to_contain_text("Verified")  # the destination account
     _look(admin, "money-admin-payouts")
     listed.locator(".payout-approve").click()
     expect(admin.locator("#payout-confirm-yes")).to_be_visible()  # the amount and payee are confirmed first
     admin.locator("#payout-confirm-yes").click()
     expect(admin.get_by_text("Payout approved.")).to_be_visible()
+    admin.goto("/admin/settings")  # the platform settings page shows every policy number
+    expect(admin.locator("#setting-booking_hold_minutes")).to_have_value("15")
+    expect(admin.locator("#setting-commission_percent")).to_have_value("20")
+    _look(admin, "admin-platform-settings")
     admin.goto("/admin/finance")
     assert _show_euros(admin)
     # This flow's €30 is the only payment since the first look; the settlement run may also have

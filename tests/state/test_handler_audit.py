@@ -53,6 +53,7 @@ from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.audit import AdminAuditState
 from tutorhub.state.ops.fraud import AdminFraudState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.platform_settings import AdminSettingsState
 from tutorhub.state.ops.users import AdminUsersState, AdminUserState
 from tutorhub.state.rooms.room_panel import RoomState
 from tutorhub.state.scheduling.availability import AvailabilityState
@@ -110,7 +111,12 @@ AUDITED_HANDLERS = {
     },
     PayDoneState: {"load", "refresh", "watch"},
     LessonPayState: {"load", "set_pay_method", "check_pay_promo", "pay"},
-    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads"},
+    # connect_payout / connect_razorpay / refresh_payout: the tutor's own payout account only
+    # (services/money/payout_accounts.py; stranger tests in test_payout_account_state.py).
+    # AdminSettingsState.save: services/ops/platform_settings.py refuses non-admins and validates all.
+    AdminSettingsState: {"load", "save"},
+    EarningsState: {"load", "set_currency", "set_lead_method", "request_payout", "download_statement", "buy_leads",
+                    "connect_payout", "connect_razorpay", "refresh_payout"},
     AdminFinanceState: {"load", "set_bucket", "set_currency", "save_settings"},
     AdminPayoutsState: {"load", "set_show", "set_note", "decide", "cancel_confirm", "confirm_decision"},
     AdminDisputesState: {"load", "set_field", "resolve", "cancel_confirm", "confirm_resolve"},

@@ -31,7 +31,9 @@ from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import learning as routes_learning
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
+from tutorhub.api.routes import payout_accounts as routes_payout_accounts
 from tutorhub.api.routes import plans as routes_plans
+from tutorhub.api.routes import platform_settings as routes_platform_settings
 from tutorhub.api.routes import razorpay as routes_razorpay
 from tutorhub.api.routes import room_assets as routes_room_assets
 from tutorhub.api.routes import rooms as routes_rooms
@@ -75,11 +77,13 @@ api.include_router(routes_auth.router)
 api.include_router(routes_students.router)
 api.include_router(routes_scheduling.router)  # /tutors/me/availability before /tutors/{tutor_id}
 api.include_router(routes_money.router)  # /tutors/me/earnings|payouts before /tutors/{tutor_id}
+api.include_router(routes_payout_accounts.router)  # /tutors/me/payout-accounts before /tutors/{tutor_id}
 api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tutors/{tutor_id}
 api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_admin_users.router)
+api.include_router(routes_platform_settings.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)

@@ -137,6 +137,15 @@ def payout_item(row: PayoutRow, actions: rx.Component | None = None) -> rx.Compo
                 wrap="wrap",
             ),
             rx.text("Requested ", row.at, " · ", row.reference, size="1", color=rx.color("gray", 10)),
+            rx.cond(
+                row.destination_label != "",
+                rx.hstack(
+                    rx.text("To ", rx.code(rx.cond(row.destination != "", row.destination, "—"), size="1"), size="1"),
+                    rx.badge(row.destination_label, color_scheme=row.destination_color, variant="outline", size="1"),
+                    spacing="2", align="center", class_name="payout-destination",
+                ),
+                rx.fragment(),
+            ),
             rx.cond(row.note != "", rx.text("Note: ", row.note, size="1", color=rx.color("gray", 11)), rx.fragment()),
             spacing="1",
             align="start",

@@ -76,6 +76,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Ad campaigns", "/admin/ads", "Money"),
         Nav("Special offers", "/admin/offers", "Money"),
         Nav("Jobs", "/admin/jobs", "System"),
+        Nav("Platform settings", "/admin/settings", "System"),
         Nav("Outbox", "/admin/outbox", "System"),
         Nav("Audit log", "/admin/audit", "System"),
         Nav("Messages", "/messages"),

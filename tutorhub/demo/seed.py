@@ -19,6 +19,7 @@ from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.learning import seed_learning_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
 from tutorhub.demo.ops import seed_ops_demo
+from tutorhub.demo.payout_accounts import seed_payout_accounts_demo
 from tutorhub.demo.reviews import seed_reviews_demo
 from tutorhub.demo.rooms import seed_rooms_demo
 from tutorhub.models.accounts import StudentProfile, User
@@ -266,6 +267,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
+    seed_payout_accounts_demo(session, now=now)  # tutor1-5: a verified sandbox payout account; tutor6 none
     seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
     seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)

@@ -120,6 +120,8 @@ from tutorhub.models.notifications import (
     ReminderLog,
     SchedulerLease,
 )
+from tutorhub.models.payout_accounts import PayoutAccount, PayoutAccountStatus
+from tutorhub.models.platform import PlatformSetting
 from tutorhub.models.rooms import RoomKind, RoomPresence
 from tutorhub.models.scheduling import (
     AvailabilityOverride,
@@ -189,6 +191,9 @@ __all__ = [
     "Payment",
     "Payout",
     "Refund",
+    "PayoutAccount",
+    "PayoutAccountStatus",
+    "PlatformSetting",
     "ActorRole",
     "Booking",
     "BookingEvent",

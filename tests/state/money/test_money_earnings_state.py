@@ -18,6 +18,7 @@ from tutorhub.models.money import MoneySettings, Payout
 from tutorhub.services.booking import timeouts as booking_jobs
 from tutorhub.services.checkout import escrow
 from tutorhub.services.learning import lessons
+from tutorhub.services.money.payout_accounts import connect_payout_account
 from tutorhub.state.billing.catalog import AdminCatalogState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
@@ -39,6 +40,7 @@ def _teach(world, days: int = 2, *, settle: bool = True) -> Booking:
         later = start + timedelta(hours=50)
         booking_jobs.run_quarter_hourly(world.db, now=later)
         escrow.run_money_jobs(world.db, now=later)
+    connect_payout_account(world.db, actor=world.tutor, gateway="sandbox")  # the sandbox's: verified at once
     world.db.commit()
     return b
 

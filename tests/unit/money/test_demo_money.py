@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from tutorhub.demo.seed import seed_demo
@@ -14,6 +15,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.services.actor import to_user_out
 from tutorhub.services.billing import subscriptions
 from tutorhub.services.checkout import renewals
+from tutorhub.services.errors import Conflict
 from tutorhub.services.money import ledger, payouts
 from tutorhub.services.money.payouts import earnings_account
 from tutorhub.services.ops.ledger_verify import verify_ledger
@@ -35,7 +37,11 @@ def test_demo_tutors_have_settled_earnings_and_can_request_a_payout(db):
     tutor = _user(db, "tutor1@tutorhub.test")
     [(currency, available)] = ledger.balances(db, earnings_account(tutor.id or 0)).items()
     out = payouts.request_payout(db, actor=to_user_out(tutor), amount_minor=available, currency=currency)
-    assert out.status == "requested"
+    assert out.status == "requested" and out.destination_status == "verified"
+    unconnected = _user(db, "tutor6@tutorhub.test")  # has earnings, but no payout account: refused
+    [(currency, available)] = ledger.balances(db, earnings_account(unconnected.id or 0)).items()
+    with pytest.raises(Conflict, match="Connect a payout account"):
+        payouts.request_payout(db, actor=to_user_out(unconnected), amount_minor=available, currency=currency)
     assert verify_ledger(db, now=utcnow() + timedelta(minutes=1)) == []
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.booking import NOW, at
-from tests.support.money import fund_wallet
+from tests.support.money import fund_wallet, give_payout_account
 from tutorhub.jobs import scheduler
 from tutorhub.models import Booking, Payment, Payout, Refund, Role
 from tutorhub.services.booking import changes as booking_changes
@@ -129,6 +129,7 @@ def test_payout_request_approve_and_reject(env, make_user):
     held = env.book(START)
     pay_by_sandbox(env, held.id)
     teach_and_settle(env, held.id)
+    give_payout_account(env.db, env.tutor.id)
     with pytest.raises(InvalidInput) as low:
         payouts.request_payout(env.db, actor=env.tutor, amount_minor=999, currency="EUR", now=NOW)
     assert "amount_minor" in low.value.fields
@@ -260,6 +261,7 @@ def test_earnings_statement_and_finance_figures_follow_the_ledger(env, make_user
     held = env.book(START + timedelta(days=1))
     pay_by_sandbox(env, held.id)
     teach_and_settle(env, settled.id)
+    give_payout_account(env.db, env.tutor.id)
     payouts.request_payout(env.db, actor=env.tutor, amount_minor=1000, currency="EUR", now=START)
     mine = earnings.tutor_earnings(env.db, actor=env.tutor)
     totals = mine.totals[0]
@@ -285,6 +287,7 @@ def test_a_bounced_payout_returns_to_earnings_whatever_order_the_events_come_in(
     admin = make_user(Role.ADMIN)
     fund = [Line(f"tutor:{env.tutor.id}:earnings", -5000, "EUR"), Line("platform:credit_lessons", 5000, "EUR")]
     ledger.post(env.db, kind="release", lines=fund, idempotency_key="seed", now=NOW)
+    give_payout_account(env.db, env.tutor.id)
     first = payouts.request_payout(env.db, actor=env.tutor, amount_minor=2000, currency="EUR", now=NOW)
     assert payouts.approve_payout(env.db, actor=admin, payout_id=first.id).status == "paid"
 

@@ -18,6 +18,7 @@ from sqlmodel import select
 from tests.support import gateways as gateway_support
 from tests.support.crash import CRASHED, crash_at, verify_ledger_cli
 from tests.support.gateway_standin import Recorded, StandIn
+from tests.support.money import give_payout_account
 from tutorhub.models import Payout, Role
 from tutorhub.services.money import gateway_intents, ledger, payouts
 from tutorhub.services.money.ledger import Line
@@ -50,6 +51,7 @@ def _requested(db, make_user):
     admin, tutor = make_user(Role.ADMIN), make_user(Role.TUTOR)
     ledger.post(db, kind="release", idempotency_key="seed", now=NOW,
                 lines=[Line(f"tutor:{tutor.id}:earnings", -80000, "INR"), Line("platform:credit_lessons", 80000, "INR")])
+    give_payout_account(db, tutor.id, "razorpay")
     payout = payouts.request_payout(db, actor=tutor, amount_minor=50000, currency="INR", now=NOW)
     db.commit()
     return admin, tutor, payout

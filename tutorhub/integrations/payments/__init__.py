@@ -17,10 +17,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tutorhub.integrations.payments.base import (
+    AccountHolder,
     ChargeRequest,
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectedAccount,
     EventKind,
     GatewayError,
     GatewayEvent,
@@ -28,6 +30,7 @@ from tutorhub.integrations.payments.base import (
     GatewayRefused,
     IntentLookup,
     PaymentGateway,
+    PayoutAccounts,
     PayoutResult,
     RefundResult,
     SavedMethodCharges,
@@ -41,6 +44,9 @@ from tutorhub.settings import get_settings
 GATEWAY_NAMES = ("sandbox", "stripe", "razorpay")
 
 __all__ = [
+    "AccountHolder",
+    "ConnectedAccount",
+    "PayoutAccounts",
     "GATEWAY_NAMES",
     "ChargeRequest",
     "ChargeResult",

@@ -59,6 +59,9 @@ class EventKind(StrEnum):
     SUBSCRIPTION_CANCELLED = "subscription.cancelled"
     PAYOUT_PAID = "payout.paid"  # a transfer to a tutor arrived
     PAYOUT_FAILED = "payout.failed"
+    # A tutor's connected account changed (Stripe account.updated, Razorpay product.route.*):
+    # `gateway_ref` is the account id, `data` its derived "status" and "detail".
+    ACCOUNT_UPDATED = "account.updated"
     IGNORED = "ignored"  # a verified event we do not act on (still stored, acknowledged)
 
 
@@ -192,3 +195,47 @@ class IntentLookup(Protocol):
     def find_refund(self, *, gateway_ref: str, idempotency_key: str) -> RefundResult | None: ...
 
     def find_payout(self, *, reference: str, idempotency_key: str) -> PayoutResult | None: ...
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A tutor's account at the provider, as our three statuses see it (the adapter derives them:
+    stripe_connect.py / razorpay_route.py document how)."""
+
+    account_ref: str  # acct_… / acc_… / sbx_acct_…: the transfer destination
+    status: str  # "pending" | "verified" | "restricted"
+    detail: str = ""  # what the provider still needs, in words for the tutor
+    product_ref: str = ""  # Razorpay: the Route product configuration
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the few provider fields we keep for support
+
+
+@dataclass(frozen=True)
+class AccountHolder:
+    """Who the connected account is for: what every provider asks when it is opened."""
+
+    user_id: int
+    email: str
+    name: str
+    phone: str = ""
+    # Razorpay Route only (the linked account receives settlements to this bank account):
+    bank_account_number: str = ""
+    bank_ifsc: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+
+
+@runtime_checkable
+class PayoutAccounts(Protocol):
+    """Opening and reading tutors' connected accounts (Stripe Connect Express, Razorpay Route
+    linked accounts, the sandbox)."""
+
+    def open_payout_account(self, holder: AccountHolder, *, idempotency_key: str) -> ConnectedAccount:
+        """Create the account at the provider (Razorpay: with its bank details, in one go)."""
+
+    def onboarding_url(self, *, account_ref: str, return_url: str, refresh_url: str) -> str | None:
+        """Where the tutor finishes onboarding on the provider's hosted page (None: nothing to finish)."""
+
+    def fetch_payout_account(self, *, account_ref: str, product_ref: str) -> ConnectedAccount:
+        """The account as the provider has it now."""

@@ -47,6 +47,7 @@ from tutorhub.integrations.payments.base import (
     RefundResult,
     WebhookSignatureError,
 )
+from tutorhub.integrations.payments.razorpay_route import RazorpayRouteAccounts, route_status
 from tutorhub.integrations.payments.sandbox import header_value
 from tutorhub.settings import get_settings
 
@@ -70,6 +71,10 @@ _KINDS = {
     "transfer.failed": EventKind.PAYOUT_FAILED,
     "payout.processed": EventKind.PAYOUT_PAID,
     "payout.failed": EventKind.PAYOUT_FAILED,
+    # A tutor's linked account's Route product changed (razorpay_route.py: its status rule).
+    "product.route.activated": EventKind.ACCOUNT_UPDATED,
+    "product.route.needs_clarification": EventKind.ACCOUNT_UPDATED,
+    "product.route.under_review": EventKind.ACCOUNT_UPDATED,
 }
 # Which payload entity an event is about (the others in the payload are context).
 _REPEATING = {"subscription.pending", "subscription.halted"}
@@ -98,7 +103,7 @@ def _client(key_id: str, key_secret: str, api_base: str | None) -> razorpay.Clie
     return razorpay.Client(session=_TimeoutSession(), auth=(key_id, key_secret), **options)
 
 
-class RazorpayGateway:
+class RazorpayGateway(RazorpayRouteAccounts):
     name = "razorpay"
 
     def __init__(self) -> None:
@@ -266,6 +271,8 @@ def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
     """A verified Razorpay event → our normalized event."""
     raw_type = str(body["event"])
     payload = body["payload"]
+    if raw_type.startswith("product.route."):
+        return _account_event(body, raw_type, _entity(payload, "merchant_product"))
     subject = _ENTITY.get(raw_type) or raw_type.split(".")[0]
     if raw_type.startswith("payment.dispute."):
         subject = "dispute"
@@ -304,4 +311,18 @@ def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
         occurred_at=datetime.fromtimestamp(int(body["created_at"]), tz=UTC),
         data=data,
         payment_gateway_ref=str(payment_ref) if payment_ref else None,
+    )
+
+
+def _account_event(body: Mapping[str, Any], raw_type: str, product: Mapping[str, Any]) -> GatewayEvent:
+    """product.route.*: the Route product of a linked account changed; `gateway_ref` is the account."""
+    account = str(product.get("merchant_id") or body.get("account_id") or "")
+    if not account:
+        raise ValueError("a Route product event without its account")
+    status, detail = route_status(product)
+    return GatewayEvent(
+        gateway="razorpay", event_id=f"{raw_type}:{product.get('id')}:{body['created_at']}"[:120],
+        kind=EventKind.ACCOUNT_UPDATED, raw_type=raw_type[:80], reference=None, gateway_ref=account, amount_minor=0,
+        currency="INR", occurred_at=datetime.fromtimestamp(int(body["created_at"]), tz=UTC),
+        data={"status": status, "detail": detail},
     )

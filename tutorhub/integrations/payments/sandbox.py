@@ -46,6 +46,7 @@ from tutorhub.integrations.payments.base import (
     RefundResult,
     WebhookSignatureError,
 )
+from tutorhub.integrations.payments.sandbox_connect import SandboxConnectAccounts
 from tutorhub.models.base import utcnow
 from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
 from tutorhub.settings import get_settings
@@ -124,7 +125,7 @@ def signed_sandbox_event(
     return body, {SIGNATURE_HEADER: sign_sandbox_payload(body, secret=get_settings().sandbox_webhook_secret)}
 
 
-class SandboxGateway:
+class SandboxGateway(SandboxConnectAccounts):
     name = "sandbox"
 
     def __init__(self, session: Session | None = None) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tutorhub.integrations.payments.base import EventKind, GatewayEvent
+from tutorhub.integrations.payments.stripe_connect import stripe_account_status
 
 
 def get_path(obj: Mapping[str, Any] | None, *path: str) -> Any:
@@ -43,6 +44,7 @@ _SIMPLE = {
     "customer.subscription.deleted": EventKind.SUBSCRIPTION_CANCELLED,
     "transfer.created": EventKind.PAYOUT_PAID,
     "transfer.reversed": EventKind.PAYOUT_FAILED,
+    "account.updated": EventKind.ACCOUNT_UPDATED,  # a tutor's Express account (a Connect event)
 }
 
 
@@ -108,6 +110,10 @@ def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
     elif raw_type.startswith("customer.subscription."):
         data.update(subscription_id=obj.get("id"))
         amount = 0
+    elif raw_type == "account.updated":
+        status, detail = stripe_account_status(obj)
+        amount = 0
+        data.update(status=status, detail=detail)
     elif raw_type.startswith("transfer."):
         reference = reference or obj.get("transfer_group")
         data.update(destination=obj.get("destination"))

@@ -34,6 +34,7 @@ from tutorhub.integrations.payments.base import (
     WebhookSignatureError,
 )
 from tutorhub.integrations.payments.sandbox import header_value
+from tutorhub.integrations.payments.stripe_connect import StripeConnectAccounts
 from tutorhub.integrations.payments.stripe_events import get_path, map_stripe_event, timestamp
 from tutorhub.settings import get_settings
 
@@ -51,7 +52,7 @@ def _client(secret_key: str, api_base: str | None) -> stripe.StripeClient:
 _REFUSALS = (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError)
 
 
-class StripeGateway:
+class StripeGateway(StripeConnectAccounts):
     name = "stripe"
 
     def __init__(self) -> None:
@@ -60,6 +61,8 @@ class StripeGateway:
             raise GatewayError("TUTORHUB_STRIPE_SECRET_KEY is not set")
         self._client = _client(settings.stripe_secret_key, settings.stripe_api_base)
         self._webhook_secret = settings.stripe_webhook_secret
+        # The Connect endpoint's secret too (tutors' account.updated), when it is set.
+        self._secrets = [x for x in (settings.stripe_webhook_secret, settings.stripe_connect_webhook_secret) if x]
         self._tolerance = settings.webhook_tolerance_seconds
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
@@ -291,9 +294,14 @@ class StripeGateway:
         if not self._webhook_secret:
             raise WebhookSignatureError("TUTORHUB_STRIPE_WEBHOOK_SECRET is not set")
         try:
-            stripe.Webhook.construct_event(
-                raw_body, header_value(headers, "Stripe-Signature"), self._webhook_secret, tolerance=self._tolerance
-            )
+            for i, secret in enumerate(self._secrets):
+                try:
+                    stripe.Webhook.construct_event(raw_body, header_value(headers, "Stripe-Signature"), secret,
+                                                   tolerance=self._tolerance)
+                    break
+                except stripe.SignatureVerificationError:
+                    if i == len(self._secrets) - 1:
+                        raise
             body = json.loads(raw_body)
         except stripe.SignatureVerificationError as exc:
             raise WebhookSignatureError(str(exc).split(".")[0][:200]) from exc

@@ -9,6 +9,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid, payout_item
 from tutorhub.components.ui import empty_state, gate, section
+from tutorhub.pages.money.payout_account import connect_prompt, payout_account_section
 from tutorhub.state.money.earnings import EarningsState as E
 
 
@@ -78,7 +79,7 @@ def _payout_form() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
-        description="An admin approves each payout; the money then goes to your bank account.",
+        description="An admin approves each payout; the money then goes to your payout account.",
     )
 
 
@@ -156,7 +157,9 @@ def earnings_page() -> rx.Component:
         page_header("Earnings", "What your lessons earned, what is on its way, and your payouts.", _currency_switch()),
         _figures(),
         _chart(),
-        rx.grid(_payout_form(), _statement(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.grid(rx.cond(E.payout_verified, _payout_form(), connect_prompt()), _statement(),
+                columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        payout_account_section(),
         _payouts(),
         _leads(),
         spacing="4",

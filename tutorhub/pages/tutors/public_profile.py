@@ -11,7 +11,6 @@ from tutorhub.pages.booking.dialog import booking_dialog
 from tutorhub.pages.learning.reviews import reviews_card, trust_explainer
 from tutorhub.pages.messaging.messages import message_tutor_box
 from tutorhub.pages.scheduling.tutor_times import available_times, best_times_box
-from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.tutors.search import TutorPageState
@@ -37,16 +36,10 @@ def trust_words(score: rx.Var) -> rx.Var:
 
 def policy_note() -> rx.Component:
     """The cancellation and rescheduling rules, next to the Book button (services/booking/policy.py)."""
-    s = get_settings()
     return rx.vstack(
         rx.hstack(rx.icon("shield-check", size=14, aria_hidden="true"), rx.text("Cancellation policy", weight="medium"),
                   spacing="1", align="center"),
-        rx.text(
-            f"Full refund when you cancel at least {s.cancel_full_refund_hours} h before the lesson, "
-            f"{s.cancel_partial_refund_percent}% from {s.cancel_partial_refund_hours} h before, none later. "
-            f"If the tutor cancels, you get everything back. You can reschedule once, up to "
-            f"{s.reschedule_min_hours} h before.",
-        ),
+        rx.text(TutorPageState.policy_text),
         spacing="1",
         font_size="var(--font-size-1)",
         color=rx.color("gray", 11),

@@ -18,8 +18,9 @@ escrow are credit-normal, so adding minutes to them is a negative line):
 The minutes sit in the booking's escrow until the money core settles the lesson (it empties the MIN
 escrow at settlement) or a cancellation refunds them through `credit_spending.refund_booking_credits`.
 
-Group sessions consume fewer credits per student: `credit_cost` applies GROUP_CREDIT_PERCENT by group size
-(rounded up to a whole minute); callers pass the result as `minutes`, or pass `group_percent`.
+Group sessions consume fewer credits per student: `credit_cost` applies the group credit rates by group size
+(an admin platform setting, services/platform/store.py; default 100% alone, 60% up to 4, 40% beyond),
+rounded up to a whole minute; callers pass the result as `minutes`, or pass `group_percent`.
 """
 
 from __future__ import annotations
@@ -36,13 +37,12 @@ from tutorhub.models.money import LedgerAccount
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import ledger
+from tutorhub.services.platform import store
 
 UNIT = "MIN"
 PLAN_ROLLOVER_DAYS = 60  # plan and trial credits live 60 days from their grant
 PACK_VALIDITY_DAYS = 365  # default for packs (each pack row carries its own validity_days)
 TRIAL_MINUTES = 60  # the free tier: one lesson-hour, once per student
-# Percent of the lesson minutes one seat costs, by group size (first matching upper bound).
-GROUP_CREDIT_PERCENT: tuple[tuple[int, int], ...] = ((1, 100), (4, 60), (10**6, 40))
 
 ISSUANCE = "platform:credit_issuance"
 
@@ -71,7 +71,8 @@ def credits_account(user_id: int) -> str:
 
 def credit_cost(minutes: int, *, group_size: int = 1) -> int:
     """Minutes one student's seat costs: a full lesson alone, less per student in a group."""
-    percent = next(p for bound, p in GROUP_CREDIT_PERCENT if group_size <= bound)
+    rates = store.value("group_credit_rates")  # [[largest size, percent], ...] ascending; the last covers the rest
+    percent = next((int(p) for bound, p in rates if group_size <= bound), int(rates[-1][1]))
     return percent_of_minutes(minutes, percent)
 
 

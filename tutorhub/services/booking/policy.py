@@ -1,6 +1,7 @@
 """Booking policy: prices, trial discount, refund tiers, reschedule rule, time limits.
 
-Every number is a platform setting (environment variables, `tutorhub/settings.py`), with these defaults:
+Every number is a platform setting: an admin's value from /admin/settings (services/platform/store.py),
+else the environment variable (`tutorhub/settings.py`), with these defaults:
 
 * **Price** of a lesson = tutor's hourly rate (online or home) × minutes / 60, in integer minor
   units, rounded half up. A **trial** (once per student–tutor pair) costs
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tutorhub.models.bookings import Booking, RefundStatus
+from tutorhub.services.platform.store import int_value
 from tutorhub.settings import get_settings
 
 
@@ -50,7 +52,7 @@ def discounted(price_minor: int, percent_off: int) -> int:
 
 
 def trial_discount_percent() -> int:
-    return get_settings().trial_discount_percent
+    return int_value("trial_discount_percent")
 
 
 def refund_amount(price_minor: int, percent: int) -> int:
@@ -68,25 +70,33 @@ def set_refund(booking: Booking, percent: int) -> None:
 def student_refund_percent(start_at: datetime, now: datetime) -> int:
     """Refund percent when the student cancels a confirmed lesson at `now` (tier edges inclusive
     on the generous side: exactly 24 h before is a full refund, exactly 12 h before is 50%)."""
-    settings = get_settings()
     notice = start_at - now
-    if notice >= timedelta(hours=settings.cancel_full_refund_hours):
+    if notice >= timedelta(hours=int_value("cancel_full_refund_hours")):
         return 100
-    if notice >= timedelta(hours=settings.cancel_partial_refund_hours):
-        return settings.cancel_partial_refund_percent
+    if notice >= timedelta(hours=int_value("cancel_partial_refund_hours")):
+        return int_value("cancel_partial_refund_percent")
     return 0
 
 
+def cancellation_note() -> str:
+    """The rules in words for the booking side of a tutor's page (read when the page loads, so an
+    admin's change shows without a rebuild)."""
+    return (f"Full refund when you cancel at least {int_value('cancel_full_refund_hours')} h before the lesson, "
+            f"{int_value('cancel_partial_refund_percent')}% from {int_value('cancel_partial_refund_hours')} h before, "
+            f"none later. If the tutor cancels, you get everything back. You can reschedule once, up to "
+            f"{get_settings().reschedule_min_hours} h before.")
+
+
 def hold_until(now: datetime) -> datetime:
-    return now + timedelta(minutes=get_settings().booking_hold_minutes)
+    return now + timedelta(minutes=int_value("booking_hold_minutes"))
 
 
 def decision_due(now: datetime) -> datetime:
-    return now + timedelta(hours=get_settings().booking_request_hours)
+    return now + timedelta(hours=int_value("booking_request_hours"))
 
 
 def settle_after(now: datetime) -> datetime:
-    return now + timedelta(hours=get_settings().dispute_window_hours)
+    return now + timedelta(hours=int_value("dispute_window_hours"))
 
 
 def may_reschedule(start_at: datetime, reschedule_count: int, now: datetime) -> str | None:

@@ -44,9 +44,24 @@ from tutorhub.services.booking.views import student_zone
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.messaging.preferences import is_enabled
 from tutorhub.services.outbox import queue_message
+from tutorhub.services.platform.store import int_value
 
-LEADS: dict[str, timedelta] = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
-LEAD_TEXT = {"24h": "in 24 hours", "1h": "in 1 hour"}
+# The two reminders keep their kinds ("24h" = the first, "1h" = the second: the reminder log's key)
+# whatever offsets an admin sets (platform settings reminder_first_hours / reminder_second_minutes).
+KINDS = ("24h", "1h")
+
+
+def leads() -> dict[str, timedelta]:
+    """How long before the lesson each reminder kind goes out (admin-set; default 24 h and 1 h)."""
+    return {"24h": timedelta(hours=int_value("reminder_first_hours")),
+            "1h": timedelta(minutes=int_value("reminder_second_minutes"))}
+
+
+def lead_text(kind: str) -> str:
+    """ "in 24 hours", "in 1 hour", "in 30 minutes" for a reminder kind."""
+    seconds = int(leads()[kind].total_seconds())
+    amount, unit = (seconds // 3600, "hour") if seconds % 3600 == 0 else (seconds // 60, "minute")
+    return f"in {amount} {unit}{'' if amount == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -76,18 +91,18 @@ def _arranged_at(session: Session, booking: Booking) -> datetime:
 
 def _wanted(booking: Booking, kind: str, now: datetime, arranged: datetime) -> datetime | None:
     """The due instant when this kind of reminder should go out now, else None."""
-    lead = LEADS[_lead(kind)]
-    due = booking.start_at - lead
+    offsets = leads()
+    due = booking.start_at - offsets[_lead(kind)]
     if due > now or now >= booking.start_at or arranged >= due:
         return None
-    if _lead(kind) == "24h" and now >= booking.start_at - LEADS["1h"]:
+    if _lead(kind) == "24h" and now >= booking.start_at - offsets["1h"]:
         return None  # superseded by the 1 h reminder
     return due
 
 
 def find_due(session: Session, *, now: datetime) -> list[DueReminder]:
     """Every reminder that should go out at `now` and has not been sent yet."""
-    horizon = now + max(LEADS.values())
+    horizon = now + max(leads().values())
     rows = session.exec(
         select(Booking).where(Booking.status == BookingStatus.CONFIRMED, col(Booking.start_at) > now,
                               col(Booking.start_at) <= horizon).order_by(col(Booking.start_at))
@@ -102,7 +117,7 @@ def find_due(session: Session, *, now: datetime) -> list[DueReminder]:
         sent = {(r.recipient_user_id, r.kind) for r in session.exec(
             select(ReminderLog).where(ReminderLog.booking_id == booking.id,
                                       ReminderLog.lesson_start_at == booking.start_at)).all()}
-        for lead in LEADS:
+        for lead in KINDS:
             due = _wanted(booking, lead, now, arranged)
             if due is None:
                 continue
@@ -124,13 +139,13 @@ def _deliver(session: Session, booking: Booking, due: DueReminder, now: datetime
     student_name = student.full_name if student else "your student"
     tutor_name = tutor.full_name if tutor else "your tutor"
     link = f"/lessons/{booking.id}"
-    subject = f"Reminder: lesson {LEAD_TEXT[lead]}"
+    subject = f"Reminder: lesson {lead_text(lead)}"
     if due.kind.startswith("guardian_"):
         profile = session.exec(select(StudentProfile).where(StudentProfile.user_id == booking.student_id)).first()
         if profile is None:
             return
         when = local_when(booking.start_at, student_zone(session, booking.student_id))
-        body = f"{student_name}'s lesson with {tutor_name} starts {LEAD_TEXT[lead]}, on {when}."
+        body = f"{student_name}'s lesson with {tutor_name} starts {lead_text(lead)}, on {when}."
         if profile.guardian_email:
             queue_message(session, channel="email", recipient=profile.guardian_email, subject=subject, body=body)
         if profile.guardian_phone:
@@ -140,10 +155,10 @@ def _deliver(session: Session, booking: Booking, due: DueReminder, now: datetime
         return
     if due.recipient_user_id == booking.student_id:
         when = local_when(booking.start_at, student_zone(session, booking.student_id))
-        body = f"Your lesson with {tutor_name} starts {LEAD_TEXT[lead]}, on {when}."
+        body = f"Your lesson with {tutor_name} starts {lead_text(lead)}, on {when}."
     else:
         when = local_when(booking.start_at, tutor_profile.timezone if tutor_profile else "UTC")
-        body = f"Your lesson with {student_name} starts {LEAD_TEXT[lead]}, on {when}."
+        body = f"Your lesson with {student_name} starts {lead_text(lead)}, on {when}."
     notify(session, user_id=due.recipient_user_id, kind="reminder", title=subject, body=body, link=link, now=now)
 
 

@@ -28,8 +28,8 @@ from tutorhub.services.booking.hold_limits import MAX_UNPAID_HOLDS, unpaid_holds
 from tutorhub.services.booking.queries import page_of
 from tutorhub.services.booking.views import BookingPage
 from tutorhub.services.errors import InvalidInput
+from tutorhub.services.platform.store import int_value
 from tutorhub.services.validation import clean_int, fail
-from tutorhub.settings import get_settings
 
 ADMIN_PER_PAGE = 20
 
@@ -90,7 +90,7 @@ def booking_quote(
         trial_discount_percent=trial.discount_percent,
         trial_available=not has_trial(session, user.id, profile.id),
         instant_booking=True if sched is None else bool(sched.instant_booking),
-        hold_minutes=get_settings().booking_hold_minutes,
+        hold_minutes=int_value("booking_hold_minutes", session),
         unpaid_holds=unpaid_holds(session, user.id, now or utcnow()),
     )
 

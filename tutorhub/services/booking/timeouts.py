@@ -31,8 +31,8 @@ from tutorhub.services.booking.bookings import decline
 from tutorhub.services.booking.guard import lock_tutors, release_stale_holds
 from tutorhub.services.booking.replacements import expire_replacement_offers
 from tutorhub.services.booking.states import SYSTEM, can_transition, transition
+from tutorhub.services.platform.store import int_value
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
-from tutorhub.settings import get_settings
 
 
 def _by_tutor(session: Session, condition: Any) -> dict[int, list[int]]:
@@ -89,7 +89,7 @@ def auto_decline_requests(session: Session, *, now: datetime | None = None) -> i
             (b.decision_due_at is not None and b.decision_due_at <= now) or b.start_at <= now
         )
 
-    hours = get_settings().booking_request_hours
+    hours = int_value("booking_request_hours", session)
     return each_locked(
         session,
         (col(Booking.status) == BookingStatus.REQUESTED)

@@ -57,6 +57,7 @@ from tutorhub.services.money.payments import (
     set_extra,
     wallet_account,
 )
+from tutorhub.services.money.payout_accounts import apply_account_event
 from tutorhub.services.money.payouts import apply_payout_event
 
 
@@ -252,6 +253,9 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
     """Apply one verified gateway event; safe for duplicates and any order (see module doc)."""
     if event.kind in (EventKind.PAYOUT_PAID, EventKind.PAYOUT_FAILED):
         apply_payout_event(session, event, now=now)
+        return
+    if event.kind == EventKind.ACCOUNT_UPDATED:
+        apply_account_event(session, event)
         return
     if event.kind in (EventKind.SUBSCRIPTION_RENEWED, EventKind.SUBSCRIPTION_PAYMENT_FAILED,
                       EventKind.SUBSCRIPTION_CANCELLED):

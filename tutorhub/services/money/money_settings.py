@@ -14,6 +14,7 @@ from sqlmodel import Session
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import MoneySettings
+from tutorhub.services.accounts.audit import record_admin_action
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.validation import clean_int, fail_fields
@@ -52,8 +53,10 @@ def update_money_settings(
     refund_destination: Any = None,
     payout_minimum_minor: Any = None,
     now: datetime | None = None,
+    reason: str = "",
 ) -> MoneySettingsOut:
-    """Admin: change any of the rules (None = keep). 422 with field errors, nothing changed."""
+    """Admin: change any of the rules (None = keep). 422 with field errors, nothing changed; each
+    changed rule is an admin audit entry (the same shape as the platform settings page's)."""
     admin = require_role(actor, Role.ADMIN)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -75,10 +78,15 @@ def update_money_settings(
     if errors:
         raise fail_fields(errors)
     row = _row(session)
+    now = now or utcnow()
     for key, value in values.items():
+        if getattr(row, key) != value:
+            record_admin_action(session, actor_id=admin.id, action="settings.update", target_kind="platform_setting",
+                                target_id=key, before={key: getattr(row, key)}, after={key: value}, reason=reason,
+                                now=now)
         setattr(row, key, value)
     row.updated_by = admin.id
-    row.updated_at = now or utcnow()
+    row.updated_at = now
     session.add(row)
     session.flush()
     return get_money_settings(session)

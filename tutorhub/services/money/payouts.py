@@ -35,7 +35,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.money import Payout, PayoutStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import Conflict, NotFound
-from tutorhub.services.money import gateway_intents, ledger
+from tutorhub.services.money import gateway_intents, ledger, payout_accounts
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payments import clean_money, clearing_account
@@ -55,6 +55,9 @@ class PayoutOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     paid_at: datetime | None
+    destination: str = ""  # the tutor's account id at the provider (decided at approval)
+    destination_status: str = "none"  # that account's status: pending | verified | restricted | none
+    gateway: str = ""  # stripe | razorpay | sandbox | manual once approved
 
 
 log = logging.getLogger(__name__)
@@ -72,15 +75,18 @@ def hold_account(user_id: int) -> str:
 def _out(session: Session, p: Payout) -> PayoutOut:
     assert p.id is not None
     user = session.get(User, p.tutor_user_id)
+    account, status = payout_accounts.account_summary(session, user_id=p.tutor_user_id, gateway=p.gateway, currency=p.currency)
     return PayoutOut(id=p.id, reference=p.reference, tutor_user_id=p.tutor_user_id, tutor_name=user.full_name if user else "",
                      amount_minor=p.amount_minor, currency=p.currency, status=p.status, note=p.note, created_at=p.created_at,
-                     decided_at=p.decided_at, paid_at=p.paid_at)
+                     decided_at=p.decided_at, paid_at=p.paid_at, destination=p.destination or account,
+                     destination_status=status, gateway=p.gateway)
 
 
 def request_payout(
     session: Session, *, actor: UserOut | None, amount_minor: Any, currency: Any, now: datetime | None = None
 ) -> PayoutOut:
-    """A tutor asks to be paid `amount_minor` of their available earnings (≥ the admin minimum)."""
+    """A tutor asks to be paid `amount_minor` of their available earnings (≥ the admin minimum), to
+    their verified payout account on the gateway of that currency (409 without one)."""
     user = require_role(actor, Role.TUTOR)
     now = now or utcnow()
     errors: dict[str, str] = {}
@@ -91,6 +97,7 @@ def request_payout(
     if errors:
         raise fail_fields(errors)
     assert amount is not None and cur is not None
+    payout_accounts.payout_destination(session, user.id, payout_accounts.payout_gateway_for(session, cur))
     reference = f"po_{secrets.token_hex(10)}"
     ledger.post(session, kind="payout_request", idempotency_key=f"payout:{reference}:requested",
                 lines=[Line(earnings_account(user.id), amount, cur), Line(hold_account(user.id), -amount, cur)],
@@ -181,7 +188,7 @@ def approve_payout(
             gateway = get_gateway(payout.currency, session=session)
         except GatewayError as exc:
             raise Conflict(f"The payment provider refused the payout ({exc}). Try again or mark it paid manually.") from exc
-        payout.gateway = gateway.name
+        payout.gateway, payout.destination = gateway.name, payout_accounts.payout_destination(session, payout.tutor_user_id, gateway.name)
         if gateway_intents.is_external(gateway.name):
             # The intent: approved, not sent (gateway_ref ""); sent after the caller's commit.
             payout.status, payout.gateway_ref = PayoutStatus.APPROVED, ""
@@ -202,7 +209,8 @@ def approve_payout(
 
 
 def _destination(payout: Payout) -> str:
-    return f"tutor:{payout.tutor_user_id}"
+    """The tutor's account id at the provider, recorded at approval (payout_accounts.py)."""
+    return payout.destination
 
 
 def _key(reference: str) -> str:
@@ -287,6 +295,11 @@ def _claim_payout(reference: str, *, now: datetime, retry: bool) -> tuple[str, s
         row = session.exec(select(Payout).where(col(Payout.reference) == reference)).first()
         if row is None or row.status != PayoutStatus.APPROVED or not gateway_intents.is_external(row.gateway):
             return None
+        # Approved before payout accounts existed: the tutor's verified account now, else wait for one.
+        destination = row.destination or payout_accounts.verified_account_ref(session, row.tutor_user_id, row.gateway)
+        if not destination:
+            log.warning("payout intent %s: the tutor has no verified payout account; kept", reference)
+            return None
         free = col(Payout.gateway_ref) == ""
         if retry and row.gateway_ref == SENDING and gateway_intents.claim_is_stale(
                 row.claimed_at or row.decided_at or row.created_at, now):
@@ -296,7 +309,7 @@ def _claim_payout(reference: str, *, now: datetime, retry: bool) -> tuple[str, s
                                                        free).values(gateway_ref=SENDING, claimed_at=now))
         if rows_matched(claimed) != 1:
             return None
-        return row.gateway, _destination(row), row.amount_minor, row.currency
+        return row.gateway, destination, row.amount_minor, row.currency
 
 
 def send_payout(reference: str, *, now: datetime | None = None, retry: bool = False) -> str:

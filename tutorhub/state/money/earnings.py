@@ -20,11 +20,13 @@ from tutorhub.services.billing import lead_credits
 from tutorhub.services.billing.lead_credits import LeadCreditsOut, LeadPurchaseOut
 from tutorhub.services.currency import MoneyInputError, format_money, parse_major_units
 from tutorhub.services.errors import DomainError
-from tutorhub.services.money import earnings, money_settings, payouts
+from tutorhub.services.money import earnings, money_settings, payout_accounts, payouts
 from tutorhub.services.money.earnings import EarningsOut, Statement
 from tutorhub.services.money.money_settings import MoneySettingsOut
+from tutorhub.services.money.payout_accounts import ConnectOut, PayoutAccountsOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
+from tutorhub.state.money.payout_account import ConnectOption, PayoutAccountRow, account_row, connect_options
 from tutorhub.state.money.views import (
     PayoutRow,
     amount_errors,
@@ -70,6 +72,12 @@ class EarningsState(AppState):
     lead_errors: dict[str, str] = {}
     lead_method: str = "gateway"  # gateway | earnings
     busy: str = ""
+    payout_accounts: list[PayoutAccountRow] = []
+    connect_options: list[ConnectOption] = []
+    payout_verified: bool = False
+    razorpay_available: bool = False
+    account_errors: dict[str, str] = {}
+    account_message: str = ""
     _totals: dict[str, dict[str, int]] = {}
     _series: list[dict[str, Any]] = []
     _lead_prices: dict[str, int] = {}
@@ -78,16 +86,18 @@ class EarningsState(AppState):
     async def _fetch(self) -> Any:
         def unit(
             session: Session, actor: UserOut | None
-        ) -> tuple[EarningsOut, list[PayoutOut], LeadCreditsOut, MoneySettingsOut, str]:
+        ) -> tuple[EarningsOut, list[PayoutOut], LeadCreditsOut, MoneySettingsOut, str, PayoutAccountsOut]:
             found = earnings.tutor_earnings(session, actor=actor)
             mine = payouts.list_my_payouts(session, actor=actor, page=1, per_page=50)
             leads = lead_credits.lead_summary(session, actor=actor)
-            return found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor)
+            accounts = payout_accounts.my_payout_accounts(session, actor=actor)
+            return found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor), accounts
 
         ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return read
-        self._take(*read)
+        self._take(*read[:5])
+        self._take_accounts(read[5])
         self.months = recent_months(datetime.now(UTC).date())
         self._show_currency()
         self.status = "ready"
@@ -125,6 +135,13 @@ class EarningsState(AppState):
         self.lead_balance = leads.balance
         self._lead_prices = {p.currency: p.amount_minor for p in leads.prices}
 
+    def _take_accounts(self, found: PayoutAccountsOut) -> None:
+        self.payout_accounts = [account_row(a) for a in found.accounts]
+        self.connect_options = connect_options(found.gateways, found.accounts)
+        self.payout_verified = found.verified
+        self.razorpay_available = "razorpay" in found.gateways and not any(
+            a.gateway == "razorpay" and a.status == "verified" for a in found.accounts)
+
     def _show_currency(self) -> None:
         cur = self.currency
         t = self._totals.get(cur, {})
@@ -146,11 +163,18 @@ class EarningsState(AppState):
 
     def _forget(self) -> None:
         self._totals, self._series, self.points, self.payouts = {}, [], [], []
+        self.payout_accounts, self.connect_options, self.payout_verified = [], [], False
         self.held = self.available = self.pending = self.paid_out = self.commission = self.earned = ""
 
     async def load(self):
         self.status, self.busy, self.payout_errors, self.payout_message, self.lead_errors = "loading", "", {}, "", {}
+        self.account_errors, self.account_message = {}, ""
         self._forget()
+        back = self.router.url.query_parameters.get("payout_account")
+        if back == "refresh":  # Stripe's onboarding link expired or was used: a fresh one
+            return await self._connect("stripe", None)
+        if back == "return":  # back from Stripe's onboarding: ask Stripe how far it got
+            await self._refresh_account("stripe")
         return await self._fetch()
 
     def set_currency(self, value: Any):
@@ -236,4 +260,57 @@ class EarningsState(AppState):
             yield checkout_redirect(bought.checkout_url)
             return
         yield rx.toast.success(f"Added {quantity} lead credits.")
+        yield await self._fetch()
+
+    async def _connect(self, gateway: str, details: dict[str, str] | None) -> Any:
+        """Open or continue the account; Stripe's hosted onboarding is followed at once."""
+        def unit(session: Session, actor: UserOut | None) -> ConnectOut:
+            return payout_accounts.connect_payout_account(session, actor=actor, gateway=gateway, details=details)
+
+        try:
+            out = await self._db(unit)
+        except DomainError as exc:
+            self.busy = ""
+            self.account_errors, self.account_message = form_failure(exc)
+            return await self._fetch()
+        self.busy = ""
+        if out.onboarding_url:
+            return checkout_redirect(out.onboarding_url)
+        await self._fetch()
+        return rx.toast.success("Payout account connected." if out.account.status == "verified"
+                                else "Details sent: the provider is reviewing them.")
+
+    async def _refresh_account(self, gateway: str) -> None:
+        def unit(session: Session, actor: UserOut | None) -> Any:
+            return payout_accounts.refresh_payout_account(session, actor=actor, gateway=gateway)
+
+        try:
+            await self._db(unit)
+        except DomainError as exc:
+            self.account_message = exc.message
+
+    async def connect_payout(self, gateway: Any):
+        """Stripe (hosted onboarding) or the sandbox (at once); the service checks the gateway."""
+        if self.busy or not isinstance(gateway, str) or len(gateway) > 16:
+            return
+        self.busy, self.account_errors, self.account_message = "account", {}, ""
+        yield
+        yield await self._connect(gateway, None)
+
+    async def connect_razorpay(self, form: Any):
+        if self.busy:
+            return
+        fields = ("phone", "bank_account_number", "bank_ifsc", "street", "city", "state", "postal_code")
+        details = {name: form_text(form, name, 100) for name in fields}
+        self.busy, self.account_errors, self.account_message = "account", {}, ""
+        yield
+        yield await self._connect("razorpay", details)
+
+    async def refresh_payout(self, gateway: Any):
+        if self.busy or not isinstance(gateway, str) or len(gateway) > 16:
+            return
+        self.busy, self.account_message = "account", ""
+        yield
+        await self._refresh_account(gateway)
+        self.busy = ""
         yield await self._fetch()

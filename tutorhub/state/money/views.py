@@ -132,6 +132,9 @@ class PayoutRow:
     at: str = ""
     note: str = ""
     open: bool = False
+    destination: str = ""  # admins only: the tutor's payout account id ("" without one)
+    destination_label: str = ""  # admins only: "Verified" / "Pending" / "Restricted" / "No payout account"
+    destination_color: str = "gray"
 
 
 def chart_point(*, label: str, a: float = 0.0, b: float = 0.0, c: float = 0.0) -> dict[str, Any]:
@@ -224,7 +227,19 @@ def payout_row(p: PayoutOut, zone: str, *, with_tutor: bool = False) -> PayoutRo
         at=when(p.created_at, zone),
         note=p.note,
         open=p.status in ("requested", "approved"),
+        **(_destination(p) if with_tutor else {}),
     )
+
+
+DESTINATION_STATUS = {"verified": ("Verified", "green"), "pending": ("Pending", "amber"),
+                      "restricted": ("Restricted", "red"), "none": ("No payout account", "red")}
+
+
+def _destination(p: PayoutOut) -> dict[str, str]:
+    label, color = DESTINATION_STATUS.get(p.destination_status, (p.destination_status, "gray"))
+    if p.gateway == "manual":
+        label, color = "Paid by hand", "gray"
+    return {"destination": p.destination, "destination_label": label, "destination_color": color}
 
 
 def major(minor: int, currency: str = "USD") -> float:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from tutorhub.services.booking import policy
 from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotFound
 from tutorhub.services.live_hints import slots_channel
@@ -257,9 +258,11 @@ class TutorPageState(AppState):
     response_rate: int = 0
     response_text: str = ""  # "usually replies within 2 hours"
     trust_score: int = 0
+    policy_text: str = ""  # the cancellation rules as the platform settings are now
 
     async def load(self):
         self.status = "loading"
+        self.policy_text = policy.cancellation_note()
         wanted = self._route_tail()
         try:
             tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted), read_only=True)
