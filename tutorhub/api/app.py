@@ -26,6 +26,7 @@ from tutorhub.api.routes import health as routes_health
 from tutorhub.api.routes import homework as routes_homework
 from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import learning as routes_learning
+from tutorhub.api.routes import metrics as routes_metrics
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import plans as routes_plans
@@ -74,6 +75,7 @@ api.include_router(routes_calendars.router)  # /tutors/me/calendars before /tuto
 api.include_router(routes_leads.router)
 api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
+api.include_router(routes_metrics.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)

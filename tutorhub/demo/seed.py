@@ -24,6 +24,7 @@ from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject, VerificationDecision
 from tutorhub.services.accounts.passwords import create_admin, register
 from tutorhub.services.catalog import subject_label
+from tutorhub.services.ops.daily_aggregates import rebuild_all
 from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo logins, listed in the README)
@@ -268,4 +269,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     seed_learning_demo(session, now=now)  # student1's lessons, reports, homework, a study plan; guardian1
+    rebuild_all(session, now=now)  # the admin dashboard's daily figures over everything seeded above
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -219,6 +219,14 @@ def nightly_backup(now: datetime | None = None) -> dict[str, object]:
     return run_scheduled_backup(settings=get_settings(), now=now or utcnow())
 
 
+def refresh_metrics(now: datetime | None = None) -> dict[str, object]:
+    """Recompute the admin dashboard's figures for yesterday and today (so they are at most an hour old)."""
+    from tutorhub.services.ops.daily_aggregates import refresh_recent
+
+    with session_scope() as session:
+        return refresh_recent(session, now=now or utcnow()).model_dump(mode="json")
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
@@ -239,6 +247,7 @@ JOBS: list[Job] = [
     Job("settle_money", settle_money, {"minute": "*"}),
     Job("sync_external_calendars", sync_external_calendars, {"minute": "*"}),
     Job("nightly_backup", nightly_backup, {"hour": "1", "minute": "50"}),
+    Job("refresh_metrics", refresh_metrics, {"minute": "7"}),
 ]
 
 

@@ -86,6 +86,7 @@ from tutorhub.models.learning import (
     StudyPlanEvent,
     StudyPlanTask,
 )
+from tutorhub.models.metrics import MetricDaily, UserActivityDay
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -124,6 +125,8 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "MetricDaily",
+    "UserActivityDay",
     "AuditEntry",
     "Enquiry",
     "EnquiryClaim",
