@@ -149,8 +149,9 @@ def header_of(session: Session, spec: ExportSpec) -> tuple[str, ...]:
     return spec.header if isinstance(spec.header, tuple) else spec.header(session)
 
 
-def iter_csv(session: Session, plan: ExportPlan, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
+def iter_csv(session: Session, plan: ExportPlan, *, chunk_rows: int | None = None) -> Iterator[str]:
     """The header row, then one CSV chunk per keyset page (never more than `chunk_rows` rows held)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     yield _csv_text([list(header_of(session, plan.spec))])
     after = 0
     while True:
