@@ -39,6 +39,7 @@ from tutorhub.pages.money.earnings import earnings_page
 from tutorhub.pages.money.reconciliation import reconciliation_page
 from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
 from tutorhub.pages.ops.jobs import admin_jobs_page
+from tutorhub.pages.ops.metrics import metrics_page
 from tutorhub.pages.scheduling.availability import availability_page
 from tutorhub.pages.scheduling.student_times import student_times_page
 from tutorhub.pages.tutors.profile import tutor_profile_page
@@ -79,6 +80,7 @@ from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.metrics import AdminMetricsState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.student_times import StudentTimesState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
@@ -182,6 +184,7 @@ PAGES = [
     ("/admin/logins", logins_page, "Login log · TutorHub admin", AdminLoginsState.load),
     ("/admin/reconciliation", reconciliation_page, "Reconciliation · TutorHub admin", AdminReconciliationState.load),
     ("/admin/jobs", admin_jobs_page, "Jobs · TutorHub admin", AdminJobsState.load),
+    ("/admin/metrics", metrics_page, "Dashboard · TutorHub admin", AdminMetricsState.load),
     ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
     (
         "/settings/notifications",

@@ -46,6 +46,7 @@ from tutorhub.state.money.earnings import EarningsState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.metrics import AdminMetricsState
 from tutorhub.state.scheduling.availability import AvailabilityState
 from tutorhub.state.scheduling.busy_calendars import BusyCalendarsState
 from tutorhub.state.scheduling.student_times import StudentTimesState
@@ -193,6 +194,8 @@ AUDITED_HANDLERS = {
     GuardianState: {"load", "invite", "confirm", "unlink"},
     ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)
     HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
+    # Dashboard: reads through admin-only services; refresh_now recomputes aggregates (admin-only service).
+    AdminMetricsState: {"load", "set_interval", "set_currency", "apply_range", "refresh_now"},
 }
 
 

@@ -33,6 +33,7 @@ from tutorhub.models.bookings import Booking, BookingStatus
 from tutorhub.models.metrics import MetricDaily, UserActivityDay
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 from tutorhub.models.tutors import TutorProfile
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.money.finance import classified_flows
 
 MONEY_FLOWS = ("gmv", "revenue", "refunds", "ad_spend")
@@ -203,6 +204,12 @@ def refresh_recent(session: Session, *, now: datetime) -> RefreshOut:
     """The hourly job: yesterday (late postings, holds paid after midnight) and today so far."""
     today = utc_day(now)
     return refresh_days(session, first_day=today - timedelta(days=1), last_day=today, now=now)
+
+
+def refresh_now(session: Session, *, actor: UserOut | None, now: datetime) -> RefreshOut:
+    """The dashboard's "Refresh now" (admins only): what the hourly job does, at once."""
+    require_role(actor, Role.ADMIN)
+    return refresh_recent(session, now=now)
 
 
 def first_record_day(session: Session) -> date | None:
