@@ -109,3 +109,14 @@ def test_bucket_helpers_across_year_and_leap_day():
     assert (first, last) == (date(2027, 12, 1), date(2028, 1, 31))
     first, last, _ = checked_range(None, None, "day", now=NOW)
     assert (first, last) == (date(2027, 2, 9), date(2027, 3, 10)) and (last - first) == timedelta(days=29)
+
+
+def test_the_hourly_job_and_the_rebuild_command(db, boundary_world, capsys):
+    from tutorhub.__main__ import main
+    from tutorhub.jobs import scheduler
+
+    assert "refresh_metrics" in [job.job_id for job in scheduler.JOBS]
+    done = scheduler.refresh_metrics(now=NOW)
+    assert done["first_day"] == "2027-03-09" and done["last_day"] == "2027-03-10"
+    assert main(["rebuild-metrics"]) == 0
+    assert "dashboard figures rebuilt" in capsys.readouterr().out  # (to the wall clock's today: this data is later)
