@@ -83,8 +83,11 @@ def test_days_split_at_utc_midnight(db, boundary_world):
     actives = {p.bucket_start.day: p.active_students for p in out.series}
     assert (actives[1], actives[2], actives[3], actives[8]) == (1, 2, 0, 1)
     assert (out.active_students, out.active_tutors) == (2, 0)  # distinct over the range; the admin is not counted
-    assert out.active["students"].daily == 1 and out.active["students"].weekly == 2  # 2–8 March
-    assert out.active["students"].monthly == 2 and out.active["tutors"].monthly == 1  # 27 Feb is within 30 days
+    # at `to` (Monday 8 March): that day, its ISO week (8–14 March), its month (March)
+    assert out.active["students"].model_dump() == {"daily": 1, "weekly": 1, "monthly": 2}
+    assert out.active["tutors"].model_dump() == {"daily": 0, "weekly": 0, "monthly": 0}  # active in February
+    assert metrics.dashboard_metrics(db, actor=admin, date_from="2027-02-01", date_to="2027-02-27", now=NOW).active[
+        "tutors"].model_dump() == {"daily": 1, "weekly": 1, "monthly": 1}
 
 
 def test_weeks_start_on_monday_and_months_on_the_first(db, boundary_world):

@@ -45,6 +45,9 @@ DAILY_METRICS = MONEY_FLOWS + tuple(STOCK_CHANGES.values()) + DAY_COUNTS
 _ROLE_KEYS = {Role.STUDENT: "students", Role.TUTOR: "tutors"}
 _NOT_A_LESSON = set(BookingStatus.RELEASED) | {BookingStatus.PENDING_PAYMENT}
 CHUNK = 5000
+# Distinct-active counts per (database, range, freshness) that services/ops/metrics.py has read:
+# valid until the next refresh (which empties it here; other processes see a new `fresh_as_of`).
+ACTIVE_MEMO: dict[tuple[object, ...], dict[str, int]] = {}
 
 
 class RefreshOut(BaseModel):
@@ -159,6 +162,26 @@ def _distinct_active(session: Session, first: date, end: date) -> dict[str, int]
     return {_ROLE_KEYS[str(role)]: int(n) for role, n in rows if role in _ROLE_KEYS}
 
 
+def _cohort_cells(session: Session, months: list[date], now: datetime) -> list[dict[str, object]]:
+    """Per activity month: how many of each sign-up cohort were active, in all and by role, stored as
+    metric "cohort_{all|student|tutor}:{YYYY-MM of the cohort}" on the activity month's first day."""
+    rows: list[dict[str, object]] = []
+    for month in months:
+        found: dict[str, int] = defaultdict(int)
+        for cohort, role, n in session.execute(
+            sa_select(col(UserActivityDay.cohort_month), col(UserActivityDay.role), func.count(distinct(col(UserActivityDay.user_id))))
+            .where(col(UserActivityDay.month) == month)
+            .group_by(col(UserActivityDay.cohort_month), col(UserActivityDay.role))
+        ):
+            label = cohort.strftime("%Y-%m")
+            found[f"cohort_all:{label}"] += int(n)
+            if role in _ROLE_KEYS:
+                found[f"cohort_{role}:{label}"] += int(n)
+        rows += [{"day": month, "currency": "", "metric": metric, "value": n, "refreshed_at": now}
+                 for metric, n in sorted(found.items())]
+    return rows
+
+
 def _insert(session: Session, model: type, rows: list[dict[str, object]]) -> None:
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(model), rows[i:i + CHUNK])
@@ -192,11 +215,14 @@ def refresh_days(session: Session, *, first_day: date, last_day: date, now: date
     for start, end, suffix in [(w, w + timedelta(days=7), "week") for w in weeks] + [(m, next_month(m), "month") for m in months]:
         for key, n in _distinct_active(session, start, end).items():
             metric_rows.append({"day": start, "currency": "", "metric": f"active_{key}_{suffix}", "value": n, "refreshed_at": now})
+    metric_rows += _cohort_cells(session, months, now)
+    session.execute(delete(MetricDaily).where(col(MetricDaily.day).in_(months), col(MetricDaily.metric).like("cohort_%")))
     session.execute(delete(MetricDaily).where(
         col(MetricDaily.day) >= first_day, col(MetricDaily.day) <= last_day, col(MetricDaily.metric).in_(DAILY_METRICS)))
     session.execute(delete(MetricDaily).where(col(MetricDaily.day).in_(weeks), col(MetricDaily.metric).in_(WEEK_COUNTS)))
     session.execute(delete(MetricDaily).where(col(MetricDaily.day).in_(months), col(MetricDaily.metric).in_(MONTH_COUNTS)))
     _insert(session, MetricDaily, metric_rows)
+    ACTIVE_MEMO.clear()
     return RefreshOut(first_day=first_day, last_day=last_day, metric_rows=len(metric_rows), activity_rows=len(activity_rows))
 
 

@@ -12,7 +12,9 @@ first) / calendar months, echoed back in `from`/`to`, so the totals are the sums
 Flows (GMV, revenue, refunds, ad spend) are sums over the range / bucket; stocks (escrow,
 payouts pending) are the balance at the end of the range / bucket. `active_students` /
 `active_tutors` are distinct users active at any time in the range (bucket); `active` also gives
-daily / weekly / monthly actives (the last 1 / 7 / 30 days ending on `to`).
+daily / weekly / monthly actives at `to`: on that day, in its ISO week, in its calendar month.
+Speed: everything but the range's distinct actives is read from precomputed rows (a few thousand
+at most); that one count is an index range scan, remembered per range until the next refresh.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import case, distinct, func
+from sqlalchemy import distinct, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -31,6 +33,7 @@ from tutorhub.models.metrics import MetricDaily, UserActivityDay
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.ops.daily_aggregates import (
+    ACTIVE_MEMO,
     MONEY_FLOWS,
     STOCK_CHANGES,
     month_start,
@@ -40,8 +43,6 @@ from tutorhub.services.ops.daily_aggregates import (
 )
 
 INTERVALS = ("day", "week", "month")
-_ZERO = {k: 0 for k in ("gmv_minor", "revenue_minor", "refunds_minor", "ad_spend_minor", "escrow_minor",
-                        "payouts_pending_minor")}
 MAX_DAYS = {"day": 366, "week": 5 * 366, "month": 10 * 366}
 
 
@@ -150,26 +151,34 @@ def bucket_of(day: date, interval: str) -> date:
     return day if interval == "day" else week_start(day) if interval == "week" else month_start(day)
 
 
-def _active(session: Session, first: date, last: date) -> tuple[dict[str, int], dict[str, ActiveWindows]]:
-    """Distinct actives over the range, and over the last 1 / 7 / 30 days ending on `last`, per role."""
-    d7, d30 = last - timedelta(days=6), last - timedelta(days=29)
-    day = col(UserActivityDay.day)
+def _distinct_active(session: Session, first: date, last: date, fresh: Any) -> dict[str, int]:
+    """Distinct students / tutors active in [first, last]: one index range scan per role
+    (ix_user_activity_days_role_day), remembered until the aggregates are refreshed again."""
+    key = (id(session.connection().engine), first, last, fresh)
+    if key in ACTIVE_MEMO:
+        return ACTIVE_MEMO[key]
+    found = {}
+    for role, name in ((Role.STUDENT, "students"), (Role.TUTOR, "tutors")):
+        found[name] = int(session.execute(
+            sa_select(func.count(distinct(col(UserActivityDay.user_id)))).where(
+                col(UserActivityDay.role) == role, col(UserActivityDay.day) >= first, col(UserActivityDay.day) <= last)
+        ).scalar() or 0)
+    if len(ACTIVE_MEMO) >= 256:
+        ACTIVE_MEMO.pop(next(iter(ACTIVE_MEMO)))
+    ACTIVE_MEMO[key] = found
+    return found
 
-    def among(cond):
-        return func.count(distinct(case((cond, col(UserActivityDay.user_id)))))
 
-    rows = session.execute(
-        sa_select(col(UserActivityDay.role), among(day >= first), among(day == last), among(day >= d7), among(day >= d30))
-        .where(day >= min(first, d30), day <= last, col(UserActivityDay.role).in_((Role.STUDENT, Role.TUTOR)))
-        .group_by(col(UserActivityDay.role))
-    ).all()
-    span: dict[str, int] = {"students": 0, "tutors": 0}
-    windows = {"students": ActiveWindows(), "tutors": ActiveWindows()}
-    for role, in_range, daily, weekly, monthly in rows:
-        key = "students" if role == Role.STUDENT else "tutors"
-        span[key] = int(in_range)
-        windows[key] = ActiveWindows(daily=int(daily), weekly=int(weekly), monthly=int(monthly))
-    return span, windows
+def _windows(rows: dict[tuple[date, str], int], last: date) -> dict[str, ActiveWindows]:
+    """Daily / weekly / monthly actives at `last`: its day, its ISO week, its calendar month
+    (precomputed distinct counts)."""
+    wanted = {(last, ""): "daily", (week_start(last), "_week"): "weekly", (month_start(last), "_month"): "monthly"}
+    out = {"students": ActiveWindows(), "tutors": ActiveWindows()}
+    for (day, suffix), field in wanted.items():
+        for key in ("students", "tutors"):
+            value = rows.get((day, f"active_{key}{suffix}"), 0)
+            setattr(out[key], field, value)
+    return out
 
 
 def dashboard_metrics(
@@ -182,47 +191,57 @@ def dashboard_metrics(
     flows: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     changes: dict[str, list[tuple[date, str, int]]] = defaultdict(list)
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = session.execute(
+    at_last: dict[tuple[date, str], int] = {}
+    window_start = min(week_start(last), month_start(last))
+    stock_metrics = tuple(STOCK_CHANGES.values())
+    rows = session.connection().execute(
         sa_select(col(MetricDaily.day), col(MetricDaily.currency), col(MetricDaily.metric), col(MetricDaily.value))
-        .where(col(MetricDaily.day) <= last)
-        .where((col(MetricDaily.day) >= first) | col(MetricDaily.metric).in_(tuple(STOCK_CHANGES.values())))
+        .where(col(MetricDaily.day) <= last, col(MetricDaily.metric).not_like("cohort_%"))
+        .where((col(MetricDaily.day) >= min(first, window_start)) | col(MetricDaily.metric).in_(stock_metrics))
     ).all()
     suffix = {"day": "", "week": "_week", "month": "_month"}[interval]
+    actives = (f"active_students{suffix}", f"active_tutors{suffix}")
+    day_counts = ("signups", "holds", "paid_bookings")
     for day, cur, metric, value in rows:
+        if metric in stock_metrics:
+            changes[cur].append((day, metric, value))
+            continue
+        if day >= window_start and metric.startswith("active_"):
+            at_last[(day, metric)] = value
+        if day < first:
+            continue  # read only for the active windows at `last`
         if metric in MONEY_FLOWS:
-            flows[cur][bucket_of(day, interval)][metric] += int(value)
-        elif metric in STOCK_CHANGES.values():
-            changes[cur].append((day, metric, int(value)))
-        elif metric in ("signups", "holds", "paid_bookings"):
-            counts[bucket_of(day, interval)][metric] += int(value)
-        elif metric in (f"active_students{suffix}", f"active_tutors{suffix}"):
-            counts[bucket_of(day, interval)][metric.removesuffix(suffix)] = int(value)
+            flows[cur][bucket_of(day, interval)][metric] += value
+        elif metric in day_counts:
+            counts[bucket_of(day, interval)][metric] += value
+        elif metric in actives:
+            counts[bucket_of(day, interval)][metric.removesuffix(suffix)] = value
     per_currency = {cur: _currency_figures(flows.get(cur, {}), changes.get(cur, []), starts, interval)
                     for cur in sorted(set(flows) | set(changes))}
-    per_currency = {cur: fig for cur, fig in per_currency.items() if fig.model_dump(exclude={"series"}) != _ZERO
-                    or any(any(p.model_dump(exclude={"bucket_start"}).values()) for p in fig.series)}
+    per_currency = {cur: fig for cur, fig in per_currency.items() if any(
+        (fig.gmv_minor, fig.revenue_minor, fig.refunds_minor, fig.ad_spend_minor, fig.escrow_minor,
+         fig.payouts_pending_minor)) or flows.get(cur) or any(p.escrow_minor or p.payouts_pending_minor for p in fig.series)}
     chosen = _chosen_currency(currency, per_currency)
-    top = per_currency.get(chosen, CurrencyFigures(series=[MoneyPoint(bucket_start=s) for s in starts]))
-    series = [
-        SeriesPoint(**point.model_dump(), active_students=counts[point.bucket_start].get("active_students", 0),
-                    active_tutors=counts[point.bucket_start].get("active_tutors", 0),
-                    new_signups=counts[point.bucket_start].get("signups", 0),
-                    holds=counts[point.bucket_start].get("holds", 0),
-                    paid_bookings=counts[point.bucket_start].get("paid_bookings", 0))
-        for point in top.series
-    ]
-    span, windows = _active(session, first, last)
+    top = per_currency.get(chosen) or _currency_figures({}, [], starts, interval)
+    series = []
+    for point in top.series:
+        got = counts.get(point.bucket_start, {})
+        series.append(SeriesPoint.model_construct(
+            **point.__dict__, active_students=got.get("active_students", 0), active_tutors=got.get("active_tutors", 0),
+            new_signups=got.get("signups", 0), holds=got.get("holds", 0), paid_bookings=got.get("paid_bookings", 0)))
+    fresh = session.execute(sa_select(func.max(col(MetricDaily.refreshed_at)))).scalar()
+    span, windows = _distinct_active(session, first, last, fresh), _windows(at_last, last)
     holds = sum(p.holds for p in series)
     paid = sum(p.paid_bookings for p in series)
-    fresh = session.execute(sa_select(func.max(col(MetricDaily.refreshed_at)))).scalar()
-    return MetricsOut.model_validate(dict(
-        {"from": first, "to": last}, interval=interval, currency=chosen,
-        **top.model_dump(exclude={"series"}),
+    return MetricsOut.model_construct(
+        date_from=first, date_to=last, interval=interval, currency=chosen,
+        gmv_minor=top.gmv_minor, revenue_minor=top.revenue_minor, escrow_minor=top.escrow_minor,
+        payouts_pending_minor=top.payouts_pending_minor, refunds_minor=top.refunds_minor, ad_spend_minor=top.ad_spend_minor,
         active_students=span["students"], active_tutors=span["tutors"],
         new_signups=sum(p.new_signups for p in series), holds=holds, paid_bookings=paid,
         conversion=round(paid / holds, 4) if holds else None,
         active=windows, series=series, currencies=per_currency, fresh_as_of=fresh,
-    ))
+    )
 
 
 def _chosen_currency(asked: Any, per_currency: dict[str, CurrencyFigures]) -> str:
@@ -251,12 +270,12 @@ def _currency_figures(
             stock[changes[i][1]] += changes[i][2]
             i += 1
         got = flows.get(start, {})
-        points.append(MoneyPoint(
+        points.append(MoneyPoint.model_construct(
             bucket_start=start, gmv_minor=got.get("gmv", 0), revenue_minor=got.get("revenue", 0),
             refunds_minor=got.get("refunds", 0), ad_spend_minor=got.get("ad_spend", 0),
             escrow_minor=stock["escrow_change"], payouts_pending_minor=stock["payout_hold_change"]))
     last = points[-1] if points else MoneyPoint(bucket_start=starts[0] if starts else date.min)
-    return CurrencyFigures(
+    return CurrencyFigures.model_construct(
         gmv_minor=sum(p.gmv_minor for p in points), revenue_minor=sum(p.revenue_minor for p in points),
         refunds_minor=sum(p.refunds_minor for p in points), ad_spend_minor=sum(p.ad_spend_minor for p in points),
         escrow_minor=last.escrow_minor, payouts_pending_minor=last.payouts_pending_minor, series=points)
