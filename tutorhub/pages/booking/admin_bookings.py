@@ -76,11 +76,21 @@ def bookings_page() -> rx.Component:
         page_header(
             "Bookings",
             rx.text(AB.total.to_string(), " bookings, latest lesson first."),
-            rx.select(
-                ["all", *BookingStatus.ALL],
-                value=rx.cond(AB.filter_status == "", "all", AB.filter_status),
-                on_change=AB.set_filter,
-                aria_label="Status",
+            rx.hstack(
+                rx.select(
+                    ["all", *BookingStatus.ALL],
+                    value=rx.cond(AB.filter_status == "", "all", AB.filter_status),
+                    on_change=AB.set_filter,
+                    aria_label="Status",
+                ),
+                # The same filter, as a file: the export route authorizes by the session cookie and streams.
+                rx.el.a(
+                    rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="2", tab_index=-1),
+                    href="/api/v1/admin/exports/bookings.csv" + rx.cond(AB.filter_status == "", "",
+                                                                        "?status=" + AB.filter_status),
+                    download="", aria_label="Download these bookings as CSV", id="bookings-csv",
+                ),
+                spacing="3", align="center", wrap="wrap",
             ),
         ),
         rx.cond(
