@@ -1,7 +1,8 @@
 """dashboard metrics
 
 metric_daily: precomputed per-day figures (day × currency × metric) for the admin dashboard;
-user_activity_days: who was active on which UTC day (active users and cohort retention).
+user_activity_days: who was active on which UTC day (active users and cohort retention);
+an index on ledger_transactions.created_at for the hourly refresh's one-day scans.
 
 Revision ID: 0024_metrics
 Revises: 0021_audit
@@ -43,11 +44,13 @@ def upgrade() -> None:
         sa.UniqueConstraint('day', 'user_id', name='uq_user_activity_days_key'),
     )
     op.create_index('ix_user_activity_days_role_day', 'user_activity_days', ['role', 'day', 'user_id'])
-    op.create_index('ix_user_activity_days_cohort', 'user_activity_days', ['cohort_month', 'month', 'user_id'])
+    op.create_index('ix_user_activity_days_month', 'user_activity_days', ['month', 'cohort_month', 'role', 'user_id'])
+    op.create_index('ix_ledger_transactions_created', 'ledger_transactions', ['created_at'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_user_activity_days_cohort', table_name='user_activity_days')
+    op.drop_index('ix_ledger_transactions_created', table_name='ledger_transactions')
+    op.drop_index('ix_user_activity_days_month', table_name='user_activity_days')
     op.drop_index('ix_user_activity_days_role_day', table_name='user_activity_days')
     op.drop_table('user_activity_days')
     op.drop_table('metric_daily')

@@ -9,6 +9,9 @@ Why this shape:
 - Money figures are per currency (`currency` = ISO code); counts use currency "" (no currency).
   Flows (GMV, revenue, refunds, ad spend) are the day's sums; stocks (escrow, payouts pending) are
   stored as the day's net change, so the stock at any day's end is the sum of changes up to it.
+- The hourly refresh reads one day of ledger transactions; without an index on their time it
+  would scan every entry, so this module adds `ix_ledger_transactions_created` to the ledger's
+  table (declared here, beside its only reader, and created by this domain's migration).
 - Distinct counts (active users) cannot be added across days, so `user_activity_days` keeps who was
   active on which day (one small row each), with the month of the day and of the user's sign-up
   for the cohort table; week and month distinct counts are stored as metrics at the bucket's first day.
@@ -22,6 +25,7 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tutorhub.models.base import UtcDateTime, utcnow
+from tutorhub.models.money import LedgerTransaction
 
 
 class MetricDaily(SQLModel, table=True):
@@ -41,7 +45,7 @@ class UserActivityDay(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("day", "user_id", name="uq_user_activity_days_key"),
         Index("ix_user_activity_days_role_day", "role", "day", "user_id"),
-        Index("ix_user_activity_days_cohort", "cohort_month", "month", "user_id"),
+        Index("ix_user_activity_days_month", "month", "cohort_month", "role", "user_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -50,3 +54,7 @@ class UserActivityDay(SQLModel, table=True):
     user_id: int
     role: str = Field(max_length=16)
     cohort_month: date  # first day of the month the user signed up in
+
+
+# The daily refresh's range scan of the ledger (see the module docstring).
+Index("ix_ledger_transactions_created", LedgerTransaction.__table__.c.created_at)  # type: ignore[attr-defined]

@@ -153,13 +153,15 @@ def _counts(session: Session, since: datetime, until: datetime) -> dict[tuple[da
 
 
 def _distinct_active(session: Session, first: date, end: date) -> dict[str, int]:
-    """Distinct active users per role key over [first, end)."""
-    rows = session.execute(
-        sa_select(col(UserActivityDay.role), func.count(distinct(col(UserActivityDay.user_id))))
-        .where(col(UserActivityDay.day) >= first, col(UserActivityDay.day) < end)
-        .group_by(col(UserActivityDay.role))
-    ).all()
-    return {_ROLE_KEYS[str(role)]: int(n) for role, n in rows if role in _ROLE_KEYS}
+    """Distinct active users per role key over [first, end): one range scan of
+    ix_user_activity_days_role_day per role."""
+    found = {}
+    for role, key in _ROLE_KEYS.items():
+        n = session.execute(sa_select(func.count(distinct(col(UserActivityDay.user_id)))).where(
+            col(UserActivityDay.role) == role, col(UserActivityDay.day) >= first, col(UserActivityDay.day) < end)).scalar()
+        if n:
+            found[key] = int(n)
+    return found
 
 
 def _cohort_cells(session: Session, months: list[date], now: datetime) -> list[dict[str, object]]:
