@@ -76,3 +76,12 @@ def test_anonymous_visitors_are_sent_to_log_in():
     state = browser.state(AdminMetricsState)
     events = browser.run(state.load())
     assert state.status == "loading" and state.cards == {} and "login" in str(events)
+
+
+def test_a_currency_that_appears_later_is_shown(make_user):
+    admin = make_user("admin")
+    browser, state = _open(admin.email)
+    assert state.currency == "USD" and state.cards["gmv_minor"] == "$0" and not state.has_money  # nothing yet
+    _sales()
+    browser.run(state.refresh_now())
+    assert state.currency == "INR" and state.cards["gmv_minor"] == "₹700"

@@ -125,7 +125,9 @@ class AdminMetricsState(AppState):
         self._out, self.range_errors = out, {}
         self.date_from, self.date_to = out.date_from.isoformat(), out.date_to.isoformat()
         self.currencies = sorted(out.currencies) or [out.currency]
-        self.currency = out.currency
+        # Keep the admin's currency while it has figures; otherwise the one with the largest GMV.
+        self.currency = out.currency if out.currency in out.currencies or not out.currencies else max(
+            self.currencies, key=lambda c: out.currencies[c].gmv_minor)
         self.cohort_header = [f"M{k}" for k in range(max((len(c.retention) for c in retention.cohorts), default=0))]
         self.cohorts = cohort_rows(retention)
         query = urlencode({"from": self.date_from, "to": self.date_to})
