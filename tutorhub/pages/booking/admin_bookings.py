@@ -84,11 +84,12 @@ def bookings_page() -> rx.Component:
                     aria_label="Status",
                 ),
                 # The same filter, as a file: the export route authorizes by the session cookie and streams.
-                rx.el.a(
-                    rx.button(rx.icon("download", size=14), "Download CSV", variant="soft", size="2", tab_index=-1),
-                    href="/api/v1/admin/exports/bookings.csv" + rx.cond(AB.filter_status == "", "",
-                                                                        "?status=" + AB.filter_status),
-                    download="", aria_label="Download these bookings as CSV", id="bookings-csv",
+                rx.button(
+                    rx.el.a(rx.icon("download", size=14), "Download CSV",
+                            href="/api/v1/admin/exports/bookings.csv" + rx.cond(AB.filter_status == "", "",
+                                                                                "?status=" + AB.filter_status),
+                            download="", aria_label="Download these bookings as CSV", id="bookings-csv"),
+                    as_child=True, variant="soft", size="2",
                 ),
                 spacing="3", align="center", wrap="wrap",
             ),

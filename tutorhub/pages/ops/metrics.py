@@ -121,9 +121,12 @@ def _cohorts() -> rx.Component:
 
 
 def _export(link: ExportLink) -> rx.Component:
-    return rx.el.a(
-        rx.button(rx.icon("download", size=14), link.label, variant="soft", size="2", tab_index=-1),
-        href=link.href, download="", class_name="export-link", aria_label="Download CSV: " + link.label,
+    # One <a> styled as a button (a <button> inside a link would swallow the click): the browser
+    # follows it with the session cookie and saves the streamed file.
+    return rx.button(
+        rx.el.a(rx.icon("download", size=14), link.label, href=link.href, download="", class_name="export-link",
+                aria_label="Download CSV: " + link.label),
+        as_child=True, variant="soft", size="2",
     )
 
 
