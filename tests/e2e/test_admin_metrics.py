@@ -56,7 +56,7 @@ def test_admin_dashboard_cards_charts_cohorts_and_csv(new_context):
     page.get_by_role("radio", name="Month").click()
     expect(page.locator("#metrics-from")).to_have_value(re.compile(r"^\d{4}-\d{2}-01$"))
     shot(page, "admin-metrics")
-    with page.expect_download() as caught:
+    with page.expect_download() as caught:  # the browser's own download, with the admin's session cookie
         page.get_by_role("link", name="Download CSV: Ledger entries").click()
     rows = list(csv.DictReader(io.StringIO(Path(caught.value.path()).read_text())))
     revenue = -sum(int(r["amount"]) for r in rows if r["account"] == "platform:revenue" and r["unit"] == "JPY")

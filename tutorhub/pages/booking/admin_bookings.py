@@ -6,7 +6,7 @@ import reflex as rx
 
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.schedule_pager import event_pager
-from tutorhub.components.ui import empty_state, gate
+from tutorhub.components.ui import download_button, empty_state, gate
 from tutorhub.models.bookings import BookingStatus
 from tutorhub.pages.booking.lessons import lesson_card
 from tutorhub.state.booking.admin_bookings import AdminBookingsState as AB
@@ -84,13 +84,9 @@ def bookings_page() -> rx.Component:
                     aria_label="Status",
                 ),
                 # The same filter, as a file: the export route authorizes by the session cookie and streams.
-                rx.button(
-                    rx.el.a(rx.icon("download", size=14), "Download CSV",
-                            href="/api/v1/admin/exports/bookings.csv" + rx.cond(AB.filter_status == "", "",
-                                                                                "?status=" + AB.filter_status),
-                            download="", aria_label="Download these bookings as CSV", id="bookings-csv"),
-                    as_child=True, variant="soft", size="2",
-                ),
+                download_button("Download CSV", "/api/v1/admin/exports/bookings.csv" + rx.cond(
+                    AB.filter_status == "", "", "?status=" + AB.filter_status),
+                    aria_label="Download these bookings as CSV", id="bookings-csv"),
                 spacing="3", align="center", wrap="wrap",
             ),
         ),

@@ -8,7 +8,7 @@ import reflex as rx
 from tutorhub.components.forms import submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid
-from tutorhub.components.ui import empty_state, gate, section
+from tutorhub.components.ui import download_button, empty_state, gate, section
 from tutorhub.state.ops.metrics import AdminMetricsState as M
 from tutorhub.state.ops.metrics import CohortCell, CohortRow, ExportLink
 
@@ -81,18 +81,20 @@ def _people_chart() -> rx.Component:
     )
 
 
+_TD = {"padding": "6px 8px", "border_bottom": "1px solid var(--gray-4)", "font_size": "var(--font-size-1)"}
+
+
 def _cell(cell: CohortCell) -> rx.Component:
-    return rx.table.cell(
-        rx.text(cell.text, size="1", weight=rx.cond(cell.strong, "bold", "regular")),
-        background=cell.background, text_align="center", aria_label=cell.label, title=cell.label,
-        class_name="cohort-cell",
+    return rx.el.td(
+        cell.text, background=cell.background, text_align="center", aria_label=cell.label, title=cell.label,
+        font_weight=rx.cond(cell.strong, "bold", "normal"), class_name="cohort-cell", **_TD,
     )
 
 
 def _cohort_row(row: CohortRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.cohort, white_space="nowrap"),
-        rx.table.cell(row.size, text_align="right"),
+    return rx.el.tr(
+        rx.el.th(row.cohort, scope="row", white_space="nowrap", text_align="left", **_TD),
+        rx.el.td(row.size, text_align="right", **_TD),
         rx.foreach(row.cells, _cell),
     )
 
@@ -102,16 +104,17 @@ def _cohorts() -> rx.Component:
         "Cohort retention",
         rx.cond(
             M.cohorts.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Sign-up month"), rx.table.column_header_cell("Size"),
-                        rx.foreach(M.cohort_header, lambda h: rx.table.column_header_cell(h, text_align="center")),
+            rx.box(  # a plain table in a focusable region: it scrolls sideways on phones, by keyboard too
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(
+                        rx.el.th("Sign-up month", scope="col", text_align="left", **_TD),
+                        rx.el.th("Size", scope="col", text_align="right", **_TD),
+                        rx.foreach(M.cohort_header, lambda h: rx.el.th(h, scope="col", text_align="center", **_TD)),
                     )),
-                    rx.table.body(rx.foreach(M.cohorts, _cohort_row)),
-                    size="1", variant="surface", id="cohort-table",
+                    rx.el.tbody(rx.foreach(M.cohorts, _cohort_row)),
+                    id="cohort-table", border_collapse="collapse", width="100%",
                 ),
-                overflow_x="auto", width="100%",
+                overflow_x="auto", width="100%", tab_index=0, role="region", aria_label="Cohort retention table",
             ),
             empty_state("grid-3x3", "No cohorts yet", "Sign-ups appear here by month."),
         ),
@@ -121,13 +124,7 @@ def _cohorts() -> rx.Component:
 
 
 def _export(link: ExportLink) -> rx.Component:
-    # One <a> styled as a button (a <button> inside a link would swallow the click): the browser
-    # follows it with the session cookie and saves the streamed file.
-    return rx.button(
-        rx.el.a(rx.icon("download", size=14), link.label, href=link.href, download="", class_name="export-link",
-                aria_label="Download CSV: " + link.label),
-        as_child=True, variant="soft", size="2",
-    )
+    return download_button(link.label, link.href, class_name="export-link", aria_label="Download CSV: " + link.label)
 
 
 def _exports() -> rx.Component:
@@ -143,7 +140,7 @@ def metrics_page() -> rx.Component:
         page_header(
             "Dashboard",
             "Money, people and retention by UTC day, week or month. Figures are refreshed every hour.",
-            rx.text("Last computed: ", M.fresh, size="1", color=rx.color("gray", 10), id="metrics-fresh"),
+            rx.text("Last computed: ", M.fresh, size="1", color=rx.color("gray", 11), id="metrics-fresh"),
             rx.button(rx.icon("refresh-cw", size=14), "Refresh now", variant="soft", size="2", loading=M.busy,
                       on_click=M.refresh_now, id="metrics-refresh"),
         ),
