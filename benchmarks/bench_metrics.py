@@ -104,9 +104,10 @@ def fill(engine) -> dict[str, int]:
 
     earnings: dict[tuple[int, str], int] = {}
     for b in range(1, BOOKINGS + 1):
-        student, tutor = rng.randrange(1, STUDENTS + 1), rng.randrange(1, TUTORS + 1)
-        created = start + timedelta(seconds=rng.randrange(360 * 86400))
-        lesson = created + timedelta(days=rng.randrange(1, 5), hours=1)
+        # each tutor's lessons 21 h apart through the year (PostgreSQL's exclusion constraint refuses overlaps)
+        student, tutor, slot = rng.randrange(1, STUDENTS + 1), (b - 1) % TUTORS + 1, (b - 1) // TUTORS
+        lesson = start + timedelta(days=4, hours=slot * 360 * 24 // (BOOKINGS // TUTORS + 1), minutes=tutor % 60)
+        created = lesson - timedelta(days=rng.randrange(1, 5), minutes=rng.randrange(60))
         cur, price = ("EUR", 3000) if b % 3 else ("USD", 4000)
         cancelled = rng.random() < 0.1
         bookings.append({**template, "id": b, "student_id": student, "tutor_id": tutor, "start_at": lesson,
