@@ -6,6 +6,8 @@
   seed-demo                    seed demo data (refuses a database that already has users)
   create-admin --email E --password P [--name N]
   rebuild-free-slots           recompute the precomputed free-slot search index (run daily)
+  rebuild-metrics              recompute the admin dashboard's daily figures from the first record
+                               (the hourly `refresh_metrics` job keeps yesterday and today current)
   verify-ledger                check every ledger invariant; non-zero exit naming offending transactions
   backup --to DIR              a consistent backup (database, private files, secrets, manifest) while
                                the app runs (services/ops/backup.py)
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Administrator")
     sub.add_parser("rebuild-free-slots")
+    sub.add_parser("rebuild-metrics")
     sub.add_parser("verify-ledger")
     sub.add_parser("janus-config", help="write the Janus SFU config for this install; print its folder")
     run_job = sub.add_parser("run-job")
@@ -101,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope() as session:
                 rows = rebuild_free_slots(session)
             print(f"free-slot index rebuilt: {rows} rows")
+        elif args.command == "rebuild-metrics":
+            from tutorhub.models.base import utcnow
+            from tutorhub.services.ops.daily_aggregates import rebuild_all
+
+            upgrade_to_head()
+            with session_scope() as session:
+                done = rebuild_all(session, now=utcnow())
+            print(f"dashboard figures rebuilt: {done.first_day} to {done.last_day}, {done.metric_rows} figures, "
+                  f"{done.activity_rows} active-user days")
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

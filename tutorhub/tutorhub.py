@@ -44,6 +44,7 @@ from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
 from tutorhub.pages.ops.audit import audit_page
 from tutorhub.pages.ops.fraud import fraud_page
 from tutorhub.pages.ops.jobs import admin_jobs_page
+from tutorhub.pages.ops.metrics import metrics_page
 from tutorhub.pages.ops.platform_settings import admin_settings_page
 from tutorhub.pages.ops.users import user_page, users_page
 from tutorhub.pages.rooms.room_panel import class_room_page
@@ -94,6 +95,7 @@ from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.audit import AdminAuditState
 from tutorhub.state.ops.fraud import AdminFraudState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.metrics import AdminMetricsState
 from tutorhub.state.ops.platform_settings import AdminSettingsState
 from tutorhub.state.ops.users import AdminUsersState, AdminUserState
 from tutorhub.state.rooms.room_panel import RoomState
@@ -210,6 +212,7 @@ PAGES = [
     ("/admin/ads/[campaign_id]", admin_campaign_page, "Campaign · TutorHub admin", AdminCampaignState.load),
     ("/admin/offers", admin_offers_page, "Special offers · TutorHub admin", AdminOffersState.load),
     ("/admin/settings", admin_settings_page, "Platform settings · TutorHub admin", AdminSettingsState.load),
+    ("/admin/metrics", metrics_page, "Dashboard · TutorHub admin", AdminMetricsState.load),
     ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
     (
         "/settings/notifications",

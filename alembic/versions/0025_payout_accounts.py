@@ -5,7 +5,7 @@ the destination of their payouts. platform_settings: admin-set values that overr
 from the environment, one row per changed setting.
 
 Revision ID: 0025_payout_accounts
-Revises: 0023_growth
+Revises: 0024_metrics
 Create Date: 2026-12-07 08:45:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from alembic import op
 from tutorhub.models.base import UtcDateTime
 
 revision = '0025_payout_accounts'
-down_revision = '0023_growth'
+down_revision = '0024_metrics'
 branch_labels = None
 depends_on = None
 

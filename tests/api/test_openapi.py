@@ -25,6 +25,9 @@ CONTRACT = {
     "/api/v1/admin/outbox": {"get"},
     "/api/v1/admin/logins": {"get"},
     "/api/v1/files/credentials/{doc_id}": {"get"},
+    "/api/v1/admin/metrics": {"get"},
+    "/api/v1/admin/cohorts": {"get"},
+    "/api/v1/admin/exports/{kind}.csv": {"get"},
 }
 
 

@@ -53,6 +53,7 @@ from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.audit import AdminAuditState
 from tutorhub.state.ops.fraud import AdminFraudState
 from tutorhub.state.ops.jobs import AdminJobsState
+from tutorhub.state.ops.metrics import AdminMetricsState
 from tutorhub.state.ops.platform_settings import AdminSettingsState
 from tutorhub.state.ops.users import AdminUsersState, AdminUserState
 from tutorhub.state.rooms.room_panel import RoomState
@@ -224,6 +225,8 @@ AUDITED_HANDLERS = {
     # open_room reads the room for the ids in the route (the service decides who may join and when);
     # close_room only clears this tab's panel.
     RoomState: {"open_room", "close_room"},
+    # Dashboard: reads through admin-only services; refresh_now recomputes aggregates (admin-only service).
+    AdminMetricsState: {"load", "set_interval", "set_currency", "apply_range", "refresh_now"},
 }
 
 

@@ -29,6 +29,7 @@ from tutorhub.api.routes import health as routes_health
 from tutorhub.api.routes import homework as routes_homework
 from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import learning as routes_learning
+from tutorhub.api.routes import metrics as routes_metrics
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
 from tutorhub.api.routes import payout_accounts as routes_payout_accounts
@@ -84,6 +85,7 @@ api.include_router(routes_tutors.router)
 api.include_router(routes_admin.router)
 api.include_router(routes_admin_users.router)
 api.include_router(routes_platform_settings.router)
+api.include_router(routes_metrics.router)
 api.include_router(routes_bookings.router)
 api.include_router(routes_booking_admin.router)
 api.include_router(routes_files.router)

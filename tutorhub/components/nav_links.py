@@ -69,6 +69,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Fraud flags", "/admin/fraud", "People"),
         Nav("Bookings", "/admin/bookings", "Lessons"),
         Nav("Disputes", "/admin/disputes", "Lessons"),
+        Nav("Dashboard", "/admin/metrics", "Money"),
         Nav("Finance", "/admin/finance", "Money"),
         Nav("Payouts", "/admin/payouts", "Money"),
         Nav("Reconciliation", "/admin/reconciliation", "Money"),

@@ -28,6 +28,7 @@ from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject, VerificationDecision
 from tutorhub.services.accounts.passwords import create_admin, register
 from tutorhub.services.catalog import subject_label
+from tutorhub.services.ops.daily_aggregates import rebuild_all
 from tutorhub.services.scheduling.free_index import rebuild_free_slots
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo logins, listed in the README)
@@ -277,4 +278,5 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     # a suspended student and fraud flags from demo login patterns (admin users / fraud / audit pages)
     seed_ops_demo(session, now=now, admin_email=ADMIN_EMAIL, password=DEMO_PASSWORD)
     seed_growth_demo(session, now=now, admin_email=ADMIN_EMAIL)  # a funded advertiser, two campaigns, an offer
+    rebuild_all(session, now=now)  # the admin dashboard's daily figures over everything seeded above
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -268,6 +268,14 @@ def send_analytics(now: datetime | None = None) -> dict[str, int]:
     return {"queued": queued, **counts}
 
 
+def refresh_metrics(now: datetime | None = None) -> dict[str, object]:
+    """Recompute the admin dashboard's figures for yesterday and today (so they are at most an hour old)."""
+    from tutorhub.services.ops.daily_aggregates import refresh_recent
+
+    with session_scope() as session:
+        return refresh_recent(session, now=now or utcnow()).model_dump(mode="json")
+
+
 # The registry: (job id, function, cron fields in UTC).
 JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
@@ -292,6 +300,7 @@ JOBS: list[Job] = [
     Job("fraud_scan", fraud_scan, {"minute": "25"}),
     Job("reconcile_ads", reconcile_ads, {"hour": "2", "minute": "0"}),
     Job("send_analytics", send_analytics, {"minute": "*"}),
+    Job("refresh_metrics", refresh_metrics, {"minute": "7"}),
 ]
 
 

@@ -101,6 +101,7 @@ from tutorhub.models.learning import (
     StudyPlanEvent,
     StudyPlanTask,
 )
+from tutorhub.models.metrics import MetricDaily, UserActivityDay
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -154,6 +155,8 @@ __all__ = [
     "CampaignStatus",
     "Pricing",
     "SpecialOffer",
+    "MetricDaily",
+    "UserActivityDay",
     "AuditEntry",
     "RoomKind",
     "RoomPresence",

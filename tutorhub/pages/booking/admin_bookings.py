@@ -6,7 +6,7 @@ import reflex as rx
 
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.schedule_pager import event_pager
-from tutorhub.components.ui import empty_state, gate
+from tutorhub.components.ui import download_button, empty_state, gate
 from tutorhub.models.bookings import BookingStatus
 from tutorhub.pages.booking.lessons import lesson_card
 from tutorhub.state.booking.admin_bookings import AdminBookingsState as AB
@@ -76,11 +76,18 @@ def bookings_page() -> rx.Component:
         page_header(
             "Bookings",
             rx.text(AB.total.to_string(), " bookings, latest lesson first."),
-            rx.select(
-                ["all", *BookingStatus.ALL],
-                value=rx.cond(AB.filter_status == "", "all", AB.filter_status),
-                on_change=AB.set_filter,
-                aria_label="Status",
+            rx.hstack(
+                rx.select(
+                    ["all", *BookingStatus.ALL],
+                    value=rx.cond(AB.filter_status == "", "all", AB.filter_status),
+                    on_change=AB.set_filter,
+                    aria_label="Status",
+                ),
+                # The same filter, as a file: the export route authorizes by the session cookie and streams.
+                download_button("Download CSV", "/api/v1/admin/exports/bookings.csv" + rx.cond(
+                    AB.filter_status == "", "", "?status=" + AB.filter_status),
+                    aria_label="Download these bookings as CSV", id="bookings-csv"),
+                spacing="3", align="center", wrap="wrap",
             ),
         ),
         rx.cond(

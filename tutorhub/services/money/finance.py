@@ -45,7 +45,9 @@ class FinanceOut(BaseModel):
     series: list[FinancePoint]
 
 
-def _flows(session: Session, since: datetime | None) -> list[tuple[datetime, str, str, str, int]]:
+def _flows(
+    session: Session, since: datetime | None, until: datetime | None = None
+) -> list[tuple[datetime, str, str, str, int]]:
     """(created_at, kind, account code, unit, amount) for GMV / revenue / refund entries."""
     query = (
         sa_select(col(LedgerTransaction.created_at), col(LedgerTransaction.kind), col(LedgerAccount.code), col(LedgerEntry.unit), col(LedgerEntry.amount))
@@ -56,6 +58,8 @@ def _flows(session: Session, since: datetime | None) -> list[tuple[datetime, str
     )
     if since is not None:
         query = query.where(LedgerTransaction.created_at >= since)  # type: ignore[arg-type]
+    if until is not None:
+        query = query.where(LedgerTransaction.created_at < until)  # type: ignore[arg-type]
     return [(r[0], str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in session.execute(query).all()]
 
 
@@ -73,6 +77,21 @@ def _classify(kind: str, code: str, amount: int) -> tuple[str, int] | None:
     if kind == "external_refund" and code == "refunds":
         return "refunds", amount
     return None
+
+
+def classified_flows(session: Session, *, since: datetime, until: datetime) -> list[tuple[datetime, str, str, int]]:
+    """(created_at, figure, currency, amount) for every GMV / revenue / refund contribution posted in
+    [since, until): the dashboard's daily aggregates (services/ops/daily_aggregates.py) sum these,
+    so they and this page can never classify an entry differently. Figure "ad_spend" is the
+    platform:revenue credit of an "ad_spend" transaction (also counted in revenue)."""
+    out: list[tuple[datetime, str, str, int]] = []
+    for created, kind, code, unit, amount in _flows(session, since, until):
+        hit = _classify(kind, code, amount)
+        if hit:
+            out.append((created, hit[0], unit, hit[1]))
+        if kind == "ad_spend" and code == "platform:revenue":
+            out.append((created, "ad_spend", unit, -amount))
+    return out
 
 
 def _bucket_start(moment: datetime, bucket: str) -> date:

@@ -1,0 +1,60 @@
+"""Precomputed dashboard figures: one row per (UTC day, currency, metric), and one row per user and
+UTC day on which that user was active.
+
+Why this shape:
+- The admin dashboard must answer over years of ledger entries in well under a second, so the
+  figures are summed once per day by services/ops/daily_aggregates.py (refreshed hourly for
+  yesterday and today, rebuilt in full by `python -m tutorhub rebuild-metrics`) and the dashboard
+  adds up at most a few thousand small rows.
+- Money figures are per currency (`currency` = ISO code); counts use currency "" (no currency).
+  Flows (GMV, revenue, refunds, ad spend) are the day's sums; stocks (escrow, payouts pending) are
+  stored as the day's net change, so the stock at any day's end is the sum of changes up to it.
+- The hourly refresh reads one day of ledger transactions; without an index on their time it
+  would scan every entry, so this module adds `ix_ledger_transactions_created` to the ledger's
+  table (declared here, beside its only reader, and created by this domain's migration).
+- Distinct counts (active users) cannot be added across days, so `user_activity_days` keeps who was
+  active on which day (one small row each), with the month of the day and of the user's sign-up
+  for the cohort table; week and month distinct counts are stored as metrics at the bucket's first day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tutorhub.models.base import UtcDateTime, utcnow
+from tutorhub.models.money import LedgerTransaction
+
+
+class MetricDaily(SQLModel, table=True):
+    __tablename__ = "metric_daily"
+    __table_args__ = (UniqueConstraint("day", "currency", "metric", name="uq_metric_daily_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    currency: str = Field(default="", max_length=3)  # "" for counts
+    metric: str = Field(max_length=32)
+    value: int = Field(default=0, sa_type=BigInteger)
+    refreshed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class UserActivityDay(SQLModel, table=True):
+    __tablename__ = "user_activity_days"
+    __table_args__ = (
+        UniqueConstraint("day", "user_id", name="uq_user_activity_days_key"),
+        Index("ix_user_activity_days_role_day", "role", "day", "user_id"),
+        Index("ix_user_activity_days_month", "month", "cohort_month", "role", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    month: date  # first day of the month of `day`
+    user_id: int
+    role: str = Field(max_length=16)
+    cohort_month: date  # first day of the month the user signed up in
+
+
+# The daily refresh's range scan of the ledger (see the module docstring).
+Index("ix_ledger_transactions_created", LedgerTransaction.__table__.c.created_at)  # type: ignore[attr-defined]
