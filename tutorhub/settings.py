@@ -44,6 +44,13 @@ class Settings:
     seed_demo: bool = True
     storage_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "private")
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Course videos (services/courses/uploads.py): size limit, and S3-compatible storage when a bucket is set
+    course_video_max_bytes: int = 2048 * 1024 * 1024
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
     session_ttl_days: int = 30
     access_token_ttl_minutes: int = 15
     refresh_token_ttl_days: int = 30
@@ -246,6 +253,7 @@ def _read_settings() -> Settings:
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **_messaging_settings(),
         **_llm_settings(),
+        **_course_storage_settings(),
     )
 
 
@@ -318,6 +326,18 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
         "sandbox_webhook_secret": sandbox_secret,
         "sandbox_payments": sandbox,
         "webhook_tolerance_seconds": env_int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+    }
+
+
+def _course_storage_settings() -> dict[str, Any]:
+    """Course video limit and the optional S3-compatible bucket (TUTORHUB_S3_*; unset = local disk)."""
+    return {
+        "course_video_max_bytes": env_int("TUTORHUB_COURSE_VIDEO_MAX_MB", 2048, minimum=1) * 1024 * 1024,
+        "s3_bucket": env_opt("TUTORHUB_S3_BUCKET"),
+        "s3_endpoint_url": env_opt("TUTORHUB_S3_ENDPOINT_URL"),
+        "s3_region": env_opt("TUTORHUB_S3_REGION") or Settings.s3_region,
+        "s3_access_key_id": env_opt("TUTORHUB_S3_ACCESS_KEY_ID"),
+        "s3_secret_access_key": env_opt("TUTORHUB_S3_SECRET_ACCESS_KEY"),
     }
 
 

@@ -44,6 +44,18 @@ from tutorhub.models.classes import (
     SeatStatus,
     SessionStatus,
 )
+from tutorhub.models.courses import (
+    ChapterProgress,
+    Course,
+    CourseChapter,
+    CourseEnrolment,
+    CourseEnrolmentStatus,
+    CourseReview,
+    CourseStatus,
+    CourseUpload,
+    UploadStatus,
+    VideoStatus,
+)
 from tutorhub.models.credits import (
     CreditLot,
     CreditSpend,
@@ -124,6 +136,16 @@ from tutorhub.models.tutors import (
 )
 
 __all__ = [
+    "ChapterProgress",
+    "Course",
+    "CourseChapter",
+    "CourseEnrolment",
+    "CourseEnrolmentStatus",
+    "CourseReview",
+    "CourseStatus",
+    "CourseUpload",
+    "UploadStatus",
+    "VideoStatus",
     "AuditEntry",
     "Enquiry",
     "EnquiryClaim",

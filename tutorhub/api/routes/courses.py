@@ -1,0 +1,204 @@
+"""Courses: create (DRAFT), chapters, reorder, publish / unpublish, search, a course's page, enrol, refund,
+progress and reviews. Uploads and video delivery are in course_media.py.
+
+Each route parses the body, calls one service inside a unit of work and returns its plain data. A draft
+is not found by anyone but its tutor; an id that is not a number is simply not found.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from tutorhub.api.deps import CurrentUser, OptionalViewer
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
+from tutorhub.db import session_scope
+from tutorhub.services.courses import building, enrolment, queries, watching
+from tutorhub.services.courses.views import CourseCard, CourseDetail, CoursePage
+
+router = APIRouter(prefix="/api/v1", tags=["courses"])
+
+
+class CourseIn(StrictIn):
+    title: str
+    subject: str
+    grade: str | None = None
+    description: str | None = None
+    price_minor: int = Field(json_schema_extra={"minimum": 0, "maximum": 10**8})  # 0 = free
+    currency: str
+
+
+class CreatedOut(BaseModel):
+    id: int
+    status: str
+
+
+class ChapterIn(StrictIn):
+    title: str
+    notes_md: str | None = None  # Markdown; shown sanitized (no raw HTML, no scripts)
+    preview: bool = False
+
+
+class IdOut(BaseModel):
+    id: int
+
+
+class MoveIn(StrictIn):
+    direction: str = Field(json_schema_extra={"enum": ["up", "down"]})
+
+
+class OrderOut(BaseModel):
+    order: list[int]  # chapter ids in their new order
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+class ReasonIn(StrictIn):
+    reason: str
+
+
+class EnrolIn(StrictIn):
+    method: str = Field(default="wallet", json_schema_extra={"enum": ["wallet", "credits", "gateway"]})
+
+
+class EnrolOut(BaseModel):
+    status: str  # ACTIVE | PENDING (pay at checkout_url)
+    enrolment_id: int
+    checkout_url: str | None = None
+
+
+class RefundOut(BaseModel):
+    status: str
+    refunded_minor: int
+    currency: str
+
+
+class ProgressIn(StrictIn):
+    position_s: float | int
+    duration_s: float | int
+
+
+class ProgressOut(BaseModel):
+    position_s: float
+    completed: bool
+    course_progress_percent: int
+
+
+class ReviewIn(StrictIn):
+    rating: int = Field(json_schema_extra={"minimum": 1, "maximum": 5})
+    body: str | None = None
+
+
+class ReviewOut(BaseModel):
+    rating: int
+
+
+_OWNER = error_responses(401, 403, 404, 409, 422, e403="Not a tutor", e404="No such course (or not yours)")
+_STUDENT = error_responses(401, 403, 404, 409, 422, e403="Not a student, or not enrolled")
+
+
+@router.post("/courses", response_model=CreatedOut, status_code=201,
+             responses=error_responses(401, 403, 422, e403="Not an approved tutor"))
+def create_course(user: CurrentUser, data: CourseIn) -> CreatedOut:
+    """A DRAFT course of the acting approved tutor."""
+    with session_scope() as session:
+        return CreatedOut(**building.create_course(session, actor=user, data=data.model_dump()))
+
+
+@router.get("/courses", response_model=CoursePage, responses=error_responses(422))
+def search_courses(
+    user: OptionalViewer,
+    subject: Annotated[str | None, Query(max_length=60)] = None,
+    grade: Annotated[str | None, Query(max_length=32)] = None,
+    max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
+    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
+    page: Annotated[int, Query(ge=1, le=99_999)] = 1,
+) -> CoursePage:
+    """Published courses, best rated first, 20 a page: `{"items", "total", "page", "pages"}`."""
+    with session_scope(read_only=True) as session:
+        return queries.search_courses(session, subject=subject, grade=grade, max_price_minor=max_price_minor,
+                                      min_rating=min_rating, page=page)
+
+
+@router.get("/courses/mine", response_model=list[CourseCard], responses=error_responses(401, 403))
+def my_courses(user: CurrentUser) -> list[CourseCard]:
+    """A tutor's own courses (every status), or a student's enrolled courses."""
+    with session_scope(read_only=True) as session:
+        return queries.my_courses(session, actor=user)
+
+
+@router.get("/courses/{course_id}", response_model=CourseDetail, responses=error_responses(404))
+def get_course(user: OptionalViewer, course_id: str) -> CourseDetail:
+    """Public fields and the chapter list; notes and `playable` only where the viewer may watch."""
+    with session_scope(read_only=True) as session:
+        return queries.get_course(session, viewer=user, course_id=course_id)
+
+
+@router.post("/courses/{course_id}/chapters", response_model=IdOut, status_code=201, responses=_OWNER)
+def add_chapter(user: CurrentUser, course_id: str, data: ChapterIn) -> IdOut:
+    """A chapter at the end of the course."""
+    with session_scope() as session:
+        return IdOut(**building.add_chapter(session, actor=user, course_id=course_id, data=data.model_dump()))
+
+
+@router.post("/courses/{course_id}/chapters/{chapter_id}/move", response_model=OrderOut, responses=_OWNER)
+def move_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: MoveIn) -> OrderOut:
+    """Swap a chapter with its neighbour; enrolled students' progress is kept (it follows the chapter)."""
+    with session_scope() as session:
+        return OrderOut(order=building.move_chapter(session, actor=user, course_id=course_id, chapter_id=chapter_id,
+                                                    direction=data.direction))
+
+
+@router.post("/courses/{course_id}/publish", response_model=StatusOut, responses=_OWNER)
+def publish_course(user: CurrentUser, course_id: str) -> StatusOut:
+    """DRAFT → PUBLISHED (needs a chapter with a ready video)."""
+    with session_scope() as session:
+        return StatusOut(**building.publish_course(session, actor=user, course_id=course_id))
+
+
+@router.post("/courses/{course_id}/unpublish", response_model=StatusOut,
+             responses=error_responses(401, 403, 404, 409, 422, e403="Not an admin"))
+def unpublish_course(user: CurrentUser, course_id: str, data: ReasonIn) -> StatusOut:
+    """Admin: take a published course down (audited); enrolled students keep access."""
+    with session_scope() as session:
+        return StatusOut(**building.unpublish_course(session, actor=user, course_id=course_id, reason=data.reason))
+
+
+@router.post("/courses/{course_id}/enrol", response_model=EnrolOut, status_code=201,
+             responses={**error_responses(401, 403, 404, 409, 422, e403="Not a student",
+                                          e409="Already enrolled, or the course is not open"),
+                        402: {"model": ErrorOut, "description": "The wallet does not cover the price"}})
+def enrol(user: CurrentUser, course_id: str, data: EnrolIn | None = None) -> EnrolOut:
+    """Enrol: free courses at once, wallet now (ACTIVE), or gateway (PENDING with `checkout_url`)."""
+    with session_scope() as session:
+        return EnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id,
+                                          method=(data or EnrolIn()).method))
+
+
+@router.post("/courses/{course_id}/refund", response_model=RefundOut, responses=_STUDENT)
+def refund(user: CurrentUser, course_id: str) -> RefundOut:
+    """Within 7 days of enrolling and under 20 % watched: the price back to the wallet."""
+    with session_scope() as session:
+        return RefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id))
+
+
+@router.post("/courses/{course_id}/chapters/{chapter_id}/progress", response_model=ProgressOut, responses=_STUDENT)
+def record_progress(user: CurrentUser, course_id: str, chapter_id: str, data: ProgressIn) -> ProgressOut:
+    """Where the player is; the chapter is complete at 90 %."""
+    with session_scope() as session:
+        return ProgressOut(**watching.record_progress(session, actor=user, course_id=course_id, chapter_id=chapter_id,
+                                                      position_s=data.position_s, duration_s=data.duration_s))
+
+
+@router.post("/courses/{course_id}/reviews", response_model=ReviewOut, status_code=201, responses=_STUDENT)
+def review_course(user: CurrentUser, course_id: str, data: ReviewIn) -> ReviewOut:
+    """An enrolled student's rating (1–5) and review, once."""
+    with session_scope() as session:
+        return ReviewOut(**watching.review_course(session, actor=user, course_id=course_id, rating=data.rating,
+                                                  body=data.body or ""))
+
+
