@@ -34,6 +34,7 @@ JOB_NAMES = {
     "reconcile_payments": "Reconcile payments with the payment provider",
     "apply_pending_webhooks": "Apply payment-provider events left pending",
     "settle_money": "Move the money of finished lessons",
+    "release_course_sales": "Pay tutors for course sales past the refund window",
 }
 DESCRIPTIONS = {job_id: " ".join((func.__doc__ or "").split()) for job_id, func, _cron in JOBS}
 CRONS = {job_id: cron for job_id, _func, cron in JOBS}
