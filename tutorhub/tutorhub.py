@@ -22,6 +22,9 @@ from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.classes.class_page import class_page
 from tutorhub.pages.classes.find import find_page as classes_page
+from tutorhub.pages.courses.builder import builder_page as course_builder_page
+from tutorhub.pages.courses.course_page import course_page
+from tutorhub.pages.courses.find import find_page as courses_page
 from tutorhub.pages.dashboards.role_home import role_home_page
 from tutorhub.pages.home import home_page
 from tutorhub.pages.leads.enquiries import enquiries_page
@@ -61,6 +64,9 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.courses.builder import CourseBuilderState
+from tutorhub.state.courses.course_page import CoursePageState
+from tutorhub.state.courses.find import FindCoursesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
@@ -137,6 +143,9 @@ PAGES = [
     ("/tutors", search_page, "Find a tutor · TutorHub", SearchState.load),
     ("/classes", classes_page, "Group classes · TutorHub", FindClassesState.load),
     ("/classes/[class_id]", class_page, "Class · TutorHub", ClassPageState.load),
+    ("/courses", courses_page, "Courses · TutorHub", FindCoursesState.load),
+    ("/courses/[course_id]", course_page, "Course · TutorHub", CoursePageState.load),
+    ("/teach/courses/[course_id]", course_builder_page, "Course builder · TutorHub", CourseBuilderState.load),
     (
         "/tutors/[tutor_id]",
         tutor_public_page,

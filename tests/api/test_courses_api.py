@@ -12,6 +12,7 @@ from tests.api.conftest import db_snapshot, fresh
 from tests.support.courses import EXE, WEBM, chapter_body, course_body, published_course, upload_video
 from tests.support.money import fund_wallet
 from tutorhub.models import CourseUpload, Role
+from tutorhub.services.accounts import sessions
 from tutorhub.services.courses import watching
 from tutorhub.settings import get_settings
 
@@ -224,3 +225,34 @@ def test_bad_chapter_upload_progress_bodies_are_422(client, db, tutor, as_role):
             assert res.status_code == 422, (url, body, res.status_code, res.text)
             assert "detail" in res.json()
     assert db_snapshot() == before
+
+
+def test_the_web_cookie_writes_only_from_the_same_origin(client, db, tutor, as_role):
+    user, t = tutor
+    cid = client.post("/api/v1/courses", json=course_body(), headers=t).json()["id"]
+    ch = client.post(f"/api/v1/courses/{cid}/chapters", json=chapter_body(), headers=t).json()["id"]
+    client.cookies.set("th_session", sessions.create_browser_session(db, user_id=user.id))
+    db.commit()
+    body = {"filename": "a.webm", "size": 10, "content_type": "video/webm"}
+    url = f"/api/v1/courses/{cid}/chapters/{ch}/upload"
+    for site in (None, "cross-site", "same-site"):
+        res = client.post(url, json=body, headers={"Sec-Fetch-Site": site} if site else {})
+        assert res.status_code == 401, site
+    assert client.post(url, json=body, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 201
+    client.cookies.clear()
+
+
+def test_tutor_stats_are_the_tutors_only(client, db, tutor, make_approved_tutor, bearer, as_role):
+    _, t = tutor
+    cid, _, paid = published_course(client, t)
+    student, s = as_role(Role.STUDENT)
+    fund_wallet(db, student.id, 10_000, "EUR", commit=True)
+    client.post(f"/api/v1/courses/{cid}/enrol", json={"method": "wallet"}, headers=s)
+    client.post(f"/api/v1/courses/{cid}/chapters/{paid}/progress", headers=s, json={"position_s": 95, "duration_s": 100})
+    figures = client.get(f"/api/v1/courses/{cid}/stats", headers=t).json()
+    assert figures["enrolments"] == 1 and figures["sales_minor"] == 4900
+    assert [c["percent"] for c in figures["chapters"]] == [0, 100]
+    other, _ = make_approved_tutor()
+    assert client.get(f"/api/v1/courses/{cid}/stats", headers=bearer(other)).status_code == 404
+    assert client.get(f"/api/v1/courses/{cid}/stats", headers=s).status_code == 403
+    assert client.get(f"/api/v1/courses/{cid}/stats").status_code == 401

@@ -52,3 +52,31 @@ def published_course(client: TestClient, headers: dict[str, str], **changes: Any
         assert upload_video(client, headers, course_id, chapter, WEBM).json() == {"status": "ready"}
     assert client.post(f"/api/v1/courses/{course_id}/publish", headers=headers).json() == {"status": "PUBLISHED"}
     return course_id, preview, paid
+
+
+def give_video(db: Any, course_id: int, chapter_id: int, data: bytes = WEBM) -> None:
+    """A ready video on a chapter, exactly as a completed upload leaves it (for service/state tests)."""
+    from tutorhub.integrations.storage import get_local_video_store
+    from tutorhub.models import CourseChapter, VideoStatus
+
+    store = get_local_video_store()
+    key = f"courses/{course_id}/chapters/{chapter_id}/seeded"
+    store.path(key).parent.mkdir(parents=True, exist_ok=True)
+    store.path(key).write_bytes(data)
+    row = db.get(CourseChapter, chapter_id)
+    row.video_key, row.video_type, row.video_size, row.video_status = key, "video/webm", len(data), VideoStatus.READY
+    db.add(row)
+
+
+def ready_course(db: Any, tutor: Any, **changes: Any) -> tuple[int, list[int]]:
+    """A published course of `tutor` (services, committed): a preview chapter and a paid one, both with video."""
+    from tutorhub.services.courses import building
+
+    cid = building.create_course(db, actor=tutor, data=course_body(**changes))["id"]
+    chapters = [building.add_chapter(db, actor=tutor, course_id=cid, data=chapter_body(title="Welcome", preview=True))["id"],
+                building.add_chapter(db, actor=tutor, course_id=cid, data=chapter_body(title="Deep dive"))["id"]]
+    for ch in chapters:
+        give_video(db, cid, ch)
+    building.publish_course(db, actor=tutor, course_id=cid)
+    db.commit()
+    return cid, chapters

@@ -15,16 +15,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from tutorhub.api.deps import CurrentUser, OptionalViewer
+from tutorhub.api.deps import OptionalViewer
 from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
+from tutorhub.services.actor import UserOut
 from tutorhub.services.courses import uploads, watching
+from tutorhub.services.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api/v1", tags=["courses"])
+
+
+def same_site_user(request: Request, viewer: OptionalViewer) -> UserOut:
+    """The caller by Bearer token, or by the web session cookie on a same-origin request only (the
+    course builder's uploader and the player call these routes with `fetch`): a cookie sent by
+    another site's form or script never authorizes a change."""
+    has_bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    if viewer is None or (not has_bearer and request.headers.get("sec-fetch-site") != "same-origin"):
+        raise NotAuthenticated("Please log in first.")
+    return viewer
+
+
+SameSiteUser = Annotated[UserOut, Depends(same_site_user)]
 
 
 class UploadIn(StrictIn):
@@ -60,7 +75,7 @@ class ReadyOut(BaseModel):
 
 @router.post("/courses/{course_id}/chapters/{chapter_id}/upload", response_model=UploadOut, status_code=201,
              responses=error_responses(401, 403, 404, 422, e403="Not a tutor", e404="No such course or chapter"))
-def start_upload(user: CurrentUser, course_id: str, chapter_id: str, data: UploadIn) -> UploadOut:
+def start_upload(user: SameSiteUser, course_id: str, chapter_id: str, data: UploadIn) -> UploadOut:
     """Open a multipart upload of the chapter's video; PUT each part to its URL, keep the ETags."""
     with session_scope() as session:
         return UploadOut(**uploads.start_upload(session, actor=user, course_id=course_id, chapter_id=chapter_id,
@@ -84,7 +99,7 @@ async def put_part(request: Request, upload_id: str, n: int,
 @router.post("/uploads/{upload_id}/complete", response_model=ReadyOut,
              responses=error_responses(401, 404, 409, 415, 422, e404="No such upload (or not yours)",
                                        e415="Not a video (MP4 or WebM): the bytes were deleted"))
-def complete_upload(user: CurrentUser, upload_id: str, data: CompleteIn) -> ReadyOut:
+def complete_upload(user: SameSiteUser, upload_id: str, data: CompleteIn) -> ReadyOut:
     """Join the parts, check the content, make it the chapter's video."""
     with session_scope() as session:
         return ReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
+from tutorhub.api.routes.course_media import SameSiteUser
 from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
 from tutorhub.db import session_scope
-from tutorhub.services.courses import building, enrolment, queries, watching
+from tutorhub.services.courses import building, enrolment, queries, stats, watching
+from tutorhub.services.courses.stats import CourseStats
 from tutorhub.services.courses.views import CourseCard, CourseDetail, CoursePage
 
 router = APIRouter(prefix="/api/v1", tags=["courses"])
@@ -187,11 +189,18 @@ def refund(user: CurrentUser, course_id: str) -> RefundOut:
 
 
 @router.post("/courses/{course_id}/chapters/{chapter_id}/progress", response_model=ProgressOut, responses=_STUDENT)
-def record_progress(user: CurrentUser, course_id: str, chapter_id: str, data: ProgressIn) -> ProgressOut:
+def record_progress(user: SameSiteUser, course_id: str, chapter_id: str, data: ProgressIn) -> ProgressOut:
     """Where the player is; the chapter is complete at 90 %."""
     with session_scope() as session:
         return ProgressOut(**watching.record_progress(session, actor=user, course_id=course_id, chapter_id=chapter_id,
                                                       position_s=data.position_s, duration_s=data.duration_s))
+
+
+@router.get("/courses/{course_id}/stats", response_model=CourseStats, responses=_OWNER)
+def course_stats(user: CurrentUser, course_id: str) -> CourseStats:
+    """The course's tutor: enrolments, sales, refunds and per-chapter completion."""
+    with session_scope(read_only=True) as session:
+        return stats.course_stats(session, actor=user, course_id=course_id)
 
 
 @router.post("/courses/{course_id}/reviews", response_model=ReviewOut, status_code=201, responses=_STUDENT)

@@ -19,11 +19,13 @@ from tutorhub.models.courses import (
     CourseChapter,
     CourseEnrolment,
     CourseEnrolmentStatus,
+    CourseReview,
     CourseStatus,
     VideoStatus,
 )
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing.wallet import wallet_balance
 from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.courses.access import (
     chapters_of,
@@ -33,7 +35,7 @@ from tutorhub.services.courses.access import (
     visible_course,
 )
 from tutorhub.services.courses.notes import render_notes
-from tutorhub.services.courses.views import ChapterOut, CourseCard, CourseDetail, CoursePage
+from tutorhub.services.courses.views import ChapterOut, CourseCard, CourseDetail, CoursePage, ReviewOut
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.paging import page_count, page_number
 from tutorhub.services.validation import clean_int
@@ -133,4 +135,15 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
         rating=card.rating, rating_count=course.rating_count, has_cover=card.has_cover, chapters=out,
         enrolment_status=mine, is_owner=is_staff(session, viewer, course) and (viewer is None or viewer.role != Role.ADMIN),
         progress_percent=round(100 * done / len(out)) if out and mine == CourseEnrolmentStatus.ACTIVE else 0,
+        wallet_minor=wallet_balance(session, viewer.id, course.currency) if viewer and viewer.role == Role.STUDENT
+        else None,
+        reviews=_reviews(session, course.id),
     )
+
+
+def _reviews(session: Session, course_id: int) -> list[ReviewOut]:
+    rows = session.exec(select(CourseReview.rating, CourseReview.body, User.full_name)
+                        .join(User, col(User.id) == col(CourseReview.student_id))
+                        .where(col(CourseReview.course_id) == course_id)
+                        .order_by(col(CourseReview.id).desc()).limit(20)).all()
+    return [ReviewOut(rating=r, body=b, author=(n or "").split(" ")[0] or "A student") for r, b, n in rows]

@@ -39,6 +39,12 @@ class ChapterOut(BaseModel):
     position_s: float = 0
 
 
+class ReviewOut(BaseModel):
+    rating: int
+    body: str
+    author: str  # first name only
+
+
 class CourseDetail(BaseModel):
     id: int
     title: str
@@ -56,3 +62,5 @@ class CourseDetail(BaseModel):
     enrolment_status: str | None  # the viewer's own (ACTIVE, PENDING) or None
     is_owner: bool
     progress_percent: int  # completed chapters / chapters, for an enrolled viewer
+    wallet_minor: int | None = None  # a student viewer's wallet in the course's currency (the pay panel)
+    reviews: list[ReviewOut] = []
