@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.demo.classes import seed_classes_demo
+from tutorhub.demo.courses import seed_courses_demo
 from tutorhub.demo.credits import seed_credits_demo
 from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.learning import seed_learning_demo
@@ -264,6 +265,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
     seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
+    seed_courses_demo(session, now=now)  # video courses (student2 enrolled in the algebra one, a free one, a draft)
     seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
