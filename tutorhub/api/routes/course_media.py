@@ -84,7 +84,8 @@ def start_upload(user: SameSiteUser, course_id: str, chapter_id: str, data: Uplo
 
 
 @router.put("/uploads/{upload_id}/parts/{n}", status_code=200,
-            responses={**error_responses(404, 413, e404="Unknown upload or part, or the link is not valid",
+            responses={**error_responses(400, 404, 413, e400="The part is shorter than declared",
+                                         e404="Unknown upload or part, or the link is not valid",
                                          e413="The part is longer than declared"),
                        200: {"description": "Stored; the `ETag` header is the part's md5"}})
 async def put_part(request: Request, upload_id: str, n: int,

@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tutorhub.integrations.object_store import get_s3_video_store
-from tutorhub.integrations.storage import LocalVideoStore, PartTooLarge, get_local_video_store
+from tutorhub.integrations.storage import LocalVideoStore, PartIncomplete, PartTooLarge, get_local_video_store
 from tutorhub.models.base import utcnow
 from tutorhub.models.courses import CourseUpload, UploadStatus, VideoStatus
 from tutorhub.services.actor import UserOut, require_role
@@ -46,10 +46,15 @@ class PartRefused(DomainError):
     status_code = 413
 
 
+class PartShort(DomainError):
+    status_code = 400
+
+
 @dataclass(frozen=True)
 class PartGrant:
     upload_id: str
     n: int
+    offset: int  # where the part starts in the file
     limit: int  # this part's declared length
 
 
@@ -108,17 +113,21 @@ def part_grant(session: Session, *, upload_id: Any, n: Any, expires: Any, sig: A
     row = session.get(CourseUpload, upload_id)
     if row is None or row.status != UploadStatus.OPEN or row.backend != "local" or not 1 <= n <= row.part_count:
         raise NotFound(NO_UPLOAD)
-    return PartGrant(upload_id=upload_id, n=n, limit=_part_length(row.size, row.part_size, n))
+    return PartGrant(upload_id=upload_id, n=n, offset=(n - 1) * row.part_size,
+                     limit=_part_length(row.size, row.part_size, n))
 
 
 async def receive_part(grant: PartGrant, body: AsyncIterator[bytes], *, store: LocalVideoStore | None = None) -> str:
     """Stream a part's bytes to disk; returns its ETag (the md5, quoted as S3 does). 413 when the body is
-    longer than the part's declared length (nothing of it is kept)."""
+    longer than the part's declared length (the rest is never read), 400 when shorter; either way the
+    part does not count until it is sent again whole."""
     try:
         digest, _size = await (store or get_local_video_store()).write_part(grant.upload_id, grant.n, body,
-                                                                            limit=grant.limit)
+                                                                            offset=grant.offset, limit=grant.limit)
     except PartTooLarge:
         raise PartRefused(f"Part {grant.n} is larger than declared ({grant.limit} bytes): refused.") from None
+    except PartIncomplete:
+        raise PartShort(f"Part {grant.n} must be exactly {grant.limit} bytes: send it again.") from None
     return f'"{digest}"'
 
 
@@ -159,7 +168,7 @@ def complete_upload(session: Session, *, actor: UserOut | None, upload_id: Any, 
         for n, etag in listed:
             if store.part_etag(row.id, n) != etag.strip('"'):
                 raise fail("parts", f"part {n} has not arrived whole (or its etag differs): send it again")
-        size = store.assemble(row.id, [n for n, _ in listed], row.key)
+        size = store.assemble(row.id, row.key, row.size)
     if size != row.size or size > get_settings().course_video_max_bytes:
         raise _reject(store, row.key, row, "differs from the declared size", media=False)
     sniffed = sniff_video_type(store.head(row.key))
