@@ -127,8 +127,8 @@
   // The player: start where the student left off, report the position every 10 s and on pause/end.
   window.thWatch = function (courseId, chapterId, startAt, tries) {
     const video = document.getElementById("course-video");
-    if (!video) {  // the page renders the player a moment after this call
-      if ((tries || 0) < 20) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, (tries || 0) + 1); }, 100);
+    if (!video || video.dataset.chapter !== String(chapterId)) {  // the page renders this chapter's player a moment later
+      if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, (tries || 0) + 1); }, 100);
       return;
     }
     if (video.dataset.watching === String(chapterId)) return;

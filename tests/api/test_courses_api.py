@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from tests.api.conftest import PNG_BYTES as PNG
 from tests.api.conftest import db_snapshot, fresh
 from tests.support.courses import EXE, WEBM, chapter_body, course_body, published_course, upload_video
 from tests.support.money import fund_wallet
@@ -256,3 +257,19 @@ def test_tutor_stats_are_the_tutors_only(client, db, tutor, make_approved_tutor,
     assert client.get(f"/api/v1/courses/{cid}/stats", headers=bearer(other)).status_code == 404
     assert client.get(f"/api/v1/courses/{cid}/stats", headers=s).status_code == 403
     assert client.get(f"/api/v1/courses/{cid}/stats").status_code == 401
+
+
+def test_cover_images_are_checked_by_content(client, tutor, make_approved_tutor, bearer):
+    _, t = tutor
+    cid = client.post("/api/v1/courses", json=course_body(), headers=t).json()["id"]
+    res = client.put(f"/api/v1/courses/{cid}/cover", headers=t, files={"file": ("cover.png", EXE, "image/png")})
+    assert res.status_code == 422 and "image" in res.json()["fields"]["file"]
+    assert client.get(f"/api/v1/courses/{cid}/cover", headers=t).status_code == 404
+    other, _ = make_approved_tutor()
+    res = client.put(f"/api/v1/courses/{cid}/cover", headers=bearer(other), files={"file": ("c.png", PNG, "image/png")})
+    assert res.status_code == 404
+    res = client.put(f"/api/v1/courses/{cid}/cover", headers=t, files={"file": ("c.bin", PNG, "application/x-bin")})
+    assert res.json() == {"content_type": "image/png"}
+    got = client.get(f"/api/v1/courses/{cid}/cover", headers=t)
+    assert got.content == PNG and got.headers["content-type"] == "image/png"
+    assert client.get(f"/api/v1/courses/{cid}/cover").status_code == 404  # a draft's cover is the tutor's only

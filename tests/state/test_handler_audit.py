@@ -189,7 +189,9 @@ AUDITED_HANDLERS = {
     # hands two ints to assets/courses.js (the upload routes authorize); set_pay_method takes a fixed list.
     FindCoursesState: {"load", "search", "next_page", "prev_page", "create"},
     CoursePageState: {"load", "refresh", "play", "set_pay_method", "enrol", "refund", "review"},
-    CourseBuilderState: {"load", "refresh", "add_chapter", "move", "publish", "upload"},
+    # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
+    # reject_cover only sets a message.
+    CourseBuilderState: {"load", "refresh", "add_chapter", "move", "publish", "upload", "upload_cover", "reject_cover"},
     RoleHomeState: {"load"},
     # Learning: each mutating handler passes the cookie's actor to a learning service that checks
     # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no

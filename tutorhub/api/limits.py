@@ -28,7 +28,8 @@ JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
 # Chat attachments (services/messaging/attachments.py): same limit, path with the conversation id.
-UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),)
+UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),
+                   re.compile(r"^/api/v1/courses/[^/]+/cover$"))  # course covers (services/courses/covers.py)
 REFLEX_UPLOAD_PATH = "/_upload"
 # Course video parts (services/courses/uploads.py): one part at most, checked again per part while streaming.
 PART_PATTERN = re.compile(r"^/api/v1/uploads/[^/]+/parts/[0-9]+$")

@@ -139,3 +139,29 @@ def test_strangers_change_nothing(new_browser, world, db, who, state, handler, a
             assert toasts(events, "error") or redirects(events) or page.chapter_errors or page.chapter_message, (
                 course_id, handler)
     assert _snapshot() == before
+
+
+def _upload(data: bytes, name: str):
+    import io
+    from pathlib import Path
+
+    import reflex as rx
+
+    return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
+
+
+def test_cover_upload_is_the_tutors_and_checked_by_content(new_browser, world):
+    from tests.api.conftest import PNG_BYTES
+
+    cid = world["course_id"]
+    owner = _open(new_browser(), CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]",
+                  world["tutor"].email)
+    b = new_browser()
+    other = _open(b, CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]",
+                  world["other_tutor"].email)
+    b.run(other.upload_cover([_upload(PNG_BYTES, "x.png")]))
+    assert other.cover_error and fetch(Course)[0].cover_key == ""
+    new_browser().run(owner.upload_cover([_upload(b"MZ" + b"\x00" * 100, "evil.png")]))
+    assert "image" in owner.cover_error and fetch(Course)[0].cover_key == ""
+    new_browser().run(owner.upload_cover([_upload(PNG_BYTES, "cover.png")]))
+    assert owner.cover_error == "" and owner.has_cover and fetch(Course)[0].cover_type == "image/png"

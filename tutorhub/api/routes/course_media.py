@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from tutorhub.api.deps import OptionalViewer
+from tutorhub.api.deps import CurrentUser, OptionalViewer
 from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.actor import UserOut
-from tutorhub.services.courses import uploads, watching
+from tutorhub.services.courses import covers, uploads, watching
 from tutorhub.services.errors import NotAuthenticated
+from tutorhub.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["courses"])
 
@@ -105,6 +106,31 @@ def complete_upload(user: SameSiteUser, upload_id: str, data: CompleteIn) -> Rea
     with session_scope() as session:
         return ReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,
                                                   parts=[p.model_dump() for p in data.parts]))
+
+
+class CoverOut(BaseModel):
+    content_type: str
+
+
+@router.put("/courses/{course_id}/cover", response_model=CoverOut,
+            responses=error_responses(401, 403, 404, 422, e403="Not a tutor",
+                                      e422="Not a PNG/JPEG/WebP image, empty, or too large"))
+def set_cover(user: CurrentUser, course_id: str, file: Annotated[UploadFile, File()]) -> CoverOut:
+    """The course's cover image (judged by content; the upload size limit applies)."""
+    data = file.file.read(get_settings().max_upload_bytes + 1)  # one byte over the limit is enough to refuse it
+    with session_scope() as session:
+        return CoverOut(**covers.set_cover(session, actor=user, course_id=course_id, data=data))
+
+
+@router.get("/courses/{course_id}/cover", response_class=Response,
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
+                       **error_responses(404, e404="No such course or no cover")})
+def get_cover(user: OptionalViewer, course_id: str) -> Response:
+    """The cover of a course the viewer may see."""
+    with session_scope(read_only=True) as session:
+        data, content_type = covers.read_cover(session, viewer=user, course_id=course_id)
+    return Response(content=data, media_type=content_type,
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"})
 
 
 @router.get("/courses/{course_id}/chapters/{chapter_id}/video", status_code=302, response_class=RedirectResponse,

@@ -54,6 +54,28 @@ def _add_chapter() -> rx.Component:
         spacing="3", width="100%"), on_submit=S.add_chapter, reset_on_submit=False), width="100%")
 
 
+COVER_UPLOAD = "course-cover"
+
+
+def _cover() -> rx.Component:
+    return rx.card(rx.hstack(
+        rx.cond(S.has_cover, rx.image(src="/api/v1/courses/" + S.course_id.to_string() + "/cover", alt="Course cover",
+                                      width="120px", height="68px", object_fit="cover", border_radius="6px"),
+                rx.box(width="120px", height="68px", background=rx.color("gray", 4), border_radius="6px")),
+        rx.vstack(
+            rx.upload.root(
+                rx.button("Choose a cover image", variant="soft", size="2", type="button"),
+                id=COVER_UPLOAD, accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
+                                         "image/webp": [".webp"]},
+                max_files=1, multiple=False, on_drop=S.upload_cover(rx.upload_files(upload_id=COVER_UPLOAD)),
+                on_drop_rejected=S.reject_cover, aria_label="Upload a cover image: PNG, JPEG or WebP",
+            ),
+            rx.cond(S.cover_error != "", rx.text(S.cover_error, color=rx.color("red", 11), size="2", role="alert"),
+                    rx.text("PNG, JPEG or WebP; shown on the course page.", size="1", color=rx.color("gray", 11))),
+            spacing="1"),
+        spacing="4", align="center", wrap="wrap"), width="100%")
+
+
 def _figures() -> rx.Component:
     def figure(label: str, value: rx.Var) -> rx.Component:
         return rx.card(rx.vstack(rx.text(label, size="1", color=rx.color("gray", 11)),
@@ -81,6 +103,7 @@ def _ready() -> rx.Component:
                                 rx.button("Publish", on_click=S.publish, id="publish-course"), rx.fragment()),
                         spacing="2")),
         rx.cond(S.message != "", rx.callout(S.message, color_scheme="red", icon="triangle_alert"), rx.fragment()),
+        _cover(),
         rx.vstack(rx.foreach(S.chapters, _chapter), spacing="3", width="100%"),
         _add_chapter(),
         _figures(),

@@ -32,6 +32,7 @@ def _player() -> rx.Component:
         S.video_src != "",
         rx.vstack(
             rx.el.video(src=S.video_src, controls=True, id="course-video", key=S.current_id, preload="metadata",
+                        custom_attrs={"data-chapter": S.current_id.to_string()},
                         plays_inline=True, width="100%", style={"background": "#000", "border_radius": "8px",
                                                                 "max_height": "480px"}),
             rx.heading(S.current_title, size="4", as_="h2"),
@@ -121,7 +122,11 @@ def _ready() -> rx.Component:
     return rx.vstack(
         page_header(S.title, S.subtitle, rx.text(S.rating, size="2")),
         rx.grid(
-            rx.vstack(_player(), rx.text(S.description, size="2", white_space="pre-wrap"), spacing="3", width="100%"),
+            rx.vstack(_player(),
+                      rx.hstack(rx.cond(S.cover_src != "", rx.image(src=S.cover_src, alt="Course cover", width="96px",
+                                                                    border_radius="6px"), rx.fragment()),
+                                rx.text(S.description, size="2", white_space="pre-wrap"), spacing="3", align="start"),
+                      spacing="3", width="100%"),
             _side(),
             columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%",
             style={"grid_template_columns": rx.breakpoints(initial="1fr", md="2fr 1fr")},

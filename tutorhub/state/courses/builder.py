@@ -9,11 +9,12 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from tutorhub.services.courses import building, queries, stats
+from tutorhub.services.courses import building, covers, queries, stats
 from tutorhub.services.courses.stats import CourseStats
 from tutorhub.services.courses.views import CourseDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState, form_failure, form_text
 
 
@@ -42,6 +43,8 @@ class CourseBuilderState(AppState):
     sales: str = ""
     released: str = ""
     completion: list[dict[str, Any]] = []  # chart rows: {label, percent}
+    has_cover: bool = False
+    cover_error: str = ""
 
     def _show(self, d: CourseDetail, figures: CourseStats) -> None:
         self.course_id, self.title, self.course_status = d.id, d.title, d.status
@@ -54,6 +57,7 @@ class CourseBuilderState(AppState):
         self.sales = format_money(figures.sales_minor, figures.currency)
         self.released = format_money(figures.released_minor, figures.currency)
         self.completion = [{"label": c.label, "percent": c.percent} for c in figures.chapters]
+        self.has_cover = d.has_cover
         self.status = "ready"
 
     async def _read(self) -> Any:
@@ -116,6 +120,29 @@ class CourseBuilderState(AppState):
         self.message = ""
         await self._read()
         return rx.toast.success("Published: students can find and buy it now.")
+
+    async def upload_cover(self, files: list[rx.UploadFile]):
+        """The cover image (checked by content in services/courses/covers.py)."""
+        self.cover_error = ""
+        upload = files[0] if isinstance(files, list) and files else None
+        if upload is None or not hasattr(upload, "read"):
+            self.cover_error = "Choose a PNG, JPEG or WebP image."
+            return None
+        data = await upload.read(get_settings().max_upload_bytes + 1)
+        cid = self._route_tail()
+        try:
+            await self._db(lambda s, actor: covers.set_cover(s, actor=actor, course_id=cid, data=data))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.cover_error = exc.fields.get("file") and f"The file {exc.fields['file']}." or exc.message
+            return None
+        await self._read()
+        return rx.toast.success("Cover saved.")
+
+    def reject_cover(self, rejections: list[dict]):
+        """The browser refused the file before upload (type or size)."""
+        self.cover_error = f"Upload a PNG, JPEG or WebP image of at most {get_settings().max_upload_bytes // 2**20} MB."
 
     def upload(self, chapter_id: int):
         """Hand the chosen file to the uploader script (ids only; the script reads the file itself)."""

@@ -40,6 +40,7 @@ class CoursePageState(AppState):
     description: str = ""
     price: str = ""
     free: bool = False
+    cover_src: str = ""
     rating: str = ""
     course_status: str = ""
     is_owner: bool = False
@@ -64,6 +65,7 @@ class CoursePageState(AppState):
         self.course_id, self.title, self.description, self.course_status = d.id, d.title, d.description, d.status
         self.subtitle = f"{d.subject.title()} · {d.grade or 'any grade'} · {len(d.chapters)} chapters · with {d.tutor_name}"
         self.free = d.price_minor == 0
+        self.cover_src = f"/api/v1/courses/{d.id}/cover" if d.has_cover else ""
         self.price = "Free" if self.free else format_money(d.price_minor, d.currency)
         self.rating = f"★ {d.rating:.1f} from {d.rating_count} reviews" if d.rating is not None else "No ratings yet"
         self.is_owner, self.enrolment, self.progress_percent = d.is_owner, d.enrolment_status or "", d.progress_percent
