@@ -66,6 +66,7 @@ from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.courses.builder import CourseBuilderState
 from tutorhub.state.courses.course_page import CoursePageState
+from tutorhub.state.courses.earnings import CourseEarningsState
 from tutorhub.state.courses.find import FindCoursesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
@@ -173,7 +174,7 @@ PAGES = [
     ("/wallet", wallet_page, "Wallet · TutorHub", WalletState.load),
     ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
     ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),
-    ("/earnings", earnings_page, "Earnings · TutorHub", EarningsState.load),
+    ("/earnings", earnings_page, "Earnings · TutorHub", [EarningsState.load, CourseEarningsState.load]),
     ("/admin/finance", finance_page, "Finance · TutorHub admin", AdminFinanceState.load),
     ("/admin/payouts", payouts_page, "Payouts · TutorHub admin", AdminPayoutsState.load),
     ("/admin/disputes", disputes_page, "Disputes · TutorHub admin", AdminDisputesState.load),

@@ -27,6 +27,7 @@ from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
 from tutorhub.state.courses.builder import CourseBuilderState
 from tutorhub.state.courses.course_page import CoursePageState
+from tutorhub.state.courses.earnings import CourseEarningsState
 from tutorhub.state.courses.find import FindCoursesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
@@ -188,6 +189,7 @@ AUDITED_HANDLERS = {
     # builder, students for enrol / refund / review, may_watch for play; tests/state/courses); upload only
     # hands two ints to assets/courses.js (the upload routes authorize); set_pay_method takes a fixed list.
     FindCoursesState: {"load", "search", "next_page", "prev_page", "create"},
+    CourseEarningsState: {"load"},  # reads the acting tutor's own course money only
     CoursePageState: {"load", "refresh", "play", "set_pay_method", "enrol", "refund", "review"},
     # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
     # reject_cover only sets a message.

@@ -14,7 +14,7 @@ from tests.support.money import fund_wallet
 from tutorhub.integrations.storage import get_local_video_store
 from tutorhub.models import CourseChapter, CourseEnrolment, Role, VideoStatus
 from tutorhub.services.checkout.course_payments import course_escrow
-from tutorhub.services.courses import building, enrolment, watching
+from tutorhub.services.courses import building, enrolment, stats, watching
 from tutorhub.services.errors import Conflict, Forbidden
 from tutorhub.services.money import ledger
 from tutorhub.services.money.money_settings import get_money_settings
@@ -53,12 +53,18 @@ def test_wallet_sale_is_held_then_released_net_of_commission(db, world):
     assert ledger.balance(db, wallet_account(student.id), "EUR") == 3000
     assert ledger.balance(db, course_escrow(out["enrolment_id"]), "EUR") == 5000
     assert enrolment.release_due(db, now=NOW + timedelta(days=6, hours=23)) == 0  # still in the refund window
+    [money] = stats.tutor_course_earnings(db, actor=tutor)
+    assert (money.in_refund_window_minor, money.earned_minor, money.sales) == (5000, 0, 1)
     assert enrolment.release_due(db, now=NOW + timedelta(days=7)) == 1
     percent = get_money_settings(db).commission_percent
     fee = round(5000 * percent / 100)
     assert ledger.balance(db, earnings_account(tutor.id), "EUR") == 5000 - fee
     assert ledger.balance(db, course_escrow(out["enrolment_id"]), "EUR") == 0
     assert enrolment.release_due(db, now=NOW + timedelta(days=8)) == 0  # once
+    [money] = stats.tutor_course_earnings(db, actor=tutor)
+    assert (money.in_refund_window_minor, money.earned_minor, money.sales) == (0, 5000 - fee, 1)
+    with pytest.raises(Forbidden):
+        stats.tutor_course_earnings(db, actor=student)
     assert ledger.balance(db, earnings_account(tutor.id), "EUR") == 5000 - fee
     with pytest.raises(Conflict):
         enrolment.request_refund(db, actor=student, course_id=cid, now=NOW + timedelta(days=8))

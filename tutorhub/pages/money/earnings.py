@@ -9,6 +9,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid, payout_item
 from tutorhub.components.ui import empty_state, gate, section
+from tutorhub.pages.courses.earnings_card import course_earnings_card
 from tutorhub.state.money.earnings import EarningsState as E
 
 
@@ -158,6 +159,7 @@ def earnings_page() -> rx.Component:
         _chart(),
         rx.grid(_payout_form(), _statement(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         _payouts(),
+        course_earnings_card(),
         _leads(),
         spacing="4",
         width="100%",

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tutorhub.models.courses import ChapterProgress, CourseEnrolment, CourseEnrolmentStatus
-from tutorhub.services.actor import UserOut
-from tutorhub.services.courses.access import chapters_of, owned_course
+from tutorhub.models.accounts import Role
+from tutorhub.models.courses import ChapterProgress, Course, CourseEnrolment, CourseEnrolmentStatus
+from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.checkout.course_payments import held
+from tutorhub.services.courses.access import chapters_of, owned_course, tutor_profile_id
+from tutorhub.services.money.payouts import earnings_account
 
 
 class ChapterCompletion(BaseModel):
@@ -47,3 +52,35 @@ def course_stats(session: Session, *, actor: UserOut | None, course_id: Any) -> 
                 for c in chapters_of(session, course.id)]
     return CourseStats(enrolments=active, refunded=by_status.get(CourseEnrolmentStatus.REFUNDED, (0, 0))[0],
                        sales_minor=sales, released_minor=int(released), currency=course.currency, chapters=chapters)
+
+
+class CourseEarnings(BaseModel):
+    currency: str
+    in_refund_window_minor: int  # course sales still in escrow (before commission)
+    earned_minor: int  # released to the tutor from course sales (after commission), all time
+    sales: int  # enrolments that paid
+
+
+def tutor_course_earnings(session: Session, *, actor: UserOut | None) -> list[CourseEarnings]:
+    """The acting tutor's money from courses, per currency (for the earnings page)."""
+    user = require_role(actor, Role.TUTOR)
+    profile_id = tutor_profile_id(session, user)
+    mine = select(Course.id).where(col(Course.tutor_id) == profile_id)
+    rows = session.exec(select(CourseEnrolment).where(
+        col(CourseEnrolment.course_id).in_(mine), col(CourseEnrolment.price_minor) > 0,
+        col(CourseEnrolment.status).in_((CourseEnrolmentStatus.ACTIVE, CourseEnrolmentStatus.REFUNDED)))).all()
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        if row.status == CourseEnrolmentStatus.ACTIVE:
+            out[row.currency][2] += 1
+            out[row.currency][0] += held(session, row)
+    released = session.exec(
+        select(LedgerEntry.unit, func.sum(LedgerEntry.amount))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
+        .where(col(LedgerTransaction.kind) == "course_release", col(LedgerAccount.code) == earnings_account(user.id))
+        .group_by(col(LedgerEntry.unit))).all()
+    for unit, total in released:
+        out[str(unit)][1] += -int(total)
+    return [CourseEarnings(currency=c, in_refund_window_minor=v[0], earned_minor=v[1], sales=v[2])
+            for c, v in sorted(out.items())]
