@@ -105,6 +105,7 @@ def _snapshot() -> tuple:
     (CourseBuilderState, "add_chapter", ({"title": "Spam"},)), (CourseBuilderState, "move", (0, "down")),
     (CourseBuilderState, "publish", ()), (CoursePageState, "enrol", ()), (CoursePageState, "refund", ()),
     (CoursePageState, "review", ({"rating": "1"},)), (CoursePageState, "play", (0,)),
+    (CoursePageState, "unpublish", ({"reason": "spam"},)),
 ])
 def test_strangers_change_nothing(new_browser, world, db, who, state, handler, args):
     from tutorhub.services.courses import building
@@ -114,8 +115,8 @@ def test_strangers_change_nothing(new_browser, world, db, who, state, handler, a
     db.commit()
     if who == "student" and handler in ("enrol", "play"):
         pytest.skip("a student enrolling or playing a preview is the owner of that action")
-    if who == "admin" and handler == "play":
-        pytest.skip("admins may watch any chapter (moderation)")
+    if who == "admin" and handler in ("play", "unpublish"):
+        pytest.skip("admins may watch any chapter and unpublish courses (moderation)")
     users = {"other_tutor": world["other_tutor"], "admin": world["make_user"](Role.ADMIN),
              "student": world["student"]}
     before = _snapshot()
@@ -165,3 +166,18 @@ def test_cover_upload_is_the_tutors_and_checked_by_content(new_browser, world):
     assert "image" in owner.cover_error and fetch(Course)[0].cover_key == ""
     new_browser().run(owner.upload_cover([_upload(PNG_BYTES, "cover.png")]))
     assert owner.cover_error == "" and owner.has_cover and fetch(Course)[0].cover_type == "image/png"
+
+
+def test_an_admin_unpublishes_with_a_reason(new_browser, world):
+    from tutorhub.models import AuditEntry
+
+    admin = world["make_user"](Role.ADMIN)
+    b = new_browser()
+    page = _open(b, CoursePageState, f"/courses/{world['course_id']}", "/courses/[course_id]", admin.email)
+    b.run(page.load())
+    b.run(page.unpublish({"reason": ""}))
+    assert fetch(Course)[0].status == "PUBLISHED"
+    b.run(page.unpublish({"reason": "Copied material"}))
+    assert fetch(Course)[0].status == "UNPUBLISHED" and page.course_status == "UNPUBLISHED"
+    [entry] = fetch(AuditEntry)
+    assert entry.action == "course_unpublish" and entry.reason == "Copied material"

@@ -93,8 +93,18 @@ def _side() -> rx.Component:
                                         variant="soft", width="100%"), rx.fragment()),
         rx.card(rx.vstack(rx.heading("Chapters", size="3", as_="h2"), rx.foreach(S.chapters, _chapter), spacing="1",
                           width="100%"), width="100%"),
+        rx.cond((AppState.viewer_role == "admin") & (S.course_status == "PUBLISHED"), _admin_tools(), rx.fragment()),
         spacing="3", width="100%",
     )
+
+
+def _admin_tools() -> rx.Component:
+    return rx.card(rx.form(rx.vstack(
+        rx.heading("Moderation", size="3", as_="h2"),
+        textarea_field("Reason for unpublishing", "reason", rows="2",
+                       hint="Recorded in the audit log; enrolled students keep access."),
+        rx.button("Unpublish course", type="submit", color_scheme="red", variant="soft", id="unpublish-course"),
+        spacing="2", width="100%"), on_submit=S.unpublish, width="100%"), width="100%")
 
 
 def _review(row: ReviewRow) -> rx.Component:

@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from tutorhub.services.courses import enrolment, queries, watching
+from tutorhub.services.courses import building, enrolment, queries, watching
 from tutorhub.services.courses.views import CourseDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
@@ -148,6 +148,16 @@ class CoursePageState(AppState):
             return rx.toast.error(exc.message)
         await self.load()
         return rx.toast.success(f"Refunded {format_money(out['refunded_minor'], out['currency'])} to your wallet.")
+
+    async def unpublish(self, form: dict[str, Any]):
+        """Admin: take the course down with a reason (audited; enrolled students keep access)."""
+        cid, reason = self._route_tail(), form_text(form, "reason", 500)
+        try:
+            await self._db(lambda s, actor: building.unpublish_course(s, actor=actor, course_id=cid, reason=reason))
+        except DomainError as exc:
+            return rx.toast.error(exc.fields.get("reason") and f"The reason {exc.fields['reason']}." or exc.message)
+        await self._read()
+        return rx.toast.success("The course is unpublished.")
 
     async def review(self, form: dict[str, Any]):
         cid = self._route_tail()
