@@ -43,43 +43,43 @@ def same_site_user(request: Request, viewer: OptionalViewer) -> UserOut:
 SameSiteUser = Annotated[UserOut, Depends(same_site_user)]
 
 
-class UploadIn(StrictIn):
+class VideoUploadIn(StrictIn):
     filename: str
     size: int = Field(json_schema_extra={"minimum": 1})
     content_type: str = Field(json_schema_extra={"enum": ["video/mp4", "video/webm"]})
 
 
-class PartOut(BaseModel):
+class UploadPartOut(BaseModel):
     n: int
     url: str
     method: str
 
 
-class UploadOut(BaseModel):
+class VideoUploadOut(BaseModel):
     upload_id: str
     part_size: int
-    parts: list[PartOut]
+    parts: list[UploadPartOut]
 
 
-class PartIn(StrictIn):
+class UploadPartIn(StrictIn):
     n: int
     etag: str
 
 
-class CompleteIn(StrictIn):
-    parts: list[PartIn]
+class UploadCompleteIn(StrictIn):
+    parts: list[UploadPartIn]
 
 
-class ReadyOut(BaseModel):
+class UploadReadyOut(BaseModel):
     status: str
 
 
-@router.post("/courses/{course_id}/chapters/{chapter_id}/upload", response_model=UploadOut, status_code=201,
+@router.post("/courses/{course_id}/chapters/{chapter_id}/upload", response_model=VideoUploadOut, status_code=201,
              responses=error_responses(401, 403, 404, 422, e403="Not a tutor", e404="No such course or chapter"))
-def start_upload(user: SameSiteUser, course_id: str, chapter_id: str, data: UploadIn) -> UploadOut:
+def start_upload(user: SameSiteUser, course_id: str, chapter_id: str, data: VideoUploadIn) -> VideoUploadOut:
     """Open a multipart upload of the chapter's video; PUT each part to its URL, keep the ETags."""
     with session_scope() as session:
-        return UploadOut(**uploads.start_upload(session, actor=user, course_id=course_id, chapter_id=chapter_id,
+        return VideoUploadOut(**uploads.start_upload(session, actor=user, course_id=course_id, chapter_id=chapter_id,
                                                 filename=data.filename, size=data.size,
                                                 content_type=data.content_type))
 
@@ -98,28 +98,28 @@ async def put_part(request: Request, upload_id: str, n: int,
     return Response(status_code=200, headers={"ETag": etag})
 
 
-@router.post("/uploads/{upload_id}/complete", response_model=ReadyOut,
+@router.post("/uploads/{upload_id}/complete", response_model=UploadReadyOut,
              responses=error_responses(401, 404, 409, 415, 422, e404="No such upload (or not yours)",
                                        e415="Not a video (MP4 or WebM): the bytes were deleted"))
-def complete_upload(user: SameSiteUser, upload_id: str, data: CompleteIn) -> ReadyOut:
+def complete_upload(user: SameSiteUser, upload_id: str, data: UploadCompleteIn) -> UploadReadyOut:
     """Join the parts, check the content, make it the chapter's video."""
     with session_scope() as session:
-        return ReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,
+        return UploadReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,
                                                   parts=[p.model_dump() for p in data.parts]))
 
 
-class CoverOut(BaseModel):
+class CourseCoverOut(BaseModel):
     content_type: str
 
 
-@router.put("/courses/{course_id}/cover", response_model=CoverOut,
+@router.put("/courses/{course_id}/cover", response_model=CourseCoverOut,
             responses=error_responses(401, 403, 404, 422, e403="Not a tutor",
                                       e422="Not a PNG/JPEG/WebP image, empty, or too large"))
-def set_cover(user: CurrentUser, course_id: str, file: Annotated[UploadFile, File()]) -> CoverOut:
+def set_cover(user: CurrentUser, course_id: str, file: Annotated[UploadFile, File()]) -> CourseCoverOut:
     """The course's cover image (judged by content; the upload size limit applies)."""
     data = file.file.read(get_settings().max_upload_bytes + 1)  # one byte over the limit is enough to refuse it
     with session_scope() as session:
-        return CoverOut(**covers.set_cover(session, actor=user, course_id=course_id, data=data))
+        return CourseCoverOut(**covers.set_cover(session, actor=user, course_id=course_id, data=data))
 
 
 @router.get("/courses/{course_id}/cover", response_class=Response,

@@ -32,70 +32,70 @@ class CourseIn(StrictIn):
     currency: str
 
 
-class CreatedOut(BaseModel):
+class CourseCreatedOut(BaseModel):
     id: int
     status: str
 
 
-class ChapterIn(StrictIn):
+class CourseChapterIn(StrictIn):
     title: str
     notes_md: str | None = None  # Markdown; shown sanitized (no raw HTML, no scripts)
     preview: bool = False
 
 
-class IdOut(BaseModel):
+class CourseChapterIdOut(BaseModel):
     id: int
 
 
-class MoveIn(StrictIn):
+class ChapterMoveIn(StrictIn):
     direction: str = Field(json_schema_extra={"enum": ["up", "down"]})
 
 
-class OrderOut(BaseModel):
+class ChapterOrderOut(BaseModel):
     order: list[int]  # chapter ids in their new order
 
 
-class StatusOut(BaseModel):
+class CourseStatusOut(BaseModel):
     status: str
 
 
-class ReasonIn(StrictIn):
+class CourseUnpublishIn(StrictIn):
     reason: str
 
 
-class EnrolIn(StrictIn):
+class CourseEnrolIn(StrictIn):
     method: str = Field(default="wallet", json_schema_extra={"enum": ["wallet", "credits", "gateway"]})
 
 
-class EnrolOut(BaseModel):
+class CourseEnrolOut(BaseModel):
     status: str  # ACTIVE | PENDING (pay at checkout_url)
     enrolment_id: int
     checkout_url: str | None = None
 
 
-class RefundOut(BaseModel):
+class CourseRefundOut(BaseModel):
     status: str
     refunded_minor: int
     currency: str
 
 
-class ProgressIn(StrictIn):
+class ChapterProgressIn(StrictIn):
     position_s: float | int
     duration_s: float | int
 
 
-class ProgressOut(BaseModel):
+class ChapterProgressOut(BaseModel):
     position_s: float
     completed: bool
     course_progress_percent: int
 
 
-class ReviewIn(StrictIn):
+class CourseReviewIn(StrictIn):
     rating: int = Field(json_schema_extra={"minimum": 1, "maximum": 5})
     body: str | None = None
 
 
-class ReviewOut(BaseModel):
+class CourseReviewOut(BaseModel):
     rating: int
 
 
@@ -103,12 +103,12 @@ _OWNER = error_responses(401, 403, 404, 409, 422, e403="Not a tutor", e404="No s
 _STUDENT = error_responses(401, 403, 404, 409, 422, e403="Not a student, or not enrolled")
 
 
-@router.post("/courses", response_model=CreatedOut, status_code=201,
+@router.post("/courses", response_model=CourseCreatedOut, status_code=201,
              responses=error_responses(401, 403, 422, e403="Not an approved tutor"))
-def create_course(user: CurrentUser, data: CourseIn) -> CreatedOut:
+def create_course(user: CurrentUser, data: CourseIn) -> CourseCreatedOut:
     """A DRAFT course of the acting approved tutor."""
     with session_scope() as session:
-        return CreatedOut(**building.create_course(session, actor=user, data=data.model_dump()))
+        return CourseCreatedOut(**building.create_course(session, actor=user, data=data.model_dump()))
 
 
 @router.get("/courses", response_model=CoursePage, responses=error_responses(422))
@@ -140,59 +140,59 @@ def get_course(user: OptionalViewer, course_id: str) -> CourseDetail:
         return queries.get_course(session, viewer=user, course_id=course_id)
 
 
-@router.post("/courses/{course_id}/chapters", response_model=IdOut, status_code=201, responses=_OWNER)
-def add_chapter(user: CurrentUser, course_id: str, data: ChapterIn) -> IdOut:
+@router.post("/courses/{course_id}/chapters", response_model=CourseChapterIdOut, status_code=201, responses=_OWNER)
+def add_chapter(user: CurrentUser, course_id: str, data: CourseChapterIn) -> CourseChapterIdOut:
     """A chapter at the end of the course."""
     with session_scope() as session:
-        return IdOut(**building.add_chapter(session, actor=user, course_id=course_id, data=data.model_dump()))
+        return CourseChapterIdOut(**building.add_chapter(session, actor=user, course_id=course_id, data=data.model_dump()))
 
 
-@router.post("/courses/{course_id}/chapters/{chapter_id}/move", response_model=OrderOut, responses=_OWNER)
-def move_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: MoveIn) -> OrderOut:
+@router.post("/courses/{course_id}/chapters/{chapter_id}/move", response_model=ChapterOrderOut, responses=_OWNER)
+def move_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: ChapterMoveIn) -> ChapterOrderOut:
     """Swap a chapter with its neighbour; enrolled students' progress is kept (it follows the chapter)."""
     with session_scope() as session:
-        return OrderOut(order=building.move_chapter(session, actor=user, course_id=course_id, chapter_id=chapter_id,
+        return ChapterOrderOut(order=building.move_chapter(session, actor=user, course_id=course_id, chapter_id=chapter_id,
                                                     direction=data.direction))
 
 
-@router.post("/courses/{course_id}/publish", response_model=StatusOut, responses=_OWNER)
-def publish_course(user: CurrentUser, course_id: str) -> StatusOut:
+@router.post("/courses/{course_id}/publish", response_model=CourseStatusOut, responses=_OWNER)
+def publish_course(user: CurrentUser, course_id: str) -> CourseStatusOut:
     """DRAFT → PUBLISHED (needs a chapter with a ready video)."""
     with session_scope() as session:
-        return StatusOut(**building.publish_course(session, actor=user, course_id=course_id))
+        return CourseStatusOut(**building.publish_course(session, actor=user, course_id=course_id))
 
 
-@router.post("/courses/{course_id}/unpublish", response_model=StatusOut,
+@router.post("/courses/{course_id}/unpublish", response_model=CourseStatusOut,
              responses=error_responses(401, 403, 404, 409, 422, e403="Not an admin"))
-def unpublish_course(user: CurrentUser, course_id: str, data: ReasonIn) -> StatusOut:
+def unpublish_course(user: CurrentUser, course_id: str, data: CourseUnpublishIn) -> CourseStatusOut:
     """Admin: take a published course down (audited); enrolled students keep access."""
     with session_scope() as session:
-        return StatusOut(**building.unpublish_course(session, actor=user, course_id=course_id, reason=data.reason))
+        return CourseStatusOut(**building.unpublish_course(session, actor=user, course_id=course_id, reason=data.reason))
 
 
-@router.post("/courses/{course_id}/enrol", response_model=EnrolOut, status_code=201,
+@router.post("/courses/{course_id}/enrol", response_model=CourseEnrolOut, status_code=201,
              responses={**error_responses(401, 403, 404, 409, 422, e403="Not a student",
                                           e409="Already enrolled, or the course is not open"),
                         402: {"model": ErrorOut, "description": "The wallet does not cover the price"}})
-def enrol(user: CurrentUser, course_id: str, data: EnrolIn | None = None) -> EnrolOut:
+def enrol(user: CurrentUser, course_id: str, data: CourseEnrolIn | None = None) -> CourseEnrolOut:
     """Enrol: free courses at once, wallet now (ACTIVE), or gateway (PENDING with `checkout_url`)."""
     with session_scope() as session:
-        return EnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id,
-                                          method=(data or EnrolIn()).method))
+        return CourseEnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id,
+                                          method=(data or CourseEnrolIn()).method))
 
 
-@router.post("/courses/{course_id}/refund", response_model=RefundOut, responses=_STUDENT)
-def refund(user: CurrentUser, course_id: str) -> RefundOut:
+@router.post("/courses/{course_id}/refund", response_model=CourseRefundOut, responses=_STUDENT)
+def refund(user: CurrentUser, course_id: str) -> CourseRefundOut:
     """Within 7 days of enrolling and under 20 % watched: the price back to the wallet."""
     with session_scope() as session:
-        return RefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id))
+        return CourseRefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id))
 
 
-@router.post("/courses/{course_id}/chapters/{chapter_id}/progress", response_model=ProgressOut, responses=_STUDENT)
-def record_progress(user: SameSiteUser, course_id: str, chapter_id: str, data: ProgressIn) -> ProgressOut:
+@router.post("/courses/{course_id}/chapters/{chapter_id}/progress", response_model=ChapterProgressOut, responses=_STUDENT)
+def record_progress(user: SameSiteUser, course_id: str, chapter_id: str, data: ChapterProgressIn) -> ChapterProgressOut:
     """Where the player is; the chapter is complete at 90 %."""
     with session_scope() as session:
-        return ProgressOut(**watching.record_progress(session, actor=user, course_id=course_id, chapter_id=chapter_id,
+        return ChapterProgressOut(**watching.record_progress(session, actor=user, course_id=course_id, chapter_id=chapter_id,
                                                       position_s=data.position_s, duration_s=data.duration_s))
 
 
@@ -203,11 +203,11 @@ def course_stats(user: CurrentUser, course_id: str) -> CourseStats:
         return stats.course_stats(session, actor=user, course_id=course_id)
 
 
-@router.post("/courses/{course_id}/reviews", response_model=ReviewOut, status_code=201, responses=_STUDENT)
-def review_course(user: CurrentUser, course_id: str, data: ReviewIn) -> ReviewOut:
+@router.post("/courses/{course_id}/reviews", response_model=CourseReviewOut, status_code=201, responses=_STUDENT)
+def review_course(user: CurrentUser, course_id: str, data: CourseReviewIn) -> CourseReviewOut:
     """An enrolled student's rating (1–5) and review, once."""
     with session_scope() as session:
-        return ReviewOut(**watching.review_course(session, actor=user, course_id=course_id, rating=data.rating,
+        return CourseReviewOut(**watching.review_course(session, actor=user, course_id=course_id, rating=data.rating,
                                                   body=data.body or ""))
 
 

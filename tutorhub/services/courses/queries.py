@@ -35,7 +35,7 @@ from tutorhub.services.courses.access import (
     visible_course,
 )
 from tutorhub.services.courses.notes import render_notes
-from tutorhub.services.courses.views import ChapterOut, CourseCard, CourseDetail, CoursePage, ReviewOut
+from tutorhub.services.courses.views import ChapterOut, CourseCard, CourseDetail, CoursePage, CourseReviewItem
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.paging import page_count, page_number
 from tutorhub.services.validation import clean_int
@@ -141,9 +141,9 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
     )
 
 
-def _reviews(session: Session, course_id: int) -> list[ReviewOut]:
+def _reviews(session: Session, course_id: int) -> list[CourseReviewItem]:
     rows = session.exec(select(CourseReview.rating, CourseReview.body, User.full_name)
                         .join(User, col(User.id) == col(CourseReview.student_id))
                         .where(col(CourseReview.course_id) == course_id)
                         .order_by(col(CourseReview.id).desc()).limit(20)).all()
-    return [ReviewOut(rating=r, body=b, author=(n or "").split(" ")[0] or "A student") for r, b, n in rows]
+    return [CourseReviewItem(rating=r, body=b, author=(n or "").split(" ")[0] or "A student") for r, b, n in rows]

@@ -39,7 +39,7 @@ class ChapterOut(BaseModel):
     position_s: float = 0
 
 
-class ReviewOut(BaseModel):
+class CourseReviewItem(BaseModel):
     rating: int
     body: str
     author: str  # first name only
@@ -63,4 +63,4 @@ class CourseDetail(BaseModel):
     is_owner: bool
     progress_percent: int  # completed chapters / chapters, for an enrolled viewer
     wallet_minor: int | None = None  # a student viewer's wallet in the course's currency (the pay panel)
-    reviews: list[ReviewOut] = []
+    reviews: list[CourseReviewItem] = []
