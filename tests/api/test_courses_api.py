@@ -273,3 +273,14 @@ def test_cover_images_are_checked_by_content(client, tutor, make_approved_tutor,
     got = client.get(f"/api/v1/courses/{cid}/cover", headers=t)
     assert got.content == PNG and got.headers["content-type"] == "image/png"
     assert client.get(f"/api/v1/courses/{cid}/cover").status_code == 404  # a draft's cover is the tutor's only
+
+
+def test_ids_that_cannot_exist_never_crash(client, tutor):
+    _, t = tutor
+    for bad in ("abc", "0", "-1", "99999999999999999999999"):
+        assert client.get(f"/api/v1/course-videos/{bad}?expires=1&sig={'0' * 64}").status_code == 403
+        assert client.get(f"/api/v1/courses/{bad}", headers=t).status_code == 404
+        assert client.get(f"/api/v1/courses/{bad}/chapters/{bad}/video", headers=t).status_code == 404
+        res = client.put(f"/api/v1/uploads/{bad}/parts/1?expires=99999999999&sig={'0' * 64}", content=b"x")
+        assert res.status_code == 404
+    assert client.put(f"/api/v1/uploads/x/parts/{10**30}?expires=1&sig=x", content=b"x").status_code in (404, 422)

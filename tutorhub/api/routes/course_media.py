@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -89,7 +89,7 @@ def start_upload(user: SameSiteUser, course_id: str, chapter_id: str, data: Vide
                                          e404="Unknown upload or part, or the link is not valid",
                                          e413="The part is longer than declared"),
                        200: {"description": "Stored; the `ETag` header is the part's md5"}})
-async def put_part(request: Request, upload_id: str, n: int,
+async def put_part(request: Request, upload_id: str, n: Annotated[int, Path(ge=1, le=10_000)],
                    expires: Annotated[int, Query()] = 0, sig: Annotated[str, Query(max_length=64)] = "") -> Response:
     """One part's bytes (streamed to disk, never held whole in memory); send it again after a failure."""
     with session_scope(read_only=True) as session:
@@ -145,7 +145,7 @@ def chapter_video(user: OptionalViewer, course_id: str, chapter_id: str) -> Redi
 @router.get("/course-videos/{chapter_id}", response_class=FileResponse,
             responses={**error_responses(403, e403="The link expired or is not valid"),
                        206: {"description": "The requested byte range"}})
-def serve_video(chapter_id: int, expires: Annotated[int, Query()] = 0,
+def serve_video(chapter_id: str, expires: Annotated[int, Query()] = 0,
                 sig: Annotated[str, Query(max_length=64)] = "") -> FileResponse:
     """The video's bytes for a valid signed URL; `Range: bytes=…` answers 206."""
     with session_scope(read_only=True) as session:

@@ -29,7 +29,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.courses import signing
 from tutorhub.services.courses.access import active_enrolment, course_chapter, may_watch, visible_course
 from tutorhub.services.errors import Conflict, Forbidden, NotFound
-from tutorhub.services.validation import clean_text, fail
+from tutorhub.services.validation import clean_id, clean_text, fail
 
 COMPLETE_AT = 0.9
 MAX_SECONDS = 24 * 3600.0
@@ -65,7 +65,10 @@ def video_file(session: Session, *, chapter_id: Any, expires: Any, sig: Any, now
                ) -> tuple[Path, str]:
     """(path, content type) for a valid signed video URL; 403 when it is expired or forged."""
     now = now or utcnow()
-    chapter = session.get(CourseChapter, chapter_id) if isinstance(chapter_id, int) else None
+    try:
+        chapter = session.get(CourseChapter, clean_id(chapter_id, "x"))
+    except NotFound:
+        chapter = None
     if chapter is None or chapter.video_status != VideoStatus.READY:
         raise Forbidden("This link is not valid.")
     if not signing.is_valid("video", _video_subject(chapter), expires=expires, signature=sig, now=now):
