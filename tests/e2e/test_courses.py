@@ -38,7 +38,7 @@ def test_tutor_builds_and_student_buys_and_watches(new_context):
 
     for title, preview in (("Welcome", True), ("Reactions", False)):
         tutor.fill("#chapter-title", title)
-        tutor.fill("#chapter-notes", f"## {title}\n\n**Key idea** and <script>alert(1)</script>")
+        tutor.fill("#field-notes_md", f"## {title}\n\n**Key idea** and <script>alert(1)</script>")
         if preview:
             tutor.get_by_text("Free preview (anyone signed in can watch it)").click()
         tutor.locator("#add-chapter").click()

@@ -46,7 +46,7 @@ def _add_chapter() -> rx.Component:
         rx.cond(S.chapter_message != "", rx.text(S.chapter_message, color=rx.color("red", 11), size="2"),
                 rx.fragment()),
         text_field("Chapter title", "title", errors=e, field_id="chapter-title"),
-        textarea_field("Notes (Markdown)", "notes_md", errors=e, rows="4", field_id="chapter-notes",
+        textarea_field("Notes (Markdown)", "notes_md", errors=e, rows="4",
                        hint="Headings, lists, links, bold — shown to enrolled students under the video."),
         rx.el.label(rx.checkbox(name="preview"), rx.text("Free preview (anyone signed in can watch it)", size="2"),
                     display="flex", gap="6px", align_items="center"),

@@ -97,7 +97,7 @@ class CourseBuilderState(AppState):
             return None
         self.chapter_errors, self.chapter_message = {}, ""
         await self._read()
-        return [rx.set_value("chapter-title", ""), rx.set_value("chapter-notes", ""),
+        return [rx.set_value("chapter-title", ""), rx.set_value("field-notes_md", ""),
                 rx.toast.success("Chapter added — upload its video below.")]
 
     async def move(self, chapter_id: int, direction: str):
