@@ -108,3 +108,14 @@ def test_a_disguised_file_is_deleted_from_the_bucket(s3, db, make_approved_tutor
     _, res = _upload(client, t, cid, chapter, EXE, content_type="video/mp4")
     assert res.status_code == 415
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+
+def test_pages_may_reach_the_bucket_when_s3_is_configured(s3):
+    from tutorhub.api.security_headers import page_csp
+    from tutorhub.settings import get_settings
+
+    policy = page_csp(get_settings(), "/teach/courses/1", ())
+    endpoint = get_settings().s3_endpoint_url
+    connect = next(d for d in policy.split("; ") if d.startswith("connect-src"))
+    media = next(d for d in policy.split("; ") if d.startswith("media-src"))
+    assert endpoint in connect and endpoint in media
