@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
+    sa.Column('payer_id', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('price_minor', sa.Integer(), nullable=False),
@@ -75,6 +76,7 @@ def upgrade() -> None:
     sa.Column('refunded_at', tutorhub.models.base.UtcDateTime(), nullable=True),
     sa.Column('created_at', tutorhub.models.base.UtcDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], ),
+    sa.ForeignKeyConstraint(['payer_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['student_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -128,6 +128,7 @@ class CourseEnrolment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     course_id: int = Field(foreign_key="courses.id")
     student_id: int = Field(foreign_key="users.id")
+    payer_id: int = Field(foreign_key="users.id")  # the student, or the linked guardian who bought it for them
     status: str = Field(max_length=10)
     method: str = Field(default="", max_length=8)  # free | wallet | gateway
     price_minor: int = Field(default=0)

@@ -131,3 +131,28 @@ def test_the_verifier_flags_money_left_in_a_settled_sale(db, world):
                        ledger.Line(course_escrow(out["enrolment_id"]), -100, "EUR")])
     problems = verify_ledger(db, now=NOW + timedelta(days=8))
     assert [p.code for p in problems] == ["settled_escrow"] and "course sale" in str(problems[0])
+
+
+def test_a_guardian_buys_for_a_linked_child_and_gets_the_refund(db, world, make_user):
+    from tutorhub.models import GuardianLink
+    from tutorhub.services.errors import NotFound
+
+    _, child, cid, chapters = world
+    guardian, stranger_child = make_user(Role.GUARDIAN), make_user(Role.STUDENT)
+    db.add(GuardianLink(student_id=child.id, guardian_email=guardian.email or "", guardian_id=guardian.id,
+                        status="active", expires_at=NOW + timedelta(days=1)))
+    fund_wallet(db, guardian.id, 6000, "EUR")
+    db.commit()
+    with pytest.raises(NotFound):  # not their child
+        enrolment.enrol(db, actor=guardian, course_id=cid, method="wallet", student_id=stranger_child.id, now=NOW)
+    with pytest.raises(NotFound):  # a guardian must say for whom
+        enrolment.enrol(db, actor=guardian, course_id=cid, method="wallet", now=NOW)
+    out = enrolment.enrol(db, actor=guardian, course_id=cid, method="wallet", student_id=child.id, now=NOW)
+    assert out["status"] == "ACTIVE"
+    assert ledger.balance(db, wallet_account(guardian.id), "EUR") == 1000
+    assert ledger.balance(db, wallet_account(child.id), "EUR") == 8000  # the child's own money untouched
+    assert watching.video_url(db, viewer=child, course_id=cid, chapter_id=chapters[1], now=NOW)  # the child watches
+    refunded = enrolment.request_refund(db, actor=guardian, course_id=cid, student_id=child.id,
+                                        now=NOW + timedelta(days=1))
+    assert refunded["refunded_minor"] == 5000 and ledger.balance(db, wallet_account(guardian.id), "EUR") == 6000
+    assert verify_ledger(db, now=NOW + timedelta(days=1)) == []

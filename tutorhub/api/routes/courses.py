@@ -65,6 +65,11 @@ class CourseUnpublishIn(StrictIn):
 
 class CourseEnrolIn(StrictIn):
     method: str = Field(default="wallet", json_schema_extra={"enum": ["wallet", "credits", "gateway"]})
+    student_id: int | None = None  # a guardian buying for a linked child
+
+
+class CourseRefundIn(StrictIn):
+    student_id: int | None = None  # a guardian asking for a linked child
 
 
 class CourseEnrolOut(BaseModel):
@@ -175,17 +180,20 @@ def unpublish_course(user: CurrentUser, course_id: str, data: CourseUnpublishIn)
                                           e409="Already enrolled, or the course is not open"),
                         402: {"model": ErrorOut, "description": "The wallet does not cover the price"}})
 def enrol(user: CurrentUser, course_id: str, data: CourseEnrolIn | None = None) -> CourseEnrolOut:
-    """Enrol: free courses at once, wallet now (ACTIVE), or gateway (PENDING with `checkout_url`)."""
+    """Enrol: free courses at once, wallet now (ACTIVE), or gateway (PENDING with `checkout_url`). A guardian
+    enrols a linked child with `student_id` and pays from their own wallet or card."""
     with session_scope() as session:
-        return CourseEnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id,
-                                          method=(data or CourseEnrolIn()).method))
+        body = data or CourseEnrolIn()
+        return CourseEnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id, method=body.method,
+                                                student_id=body.student_id))
 
 
 @router.post("/courses/{course_id}/refund", response_model=CourseRefundOut, responses=_STUDENT)
-def refund(user: CurrentUser, course_id: str) -> CourseRefundOut:
-    """Within 7 days of enrolling and under 20 % watched: the price back to the wallet."""
+def refund(user: CurrentUser, course_id: str, data: CourseRefundIn | None = None) -> CourseRefundOut:
+    """Within 7 days of enrolling and under 20 % watched: the price back to the payer's wallet."""
     with session_scope() as session:
-        return CourseRefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id))
+        return CourseRefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id,
+                                                          student_id=(data or CourseRefundIn()).student_id))
 
 
 @router.post("/courses/{course_id}/chapters/{chapter_id}/progress", response_model=ChapterProgressOut, responses=_STUDENT)

@@ -6,7 +6,8 @@ these functions for wallet payments, refunds and the release.
 
 Ledger transactions (see services/money/ledger.py):
 - "course_payment"  Dr student wallet, or Dr gateway:G:clearing / Cr escrow:course_enrolment:{id}.
-- "course_refund"   Dr escrow:course_enrolment:{id} / Cr student wallet (inside the refund window).
+- "course_refund"   Dr escrow:course_enrolment:{id} / Cr the payer's wallet (inside the refund window; the
+                    payer is the student, or the guardian who bought the course for a linked child).
 - "course_release"  Dr escrow:course_enrolment:{id} / Cr tutor earnings (price − commission)
                     + Cr platform:revenue (the commission), after the refund window.
 Each is keyed by the enrolment, so a retried webhook, job or click posts nothing twice.
@@ -42,12 +43,12 @@ def pay_from_wallet(session: Session, enrolment: CourseEnrolment, *, now: dateti
     """Wallet → escrow now (402 when the wallet is short: nothing is written); the enrolment is active."""
     assert enrolment.id is not None
     if enrolment.price_minor > 0:
-        wallet = wallet_account(enrolment.student_id)
+        wallet = wallet_account(enrolment.payer_id)
         ledger.post(
             session, kind="course_payment", idempotency_key=f"course_enrolment:{enrolment.id}:pay",
             lines=[Line(wallet, enrolment.price_minor, enrolment.currency),
                    Line(course_escrow(enrolment.id), -enrolment.price_minor, enrolment.currency)],
-            memo=f"course {enrolment.course_id} paid from wallet", user_id=enrolment.student_id, now=now,
+            memo=f"course {enrolment.course_id} paid from wallet", user_id=enrolment.payer_id, now=now,
             never_negative=[wallet],
         )
     _activate(session, enrolment, now)
@@ -87,8 +88,8 @@ def refund_to_wallet(session: Session, enrolment: CourseEnrolment, *, now: datet
         ledger.post(
             session, kind="course_refund", idempotency_key=f"course_enrolment:{enrolment.id}:refund",
             lines=[Line(course_escrow(enrolment.id), amount, enrolment.currency),
-                   Line(wallet_account(enrolment.student_id), -amount, enrolment.currency)],
-            memo=f"course {enrolment.course_id} refunded", user_id=enrolment.student_id, now=now,
+                   Line(wallet_account(enrolment.payer_id), -amount, enrolment.currency)],
+            memo=f"course {enrolment.course_id} refunded", user_id=enrolment.payer_id, now=now,
         )
     return max(amount, 0)
 

@@ -20,17 +20,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.courses import Course, CourseEnrolment, CourseEnrolmentStatus, CourseStatus
 from tutorhub.models.money import PaymentPurpose
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.guard import flush_or_conflict
 from tutorhub.services.checkout import course_payments
 from tutorhub.services.courses.access import visible_course
 from tutorhub.services.courses.watching import watched_fraction
 from tutorhub.services.errors import Conflict, DomainError
+from tutorhub.services.learning.access import acting_for
 from tutorhub.services.money import payments
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payouts import earnings_account
@@ -60,26 +60,28 @@ def _live(session: Session, course_id: int, student_id: int) -> CourseEnrolment 
 
 
 def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: Any = "wallet",
-          now: datetime | None = None) -> dict[str, Any]:
+          student_id: Any = None, now: datetime | None = None) -> dict[str, Any]:
     """`{"status": "ACTIVE"|"PENDING", "enrolment_id", "checkout_url"?}`; 402 when the wallet is short,
-    409 when already enrolled or the course is not open."""
+    409 when already enrolled or the course is not open. A guardian buys for a linked child
+    (`student_id`), paying from their own wallet or card; the child is enrolled."""
     now = now or utcnow()
-    user = require_role(actor, Role.STUDENT)
-    course = visible_course(session, user, course_id)
+    payer, child = acting_for(session, actor, student_id)
+    course = visible_course(session, payer, course_id)
     chosen = _method(method)
     assert course.id is not None
     if course.status != CourseStatus.PUBLISHED:
         raise Conflict("This course is not open for enrolment.", extra={"status": course.status})
-    row = _live(session, course.id, user.id)
+    row = _live(session, course.id, child)
     if row is not None and row.status == CourseEnrolmentStatus.ACTIVE:
         raise Conflict("You are already enrolled in this course.", extra={"status": row.status})
     if row is None:
-        row = CourseEnrolment(course_id=course.id, student_id=user.id, status=CourseEnrolmentStatus.PENDING,
-                              price_minor=course.price_minor, currency=course.currency, created_at=now)
+        row = CourseEnrolment(course_id=course.id, student_id=child, payer_id=payer.id, created_at=now,
+                              status=CourseEnrolmentStatus.PENDING, price_minor=course.price_minor,
+                              currency=course.currency)
         session.add(row)
         flush_or_conflict(session, conflict=lambda _m: Conflict("You are already enrolled in this course."))
     assert row.id is not None
-    row.price_minor, row.currency = course.price_minor, course.currency
+    row.price_minor, row.currency, row.payer_id = course.price_minor, course.currency, payer.id
     if course.price_minor == 0:
         row.method = "free"
         course_payments.pay_from_wallet(session, row, now=now)  # nothing to move: just activates
@@ -90,7 +92,7 @@ def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: An
         session.flush()
         return {"status": row.status, "enrolment_id": row.id}
     payment, url = payments.start_gateway_payment(
-        session, user=user, purpose=PaymentPurpose.COURSE, amount_minor=course.price_minor, currency=course.currency,
+        session, user=payer, purpose=PaymentPurpose.COURSE, amount_minor=course.price_minor, currency=course.currency,
         description=f"Course: {course.title}"[:200], metadata={"enrolment_id": row.id, "course_id": course.id},
         now=now)
     row.payment_reference = payment.reference
@@ -99,21 +101,22 @@ def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: An
     return {"status": row.status, "enrolment_id": row.id, "checkout_url": url}
 
 
-def request_refund(session: Session, *, actor: UserOut | None, course_id: Any, now: datetime | None = None
-                   ) -> dict[str, Any]:
-    """Within 7 days and under 20 % watched: the whole price back to the wallet, access ends."""
+def request_refund(session: Session, *, actor: UserOut | None, course_id: Any, student_id: Any = None,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """Within 7 days and under 20 % watched: the whole price back to the payer's wallet, access ends
+    (the student asks, or the guardian for a linked child)."""
     now = now or utcnow()
-    user = require_role(actor, Role.STUDENT)
+    user, child = acting_for(session, actor, student_id)
     course = visible_course(session, user, course_id)
     assert course.id is not None
-    row = _live(session, course.id, user.id)
+    row = _live(session, course.id, child)
     if row is None or row.status != CourseEnrolmentStatus.ACTIVE:
         raise Conflict("You are not enrolled in this course.")
     if row.method == "free":
         raise Conflict("This course was free: there is nothing to refund.")
     if row.release_at is None or row.release_at <= now or row.released_at is not None:
         raise Conflict("The 7-day refund window is over.")
-    if watched_fraction(session, course.id, user.id) >= REFUND_MAX_WATCHED:
+    if watched_fraction(session, course.id, child) >= REFUND_MAX_WATCHED:
         raise Conflict("You have watched 20 % or more of this course, so it cannot be refunded.")
     amount = course_payments.refund_to_wallet(session, row, now=now)
     row.status, row.refunded_at = CourseEnrolmentStatus.REFUNDED, now
