@@ -188,10 +188,12 @@ AUDITED_HANDLERS = {
     # the page's course id to services/courses (approved tutors for create, the course's own tutor for the
     # builder, students for enrol / refund / review, may_watch for play; tests/state/courses); upload only
     # hands two ints to assets/courses.js (the upload routes authorize); set_pay_method takes a fixed list;
-    # unpublish passes the actor to building.unpublish_course (admins only, audited).
+    # unpublish passes the actor to building.unpublish_course (admins only, audited); set_child only picks
+    # one of the guardian's own linked children (enrol re-checks the link in the service).
     FindCoursesState: {"load", "search", "next_page", "prev_page", "create"},
     CourseEarningsState: {"load"},  # reads the acting tutor's own course money only
-    CoursePageState: {"load", "refresh", "play", "set_pay_method", "enrol", "refund", "review", "unpublish"},
+    CoursePageState: {"load", "refresh", "play", "set_pay_method", "set_child", "enrol", "refund", "review",
+                      "unpublish"},
     # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
     # reject_cover only sets a message.
     CourseBuilderState: {"load", "refresh", "add_chapter", "move", "publish", "upload", "upload_cover", "reject_cover"},

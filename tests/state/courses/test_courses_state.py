@@ -181,3 +181,25 @@ def test_an_admin_unpublishes_with_a_reason(new_browser, world):
     assert fetch(Course)[0].status == "UNPUBLISHED" and page.course_status == "UNPUBLISHED"
     [entry] = fetch(AuditEntry)
     assert entry.action == "course_unpublish" and entry.reason == "Copied material"
+
+
+def test_a_guardian_buys_for_a_linked_child(new_browser, world, db):
+    from datetime import UTC, datetime, timedelta
+
+    from tutorhub.models import GuardianLink
+
+    guardian = world["make_user"](Role.GUARDIAN)
+    child = world["student"]
+    db.add(GuardianLink(student_id=child.id, guardian_email=guardian.email or "", guardian_id=guardian.id,
+                        status="active", expires_at=datetime.now(UTC) + timedelta(days=1)))
+    fund_wallet(db, guardian.id, 6000, "EUR", commit=True)
+    b = new_browser()
+    page = _open(b, CoursePageState, f"/courses/{world['course_id']}", "/courses/[course_id]", guardian.email)
+    b.run(page.load())
+    assert page.children == [[str(child.id), child.full_name]] and page.child_id == str(child.id)
+    page.set_child("999999")  # not theirs: ignored
+    assert page.child_id == str(child.id)
+    page.set_pay_method("wallet")
+    b.run(page.enrol())
+    [row] = fetch(CourseEnrolment)
+    assert (row.student_id, row.payer_id, row.status) == (child.id, guardian.id, "ACTIVE")

@@ -135,8 +135,8 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
         rating=card.rating, rating_count=course.rating_count, has_cover=card.has_cover, chapters=out,
         enrolment_status=mine, is_owner=is_staff(session, viewer, course) and (viewer is None or viewer.role != Role.ADMIN),
         progress_percent=round(100 * done / len(out)) if out and mine == CourseEnrolmentStatus.ACTIVE else 0,
-        wallet_minor=wallet_balance(session, viewer.id, course.currency) if viewer and viewer.role == Role.STUDENT
-        else None,
+        wallet_minor=wallet_balance(session, viewer.id, course.currency)
+        if viewer and viewer.role in (Role.STUDENT, Role.GUARDIAN) else None,
         reviews=_reviews(session, course.id),
     )
 

@@ -14,6 +14,7 @@ from tutorhub.services.courses import building, enrolment, queries, watching
 from tutorhub.services.courses.views import CourseDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
+from tutorhub.services.learning import guardians
 from tutorhub.state.base import AppState, form_text
 
 
@@ -58,6 +59,8 @@ class CoursePageState(AppState):
     message: str = ""
     working: bool = False
     review_error: str = ""
+    children: list[list[str]] = []  # a guardian's linked children: [id as text, name]
+    child_id: str = ""
     _positions: dict[int, float] = {}
     _notes: dict[int, str] = {}
 
@@ -84,11 +87,19 @@ class CoursePageState(AppState):
 
     async def _read(self) -> None:
         cid = self._route_tail()
+
+        def unit(s: Any, actor: Any) -> tuple[CourseDetail, list[list[str]]]:
+            kids = guardians.list_linked_students(s, actor=actor) if actor is not None and actor.role == "guardian" \
+                else []
+            return queries.get_course(s, viewer=actor, course_id=cid), [[str(k.student_id), k.name] for k in kids]
+
         try:
-            detail = await self._db(lambda s, actor: queries.get_course(s, viewer=actor, course_id=cid), read_only=True)
+            detail, self.children = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
+        if self.children and self.child_id not in {c[0] for c in self.children}:
+            self.child_id = self.children[0][0]
         self._show(detail)
 
     async def load(self):
@@ -123,11 +134,18 @@ class CoursePageState(AppState):
     def set_pay_method(self, value: str):
         self.pay_method = value if value in ("gateway", "wallet") else "gateway"
 
+    def set_child(self, value: str):
+        """A guardian picks which linked child the course is for (only one of their own children)."""
+        if value in {c[0] for c in self.children}:
+            self.child_id = value
+
     async def enrol(self):
         self.working, self.message = True, ""
         cid, method = self._route_tail(), self.pay_method
+        child = int(self.child_id) if self.child_id.isdigit() else None
         try:
-            out = await self._db(lambda s, actor: enrolment.enrol(s, actor=actor, course_id=cid, method=method))
+            out = await self._db(lambda s, actor: enrolment.enrol(s, actor=actor, course_id=cid, method=method,
+                                                                  student_id=child))
         except NotAuthenticated:
             self.working = False
             return self._login_redirect()
@@ -138,7 +156,7 @@ class CoursePageState(AppState):
         if out.get("checkout_url"):
             return rx.redirect(out["checkout_url"])
         await self.load()
-        return rx.toast.success("You are enrolled — enjoy the course.")
+        return rx.toast.success("Enrolled — enjoy the course." if not child else "Enrolled: your child can watch it now.")
 
     async def refund(self):
         cid = self._route_tail()
