@@ -285,3 +285,24 @@ def test_ids_that_cannot_exist_never_crash(client, tutor):
         res = client.put(f"/api/v1/uploads/{bad}/parts/1?expires=99999999999&sig={'0' * 64}", content=b"x")
         assert res.status_code == 404
     assert client.put(f"/api/v1/uploads/x/parts/{10**30}?expires=1&sig=x", content=b"x").status_code in (404, 422)
+
+
+def test_editing_a_chapter_after_publishing_keeps_progress(client, db, tutor, make_approved_tutor, bearer, as_role):
+    _, t = tutor
+    cid, _, paid = published_course(client, t)
+    student, s = as_role(Role.STUDENT)
+    fund_wallet(db, student.id, 10_000, "EUR", commit=True)
+    client.post(f"/api/v1/courses/{cid}/enrol", json={"method": "wallet"}, headers=s)
+    client.post(f"/api/v1/courses/{cid}/chapters/{paid}/progress", headers=s, json={"position_s": 95, "duration_s": 100})
+    body = {"title": "Deeper dive", "notes_md": "New *notes*", "preview": False}
+    other, _ = make_approved_tutor()
+    assert client.patch(f"/api/v1/courses/{cid}/chapters/{paid}", json=body, headers=bearer(other)).status_code == 404
+    assert client.patch(f"/api/v1/courses/{cid}/chapters/{paid}", json=body, headers=s).status_code == 403
+    assert client.patch(f"/api/v1/courses/{cid}/chapters/{paid}", json={"title": ""}, headers=t).status_code == 422
+    assert client.patch(f"/api/v1/courses/{cid}/chapters/{paid}", json=body, headers=t).json() == {"id": paid}
+    page = client.get(f"/api/v1/courses/{cid}", headers=s).json()
+    chapter = next(c for c in page["chapters"] if c["id"] == paid)
+    assert chapter["title"] == "Deeper dive" and chapter["completed"] and "<em>notes</em>" in chapter["notes_html"]
+    assert chapter["notes_md"] is None  # the source is the tutor's
+    mine = next(c for c in client.get(f"/api/v1/courses/{cid}", headers=t).json()["chapters"] if c["id"] == paid)
+    assert mine["notes_md"] == "New *notes*"

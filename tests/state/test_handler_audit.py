@@ -196,7 +196,8 @@ AUDITED_HANDLERS = {
                       "unpublish"},
     # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
     # reject_cover only sets a message.
-    CourseBuilderState: {"load", "refresh", "add_chapter", "move", "publish", "upload", "upload_cover", "reject_cover"},
+    CourseBuilderState: {"load", "refresh", "add_chapter", "edit_chapter", "move", "publish", "upload", "upload_cover",
+                         "reject_cover"},
     RoleHomeState: {"load"},
     # Learning: each mutating handler passes the cookie's actor to a learning service that checks
     # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no

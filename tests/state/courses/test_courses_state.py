@@ -50,6 +50,9 @@ def test_a_tutor_creates_builds_and_publishes(browser, make_approved_tutor):
     assert [c.label for c in builder.chapters] == ["1. Atoms", "2. Bonds"] and builder.chapters[0].preview
     browser.run(builder.move(builder.chapters[1].id, "up"))
     assert [c.label for c in builder.chapters] == ["1. Bonds", "2. Atoms"]
+    browser.run(builder.edit_chapter({"chapter_id": str(builder.chapters[0].id), "title": "Chemical bonds",
+                                      "notes_md": "# Bonds", "preview": "on"}))
+    assert builder.chapters[0].label == "1. Chemical bonds" and builder.chapters[0].notes_md == "# Bonds"
     browser.run(builder.add_chapter({"title": ""}))
     assert "title" in builder.chapter_errors
     events = browser.run(builder.publish())
@@ -106,6 +109,7 @@ def _snapshot() -> tuple:
     (CourseBuilderState, "publish", ()), (CoursePageState, "enrol", ()), (CoursePageState, "refund", ()),
     (CoursePageState, "review", ({"rating": "1"},)), (CoursePageState, "play", (0,)),
     (CoursePageState, "unpublish", ({"reason": "spam"},)),
+    (CourseBuilderState, "edit_chapter", ({"chapter_id": "0", "title": "Hacked"},)),
 ])
 def test_strangers_change_nothing(new_browser, world, db, who, state, handler, args):
     from tutorhub.services.courses import building
@@ -130,6 +134,8 @@ def test_strangers_change_nothing(new_browser, world, db, who, state, handler, a
         page = b.state(state)
         page.course_id = course_id  # forced, as a malicious client could not, to reach the service
         call = args if handler not in ("move", "play") else (world["chapters"][1], *args[1:])
+        if handler == "edit_chapter":
+            call = ({"chapter_id": str(world["chapters"][1]), "title": "Hacked"},)
         events = b.run(getattr(page, handler)(*call))
         if handler == "review":
             assert page.review_error, (course_id, handler)

@@ -152,6 +152,14 @@ def add_chapter(user: CurrentUser, course_id: str, data: CourseChapterIn) -> Cou
         return CourseChapterIdOut(**building.add_chapter(session, actor=user, course_id=course_id, data=data.model_dump()))
 
 
+@router.patch("/courses/{course_id}/chapters/{chapter_id}", response_model=CourseChapterIdOut, responses=_OWNER)
+def update_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: CourseChapterIn) -> CourseChapterIdOut:
+    """Edit a chapter's title, notes and preview flag (its id, video and students' progress stay)."""
+    with session_scope() as session:
+        return CourseChapterIdOut(**building.update_chapter(session, actor=user, course_id=course_id,
+                                                            chapter_id=chapter_id, data=data.model_dump()))
+
+
 @router.post("/courses/{course_id}/chapters/{chapter_id}/move", response_model=ChapterOrderOut, responses=_OWNER)
 def move_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: ChapterMoveIn) -> ChapterOrderOut:
     """Swap a chapter with its neighbour; enrolled students' progress is kept (it follows the chapter)."""

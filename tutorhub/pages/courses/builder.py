@@ -13,6 +13,23 @@ from tutorhub.state.courses.builder import BuilderChapter
 from tutorhub.state.courses.builder import CourseBuilderState as S
 
 
+def _edit(row: BuilderChapter) -> rx.Component:
+    sid = row.id.to_string()
+    return rx.popover.root(
+        rx.popover.trigger(rx.button("Edit", size="1", variant="soft", aria_label="Edit " + row.label)),
+        rx.popover.content(rx.form(rx.vstack(
+            rx.el.input(type="hidden", name="chapter_id", value=sid),
+            rx.el.label("Title", html_for="edit-title-" + sid, class_name="rt-Text rt-r-size-2"),
+            rx.input(name="title", id="edit-title-" + sid, default_value=row.title, width="100%"),
+            rx.el.label("Notes (Markdown)", html_for="edit-notes-" + sid, class_name="rt-Text rt-r-size-2"),
+            rx.text_area(name="notes_md", id="edit-notes-" + sid, default_value=row.notes_md, rows="6", width="100%"),
+            rx.el.label(rx.checkbox(name="preview", default_checked=row.preview), rx.text("Free preview", size="2"),
+                        display="flex", gap="6px", align_items="center"),
+            rx.popover.close(rx.button("Save", type="submit", size="2")),
+            spacing="2", width="100%"), on_submit=S.edit_chapter, reset_on_submit=False), width="360px"),
+    )
+
+
 def _chapter(row: BuilderChapter) -> rx.Component:
     sid = row.id.to_string()
     return rx.card(rx.vstack(
@@ -20,6 +37,7 @@ def _chapter(row: BuilderChapter) -> rx.Component:
             rx.text(row.label, weight="bold", size="3", flex="1"),
             rx.cond(row.preview, rx.badge("Free preview", color_scheme="green", variant="soft"), rx.fragment()),
             rx.badge(row.video, color_scheme=rx.cond(row.ready, "green", "gray"), variant="outline"),
+            _edit(row),
             rx.icon_button(rx.icon("arrow-up", size=16), size="1", variant="soft", disabled=row.first,
                            on_click=S.move(row.id, "up"), aria_label="Move " + row.label + " up"),
             rx.icon_button(rx.icon("arrow-down", size=16), size="1", variant="soft", disabled=row.last,

@@ -117,6 +117,7 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
     if mine == CourseEnrolmentStatus.ACTIVE and viewer is not None:
         progress = {p.chapter_id: p for p in session.exec(select(ChapterProgress).where(
             col(ChapterProgress.course_id) == course.id, col(ChapterProgress.student_id) == viewer.id)).all()}
+    owner = viewer is not None and viewer.role == Role.TUTOR and is_staff(session, viewer, course)
     out = []
     for c in chapters:
         watch = may_watch(session, viewer, course, c)
@@ -126,6 +127,7 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
             has_video=c.video_status == VideoStatus.READY, notes_html=render_notes(c.notes_md) if watch else None,
             playable=watch and c.video_status == VideoStatus.READY,
             completed=bool(seen and seen.completed_at), position_s=seen.position_s if seen else 0,
+            notes_md=c.notes_md if owner else None,
         ))
     done = sum(1 for c in out if c.completed)
     card = _cards(session, [course])[0]

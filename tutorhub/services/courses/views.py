@@ -34,6 +34,7 @@ class ChapterOut(BaseModel):
     preview: bool
     has_video: bool
     notes_html: str | None  # only for viewers who may watch the chapter
+    notes_md: str | None = None  # the Markdown source, for the course's own tutor (the builder) only
     playable: bool  # the viewer may ask for its video URL
     completed: bool = False
     position_s: float = 0

@@ -26,6 +26,8 @@ class BuilderChapter(BaseModel):
     ready: bool
     first: bool
     last: bool
+    title: str
+    notes_md: str
 
 
 class CourseBuilderState(AppState):
@@ -52,7 +54,8 @@ class CourseBuilderState(AppState):
         last = len(d.chapters) - 1
         self.chapters = [BuilderChapter(id=c.id, label=f"{c.position}. {c.title}", preview=c.preview,
                                         video="Video ready" if c.has_video else "No video yet", ready=c.has_video,
-                                        first=i == 0, last=i == last) for i, c in enumerate(d.chapters)]
+                                        first=i == 0, last=i == last, title=c.title, notes_md=c.notes_md or "")
+                         for i, c in enumerate(d.chapters)]
         self.enrolments, self.refunded = figures.enrolments, figures.refunded
         self.sales = format_money(figures.sales_minor, figures.currency)
         self.released = format_money(figures.released_minor, figures.currency)
@@ -99,6 +102,20 @@ class CourseBuilderState(AppState):
         await self._read()
         return [rx.set_value("chapter-title", ""), rx.set_value("field-notes_md", ""),
                 rx.toast.success("Chapter added — upload its video below.")]
+
+    async def edit_chapter(self, form: dict[str, Any]):
+        """Save a chapter's title, notes and preview flag (the id comes from the form; the service checks
+        that it is a chapter of this tutor's course)."""
+        cid, chapter_id = self._route_tail(), form_text(form, "chapter_id", 20)
+        data = {"title": form_text(form, "title", 200), "notes_md": form_text(form, "notes_md", 20000),
+                "preview": form_text(form, "preview", 4) == "on"}
+        try:
+            await self._db(lambda s, actor: building.update_chapter(s, actor=actor, course_id=cid,
+                                                                    chapter_id=chapter_id, data=data))
+        except DomainError as exc:
+            return rx.toast.error(next(iter(exc.fields.values()), exc.message))
+        await self._read()
+        return rx.toast.success("Chapter saved.")
 
     async def move(self, chapter_id: int, direction: str):
         cid = self._route_tail()
