@@ -212,11 +212,13 @@ def classes_every_five_minutes(now: datetime | None = None) -> int:
 
 
 def release_course_sales(now: datetime | None = None) -> int:
-    """Course enrolments past their 7-day refund window: the escrow goes to the tutor (minus commission)."""
-    from tutorhub.services.courses.enrolment import release_due
+    """Course enrolments past their 7-day refund window: the escrow goes to the tutor (minus commission);
+    gateway enrolments unpaid for a day expire."""
+    from tutorhub.services.courses.enrolment import expire_pending, release_due
 
     with session_scope() as session:
-        return release_due(session, now=now or utcnow())
+        when = now or utcnow()
+        return release_due(session, now=when) + expire_pending(session, now=when)
 
 
 def nightly_backup(now: datetime | None = None) -> dict[str, object]:

@@ -156,3 +156,18 @@ def test_a_guardian_buys_for_a_linked_child_and_gets_the_refund(db, world, make_
                                         now=NOW + timedelta(days=1))
     assert refunded["refunded_minor"] == 5000 and ledger.balance(db, wallet_account(guardian.id), "EUR") == 6000
     assert verify_ledger(db, now=NOW + timedelta(days=1)) == []
+
+
+def test_an_unpaid_gateway_enrolment_expires_and_a_late_payment_goes_to_the_wallet(db, world):
+    from tutorhub.models import Payment
+    from tutorhub.services.checkout.course_payments import fund_enrolment_from_payment
+
+    _, student, cid, _ = world
+    out = enrolment.enrol(db, actor=student, course_id=cid, method="gateway", now=NOW)
+    assert out["status"] == "PENDING" and out["checkout_url"]
+    assert enrolment.expire_pending(db, now=NOW + timedelta(hours=23)) == 0
+    assert enrolment.expire_pending(db, now=NOW + timedelta(hours=24)) == 1
+    payment = db.exec(select(Payment)).one()
+    assert fund_enrolment_from_payment(db, payment, now=NOW + timedelta(hours=25)) is False
+    again = enrolment.enrol(db, actor=student, course_id=cid, method="wallet", now=NOW + timedelta(hours=26))
+    assert again["status"] == "ACTIVE" and again["enrolment_id"] != out["enrolment_id"]

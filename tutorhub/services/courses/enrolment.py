@@ -15,7 +15,7 @@ student and course, so double clicks cannot pay twice.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -38,6 +38,7 @@ from tutorhub.services.validation import fail
 
 METHODS = ("wallet", "credits", "gateway")
 REFUND_MAX_WATCHED = 0.2
+PENDING_FOR = timedelta(hours=24)  # an unpaid gateway checkout stops holding the enrolment row
 
 
 class MethodUnavailable(DomainError):
@@ -143,3 +144,17 @@ def release_due(session: Session, *, now: datetime | None = None) -> int:
         session.add(row)
     session.flush()
     return len(due)
+
+
+def expire_pending(session: Session, *, now: datetime | None = None) -> int:
+    """The job: gateway enrolments still unpaid after PENDING_FOR end (EXPIRED). A payment that still
+    succeeds later finds no pending enrolment and goes to the payer's wallet (course_payments)."""
+    now = now or utcnow()
+    rows = session.exec(select(CourseEnrolment).where(
+        col(CourseEnrolment.status) == CourseEnrolmentStatus.PENDING,
+        col(CourseEnrolment.created_at) <= now - PENDING_FOR).limit(500).with_for_update()).all()
+    for row in rows:
+        row.status = CourseEnrolmentStatus.EXPIRED
+        session.add(row)
+    session.flush()
+    return len(rows)
