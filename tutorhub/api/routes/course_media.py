@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
-from tutorhub.api.schemas import StrictIn, error_responses
+from tutorhub.api.schemas import StrictIn, error_responses, required, text_rule
 from tutorhub.db import session_scope
 from tutorhub.services.actor import UserOut
 from tutorhub.services.courses import covers, uploads, watching
@@ -44,7 +44,7 @@ SameSiteUser = Annotated[UserOut, Depends(same_site_user)]
 
 
 class VideoUploadIn(StrictIn):
-    filename: str
+    filename: str = required(**text_rule(200, required=True))
     size: int = Field(json_schema_extra={"minimum": 1})
     content_type: str = Field(json_schema_extra={"enum": ["video/mp4", "video/webm"]})
 

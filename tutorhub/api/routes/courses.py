@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from tutorhub.api.deps import CurrentUser, OptionalViewer
+from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.routes.course_media import SameSiteUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses
+from tutorhub.api.schemas import ErrorOut, StrictIn, currency, error_responses, one_of, required, rule, text_rule
 from tutorhub.db import session_scope
+from tutorhub.services.catalog import GRADE_LEVELS
 from tutorhub.services.courses import building, enrolment, queries, stats, watching
 from tutorhub.services.courses.stats import CourseStats
 from tutorhub.services.courses.views import CourseCard, CourseDetail, CoursePage
@@ -23,13 +24,18 @@ from tutorhub.services.courses.views import CourseCard, CourseDetail, CoursePage
 router = APIRouter(prefix="/api/v1", tags=["courses"])
 
 
+_SUBJECT_CHAR = "[A-Za-z0-9+#&/.-]"
+SUBJECT_RULE = {"maxLength": 60, "pattern": f"^[A-Za-z0-9+#&/ .-]*{_SUBJECT_CHAR}[A-Za-z0-9+#&/ .-]*{_SUBJECT_CHAR}"
+                                             "[A-Za-z0-9+#&/ .-]*$"}
+
+
 class CourseIn(StrictIn):
-    title: str
-    subject: str
-    grade: str | None = None
-    description: str | None = None
+    title: str = required(**text_rule(120, required=True))
+    subject: str = required(**SUBJECT_RULE)
+    grade: str | None = rule(**one_of(GRADE_LEVELS, optional=True, blank=True))
+    description: str | None = rule(**text_rule(4000, multiline=True))
     price_minor: int = Field(json_schema_extra={"minimum": 0, "maximum": 10**8})  # 0 = free
-    currency: str
+    currency: str = required(**currency())
 
 
 class CourseCreatedOut(BaseModel):
@@ -38,8 +44,8 @@ class CourseCreatedOut(BaseModel):
 
 
 class CourseChapterIn(StrictIn):
-    title: str
-    notes_md: str | None = None  # Markdown; shown sanitized (no raw HTML, no scripts)
+    title: str = required(**text_rule(120, required=True))
+    notes_md: str | None = rule(**text_rule(20000, multiline=True))  # Markdown; shown sanitized (no raw HTML)
     preview: bool = False
 
 
@@ -60,7 +66,7 @@ class CourseStatusOut(BaseModel):
 
 
 class CourseUnpublishIn(StrictIn):
-    reason: str
+    reason: str = required(**text_rule(500, required=True))
 
 
 class CourseEnrolIn(StrictIn):
@@ -96,8 +102,8 @@ class ChapterProgressOut(BaseModel):
 
 
 class CourseReviewIn(StrictIn):
-    rating: int = Field(json_schema_extra={"minimum": 1, "maximum": 5})
-    body: str | None = None
+    rating: int = required(minimum=1, maximum=5)
+    body: str | None = rule(**text_rule(2000, multiline=True))
 
 
 class CourseReviewOut(BaseModel):
@@ -118,7 +124,7 @@ def create_course(user: CurrentUser, data: CourseIn) -> CourseCreatedOut:
 
 @router.get("/courses", response_model=CoursePage, responses=error_responses(422))
 def search_courses(
-    user: OptionalViewer,
+    user: OptionalUser,
     subject: Annotated[str | None, Query(max_length=60)] = None,
     grade: Annotated[str | None, Query(max_length=32)] = None,
     max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
@@ -139,7 +145,7 @@ def my_courses(user: CurrentUser) -> list[CourseCard]:
 
 
 @router.get("/courses/{course_id}", response_model=CourseDetail, responses=error_responses(404))
-def get_course(user: OptionalViewer, course_id: str) -> CourseDetail:
+def get_course(user: OptionalUser, course_id: str) -> CourseDetail:
     """Public fields and the chapter list; notes and `playable` only where the viewer may watch."""
     with session_scope(read_only=True) as session:
         return queries.get_course(session, viewer=user, course_id=course_id)
