@@ -9,7 +9,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid, payout_item
 from tutorhub.components.ui import empty_state, gate, section
-from tutorhub.pages.courses.earnings_card import course_earnings_card
+from tutorhub.pages.courses.earnings import course_earnings_card
 from tutorhub.state.money.earnings import EarningsState as E
 
 
