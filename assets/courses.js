@@ -32,9 +32,9 @@
     });
   }
 
-  async function postJson(url, body) {
+  async function postJson(url, body, method) {
     const res = await fetch(url, {
-      method: "POST", credentials: "same-origin",
+      method: method || "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     });
     let data = {};
@@ -123,6 +123,35 @@
       say(detail(finished.data));
     }
   };
+
+  // Desktop drag and drop in the course builder: drop a chapter card on another to put it there
+  // (phones use the move buttons). The new order is saved in one request, then the page re-reads.
+  let dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    const card = e.target.closest && e.target.closest(".builder-chapter[data-chapter]");
+    if (!card) return;
+    dragged = card;
+    e.dataTransfer.effectAllowed = "move";
+  });
+  document.addEventListener("dragover", function (e) {
+    if (dragged && e.target.closest && e.target.closest(".builder-chapter[data-chapter]")) e.preventDefault();
+  });
+  document.addEventListener("drop", async function (e) {
+    const target = e.target.closest && e.target.closest(".builder-chapter[data-chapter]");
+    const list = document.getElementById("builder-chapters");
+    if (!dragged || !target || target === dragged || !list) { dragged = null; return; }
+    e.preventDefault();
+    const ids = Array.from(list.querySelectorAll(".builder-chapter[data-chapter]")).map(function (c) {
+      return Number(c.dataset.chapter);
+    });
+    const from = ids.indexOf(Number(dragged.dataset.chapter));
+    const to = ids.indexOf(Number(target.dataset.chapter));
+    ids.splice(to, 0, ids.splice(from, 1)[0]);
+    dragged = null;
+    const res = await postJson("/api/v1/courses/" + Number(list.dataset.course) + "/chapters/order", { order: ids },
+      "PUT");
+    if (res.status === 200) refreshPage();
+  });
 
   // The player: start where the student left off, report the position every 10 s and on pause/end.
   window.thWatch = function (courseId, chapterId, startAt, tries) {

@@ -306,3 +306,20 @@ def test_editing_a_chapter_after_publishing_keeps_progress(client, db, tutor, ma
     assert chapter["notes_md"] is None  # the source is the tutor's
     mine = next(c for c in client.get(f"/api/v1/courses/{cid}", headers=t).json()["chapters"] if c["id"] == paid)
     assert mine["notes_md"] == "New *notes*"
+
+
+def test_reordering_all_chapters_at_once(client, tutor, make_approved_tutor, bearer, as_role):
+    _, t = tutor
+    cid, first, second = published_course(client, t)
+    third = client.post(f"/api/v1/courses/{cid}/chapters", json=chapter_body(title="Three"), headers=t).json()["id"]
+    url = f"/api/v1/courses/{cid}/chapters/order"
+    assert client.put(url, json={"order": [third, first, second]}, headers=t).json() == {"order": [third, first, second]}
+    assert [c["id"] for c in client.get(f"/api/v1/courses/{cid}").json()["chapters"]] == [third, first, second]
+    for bad in ([first, second], [first, second, second], [first, second, 999], ["1", "2", "3"]):
+        assert client.put(url, json={"order": bad}, headers=t).status_code == 422
+    other, _ = make_approved_tutor()
+    assert client.put(url, json={"order": [first, second, third]}, headers=bearer(other)).status_code == 404
+    _, s = as_role(Role.STUDENT)
+    assert client.put(url, json={"order": [first, second, third]}, headers=s).status_code == 403
+    assert client.put(url, json={"order": [first, second, third]}).status_code == 401
+    assert [c["id"] for c in client.get(f"/api/v1/courses/{cid}").json()["chapters"]] == [third, first, second]

@@ -50,6 +50,12 @@ def test_tutor_builds_and_student_buys_and_watches(new_context):
         card.get_by_role("button", name="Upload").click()
         expect(card.get_by_text("Uploaded: the video is ready.")).to_be_visible(timeout=30_000)
         expect(card.get_by_text("Video ready")).to_be_visible()
+    # Desktop drag and drop: the second chapter dropped on the first goes first; and back.
+    cards = tutor.locator(".builder-chapter")
+    cards.nth(1).drag_to(cards.nth(0))
+    expect(cards.nth(0)).to_contain_text("1. Reactions")
+    cards.nth(1).drag_to(cards.nth(0))
+    expect(cards.nth(0)).to_contain_text("1. Welcome")
     shot(tutor, "courses-builder")
     tutor.locator("#publish-course").click()
     expect(tutor.get_by_text("PUBLISHED", exact=False).first).to_be_visible()

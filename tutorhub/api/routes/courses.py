@@ -158,6 +158,17 @@ def add_chapter(user: CurrentUser, course_id: str, data: CourseChapterIn) -> Cou
         return CourseChapterIdOut(**building.add_chapter(session, actor=user, course_id=course_id, data=data.model_dump()))
 
 
+class ChapterOrderIn(StrictIn):
+    order: list[int]  # every chapter id of the course, in the new order
+
+
+@router.put("/courses/{course_id}/chapters/order", response_model=ChapterOrderOut, responses=_OWNER)
+def set_chapter_order(user: SameSiteUser, course_id: str, data: ChapterOrderIn) -> ChapterOrderOut:
+    """Reorder all chapters at once (the builder's drag and drop); students' progress follows the chapters."""
+    with session_scope() as session:
+        return ChapterOrderOut(order=building.set_order(session, actor=user, course_id=course_id, order=data.order))
+
+
 @router.patch("/courses/{course_id}/chapters/{chapter_id}", response_model=CourseChapterIdOut, responses=_OWNER)
 def update_chapter(user: CurrentUser, course_id: str, chapter_id: str, data: CourseChapterIn) -> CourseChapterIdOut:
     """Edit a chapter's title, notes and preview flag (its id, video and students' progress stay)."""

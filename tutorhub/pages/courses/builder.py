@@ -55,7 +55,8 @@ def _chapter(row: BuilderChapter) -> rx.Component:
         rx.el.progress(value="0", max="100", id="upload-bar-" + sid, style={"width": "100%"},
                        aria_label="Upload progress of " + row.label),
         rx.text("", id="upload-status-" + sid, size="2", aria_live="polite", color=rx.color("gray", 11)),
-        spacing="2", width="100%"), width="100%", class_name="builder-chapter")
+        spacing="2", width="100%"), width="100%", class_name="builder-chapter", draggable=True,
+        custom_attrs={"data-chapter": sid}, cursor="grab")
 
 
 def _add_chapter() -> rx.Component:
@@ -124,7 +125,11 @@ def _ready() -> rx.Component:
                         spacing="2")),
         rx.cond(S.message != "", rx.callout(S.message, color_scheme="red", icon="triangle_alert"), rx.fragment()),
         _cover(),
-        rx.vstack(rx.foreach(S.chapters, _chapter), spacing="3", width="100%"),
+        rx.cond(S.chapters.length() > 1,
+                rx.text("Drag a chapter onto another to move it there, or use the arrows.", size="1",
+                        color=rx.color("gray", 11)), rx.fragment()),
+        rx.vstack(rx.foreach(S.chapters, _chapter), spacing="3", width="100%", id="builder-chapters",
+                  custom_attrs={"data-course": S.course_id.to_string()}),
         _add_chapter(),
         _figures(),
         rx.el.button("Refresh", id="course-refresh", on_click=S.refresh, hidden=True, aria_hidden="true"),

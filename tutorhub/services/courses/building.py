@@ -125,6 +125,23 @@ def move_chapter(session: Session, *, actor: UserOut | None, course_id: Any, cha
     return [int(c.id or 0) for c in ordered]
 
 
+def set_order(session: Session, *, actor: UserOut | None, course_id: Any, order: Any) -> list[int]:
+    """Put the chapters in the given order (every chapter id of the course once: a desktop drag and drop)."""
+    course = owned_course(session, actor, course_id)
+    assert course.id is not None
+    chapters = {int(c.id or 0): c for c in chapters_of(session, course.id)}
+    if (not isinstance(order, list) or len(order) != len(chapters) or any(
+            isinstance(i, bool) or not isinstance(i, int) for i in order) or set(order) != set(chapters)):
+        raise fail("order", "must list every chapter id of the course once")
+    for position, chapter_id in enumerate(order, start=1):
+        row = chapters[chapter_id]
+        if row.position != position:
+            row.position = position
+            session.add(row)
+    session.flush()
+    return list(order)
+
+
 def publish_course(session: Session, *, actor: UserOut | None, course_id: Any, now: datetime | None = None
                    ) -> dict[str, str]:
     """DRAFT → PUBLISHED once a chapter has a ready video (409 otherwise)."""
