@@ -1,8 +1,8 @@
 """Tutors build courses: create (DRAFT), add and edit chapters, reorder them, publish; admins unpublish.
 
-Reordering swaps `position` with the neighbour and never changes a chapter's id, so enrolled students'
-progress (kept per chapter id) is untouched by any edit after publishing. Publishing needs at least one
-chapter with a ready video. An admin's unpublish hides the course from search and new enrolments;
+Reordering (a swap with the neighbour, or a whole new order from a drag and drop) only renumbers
+`position` and never changes a chapter's id, so enrolled students' progress (kept per chapter id) is
+untouched by any edit after publishing. Publishing needs at least one chapter with a ready video. An admin's unpublish hides the course from search and new enrolments;
 enrolled students keep watching (they paid for it). It is written to the admin audit log.
 """
 
