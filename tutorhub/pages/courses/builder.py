@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import text_field, textarea_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart
@@ -84,12 +85,12 @@ def _cover() -> rx.Component:
                                       width="120px", height="68px", object_fit="cover", border_radius="6px"),
                 rx.box(width="120px", height="68px", background=rx.color("gray", 4), border_radius="6px")),
         rx.vstack(
-            rx.upload.root(
+            labelled_upload(
                 rx.button("Choose a cover image", variant="soft", size="2", type="button"),
                 id=COVER_UPLOAD, accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
                                          "image/webp": [".webp"]},
                 max_files=1, multiple=False, on_drop=S.upload_cover(rx.upload_files(upload_id=COVER_UPLOAD)),
-                on_drop_rejected=S.reject_cover, aria_label="Upload a cover image: PNG, JPEG or WebP",
+                on_drop_rejected=S.reject_cover, label="Upload a cover image: PNG, JPEG or WebP",
             ),
             rx.cond(S.cover_error != "", rx.text(S.cover_error, color=rx.color("red", 11), size="2", role="alert"),
                     rx.text("PNG, JPEG or WebP; shown on the course page.", size="1", color=rx.color("gray", 11))),
