@@ -20,6 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tutorhub.env_values import PROJECT_ROOT, SettingsError, env_base_url, env_bool, env_int, env_opt, load_dotenv_file
+from tutorhub.outside_services_settings import (
+    analytics_settings,
+    course_storage_settings,
+    llm_settings,
+    messaging_settings,
+)
 from tutorhub.secrets_store import (
     MIN_SECRET_LENGTH,
     SECRETS_FILE_NAME,
@@ -44,6 +50,13 @@ class Settings:
     seed_demo: bool = True
     storage_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "private")
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Course videos (services/courses/uploads.py): size limit, and S3-compatible storage when a bucket is set
+    course_video_max_bytes: int = 2048 * 1024 * 1024
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
     session_ttl_days: int = 30
     access_token_ttl_minutes: int = 15
     refresh_token_ttl_days: int = 30
@@ -251,22 +264,11 @@ def _read_settings() -> Settings:
         backup_dir=Path(b) if (b := env_opt("TUTORHUB_BACKUP_DIR")) else None,
         backup_keep=env_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
-        **_messaging_settings(),
-        **_llm_settings(),
-        **_analytics_settings(),
+        **messaging_settings(),
+        **llm_settings(defaults),
+        **analytics_settings(),
+        **course_storage_settings(defaults),
     )
-
-
-def _analytics_settings() -> dict[str, Any]:
-    """TUTORHUB_ANALYTICS_ENABLED (default off), _TOKEN (required when enabled), _API_HOST."""
-    enabled = env_bool("TUTORHUB_ANALYTICS_ENABLED", False)
-    token = env_opt("TUTORHUB_ANALYTICS_TOKEN")
-    if enabled and not token:
-        raise SettingsError("TUTORHUB_ANALYTICS_ENABLED=1 needs TUTORHUB_ANALYTICS_TOKEN (the project token)")
-    host = env_opt("TUTORHUB_ANALYTICS_API_HOST") or "api.mixpanel.com"
-    if host.startswith(("http://", "https://")):
-        host = env_base_url("TUTORHUB_ANALYTICS_API_HOST") or host
-    return {"analytics_enabled": enabled, "analytics_token": token, "analytics_api_host": host.rstrip("/")}
 
 
 def _lesson_settings(defaults: Settings) -> dict[str, Any]:
@@ -339,38 +341,6 @@ def _payment_settings(env: str, app_secret: str, generated_sandbox_secret: str |
         "sandbox_webhook_secret": sandbox_secret,
         "sandbox_payments": sandbox,
         "webhook_tolerance_seconds": env_int("TUTORHUB_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
-    }
-
-
-def _llm_settings() -> dict[str, Any]:
-    return {
-        "anthropic_api_key": env_opt("ANTHROPIC_API_KEY"),
-        "llm_model": env_opt("TUTORHUB_LLM_MODEL") or Settings.llm_model,
-        "llm_timeout_seconds": env_int("TUTORHUB_LLM_TIMEOUT_SECONDS", Settings.llm_timeout_seconds, minimum=1),
-    }
-
-
-def _messaging_settings() -> dict[str, Any]:
-    """SMTP (email) and the JSON-over-HTTP SMS/WhatsApp provider; unset = the outbox only."""
-    sms_base = env_base_url("TUTORHUB_SMS_API_BASE")
-    sms_key = env_opt("TUTORHUB_SMS_API_KEY")
-    if sms_base and not sms_key:
-        raise SettingsError("TUTORHUB_SMS_API_KEY must be set when TUTORHUB_SMS_API_BASE is set")
-    raw_channels = os.environ.get("TUTORHUB_SMS_CHANNELS", "").strip() or "sms,whatsapp"
-    channels = tuple(c.strip().lower() for c in raw_channels.split(",") if c.strip())
-    if not set(channels) <= {"sms", "whatsapp"}:
-        raise SettingsError(f"TUTORHUB_SMS_CHANNELS must list sms and/or whatsapp, got {raw_channels!r}")
-    return {
-        "smtp_host": env_opt("TUTORHUB_SMTP_HOST"),
-        "smtp_port": env_int("TUTORHUB_SMTP_PORT", 587, minimum=1),
-        "smtp_user": env_opt("TUTORHUB_SMTP_USER"),
-        "smtp_password": os.environ.get("TUTORHUB_SMTP_PASSWORD", "") or None,
-        "smtp_from": env_opt("TUTORHUB_SMTP_FROM") or "TutorHub <no-reply@localhost>",
-        "smtp_starttls": env_bool("TUTORHUB_SMTP_STARTTLS", True),
-        "sms_api_base": sms_base,
-        "sms_api_key": sms_key,
-        "sms_channels": channels,
-        "deliver_immediately": env_bool("TUTORHUB_DELIVER_IMMEDIATELY", True),
     }
 
 

@@ -22,6 +22,9 @@ from tutorhub.pages.checkout.pay_done import pay_done_page
 from tutorhub.pages.checkout.sandbox_checkout import sandbox_checkout_page
 from tutorhub.pages.classes.class_page import class_page
 from tutorhub.pages.classes.find import find_page as classes_page
+from tutorhub.pages.courses.builder import builder_page as course_builder_page
+from tutorhub.pages.courses.course_page import course_page
+from tutorhub.pages.courses.find import find_page as courses_page
 from tutorhub.pages.dashboards.role_home import role_home_page
 from tutorhub.pages.growth.admin_ads import admin_ads_page
 from tutorhub.pages.growth.admin_campaign import admin_campaign_page
@@ -70,6 +73,10 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.courses.builder import CourseBuilderState
+from tutorhub.state.courses.course_page import CoursePageState
+from tutorhub.state.courses.earnings import CourseEarningsState
+from tutorhub.state.courses.find import FindCoursesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
@@ -157,6 +164,9 @@ PAGES = [
     ("/tutors", search_page, "Find a tutor · TutorHub", [SearchState.load, AdSlotState.load_search]),
     ("/classes", classes_page, "Group classes · TutorHub", FindClassesState.load),
     ("/classes/[class_id]", class_page, "Class · TutorHub", ClassPageState.load),
+    ("/courses", courses_page, "Courses · TutorHub", FindCoursesState.load),
+    ("/courses/[course_id]", course_page, "Course · TutorHub", CoursePageState.load),
+    ("/teach/courses/[course_id]", course_builder_page, "Course builder · TutorHub", CourseBuilderState.load),
     (
         "/tutors/[tutor_id]",
         tutor_public_page,
@@ -186,7 +196,7 @@ PAGES = [
     ("/wallet", wallet_page, "Wallet · TutorHub", [WalletState.load, AdSlotState.load_offers]),
     ("/pay/done", pay_done_page, "Payment · TutorHub", PayDoneState.load),
     ("/pay/sandbox/[reference]", sandbox_checkout_page, "Sandbox checkout · TutorHub", SandboxCheckoutState.load),
-    ("/earnings", earnings_page, "Earnings · TutorHub", EarningsState.load),
+    ("/earnings", earnings_page, "Earnings · TutorHub", [EarningsState.load, CourseEarningsState.load]),
     ("/admin/finance", finance_page, "Finance · TutorHub admin", AdminFinanceState.load),
     ("/admin/payouts", payouts_page, "Payouts · TutorHub admin", AdminPayoutsState.load),
     ("/admin/disputes", disputes_page, "Disputes · TutorHub admin", AdminDisputesState.load),

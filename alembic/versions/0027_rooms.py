@@ -3,7 +3,7 @@
 room_presence: one row per stay of a participant in a lesson's or class session's SFU room.
 
 Revision ID: 0027_rooms
-Revises: 0025_payout_accounts
+Revises: 0026_courses
 Create Date: 2026-12-07 08:50:00
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from tutorhub.models.base import UtcDateTime
 
 revision = '0027_rooms'
-down_revision = '0025_payout_accounts'
+down_revision = '0026_courses'
 branch_labels = None
 depends_on = None
 

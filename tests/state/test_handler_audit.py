@@ -25,6 +25,10 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.courses.builder import CourseBuilderState
+from tutorhub.state.courses.course_page import CoursePageState
+from tutorhub.state.courses.earnings import CourseEarningsState
+from tutorhub.state.courses.find import FindCoursesState
 from tutorhub.state.dashboards.role_home import RoleHomeState
 from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
@@ -209,6 +213,20 @@ AUDITED_HANDLERS = {
     # attendance (the class's own tutor only).
     ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
                      "open_roster", "mark", "cancel_session"},
+    # Courses: create / add_chapter / move / publish / enrol / refund / review / play pass the cookie's actor and
+    # the page's course id to services/courses (approved tutors for create, the course's own tutor for the
+    # builder, students for enrol / refund / review, may_watch for play; tests/state/courses); upload only
+    # hands two ints to assets/courses.js (the upload routes authorize); set_pay_method takes a fixed list;
+    # unpublish passes the actor to building.unpublish_course (admins only, audited); set_child only picks
+    # one of the guardian's own linked children (enrol re-checks the link in the service).
+    FindCoursesState: {"load", "search", "next_page", "prev_page", "create"},
+    CourseEarningsState: {"load"},  # reads the acting tutor's own course money only
+    CoursePageState: {"load", "refresh", "play", "set_pay_method", "set_child", "enrol", "refund", "review",
+                      "unpublish"},
+    # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
+    # reject_cover only sets a message.
+    CourseBuilderState: {"load", "refresh", "add_chapter", "edit_chapter", "move", "publish", "upload", "upload_cover",
+                         "reject_cover"},
     RoleHomeState: {"load"},
     # Learning: each mutating handler passes the cookie's actor to a learning service that checks
     # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no

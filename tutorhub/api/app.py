@@ -22,6 +22,8 @@ from tutorhub.api.routes import bookings as routes_bookings
 from tutorhub.api.routes import calendars as routes_calendars
 from tutorhub.api.routes import chat as routes_chat
 from tutorhub.api.routes import classes as routes_classes
+from tutorhub.api.routes import course_media as routes_course_media
+from tutorhub.api.routes import courses as routes_courses
 from tutorhub.api.routes import files as routes_files
 from tutorhub.api.routes import growth as routes_growth
 from tutorhub.api.routes import guardians as routes_guardians
@@ -97,6 +99,8 @@ api.include_router(routes_sandbox.router)  # answers 404 in production mode
 api.include_router(routes_plans.router)
 api.include_router(routes_plans.admin_router)
 api.include_router(routes_classes.router)
+api.include_router(routes_courses.router)
+api.include_router(routes_course_media.router)
 api.include_router(routes_learning.router)
 api.include_router(routes_homework.router)
 api.include_router(routes_guardians.router)

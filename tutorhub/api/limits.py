@@ -20,6 +20,7 @@ from fastapi import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tutorhub.services.courses.uploads import PART_SIZE
 from tutorhub.services.uploads import file_too_large
 from tutorhub.settings import get_settings
 
@@ -27,8 +28,11 @@ JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
 # Chat attachments (services/messaging/attachments.py): same limit, path with the conversation id.
-UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),)
+UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),
+                   re.compile(r"^/api/v1/courses/[^/]+/cover$"))  # course covers (services/courses/covers.py)
 REFLEX_UPLOAD_PATH = "/_upload"
+# Course video parts (services/courses/uploads.py): one part at most, checked again per part while streaming.
+PART_PATTERN = re.compile(r"^/api/v1/uploads/[^/]+/parts/[0-9]+$")
 
 
 class BodyTooLarge(HTTPException):
@@ -43,6 +47,8 @@ def _limit_for(path: str) -> tuple[int, int, dict[str, Any]]:
     if path.rstrip("/") == REFLEX_UPLOAD_PATH:
         max_bytes = get_settings().max_upload_bytes
         return max_bytes + MULTIPART_OVERHEAD, 413, {"detail": f"Upload too large (at most {max_bytes} bytes)."}
+    if PART_PATTERN.match(path):
+        return PART_SIZE, 413, {"detail": f"A part is at most {PART_SIZE} bytes."}
     if path.rstrip("/") in UPLOAD_PATHS or any(p.match(path.rstrip("/")) for p in UPLOAD_PATTERNS):
         max_bytes = get_settings().max_upload_bytes
         error = file_too_large(max_bytes)

@@ -41,6 +41,7 @@ _ERROR_TEXT = {
     404: "Not found (or not yours)",
     409: "Conflicts with the current state",
     413: "Request body too large",
+    415: "The content is not of an accepted type",
     422: "Invalid input; see `fields`",
     429: "Too many attempts; retry after the Retry-After header's seconds",
 }

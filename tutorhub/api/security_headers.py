@@ -90,6 +90,16 @@ def _sfu_origin(public_url: str) -> str:
     return "" if public_url.startswith(origin + "/") or public_url == origin else f" {origin}"
 
 
+def _s3_origin(settings: Settings) -> str:
+    """The course-video bucket's origin when S3 is configured: browsers PUT upload parts to it and play
+    its pre-signed GET URLs (integrations/object_store.py uses path-style addressing)."""
+    if not settings.s3_bucket:
+        return ""
+    url = settings.s3_endpoint_url or f"https://s3.{settings.s3_region}.amazonaws.com"
+    scheme, _, rest = url.partition("://")
+    return f" {scheme}://{rest.split('/', 1)[0]}"
+
+
 def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | None) -> str:
     """The policy of an HTML page. `script_hashes` None means the body could not be read (an
     encoding we do not decode): inline scripts are then allowed rather than breaking the page."""
@@ -101,8 +111,8 @@ def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | Non
         f"style-src 'self' 'unsafe-inline'{extra}",
         "img-src 'self' data: blob:" + (" https://fastapi.tiangolo.com" if extra else ""),
         "font-src 'self' data:",
-        f"connect-src 'self' {_ws_origin(settings.public_url)}{_sfu_origin(settings.public_url)}",
-        "media-src 'self' blob:",
+        f"connect-src 'self' {_ws_origin(settings.public_url)}{_sfu_origin(settings.public_url)}{_s3_origin(settings)}",
+        f"media-src 'self' blob:{_s3_origin(settings)}",
         "worker-src 'self' blob:",
         "manifest-src 'self'",
         "object-src 'none'",

@@ -20,7 +20,8 @@ class Nav(NamedTuple):
 
 # One line per entry, per role; anonymous visitors get the "" list.
 NAV_LINKS: dict[str, list[Nav]] = {
-    "": [Nav("Find tutors", "/tutors"), Nav("Classes", "/classes"), Nav("Become a tutor", "/signup")],
+    "": [Nav("Find tutors", "/tutors"), Nav("Classes", "/classes"), Nav("Courses", "/courses"),
+         Nav("Become a tutor", "/signup")],
     "student": [
         Nav("Home", "/home"),
         Nav("Find tutors", "/tutors"),
@@ -28,6 +29,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Messages", "/messages"),
         Nav("Wallet", "/wallet"),
         Nav("Group classes", "/classes", "Learn"),
+        Nav("Video courses", "/courses", "Learn"),
         Nav("My enquiries", "/enquiries", "Learn"),
         Nav("Study plans", "/plans", "Learn"),
         Nav("Homework", "/homework", "Learn"),
@@ -47,6 +49,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("My tutor profile", "/tutor/profile", "Teaching"),
         Nav("Availability", "/tutor/availability", "Teaching"),
         Nav("Group classes", "/classes", "Teaching"),
+        Nav("Video courses", "/courses", "Teaching"),
         Nav("Homework", "/homework", "Teaching"),
         Nav("Study plans", "/plans", "Teaching"),
         Nav("Find tutors", "/tutors", "Teaching"),

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.demo.classes import seed_classes_demo
+from tutorhub.demo.courses import seed_courses_demo
 from tutorhub.demo.credits import seed_credits_demo
 from tutorhub.demo.growth import seed_growth_demo
 from tutorhub.demo.leads import seed_leads_demo
@@ -270,6 +271,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
     seed_payout_accounts_demo(session, now=now)  # tutor1-5: a verified sandbox payout account; tutor6 none
     seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
+    seed_courses_demo(session, now=now)  # video courses (student2 enrolled in the algebra one, a free one, a draft)
     seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)

@@ -231,6 +231,16 @@ def fraud_scan(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def release_course_sales(now: datetime | None = None) -> int:
+    """Course enrolments past their 7-day refund window: the escrow goes to the tutor (minus commission);
+    gateway enrolments unpaid for a day expire."""
+    from tutorhub.services.courses.enrolment import expire_pending, release_due
+
+    with session_scope() as session:
+        when = now or utcnow()
+        return release_due(session, now=when) + expire_pending(session, now=when)
+
+
 def nightly_backup(now: datetime | None = None) -> dict[str, object]:
     """A backup under TUTORHUB_BACKUP_DIR, keeping the newest TUTORHUB_BACKUP_KEEP (skipped when unset)."""
     from tutorhub.services.ops.backup import run_scheduled_backup
@@ -281,6 +291,7 @@ JOBS: list[Job] = [
     Job("rebuild_free_slot_index", rebuild_free_slot_index, {"hour": "3", "minute": "10"}),
     Job("booking_minutely", booking_minutely, {"minute": "*"}),
     Job("classes", classes_every_five_minutes, {"minute": "*/5"}),
+    Job("release_course_sales", release_course_sales, {"minute": "17"}),
     Job("money_intents", money_intents, {"minute": "*"}),
     Job("booking_quarter_hourly", booking_quarter_hourly, {"minute": "*/15"}),
     Job("refresh_tutor_stats", refresh_tutor_stats, {"hour": "3", "minute": "40"}),

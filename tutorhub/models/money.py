@@ -67,7 +67,8 @@ class PaymentPurpose:
     MINUTE_PACK = "minute_pack"
     SUBSCRIPTION = "subscription"
     LEAD_CREDITS = "lead_credits"
-    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS)
+    COURSE = "course"  # a course enrolment (services/courses/enrol_money.py)
+    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS, COURSE)
 
 
 class PayoutStatus:

@@ -56,3 +56,16 @@ def check_upload(data: Any, *, sniff: Callable[[bytes], tuple[str, str] | None],
     if sniffed is None:
         raise fail("file", f"must be {allowed}")
     return sniffed
+
+
+VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm"}
+
+
+def sniff_video_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an MP4 (an ISO-BMFF `ftyp` box first) or a WebM (an EBML header
+    whose DocType is "webm"), decided by the first bytes; None for anything else."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "video/mp4", "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
+        return "video/webm", "webm"
+    return None

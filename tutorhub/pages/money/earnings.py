@@ -9,6 +9,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid, payout_item
 from tutorhub.components.ui import empty_state, gate, section
+from tutorhub.pages.courses.earnings import course_earnings_card
 from tutorhub.pages.money.payout_account import connect_prompt, payout_account_section
 from tutorhub.state.money.earnings import EarningsState as E
 
@@ -161,6 +162,7 @@ def earnings_page() -> rx.Component:
                 columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         payout_account_section(),
         _payouts(),
+        course_earnings_card(),
         _leads(),
         spacing="4",
         width="100%",

@@ -29,7 +29,7 @@ from sqlmodel import Session
 from tutorhub.integrations.payments import GatewayEvent
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.billing import purchases, wallet
-from tutorhub.services.checkout import lesson_payments
+from tutorhub.services.checkout import course_payments, lesson_payments
 
 
 class Capture(Protocol):
@@ -58,6 +58,7 @@ HANDLERS: dict[str, PurposeHandler] = {
     PaymentPurpose.TOPUP: PurposeHandler(capture=wallet.credit_topup),
     PaymentPurpose.MINUTE_PACK: _PURCHASE,
     PaymentPurpose.LEAD_CREDITS: _PURCHASE,
+    PaymentPurpose.COURSE: PurposeHandler(capture=course_payments.fund_enrolment_from_payment),
     PaymentPurpose.SUBSCRIPTION: PurposeHandler(
         capture=purchases.capture_purchase, take_back=purchases.take_back_purchase,
         provider_event=purchases.apply_subscription_event,

@@ -5,7 +5,7 @@
 3. the escrow of every booking whose outcome is final (SETTLED / CANCELLED / DECLINED / EXPIRED,
    also with a refund still DUE or a transfer not made; only open replacement offers may keep it)
    is empty — bookings changed in the last GRACE minutes are skipped, the minutely money job
-   may not have run for them yet;
+   may not have run for them yet; likewise a course sale's escrow once it was refunded or released;
 4. every captured payment has its ledger posting;
 5. the credit lots agree with the ledger's credit balances (credits.credit_lots_consistent).
 Balances are never cached (they are sums of entries), so there is no cache to compare.
@@ -82,6 +82,9 @@ def _settled_escrow(session: Session, now: datetime) -> list[Violation]:
     )).all()
     out = []
     for aid, code, unit, total in rows:
+        if str(code).startswith("escrow:course_enrolment:"):
+            out.extend(_course_escrow(session, aid, str(code), unit, int(total)))
+            continue
         if not str(code).startswith("escrow:booking:"):
             continue  # a class seat's escrow (escrow:seat:{id}) holds money for sessions still to settle
         try:
@@ -111,6 +114,22 @@ def _settled_escrow(session: Session, now: datetime) -> list[Violation]:
             out.append(Violation("settled_escrow", f"{code} still holds {-int(total)} {unit} after its booking was settled"
                                  f"{why.get(str(booking[1]), '') if booking else ''}", [int(t) for t in txs]))
     return out
+
+
+def _course_escrow(session: Session, account_id: int, code: str, unit: str, total: int) -> list[Violation]:
+    """A course sale's escrow must be empty once the sale was refunded or released to the tutor."""
+    try:
+        enrolment_id = int(code.rsplit(":", 1)[1])
+    except ValueError:
+        return []
+    row = session.execute(text("SELECT status, released_at FROM course_enrolments WHERE id = :e"),
+                          {"e": enrolment_id}).first()
+    if row is None or (row[0] != "REFUNDED" and row[1] is None):
+        return []  # still inside its refund window (or not a course's: tests, imports)
+    txs = session.execute(text("SELECT DISTINCT transaction_id FROM ledger_entries WHERE account_id = :a "
+                               "ORDER BY transaction_id"), {"a": account_id}).scalars().all()
+    return [Violation("settled_escrow", f"{code} still holds {-total} {unit} after its course sale was settled",
+                      [int(t) for t in txs])]
 
 
 def _payments(session: Session) -> list[Violation]:

@@ -36,6 +36,7 @@ JOB_NAMES = {
     "settle_money": "Move the money of finished lessons",
     "fraud_scan": "Look for fraud signals",
     "refresh_metrics": "Refresh the dashboard's figures",
+    "release_course_sales": "Pay tutors for course sales past the refund window",
 }
 DESCRIPTIONS = {job_id: " ".join((func.__doc__ or "").split()) for job_id, func, _cron in JOBS}
 CRONS = {job_id: cron for job_id, _func, cron in JOBS}

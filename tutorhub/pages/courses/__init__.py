@@ -1,0 +1,1 @@
+"""Courses pages: find, a course (preview, enrol, player), the tutor's builder."""

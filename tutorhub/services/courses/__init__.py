@@ -1,0 +1,1 @@
+"""Recorded video courses: building, uploads, enrolment, watching and progress (issue 18)."""

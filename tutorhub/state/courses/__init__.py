@@ -1,0 +1,1 @@
+"""Reflex states of the courses pages."""
