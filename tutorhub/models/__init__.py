@@ -89,6 +89,7 @@ from tutorhub.models.leads import (
     ProposalStatus,
 )
 from tutorhub.models.learning import (
+    GuardianBooking,
     GuardianLink,
     GuardianLinkStatus,
     Homework,
@@ -166,6 +167,7 @@ __all__ = [
     "EnquiryStatus",
     "LeadSettings",
     "ProposalStatus",
+    "GuardianBooking",
     "GuardianLink",
     "GuardianLinkStatus",
     "Homework",

@@ -168,3 +168,17 @@ class GuardianLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class GuardianBooking(SQLModel, table=True):
+    """A lesson a guardian booked for a linked child: the booking's student is the child; the
+    guardian is who booked it and who pays for it (their wallet or their gateway checkout)."""
+
+    __tablename__ = "guardian_bookings"
+    __table_args__ = (UniqueConstraint("booking_id", name="uq_guardian_bookings_booking"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="bookings.id")
+    guardian_id: int = Field(foreign_key="users.id", index=True)
+    student_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

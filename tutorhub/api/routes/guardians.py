@@ -6,12 +6,17 @@ caller, or a link that is not theirs, is 404. Sign up as a guardian with `"role"
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses, need
+from tutorhub.api.schemas import DATE_TIME, StrictIn, error_responses, need, one_of, required, rule, text_rule
 from tutorhub.db import session_scope
 from tutorhub.services.booking.views import BookingOut
+from tutorhub.services.checkout import guardian_bookings
+from tutorhub.services.checkout.guardian_bookings import GuardianBookingOut
+from tutorhub.services.checkout.lesson_payments import PayOut
 from tutorhub.services.learning import guardians
 from tutorhub.services.learning.guardians import GuardianLinkOut, LinkedStudentOut
 
@@ -20,6 +25,19 @@ router = APIRouter(prefix="/api/v1", tags=["guardians"])
 
 class InviteIn(StrictIn):
     guardian_email: str = need(format="email", maxLength=254)
+
+
+class ChildBookingIn(StrictIn):
+    tutor_id: int
+    start: str = required(**DATE_TIME)
+    duration_min: int = required(minimum=1, maximum=24 * 60)
+    kind: Literal["single", "trial", ""] = "single"
+    subject: str | None = rule(**text_rule(80))
+    mode: str | None = rule(**one_of(["online", "home"], optional=True, blank=True))
+
+
+class ChildPayIn(StrictIn):
+    method: Literal["wallet", "gateway"]
 
 
 class ConfirmIn(StrictIn):
@@ -73,3 +91,34 @@ def my_students(user: CurrentUser) -> list[LinkedStudentOut]:
 def child_lessons(user: CurrentUser, student_id: str) -> list[BookingOut]:
     with session_scope(read_only=True) as session:
         return guardians.child_lessons(session, actor=user, student_id=student_id)
+
+
+@router.post("/guardians/me/students/{student_id}/bookings", response_model=GuardianBookingOut, status_code=201,
+             responses=error_responses(401, 403, 404, 409, 422, 429, e403="Not a guardian",
+                                       e404="No such child linked to you, or no bookable tutor with this id",
+                                       e409="The time is not free, or the child holds 3 unpaid lessons",
+                                       e429="Too many hold attempts; retry after the Retry-After header's seconds"))
+def book_for_child(user: CurrentUser, student_id: str, data: ChildBookingIn) -> GuardianBookingOut:
+    """Hold a slot for a linked child (the lesson is the child's; you booked it and pay for it with
+    `POST /guardians/me/bookings/{id}/pay` within 15 minutes)."""
+    with session_scope() as session:
+        return guardian_bookings.book_for_child(
+            session, actor=user, student_id=student_id, tutor_id=data.tutor_id, start=data.start,
+            duration_min=data.duration_min, kind=data.kind, subject=data.subject, mode=data.mode)
+
+
+@router.post("/guardians/me/bookings/{booking_id}/pay", response_model=PayOut,
+             responses=error_responses(401, 402, 403, 404, 409, 422, e402="Your wallet does not cover the lesson",
+                                       e403="Not a guardian", e404="No lesson you booked for a child linked to you",
+                                       e409="The lesson is not waiting for payment"))
+def pay_for_child(user: CurrentUser, booking_id: str, data: ChildPayIn) -> PayOut:
+    """Pay a lesson you booked for a child from your wallet, or get a card checkout (`checkout_url`)."""
+    with session_scope() as session:
+        return guardian_bookings.pay_for_child(session, actor=user, booking_id=booking_id, method=data.method)
+
+
+@router.get("/guardians/me/bookings", response_model=list[GuardianBookingOut],
+            responses=error_responses(401, 403, e403="Not a guardian"))
+def booked_for_children(user: CurrentUser) -> list[GuardianBookingOut]:
+    with session_scope(read_only=True) as session:
+        return guardian_bookings.list_booked_for_children(session, actor=user)
