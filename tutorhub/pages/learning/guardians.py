@@ -55,7 +55,7 @@ def _child(child: ChildRow) -> rx.Component:
         rx.flex(link_button("Progress", href=child.progress_href, size="2"),
                 link_button("Study plans", href="/plans", size="2", variant="soft"),
                 link_button("Homework", href="/homework", size="2", variant="soft"),
-                link_button("Book a lesson", href="/tutors", size="2", variant="soft"),
+                link_button("Book a lesson", href=child.book_href, size="2", variant="soft"),
                 gap="8px", wrap="wrap"),
         rx.cond(child.lessons.length() > 0,
                 rx.vstack(rx.text("Latest lessons", size="2", weight="medium"),

@@ -19,6 +19,7 @@ class ChildRow(BaseModel):
     name: str
     link_id: int
     progress_href: str
+    book_href: str
     lessons: list[str]  # "Mathematics · 3 Mar 2027 17:00 · CONFIRMED" (the viewer's zone)
 
 
@@ -47,6 +48,7 @@ class GuardianState(AppState):
                 zone = actor.timezone if actor else "UTC"
                 kids.append(ChildRow(student_id=child.student_id, name=child.name, link_id=child.link_id,
                                      progress_href=f"/progress?student={child.student_id}",
+                                     book_href=f"/guardian/book?student={child.student_id}",
                                      lessons=[f"{b.subject_label} · {format_local(b.start.isoformat(), zone)} · "
                                               f"{b.status_label}" for b in lessons]))
             return "guardian", pending, kids
