@@ -91,6 +91,7 @@ from tutorhub.models.leads import (
 from tutorhub.models.learning import (
     GuardianBooking,
     GuardianLink,
+    GuardianLinkRequest,
     GuardianLinkStatus,
     Homework,
     HomeworkFile,
@@ -169,6 +170,7 @@ __all__ = [
     "ProposalStatus",
     "GuardianBooking",
     "GuardianLink",
+    "GuardianLinkRequest",
     "GuardianLinkStatus",
     "Homework",
     "HomeworkFile",
