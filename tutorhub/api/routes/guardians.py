@@ -17,7 +17,8 @@ from tutorhub.services.booking.views import BookingOut
 from tutorhub.services.checkout import guardian_bookings
 from tutorhub.services.checkout.guardian_bookings import GuardianBookingOut
 from tutorhub.services.checkout.lesson_payments import PayOut
-from tutorhub.services.learning import guardians
+from tutorhub.services.learning import guardian_requests, guardians
+from tutorhub.services.learning.guardian_requests import RequestSentOut
 from tutorhub.services.learning.guardians import GuardianLinkOut, LinkedStudentOut
 
 router = APIRouter(prefix="/api/v1", tags=["guardians"])
@@ -38,6 +39,14 @@ class ChildBookingIn(StrictIn):
 
 class ChildPayIn(StrictIn):
     method: Literal["wallet", "gateway"]
+
+
+class ChildRequestIn(StrictIn):
+    student_email: str = need(format="email", maxLength=254)
+
+
+class AnswerIn(StrictIn):
+    accept: bool
 
 
 class ConfirmIn(StrictIn):
@@ -62,6 +71,33 @@ def invite(user: CurrentUser, data: InviteIn) -> GuardianLinkOut:
 def confirm(user: CurrentUser, link_id: str, data: ConfirmIn) -> GuardianLinkOut:
     with session_scope() as session:
         return guardians.confirm_guardian_link(session, actor=user, link_id=link_id, code=data.code)
+
+
+@router.post("/guardians/requests", response_model=RequestSentOut, status_code=202,
+             responses=error_responses(401, 403, 422, 429, e403="Not a guardian",
+                                       e429="Too many requests today; retry after the Retry-After header's seconds"))
+def request_child(user: CurrentUser, data: ChildRequestIn) -> RequestSentOut:
+    """The guardian asks the student with this email to link them; the student accepts or declines
+    on their Guardians page. Always `{"status": "sent"}` (whether the address has an account is not told)."""
+    with session_scope() as session:
+        return guardian_requests.request_child_link(session, actor=user, student_email=data.student_email)
+
+
+@router.get("/guardians/me/requests", response_model=list[GuardianLinkOut],
+            responses=error_responses(401, 403, e403="Not a guardian"))
+def my_requests(user: CurrentUser) -> list[GuardianLinkOut]:
+    with session_scope(read_only=True) as session:
+        return guardian_requests.list_my_requests(session, actor=user)
+
+
+@router.post("/guardians/links/{link_id}/answer", response_model=GuardianLinkOut,
+             responses=error_responses(401, 403, 404, 409, 422, e403="Not a student",
+                                       e404="No guardian request addressed to you with this id",
+                                       e409="The request expired"))
+def answer(user: CurrentUser, link_id: str, data: AnswerIn) -> GuardianLinkOut:
+    """The student accepts (`{"accept": true}`, the link becomes active) or declines a guardian's request."""
+    with session_scope() as session:
+        return guardian_requests.answer_guardian_request(session, actor=user, link_id=link_id, accept=data.accept)
 
 
 @router.delete("/guardians/links/{link_id}", response_model=GuardianLinkOut,
