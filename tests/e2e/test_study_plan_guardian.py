@@ -1,6 +1,7 @@
-"""Study plans in a real browser: a student (phone) asks for a plan — drafted by the offline
-planner, as there is no ANTHROPIC_API_KEY — and ticks a task; their linked guardian (desktop) sees
-the plan's progress on the child's progress page and on "My children"."""
+"""Study plans and guardians in a real browser: a student (phone) asks for a plan — drafted by the
+offline planner, as there is no ANTHROPIC_API_KEY — and ticks a task; their linked guardian
+(desktop) sees the plan's progress. A guardian books a lesson for a linked child from "My
+children", pays by card on the sandbox checkout, and both see the lesson."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, PHONE, shot
-from tests.e2e.live_support import student
+from tests.e2e.live_support import one_slot_tutor, student
 from tests.e2e.test_scheduling import PASSWORD, _login
 
 pytestmark = pytest.mark.e2e
@@ -61,3 +62,33 @@ def test_student_plans_offline_ticks_and_guardian_sees_progress(new_context):
     expect(plans.first).to_be_visible()
     expect(plans.first).to_contain_text(re.compile(r"[1-9]\d*%"))
     shot(parent, "guardian-child-progress")
+
+
+def test_guardian_books_and_pays_for_the_child(new_context):
+    setup = new_context(DESKTOP, timezone_id="Europe/Berlin")
+    one_slot_tutor(setup.request, "family-tutor@example.com")  # Bruno Berlin, chemistry, 10:00-11:00 Berlin
+    child_headers = student(setup.request, "family-kid@example.com", "Kai Kid")
+    _link(setup.request, child_headers, "family-parent@example.com", "family-kid@example.com")
+
+    parent = new_context(PHONE, timezone_id="Europe/Berlin").new_page()
+    _login(parent, "family-parent@example.com")
+    parent.goto("/guardian")
+    parent.get_by_role("link", name="Book a lesson", exact=True).first.click()
+    parent.wait_for_url(re.compile(r".*/guardian/book\?student=\d+$"))
+    expect(parent.get_by_role("heading", name="Book a lesson for Kai Kid")).to_be_visible()
+    parent.fill("#field-subject", "Chemistry")
+    parent.get_by_role("button", name="Search", exact=True).click()
+    parent.get_by_role("button", name="Choose Bruno Berlin").click()
+    parent.get_by_role("button", name=re.compile(r"10:00")).first.click()
+    expect(parent.get_by_text("Held for 15 minutes for Kai Kid", exact=False)).to_be_visible()
+    shot(parent, "guardian-book-for-child")
+    parent.get_by_role("button", name="Pay by card").click()
+    parent.wait_for_url(re.compile(r".*/pay/sandbox/pay_[^/]+$"))
+    parent.get_by_role("button", name="Pay", exact=True).click()
+    parent.wait_for_url(re.compile(r".*/pay/done\?ref=pay_"))
+    expect(parent.locator("#pay-outcome")).to_have_attribute("data-outcome", "succeeded", timeout=30_000)
+
+    parent.goto("/guardian")
+    expect(parent.get_by_text(re.compile(r"Chemistry · .* · Confirmed", re.IGNORECASE)).first).to_be_visible()
+    lessons = setup.request.get("/api/v1/bookings", headers=child_headers).json()["items"]
+    assert [b["status"] for b in lessons] == ["CONFIRMED"]
