@@ -139,3 +139,14 @@ def test_a_revoked_link_can_no_longer_pay(env, family):
         guardian_bookings.pay_for_child(env.db, actor=family, booking_id=held.booking.id, method="wallet", now=NOW)
     assert guardian_bookings.list_booked_for_children(env.db, actor=family, now=NOW) == []
     assert _wallet(env, family.id) == PRICE
+
+
+def test_guardian_tops_up_their_wallet_then_pays(env, family):
+    from tutorhub.services.billing import wallet
+
+    out = wallet.start_topup(env.db, actor=family, amount_minor=PRICE, currency="EUR", now=NOW)
+    pay(env.db, out.payment_id, NOW)
+    assert _wallet(env, family.id) == PRICE
+    held = _book(env, family)
+    assert guardian_bookings.pay_for_child(env.db, actor=family, booking_id=held.booking.id, method="wallet",
+                                           now=NOW).status == "CONFIRMED"
