@@ -33,6 +33,7 @@ from tutorhub.pages.home import home_page
 from tutorhub.pages.leads.enquiries import enquiries_page
 from tutorhub.pages.leads.inbox import inbox_page
 from tutorhub.pages.leads.ranking import ranking_page
+from tutorhub.pages.learning.child_booking import child_booking_page
 from tutorhub.pages.learning.guardians import guardian_page
 from tutorhub.pages.learning.homework import homework_list_page, homework_page
 from tutorhub.pages.learning.lesson import lesson_page
@@ -86,6 +87,7 @@ from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
+from tutorhub.state.learning.child_booking import ChildBookingState
 from tutorhub.state.learning.guardians import GuardianState
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson_changes import LessonChangeState
@@ -190,6 +192,7 @@ PAGES = [
     ("/homework", homework_list_page, "Homework · TutorHub", HomeworkListState.load),
     ("/homework/[homework_id]", homework_page, "Homework · TutorHub", HomeworkState.load),
     ("/guardian", guardian_page, "Guardians · TutorHub", GuardianState.load),
+    ("/guardian/book", child_booking_page, "Book for a child · TutorHub", ChildBookingState.load),
     ("/progress", progress_page, "Progress · TutorHub", ProgressState.load),
     ("/plans", study_plans_page, "Study plans · TutorHub", StudyPlansState.load),
     ("/plans/[plan_id]", plan_page, "Study plan · TutorHub", PlanState.load),

@@ -58,6 +58,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
     ],
     "guardian": [
         Nav("My children", "/guardian"),
+        Nav("Wallet", "/wallet"),  # pays for the children's lessons; refunds come back here
         Nav("Study plans", "/plans"),
         Nav("Homework", "/homework"),
         Nav("Find tutors", "/tutors"),

@@ -1,7 +1,8 @@
 """Demo data for learning, seeded through the services: Sam (student1) has two past maths lessons
 with tutor1, each with a lesson report and homework (the first reviewed, the second submitted and
 waiting for the tutor's review), a CBSE class 10 study plan with progress, and a guardian
-(guardian1@tutorhub.test) linked to them who sees it all."""
+(guardian1@tutorhub.test) linked to them who sees it all and has booked (and paid from their own
+wallet) Sam's next maths lesson."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from tutorhub.demo.money import _topup
 from tutorhub.models.accounts import User
 from tutorhub.models.learning import GuardianLink, GuardianLinkStatus, StudyPlanTask
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.accounts.passwords import register
 from tutorhub.services.actor import to_user_out
 from tutorhub.services.booking import bookings
-from tutorhub.services.checkout import lesson_payments
+from tutorhub.services.checkout import guardian_bookings, lesson_payments
 from tutorhub.services.learning import homework, lessons, reports, study_plans
 from tutorhub.services.scheduling.slots import get_slots
 
@@ -45,6 +47,20 @@ def _past_lesson(session: Session, student: User, tutor: User, profile_id: int, 
     lessons.start_lesson(session, actor=t, booking_id=held.id, now=start)
     lessons.complete_lesson(session, actor=t, booking_id=held.id, now=start + timedelta(minutes=60))
     return held.id, start + timedelta(minutes=60)
+
+
+def _guardian_books_next_lesson(session: Session, guardian: User, student: User, profile_id: int, now: datetime) -> bool:
+    """guardian1 books Sam's next maths lesson with tutor1 and pays it from their own wallet."""
+    slots = get_slots(session, tutor_id=profile_id, start=(now + timedelta(days=2)).isoformat(),
+                      end=(now + timedelta(days=9)).isoformat(), duration=60, now=now)
+    if not slots.slots or guardian.id is None or student.id is None:
+        return False
+    g = to_user_out(guardian)
+    held = guardian_bookings.book_for_child(session, actor=g, student_id=student.id, tutor_id=profile_id,
+                                            start=slots.slots[0].start, duration_min=60, subject="mathematics", now=now)
+    _topup(session, guardian.id, held.booking.price_minor * 2, held.booking.currency, now, held.booking.id)
+    guardian_bookings.pay_for_child(session, actor=g, booking_id=held.booking.id, method="wallet", now=now)
+    return True
 
 
 def seed_learning_demo(session: Session, *, now: datetime) -> int:
@@ -92,4 +108,7 @@ def seed_learning_demo(session: Session, *, now: datetime) -> int:
     session.add(GuardianLink(student_id=student.id, guardian_email=GUARDIAN_EMAIL, guardian_id=guardian.id,
                              status=GuardianLinkStatus.ACTIVE, expires_at=now, created_at=now, confirmed_at=now))
     session.flush()
+    guardian_row = session.get(User, guardian.id)
+    if guardian_row is not None:
+        _guardian_books_next_lesson(session, guardian_row, student, profile_id, now)
     return seeded

@@ -67,6 +67,17 @@ def booking_quarter_hourly(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def recover_study_plans(now: datetime | None = None) -> int:
+    """Finish study plans whose drafting process died (stuck in "generating") with the offline planner."""
+    from tutorhub.services.learning.plan_recovery import recover_stuck_plans
+
+    with session_scope() as session:
+        count = recover_stuck_plans(session, now=now or utcnow())
+    if count:
+        log.warning("job recover_study_plans: %d plans", count)
+    return count
+
+
 def refresh_tutor_stats(now: datetime | None = None) -> int:
     """Trust scores look back 90 days, so they change with the calendar alone: recompute nightly."""
     from tutorhub.services.tutors.stats import refresh_tutors_stats
@@ -312,6 +323,7 @@ JOBS: list[Job] = [
     Job("reconcile_ads", reconcile_ads, {"hour": "2", "minute": "0"}),
     Job("send_analytics", send_analytics, {"minute": "*"}),
     Job("refresh_metrics", refresh_metrics, {"minute": "7"}),
+    Job("recover_study_plans", recover_study_plans, {"minute": "*/5"}),
 ]
 
 

@@ -101,7 +101,9 @@ from tutorhub.models.leads import (
     ProposalStatus,
 )
 from tutorhub.models.learning import (
+    GuardianBooking,
     GuardianLink,
+    GuardianLinkRequest,
     GuardianLinkStatus,
     Homework,
     HomeworkFile,
@@ -193,7 +195,9 @@ __all__ = [
     "EnquiryStatus",
     "LeadSettings",
     "ProposalStatus",
+    "GuardianBooking",
     "GuardianLink",
+    "GuardianLinkRequest",
     "GuardianLinkStatus",
     "Homework",
     "HomeworkFile",

@@ -162,9 +162,39 @@ class GuardianLink(SQLModel, table=True):
     guardian_email: str = Field(max_length=254, index=True)
     guardian_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = Field(default=GuardianLinkStatus.PENDING, max_length=16)
+    # student: the student invited the guardian (confirmed by the emailed code); guardian: the
+    # guardian asked and the signed-in student accepts or declines (their consent is that click).
+    initiated_by: str = Field(default="student", max_length=16, sa_column_kwargs={"server_default": "student"})
     code_hash: str = Field(default="", max_length=64)
     attempts: int = Field(default=0)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class GuardianBooking(SQLModel, table=True):
+    """A lesson a guardian booked for a linked child: the booking's student is the child; the
+    guardian is who booked it and who pays for it (their wallet or their gateway checkout)."""
+
+    __tablename__ = "guardian_bookings"
+    __table_args__ = (UniqueConstraint("booking_id", name="uq_guardian_bookings_booking"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="bookings.id")
+    guardian_id: int = Field(foreign_key="users.id", index=True)
+    student_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class GuardianLinkRequest(SQLModel, table=True):
+    """Every "link me to my child" a guardian sent, whether or not the address has an account: the
+    per-day rate limit counts these, so probing addresses costs the same as real requests."""
+
+    __tablename__ = "guardian_link_requests"
+    __table_args__ = (Index("ix_guardian_link_requests_guardian_created", "guardian_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guardian_id: int = Field(foreign_key="users.id")
+    student_email: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

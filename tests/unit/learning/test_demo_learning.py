@@ -7,6 +7,7 @@ from tutorhub.demo.seed import DEMO_PASSWORD, seed_demo
 from tutorhub.models import User
 from tutorhub.services.accounts import passwords
 from tutorhub.services.actor import to_user_out
+from tutorhub.services.checkout import guardian_bookings
 from tutorhub.services.learning import guardians, homework, progress, study_plans
 
 
@@ -22,4 +23,7 @@ def test_demo_learning(db):
     assert len(plans) == 1 and 0 < plans[0].progress < 100
     seen = progress.student_progress(db, actor=guardian, student_id=sam.id)
     assert seen.lessons == 2 and seen.average_score == 75 and len(seen.reports) == 2
-    assert len(guardians.child_lessons(db, actor=guardian, student_id=sam.id)) == 2
+    seen_lessons = guardians.child_lessons(db, actor=guardian, student_id=sam.id)
+    assert len(seen_lessons) == 3 and seen_lessons[0].status == "CONFIRMED"  # the one guardian1 booked and paid
+    booked = guardian_bookings.list_booked_for_children(db, actor=guardian)
+    assert [b.booking.id for b in booked] == [seen_lessons[0].id] and booked[0].student_id == sam.id

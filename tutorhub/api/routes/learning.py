@@ -16,7 +16,7 @@ from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, rule
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import get_llm_client
 from tutorhub.services.errors import NotFound
-from tutorhub.services.learning import plan_edits, progress, study_plans
+from tutorhub.services.learning import plan_edits, plan_recovery, progress, study_plans
 from tutorhub.services.learning.plan_edits import PlanEventOut
 from tutorhub.services.learning.plan_views import PlanCreated, PlanSummary, PlanTaskOut, StudyPlanOut
 from tutorhub.services.learning.progress import ProgressOut
@@ -91,6 +91,16 @@ def generate_plan(user: CurrentUser, data: PlanRequestIn, background: Background
 def get_plan(user: CurrentUser, plan_id: str) -> StudyPlanOut:
     with session_scope(read_only=True) as session:
         return study_plans.get_study_plan(session, actor=user, plan_id=plan_id)
+
+
+@router.post("/study-plans/{plan_id}/retry", response_model=PlanCreated,
+             responses=error_responses(401, 403, 404, 409, e403="Not a student or guardian",
+                                       e404="No such plan (or not yours to retry)",
+                                       e409="The plan is ready, or still within its first minutes of drafting"))
+def retry_plan(user: CurrentUser, plan_id: str) -> PlanCreated:
+    """Finish a plan stuck in "generating" (its drafting process died) with the offline planner now."""
+    with session_scope() as session:
+        return plan_recovery.retry_study_plan(session, actor=user, plan_id=plan_id)
 
 
 @router.get("/students/me/study-plans", response_model=list[PlanSummary],

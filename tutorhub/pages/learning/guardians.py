@@ -14,10 +14,16 @@ from tutorhub.state.learning.guardians import GuardianState as G
 
 
 def _link_row(link: GuardianLinkOut) -> rx.Component:
+    asked = (link.initiated_by == "guardian") & (link.status == "pending")
     return rx.flex(
         rx.vstack(rx.text(rx.cond(link.guardian_name != "", link.guardian_name, link.guardian_email), weight="medium"),
-                  rx.text(link.guardian_email, " · ", link.status, size="1", color=rx.color("gray", 10)), spacing="0"),
-        rx.button("Unlink", size="1", variant="soft", color_scheme="red", on_click=G.unlink(link.id)),
+                  rx.text(link.guardian_email, " · ", rx.cond(asked, "asks to be your guardian", link.status),
+                          size="1", color=rx.color("gray", 10)), spacing="0"),
+        rx.cond(asked,
+                rx.flex(rx.button("Accept", size="1", on_click=G.answer(link.id, True)),
+                        rx.button("Decline", size="1", variant="soft", color_scheme="red",
+                                  on_click=G.answer(link.id, False)), gap="8px"),
+                rx.button("Unlink", size="1", variant="soft", color_scheme="red", on_click=G.unlink(link.id))),
         justify="between", align="center", width="100%", gap="12px",
     )
 
@@ -55,13 +61,26 @@ def _child(child: ChildRow) -> rx.Component:
         rx.flex(link_button("Progress", href=child.progress_href, size="2"),
                 link_button("Study plans", href="/plans", size="2", variant="soft"),
                 link_button("Homework", href="/homework", size="2", variant="soft"),
-                link_button("Book a lesson", href="/tutors", size="2", variant="soft"),
+                link_button("Book a lesson", href=child.book_href, size="2", variant="soft"),
                 gap="8px", wrap="wrap"),
         rx.cond(child.lessons.length() > 0,
                 rx.vstack(rx.text("Latest lessons", size="2", weight="medium"),
                           rx.foreach(child.lessons, lambda line: rx.text(line, size="2")), spacing="1"),
                 rx.text("No lessons yet.", size="2")),
         spacing="3", width="100%"), width="100%")
+
+
+def _ask_child() -> rx.Component:
+    return section("Ask to link a child", rx.form(rx.vstack(
+        text_field("Your child's email address", "student_email", errors=G.errors, type="email"),
+        submit_button("Send request", size="2"),
+        rx.cond(G.requests.length() > 0,
+                rx.text("Waiting for an answer from: ", rx.foreach(G.requests, lambda r: rx.text.span(r.student_name, " ")),
+                        size="2"),
+                rx.fragment()),
+        spacing="3", width="100%"), on_submit=G.ask_child, key=G.form_key, width="100%", aria_label="Ask to link a child"),
+        description="If they have a student account, they accept or decline it on their Guardians page; nothing is "
+                    "shared until they accept.")
 
 
 def _guardian_view() -> rx.Component:
@@ -74,6 +93,7 @@ def _guardian_view() -> rx.Component:
         rx.cond(G.children.length() > 0, rx.vstack(rx.foreach(G.children, _child), spacing="3", width="100%"),
                 empty_state("users", "No children linked yet",
                             "Ask your child to invite you from their Guardians page with this account's email address.")),
+        _ask_child(),
         spacing="4", width="100%",
     )
 

@@ -61,8 +61,9 @@ def wallet_summary(session: Session, *, actor: UserOut | None, now: datetime | N
 def start_topup(
     session: Session, *, actor: UserOut | None, amount_minor: Any, currency: Any, now: datetime | None = None
 ) -> TopupOut:
-    """Start a wallet top-up checkout; the wallet is credited when the gateway confirms."""
-    user = require_role(actor, "student")
+    """Start a wallet top-up checkout; the wallet is credited when the gateway confirms. Guardians
+    top up too: they pay for their children's lessons from their own wallet."""
+    user = require_role(actor, "student", "guardian")
     now = now or utcnow()
     errors: dict[str, str] = {}
     amount, cur = clean_money(amount_minor, currency, errors, minimum=MIN_TOPUP_MINOR)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tutorhub.integrations.messaging import Attachment
 from tutorhub.models.accounts import User
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking
+from tutorhub.models.learning import GuardianLink, GuardianLinkStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.ical import lesson_invitation
 from tutorhub.services.booking.views import student_zone
@@ -58,13 +59,33 @@ def _name(session: Session, user_id: int | None, fallback: str) -> str:
     return user.full_name if user and user.full_name else fallback
 
 
+def guardian_ids(session: Session, student_id: int) -> list[int]:
+    """The accounts with an ACTIVE guardian link to this student: they get copies of the student's
+    lesson messages and reminders, each through their own notification preferences."""
+    return [int(g) for g in session.exec(select(GuardianLink.guardian_id).where(
+        col(GuardianLink.student_id) == student_id, col(GuardianLink.status) == GuardianLinkStatus.ACTIVE,
+        col(GuardianLink.guardian_id).is_not(None)).order_by(col(GuardianLink.id))).all() if g is not None]
+
+
+def _user_zone(session: Session, user_id: int) -> str:
+    user = session.get(User, user_id)
+    return user.timezone if user and user.timezone else "UTC"
+
+
 def notify_student(session: Session, booking: Booking, subject: str, text: str, *, invite: str | None = None) -> None:
-    """`invite`: "REQUEST" or "CANCEL" attaches the lesson's `.ics` invitation to the email."""
+    """`invite`: "REQUEST" or "CANCEL" attaches the lesson's `.ics` invitation to the email. Linked
+    guardians get a copy (their own zone and channels; a link to their children page, not the lesson)."""
     profile = session.get(TutorProfile, booking.tutor_id)
     tutor = _name(session, profile.user_id if profile else None, "your tutor")
     line = _lesson_line(booking, tutor, student_zone(session, booking.student_id))
     notify_user(session, booking.student_id, subject, f"{text}\n{line}", f"/lessons/{booking.id}",
                 _invite(session, booking, booking.student_id, invite))
+    guardians = guardian_ids(session, booking.student_id)
+    if guardians:
+        child = _name(session, booking.student_id, "your child")
+        for guardian_id in guardians:
+            copy = _lesson_line(booking, tutor, _user_zone(session, guardian_id))
+            notify_user(session, guardian_id, f"{child}: {subject}", f"For {child}: {text}\n{copy}", "/guardian")
 
 
 def notify_tutor(session: Session, booking: Booking, subject: str, text: str, *, invite: str | None = None) -> None:

@@ -20,7 +20,10 @@ Decisions (also in the README):
   key is the real guard: a concurrent scheduler (or a restart) hitting it rolls back and skips.
   Email/SMS copies go through the outbox queue, so a failed provider call is retried, not lost,
   and never re-creates the reminder.
-- Guardians are not users: they get email (guardian_email) and, if the student opted into SMS /
+- Guardian accounts with an ACTIVE link to the student (learning) are users: each gets the
+  reminder as a notification through their own channel preferences, logged under their own id
+  (kinds "24h"/"1h", the same unique key).
+- Guardians named on the student profile (not users) get email (guardian_email) and, if the student opted into SMS /
   WhatsApp reminders, a text to guardian_phone; logged with kind "guardian_24h"/"guardian_1h"
   under the student's id.
 """
@@ -39,7 +42,7 @@ from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.bookings import Booking, BookingEvent, BookingStatus
 from tutorhub.models.notifications import ReminderLog
 from tutorhub.models.tutors import TutorProfile
-from tutorhub.services.booking.notify import local_when
+from tutorhub.services.booking.notify import guardian_ids, local_when
 from tutorhub.services.booking.views import student_zone
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.messaging.preferences import is_enabled
@@ -67,7 +70,7 @@ def lead_text(kind: str) -> str:
 @dataclass(frozen=True)
 class DueReminder:
     booking_id: int
-    recipient_user_id: int  # the student's id for guardian reminders
+    recipient_user_id: int  # the student's id for profile-guardian reminders; a linked guardian's own id
     kind: str  # 24h | 1h | guardian_24h | guardian_1h
     lesson_start_at: datetime
     due_at: datetime
@@ -114,6 +117,7 @@ def find_due(session: Session, *, now: datetime) -> list[DueReminder]:
         tutor_user = session.exec(select(TutorProfile.user_id).where(TutorProfile.id == booking.tutor_id)).first()
         profile = session.exec(select(StudentProfile).where(StudentProfile.user_id == booking.student_id)).first()
         has_guardian = profile is not None and bool(profile.guardian_email or profile.guardian_phone)
+        linked = guardian_ids(session, booking.student_id)
         sent = {(r.recipient_user_id, r.kind) for r in session.exec(
             select(ReminderLog).where(ReminderLog.booking_id == booking.id,
                                       ReminderLog.lesson_start_at == booking.start_at)).all()}
@@ -126,6 +130,7 @@ def find_due(session: Session, *, now: datetime) -> list[DueReminder]:
                 targets.append((int(tutor_user), lead))
             if has_guardian:
                 targets.append((booking.student_id, f"guardian_{lead}"))
+            targets.extend((gid, lead) for gid in linked)
             out.extend(DueReminder(booking.id, uid, kind, booking.start_at, due)
                        for uid, kind in targets if (uid, kind) not in sent)
     return out
@@ -156,6 +161,13 @@ def _deliver(session: Session, booking: Booking, due: DueReminder, now: datetime
     if due.recipient_user_id == booking.student_id:
         when = local_when(booking.start_at, student_zone(session, booking.student_id))
         body = f"Your lesson with {tutor_name} starts {lead_text(lead)}, on {when}."
+    elif tutor is None or due.recipient_user_id != tutor.id:  # a linked guardian (re-checked: still linked?)
+        if due.recipient_user_id not in guardian_ids(session, booking.student_id):
+            return
+        guardian = session.get(User, due.recipient_user_id)
+        when = local_when(booking.start_at, guardian.timezone if guardian and guardian.timezone else "UTC")
+        body = f"{student_name}'s lesson with {tutor_name} starts {lead_text(lead)}, on {when}."
+        subject, link = f"{student_name}: {subject}", "/guardian"
     else:
         when = local_when(booking.start_at, tutor_profile.timezone if tutor_profile else "UTC")
         body = f"Your lesson with {student_name} starts {lead_text(lead)}, on {when}."

@@ -74,6 +74,7 @@ class Funding:
     payment: Payment | None  # the gateway payment behind this escrow (None: wallet / credits)
     student_paid: int
     promo: int
+    payer_id: int | None = None  # whose money it was (a guardian may pay for a child's lesson)
 
 
 def booking_escrow(session: Session, booking_id: int) -> dict[str, int]:
@@ -103,7 +104,7 @@ def funding_of(session: Session, booking: Booking) -> Funding:
             promo = sum(int(a) for code, a in rows if code == "platform:promotions")
             total = -sum(int(a) for code, a in rows if code.startswith("escrow:"))
             payment = session.get(Payment, tx.payment_id) if tx.payment_id else None
-            return Funding(payment=payment, student_paid=total - promo, promo=promo)
+            return Funding(payment=payment, student_paid=total - promo, promo=promo, payer_id=tx.user_id)
         current = session.get(Booking, current.replaces_booking_id) if current.replaces_booking_id else None
     return Funding(payment=None, student_paid=0, promo=0)
 
@@ -163,7 +164,8 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
             status = "succeeded" if result.status == "succeeded" else "pending"
         except GatewayError as exc:
             log.warning("refund %s to the original method failed (%s); crediting the wallet", reference, exc)
-    target = clearing_account(payment.gateway) if destination == "original" and payment else wallet_account(booking.student_id)
+    payer = funding.payer_id or booking.student_id  # back to whoever paid: the student or their guardian
+    target = clearing_account(payment.gateway) if destination == "original" and payment else wallet_account(payer)
     ledger.post(
         session, kind="refund", idempotency_key=f"refund:{reference}",
         lines=[Line(escrow_account(booking.id), amount + promo - sum(w.amount for w in withheld), booking.currency),

@@ -43,6 +43,7 @@ class GuardianLinkOut(BaseModel):
     guardian_email: str
     guardian_name: str
     status: str  # pending | active | revoked
+    initiated_by: str = "student"  # student (code by email) | guardian (the student accepts or declines)
     expires_at: str
     confirmed_at: str | None
 
@@ -54,13 +55,13 @@ class LinkedStudentOut(BaseModel):
     since: str
 
 
-def _out(session: Session, link: GuardianLink) -> GuardianLinkOut:
+def link_out(session: Session, link: GuardianLink) -> GuardianLinkOut:
     assert link.id is not None
     student = session.get(User, link.student_id)
     guardian = session.get(User, link.guardian_id) if link.guardian_id else None
     return GuardianLinkOut(id=link.id, student_id=link.student_id, student_name=student.full_name if student else "",
                            guardian_email=link.guardian_email, guardian_name=guardian.full_name if guardian else "",
-                           status=link.status, expires_at=link.expires_at.isoformat(),
+                           status=link.status, initiated_by=link.initiated_by, expires_at=link.expires_at.isoformat(),
                            confirmed_at=link.confirmed_at.isoformat() if link.confirmed_at else None)
 
 
@@ -83,6 +84,7 @@ def invite_guardian(session: Session, *, actor: UserOut | None, guardian_email: 
         raise Conflict("This guardian is already linked to you.")
     code = new_otp_code()
     link = existing or GuardianLink(student_id=student.id, guardian_email=email, created_at=now, expires_at=now)
+    link.initiated_by = "student"  # a guardian's open request for this pair becomes the student's invitation
     link.code_hash, link.attempts = hash_otp(f"guardian:{email}", code), 0
     link.expires_at, link.created_at = now + timedelta(days=LINK_DAYS), now
     session.add(link)
@@ -92,7 +94,7 @@ def invite_guardian(session: Session, *, actor: UserOut | None, guardian_email: 
                   body=(f"{student.full_name} asked to link you as their guardian on TutorHub. Sign up or log in "
                         f"as a guardian with this email address at {url}/guardian and enter link #{link.id} "
                         f"with the code {code}. It expires in {LINK_DAYS} days."))
-    return _out(session, link)
+    return link_out(session, link)
 
 
 def confirm_guardian_link(session: Session, *, actor: UserOut | None, link_id: Any, code: Any,
@@ -103,10 +105,10 @@ def confirm_guardian_link(session: Session, *, actor: UserOut | None, link_id: A
     link = session.exec(select(GuardianLink).where(
         col(GuardianLink.id) == clean_id(link_id, NOT_FOUND)).with_for_update()).first()
     if link is None or link.guardian_email != (guardian.email or "").lower() \
-            or link.status == GuardianLinkStatus.REVOKED:
+            or link.status == GuardianLinkStatus.REVOKED or link.initiated_by != "student":
         raise NotFound(NOT_FOUND)
     if link.status == GuardianLinkStatus.ACTIVE:
-        return _out(session, link)
+        return link_out(session, link)
     text = clean_text(code, "code", max_len=12, required=True).replace(" ", "")
     if link.expires_at < now or link.attempts >= MAX_ATTEMPTS:
         raise Conflict("This invitation has expired; ask for a new one.")
@@ -119,7 +121,7 @@ def confirm_guardian_link(session: Session, *, actor: UserOut | None, link_id: A
     link.status, link.guardian_id, link.confirmed_at, link.code_hash = GuardianLinkStatus.ACTIVE, guardian.id, now, ""
     session.add(link)
     session.flush()
-    return _out(session, link)
+    return link_out(session, link)
 
 
 def unlink_guardian(session: Session, *, actor: UserOut | None, link_id: Any,
@@ -135,7 +137,7 @@ def unlink_guardian(session: Session, *, actor: UserOut | None, link_id: Any,
         link.status, link.revoked_at, link.code_hash = GuardianLinkStatus.REVOKED, now, ""
         session.add(link)
         session.flush()
-    return _out(session, link)
+    return link_out(session, link)
 
 
 def list_my_guardians(session: Session, *, actor: UserOut | None) -> list[GuardianLinkOut]:
@@ -144,7 +146,7 @@ def list_my_guardians(session: Session, *, actor: UserOut | None) -> list[Guardi
     links = session.exec(select(GuardianLink).where(col(GuardianLink.student_id) == student.id,
                                                     col(GuardianLink.status) != GuardianLinkStatus.REVOKED)
                          .order_by(col(GuardianLink.id))).all()
-    return [_out(session, link) for link in links]
+    return [link_out(session, link) for link in links]
 
 
 def list_linked_students(session: Session, *, actor: UserOut | None) -> list[LinkedStudentOut]:
@@ -163,8 +165,9 @@ def list_pending_for_guardian(session: Session, *, actor: UserOut | None, now: d
     now = now or utcnow()
     links = session.exec(select(GuardianLink).where(
         col(GuardianLink.guardian_email) == (guardian.email or "").lower(),
-        col(GuardianLink.status) == GuardianLinkStatus.PENDING, col(GuardianLink.expires_at) > now)).all()
-    return [_out(session, link) for link in links]
+        col(GuardianLink.status) == GuardianLinkStatus.PENDING, col(GuardianLink.initiated_by) == "student",
+        col(GuardianLink.expires_at) > now)).all()
+    return [link_out(session, link) for link in links]
 
 
 def child_lessons(session: Session, *, actor: UserOut | None, student_id: Any, limit: int = 50,

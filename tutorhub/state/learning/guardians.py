@@ -8,7 +8,7 @@ import reflex as rx
 from pydantic import BaseModel
 
 from tutorhub.services.errors import DomainError, NotAuthenticated
-from tutorhub.services.learning import guardians
+from tutorhub.services.learning import guardian_requests, guardians
 from tutorhub.services.learning.guardians import GuardianLinkOut
 from tutorhub.services.timefmt import format_local
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
@@ -19,6 +19,7 @@ class ChildRow(BaseModel):
     name: str
     link_id: int
     progress_href: str
+    book_href: str
     lessons: list[str]  # "Mathematics · 3 Mar 2027 17:00 · CONFIRMED" (the viewer's zone)
 
 
@@ -26,20 +27,21 @@ class GuardianState(AppState):
     status: str = "loading"
     role: str = ""  # student | guardian
     links: list[GuardianLinkOut] = []  # the student's; the guardian's pending invitations
+    requests: list[GuardianLinkOut] = []  # the guardian's own open requests to children
     children: list[ChildRow] = []
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
 
     def _forget(self) -> None:
-        self.links, self.children = [], []
+        self.links, self.children, self.requests = [], [], []
 
     async def load(self):
         self.status, self.errors, self.message = "loading", {}, ""
 
         def read(s, actor):
             if actor is not None and actor.role == "student":
-                return "student", guardians.list_my_guardians(s, actor=actor), []
+                return "student", guardians.list_my_guardians(s, actor=actor), [], []
             pending = guardians.list_pending_for_guardian(s, actor=actor)
             kids = []
             for child in guardians.list_linked_students(s, actor=actor):
@@ -47,14 +49,15 @@ class GuardianState(AppState):
                 zone = actor.timezone if actor else "UTC"
                 kids.append(ChildRow(student_id=child.student_id, name=child.name, link_id=child.link_id,
                                      progress_href=f"/progress?student={child.student_id}",
+                                     book_href=f"/guardian/book?student={child.student_id}",
                                      lessons=[f"{b.subject_label} · {format_local(b.start.isoformat(), zone)} · "
                                               f"{b.status_label}" for b in lessons]))
-            return "guardian", pending, kids
+            return "guardian", pending, kids, guardian_requests.list_my_requests(s, actor=actor)
 
         ok, got = await read_for_page(self, read, forget=self._forget)
         if not ok:
             return got
-        self.role, self.links, self.children = got
+        self.role, self.links, self.children, self.requests = got
         self.status = "ready"
         return None
 
@@ -83,3 +86,12 @@ class GuardianState(AppState):
 
     async def unlink(self, link_id: int):
         return await self._do(lambda s, actor: guardians.unlink_guardian(s, actor=actor, link_id=link_id), "Unlinked")
+
+    async def ask_child(self, form: dict):
+        email = form_text(form, "student_email", 300)
+        return await self._do(lambda s, actor: guardian_requests.request_child_link(s, actor=actor, student_email=email),
+                              "Request sent")
+
+    async def answer(self, link_id: int, accept: bool):
+        return await self._do(lambda s, actor: guardian_requests.answer_guardian_request(
+            s, actor=actor, link_id=link_id, accept=accept), "Linked" if accept is True else "Declined")

@@ -16,7 +16,7 @@ import reflex as rx
 from pydantic import BaseModel
 
 from tutorhub.services.errors import DomainError, NotFound
-from tutorhub.services.learning import plan_edits, study_plans
+from tutorhub.services.learning import plan_edits, plan_recovery, study_plans
 from tutorhub.services.learning.plan_edits import PlanEventOut
 from tutorhub.services.learning.plan_views import PlanSummary, PlanWeekOut, StudyPlanOut
 from tutorhub.services.timefmt import format_local
@@ -167,6 +167,12 @@ class PlanState(AppState):
             return rx.toast.error(exc.message)
         await self._refresh()
         return rx.toast.success(done) if done else None
+
+    async def retry(self):
+        """Finish a plan whose drafting died with the offline planner (refused while it may still arrive)."""
+        pid = self.plan_id
+        return await self._act(lambda s, actor: plan_recovery.retry_study_plan(s, actor=actor, plan_id=pid),
+                               "Plan drafted by the offline planner")
 
     async def toggle_task(self, task_id: int, done: bool):
         pid = self.plan_id
