@@ -130,3 +130,52 @@ def test_broadcast_and_chat_are_for_members_only(client, db, tutor, as_role):
     assert client.get(f"/api/v1/classes/{cid}/chat", headers=outsider).status_code == 404
     assert client.get(f"/api/v1/conversations/{conv}/messages", headers=outsider).status_code == 404
     assert client.post(f"/api/v1/classes/{cid}/broadcast", json={"body": "x"}, headers=m).status_code == 403
+
+
+def _grant(db, user_id: int, minutes: int) -> None:
+    from tutorhub.models import LotSource
+    from tutorhub.services.billing import credits
+
+    now = datetime.now(UTC)
+    credits.grant_lot(db, user_id=user_id, minutes=minutes, source=LotSource.ADMIN, source_ref=f"api:{user_id}",
+                      expires_at=now + timedelta(days=60), now=now)
+    db.commit()
+
+
+def test_a_seat_paid_with_credits_at_the_group_rate_and_402_when_short(client, db, tutor, as_role):
+    from tutorhub.services.billing import credits
+    from tutorhub.services.money import ledger
+
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    needed = credits.credit_cost(60, group_size=2) * 6  # 36 min × 6 sessions
+    rich, r = as_role(Role.STUDENT)
+    short, s = as_role(Role.STUDENT)
+    _grant(db, rich.id, needed)
+    _grant(db, short.id, needed - 1)
+    res = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "credits"}, headers=s)
+    assert res.status_code == 402 and res.json()["needed_minutes"] == needed
+    ok = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "credits"}, headers=r)
+    assert ok.status_code == 201 and ok.json()["status"] == "ENROLLED"
+    assert client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "credits"}, headers=r).status_code == 409
+    db.rollback()
+    assert ledger.balance(db, credits.credits_account(rich.id), "MIN") == 0
+    assert ledger.balance(db, credits.credits_account(short.id), "MIN") == needed - 1
+    left = client.post(f"/api/v1/classes/{cid}/leave", headers=r)
+    assert left.status_code == 200 and left.json()["refunded_minor"] == needed
+    db.rollback()
+    assert ledger.balance(db, credits.credits_account(rich.id), "MIN") == needed
+
+
+@pytest.mark.parametrize("body", [{"method": 5}, {"method": "x" * 5000}, {"method": "gateway"}, {"method": None},
+                                  {"method": ["credits"]}])
+def test_bad_methods_are_422_and_take_nothing(client, db, tutor, as_role, body):
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    student, h = as_role(Role.STUDENT)
+    _grant(db, student.id, 1000)
+    res = client.post(f"/api/v1/classes/{cid}/enrol", json=body, headers=h)
+    assert res.status_code == 422
+    assert client.get(f"/api/v1/classes/{cid}").json()["seats_left"] == 2

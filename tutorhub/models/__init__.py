@@ -41,6 +41,7 @@ from tutorhub.models.classes import (
     ClassSession,
     ClassStatus,
     GroupClass,
+    SeatCreditSpend,
     SeatStatus,
     SessionStatus,
 )
@@ -221,6 +222,7 @@ __all__ = [
     "ClassAttendance",
     "ClassEnrolment",
     "ClassEvent",
+    "SeatCreditSpend",
     "ClassSession",
     "ClassStatus",
     "GroupClass",

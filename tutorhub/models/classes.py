@@ -157,6 +157,26 @@ class ClassEnrolment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
+class SeatCreditSpend(SQLModel, table=True):
+    """Minutes one class seat took from one credit lot (and how many came back by refund): the seat's
+    twin of `credit_spends`, so a refund puts minutes back into the lots they came from."""
+
+    __tablename__ = "class_seat_credit_spends"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "lot_id", name="uq_class_seat_credit_spends_seat_lot"),
+        CheckConstraint("minutes > 0 AND refunded_minutes >= 0 AND refunded_minutes <= minutes",
+                        name="ck_class_seat_credit_spends_minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="class_enrolments.id", index=True)
+    lot_id: int = Field(foreign_key="credit_lots.id")
+    user_id: int = Field(foreign_key="users.id")
+    minutes: int
+    refunded_minutes: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
 class ClassEvent(SQLModel, table=True):
     """One transition of a class (or of a seat, with `enrolment_id`)."""
 

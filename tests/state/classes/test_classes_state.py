@@ -171,3 +171,34 @@ def test_the_tutor_broadcasts_and_marks_attendance_and_members_get_the_chat(new_
     assert {r.student_id for r in page.roster} == {a.id, b.id}
     tutor_tab.run(page.mark(str(a.id), "present"))
     assert {r.student_id: r.mark for r in page.roster}[a.id] == "present"
+
+
+def test_a_student_picks_credits_in_the_pay_choice_and_pays_with_minutes(new_browser, world, db):
+    from tutorhub.models import LotSource
+    from tutorhub.services.billing import credits
+    from tutorhub.services.money import ledger
+
+    a, b, _ = world["students"]
+    now = datetime.now(UTC)
+    for s, minutes in ((a, 288), (b, 100)):  # a seat: 36 min (60% of 60) × 8 sessions = 288
+        credits.grant_lot(db, user_id=s.id, minutes=minutes, source=LotSource.ADMIN, source_ref=f"st:{s.id}",
+                          expires_at=now + timedelta(days=60), now=now)
+    db.commit()
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    assert page.pay_method == "wallet" and page.pay_wallet_ok and page.pay_credits_ok
+    assert "4 h 48 min" in page.pay_credits or "288" in page.pay_credits
+    tab.run(page.set_pay_method("bitcoin"))  # anything else a client sends is ignored
+    assert page.pay_method == "wallet"
+    tab.run(page.set_pay_method("credits"))
+    events = tab.run(page.enrol())
+    assert toasts(events, "success") and page.my_status == "ENROLLED"
+    assert ledger.balance(db, credits.credits_account(a.id), "MIN") == 0
+    assert ledger.balance(db, f"student:{a.id}:wallet", "EUR") == 8000  # the wallet was not touched
+    other_tab = new_browser()
+    short = _page(other_tab, world["class_id"], b.email)
+    assert not short.pay_credits_ok
+    other_tab.run(short.set_pay_method("credits"))
+    events = other_tab.run(short.enrol())
+    assert toasts(events, "error") and short.my_status == "" and "288" in short.message
+    assert ledger.balance(db, f"student:{b.id}:wallet", "EUR") == 8000

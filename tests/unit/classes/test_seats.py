@@ -65,7 +65,7 @@ def test_only_students_enrol_and_only_with_a_known_method(env, small):
     with pytest.raises(Forbidden):
         seats.enrol(env.db, actor=env.tutor, class_id=class_id, now=NOW)
     with pytest.raises(seats.MethodUnavailable):
-        seats.enrol(env.db, actor=a, class_id=class_id, method="credits", now=NOW)
+        seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
 
 
 def test_a_freed_seat_is_offered_to_the_first_in_line_who_pays_to_take_it(env, small):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from tutorhub.components.forms import textarea_field
@@ -84,13 +86,39 @@ def _tutor_tools() -> rx.Component:
     )
 
 
+def _pay_method(value: str, title: str, detail: Any, ok: Any) -> rx.Component:
+    return rx.radio_cards.item(
+        rx.vstack(rx.text(title, weight="bold", size="2"),
+                  rx.text(detail, size="1", color=rx.cond(ok, rx.color("gray", 11), rx.color("red", 11))),
+                  spacing="0", align="start"),
+        value=value, width="100%", justify_content="start", id=f"pay-{value}",
+    )
+
+
+def _pay_choice() -> rx.Component:
+    """Wallet or credit minutes at the group rate (shown when a seat can be paid for)."""
+    return rx.cond(
+        (S.my_status == "OFFERED") | ((S.my_status == "") & (S.seats_left > 0)),
+        rx.radio_cards.root(
+            _pay_method("wallet", "Wallet", S.pay_wallet, S.pay_wallet_ok),
+            _pay_method("credits", "Lesson credits (group rate)", S.pay_credits, S.pay_credits_ok),
+            value=S.pay_method, on_value_change=S.set_pay_method, columns=rx.breakpoints(initial="1", sm="2"),
+            size="1", width="100%", aria_label="Payment method",
+        ),
+        rx.fragment(),
+    )
+
+
 def _student_actions() -> rx.Component:
     return rx.cond(
         AppState.viewer_role == "student",
-        rx.hstack(
+        rx.vstack(_pay_choice(), rx.hstack(
             rx.cond(
                 (S.my_status == "") | (S.my_status == "OFFERED"),
-                rx.button(rx.cond(S.seats_left > 0, "Enrol — pay from wallet", "Join the waitlist"),
+                rx.button(rx.cond(S.seats_left > 0,
+                                  rx.cond(S.pay_method == "credits", "Enrol — pay with credits",
+                                          "Enrol — pay from wallet"),
+                                  "Join the waitlist"),
                           on_click=S.enrol, loading=S.working, size="3", id="enrol"),
                 rx.button("Leave", on_click=S.leave, loading=S.working, variant="soft", color_scheme="red", size="3",
                           id="leave"),
@@ -98,7 +126,7 @@ def _student_actions() -> rx.Component:
             rx.cond(S.my_status == "OFFERED",
                     rx.button("Decline the seat", on_click=S.leave, variant="soft", size="3"), rx.fragment()),
             spacing="3", wrap="wrap",
-        ),
+        ), spacing="3", width="100%"),
         rx.cond(AppState.signed_in, rx.fragment(),
                 rx.link(rx.button("Log in to enrol", size="3"), href="/login")),
     )

@@ -5,8 +5,9 @@ The database guarantees the capacity: a seat is taken only by the conditional UP
 with `CHECK (seats_taken <= capacity)` behind it. On PostgreSQL the UPDATE row-locks the class, so
 concurrent enrolments queue there and each re-evaluates the condition after the previous one
 committed; on SQLite write transactions are serialized (BEGIN IMMEDIATE). The seat is paid in the
-same transaction (seat_money.py): when the wallet is short the whole transaction rolls back with 402
-and the seat was never taken. Whoever finds no seat joins the waitlist, charged nothing.
+same transaction (seat_money.py; credit minutes at the group rate: seat_credits.py): when the wallet or
+the credits are short the whole transaction rolls back with 402 and the seat was never taken. Whoever
+finds no seat joins the waitlist, charged nothing.
 
 `seats_taken` counts ENROLLED and OFFERED seats. A freed seat (a leave, an offer that ran out) goes at
 once to the first in line as an OFFER: it is held for them for `OFFER_WINDOW` (never past the first
@@ -32,13 +33,14 @@ from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import flush_or_conflict
-from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes import class_chat, seat_credits, seat_money
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
 from tutorhub.services.errors import Conflict, DomainError
 from tutorhub.services.validation import fail
 
 METHODS = ("wallet", "credits", "gateway")
+PAYABLE = ("wallet", "credits")
 OFFER_WINDOW = timedelta(hours=12)
 FULL_REFUND_NOTICE = timedelta(hours=24)
 
@@ -83,15 +85,19 @@ def _live_seat(session: Session, class_id: int, student_id: int, *, lock: bool =
 def _method(value: Any) -> str:
     if value not in METHODS:
         raise fail("method", "must be wallet, credits or gateway")
-    if value != "wallet":
-        raise MethodUnavailable("Class seats are paid from the wallet for now: top up your wallet by card or UPI, "
-                                "then enrol.", fields={"method": "only wallet is available for classes"})
+    if value not in PAYABLE:
+        raise MethodUnavailable("Class seats are paid from the wallet or with credits for now: top up your wallet "
+                                "by card or UPI, then enrol.", fields={"method": "choose wallet or credits"})
     return str(value)
 
 
-def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime) -> None:
+def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime,
+         method: str) -> None:
     before = seat.status
-    seat_money.charge_wallet(session, seat, cls, now=now)
+    if method == "credits":
+        seat_credits.charge_credits(session, seat, cls, now=now)
+    else:
+        seat_money.charge_wallet(session, seat, cls, now=now)
     seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
     session.add(seat)
     session.flush()
@@ -103,7 +109,7 @@ def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassAc
 def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any = "wallet",
           now: datetime | None = None) -> dict[str, Any]:
     """Take a seat and pay for it (201 ENROLLED), or join the waitlist (201 WAITLISTED, nothing charged);
-    an offered seat is taken by paying. 402 when the wallet is short, 409 when already enrolled."""
+    an offered seat is taken by paying. 402 when the wallet (or the credits) are short, 409 when already enrolled."""
     now = now or utcnow()
     user = require_role(actor, Role.STUDENT)
     cls = load_class(session, class_id)  # no lock: only the seat-taking UPDATE below locks the class row
@@ -120,7 +126,7 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
     if seat is not None:  # an offered seat: it is already counted, pay for it
         if seat.offer_expires_at is not None and seat.offer_expires_at <= now:
             raise Conflict("Your seat offer has run out.", extra={"status": seat.status})
-        _pay(session, seat, cls, who, now)
+        _pay(session, seat, cls, who, now, chosen)
         return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
     # A class already read as full sends the caller to the waitlist without queueing on the class row
     # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
@@ -128,7 +134,7 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
         session.add(seat)
         flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
-        _pay(session, seat, cls, who, now)
+        _pay(session, seat, cls, who, now, chosen)
         return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
     seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.WAITLISTED, created_at=now)
     session.add(seat)

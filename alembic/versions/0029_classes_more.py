@@ -1,0 +1,43 @@
+"""class seats paid with credits
+
+class_seat_credit_spends: minutes one class seat took from one credit lot (refunds put them back).
+
+Revision ID: 0029_classes_more
+Revises: 0027_rooms
+Create Date: 2026-12-07 09:30:00
+"""
+import sqlalchemy as sa
+
+from alembic import op
+from tutorhub.models.base import UtcDateTime
+
+revision = '0029_classes_more'
+down_revision = '0027_rooms'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'class_seat_credit_spends',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('enrolment_id', sa.Integer(), nullable=False),
+        sa.Column('lot_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('minutes', sa.Integer(), nullable=False),
+        sa.Column('refunded_minutes', sa.Integer(), nullable=False),
+        sa.Column('created_at', UtcDateTime(), nullable=False),
+        sa.CheckConstraint('minutes > 0 AND refunded_minutes >= 0 AND refunded_minutes <= minutes',
+                           name='ck_class_seat_credit_spends_minutes'),
+        sa.ForeignKeyConstraint(['enrolment_id'], ['class_enrolments.id']),
+        sa.ForeignKeyConstraint(['lot_id'], ['credit_lots.id']),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('enrolment_id', 'lot_id', name='uq_class_seat_credit_spends_seat_lot'),
+    )
+    op.create_index('ix_class_seat_credit_spends_enrolment_id', 'class_seat_credit_spends', ['enrolment_id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_class_seat_credit_spends_enrolment_id', table_name='class_seat_credit_spends')
+    op.drop_table('class_seat_credit_spends')
