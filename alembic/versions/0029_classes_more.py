@@ -1,6 +1,7 @@
 """class seats paid with credits
 
 class_seat_credit_spends: minutes one class seat took from one credit lot (refunds put them back).
+class_enrolments.payment_id: the hosted checkout holding a seat paid by card / UPI.
 
 Revision ID: 0029_classes_more
 Revises: 0027_rooms
@@ -36,8 +37,14 @@ def upgrade() -> None:
         sa.UniqueConstraint('enrolment_id', 'lot_id', name='uq_class_seat_credit_spends_seat_lot'),
     )
     op.create_index('ix_class_seat_credit_spends_enrolment_id', 'class_seat_credit_spends', ['enrolment_id'])
+    with op.batch_alter_table('class_enrolments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payment_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_class_enrolments_payment_id', 'payments', ['payment_id'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('class_enrolments', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_class_enrolments_payment_id', type_='foreignkey')
+        batch_op.drop_column('payment_id')
     op.drop_index('ix_class_seat_credit_spends_enrolment_id', table_name='class_seat_credit_spends')
     op.drop_table('class_seat_credit_spends')

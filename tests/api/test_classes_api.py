@@ -168,7 +168,7 @@ def test_a_seat_paid_with_credits_at_the_group_rate_and_402_when_short(client, d
     assert ledger.balance(db, credits.credits_account(rich.id), "MIN") == needed
 
 
-@pytest.mark.parametrize("body", [{"method": 5}, {"method": "x" * 5000}, {"method": "gateway"}, {"method": None},
+@pytest.mark.parametrize("body", [{"method": 5}, {"method": "x" * 5000}, {"method": "cash"}, {"method": None},
                                   {"method": ["credits"]}])
 def test_bad_methods_are_422_and_take_nothing(client, db, tutor, as_role, body):
     _, _, t = tutor
@@ -179,3 +179,23 @@ def test_bad_methods_are_422_and_take_nothing(client, db, tutor, as_role, body):
     res = client.post(f"/api/v1/classes/{cid}/enrol", json=body, headers=h)
     assert res.status_code == 422
     assert client.get(f"/api/v1/classes/{cid}").json()["seats_left"] == 2
+
+
+def test_a_seat_through_the_gateway_is_held_then_enrolled_by_the_webhook(client, db, tutor, as_role):
+    from tests.support.credits import pay
+    from tutorhub.models import Payment
+
+    _, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    _, h = as_role(Role.STUDENT)
+    res = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "gateway"}, headers=h)
+    assert res.status_code == 201 and res.json()["checkout_url"] and res.json()["status"] == "OFFERED"
+    again = client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "gateway"}, headers=h)
+    assert again.status_code == 201 and again.json()["checkout_url"] == res.json()["checkout_url"]
+    assert client.get(f"/api/v1/classes/{cid}").json()["seats_left"] == 1
+    db.rollback()
+    [payment] = db.exec(Payment.__table__.select()).all()  # type: ignore[attr-defined]
+    pay(db, payment.reference, datetime.now(UTC))
+    db.commit()
+    assert client.get(f"/api/v1/classes/{cid}", headers=h).json()["my_status"] == "ENROLLED"

@@ -151,6 +151,7 @@ class ClassEnrolment(SQLModel, table=True):
     price_minor: int = Field(default=0)  # what the seat cost (minor units, or minutes for credits)
     unit: str = Field(default="", max_length=3)  # currency, or MIN
     refunded_minor: int = Field(default=0)
+    payment_id: int | None = Field(default=None, foreign_key="payments.id")  # the seat's hosted checkout, if any
     offer_expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     enrolled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

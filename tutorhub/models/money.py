@@ -67,7 +67,8 @@ class PaymentPurpose:
     MINUTE_PACK = "minute_pack"
     SUBSCRIPTION = "subscription"
     LEAD_CREDITS = "lead_credits"
-    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS)
+    CLASS_SEAT = "class_seat"
+    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS, CLASS_SEAT)
 
 
 class PayoutStatus:

@@ -202,3 +202,28 @@ def test_a_student_picks_credits_in_the_pay_choice_and_pays_with_minutes(new_bro
     events = other_tab.run(short.enrol())
     assert toasts(events, "error") and short.my_status == "" and "288" in short.message
     assert ledger.balance(db, f"student:{b.id}:wallet", "EUR") == 8000
+
+
+def test_a_student_pays_a_seat_by_card_from_the_pay_choice(new_browser, world, db):
+    from tests.support.credits import pay
+    from tutorhub.models import Payment
+
+    a, b, _ = world["students"]
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    tab.run(page.set_pay_method("gateway"))
+    assert page.pay_method == "gateway"
+    events = tab.run(page.enrol())
+    [payment] = fetch(Payment)
+    [target] = redirects(events)
+    assert payment.purpose == "class_seat" and payment.reference in target
+    assert page.my_status == "OFFERED"  # held while the checkout is open
+    other = _page(new_browser(), world["class_id"], b.email)
+    assert other.seats_left == 1
+    again = tab.run(page.enrol())  # a second click: the same checkout, no second payment
+    assert redirects(again) == [target] and len(fetch(Payment)) == 1
+    pay(db, payment.reference, datetime.now(UTC))
+    db.commit()
+    tab.run(page.refresh())
+    assert page.my_status == "ENROLLED" and page.my_text == "You are enrolled."
+    assert [e.status for e in fetch(ClassEnrolment)] == ["ENROLLED"]

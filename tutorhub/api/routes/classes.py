@@ -61,7 +61,7 @@ class EnrolIn(StrictIn):
 
 
 class EnrolOut(BaseModel):
-    status: str  # ENROLLED | WAITLISTED
+    status: str  # ENROLLED | WAITLISTED; OFFERED (held) with checkout_url for a card / UPI payment
     enrolment_id: int
     checkout_url: str | None = None
 
@@ -136,12 +136,13 @@ def get_class(user: OptionalUser, class_id: str) -> ClassDetail:
              responses={**error_responses(401, 403, 404, 409, 422, e403="Not a student",
                                           e409="Already enrolled or waitlisted, or the class is not open",
                                           e422="Unknown or unavailable payment method"),
-                        402: {"model": ErrorOut, "description": "The wallet does not cover the seat"}})
+                        402: {"model": ErrorOut, "description": "The wallet or the credits do not cover the seat"}})
 def enrol(user: CurrentUser, class_id: str, data: EnrolIn | None = None) -> EnrolOut:
-    """Take a seat and pay for it (ENROLLED), or join the waitlist when full (WAITLISTED, nothing charged)."""
+    """Take a seat and pay for it (ENROLLED), or join the waitlist when full (WAITLISTED, nothing charged).
+    `gateway`: the seat is held for the returned `checkout_url` and enrolled when the payment arrives."""
     with session_scope() as session:
         out = seats.enrol(session, actor=user, class_id=class_id, method=(data or EnrolIn()).method)
-        return EnrolOut(status=out["status"], enrolment_id=out["enrolment_id"])
+        return EnrolOut(status=out["status"], enrolment_id=out["enrolment_id"], checkout_url=out.get("checkout_url"))
 
 
 @router.post("/classes/{class_id}/leave", response_model=LeaveOut,

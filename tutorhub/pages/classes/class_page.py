@@ -96,13 +96,14 @@ def _pay_method(value: str, title: str, detail: Any, ok: Any) -> rx.Component:
 
 
 def _pay_choice() -> rx.Component:
-    """Wallet or credit minutes at the group rate (shown when a seat can be paid for)."""
+    """Card / UPI, wallet, or credit minutes at the group rate (shown when a seat can be paid for)."""
     return rx.cond(
         (S.my_status == "OFFERED") | ((S.my_status == "") & (S.seats_left > 0)),
         rx.radio_cards.root(
+            _pay_method("gateway", "Card / UPI", "Secure payment page; the seat is held while you pay", True),
             _pay_method("wallet", "Wallet", S.pay_wallet, S.pay_wallet_ok),
             _pay_method("credits", "Lesson credits (group rate)", S.pay_credits, S.pay_credits_ok),
-            value=S.pay_method, on_value_change=S.set_pay_method, columns=rx.breakpoints(initial="1", sm="2"),
+            value=S.pay_method, on_value_change=S.set_pay_method, columns=rx.breakpoints(initial="1", sm="3"),
             size="1", width="100%", aria_label="Payment method",
         ),
         rx.fragment(),
@@ -116,8 +117,8 @@ def _student_actions() -> rx.Component:
             rx.cond(
                 (S.my_status == "") | (S.my_status == "OFFERED"),
                 rx.button(rx.cond(S.seats_left > 0,
-                                  rx.cond(S.pay_method == "credits", "Enrol — pay with credits",
-                                          "Enrol — pay from wallet"),
+                                  rx.match(S.pay_method, ("credits", "Enrol — pay with credits"),
+                                           ("gateway", "Enrol — pay by card / UPI"), "Enrol — pay from wallet"),
                                   "Join the waitlist"),
                           on_click=S.enrol, loading=S.working, size="3", id="enrol"),
                 rx.button("Leave", on_click=S.leave, loading=S.working, variant="soft", color_scheme="red", size="3",

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
 from tutorhub.services.booking.policy import round_div
-from tutorhub.services.classes import class_chat, seat_credits
+from tutorhub.services.classes import class_chat, seat_card_refunds, seat_credits
 from tutorhub.services.classes.lifecycle import ClassActor, record
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
@@ -42,6 +42,17 @@ def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, no
     )
 
 
+def mark_enrolled(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime) -> None:
+    """The seat is paid (its escrow funded in this transaction): the student is in, and in the chat."""
+    before = seat.status
+    seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
+    session.add(seat)
+    session.flush()
+    class_chat.add_student(session, cls, seat.student_id, now)
+    record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
+           enrolment_id=seat.id)
+
+
 def held(session: Session, seat: ClassEnrolment) -> int:
     """What the seat's escrow still holds (minor units)."""
     if seat.id is None or not seat.unit:
@@ -61,6 +72,10 @@ def refund(session: Session, seat: ClassEnrolment, *, amount: int, key: str, now
         seat.refunded_minor += moved
         session.add(seat)
         return moved
+    if seat.method == "gateway" and seat_card_refunds.refund_to_card(session, seat, amount=amount, key=key, now=now):
+        seat.refunded_minor += amount
+        session.add(seat)
+        return amount
     posted = ledger.post(
         session, kind="seat_refund", idempotency_key=f"seat:{seat.id}:refund:{key}",
         lines=[Line(seat_escrow(seat.id), amount, seat.unit), Line(wallet_account(seat.student_id), -amount, seat.unit)],

@@ -62,7 +62,7 @@ class ClassPageState(AppState):
     roster_session: str = ""  # the session whose roster is open (id as text)
     roster_label: str = ""
     roster: list[RosterRow] = []
-    pay_method: str = "wallet"  # wallet | credits: the student's choice for a seat
+    pay_method: str = "wallet"  # gateway | wallet | credits: the student's choice for a seat
     pay_wallet: str = ""  # "€40.00 available"
     pay_credits: str = ""  # "5 h available · a seat needs 4 h 48 min"
     pay_wallet_ok: bool = True
@@ -119,7 +119,7 @@ class ClassPageState(AppState):
         self.pay_credits_ok = o.credit_minutes >= o.seat_minutes
 
     def set_pay_method(self, value: Any):
-        """The pay choice (any client may send anything: only the two payable methods are kept)."""
+        """The pay choice (any client may send anything: only the payable methods are kept)."""
         if value in seats.PAYABLE:
             self.pay_method = str(value)
 
@@ -167,8 +167,15 @@ class ClassPageState(AppState):
 
     async def enrol(self):
         method = self.pay_method if self.pay_method in seats.PAYABLE else "wallet"
-        return await self._act(lambda s, a, cid: seats.enrol(s, actor=a, class_id=cid, method=method),
-                               "Done — see your seat status below.")
+        started: dict[str, Any] = {}
+
+        def use_case(s: Any, a: Any, cid: Any) -> None:
+            started.update(seats.enrol(s, actor=a, class_id=cid, method=method))
+
+        done = await self._act(use_case, "Done — see your seat status below.")
+        if started.get("checkout_url"):  # card / UPI: the seat is held while the student pays
+            return rx.redirect(str(started["checkout_url"]))
+        return done
 
     async def leave(self):
         return await self._act(lambda s, a, cid: seats.leave(s, actor=a, class_id=cid), "You left the class.")
