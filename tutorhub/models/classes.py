@@ -178,6 +178,25 @@ class SeatCreditSpend(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
+class ClassReminderLog(SQLModel, table=True):
+    """One sent class-session reminder; the unique key is the exactly-once guard (as reminder_logs for
+    lessons). `kind`: "24h" / "1h" (a student or the tutor) or "guardian_24h" / "guardian_1h" (keyed by
+    the student's id); `session_start_at` is in the key so a moved session is reminded again."""
+
+    __tablename__ = "class_reminder_logs"
+    __table_args__ = (
+        UniqueConstraint("session_id", "recipient_user_id", "kind", "session_start_at", name="uq_class_reminder_logs"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="class_sessions.id")
+    recipient_user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)
+    session_start_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    sent_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class ClassEvent(SQLModel, table=True):
     """One transition of a class (or of a seat, with `enrolment_id`)."""
 
