@@ -3,6 +3,7 @@
 class_seat_credit_spends: minutes one class seat took from one credit lot (refunds put them back).
 class_enrolments.payment_id: the hosted checkout holding a seat paid by card / UPI.
 class_reminder_logs: class-session reminders sent (24 h / 1 h), exactly once.
+class_reviews: a student's rating of a class they attended.
 
 Revision ID: 0029_classes_more
 Revises: 0027_rooms
@@ -54,12 +55,31 @@ def upgrade() -> None:
         sa.UniqueConstraint('session_id', 'recipient_user_id', 'kind', 'session_start_at',
                             name='uq_class_reminder_logs'),
     )
+    op.create_table(
+        'class_reviews',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('class_id', sa.Integer(), nullable=False),
+        sa.Column('tutor_id', sa.Integer(), nullable=False),
+        sa.Column('student_id', sa.Integer(), nullable=False),
+        sa.Column('rating', sa.Integer(), nullable=False),
+        sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column('created_at', UtcDateTime(), nullable=False),
+        sa.CheckConstraint('rating >= 1 AND rating <= 5', name='ck_class_reviews_rating'),
+        sa.ForeignKeyConstraint(['class_id'], ['classes.id']),
+        sa.ForeignKeyConstraint(['student_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['tutor_id'], ['tutor_profiles.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('class_id', 'student_id', name='uq_class_reviews_class_student'),
+    )
+    op.create_index('ix_class_reviews_class_created', 'class_reviews', ['class_id', 'created_at'])
     with op.batch_alter_table('class_enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payment_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_class_enrolments_payment_id', 'payments', ['payment_id'], ['id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_class_reviews_class_created', table_name='class_reviews')
+    op.drop_table('class_reviews')
     op.drop_table('class_reminder_logs')
     with op.batch_alter_table('class_enrolments', schema=None) as batch_op:
         batch_op.drop_constraint('fk_class_enrolments_payment_id', type_='foreignkey')

@@ -199,3 +199,45 @@ def test_a_seat_through_the_gateway_is_held_then_enrolled_by_the_webhook(client,
     pay(db, payment.reference, datetime.now(UTC))
     db.commit()
     assert client.get(f"/api/v1/classes/{cid}", headers=h).json()["my_status"] == "ENROLLED"
+
+
+def test_reviews_by_attendees_only_and_bad_input_is_422(client, db, tutor, as_role, make_approved_tutor, bearer):
+    from tutorhub.models import ClassReview, ClassSession
+    from tutorhub.services.classes import attendance
+
+    user_t, _, t = tutor
+    cid = client.post("/api/v1/classes", json=_body(), headers=t).json()["id"]
+    client.post(f"/api/v1/classes/{cid}/publish", headers=t)
+    came, h_came = as_role(Role.STUDENT)
+    _, h_enrolled = as_role(Role.STUDENT)
+    _, h_outsider = as_role(Role.STUDENT)
+    for headers, user in ((h_came, came), (h_enrolled, None)):
+        if user is not None:
+            fund_wallet(db, user.id, 8000, "EUR", commit=True)
+    client.post(f"/api/v1/classes/{cid}/enrol", json={"method": "wallet"}, headers=h_came)
+    db.rollback()
+    first = db.exec(ClassSession.__table__.select().where(ClassSession.class_id == cid)  # type: ignore[attr-defined]
+                    .order_by(ClassSession.seq)).first()
+    attendance.mark_attendance(db, actor=user_t, class_id=cid, session_id=first.id, student_id=came.id,
+                               status="present", now=first.start_at + timedelta(minutes=1))
+    db.commit()
+    url = f"/api/v1/classes/{cid}/reviews"
+    other_tutor, _ = make_approved_tutor()
+    assert client.post(url, json={"rating": 5}).status_code == 401
+    assert client.post(url, json={"rating": 5}, headers=bearer(other_tutor)).status_code == 403
+    assert client.post(url, json={"rating": 5}, headers=t).status_code == 403
+    assert client.post(url, json={"rating": 5}, headers=h_outsider).status_code == 403
+    assert client.post(url, json={"rating": 5}, headers=h_enrolled).status_code == 403
+    assert client.post("/api/v1/classes/99999/reviews", json={"rating": 5}, headers=h_came).status_code == 404
+    for bad in ({}, {"rating": 0}, {"rating": 6}, {"rating": "five"}, {"rating": 5, "comment": "x" * 2001},
+                {"rating": "5"}, {"rating": [5]}, {"rating": 5, "comment": 7}):
+        assert client.post(url, json=bad, headers=h_came).status_code == 422, bad
+    db.rollback()
+    assert db.exec(ClassReview.__table__.select()).all() == []  # type: ignore[attr-defined]
+    assert client.get(url, headers=h_came).json()["can_review"] is True
+    res = client.post(url, json={"rating": 5, "comment": "Great group"}, headers=h_came)
+    assert res.status_code == 201 and res.json()["rating"] == 5
+    assert client.post(url, json={"rating": 1}, headers=h_came).status_code == 409
+    listing = client.get(url).json()
+    assert listing["count"] == 1 and listing["average"] == 5.0 and listing["items"][0]["comment"] == "Great group"
+    assert client.get("/api/v1/classes/abc/reviews").status_code == 404

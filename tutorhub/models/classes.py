@@ -197,6 +197,26 @@ class ClassReminderLog(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class ClassReview(SQLModel, table=True):
+    """A student's rating of a class they attended (one per student per class, editable by neither side).
+    Kept apart from lesson `reviews`: the product's tutor rating is over completed lessons (PRODUCT §9)."""
+
+    __tablename__ = "class_reviews"
+    __table_args__ = (
+        UniqueConstraint("class_id", "student_id", name="uq_class_reviews_class_student"),
+        Index("ix_class_reviews_class_created", "class_id", "created_at"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="ck_class_reviews_rating"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="classes.id")
+    tutor_id: int = Field(foreign_key="tutor_profiles.id")
+    student_id: int = Field(foreign_key="users.id")
+    rating: int
+    comment: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
 class ClassEvent(SQLModel, table=True):
     """One transition of a class (or of a seat, with `enrolment_id`)."""
 

@@ -227,3 +227,33 @@ def test_a_student_pays_a_seat_by_card_from_the_pay_choice(new_browser, world, d
     tab.run(page.refresh())
     assert page.my_status == "ENROLLED" and page.my_text == "You are enrolled."
     assert [e.status for e in fetch(ClassEnrolment)] == ["ENROLLED"]
+
+
+def test_an_attendee_reviews_the_class_from_its_page_and_others_cannot(new_browser, world, db):
+    from tutorhub.models import ClassReview, ClassSession
+    from tutorhub.services.classes import attendance
+
+    a, b, c = world["students"]
+    for s in (a, b):
+        new_browser().run(_page(new_browser(), world["class_id"], s.email).enrol())
+    first = fetch(ClassSession, ClassSession.class_id == world["class_id"])[0]
+    attendance.mark_attendance(db, actor=world["tutor"], class_id=world["class_id"], session_id=first.id,
+                               student_id=a.id, status="present", now=first.start_at + timedelta(minutes=2))
+    db.commit()
+    for who in (b, c, world["tutor"]):  # enrolled but never came, an outsider, the tutor: no form, refused
+        tab = new_browser()
+        page = _page(tab, world["class_id"], who.email)
+        assert not page.can_review
+        events = tab.run(page.submit_review({"rating": "5", "comment": "sneaky"}))
+        assert toasts(events, "error")
+    assert fetch(ClassReview) == []
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    assert page.can_review and page.review_summary == ""
+    tab.run(page.submit_review({"rating": "9", "comment": "x"}))
+    assert "rating" in page.review_errors and fetch(ClassReview) == []
+    events = tab.run(page.submit_review({"rating": "4", "comment": "Clear explanations"}))
+    assert toasts(events, "success") and not page.can_review
+    assert page.review_summary == "4.0 / 5 from 1 review" and page.reviews[0].comment == "Clear explanations"
+    anon = _page(new_browser(), world["class_id"])
+    assert anon.review_summary == "4.0 / 5 from 1 review" and anon.reviews[0].stars == "★★★★☆"

@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
 from tutorhub.db import session_scope
-from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
+from tutorhub.services.classes import attendance, class_chat, class_reviews, classes, queries, seats
+from tutorhub.services.classes.class_reviews import ClassReviewOut, ClassReviewsOut
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSessionOut
 
 router = APIRouter(prefix="/api/v1", tags=["classes"])
@@ -213,3 +214,25 @@ def get_class_chat(user: CurrentUser, class_id: str) -> ChatOut:
     """The class conversation (members only: the tutor and enrolled students)."""
     with session_scope() as session:
         return ChatOut(conversation_id=class_chat.class_chat(session, actor=user, class_id=class_id))
+
+
+class ReviewIn(StrictIn):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+@router.post("/classes/{class_id}/reviews", response_model=ClassReviewOut, status_code=201,
+             responses=error_responses(401, 403, 404, 409, 422, e403="Not a student who attended a session",
+                                       e409="Already reviewed"))
+def review_class(user: CurrentUser, class_id: str, data: ReviewIn) -> ClassReviewOut:
+    """Rate a class you attended (present or late at a session at least), 1–5 with a comment, once."""
+    with session_scope() as session:
+        return class_reviews.review_class(session, actor=user, class_id=class_id, rating=data.rating,
+                                          comment=data.comment)
+
+
+@router.get("/classes/{class_id}/reviews", response_model=ClassReviewsOut, responses=error_responses(404))
+def list_class_reviews(user: OptionalUser, class_id: str) -> ClassReviewsOut:
+    """A class's reviews and their average (newest first); `can_review` for the viewing student."""
+    with session_scope(read_only=True) as session:
+        return class_reviews.class_reviews(session, viewer=user, class_id=class_id)

@@ -6,13 +6,13 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.components.forms import textarea_field
+from tutorhub.components.forms import select_field, textarea_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button
 from tutorhub.services.classes.attendance import RosterRow
 from tutorhub.state.base import AppState
 from tutorhub.state.classes.class_page import ClassPageState as S
-from tutorhub.state.classes.class_page import SessionRow
+from tutorhub.state.classes.class_page import ReviewRow, SessionRow
 
 
 def _session(row: SessionRow) -> rx.Component:
@@ -183,7 +183,35 @@ def _ready() -> rx.Component:
             ),
             overflow_x="auto", width="100%",
         ),
+        _reviews(),
         spacing="4", width="100%", padding_bottom="40px",
+    )
+
+
+def _review(row: ReviewRow) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.text(row.stars, color=rx.color("amber", 10), aria_label="rating"), rx.text(row.who, weight="bold",
+                  size="2"), rx.text(row.when, size="1", color=rx.color("gray", 11)), spacing="2", wrap="wrap"),
+        rx.cond(row.comment != "", rx.text(row.comment, size="2", white_space="pre-wrap"), rx.fragment()),
+        spacing="1"), width="100%")
+
+
+def _reviews() -> rx.Component:
+    form = rx.card(rx.form(rx.vstack(
+        rx.heading("Review this class", size="3", as_="h3"),
+        select_field("Rating", "rating", [("5", "★★★★★ Excellent"), ("4", "★★★★ Good"), ("3", "★★★ Fair"),
+                                          ("2", "★★ Poor"), ("1", "★ Bad")], errors=S.review_errors),
+        textarea_field("Comment (optional)", "comment", rows="3", errors=S.review_errors, max_length=2000),
+        rx.button("Post review", type="submit", id="post-review"),
+        spacing="2", width="100%"), on_submit=S.submit_review, reset_on_submit=True), width="100%")
+    return rx.vstack(
+        rx.heading("Reviews", size="4", as_="h2"),
+        rx.cond(S.review_summary != "", rx.text(S.review_summary, weight="bold", id="review-summary"),
+                rx.text("No reviews yet: students who attended a session can review the class.", size="2",
+                        color=rx.color("gray", 11))),
+        rx.cond(S.can_review, form, rx.fragment()),
+        rx.foreach(S.reviews, _review),
+        spacing="2", width="100%", id="reviews",
     )
 
 
