@@ -4,6 +4,7 @@ class_seat_credit_spends: minutes one class seat took from one credit lot (refun
 class_enrolments.payment_id: the hosted checkout holding a seat paid by card / UPI.
 class_reminder_logs: class-session reminders sent (24 h / 1 h), exactly once.
 class_reviews: a student's rating of a class they attended.
+reliability_strikes: booking_id nullable, class_session_id (a strike for a tutor-cancelled class session).
 
 Revision ID: 0029_classes_more
 Revises: 0027_rooms
@@ -72,12 +73,23 @@ def upgrade() -> None:
         sa.UniqueConstraint('class_id', 'student_id', name='uq_class_reviews_class_student'),
     )
     op.create_index('ix_class_reviews_class_created', 'class_reviews', ['class_id', 'created_at'])
+    with op.batch_alter_table('reliability_strikes', schema=None) as batch_op:
+        batch_op.alter_column('booking_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column('class_session_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_reliability_strikes_class_session_id', 'class_sessions',
+                                    ['class_session_id'], ['id'])
+        batch_op.create_unique_constraint('uq_reliability_strikes_class_session_kind', ['class_session_id', 'kind'])
     with op.batch_alter_table('class_enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payment_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_class_enrolments_payment_id', 'payments', ['payment_id'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('reliability_strikes', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_reliability_strikes_class_session_kind', type_='unique')
+        batch_op.drop_constraint('fk_reliability_strikes_class_session_id', type_='foreignkey')
+        batch_op.drop_column('class_session_id')
+        batch_op.alter_column('booking_id', existing_type=sa.Integer(), nullable=False)
     op.drop_index('ix_class_reviews_class_created', table_name='class_reviews')
     op.drop_table('class_reviews')
     op.drop_table('class_reminder_logs')
