@@ -122,6 +122,7 @@ def _student_actions() -> rx.Component:
                                   "Join the waitlist"),
                           on_click=S.enrol, loading=S.working, size="3", id="enrol"),
                 rx.button("Leave", on_click=S.leave, loading=S.working, variant="soft", color_scheme="red", size="3",
+                          high_contrast=True,
                           id="leave"),
             ),
             rx.cond(S.my_status == "OFFERED",
@@ -154,7 +155,7 @@ def _ready() -> rx.Component:
         rx.hstack(
             rx.badge(S.class_status, variant="outline", size="2"),
             rx.badge(S.seats_left.to_string() + " of " + S.capacity.to_string() + " seats left", color_scheme="green",
-                     size="2", id="seats-left"),
+                     size="2", high_contrast=True, id="seats-left"),
             rx.badge(S.waitlist.to_string() + " waiting", variant="soft", size="2"),
             rx.text(S.price, weight="bold"),
             rx.button(rx.icon("refresh-cw", size=14), "Refresh", on_click=S.refresh, variant="ghost", size="1"),
