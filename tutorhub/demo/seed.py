@@ -266,7 +266,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_credits_demo(session, now=now)  # plans, packs, WELCOME10, student1 subscribed
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
-    seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
+    seed_classes_demo(session, now=now)  # group classes (published, student2 in two: wallet and credits, a draft)
     seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
