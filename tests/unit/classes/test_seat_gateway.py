@@ -109,8 +109,10 @@ def test_cancelled_sessions_and_classes_refund_to_where_the_money_came_from(env,
     assert verify_ledger(env.db, now=NOW + timedelta(hours=1)) == []
 
 
-def test_a_free_class_through_the_gateway_needs_no_checkout(env):
+def test_a_free_class_needs_no_checkout_and_no_credits(env):
     class_id = published_class(env.db, env.tutor, NOW, capacity=2, min_size=1, price_minor=0)
     student = env.make_user(Role.STUDENT)
     out = seats.enrol(env.db, actor=student, class_id=class_id, method="gateway", now=NOW)
     assert out["status"] == "ENROLLED" and "checkout_url" not in out and _payments(env.db) == []
+    other = env.make_user(Role.STUDENT)  # no credits at all: a free seat takes none
+    assert seats.enrol(env.db, actor=other, class_id=class_id, method="credits", now=NOW)["status"] == "ENROLLED"

@@ -100,7 +100,8 @@ def _pay_or_check_out(session: Session, seat: ClassEnrolment, cls: GroupClass, u
     if method == "gateway" and cls.price_minor > 0:
         url = seat_gateway.start_seat_checkout(session, seat, cls, user, now=now)
         return {"status": seat.status, "enrolment_id": seat.id, "method": method, "checkout_url": url}
-    _pay(session, seat, cls, who, now, "wallet" if method == "gateway" else method)
+    free = cls.price_minor <= 0  # a free class costs no money and no credit minutes
+    _pay(session, seat, cls, who, now, "wallet" if method == "gateway" or free else method)
     return {"status": seat.status, "enrolment_id": seat.id, "method": method}
 
 
