@@ -149,7 +149,7 @@ def enrol(user: CurrentUser, class_id: str, data: EnrolIn | None = None) -> Enro
 @router.post("/classes/{class_id}/leave", response_model=LeaveOut,
              responses=error_responses(401, 403, 404, 409, e403="Not a student", e409="Not enrolled in this class"))
 def leave(user: CurrentUser, class_id: str) -> LeaveOut:
-    """Leave the class or its waitlist; sessions a day or more ahead are refunded to the wallet."""
+    """Leave the class or its waitlist; sessions a day or more ahead are refunded the way the seat was paid."""
     with session_scope() as session:
         return LeaveOut(**seats.leave(session, actor=user, class_id=class_id))
 

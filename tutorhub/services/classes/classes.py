@@ -202,8 +202,9 @@ def call_off(session: Session, cls: GroupClass, *, actor: ClassActor, now: datet
         col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status).in_(SeatStatus.LIVE))).all())
     refunded = seat_money.refund_all_seats(session, cls, sessions_refunded=share, actor=actor, now=now)
     class_chat.notify_students(session, cls, told, title=f"{cls.title} is cancelled", now=now,
-                               body=f"{reason} Paid seats are refunded to your wallet"
-                                    f"{' in full' if full_refund else ' for the sessions not yet held'}.")
+                               body=f"{reason} Paid seats are refunded"
+                                    f"{' in full' if full_refund else ' for the sessions not yet held'}, "
+                                    "the way they were paid (wallet, credit minutes or card).")
     cls.seats_taken = 0
     session.add(cls)
     session.flush()
