@@ -142,7 +142,7 @@ def _owner_actions() -> rx.Component:
                     rx.button("Publish", on_click=S.publish, loading=S.working, size="3", id="publish"), rx.fragment()),
             rx.cond((S.class_status == "DRAFT") | (S.class_status == "PUBLISHED") | (S.class_status == "IN_PROGRESS"),
                     rx.button("Cancel class", on_click=S.cancel, loading=S.working, variant="soft",
-                              color_scheme="red", size="3"), rx.fragment()),
+                              color_scheme="red", size="3", high_contrast=True), rx.fragment()),
             spacing="3",
         ),
         rx.fragment(),
