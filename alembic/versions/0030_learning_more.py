@@ -1,7 +1,7 @@
 """learning: lessons a guardian booked and pays for a linked child; links a guardian asked for.
 
 Revision ID: 0030_learning_more
-Revises: 0027_rooms
+Revises: 0029_classes_more
 Create Date: 2026-12-07 09:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import tutorhub.models.base
 
 
 revision = '0030_learning_more'
-down_revision = '0027_rooms'
+down_revision = '0029_classes_more'
 branch_labels = None
 depends_on = None
 

@@ -99,3 +99,31 @@ def test_the_exclusion_constraint_refuses_two_blocking_sessions_of_one_tutor(db,
                         block_start=row.block_start, block_end=row.block_end, blocking=True, room_key="x-dup"))
     with pytest.raises(DBAPIError):
         db.flush()
+
+
+@pytest.mark.parametrize("method", ["credits", "gateway"])
+def test_a_student_clicking_pay_many_times_at_once_is_charged_once(db, make_user, make_approved_tutor, method):
+    from tutorhub.models import LotSource, Payment
+    from tutorhub.services.billing import credits
+
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=3)
+    student = make_user(Role.STUDENT)
+    credits.grant_lot(db, user_id=student.id, minutes=3 * 1000, source=LotSource.ADMIN, source_ref="race",
+                      expires_at=now + timedelta(days=60), now=now)
+    db.commit()
+    outcomes = race(6, lambda s, i: seats.enrol(s, actor=student, class_id=class_id, method=method, now=now)["status"])
+    kinds = sorted(kind for kind, _ in outcomes)
+    if method == "credits":
+        assert kinds == ["AlreadyEnrolled"] * 5 + ["ok"], outcomes
+    else:  # a click that finds the held seat gets the same open checkout back (no second payment)
+        assert set(kinds) <= {"AlreadyEnrolled", "ok"} and "ok" in kinds, outcomes
+    db.rollback()
+    assert len(db.exec(select(ClassEnrolment)).all()) == 1
+    if method == "credits":
+        seat_minutes = 36 * 8  # 60% of 60 min for a class of up to 4 (credit_cost) × 8 sessions
+        assert ledger.balance(db, credits.credits_account(student.id), "MIN") == 3000 - seat_minutes
+    else:
+        assert len(db.exec(select(Payment)).all()) == 1
+    assert verify_ledger(db) == []

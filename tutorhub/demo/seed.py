@@ -270,7 +270,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_money_demo(session, now=now)  # wallet top-ups through the sandbox capture path
     seed_tutor_earnings_demo(session, now=now)  # tutor1-6: settled earnings, so a payout can be tried
     seed_payout_accounts_demo(session, now=now)  # tutor1-5: a verified sandbox payout account; tutor6 none
-    seed_classes_demo(session, now=now)  # group classes (published, one with student2 enrolled, a draft)
+    seed_classes_demo(session, now=now)  # group classes (published, student2 in two: wallet and credits, a draft)
     seed_courses_demo(session, now=now)  # video courses (student2 enrolled in the algebra one, a free one, a draft)
     seed_reviews_demo(session, now=now, password=DEMO_PASSWORD)  # past lessons with real reviews
     rebuild_free_slots(session)

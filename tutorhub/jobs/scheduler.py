@@ -89,10 +89,12 @@ def refresh_tutor_stats(now: datetime | None = None) -> int:
 
 
 def send_reminders(now: datetime | None = None) -> dict[str, int]:
-    """Lesson reminders 24 h and 1 h ahead (exactly once; catches up after an outage)."""
+    """Lesson and class-session reminders 24 h and 1 h ahead (exactly once; catches up after an outage)."""
     from tutorhub.services.booking.reminders import run_reminders
+    from tutorhub.services.classes.class_reminders import run_class_reminders
 
-    return run_reminders(now=now or utcnow())
+    now = now or utcnow()
+    return {**run_reminders(now=now), **run_class_reminders(now=now)}
 
 
 def deliver_outbox(now: datetime | None = None) -> dict[str, int]:

@@ -228,17 +228,20 @@ class StrikeKind:
 
 
 class ReliabilityStrike(SQLModel, table=True):
-    """A tutor-side cancellation or no-show: the record behind reliability and flags."""
+    """A tutor-side cancellation or no-show: the record behind reliability and flags. It names the lesson
+    (`booking_id`) or, for a group class the tutor called off, the class session (`class_session_id`)."""
 
     __tablename__ = "reliability_strikes"
     __table_args__ = (
         Index("ix_reliability_strikes_tutor_created", "tutor_id", "created_at"),
         UniqueConstraint("booking_id", "kind", name="uq_reliability_strikes_booking_kind"),
+        UniqueConstraint("class_session_id", "kind", name="uq_reliability_strikes_class_session_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     tutor_id: int = Field(foreign_key="tutor_profiles.id")
-    booking_id: int = Field(foreign_key="bookings.id")
+    booking_id: int | None = Field(default=None, foreign_key="bookings.id")  # a lesson's strike
+    class_session_id: int | None = Field(default=None, foreign_key="class_sessions.id")  # a group class's strike
     kind: str = Field(max_length=16)  # StrikeKind
     notice_hours: int = Field(default=0)  # hours between the cancellation and the lesson start
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

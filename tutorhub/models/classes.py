@@ -151,9 +151,69 @@ class ClassEnrolment(SQLModel, table=True):
     price_minor: int = Field(default=0)  # what the seat cost (minor units, or minutes for credits)
     unit: str = Field(default="", max_length=3)  # currency, or MIN
     refunded_minor: int = Field(default=0)
+    payment_id: int | None = Field(default=None, foreign_key="payments.id")  # the seat's hosted checkout, if any
     offer_expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     enrolled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class SeatCreditSpend(SQLModel, table=True):
+    """Minutes one class seat took from one credit lot (and how many came back by refund): the seat's
+    twin of `credit_spends`, so a refund puts minutes back into the lots they came from."""
+
+    __tablename__ = "class_seat_credit_spends"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "lot_id", name="uq_class_seat_credit_spends_seat_lot"),
+        CheckConstraint("minutes > 0 AND refunded_minutes >= 0 AND refunded_minutes <= minutes",
+                        name="ck_class_seat_credit_spends_minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="class_enrolments.id", index=True)
+    lot_id: int = Field(foreign_key="credit_lots.id")
+    user_id: int = Field(foreign_key="users.id")
+    minutes: int
+    refunded_minutes: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ClassReminderLog(SQLModel, table=True):
+    """One sent class-session reminder; the unique key is the exactly-once guard (as reminder_logs for
+    lessons). `kind`: "24h" / "1h" (a student or the tutor) or "guardian_24h" / "guardian_1h" (keyed by
+    the student's id); `session_start_at` is in the key so a moved session is reminded again."""
+
+    __tablename__ = "class_reminder_logs"
+    __table_args__ = (
+        UniqueConstraint("session_id", "recipient_user_id", "kind", "session_start_at", name="uq_class_reminder_logs"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="class_sessions.id")
+    recipient_user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)
+    session_start_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    sent_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ClassReview(SQLModel, table=True):
+    """A student's rating of a class they attended (one per student per class, editable by neither side).
+    Kept apart from lesson `reviews`: the product's tutor rating is over completed lessons (PRODUCT §9)."""
+
+    __tablename__ = "class_reviews"
+    __table_args__ = (
+        UniqueConstraint("class_id", "student_id", name="uq_class_reviews_class_student"),
+        Index("ix_class_reviews_class_created", "class_id", "created_at"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="ck_class_reviews_rating"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="classes.id")
+    tutor_id: int = Field(foreign_key="tutor_profiles.id")
+    student_id: int = Field(foreign_key="users.id")
+    rating: int
+    comment: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -68,7 +68,8 @@ class PaymentPurpose:
     SUBSCRIPTION = "subscription"
     LEAD_CREDITS = "lead_credits"
     COURSE = "course"  # a course enrolment (services/courses/enrol_money.py)
-    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS, COURSE)
+    CLASS_SEAT = "class_seat"  # a group-class seat paid by card (services/classes/seat_gateway.py)
+    ALL = (BOOKING, TOPUP, MINUTE_PACK, SUBSCRIPTION, LEAD_CREDITS, COURSE, CLASS_SEAT)
 
 
 class PayoutStatus:

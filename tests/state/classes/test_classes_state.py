@@ -171,3 +171,89 @@ def test_the_tutor_broadcasts_and_marks_attendance_and_members_get_the_chat(new_
     assert {r.student_id for r in page.roster} == {a.id, b.id}
     tutor_tab.run(page.mark(str(a.id), "present"))
     assert {r.student_id: r.mark for r in page.roster}[a.id] == "present"
+
+
+def test_a_student_picks_credits_in_the_pay_choice_and_pays_with_minutes(new_browser, world, db):
+    from tutorhub.models import LotSource
+    from tutorhub.services.billing import credits
+    from tutorhub.services.money import ledger
+
+    a, b, _ = world["students"]
+    now = datetime.now(UTC)
+    for s, minutes in ((a, 288), (b, 100)):  # a seat: 36 min (60% of 60) × 8 sessions = 288
+        credits.grant_lot(db, user_id=s.id, minutes=minutes, source=LotSource.ADMIN, source_ref=f"st:{s.id}",
+                          expires_at=now + timedelta(days=60), now=now)
+    db.commit()
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    assert page.pay_method == "wallet" and page.pay_wallet_ok and page.pay_credits_ok
+    assert "4 h 48 min" in page.pay_credits or "288" in page.pay_credits
+    tab.run(page.set_pay_method("bitcoin"))  # anything else a client sends is ignored
+    assert page.pay_method == "wallet"
+    tab.run(page.set_pay_method("credits"))
+    events = tab.run(page.enrol())
+    assert toasts(events, "success") and page.my_status == "ENROLLED"
+    assert ledger.balance(db, credits.credits_account(a.id), "MIN") == 0
+    assert ledger.balance(db, f"student:{a.id}:wallet", "EUR") == 8000  # the wallet was not touched
+    other_tab = new_browser()
+    short = _page(other_tab, world["class_id"], b.email)
+    assert not short.pay_credits_ok
+    other_tab.run(short.set_pay_method("credits"))
+    events = other_tab.run(short.enrol())
+    assert toasts(events, "error") and short.my_status == "" and "288" in short.message
+    assert ledger.balance(db, f"student:{b.id}:wallet", "EUR") == 8000
+
+
+def test_a_student_pays_a_seat_by_card_from_the_pay_choice(new_browser, world, db):
+    from tests.support.credits import pay
+    from tutorhub.models import Payment
+
+    a, b, _ = world["students"]
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    tab.run(page.set_pay_method("gateway"))
+    assert page.pay_method == "gateway"
+    events = tab.run(page.enrol())
+    [payment] = fetch(Payment)
+    [target] = redirects(events)
+    assert payment.purpose == "class_seat" and payment.reference in target
+    assert page.my_status == "OFFERED"  # held while the checkout is open
+    other = _page(new_browser(), world["class_id"], b.email)
+    assert other.seats_left == 1
+    again = tab.run(page.enrol())  # a second click: the same checkout, no second payment
+    assert redirects(again) == [target] and len(fetch(Payment)) == 1
+    pay(db, payment.reference, datetime.now(UTC))
+    db.commit()
+    tab.run(page.refresh())
+    assert page.my_status == "ENROLLED" and page.my_text == "You are enrolled."
+    assert [e.status for e in fetch(ClassEnrolment)] == ["ENROLLED"]
+
+
+def test_an_attendee_reviews_the_class_from_its_page_and_others_cannot(new_browser, world, db):
+    from tutorhub.models import ClassReview, ClassSession
+    from tutorhub.services.classes import attendance
+
+    a, b, c = world["students"]
+    for s in (a, b):
+        new_browser().run(_page(new_browser(), world["class_id"], s.email).enrol())
+    first = fetch(ClassSession, ClassSession.class_id == world["class_id"])[0]
+    attendance.mark_attendance(db, actor=world["tutor"], class_id=world["class_id"], session_id=first.id,
+                               student_id=a.id, status="present", now=first.start_at + timedelta(minutes=2))
+    db.commit()
+    for who in (b, c, world["tutor"]):  # enrolled but never came, an outsider, the tutor: no form, refused
+        tab = new_browser()
+        page = _page(tab, world["class_id"], who.email)
+        assert not page.can_review
+        events = tab.run(page.submit_review({"rating": "5", "comment": "sneaky"}))
+        assert toasts(events, "error")
+    assert fetch(ClassReview) == []
+    tab = new_browser()
+    page = _page(tab, world["class_id"], a.email)
+    assert page.can_review and page.review_summary == ""
+    tab.run(page.submit_review({"rating": "9", "comment": "x"}))
+    assert "rating" in page.review_errors and fetch(ClassReview) == []
+    events = tab.run(page.submit_review({"rating": "4", "comment": "Clear explanations"}))
+    assert toasts(events, "success") and not page.can_review
+    assert page.review_summary == "4.0 / 5 from 1 review" and page.reviews[0].comment == "Clear explanations"
+    anon = _page(new_browser(), world["class_id"])
+    assert anon.review_summary == "4.0 / 5 from 1 review" and anon.reviews[0].stars == "★★★★☆"

@@ -1,8 +1,9 @@
-"""The demo seeds published classes (one with a demo student enrolled) and keeps the ledger clean."""
+"""The demo seeds published classes (a wallet seat and a credits seat) and keeps the ledger clean."""
 
 from __future__ import annotations
 
 from tutorhub.demo.seed import seed_demo
+from tutorhub.models import ClassEnrolment
 from tutorhub.models.base import utcnow
 from tutorhub.services.classes import queries
 from tutorhub.services.ops.ledger_verify import verify_ledger
@@ -13,5 +14,7 @@ def test_the_demo_has_classes_to_find(db):
     db.commit()
     found = queries.search_classes(db)
     assert found.total == 3
-    assert any(c.seats_left == c.capacity - 1 for c in found.items)
+    assert sum(c.capacity - c.seats_left for c in found.items) == 2
+    seats = db.exec(ClassEnrolment.__table__.select()).all()  # type: ignore[attr-defined]
+    assert sorted((s.method, s.unit) for s in seats) == [("credits", "MIN"), ("wallet", "EUR")]
     assert verify_ledger(db, now=utcnow()) == []

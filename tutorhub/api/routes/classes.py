@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
 from tutorhub.db import session_scope
-from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
+from tutorhub.services.classes import attendance, class_chat, class_reviews, classes, queries, seats
+from tutorhub.services.classes.class_reviews import ClassReviewOut, ClassReviewsOut
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSessionOut
 
 router = APIRouter(prefix="/api/v1", tags=["classes"])
@@ -61,7 +62,7 @@ class EnrolIn(StrictIn):
 
 
 class EnrolOut(BaseModel):
-    status: str  # ENROLLED | WAITLISTED
+    status: str  # ENROLLED | WAITLISTED; OFFERED (held) with checkout_url for a card / UPI payment
     enrolment_id: int
     checkout_url: str | None = None
 
@@ -136,18 +137,19 @@ def get_class(user: OptionalUser, class_id: str) -> ClassDetail:
              responses={**error_responses(401, 403, 404, 409, 422, e403="Not a student",
                                           e409="Already enrolled or waitlisted, or the class is not open",
                                           e422="Unknown or unavailable payment method"),
-                        402: {"model": ErrorOut, "description": "The wallet does not cover the seat"}})
+                        402: {"model": ErrorOut, "description": "The wallet or the credits do not cover the seat"}})
 def enrol(user: CurrentUser, class_id: str, data: EnrolIn | None = None) -> EnrolOut:
-    """Take a seat and pay for it (ENROLLED), or join the waitlist when full (WAITLISTED, nothing charged)."""
+    """Take a seat and pay for it (ENROLLED), or join the waitlist when full (WAITLISTED, nothing charged).
+    `gateway`: the seat is held for the returned `checkout_url` and enrolled when the payment arrives."""
     with session_scope() as session:
         out = seats.enrol(session, actor=user, class_id=class_id, method=(data or EnrolIn()).method)
-        return EnrolOut(status=out["status"], enrolment_id=out["enrolment_id"])
+        return EnrolOut(status=out["status"], enrolment_id=out["enrolment_id"], checkout_url=out.get("checkout_url"))
 
 
 @router.post("/classes/{class_id}/leave", response_model=LeaveOut,
              responses=error_responses(401, 403, 404, 409, e403="Not a student", e409="Not enrolled in this class"))
 def leave(user: CurrentUser, class_id: str) -> LeaveOut:
-    """Leave the class or its waitlist; sessions a day or more ahead are refunded to the wallet."""
+    """Leave the class or its waitlist; sessions a day or more ahead are refunded the way the seat was paid."""
     with session_scope() as session:
         return LeaveOut(**seats.leave(session, actor=user, class_id=class_id))
 
@@ -212,3 +214,25 @@ def get_class_chat(user: CurrentUser, class_id: str) -> ChatOut:
     """The class conversation (members only: the tutor and enrolled students)."""
     with session_scope() as session:
         return ChatOut(conversation_id=class_chat.class_chat(session, actor=user, class_id=class_id))
+
+
+class ReviewIn(StrictIn):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+@router.post("/classes/{class_id}/reviews", response_model=ClassReviewOut, status_code=201,
+             responses=error_responses(401, 403, 404, 409, 422, e403="Not a student who attended a session",
+                                       e409="Already reviewed"))
+def review_class(user: CurrentUser, class_id: str, data: ReviewIn) -> ClassReviewOut:
+    """Rate a class you attended (present or late at a session at least), 1–5 with a comment, once."""
+    with session_scope() as session:
+        return class_reviews.review_class(session, actor=user, class_id=class_id, rating=data.rating,
+                                          comment=data.comment)
+
+
+@router.get("/classes/{class_id}/reviews", response_model=ClassReviewsOut, responses=error_responses(404))
+def list_class_reviews(user: OptionalUser, class_id: str) -> ClassReviewsOut:
+    """A class's reviews and their average (newest first); `can_review` for the viewing student."""
+    with session_scope(read_only=True) as session:
+        return class_reviews.class_reviews(session, viewer=user, class_id=class_id)

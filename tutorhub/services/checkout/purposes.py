@@ -2,8 +2,8 @@
 (events.py) dispatches through.
 
 Why a registry: the purposes belong to other modules — lesson payments (escrow + the booking), wallet
-top-ups, minute packs, subscriptions and lead credits (billing) — and more will come (course seats,
-classes). events.py only knows "find the payment, book the facts, hand the capture to its purpose";
+top-ups, minute packs, subscriptions and lead credits (billing), class seats (classes, a package
+below checkout) — and more will come (course seats). events.py only knows "find the payment, book the facts, hand the capture to its purpose";
 `HANDLERS` names the handler of each purpose, and adding a purpose is one line here. It is a plain,
 static mapping: the purpose modules sit below checkout and never import it, so nothing has to be
 wired at import time.
@@ -30,6 +30,7 @@ from tutorhub.integrations.payments import GatewayEvent
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.billing import purchases, wallet
 from tutorhub.services.checkout import course_payments, lesson_payments
+from tutorhub.services.classes import seat_gateway
 
 
 class Capture(Protocol):
@@ -55,6 +56,7 @@ _PURCHASE = PurposeHandler(capture=purchases.capture_purchase, take_back=purchas
 
 HANDLERS: dict[str, PurposeHandler] = {
     PaymentPurpose.BOOKING: PurposeHandler(capture=lesson_payments.fund_booking_from_payment),
+    PaymentPurpose.CLASS_SEAT: PurposeHandler(capture=seat_gateway.capture_seat_payment),
     PaymentPurpose.TOPUP: PurposeHandler(capture=wallet.credit_topup),
     PaymentPurpose.MINUTE_PACK: _PURCHASE,
     PaymentPurpose.LEAD_CREDITS: _PURCHASE,

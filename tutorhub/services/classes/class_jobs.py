@@ -2,7 +2,7 @@
 
 - `cancel_undersized`: a published class whose first session starts within `MIN_SIZE_NOTICE` (24 h)
   and has fewer enrolled students than its minimum is cancelled by the system; every seat is refunded
-  in full to the wallet it was paid from and the waitlist is released.
+  in full the way it was paid (wallet, credit minutes, or card) and the waitlist is released.
 - `advance_classes`: sessions whose time has passed are COMPLETED (their time stays blocked, as a taught
   lesson's does); a class moves PUBLISHED → IN_PROGRESS when its first session begins and → COMPLETED
   when its last one has ended.

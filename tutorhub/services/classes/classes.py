@@ -40,6 +40,7 @@ from tutorhub.services.errors import Conflict, NotFound
 from tutorhub.services.scheduling.calendar_store import load_calendar
 from tutorhub.services.scheduling.engine.tzclock import to_minute
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
+from tutorhub.services.tutors.reliability import add_class_strike
 from tutorhub.services.validation import check_fields, clean_int, clean_text, fail, validate_currency
 
 MODES = ("online", "home", "centre")
@@ -201,8 +202,9 @@ def call_off(session: Session, cls: GroupClass, *, actor: ClassActor, now: datet
         col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status).in_(SeatStatus.LIVE))).all())
     refunded = seat_money.refund_all_seats(session, cls, sessions_refunded=share, actor=actor, now=now)
     class_chat.notify_students(session, cls, told, title=f"{cls.title} is cancelled", now=now,
-                               body=f"{reason} Paid seats are refunded to your wallet"
-                                    f"{' in full' if full_refund else ' for the sessions not yet held'}.")
+                               body=f"{reason} Paid seats are refunded"
+                                    f"{' in full' if full_refund else ' for the sessions not yet held'}, "
+                                    "the way they were paid (wallet, credit minutes or card).")
     cls.seats_taken = 0
     session.add(cls)
     session.flush()
@@ -219,8 +221,26 @@ def cancel_class(session: Session, *, actor: UserOut | None, class_id: Any, reas
     text = clean_text(reason, "reason", max_len=500) or "Cancelled by the tutor."
     if cls.status not in (ClassStatus.DRAFT, *ClassStatus.OPEN):
         raise Conflict("This class is already over or cancelled.", extra={"status": cls.status})
+    next_session = next((r for r in class_sessions(session, cls.id or 0)
+                         if r.start_at > now and r.status == SessionStatus.SCHEDULED), None)
+    students = _enrolled(session, cls)
     call_off(session, cls, actor=_actor(actor), now=now, reason=text, full_refund=False)
+    if students and next_session is not None:
+        _strike(session, cls, next_session, now)
     return {"status": cls.status}
+
+
+def _enrolled(session: Session, cls: GroupClass) -> int:
+    return len(session.exec(select(ClassEnrolment.id).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.status) == SeatStatus.ENROLLED)).all())
+
+
+def _strike(session: Session, cls: GroupClass, row: ClassSession, now: datetime) -> None:
+    """The tutor called off a class or a session that students had paid for: a reliability strike, as for a
+    cancelled lesson (one per cancellation, named by the first session it took away; none for a draft or a
+    class nobody had joined, nor for the minimum-size auto-cancel)."""
+    assert row.id is not None
+    add_class_strike(session, tutor_id=cls.tutor_id, class_session_id=row.id, start_at=row.start_at, now=now)
 
 
 
@@ -241,12 +261,17 @@ def cancel_session(session: Session, *, actor: UserOut | None, class_id: Any, se
         raise Conflict("Only a session that has not started can be cancelled.")
     if not [r for r in rows if r.id != row.id and r.status == SessionStatus.SCHEDULED and r.start_at > now] and \
             not [r for r in rows if r.status == SessionStatus.COMPLETED]:
+        students = _enrolled(session, cls)
         call_off(session, cls, actor=_actor(actor), now=now, reason="The tutor cancelled the only remaining session.",
                  full_refund=False)
+        if students:
+            _strike(session, cls, row, now)
         return {"status": cls.status, "refunded_seats": 0}
     row.status, row.blocking = SessionStatus.CANCELLED, False
     session.add(row)
     refunded = seat_money.refund_session_share(session, cls, row.id or 0, now=now)
+    if _enrolled(session, cls):
+        _strike(session, cls, row, now)
     record(session, cls, action="cancel_session", from_status=SessionStatus.SCHEDULED, to_status=SessionStatus.CANCELLED,
            actor=_actor(actor), now=now, reason=f"session {row.seq} on {row.start_at.isoformat()}")
     session.flush()

@@ -1,4 +1,5 @@
-"""A seat's money: one escrow per seat (`escrow:seat:{enrolment_id}`), funded from the wallet, refunded to it.
+"""A seat's money: one escrow per seat (`escrow:seat:{enrolment_id}`), funded from the wallet (or with
+credit minutes: seat_credits.py) and refunded to where it came from.
 
 Ledger transactions (see services/money/ledger.py for the conventions):
 - "seat_payment"  Dr student wallet / Cr escrow:seat:{id} — taken in the same transaction as the seat,
@@ -18,15 +19,13 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
 from tutorhub.services.booking.policy import round_div
-from tutorhub.services.classes import class_chat
+from tutorhub.services.classes import class_chat, seat_card_refunds, seat_credits
 from tutorhub.services.classes.lifecycle import ClassActor, record
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import wallet_account
 
-
-def seat_escrow(enrolment_id: int) -> str:
-    return f"escrow:seat:{enrolment_id}"
+seat_escrow = seat_credits.seat_escrow
 
 
 def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> None:
@@ -43,6 +42,17 @@ def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, no
     )
 
 
+def mark_enrolled(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime) -> None:
+    """The seat is paid (its escrow funded in this transaction): the student is in, and in the chat."""
+    before = seat.status
+    seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
+    session.add(seat)
+    session.flush()
+    class_chat.add_student(session, cls, seat.student_id, now)
+    record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
+           enrolment_id=seat.id)
+
+
 def held(session: Session, seat: ClassEnrolment) -> int:
     """What the seat's escrow still holds (minor units)."""
     if seat.id is None or not seat.unit:
@@ -51,11 +61,21 @@ def held(session: Session, seat: ClassEnrolment) -> int:
 
 
 def refund(session: Session, seat: ClassEnrolment, *, amount: int, key: str, now: datetime) -> int:
-    """Return up to `amount` of the seat's escrow to the student's wallet; returns what moved."""
+    """Return up to `amount` of the seat's escrow to where it came from (the wallet, or the credit lots
+    for a seat paid in minutes); returns what moved."""
     assert seat.id is not None
     amount = min(amount, held(session, seat))
     if amount <= 0:
         return 0
+    if seat.unit == seat_credits.UNIT:
+        moved = seat_credits.refund_credits(session, seat, minutes=amount, key=key, now=now)
+        seat.refunded_minor += moved
+        session.add(seat)
+        return moved
+    if seat.method == "gateway" and seat_card_refunds.refund_to_card(session, seat, amount=amount, key=key, now=now):
+        seat.refunded_minor += amount
+        session.add(seat)
+        return amount
     posted = ledger.post(
         session, kind="seat_refund", idempotency_key=f"seat:{seat.id}:refund:{key}",
         lines=[Line(seat_escrow(seat.id), amount, seat.unit), Line(wallet_account(seat.student_id), -amount, seat.unit)],

@@ -5,8 +5,9 @@ The database guarantees the capacity: a seat is taken only by the conditional UP
 with `CHECK (seats_taken <= capacity)` behind it. On PostgreSQL the UPDATE row-locks the class, so
 concurrent enrolments queue there and each re-evaluates the condition after the previous one
 committed; on SQLite write transactions are serialized (BEGIN IMMEDIATE). The seat is paid in the
-same transaction (seat_money.py): when the wallet is short the whole transaction rolls back with 402
-and the seat was never taken. Whoever finds no seat joins the waitlist, charged nothing.
+same transaction (seat_money.py; credit minutes at the group rate: seat_credits.py): when the wallet or
+the credits are short the whole transaction rolls back with 402 and the seat was never taken. Whoever
+finds no seat joins the waitlist, charged nothing.
 
 `seats_taken` counts ENROLLED and OFFERED seats. A freed seat (a leave, an offer that ran out) goes at
 once to the first in line as an OFFER: it is held for them for `OFFER_WINDOW` (never past the first
@@ -32,13 +33,14 @@ from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import flush_or_conflict
-from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes import class_chat, seat_credits, seat_gateway, seat_money
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
-from tutorhub.services.errors import Conflict, DomainError
+from tutorhub.services.errors import Conflict
 from tutorhub.services.validation import fail
 
 METHODS = ("wallet", "credits", "gateway")
+PAYABLE = METHODS  # what the class page's pay choice may send
 OFFER_WINDOW = timedelta(hours=12)
 FULL_REFUND_NOTICE = timedelta(hours=24)
 
@@ -47,10 +49,6 @@ class AlreadyEnrolled(Conflict):
     def __init__(self, status: str) -> None:
         what = "on the waitlist of" if status == SeatStatus.WAITLISTED else "enrolled in"
         super().__init__(f"You are already {what} this class.", extra={"status": status})
-
-
-class MethodUnavailable(DomainError):
-    status_code = 422
 
 
 def _take_seat(session: Session, class_id: int) -> bool:
@@ -81,29 +79,37 @@ def _live_seat(session: Session, class_id: int, student_id: int, *, lock: bool =
 
 
 def _method(value: Any) -> str:
-    if value not in METHODS:
+    if not isinstance(value, str) or value not in METHODS:
         raise fail("method", "must be wallet, credits or gateway")
-    if value != "wallet":
-        raise MethodUnavailable("Class seats are paid from the wallet for now: top up your wallet by card or UPI, "
-                                "then enrol.", fields={"method": "only wallet is available for classes"})
-    return str(value)
+    return value
 
 
-def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime) -> None:
-    before = seat.status
-    seat_money.charge_wallet(session, seat, cls, now=now)
-    seat.status, seat.enrolled_at, seat.offer_expires_at = SeatStatus.ENROLLED, now, None
-    session.add(seat)
-    session.flush()
-    class_chat.add_student(session, cls, seat.student_id, now)
-    record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
-           enrolment_id=seat.id)
+def _pay(session: Session, seat: ClassEnrolment, cls: GroupClass, actor: ClassActor, now: datetime,
+         method: str) -> None:
+    if method == "credits":
+        seat_credits.charge_credits(session, seat, cls, now=now)
+    else:
+        seat_money.charge_wallet(session, seat, cls, now=now)
+    seat_money.mark_enrolled(session, seat, cls, actor, now)
+
+
+def _pay_or_check_out(session: Session, seat: ClassEnrolment, cls: GroupClass, user: UserOut, who: ClassActor,
+                      now: datetime, method: str) -> dict[str, Any]:
+    """Pay the held seat now (wallet, credits), or hold it for a hosted checkout (gateway: the seat stays
+    OFFERED until the webhook confirms it; the answer carries `checkout_url`)."""
+    if method == "gateway" and cls.price_minor > 0:
+        url = seat_gateway.start_seat_checkout(session, seat, cls, user, now=now)
+        return {"status": seat.status, "enrolment_id": seat.id, "method": method, "checkout_url": url}
+    free = cls.price_minor <= 0  # a free class costs no money and no credit minutes
+    _pay(session, seat, cls, who, now, "wallet" if method == "gateway" or free else method)
+    return {"status": seat.status, "enrolment_id": seat.id, "method": method}
 
 
 def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any = "wallet",
           now: datetime | None = None) -> dict[str, Any]:
     """Take a seat and pay for it (201 ENROLLED), or join the waitlist (201 WAITLISTED, nothing charged);
-    an offered seat is taken by paying. 402 when the wallet is short, 409 when already enrolled."""
+    an offered seat is taken by paying. Through the gateway the seat is held (OFFERED, `checkout_url`)
+    until the payment's webhook enrols it (seat_gateway.py). 402 when the wallet (or the credits) are short, 409 when already enrolled."""
     now = now or utcnow()
     user = require_role(actor, Role.STUDENT)
     cls = load_class(session, class_id)  # no lock: only the seat-taking UPDATE below locks the class row
@@ -120,16 +126,17 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
     if seat is not None:  # an offered seat: it is already counted, pay for it
         if seat.offer_expires_at is not None and seat.offer_expires_at <= now:
             raise Conflict("Your seat offer has run out.", extra={"status": seat.status})
-        _pay(session, seat, cls, who, now)
-        return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+        return _pay_or_check_out(session, seat, cls, user, who, now, chosen)
     # A class already read as full sends the caller to the waitlist without queueing on the class row
     # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
     if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
         session.add(seat)
         flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
-        _pay(session, seat, cls, who, now)
-        return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+        if chosen == "gateway":
+            record(session, cls, action="hold", from_status="", to_status=seat.status, actor=who, now=now,
+                   enrolment_id=seat.id)
+        return _pay_or_check_out(session, seat, cls, user, who, now, chosen)
     seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.WAITLISTED, created_at=now)
     session.add(seat)
     flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.WAITLISTED))

@@ -47,21 +47,31 @@ def add_strike(session: Session, booking: Booking, kind: str, *, now: datetime) 
     """Record a strike against the booking's tutor, raise a flag if the rule trips, and refresh
     the tutor's trust score (the caller holds the tutor lock)."""
     assert booking.id is not None
-    exists = session.exec(
-        select(col(ReliabilityStrike.id)).where(
-            col(ReliabilityStrike.booking_id) == booking.id, col(ReliabilityStrike.kind) == kind
-        )
-    ).first()
+    _add(session, booking.tutor_id, kind, start_at=booking.start_at, now=now, booking_id=booking.id)
+
+
+def add_class_strike(session: Session, *, tutor_id: int, class_session_id: int, start_at: datetime,
+                     now: datetime) -> None:
+    """A group class (or one of its sessions) the tutor called off with students enrolled: one strike,
+    named by the first session it took away, counted and flagged exactly like a lesson's."""
+    _add(session, tutor_id, StrikeKind.TUTOR_CANCEL, start_at=start_at, now=now, class_session_id=class_session_id)
+
+
+def _add(session: Session, tutor_id: int, kind: str, *, start_at: datetime, now: datetime,
+         booking_id: int | None = None, class_session_id: int | None = None) -> None:
+    which = (col(ReliabilityStrike.booking_id) == booking_id if booking_id is not None
+             else col(ReliabilityStrike.class_session_id) == class_session_id)
+    exists = session.exec(select(col(ReliabilityStrike.id)).where(which, col(ReliabilityStrike.kind) == kind)).first()
     if exists is None:
-        notice = max(0, int((booking.start_at - now).total_seconds() // 3600))
+        notice = max(0, int((start_at - now).total_seconds() // 3600))
         session.add(
-            ReliabilityStrike(tutor_id=booking.tutor_id, booking_id=booking.id, kind=kind, notice_hours=notice,
-                              created_at=now)
+            ReliabilityStrike(tutor_id=tutor_id, booking_id=booking_id, class_session_id=class_session_id, kind=kind,
+                              notice_hours=notice, created_at=now)
         )
         session.flush()
     if kind == StrikeKind.TUTOR_CANCEL:
-        _maybe_flag(session, booking.tutor_id, now)
-    refresh_tutor_stats(session, booking.tutor_id, now=now)
+        _maybe_flag(session, tutor_id, now)
+    refresh_tutor_stats(session, tutor_id, now=now)
 
 
 def recent_cancellations(session: Session, tutor_id: int, now: datetime) -> int:

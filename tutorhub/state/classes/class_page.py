@@ -10,15 +10,26 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from tutorhub.services.classes import attendance, class_chat, classes, queries, seats
+from tutorhub.services.classes import attendance, class_chat, class_reviews, classes, queries, seat_credits, seats
 from tutorhub.services.classes.attendance import RosterRow
+from tutorhub.services.classes.class_reviews import ClassReviewsOut
 from tutorhub.services.classes.lifecycle import class_channel
+from tutorhub.services.classes.seat_credits import SeatPayOptions
 from tutorhub.services.classes.views import ClassDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
 from tutorhub.state.classes.find import local_when
+from tutorhub.state.money.views import minutes_text
+
+
+class ReviewRow(BaseModel):
+    id: int
+    who: str
+    stars: str  # "★★★★☆"
+    comment: str
+    when: str
 
 
 class SessionRow(BaseModel):
@@ -60,6 +71,15 @@ class ClassPageState(AppState):
     roster_session: str = ""  # the session whose roster is open (id as text)
     roster_label: str = ""
     roster: list[RosterRow] = []
+    reviews: list[ReviewRow] = []
+    review_summary: str = ""  # "4.5 / 5 from 2 reviews"
+    can_review: bool = False
+    review_errors: dict[str, str] = {}
+    pay_method: str = "wallet"  # gateway | wallet | credits: the student's choice for a seat
+    pay_wallet: str = ""  # "€40.00 available"
+    pay_credits: str = ""  # "5 h available · a seat needs 4 h 48 min"
+    pay_wallet_ok: bool = True
+    pay_credits_ok: bool = True
     _live_key: str = ""
     _live_mark: int = 0
 
@@ -83,21 +103,64 @@ class ClassPageState(AppState):
     async def _read(self) -> None:
         cid = self._route_tail()
 
-        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None]:
+        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None, SeatPayOptions | None]:
             detail = queries.get_class(s, viewer=actor, class_id=cid)
             try:
                 chat = class_chat.class_chat(s, actor=actor, class_id=cid) if actor is not None else None
             except DomainError:
                 chat = None
-            return detail, self._zone_for(actor), chat
+            try:
+                options = seat_credits.pay_options(s, actor=actor, class_id=cid)
+            except DomainError:  # not a student: no pay choice
+                options = None
+            try:
+                self._show_reviews(class_reviews.class_reviews(s, viewer=actor, class_id=cid))
+            except DomainError:
+                self.reviews, self.review_summary, self.can_review = [], "", False
+            return detail, self._zone_for(actor), chat, options
 
         try:
-            detail, zone, chat = await self._db(unit, read_only=True)
+            detail, zone, chat, options = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
         self._show(detail, zone)
         self.chat_href = f"/messages?c={chat}" if chat else ""
+        if options is not None:
+            self._show_pay(options)
+
+    def _show_reviews(self, out: ClassReviewsOut) -> None:
+        self.can_review = out.can_review
+        self.review_summary = (f"{out.average:.1f} / 5 from {out.count} review{'s' if out.count != 1 else ''}"
+                               if out.average is not None else "")
+        self.reviews = [ReviewRow(id=r.id, who=r.student_name, stars="★" * r.rating + "☆" * (5 - r.rating),
+                                  comment=r.comment, when=r.created_at.strftime("%d %b %Y")) for r in out.items]
+
+    async def submit_review(self, form: dict[str, Any]):
+        """A student who attended rates the class (the service checks attendance and once-only)."""
+        rating, comment, cid = form_text(form, "rating", 2), form_text(form, "comment", 2001), self._route_tail()
+        try:
+            await self._db(lambda s, actor: class_reviews.review_class(
+                s, actor=actor, class_id=cid, rating=int(rating) if rating.isdigit() else rating, comment=comment))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.review_errors = dict(exc.fields) or {"rating": exc.message}
+            return rx.toast.error(exc.message)
+        self.review_errors = {}
+        await self._read()
+        return rx.toast.success("Thank you: your review is on the class page.")
+
+    def _show_pay(self, o: SeatPayOptions) -> None:
+        self.pay_wallet = f"{format_money(o.wallet_available_minor, o.currency)} available"
+        self.pay_wallet_ok = o.wallet_available_minor >= o.price_minor
+        self.pay_credits = f"{minutes_text(o.credit_minutes)} available · a seat needs {minutes_text(o.seat_minutes)}"
+        self.pay_credits_ok = o.credit_minutes >= o.seat_minutes
+
+    def set_pay_method(self, value: Any):
+        """The pay choice (any client may send anything: only the payable methods are kept)."""
+        if value in seats.PAYABLE:
+            self.pay_method = str(value)
 
     async def load(self):
         self.status, self.message, self.conflicts = "loading", "", []
@@ -142,8 +205,16 @@ class ClassPageState(AppState):
         return rx.toast.success(done)
 
     async def enrol(self):
-        return await self._act(lambda s, a, cid: seats.enrol(s, actor=a, class_id=cid, method="wallet"),
-                               "Done — see your seat status below.")
+        method = self.pay_method if self.pay_method in seats.PAYABLE else "wallet"
+        started: dict[str, Any] = {}
+
+        def use_case(s: Any, a: Any, cid: Any) -> None:
+            started.update(seats.enrol(s, actor=a, class_id=cid, method=method))
+
+        done = await self._act(use_case, "Done — see your seat status below.")
+        if started.get("checkout_url"):  # card / UPI: the seat is held while the student pays
+            return rx.redirect(str(started["checkout_url"]))
+        return done
 
     async def leave(self):
         return await self._act(lambda s, a, cid: seats.leave(s, actor=a, class_id=cid), "You left the class.")

@@ -1,0 +1,118 @@
+"""Seats paid by card / UPI through the hosted checkout: held while it is open, enrolled by the webhook
+(once, whatever is replayed), released when it lapses, refunded to the card or the wallet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.support.booking import NOW
+from tests.support.classes import funded_students, published_class
+from tests.support.credits import pay
+from tutorhub.integrations.payments import EventKind, GatewayEvent
+from tutorhub.models import ClassEnrolment, GroupClass, Payment, Refund, Role
+from tutorhub.services.checkout import events as payment_events
+from tutorhub.services.classes import class_jobs, classes, queries, seat_money, seats
+from tutorhub.services.classes.access import class_sessions
+from tutorhub.services.money import ledger, money_settings
+from tutorhub.services.ops.ledger_verify import verify_ledger
+
+
+@pytest.fixture
+def small(env):
+    class_id = published_class(env.db, env.tutor, NOW, capacity=2, min_size=2)
+    return class_id, [env.make_user(Role.STUDENT) for _ in range(3)]
+
+
+def _payments(db) -> list[Payment]:
+    return list(db.exec(select(Payment).order_by(Payment.id)).all())
+
+
+def _replay(db, payment: Payment, event_id: str, when) -> None:
+    payment_events.apply_gateway_event(db, GatewayEvent(
+        gateway=payment.gateway, event_id=event_id, kind=EventKind.PAYMENT_SUCCEEDED, raw_type="payment.succeeded",
+        reference=payment.reference, gateway_ref=payment.gateway_ref, amount_minor=payment.amount_minor,
+        currency=payment.currency, occurred_at=when), now=when)
+
+
+def test_a_checkout_holds_the_seat_and_a_double_click_reuses_it(env, small):
+    class_id, (a, *_) = small
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    assert out["status"] == "OFFERED" and out["checkout_url"]
+    assert env.db.get(GroupClass, class_id).seats_taken == 1  # held for the payer
+    again = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW + timedelta(minutes=1))
+    assert again["checkout_url"] == out["checkout_url"] and again["enrolment_id"] == out["enrolment_id"]
+    [payment] = _payments(env.db)
+    assert (payment.purpose, payment.amount_minor, payment.currency) == ("class_seat", 8000, "EUR")
+    assert ledger.balance(env.db, seat_money.seat_escrow(out["enrolment_id"]), "EUR") == 0  # nothing paid yet
+
+
+def test_the_webhook_enrols_once_even_when_replayed(env, small):
+    class_id, (a, *_) = small
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW + timedelta(minutes=2))
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert (seat.status, seat.method, seat.unit, seat.price_minor) == ("ENROLLED", "gateway", "EUR", 8000)
+    assert queries.get_class(env.db, viewer=a, class_id=class_id).my_status == "ENROLLED"
+    _replay(env.db, payment, "evt_replay_1", NOW + timedelta(minutes=3))
+    _replay(env.db, payment, "evt_replay_2", NOW + timedelta(minutes=4))
+    assert ledger.balance(env.db, seat_money.seat_escrow(seat.id), "EUR") == 8000  # charged once
+    assert ledger.balance(env.db, f"student:{a.id}:wallet", "EUR") == 0  # no stray credit either
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(hours=1)) == []
+
+
+def test_an_unpaid_hold_is_released_and_late_money_goes_to_the_wallet(env, small):
+    class_id, (a, b, c) = small
+    seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    fund = funded_students(env.db, env.make_user, 1)[0]
+    seats.enrol(env.db, actor=fund, class_id=class_id, method="wallet", now=NOW)
+    assert seats.enrol(env.db, actor=b, class_id=class_id, method="wallet", now=NOW)["status"] == "WAITLISTED"
+    [payment] = _payments(env.db)
+    ends = payment.expires_at
+    assert ends is not None and ends >= NOW + timedelta(minutes=30)
+    class_jobs.run_class_jobs(env.db, now=ends - timedelta(minutes=1))
+    assert env.db.get(GroupClass, class_id).seats_taken == 2  # held while the checkout is open
+    later = ends + timedelta(minutes=1)
+    assert seats.expire_offers(env.db, now=later) == 1
+    assert queries.get_class(env.db, viewer=b, class_id=class_id).my_status == "OFFERED"  # passed on
+    assert queries.get_class(env.db, viewer=a, class_id=class_id).my_status is None
+    _replay(env.db, payment, "evt_late", later + timedelta(minutes=5))  # the money still arrives
+    assert ledger.balance(env.db, f"student:{a.id}:wallet", "EUR") == 8000  # not lost, not a seat
+    env.db.commit()
+    assert verify_ledger(env.db, now=later + timedelta(hours=1)) == []
+
+
+@pytest.mark.parametrize("destination", ["original", "wallet"])
+def test_cancelled_sessions_and_classes_refund_to_where_the_money_came_from(env, small, make_user, destination):
+    class_id, (a, *_) = small
+    money_settings.update_money_settings(env.db, actor=make_user(Role.ADMIN), refund_destination=destination)
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    pay(env.db, _payments(env.db)[0].reference, NOW)
+    third = class_sessions(env.db, class_id)[2]
+    classes.cancel_session(env.db, actor=env.tutor, class_id=class_id, session_id=third.id, now=NOW)
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW)
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert seat.refunded_minor == 8000 and seat_money.held(env.db, seat) == 0
+    refunds = env.db.exec(select(Refund).order_by(Refund.id)).all()
+    wallet = ledger.balance(env.db, f"student:{a.id}:wallet", "EUR")
+    if destination == "original":
+        assert [r.amount_minor for r in refunds] == [1000, 7000] and wallet == 0
+        assert all(r.destination == "original" for r in refunds)
+        assert env.db.get(Payment, seat.payment_id).refunded_minor == 8000
+    else:
+        assert refunds == [] and wallet == 8000
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(hours=1)) == []
+
+
+def test_a_free_class_needs_no_checkout_and_no_credits(env):
+    class_id = published_class(env.db, env.tutor, NOW, capacity=2, min_size=1, price_minor=0)
+    student = env.make_user(Role.STUDENT)
+    out = seats.enrol(env.db, actor=student, class_id=class_id, method="gateway", now=NOW)
+    assert out["status"] == "ENROLLED" and "checkout_url" not in out and _payments(env.db) == []
+    other = env.make_user(Role.STUDENT)  # no credits at all: a free seat takes none
+    assert seats.enrol(env.db, actor=other, class_id=class_id, method="credits", now=NOW)["status"] == "ENROLLED"

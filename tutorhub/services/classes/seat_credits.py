@@ -1,0 +1,157 @@
+"""A class seat paid with lesson-time credits, at the group rate, and its refunds back into the lots.
+
+Price in minutes: `credits.credit_cost(duration_min, group_size=capacity)` per session (a seat in a
+group costs fewer minutes than a lesson alone), times the class's sessions. The seat then holds its
+price in MIN: `seat.unit = "MIN"`, `seat.price_minor` = minutes, so the per-session refund shares and
+settlement of seat_money.py / settlement.py work on it unchanged.
+
+Spending walks the student's lots oldest-expiring first (the same order as a lesson) and writes one
+`SeatCreditSpend` per lot touched; a refund puts minutes back into those lots, latest-expiring first,
+and minutes returned to a lot that has expired meanwhile expire again at once (a refund never extends
+credit life). Ledger (unit MIN):
+    "credit_spend"   Dr student:{id}:credits / Cr escrow:seat:{seat}
+    "credit_refund"  Dr escrow:seat:{seat}   / Cr student:{id}:credits
+The student's credits account is locked before the lots are read, so two spends of the same minutes
+are serialized and the second finds them gone (402).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from tutorhub.models.accounts import Role
+from tutorhub.models.base import utcnow
+from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatCreditSpend
+from tutorhub.models.credits import CreditLot
+from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing.credits import (
+    UNIT,
+    InsufficientCredits,
+    credit_cost,
+    credit_summary,
+    credits_account,
+    expire_lot,
+)
+from tutorhub.services.classes.access import load_class
+from tutorhub.services.errors import NotFound
+from tutorhub.services.money import ledger
+from tutorhub.services.money.ledger import Line
+from tutorhub.services.money.payments import wallet_account
+
+
+def seat_escrow(enrolment_id: int) -> str:
+    return f"escrow:seat:{enrolment_id}"
+
+
+def seat_minutes(cls: GroupClass) -> int:
+    """What a whole seat costs in credit minutes: the group rate per session times the sessions."""
+    return credit_cost(cls.duration_min, group_size=cls.capacity) * max(1, cls.session_count)
+
+
+def charge_credits(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> int:
+    """Take the seat's minutes from the student's usable lots into the seat's escrow; 402 when short."""
+    assert seat.id is not None
+    cost = seat_minutes(cls)
+    seat.method, seat.unit, seat.price_minor = "credits", UNIT, cost
+    account = credits_account(seat.student_id)
+    ledger.lock_accounts(session, [account])
+    if session.exec(select(SeatCreditSpend.id).where(col(SeatCreditSpend.enrolment_id) == seat.id)).first():
+        return 0  # a concurrent call paid this seat already (seen under the lock): never take twice
+    lots = list(session.exec(
+        select(CreditLot)
+        .where(col(CreditLot.user_id) == seat.student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
+        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
+        .with_for_update()
+    ).all())
+    available = sum(lot.remaining for lot in lots)
+    if available < cost:
+        raise InsufficientCredits(f"A seat in this class costs {cost} credit minutes; you have {available}.",
+                                  extra={"needed_minutes": cost, "available_minutes": available})
+    left = cost
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        lot.remaining -= take
+        left -= take
+        session.add(lot)
+        session.add(SeatCreditSpend(enrolment_id=seat.id, lot_id=lot.id or 0, user_id=seat.student_id, minutes=take,
+                                    created_at=now))
+    ledger.post(
+        session, kind="credit_spend", idempotency_key=f"credits:spend:seat:{seat.id}",
+        memo=f"{cost} min for a seat in class {cls.id}", user_id=seat.student_id, now=now,
+        lines=[Line(account, cost, UNIT), Line(seat_escrow(seat.id), -cost, UNIT)], never_negative=[account],
+    )
+    session.flush()
+    return cost
+
+
+def refund_credits(session: Session, seat: ClassEnrolment, *, minutes: int, key: str, now: datetime) -> int:
+    """Put up to `minutes` of the seat's escrow back into the lots they came from; returns minutes moved.
+    The caller caps `minutes` by what the escrow holds; the idempotency key names the reason."""
+    assert seat.id is not None
+    ledger.lock_accounts(session, [credits_account(seat.student_id)])
+    spends = list(session.exec(select(SeatCreditSpend).where(col(SeatCreditSpend.enrolment_id) == seat.id)
+                               .order_by(col(SeatCreditSpend.id))).all())
+    give = min(minutes, sum(s.minutes - s.refunded_minutes for s in spends))
+    if give <= 0:
+        return 0
+    posted = ledger.post(
+        session, kind="credit_refund", idempotency_key=f"seat:{seat.id}:refund:{key}",
+        memo=f"{give} min back for class seat {seat.id} ({key})", user_id=seat.student_id, now=now,
+        lines=[Line(seat_escrow(seat.id), give, UNIT), Line(credits_account(seat.student_id), -give, UNIT)],
+        never_negative=[seat_escrow(seat.id)],
+    )
+    if posted is None:
+        return 0
+    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
+        col(CreditLot.id).in_([s.lot_id for s in spends])).with_for_update()).all()}
+    left = give
+    touched: list[CreditLot] = []
+    for spend in sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True):
+        back = min(left, spend.minutes - spend.refunded_minutes)
+        if back <= 0:
+            continue
+        spend.refunded_minutes += back
+        lot = lots[spend.lot_id]
+        lot.remaining += back
+        left -= back
+        session.add(spend)
+        session.add(lot)
+        touched.append(lot)
+        if left == 0:
+            break
+    session.flush()
+    for lot in touched:
+        if lot.expires_at <= now:
+            expire_lot(session, lot, now)
+    return give
+
+
+class SeatPayOptions(BaseModel):
+    """What the class page's pay choice shows the viewing student: their own balances only."""
+
+    price_minor: int
+    currency: str
+    wallet_available_minor: int
+    seat_minutes: int
+    credit_minutes: int
+
+
+def pay_options(session: Session, *, actor: UserOut | None, class_id: Any, now: datetime | None = None
+                ) -> SeatPayOptions:
+    """The seat's price in money and in minutes, and the student's wallet and usable credits."""
+    now = now or utcnow()
+    user = require_role(actor, Role.STUDENT)
+    cls = load_class(session, class_id)
+    if cls.status == ClassStatus.DRAFT:  # drafts are their tutor's only
+        raise NotFound("No such class.")
+    return SeatPayOptions(
+        price_minor=cls.price_minor, currency=cls.currency, seat_minutes=seat_minutes(cls),
+        wallet_available_minor=ledger.balance(session, wallet_account(user.id), cls.currency),
+        credit_minutes=credit_summary(session, user.id, now)[0],
+    )
