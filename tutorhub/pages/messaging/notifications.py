@@ -85,7 +85,7 @@ def _cell(cell: PrefCell) -> rx.Component:
     return rx.table.cell(
         rx.vstack(
             rx.checkbox(name=cell.key, default_checked=cell.enabled, aria_label=cell.key, size="2"),
-            rx.cond(cell.needs_phone, rx.text("no phone", size="1", color=rx.color("gray", 9)), rx.fragment()),
+            rx.cond(cell.needs_phone, rx.text("no phone", size="1", color=rx.color("gray", 11)), rx.fragment()),
             spacing="1",
             align="center",
         ),
