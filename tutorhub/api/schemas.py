@@ -202,6 +202,7 @@ SUBJECT: dict[str, Any] = {
     "minLength": 2, "maxLength": 60, "examples": ["Mathematics"],
     "pattern": "^[A-Za-z0-9]{2}[A-Za-z0-9+#&/.-]*( [A-Za-z0-9+#&/.-]+)*$",
 }
+SUBJECT_OR_BLANK: dict[str, Any] = {**SUBJECT, "minLength": 0, "pattern": f"^({SUBJECT['pattern'][1:-1]})?$"}
 # services.catalog.normalize_grade: a grade band or a school year (it also takes "grade 7", "high school"...).
 GRADES: tuple[str, ...] = (*GRADE_LEVELS, *(str(year) for year in range(1, 13)))
 
