@@ -141,16 +141,21 @@ class RunResult:
     output: str
     report: Path
 
+    @staticmethod
+    def listed_form(line: str) -> str:
+        """A detail line ("check CODE METHOD path: message") as known_failures.txt writes it."""
+        check, _code, method, path = line.split(" ", 4)[:4]
+        return f"{check} {method} {path.rstrip(':')}"
+
+    @property
+    def failed(self) -> set[str]:
+        return {self.listed_form(line) for line in self.details}
+
     @property
     def new_failures(self) -> list[str]:
-        """Failures not listed in known_failures.txt (each detail line starts "check CODE METHOD path:")."""
+        """Failures not listed in known_failures.txt."""
         known = known_failures()
-        new = []
-        for line in self.details:
-            check, _code, method, path = line.split(" ", 4)[:4]
-            if f"{check} {method} {path.rstrip(':')}" not in known:
-                new.append(line)
-        return new
+        return [line for line in self.details if self.listed_form(line) not in known]
 
 
 def _count_failures(ndjson: Path) -> tuple[Counter[str], list[str]]:
