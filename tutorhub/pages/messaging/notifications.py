@@ -132,7 +132,7 @@ def notification_settings_page() -> rx.Component:
                                                        role="alert"), rx.fragment()),
                 rx.hstack(
                     rx.button("Save preferences", type="submit", loading=P.saving),
-                    rx.text(P.saved_note, size="2", color=rx.color("green", 11), aria_live="polite"),
+                    rx.text(P.saved_note, size="2", color=rx.color("green", 12), aria_live="polite"),
                     align="center",
                     spacing="3",
                 ),
