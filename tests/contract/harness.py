@@ -192,7 +192,7 @@ def run_schemathesis(app: App, role: str | None, *, examples: int = EXAMPLES, se
     ]
     if role:
         cmd += ["--header", f"Authorization: Bearer {app.tokens[role]}"]
-    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": HOOKS,
+    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": HOOKS, "TUTORHUB_CONTRACT_BASE_URL": app.base_url,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(cmd, cwd=app.workdir, env=env, capture_output=True,
                           text=True, timeout=1800)

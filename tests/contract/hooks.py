@@ -4,8 +4,10 @@ The OpenAPI document states every rule of a single value (lengths, patterns, enu
 left relates two values, or a value and the clock: `end` after `start` and at most 93 days later,
 weekly windows whose `end` is after `start` and which do not overlap (JSON text inside a query string,
 described on the parameter), an online class seating at most 8 and `min_size` at most `capacity`, a
-first class session, a proposal or an exam date in the future. Each is also stated in the parameter's
-or field's description and tested in tests/api.
+first class session, a proposal or an exam date in the future. Two depend on the tutor's own settings:
+the lesson lengths they offer and the subjects they teach (read from their public slots and profile,
+as a client would). Each is also stated in
+the parameter's or field's description and tested in tests/api.
 
 `before_call` brings a *positive* case (one the document calls valid) into line with those rules before
 it is sent, so Schemathesis still checks everything else about the operation; negative cases (meant to
@@ -15,9 +17,11 @@ be refused) are left alone. Nothing here touches a value the document already de
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import schemathesis
 
 WINDOW = {"weekday": 0, "start": "17:00", "end": "20:00"}
@@ -27,6 +31,33 @@ BINARY = {
     "/api/v1/tutors/me/credentials": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
     "/api/v1/conversations/{conversation_id}/attachments": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
 }
+
+
+def _public(tutor_id: Any, tail: str = "") -> dict[str, Any]:
+    """The tutor's public profile (or slots, `tail="/slots"`) as any client reads it; {} when there is none."""
+    base = os.environ.get("TUTORHUB_CONTRACT_BASE_URL", "")
+    if isinstance(tutor_id, str) and tutor_id.isascii() and tutor_id.isdigit():
+        tutor_id = int(tutor_id)
+    if not base or not isinstance(tutor_id, int) or isinstance(tutor_id, bool) or not 0 < tutor_id < 2**31:
+        return {}
+    res = httpx.get(f"{base}/api/v1/tutors/{tutor_id}{tail}", timeout=10)
+    return dict(res.json()) if res.status_code == 200 else {}
+
+
+def _length(values: dict[str, Any], key: str, tutor_id: Any) -> None:
+    """A lesson length the tutor offers (their own setting), when one was given."""
+    offered = list(_public(tutor_id, "/slots").get("lesson_lengths") or [])
+    if key in values and offered and values[key] not in offered:
+        values[key] = offered[0]
+
+
+def _subject(body: dict[str, Any]) -> None:
+    """A subject the tutor teaches (their profile), when one was given; blank means their first."""
+    if not body.get("subject"):
+        return
+    taught = [row["subject"] for row in _public(body.get("tutor_id")).get("subjects") or []]
+    if taught and str(body["subject"]).strip().lower() not in taught:
+        body["subject"] = taught[0]
 
 
 def _instant(value: Any) -> datetime | None:
@@ -86,7 +117,10 @@ def _future_local(value: Any, now: datetime) -> str:
 
 
 def _body(path: str, body: dict[str, Any], now: datetime, today: date) -> None:
-    if path == "/api/v1/students/enquiries":
+    if path in ("/api/v1/bookings", "/api/v1/bookings/series", "/api/v1/bookings/series/preview"):
+        _length(body, "duration_min", body.get("tutor_id"))
+        _subject(body)
+    elif path == "/api/v1/students/enquiries":
         if isinstance(body.get("windows"), list) and not _windows_ok(body["windows"]):
             body["windows"] = [WINDOW]
         if body.get("mode") == "home":
@@ -118,7 +152,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     path = case.path
     if isinstance(case.query, dict):
         if path.startswith("/api/v1/tutors/{tutor_id}/slots"):
-            case.query.pop("duration", None)  # which of the lengths a tutor offers is the tutor's own setting
+            _length(case.query, "duration", (case.path_parameters or {}).get("tutor_id"))
         if path == "/api/v1/tutors/{tutor_id}/slots":
             _range(case.query, now)
         elif path == "/api/v1/tutors/{tutor_id}/slots/best":
