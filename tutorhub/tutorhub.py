@@ -128,6 +128,9 @@ async def prepare_database_on_start():
 app = rx.App(
     api_transformer=api,
     html_lang="en",
+    # Sonner's rich colours put green/red titles on pale green/red (under 4.5:1, axe color-contrast);
+    # the plain toast keeps its type's icon and reads dark on white.
+    toaster=rx.toast.provider(rich_colors=False),
     head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
 )
 app.register_lifespan_task(prepare_database_on_start)

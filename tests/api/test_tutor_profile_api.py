@@ -118,10 +118,11 @@ def test_profile_routes_need_a_tutor(client, as_role):
         assert db_snapshot() == before
 
 
-def test_submit_incomplete_profile_is_422_with_missing_fields(client, as_role):
+def test_submit_incomplete_profile_is_409_with_missing_fields(client, as_role):
+    """What is missing is the stored profile's state, not the (bodiless) request's: 409, with the fields."""
     _, headers = as_role("tutor")
     res = client.post(SUBMIT, headers=headers)
-    assert res.status_code == 422
+    assert res.status_code == 409
     assert {"headline", "subjects", "hourly_rate"} <= set(res.json()["fields"])
     assert client.get(PROFILE, headers=headers).json()["status"] == "DRAFT"
 

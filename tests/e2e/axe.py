@@ -16,7 +16,8 @@ _RUN = """async (blocking) => {
   const result = await window.axe.run(document, {resultTypes: ["violations"]});
   return result.violations
     .filter((v) => blocking.includes(v.impact))
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | "));
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 3).map((n) =>
+      n.target.join(" ") + ((n.any[0] || {}).message ? ` (${n.any[0].message.slice(0, 170)})` : "")).join(" | "));
 }"""
 
 

@@ -1,7 +1,9 @@
 """What a newcomer meets, checked in Chromium at phone and desktop widths: no critical or serious
 axe-core violation and no horizontal overflow on the public pages and the signed-in homes; the
 desktop navigation fits on one line from 1024 to 1440 px for every role and marks the page shown.
-(Every other browser test also runs axe on the pages it leaves open: tests/e2e/conftest.py.)"""
+Screens are also checked in the states the flows leave them in (a chat open, a toast shown, the admin's
+decision dialog open). (Every other browser test also runs axe on the pages it leaves open, and reports
+what it finds: tests/e2e/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.axe import axe_available, axe_blockers
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE
-from tests.e2e.live_support import book_via_api, one_slot_tutor, slot_start, student, target_day
-from tests.e2e.test_scheduling import PASSWORD
+from tests.e2e.live_support import bearer, book_via_api, one_slot_tutor, slot_start, student, target_day
+from tests.e2e.test_scheduling import PASSWORD, PDF
 
 pytestmark = pytest.mark.skipif(not axe_available(), reason="axe-core missing: npm install --prefix benchmarks/web")
 
@@ -94,3 +96,54 @@ def test_the_desktop_navigation_fits_and_marks_the_current_page(new_context, wid
             expect(page.get_by_role("menu")).to_have_count(0)  # closed again before axe looks
         else:
             expect(nav.get_by_role("link", name=current)).to_have_attribute("aria-current", "page")
+
+
+def _pending_tutor(request, email: str) -> int:
+    """A complete tutor profile submitted for review (the admin's verification page shows it)."""
+    registered = request.post("/api/v1/auth/register", data={
+        "email": email, "password": PASSWORD, "full_name": "Petra Pending", "role": "tutor", "timezone": "Europe/Berlin"})
+    assert registered.status == 201, registered.text()
+    headers = bearer(request, email)
+    profile = request.put("/api/v1/tutors/me/profile", headers=headers, data={
+        "headline": "Physics, step by step", "bio": "Ten years of teaching.", "languages": ["English"],
+        "subjects": [{"subject": "physics", "grades": ["high"]}], "hourly_rate": 3500, "currency": "EUR",
+        "city": "Berlin", "modes": ["online"]})
+    assert profile.ok, profile.text()
+    upload = request.post("/api/v1/tutors/me/credentials", headers=headers,
+                          multipart={"file": {"name": "diploma.pdf", "mimeType": "application/pdf", "buffer": PDF}})
+    assert upload.status == 201, upload.text()
+    assert request.post("/api/v1/tutors/me/submit", headers=headers).ok
+    return int(profile.json()["id"])
+
+
+def test_screens_in_the_states_flows_leave_them_have_no_blocking_violations(new_context):
+    """The findings the flows reported as warnings (issue 12): the chat log's keyboard focus, a toast's
+    contrast, inline links on /enquiries and /student/times, small grey text on the notification
+    settings, and the admin's decision dialog — each screen in the state that showed it."""
+    setup = new_context(DESKTOP)
+    tutor_id = one_slot_tutor(setup.request, "a11y-states-tutor@example.com")
+    headers = student(setup.request, "a11y-states-student@example.com", "Stella States")
+    book_via_api(setup.request, headers, tutor_id, slot_start(target_day()))
+    [conversation] = setup.request.get("/api/v1/conversations", headers=headers).json()["items"]
+    pending_id = _pending_tutor(setup.request, "a11y-pending-tutor@example.com")
+    problems: list[str] = []
+
+    pupil = new_context(DESKTOP).new_page()
+    _login(pupil, "a11y-states-student@example.com")
+    for path in ("/enquiries", "/student/times", "/settings/notifications"):
+        problems += _check(pupil, path)
+    pupil.get_by_role("button", name="Save preferences").click()
+    expect(pupil.get_by_text("Notification preferences saved.")).to_be_visible()
+    problems += axe_blockers(pupil)  # the toast is shown
+    _settled(pupil, f"/messages?c={conversation['id']}")
+    expect(pupil.locator("#chat-messages")).to_be_visible()
+    problems += axe_blockers(pupil)
+
+    admin = new_context(DESKTOP).new_page()
+    _login(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
+    _settled(admin, f"/admin/verification/{pending_id}")
+    problems += axe_blockers(admin)
+    admin.get_by_role("button", name="Approve", exact=True).click()
+    expect(admin.get_by_role("dialog")).to_be_visible()
+    problems += axe_blockers(admin)
+    assert problems == [], "\n".join(problems)

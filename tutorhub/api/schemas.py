@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tutorhub.services.accounts.logins import LoginEventOut
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.actor import UserOut
+from tutorhub.services.catalog import GRADE_LEVELS
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.money.promos import CODE_MAX_LEN
 from tutorhub.services.outbox import OutboxItem
@@ -149,6 +150,19 @@ def text_rule(max_len: int, *, required: bool = False, multiline: bool = False, 
     return {"maxLength": max_len, "pattern": text_pattern(required=required), **extra}
 
 
+def text_list(max_items: int, max_len: int, *, required: bool = False) -> dict[str, Any]:
+    """services.learning.reports._items: a list of short texts, or one text split on commas and line
+    breaks; blank items are dropped, at most `max_items` remain (`required`: at least one)."""
+    refused = _char_class(_REFUSED)
+    piece = f"[^,\\n{refused}]{{0,{max_len}}}"
+    listed: dict[str, Any] = {"type": "array", "maxItems": max_items, "items": {"type": "string", **text_rule(max_len)}}
+    joined: dict[str, Any] = {"type": "string", "pattern": f"^{piece}([,\\n]{piece}){{0,{max_items - 1}}}$"}
+    if required:
+        listed["contains"] = {"type": "string", "pattern": text_pattern(required=True)}
+        joined = {"allOf": [joined, {"type": "string", "pattern": "[^\\s,]"}]}
+    return {"anyOf": [listed, joined]}
+
+
 # services.scheduling.schedule_input.parse_instant: ISO 8601 with an offset, years 2000-2100, real dates.
 _YEAR = "(20[0-9]{2}|2100)"
 _DAYS = ("((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))")
@@ -159,6 +173,11 @@ DATE_TIME: dict[str, Any] = {
     "pattern": f"^{_DATE}T{_TIME}{_OFFSET}$",
     "examples": ["2027-03-16T09:00:00+01:00"],
 }
+# A local wall-clock time without offset (classes' first session: services.classes.schedule).
+LOCAL_DATE_TIME: dict[str, Any] = {"pattern": f"^{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                   "examples": ["2027-03-16T18:00"]}
+# A calendar date (YYYY-MM-DD) or blank for "none".
+DATE_OR_BLANK: dict[str, Any] = {"pattern": f"^({_DATE})?$", "examples": ["2027-05-20"]}
 # The same, or blank for "not given" (filters).
 DATE_TIME_OR_BLANK: dict[str, Any] = {**DATE_TIME, "pattern": f"^({_DATE}T{_TIME}{_OFFSET})?$"}
 
@@ -176,6 +195,22 @@ def currency(*, optional: bool = False) -> dict[str, Any]:
 # An IANA zone (services.validation.validate_timezone).
 def timezone(*, optional: bool = False, blank: bool = False) -> dict[str, Any]:
     return one_of(sorted(timezone_names()), optional=optional, blank=blank)
+
+
+# services.catalog.normalize_subject: at least two letters or digits, the rest from a small set (it also
+# folds case and aliases, e.g. "Maths" → "mathematics").
+SUBJECT: dict[str, Any] = {
+    "minLength": 2, "maxLength": 60, "examples": ["Mathematics"],
+    "pattern": "^[A-Za-z0-9]{2}[A-Za-z0-9+#&/.-]*( [A-Za-z0-9+#&/.-]+)*$",
+}
+SUBJECT_OR_BLANK: dict[str, Any] = {**SUBJECT, "minLength": 0, "pattern": f"^({SUBJECT['pattern'][1:-1]})?$"}
+# services.catalog.normalize_grade: a grade band or a school year (it also takes "grade 7", "high school"...).
+GRADES: tuple[str, ...] = (*GRADE_LEVELS, *(str(year) for year in range(1, 13)))
+
+
+def grade(*, boards: tuple[str, ...] = (), optional: bool = False, blank: bool = False) -> dict[str, Any]:
+    """A grade band or school year (`boards`: exam board course keys also accepted, e.g. cbse-10)."""
+    return one_of((*GRADES, *boards), optional=optional, blank=blank)
 
 
 # A promo code (services.money.promos.normalize_code; lower case is accepted too); "" is no code.

@@ -93,6 +93,7 @@ def _history(S: Any, height: str) -> rx.Component:
         height=height,
         width="100%",
         id="chat-messages",
+        tab_index=0,  # a scrollable region keyboard users can reach and scroll (axe: scrollable-region-focusable)
         role="log",
         aria_live="polite",
         aria_label="Messages",

@@ -69,6 +69,12 @@ def test_review_approve_and_reject(browser, make_user, db):
     assert page.status == "ready" and page.email == "p@example.com"
     [doc] = page.documents
     assert doc.is_image and doc.url.startswith("/api/v1/files/credentials/")
+    page.set_dialog_open(True, "bogus")  # what the dialog's trigger sends, with any argument a client picks
+    assert page.dialog == ""
+    page.set_dialog_open(True, "approve")
+    assert page.dialog == "approve"
+    page.set_dialog_open(False)
+    assert page.dialog == ""
     page.open_dialog("approve")
     events = browser.run(page.approve({"notes": "Looks good"}))
     assert toasts(events, "success") and page.dialog == "" and _status(tutor_id) == "APPROVED"

@@ -76,8 +76,11 @@ def test_homework_flow_offline(env, make_user):
         homework.submit_homework(env.db, actor=env.tutor, homework_id=draft.id, answers=["x"])
     with pytest.raises(NotFound):
         homework.submit_homework(env.db, actor=make_user(Role.STUDENT), homework_id=draft.id, answers=["x"])
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict) as empty:  # nothing written and no file attached yet: the homework's state, 409
         homework.submit_homework(env.db, actor=env.student, homework_id=draft.id, answers=[])
+    assert empty.value.fields == {"answers": "write an answer or attach a file first"}
+    with pytest.raises(Conflict):  # more answers than this homework has exercises
+        homework.submit_homework(env.db, actor=env.student, homework_id=draft.id, answers=["a", "b", "c"])
     homework.attach_homework_file(env.db, actor=env.student, homework_id=draft.id, filename="work.pdf",
                                   data=PDF_BYTES, now=now)
     with pytest.raises(InvalidInput):

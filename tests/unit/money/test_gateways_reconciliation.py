@@ -16,19 +16,21 @@ from tutorhub.services.checkout import sandbox as sandbox_checkout
 from tutorhub.services.errors import Forbidden
 from tutorhub.services.money import reconciliation
 
+NOW = datetime(2027, 3, 16, 23, 59, 30, tzinfo=UTC)  # late in the day: a report must not depend on the hour
+
 
 def _paid_topup(db, student, amount: int) -> str:
-    out = wallet.start_topup(db, actor=student, amount_minor=amount, currency="USD")
+    out = wallet.start_topup(db, actor=student, amount_minor=amount, currency="USD", now=NOW)
     db.commit()
     with session_scope() as session:
-        sandbox_checkout.complete_checkout(session, reference=out.payment_id, outcome="succeed", now=datetime.now(UTC))
+        sandbox_checkout.complete_checkout(session, reference=out.payment_id, outcome="succeed", now=NOW)
     return out.payment_id
 
 
 def test_clean_day_is_ok_and_job_is_scheduled(db, make_user):
     student = make_user("student")
     _paid_topup(db, student, 1500)
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    tomorrow = NOW + timedelta(days=1)
     with session_scope() as session:
         [report] = reconciliation.run_daily_reconciliation(session, now=tomorrow)
     assert (report.gateway, report.status, report.gateway_records, report.ledger_records, report.matched) == (
@@ -41,7 +43,7 @@ def test_differences_are_stored_and_admins_notified(db, make_user):
     student = make_user("student")
     ok_ref = _paid_topup(db, student, 1500)
     mismatch_ref = _paid_topup(db, student, 2000)
-    now = datetime.now(UTC)
+    now = NOW
     with session_scope() as session:
         # the provider says it captured 2100 for the second payment
         charge = session.exec(select(SandboxCharge).where(SandboxCharge.reference == mismatch_ref)).one()

@@ -66,7 +66,7 @@ def test_only_tutors_edit_tutor_profiles(db, make_user):
 
 def test_submit_requires_basics_and_moves_draft_to_pending_once(db, make_user):
     tutor = make_user("tutor")
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(Conflict) as err:
         tutor_profiles.submit_for_review(db, actor=tutor)
     assert {"headline", "subjects", "hourly_rate"} <= set(err.value.fields)
     _complete(db, tutor)
@@ -78,7 +78,7 @@ def test_submit_requires_basics_and_moves_draft_to_pending_once(db, make_user):
 def test_home_tuition_needs_rate_and_city(db, make_user):
     tutor = make_user("tutor")
     _complete(db, tutor, modes=["home"], home_rate=0, city="")
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(Conflict) as err:
         tutor_profiles.submit_for_review(db, actor=tutor)
     assert {"home_rate", "city"} <= set(err.value.fields)
 

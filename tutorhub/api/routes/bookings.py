@@ -24,6 +24,7 @@ from tutorhub.api.schemas import (
     DATE_TIME,
     DATE_TIME_OR_BLANK,
     PROMO_CODE,
+    SUBJECT_OR_BLANK,
     ErrorOut,
     StrictIn,
     error_responses,
@@ -63,7 +64,7 @@ class BookingIn(StrictIn):
     start: str = required(**DATE_TIME)
     duration_min: int = required(minimum=1, maximum=24 * 60)
     kind: Literal["single", "trial", ""] = "single"
-    subject: str | None = rule(**text_rule(80))
+    subject: str | None = rule(**SUBJECT_OR_BLANK, description="one the tutor teaches; blank: their first")
     mode: str | None = rule(**one_of(["online", "home"], optional=True, blank=True))
 
 
@@ -74,7 +75,7 @@ class SeriesIn(StrictIn):
     count: int = required(minimum=1, maximum=booking_series.MAX_OCCURRENCES)
     timezone: str | None = rule(**timezone(optional=True, blank=True), description="zone the weekly time is kept in; default the tutor's")
     skip_conflicts: bool = False
-    subject: str | None = rule(**text_rule(80))
+    subject: str | None = rule(**SUBJECT_OR_BLANK, description="one the tutor teaches; blank: their first")
 
 
 class ReasonIn(StrictIn):

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
 from tutorhub.api.routes.files import private_file
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, query, rule, text_rule
 from tutorhub.db import session_scope
 from tutorhub.services.errors import NotFound
 from tutorhub.services.messaging import attachments as chat_attachments
 from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
 from tutorhub.services.messaging import messages as chat_messages
+from tutorhub.services.messaging.messages import MAX_BODY
 from tutorhub.services.messaging.views import ConversationOut, MessageOut, MessagePage
 from tutorhub.settings import get_settings
 
@@ -39,7 +40,7 @@ class ConversationList(BaseModel):
 
 
 class MessageIn(StrictIn):
-    body: str
+    body: str = need(**text_rule(MAX_BODY, required=True, multiline=True))
     # The client's id for this composed message: sending it again returns the stored message.
     client_id: str | None = rule(pattern="^[A-Za-z0-9_-]{8,64}$")
 
@@ -70,7 +71,8 @@ def list_conversations(user: CurrentUser) -> ConversationList:
 def list_messages(
     user: CurrentUser,
     conversation_id: str,
-    before: Annotated[str | None, Query(description="a message id: the page ends just before it")] = None,
+    before: Annotated[str | None, query(pattern="^([1-9][0-9]{0,11})?$",
+                                        description="a message id: the page ends just before it")] = None,
 ) -> MessagePage:
     """30 messages, oldest first, ending with the newest (or just before `before`); pass
     `next_before` back as `before` for the previous page (null at the start of the history)."""
@@ -95,7 +97,7 @@ def send_attachment(
     user: CurrentUser,
     conversation_id: str,
     file: Annotated[UploadFile, File()],
-    body: Annotated[str, Form()] = "",
+    body: Annotated[str, Form(json_schema_extra=text_rule(MAX_BODY, multiline=True))] = "",
 ) -> MessageOut:
     """Send a file (JPEG, PNG, WebP or PDF, judged by its content; size-limited) with an optional
     caption `body`. Stored privately; only the conversation's participants can download it."""

@@ -14,7 +14,19 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, rule
+from tutorhub.api.schemas import (
+    LOCAL_DATE_TIME,
+    SUBJECT,
+    ErrorOut,
+    StrictIn,
+    currency,
+    error_responses,
+    grade,
+    need,
+    rule,
+    text_rule,
+    timezone,
+)
 from tutorhub.db import session_scope
 from tutorhub.services.classes import attendance, class_chat, class_reviews, classes, queries, seats
 from tutorhub.services.classes.class_reviews import ClassReviewOut, ClassReviewsOut
@@ -27,20 +39,31 @@ def _ranged(minimum: int, maximum: int) -> Any:
     return Field(json_schema_extra={"minimum": minimum, "maximum": maximum})
 
 
+_DAY = "(MO|TU|WE|TH|FR|SA|SU)"
+# The common form of the rule (services.classes.schedule accepts any RFC 5545 rule that ends, repeats at
+# most daily, yields at most 100 sessions within a year and whose sessions do not overlap).
+_RRULE = (f"^FREQ=(DAILY;COUNT=([1-9]|[1-9][0-9]|100)|WEEKLY(;BYDAY={_DAY}(,{_DAY}){{0,6}})?"
+          ";COUNT=([1-9]|[1-4][0-9]|5[0-2]))$")
+
+
 class ClassIn(StrictIn):
-    title: str
-    subject: str
-    grade: str | None = None
-    description: str | None = None
+    """Rules between fields, stated here since JSON Schema cannot: an online class seats at most 8,
+    `min_size` is at most `capacity`, and the first session is in the future."""
+
+    title: str = need(**text_rule(120, required=True))
+    subject: str = need(**SUBJECT)
+    grade: str | None = rule(**grade(optional=True, blank=True), description="blank or absent: any")
+    description: str | None = rule(**text_rule(4000, multiline=True))
     mode: str | None = rule(enum=["online", "home", "centre"])
     capacity: Annotated[int, _ranged(2, 30)]  # online classes: at most 8
     min_size: Annotated[int, _ranged(1, 30)] = 1
     price_minor: Annotated[int, _ranged(0, 10**8)]  # per seat, for the whole course of sessions
-    currency: str
+    currency: str = need(**currency())
     duration_min: int = Field(json_schema_extra={"enum": list(classes.DURATIONS)})
-    timezone: str  # IANA zone the rule is kept in
-    rrule: str  # RFC 5545, e.g. FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8 (EXDATE lines for exceptions)
-    first_start_local: str = Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"})
+    timezone: str = need(**timezone(), description="IANA zone the rule is kept in")
+    rrule: str = need(pattern=_RRULE, examples=["FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8"],
+                      description="RFC 5545 recurrence (EXDATE lines for exceptions); the document states the common form")
+    first_start_local: str = need(**LOCAL_DATE_TIME, description="local time in `timezone`, in the future")
 
 
 class CreatedOut(BaseModel):

@@ -16,7 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Response, UploadFile
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
 from tutorhub.api.routes.files import private_file
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, rule
+from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, rule, text_list, text_rule
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import get_llm_client
 from tutorhub.services.errors import NotFound
@@ -32,28 +32,31 @@ _HW = error_responses(401, 403, 404, 409, 422, e403="Not your part of this homew
 
 
 class ReportIn(StrictIn):
-    topics: list[str] | str = need(description="Topics covered: a list, or one text separated by commas (1-10, "
-                                   "each at most 200 characters)")
-    mistakes: list[str] | str | None = None
-    notes: str | None = rule(maxLength=4000)
+    topics: list[str] | str = need(**text_list(10, 200, required=True), description="Topics covered: a list, or one "
+                                   "text separated by commas (1-10, each at most 200 characters)")
+    mistakes: list[str] | str | None = rule(**text_list(10, 200))
+    notes: str | None = rule(**text_rule(4000, multiline=True))
     homework: bool = False
 
 
 class HomeworkEditIn(StrictIn):
-    title: str | None = rule(minLength=1, maxLength=160)
-    exercises: list[str] | None = rule(minItems=1, maxItems=8, items={"type": "string", "minLength": 1, "maxLength": 600})
+    title: str | None = rule(**text_rule(160, required=True))
+    exercises: list[str] | None = rule(minItems=1, maxItems=8, items={"type": "string",
+                                                                      **text_rule(600, required=True, multiline=True)})
     due_at: str | None = rule(format="date-time")
 
 
 class SubmissionIn(StrictIn):
-    answers: list[str] | None = rule(maxItems=8, items={"type": "string", "maxLength": 4000})
-    text: str | None = rule(maxLength=8000)
+    answers: list[str] | None = rule(maxItems=8, items={"type": "string", **text_rule(4000, multiline=True)},
+                                     description="one per exercise, at most as many as the homework has (else 409)")
+    text: str | None = rule(**text_rule(8000, multiline=True))
 
 
 class HomeworkReviewIn(StrictIn):
     score: int = need(minimum=0, maximum=100)
-    feedback: list[str] | None = rule(maxItems=8, items={"type": "string", "maxLength": 2000})
-    overall: str | None = rule(maxLength=4000)
+    feedback: list[str] | None = rule(maxItems=8, items={"type": "string", **text_rule(2000, multiline=True)},
+                                      description="one per exercise, at most as many as the homework has (else 409)")
+    overall: str | None = rule(**text_rule(4000, multiline=True))
 
 
 @router.post("/bookings/{booking_id}/report", response_model=ReportOut, status_code=201,

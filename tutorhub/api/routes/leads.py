@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tutorhub.api.deps import CurrentUser
-from tutorhub.api.schemas import StrictIn, error_responses, ranged, rule
+from tutorhub.api.schemas import DATE_TIME, StrictIn, error_responses, need, ranged, rule, timezone
 from tutorhub.db import session_scope
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.leads import claims, enquiries, inbox, proposals
@@ -43,17 +43,18 @@ class EnquiryIn(StrictIn):
     grade: Literal["primary", "middle", "high", "senior", "university", "adult", "1", "2", "3", "4", "5", "6", "7",
                    "8", "9", "10", "11", "12"]
     mode: Literal["online", "home"]
-    city: str | None = Field(default=None, max_length=160)
+    city: str | None = Field(default=None, max_length=160, description="a place the gazetteer knows (else 422 with "
+                             "`suggestions`); required for home tuition")
     budget_max_minor: int = Field(ge=1, le=10**9)
     currency: str = Field(pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": list(CURRENCIES)})
     duration_min: Literal[30, 45, 60, 90]  # schedule_input.LESSON_LENGTHS
     message: str = Field(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9][ -~\n]*$")
     windows: list[WindowIn] | None = None
-    timezone: str | None = None
+    timezone: str | None = rule(**timezone(optional=True))
 
 
 class ProposalIn(StrictIn):
-    start: str
+    start: str = need(**DATE_TIME, description="a future whole minute the tutor has free (else 422 / 409)")
     duration_min: int | None = rule(minimum=15, maximum=240)
     price_minor: int | None = rule(minimum=0, maximum=10**9)
 

@@ -12,7 +12,17 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser, OptionalViewer
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, need, rule
+from tutorhub.api.schemas import (
+    DATE_OR_BLANK,
+    SUBJECT,
+    ErrorOut,
+    StrictIn,
+    error_responses,
+    grade,
+    need,
+    rule,
+    text_rule,
+)
 from tutorhub.db import session_scope
 from tutorhub.integrations.llm import get_llm_client
 from tutorhub.services.errors import NotFound
@@ -20,6 +30,7 @@ from tutorhub.services.learning import plan_edits, plan_recovery, progress, stud
 from tutorhub.services.learning.plan_edits import PlanEventOut
 from tutorhub.services.learning.plan_views import PlanCreated, PlanSummary, PlanTaskOut, StudyPlanOut
 from tutorhub.services.learning.progress import ProgressOut
+from tutorhub.services.learning.syllabus import BOARDS
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])
 
@@ -29,14 +40,14 @@ _EDIT = error_responses(401, 403, 404, 409, 422, e403="Not allowed for your role
 
 
 class PlanRequestIn(StrictIn):
-    subject: str = need(minLength=2, maxLength=60)
-    grade: str = need(minLength=1, maxLength=32, description="A grade band (primary, middle, high, senior, university, "
-                      "adult), a school year 1-12, or an exam board course (cbse-10, cbse-12, icse-10, isc-12)")
-    goal: str = need(minLength=1, maxLength=500)
+    subject: str = need(**SUBJECT)
+    grade: str = need(**grade(boards=tuple(BOARDS)), description="A grade band (primary, middle, high, senior, "
+                      "university, adult), a school year 1-12, or an exam board course (cbse-10, cbse-12, icse-10, isc-12)")
+    goal: str = need(**text_rule(500, required=True))
     hours_per_week: int = need(minimum=1, maximum=40)
-    exam_date: str | None = rule(format="date")
-    weak_areas: list[str] | None = rule(maxItems=5, items={"type": "string", "maxLength": 80})
-    student_id: int | None = rule(minimum=1, description="The child's id (guardians only)")
+    exam_date: str | None = rule(**DATE_OR_BLANK, description="today or later, within 3 years; blank: none")
+    weak_areas: list[str] | None = rule(maxItems=5, items={"type": "string", **text_rule(80)})
+    student_id: int | None = rule(description="The child's id (guardians only: else 404; ignored for students)")
 
 
 class TaskDoneIn(StrictIn):
@@ -45,20 +56,20 @@ class TaskDoneIn(StrictIn):
 
 class TaskAddIn(StrictIn):
     week: int = need(minimum=1, maximum=4)
-    topic: str = need(minLength=1, maxLength=120)
-    title: str = need(minLength=1, maxLength=160)
-    description: str | None = rule(maxLength=600)
+    topic: str = need(**text_rule(120, required=True))
+    title: str = need(**text_rule(160, required=True))
+    description: str | None = rule(**text_rule(600, multiline=True))
     minutes: int = need(minimum=5, maximum=600)
     book_lesson: bool | None = None
 
 
 class TaskMoveIn(StrictIn):
     week: int = need(minimum=1, maximum=4)
-    topic: str | None = rule(maxLength=120)
+    topic: str | None = rule(**text_rule(120))
 
 
 class CommentIn(StrictIn):
-    body: str = need(minLength=1, maxLength=2000)
+    body: str = need(**text_rule(2000, required=True, multiline=True))
 
 
 class Deleted(BaseModel):

@@ -44,7 +44,8 @@ def update_own_profile(user: CurrentUser, data: Annotated[dict[str, Any], Body()
 @router.post(
     "/tutors/me/submit",
     response_model=TutorPrivate,
-    responses=error_responses(401, 403, 409, 422, e403="Not a tutor", e409="Already pending or approved"),
+    responses=error_responses(401, 403, 409, e403="Not a tutor",
+                              e409="Already pending or approved, or the profile is incomplete (`fields` says what is missing)"),
 )
 def submit_for_review(user: CurrentUser) -> TutorPrivate:
     """Send the profile to the verification queue (status becomes PENDING)."""

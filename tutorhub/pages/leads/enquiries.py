@@ -40,7 +40,7 @@ def _form() -> rx.Component:
             ),
             textarea_field("Message to tutors", "message", errors=errors, rows="3",
                            placeholder="What do you need help with?"),
-            rx.text("Preferred times: your saved weekly windows are used (", rx.link("edit them", href="/student/times"),
+            rx.text("Preferred times: your saved weekly windows are used (", rx.link("edit them", href="/student/times", underline="always"),
                     "). Tutors never see your name or contact details until you talk in the chat.", size="1",
                     color=rx.color("gray", 11)),
             rx.cond(S.suggestions.length() > 0,

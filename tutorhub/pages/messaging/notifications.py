@@ -86,7 +86,7 @@ def _cell(cell: PrefCell) -> rx.Component:
     return rx.table.cell(
         rx.vstack(
             rx.checkbox(name=cell.key, default_checked=cell.enabled, aria_label=cell.key, size="2"),
-            rx.cond(cell.needs_phone, rx.text("no phone", size="1", color=rx.color("gray", 9)), rx.fragment()),
+            rx.cond(cell.needs_phone, rx.text("no phone", size="1", color=rx.color("gray", 11)), rx.fragment()),
             spacing="1",
             align="center",
         ),
@@ -133,7 +133,7 @@ def notification_settings_page() -> rx.Component:
                                                        role="alert"), rx.fragment()),
                 rx.hstack(
                     rx.button("Save preferences", type="submit", loading=P.saving),
-                    rx.text(P.saved_note, size="2", color=rx.color("green", 11), aria_live="polite"),
+                    rx.text(P.saved_note, size="2", color=rx.color("green", 12), aria_live="polite"),
                     align="center",
                     spacing="3",
                 ),

@@ -24,7 +24,7 @@ def _form() -> rx.Component:
                     "Times are in your timezone, ",
                     rx.text.strong(S.timezone),
                     ". ",
-                    rx.link("Change it in your learning profile", href="/onboarding/student"),
+                    rx.link("Change it in your learning profile", href="/onboarding/student", underline="always"),
                     ".",
                     size="2",
                 ),

@@ -202,13 +202,16 @@ def submit_homework(session: Session, *, actor: UserOut | None, homework_id: Any
     if work.status not in (HomeworkStatus.ASSIGNED, HomeworkStatus.SUBMITTED):
         raise Conflict("This homework has been reviewed already.")
     answer_list = answers if answers is not None else []
-    if not isinstance(answer_list, list) or len(answer_list) > len(work.exercises):
-        raise fail("answers", f"must be a list of at most {len(work.exercises)} answers")
+    if not isinstance(answer_list, list):
+        raise fail("answers", "must be a list of answers")
+    if len(answer_list) > len(work.exercises):  # a fact about this homework, not the request's shape: 409
+        raise Conflict(f"This homework has {len(work.exercises)} exercises.",
+                       fields={"answers": f"at most {len(work.exercises)} answers"})
     cleaned = [clean_text(a, "answers", max_len=4000, multiline=True) for a in answer_list]
     body = clean_text(text, "text", max_len=8000, multiline=True)
     has_files = session.exec(select(HomeworkFile.id).where(col(HomeworkFile.homework_id) == work.id)).first()
-    if not any(cleaned) and not body and has_files is None:
-        raise fail("answers", "write an answer or attach a file first")
+    if not any(cleaned) and not body and has_files is None:  # depends on the files attached so far: 409
+        raise Conflict("Nothing to submit yet.", fields={"answers": "write an answer or attach a file first"})
     work.exercises = [{**e, "answer": cleaned[i] if i < len(cleaned) else e.get("answer", "")}
                       for i, e in enumerate(work.exercises)]
     work.answer_text, work.submitted_at, work.status = body, now, HomeworkStatus.SUBMITTED
@@ -272,8 +275,11 @@ def review_homework(session: Session, *, actor: UserOut | None, homework_id: Any
         raise fail("score", "must be a whole number from 0 to 100")
     points = clean_int(score, "score", minimum=0, maximum=100)
     notes = feedback if feedback is not None else []
-    if not isinstance(notes, list) or len(notes) > len(work.exercises):
-        raise fail("feedback", f"must be a list of at most {len(work.exercises)} comments")
+    if not isinstance(notes, list):
+        raise fail("feedback", "must be a list of comments")
+    if len(notes) > len(work.exercises):  # a fact about this homework, not the request's shape: 409
+        raise Conflict(f"This homework has {len(work.exercises)} exercises.",
+                       fields={"feedback": f"at most {len(work.exercises)} comments"})
     cleaned = [clean_text(f, "feedback", max_len=2000, multiline=True) for f in notes]
     work.feedback = cleaned + [""] * (len(work.exercises) - len(cleaned))
     work.overall_feedback = clean_text(overall, "overall", max_len=4000, multiline=True)

@@ -91,11 +91,12 @@ def request_payout(
     now = now or utcnow()
     errors: dict[str, str] = {}
     amount, cur = clean_money(amount_minor, currency, errors)
-    minimum = get_money_settings(session).payout_minimum_minor
-    if amount is not None and amount < minimum:
-        errors["amount_minor"] = f"must be at least {minimum} (the payout minimum)"
     if errors:
         raise fail_fields(errors)
+    minimum = get_money_settings(session).payout_minimum_minor
+    if amount is not None and amount < minimum:  # an admin setting, not the request's shape: 409
+        raise Conflict(f"The payout minimum is {minimum}.",
+                       fields={"amount_minor": f"must be at least {minimum} (the payout minimum)"})
     assert amount is not None and cur is not None
     payout_accounts.payout_destination(session, user.id, payout_accounts.payout_gateway_for(session, cur))
     reference = f"po_{secrets.token_hex(10)}"

@@ -241,7 +241,8 @@ def submit_for_review(session: Session, *, actor: UserOut | None) -> TutorPrivat
         raise Conflict("Your profile is already approved.")
     missing = missing_for_submission(session, profile)
     if missing:
-        raise InvalidInput("Complete your profile first: " + "; ".join(missing.values()), fields=missing)
+        # What the stored profile lacks, not what this (bodiless) request got wrong: 409 with the fields.
+        raise Conflict("Complete your profile first: " + "; ".join(missing.values()), fields=missing)
     set_status(session, profile, TutorStatus.PENDING, action="SUBMITTED", actor_id=user.id)
     return build_private(session, profile, user)
 

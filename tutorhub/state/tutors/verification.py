@@ -172,9 +172,12 @@ class AdminReviewState(AppState):
         if kind in ("approve", "reject"):
             self.dialog, self.errors, self.decision_error = kind, {}, ""
 
-    def set_dialog_open(self, is_open: bool):
+    def set_dialog_open(self, is_open: bool, kind: str = ""):
+        """The dialog's own trigger opens it (so the button, not a wrapper, carries aria-haspopup)."""
         if not is_open:
             self.dialog = ""
+        elif kind in ("approve", "reject"):
+            self.dialog, self.errors, self.decision_error = kind, {}, ""
 
     async def _decide(self, form: dict, approve: bool):
         notes = form_text(form, "notes", 2500)
