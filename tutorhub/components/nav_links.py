@@ -75,6 +75,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Catalogue", "/admin/catalog", "Money"),
         Nav("Ad campaigns", "/admin/ads", "Money"),
         Nav("Special offers", "/admin/offers", "Money"),
+        Nav("Exchange rates", "/admin/rates", "Money"),
         Nav("Jobs", "/admin/jobs", "System"),
         Nav("Outbox", "/admin/outbox", "System"),
         Nav("Audit log", "/admin/audit", "System"),

@@ -164,6 +164,20 @@ def apply_pending_webhooks(now: datetime | None = None) -> int:
     return len(ids)
 
 
+def refresh_exchange_rates(now: datetime | None = None) -> dict[str, str]:
+    """Refresh the display exchange rates from TUTORHUB_RATES_URL; nothing when it is not set."""
+    from tutorhub.services.money.exchange_rates import refresh_rates_from_feed
+    from tutorhub.settings import get_settings
+
+    url = get_settings().rates_url
+    if not url:
+        return {}
+    with session_scope() as session:
+        applied = refresh_rates_from_feed(session, url=url, now=now or utcnow())
+    log.warning("job refresh_exchange_rates: %d rates", len(applied))
+    return applied
+
+
 def settle_money(now: datetime | None = None) -> int:
     """Refunds, transfers and escrow releases of every booking whose outcome is final."""
     from tutorhub.services.checkout.escrow import run_money_jobs
@@ -292,6 +306,7 @@ JOBS: list[Job] = [
     Job("fraud_scan", fraud_scan, {"minute": "25"}),
     Job("reconcile_ads", reconcile_ads, {"hour": "2", "minute": "0"}),
     Job("send_analytics", send_analytics, {"minute": "*"}),
+    Job("refresh_exchange_rates", refresh_exchange_rates, {"hour": "5", "minute": "15"}),
 ]
 
 
