@@ -45,7 +45,7 @@ class AdminRatesState(AppState):
             return found
         rates, zone = found
         self.rows = [RateRow(code=r.code, rate=r.rate, source=SOURCE_LABELS.get(r.source, r.source),
-                             when=format_local(r.set_at, zone) if r.set_at else "—") for r in rates]
+                             when=format_local(r.set_at.isoformat(), zone) if r.set_at else "—") for r in rates]
         self.status = "ready"
         return None
 
