@@ -213,6 +213,15 @@ def approx_text(minor: int, source: str, display: str, rates: Rates, suffix: str
     return f"≈ {format_money(converted, display)}{suffix} ({own})"
 
 
+def charged_text(minor: int, source: str, display: str, shown_minor: int) -> str:
+    """'$34 (≈ €31.28)': what is CHARGED first, in its own currency, the viewer's ≈ beside it
+    (payment panels); just '$34' when the currencies agree."""
+    own = format_money(minor, source)
+    if not display or display.upper() == (source or "").upper() or minor == 0:
+        return own
+    return f"{own} (≈ {format_money(shown_minor, display)})"
+
+
 # Sign-up guess of the display currency: the browser's locale region first, then its timezone.
 _REGION_CURRENCY = {"US": "USD", "GB": "GBP", "UK": "GBP", "IN": "INR", "AU": "AUD", "CA": "CAD", "SG": "SGD",
                     "AE": "AED", "JP": "JPY", "IE": "EUR", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR",
