@@ -52,10 +52,11 @@ def test_student_picks_a_time_holds_and_confirms_a_request(browser, world):
     assert page.book_step == "held" and page.hold_expires and page.held_price == "€30"
     [held] = fetch(Booking, col(Booking.student_id) == world.student.id)
     assert held.status == "PENDING_PAYMENT" and held.start_at == start
-    assert page.pay_wallet == "€0 available" and not page.pay_wallet_ok and page.pay_method == "gateway"
+    assert page.pay_wallet == "Your wallet has no € balance — pay by card or top up in €."
+    assert not page.pay_wallet_ok and page.pay_method == "gateway"
     browser.run(page.set_pay_method("wallet"))
     browser.run(page.pay({}))  # an empty wallet: a clear message, nothing paid
-    assert "not enough" in page.pay_error and page.book_step == "held"
+    assert "no € balance" in page.pay_error and page.book_step == "held"
     assert fetch(Booking, col(Booking.id) == held.id)[0].status == "PENDING_PAYMENT"
     fund_wallet(world.db, world.student.id, 3000, "EUR", commit=True)
     browser.run(page.pay({"promo_code": ""}))
