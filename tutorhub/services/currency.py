@@ -200,6 +200,19 @@ def max_source_minor(limit: int, display: str, source: str, rates: Rates) -> int
     return guess
 
 
+def ceilings_by_currency(limit: int, display: str, rates: Rates, only: str | None = None) -> dict[str, int]:
+    """For a price ceiling `limit` in `display`: each accepted currency (or just `only`) → the largest
+    price in it that converts to at most `limit`. Searches OR "currency = C and price ≤ bound" over
+    these, so SQL compares plain columns and no currency is ever left out."""
+    out: dict[str, int] = {}
+    for code in ([only] if only else list(CURRENCIES)):
+        try:
+            out[code] = max_source_minor(limit, display, code, rates)
+        except UnknownCurrency:
+            continue
+    return out
+
+
 def approx_text(minor: int, source: str, display: str, rates: Rates, suffix: str = "") -> str:
     """'≈ €23 ($25)': the viewer's currency first (marked approximate), the listing's own price
     beside it; just the own price when the currencies agree or no rate is known."""

@@ -40,7 +40,7 @@ from tutorhub.services.catalog import (
     normalize_subject,
     subject_label,
 )
-from tutorhub.services.currency import CURRENCIES, Rates, UnknownCurrency, convert_minor, load_rates, max_source_minor
+from tutorhub.services.currency import Rates, UnknownCurrency, ceilings_by_currency, convert_minor, load_rates
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.services.scheduling.free_index import WindowMask, free_start_counts, next_free_minutes, window_mask
@@ -234,15 +234,11 @@ def _shown(minor: int, source: str, display: str, rates: Rates) -> int:
 
 
 def _ceiling_condition(limit: int, display: str, only: str | None, mode_v: str | None, rates: Rates) -> Any:
-    """"Rate ≤ limit (in `display`)" as one OR per currency of "currency = C and rate ≤ bound_C",
-    bound_C = the largest price in C converting to at most `limit`: an index-friendly comparison,
-    no conversion per row, and every currency is kept (none is silently dropped)."""
+    """"Rate ≤ limit (in `display`)" as one OR per currency of "currency = C and rate ≤ bound_C"
+    (currency.ceilings_by_currency): an index-friendly comparison, no conversion per row, and every
+    currency is kept (none is silently dropped)."""
     per_currency = []
-    for code in ([only] if only else list(CURRENCIES)):
-        try:
-            bound = max_source_minor(limit, display, code, rates)
-        except UnknownCurrency:
-            continue
+    for code, bound in ceilings_by_currency(limit, display, rates, only).items():
         online_fits = and_(col(TutorProfile.offers_online) == True, col(TutorProfile.hourly_rate) <= bound)  # noqa: E712
         home_fits = and_(col(TutorProfile.offers_home) == True, col(TutorProfile.home_rate) <= bound)  # noqa: E712
         fits = online_fits if mode_v == "online" else home_fits if mode_v == "home" else or_(online_fits, home_fits)

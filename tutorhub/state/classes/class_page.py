@@ -14,11 +14,12 @@ from tutorhub.services.classes import attendance, class_chat, classes, queries, 
 from tutorhub.services.classes.attendance import RosterRow
 from tutorhub.services.classes.lifecycle import class_channel
 from tutorhub.services.classes.views import ClassDetail
-from tutorhub.services.currency import format_money
+from tutorhub.services.currency import Rates, load_rates
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
 from tutorhub.state.classes.find import local_when
+from tutorhub.state.money.views import charged
 
 
 class SessionRow(BaseModel):
@@ -63,11 +64,11 @@ class ClassPageState(AppState):
     _live_key: str = ""
     _live_mark: int = 0
 
-    def _show(self, d: ClassDetail, zone: str) -> None:
+    def _show(self, d: ClassDetail, zone: str, display: str = "", rates: Rates | None = None) -> None:
         self.class_id, self.title, self.description = d.id, d.title, d.description
         self.subtitle = (f"{d.subject.title()} · {d.grade or 'any grade'} · {d.mode} · with {d.tutor_name} · "
                          f"{d.session_count} sessions of {d.duration_min} min")
-        self.price = format_money(d.price_minor, d.currency) + " per seat for the whole course"
+        self.price = charged(d.price_minor, d.currency, display, rates) + " per seat for the whole course"
         self.seats_left, self.capacity = d.seats_left, d.capacity
         self.enrolled, self.waitlist, self.class_status = d.enrolled_count, d.waitlist_count, d.status
         self.my_status = d.my_status or ""
@@ -83,20 +84,20 @@ class ClassPageState(AppState):
     async def _read(self) -> None:
         cid = self._route_tail()
 
-        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None]:
+        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None, str, Rates]:
             detail = queries.get_class(s, viewer=actor, class_id=cid)
             try:
                 chat = class_chat.class_chat(s, actor=actor, class_id=cid) if actor is not None else None
             except DomainError:
                 chat = None
-            return detail, self._zone_for(actor), chat
+            return detail, self._zone_for(actor), chat, self._currency_for(actor), load_rates(s)
 
         try:
-            detail, zone, chat = await self._db(unit, read_only=True)
+            detail, zone, chat, display, rates = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
-        self._show(detail, zone)
+        self._show(detail, zone, display, rates)
         self.chat_href = f"/messages?c={chat}" if chat else ""
 
     async def load(self):
