@@ -92,3 +92,12 @@ def test_max_price_is_in_the_display_currency(browser, make_approved_tutor):
     page = browser.state(SearchState)
     browser.run(page.load())
     assert page.currency == "" and page.total == 1 and page.results[0].price == "≈ €9.95/h (₹900/h)"
+
+
+def test_tutor_profile_shows_the_viewers_currency_beside_the_own_price(browser, make_user, make_approved_tutor):
+    from tutorhub.state.tutors.search import TutorPageState
+
+    _, tutor_id = make_approved_tutor(hourly_rate=90000, currency="INR", modes=["online", "home"], home_rate=120000)
+    make_user(Role.STUDENT, email="me@example.com", timezone="Europe/London")
+    page, _ = browser.open(TutorPageState, f"/tutors/{tutor_id}", "me@example.com")
+    assert page.online_price == "≈ £8.55/h (₹900/h)" and page.home_price == "≈ £11.39/h (₹1,200/h)"
