@@ -270,8 +270,12 @@ def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subjec
     out: list[Candidate] = []
     wanted_city = (city_v or "").lower()
     rows = session.connection().execute(query)
+    converted: dict[tuple[int, str], int] = {}  # rates repeat a lot: convert each (rate, currency) once
     for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v, currency in rows:
-        cand = Candidate(int(tid or 0), _shown(int(rate or 0), currency, display, rates), float(rating or 0), int(count or 0), int(trust or 0),
+        key = (int(rate or 0), currency)
+        if key not in converted:
+            converted[key] = _shown(key[0], currency, display, rates)
+        cand = Candidate(int(tid or 0), converted[key], float(rating or 0), int(count or 0), int(trust or 0),
                          int(resp or 0), resp_min, None if exact_v is None else bool(exact_v))
         if city_v:
             there = place_of(city, locality) if place is not None else None
