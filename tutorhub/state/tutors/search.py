@@ -9,13 +9,13 @@ import reflex as rx
 
 from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.currency import CURRENCIES, MoneyInputError, load_rates, parse_major_units
-from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.services.errors import DomainError, InvalidInput, NotFound
 from tutorhub.services.live_hints import slots_channel
 from tutorhub.services.paging import page_number
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.tutors import search
 from tutorhub.services.tutors.top_rated import top_rated_tutors
-from tutorhub.services.validation import fail
+from tutorhub.services.validation import fail, fail_fields
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
@@ -55,10 +55,12 @@ class HomeState(AppState):
     async def load(self):
         self.loading = True
         try:
-            found = await self._db(lambda s, _actor: top_rated_tutors(s, limit=6), read_only=True)
+            found, display, rates = await self._db(
+                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s)),
+                read_only=True)
         except DomainError:
-            found = []
-        self.top_tutors = [card_view(c) for c in found]
+            found, display, rates = [], "", None
+        self.top_tutors = [card_view(c, display, rates) for c in found]
         self.loading = False
 
     def find(self, form: dict):
@@ -151,14 +153,19 @@ class SearchState(AppState):
 
         def unit(session, actor):
             display = self._currency_for(actor)
-            try:
-                max_rate = parse_major_units(max_price, display)
+            try:  # the max price is typed in the display currency
+                max_rate, bad_price = parse_major_units(max_price, display), ""
             except MoneyInputError as exc:
-                raise fail("max_rate", str(exc)) from exc
+                max_rate, bad_price = None, str(exc)
             saved = slot_weeks.saved_window_filter(session, actor=actor)
             free = url_free if url_free["windows"] else (saved if use_saved and saved else {})
-            found = search.search_tutors(session, **criteria, **free, max_rate=max_rate, display_currency=display,
-                                         page=page, per_page=per_page)
+            try:
+                found = search.search_tutors(session, **criteria, **free, max_rate=max_rate, display_currency=display,
+                                             page=page, per_page=per_page)
+            except InvalidInput as exc:  # every field's error at once, the price's too
+                raise fail_fields({**exc.fields, **({"max_rate": bad_price} if bad_price else {})}) from exc
+            if bad_price:
+                raise fail("max_rate", bad_price)
             return found, saved is not None, display
 
         try:

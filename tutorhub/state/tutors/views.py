@@ -87,14 +87,16 @@ def rate_texts(tutor: TutorCard | TutorPublic, display: str = "", rates: Rates |
     return online, home
 
 
-def card_view(card: TutorCard) -> TutorCardView:
+def card_view(card: TutorCard, display: str = "", rates: Rates | None = None) -> TutorCardView:
+    """A result card; prices in the search's display currency (carried on the card), or converted
+    here into `display` for cards that did not come from a search (the home page's top tutors)."""
     if card.display_currency:
         price = shown_rate(card.hourly_rate, card.currency, card.hourly_rate_display, card.display_currency) \
             if "online" in card.modes else ""
         home_price = shown_rate(card.home_rate, card.currency, card.home_rate_display, card.display_currency) \
             if "home" in card.modes else ""
     else:
-        price, home_price = rate_texts(card)
+        price, home_price = rate_texts(card, display, rates)
     return TutorCardView(
         id=card.id,
         name=card.full_name,
