@@ -271,3 +271,13 @@ def test_paging_ignores_garbage(browser, shop, garbage):
     page = _open(browser, shop["student"].email)
     browser.run(page.go_page(garbage))
     assert page.pay_page == 1
+
+
+def test_a_euro_balance_buying_a_dollar_pack_is_told_which_balance_can_pay_what(browser, db, shop):
+    fund_wallet(db, shop["student"].id, 25_000, "EUR", commit=True)
+    page = _open(browser, shop["student"].email)
+    browser.run(page.pick_pack("hour5"))
+    browser.run(page.set_pack_method("wallet"))
+    browser.run(page.buy_pack({"pack": "hour5", "promo_code": ""}))
+    assert page.pack_message == "Your € balance (€250) can't pay a $ price — pay by card or top up in $."
+    assert page.credits_total == "0 min"
