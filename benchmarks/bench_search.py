@@ -51,6 +51,9 @@ def main() -> None:
         "subject+grade": {"subject": "mathematics", "grade": "high"},
         "subject+city+max_rate": {"subject": "physics", "city": "Berlin", "max_rate": 5000},
         "language+mode+page 5": {"language": "English", "mode": "home", "page": 5},
+        # Prices compare across currencies (converted ceiling per currency, rates converted per row):
+        "max_rate €50, any currency": {"max_rate": 5000, "display_currency": "EUR"},
+        "sort=price in INR": {"sort": "price", "display_currency": "INR"},
     }
     for name, filters in cases.items():
         samples = []

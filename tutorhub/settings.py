@@ -129,6 +129,9 @@ class Settings:
     analytics_enabled: bool = False
     analytics_token: str | None = None
     analytics_api_host: str = "api.mixpanel.com"
+    # Exchange-rate feed (services/money/exchange_rates.py): JSON {"base": "USD", "rates": {...}}
+    # fetched by the refresh_exchange_rates job; None (default) = rates only change on /admin/rates.
+    rates_url: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -263,6 +266,7 @@ def _read_settings() -> Settings:
         metrics_port=env_int("TUTORHUB_METRICS_PORT", 0) or None,
         backup_dir=Path(b) if (b := env_opt("TUTORHUB_BACKUP_DIR")) else None,
         backup_keep=env_int("TUTORHUB_BACKUP_KEEP", 7, minimum=1),
+        rates_url=env_base_url("TUTORHUB_RATES_URL") or None,
         **_payment_settings(env, secret, generated.get("sandbox_webhook_secret")),
         **messaging_settings(),
         **llm_settings(defaults),

@@ -43,6 +43,7 @@ from tutorhub.pages.messaging.messages import messages_page
 from tutorhub.pages.messaging.notifications import notification_settings_page, notifications_page
 from tutorhub.pages.money.admin_finance import disputes_page, finance_page, payouts_page
 from tutorhub.pages.money.earnings import earnings_page
+from tutorhub.pages.money.rates import admin_rates_page
 from tutorhub.pages.money.reconciliation import reconciliation_page
 from tutorhub.pages.ops.admin_tools import logins_page, outbox_page
 from tutorhub.pages.ops.audit import audit_page
@@ -99,6 +100,7 @@ from tutorhub.state.messaging.messages import ChatState
 from tutorhub.state.messaging.notifications import NotificationPrefsState, NotificationsPageState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
 from tutorhub.state.money.earnings import EarningsState
+from tutorhub.state.money.rates import AdminRatesState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.audit import AdminAuditState
@@ -229,6 +231,7 @@ PAGES = [
     ("/admin/offers", admin_offers_page, "Special offers · TutorHub admin", AdminOffersState.load),
     ("/admin/settings", admin_settings_page, "Platform settings · TutorHub admin", AdminSettingsState.load),
     ("/admin/metrics", metrics_page, "Dashboard · TutorHub admin", AdminMetricsState.load),
+    ("/admin/rates", admin_rates_page, "Exchange rates · TutorHub admin", AdminRatesState.load),
     ("/notifications", notifications_page, "Notifications · TutorHub", NotificationsPageState.load),
     (
         "/settings/notifications",

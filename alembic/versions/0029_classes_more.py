@@ -7,7 +7,7 @@ class_reviews: a student's rating of a class they attended.
 reliability_strikes: booking_id nullable, class_session_id (a strike for a tutor-cancelled class session).
 
 Revision ID: 0029_classes_more
-Revises: 0027_rooms
+Revises: 0028_display_currency
 Create Date: 2026-12-07 09:30:00
 """
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 from tutorhub.models.base import UtcDateTime
 
 revision = '0029_classes_more'
-down_revision = '0027_rooms'
+down_revision = '0028_display_currency'
 branch_labels = None
 depends_on = None
 

@@ -82,9 +82,11 @@ def test_each_filter(client, catalogue):
     assert _ids(client, subject="maths", grade="primary") == {c["home"]}
     assert _ids(client, mode="home") == {c["physics"], c["home"]}
     assert _ids(client, mode="online") == {c["maths"], c["physics"]}
-    assert _ids(client, max_rate=3000) == {c["maths"], c["home"]}
-    assert _ids(client, max_rate=2999) == {c["home"]}
-    assert _ids(client, max_rate=2500, mode="online") == set()
+    # max_rate is in display_currency; every tutor's rate is converted (₹50 ≈ €0.55), none dropped.
+    assert _ids(client, max_rate=3000, display_currency="EUR") == {c["maths"], c["physics"], c["home"]}
+    assert _ids(client, max_rate=2999, display_currency="EUR") == {c["physics"], c["home"]}
+    assert _ids(client, max_rate=2500, mode="online", display_currency="EUR") == {c["physics"]}
+    assert _ids(client, max_rate=50, mode="online", display_currency="EUR") == set()
     assert _ids(client, city="pune") == {c["physics"]}
     assert _ids(client, city="BERLIN") == {c["maths"]}
     assert _ids(client, language="hindi") == {c["physics"]}
@@ -199,3 +201,16 @@ def test_search_currency_filter(client, make_approved_tutor):
     body = client.get("/api/v1/tutors", params={"currency": "INR", "max_rate": 60000}).json()
     assert [item["id"] for item in body["items"]] == [inr]
     assert client.get("/api/v1/tutors", params={"currency": "XYZ"}).status_code == 422
+    assert client.get("/api/v1/tutors", params={"display_currency": "XYZ"}).status_code == 422
+    assert client.get("/api/v1/tutors", params={"display_currency": "E" * 5000}).status_code == 422
+
+
+def test_search_converts_for_display_and_the_ceiling(client, make_approved_tutor):
+    _, inr = make_approved_tutor(subjects=["physics"], hourly_rate=90000, currency="INR")
+    _, eur = make_approved_tutor(subjects=["physics"], hourly_rate=3500, currency="EUR")
+    body = client.get("/api/v1/tutors", params={"max_rate": 3000, "display_currency": "EUR", "sort": "price"}).json()
+    [item] = body["items"]
+    assert item["id"] == inr and item["currency"] == "INR" and item["hourly_rate"] == 90000
+    assert item["display_currency"] == "EUR" and item["hourly_rate_display"] == 995
+    body = client.get("/api/v1/tutors", params={"sort": "price", "display_currency": "USD"}).json()
+    assert [i["id"] for i in body["items"]] == [inr, eur]

@@ -52,6 +52,7 @@ from tutorhub.state.messaging.messages import ChatState
 from tutorhub.state.messaging.notifications import BellState, NotificationPrefsState, NotificationsPageState
 from tutorhub.state.money.admin_finance import AdminDisputesState, AdminFinanceState, AdminPayoutsState
 from tutorhub.state.money.earnings import EarningsState
+from tutorhub.state.money.rates import AdminRatesState
 from tutorhub.state.money.reconciliation import AdminReconciliationState
 from tutorhub.state.ops.admin_tools import AdminLoginsState, AdminOutboxState
 from tutorhub.state.ops.audit import AdminAuditState
@@ -79,7 +80,7 @@ AUDITED_HANDLERS = {
     SignupState: {"load", "set_detected_timezone", "submit"},
     LoginState: {"load", "submit"},
     OtpState: {"load", "set_channel", "start_over", "request_code", "resend_code", "verify_code"},
-    AccountState: {"load", "logout_everywhere"},
+    AccountState: {"load", "logout_everywhere", "set_currency"},
     # Public: the emailed code is the authorization, checked by services/accounts/password_reset.py.
     PasswordResetState: {"load", "start_over", "request_code", "resend_code", "set_new_password"},
     StudentOnboardingState: {"load", "save"},
@@ -98,7 +99,7 @@ AUDITED_HANDLERS = {
     },
     HomeState: {"load", "find"},
     # watch_free (live): takes no arguments and only re-runs the search the URL already describes.
-    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free"},
+    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free", "pick_currency"},
     TutorPageState: {"load"},
     AdminQueueState: {"load"},
     AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},
@@ -126,6 +127,7 @@ AUDITED_HANDLERS = {
     AdminPayoutsState: {"load", "set_show", "set_note", "decide", "cancel_confirm", "confirm_decision"},
     AdminDisputesState: {"load", "set_field", "resolve", "cancel_confirm", "confirm_resolve"},
     AdminCatalogState: {"load", "create_promo", "create_plan", "create_pack", "set_active"},
+    AdminRatesState: {"load", "save"},
     # Chat: every handler that touches a conversation passes the cookie's actor and the id to
     # services/messaging/conversations.py (`access`), which answers NotFound to non-participants
     # (tests/state/test_chat_state.py forces another conversation's id into the vars and calls each

@@ -252,6 +252,12 @@ class RegisterIn(StrictIn):
     full_name: str = required(**text_rule(120, required=True))
     role: Literal["student", "tutor", "guardian"]
     timezone: str | None = rule(**timezone(optional=True, blank=True), description="IANA zone; default UTC")
+    display_currency: str | None = rule(**one_of(CURRENCIES, optional=True, blank=True),
+                                        description="Currency prices are shown in; default: guessed from `timezone`")
+
+
+class DisplayCurrencyIn(StrictIn):
+    display_currency: str = required(**currency(), description="Currency prices are shown in (≈, converted)")
 
 
 class LoginIn(StrictIn):

@@ -80,6 +80,7 @@ NAV_LINKS: dict[str, list[Nav]] = {
         Nav("Catalogue", "/admin/catalog", "Money"),
         Nav("Ad campaigns", "/admin/ads", "Money"),
         Nav("Special offers", "/admin/offers", "Money"),
+        Nav("Exchange rates", "/admin/rates", "Money"),
         Nav("Jobs", "/admin/jobs", "System"),
         Nav("Platform settings", "/admin/settings", "System"),
         Nav("Outbox", "/admin/outbox", "System"),

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from tutorhub.demo.classes import seed_classes_demo
 from tutorhub.demo.courses import seed_courses_demo
 from tutorhub.demo.credits import seed_credits_demo
+from tutorhub.demo.currency import seed_currency_demo
 from tutorhub.demo.growth import seed_growth_demo
 from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.learning import seed_learning_demo
@@ -280,5 +281,6 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     # a suspended student and fraud flags from demo login patterns (admin users / fraud / audit pages)
     seed_ops_demo(session, now=now, admin_email=ADMIN_EMAIL, password=DEMO_PASSWORD)
     seed_growth_demo(session, now=now, admin_email=ADMIN_EMAIL)  # a funded advertiser, two campaigns, an offer
+    seed_currency_demo(session, now=now, admin_email=ADMIN_EMAIL)  # an admin-set rate (display currencies: sign-up)
     rebuild_all(session, now=now)  # the admin dashboard's daily figures over everything seeded above
     return {"tutors": created, "students": len(students), "admins": 1}

@@ -177,6 +177,20 @@ def apply_pending_webhooks(now: datetime | None = None) -> int:
     return len(ids)
 
 
+def refresh_exchange_rates(now: datetime | None = None) -> dict[str, str]:
+    """Refresh the display exchange rates from TUTORHUB_RATES_URL; nothing when it is not set."""
+    from tutorhub.services.money.exchange_rates import refresh_rates_from_feed
+    from tutorhub.settings import get_settings
+
+    url = get_settings().rates_url
+    if not url:
+        return {}
+    with session_scope() as session:
+        applied = refresh_rates_from_feed(session, url=url, now=now or utcnow())
+    log.warning("job refresh_exchange_rates: %d rates", len(applied))
+    return applied
+
+
 def settle_money(now: datetime | None = None) -> int:
     """Refunds, transfers and escrow releases of every booking whose outcome is final."""
     from tutorhub.services.checkout.escrow import run_money_jobs
@@ -326,6 +340,7 @@ JOBS: list[Job] = [
     Job("send_analytics", send_analytics, {"minute": "*"}),
     Job("refresh_metrics", refresh_metrics, {"minute": "7"}),
     Job("recover_study_plans", recover_study_plans, {"minute": "*/5"}),
+    Job("refresh_exchange_rates", refresh_exchange_rates, {"hour": "5", "minute": "15"}),
 ]
 
 

@@ -73,6 +73,7 @@ from tutorhub.models.credits import (
     SubscriptionChange,
     SubscriptionStatus,
 )
+from tutorhub.models.currency import ExchangeRate
 from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.gateways import (
     ReconciliationItem,
@@ -240,6 +241,7 @@ __all__ = [
     "StrikeKind",
     "TutorFlag",
     "CreditLot",
+    "ExchangeRate",
     "CreditSpend",
     "LotSource",
     "MinutePack",

@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16, index=True)
     password_hash: str | None = Field(default=None, max_length=255)
     timezone: str = Field(default="UTC", max_length=64)
+    # Prices are shown converted into this currency ("" = never chosen: guessed from the timezone).
+    display_currency: str = Field(default="", max_length=3)
     is_suspended: bool = Field(default=False)
     # Legacy: failures are counted in login_throttles (per email whether or not an account has it);
     # locked_until only records the end of the last lock for admins to see, it decides nothing.

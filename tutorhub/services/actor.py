@@ -23,6 +23,7 @@ class UserOut(BaseModel):
     full_name: str
     role: str
     timezone: str
+    display_currency: str = ""  # "" = never chosen (services/currency.effective_display_currency guesses)
 
 
 def to_user_out(user: User) -> UserOut:
@@ -34,6 +35,7 @@ def to_user_out(user: User) -> UserOut:
         full_name=user.full_name,
         role=user.role,
         timezone=user.timezone,
+        display_currency=user.display_currency,
     )
 
 

@@ -1,14 +1,20 @@
 """Currencies and money as users type and read it: the one table of accepted currencies (code,
 symbol, minor-unit exponent), major-unit strings in, integer minor units out, and back.
 
-Pure Python (no Reflex import) so states and tests share it. Amounts never pass through a float:
+No Reflex import, so states and tests share it. Amounts never pass through a float:
 the typed text is parsed with `Decimal` and must have at most as many decimals as the currency.
+The second half converts between currencies at admin-maintained rates (see "Conversion" below)
+and guesses a new visitor's display currency.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from sqlmodel import Session, select
+
+from tutorhub.models.currency import ExchangeRate
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class MoneyInputError(ValueError):
 def exponent(currency: str) -> int:
     """Decimal places of `currency` (2 for a code outside the table)."""
     known = _TABLE.get((currency or "").upper())
-    return known.exponent if known else 2
+    return known.exponent if known else _ISO_EXTRA_EXPONENTS.get((currency or "").upper(), 2)
 
 
 def parse_major_units(text: object, currency: str = "USD", *, required: bool = False) -> int | None:
@@ -106,3 +112,167 @@ def format_with_code(minor: int, currency: str) -> str:
         return f"{sign}{abs(minor):,} {currency}"
     whole, fraction = divmod(abs(minor), 10**places)
     return f"{sign}{whole:,}.{fraction:0{places}d} {currency}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversion. Exchange rates say how many units of a currency one US dollar buys (base USD);
+# admins maintain them (/admin/rates, services/money/exchange_rates.py) and DEFAULT_RATES is the
+# shipped table used for any currency nobody has set. Conversion works on integer minor units:
+# the exact value amount × rate(to) / rate(from), rescaled from the source exponent to the target
+# exponent, is computed with Decimal and rounded ONCE, half away from zero (ROUND_HALF_UP), to the
+# target's minor unit — so ¥1,000 → $6.61 and never a float artefact. Some currencies are
+# convertible and displayable without being accepted for prices (KWD: three decimals).
+
+_ISO_EXTRA_EXPONENTS = {"KWD": 3, "BHD": 3, "OMR": 3}
+DEFAULT_RATES: dict[str, Decimal] = {
+    "USD": Decimal("1"),
+    "EUR": Decimal("0.92"),
+    "GBP": Decimal("0.79"),
+    "INR": Decimal("83.2"),
+    "AUD": Decimal("1.52"),
+    "CAD": Decimal("1.36"),
+    "SGD": Decimal("1.34"),
+    "AED": Decimal("3.6725"),
+    "JPY": Decimal("151.5"),
+    "KWD": Decimal("0.307"),
+}
+MAX_RATE = Decimal(1_000_000)
+_HUNDRED_DIGITS = Context(prec=40)
+
+
+class UnknownCurrency(ValueError):
+    """No exchange rate (or no minor unit) is known for this code; `str(exc)` names it."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Units per US dollar, by currency code (a snapshot: read once per request)."""
+
+    per_usd: dict[str, Decimal]
+
+    def rate(self, code: str) -> Decimal:
+        value = self.per_usd.get((code or "").upper())
+        if value is None or value <= 0:
+            raise UnknownCurrency(f"No exchange rate is known for {code or 'an empty currency'!r}.")
+        return value
+
+
+def default_rates() -> Rates:
+    return Rates(dict(DEFAULT_RATES))
+
+
+def exact_exponent(code: str) -> int:
+    """Minor-unit exponent for conversion: the accepted table, then ISO three-decimal currencies;
+    an unknown code is an error (a wrong guess of decimals would scale amounts by 10×)."""
+    key = (code or "").upper()
+    if key in _TABLE:
+        return _TABLE[key].exponent
+    if key in _ISO_EXTRA_EXPONENTS:
+        return _ISO_EXTRA_EXPONENTS[key]
+    if key in DEFAULT_RATES:
+        return 2
+    raise UnknownCurrency(f"Unknown currency {code or ''!r}.")
+
+
+def _exact(minor: int, source: str, target: str, rates: Rates) -> Decimal:
+    src, dst = source.upper(), target.upper()
+    factor = rates.rate(dst) / rates.rate(src) if src != dst else Decimal(1)
+    shift = exact_exponent(dst) - exact_exponent(src)
+    return _HUNDRED_DIGITS.multiply(Decimal(int(minor)), factor).scaleb(shift, _HUNDRED_DIGITS)
+
+
+def convert_minor(minor: int, source: str, target: str, rates: Rates) -> int:
+    """`minor` units of `source` in minor units of `target`, rounded half away from zero."""
+    return int(_exact(minor, source, target, rates).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def max_source_minor(limit: int, display: str, source: str, rates: Rates) -> int:
+    """The largest price in `source` whose conversion to `display` is at most `limit` (−1 if none):
+    a search ceiling converted once per currency instead of converting every row. Exactly consistent
+    with convert_minor (the rounded inverse is nudged by a unit until it agrees)."""
+    if source.upper() == display.upper():
+        return limit
+    guess = int(_exact(limit, display, source, rates).to_integral_value(rounding=ROUND_FLOOR))
+    while convert_minor(guess + 1, source, display, rates) <= limit:
+        guess += 1
+    while guess >= 0 and convert_minor(guess, source, display, rates) > limit:
+        guess -= 1
+    return guess
+
+
+def ceilings_by_currency(limit: int, display: str, rates: Rates, only: str | None = None) -> dict[str, int]:
+    """For a price ceiling `limit` in `display`: each accepted currency (or just `only`) → the largest
+    price in it that converts to at most `limit`. Searches OR "currency = C and price ≤ bound" over
+    these, so SQL compares plain columns and no currency is ever left out."""
+    out: dict[str, int] = {}
+    for code in ([only] if only else list(CURRENCIES)):
+        try:
+            out[code] = max_source_minor(limit, display, code, rates)
+        except UnknownCurrency:
+            continue
+    return out
+
+
+def approx_text(minor: int, source: str, display: str, rates: Rates, suffix: str = "") -> str:
+    """'≈ €23 ($25)': the viewer's currency first (marked approximate), the listing's own price
+    beside it; just the own price when the currencies agree or no rate is known."""
+    own = format_money(minor, source) + suffix
+    if not display or display.upper() == (source or "").upper():
+        return own
+    try:
+        converted = convert_minor(minor, source, display, rates)
+    except UnknownCurrency:
+        return own
+    return f"≈ {format_money(converted, display)}{suffix} ({own})"
+
+
+def charged_text(minor: int, source: str, display: str, shown_minor: int) -> str:
+    """'$34 (≈ €31.28)': what is CHARGED first, in its own currency, the viewer's ≈ beside it
+    (payment panels); just '$34' when the currencies agree."""
+    own = format_money(minor, source)
+    if not display or display.upper() == (source or "").upper() or minor == 0:
+        return own
+    return f"{own} (≈ {format_money(shown_minor, display)})"
+
+
+# Sign-up guess of the display currency: the browser's locale region first, then its timezone.
+_REGION_CURRENCY = {"US": "USD", "GB": "GBP", "UK": "GBP", "IN": "INR", "AU": "AUD", "CA": "CAD", "SG": "SGD",
+                    "AE": "AED", "JP": "JPY", "IE": "EUR", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR",
+                    "NL": "EUR", "BE": "EUR", "AT": "EUR", "PT": "EUR", "FI": "EUR", "GR": "EUR", "LU": "EUR"}
+_ZONE_CURRENCY = {"Europe/London": "GBP", "Asia/Kolkata": "INR", "Asia/Calcutta": "INR", "Asia/Singapore": "SGD",
+                  "Asia/Dubai": "AED", "Asia/Tokyo": "JPY", "America/Toronto": "CAD", "America/Vancouver": "CAD",
+                  "America/Edmonton": "CAD", "America/Winnipeg": "CAD", "America/Halifax": "CAD"}
+_NON_EURO_EUROPE = {"Europe/London", "Europe/Zurich", "Europe/Oslo", "Europe/Stockholm", "Europe/Copenhagen",
+                    "Europe/Warsaw", "Europe/Prague", "Europe/Budapest", "Europe/Moscow", "Europe/Istanbul"}
+
+
+def guess_display_currency(locale: object = "", timezone: object = "") -> str:
+    """An accepted currency for a new visitor: 'en-IN' → INR; else 'Europe/Paris' → EUR; else USD."""
+    loc = str(locale or "")[:35].replace("_", "-").split("-")
+    region = loc[-1].upper() if len(loc) > 1 else ""
+    if region in _REGION_CURRENCY:
+        return _REGION_CURRENCY[region]
+    zone = str(timezone or "")[:64]
+    if zone in _ZONE_CURRENCY:
+        return _ZONE_CURRENCY[zone]
+    if zone.startswith("Europe/") and zone not in _NON_EURO_EUROPE:
+        return "EUR"
+    if zone.startswith("Australia/"):
+        return "AUD"
+    return "USD"
+
+
+def effective_display_currency(chosen: object, timezone: object = "") -> str:
+    """The user's chosen display currency, or (never chosen) the guess from their timezone."""
+    code = str(chosen or "").upper()
+    return code if code in _TABLE else guess_display_currency("", timezone)
+
+
+def load_rates(session: Session) -> Rates:
+    """The rates in force: every stored rate over the shipped defaults (a fresh database with no
+    rows — tests, a new install before the migration seed — still converts with DEFAULT_RATES)."""
+    table = dict(DEFAULT_RATES)
+    for code, millionths in session.exec(select(ExchangeRate.code, ExchangeRate.per_usd_millionths)).all():
+        if millionths > 0:
+            table[code] = Decimal(int(millionths)).scaleb(-6)
+    return Rates(table)

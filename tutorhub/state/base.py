@@ -18,6 +18,7 @@ from tutorhub.services.accounts import sessions
 from tutorhub.services.accounts.web_auth import WebLogin
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.screens import pending_request_count
+from tutorhub.services.currency import CURRENCIES, effective_display_currency, guess_display_currency
 from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import public_url_from_env
@@ -30,6 +31,7 @@ SESSION_MAX_AGE = 30 * 24 * 3600
 # http). Read when the frontend is compiled: the cookie's options are baked into the build, which
 # `reflex run` / `reflex export` redo with the same environment.
 SESSION_COOKIE_SECURE = public_url_from_env().startswith("https://")
+CURRENCY_COOKIE = "th_currency"  # an anonymous visitor's picked display currency (not a secret)
 DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 _UNSAFE_PATH_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
@@ -109,6 +111,10 @@ class AppState(rx.State):
     viewer_role: str = ""
     viewer_tz: str = "UTC"
     browser_tz: str = ""
+    # Prices are shown converted into this currency (≈): the user's setting, or for a visitor the
+    # picked currency (cookie) or a guess from the browser's timezone.
+    currency_pick: str = rx.Cookie("", name=CURRENCY_COOKIE, same_site="lax", path="/", max_age=365 * 24 * 3600)
+    viewer_currency: str = "USD"
     pending_requests: int = 0  # a tutor's requests waiting for an answer (navigation badge)
 
     @rx.var
@@ -143,6 +149,13 @@ class AppState(rx.State):
     def _zone_for(self, actor: UserOut | None) -> str:
         return actor.timezone if actor else (self.browser_tz or "UTC")
 
+    def _currency_for(self, actor: UserOut | None) -> str:
+        """The display currency for `actor` (signed in: their setting; else the cookie or a guess)."""
+        if actor is not None:
+            return effective_display_currency(actor.display_currency, actor.timezone)
+        pick = (self.currency_pick or "").upper()
+        return pick if pick in CURRENCIES else guess_display_currency("", self.browser_tz)
+
     def _prefill_zone(self, saved: str) -> str:
         """The zone to prefill a form with: the saved one, unless it is only the "UTC" default
         and the browser told us better."""
@@ -165,6 +178,7 @@ class AppState(rx.State):
             self.viewer_tz = self.browser_tz or "UTC"
         else:
             self.viewer_name, self.viewer_role, self.viewer_tz = user.full_name, user.role, user.timezone
+        self.viewer_currency = self._currency_for(user)
 
     def _signed_in(self, login: WebLogin, next_path: str = "") -> EventSpec:
         """After sign-up or login: keep the new session token as this browser's cookie, show who

@@ -61,14 +61,29 @@ def test_wallet_shows_balances_credits_plans_and_packs(browser, db, shop):
     assert page.status == "ready"
     assert [(b.label, b.amount) for b in page.balances] == [("USD balance", "$123.45")]
     assert page.credits_total == "0 min" and page.trial_available and page.lots == []
+    # The student's display currency is INR (Asia/Kolkata): what is charged ($) first, ≈ ₹ beside it.
     assert [(p.code, p.action, p.price) for p in page.plans] == [
-        ("lite", "subscribe", "$25"), ("basic", "subscribe", "$40"), ("pro", "subscribe", "$90")]
-    assert [(p.code, p.minutes, p.price) for p in page.packs] == [("hour5", "5 h", "$60")]
+        ("lite", "subscribe", "$25 (≈ ₹2,080)"), ("basic", "subscribe", "$40 (≈ ₹3,328)"),
+        ("pro", "subscribe", "$90 (≈ ₹7,488)")]
+    assert [(p.code, p.minutes, p.price) for p in page.packs] == [("hour5", "5 h", "$60 (≈ ₹4,992)")]
     assert page.payments == [] and page.has_sub is False
     browser.run(page.claim_trial())
     assert page.credits_total == "1 h" and not page.trial_available
     [lot] = page.lots
     assert lot.minutes == "1 h" and lot.source == "free trial" and lot.expires  # a day in the viewer's zone
+
+
+def test_a_plan_is_priced_and_charged_in_the_display_currency_when_it_has_that_price(browser, db, shop):
+    plans.update_plan(db, actor=shop["admin"], code="basic", data={"prices": [
+        {"currency": "USD", "amount_minor": 4000}, {"currency": "INR", "amount_minor": 300_000}]})
+    db.commit()
+    page = _open(browser, shop["student"].email)  # display INR
+    assert [(p.code, p.price) for p in page.plans][1] == ("basic", "₹3,000")
+    ref = _ref(browser.run(page.subscribe("basic")))
+    [payment] = fetch(Payment, col(Payment.reference) == ref)
+    assert (payment.amount_minor, payment.currency) == (300_000, "INR")
+    other = _open(browser, shop["other"].email)  # display USD: the USD price
+    assert [(p.code, p.price) for p in other.plans][1] == ("basic", "$40")
 
 
 def test_topup_goes_to_checkout_then_the_return_page_shows_processing_then_paid(browser, shop):
@@ -256,3 +271,13 @@ def test_paging_ignores_garbage(browser, shop, garbage):
     page = _open(browser, shop["student"].email)
     browser.run(page.go_page(garbage))
     assert page.pay_page == 1
+
+
+def test_a_euro_balance_buying_a_dollar_pack_is_told_which_balance_can_pay_what(browser, db, shop):
+    fund_wallet(db, shop["student"].id, 25_000, "EUR", commit=True)
+    page = _open(browser, shop["student"].email)
+    browser.run(page.pick_pack("hour5"))
+    browser.run(page.set_pack_method("wallet"))
+    browser.run(page.buy_pack({"pack": "hour5", "promo_code": ""}))
+    assert page.pack_message == "Your € balance (€250) can't pay a $ price — pay by card or top up in $."
+    assert page.credits_total == "0 min"

@@ -42,18 +42,21 @@ def test_student_picks_a_time_holds_and_confirms_a_request(browser, world):
     browser.run(page.pick(start.isoformat()))
     assert page.book_open and page.book_step == "form"
     assert page.book_lengths == ["45", "60"] and page.trial_available
-    assert page.single_price == "€22.50" and page.trial_price == "€11.25" and page.trial_discount == 50
+    # What is charged (the tutor's €) first, ≈ the student's display currency (USD, from UTC) beside it.
+    assert page.single_price == "€22.50 (≈ $24.46)" and page.trial_price == "€11.25 (≈ $12.23)"
+    assert page.trial_discount == 50
     assert "for your tutor" in page.book_tutor_time and page.instant is False
     browser.run(page.set_book_length("60"))
-    assert page.single_price == "€30"
+    assert page.single_price == "€30 (≈ $32.61)"
     browser.run(page.hold())
     assert page.book_step == "held" and page.hold_expires and page.held_price == "€30"
     [held] = fetch(Booking, col(Booking.student_id) == world.student.id)
     assert held.status == "PENDING_PAYMENT" and held.start_at == start
-    assert page.pay_wallet == "€0 available" and not page.pay_wallet_ok and page.pay_method == "gateway"
+    assert page.pay_wallet == "Your wallet has no € balance — pay by card or top up in €."
+    assert not page.pay_wallet_ok and page.pay_method == "gateway"
     browser.run(page.set_pay_method("wallet"))
     browser.run(page.pay({}))  # an empty wallet: a clear message, nothing paid
-    assert "not enough" in page.pay_error and page.book_step == "held"
+    assert "no € balance" in page.pay_error and page.book_step == "held"
     assert fetch(Booking, col(Booking.id) == held.id)[0].status == "PENDING_PAYMENT"
     fund_wallet(world.db, world.student.id, 3000, "EUR", commit=True)
     browser.run(page.pay({"promo_code": ""}))

@@ -49,11 +49,12 @@ def test_wallet_short_then_topped_up_pays_into_escrow(browser, world):
     held = world.book(day_ahead(2), confirm=False)  # 60 min at €30/h
     page = _open(browser, held.id, world.student.email)
     assert page.pay_open and page.pay_method == "gateway"
-    assert page.pay_wallet == "€0 available" and not page.pay_wallet_ok
+    assert page.pay_wallet == "Your wallet has no € balance — pay by card or top up in €." and not page.pay_wallet_ok
     assert page.pay_credits == "0 min available · needs 1 h" and not page.pay_credits_ok
     browser.run(page.set_pay_method("wallet"))
     browser.run(page.pay({}))
-    assert page.pay_error.startswith("Your wallet balance is not enough") and _status(held.id) == "PENDING_PAYMENT"
+    assert page.pay_error == "Your wallet has no € balance — pay by card or top up in €."
+    assert _status(held.id) == "PENDING_PAYMENT"
     fund_wallet(world.db, world.student.id, 5000, "EUR", commit=True)
     browser.run(page.load())
     assert page.pay_wallet == "€50 available" and page.pay_wallet_ok
@@ -61,6 +62,17 @@ def test_wallet_short_then_topped_up_pays_into_escrow(browser, world):
     events = browser.run(page.pay({"promo_code": ""}))
     assert page.pay_error == "" and not page.pay_open and redirects(events) == []
     assert _status(held.id) == "CONFIRMED" and _escrow(held.id) == 3000
+
+
+def test_a_balance_in_another_currency_is_named_not_a_bare_refusal(browser, world):
+    held = world.book(day_ahead(2), confirm=False)  # €30
+    fund_wallet(world.db, world.student.id, 25_000, "USD", commit=True)
+    page = _open(browser, held.id, world.student.email)
+    assert page.pay_wallet == "Your $ balance ($250) can't pay a € price — pay by card or top up in €."
+    browser.run(page.set_pay_method("wallet"))
+    browser.run(page.pay({}))
+    assert page.pay_error == "Your $ balance ($250) can't pay a € price — pay by card or top up in €."
+    assert _status(held.id) == "PENDING_PAYMENT"
 
 
 def test_card_goes_to_the_sandbox_checkout_and_the_webhook_confirms(browser, world):

@@ -75,6 +75,12 @@ def test_students_enrol_then_waitlist_then_leave(new_browser, world):
 def test_search_lists_published_classes(browser, world):
     find, _ = browser.open(FindClassesState, "/classes")
     assert [r.id for r in find.rows] == [world["class_id"]] and find.rows[0].seats == "2 of 2 seats left"
+    assert find.rows[0].price == "€80 (≈ $86.96)"  # a visitor without a currency: ≈ USD beside the € charged
+    browser.run(find.search({"subject": "maths", "max_price": "86.95"}))  # the ceiling is in USD, converted
+    assert find.rows == []
+    browser.run(find.search({"subject": "maths", "max_price": "86.96"}))
+    assert [r.id for r in find.rows] == [world["class_id"]]
+    browser.app.currency_pick = "EUR"  # the visitor picks €: prices and the ceiling in €
     browser.run(find.search({"subject": "physics"}))
     assert find.rows == []
     browser.run(find.search({"subject": "maths", "mode": "home"}))
@@ -82,7 +88,7 @@ def test_search_lists_published_classes(browser, world):
     browser.run(find.search({"subject": "maths", "mode": "online", "max_price": "79.99"}))
     assert find.rows == []
     browser.run(find.search({"subject": "maths", "max_price": "80", "seats_only": "on"}))
-    assert [r.id for r in find.rows] == [world["class_id"]]
+    assert [r.id for r in find.rows] == [world["class_id"]] and find.rows[0].price == "€80"
     browser.run(find.search({"max_price": "lots"}))
     assert find.filter_error and [r.id for r in find.rows] == [world["class_id"]]
 

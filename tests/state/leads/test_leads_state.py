@@ -42,6 +42,7 @@ def test_post_claim_propose_accept(browser, new_browser, db, make_user, make_app
     tb = new_browser()
     inbox, _ = tb.open(LeadInboxState, "/leads", tutor.email)
     assert [r.id for r in inbox.rows] == [eid] and inbox.credits == 0
+    assert inbox.rows[0].budget == "up to €40/h (≈ $43.48/h)"  # the student's budget, ≈ the tutor's currency
     assert toasts(tb.run(inbox.claim(eid)), "error") and inbox.no_credits
     give_lead_credits(db, tutor.id, 1)
     tb.run(inbox.claim(eid))

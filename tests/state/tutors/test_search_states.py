@@ -16,7 +16,8 @@ def test_home_lists_top_tutors_and_search_box_goes_to_shareable_url(browser, mak
     make_approved_tutor()
     page = browser.state(HomeState)
     browser.run(page.load())
-    assert len(page.top_tutors) == 1 and page.top_tutors[0].price == "€30/h"
+    # A visitor without a currency (no browser zone yet): ≈ USD beside the tutor's own price.
+    assert len(page.top_tutors) == 1 and page.top_tutors[0].price == "≈ $32.61/h (€30/h)"
     assert redirects(page.find({"subject": "Maths", "city": "Berlin"})) == ["/tutors?subject=Maths&city=Berlin"]
     assert redirects(page.find({"subject": "", "city": ""})) == ["/tutors"]
 
@@ -87,7 +88,7 @@ def test_public_profile_and_404_for_unknown_or_unapproved(browser, make_approved
     browser.goto(f"/tutors/{tutor_id}/", route="/tutors/[tutor_id]")
     browser.run(page.load())
     assert page.status == "ready" and page.name == tutor.full_name
-    assert (page.online_price, page.home_price) == ("€30/h", "€45/h")
+    assert (page.online_price, page.home_price) == ("≈ $32.61/h (€30/h)", "≈ $48.91/h (€45/h)")
     assert page.subjects[0].subject == "Mathematics" and page.subjects[0].grades == "High school (9–10)"
     from tutorhub.services.tutors import profiles as tutor_profiles
 
@@ -134,15 +135,20 @@ def test_odd_page_numbers_in_the_url_fall_back_to_page_one(browser, make_user, m
     assert (logins.status, logins.page) == ("ready", 1)
 
 
-def test_price_limit_compares_within_one_currency(browser, make_approved_tutor):
+def test_price_limit_converts_every_currency(browser, make_approved_tutor):
     _, rupees = make_approved_tutor(hourly_rate=50000, currency="INR")  # ₹500/h
     make_approved_tutor(hourly_rate=3000, currency="EUR")  # €30/h
     browser.goto("/tutors?max_price=600&currency=INR")
     page = browser.state(SearchState)
     browser.run(page.load())
     assert [c.id for c in page.results] == [rupees]
-    # A limit without a currency is read as USD (and the form shows it): no euro or rupee tutor fits.
+    # A limit without a currency is in the viewer's display currency (USD here) and compared with every
+    # tutor's converted price: "Any" stays "Any" and nobody is dropped for charging in € or ₹.
     browser.goto("/tutors?max_price=600")
     page = browser.state(SearchState)
     browser.run(page.load())
-    assert (page.currency, page.total) == ("USD", 0)
+    assert (page.currency, page.total, page.shown_currency) == ("", 2, "USD")
+    browser.goto("/tutors?max_price=10")  # ₹500 ≈ $6.01 fits, €30 ≈ $32.61 does not
+    page = browser.state(SearchState)
+    browser.run(page.load())
+    assert [c.id for c in page.results] == [rupees] and page.results[0].price == "≈ $6.01/h (₹500/h)"

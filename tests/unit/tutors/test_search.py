@@ -43,8 +43,10 @@ def test_only_approved_tutors_are_listed(db, catalogue):
     ({"grade": "primary"}, {"ny_english", "home_only", "mumbai_physics"}),
     ({"mode": "home"}, {"mumbai_physics", "home_only"}),
     ({"mode": "online"}, {"berlin_maths", "mumbai_physics", "ny_english"}),
-    ({"max_rate": 3000}, {"berlin_maths", "home_only"}),
-    ({"max_rate": 2500, "mode": "home"}, {"home_only"}),
+    # The ceiling is in the display currency and every tutor's rate is converted (₹500 ≈ €5.43).
+    ({"max_rate": 3000, "display_currency": "EUR"}, {"berlin_maths", "home_only", "mumbai_physics"}),
+    ({"max_rate": 2500, "mode": "home", "display_currency": "EUR"}, {"home_only", "mumbai_physics"}),
+    ({"max_rate": 3000}, {"home_only", "mumbai_physics"}),  # USD by default: €30 ≈ $32.61 is over
     ({"city": "berlin"}, {"berlin_maths", "home_only"}),
     ({"language": "german"}, {"berlin_maths"}),
     ({"language": "Hindi", "city": "Mumbai", "subject": "physics"}, {"mumbai_physics"}),
@@ -108,8 +110,8 @@ def test_unknown_or_unapproved_profiles_are_not_found(db, make_user):
             search.get_public_profile(db, tutor_id=tutor_id)
 
 
-def test_currency_filter_makes_price_ceilings_comparable(db, catalogue):
-    # 50000 paise (₹500) is not "cheaper than 40000" euro cents; with a currency only like is compared.
+def test_currency_filter_narrows_to_tutors_charging_in_it(db, catalogue):
+    # An explicit "tutor charges in" filter; the ceiling is then in that currency.
     assert ids(search.search_tutors(db, currency="INR")) == {catalogue["mumbai_physics"]}
     assert ids(search.search_tutors(db, currency="eur", max_rate=2500)) == {catalogue["home_only"]}
     with pytest.raises(InvalidInput):

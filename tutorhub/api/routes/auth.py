@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from tutorhub.api.deps import CurrentUser, client_ip, user_agent
 from tutorhub.api.schemas import (
+    DisplayCurrencyIn,
     ForgotPasswordIn,
     LoginIn,
     MeOut,
@@ -22,7 +23,9 @@ from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
 from tutorhub.services.accounts import api_tokens, one_time_codes, password_reset, passwords, students, web_auth
 from tutorhub.services.accounts.api_tokens import TokenPair
+from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.accounts.students import StudentProfileOut
+from tutorhub.services.actor import UserOut
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors.views import TutorPrivate
 
@@ -45,6 +48,7 @@ def register(body: RegisterIn) -> RegisterOut:
             full_name=body.full_name,
             role=body.role,
             timezone=body.timezone,
+            display_currency=body.display_currency,
         )
         tokens = api_tokens.issue_tokens(session, user_id=user.id)
     return RegisterOut(
@@ -172,3 +176,11 @@ def me(user: CurrentUser) -> MeOut:
         elif user.role == Role.TUTOR:
             profile = tutor_profiles.get_own_profile(session, actor=user)
     return MeOut(**user.model_dump(), profile=profile)
+
+
+@router.put("/me/display-currency", response_model=UserOut, tags=["account"], responses=error_responses(401, 422))
+def put_display_currency(body: DisplayCurrencyIn, user: CurrentUser) -> UserOut:
+    """Set the signed-in user's display currency: prices are then shown converted into it (≈), beside
+    each listing's own price. Changes only the caller's own account."""
+    with session_scope() as session:
+        return set_display_currency(session, actor=user, currency=body.display_currency)

@@ -142,11 +142,13 @@ def search_classes(
     mode: Annotated[Literal["online", "home", "centre"] | None, Query()] = None,
     max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
     page: Annotated[int, Query(ge=1, le=99_999)] = 1,
+    display_currency: Annotated[str | None, Query(max_length=3, description="Currency of `max_price_minor` "
+                                                  "(default USD); every class's price is converted to compare")] = None,
 ) -> ClassPage:
     """Published classes open for enrolment, soonest first, 20 a page: `{"items", "total", "page", "pages"}`."""
     with session_scope(read_only=True) as session:
         return queries.search_classes(session, subject=subject, grade=grade, mode=mode,
-                                      max_price_minor=max_price_minor, page=page)
+                                      max_price_minor=max_price_minor, page=page, display_currency=display_currency)
 
 
 @router.get("/classes/{class_id}", response_model=ClassDetail, responses=error_responses(404))

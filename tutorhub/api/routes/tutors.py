@@ -95,6 +95,9 @@ def search_tutors(
     min_rating: Annotated[int | None, ranged(0, 5)] = None,
     currency: Annotated[str | None, query(**one_of(CURRENCIES, blank=True),
                                           description="Only tutors charging in this ISO currency")] = None,
+    display_currency: Annotated[str | None, query(**one_of(CURRENCIES, blank=True),
+                                                  description="Currency of `max_rate` and of the converted "
+                                                  "`*_display` rates (default: `currency`, else USD)")] = None,
     page: Annotated[int, ranged(1, 100_000)] = 1,
     per_page: Annotated[int | None, ranged(1, search.MAX_PER_PAGE)] = None,
     windows: Annotated[
@@ -110,7 +113,8 @@ def search_tutors(
 ) -> SearchPage:
     """Approved tutors matching every given filter, best match first.
 
-    `mode` is online or home; `max_rate` is in minor units per hour; `grade` is a band (primary,
+    `mode` is online or home; `max_rate` is in minor units per hour of `display_currency`, compared
+    with every tutor's rate converted at the admin-maintained rates (no currency is left out); `grade` is a band (primary,
     middle, high, senior, university, adult) or a school year 1–12. With `windows`, only tutors
     with a free `duration`-minute slot inside those weekly windows in the next 14 days. `city` is a
     place ("Koramangala, Bengaluru"): results carry `distance_km`; all carry `match_score`; `sort` orders them."""
@@ -125,6 +129,7 @@ def search_tutors(
             language=language,
             min_rating=min_rating,
             currency=currency,
+            display_currency=display_currency,
             page=page,
             per_page=per_page,
             windows=windows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.currency_picker import currency_picker
 from tutorhub.components.forms import error_text, fieldset, form_message, submit_button, text_field, timezone_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import confirm_dialog, gate, link_button
@@ -298,6 +299,7 @@ def account_page() -> rx.Component:
                     _detail("Phone", rx.cond(AccountState.phone != "", AccountState.phone, "—")),
                     _detail("Role", rx.badge(AccountState.role, variant="soft")),
                     _detail("Timezone", AccountState.timezone),
+                    _detail("Currency", currency_picker(AccountState.display_currency, AccountState.set_currency)),
                     _detail("Active sessions", AccountState.active_sessions.to_string()),
                     orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
                 ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.ad_slot import ad_slot, offers_banner
+from tutorhub.components.currency_picker import currency_picker
 from tutorhub.components.forms import select_field, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.tutor_card import tutor_grid
@@ -17,7 +18,7 @@ from tutorhub.state.tutors.search import ANY, SearchState
 GRADE_OPTIONS = [(ANY, "Any level"), *GRADE_LEVELS.items()]
 MODE_OPTIONS = [(ANY, "Online or home"), ("online", "Online"), ("home", "Home tuition")]
 LANGUAGE_OPTIONS = [(ANY, "Any language"), *[(lang, lang) for lang in LANGUAGES]]
-CURRENCY_OPTIONS = [(ANY, "Any"), *[(c, c) for c in CURRENCIES]]
+CURRENCY_OPTIONS = [(ANY, "Any currency"), *[(c, c) for c in CURRENCIES]]
 RATING_OPTIONS = [(ANY, "Any rating"), ("3", "3+ stars"), ("4", "4+ stars")]
 SORT_OPTIONS = [(ANY, "Best match"), ("price", "Lowest price"), ("rating", "Highest rated"),
                 ("next_free", "Next free time")]
@@ -61,13 +62,15 @@ def _filters() -> rx.Component:
                     flex="1",
                 ),
                 rx.box(
-                    _filter_select("Currency", "currency", CURRENCY_OPTIONS),
-                    width="7.5em",
+                    _filter_select("Tutor charges in", "currency", CURRENCY_OPTIONS),
+                    width="8.5em",
                 ),
                 spacing="2",
                 width="100%",
                 align="start",
             ),
+            rx.text("Max price is in " + SearchState.shown_currency.to(str) + "; every tutor's price is converted "
+                    "(≈, at our current rates), so no currency is left out.", size="1", color=rx.color("gray", 11)),
             text_field(
                 "City",
                 "city",
@@ -225,7 +228,11 @@ def search_page() -> rx.Component:
         page_header(
             "Find a tutor",
             None,
-            rx.text(count, size="2", color=rx.color("gray", 11), aria_live="polite", id="result-count"),
+            rx.hstack(
+                rx.text(count, size="2", color=rx.color("gray", 11), aria_live="polite", id="result-count"),
+                currency_picker(SearchState.shown_currency, SearchState.pick_currency),
+                spacing="4", align="center", wrap="wrap",
+            ),
         ),
         rx.flex(
             _filter_panel(),

@@ -21,6 +21,7 @@ from tutorhub.services.accounts.logins import admit, refuse_login
 from tutorhub.services.accounts.role_profiles import create_role_profile
 from tutorhub.services.accounts.security import hash_password, verify_password
 from tutorhub.services.actor import UserOut, to_user_out
+from tutorhub.services.currency import guess_display_currency
 from tutorhub.services.errors import (
     Conflict,
     Forbidden,
@@ -32,6 +33,7 @@ from tutorhub.services.validation import (
     clean_text,
     fail_fields,
     normalize_email,
+    validate_currency,
     validate_password,
     validate_timezone,
 )
@@ -45,8 +47,10 @@ def register(
     full_name: Any,
     role: Any,
     timezone: Any = "UTC",
+    display_currency: Any = None,
 ) -> UserOut:
-    """Create a student or tutor account (admins are created by command)."""
+    """Create a student or tutor account (admins are created by command). `display_currency` is the
+    browser's guess (sign-up form); left out, it is guessed from the timezone."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for field, check in (
@@ -54,6 +58,8 @@ def register(
         ("password", lambda: validate_password(password)),
         ("full_name", lambda: clean_text(full_name, "full_name", max_len=120, required=True)),
         ("timezone", lambda: validate_timezone(timezone or "UTC")),
+        ("display_currency", lambda: validate_currency(display_currency, "display_currency")
+         if display_currency not in (None, "") else ""),
     ):
         try:
             values[field] = check()
@@ -71,6 +77,7 @@ def register(
         role=role,
         password_hash=hash_password(values["password"]),
         timezone=values["timezone"],
+        display_currency=values["display_currency"] or guess_display_currency("", values["timezone"]),
     )
     try:
         # The unique index is the real guard: two sign-ups racing on one email both pass the

@@ -27,6 +27,7 @@ from tutorhub.services.booking.changes import cancel_refusal, refund_percent_for
 from tutorhub.services.booking.hold_limits import MAX_UNPAID_HOLDS, unpaid_holds
 from tutorhub.services.booking.queries import page_of
 from tutorhub.services.booking.views import BookingPage
+from tutorhub.services.currency import convert_minor, effective_display_currency, load_rates
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.platform.store import int_value
 from tutorhub.services.validation import clean_int, fail
@@ -50,6 +51,10 @@ class BookingQuoteOut(BaseModel):
     hold_minutes: int
     unpaid_holds: int = 0  # the student's single lessons held and awaiting payment (hold_limits.py)
     max_unpaid_holds: int = MAX_UNPAID_HOLDS
+    # ≈ the prices in the student's display currency (shown beside the charged price; never charged)
+    display_currency: str = ""
+    price_display_minor: int = 0
+    trial_price_display_minor: int = 0
 
 
 class CancelPreview(BaseModel):
@@ -79,7 +84,12 @@ def booking_quote(
     _, rate = lesson_mode(profile, None)
     single = policy.quote(rate, duration, profile.currency, trial=False)
     trial = policy.quote(rate, duration, profile.currency, trial=True)
+    display = effective_display_currency(user.display_currency, user.timezone)
+    rates = load_rates(session)
     return BookingQuoteOut(
+        display_currency=display,
+        price_display_minor=convert_minor(single.price_minor, profile.currency, display, rates),
+        trial_price_display_minor=convert_minor(trial.price_minor, profile.currency, display, rates),
         tutor_id=profile.id,
         tutor_timezone=profile.timezone,
         currency=profile.currency,

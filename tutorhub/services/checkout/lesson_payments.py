@@ -47,6 +47,7 @@ from tutorhub.services.money.payments import (
     start_gateway_payment,
     wallet_account,
 )
+from tutorhub.services.money.wallet_messages import shortfall_message
 from tutorhub.services.validation import clean_id, clean_text, fail
 
 METHODS = ("gateway", "wallet", "credits")
@@ -194,6 +195,9 @@ class PayOptionsOut(BaseModel):
     minutes_needed: int
     wallet_available_minor: int  # in the lessons' currency
     credit_minutes: int
+    # When the wallet cannot pay: which balance can pay what ("Your € balance (€250) can't pay a $
+    # price — pay by card or top up in $"); "" when it can.
+    wallet_note: str = ""
 
 
 def pay_options(session: Session, *, actor: UserOut | None, booking_ids: Any, now: datetime | None = None) -> PayOptionsOut:
@@ -202,11 +206,15 @@ def pay_options(session: Session, *, actor: UserOut | None, booking_ids: Any, no
     lessons = _load_mine(session, actor, booking_ids)
     user = lessons[0][1].user
     currency = lessons[0][0].currency
+    price = sum(b.price_minor for b, _ in lessons)
+    balances = ledger.balances(session, wallet_account(user.id))
+    available = balances.get(currency, 0)
     return PayOptionsOut(
-        lessons=len(lessons), currency=currency, price_minor=sum(b.price_minor for b, _ in lessons),
+        lessons=len(lessons), currency=currency, price_minor=price,
         minutes_needed=sum(b.duration_min for b, _ in lessons),
-        wallet_available_minor=ledger.balance(session, wallet_account(user.id), currency),
+        wallet_available_minor=available,
         credit_minutes=credits.credit_summary(session, user.id, now)[0],
+        wallet_note=shortfall_message(currency, price - available, balances) if available < price else "",
     )
 
 

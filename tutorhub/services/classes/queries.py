@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
@@ -21,9 +21,10 @@ from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.classes.access import class_sessions, load_class
 from tutorhub.services.classes.seats import seat_counts
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSummary, session_out, summary_fields
+from tutorhub.services.currency import ceilings_by_currency, load_rates
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count, page_number
-from tutorhub.services.validation import clean_int
+from tutorhub.services.validation import clean_int, validate_currency
 
 PER_PAGE = 20
 
@@ -38,9 +39,11 @@ def _tutor_names(session: Session, tutor_ids: list[int]) -> dict[int, str]:
 
 def search_classes(session: Session, *, subject: Any = None, grade: Any = None, mode: Any = None,
                    max_price_minor: Any = None, seats_only: bool = False, page: Any = 1,
-                   now: datetime | None = None) -> ClassPage:
+                   display_currency: Any = None, now: datetime | None = None) -> ClassPage:
     """Published classes open for enrolment (first session ahead), soonest first. A subject or grade that
-    names nothing the catalogue knows matches no class (a search, not a form: no 422)."""
+    names nothing the catalogue knows matches no class (a search, not a form: no 422).
+    `max_price_minor` is in `display_currency` (default USD) and compared with every class's price
+    converted at the admin's rates (one bound per currency, services/currency.py)."""
     now = now or utcnow()
     try:
         subject = normalize_subject(subject) if subject not in (None, "") else None
@@ -56,7 +59,11 @@ def search_classes(session: Session, *, subject: Any = None, grade: Any = None, 
     if mode not in (None, ""):
         query = query.where(col(GroupClass.mode) == str(mode))
     if max_price_minor not in (None, ""):
-        query = query.where(col(GroupClass.price_minor) <= clean_int(max_price_minor, "max_price_minor"))
+        limit = clean_int(max_price_minor, "max_price_minor")
+        display = validate_currency(display_currency or "USD", "display_currency")
+        bounds = ceilings_by_currency(limit, display, load_rates(session))
+        query = query.where(or_(*[and_(col(GroupClass.currency) == code, col(GroupClass.price_minor) <= bound)
+                                  for code, bound in bounds.items()]))
     if seats_only:
         query = query.where(col(GroupClass.seats_taken) < col(GroupClass.capacity))
     total = int(session.exec(select(func.count()).select_from(query.subquery())).one())

@@ -84,6 +84,7 @@ from sqlmodel import Session, select
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
 from tutorhub.services.errors import DomainError
+from tutorhub.services.money.wallet_messages import shortfall_message
 
 CREDIT_NORMAL_KINDS = frozenset(
     {"wallet", "credits", "escrow", "earnings", "payout_hold", "lead_credits", "revenue", "prepaid"}
@@ -260,6 +261,9 @@ def post(
             delta = sum(line.amount for line in kept if line.account == code and line.unit == unit)
             after = raw_balance(session, code, unit) + delta
             if (-after if is_credit_normal(code) else after) < 0:
+                if account_kind(code) == "wallet":  # say which balance can pay what
+                    short = -after if is_credit_normal(code) else after
+                    raise InsufficientFunds(shortfall_message(unit, -short, balances(session, code)))
                 raise InsufficientFunds("Not enough balance for this payment.")
     ids = ensure_accounts(session, [line.account for line in kept])
     tx = LedgerTransaction(

@@ -4,14 +4,16 @@
           + 15 × trust         trust score / 100
           + 10 × response      ½ × response rate / 100 + ½ × speed, speed = 1 − min(1, median first-answer
                                minutes / 2880) (48 h or slower: 0; no data: ½)
-          + 15 × price fit     1 − rate / ceiling when a price ceiling is given (cheaper fits better)
+          + 15 × price fit     1 − rate / ceiling when a price ceiling is given (cheaper fits better); the
+                               rate converted into the ceiling's currency (services/currency.py)
           + 10 × subject fit   1 when the tutor lists the searched grade itself, 0.7 for "all grades"
           + 15 × availability  min(1, free starts inside the student's windows in 14 days / 20)
           + 10 × distance      home tuition from a place: 1 − distance / max(radius, 1)
 A part that does not apply to the search (no ceiling, no grade, no windows, no place) counts ½ for
 every tutor, so scores stay comparable across searches. Ties: more reviews, then lower id.
 
-Other orders: `price` (the rate for the searched mode, lowest first), `rating` (Bayesian rating,
+Other orders: `price` (the rate for the searched mode converted into the viewer's display currency,
+lowest first), `rating` (Bayesian rating,
 then number of reviews), `next_free` (earliest bookable start in the free-slot index; tutors with
 none last).
 """
@@ -32,7 +34,8 @@ EXPLAINED = {
     "trust": "the trust score out of 100 (verification, reliability, experience, answering requests)",
     "response": "half how reliably they answer requests, half how fast (the median time to a first answer; "
                 "two days or slower counts nothing)",
-    "price": "1 − rate ÷ your price ceiling when you give one (cheaper fits better)",
+    "price": "1 − rate ÷ your price ceiling when you give one (cheaper fits better; every rate is converted "
+             "into your currency first)",
     "fit": "1 when the tutor lists your grade itself, 0.7 when they teach all grades",
     "availability": "how many of their free lesson times in the next 2 weeks fall in your preferred times "
                     f"({FULL_OVERLAP} or more counts fully)",

@@ -40,6 +40,7 @@ from tutorhub.services.catalog import (
     normalize_subject,
     subject_label,
 )
+from tutorhub.services.currency import Rates, UnknownCurrency, ceilings_by_currency, convert_minor, load_rates
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.services.scheduling.free_index import WindowMask, free_start_counts, next_free_minutes, window_mask
@@ -90,12 +91,17 @@ def search_tutors(
     duration: Any = None,
     radius_km: Any = None,
     sort: Any = None,
+    display_currency: Any = None,
     now: datetime | None = None,
 ) -> SearchPage:
     """One page of approved tutors matching the filters, best match first.
 
-    `max_rate` is in minor units of the tutors' own currency; pass `currency` to compare prices
-    in one currency only (the UI always does).
+    Prices compare across currencies: `max_rate` is in minor units of `display_currency` (default:
+    `currency` when given, else USD) and every tutor's rate is converted into it at the admin's
+    rates (services/currency.py) — the ceiling is converted once per currency (the largest rate in
+    that currency that converts to at most the ceiling), so SQL compares plain columns. Sorting by
+    price and the match score's price fit use the converted rates too. `currency` is a separate,
+    explicit filter: only tutors who charge in it. Cards carry the rates converted for display.
 
     `windows` (a list of {"weekday", "start", "end"} or its JSON text, in `windows_tz`, default
     UTC) keeps only tutors free for a `duration`-minute lesson (default 60) inside them within
@@ -126,6 +132,8 @@ def search_tutors(
     radius_v = parse("radius_km", radius_km, lambda v: clean_int(v, "radius_km", minimum=1, maximum=500)) or DEFAULT_RADIUS_KM
     sort_v = parse("sort", sort, _clean_sort) or "match"
     currency_v = parse("currency", currency, lambda v: validate_currency(v, "currency"))
+    display_v = parse("display_currency", display_currency, lambda v: validate_currency(v, "display_currency"))
+    display_v = display_v or currency_v or "USD"
     lang_v = parse("language", language, lambda v: normalize_language(v, "language"))
     rating_v = parse("min_rating", min_rating, lambda v: clean_int(v, "min_rating", minimum=0, maximum=5))
     page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
@@ -155,21 +163,13 @@ def search_tutors(
         conditions.append(col(TutorProfile.offers_online) == True)  # noqa: E712
     elif mode_v == "home":
         conditions.append(col(TutorProfile.offers_home) == True)  # noqa: E712
+    rates = load_rates(session)
     if rate_v is not None:
-        online_fits = and_(col(TutorProfile.offers_online) == True, col(TutorProfile.hourly_rate) <= rate_v)  # noqa: E712
-        home_fits = and_(col(TutorProfile.offers_home) == True, col(TutorProfile.home_rate) <= rate_v)  # noqa: E712
-        if mode_v == "online":
-            conditions.append(online_fits)
-        elif mode_v == "home":
-            conditions.append(home_fits)
-        else:
-            conditions.append(or_(online_fits, home_fits))
+        conditions.append(_ceiling_condition(rate_v, display_v, currency_v, mode_v, rates))
     if city_v:
         conditions.append(col(TutorProfile.city) != "")
     if currency_v:
-        # Rates are only comparable within one currency (there are no offline FX rates), so a
-        # price ceiling in a currency keeps only tutors who charge in that currency.
-        conditions.append(col(TutorProfile.currency) == currency_v)
+        conditions.append(col(TutorProfile.currency) == currency_v)  # asked for explicitly, never implied
     if lang_v:
         conditions.append(
             exists().where(
@@ -183,7 +183,8 @@ def search_tutors(
         conditions.append(col(TutorProfile.rating_avg) >= rating_v)
 
     ranked = _rank(session, conditions, mode_v=mode_v, subject_v=subject_v, grade_v=grade_v, rate_v=rate_v,
-                   city_v=city_v, place=place, radius=radius_v, mask=free_mask, sort=sort_v, now=now or utcnow())
+                   city_v=city_v, place=place, radius=radius_v, mask=free_mask, sort=sort_v, now=now or utcnow(),
+                   display=display_v, rates=rates)
     total = len(ranked)
     chosen = ranked[(page_v - 1) * per_v : page_v * per_v]
     by_id = {c.id: c for c in chosen}
@@ -214,6 +215,9 @@ def search_tutors(
             score=by_id[p.id or 0].score,
             match_score=by_id[p.id or 0].score,
             distance_km=by_id[p.id or 0].distance_km,
+            display_currency=display_v,
+            hourly_rate_display=_shown(p.hourly_rate, p.currency, display_v, rates),
+            home_rate_display=_shown(p.home_rate, p.currency, display_v, rates),
         )
         for p, u in rows
     ]
@@ -222,11 +226,32 @@ def search_tutors(
                       place_suggestions=suggestions(city_v) if city_v and place is None else [])
 
 
+def _shown(minor: int, source: str, display: str, rates: Rates) -> int:
+    try:
+        return convert_minor(minor, source, display, rates) if minor > 0 else 0
+    except UnknownCurrency:
+        return 0
+
+
+def _ceiling_condition(limit: int, display: str, only: str | None, mode_v: str | None, rates: Rates) -> Any:
+    """"Rate ≤ limit (in `display`)" as one OR per currency of "currency = C and rate ≤ bound_C"
+    (currency.ceilings_by_currency): an index-friendly comparison, no conversion per row, and every
+    currency is kept (none is silently dropped)."""
+    per_currency = []
+    for code, bound in ceilings_by_currency(limit, display, rates, only).items():
+        online_fits = and_(col(TutorProfile.offers_online) == True, col(TutorProfile.hourly_rate) <= bound)  # noqa: E712
+        home_fits = and_(col(TutorProfile.offers_home) == True, col(TutorProfile.home_rate) <= bound)  # noqa: E712
+        fits = online_fits if mode_v == "online" else home_fits if mode_v == "home" else or_(online_fits, home_fits)
+        per_currency.append(and_(col(TutorProfile.currency) == code, fits))
+    return or_(*per_currency) if per_currency else literal(False)
+
+
 def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subject_v: str | None, grade_v: str | None,
           rate_v: int | None, city_v: str | None, place: Place | None, radius: int, mask: WindowMask | None,
-          sort: str, now: datetime) -> list[Candidate]:
+          sort: str, now: datetime, display: str, rates: Rates) -> list[Candidate]:
     """Every tutor passing the SQL filters, then the place, radius and windows filters, scored and
-    sorted (ranking.py). One read of plain columns per candidate — a few thousand small tuples."""
+    sorted (ranking.py). One read of plain columns per candidate — a few thousand small tuples.
+    Each candidate's rate is converted into `display`, so price sort and price fit compare like with like."""
     rate_col = col(TutorProfile.home_rate) if mode_v == "home" else col(TutorProfile.hourly_rate)
     exact: Any = literal(None)
     if grade_v:
@@ -237,14 +262,20 @@ def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subjec
     query = (
         sa_select(col(TutorProfile.id), rate_col, col(TutorProfile.rating_avg), col(TutorProfile.rating_count),
                   col(TutorProfile.trust_score), col(TutorProfile.response_rate), col(TutorProfile.response_minutes),
-                  col(TutorProfile.city), col(TutorProfile.locality), col(TutorProfile.travel_radius_km), exact)
+                  col(TutorProfile.city), col(TutorProfile.locality), col(TutorProfile.travel_radius_km), exact,
+                  col(TutorProfile.currency))
         .join(User, col(User.id) == col(TutorProfile.user_id))
         .where(*conditions)
     )
     out: list[Candidate] = []
     wanted_city = (city_v or "").lower()
-    for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v in session.connection().execute(query):
-        cand = Candidate(int(tid or 0), int(rate or 0), float(rating or 0), int(count or 0), int(trust or 0),
+    rows = session.connection().execute(query)
+    converted: dict[tuple[int, str], int] = {}  # rates repeat a lot: convert each (rate, currency) once
+    for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v, currency in rows:
+        key = (int(rate or 0), currency)
+        if key not in converted:
+            converted[key] = _shown(key[0], currency, display, rates)
+        cand = Candidate(int(tid or 0), converted[key], float(rating or 0), int(count or 0), int(trust or 0),
                          int(resp or 0), resp_min, None if exact_v is None else bool(exact_v))
         if city_v:
             there = place_of(city, locality) if place is not None else None

@@ -97,6 +97,10 @@ class TutorCard(BaseModel):
     score: float  # the match score, 0–100 (services/tutors/ranking.py); same as match_score
     match_score: float = 0.0
     distance_km: float | None = None  # from the searched place, when one was given
+    # The rates converted into the search's display currency (≈, for showing only; 0 = not offered).
+    display_currency: str = ""
+    hourly_rate_display: int = 0
+    home_rate_display: int = 0
 
 
 class SearchPage(BaseModel):

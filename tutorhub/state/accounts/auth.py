@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from tutorhub.services.accounts import one_time_codes, web_auth
+from tutorhub.services.accounts.display_currency import set_display_currency
+from tutorhub.services.currency import CURRENCIES, effective_display_currency
 from tutorhub.services.errors import Conflict, DomainError, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import get_settings
@@ -44,6 +46,8 @@ class SignupState(AppState):
 
     async def submit(self, form: dict):
         data = {key: form_text(form, key, 300) for key in SIGNUP_FIELDS}
+        # The display currency: the one this browser picked, else the service guesses from the timezone.
+        data["display_currency"] = self.currency_pick if self.currency_pick in CURRENCIES else ""
         ip, agent = self._client_ip(), self._user_agent()
         self.errors, self.message, self.submitting, self.email_taken = {}, "", True, False
         yield
@@ -171,6 +175,7 @@ class AccountState(AppState):
     phone: str = ""
     role: str = ""
     timezone: str = ""
+    display_currency: str = "USD"
     active_sessions: int = 0
 
     @rx.var
@@ -188,8 +193,19 @@ class AccountState(AppState):
         user = summary.user
         self.name, self.email, self.phone = user.full_name, user.email or "", user.phone or ""
         self.role, self.timezone, self.active_sessions = user.role, user.timezone, summary.active_sessions
+        self.display_currency = effective_display_currency(user.display_currency, user.timezone)
         self.status = "ready"
         return None
+
+    async def set_currency(self, code: Any):
+        """Save the display currency (the service validates it and changes only the caller's own)."""
+        wanted = str(code or "")[:3]
+        try:
+            user = await self._db(lambda s, actor: set_display_currency(s, actor=actor, currency=wanted))
+        except DomainError as exc:
+            return rx.toast.error(exc.fields.get("display_currency") or exc.message)
+        self.display_currency = self.viewer_currency = user.display_currency
+        return rx.toast.success(f"Prices will be shown in {user.display_currency}.")
 
     async def logout_everywhere(self):
         try:

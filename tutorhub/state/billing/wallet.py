@@ -23,7 +23,7 @@ from tutorhub.services.billing.purchases import PurchaseOut
 from tutorhub.services.billing.subscriptions import CheckoutOut, PlanChangeOut, SubscriptionOut
 from tutorhub.services.billing.wallet import TopupOut, WalletOut
 from tutorhub.services.checkout import renewals
-from tutorhub.services.currency import CURRENCIES, MoneyInputError, parse_major_units
+from tutorhub.services.currency import CURRENCIES, MoneyInputError, Rates, load_rates, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.money import payment_history, promos
 from tutorhub.services.money.payment_history import PaymentHistory, Receipt
@@ -38,6 +38,7 @@ from tutorhub.state.money.views import (
     PaymentRow,
     PlanRow,
     amount_errors,
+    charged,
     day,
     download_document,
     minutes_text,
@@ -52,7 +53,7 @@ PER_PAGE = 10
 LOT_SOURCES = {"plan": "from your plan", "pack": "from a minute pack", "trial": "free trial", "admin": "granted"}
 # What the page reads in one unit of work: wallet, credits, payments, plans, packs, subscription, zone.
 WalletRead = tuple[
-    WalletOut, CreditSummaryOut, PaymentHistory, list[PlanOption], list[PackOut], SubscriptionOut | None, str
+    WalletOut, CreditSummaryOut, PaymentHistory, list[PlanOption], list[PackOut], SubscriptionOut | None, str, str, Rates
 ]
 
 
@@ -85,6 +86,7 @@ class WalletState(AppState):
     pay_pages: int = 1
     busy: str = ""
     _pack: str = ""  # the pack picked in the form (checked by the service on purchase)
+    _plan_currency: dict[str, str] = {}  # plan code → the currency its card is priced (and charged) in
 
     async def _fetch(self) -> Any:
         page = self.pay_page
@@ -98,14 +100,16 @@ class WalletState(AppState):
                 plans.list_packs(session),
                 subscriptions.my_subscription(session, actor=actor),
                 self._zone_for(actor),
+                self._currency_for(actor),
+                load_rates(session),
             )
 
         ok, found = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return found
-        view, mine, listing, options, packs, sub, zone = found
+        view, mine, listing, options, packs, sub, zone, display, rates = found
         self._show(view, mine, listing, zone)
-        self._show_offer(options, packs, sub, zone)
+        self._show_offer(options, packs, sub, zone, display, rates)
         self.status = "ready"
         return None
 
@@ -135,14 +139,15 @@ class WalletState(AppState):
         self.pay_pages = page_count(listing.total_payments, PER_PAGE)
 
     def _show_offer(
-        self, options: list[PlanOption], pack_list: list[PackOut], sub: SubscriptionOut | None, zone: str
+        self, options: list[PlanOption], pack_list: list[PackOut], sub: SubscriptionOut | None, zone: str,
+        display: str = "", rates: Rates | None = None,
     ) -> None:
         self.packs = [
             PackRow(
                 code=p.code,
                 name=p.name,
                 minutes=minutes_text(p.minutes),
-                price=money(p.price_minor, p.currency),
+                price=charged(p.price_minor, p.currency, display, rates),
                 validity=f"{p.validity_days} days",
             )
             for p in pack_list
@@ -150,7 +155,9 @@ class WalletState(AppState):
         ]
         # `sub` is the active subscription (my_subscription answers no other).
         # Priced in the currency the subscription is billed in (the price a change is decided on).
-        rows = plan_rows(options, sub.currency if sub is not None else self.default_currency)
+        # With no subscription: in the viewer's display currency when the plan has a price in it.
+        rows = plan_rows(options, sub.currency if sub is not None else "", display, rates, self.default_currency)
+        self._plan_currency = {r.code: r.currency for r in rows}
         self.plans = rows
         self.has_sub = sub is not None
         self.sub_past_due = sub is not None and sub.status == "past_due"
@@ -301,7 +308,7 @@ class WalletState(AppState):
     async def _plan_action(self, kind: str, code: Any):
         if self.busy or not isinstance(code, str) or len(code) > 40:
             return
-        currency = self.default_currency
+        currency = self._plan_currency.get(code) or self.default_currency  # the price the card showed
         self.busy = f"plan:{code}"
         yield
 

@@ -27,7 +27,7 @@ from tutorhub.services.booking import screens as booking_pages
 from tutorhub.services.booking import series as booking_series
 from tutorhub.services.booking.guard import SlotTaken
 from tutorhub.services.booking.hold_limits import TooManyHolds
-from tutorhub.services.currency import format_money
+from tutorhub.services.currency import charged_text, format_money
 from tutorhub.services.errors import DomainError, InvalidInput
 from tutorhub.services.scheduling.schedule_input import parse_instant
 from tutorhub.state.checkout.pay import PayMixin
@@ -105,8 +105,9 @@ class BookingState(PayMixin, TutorSlotsState):
     def _show_quote(self, q: booking_pages.BookingQuoteOut) -> None:
         self.book_lengths = [str(n) for n in q.lesson_lengths]
         self.book_length = str(q.duration_min)
-        self.single_price = format_money(q.price_minor, q.currency)
-        self.trial_price = format_money(q.trial_price_minor, q.currency)
+        # What is charged (the tutor's currency) first, ≈ the student's display currency beside it.
+        self.single_price = charged_text(q.price_minor, q.currency, q.display_currency, q.price_display_minor)
+        self.trial_price = charged_text(q.trial_price_minor, q.currency, q.display_currency, q.trial_price_display_minor)
         self.trial_discount, self.trial_available = q.trial_discount_percent, q.trial_available
         self.instant, self.hold_minutes = q.instant_booking, q.hold_minutes
         self.unpaid_holds, self.max_unpaid_holds = q.unpaid_holds, q.max_unpaid_holds

@@ -95,7 +95,7 @@ class PayMixin(rx.State, mixin=True):
         self.pay_series = options.lessons > 1
         if self.pay_series and self.pay_method == "gateway":
             self.pay_method = "wallet"
-        self.pay_wallet = f"{format_money(options.wallet_available_minor, options.currency)} available"
+        self.pay_wallet = options.wallet_note or f"{format_money(options.wallet_available_minor, options.currency)} available"
         self._pay_price_minor, self._pay_currency = options.price_minor, options.currency
         self._pay_wallet_minor = options.wallet_available_minor
         self._show_total()
@@ -154,7 +154,8 @@ class PayMixin(rx.State, mixin=True):
             if "promo_code" in errors:
                 self.pay_promo_errors = {"promo_code": errors["promo_code"]}
             elif exc.status_code == 402:
-                self.pay_error = INSUFFICIENT.get(method, exc.message)
+                # The wallet's refusal says which balance can pay what (services/money/wallet_messages.py).
+                self.pay_error = exc.message if method == "wallet" else INSUFFICIENT.get(method, exc.message)
             else:
                 self.pay_error = errors.get("method") or message
             await self._load_pay_options()

@@ -16,12 +16,12 @@ from tutorhub.services.classes.class_reviews import ClassReviewsOut
 from tutorhub.services.classes.lifecycle import class_channel
 from tutorhub.services.classes.seat_credits import SeatPayOptions
 from tutorhub.services.classes.views import ClassDetail
-from tutorhub.services.currency import format_money
+from tutorhub.services.currency import Rates, format_money, load_rates
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
 from tutorhub.state.classes.find import local_when
-from tutorhub.state.money.views import minutes_text
+from tutorhub.state.money.views import charged, minutes_text
 
 
 class ReviewRow(BaseModel):
@@ -83,11 +83,11 @@ class ClassPageState(AppState):
     _live_key: str = ""
     _live_mark: int = 0
 
-    def _show(self, d: ClassDetail, zone: str) -> None:
+    def _show(self, d: ClassDetail, zone: str, display: str = "", rates: Rates | None = None) -> None:
         self.class_id, self.title, self.description = d.id, d.title, d.description
         self.subtitle = (f"{d.subject.title()} · {d.grade or 'any grade'} · {d.mode} · with {d.tutor_name} · "
                          f"{d.session_count} sessions of {d.duration_min} min")
-        self.price = format_money(d.price_minor, d.currency) + " per seat for the whole course"
+        self.price = charged(d.price_minor, d.currency, display, rates) + " per seat for the whole course"
         self.seats_left, self.capacity = d.seats_left, d.capacity
         self.enrolled, self.waitlist, self.class_status = d.enrolled_count, d.waitlist_count, d.status
         self.my_status = d.my_status or ""
@@ -103,7 +103,7 @@ class ClassPageState(AppState):
     async def _read(self) -> None:
         cid = self._route_tail()
 
-        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None, SeatPayOptions | None]:
+        def unit(s: Any, actor: Any) -> tuple[ClassDetail, str, int | None, SeatPayOptions | None, str, Rates]:
             detail = queries.get_class(s, viewer=actor, class_id=cid)
             try:
                 chat = class_chat.class_chat(s, actor=actor, class_id=cid) if actor is not None else None
@@ -117,14 +117,14 @@ class ClassPageState(AppState):
                 self._show_reviews(class_reviews.class_reviews(s, viewer=actor, class_id=cid))
             except DomainError:
                 self.reviews, self.review_summary, self.can_review = [], "", False
-            return detail, self._zone_for(actor), chat, options
+            return detail, self._zone_for(actor), chat, options, self._currency_for(actor), load_rates(s)
 
         try:
-            detail, zone, chat, options = await self._db(unit, read_only=True)
+            detail, zone, chat, options, display, rates = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
-        self._show(detail, zone)
+        self._show(detail, zone, display, rates)
         self.chat_href = f"/messages?c={chat}" if chat else ""
         if options is not None:
             self._show_pay(options)

@@ -13,9 +13,10 @@ from pydantic import BaseModel
 
 from tutorhub.services.classes import classes, queries
 from tutorhub.services.classes.views import ClassPage, ClassSummary
-from tutorhub.services.currency import CURRENCIES, MoneyInputError, format_money, parse_major_units
+from tutorhub.services.currency import CURRENCIES, MoneyInputError, Rates, load_rates, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.state.money.views import charged
 
 
 class ClassRow(BaseModel):
@@ -36,11 +37,12 @@ def local_when(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M")
 
 
-def class_row(c: ClassSummary, zone: str) -> ClassRow:
+def class_row(c: ClassSummary, zone: str, display: str = "", rates: Rates | None = None) -> ClassRow:
+    """One class card; the price is what a seat is charged, ≈ the viewer's currency beside it."""
     return ClassRow(
         id=c.id, href=f"/classes/{c.id}", title=c.title, subject=c.subject.title(), grade=c.grade or "any grade",
         tutor=c.tutor_name, when=local_when(c.first_start, zone), sessions=f"{c.session_count} × {c.duration_min} min",
-        price=format_money(c.price_minor, c.currency), seats=f"{c.seats_left} of {c.capacity} seats left",
+        price=charged(c.price_minor, c.currency, display, rates), seats=f"{c.seats_left} of {c.capacity} seats left",
         status=c.status,
     )
 
@@ -54,7 +56,7 @@ class FindClassesState(AppState):
     subject: str = ""
     grade: str = ""
     mode: str = ""
-    max_price: str = ""  # in major units of the class's currency, as typed
+    max_price: str = ""  # in major units of the viewer's display currency, as typed
     seats_only: bool = False
     filter_error: str = ""
     mine: list[ClassRow] = []
@@ -62,32 +64,33 @@ class FindClassesState(AppState):
     create_message: str = ""
 
     async def _read(self) -> None:
-        def unit(s: Any, actor: Any) -> tuple[ClassPage, ClassPage | None, str]:
+        def unit(s: Any, actor: Any) -> tuple[ClassPage, ClassPage | None, str, str, Rates]:
+            display = self._currency_for(actor)
             found = queries.search_classes(s, subject=self.subject or None, grade=self.grade or None,
-                                           mode=self.mode or None, max_price_minor=self._max_price_minor(),
-                                           seats_only=self.seats_only, page=self.page)
+                                           mode=self.mode or None, max_price_minor=self._max_price_minor(display),
+                                           seats_only=self.seats_only, page=self.page, display_currency=display)
             own = queries.my_classes(s, actor=actor) if actor is not None and actor.role in ("tutor", "student") \
                 else None
-            return found, own, self._zone_for(actor)
+            return found, own, self._zone_for(actor), display, load_rates(s)
 
         try:
-            found, own, zone = await self._db(unit, read_only=True)
+            found, own, zone, display, rates = await self._db(unit, read_only=True)
         except DomainError as exc:
             self.rows, self.total, self.status = [], 0, "ready"
             self.create_message = exc.message
             return
-        self.rows = [class_row(c, zone) for c in found.items]
+        self.rows = [class_row(c, zone, display, rates) for c in found.items]
         self.total, self.pages = found.total, found.pages
-        self.mine = [class_row(c, zone) for c in own.items] if own else []
+        self.mine = [class_row(c, zone, display, rates) for c in own.items] if own else []
         self.status = "ready"
 
     async def load(self):
         self.status, self.page, self.create_errors, self.create_message = "loading", 1, {}, ""
         await self._read()
 
-    def _max_price_minor(self) -> int | None:
+    def _max_price_minor(self, display: str = "USD") -> int | None:
         try:
-            return parse_major_units(self.max_price, "USD")  # the filter compares minor units, 2 decimals
+            return parse_major_units(self.max_price, display)  # compared with converted prices
         except MoneyInputError:
             return None
 

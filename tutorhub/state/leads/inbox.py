@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.services.billing.credits import InsufficientCredits
+from tutorhub.services.currency import Rates, UnknownCurrency, convert_minor, format_rate, load_rates
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.leads import claims, inbox, proposals
 from tutorhub.services.leads.views import LeadOut
@@ -45,12 +46,23 @@ class LeadRow:
     expires: str = ""
 
 
-def _row(item: LeadOut, zone: str) -> LeadRow:
+def _budget(item: LeadOut, display: str, rates: Rates | None) -> str:
+    """'up to ₹900/h (≈ €9.95/h)': the student's own budget first, ≈ the tutor's display currency beside it."""
+    if rates is None or not display or display == item.currency or item.budget_max_minor <= 0:
+        return item.budget_text
+    try:
+        shown = convert_minor(item.budget_max_minor, item.currency, display, rates)
+    except UnknownCurrency:
+        return item.budget_text
+    return f"{item.budget_text} (≈ {format_rate(shown, display)})"
+
+
+def _row(item: LeadOut, zone: str, display: str = "", rates: Rates | None = None) -> LeadRow:
     windows = ", ".join(f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[w.weekday]} {w.start}–{w.end}"
                         for w in item.windows)
     return LeadRow(
         id=item.id, status=item.status, title=f"{item.subject_label} · {item.grade_label} · {item.mode}",
-        place=item.place_name, budget=item.budget_text, message=item.message,
+        place=item.place_name, budget=_budget(item, display, rates), message=item.message,
         windows=(windows + f" ({item.timezone})") if windows else "Any time", fit=item.fit, claimed=item.claimed,
         conversation_id=item.conversation_id or 0, claims_left=item.claims_left,
         expires=format_local(item.expires_at.isoformat(), zone),
@@ -73,11 +85,12 @@ class LeadInboxState(AppState):
 
     async def _refresh(self) -> None:
         def read(s, actor):
-            return inbox.lead_inbox(s, actor=actor), self._zone_for(actor), actor.id if actor else 0
+            return (inbox.lead_inbox(s, actor=actor), self._zone_for(actor), actor.id if actor else 0,
+                    self._currency_for(actor), load_rates(s))
 
-        page, zone, viewer = await self._db(read, read_only=True)
+        page, zone, viewer, display, rates = await self._db(read, read_only=True)
         self._zone, self._viewer_id = zone, viewer
-        self.rows = [_row(i, zone) for i in page.items]
+        self.rows = [_row(i, zone, display, rates) for i in page.items]
         self.credits, self.has_more, self._next_before = page.lead_credits, page.next_before is not None, \
             page.next_before or 0
 
@@ -115,10 +128,12 @@ class LeadInboxState(AppState):
             return None
         before = self._next_before
         try:
-            page = await self._db(lambda s, actor: inbox.lead_inbox(s, actor=actor, before=before), read_only=True)
+            page, display, rates = await self._db(lambda s, actor: (
+                inbox.lead_inbox(s, actor=actor, before=before), self._currency_for(actor), load_rates(s)),
+                read_only=True)
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        self.rows = self.rows + [_row(i, self._zone) for i in page.items]
+        self.rows = self.rows + [_row(i, self._zone, display, rates) for i in page.items]
         self.has_more, self._next_before = page.next_before is not None, page.next_before or 0
         return None
 

@@ -19,7 +19,14 @@ from tutorhub.services.actor import UserOut
 from tutorhub.services.billing.plan_options import PlanOption
 from tutorhub.services.billing.plans import PriceOut
 from tutorhub.services.checkout.disputes import DecisionQuoteOut, DisputeCaseOut
-from tutorhub.services.currency import exponent, format_money
+from tutorhub.services.currency import (
+    Rates,
+    UnknownCurrency,
+    charged_text,
+    convert_minor,
+    exponent,
+    format_money,
+)
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money.earnings import Statement
 from tutorhub.services.money.payment_history import Receipt
@@ -158,24 +165,39 @@ class PlanRow:
     minutes: str = ""
     price: str = ""
     action: str = "subscribe"  # subscribe | upgrade | downgrade | current | next | unavailable
+    currency: str = ""  # what subscribing to it charges in
 
 
-def price_in(prices: list[PriceOut], currency: str) -> tuple[int, str]:
-    """A plan's price in the given currency (else its first price)."""
-    for p in prices:
-        if p.currency == currency:
-            return p.amount_minor, p.currency
-    return (prices[0].amount_minor, prices[0].currency) if prices else (0, currency)
+def price_in(prices: list[PriceOut], *currencies: str) -> tuple[int, str]:
+    """A plan's price in the first of `currencies` it has (else its first price)."""
+    for currency in currencies:
+        for p in prices:
+            if p.currency == currency:
+                return p.amount_minor, p.currency
+    return (prices[0].amount_minor, prices[0].currency) if prices else (0, currencies[0] if currencies else "USD")
 
 
-def plan_rows(options: list[PlanOption], currency: str) -> list[PlanRow]:
-    """The plan cards: each plan priced in `currency` with the action the billing rule gave it
-    (services/billing/plan_options.py decides upgrade vs downgrade, the same way change_plan does)."""
+def charged(minor: int, currency: str, display: str, rates: Rates | None) -> str:
+    """What is charged, with ≈ the viewer's display currency beside it when it differs."""
+    if rates is None or not display or display == currency:
+        return money(minor, currency)
+    try:
+        return charged_text(minor, currency, display, convert_minor(minor, currency, display, rates))
+    except UnknownCurrency:
+        return money(minor, currency)
+
+
+def plan_rows(options: list[PlanOption], currency: str, display: str = "", rates: Rates | None = None,
+              fallback: str = "") -> list[PlanRow]:
+    """The plan cards with the action the billing rule gave each (services/billing/plan_options.py
+    decides upgrade vs downgrade, the same way change_plan does). Each is priced in `currency` (a
+    subscription's currency) when given, else in the viewer's display currency when the plan has a
+    price in it, else in `fallback` (the wallet's currency), else its first price — `PlanRow.currency` is what subscribing charges."""
     rows = []
     for option in options:
-        amount, cur = price_in(option.prices, currency)
+        amount, cur = price_in(option.prices, currency) if currency else price_in(option.prices, display, fallback)
         rows.append(PlanRow(code=option.code, name=option.name, minutes=minutes_text(option.minutes_per_cycle),
-                            price=money(amount, cur), action=option.action))
+                            price=charged(amount, cur, display, rates), action=option.action, currency=cur))
     return rows
 
 

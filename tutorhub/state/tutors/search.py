@@ -7,14 +7,16 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.booking import policy
-from tutorhub.services.currency import MoneyInputError, parse_major_units
-from tutorhub.services.errors import DomainError, NotFound
+from tutorhub.services.currency import CURRENCIES, MoneyInputError, load_rates, parse_major_units
+from tutorhub.services.errors import DomainError, InvalidInput, NotFound
 from tutorhub.services.live_hints import slots_channel
 from tutorhub.services.paging import page_number
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.tutors import search
 from tutorhub.services.tutors.top_rated import top_rated_tutors
+from tutorhub.services.validation import fail, fail_fields
 from tutorhub.settings import get_settings
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_text
@@ -54,10 +56,12 @@ class HomeState(AppState):
     async def load(self):
         self.loading = True
         try:
-            found = await self._db(lambda s, _actor: top_rated_tutors(s, limit=6), read_only=True)
+            found, display, rates = await self._db(
+                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s)),
+                read_only=True)
         except DomainError:
-            found = []
-        self.top_tutors = [card_view(c) for c in found]
+            found, display, rates = [], "", None
+        self.top_tutors = [card_view(c, display, rates) for c in found]
         self.loading = False
 
     def find(self, form: dict):
@@ -94,6 +98,7 @@ class SearchState(AppState):
     duration: str = ""
     has_saved_windows: bool = False
     free_note: str = ""
+    shown_currency: str = "USD"  # prices and the max price are in this currency (the viewer's)
     _live_key: str = ""
     _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
@@ -139,27 +144,33 @@ class SearchState(AppState):
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
         criteria["radius_km"] = None if self.radius_km in ("", ANY) else self.radius_km
         criteria["sort"] = None if self.sort in ("", ANY) else self.sort
-        # Prices only compare within one currency: a price limit without a chosen currency is in USD.
-        if self.max_price and self.currency in ("", ANY):
-            self.currency = "USD"
+        # The max price is in the viewer's display currency and compared with every tutor's converted
+        # rate; "currency" only narrows to tutors charging in it when chosen (never implied).
         criteria["currency"] = None if self.currency in ("", ANY) else self.currency
-        try:
-            criteria["max_rate"] = parse_major_units(self.max_price, str(criteria["currency"] or "USD"))
-        except MoneyInputError as exc:
-            self.errors = {"max_price": str(exc)}
-            criteria["max_rate"] = None
+        max_price = self.max_price
         per_page = get_settings().page_size
         url_free = {k: getattr(self, k) or None for k in ("windows", "windows_tz", "duration")}
         use_saved = self.free == "1" and not self.windows
 
         def unit(session, actor):
+            display = self._currency_for(actor)
+            try:  # the max price is typed in the display currency
+                max_rate, bad_price = parse_major_units(max_price, display), ""
+            except MoneyInputError as exc:
+                max_rate, bad_price = None, str(exc)
             saved = slot_weeks.saved_window_filter(session, actor=actor)
             free = url_free if url_free["windows"] else (saved if use_saved and saved else {})
-            found = search.search_tutors(session, **criteria, **free, page=page, per_page=per_page)
-            return found, saved is not None
+            try:
+                found = search.search_tutors(session, **criteria, **free, max_rate=max_rate, display_currency=display,
+                                             page=page, per_page=per_page)
+            except InvalidInput as exc:  # every field's error at once, the price's too
+                raise fail_fields({**exc.fields, **({"max_rate": bad_price} if bad_price else {})}) from exc
+            if bad_price:
+                raise fail("max_rate", bad_price)
+            return found, saved is not None, display
 
         try:
-            found, self.has_saved_windows = await self._db(unit, read_only=True)
+            found, self.has_saved_windows, self.shown_currency = await self._db(unit, read_only=True)
         except DomainError as exc:
             fields = {("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}
             free_errors = [f"{k.replace('_', ' ')} {v}" for k, v in fields.items() if k in FREE_KEYS]
@@ -231,6 +242,20 @@ class SearchState(AppState):
     def clear(self):
         return rx.redirect("/tutors")
 
+    async def pick_currency(self, code: Any):
+        """"Show prices in": saved on the account when signed in, else kept in this browser's cookie."""
+        wanted = str(code or "").upper()[:3]
+        if wanted not in CURRENCIES:
+            return
+        try:
+            await self._db(lambda s, actor: set_display_currency(s, actor=actor, currency=wanted)
+                           if actor is not None else None)
+        except DomainError:
+            return
+        self.currency_pick = wanted
+        self.viewer_currency = wanted
+        await self._search(self.page)
+
     def toggle_filters(self):
         """Show or hide the filter form on phones (display only)."""
         self.filters_open = not self.filters_open
@@ -265,13 +290,15 @@ class TutorPageState(AppState):
         self.policy_text = policy.cancellation_note()
         wanted = self._route_tail()
         try:
-            tutor = await self._db(lambda s, _actor: search.get_public_profile(s, tutor_id=wanted), read_only=True)
+            tutor, display, rates = await self._db(
+                lambda s, actor: (search.get_public_profile(s, tutor_id=wanted), self._currency_for(actor), load_rates(s)),
+                read_only=True)
         except NotFound:
             self.status = "notfound"
             return
         self.name, self.initials = tutor.full_name, initials(tutor.full_name)
         self.headline, self.bio = tutor.headline, tutor.bio
-        self.online_price, self.home_price = rate_texts(tutor)
+        self.online_price, self.home_price = rate_texts(tutor, display, rates)
         self.city, self.locality, self.travel_radius_km = tutor.city, tutor.locality, tutor.travel_radius_km
         self.modes = [MODE_LABELS.get(m, m) for m in tutor.modes]
         self.timezone, self.intro_video_url = tutor.timezone, tutor.intro_video_url

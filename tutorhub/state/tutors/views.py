@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 
-from tutorhub.services.currency import format_rate
+from tutorhub.services.currency import Rates, approx_text, format_rate
 from tutorhub.services.timefmt import format_local
 from tutorhub.services.tutors.views import DecisionOut, DocumentOut, SubjectOut, TutorCard, TutorPublic
 
@@ -65,15 +65,38 @@ def rating_text(avg: float, count: int) -> str:
     return f"{avg:.1f}" if count > 0 else "New"
 
 
-def rate_texts(tutor: TutorCard | TutorPublic) -> tuple[str, str]:
-    """(online price, home price) for display; '' for a mode the tutor does not offer."""
-    online = format_rate(tutor.hourly_rate, tutor.currency) if "online" in tutor.modes else ""
-    home = format_rate(tutor.home_rate, tutor.currency) if "home" in tutor.modes else ""
+def shown_rate(own: int, currency: str, shown: int, display: str) -> str:
+    """'≈ €23/h ($25/h)': the viewer's currency first (approximate), the tutor's own price beside it;
+    just '$25/h' when the currencies agree (or nothing was converted)."""
+    mine = format_rate(own, currency)
+    if not display or display == currency or shown <= 0 or own <= 0:
+        return mine
+    return f"≈ {format_rate(shown, display)} ({mine})"
+
+
+def rate_texts(tutor: TutorCard | TutorPublic, display: str = "", rates: Rates | None = None) -> tuple[str, str]:
+    """(online price, home price) for display in `display` (≈, with the own price); '' for a mode
+    the tutor does not offer."""
+    def text(minor: int) -> str:
+        if rates is None or not display or minor <= 0:
+            return format_rate(minor, tutor.currency)
+        return approx_text(minor, tutor.currency, display, rates, suffix="/h")
+
+    online = text(tutor.hourly_rate) if "online" in tutor.modes else ""
+    home = text(tutor.home_rate) if "home" in tutor.modes else ""
     return online, home
 
 
-def card_view(card: TutorCard) -> TutorCardView:
-    price, home_price = rate_texts(card)
+def card_view(card: TutorCard, display: str = "", rates: Rates | None = None) -> TutorCardView:
+    """A result card; prices in the search's display currency (carried on the card), or converted
+    here into `display` for cards that did not come from a search (the home page's top tutors)."""
+    if card.display_currency:
+        price = shown_rate(card.hourly_rate, card.currency, card.hourly_rate_display, card.display_currency) \
+            if "online" in card.modes else ""
+        home_price = shown_rate(card.home_rate, card.currency, card.home_rate_display, card.display_currency) \
+            if "home" in card.modes else ""
+    else:
+        price, home_price = rate_texts(card, display, rates)
     return TutorCardView(
         id=card.id,
         name=card.full_name,
