@@ -38,6 +38,7 @@ from tutorhub.state.growth.analytics_consent import AnalyticsConsentState
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
 from tutorhub.state.leads.ranking import RankingHelpState
+from tutorhub.state.learning.child_booking import ChildBookingState
 from tutorhub.state.learning.guardians import GuardianState
 from tutorhub.state.learning.homework import HomeworkListState, HomeworkState
 from tutorhub.state.learning.lesson import LessonState
@@ -214,7 +215,7 @@ AUDITED_HANDLERS = {
     # send_broadcast / open_roster / mark pass the page's class id to class_chat.broadcast and
     # attendance (the class's own tutor only).
     ClassPageState: {"load", "refresh", "watch_class", "enrol", "leave", "publish", "cancel", "send_broadcast",
-                     "open_roster", "mark", "cancel_session"},
+                     "open_roster", "mark", "cancel_session", "submit_review", "set_pay_method"},
     # Courses: create / add_chapter / move / publish / enrol / refund / review / play pass the cookie's actor and
     # the page's course id to services/courses (approved tutors for create, the course's own tutor for the
     # builder, students for enrol / refund / review, may_watch for play; tests/state/courses); upload only
@@ -234,12 +235,14 @@ AUDITED_HANDLERS = {
     # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no
     # argument and drafts only the plan this tab's own `ask` stored (a backend-only id).
     StudyPlansState: {"load", "ask", "finish_draft"},
-    PlanState: {"load", "toggle_task", "remove_task", "move_task", "add_task", "comment"},
+    PlanState: {"load", "toggle_task", "remove_task", "move_task", "add_task", "comment", "retry"},
     # finish_homework, like finish_draft, drafts only the homework this tab's own report created;
     # reject_files only sets a message.
     LessonReportState: {"load", "write_report", "finish_homework"},
     HomeworkListState: {"load"},
-    GuardianState: {"load", "invite", "confirm", "unlink"},
+    GuardianState: {"load", "invite", "confirm", "unlink", "answer", "ask_child"},
+    # a guardian books and pays for a linked child: the services check the link (tests/state/learning/test_child_booking_state.py)
+    ChildBookingState: {"load", "search", "choose_tutor", "hold", "pay"},
     ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)
     HomeworkState: {"load", "send", "submit", "review", "upload", "reject_files"},
     # open_room reads the room for the ids in the route (the service decides who may join and when);
