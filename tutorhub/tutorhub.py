@@ -59,6 +59,7 @@ from tutorhub.pages.tutors.profile import tutor_profile_page
 from tutorhub.pages.tutors.public_profile import tutor_public_page
 from tutorhub.pages.tutors.search import search_page
 from tutorhub.pages.tutors.verification import verification_queue_page, verification_review_page
+from tutorhub.services.tutors import places
 from tutorhub.settings import get_settings
 from tutorhub.startup import prepare_database
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
@@ -124,6 +125,8 @@ log = logging.getLogger("tutorhub")
 async def prepare_database_on_start():
     """Migrate (and seed demo data into an empty database) before the app serves requests."""
     log.warning("database: %s", await asyncio.to_thread(prepare_database))
+    # The offline gazetteer takes seconds to build: built before serving, not in the first search.
+    log.warning("places: %d names loaded", await asyncio.to_thread(places.warm_gazetteer))
     yield
 
 

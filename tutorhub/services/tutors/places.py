@@ -94,6 +94,12 @@ def _gazetteer() -> tuple[dict[str, list[_City]], dict[str, str], dict[str, str]
     return by_name, countries, names
 
 
+def warm_gazetteer() -> int:
+    """Build the gazetteer now (seconds on a slow machine), so the first search or enquiry after a
+    start does not pay for it; returns how many place names it knows."""
+    return len(_gazetteer()[0])
+
+
 def _country_name(iso: str) -> str:
     return _gazetteer()[2].get(iso, iso)
 
