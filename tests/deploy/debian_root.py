@@ -20,6 +20,8 @@ SUITE = "bookworm"
 # Dockerfile's build stage (debootstrap's own resolver cannot install npm's dependency tree).
 PACKAGES = ("python3", "python3-venv", "ca-certificates", "passwd")
 BUILD_PACKAGES = ("nodejs", "npm")
+# The final stage's SFU for the lesson rooms (Dockerfile: janus and its browser client).
+SFU_PACKAGES = ("janus", "libjs-janus-gateway", "libjs-webrtc-adapter")
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -51,10 +53,14 @@ def make_root(root: Path) -> float:
 
 
 def install_build_packages(root: Path) -> float:
-    """The Dockerfile's build-stage `apt-get install nodejs npm`; returns the seconds it took."""
+    """The Dockerfile's `apt-get install`s: nodejs and npm (build stage) and the SFU (final stage);
+    returns the seconds it took. Services are not started by the packages (no init in a root)."""
     started = time.monotonic()
+    policy = root / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n")
+    policy.chmod(0o755)
     script = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
-              + " ".join(BUILD_PACKAGES))
+              + " ".join(BUILD_PACKAGES + SFU_PACKAGES))
     done = run(root, ["sh", "-c", script], {"HOME": "/root"})
     if done.returncode != 0:
         raise RuntimeError(f"apt-get install in the root failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")

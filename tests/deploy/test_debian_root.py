@@ -64,7 +64,7 @@ def test_the_image_scripts_build_and_serve_in_a_fresh_debian_root():
     try:
         seconds = debian_root.make_root(root)
         print(f"\ndebootstrap ({debian_root.SUITE}, minbase + {len(debian_root.PACKAGES)} packages): {seconds:.0f} s")
-        print(f"apt-get install nodejs npm in the root: {debian_root.install_build_packages(root):.0f} s")
+        print(f"apt-get install nodejs npm janus in the root: {debian_root.install_build_packages(root):.0f} s")
         debian_root.copy_app(root)
         port = _free_port()
         public = f"http://127.0.0.1:{port}"
@@ -98,7 +98,14 @@ def test_the_image_scripts_build_and_serve_in_a_fresh_debian_root():
 
         page = httpx.get(f"{public}/", timeout=30)
         assert page.status_code == 200 and "<title>TutorHub" in page.text  # the built frontend, same port
-        assert httpx.get(f"{public}/health", timeout=10).json() == {"status": "ok"}
+        # The entrypoint started the image's Janus beside the app: /health reports it (a cached ping).
+        deadline, health_body = time.monotonic() + 60, {}
+        while time.monotonic() < deadline:
+            health_body = httpx.get(f"{public}/health", timeout=10).json()
+            if health_body.get("sfu") == "ok":
+                break
+            time.sleep(2)
+        assert health_body == {"status": "ok", "sfu": "ok"}, (log.read_text()[-2000:], health_body)
         metrics = httpx.get(f"{public}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert metrics.status_code == 200 and 'route="/ready"' in metrics.text
         health = debian_root.run(root, ["/app/deploy/entrypoint.sh", "healthcheck"], env, user=APP_USER, timeout=60)
