@@ -124,7 +124,7 @@ def test_admin_jobs_page_and_run_now_are_admin_only(browser, new_browser, make_u
     assert admin.status == "ready" and any(r.job_id == "send_reminders" and r.last_outcome == "" for r in admin.rows)
     reminders = next(r for r in admin.rows if r.job_id == "send_reminders")
     assert reminders.name == "Send lesson reminders" and reminders.schedule == "Every minute"
-    assert reminders.description.startswith("Lesson reminders 24 h and 1 h ahead")
+    assert reminders.description.startswith("Lesson and class-session reminders 24 h and 1 h ahead")
     assert all("=" not in r.schedule and "*" not in r.schedule for r in admin.rows)  # no cron strings
     events = browser.run(admin.run_now("send_reminders"))
     assert toasts(events, "success") and admin.running == ""

@@ -11,7 +11,7 @@ from tutorhub.api.schemas import StrictIn, error_responses
 from tutorhub.db import session_scope
 from tutorhub.services.accounts.audit import AuditPage, list_audit_entries
 from tutorhub.services.ops import fraud_review, suspension, user_detail, user_search
-from tutorhub.services.ops.fraud_review import FlagOut, FlagPage
+from tutorhub.services.ops.fraud_review import FlagPage, FraudFlagOut
 from tutorhub.services.ops.suspension import SuspensionOut
 from tutorhub.services.ops.user_detail import UserDetail
 from tutorhub.services.ops.user_search import UsersPage
@@ -75,8 +75,8 @@ def list_fraud_flags(user: CurrentUser, status: Annotated[str, Query(max_length=
         return fraud_review.list_flags(session, actor=user, status=status, kind=kind, page=page)
 
 
-@router.post("/fraud-flags/{flag_id}/resolve", response_model=FlagOut, responses=_RESOLVE)
-def resolve_fraud_flag(user: CurrentUser, flag_id: str, data: ResolveIn) -> FlagOut:
+@router.post("/fraud-flags/{flag_id}/resolve", response_model=FraudFlagOut, responses=_RESOLVE)
+def resolve_fraud_flag(user: CurrentUser, flag_id: str, data: ResolveIn) -> FraudFlagOut:
     """Close a flag with `{"resolution"}` (what was found or done); recorded in the audit log."""
     with session_scope() as session:
         return fraud_review.resolve_flag(session, actor=user, flag_id=flag_id, resolution=data.resolution)

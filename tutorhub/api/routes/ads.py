@@ -20,7 +20,7 @@ from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
 from tutorhub.services.catalog import GRADE_LEVELS
 from tutorhub.services.growth import campaigns, offers, serving
-from tutorhub.services.growth.offers import OfferOut
+from tutorhub.services.growth.offers import SpecialOfferOut
 from tutorhub.services.growth.serving import AdItem, ClickOut
 
 router = APIRouter(prefix="/api/v1", tags=["ads"])
@@ -31,7 +31,7 @@ class AdsOut(BaseModel):
 
 
 class OffersOut(BaseModel):
-    items: list[OfferOut]
+    items: list[SpecialOfferOut]
 
 
 SUBJECT_RULE = query(maxLength=60, pattern="^(|.*[A-Za-z0-9+#&/.-].*[A-Za-z0-9+#&/.-].*)$",

@@ -241,7 +241,7 @@ def get_class_chat(user: CurrentUser, class_id: str) -> ChatOut:
         return ChatOut(conversation_id=class_chat.class_chat(session, actor=user, class_id=class_id))
 
 
-class ReviewIn(StrictIn):
+class ClassReviewIn(StrictIn):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
 
@@ -249,7 +249,7 @@ class ReviewIn(StrictIn):
 @router.post("/classes/{class_id}/reviews", response_model=ClassReviewOut, status_code=201,
              responses=error_responses(401, 403, 404, 409, 422, e403="Not a student who attended a session",
                                        e409="Already reviewed"))
-def review_class(user: CurrentUser, class_id: str, data: ReviewIn) -> ClassReviewOut:
+def review_class(user: CurrentUser, class_id: str, data: ClassReviewIn) -> ClassReviewOut:
     """Rate a class you attended (present or late at a session at least), 1–5 with a comment, once."""
     with session_scope() as session:
         return class_reviews.review_class(session, actor=user, class_id=class_id, rating=data.rating,

@@ -17,7 +17,7 @@ from tutorhub.services.growth.advertisers import AdvertiserOut
 from tutorhub.services.growth.campaign_input import MAX_BUDGET_MINOR, MAX_PRICE_MINOR
 from tutorhub.services.growth.campaign_stats import DayPoint
 from tutorhub.services.growth.campaigns import CampaignOut
-from tutorhub.services.growth.offers import OfferOut
+from tutorhub.services.growth.offers import SpecialOfferOut
 from tutorhub.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin", "growth"])
@@ -96,7 +96,7 @@ class CampaignsOut(BaseModel):
     items: list[CampaignOut]
 
 
-class SeriesOut(BaseModel):
+class CampaignSeriesOut(BaseModel):
     campaign_id: int
     days: list[DayPoint]
 
@@ -162,12 +162,12 @@ def upload_creative(user: CurrentUser, campaign_id: str, file: Annotated[UploadF
         return campaigns.set_creative(session, actor=user, campaign_id=campaign_id, data=data, now=utcnow())
 
 
-@router.get("/campaigns/{campaign_id}/stats", response_model=SeriesOut, responses=_ONE)
-def campaign_stats_days(user: CurrentUser, campaign_id: str) -> SeriesOut:
+@router.get("/campaigns/{campaign_id}/stats", response_model=CampaignSeriesOut, responses=_ONE)
+def campaign_stats_days(user: CurrentUser, campaign_id: str) -> CampaignSeriesOut:
     """Impressions, clicks, CTR and spend per UTC day (reconciled days, then today's live figures)."""
     with session_scope(read_only=True) as session:
         days = campaign_stats.campaign_series(session, actor=user, campaign_id=campaign_id, now=utcnow())
-    return SeriesOut(campaign_id=int(campaign_id), days=days)
+    return CampaignSeriesOut(campaign_id=int(campaign_id), days=days)
 
 
 @router.get("/advertisers", response_model=list[AdvertiserOut], responses=_ADMIN)
@@ -193,22 +193,22 @@ def record_prepayment(user: CurrentUser, advertiser_id: str, data: PrepaymentIn)
                                              data=data.model_dump(), now=utcnow())
 
 
-@router.get("/offers", response_model=list[OfferOut], responses=_ADMIN)
-def list_offers(user: CurrentUser) -> list[OfferOut]:
+@router.get("/offers", response_model=list[SpecialOfferOut], responses=_ADMIN)
+def list_offers(user: CurrentUser) -> list[SpecialOfferOut]:
     with session_scope(read_only=True) as session:
         return offers.list_offers(session, actor=user)
 
 
-@router.post("/offers", response_model=OfferOut, status_code=201,
+@router.post("/offers", response_model=SpecialOfferOut, status_code=201,
              responses=error_responses(401, 403, 422, e403="Not an admin", e422="Unknown promo code or a bad field"))
-def create_offer(user: CurrentUser, data: OfferIn) -> OfferOut:
+def create_offer(user: CurrentUser, data: OfferIn) -> SpecialOfferOut:
     """An offer: an existing promo code, a banner text and who sees it (new students, a subject, a city)."""
     with session_scope() as session:
         return offers.create_offer(session, actor=user, data=data.model_dump(), now=utcnow())
 
 
-@router.patch("/offers/{offer_id}", response_model=OfferOut,
+@router.patch("/offers/{offer_id}", response_model=SpecialOfferOut,
               responses=error_responses(401, 403, 404, 422, e403="Not an admin", e404="No such offer"))
-def set_offer_active(user: CurrentUser, offer_id: str, data: OfferPatch) -> OfferOut:
+def set_offer_active(user: CurrentUser, offer_id: str, data: OfferPatch) -> SpecialOfferOut:
     with session_scope() as session:
         return offers.set_offer_active(session, actor=user, offer_id=offer_id, active=data.active, now=utcnow())

@@ -29,7 +29,7 @@ PAID_STATES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.I
                BookingStatus.COMPLETED, BookingStatus.SETTLED, BookingStatus.DISPUTED, BookingStatus.NO_SHOW)
 
 
-class OfferOut(BaseModel):
+class SpecialOfferOut(BaseModel):
     id: int
     promo_code: str
     banner_text: str
@@ -46,8 +46,8 @@ def _discount_text(promo: PromoCode) -> str:
     return f"{format_money(promo.amount_minor, promo.currency)} off"
 
 
-def _out(row: SpecialOffer, promo: PromoCode) -> OfferOut:
-    return OfferOut(id=row.id or 0, promo_code=promo.code, banner_text=row.banner_text,
+def _out(row: SpecialOffer, promo: PromoCode) -> SpecialOfferOut:
+    return SpecialOfferOut(id=row.id or 0, promo_code=promo.code, banner_text=row.banner_text,
                     discount_text=_discount_text(promo), new_students_only=row.new_students_only,
                     subject=row.subject, city=row.city, active=row.active)
 
@@ -74,7 +74,7 @@ def _promo(session: Session, code: Any) -> PromoCode:
     return promo
 
 
-def create_offer(session: Session, *, actor: UserOut | None, data: Any, now: datetime) -> OfferOut:
+def create_offer(session: Session, *, actor: UserOut | None, data: Any, now: datetime) -> SpecialOfferOut:
     admin = require_role(actor, Role.ADMIN)
     if not isinstance(data, dict):
         raise fail("body", "must be an object")
@@ -95,7 +95,7 @@ def create_offer(session: Session, *, actor: UserOut | None, data: Any, now: dat
 
 
 def set_offer_active(session: Session, *, actor: UserOut | None, offer_id: Any, active: Any,
-                     now: datetime) -> OfferOut:
+                     now: datetime) -> SpecialOfferOut:
     admin = require_role(actor, Role.ADMIN)
     row = session.get(SpecialOffer, clean_id(offer_id, "No such offer."))
     if row is None:
@@ -111,7 +111,7 @@ def set_offer_active(session: Session, *, actor: UserOut | None, offer_id: Any, 
     return _out(row, promo)
 
 
-def list_offers(session: Session, *, actor: UserOut | None) -> list[OfferOut]:
+def list_offers(session: Session, *, actor: UserOut | None) -> list[SpecialOfferOut]:
     require_role(actor, Role.ADMIN)
     rows = session.exec(select(SpecialOffer, PromoCode).join(PromoCode, col(PromoCode.id) == col(SpecialOffer.promo_code_id))
                         .order_by(col(SpecialOffer.id).desc()).limit(200)).all()
@@ -127,7 +127,7 @@ def _is_new_student(session: Session, viewer: UserOut | None) -> bool:
 
 
 def offers_for(session: Session, *, viewer: UserOut | None, subject: Any = None, city: Any = None,
-               now: datetime) -> list[OfferOut]:
+               now: datetime) -> list[SpecialOfferOut]:
     """The active offers this visitor matches (students and signed-out visitors only), newest first."""
     if viewer is not None and viewer.role != Role.STUDENT:
         return []

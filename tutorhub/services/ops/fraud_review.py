@@ -38,7 +38,7 @@ class FlagUser(BaseModel):
     suspended: bool
 
 
-class FlagOut(BaseModel):
+class FraudFlagOut(BaseModel):
     id: int
     kind: str
     kind_label: str
@@ -53,16 +53,16 @@ class FlagOut(BaseModel):
 
 
 class FlagPage(BaseModel):
-    items: list[FlagOut]
+    items: list[FraudFlagOut]
     page: int
     pages: int
     total: int
 
 
-def flag_out(session: Session, flag: FraudFlag) -> FlagOut:
+def flag_out(session: Session, flag: FraudFlag) -> FraudFlagOut:
     users = session.exec(select(User).join(FraudFlagUser, col(FraudFlagUser.user_id) == col(User.id))
                          .where(col(FraudFlagUser.flag_id) == flag.id).order_by(col(User.id)).limit(20)).all()
-    return FlagOut(id=flag.id or 0, kind=flag.kind, kind_label=KIND_LABELS.get(flag.kind, flag.kind),
+    return FraudFlagOut(id=flag.id or 0, kind=flag.kind, kind_label=KIND_LABELS.get(flag.kind, flag.kind),
                    reason=flag.reason, score=flag.score, status=flag.status, created_at=flag.created_at,
                    last_seen_at=flag.last_seen_at, resolved_at=flag.resolved_at, resolution=flag.resolution,
                    users=[FlagUser(id=u.id or 0, full_name=u.full_name, email=u.email, suspended=u.is_suspended)
@@ -91,7 +91,7 @@ def list_flags(session: Session, *, actor: UserOut | None, status: Any = FraudSt
 
 
 def resolve_flag(session: Session, *, actor: UserOut | None, flag_id: Any, resolution: Any,
-                 now: datetime | None = None) -> FlagOut:
+                 now: datetime | None = None) -> FraudFlagOut:
     """Close an OPEN flag with what was found or done (required); 409 when it was already resolved."""
     admin = require_role(actor, Role.ADMIN)
     now = now or utcnow()

@@ -20,7 +20,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger
 from tutorhub.services.money.payments import wallet_account
-from tutorhub.services.ops.fraud_review import FlagOut, flag_out
+from tutorhub.services.ops.fraud_review import FraudFlagOut, flag_out
 from tutorhub.services.validation import clean_id
 
 RECENT = 20
@@ -80,7 +80,7 @@ class UserDetail(BaseModel):
     lessons: list[LessonLine]
     payments: list[PaymentLine]
     logins: list[LoginLine]
-    flags: list[FlagOut]
+    flags: list[FraudFlagOut]
     admin_actions: list[AdminActionLine]
 
 

@@ -16,7 +16,7 @@ import reflex as rx
 from tutorhub.models.base import utcnow
 from tutorhub.services.errors import DomainError
 from tutorhub.services.growth import offers, serving
-from tutorhub.services.growth.offers import OfferOut
+from tutorhub.services.growth.offers import SpecialOfferOut
 from tutorhub.services.growth.serving import AdItem
 from tutorhub.state.base import AppState
 
@@ -43,7 +43,7 @@ def ad_view(item: AdItem) -> AdView:
                   image_url=item.image_url or "", sponsored=item.kind == "sponsored_tutor")
 
 
-def offer_view(item: OfferOut) -> OfferView:
+def offer_view(item: SpecialOfferOut) -> OfferView:
     return OfferView(code=item.promo_code, text=item.banner_text, discount=item.discount_text)
 
 

@@ -11,7 +11,7 @@ import reflex as rx
 from tutorhub.models.base import utcnow
 from tutorhub.services.errors import DomainError
 from tutorhub.services.growth import offers
-from tutorhub.services.growth.offers import OfferOut
+from tutorhub.services.growth.offers import SpecialOfferOut
 from tutorhub.services.money import promos
 from tutorhub.state.base import AppState, form_checked, form_failure, form_text, read_for_page
 
@@ -26,7 +26,7 @@ class OfferRow:
     active: bool = True
 
 
-def offer_row(o: OfferOut) -> OfferRow:
+def offer_row(o: SpecialOfferOut) -> OfferRow:
     who = ["new students" if o.new_students_only else "all students"]
     who += [f"subject {o.subject}"] if o.subject else []
     who += [f"in {o.city}"] if o.city else []
