@@ -6,7 +6,9 @@ The lots, their expiry and the ledger postings' meaning are described in credits
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -137,12 +139,35 @@ def refund_booking_credits(
     give = target - already
     if give <= 0:
         return 0
+    touched = return_to_lots(session, spends, give)
+    ledger.post(
+        session, kind="credit_refund", idempotency_key=f"credits:refund:booking:{booking_id}:{target}",
+        memo=f"{give} min back for lesson {booking_id}", user_id=user_id, booking_id=booking_id, now=now,
+        lines=[ledger.Line(escrow_account(booking_id), give, UNIT), ledger.Line(credits_account(user_id), -give, UNIT)],
+        never_negative=[escrow_account(booking_id)],
+    )
+    session.flush()
+    expire_returned(session, touched, now)
+    return give
+
+
+class SpentFromLot(Protocol):
+    """A record of minutes taken from one lot (a lesson's CreditSpend, a class seat's SeatCreditSpend)."""
+
+    lot_id: int
+    minutes: int
+    refunded_minutes: int
+
+
+def return_to_lots(session: Session, spends: Sequence[SpentFromLot], give: int) -> list[CreditLot]:
+    """Put `give` minutes back into the lots they were spent from, latest-expiring lot first (so the
+    student keeps the longest-lived minutes); returns the lots touched. The caller posts the ledger
+    move and then calls `expire_returned`."""
     lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
         col(CreditLot.id).in_([s.lot_id for s in spends])).with_for_update()).all()}
-    order = sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True)
     left = give
     touched: list[CreditLot] = []
-    for spend in order:
+    for spend in sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True):
         if left == 0:
             break
         back = min(left, spend.minutes - spend.refunded_minutes)
@@ -155,14 +180,11 @@ def refund_booking_credits(
         session.add(spend)
         session.add(lot)
         touched.append(lot)
-    ledger.post(
-        session, kind="credit_refund", idempotency_key=f"credits:refund:booking:{booking_id}:{target}",
-        memo=f"{give} min back for lesson {booking_id}", user_id=user_id, booking_id=booking_id, now=now,
-        lines=[ledger.Line(escrow_account(booking_id), give, UNIT), ledger.Line(credits_account(user_id), -give, UNIT)],
-        never_negative=[escrow_account(booking_id)],
-    )
-    session.flush()
-    for lot in touched:
+    return touched
+
+
+def expire_returned(session: Session, lots: list[CreditLot], now: datetime) -> None:
+    """Minutes returned to a lot that has already expired are written off again at once."""
+    for lot in lots:
         if lot.expires_at <= now:
             expire_lot(session, lot, now)
-    return give

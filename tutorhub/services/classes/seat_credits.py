@@ -28,13 +28,13 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatCreditSpend
 from tutorhub.models.credits import CreditLot
 from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing.credit_spending import expire_returned, return_to_lots
 from tutorhub.services.billing.credits import (
     UNIT,
     InsufficientCredits,
     credit_cost,
     credit_summary,
     credits_account,
-    expire_lot,
 )
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.errors import NotFound
@@ -108,27 +108,9 @@ def refund_credits(session: Session, seat: ClassEnrolment, *, minutes: int, key:
     )
     if posted is None:
         return 0
-    lots = {lot.id: lot for lot in session.exec(select(CreditLot).where(
-        col(CreditLot.id).in_([s.lot_id for s in spends])).with_for_update()).all()}
-    left = give
-    touched: list[CreditLot] = []
-    for spend in sorted(spends, key=lambda s: (lots[s.lot_id].expires_at, s.lot_id), reverse=True):
-        back = min(left, spend.minutes - spend.refunded_minutes)
-        if back <= 0:
-            continue
-        spend.refunded_minutes += back
-        lot = lots[spend.lot_id]
-        lot.remaining += back
-        left -= back
-        session.add(spend)
-        session.add(lot)
-        touched.append(lot)
-        if left == 0:
-            break
+    touched = return_to_lots(session, spends, give)
     session.flush()
-    for lot in touched:
-        if lot.expires_at <= now:
-            expire_lot(session, lot, now)
+    expire_returned(session, touched, now)
     return give
 
 
