@@ -32,6 +32,7 @@ def test_admin_searches_by_url_and_form(browser, world):
     assert page.status == "ready" and page.total == 2 and {r.role for r in page.rows} == {"student"}
     sam = next(r for r in page.rows if r.name == "Sam Student")
     assert sam.open_flags == 1 and sam.href == f"/admin/users/{world.student.id}"
+    assert page.export_href == "/api/v1/admin/exports/users.csv?role=student"  # the list's filters, as a file
     events = browser.run(page.search({"q": "sam", "role": "student", "status": "active", "city": ""}))
     assert redirects(events) == ["/admin/users?q=sam&role=student&status=active"]
     page, _ = browser.open(AdminUsersState, "/admin/users?role=wizard")

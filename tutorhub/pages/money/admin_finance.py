@@ -8,7 +8,7 @@ import reflex as rx
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid, payout_item
-from tutorhub.components.ui import empty_state, gate, link_button, section
+from tutorhub.components.ui import download_button, empty_state, gate, link_button, section
 from tutorhub.state.money.admin_finance import AdminDisputesState as AD
 from tutorhub.state.money.admin_finance import AdminFinanceState as AF
 from tutorhub.state.money.admin_finance import AdminPayoutsState as AP
@@ -189,12 +189,20 @@ def payouts_page() -> rx.Component:
         page_header(
             "Payouts",
             "Tutors' payout requests: approve (paid through the gateway) or reject with a note.",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Waiting", value="requested"),
-                rx.segmented_control.item("All", value="all"),
-                value=AP.show,
-                on_change=AP.set_show,
-                aria_label="Which payouts",
+            rx.hstack(
+                rx.segmented_control.root(
+                    rx.segmented_control.item("Waiting", value="requested"),
+                    rx.segmented_control.item("All", value="all"),
+                    value=AP.show,
+                    on_change=AP.set_show,
+                    aria_label="Which payouts",
+                ),
+                # The list's choice, as a file (the export route authorizes by the session cookie and streams).
+                download_button("Download CSV", rx.cond(AP.show == "requested",
+                                                        "/api/v1/admin/exports/payouts.csv?status=requested",
+                                                        "/api/v1/admin/exports/payouts.csv"),
+                                aria_label="Download these payouts as CSV", id="payouts-csv"),
+                spacing="3", align="center", wrap="wrap",
             ),
         ),
         rx.cond(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.layout import page, page_header
-from tutorhub.components.ui import confirm_dialog, empty_state, gate, link_button, pager, section
+from tutorhub.components.ui import confirm_dialog, download_button, empty_state, gate, link_button, pager, section
 from tutorhub.state.ops.users import AdminUsersState as U
 from tutorhub.state.ops.users import AdminUserState as D
 from tutorhub.state.ops.users import DetailLine, UserListRow
@@ -64,7 +64,11 @@ def _user_row(row: UserListRow) -> rx.Component:
 def users_page() -> rx.Component:
     ready = rx.vstack(
         page_header("Users", rx.text(U.total.to_string(), " accounts match."),
-                    link_button(rx.icon("shield-alert", size=16), "Fraud flags", href="/admin/fraud", variant="soft")),
+                    rx.hstack(
+                        download_button("Download CSV", U.export_href, aria_label="Download these users as CSV",
+                                        id="users-csv"),
+                        link_button(rx.icon("shield-alert", size=16), "Fraud flags", href="/admin/fraud", variant="soft"),
+                        spacing="2", wrap="wrap")),
         _search_form(),
         rx.cond(U.error != "", rx.callout(U.error, icon="triangle-alert", color_scheme="red", width="100%")),
         rx.cond(U.rows.length() > 0, rx.vstack(rx.foreach(U.rows, _user_row), spacing="2", width="100%"),

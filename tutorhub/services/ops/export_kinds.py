@@ -94,7 +94,7 @@ def _refunds(session: Session, f: ExportFilters, after: int, limit: int) -> list
 def _payouts(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
     query = sa_select(col(Payout.id), col(Payout.reference), col(Payout.created_at), col(Payout.tutor_user_id),
                       col(Payout.amount_minor), col(Payout.currency), col(Payout.status), col(Payout.gateway),
-                      col(Payout.note), col(Payout.decided_at), col(Payout.paid_at))
+                      col(Payout.destination), col(Payout.note), col(Payout.decided_at), col(Payout.paid_at))
     if f.status:
         query = query.where(col(Payout.status) == f.status)
     return _page(session, query, col(Payout.id), col(Payout.created_at), f, after, limit)
@@ -159,8 +159,8 @@ register_export("refunds", ExportSpec(
     ("id", "reference", "created_at", "user_id", "payment_id", "booking_id", "amount_minor", "currency", "destination",
      "status", "reason", "completed_at"), _refunds, statuses=("pending", "succeeded", "failed")))
 register_export("payouts", ExportSpec(
-    ("id", "reference", "created_at", "tutor_user_id", "amount_minor", "currency", "status", "gateway", "note",
-     "decided_at", "paid_at"), _payouts,
+    ("id", "reference", "created_at", "tutor_user_id", "amount_minor", "currency", "status", "gateway", "destination",
+     "note", "decided_at", "paid_at"), _payouts,
     statuses=tuple(v for k, v in vars(PayoutStatus).items() if k.isupper() and isinstance(v, str))))
 register_export("ledger", ExportSpec(
     ("entry_id", "transaction_id", "created_at", "kind", "account", "unit", "amount", "user_id", "booking_id",

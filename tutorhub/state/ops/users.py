@@ -74,6 +74,13 @@ class AdminUsersState(AppState):
     def next_href(self) -> str:
         return users_href(self._filters(), self.page + 1) if self.page < self.pages else ""
 
+    @rx.var
+    def export_href(self) -> str:
+        """The users CSV with this list's search text, role and status (the export's own filters;
+        the city has none there)."""
+        params = {k: v for k, v in (("q", self.q), ("role", self.role), ("status", self.user_status)) if v}
+        return "/api/v1/admin/exports/users.csv" + ("?" + urlencode(params) if params else "")
+
     async def load(self):
         query = self.router.url.query_parameters
         self.q, self.role, self.user_status, self.city = (str(query.get(k, ""))[:120] for k in FILTERS)
