@@ -148,7 +148,7 @@
     const to = ids.indexOf(Number(target.dataset.chapter));
     ids.splice(to, 0, ids.splice(from, 1)[0]);
     dragged = null;
-    const res = await postJson("/api/v1/courses/" + Number(list.dataset.course) + "/chapters/order", { order: ids },
+    const res = await postJson("/api/v1/courses/" + Number(list.dataset.course) + "/chapter-order", { order: ids },
       "PUT");
     if (res.status === 200) refreshPage();
   });

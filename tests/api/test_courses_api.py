@@ -312,7 +312,7 @@ def test_reordering_all_chapters_at_once(client, tutor, make_approved_tutor, bea
     _, t = tutor
     cid, first, second = published_course(client, t)
     third = client.post(f"/api/v1/courses/{cid}/chapters", json=chapter_body(title="Three"), headers=t).json()["id"]
-    url = f"/api/v1/courses/{cid}/chapters/order"
+    url = f"/api/v1/courses/{cid}/chapter-order"
     assert client.put(url, json={"order": [third, first, second]}, headers=t).json() == {"order": [third, first, second]}
     assert [c["id"] for c in client.get(f"/api/v1/courses/{cid}").json()["chapters"]] == [third, first, second]
     for bad in ([first, second], [first, second, second], [first, second, 999], ["1", "2", "3"]):

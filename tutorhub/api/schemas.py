@@ -204,6 +204,13 @@ SUBJECT: dict[str, Any] = {
     "pattern": "^[A-Za-z0-9]{2}[A-Za-z0-9+#&/.-]*( [A-Za-z0-9+#&/.-]+)*$",
 }
 SUBJECT_OR_BLANK: dict[str, Any] = {**SUBJECT, "minLength": 0, "pattern": f"^({SUBJECT['pattern'][1:-1]})?$"}
+# A subject in a query string (ads, search): free text the service folds, so any text without control
+# or bidi characters that keeps at least two of A-Z, 0-9, +#&/.- (the other characters are dropped).
+_FREE = f"[^{_char_class(_REFUSED)}]*"
+SUBJECT_QUERY: dict[str, Any] = {
+    "maxLength": 60, "pattern": f"^(|{_FREE}[A-Za-z0-9+#&/.-]{_FREE}[A-Za-z0-9+#&/.-]{_FREE})$",
+    "description": "a subject: at least two of A-Z, 0-9, +#&/.- (other characters are ignored)",
+}
 # services.catalog.normalize_grade: a grade band or a school year (it also takes "grade 7", "high school"...).
 GRADES: tuple[str, ...] = (*GRADE_LEVELS, *(str(year) for year in range(1, 13)))
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from tutorhub.api.deps import OptionalUser, client_ip, user_agent
-from tutorhub.api.schemas import ErrorOut, StrictIn, error_responses, one_of, query, required, text_rule
+from tutorhub.api.schemas import SUBJECT_QUERY, ErrorOut, StrictIn, error_responses, one_of, query, required, text_rule
 from tutorhub.db import session_scope
 from tutorhub.models.base import utcnow
 from tutorhub.services.catalog import GRADE_LEVELS
@@ -34,8 +34,7 @@ class OffersOut(BaseModel):
     items: list[SpecialOfferOut]
 
 
-SUBJECT_RULE = query(maxLength=60, pattern="^(|.*[A-Za-z0-9+#&/.-].*[A-Za-z0-9+#&/.-].*)$",
-                     description="a subject: at least two of A-Z, 0-9, +#&/.- (other characters are ignored)")
+SUBJECT_RULE = query(**SUBJECT_QUERY)
 GRADE_RULE = query(**one_of([*GRADE_LEVELS, *map(str, range(1, 13))], blank=True),
                    description="a grade band or a school year 1-12")
 CITY_RULE = query(**text_rule(80))

@@ -23,6 +23,8 @@ from tutorhub.api.schemas import (
     error_responses,
     grade,
     need,
+    one_of,
+    query,
     rule,
     text_rule,
     timezone,
@@ -31,6 +33,7 @@ from tutorhub.db import session_scope
 from tutorhub.services.classes import attendance, class_chat, class_reviews, classes, queries, seats
 from tutorhub.services.classes.class_reviews import ClassReviewOut, ClassReviewsOut
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSessionOut
+from tutorhub.services.currency import CURRENCIES
 
 router = APIRouter(prefix="/api/v1", tags=["classes"])
 
@@ -142,8 +145,9 @@ def search_classes(
     mode: Annotated[Literal["online", "home", "centre"] | None, Query()] = None,
     max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
     page: Annotated[int, Query(ge=1, le=99_999)] = 1,
-    display_currency: Annotated[str | None, Query(max_length=3, description="Currency of `max_price_minor` "
-                                                  "(default USD); every class's price is converted to compare")] = None,
+    display_currency: Annotated[str | None, query(**one_of(CURRENCIES, blank=True),
+                                                  description="Currency of `max_price_minor` (default USD); every "
+                                                  "class's price is converted to compare")] = None,
 ) -> ClassPage:
     """Published classes open for enrolment, soonest first, 20 a page: `{"items", "total", "page", "pages"}`."""
     with session_scope(read_only=True) as session:

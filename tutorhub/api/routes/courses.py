@@ -162,7 +162,7 @@ class ChapterOrderIn(StrictIn):
     order: list[int]  # every chapter id of the course, in the new order
 
 
-@router.put("/courses/{course_id}/chapters/order", response_model=ChapterOrderOut, responses=_OWNER)
+@router.put("/courses/{course_id}/chapter-order", response_model=ChapterOrderOut, responses=_OWNER)
 def set_chapter_order(user: SameSiteUser, course_id: str, data: ChapterOrderIn) -> ChapterOrderOut:
     """Reorder all chapters at once (the builder's drag and drop); students' progress follows the chapters."""
     with session_scope() as session:
