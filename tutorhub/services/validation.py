@@ -140,7 +140,10 @@ def clean_int(value: Any, field: str, *, minimum: int = 0, maximum: int = 10**9)
     return value
 
 
-def clean_id(value: Any, not_found: str, *, maximum: int = 2**62, text_ok: bool = True) -> int:
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns; PostgreSQL refuses a larger bound value outright
+
+
+def clean_id(value: Any, not_found: str, *, maximum: int = MAX_ROW_ID, text_ok: bool = True) -> int:
     """A row id from request input; anything that is not one is simply not found (like another
     user's id), so a bad id and a missing row answer the same 404.
 

@@ -54,3 +54,10 @@ def owned_class(session: Session, actor: UserOut | None, class_id: Any) -> tuple
 def class_sessions(session: Session, class_id: int) -> list[ClassSession]:
     return list(session.exec(select(ClassSession).where(col(ClassSession.class_id) == class_id)
                              .order_by(col(ClassSession.seq))).all())
+
+
+def is_class_owner(session: Session, cls: GroupClass, viewer: UserOut | None) -> bool:
+    """Whether `viewer` is the tutor who runs `cls` (drafts are visible to them only)."""
+    if viewer is None or viewer.role != Role.TUTOR:
+        return False
+    return session.exec(select(TutorProfile.user_id).where(col(TutorProfile.id) == cls.tutor_id)).first() == viewer.id

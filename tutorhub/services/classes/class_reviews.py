@@ -21,7 +21,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.classes import AttendanceStatus, ClassAttendance, ClassReview, ClassSession, ClassStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import flush_or_conflict
-from tutorhub.services.classes.access import load_class
+from tutorhub.services.classes.access import is_class_owner, load_class
 from tutorhub.services.errors import Conflict, Forbidden, NotFound
 from tutorhub.services.validation import clean_int, clean_text
 
@@ -80,10 +80,10 @@ def review_class(session: Session, *, actor: UserOut | None, class_id: Any, rati
 
 
 def class_reviews(session: Session, *, viewer: UserOut | None, class_id: Any) -> ClassReviewsOut:
-    """The class's reviews (public, like the class page; drafts are nobody's to review)."""
+    """The class's reviews (public, like the class page; a draft is visible to its tutor only, with none)."""
     cls = load_class(session, class_id)
     assert cls.id is not None
-    if cls.status == ClassStatus.DRAFT:
+    if cls.status == ClassStatus.DRAFT and not is_class_owner(session, cls, viewer):
         raise NotFound("No such class.")
     avg, count = session.exec(select(func.avg(ClassReview.rating), func.count()).where(
         col(ClassReview.class_id) == cls.id)).one()

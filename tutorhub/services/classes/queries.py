@@ -18,7 +18,7 @@ from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, Sea
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_grade, normalize_subject
-from tutorhub.services.classes.access import class_sessions, load_class
+from tutorhub.services.classes.access import class_sessions, is_class_owner, load_class
 from tutorhub.services.classes.seats import seat_counts
 from tutorhub.services.classes.views import ClassDetail, ClassPage, ClassSummary, session_out, summary_fields
 from tutorhub.services.currency import ceilings_by_currency, load_rates
@@ -58,9 +58,10 @@ def search_classes(session: Session, *, subject: Any = None, grade: Any = None, 
         query = query.where(col(GroupClass.grade) == grade)
     if mode not in (None, ""):
         query = query.where(col(GroupClass.mode) == str(mode))
+    # Checked whether or not there is a price to compare, so a bad currency is a 422 on every page.
+    display = validate_currency(display_currency or "USD", "display_currency")
     if max_price_minor not in (None, ""):
         limit = clean_int(max_price_minor, "max_price_minor")
-        display = validate_currency(display_currency or "USD", "display_currency")
         bounds = ceilings_by_currency(limit, display, load_rates(session))
         query = query.where(or_(*[and_(col(GroupClass.currency) == code, col(GroupClass.price_minor) <= bound)
                                   for code, bound in bounds.items()]))
@@ -83,16 +84,10 @@ def _viewer_seat(session: Session, cls: GroupClass, viewer: UserOut | None) -> C
         col(ClassEnrolment.status).in_(SeatStatus.LIVE))).first()
 
 
-def _is_owner(session: Session, cls: GroupClass, viewer: UserOut | None) -> bool:
-    if viewer is None or viewer.role != Role.TUTOR:
-        return False
-    return session.exec(select(TutorProfile.user_id).where(col(TutorProfile.id) == cls.tutor_id)).first() == viewer.id
-
-
 def get_class(session: Session, *, viewer: UserOut | None, class_id: Any) -> ClassDetail:
     """A class's page. Drafts are visible to their tutor only (404 for anyone else)."""
     cls = load_class(session, class_id)
-    owner = _is_owner(session, cls, viewer)
+    owner = is_class_owner(session, cls, viewer)
     seat = _viewer_seat(session, cls, viewer)
     if cls.status == ClassStatus.DRAFT and not owner:
         raise NotFound("No such class.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
@@ -86,7 +86,8 @@ def search_courses(session: Session, *, subject: Any = None, grade: Any = None, 
         query = query.where(col(Course.rating_count) > 0, col(Course.rating_sum) >= stars * col(Course.rating_count))
     total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
     number = page_number(page, text_ok=True)
-    score = (col(Course.rating_sum) * 1.0) / func.max(col(Course.rating_count), 1)  # type: ignore[call-overload]
+    # The average rating (0 for none); CASE rather than a two-argument max(), which PostgreSQL lacks.
+    score = (col(Course.rating_sum) * 1.0) / case((col(Course.rating_count) > 0, col(Course.rating_count)), else_=1)
     rows = list(session.exec(query.order_by(score.desc(), col(Course.id).desc())
                              .offset((number - 1) * PER_PAGE).limit(PER_PAGE)).all())
     return CoursePage(items=_cards(session, rows), total=total, page=number, pages=page_count(total, PER_PAGE))

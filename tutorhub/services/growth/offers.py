@@ -129,9 +129,9 @@ def _is_new_student(session: Session, viewer: UserOut | None) -> bool:
 def offers_for(session: Session, *, viewer: UserOut | None, subject: Any = None, city: Any = None,
                now: datetime) -> list[SpecialOfferOut]:
     """The active offers this visitor matches (students and signed-out visitors only), newest first."""
+    audience = audience_for(session, viewer, city=city, subject=subject, grade=None)  # bad input: 422 for all
     if viewer is not None and viewer.role != Role.STUDENT:
         return []
-    audience = audience_for(session, viewer, city=city, subject=subject, grade=None)
     rows = session.exec(
         select(SpecialOffer, PromoCode).join(PromoCode, col(PromoCode.id) == col(SpecialOffer.promo_code_id))
         .where(col(SpecialOffer.active), col(PromoCode.active)).order_by(col(SpecialOffer.id).desc()).limit(50)

@@ -239,6 +239,7 @@ def _ceiling_condition(limit: int, display: str, only: str | None, mode_v: str |
     currency is kept (none is silently dropped)."""
     per_currency = []
     for code, bound in ceilings_by_currency(limit, display, rates, only).items():
+        bound = min(bound, 2**31 - 1)  # rates are INTEGER columns (a large ceiling in ₹ overflows PostgreSQL's)
         online_fits = and_(col(TutorProfile.offers_online) == True, col(TutorProfile.hourly_rate) <= bound)  # noqa: E712
         home_fits = and_(col(TutorProfile.offers_home) == True, col(TutorProfile.home_rate) <= bound)  # noqa: E712
         fits = online_fits if mode_v == "online" else home_fits if mode_v == "home" else or_(online_fits, home_fits)
