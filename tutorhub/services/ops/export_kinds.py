@@ -73,31 +73,23 @@ def _bookings(session: Session, f: ExportFilters, after: int, limit: int) -> lis
     return _page(session, query, col(Booking.id), col(Booking.created_at), f, after, limit)
 
 
-def _payments(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
-    query = sa_select(col(Payment.id), col(Payment.reference), col(Payment.created_at), col(Payment.user_id),
-                      col(Payment.purpose), col(Payment.booking_id), col(Payment.amount_minor), col(Payment.currency),
-                      col(Payment.gateway), col(Payment.status), col(Payment.refunded_minor), col(Payment.succeeded_at))
-    if f.status:
-        query = query.where(col(Payment.status) == f.status)
-    return _page(session, query, col(Payment.id), col(Payment.created_at), f, after, limit)
+def _flat(model: Any, header: tuple[str, ...]) -> Any:
+    """Rows of one table whose export columns are its own fields, named as in the header, with the
+    list's status filter (payments, refunds, payouts)."""
+    def rows(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
+        query = sa_select(*(col(getattr(model, name)) for name in header))
+        if f.status:
+            query = query.where(col(model.status) == f.status)
+        return _page(session, query, col(model.id), col(model.created_at), f, after, limit)
+    return rows
 
 
-def _refunds(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
-    query = sa_select(col(Refund.id), col(Refund.reference), col(Refund.created_at), col(Refund.user_id),
-                      col(Refund.payment_id), col(Refund.booking_id), col(Refund.amount_minor), col(Refund.currency),
-                      col(Refund.destination), col(Refund.status), col(Refund.reason), col(Refund.completed_at))
-    if f.status:
-        query = query.where(col(Refund.status) == f.status)
-    return _page(session, query, col(Refund.id), col(Refund.created_at), f, after, limit)
-
-
-def _payouts(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
-    query = sa_select(col(Payout.id), col(Payout.reference), col(Payout.created_at), col(Payout.tutor_user_id),
-                      col(Payout.amount_minor), col(Payout.currency), col(Payout.status), col(Payout.gateway),
-                      col(Payout.destination), col(Payout.note), col(Payout.decided_at), col(Payout.paid_at))
-    if f.status:
-        query = query.where(col(Payout.status) == f.status)
-    return _page(session, query, col(Payout.id), col(Payout.created_at), f, after, limit)
+PAYMENT_COLUMNS = ("id", "reference", "created_at", "user_id", "purpose", "booking_id", "amount_minor", "currency",
+                   "gateway", "status", "refunded_minor", "succeeded_at")
+REFUND_COLUMNS = ("id", "reference", "created_at", "user_id", "payment_id", "booking_id", "amount_minor", "currency",
+                  "destination", "status", "reason", "completed_at")
+PAYOUT_COLUMNS = ("id", "reference", "created_at", "tutor_user_id", "amount_minor", "currency", "status", "gateway",
+                  "destination", "note", "decided_at", "paid_at")
 
 
 def _ledger(session: Session, f: ExportFilters, after: int, limit: int) -> list[tuple[int, list[Any]]]:
@@ -152,15 +144,12 @@ register_export("bookings", ExportSpec(
      "duration_min", "price_minor", "currency", "paid_at", "cancelled_at", "cancelled_by", "refund_minor"),
     _bookings, statuses=BookingStatus.ALL))
 register_export("payments", ExportSpec(
-    ("id", "reference", "created_at", "user_id", "purpose", "booking_id", "amount_minor", "currency", "gateway",
-     "status", "refunded_minor", "succeeded_at"), _payments,
+    PAYMENT_COLUMNS, _flat(Payment, PAYMENT_COLUMNS),
     statuses=tuple(v for k, v in vars(PaymentStatus).items() if k.isupper())))
 register_export("refunds", ExportSpec(
-    ("id", "reference", "created_at", "user_id", "payment_id", "booking_id", "amount_minor", "currency", "destination",
-     "status", "reason", "completed_at"), _refunds, statuses=("pending", "succeeded", "failed")))
+    REFUND_COLUMNS, _flat(Refund, REFUND_COLUMNS), statuses=("pending", "succeeded", "failed")))
 register_export("payouts", ExportSpec(
-    ("id", "reference", "created_at", "tutor_user_id", "amount_minor", "currency", "status", "gateway", "destination",
-     "note", "decided_at", "paid_at"), _payouts,
+    PAYOUT_COLUMNS, _flat(Payout, PAYOUT_COLUMNS),
     statuses=tuple(v for k, v in vars(PayoutStatus).items() if k.isupper() and isinstance(v, str))))
 register_export("ledger", ExportSpec(
     ("entry_id", "transaction_id", "created_at", "kind", "account", "unit", "amount", "user_id", "booking_id",
