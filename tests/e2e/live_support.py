@@ -20,8 +20,8 @@ def bearer(request, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def one_slot_tutor(request, email: str) -> int:
-    tutor_id = _approved_tutor_via_api(request, email)
+def one_slot_tutor(request, email: str, full_name: str = "Bruno Berlin") -> int:
+    tutor_id = _approved_tutor_via_api(request, email, full_name)
     saved = request.put(
         "/api/v1/tutors/me/availability",
         headers=bearer(request, email),

@@ -19,14 +19,14 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 
 
-def _approved_tutor_via_api(request, email: str) -> int:
+def _approved_tutor_via_api(request, email: str, full_name: str = "Bruno Berlin") -> int:
     """A complete, approved tutor account in Europe/Berlin (set up through the JSON API)."""
     registered = request.post(
         "/api/v1/auth/register",
         data={
             "email": email,
             "password": PASSWORD,
-            "full_name": "Bruno Berlin",
+            "full_name": full_name,
             "role": "tutor",
             "timezone": "Europe/Berlin",
         },

@@ -123,3 +123,24 @@ def test_an_explicit_empty_window_list_is_an_error_not_no_filter(db, windows):
     with pytest.raises(InvalidInput) as err:
         search.search_tutors(db, windows=windows)
     assert "windows" in err.value.fields
+
+
+def _rename(db, tutor_id: int, full_name: str) -> None:
+    profile = search.get_public_profile(db, tutor_id=tutor_id)
+    user = db.exec(__import__("sqlmodel").select(User).where(User.full_name == profile.full_name)).one()
+    user.full_name = full_name
+    db.add(user)
+    db.commit()
+
+
+def test_name_filter_matches_part_of_the_name_in_any_case_and_takes_wildcards_literally(db, catalogue):
+    _rename(db, catalogue["berlin_maths"], "Fenna Family")
+    _rename(db, catalogue["home_only"], "Bruno 100% Berlin")
+    assert ids(search.search_tutors(db, name="FENNA")) == {catalogue["berlin_maths"]}
+    assert ids(search.search_tutors(db, subject="maths", name="berlin")) == {catalogue["home_only"]}
+    assert ids(search.search_tutors(db, name="100%")) == {catalogue["home_only"]}
+    assert ids(search.search_tutors(db, name="%")) == {catalogue["home_only"]}  # not "any name"
+    assert ids(search.search_tutors(db, name="_")) == set()
+    with pytest.raises(InvalidInput) as refused:
+        search.search_tutors(db, name="x" * 81)
+    assert "name" in refused.value.fields

@@ -30,10 +30,11 @@ def _find() -> rx.Component:
         "1. Find a tutor",
         rx.form(rx.flex(
             text_field("Subject", "subject", errors=B.errors, placeholder="e.g. Mathematics"),
+            text_field("Tutor's name (optional)", "name", errors=B.errors, placeholder="e.g. Bruno"),
             submit_button("Search", loading=B.busy), gap="8px", align="end", wrap="wrap", width="100%"),
             on_submit=B.search, width="100%", aria_label="Find a tutor"),
         rx.cond(B.tutors.length() > 0, rx.vstack(rx.foreach(B.tutors, _tutor), spacing="3", width="100%"),
-                rx.cond(B.searched, rx.text("No tutor matches; try another subject.", size="2"), rx.fragment())),
+                rx.cond(B.searched, rx.text("No tutor matches; try another subject or name.", size="2"), rx.fragment())),
     )
 
 

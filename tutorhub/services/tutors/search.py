@@ -56,7 +56,7 @@ from tutorhub.services.tutors.views import (
     load_subjects,
     modes_of,
 )
-from tutorhub.services.validation import clean_int, fail, fail_fields, validate_currency, validate_timezone
+from tutorhub.services.validation import clean_int, clean_text, fail, fail_fields, validate_currency, validate_timezone
 
 MAX_PER_PAGE = 50
 DEFAULT_RADIUS_KM = 25
@@ -92,6 +92,7 @@ def search_tutors(
     radius_km: Any = None,
     sort: Any = None,
     display_currency: Any = None,
+    name: Any = None,
     now: datetime | None = None,
 ) -> SearchPage:
     """One page of approved tutors matching the filters, best match first.
@@ -105,7 +106,8 @@ def search_tutors(
 
     `windows` (a list of {"weekday", "start", "end"} or its JSON text, in `windows_tz`, default
     UTC) keeps only tutors free for a `duration`-minute lesson (default 60) inside them within
-    the next 14 days.
+    the next 14 days. `name` keeps tutors whose name contains it (any case), for someone who
+    already knows whom they want.
     """
     errors: dict[str, str] = {}
 
@@ -139,6 +141,7 @@ def search_tutors(
     page_v = parse("page", page, lambda v: clean_int(v, "page", minimum=1, maximum=100_000)) or 1
     per_v = parse("per_page", per_page, lambda v: clean_int(v, "per_page", minimum=1, maximum=MAX_PER_PAGE)) or 12
     windows_v = parse("windows", windows, parse_windows)
+    name_v = parse("name", name, lambda v: clean_text(v, "name", max_len=80))
     if windows_v == [] and "windows" not in errors:
         # An explicit empty list would silently mean "no filter"; say what is wrong instead.
         errors["windows"] = "give at least one weekly window, or leave the filter out"
@@ -181,6 +184,9 @@ def search_tutors(
         )
     if rating_v:
         conditions.append(col(TutorProfile.rating_avg) >= rating_v)
+    if name_v:
+        pattern = "%" + name_v.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(func.lower(col(User.full_name)).like(pattern, escape="\\"))
 
     ranked = _rank(session, conditions, mode_v=mode_v, subject_v=subject_v, grade_v=grade_v, rate_v=rate_v,
                    city_v=city_v, place=place, radius=radius_v, mask=free_mask, sort=sort_v, now=now or utcnow(),

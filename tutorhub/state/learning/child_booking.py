@@ -91,10 +91,10 @@ class ChildBookingState(AppState):
             self.busy = False
 
     async def search(self, form: dict):
-        subject = form_text(form, "subject", 80)
+        subject, name = form_text(form, "subject", 80), form_text(form, "name", 80)
 
         def find(s, actor):
-            found = search_tutors(s, subject=subject or None, per_page=MAX_TUTORS)
+            found = search_tutors(s, subject=subject or None, name=name or None, per_page=MAX_TUTORS)
             return [TutorChoice(id=t.id, name=t.full_name, line=f"{', '.join(t.subjects[:3])} · "
                                 f"{format_money(t.hourly_rate, t.currency)}/h") for t in found.items]
 
