@@ -116,3 +116,67 @@ def test_a_free_class_needs_no_checkout_and_no_credits(env):
     assert out["status"] == "ENROLLED" and "checkout_url" not in out and _payments(env.db) == []
     other = env.make_user(Role.STUDENT)  # no credits at all: a free seat takes none
     assert seats.enrol(env.db, actor=other, class_id=class_id, method="credits", now=NOW)["status"] == "ENROLLED"
+
+
+def _outside(db, payment: Payment, kind: EventKind, amount: int, when, **data: str) -> None:
+    """The provider tells us of a refund made on its dashboard, or of a chargeback."""
+    payment_events.apply_gateway_event(db, GatewayEvent(
+        gateway=payment.gateway, event_id=f"evt_{kind.value}_{amount}_{sorted(data.items())}", kind=kind,
+        raw_type=kind.value, reference=payment.reference, gateway_ref=payment.gateway_ref, amount_minor=amount,
+        currency=payment.currency, occurred_at=when, data=data), now=when)
+
+
+def test_a_seat_refunded_in_full_at_the_provider_ends_and_is_never_refunded_again(env, small):
+    class_id, (a, b, _) = small
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW)
+    fund = funded_students(env.db, env.make_user, 1)[0]
+    seats.enrol(env.db, actor=fund, class_id=class_id, method="wallet", now=NOW)
+    assert seats.enrol(env.db, actor=b, class_id=class_id, method="wallet", now=NOW)["status"] == "WAITLISTED"
+    env.db.refresh(payment)
+    for _ in range(2):  # a replayed event changes nothing more
+        _outside(env.db, payment, EventKind.REFUND_SUCCEEDED, 8000, NOW + timedelta(hours=1), refund_id="re_dash")
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert seat.status == "REFUNDED" and seat_money.held(env.db, seat) == 0
+    assert ledger.balance(env.db, "refunds", "EUR") == 0  # the escrow paid the provider's refund back
+    assert queries.get_class(env.db, viewer=b, class_id=class_id).my_status == "OFFERED"  # the seat passed on
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW + timedelta(hours=2))
+    assert ledger.balance(env.db, f"student:{a.id}:wallet", "EUR") == 0  # not paid back a second time
+    assert [r.reference for r in env.db.exec(select(Refund)).all()] == ["ext_sandbox_re_dash"]
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(hours=3)) == []
+
+
+def test_a_partial_provider_refund_keeps_the_seat_and_caps_what_is_refunded_later(env, small, make_user):
+    class_id, (a, *_) = small
+    money_settings.update_money_settings(env.db, actor=make_user(Role.ADMIN), refund_destination="wallet")
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW)
+    env.db.refresh(payment)
+    _outside(env.db, payment, EventKind.REFUND_SUCCEEDED, 3000, NOW + timedelta(hours=1), refund_id="re_part")
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert seat.status == "ENROLLED" and seat_money.held(env.db, seat) == 5000
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW + timedelta(hours=2))
+    assert ledger.balance(env.db, f"student:{a.id}:wallet", "EUR") == 5000  # 3000 came back at the provider
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(hours=3)) == []
+
+
+def test_a_lost_chargeback_ends_the_seat_and_the_tutor_is_not_paid_for_it(env, small):
+    class_id, (a, *_) = small
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW)
+    env.db.refresh(payment)
+    _outside(env.db, payment, EventKind.DISPUTE_OPENED, 8000, NOW + timedelta(hours=1), dispute_id="dp_1")
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert seat.status == "ENROLLED" and seat_money.held(env.db, seat) == 8000  # open: nothing decided yet
+    _outside(env.db, payment, EventKind.DISPUTE_LOST, 8000, NOW + timedelta(days=1), dispute_id="dp_1")
+    _outside(env.db, payment, EventKind.DISPUTE_LOST, 8000, NOW + timedelta(days=1), dispute_id="dp_1")
+    env.db.refresh(seat)
+    assert seat.status == "REFUNDED" and seat_money.held(env.db, seat) == 0
+    assert ledger.balance(env.db, "platform:disputes", "EUR") == 0  # the escrow covered what the bank took
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(days=2)) == []

@@ -171,3 +171,42 @@ def test_an_unpaid_gateway_enrolment_expires_and_a_late_payment_goes_to_the_wall
     assert fund_enrolment_from_payment(db, payment, now=NOW + timedelta(hours=25)) is False
     again = enrolment.enrol(db, actor=student, course_id=cid, method="wallet", now=NOW + timedelta(hours=26))
     assert again["status"] == "ACTIVE" and again["enrolment_id"] != out["enrolment_id"]
+
+
+def _provider_refund(db, payment, amount: int, when) -> None:
+    from tutorhub.integrations.payments import EventKind, GatewayEvent
+    from tutorhub.services.checkout import events
+
+    events.apply_gateway_event(db, GatewayEvent(
+        gateway=payment.gateway, event_id=f"evt_re_{amount}", kind=EventKind.REFUND_SUCCEEDED,
+        raw_type="refund.succeeded", reference=payment.reference, gateway_ref=payment.gateway_ref,
+        amount_minor=amount, currency=payment.currency, occurred_at=when, data={"refund_id": f"re_{amount}"}), now=when)
+
+
+@pytest.mark.parametrize("refunded", [5000, 2000])
+def test_a_refund_made_at_the_provider_is_not_paid_again_by_us_or_to_the_tutor(db, world, refunded):
+    from tests.support.credits import pay
+    from tutorhub.models import Payment
+
+    tutor, student, cid, _ = world
+    out = enrolment.enrol(db, actor=student, course_id=cid, method="gateway", now=NOW)
+    payment = db.exec(select(Payment)).one()
+    pay(db, payment.reference, NOW)
+    db.refresh(payment)
+    _provider_refund(db, payment, refunded, NOW + timedelta(days=1))
+    _provider_refund(db, payment, refunded, NOW + timedelta(days=1))  # replayed
+    row = db.get(CourseEnrolment, out["enrolment_id"])
+    assert ledger.balance(db, course_escrow(row.id), "EUR") == 5000 - refunded
+    assert ledger.balance(db, "refunds", "EUR") == 0
+    if refunded == 5000:
+        assert row.status == "REFUNDED"  # access ends, as after our own refund
+        with pytest.raises(Conflict):
+            enrolment.request_refund(db, actor=student, course_id=cid, now=NOW + timedelta(days=2))
+    else:
+        assert row.status == "ACTIVE"
+        assert enrolment.request_refund(db, actor=student, course_id=cid,
+                                        now=NOW + timedelta(days=2))["refunded_minor"] == 3000
+    assert ledger.balance(db, wallet_account(student.id), "EUR") == 8000 + (0 if refunded == 5000 else 3000)
+    enrolment.release_due(db, now=NOW + timedelta(days=8))
+    assert ledger.balance(db, earnings_account(tutor.id), "EUR") == 0
+    assert verify_ledger(db, now=NOW + timedelta(days=8)) == []

@@ -10,6 +10,9 @@ Ledger transactions (see services/money/ledger.py):
                     payer is the student, or the guardian who bought the course for a linked child).
 - "course_release"  Dr escrow:course_enrolment:{id} / Cr tutor earnings (price − commission)
                     + Cr platform:revenue (the commission), after the refund window.
+- "escrow_take_back" Dr escrow:course_enrolment:{id} / Cr refunds or platform:disputes — what the payer
+                    got back at the provider (a refund there, a lost chargeback), see
+                    `take_back_course_payment`.
 Each is keyed by the enrolment, so a retried webhook, job or click posts nothing twice.
 """
 
@@ -24,6 +27,7 @@ from tutorhub.models.money import Payment
 from tutorhub.services.booking.policy import round_div
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
+from tutorhub.services.money.outside_returns import take_back_from_escrow
 from tutorhub.services.money.payments import clearing_account, wallet_account
 
 REFUND_WINDOW = timedelta(days=7)
@@ -111,3 +115,23 @@ def release_to_tutor(session: Session, enrolment: CourseEnrolment, *, tutor_acco
         now=now,
     )
     return amount
+
+
+def take_back_course_payment(session: Session, payment: Payment, /, *, now: datetime, charged_back: bool) -> int:
+    """The course purpose's `take_back` (purposes.py), after a refund made at the provider or a lost
+    chargeback: what came back leaves the enrolment's escrow (money/outside_returns.py), so neither the
+    tutor's release nor a refund request inside the window pays the same money again. When the whole
+    price came back, the enrolment ends (REFUNDED: access ends, as after a refund we made)."""
+    enrolment_id = (payment.extra or {}).get("enrolment_id")
+    enrolment = session.get(CourseEnrolment, int(enrolment_id), with_for_update=True) \
+        if isinstance(enrolment_id, int) else None
+    if enrolment is None or enrolment.id is None or enrolment.payment_reference != payment.reference:
+        return 0
+    taken = take_back_from_escrow(session, payment, escrow=course_escrow(enrolment.id), charged_back=charged_back,
+                                  memo=f"course enrolment {enrolment.id}: returned to the payer outside TutorHub",
+                                  user_id=enrolment.payer_id, now=now)
+    if taken.returned >= payment.amount_minor and enrolment.status == CourseEnrolmentStatus.ACTIVE:
+        enrolment.status, enrolment.refunded_at = CourseEnrolmentStatus.REFUNDED, now
+        session.add(enrolment)
+        session.flush()
+    return taken.moved

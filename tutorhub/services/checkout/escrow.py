@@ -55,6 +55,7 @@ from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.money_settings import get_money_settings
 from tutorhub.services.money.payments import (
     clearing_account,
+    disputed_outstanding,
     escrow_account,
     lock_payment,
     refresh_status,
@@ -189,30 +190,13 @@ def _send_refund(session: Session, booking: Booking, funding: Funding, amount: i
         refresh_status(session, payment, now)
 
 
-def _disputed_outstanding(session: Session, payment: Payment) -> int:
-    """Chargeback money withdrawn for this payment and not (yet) won back (platform:disputes net),
-    including postings made before the payment was identified (memo tag, see events._orphan_tag)."""
-    assert payment.id is not None
-    where = col(LedgerTransaction.payment_id) == payment.id
-    if payment.gateway_ref:
-        tag = f"[for {payment.gateway}:{payment.gateway_ref}]"
-        where = where | (col(LedgerTransaction.payment_id).is_(None) & col(LedgerTransaction.memo).endswith(tag))
-    total = session.execute(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)  # type: ignore[arg-type]
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)  # type: ignore[arg-type]
-        .where(LedgerAccount.code == "platform:disputes", LedgerEntry.unit == payment.currency, where)
-    ).scalar_one()
-    return max(0, int(total))
-
-
 def _cap_to_refundable(session: Session, booking: Booking, payment: Payment, amount: int) -> tuple[int, list[Line]]:
     """(what may still go back to the payer, lines booking the rest of the student's share against
     the cost accounts that already paid it out: `refunds` for provider-side refunds,
     `platform:disputes` for chargebacks). Parts always sum to `amount`."""
     assert payment.id is not None
     refunded = refunded_total(session, payment.id)
-    disputed = _disputed_outstanding(session, payment)
+    disputed = disputed_outstanding(session, payment)
     refundable = max(0, payment.amount_minor - refunded - disputed)
     if amount <= refundable:
         return amount, []

@@ -3,7 +3,7 @@
 
 Why a registry: the purposes belong to other modules — lesson payments (escrow + the booking), wallet
 top-ups, minute packs, subscriptions and lead credits (billing), class seats (classes, a package
-below checkout) — and more will come (course seats). events.py only knows "find the payment, book the facts, hand the capture to its purpose";
+below checkout) and course enrolments. events.py only knows "find the payment, book the facts, hand the capture to its purpose";
 `HANDLERS` names the handler of each purpose, and adding a purpose is one line here. It is a plain,
 static mapping: the purpose modules sit below checkout and never import it, so nothing has to be
 wired at import time.
@@ -14,6 +14,7 @@ Each handler is called with keyword `now`:
   expired meanwhile) and the money goes to the payer's wallet instead.
 - `take_back(session, payment, now=..., charged_back=...)` — optional: after a refund or a lost
   chargeback, take back the unspent share of what the payment bought (cumulative, idempotent).
+  Lesson payments have none: a lesson's escrow caps its own refunds (escrow._cap_to_refundable).
 - `provider_event(session, event, now=...)` — optional: the provider's own events about this
   purpose that name no payment of ours (subscription renewals and cancellations).
 """
@@ -30,7 +31,7 @@ from tutorhub.integrations.payments import GatewayEvent
 from tutorhub.models.money import Payment, PaymentPurpose
 from tutorhub.services.billing import purchases, wallet
 from tutorhub.services.checkout import course_payments, lesson_payments
-from tutorhub.services.classes import seat_gateway
+from tutorhub.services.classes import seat_gateway, seat_returns
 
 
 class Capture(Protocol):
@@ -56,11 +57,13 @@ _PURCHASE = PurposeHandler(capture=purchases.capture_purchase, take_back=purchas
 
 HANDLERS: dict[str, PurposeHandler] = {
     PaymentPurpose.BOOKING: PurposeHandler(capture=lesson_payments.fund_booking_from_payment),
-    PaymentPurpose.CLASS_SEAT: PurposeHandler(capture=seat_gateway.capture_seat_payment),
+    PaymentPurpose.CLASS_SEAT: PurposeHandler(capture=seat_gateway.capture_seat_payment,
+                                              take_back=seat_returns.take_back_seat_payment),
     PaymentPurpose.TOPUP: PurposeHandler(capture=wallet.credit_topup),
     PaymentPurpose.MINUTE_PACK: _PURCHASE,
     PaymentPurpose.LEAD_CREDITS: _PURCHASE,
-    PaymentPurpose.COURSE: PurposeHandler(capture=course_payments.fund_enrolment_from_payment),
+    PaymentPurpose.COURSE: PurposeHandler(capture=course_payments.fund_enrolment_from_payment,
+                                          take_back=course_payments.take_back_course_payment),
     PaymentPurpose.SUBSCRIPTION: PurposeHandler(
         capture=purchases.capture_purchase, take_back=purchases.take_back_purchase,
         provider_event=purchases.apply_subscription_event,

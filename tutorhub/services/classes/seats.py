@@ -63,7 +63,7 @@ def _take_seat(session: Session, class_id: int) -> bool:
     return rows_matched(result) == 1
 
 
-def _free_seat(session: Session, class_id: int) -> None:
+def free_seat(session: Session, class_id: int) -> None:
     session.execute(
         update(GroupClass).where(col(GroupClass.id) == class_id, col(GroupClass.seats_taken) > 0)
         .values(seats_taken=GroupClass.seats_taken - 1)  # type: ignore[operator]
@@ -197,7 +197,7 @@ def leave(session: Session, *, actor: UserOut | None, class_id: Any, now: dateti
     session.flush()
     offered = None
     if before in SeatStatus.HOLDS_SEAT:
-        _free_seat(session, cls.id)
+        free_seat(session, cls.id)
         session.refresh(cls)
         offered = offer_next(session, cls, now=now)
     return {"status": SeatStatus.LEFT, "refunded_minor": refunded, "currency": cls.currency,
@@ -221,7 +221,7 @@ def expire_offers(session: Session, *, now: datetime | None = None) -> int:
         record(session, cls, action="offer_expired", from_status=SeatStatus.OFFERED, to_status=SeatStatus.EXPIRED,
                actor=SYSTEM, now=now, enrolment_id=seat.id)
         session.flush()
-        _free_seat(session, class_id)
+        free_seat(session, class_id)
         session.refresh(cls)
         offer_next(session, cls, now=now)
         count += 1

@@ -20,7 +20,7 @@ from tutorhub.services.classes import class_chat, seat_money
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.classes import call_off
 from tutorhub.services.classes.lifecycle import ClassActor, record
-from tutorhub.services.classes.seats import _free_seat, offer_next
+from tutorhub.services.classes.seats import free_seat, offer_next
 
 
 def call_off_tutor_classes(session: Session, *, tutor_id: int, admin_id: int, reason: str, now: datetime
@@ -62,7 +62,7 @@ def remove_student_seats(session: Session, *, student_id: int, admin_id: int, re
                reason=reason, enrolment_id=seat.id)
         session.flush()
         if before in SeatStatus.HOLDS_SEAT and cls.status in ClassStatus.OPEN:
-            _free_seat(session, cls.id or 0)
+            free_seat(session, cls.id or 0)
             session.refresh(cls)
             offer_next(session, cls, now=now)
     return len(seats)

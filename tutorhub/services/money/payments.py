@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.db import lock_key
@@ -25,7 +26,15 @@ from tutorhub.integrations.payments import (
     get_gateway,
     get_gateway_by_name,
 )
-from tutorhub.models.money import Payment, PaymentPurpose, PaymentStatus, Refund
+from tutorhub.models.money import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    Refund,
+)
 from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import promos
@@ -320,6 +329,23 @@ def set_extra(payment: Payment, **changes: Any) -> None:
     extra = dict(payment.extra or {})
     extra.update(changes)
     payment.extra = extra  # a new dict, so the JSON column is written
+
+
+def disputed_outstanding(session: Session, payment: Payment) -> int:
+    """Chargeback money withdrawn for this payment and not (yet) won back (platform:disputes net),
+    including postings made before the payment was identified (memo tag, see events._orphan_tag)."""
+    assert payment.id is not None
+    where = col(LedgerTransaction.payment_id) == payment.id
+    if payment.gateway_ref:
+        tag = f"[for {payment.gateway}:{payment.gateway_ref}]"
+        where = where | (col(LedgerTransaction.payment_id).is_(None) & col(LedgerTransaction.memo).endswith(tag))
+    total = session.execute(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, col(LedgerAccount.id) == col(LedgerEntry.account_id))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .where(LedgerAccount.code == "platform:disputes", LedgerEntry.unit == payment.currency, where)
+    ).scalar_one()
+    return max(0, int(total))
 
 
 def refunded_total(session: Session, payment_id: int) -> int:

@@ -136,7 +136,7 @@ def _payments(session: Session) -> list[Violation]:
     rows = session.execute(text(
         "SELECT p.reference FROM payments p WHERE p.succeeded_at IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM ledger_transactions t WHERE t.payment_id = p.id "
-        "AND t.kind IN ('topup', 'booking_payment', 'late_payment', 'purchase', 'seat_payment'))"
+        "AND t.kind IN ('topup', 'booking_payment', 'late_payment', 'purchase', 'seat_payment', 'course_payment'))"
     )).scalars().all()
     return [Violation("payment_unposted", f"captured payment {ref} has no ledger posting") for ref in rows]
 
