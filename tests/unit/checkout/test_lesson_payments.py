@@ -167,3 +167,28 @@ def test_the_pay_box_options_and_promo_quote_follow_the_same_rule(env, make_user
     assert (options.wallet_available_minor, options.credit_minutes, options.currency) == (4000, 90, "EUR")
     quote = lesson_payments.quote_lessons_promo(env.db, actor=env.student, booking_ids=ids, code="HALF", now=NOW)
     assert (quote.discount_minor, quote.final_minor) == (PRICE // 2, PRICE // 2)  # the earliest lesson only
+
+
+def test_a_card_checkout_keeps_the_lesson_held_while_it_can_be_paid_but_not_for_ever(env):
+    """The hold is 15 minutes, a card checkout at least 30 (the providers' minimum): paying at minute
+    25 must give the lesson, not a wallet credit; restarting the checkout never holds past 45 minutes."""
+    from tests.support.credits import pay
+    from tutorhub.models import Payment
+    from tutorhub.services.booking import timeouts
+
+    booking = env.book(START)
+    assert booking.hold_expires_at == NOW + timedelta(minutes=15)
+    out = lesson_payments.pay_for_lessons(env.db, actor=env.student, booking_ids=[booking.id], method="gateway",
+                                          now=NOW + timedelta(minutes=10))
+    row = env.db.get(Booking, booking.id)
+    assert row.hold_expires_at == NOW + timedelta(minutes=40)  # the checkout's end
+    assert timeouts.expire_holds(env.db, now=NOW + timedelta(minutes=20)) == 0
+    again = lesson_payments.pay_for_lessons(env.db, actor=env.student, booking_ids=[booking.id], method="gateway",
+                                            now=NOW + timedelta(minutes=30))
+    env.db.refresh(row)
+    assert row.hold_expires_at == NOW + timedelta(minutes=45)  # bounded, however often it restarts
+    pay(env.db, out.payment_reference, NOW + timedelta(minutes=35))
+    env.db.refresh(row)
+    assert row.status == "CONFIRMED"
+    assert env.db.exec(select(Payment).where(Payment.reference == again.payment_reference)).one().succeeded_at is None
+    assert _wallet(env) == 0

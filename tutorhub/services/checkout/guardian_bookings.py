@@ -31,7 +31,7 @@ from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.hold_limits import hold_attempt
 from tutorhub.services.booking.states import Actor, refuse
 from tutorhub.services.booking.views import BookingOut, bookings_out
-from tutorhub.services.checkout.lesson_payments import PayOut, _mark_paid, _pay_held_from_wallet
+from tutorhub.services.checkout.lesson_payments import PayOut, _mark_paid, _pay_held_from_wallet, keep_held_for_checkout
 from tutorhub.services.errors import NotFound
 from tutorhub.services.learning.access import acting_for, is_guardian_of
 from tutorhub.services.money.payments import start_gateway_payment
@@ -109,7 +109,9 @@ def pay_for_child(
     if method == "gateway" and booking.price_minor > 0:
         payment, url = start_gateway_payment(
             session, user=guardian, purpose=PaymentPurpose.BOOKING, amount_minor=booking.price_minor,
-            currency=booking.currency, description=f"Lesson #{booking.id}", booking_id=booking.id, now=now)
+            currency=booking.currency, description=f"Lesson #{booking.id}", booking_id=booking.id, now=now,
+            wanted_end=booking.hold_expires_at)
+        keep_held_for_checkout(session, booking, payment.expires_at, now)
         return PayOut(status=booking.status, checkout_url=url, payment_reference=payment.reference)
     with session.begin_nested():
         _pay_held_from_wallet(session, booking, user_id=guardian.id, now=now)

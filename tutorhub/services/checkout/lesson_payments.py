@@ -52,6 +52,7 @@ from tutorhub.services.validation import clean_id, clean_text, fail
 
 METHODS = ("gateway", "wallet", "credits")
 HOLD_TTL = timedelta(minutes=15)  # a held lesson's life when it has no hold_expires_at of its own
+MAX_CHECKOUT_HOLD = timedelta(minutes=45)  # the longest a card checkout keeps a lesson held (from the hold)
 SERIES_METHODS = ("wallet", "credits")
 
 
@@ -165,6 +166,7 @@ def pay_for_lessons(
         return LessonsPayOut(booking_ids=ids, status=first.status)
     discount = _quote_promo(session, code, first, user.id, now) if code else 0
     if method == "gateway" and first.price_minor - discount > 0:
+        hold_end = first.hold_expires_at or now + HOLD_TTL
         payment, url = start_gateway_payment(
             session, user=user, purpose=PaymentPurpose.BOOKING, amount_minor=first.price_minor - discount,
             currency=first.currency, description=f"Lesson #{first.id}", booking_id=first.id,
@@ -172,8 +174,10 @@ def pay_for_lessons(
             # The code is held for this checkout until it is paid, fails, or the hold expires (a
             # payment after that goes to the wallet at the discounted price: no discount leaks).
             promo=PromoHold(code=code, discount_minor=discount, list_minor=first.price_minor,
-                            expires_at=first.hold_expires_at or now + HOLD_TTL) if code and discount else None,
+                            expires_at=hold_end) if code and discount else None,
+            wanted_end=hold_end,
         )
+        keep_held_for_checkout(session, first, payment.expires_at, now)
         return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount, checkout_url=url,
                              payment_reference=payment.reference)
     with session.begin_nested():
@@ -184,6 +188,21 @@ def pay_for_lessons(
                 _redeem_promo(session, code, user_id=user.id, booking=booking, discount=off, now=now)
             _mark_paid(session, booking, f"wallet:{booking.id}", now, who.actor)
     return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount)
+
+
+def keep_held_for_checkout(session: Session, booking: Booking, checkout_end: datetime | None, now: datetime) -> None:
+    """A card checkout lasts at least 30 minutes (the providers' minimum), longer than a lesson hold:
+    the time stays held while the checkout can still be paid, so a student who pays at minute 20 gets
+    the lesson rather than a wallet credit. Bounded: never past the hold's start + MAX_CHECKOUT_HOLD,
+    however often a checkout is restarted (money arriving after that goes to the wallet, as before)."""
+    if checkout_end is None or booking.hold_expires_at is None:
+        return
+    started = booking.created_at or now
+    end = min(checkout_end, max(booking.hold_expires_at, started + MAX_CHECKOUT_HOLD))
+    if end > booking.hold_expires_at:
+        booking.hold_expires_at = end
+        session.add(booking)
+        session.flush()
 
 
 class PayOptionsOut(BaseModel):

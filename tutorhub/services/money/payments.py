@@ -209,6 +209,7 @@ def start_gateway_payment(
     booking_id: int | None = None,
     metadata: dict[str, Any] | None = None,
     promo: PromoHold | None = None,
+    wanted_end: datetime | None = None,
     now: datetime,
 ) -> tuple[PaymentOut, str]:
     """Create a pending Payment and the gateway's hosted checkout; returns (payment, checkout_url).
@@ -216,9 +217,10 @@ def start_gateway_payment(
     With `promo`, the code is reserved for this payment before the provider is asked (promos.py:
     "payment:{reference}"); a code that cannot be reserved (used, held by another open checkout,
     used up) is an InvalidInput and nothing is recorded. The checkout ends (`expires_at`, sent to
-    the provider) exactly when the reservation lapses: `checkout_window(now, promo.expires_at)`."""
+    the provider) exactly when the reservation lapses: `checkout_window(now, promo.expires_at)`;
+    without one, at `checkout_window(now, wanted_end)` (e.g. a lesson hold's end)."""
     amount_minor, currency = _clean_payment(purpose, amount_minor, currency)
-    expires_at = checkout_window(now, promo.expires_at if promo is not None else None)
+    expires_at = checkout_window(now, promo.expires_at if promo is not None else wanted_end)
     try:
         gateway = get_gateway(currency, session=session)
     except GatewayError as exc:
