@@ -3,11 +3,14 @@ and a tutor's outside calendars under /api/v1/tutors/me/calendars (served by a l
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 import pytest
 
 from tests.support.booking import Env, at, open_all_week
 from tests.support.calendars import NEW_YORK_VTIMEZONE, CalendarServer, ics
+from tutorhub.models import ExternalCalendar
 from tutorhub.settings import get_settings, reset_settings
 
 WEEKLY = """UID:w@example.com
@@ -87,6 +90,12 @@ def test_a_tutor_adds_refreshes_lists_and_removes_a_calendar(client, bearer, env
     (listed,) = client.get("/api/v1/tutors/me/calendars", headers=headers).json()
     assert listed["last_fetched_at"] and listed["last_error"] == "" and listed["url"] == url
     server.serve("/w.ics", "", status=503)
+    too_soon = client.post(f"/api/v1/tutors/me/calendars/{cal_id}/refresh", headers=headers)
+    assert too_soon.status_code == 429 and 1 <= int(too_soon.headers["retry-after"]) <= 60
+    row = env.db.get(ExternalCalendar, cal_id)  # a minute later
+    row.last_fetched_at = row.last_fetched_at - timedelta(minutes=1)
+    env.db.add(row)
+    env.db.commit()
     failed = client.post(f"/api/v1/tutors/me/calendars/{cal_id}/refresh", headers=headers).json()
     assert failed["status"] == "error" and "503" in failed["last_error"]
     assert client.delete(f"/api/v1/tutors/me/calendars/{cal_id}", headers=headers).status_code == 204

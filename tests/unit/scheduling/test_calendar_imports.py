@@ -13,7 +13,7 @@ from tests.support.calendars import NEW_YORK_VTIMEZONE, CalendarServer, ics
 from tutorhub.integrations import broker as broker_mod
 from tutorhub.integrations.broker import InProcessBroker
 from tutorhub.models import BusyInterval, ExternalCalendar, Role
-from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from tutorhub.services.scheduling import calendar_imports, slots
 from tutorhub.settings import reset_settings
 
@@ -219,3 +219,14 @@ def test_strangers_cannot_see_refresh_or_remove_a_tutors_calendar(db, env, make_
             calendar_imports.remove_calendar(db, actor=env.tutor, calendar_id=bad_id, now=NOW)
     assert server.requests == []  # nobody made the server fetch anything
     assert db.get(ExternalCalendar, cal_id) is not None
+
+
+def test_refresh_now_is_limited_to_once_a_minute_per_calendar(db, env, server):
+    cal_id = add(db, env.tutor, server.serve("/c.ics", ics(WEEKLY_NY, extra=NEW_YORK_VTIMEZONE)))
+    assert calendar_imports.refresh_calendar(actor=env.tutor, calendar_id=cal_id, now=NOW).status == "ok"
+    fetched = len(server.requests)
+    with pytest.raises(RateLimited) as refused:
+        calendar_imports.refresh_calendar(actor=env.tutor, calendar_id=cal_id, now=NOW + timedelta(seconds=20))
+    assert refused.value.retry_after_seconds == 40 and len(server.requests) == fetched  # no fetch made
+    later = calendar_imports.refresh_calendar(actor=env.tutor, calendar_id=cal_id, now=NOW + timedelta(minutes=1))
+    assert later.status == "ok" and len(server.requests) == fetched + 1

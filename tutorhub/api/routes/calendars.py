@@ -89,10 +89,12 @@ def list_calendars(user: CurrentUser) -> list[ExternalCalendarOut]:
         return calendar_imports.list_calendars(session, actor=user)
 
 
-@router.post("/tutors/me/calendars/{calendar_id}/refresh", response_model=ExternalCalendarOut, responses=_ONE)
+@router.post("/tutors/me/calendars/{calendar_id}/refresh", response_model=ExternalCalendarOut,
+             responses=error_responses(401, 403, 404, 429, e403="Not a tutor", e404="No such calendar (or not yours)",
+                                       e429="The calendar was read less than a minute ago (see Retry-After)"))
 def refresh_calendar(user: CurrentUser, calendar_id: str) -> ExternalCalendarOut:
     """Fetch the calendar now and answer when done (a failed fetch is reported in the body:
-    `status` "error" and `last_error`)."""
+    `status` "error" and `last_error`). At most once a minute per calendar: 429 with Retry-After."""
     return calendar_imports.refresh_calendar(actor=user, calendar_id=calendar_id)
 
 

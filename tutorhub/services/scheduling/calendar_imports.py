@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from math import ceil
 from typing import Any
 
 from pydantic import BaseModel
@@ -38,7 +39,7 @@ from tutorhub.models.scheduling import BusyInterval, BusySource, SchedulingSetti
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.accounts.role_profiles import own_tutor_profile
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.errors import Conflict, InvalidInput, NotFound, RateLimited
 from tutorhub.services.scheduling.free_index import refresh_tutor_free_slots
 from tutorhub.services.scheduling.ical_busy import BusySpanUtc, CalendarParseError, busy_spans_from_ics
 from tutorhub.services.validation import clean_int, fail
@@ -47,6 +48,7 @@ from tutorhub.settings import get_settings
 log = logging.getLogger("tutorhub.calendar_imports")
 
 FETCH_EVERY = timedelta(minutes=15)
+REFRESH_GAP = timedelta(minutes=1)  # "refresh now" reads a calendar at most this often (each is an outside fetch)
 FULL_EVERY = timedelta(days=1)
 MAX_CALENDARS = 10
 MAX_URL = 2000
@@ -245,10 +247,16 @@ def refresh_calendar(*, actor: UserOut | None, calendar_id: Any, now: datetime |
                      fetcher: Fetcher = fetch_calendar) -> ExternalCalendarOut:
     """"Refresh now": fetch the tutor's calendar at once (a full download) and answer when done.
 
-    Opens its own short transactions around the network call (see the module docstring)."""
+    Opens its own short transactions around the network call (see the module docstring). At most
+    once per REFRESH_GAP per calendar (a click-happy tutor or a script would otherwise make us fetch
+    someone else's server in a loop): RateLimited (429) with the seconds to wait."""
     at = now or utcnow()
     with session_scope() as session:
         row = _own_calendar(session, actor, calendar_id)
+        if row.last_fetched_at is not None and at - row.last_fetched_at < REFRESH_GAP:
+            wait = max(1, ceil((row.last_fetched_at + REFRESH_GAP - at).total_seconds()))
+            raise RateLimited(f"This calendar was read moments ago; try again in {wait} seconds.",
+                              retry_after_seconds=wait)
         row.downloaded_at = None  # the tutor asked: ignore the validators, read it all again
         session.add(row)
         row_id = row.id or 0
