@@ -4,11 +4,13 @@ card is hidden for non-tutors; strangers' ids and roles change nothing."""
 from __future__ import annotations
 
 from contextlib import nullcontext
+from datetime import timedelta
 
 import pytest
 
 from tests.state.conftest import count, fetch, redirects, toasts
 from tests.support.calendars import CalendarServer, ics
+from tutorhub.db import session_scope
 from tutorhub.models import ExternalCalendar
 from tutorhub.settings import reset_settings
 from tutorhub.state.scheduling.busy_calendars import BusyCalendarsState
@@ -35,6 +37,13 @@ def _card(browser, email: str) -> BusyCalendarsState:
     return card
 
 
+def _a_minute_passes(cal_id: int) -> None:
+    with session_scope() as session:
+        row = session.get(ExternalCalendar, cal_id)
+        row.last_fetched_at = row.last_fetched_at - timedelta(minutes=1)
+        session.add(row)
+
+
 def test_a_tutor_adds_refreshes_and_removes_a_calendar(browser, make_user, server):
     tutor = make_user("tutor", email="cal-tutor@example.com")
     card = _card(browser, tutor.email)
@@ -51,6 +60,9 @@ def test_a_tutor_adds_refreshes_and_removes_a_calendar(browser, make_user, serve
     assert card.calendars[0].status == "ok" and card.calendars[0].fetched.startswith("Last checked")
     assert "busy period" in card.calendars[0].busy and card.refreshing == []
     server.serve("/c.ics", "", status=500)
+    message = browser.run(card._refresh(cal_id, nullcontext()))
+    assert "try again in" in message[0] and card.calendars[0].status == "ok"  # at most once a minute
+    _a_minute_passes(cal_id)
     browser.run(card._refresh(cal_id, nullcontext()))
     assert card.calendars[0].status == "error" and "500" in card.calendars[0].error
     events = browser.run(card.remove_calendar(cal_id))
