@@ -152,3 +152,22 @@ def test_price_limit_converts_every_currency(browser, make_approved_tutor):
     page = browser.state(SearchState)
     browser.run(page.load())
     assert [c.id for c in page.results] == [rupees] and page.results[0].price == "≈ $6.01/h (₹500/h)"
+
+
+def test_a_signed_in_students_default_search_is_ordered_by_their_profile(browser, make_approved_tutor, make_user, db):
+    from tutorhub.services.accounts import students
+
+    _, maths = make_approved_tutor(subjects=["maths"], hourly_rate=2000)
+    _, physics = make_approved_tutor(subjects=["physics"], hourly_rate=6000)
+    student = make_user("student", email="ranked-student@example.com")
+    students.update_student_profile(db, actor=student, data={"grade_level": "high", "subjects": ["physics"]})
+    db.commit()
+    browser.login(student.email)
+    browser.goto("/tutors")
+    page = browser.state(SearchState)
+    browser.run(page.load())
+    assert [c.id for c in page.results] == [physics, maths]  # ordered, nothing hidden
+    assert "Physics" in page.ranked_for
+    browser.goto("/tutors?sort=price")
+    browser.run(page.load())
+    assert [c.id for c in page.results] == [maths, physics] and page.ranked_for == ""

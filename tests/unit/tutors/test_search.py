@@ -1,6 +1,6 @@
 import pytest
 
-from tutorhub.models import User
+from tutorhub.models import Role, User
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import search
@@ -144,3 +144,22 @@ def test_name_filter_matches_part_of_the_name_in_any_case_and_takes_wildcards_li
     with pytest.raises(InvalidInput) as refused:
         search.search_tutors(db, name="x" * 81)
     assert "name" in refused.value.fields
+
+
+def test_a_students_profile_ranks_their_default_search_without_narrowing_it(db, catalogue, make_user):
+    from tutorhub.services.accounts import students
+
+    student = make_user(Role.STUDENT)
+    before = [c.id for c in search.search_tutors(db, preferences=search.preferences_of(db, student)).items]
+    students.update_student_profile(db, actor=student, data={"grade_level": "primary", "subjects": ["english"],
+                                                             "budget_max": 7000, "currency": "USD"})
+    prefs = search.preferences_of(db, student)
+    assert prefs is not None and prefs.subjects == ("english",) and "English" in prefs.describe()
+    ranked = search.search_tutors(db, preferences=prefs)
+    assert ranked.items[0].id == catalogue["ny_english"] and ranked.total == 4  # first, and nothing hidden
+    assert set(before) == {c.id for c in ranked.items}
+    physics = search.search_tutors(db, subject="physics", preferences=prefs)  # a searched subject wins
+    assert [c.id for c in physics.items] == [catalogue["mumbai_physics"]]
+    assert search.preferences_of(db, None) is None
+    tutor_actor = make_user(Role.TUTOR)
+    assert search.preferences_of(db, tutor_actor) is None

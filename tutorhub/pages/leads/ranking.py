@@ -30,7 +30,9 @@ def ranking_page() -> rx.Component:
                 "fits or is not shown. Tutors who fit are ordered by a match score from 0 to 100:", size="3"),
         rx.unordered_list(rx.foreach(RankingHelpState.parts, _part)),
         rx.text("A part that does not apply to your search (no price ceiling, grade, preferred times or place) "
-                "counts one half for every tutor. You can also sort by lowest price, highest rating or the next "
+                "counts one half for every tutor. Signed in as a student, what your search leaves out comes from your "
+                "learning profile (subjects, grade, budget): tutors of your subjects come first — it orders, never "
+                "hides. You can also sort by lowest price, highest rating or the next "
                 "free time. Ties go to the tutor with more reviews. Only approved tutors whose account is in good standing are "
                 "ever shown.", size="2"),
         rx.heading("Enquiries and the lead inbox", size="4", as_="h2"),

@@ -153,6 +153,12 @@ def _results() -> rx.Component:
         SearchState.place_note != "",
         rx.text(SearchState.place_note, size="2", color=rx.color("gray", 11), margin_bottom="8px"),
         rx.fragment(),
+    ), rx.cond(
+        SearchState.ranked_for != "",
+        rx.text("Best matches first for your profile: ", SearchState.ranked_for, " · ",
+                rx.link("how we rank", href="/help/ranking"), " · ", rx.link("edit", href="/onboarding/student"),
+                id="ranked-for", size="2", color=rx.color("gray", 11), margin_bottom="8px"),
+        rx.fragment(),
     ), _result_list())
 
 

@@ -22,6 +22,7 @@ matching starts feeds the availability part of the score.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +30,12 @@ from sqlalchemy import and_, exists, func, literal, or_
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for at most four columns
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import User
+from tutorhub.models.accounts import Role, StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.tutors import TutorLanguage, TutorProfile, TutorStatus, TutorSubject
+from tutorhub.services.actor import UserOut
 from tutorhub.services.catalog import (
+    grade_label,
     normalize_city,
     normalize_grade,
     normalize_language,
@@ -40,7 +43,14 @@ from tutorhub.services.catalog import (
     normalize_subject,
     subject_label,
 )
-from tutorhub.services.currency import Rates, UnknownCurrency, ceilings_by_currency, convert_minor, load_rates
+from tutorhub.services.currency import (
+    Rates,
+    UnknownCurrency,
+    ceilings_by_currency,
+    convert_minor,
+    format_money,
+    load_rates,
+)
 from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.services.scheduling.free_index import WindowMask, free_start_counts, next_free_minutes, window_mask
@@ -93,6 +103,7 @@ def search_tutors(
     sort: Any = None,
     display_currency: Any = None,
     name: Any = None,
+    preferences: SearchPreferences | None = None,
     now: datetime | None = None,
 ) -> SearchPage:
     """One page of approved tutors matching the filters, best match first.
@@ -107,7 +118,8 @@ def search_tutors(
     `windows` (a list of {"weekday", "start", "end"} or its JSON text, in `windows_tz`, default
     UTC) keeps only tutors free for a `duration`-minute lesson (default 60) inside them within
     the next 14 days. `name` keeps tutors whose name contains it (any case), for someone who
-    already knows whom they want.
+    already knows whom they want. `preferences` (a signed-in student's profile: `preferences_of`)
+    weigh the match score where the filters say nothing — never narrowing the results.
     """
     errors: dict[str, str] = {}
 
@@ -188,9 +200,12 @@ def search_tutors(
         pattern = "%" + name_v.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(func.lower(col(User.full_name)).like(pattern, escape="\\"))
 
-    ranked = _rank(session, conditions, mode_v=mode_v, subject_v=subject_v, grade_v=grade_v, rate_v=rate_v,
+    liked = preferences.subjects if preferences is not None and not subject_v else ()
+    fit_grade = grade_v or (preferences.grade if preferences is not None else "") or None
+    score_rate = rate_v if rate_v is not None else _budget_in(preferences, display_v, rates)
+    ranked = _rank(session, conditions, mode_v=mode_v, subject_v=subject_v, grade_v=fit_grade, rate_v=score_rate,
                    city_v=city_v, place=place, radius=radius_v, mask=free_mask, sort=sort_v, now=now or utcnow(),
-                   display=display_v, rates=rates)
+                   display=display_v, rates=rates, liked=liked)
     total = len(ranked)
     chosen = ranked[(page_v - 1) * per_v : page_v * per_v]
     by_id = {c.id: c for c in chosen}
@@ -232,6 +247,47 @@ def search_tutors(
                       place_suggestions=suggestions(city_v) if city_v and place is None else [])
 
 
+@dataclass(frozen=True)
+class SearchPreferences:
+    """What a signed-in student told us in their profile, used to rank (not filter) their searches."""
+
+    subjects: tuple[str, ...] = ()
+    grade: str = ""
+    budget_max_minor: int = 0
+    currency: str = ""
+
+    def describe(self) -> str:
+        """'Mathematics, Physics · High school · up to €30.00/h' for the results page."""
+        parts = [", ".join(subject_label(s) for s in self.subjects[:4])] if self.subjects else []
+        if self.grade:
+            parts.append(grade_label(self.grade))
+        if self.budget_max_minor > 0 and self.currency:
+            parts.append(f"up to {format_money(self.budget_max_minor, self.currency)}/h")
+        return " · ".join(parts)
+
+
+def preferences_of(session: Session, actor: UserOut | None) -> SearchPreferences | None:
+    """The signed-in student's search preferences from their profile; None for anyone else, or
+    when the profile says nothing useful."""
+    if actor is None or actor.role != Role.STUDENT:
+        return None
+    row = session.exec(select(StudentProfile).where(col(StudentProfile.user_id) == actor.id)).first()
+    if row is None:
+        return None
+    prefs = SearchPreferences(subjects=tuple(str(s) for s in (row.subjects or [])[:20]), grade=row.grade_level or "",
+                              budget_max_minor=max(0, row.budget_max or 0), currency=row.currency or "")
+    return prefs if prefs.subjects or prefs.grade or prefs.budget_max_minor else None
+
+
+def _budget_in(preferences: SearchPreferences | None, display: str, rates: Rates) -> int | None:
+    if preferences is None or preferences.budget_max_minor <= 0 or not preferences.currency:
+        return None
+    try:
+        return convert_minor(preferences.budget_max_minor, preferences.currency, display, rates) or None
+    except UnknownCurrency:
+        return None
+
+
 def _shown(minor: int, source: str, display: str, rates: Rates) -> int:
     try:
         return convert_minor(minor, source, display, rates) if minor > 0 else 0
@@ -255,7 +311,7 @@ def _ceiling_condition(limit: int, display: str, only: str | None, mode_v: str |
 
 def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subject_v: str | None, grade_v: str | None,
           rate_v: int | None, city_v: str | None, place: Place | None, radius: int, mask: WindowMask | None,
-          sort: str, now: datetime, display: str, rates: Rates) -> list[Candidate]:
+          sort: str, now: datetime, display: str, rates: Rates, liked: tuple[str, ...] = ()) -> list[Candidate]:
     """Every tutor passing the SQL filters, then the place, radius and windows filters, scored and
     sorted (ranking.py). One read of plain columns per candidate — a few thousand small tuples.
     Each candidate's rate is converted into `display`, so price sort and price fit compare like with like."""
@@ -265,12 +321,17 @@ def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subjec
         exact_conds = [col(TutorSubject.tutor_id) == col(TutorProfile.id), col(TutorSubject.grade_level) == grade_v]
         if subject_v:
             exact_conds.append(col(TutorSubject.subject) == subject_v)
+        elif liked:
+            exact_conds.append(col(TutorSubject.subject).in_(liked))
         exact = exists().where(and_(*exact_conds))
+    likes: Any = literal(None)
+    if liked:
+        likes = exists().where(col(TutorSubject.tutor_id) == col(TutorProfile.id), col(TutorSubject.subject).in_(liked))
     query = (
         sa_select(col(TutorProfile.id), rate_col, col(TutorProfile.rating_avg), col(TutorProfile.rating_count),
                   col(TutorProfile.trust_score), col(TutorProfile.response_rate), col(TutorProfile.response_minutes),
                   col(TutorProfile.city), col(TutorProfile.locality), col(TutorProfile.travel_radius_km), exact,
-                  col(TutorProfile.currency))
+                  col(TutorProfile.currency), likes)
         .join(User, col(User.id) == col(TutorProfile.user_id))
         .where(*conditions)
     )
@@ -278,12 +339,13 @@ def _rank(session: Session, conditions: list[Any], *, mode_v: str | None, subjec
     wanted_city = (city_v or "").lower()
     rows = session.connection().execute(query)
     converted: dict[tuple[int, str], int] = {}  # rates repeat a lot: convert each (rate, currency) once
-    for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v, currency in rows:
+    for tid, rate, rating, count, trust, resp, resp_min, city, locality, travel, exact_v, currency, likes_v in rows:
         key = (int(rate or 0), currency)
         if key not in converted:
             converted[key] = _shown(key[0], currency, display, rates)
         cand = Candidate(int(tid or 0), converted[key], float(rating or 0), int(count or 0), int(trust or 0),
-                         int(resp or 0), resp_min, None if exact_v is None else bool(exact_v))
+                         int(resp or 0), resp_min, None if exact_v is None else bool(exact_v),
+                         None if likes_v is None else bool(likes_v))
         if city_v:
             there = place_of(city, locality) if place is not None else None
             if there is not None and place is not None:

@@ -91,6 +91,7 @@ class SearchState(AppState):
     radius_km: str = ""
     sort: str = ""
     place_note: str = ""  # "Within 25 km of Bengaluru, India" / unknown place with suggestions
+    ranked_for: str = ""  # a signed-in student's profile the order was weighed by ("Physics · up to €30.00/h")
     # "Free in my preferred times (next 14 days)", from the URL.
     free: str = ""
     windows: str = ""
@@ -160,17 +161,19 @@ class SearchState(AppState):
                 max_rate, bad_price = None, str(exc)
             saved = slot_weeks.saved_window_filter(session, actor=actor)
             free = url_free if url_free["windows"] else (saved if use_saved and saved else {})
+            prefs = search.preferences_of(session, actor)
             try:
                 found = search.search_tutors(session, **criteria, **free, max_rate=max_rate, display_currency=display,
-                                             page=page, per_page=per_page)
+                                             page=page, per_page=per_page, preferences=prefs)
             except InvalidInput as exc:  # every field's error at once, the price's too
                 raise fail_fields({**exc.fields, **({"max_rate": bad_price} if bad_price else {})}) from exc
             if bad_price:
                 raise fail("max_rate", bad_price)
-            return found, saved is not None, display
+            by_match = criteria["sort"] in (None, "match")
+            return found, saved is not None, display, prefs.describe() if prefs is not None and by_match else ""
 
         try:
-            found, self.has_saved_windows, self.shown_currency = await self._db(unit, read_only=True)
+            found, self.has_saved_windows, self.shown_currency, self.ranked_for = await self._db(unit, read_only=True)
         except DomainError as exc:
             fields = {("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}
             free_errors = [f"{k.replace('_', ' ')} {v}" for k, v in fields.items() if k in FREE_KEYS]
