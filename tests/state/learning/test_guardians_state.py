@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.support.booking_world import make_world
-from tests.support.credits import catalogue
+from tests.support.credits import catalogue, pay
+from tests.support.db import fetch
 from tests.support.guardians import link_guardian
 from tests.support.money import fund_wallet
+from tutorhub.db import get_engine
 from tutorhub.models import OutboxMessage, Payment, Role
 from tutorhub.models.base import utcnow
 from tutorhub.services.billing import credits
 from tutorhub.services.learning import guardians
+from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.learning.guardians import GuardianState
 
 
@@ -69,8 +72,9 @@ def _pack_world(db, make_user):
 
 
 def _child_minutes(db, child):
-    db.expire_all()
-    return credits.credit_summary(db, child.id, utcnow())[0]
+    """Read on a fresh connection: what the page's transactions committed."""
+    with Session(get_engine()) as fresh:
+        return credits.credit_summary(fresh, child.id, utcnow())[0]
 
 
 def test_guardian_buys_minutes_for_the_child_from_the_page(browser, db, make_user):
@@ -86,6 +90,16 @@ def test_guardian_buys_minutes_for_the_child_from_the_page(browser, db, make_use
     assert page.message and _child_minutes(db, child) == 300  # the wallet is empty now: nothing bought
     events = browser.run(page.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "card"}))
     assert not page.message and any("/pay/sandbox/" in str(e) for e in events)  # off to the hosted checkout
+    [payment] = fetch(Payment, Payment.purpose == "minute_pack")
+    ref = payment.reference
+    db.commit()  # end the test session's read snapshot before paying on it
+    pay(db, ref, utcnow())
+    db.commit()
+    browser.goto(f"/pay/done?ref={ref}")
+    done = browser.state(PayDoneState)
+    browser.run(done.load())
+    assert done.outcome == "succeeded" and done.next_href == "/guardian"  # back to the child, not a wallet
+    assert _child_minutes(db, child) == 600
 
 
 def test_a_stranger_buying_minutes_for_someone_elses_child_changes_nothing(browser, db, make_user):
@@ -102,4 +116,4 @@ def test_a_stranger_buying_minutes_for_someone_elses_child_changes_nothing(brows
     browser.run(mine.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "wallet"}))
     assert mine.message
     assert _child_minutes(db, child) == 0
-    assert db.exec(select(Payment).where(Payment.purpose == "minute_pack")).all() == []
+    assert fetch(Payment, Payment.purpose == "minute_pack") == []
