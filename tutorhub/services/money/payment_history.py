@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import User
+from tutorhub.models.accounts import Role, User
 from tutorhub.models.bookings import Booking
 from tutorhub.models.learning import GuardianBooking
 from tutorhub.models.money import LedgerTransaction, Payment, PaymentStatus, Refund
@@ -83,12 +83,15 @@ def list_my_payments(session: Session, *, actor: UserOut | None, page: Any = 1, 
     ).all()
     paid_by_others = _paid_for_you(session, user.id)
     payers = {row.booking_id: row.payer_name for row in paid_by_others}
-    booked_by_me = select(GuardianBooking.booking_id).where(col(GuardianBooking.guardian_id) == user.id)
-    refunds = session.exec(
-        select(Refund, Payment.reference).join(Payment, col(Payment.id) == col(Refund.payment_id), isouter=True)
-        .where(or_(col(Refund.user_id) == user.id, col(Refund.booking_id).in_(booked_by_me)))
-        .order_by(col(Refund.created_at).desc()).limit(MAX_LISTED)
-    ).all()
+    refund_query = select(Refund, Payment.reference).join(Payment, col(Payment.id) == col(Refund.payment_id),
+                                                          isouter=True)
+    refunds = list(session.exec(refund_query.where(col(Refund.user_id) == user.id)
+                                .order_by(col(Refund.created_at).desc()).limit(MAX_LISTED)).all())
+    if user.role == Role.GUARDIAN:  # refunds of lessons they paid for a child (the refund row names the child)
+        booked_by_me = select(GuardianBooking.booking_id).where(col(GuardianBooking.guardian_id) == user.id)
+        refunds += session.exec(refund_query.where(col(Refund.booking_id).in_(booked_by_me), col(Refund.user_id) != user.id)
+                                .order_by(col(Refund.created_at).desc()).limit(MAX_LISTED)).all()
+        refunds = sorted(refunds, key=lambda pair: pair[0].created_at, reverse=True)[:MAX_LISTED]
     out: list[RefundOut] = []
     for r, ref in refunds:
         row = refund_out(r, ref)
