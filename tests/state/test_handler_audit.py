@@ -240,7 +240,7 @@ AUDITED_HANDLERS = {
     # reject_files only sets a message.
     LessonReportState: {"load", "write_report", "finish_homework"},
     HomeworkListState: {"load"},
-    GuardianState: {"load", "invite", "confirm", "unlink", "answer", "ask_child"},
+    GuardianState: {"load", "invite", "confirm", "unlink", "answer", "ask_child", "buy_minutes"},
     # a guardian books and pays for a linked child: the services check the link (tests/state/learning/test_child_booking_state.py)
     ChildBookingState: {"load", "search", "choose_tutor", "hold", "pay"},
     ProgressState: {"load", "print_page"},  # reads only (print_page opens the browser's print dialog)

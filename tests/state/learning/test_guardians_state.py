@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.support.booking_world import make_world
-from tutorhub.models import OutboxMessage, Role
+from tests.support.credits import catalogue, pay
+from tests.support.db import fetch
+from tests.support.guardians import link_guardian
+from tests.support.money import fund_wallet
+from tutorhub.db import get_engine
+from tutorhub.models import OutboxMessage, Payment, Role
+from tutorhub.models.base import utcnow
+from tutorhub.services.billing import credits
 from tutorhub.services.learning import guardians
+from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.learning.guardians import GuardianState
 
 
@@ -53,3 +61,59 @@ def test_strangers_change_nothing(browser, new_browser, db, make_user):
     db.expire_all()
     assert guardians.list_my_guardians(db, actor=child)[0].status == "pending"
     assert guardians.list_linked_students(db, actor=parent) == []
+
+
+def _pack_world(db, make_user):
+    catalogue(db, make_user)  # the "hour5" pack: 300 minutes, $60.00
+    child = make_user(Role.STUDENT)
+    parent = make_user(Role.GUARDIAN, email="buyer@example.com")
+    link_guardian(db, child, parent)
+    return child, parent
+
+
+def _child_minutes(db, child):
+    """Read on a fresh connection: what the page's transactions committed."""
+    with Session(get_engine()) as fresh:
+        return credits.credit_summary(fresh, child.id, utcnow())[0]
+
+
+def test_guardian_buys_minutes_for_the_child_from_the_page(browser, db, make_user):
+    child, parent = _pack_world(db, make_user)
+    fund_wallet(db, parent.id, 6000, "USD", commit=True)
+    page, _ = browser.open(GuardianState, "/guardian", parent.email)
+    assert [c.minutes for c in page.children] == [0]
+    assert [p.code for p in page.packs] == ["hour5"] and "300 minutes" in page.packs[0].label
+    browser.run(page.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "wallet"}))
+    assert not page.message and [c.minutes for c in page.children] == [300]
+    assert _child_minutes(db, child) == 300
+    browser.run(page.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "wallet"}))
+    assert page.message and _child_minutes(db, child) == 300  # the wallet is empty now: nothing bought
+    events = browser.run(page.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "card"}))
+    assert not page.message and any("/pay/sandbox/" in str(e) for e in events)  # off to the hosted checkout
+    [payment] = fetch(Payment, Payment.purpose == "minute_pack")
+    ref = payment.reference
+    db.commit()  # end the test session's read snapshot before paying on it
+    pay(db, ref, utcnow())
+    db.commit()
+    browser.goto(f"/pay/done?ref={ref}")
+    done = browser.state(PayDoneState)
+    browser.run(done.load())
+    assert done.outcome == "succeeded" and done.next_href == "/guardian"  # back to the child, not a wallet
+    assert _child_minutes(db, child) == 600
+
+
+def test_a_stranger_buying_minutes_for_someone_elses_child_changes_nothing(browser, db, make_user):
+    child, _parent = _pack_world(db, make_user)
+    stranger = make_user(Role.GUARDIAN, email="nosy@example.com")
+    fund_wallet(db, stranger.id, 60_000, "USD", commit=True)
+    page, _ = browser.open(GuardianState, "/guardian", stranger.email)
+    assert page.children == [] and page.packs == []
+    for method in ("wallet", "card"):
+        browser.run(page.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": method}))
+        assert "linked to you" in page.message
+    student = make_user(Role.STUDENT, email="kid2@example.com")
+    mine, _ = browser.open(GuardianState, "/guardian", student.email)
+    browser.run(mine.buy_minutes({"student_id": str(child.id), "pack": "hour5", "method": "wallet"}))
+    assert mine.message
+    assert _child_minutes(db, child) == 0
+    assert fetch(Payment, Payment.purpose == "minute_pack") == []

@@ -4,8 +4,10 @@ no-double-booking guard and the child's limits still apply; strangers get NotFou
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from tests.support.booking import NOW, at
 from tests.support.credits import pay
@@ -13,8 +15,9 @@ from tests.support.guardians import link_guardian
 from tests.support.money import fund_wallet
 from tutorhub.models import Booking, BookingEvent, Role
 from tutorhub.models.learning import GuardianBooking
-from tutorhub.services.booking import changes, queries
+from tutorhub.services.booking import bookings, changes, hold_limits, queries
 from tutorhub.services.booking.guard import SlotTaken
+from tutorhub.services.booking.hold_limits import HoldRateLimited, TooManyHolds
 from tutorhub.services.checkout import escrow, guardian_bookings
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.learning import guardians
@@ -150,3 +153,65 @@ def test_guardian_tops_up_their_wallet_then_pays(env, family):
     held = _book(env, family)
     assert guardian_bookings.pay_for_child(env.db, actor=family, booking_id=held.booking.id, method="wallet",
                                            now=NOW).status == "CONFIRMED"
+
+
+def test_the_childs_unpaid_hold_limit_counts_the_guardians_holds_too(env, family):
+    """At most 3 unpaid single holds per CHILD (issue #11), whoever holds them: the child's own holds
+    and their guardian's share the three places; another child of the same guardian has their own."""
+    bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(2, 10), duration_min=60, now=NOW)
+    bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(3, 10), duration_min=60, now=NOW)
+    third = _book(env, family, start=at(4, 10))
+    with pytest.raises(TooManyHolds) as refused:
+        _book(env, family, start=at(5, 10))
+    assert refused.value.status_code == 409 and refused.value.extra["unpaid_holds"] == 3
+    with pytest.raises(TooManyHolds):  # …and the child cannot add a fourth either
+        bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(5, 10), duration_min=60,
+                                now=NOW)
+    assert [g.booking_id for g in env.db.exec(select(GuardianBooking)).all()] == [third.booking.id]
+    assert hold_limits.unpaid_holds(env.db, env.student.id, NOW) == 3
+    # The limit is the child's, not the guardian's: a second linked child still has three places.
+    sibling = env.another_student()
+    link_guardian(env.db, sibling, family, now=NOW)
+    for day in (5, 6, 7):
+        _book(env, family, student_id=sibling.id, start=at(day, 10))
+    with pytest.raises(TooManyHolds):
+        _book(env, family, student_id=sibling.id, start=at(8, 10))
+    # Paying one of the child's holds frees a place for the guardian.
+    fund_wallet(env.db, family.id, PRICE)
+    guardian_bookings.pay_for_child(env.db, actor=family, booking_id=third.booking.id, method="wallet", now=NOW)
+    assert _book(env, family, start=at(9, 10)).booking.status == "PENDING_PAYMENT"
+
+
+def test_the_childs_hourly_hold_attempts_count_the_guardians_attempts(env, family):
+    """20 hold attempts an hour per CHILD: a guardian's attempts for the child (refused ones too)
+    use the child's budget, so neither can go past it by taking turns; another child is unaffected."""
+    other = env.another_student()
+    env.book(at(9, 10), student=other, confirm=True)
+    for i in range(10):  # the guardian: half of them refused (the slot is taken)
+        now = NOW + timedelta(minutes=i)
+        if i % 2:
+            with pytest.raises(SlotTaken):
+                _book(env, family, start=at(9, 10), now=now)
+        else:
+            held = _book(env, family, start=at(2 + i, 10), now=now)
+            changes.cancel_booking(env.db, actor=env.student, booking_id=held.booking.id, now=now)
+    for i in range(10, 20):  # the child themselves
+        now = NOW + timedelta(minutes=i)
+        held_own = bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(2 + i, 12),
+                                           duration_min=60, now=now)
+        changes.cancel_booking(env.db, actor=env.student, booking_id=held_own.id, now=now)
+    later = NOW + timedelta(minutes=30)
+    before = env.db.exec(select(func.count()).select_from(GuardianBooking)).one()
+    with pytest.raises(HoldRateLimited) as limited:
+        _book(env, family, start=at(25, 10), now=later)
+    assert limited.value.status_code == 429 and limited.value.retry_after_seconds == 30 * 60
+    with pytest.raises(HoldRateLimited):
+        bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(25, 10), duration_min=60,
+                                now=later)
+    assert env.db.exec(select(func.count()).select_from(GuardianBooking)).one() == before
+    # The guardian's other child has a budget of their own.
+    sibling = env.another_student()
+    link_guardian(env.db, sibling, family, now=NOW)
+    assert _book(env, family, student_id=sibling.id, start=at(25, 10), now=later).booking.status == "PENDING_PAYMENT"
+    # An hour after the first attempt, the child may hold again (through the guardian too).
+    assert _book(env, family, start=at(26, 10), now=NOW + timedelta(hours=1, seconds=1)).student_id == env.student.id

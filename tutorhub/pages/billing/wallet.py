@@ -332,6 +332,17 @@ def _history() -> rx.Component:
         ),
         rx.fragment(),
     )
+    paid_for_you = rx.cond(
+        W.paid_for_you.length() > 0,
+        rx.vstack(
+            rx.heading("Paid for you", size="3", as_="h3", margin_top="12px"),
+            rx.foreach(W.paid_for_you, lambda r: payment_item(r, W.download_receipt)),
+            spacing="0",
+            width="100%",
+            id="paid-for-you-list",
+        ),
+        rx.fragment(),
+    )
     return section(
         "Payments and refunds",
         rx.cond(
@@ -345,6 +356,7 @@ def _history() -> rx.Component:
             ),
             empty_state("receipt", "No payments yet", "Your payments and refunds will be listed here."),
         ),
+        paid_for_you,
         refunds,
     )
 

@@ -1,5 +1,6 @@
 """/guardian: a student's guardians (invite, unlink); a guardian's invitations (enter the code)
-and linked children (progress, plans, homework, the next lessons)."""
+and linked children (progress, plans, homework, the next lessons, lesson minutes and buying a
+minute pack for them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, link_button, section
 from tutorhub.services.learning.guardians import GuardianLinkOut
-from tutorhub.state.learning.guardians import ChildRow
+from tutorhub.state.learning.guardians import ChildRow, PackChoice
 from tutorhub.state.learning.guardians import GuardianState as G
 
 
@@ -54,6 +55,30 @@ def _pending(link: GuardianLinkOut) -> rx.Component:
         spacing="2", width="100%"), on_submit=G.confirm, width="100%", aria_label="Confirm invitation")
 
 
+def _pack_option(pack: PackChoice) -> rx.Component:
+    return rx.el.option(pack.label, value=pack.code)
+
+
+_SELECT_STYLE = {"padding": "6px 8px", "border_radius": "6px", "border": "1px solid var(--gray-7)",
+                 "background": "var(--color-background)", "color": "var(--gray-12)"}
+
+
+def _buy_minutes(child: ChildRow) -> rx.Component:
+    return rx.form(rx.vstack(
+        rx.text("Lesson minutes: ", rx.text.span(child.minutes, weight="medium"), size="2"),
+        rx.el.input(type="hidden", name="student_id", value=child.student_id.to(str)),
+        rx.flex(
+            rx.el.select(rx.foreach(G.packs, _pack_option), name="pack", aria_label="Minute pack for " + child.name,
+                         style=_SELECT_STYLE),
+            rx.el.select(rx.el.option("Pay from my wallet", value="wallet"), rx.el.option("Pay by card", value="card"),
+                         name="method", aria_label="How to pay", style=_SELECT_STYLE),
+            submit_button("Buy minutes", size="2"),
+            gap="8px", wrap="wrap", align="center"),
+        rx.text("You pay; the minutes are ", child.name, "'s, for any of their lessons.", size="1",
+                color=rx.color("gray", 10)),
+        spacing="2", width="100%"), on_submit=G.buy_minutes, width="100%", aria_label="Buy minutes for " + child.name)
+
+
 def _child(child: ChildRow) -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(child.name, size="4", as_="h2"),
@@ -67,6 +92,7 @@ def _child(child: ChildRow) -> rx.Component:
                 rx.vstack(rx.text("Latest lessons", size="2", weight="medium"),
                           rx.foreach(child.lessons, lambda line: rx.text(line, size="2")), spacing="1"),
                 rx.text("No lessons yet.", size="2")),
+        rx.cond(G.packs.length() > 0, _buy_minutes(child), rx.fragment()),
         spacing="3", width="100%"), width="100%")
 
 

@@ -74,7 +74,19 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
     wallet (granted now). A promo code is reserved for a gateway checkout now and redeemed when the
     pack is paid (released if the payment fails or expires)."""
     user = require_role(actor, "student")
-    now = now or utcnow()
+    return sell_pack(session, payer=user, recipient=user, pack_code=pack_code, method=method, promo_code=promo_code,
+                     now=now or utcnow())
+
+
+def sell_pack(session: Session, *, payer: UserOut, recipient: UserOut, pack_code: Any, method: Any,
+              promo_code: Any, now: datetime) -> PurchaseOut:
+    """`payer` pays for a minute pack whose minutes go to `recipient`'s credit lots: the same
+    person for a student's own pack, a linked child when a guardian buys for them (the caller has
+    authorized the pair; billing/guardian_packs.py). The money, the promo code and any refund are
+    the payer's; the minutes are the recipient's, so a refund takes them back from the recipient's
+    lots (`revoke_payment_lots` follows the lot's `payment_id`)."""
+    user = payer
+    for_child = recipient.id != payer.id
     pack = get_pack(session, pack_code)
     how = _clean_method(method, METHODS)
     code = clean_text(promo_code, "promo_code", max_len=promos.CODE_MAX_LEN) if promo_code else ""
@@ -86,11 +98,12 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
             raise fail("promo_code", "This code makes the pack free; pay from the wallet instead.")
         payment, url = payments.start_gateway_payment(
             session, user=user, purpose=PaymentPurpose.MINUTE_PACK, amount_minor=price, currency=pack.currency,
-            description=f"{pack.name} ({pack.minutes} minutes)",
+            description=f"{pack.name} ({pack.minutes} minutes)" + (f" for {recipient.full_name}" if for_child else ""),
             # What was bought is fixed now: an admin editing the pack before the webhook lands must
             # not change the minutes (or their life) this payment buys.
             metadata={"pack": pack.code, "promo_code": code, "discount_minor": discount, "list_minor": pack.price_minor,
-                      "minutes": pack.minutes, "validity_days": pack.validity_days},
+                      "minutes": pack.minutes, "validity_days": pack.validity_days,
+                      **({"for_student_id": recipient.id} if for_child else {})},
             promo=payments.PromoHold(code=code, discount_minor=discount, list_minor=pack.price_minor,
                                      expires_at=now + promos.PACK_RESERVATION_TTL) if code and discount else None,
             now=now,
@@ -100,7 +113,8 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
     # Short and fixed-size (pack id, microsecond timestamp): the lot's source_ref holds 80 characters,
     # and a cut reference would let two purchases share a source_ref while their ledger keys differ
     # (the second charged and granted nothing).
-    ref = f"wallet:{user.id}:{pack.id}:{(now - _EPOCH) // timedelta(microseconds=1)}"
+    ref = f"wallet:{user.id}:{pack.id}:{(now - _EPOCH) // timedelta(microseconds=1)}" \
+        + (f":{recipient.id}" if for_child else "")
     if discount:
         discount = promos.redeem_promo(session, code=code, user_id=user.id, ref=f"pack:{ref}",
                                        amount_minor=pack.price_minor, currency=pack.currency, now=now)
@@ -113,8 +127,9 @@ def buy_pack(session: Session, *, actor: UserOut | None, pack_code: Any, method:
         lines.append(ledger.Line(promos.PROMOTIONS, discount, pack.currency))
     ledger.post(session, kind="purchase_wallet", idempotency_key=f"pack:{ref}", lines=lines, user_id=user.id,
                 memo=f"{pack.name} from wallet", now=now, never_negative=[wallet])
-    credits.grant_lot(session, user_id=user.id, minutes=pack.minutes, source=LotSource.PACK, source_ref=f"pack:{ref}",
-                      expires_at=now + timedelta(days=pack.validity_days), now=now, memo=pack.name)
+    credits.grant_lot(session, user_id=recipient.id, minutes=pack.minutes, source=LotSource.PACK,
+                      source_ref=f"pack:{ref}", expires_at=now + timedelta(days=pack.validity_days), now=now,
+                      memo=pack.name + (f" paid by {payer.full_name}" if for_child else ""))
     return PurchaseOut(status="completed", minutes=pack.minutes, price_minor=price, discount_minor=discount,
                        currency=pack.currency)
 
@@ -176,7 +191,10 @@ def _fulfil_pack(session: Session, payment: Payment, extra: dict[str, Any], now:
         ledger.post(session, kind="promo_discount", idempotency_key=f"payment:{payment.reference}:promo",
                     lines=promos.promo_funding_lines(discount_minor=discount, currency=payment.currency),
                     user_id=payment.user_id, payment_id=payment.id, memo=f"promo {code}", now=now)
-    lot = credits.grant_lot(session, user_id=payment.user_id, minutes=minutes, source=LotSource.PACK,
+    # A guardian's purchase for a child names the child (fixed at checkout, when the link was checked):
+    # the minutes are theirs even if the link ended before the money arrived.
+    recipient = int(extra.get("for_student_id") or payment.user_id)
+    lot = credits.grant_lot(session, user_id=recipient, minutes=minutes, source=LotSource.PACK,
                             source_ref=f"payment:{payment.id}", expires_at=now + timedelta(days=validity_days),
                             now=now, memo=pack.name, payment_id=payment.id)
     return lot is not None

@@ -1,20 +1,44 @@
 """What a student sees of their own payments: status of one (the return page), the paged list of
-payments and refunds, and a plain-text receipt. Other users' references are 404."""
+payments and refunds, and a plain-text receipt. Other users' references are 404.
+
+Lessons a guardian booked and paid for a child (learning's `GuardianBooking`) are the guardian's
+payments, not the child's — but the child's history lists them too ("paid by <guardian>", with
+what went back), and a refund of such a lesson says it went back to the guardian; the guardian's
+own history lists those refunds as well (the refund row names the lesson's student)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tutorhub.models.money import Payment, PaymentStatus, Refund
+from tutorhub.models.accounts import Role, User
+from tutorhub.models.bookings import Booking
+from tutorhub.models.learning import GuardianBooking
+from tutorhub.models.money import LedgerTransaction, Payment, PaymentStatus, Refund
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.currency import format_with_code
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money.payments import PaymentOut, RefundOut, payment_out, refund_out
 from tutorhub.services.paging import page_number as _page
+
+FUNDING_KINDS = ("booking_payment", "wallet_spend")  # how a lesson's escrow is paid (checkout/lesson_payments.py)
+MAX_LISTED = 200
+
+
+class PaidForYouOut(BaseModel):
+    """A lesson of yours that someone else (your guardian) paid for."""
+
+    booking_id: int
+    start: datetime
+    payer_name: str
+    amount_minor: int
+    currency: str
+    refunded_minor: int  # what went back to the payer
+    status: str  # paid | partially_refunded | refunded
 
 
 class PaymentHistory(BaseModel):
@@ -23,6 +47,7 @@ class PaymentHistory(BaseModel):
     total_payments: int
     page: int
     per_page: int
+    paid_for_you: list[PaidForYouOut] = []
 
 
 class Receipt(BaseModel):
@@ -56,13 +81,54 @@ def list_my_payments(session: Session, *, actor: UserOut | None, page: Any = 1, 
         .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
         .offset((page_n - 1) * size).limit(size)
     ).all()
-    refunds = session.exec(
-        select(Refund, Payment.reference).join(Payment, col(Payment.id) == col(Refund.payment_id), isouter=True)
-        .where(Refund.user_id == user.id).order_by(col(Refund.created_at).desc()).limit(200)
+    paid_by_others = _paid_for_you(session, user.id)
+    payers = {row.booking_id: row.payer_name for row in paid_by_others}
+    refund_query = select(Refund, Payment.reference).join(Payment, col(Payment.id) == col(Refund.payment_id),
+                                                          isouter=True)
+    refunds = list(session.exec(refund_query.where(col(Refund.user_id) == user.id)
+                                .order_by(col(Refund.created_at).desc()).limit(MAX_LISTED)).all())
+    if user.role == Role.GUARDIAN:  # refunds of lessons they paid for a child (the refund row names the child)
+        booked_by_me = select(GuardianBooking.booking_id).where(col(GuardianBooking.guardian_id) == user.id)
+        refunds += session.exec(refund_query.where(col(Refund.booking_id).in_(booked_by_me), col(Refund.user_id) != user.id)
+                                .order_by(col(Refund.created_at).desc()).limit(MAX_LISTED)).all()
+        refunds = sorted(refunds, key=lambda pair: pair[0].created_at, reverse=True)[:MAX_LISTED]
+    out: list[RefundOut] = []
+    for r, ref in refunds:
+        row = refund_out(r, ref)
+        if r.booking_id in payers:  # the lesson's payer got it back, not you
+            row.refunded_to, row.payment_reference = payers[r.booking_id], None
+        out.append(row)
+    return PaymentHistory(payments=[payment_out(p) for p in rows], refunds=out,
+                          total_payments=int(total), page=page_n, per_page=size, paid_for_you=paid_by_others)
+
+
+def _paid_for_you(session: Session, student_id: int) -> list[PaidForYouOut]:
+    """The student's lessons a guardian booked and paid (their funding posting is in the guardian's
+    name), newest first, with what has gone back to the guardian."""
+    rows = session.exec(
+        select(Booking, User.full_name, LedgerTransaction.id)
+        .join(GuardianBooking, col(GuardianBooking.booking_id) == col(Booking.id))
+        .join(User, col(User.id) == col(GuardianBooking.guardian_id))
+        .join(LedgerTransaction, (col(LedgerTransaction.booking_id) == col(Booking.id))
+              & (col(LedgerTransaction.user_id) == col(GuardianBooking.guardian_id))
+              & col(LedgerTransaction.kind).in_(FUNDING_KINDS))
+        .where(col(GuardianBooking.student_id) == student_id, col(Booking.student_id) == student_id)
+        .order_by(col(Booking.start_at).desc(), col(Booking.id).desc()).limit(MAX_LISTED)
     ).all()
-    return PaymentHistory(payments=[payment_out(p) for p in rows],
-                          refunds=[refund_out(r, ref) for r, ref in refunds],
-                          total_payments=int(total), page=page_n, per_page=size)
+    ids = [b.id for b, _, _ in rows]
+    back = dict(session.exec(
+        select(Refund.booking_id, func.sum(Refund.amount_minor))
+        .where(col(Refund.booking_id).in_(ids), col(Refund.status) != "failed").group_by(col(Refund.booking_id))
+    ).all()) if ids else {}
+    out: list[PaidForYouOut] = []
+    for booking, payer, _tx in rows:
+        assert booking.id is not None
+        refunded = int(back.get(booking.id) or 0)
+        status = "refunded" if refunded >= booking.price_minor else "partially_refunded" if refunded else "paid"
+        out.append(PaidForYouOut(booking_id=booking.id, start=booking.start_at, payer_name=payer,
+                                 amount_minor=booking.price_minor, currency=booking.currency,
+                                 refunded_minor=refunded, status=status))
+    return out
 
 
 def receipt(session: Session, *, actor: UserOut | None, reference: Any) -> Receipt:

@@ -104,6 +104,7 @@ class RefundOut(BaseModel):
     status: str
     reason: str
     created_at: datetime
+    refunded_to: str = ""  # who got it back when someone else paid (a guardian's name), else "" (you)
 
 
 def new_reference(prefix: str = "pay") -> str:

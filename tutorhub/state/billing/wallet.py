@@ -43,6 +43,7 @@ from tutorhub.state.money.views import (
     download_document,
     minutes_text,
     money,
+    paid_for_you_row,
     payment_row,
     plan_rows,
     refund_row,
@@ -82,6 +83,7 @@ class WalletState(AppState):
     sub_pay_now: bool = False
     payments: list[PaymentRow] = []
     refunds: list[PaymentRow] = []
+    paid_for_you: list[PaymentRow] = []  # lessons a guardian paid for this student
     pay_page: int = 1
     pay_pages: int = 1
     busy: str = ""
@@ -115,6 +117,7 @@ class WalletState(AppState):
 
     def _forget(self) -> None:
         self.balances, self.lots, self.payments, self.packs, self.plans, self.refunds = [], [], [], [], [], []
+        self.paid_for_you = []
         self.has_sub, self.sub_text, self.credits_total = False, "", "0 min"
         self.sub_past_due, self.sub_pay_now = False, False
 
@@ -135,6 +138,7 @@ class WalletState(AppState):
         ]
         self.payments = [payment_row(p, zone) for p in listing.payments]
         self.refunds = [refund_row(r, zone) for r in listing.refunds][:50]
+        self.paid_for_you = [paid_for_you_row(x, zone) for x in listing.paid_for_you][:50]
         self.pay_page = listing.page
         self.pay_pages = page_count(listing.total_payments, PER_PAGE)
 

@@ -64,6 +64,8 @@ class PayDoneState(AppState):
         label, href = NEXT_STEP.get(purpose, ("Go to your wallet", "/wallet"))
         if purpose == "booking":
             href = f"/lessons/{payment.booking_id}" if payment.booking_id else "/lessons"
+        elif purpose == "minute_pack" and payment.metadata.get("for_student_id"):  # a guardian's, for a child
+            label, href = "Back to my children", "/guardian"
         self.next_label, self.next_href = label, href
         lapsed = payment.expires_at is not None and payment.expires_at <= utcnow()
         if status == "pending" and lapsed:

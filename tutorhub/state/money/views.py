@@ -29,7 +29,7 @@ from tutorhub.services.currency import (
 )
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money.earnings import Statement
-from tutorhub.services.money.payment_history import Receipt
+from tutorhub.services.money.payment_history import PaidForYouOut, Receipt
 from tutorhub.services.money.payments import PaymentOut, RefundOut
 from tutorhub.services.money.payouts import PayoutOut
 from tutorhub.services.timefmt import format_local
@@ -223,7 +223,7 @@ def refund_row(r: RefundOut, zone: str) -> PaymentRow:
     label, color = {"succeeded": ("Refunded", "green"), "pending": ("Processing", "amber")}.get(
         r.status, ("Failed", "red")
     )
-    where = REFUND_DESTINATIONS.get(r.destination, "")
+    where = f"to {r.refunded_to}" if r.refunded_to else REFUND_DESTINATIONS.get(r.destination, "")
     return PaymentRow(
         reference=r.payment_reference or r.reference,
         what=" ".join(x for x in ("Refund", where) if x) + (f" · {r.reason}" if r.reason else ""),
@@ -233,6 +233,25 @@ def refund_row(r: RefundOut, zone: str) -> PaymentRow:
         at=when(r.created_at, zone),
         is_refund=True,
         href=f"/lessons/{r.booking_id}" if r.booking_id else "",
+    )
+
+
+PAID_FOR_YOU_STATUS = {"paid": ("Paid", "green"), "partially_refunded": ("Partly refunded", "amber"),
+                       "refunded": ("Refunded", "gray")}
+
+
+def paid_for_you_row(x: PaidForYouOut, zone: str) -> PaymentRow:
+    """A lesson of the viewer's that their guardian paid for (and any refund, which went to them)."""
+    label, color = PAID_FOR_YOU_STATUS.get(x.status, ("Paid", "green"))
+    return PaymentRow(
+        reference=f"lesson #{x.booking_id}",
+        what=f"Lesson · paid by {x.payer_name}",
+        amount=money(x.amount_minor, x.currency),
+        status_label=label,
+        color=color,
+        at=when(x.start, zone),
+        refunded=f"{money(x.refunded_minor, x.currency)} refunded to {x.payer_name}" if x.refunded_minor else "",
+        href=f"/lessons/{x.booking_id}",
     )
 
 
