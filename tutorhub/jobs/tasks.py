@@ -26,11 +26,16 @@ def rebuild_free_slot_index(now: datetime | None = None) -> int:
 
 
 def booking_minutely(now: datetime | None = None) -> dict[str, int]:
-    """Expire 15-minute holds and auto-decline requests unanswered for 24 h."""
+    """Expire 15-minute holds and auto-decline requests unanswered for 24 h; then enquiries whose
+    held lesson was confirmed close and those whose hold lapsed are answerable again (leads reads
+    the bookings itself: booking may not import leads)."""
     from tutorhub.services.booking.timeouts import run_minutely
+    from tutorhub.services.leads.settlement import settle_held_lessons
 
+    now = now or utcnow()
     with session_scope() as session:
-        counts = run_minutely(session, now=now or utcnow())
+        counts = run_minutely(session, now=now)
+        counts["enquiries_settled"] = settle_held_lessons(session, now=now)
     if any(counts.values()):
         log.warning("job booking_minutely: %s", counts)
     return counts
