@@ -127,6 +127,18 @@ def expire_enquiries(now: datetime | None = None) -> int:
         return expire(session, now=now or utcnow())
 
 
+def rematch_enquiries(now: datetime | None = None) -> int:
+    """Tutors who became eligible for a live enquiry after it was posted (approved, new subject, lower
+    rate, wider radius, more free time) get it in their lead inbox and are told once."""
+    from tutorhub.services.leads.rematching import rematch_enquiries as rematch
+
+    with session_scope() as session:
+        added = rematch(session, now=now or utcnow())
+    if added:
+        log.warning("job rematch_enquiries: %d new matches", added)
+    return added
+
+
 def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:
     """End cancelled subscriptions at period end; renew due sandbox subscriptions (providers renew by webhook)."""
     from tutorhub.services.checkout.renewals import renew_due_subscriptions
