@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from tests.support.booking import NOW, at, open_all_week
 from tests.support.leads import enquiry_data, give_lead_credits
 from tests.support.money import fund_wallet
+from tutorhub.jobs import tasks
 from tutorhub.models import Booking, Enquiry, EnquiryProposal, Notification, Role
 from tutorhub.services.booking import bookings, changes, timeouts
 from tutorhub.services.checkout import lesson_payments
@@ -177,3 +178,15 @@ def test_the_seven_day_expiry_waits_for_a_lesson_held_for_payment(db, world):
     assert enquiries.expire_enquiries(db, now=after) == 0
     db.commit()
     assert _stored(db, eid) == "CLOSED"
+
+
+def test_the_minutely_job_expires_the_hold_and_reopens_the_enquiry(db, world):
+    tutor, _other, student, eid = world
+    pid = _propose(db, tutor, eid, at(2, 17))
+    _accept(db, student, eid, pid)
+    counts = tasks.booking_minutely(now=LATER)
+    assert counts["expired_holds"] == 1 and counts["enquiries_settled"] == 1
+    assert _stored(db, eid) == "MATCHED" and db.get(EnquiryProposal, pid).status == "LAPSED"
+    assert tasks.booking_minutely(now=LATER + timedelta(minutes=1))["enquiries_settled"] == 0
+    db.expire_all()
+    assert len(_titles(db, tutor.id, "was not paid")) == 1

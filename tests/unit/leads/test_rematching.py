@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from tests.support.booking import NOW, open_all_week
 from tests.support.leads import enquiry_data, give_lead_credits
+from tutorhub.jobs import tasks
 from tutorhub.jobs.scheduler import JOBS
 from tutorhub.models import Notification, Role
 from tutorhub.services.leads import claims, enquiries, inbox, lead_settings
@@ -139,3 +140,15 @@ def test_a_home_tutor_who_widens_their_travel_radius_is_matched_with_the_distanc
     db.commit()
     lead = inbox.lead_inbox(db, actor=far, now=SOON).items[0]
     assert lead.id == eid and lead.distance_km is not None and 100 < lead.distance_km <= 150
+
+
+def test_the_job_adds_the_tutor_once(db, make_user, make_approved_tutor):
+    late, _ = make_approved_tutor(timezone="UTC", hourly_rate=4500)
+    open_all_week(db, late)
+    eid = _post(db, make_user(Role.STUDENT))
+    profiles.update_own_profile(db, actor=late, data={"hourly_rate": 3500})
+    db.commit()
+    assert tasks.rematch_enquiries(now=SOON) == 1
+    assert tasks.rematch_enquiries(now=SOON) == 0
+    db.expire_all()
+    assert _inbox(db, late) == [eid] and _lead_notes(db, late.id) == 1
