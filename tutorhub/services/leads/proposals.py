@@ -148,10 +148,14 @@ def accept_proposal(session: Session, *, actor: UserOut | None, enquiry_id: Any,
     session.refresh(proposal)
     if proposal.status != ProposalStatus.OFFERED or enquiry.status not in EnquiryStatus.LIVE:
         raise Conflict("This proposal is no longer open.")
-    if any(h.outcome == PENDING for h in outcomes(session, [enquiry.id])):
-        raise Conflict("You already accepted a lesson time for this enquiry: pay for that lesson, "
-                       "or wait until its hold lapses.")
     with hold_attempt(session, student_id=user.id, kind=BookingKind.SINGLE, now=now):
+        # Under the student's lock (hold_attempt): a concurrent second accept sees the first one.
+        session.refresh(proposal)
+        if proposal.status != ProposalStatus.OFFERED:
+            raise Conflict("This proposal is no longer open.")
+        if any(h.outcome == PENDING for h in outcomes(session, [enquiry.id])):
+            raise Conflict("You already accepted a lesson time for this enquiry: pay for that lesson, "
+                           "or wait until its hold lapses.")
         check_unpaid_holds(session, user.id, now)
         profile = bookable_tutor(session, proposal.tutor_id)
         mode = enquiry.mode if enquiry.mode in ("online", "home") else "online"
