@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from tests.support.booking import open_all_week
 from tests.support.leads import give_lead_credits
+from tests.support.money import fund_wallet
 from tutorhub.models import Role
 from tutorhub.models.base import utcnow
 
@@ -63,7 +64,15 @@ def test_post_list_get_claim_propose_accept(client, db, make_approved_tutor, as_
     acc = client.post(f"/api/v1/students/enquiries/{eid}/proposals/{pid}/accept", headers=s_headers)
     assert acc.status_code == 201, acc.text
     assert acc.json()["status"] == "PENDING_PAYMENT" and acc.json()["booking_id"]
+    assert set(acc.json()) >= {"booking_id", "status"}
+    # Held, not paid: still MATCHED (answerable again if the hold lapses); paying closes it.
+    assert client.get(f"/api/v1/students/enquiries/{eid}", headers=s_headers).json()["status"] == "MATCHED"
+    fund_wallet(db, student.id, 4000, "EUR", commit=True)
+    paid = client.post(f"/api/v1/bookings/{acc.json()['booking_id']}/confirm", headers=s_headers)
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "CONFIRMED"
     assert client.get(f"/api/v1/students/enquiries/{eid}", headers=s_headers).json()["status"] == "CLOSED"
+    assert client.get("/api/v1/students/enquiries", headers=s_headers).json()["items"][0]["status"] == "CLOSED"
 
 
 def test_privacy_strangers_and_wrong_roles(client, db, make_approved_tutor, make_user, as_role, bearer):

@@ -26,11 +26,16 @@ def rebuild_free_slot_index(now: datetime | None = None) -> int:
 
 
 def booking_minutely(now: datetime | None = None) -> dict[str, int]:
-    """Expire 15-minute holds and auto-decline requests unanswered for 24 h."""
+    """Expire 15-minute holds and auto-decline requests unanswered for 24 h; then enquiries whose
+    held lesson was confirmed close and those whose hold lapsed are answerable again (leads reads
+    the bookings itself: booking may not import leads)."""
     from tutorhub.services.booking.timeouts import run_minutely
+    from tutorhub.services.leads.settlement import settle_held_lessons
 
+    now = now or utcnow()
     with session_scope() as session:
-        counts = run_minutely(session, now=now or utcnow())
+        counts = run_minutely(session, now=now)
+        counts["enquiries_settled"] = settle_held_lessons(session, now=now)
     if any(counts.values()):
         log.warning("job booking_minutely: %s", counts)
     return counts
@@ -120,6 +125,18 @@ def expire_enquiries(now: datetime | None = None) -> int:
 
     with session_scope() as session:
         return expire(session, now=now or utcnow())
+
+
+def rematch_enquiries(now: datetime | None = None) -> int:
+    """Tutors who became eligible for a live enquiry after it was posted (approved, new subject, lower
+    rate, wider radius, more free time) get it in their lead inbox and are told once."""
+    from tutorhub.services.leads.rematching import rematch_enquiries as rematch
+
+    with session_scope() as session:
+        added = rematch(session, now=now or utcnow())
+    if added:
+        log.warning("job rematch_enquiries: %d new matches", added)
+    return added
 
 
 def renew_subscriptions(now: datetime | None = None) -> dict[str, int]:

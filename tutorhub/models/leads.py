@@ -21,7 +21,8 @@ class EnquiryStatus:
 
 class ProposalStatus:
     OFFERED = "OFFERED"
-    ACCEPTED = "ACCEPTED"
+    ACCEPTED = "ACCEPTED"  # the student took it: a lesson held for payment (services/leads/held.py)
+    LAPSED = "LAPSED"  # accepted, but its held lesson expired or was cancelled before it was confirmed
     WITHDRAWN = "WITHDRAWN"  # the enquiry closed or expired before the student accepted
 
 

@@ -55,7 +55,8 @@ def test_post_claim_propose_accept(browser, new_browser, db, make_user, make_app
     assert row.claims and row.proposals and row.proposals[0].status == "OFFERED"
     events = browser.run(page.accept(eid, row.proposals[0].id))
     assert redirects(events) and redirects(events)[0].startswith("/lessons/")
-    assert page.rows[0].status == "CLOSED"
+    assert page.rows[0].status == "MATCHED"  # the lesson is held; the enquiry closes once it is paid
+    assert page.rows[0].proposals[0].status == "ACCEPTED"
 
 
 def test_form_errors_are_inline_with_place_suggestions(browser, db, make_user, make_approved_tutor):

@@ -9,9 +9,11 @@ from sqlmodel import select
 
 from tests.support.booking import NOW, at, open_all_week
 from tests.support.leads import enquiry_data, give_lead_credits
+from tests.support.money import fund_wallet
 from tutorhub.models import EnquiryClaim, Role
 from tutorhub.services.billing import lead_credits
 from tutorhub.services.billing.credits import InsufficientCredits
+from tutorhub.services.checkout import lesson_payments
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.leads import claims, enquiries, inbox, lead_settings, proposals
 
@@ -191,7 +193,7 @@ def test_closed_and_expired_enquiries_refuse_claims_and_leave_the_inbox(db, make
     assert lead_credits.lead_balance(db, tutor[0].id) == 2
 
 
-def test_proposal_to_booking_closes_the_enquiry(db, make_user, tutor):
+def test_proposal_to_a_paid_booking_closes_the_enquiry(db, make_user, tutor):
     student = make_user(Role.STUDENT, timezone="America/New_York")
     out = _post(db, student)
     give_lead_credits(db, tutor[0].id, 1)
@@ -212,6 +214,11 @@ def test_proposal_to_booking_closes_the_enquiry(db, make_user, tutor):
     accepted = proposals.accept_proposal(db, actor=student, enquiry_id=out.id, proposal_id=made.id, now=NOW)
     db.commit()
     assert accepted.status == "PENDING_PAYMENT" and accepted.booking_id
+    detail = enquiries.get_my_enquiry(db, actor=student, enquiry_id=out.id)
+    assert detail.status == "MATCHED" and detail.proposals[0].status == "ACCEPTED"  # held, not paid yet
+    fund_wallet(db, student.id, 2500, "EUR")
+    lesson_payments.confirm_booking(db, actor=student, booking_id=accepted.booking_id, now=NOW)
+    db.commit()
     detail = enquiries.get_my_enquiry(db, actor=student, enquiry_id=out.id)
     assert detail.status == "CLOSED" and detail.proposals[0].status == "ACCEPTED"
     assert detail.proposals[0].booking_id == accepted.booking_id

@@ -12,7 +12,8 @@ The rules, and how they hold under concurrent claims on both databases:
   409 and the whole transaction (claim row, conversation) rolls back.
 - The credit is spent last (billing/lead_credits.py, idempotent per enquiry, the tutor's ledger
   account locked): no credit → 402 and nothing of the claim is kept; a refused claim never costs.
-- The first claim moves the enquiry OPEN → MATCHED.
+- The first claim moves the enquiry OPEN → MATCHED. It stays claimable (up to the cap) until the lesson
+  held from an accepted proposal is confirmed (held.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tutorhub.services.errors import Conflict
 from tutorhub.services.leads.inbox import active_tutor, claim_of, matched_lead
 from tutorhub.services.leads.lead_settings import claim_cap
 from tutorhub.services.leads.outputs import enquiry_channel
+from tutorhub.services.leads.settlement import settle_enquiry
 from tutorhub.services.leads.views import ClaimOut
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.conversations import ensure_pair_conversation
@@ -64,6 +66,7 @@ def claim_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any, now:
     if existing is not None:
         return ClaimOut(enquiry_id=enquiry.id, conversation_id=existing.conversation_id,
                         lead_credits_left=lead_balance(session, profile.user_id), charged=False)
+    settle_enquiry(session, enquiry, now=now)  # its lesson was paid meanwhile: closed, not claimable
     ended = _ended(enquiry, now)
     if ended is not None:
         raise ended

@@ -22,6 +22,7 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_grade, normalize_mode, normalize_subject, subject_label
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
+from tutorhub.services.leads.held import booked_clause, booked_ids, outcomes, unsettled_clause
 from tutorhub.services.leads.lead_settings import OPEN_FOR
 from tutorhub.services.leads.matching import Wanted, find_matches
 from tutorhub.services.leads.outputs import enquiry_channel, enquiry_detail, enquiry_out
@@ -104,7 +105,7 @@ def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: dat
         windows = None
     live = session.exec(select(func.count()).select_from(Enquiry).where(
         col(Enquiry.student_id) == user.id, col(Enquiry.status).in_(EnquiryStatus.LIVE),
-        col(Enquiry.expires_at) > now)).one()
+        col(Enquiry.expires_at) > now, ~booked_clause())).one()
     if live >= MAX_LIVE:
         raise Conflict(f"You already have {MAX_LIVE} open enquiries. Close one you no longer need first.")
     place: Place | None = v["place"]
@@ -128,14 +129,18 @@ def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: dat
              "free_starts": f.free_starts, "created_at": now} for f in fits])
     enquiry.match_count = len(fits)
     session.add(enquiry)
-    title = f"New enquiry: {subject_label(enquiry.subject)} ({enquiry.mode})"
-    for f in fits:
-        notify(session, user_id=f.user_id, kind="lead", title=title, body=enquiry.message[:300],
-               link="/leads", now=now)
-        publish_after_commit(session, user_channel(f.user_id), {"type": "lead", "id": enquiry.id})
+    announce_lead(session, enquiry, [f.user_id for f in fits], now=now)
     publish_after_commit(session, user_channel(user.id), {"type": "enquiry", "id": enquiry.id})
     session.flush()
     return enquiry_detail(session, enquiry)
+
+
+def announce_lead(session: Session, enquiry: Enquiry, tutor_user_ids: list[int], *, now: datetime) -> None:
+    """Tell tutors the enquiry reached their inbox (in-app, email by preference) and refresh open inboxes."""
+    title = f"New enquiry: {subject_label(enquiry.subject)} ({enquiry.mode})"
+    for uid in tutor_user_ids:
+        notify(session, user_id=uid, kind="lead", title=title, body=enquiry.message[:300], link="/leads", now=now)
+        publish_after_commit(session, user_channel(uid), {"type": "lead", "id": enquiry.id})
 
 
 def list_my_enquiries(session: Session, *, actor: UserOut | None, limit: Any = LIST_LIMIT) -> EnquiryList:
@@ -144,7 +149,8 @@ def list_my_enquiries(session: Session, *, actor: UserOut | None, limit: Any = L
     size = clean_int(LIST_LIMIT if _blank(limit) else limit, "limit", minimum=1, maximum=LIST_LIMIT)
     rows = session.exec(select(Enquiry).where(col(Enquiry.student_id) == user.id)
                         .order_by(col(Enquiry.created_at).desc(), col(Enquiry.id).desc()).limit(size)).all()
-    return EnquiryList(items=[enquiry_out(e) for e in rows])
+    booked = booked_ids(outcomes(session, [e.id for e in rows if e.id is not None and e.status in EnquiryStatus.LIVE]))
+    return EnquiryList(items=[enquiry_out(e, booked=e.id in booked) for e in rows])
 
 
 def own_enquiry(session: Session, user: UserOut, enquiry_id: Any) -> Enquiry:
@@ -198,10 +204,13 @@ def close_enquiry(session: Session, *, actor: UserOut | None, enquiry_id: Any, n
 
 
 def expire_enquiries(session: Session, *, now: datetime | None = None, limit: int = 500) -> int:
-    """The job: OPEN or MATCHED enquiries older than 7 days become EXPIRED; claimers are told."""
+    """The job: OPEN or MATCHED enquiries older than 7 days become EXPIRED; claimers are told.
+
+    One with a lesson held from an accepted proposal waits until that lesson is confirmed (then it
+    is CLOSED, settlement.py) or lapses: a student paying on day 7 must not find it expired."""
     now = now or utcnow()
     due = session.exec(select(Enquiry).where(col(Enquiry.status).in_(EnquiryStatus.LIVE),
-                                             col(Enquiry.expires_at) <= now).order_by(col(Enquiry.id)).limit(limit)).all()
+                                             col(Enquiry.expires_at) <= now, ~unsettled_clause()).order_by(col(Enquiry.id)).limit(limit)).all()
     done = 0
     for enquiry in due:
         if end_enquiry(session, enquiry, status=EnquiryStatus.EXPIRED, now=now, reason="expired"):

@@ -19,6 +19,7 @@ from tutorhub.models.tutors import TutorProfile, TutorStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.billing.lead_credits import lead_balance
 from tutorhub.services.errors import NotFound
+from tutorhub.services.leads.held import LAPSED, booked_clause, booked_ids, outcomes
 from tutorhub.services.leads.lead_settings import claim_cap
 from tutorhub.services.leads.outputs import lead_out, proposal_view, proposals_of, tutor_names
 from tutorhub.services.leads.views import LeadDetail, LeadPage
@@ -76,7 +77,7 @@ def _live_matches(session: Session, tutor_id: int, before: int | None, want: int
             break
         live = {e.id: e for e in session.exec(select(Enquiry).where(
             col(Enquiry.id).in_([m.enquiry_id for m in batch]), col(Enquiry.status).in_(EnquiryStatus.LIVE),
-            col(Enquiry.expires_at) > now)).all()}
+            col(Enquiry.expires_at) > now, ~booked_clause())).all()}
         out.extend((live[m.enquiry_id], m) for m in batch if m.enquiry_id in live)
         before = batch[-1].enquiry_id
         if len(batch) < batch_size:
@@ -105,9 +106,12 @@ def get_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any) -> Lea
     enquiry, match = matched_lead(session, profile, enquiry_id)
     assert enquiry.id is not None
     claim = claim_of(session, enquiry.id, profile.id)
-    if claim is None and enquiry.status not in EnquiryStatus.LIVE:
+    held = outcomes(session, [enquiry.id])
+    booked = bool(booked_ids(held))
+    if claim is None and (enquiry.status not in EnquiryStatus.LIVE or booked):
         raise NotFound(NOT_IN_INBOX)
     props = proposals_of(session, enquiry.id, tutor_id=profile.id)
     names = tutor_names(session, {profile.id})
-    base = lead_out(enquiry, match, claim, claim_cap(session))
-    return LeadDetail(**base.model_dump(), proposals=[proposal_view(p, profile.timezone, names) for p in props])
+    base = lead_out(enquiry, match, claim, claim_cap(session), booked=booked)
+    lapsed = {h.proposal_id for h in held if h.outcome == LAPSED}
+    return LeadDetail(**base.model_dump(), proposals=[proposal_view(p, profile.timezone, names, lapsed) for p in props])

@@ -11,11 +11,13 @@ expansion).
 Why matches are stored (enquiry_matches) rather than recomputed per inbox read: the inbox is then
 one indexed read per tutor however many enquiries are open, the fit shown ("4.2 km away") is the
 fit the tutor was notified about, and "reached their inbox" has a time for response times. A
-tutor who becomes eligible later does not see older enquiries (they expire within 7 days).
+tutor who becomes eligible later (approved, a new subject, a lower rate, a wider radius, more free
+time) is added by the periodic re-match (rematching.py), and told once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +75,10 @@ def candidate_rows(session: Session, wanted: Wanted) -> list[Any]:
     return list(session.connection().execute(query))
 
 
-def find_matches(session: Session, wanted: Wanted) -> list[Fit]:
-    """Every tutor the enquiry reaches, with the fit (distance, free starts in the windows)."""
-    rows = candidate_rows(session, wanted)
+def find_matches(session: Session, wanted: Wanted, *, skip: Collection[int] = ()) -> list[Fit]:
+    """Every tutor the enquiry reaches, with the fit (distance, free starts in the windows);
+    tutors in `skip` (already matched) are left out before the costly checks."""
+    rows = [r for r in candidate_rows(session, wanted) if r[0] not in skip] if skip else candidate_rows(session, wanted)
     distances: dict[int, float | None] = {}
     for tid, _uid, city, locality, radius in rows:
         if wanted.mode == "home":

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
-from tutorhub.models.leads import Enquiry, EnquiryClaim, EnquiryMatch, EnquiryProposal
+from tutorhub.models.leads import Enquiry, EnquiryClaim, EnquiryMatch, EnquiryProposal, EnquiryStatus, ProposalStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.catalog import grade_label, subject_label
 from tutorhub.services.currency import format_money, format_rate
+from tutorhub.services.leads.held import LAPSED, booked_ids, outcomes
 from tutorhub.services.leads.views import ClaimRef, EnquiryDetail, EnquiryOut, LeadOut, ProposalView
 from tutorhub.services.scheduling.schedule_input import format_hhmm
 from tutorhub.services.scheduling.student_windows import WindowItem
@@ -29,10 +30,15 @@ def windows_text(e: Enquiry) -> str:
     return ", ".join(f"{WEEKDAYS[w.weekday]} {w.start}–{w.end}" for w in windows_of(e))
 
 
-def enquiry_out(e: Enquiry) -> EnquiryOut:
+def shown_status(e: Enquiry, booked: bool) -> str:
+    """CLOSED as soon as its held lesson is confirmed, before settlement.py has written it (held.py)."""
+    return EnquiryStatus.CLOSED if booked and e.status in EnquiryStatus.LIVE else e.status
+
+
+def enquiry_out(e: Enquiry, *, booked: bool = False) -> EnquiryOut:
     assert e.id is not None
     return EnquiryOut(
-        id=e.id, status=e.status, subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
+        id=e.id, status=shown_status(e, booked), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
         grade_label=grade_label(e.grade), mode=e.mode, city=e.city, place_name=e.place_name,
         budget_max_minor=e.budget_max_minor, currency=e.currency,
         budget_text=f"up to {format_rate(e.budget_max_minor, e.currency)}", duration_min=e.duration_min,
@@ -51,13 +57,13 @@ def tutor_names(session: Session, tutor_ids: set[int]) -> dict[int, str]:
     return {int(tid or 0): name for tid, name in rows}
 
 
-def proposal_view(p: EnquiryProposal, zone: str, names: dict[int, str]) -> ProposalView:
+def proposal_view(p: EnquiryProposal, zone: str, names: dict[int, str], lapsed: set[int] | None = None) -> ProposalView:
     assert p.id is not None
     return ProposalView(
         id=p.id, tutor_id=p.tutor_id, tutor_name=names.get(p.tutor_id, ""), start=p.start_at,
         start_local=format_local(p.start_at.isoformat(), zone), duration_min=p.duration_min,
         price_minor=p.price_minor, currency=p.currency, price_text=format_money(p.price_minor, p.currency),
-        status=p.status, booking_id=p.booking_id,
+        status=ProposalStatus.LAPSED if lapsed and p.id in lapsed else p.status, booking_id=p.booking_id,
     )
 
 
@@ -74,11 +80,13 @@ def enquiry_detail(session: Session, e: Enquiry) -> EnquiryDetail:
                                .order_by(col(EnquiryClaim.id))).all())
     props = proposals_of(session, e.id)
     names = tutor_names(session, {c.tutor_id for c in claims} | {p.tutor_id for p in props})
+    held = outcomes(session, [e.id])
+    lapsed = {h.proposal_id for h in held if h.outcome == LAPSED}
     return EnquiryDetail(
-        **enquiry_out(e).model_dump(),
+        **enquiry_out(e, booked=bool(booked_ids(held))).model_dump(),
         claims=[ClaimRef(tutor_id=c.tutor_id, conversation_id=c.conversation_id, tutor_name=names.get(c.tutor_id, ""),
                          claimed_at=c.created_at) for c in claims],
-        proposals=[proposal_view(p, e.timezone, names) for p in props],
+        proposals=[proposal_view(p, e.timezone, names, lapsed) for p in props],
     )
 
 
@@ -94,10 +102,10 @@ def fit_lines(e: Enquiry, m: EnquiryMatch) -> list[str]:
     return lines
 
 
-def lead_out(e: Enquiry, m: EnquiryMatch, claim: EnquiryClaim | None, cap: int) -> LeadOut:
+def lead_out(e: Enquiry, m: EnquiryMatch, claim: EnquiryClaim | None, cap: int, *, booked: bool = False) -> LeadOut:
     assert e.id is not None
     return LeadOut(
-        id=e.id, status=e.status, subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
+        id=e.id, status=shown_status(e, booked), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
         grade_label=grade_label(e.grade), mode=e.mode, place_name=e.place_name,
         budget_max_minor=e.budget_max_minor, currency=e.currency,
         budget_text=f"up to {format_rate(e.budget_max_minor, e.currency)}", duration_min=e.duration_min,

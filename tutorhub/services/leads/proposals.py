@@ -6,8 +6,11 @@ the normal hold (PENDING_PAYMENT, then the usual pay → escrow → CONFIRMED pa
   windows are offered by `proposal_times`. The price defaults to the tutor's rate for the mode and
   length; the tutor may offer less or more (the student sees it before accepting).
 - The proposal is posted into the pair's conversation too, so the student sees it in the chat.
-- Accepting takes the slot through `booking.bookings.place_hold` (the one guarded path), closes the
-  enquiry (CLOSED) and withdraws the other proposals. A time taken meanwhile is 409.
+- Accepting takes the slot through `booking.bookings.place_hold` (the one guarded path); the enquiry
+  stays MATCHED until that lesson is confirmed (paid), then it is CLOSED and the other proposals are
+  withdrawn; if the hold expires or is cancelled unpaid the proposal LAPSED and the enquiry is
+  answerable again (held.py, settlement.py). One accepted lesson waits for payment at a time. A
+  time taken meanwhile is 409.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from tutorhub.services.booking.guard import check_slot
 from tutorhub.services.booking.hold_limits import check_unpaid_holds, hold_attempt
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
-from tutorhub.services.leads.enquiries import end_enquiry, own_enquiry
+from tutorhub.services.leads.enquiries import own_enquiry
+from tutorhub.services.leads.held import PENDING, outcomes
 from tutorhub.services.leads.inbox import active_tutor, claim_of, matched_lead
 from tutorhub.services.leads.outputs import enquiry_channel
+from tutorhub.services.leads.settlement import settle_enquiry
 from tutorhub.services.leads.views import AcceptOut, ProposalCreated
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.conversations import access
@@ -76,6 +81,7 @@ def propose_lesson(session: Session, *, actor: UserOut | None, enquiry_id: Any, 
     claim = claim_of(session, enquiry.id, profile.id)
     if claim is None:
         raise Conflict("Claim this enquiry before proposing a lesson.")
+    settle_enquiry(session, enquiry, now=now)
     if enquiry.status not in EnquiryStatus.LIVE or enquiry.expires_at <= now:
         raise Conflict("This enquiry has ended.")
     errors: dict[str, str] = {}
@@ -127,7 +133,9 @@ def propose_lesson(session: Session, *, actor: UserOut | None, enquiry_id: Any, 
 def accept_proposal(session: Session, *, actor: UserOut | None, enquiry_id: Any, proposal_id: Any,
                     now: datetime | None = None) -> AcceptOut:
     """The student accepts a proposal: a PENDING_PAYMENT hold at the proposed time and price (pay it
-    like any lesson), the enquiry CLOSED. 404 not theirs; 409 ended, already decided or time taken."""
+    like any lesson). The enquiry closes once that lesson is confirmed, not here (module docstring).
+    404 not theirs; 409 ended, already decided, another accepted lesson still waiting for payment,
+    or time taken."""
     user = require_role(actor, Role.STUDENT)
     now = now or utcnow()
     enquiry = own_enquiry(session, user, enquiry_id)
@@ -135,9 +143,19 @@ def accept_proposal(session: Session, *, actor: UserOut | None, enquiry_id: Any,
     proposal = session.get(EnquiryProposal, pid)
     if proposal is None or proposal.enquiry_id != enquiry.id:
         raise NotFound("Proposal not found.")
+    assert enquiry.id is not None
+    settle_enquiry(session, enquiry, now=now)
+    session.refresh(proposal)
     if proposal.status != ProposalStatus.OFFERED or enquiry.status not in EnquiryStatus.LIVE:
         raise Conflict("This proposal is no longer open.")
     with hold_attempt(session, student_id=user.id, kind=BookingKind.SINGLE, now=now):
+        # Under the student's lock (hold_attempt): a concurrent second accept sees the first one.
+        session.refresh(proposal)
+        if proposal.status != ProposalStatus.OFFERED:
+            raise Conflict("This proposal is no longer open.")
+        if any(h.outcome == PENDING for h in outcomes(session, [enquiry.id])):
+            raise Conflict("You already accepted a lesson time for this enquiry: pay for that lesson, "
+                           "or wait until its hold lapses.")
         check_unpaid_holds(session, user.id, now)
         profile = bookable_tutor(session, proposal.tutor_id)
         mode = enquiry.mode if enquiry.mode in ("online", "home") else "online"
@@ -155,9 +173,11 @@ def accept_proposal(session: Session, *, actor: UserOut | None, enquiry_id: Any,
     proposal.booking_id = booking.id
     session.add(proposal)
     session.flush()
-    end_enquiry(session, enquiry, status=EnquiryStatus.CLOSED, now=now, reason="booked")
     notify(session, user_id=profile.user_id, kind="lead", title="Your lesson proposal was accepted",
-           body=format_local(proposal.start_at.isoformat(), profile.timezone), link=f"/lessons/{booking.id}", now=now)
+           body=f"{format_local(proposal.start_at.isoformat(), profile.timezone)}, waiting for the student's payment",
+           link=f"/lessons/{booking.id}", now=now)
     publish_after_commit(session, user_channel(profile.user_id), {"type": "lead", "id": enquiry.id})
+    publish_after_commit(session, enquiry_channel(enquiry.id), {"type": "enquiry", "id": enquiry.id})
+    publish_after_commit(session, user_channel(enquiry.student_id), {"type": "enquiry", "id": enquiry.id})
     return AcceptOut(booking_id=booking.id, status=booking.status, enquiry_id=enquiry.id,
                      hold_expires_at=booking.hold_expires_at)

@@ -26,7 +26,7 @@ class ProposalView(BaseModel):
     price_minor: int
     currency: str
     price_text: str
-    status: str  # OFFERED | ACCEPTED | WITHDRAWN
+    status: str  # OFFERED | ACCEPTED (its lesson held or booked) | LAPSED (held, never confirmed) | WITHDRAWN
     booking_id: int | None = None
 
 
