@@ -19,7 +19,7 @@ from tutorhub.services.tutors.top_rated import top_rated_tutors
 from tutorhub.services.validation import fail, fail_fields
 from tutorhub.settings import get_settings
 from tutorhub.state import live
-from tutorhub.state.base import AppState, form_text
+from tutorhub.state.base import DETECT_BROWSER_JS, AppState, form_text
 from tutorhub.state.growth.analytics_consent import track
 from tutorhub.state.tutors.views import (
     MODE_LABELS,
@@ -99,6 +99,7 @@ class SearchState(AppState):
     has_saved_windows: bool = False
     free_note: str = ""
     shown_currency: str = "USD"  # prices and the max price are in this currency (the viewer's)
+    _anonymous: bool = True  # the last search was a signed-out visitor's (its currency is a guess)
     _live_key: str = ""
     _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
@@ -134,11 +135,23 @@ class SearchState(AppState):
         yield
         self._live_mark = live.mark()
         await self._search(page)
+        if self._anonymous and not self.browser_locale and (self.currency_pick or "").upper() not in CURRENCIES:
+            # A first visit: the browser has not told us its language yet (the layout's detection
+            # answers after this search), so ask here and redo the prices in the guessed currency.
+            yield rx.call_script(DETECT_BROWSER_JS, callback=SearchState.use_browser_hints)
         if self.free_on and self.results:
             yield SearchState.watch_free
 
-    async def _search(self, page: int) -> None:
-        """Run the search the URL describes (page `page`) and show it."""
+    async def use_browser_hints(self, hints: Any):
+        """Callback of the detection script: keep the browser's zone and language (checked hints)
+        and, for a signed-out visitor whose guessed currency changed, show the prices in it."""
+        self._take_browser_hints(hints)
+        if self._anonymous and self._currency_for(None) != self.shown_currency:
+            await self._search(self.page, count=False)
+
+    async def _search(self, page: int, *, count: bool = True) -> None:
+        """Run the search the URL describes (page `page`) and show it (`count`: a new search for
+        analytics, not the same one redone in another currency)."""
         criteria: dict[str, Any] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
@@ -167,10 +180,10 @@ class SearchState(AppState):
                 raise fail_fields({**exc.fields, **({"max_rate": bad_price} if bad_price else {})}) from exc
             if bad_price:
                 raise fail("max_rate", bad_price)
-            return found, saved is not None, display
+            return found, saved is not None, display, actor is None
 
         try:
-            found, self.has_saved_windows, self.shown_currency = await self._db(unit, read_only=True)
+            found, self.has_saved_windows, self.shown_currency, self._anonymous = await self._db(unit, read_only=True)
         except DomainError as exc:
             fields = {("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}
             free_errors = [f"{k.replace('_', ' ')} {v}" for k, v in fields.items() if k in FREE_KEYS]
@@ -186,8 +199,9 @@ class SearchState(AppState):
             self.filters_open = True
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
-        await track(self, "search", {"subject": self.subject, "grade": self.grade, "mode": self.mode,
-                                     "results": found.total})
+        if count:
+            await track(self, "search", {"subject": self.subject, "grade": self.grade, "mode": self.mode,
+                                         "results": found.total})
         if found.place:
             self.place_note = f"Within {self.radius_km or search.DEFAULT_RADIUS_KM} km of {found.place}"
         elif found.place_suggestions:
