@@ -98,7 +98,7 @@ AUDITED_HANDLERS = {
         "reject_files",
         "delete_credential",
     },
-    HomeState: {"load", "find"},
+    HomeState: {"load", "find", "use_browser_hints"},
     # watch_free (live): takes no arguments and only re-runs the search the URL already describes.
     SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free", "pick_currency",
                   "use_browser_hints"},

@@ -217,3 +217,16 @@ def test_a_signed_in_users_search_ignores_the_browsers_language(browser, make_us
     assert not _scripts(events)
     browser.run(page.use_browser_hints(["Europe/Berlin", "de-DE"]))
     assert page.shown_currency == fetch(User, User.email == "me@example.com")[0].display_currency
+
+
+def test_the_home_pages_top_tutors_follow_the_browsers_language_too(browser, db, make_approved_tutor):
+    from tutorhub.state.tutors.search import HomeState
+
+    make_approved_tutor(hourly_rate=2000, currency="USD")
+    browser.goto("/")
+    page = browser.state(HomeState)
+    events = browser.run(page.load())
+    assert any("navigator.language" in js for js in _scripts(events))
+    assert page.top_tutors[0].price == "$20/h"
+    browser.run(page.use_browser_hints(["UTC", "en-GB"]))
+    assert page.top_tutors[0].price == "≈ £15.80/h ($20/h)"

@@ -52,17 +52,34 @@ def search_href(params: dict[str, str], page: int = 1) -> str:
 class HomeState(AppState):
     top_tutors: list[TutorCardView] = []
     loading: bool = True
+    _anonymous: bool = True
+    _shown_currency: str = ""
 
     async def load(self):
         self.loading = True
+        await self._read()
+        if self._anonymous and not self.browser_locale and (self.currency_pick or "").upper() not in CURRENCIES:
+            # A first visit: ask the browser's language now (see SearchState.load).
+            return rx.call_script(DETECT_BROWSER_JS, callback=HomeState.use_browser_hints)
+        return None
+
+    async def _read(self) -> None:
         try:
-            found, display, rates = await self._db(
-                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s)),
+            found, display, rates, self._anonymous = await self._db(
+                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s),
+                                  actor is None),
                 read_only=True)
         except DomainError:
             found, display, rates = [], "", None
         self.top_tutors = [card_view(c, display, rates) for c in found]
+        self._shown_currency = display
         self.loading = False
+
+    async def use_browser_hints(self, hints: Any):
+        """Callback of the detection script: a signed-out visitor's prices in the guessed currency."""
+        self._take_browser_hints(hints)
+        if self._anonymous and self._currency_for(None) != self._shown_currency:
+            await self._read()
 
     def find(self, form: dict):
         """Landing search box → the shareable search URL."""
