@@ -25,6 +25,17 @@ def test_register_guesses_or_takes_the_display_currency(client):
     assert res.status_code == 422
 
 
+@pytest.mark.parametrize(("extra", "expected"), [
+    ({"locale": "de-DE", "timezone": "Asia/Kolkata"}, "EUR"), ({"locale": "en-SG"}, "SGD"),
+    ({"locale": "en", "timezone": "Europe/London"}, "GBP"), ({"locale": "<b>", "timezone": "Asia/Kolkata"}, "INR"),
+    ({"locale": "en-IN", "display_currency": "AUD"}, "AUD"),
+])
+def test_register_guesses_from_the_locale_first(client, extra, expected):
+    res = _register(client, f"loc{len(str(extra))}@example.com", **extra)
+    assert res.status_code == 201, res.text
+    assert res.json()["user"]["display_currency"] == expected
+
+
 def test_a_user_sets_their_own_display_currency(client, as_role):
     user, headers = as_role("student")
     res = client.put(URL, json={"display_currency": "eur"}, headers=headers)

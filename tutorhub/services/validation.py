@@ -219,7 +219,8 @@ def validate_url(value: Any, field: str, *, max_len: int = 500) -> str:
 
 
 def validate_currency(value: Any, field: str = "currency") -> str:
-    text = clean_text(value, field, max_len=3, required=True).upper()
+    """An accepted currency code; anything else (also 'EURO' or '€') is told the accepted list."""
+    text = clean_text(value, field, max_len=100, required=True).upper()
     if text not in CURRENCIES:
         raise fail(field, f"must be one of {', '.join(CURRENCIES)}")
     return text

@@ -18,7 +18,7 @@ from tutorhub.services.accounts import sessions
 from tutorhub.services.accounts.web_auth import WebLogin
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.screens import pending_request_count
-from tutorhub.services.currency import CURRENCIES, effective_display_currency, guess_display_currency
+from tutorhub.services.currency import CURRENCIES, clean_locale, effective_display_currency, guess_display_currency
 from tutorhub.services.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import public_url_from_env
@@ -33,6 +33,8 @@ SESSION_MAX_AGE = 30 * 24 * 3600
 SESSION_COOKIE_SECURE = public_url_from_env().startswith("https://")
 CURRENCY_COOKIE = "th_currency"  # an anonymous visitor's picked display currency (not a secret)
 DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+# The browser's zone and language tag at once (a constant script: no user data in it).
+DETECT_BROWSER_JS = "[Intl.DateTimeFormat().resolvedOptions().timeZone, navigator.language || '']"
 _UNSAFE_PATH_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
 
@@ -111,8 +113,9 @@ class AppState(rx.State):
     viewer_role: str = ""
     viewer_tz: str = "UTC"
     browser_tz: str = ""
+    browser_locale: str = ""  # navigator.language ('de-DE'): a hint for a visitor's currency only
     # Prices are shown converted into this currency (≈): the user's setting, or for a visitor the
-    # picked currency (cookie) or a guess from the browser's timezone.
+    # picked currency (cookie) or a guess from the browser's locale and timezone.
     currency_pick: str = rx.Cookie("", name=CURRENCY_COOKIE, same_site="lax", path="/", max_age=365 * 24 * 3600)
     viewer_currency: str = "USD"
     pending_requests: int = 0  # a tutor's requests waiting for an answer (navigation badge)
@@ -154,7 +157,22 @@ class AppState(rx.State):
         if actor is not None:
             return effective_display_currency(actor.display_currency, actor.timezone)
         pick = (self.currency_pick or "").upper()
-        return pick if pick in CURRENCIES else guess_display_currency("", self.browser_tz)
+        return pick if pick in CURRENCIES else guess_display_currency(self.browser_locale, self.browser_tz)
+
+    def _take_browser_hints(self, hints: Any) -> None:
+        """Keep what DETECT_BROWSER_JS reported ([zone, language tag]); a value that is not a real
+        zone or a well-formed tag is ignored (any client can send anything here)."""
+        if not isinstance(hints, list | tuple) or len(hints) != 2:
+            return
+        zone, locale = hints
+        try:
+            self.browser_tz = validate_timezone(zone)
+        except InvalidInput:
+            pass
+        self.browser_locale = clean_locale(locale) or self.browser_locale
+        if not self.viewer_role:
+            self.viewer_tz = self.browser_tz or self.viewer_tz
+            self.viewer_currency = self._currency_for(None)
 
     def _prefill_zone(self, saved: str) -> str:
         """The zone to prefill a form with: the saved one, unless it is only the "UTC" default
@@ -192,9 +210,13 @@ class AppState(rx.State):
         user, pending = await self._db(lambda s, actor: (actor, pending_request_count(s, actor=actor)), read_only=True)
         self._show_viewer(user)
         self.pending_requests = pending
-        if not self.browser_tz:
-            return rx.call_script(DETECT_TZ_JS, callback=AppState.set_browser_tz)
+        if not self.browser_tz or not self.browser_locale:
+            return rx.call_script(DETECT_BROWSER_JS, callback=AppState.set_browser_hints)
         return None
+
+    def set_browser_hints(self, hints: Any):
+        """Callback of the detection script: the browser's zone and language (hints, checked)."""
+        self._take_browser_hints(hints)
 
     def set_browser_tz(self, zone: Any):
         """Callback of the timezone detection script; anything that is not an IANA zone is ignored."""
@@ -214,9 +236,9 @@ class AppState(rx.State):
                 sessions.logout(session, token)
 
         await asyncio.to_thread(unit)
-        browser_tz = self.browser_tz
+        browser_tz, browser_locale = self.browser_tz, self.browser_locale
         self.reset()
         self.session_token = ""
-        self.browser_tz = browser_tz
+        self.browser_tz, self.browser_locale = browser_tz, browser_locale
         self.viewer_tz = browser_tz or "UTC"
         return [rx.remove_cookie(SESSION_COOKIE, {"path": "/", "sameSite": "strict"}), rx.redirect("/login")]

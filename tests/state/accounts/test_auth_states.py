@@ -71,9 +71,9 @@ def test_signup_duplicate_email_is_an_inline_error(browser, make_user):
 
 def test_signup_prefills_detected_timezone_only_if_real(browser):
     page = browser.state(SignupState)
-    page.set_detected_timezone("Europe/Berlin")
+    page.set_detected_browser(["Europe/Berlin", "de-DE"])
     assert page.timezone == "Europe/Berlin"
-    page.set_detected_timezone("<script>alert(1)</script>")
+    page.set_detected_browser(["<script>alert(1)</script>", "<b>"])
     assert page.timezone == "Europe/Berlin"
 
 

@@ -17,7 +17,7 @@ from tutorhub.models.credits import CreditLot, Subscription
 from tutorhub.models.money import Payment
 from tutorhub.services.billing import plans
 from tutorhub.services.checkout import sandbox as sandbox_checkout
-from tutorhub.services.money import promos
+from tutorhub.services.money import payment_history, promos
 from tutorhub.state.billing.wallet import WalletState
 from tutorhub.state.checkout.pay_done import PayDoneState
 
@@ -106,9 +106,27 @@ def test_topup_goes_to_checkout_then_the_return_page_shows_processing_then_paid(
     browser.run(page.load())
     assert page.balances[0].amount == "$25.50"
     [row] = page.payments
-    assert (row.what, row.amount, row.status_label, row.receipt) == ("Wallet top-up", "$25.50", "Paid", True)
+    # What was charged, with ≈ the student's display currency (INR, from their zone) beside it.
+    assert (row.what, row.amount, row.status_label, row.receipt) == (
+        "Wallet top-up", "$25.50 (≈ ₹2,121.60)", "Paid", True)
     events = browser.run(page.download_receipt(ref))
     assert any("data:text/plain" in str(getattr(e, "args", "")) for e in events)
+    with session_scope() as s:
+        body = payment_history.receipt(s, actor=shop["student"], reference=ref).body
+    assert "Amount:        25.50 USD\n" in body
+    assert "In INR:        ≈ 2,121.60 INR (TutorHub's exchange rates today; for information only" in body
+
+
+def test_a_receipt_in_the_payers_own_currency_has_no_converted_line(browser, db, shop):
+    """A student reading prices in $ paying in $: the list and the receipt show the amount only."""
+    page = _open(browser, shop["other"].email)
+    ref = _ref(browser.run(page.topup({"amount": "10", "currency": "USD"})))
+    _pay_sandbox(ref)
+    browser.run(page.load())
+    assert [r.amount for r in page.payments] == ["$10"]
+    with session_scope() as s:
+        body = payment_history.receipt(s, actor=shop["other"], reference=ref).body
+    assert "Amount:        10.00 USD" in body and "≈" not in body
 
 
 def test_cancelled_checkout_says_nothing_was_charged(browser, shop):

@@ -293,3 +293,25 @@ def test_only_the_student_can_dispute_a_completed_lesson(new_browser, world, who
     assert "dispute" not in page.actions
     b.run(page.dispute({"reason": "mine"}))
     assert fetch(Booking, col(Booking.id) == lesson.id)[0].status == "COMPLETED"
+
+
+def test_earnings_are_also_shown_in_the_tutors_display_currency(browser, world):
+    """A tutor who reads prices in £ sees "≈ £…" beside each € figure; what is paid out stays in €."""
+    from tutorhub.services.accounts.display_currency import set_display_currency
+
+    world.book(day_ahead(3))
+    _teach(world)
+    set_display_currency(world.db, actor=world.tutor, currency="GBP")
+    world.db.commit()
+    page, _ = browser.open(EarningsState, "/earnings", world.tutor.email)
+    assert (page.held, page.available, page.commission) == ("€30", "€24", "€6")
+    assert page.display_currency == "GBP"
+    assert (page.approx["held"], page.approx["available"], page.approx["commission"], page.approx["paid_out"]) \
+        == ("≈ £25.76", "≈ £20.61", "≈ £5.15", "≈ £0")
+    browser.run(page.request_payout({"amount": "24"}))
+    assert [(p.amount_minor, p.currency) for p in fetch(Payout)] == [(2400, "EUR")]
+
+    set_display_currency(world.db, actor=world.tutor, currency="EUR")
+    world.db.commit()
+    browser.run(page.load())
+    assert page.held == "€30" and set(page.approx.values()) == {""}  # the same currency: nothing beside it

@@ -49,6 +49,7 @@ def register(body: RegisterIn) -> RegisterOut:
             role=body.role,
             timezone=body.timezone,
             display_currency=body.display_currency,
+            locale=body.locale or "",
         )
         tokens = api_tokens.issue_tokens(session, user_id=user.id)
     return RegisterOut(

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.components.currency_picker import currency_picker
-from tutorhub.components.forms import error_text, fieldset, form_message, submit_button, text_field, timezone_field
+from tutorhub.components.currency_picker import CURRENCIES, currency_picker
+from tutorhub.components.forms import (
+    error_text,
+    fieldset,
+    form_message,
+    select_field,
+    submit_button,
+    text_field,
+    timezone_field,
+)
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import confirm_dialog, gate, link_button
 from tutorhub.pages.calendars.feed import calendar_feed_card
@@ -109,6 +117,7 @@ def signup_page() -> rx.Component:
                 ),
                 _role_choice(),
                 timezone_field("timezone", errors=errors, default_value=SignupState.timezone),
+                _currency_choice(),
                 submit_button("Create account", loading=SignupState.submitting, width="100%"),
                 spacing="4",
                 width="100%",
@@ -117,6 +126,24 @@ def signup_page() -> rx.Component:
             width="100%",
         ),
         rx.text("Already have an account? ", rx.link("Log in", href=SignupState.login_href, underline="always"), size="2"),
+    )
+
+
+def _currency_choice() -> rx.Component:
+    """"Show prices in": prefilled from the browser's language and zone (keyed on the guess, so the
+    late detection refreshes it), editable; the service checks the code."""
+    return rx.box(
+        select_field(
+            "Show prices in",
+            "display_currency",
+            [(code, code) for code in CURRENCIES],
+            errors=SignupState.errors,
+            default_value=SignupState.display_currency,
+            hint="Guessed from your browser; prices are converted (≈) beside each tutor's own price. "
+                 "You can change it later on your account page.",
+        ),
+        key=SignupState.display_currency,
+        width="100%",
     )
 
 

@@ -28,13 +28,28 @@ def _currency_switch() -> rx.Component:
 
 
 def _figures() -> rx.Component:
+    return rx.vstack(_figure_grid(), _approx_note(), spacing="2", width="100%")
+
+
+def _approx_note() -> rx.Component:
+    """Says what the small ≈ amounts are: a conversion for reading, never what is paid out."""
+    return rx.cond(
+        E.approx["held"] != "",
+        rx.text("≈ amounts are in ", E.display_currency, " at the platform's exchange rates, for reading only; "
+                "you are paid in ", E.currency, ".", size="1", color=rx.color("gray", 11)),
+        rx.fragment(),
+    )
+
+
+def _figure_grid() -> rx.Component:
     return figure_grid(
-        figure_card("Held in escrow", E.held, "Paid lessons not settled yet", id="earn-held"),
-        figure_card("Available", E.available, "Ready to pay out", id="earn-available"),
-        figure_card("Paid out", E.paid_out, rx.text.span("Pending: ", E.pending), id="earn-paid"),
+        figure_card("Held in escrow", E.held, "Paid lessons not settled yet", approx=E.approx["held"], id="earn-held"),
+        figure_card("Available", E.available, "Ready to pay out", approx=E.approx["available"], id="earn-available"),
+        figure_card("Paid out", E.paid_out, rx.text.span("Pending: ", E.pending), approx=E.approx["paid_out"],
+                    id="earn-paid"),
         figure_card(
             "Commission taken", E.commission, rx.text.span(E.commission_percent.to_string(), "% of each lesson"),
-            id="earn-commission",
+            approx=E.approx["commission"], id="earn-commission",
         ),
     )
 

@@ -48,9 +48,12 @@ def register(
     role: Any,
     timezone: Any = "UTC",
     display_currency: Any = None,
+    locale: Any = "",
 ) -> UserOut:
-    """Create a student or tutor account (admins are created by command). `display_currency` is the
-    browser's guess (sign-up form); left out, it is guessed from the timezone."""
+    """Create a student or tutor account (admins are created by command). `display_currency` is what
+    the sign-up form showed (prefilled from the browser, editable) and must be an accepted currency;
+    left out, it is guessed here from `locale` (the browser's language tag, a hint only) and the
+    timezone, so a client without the script still gets a sensible currency."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for field, check in (
@@ -77,7 +80,7 @@ def register(
         role=role,
         password_hash=hash_password(values["password"]),
         timezone=values["timezone"],
-        display_currency=values["display_currency"] or guess_display_currency("", values["timezone"]),
+        display_currency=values["display_currency"] or guess_display_currency(locale, values["timezone"]),
     )
     try:
         # The unique index is the real guard: two sign-ups racing on one email both pass the

@@ -61,12 +61,13 @@ def signup(
     role: Any,
     timezone: Any,
     display_currency: Any = None,
+    locale: Any = "",
     ip: str = "",
     user_agent: str = "",
 ) -> WebLogin:
     """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
     user = passwords.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone,
-                              display_currency=display_currency)
+                              display_currency=display_currency, locale=locale)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 

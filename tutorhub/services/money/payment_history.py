@@ -20,7 +20,13 @@ from tutorhub.models.bookings import Booking
 from tutorhub.models.learning import GuardianBooking
 from tutorhub.models.money import LedgerTransaction, Payment, PaymentStatus, Refund
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.currency import format_with_code
+from tutorhub.services.currency import (
+    UnknownCurrency,
+    convert_minor,
+    effective_display_currency,
+    format_with_code,
+    load_rates,
+)
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money.payments import PaymentOut, RefundOut, payment_out, refund_out
 from tutorhub.services.paging import page_number as _page
@@ -131,6 +137,24 @@ def _paid_for_you(session: Session, student_id: int) -> list[PaidForYouOut]:
     return out
 
 
+def _converted_line(session: Session, p: Payment) -> list[str]:
+    """The amount in the payer's display currency, for reading ("≈ 25.76 GBP"), when it differs from
+    the currency charged. At the platform's rates of the day the receipt is made: it informs and
+    never restates what was charged (the Amount line above)."""
+    payer = session.get(User, p.user_id)
+    if payer is None:
+        return []
+    display = effective_display_currency(payer.display_currency, payer.timezone)
+    if display == p.currency.upper():
+        return []
+    try:
+        shown = convert_minor(p.amount_minor, p.currency, display, load_rates(session))
+    except UnknownCurrency:
+        return []
+    return [f"In {display}:        ≈ {format_with_code(shown, display)} (TutorHub's exchange rates today; "
+            "for information only, not the amount charged)"]
+
+
 def receipt(session: Session, *, actor: UserOut | None, reference: Any) -> Receipt:
     """A plain-text receipt for a captured payment of the caller (404 otherwise)."""
     user = require_role(actor)
@@ -146,6 +170,7 @@ def receipt(session: Session, *, actor: UserOut | None, reference: Any) -> Recei
         f"Description:   {p.description or p.purpose}",
         f"Purpose:       {p.purpose}" + (f" (lesson #{p.booking_id})" if p.booking_id else ""),
         f"Amount:        {format_with_code(p.amount_minor, p.currency)}",
+        *_converted_line(session, p),
         f"Paid via:      {p.gateway}",
         f"Status:        {p.status}",
     ]

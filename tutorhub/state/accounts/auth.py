@@ -11,9 +11,8 @@ from tutorhub.services.accounts import one_time_codes, web_auth
 from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.currency import CURRENCIES, effective_display_currency
 from tutorhub.services.errors import Conflict, DomainError, NotAuthenticated
-from tutorhub.services.validation import validate_timezone
 from tutorhub.settings import get_settings
-from tutorhub.state.base import DETECT_TZ_JS, AppState, form_failure, form_text, safe_next
+from tutorhub.state.base import DETECT_BROWSER_JS, AppState, form_failure, form_text, safe_next
 
 SIGNUP_FIELDS = ("full_name", "email", "password", "role", "timezone")
 
@@ -22,6 +21,9 @@ class SignupState(AppState):
     errors: dict[str, str] = {}
     message: str = ""
     timezone: str = "UTC"
+    # "Show prices in": prefilled with the currency this browser picked, else the guess from its
+    # locale and zone; editable, and only a hint to the service, which validates it.
+    display_currency: str = "USD"
     submitting: bool = False
     # The address already has an account: offer "Log in instead" and "Forgot password?".
     email_taken: bool = False
@@ -33,21 +35,26 @@ class SignupState(AppState):
     def load(self):
         self.errors, self.message, self.submitting, self.email_taken = {}, "", False, False
         self.timezone = self.browser_tz or "UTC"
+        self.display_currency = self._currency_for(None)
         self.next_path = safe_next(self.router.url.query_parameters.get("next", ""))
         self.login_href = "/login" + (f"?{urlencode({'next': self.next_path})}" if self.next_path else "")
-        return rx.call_script(DETECT_TZ_JS, callback=SignupState.set_detected_timezone)
+        return rx.call_script(DETECT_BROWSER_JS, callback=SignupState.set_detected_browser)
 
-    def set_detected_timezone(self, zone: Any):
-        """Prefill the (editable) timezone field with the browser's zone, if it is a real one."""
-        try:
-            self.timezone = validate_timezone(zone)
-        except DomainError:
-            return
+    def set_detected_browser(self, hints: Any):
+        """Prefill the (editable) timezone and currency fields from the browser's [zone, language]."""
+        self._take_browser_hints(hints)
+        if self.browser_tz:
+            self.timezone = self.browser_tz
+        self.display_currency = self._currency_for(None)
 
     async def submit(self, form: dict):
-        data = {key: form_text(form, key, 300) for key in SIGNUP_FIELDS}
-        # The display currency: the one this browser picked, else the service guesses from the timezone.
-        data["display_currency"] = self.currency_pick if self.currency_pick in CURRENCIES else ""
+        data: dict[str, Any] = {key: form_text(form, key, 300) for key in SIGNUP_FIELDS}
+        # The display currency as submitted (the service refuses one it does not accept); a form
+        # without the field (no script ran) falls back to this browser's pick, else the service
+        # guesses from the locale and the timezone.
+        picked = self.currency_pick if self.currency_pick in CURRENCIES else ""
+        data["display_currency"] = form_text(form, "display_currency", 10).strip() or picked
+        data["locale"] = self.browser_locale
         ip, agent = self._client_ip(), self._user_agent()
         self.errors, self.message, self.submitting, self.email_taken = {}, "", True, False
         yield

@@ -110,7 +110,7 @@ class WalletState(AppState):
         if not ok:
             return found
         view, mine, listing, options, packs, sub, zone, display, rates = found
-        self._show(view, mine, listing, zone)
+        self._show(view, mine, listing, zone, display, rates)
         self._show_offer(options, packs, sub, zone, display, rates)
         self.status = "ready"
         return None
@@ -121,7 +121,8 @@ class WalletState(AppState):
         self.has_sub, self.sub_text, self.credits_total = False, "", "0 min"
         self.sub_past_due, self.sub_pay_now = False, False
 
-    def _show(self, view: WalletOut, mine: CreditSummaryOut, listing: PaymentHistory, zone: str) -> None:
+    def _show(self, view: WalletOut, mine: CreditSummaryOut, listing: PaymentHistory, zone: str,
+              display: str = "", rates: Rates | None = None) -> None:
         if not view.balances and listing.payments:  # no wallet yet: show it in the currency the student pays in
             self.default_currency = listing.payments[0].currency
         self.balances = [
@@ -136,8 +137,8 @@ class WalletState(AppState):
             LotRow(minutes=minutes_text(lot.minutes), expires=day(lot.expires_at, zone), source=LOT_SOURCES.get(lot.source, ""))
             for lot in mine.lots
         ]
-        self.payments = [payment_row(p, zone) for p in listing.payments]
-        self.refunds = [refund_row(r, zone) for r in listing.refunds][:50]
+        self.payments = [payment_row(p, zone, display, rates) for p in listing.payments]
+        self.refunds = [refund_row(r, zone, display, rates) for r in listing.refunds][:50]
         self.paid_for_you = [paid_for_you_row(x, zone) for x in listing.paid_for_you][:50]
         self.pay_page = listing.page
         self.pay_pages = page_count(listing.total_payments, PER_PAGE)

@@ -18,7 +18,15 @@ from sqlmodel import Session
 from tutorhub.services.actor import UserOut
 from tutorhub.services.billing import lead_credits
 from tutorhub.services.billing.lead_credits import LeadCreditsOut, LeadPurchaseOut
-from tutorhub.services.currency import MoneyInputError, format_money, parse_major_units
+from tutorhub.services.currency import (
+    MoneyInputError,
+    Rates,
+    UnknownCurrency,
+    convert_minor,
+    format_money,
+    load_rates,
+    parse_major_units,
+)
 from tutorhub.services.errors import DomainError
 from tutorhub.services.money import earnings, money_settings, payout_accounts, payouts
 from tutorhub.services.money.earnings import EarningsOut, Statement
@@ -78,7 +86,13 @@ class EarningsState(AppState):
     razorpay_available: bool = False
     account_errors: dict[str, str] = {}
     account_message: str = ""
+    # Each figure also in the tutor's display currency ("≈ €123.40", by key: held, available,
+    # paid_out, pending, commission, earned), "" when it is the figure's own currency. Shown only:
+    # payouts and statements stay in the currency the money is in.
+    display_currency: str = ""
+    approx: dict[str, str] = {}
     _totals: dict[str, dict[str, int]] = {}
+    _approx_minor: dict[str, dict[str, int]] = {}
     _series: list[dict[str, Any]] = []
     _lead_prices: dict[str, int] = {}
     _min_minor: int = 0
@@ -86,18 +100,21 @@ class EarningsState(AppState):
     async def _fetch(self) -> Any:
         def unit(
             session: Session, actor: UserOut | None
-        ) -> tuple[EarningsOut, list[PayoutOut], LeadCreditsOut, MoneySettingsOut, str, PayoutAccountsOut]:
+        ) -> tuple[EarningsOut, list[PayoutOut], LeadCreditsOut, MoneySettingsOut, str, PayoutAccountsOut, str,
+                   Rates]:
             found = earnings.tutor_earnings(session, actor=actor)
             mine = payouts.list_my_payouts(session, actor=actor, page=1, per_page=50)
             leads = lead_credits.lead_summary(session, actor=actor)
             accounts = payout_accounts.my_payout_accounts(session, actor=actor)
-            return found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor), accounts
+            return (found, mine, leads, money_settings.get_money_settings(session), self._zone_for(actor), accounts,
+                    self._currency_for(actor), load_rates(session))
 
         ok, read = await read_for_page(self, unit, forget=self._forget)
         if not ok:
             return read
         self._take(*read[:5])
         self._take_accounts(read[5])
+        self._take_approx(read[6], read[7])
         self.months = recent_months(datetime.now(UTC).date())
         self._show_currency()
         self.status = "ready"
@@ -142,9 +159,26 @@ class EarningsState(AppState):
         self.razorpay_available = "razorpay" in found.gateways and not any(
             a.gateway == "razorpay" and a.status == "verified" for a in found.accounts)
 
+    def _take_approx(self, display: str, rates: Rates) -> None:
+        """Every total converted once into the display currency (rates are read with the totals)."""
+        self.display_currency = display
+        self._approx_minor = {}
+        for cur, totals in self._totals.items():
+            if cur == display:
+                continue
+            try:
+                self._approx_minor[cur] = {k: convert_minor(v, cur, display, rates) for k, v in totals.items()}
+            except UnknownCurrency:
+                continue
+
     def _show_currency(self) -> None:
         cur = self.currency
         t = self._totals.get(cur, {})
+        shown = self._approx_minor.get(cur, {})
+        keys = {"held": "held_in_escrow", "available": "available", "pending": "payout_pending",
+                "paid_out": "paid_out", "commission": "commission", "earned": "earned"}
+        self.approx = {name: f"≈ {format_money(shown[key], self.display_currency)}" if key in shown else ""
+                       for name, key in keys.items()}
         self.held = format_money(t.get("held_in_escrow", 0), cur)
         self.available = format_money(t.get("available", 0), cur)
         self.pending = format_money(t.get("payout_pending", 0), cur)
@@ -163,6 +197,7 @@ class EarningsState(AppState):
 
     def _forget(self) -> None:
         self._totals, self._series, self.points, self.payouts = {}, [], [], []
+        self._approx_minor, self.approx = {}, {}
         self.payout_accounts, self.connect_options, self.payout_verified = [], [], False
         self.held = self.available = self.pending = self.paid_out = self.commission = self.earned = ""
 

@@ -201,12 +201,14 @@ def plan_rows(options: list[PlanOption], currency: str, display: str = "", rates
     return rows
 
 
-def payment_row(p: PaymentOut, zone: str) -> PaymentRow:
+def payment_row(p: PaymentOut, zone: str, display: str = "", rates: Rates | None = None) -> PaymentRow:
+    """One payment of the list; its amount is what was charged, with ≈ the viewer's display
+    currency beside it when that differs ("$34 (≈ €31.28)", at today's rates, for reading)."""
     label, color = PAYMENT_STATUS.get(p.status, (p.status.replace("_", " ").capitalize(), "gray"))
     return PaymentRow(
         reference=p.reference,
         what=p.description or PURPOSE_LABELS.get(p.purpose, p.purpose.capitalize()),
-        amount=money(p.amount_minor, p.currency),
+        amount=charged(p.amount_minor, p.currency, display, rates),
         status_label=label,
         color=color,
         at=when(p.created_at, zone),
@@ -219,7 +221,7 @@ def payment_row(p: PaymentOut, zone: str) -> PaymentRow:
 REFUND_DESTINATIONS = {"wallet": "to your wallet", "original": "to your card / UPI", "gateway": "by your bank"}
 
 
-def refund_row(r: RefundOut, zone: str) -> PaymentRow:
+def refund_row(r: RefundOut, zone: str, display: str = "", rates: Rates | None = None) -> PaymentRow:
     label, color = {"succeeded": ("Refunded", "green"), "pending": ("Processing", "amber")}.get(
         r.status, ("Failed", "red")
     )
@@ -227,7 +229,7 @@ def refund_row(r: RefundOut, zone: str) -> PaymentRow:
     return PaymentRow(
         reference=r.payment_reference or r.reference,
         what=" ".join(x for x in ("Refund", where) if x) + (f" · {r.reason}" if r.reason else ""),
-        amount=money(r.amount_minor, r.currency),
+        amount=charged(r.amount_minor, r.currency, display, rates),
         status_label=label,
         color=color,
         at=when(r.created_at, zone),

@@ -19,7 +19,7 @@ from tutorhub.services.tutors.top_rated import top_rated_tutors
 from tutorhub.services.validation import fail, fail_fields
 from tutorhub.settings import get_settings
 from tutorhub.state import live
-from tutorhub.state.base import AppState, form_text
+from tutorhub.state.base import DETECT_BROWSER_JS, AppState, form_text
 from tutorhub.state.growth.analytics_consent import track
 from tutorhub.state.tutors.views import (
     MODE_LABELS,
@@ -52,17 +52,34 @@ def search_href(params: dict[str, str], page: int = 1) -> str:
 class HomeState(AppState):
     top_tutors: list[TutorCardView] = []
     loading: bool = True
+    _anonymous: bool = True
+    _shown_currency: str = ""
 
     async def load(self):
         self.loading = True
+        await self._read()
+        if self._anonymous and not self.browser_locale and (self.currency_pick or "").upper() not in CURRENCIES:
+            # A first visit: ask the browser's language now (see SearchState.load).
+            return rx.call_script(DETECT_BROWSER_JS, callback=HomeState.use_browser_hints)
+        return None
+
+    async def _read(self) -> None:
         try:
-            found, display, rates = await self._db(
-                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s)),
+            found, display, rates, self._anonymous = await self._db(
+                lambda s, actor: (top_rated_tutors(s, limit=6), self._currency_for(actor), load_rates(s),
+                                  actor is None),
                 read_only=True)
         except DomainError:
             found, display, rates = [], "", None
         self.top_tutors = [card_view(c, display, rates) for c in found]
+        self._shown_currency = display
         self.loading = False
+
+    async def use_browser_hints(self, hints: Any):
+        """Callback of the detection script: a signed-out visitor's prices in the guessed currency."""
+        self._take_browser_hints(hints)
+        if self._anonymous and self._currency_for(None) != self._shown_currency:
+            await self._read()
 
     def find(self, form: dict):
         """Landing search box → the shareable search URL."""
@@ -100,6 +117,7 @@ class SearchState(AppState):
     has_saved_windows: bool = False
     free_note: str = ""
     shown_currency: str = "USD"  # prices and the max price are in this currency (the viewer's)
+    _anonymous: bool = True  # the last search was a signed-out visitor's (its currency is a guess)
     _live_key: str = ""
     _live_mark: int = 0  # live.mark() taken before the page read its data (no lost hints)
 
@@ -135,11 +153,23 @@ class SearchState(AppState):
         yield
         self._live_mark = live.mark()
         await self._search(page)
+        if self._anonymous and not self.browser_locale and (self.currency_pick or "").upper() not in CURRENCIES:
+            # A first visit: the browser has not told us its language yet (the layout's detection
+            # answers after this search), so ask here and redo the prices in the guessed currency.
+            yield rx.call_script(DETECT_BROWSER_JS, callback=SearchState.use_browser_hints)
         if self.free_on and self.results:
             yield SearchState.watch_free
 
-    async def _search(self, page: int) -> None:
-        """Run the search the URL describes (page `page`) and show it."""
+    async def use_browser_hints(self, hints: Any):
+        """Callback of the detection script: keep the browser's zone and language (checked hints)
+        and, for a signed-out visitor whose guessed currency changed, show the prices in it."""
+        self._take_browser_hints(hints)
+        if self._anonymous and self._currency_for(None) != self.shown_currency:
+            await self._search(self.page, count=False)
+
+    async def _search(self, page: int, *, count: bool = True) -> None:
+        """Run the search the URL describes (page `page`) and show it (`count`: a new search for
+        analytics, not the same one redone in another currency)."""
         criteria: dict[str, Any] = {k: getattr(self, k) for k in ("subject", "grade", "mode", "city", "language")}
         criteria = {k: (None if v == ANY else v) for k, v in criteria.items()}
         criteria["min_rating"] = None if self.min_rating in ("", ANY) else self.min_rating
@@ -170,10 +200,12 @@ class SearchState(AppState):
             if bad_price:
                 raise fail("max_rate", bad_price)
             by_match = criteria["sort"] in (None, "match")
-            return found, saved is not None, display, prefs.describe() if prefs is not None and by_match else ""
+            ranked_for = prefs.describe() if prefs is not None and by_match else ""
+            return found, saved is not None, display, actor is None, ranked_for
 
         try:
-            found, self.has_saved_windows, self.shown_currency, self.ranked_for = await self._db(unit, read_only=True)
+            found, self.has_saved_windows, self.shown_currency, self._anonymous, self.ranked_for = await self._db(
+                unit, read_only=True)
         except DomainError as exc:
             fields = {("max_price" if k == "max_rate" else k): v for k, v in exc.fields.items()}
             free_errors = [f"{k.replace('_', ' ')} {v}" for k, v in fields.items() if k in FREE_KEYS]
@@ -189,8 +221,9 @@ class SearchState(AppState):
             self.filters_open = True
         self.results = [card_view(c) for c in found.items]
         self.total, self.page, self.pages = found.total, found.page, found.pages
-        await track(self, "search", {"subject": self.subject, "grade": self.grade, "mode": self.mode,
-                                     "results": found.total})
+        if count:
+            await track(self, "search", {"subject": self.subject, "grade": self.grade, "mode": self.mode,
+                                         "results": found.total})
         if found.place:
             self.place_note = f"Within {self.radius_km or search.DEFAULT_RADIUS_KM} km of {found.place}"
         elif found.place_suggestions:
