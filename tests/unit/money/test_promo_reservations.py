@@ -76,12 +76,16 @@ def test_a_failed_or_cancelled_checkout_gives_the_code_back(env, once, outcome):
 
 
 def test_a_payment_after_the_hold_expired_goes_to_the_wallet_undiscounted_and_gives_the_code_back(env, once):
-    """The checkout (and so the reservation) lives 30 minutes — Stripe's minimum — while the lesson
-    hold lives 15: money arriving in between finds no lesson, lands in the wallet at the discounted
-    price with no discount booked, and the code is the student's again."""
+    """A checkout (and so the reservation) lives at least 30 minutes — Stripe's minimum — and keeps the
+    lesson held, but never past 45 minutes: a checkout restarted at minute 30 with the code runs to
+    minute 60, so money at minute 46 finds no lesson, lands in the wallet at the discounted price
+    with no discount booked, and the code is the student's again."""
     first, second = env.book(at(3, 10)), env.book(at(3, 14))
-    out = _checkout(env, first.id)
-    later = NOW + timedelta(minutes=16)
+    lesson_payments.pay_booking(env.db, actor=env.student, booking_id=first.id, method="gateway",
+                                now=NOW + timedelta(minutes=10))
+    out = lesson_payments.pay_booking(env.db, actor=env.student, booking_id=first.id, method="gateway",
+                                      promo_code="ONCE", now=NOW + timedelta(minutes=30))
+    later = NOW + timedelta(minutes=46)
     timeouts.expire_holds(env.db, now=later)
     assert payment_events.release_lapsed_promo_reservations(env.db, now=later) == 0  # the checkout is still open
     sandbox_checkout.complete_checkout(env.db, reference=out.payment_reference, outcome="succeed", now=later)
