@@ -1,8 +1,8 @@
 """The admin dashboard at 1,000,000 ledger entries and 200,000 bookings, and a 1,000,000-row CSV export.
 
 Run: `.venv/bin/python benchmarks/bench_metrics.py [--postgres]` (a fresh SQLite file by default;
-with --postgres a database `bench_metrics` is created on TUTORHUB_BENCH_PG, default
-postgresql://postgres@127.0.0.1:5432/postgres, and dropped afterwards).
+with --postgres a database `bench_metrics` — or BENCH_PG_DB, so two runs on one server do not meet — is
+created on TUTORHUB_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/postgres, and dropped afterwards).
 
 Data (bulk-inserted through SQLAlchemy Core executemany, no services: setup speed), spread over
 the year before NOW: 20,000 students and 500 tutors signing up through the year; 200,000
@@ -14,8 +14,9 @@ Measured with the real service code:
   refresh       daily_aggregates.refresh_recent (the hourly job)
   dashboard     metrics.dashboard_metrics — 30 days by day, 26 weeks by week, 12 months by month,
                 366 days by day (p50 / p95 / p99 over 40 calls each; target p95 <= 300 ms): "fresh" with
-                the distinct-actives memo emptied before every call (every call scans), "memo" as
-                repeated views of one range between two refreshes are served
+                the distinct-actives memo emptied before every call (every call counts, from the
+                per-user month / week rollup and the loose days), "memo" as repeated views of one
+                range between two refreshes are served
   cohorts       cohorts.cohort_retention over 12 months
   CSV export    the ledger export (1,000,000 rows) through the route's generator, in a fresh
                 process: RSS before / after / peak sampled while streaming (ru_maxrss is no use
@@ -40,7 +41,10 @@ POSTGRES = "--postgres" in sys.argv
 EXPORT_CHILD = "--export-child" in sys.argv
 _TMP = Path(tempfile.mkdtemp(prefix="bench-metrics-"))
 PG_ADMIN = os.environ.get("TUTORHUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_URL = PG_ADMIN.rsplit("/", 1)[0] + "/bench_metrics"
+PG_DB = os.environ.get("BENCH_PG_DB", "bench_metrics")
+if not PG_DB.replace("_", "").isalnum():
+    sys.exit("BENCH_PG_DB: letters, digits and _ only")
+PG_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
 # BENCH_KEEP=/path/file.db: fill that SQLite file once and keep it; later runs only measure the dashboard.
 KEEP = os.environ.get("BENCH_KEEP", "")
 REUSE = bool(KEEP) and Path(KEEP).exists() and not EXPORT_CHILD
@@ -220,8 +224,8 @@ def main() -> None:
     if POSTGRES:
         admin = create_engine(normalize_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS bench_metrics")
-            conn.exec_driver_sql("CREATE DATABASE bench_metrics")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_DB}")
+            conn.exec_driver_sql(f"CREATE DATABASE {PG_DB}")
     engine = get_engine()
     upgrade_to_head(engine)
     print(f"database: {engine.dialect.name}; machine shared with other engineers (figures are indicative)")
@@ -253,7 +257,7 @@ def main() -> None:
     engine.dispose()
     if POSTGRES:
         with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS bench_metrics")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_DB}")
         admin.dispose()
 
 

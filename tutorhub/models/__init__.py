@@ -119,7 +119,7 @@ from tutorhub.models.learning import (
     StudyPlanEvent,
     StudyPlanTask,
 )
-from tutorhub.models.metrics import MetricDaily, UserActivityDay
+from tutorhub.models.metrics import MetricDaily, UserActivityDay, UserActivityMonth, UserActivityWeek
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -175,6 +175,8 @@ __all__ = [
     "SpecialOffer",
     "MetricDaily",
     "UserActivityDay",
+    "UserActivityMonth",
+    "UserActivityWeek",
     "ChapterProgress",
     "Course",
     "CourseChapter",

@@ -15,6 +15,14 @@ Why this shape:
 - Distinct counts (active users) cannot be added across days, so `user_activity_days` keeps who was
   active on which day (one small row each), with the month of the day and of the user's sign-up
   for the cohort table; week and month distinct counts are stored as metrics at the bucket's first day.
+- Counting distinct users over a long range from those day rows reads every active day of every
+  user (measured: p95 557 ms on SQLite, 645 ms on PostgreSQL for twelve months at 200,000
+  bookings). So `user_activity_months` and `user_activity_weeks` roll them up to one row per user
+  and calendar month / ISO week (Monday first) the user was active in: a range is answered from
+  its whole months, then whole weeks, then the few remaining days, as one UNION of user ids, which
+  stays exact (a user active on three days of a month is one row). They are derived only from
+  `user_activity_days`, rewritten for every month and week a refresh touches, so a refresh run
+  twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -58,3 +66,35 @@ class UserActivityDay(SQLModel, table=True):
 
 # The daily refresh's range scan of the ledger (see the module docstring).
 Index("ix_ledger_transactions_created", LedgerTransaction.__table__.c.created_at)  # type: ignore[attr-defined]
+
+
+class UserActivityMonth(SQLModel, table=True):
+    """One row per user, role and calendar month in which `user_activity_days` has that user."""
+
+    __tablename__ = "user_activity_months"
+    __table_args__ = (
+        UniqueConstraint("month", "user_id", "role", name="uq_user_activity_months_key"),
+        Index("ix_user_activity_months_role_month", "role", "month", "user_id"),
+        Index("ix_user_activity_months_cohort", "month", "cohort_month", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date  # first day of the calendar month
+    user_id: int
+    role: str = Field(max_length=16)
+    cohort_month: date  # first day of the month the user signed up in
+
+
+class UserActivityWeek(SQLModel, table=True):
+    """One row per user, role and ISO week (starting Monday) in which `user_activity_days` has that user."""
+
+    __tablename__ = "user_activity_weeks"
+    __table_args__ = (
+        UniqueConstraint("week", "user_id", "role", name="uq_user_activity_weeks_key"),
+        Index("ix_user_activity_weeks_role_week", "role", "week", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date  # the Monday the week starts on
+    user_id: int
+    role: str = Field(max_length=16)

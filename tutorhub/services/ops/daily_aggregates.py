@@ -14,7 +14,11 @@ the changes up to it and agrees with the ledger to the minor unit.
 ones); logged in successfully; or had a payment succeed. Admin accounts are never counted.
 
 A refresh deletes and rewrites the rows of the days (and the weeks and months holding them) it
-covers, so running it twice gives the same rows.
+covers, so running it twice gives the same rows. The per-user week and month rollups
+(models/metrics.py: user_activity_weeks / user_activity_months) are rewritten the same way, from
+the day rows of every week and month the refresh touches (days outside the refreshed range but
+inside those weeks and months are already stored), in the same transaction; distinct active
+counts over weeks, months, cohorts and long ranges are read from them (`distinct_active`).
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import delete, distinct, func, insert
+from sqlalchemy import delete, distinct, func, insert, literal, union
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tutorhub.models.accounts import LoginEvent, Role, User
 from tutorhub.models.bookings import Booking, BookingStatus
-from tutorhub.models.metrics import MetricDaily, UserActivityDay
+from tutorhub.models.metrics import MetricDaily, UserActivityDay, UserActivityMonth, UserActivityWeek
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
@@ -152,15 +156,94 @@ def _counts(session: Session, since: datetime, until: datetime) -> dict[tuple[da
     return out
 
 
-def _distinct_active(session: Session, first: date, end: date) -> dict[str, int]:
-    """Distinct active users per role key over [first, end): one range scan of
-    ix_user_activity_days_role_day per role."""
+def _roll_up(session: Session, weeks: list[date], months: list[date]) -> None:
+    """Rewrite the per-user rows of these ISO weeks and calendar months from the day rows (one row
+    per user and role that has any day in the bucket). The cohort month is the user's sign-up month,
+    the same on every day row of a user (MIN only makes the grouping well defined)."""
+    if months:
+        session.execute(delete(UserActivityMonth).where(col(UserActivityMonth.month).in_(months)))
+        session.execute(insert(UserActivityMonth).from_select(
+            ["month", "user_id", "role", "cohort_month"],
+            sa_select(col(UserActivityDay.month), col(UserActivityDay.user_id), col(UserActivityDay.role),
+                      func.min(col(UserActivityDay.cohort_month)))
+            .where(col(UserActivityDay.month).in_(months))
+            .group_by(col(UserActivityDay.month), col(UserActivityDay.user_id), col(UserActivityDay.role))))
+    if weeks:
+        session.execute(delete(UserActivityWeek).where(col(UserActivityWeek.week).in_(weeks)))
+    for week in weeks:
+        session.execute(insert(UserActivityWeek).from_select(
+            ["week", "user_id", "role"],
+            sa_select(literal(week, UserActivityWeek.__table__.c.week.type), col(UserActivityDay.user_id),  # type: ignore[attr-defined]
+                      col(UserActivityDay.role))
+            .where(col(UserActivityDay.day) >= week, col(UserActivityDay.day) < week + timedelta(days=7))
+            .group_by(col(UserActivityDay.user_id), col(UserActivityDay.role))))
+
+
+def _bucket_counts(session: Session, weeks: list[date], months: list[date]) -> list[tuple[date, str, str, int]]:
+    """(bucket start, "week" | "month", role key, distinct active users) from the rollups: each
+    user has one row per bucket and role, so a plain count is the distinct count."""
+    out: list[tuple[date, str, str, int]] = []
+    for model, column, values, suffix in ((UserActivityWeek, UserActivityWeek.week, weeks, "week"),
+                                          (UserActivityMonth, UserActivityMonth.month, months, "month")):
+        if not values:
+            continue
+        for start, role, n in session.execute(
+            sa_select(col(column), col(model.role), func.count()).where(  # type: ignore[attr-defined]
+                col(column).in_(values), col(model.role).in_(tuple(_ROLE_KEYS)))  # type: ignore[attr-defined]
+            .group_by(col(column), col(model.role))  # type: ignore[attr-defined]
+        ):
+            if n:
+                out.append((start, suffix, _ROLE_KEYS[str(role)], int(n)))
+    return out
+
+
+def span_pieces(first: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]], list[tuple[date, date]]]:
+    """Cover [first, end) exactly with whole calendar months, then whole ISO weeks inside what is
+    left, then single days: (months [a, b) or None, week ranges [a, b) of Mondays, day ranges [a, b))."""
+    m0 = first if first.day == 1 else next_month(first)
+    m1 = month_start(end)
+    months, rest = None, [(first, end)]
+    if m0 < m1:
+        months, rest = (m0, m1), [(first, m0), (m1, end)]
+    weeks: list[tuple[date, date]] = []
+    days: list[tuple[date, date]] = []
+    for a, b in rest:
+        if a >= b:
+            continue
+        w0 = a + timedelta(days=(7 - a.weekday()) % 7)
+        w1 = w0 + timedelta(days=7 * ((b - w0).days // 7)) if w0 < b else w0
+        if w0 < w1:
+            weeks.append((w0, w1))
+            days += [(x, y) for x, y in ((a, w0), (w1, b)) if x < y]
+        else:
+            days.append((a, b))
+    return months, weeks, days
+
+
+def distinct_active(session: Session, first: date, last: date) -> dict[str, int]:
+    """Distinct students / tutors active on any UTC day of [first, last] (inclusive), exact: the
+    user ids of the range's whole months (user_activity_months), whole weeks of what is left
+    (user_activity_weeks) and remaining days (user_activity_days), deduplicated by one UNION; a
+    single piece is one index range scan (ix_..._role_month / _role_week / _role_day)."""
+    months, weeks, days = span_pieces(first, last + timedelta(days=1))
     found = {}
     for role, key in _ROLE_KEYS.items():
-        n = session.execute(sa_select(func.count(distinct(col(UserActivityDay.user_id)))).where(
-            col(UserActivityDay.role) == role, col(UserActivityDay.day) >= first, col(UserActivityDay.day) < end)).scalar()
-        if n:
-            found[key] = int(n)
+        parts = []
+        if months:
+            parts.append(sa_select(col(UserActivityMonth.user_id)).where(
+                col(UserActivityMonth.role) == role, col(UserActivityMonth.month) >= months[0],
+                col(UserActivityMonth.month) < months[1]))
+        parts += [sa_select(col(UserActivityWeek.user_id)).where(
+            col(UserActivityWeek.role) == role, col(UserActivityWeek.week) >= a, col(UserActivityWeek.week) < b)
+            for a, b in weeks]
+        parts += [sa_select(col(UserActivityDay.user_id)).where(
+            col(UserActivityDay.role) == role, col(UserActivityDay.day) >= a, col(UserActivityDay.day) < b)
+            for a, b in days]
+        if len(parts) == 1:
+            query = parts[0].with_only_columns(func.count(distinct(parts[0].selected_columns[0])))
+        else:
+            query = sa_select(func.count()).select_from(union(*parts).subquery())
+        found[key] = int(session.execute(query).scalar() or 0)
     return found
 
 
@@ -171,9 +254,9 @@ def _cohort_cells(session: Session, months: list[date], now: datetime) -> list[d
     for month in months:
         found: dict[str, int] = defaultdict(int)
         for cohort, role, n in session.execute(
-            sa_select(col(UserActivityDay.cohort_month), col(UserActivityDay.role), func.count(distinct(col(UserActivityDay.user_id))))
-            .where(col(UserActivityDay.month) == month)
-            .group_by(col(UserActivityDay.cohort_month), col(UserActivityDay.role))
+            sa_select(col(UserActivityMonth.cohort_month), col(UserActivityMonth.role), func.count())
+            .where(col(UserActivityMonth.month) == month)
+            .group_by(col(UserActivityMonth.cohort_month), col(UserActivityMonth.role))
         ):
             label = cohort.strftime("%Y-%m")
             found[f"cohort_all:{label}"] += int(n)
@@ -214,9 +297,9 @@ def refresh_days(session: Session, *, first_day: date, last_day: date, now: date
     weeks = sorted({week_start(first_day + timedelta(days=n)) for n in range((last_day - first_day).days + 1)})
     months = sorted({month_start(w) for w in weeks} | {month_start(last_day)})
     months = [m for m in months if next_month(m) > first_day and m <= last_day]
-    for start, end, suffix in [(w, w + timedelta(days=7), "week") for w in weeks] + [(m, next_month(m), "month") for m in months]:
-        for key, n in _distinct_active(session, start, end).items():
-            metric_rows.append({"day": start, "currency": "", "metric": f"active_{key}_{suffix}", "value": n, "refreshed_at": now})
+    _roll_up(session, weeks, months)
+    for start, suffix, key, n in _bucket_counts(session, weeks, months):
+        metric_rows.append({"day": start, "currency": "", "metric": f"active_{key}_{suffix}", "value": n, "refreshed_at": now})
     metric_rows += _cohort_cells(session, months, now)
     session.execute(delete(MetricDaily).where(col(MetricDaily.day).in_(months), col(MetricDaily.metric).like("cohort_%")))
     session.execute(delete(MetricDaily).where(
@@ -260,4 +343,6 @@ def rebuild_all(session: Session, *, now: datetime) -> RefreshOut:
     first = min(first_record_day(session) or today, today)
     session.execute(delete(MetricDaily))
     session.execute(delete(UserActivityDay))
+    session.execute(delete(UserActivityWeek))
+    session.execute(delete(UserActivityMonth))
     return refresh_days(session, first_day=first, last_day=today, now=now)

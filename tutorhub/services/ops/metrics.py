@@ -14,7 +14,8 @@ payouts pending) are the balance at the end of the range / bucket. `active_stude
 `active_tutors` are distinct users active at any time in the range (bucket); `active` also gives
 daily / weekly / monthly actives at `to`: on that day, in its ISO week, in its calendar month.
 Speed: everything but the range's distinct actives is read from precomputed rows (a few thousand
-at most); that one count is an index range scan, remembered per range until the next refresh.
+at most); that one count reads one row per user and whole month (then whole week, then day) of the
+range from the activity rollups, remembered per range until the next refresh.
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import distinct, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tutorhub.models.accounts import Role
-from tutorhub.models.metrics import MetricDaily, UserActivityDay
+from tutorhub.models.metrics import MetricDaily
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import InvalidInput
 from tutorhub.services.ops.daily_aggregates import (
     ACTIVE_MEMO,
     MONEY_FLOWS,
     STOCK_CHANGES,
+    distinct_active,
     month_start,
     next_month,
     utc_day,
@@ -152,17 +154,12 @@ def bucket_of(day: date, interval: str) -> date:
 
 
 def _distinct_active(session: Session, first: date, last: date, fresh: Any) -> dict[str, int]:
-    """Distinct students / tutors active in [first, last]: one index range scan per role
-    (ix_user_activity_days_role_day), remembered until the aggregates are refreshed again."""
+    """Distinct students / tutors active in [first, last], exact, from the per-user month / week /
+    day rows (daily_aggregates.distinct_active), remembered until the aggregates are refreshed again."""
     key = (id(session.connection().engine), first, last, fresh)
     if key in ACTIVE_MEMO:
         return ACTIVE_MEMO[key]
-    found = {}
-    for role, name in ((Role.STUDENT, "students"), (Role.TUTOR, "tutors")):
-        found[name] = int(session.execute(
-            sa_select(func.count(distinct(col(UserActivityDay.user_id)))).where(
-                col(UserActivityDay.role) == role, col(UserActivityDay.day) >= first, col(UserActivityDay.day) <= last)
-        ).scalar() or 0)
+    found = distinct_active(session, first, last)
     if len(ACTIVE_MEMO) >= 256:
         ACTIVE_MEMO.pop(next(iter(ACTIVE_MEMO)))
     ACTIVE_MEMO[key] = found
