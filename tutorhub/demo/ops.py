@@ -29,10 +29,13 @@ def seed_ops_demo(session: Session, *, now: datetime, admin_email: str, password
         assert user is not None
         session.add(LoginEvent(user_id=user.id, identifier=user.email or "", method="password", success=True,
                                ip=SHARED_IP, user_agent="Mozilla/5.0 (demo)", created_at=now - timedelta(minutes=50 - i)))
+    # The burst sits inside one clock hour (the detector counts per hour): the previous hour's first minutes,
+    # whatever the minute of `now`.
+    burst_start = now.replace(minute=5, second=0, microsecond=0) - timedelta(hours=1)
     for i in range(12):
         session.add(LoginEvent(user_id=students[-1].id, identifier=students[-1].email or "", method="password",
                                success=False, reason="bad_credentials", ip=GUESSING_IP, user_agent="curl/8.5 (demo)",
-                               created_at=now - timedelta(minutes=30 - i)))
+                               created_at=burst_start + timedelta(minutes=i)))
     session.flush()
     suspend_user(session, actor=to_user_out(admin), user_id=blocked.id, now=now,
                  reason="Demo: several accounts from one address and card-testing top-ups.")
