@@ -14,7 +14,7 @@ export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: janus webchecks run test test-db test-fast test-contract test-deploy lint typecheck venv bun chromium migrate seed bench clean
+.PHONY: janus webchecks run test test-slow test-db test-fast test-contract test-deploy lint typecheck venv bun chromium migrate seed bench clean
 
 ## run: migrate, seed demo data on an empty database, serve http://localhost:$(PORT) (production build, one port)
 # Janus (the video rooms' SFU) runs beside the app when installed, with the config the app writes
@@ -28,12 +28,18 @@ run: venv bun janus
 	trap '[ -n "$$JPID" ] && kill $$JPID 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
-## test: lint, type-check and run the whole suite (unit, state, API, migrations, end-to-end in Chromium)
+## test: lint, type-check and run the suite (unit, state, API, migrations on two workers, then end-to-end in Chromium);
+## the long suites are their own steps, all run by CI (.ci/run): test-contract, test-slow, test-db, test-deploy
 test: venv bun chromium janus webchecks
 	$(VENV)/bin/ruff check tutorhub tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
-	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q -n 2 --durations=10 --ignore=tests/e2e --ignore=tests/contract
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q --durations=10 -m "not slow" tests/e2e
+
+## test-slow: the long browser suites — two replicas behind Redis, four Chromiums in one video room
+test-slow: venv bun chromium janus webchecks
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q --durations=10 -m slow tests/e2e
 
 ## test-db: the database-facing part of the suite (used with TUTORHUB_TEST_DATABASE_URL=postgresql://...)
 test-db: venv
@@ -43,7 +49,7 @@ test-db: venv
 test-fast: venv
 	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q --ignore=tests/e2e
 
-## test-contract: Schemathesis (every check, fixed seed) against the API started in the test (part of `make test`)
+## test-contract: Schemathesis (every check, fixed seed) against the API started in the test (a step of CI)
 test-contract: venv
 	$(VENV)/bin/pytest -q tests/contract
 

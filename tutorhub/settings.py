@@ -164,6 +164,8 @@ def environment_from_env() -> str:
     env = os.environ.get("TUTORHUB_ENV", "development").strip().lower() or "development"
     if env not in {"development", "production"}:
         raise SettingsError(f"TUTORHUB_ENV must be 'development' or 'production', got {env!r}")
+    if env == "production" and os.environ.get("TUTORHUB_TEST_CLOCK_FILE"):
+        raise SettingsError("TUTORHUB_TEST_CLOCK_FILE (the browser tests' clock) is refused in production")
     return env
 
 

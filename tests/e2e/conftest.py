@@ -23,6 +23,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -68,6 +69,7 @@ def _app_env(workdir: Path) -> dict[str, str]:
             "TUTORHUB_ENV": "development",
             "TUTORHUB_ALLOW_PRIVATE_CALENDAR_URLS": "1",  # outside calendars served by the tests' local server
             "TUTORHUB_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+            "TUTORHUB_TEST_CLOCK_FILE": str(workdir / "clock-offset"),  # the app's clock (`app_clock`)
             "REFLEX_BUN_PATH": str(BUN),
             "REFLEX_PERF_MODE": os.environ.get("TUTORHUB_E2E_PERF_MODE", "raise"),
             "PYTHONUNBUFFERED": "1",
@@ -173,6 +175,29 @@ def app_url() -> Iterator[str]:
             print(f"e2e work dir kept: {workdir}")
         fcntl.flock(lock_file, fcntl.LOCK_UN)
         lock_file.close()
+
+
+class AppClock:
+    """The running app's clock (models/base.utcnow reads TUTORHUB_TEST_CLOCK_FILE): tests move it
+    forward instead of sleeping until a lesson starts. The browser's own clock is not moved."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def set_offset(self, seconds: float) -> None:
+        self.path.write_text(f"{seconds:.3f}", encoding="ascii")
+        time.sleep(0.3)  # the app re-reads the file at most every 0.25 s
+
+    def advance_to(self, instant: datetime) -> None:
+        """From now on the app's "now" is about `instant` (and runs on from there)."""
+        self.set_offset(max(0.0, (instant - datetime.now(UTC)).total_seconds()))
+
+
+@pytest.fixture
+def app_clock(app_url: str) -> Iterator[AppClock]:
+    clock = AppClock(Path(APP_ENV["TUTORHUB_TEST_CLOCK_FILE"]))
+    yield clock
+    clock.set_offset(0)  # the next test starts at the real time again
 
 
 @pytest.fixture(scope="module")

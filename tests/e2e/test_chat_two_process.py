@@ -24,7 +24,7 @@ from tests.e2e.replicas import TwoApps
 from tests.e2e.test_live_two_process import chromium_browser_any, contexts_on  # noqa: F401  (fixtures)
 from tests.e2e.test_scheduling import _login
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # two replicas behind Redis: `make test-slow`
 
 LIVE_TIMEOUT = 10_000
 

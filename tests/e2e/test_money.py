@@ -96,7 +96,7 @@ def _wait_for_figure(page, selector: str, cents: int, timeout: float = 20) -> No
     assert seen == cents, (selector, seen, cents)
 
 
-def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url):
+def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url, app_clock):
     # The platform's totals before this flow
     admin = new_context(DESKTOP).new_page()
     _admin_login(admin)
@@ -162,9 +162,7 @@ def test_pay_by_card_escrow_settle_earnings_payout_approved(new_context, app_url
     _login(tutor, "money-tutor@example.com")
     tutor.goto("/earnings")
     expect(tutor.locator("#earn-held .figure-value")).to_have_text("€30")
-    wait = (start - START_EARLY - datetime.now(UTC)).total_seconds()
-    if wait > 0:
-        time.sleep(wait + 1)
+    app_clock.advance_to(start - START_EARLY + timedelta(seconds=1))  # the app's clock, not a real wait
     tutor.goto(lesson_path)
     tutor.locator("#start-lesson").click()
     expect(tutor.locator("#lesson-status")).to_have_text("In progress")

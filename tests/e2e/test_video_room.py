@@ -142,6 +142,7 @@ def test_strangers_and_out_of_window_callers_cannot_join(app_url, janus, playwri
     request.dispose()
 
 
+@pytest.mark.slow  # four Chromiums on one SFU: `make test-slow`
 def test_a_group_of_four_in_a_class_session(app_url, janus, chromiums):
     db = app_db()
     _, tutor_id = approved_tutor(db, "group-tutor@example.com")
