@@ -177,3 +177,43 @@ def test_demo_users_have_working_feed_urls(db):
         db.commit()
         cal = parse(feeds.render_feed(db, token=token_of(url), now=NOW))
         assert cal["X-WR-CALNAME"] == "TutorHub lessons"
+
+
+def test_class_sessions_are_in_the_tutors_and_seated_students_feeds_and_cancellations_show(db, env, make_user):
+    from tests.support.classes import funded_students, published_class
+    from tutorhub.services.classes import classes, seats
+    from tutorhub.services.classes.access import class_sessions
+
+    class_id = published_class(db, env.tutor, NOW, capacity=2, min_size=1)
+    sessions = class_sessions(db, class_id)
+    [seated] = funded_students(db, make_user, 1)
+    seats.enrol(db, actor=seated, class_id=class_id, method="wallet", now=NOW)
+    outsider = make_user(Role.STUDENT)
+    db.commit()
+    uids = {f"class-session-{s.id}@" for s in sessions}
+    for who in (env.tutor, seated):
+        mine = {uid.split("@")[0] + "@" for uid in events(feed_of(db, who)) if uid.startswith("class-session-")}
+        assert mine == uids
+    assert not [u for u in events(feed_of(db, outsider)) if u.startswith("class-session-")]
+    classes.cancel_session(db, actor=env.tutor, class_id=class_id, session_id=sessions[1].id, now=NOW)
+    db.commit()
+    called_off = next(e for u, e in events(feed_of(db, seated)).items() if u.startswith(f"class-session-{sessions[1].id}@"))
+    assert str(called_off["STATUS"]) == "CANCELLED" and int(called_off["SEQUENCE"]) == 1
+    seats.leave(db, actor=seated, class_id=class_id, now=NOW)
+    db.commit()
+    assert not [u for u in events(feed_of(db, seated)) if u.startswith("class-session-")]  # the seat ended
+
+
+def test_a_guardians_feed_carries_the_linked_childs_lessons_until_the_link_ends(db, env, make_user):
+    from tests.support.guardians import link_guardian
+    from tutorhub.services.learning import guardians
+
+    guardian = make_user(Role.GUARDIAN)
+    link_id = link_guardian(db, env.student, guardian, now=NOW)
+    lesson = env.book(at(3, 10), confirm=True)
+    child_first = env.student.full_name.split()[0]
+    [(uid, event)] = [(u, e) for u, e in events(feed_of(db, guardian)).items() if u.startswith("lesson-")]
+    assert uid.startswith(f"lesson-{lesson.id}@") and str(event["SUMMARY"]).startswith(f"{child_first}: ")
+    guardians.unlink_guardian(db, actor=guardian, link_id=link_id, now=NOW)
+    db.commit()
+    assert not events(feed_of(db, guardian))

@@ -52,6 +52,7 @@ def calendar_feed_card() -> rx.Component:
             rx.button(rx.icon("calendar-plus", size=16), "Show my calendar link", variant="soft",
                       loading=S.feed_status == "loading", on_click=S.show_feed, width="fit-content"),
         ),
-        description="Subscribe to your lessons in Google Calendar, Apple Calendar or Outlook: new, moved "
-        "and cancelled lessons show up there by themselves.",
+        description="Subscribe to your lessons and group classes in Google Calendar, Apple Calendar or Outlook: "
+        "new, moved and cancelled ones show up there by themselves (a parent's link also carries their "
+        "linked children's).",
     )

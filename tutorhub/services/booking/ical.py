@@ -32,12 +32,13 @@ TENTATIVE = (BookingStatus.PENDING_PAYMENT, BookingStatus.REQUESTED)
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 
-def _host() -> str:
+def feed_host() -> str:
+    """The host part of every event UID (the public URL's), shared with class sessions' events."""
     return urlsplit(get_settings().public_url).hostname or "tutorhub.local"
 
 
 def lesson_uid(booking_id: int) -> str:
-    return f"lesson-{booking_id}@{_host()}"
+    return f"lesson-{booking_id}@{feed_host()}"
 
 
 def lesson_sequence(booking: Booking) -> int:
@@ -132,7 +133,7 @@ def lesson_invitation(session: Session, booking: Booking, *, recipient_id: int, 
     if method == CANCEL:
         event["status"] = icalendar.vText("CANCELLED")
     organizer_name, organizer_email = parseaddr(get_settings().smtp_from)
-    organizer = icalendar.vCalAddress(f"mailto:{organizer_email or 'no-reply@' + _host()}")
+    organizer = icalendar.vCalAddress(f"mailto:{organizer_email or 'no-reply@' + feed_host()}")
     organizer.params["cn"] = icalendar.vText(organizer_name or "TutorHub")
     event.add("organizer", organizer)
     recipient = session.get(User, recipient_id)

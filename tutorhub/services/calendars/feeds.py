@@ -10,9 +10,10 @@ Why this shape:
   404 like any unknown one (no "revoked" page that would confirm the token once existed).
 - The feed is assembled from sources, one function per kind of thing the user attends
   (`FEED_SOURCES`); each returns VEVENTs with stable UIDs. Lessons come from
-  services/booking/ical.py. **Seam for class sessions**: when the classes domain lands, add its
-  `class_session_feed_events(session, user_id=, since=, limit=)` to `FEED_SOURCES` (this package
-  sits above booking in the domain order, so it may import classes if that lands below it).
+  services/booking/ical.py, class sessions from services/classes/class_ical.py.
+- A guardian's feed also carries each actively linked child's lessons and class sessions, titled
+  with the child's first name (the same UIDs as in the child's own feed: one event, two calendars).
+  An ended link takes the child's events out at the next refresh.
 - Lessons from the last `PAST_DAYS` on are included (recent history stays visible), at most
   `MAX_EVENTS` per source.
 """
@@ -32,12 +33,14 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tutorhub.models.accounts import User
+from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.calendars import CalendarFeed
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.ical import calendar_document, lesson_feed_events
+from tutorhub.services.classes.class_ical import class_session_feed_events
 from tutorhub.services.errors import NotFound
+from tutorhub.services.learning.access import linked_student_ids, student_name
 from tutorhub.settings import get_settings
 
 PAST_DAYS = 90
@@ -45,7 +48,7 @@ MAX_EVENTS = 2000
 FEED_PATH = "/api/v1/calendar/{token}.ics"
 
 FeedSource = Callable[..., list[icalendar.Event]]
-FEED_SOURCES: tuple[FeedSource, ...] = (lesson_feed_events,)  # + class sessions (see the docstring)
+FEED_SOURCES: tuple[FeedSource, ...] = (lesson_feed_events, class_session_feed_events)
 
 
 class FeedUrlOut(BaseModel):
@@ -121,4 +124,17 @@ def render_feed(session: Session, *, token: Any, now: datetime | None = None) ->
     events: list[icalendar.Event] = []
     for source in FEED_SOURCES:
         events.extend(source(session, user_id=row.user_id, since=since, limit=MAX_EVENTS))
+    if user.role == Role.GUARDIAN:
+        events.extend(_children_events(session, row.user_id, since))
     return calendar_document(events, name="TutorHub lessons")
+
+
+def _children_events(session: Session, guardian_id: int, since: datetime) -> list[icalendar.Event]:
+    out: list[icalendar.Event] = []
+    for child_id in linked_student_ids(session, guardian_id):
+        first = (student_name(session, child_id) or "Your child").split()[0]
+        for source in FEED_SOURCES:
+            for event in source(session, user_id=child_id, since=since, limit=MAX_EVENTS):
+                event["summary"] = icalendar.vText(f"{first}: {event.get('summary', '')}")
+                out.append(event)
+    return out
