@@ -375,12 +375,30 @@
 
   var api = { instances: [] };
   window.TutorRoom = api;
+  // Camera and microphone are allowed only on a room page's own document (its Permissions-Policy
+  // header). Reached by navigating inside the app, this document is another page's, where they are
+  // off: load the room page itself with ?room=open, once (sessionStorage keeps a header that still says no from
+  // reloading for ever — the room then explains the refused camera as usual).
+  function mediaAllowedHere() {
+    var policy = document.permissionsPolicy || document.featurePolicy;
+    if (!policy || !policy.allowsFeature || policy.allowsFeature("camera")) return true;
+    var key = "tutorroom-reloaded:" + location.pathname;
+    try {
+      if (sessionStorage.getItem(key)) return true;
+      sessionStorage.setItem(key, "1");
+    } catch (e) { return true; }
+    var url = new URL(location.href);
+    url.searchParams.set("room", "open");  // the page opens the room again on load (RoomState.close_room)
+    location.replace(url.toString());
+    return false;
+  }
   function scan() {
     // A room whose panel left the page (navigation inside the app) hangs up.
     api.instances.forEach(function (room) { if (!room.host.isConnected && !room.leaving) room.leave(); });
     if (typeof Janus === "undefined") return;
     document.querySelectorAll("[data-video-room][data-token]").forEach(function (host) {
       if (host.dataset.mounted === host.dataset.token) return;
+      if (!mediaAllowedHere()) return;
       host.dataset.mounted = host.dataset.token;
       api.instances.push(new Room(host));
     });

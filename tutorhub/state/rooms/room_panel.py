@@ -87,5 +87,10 @@ class RoomState(AppState):
             self.room_message = "The built-in video room is not available right now: use the meeting link instead."
 
     def close_room(self):
+        """On page load: the room starts closed — unless the page was reloaded to open it (`?room=open`:
+        assets/js/room.js reloads a room page reached inside the app, whose document had no camera rights)."""
         self.room_state = ""
         self._forget_room()
+        if str(self.router.url.query_parameters.get("room", "")) == "open":
+            return RoomState.open_room
+        return None
