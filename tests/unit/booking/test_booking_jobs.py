@@ -96,7 +96,7 @@ def test_the_scheduler_runs_the_booking_jobs_often(env, monkeypatch):
     assert "hour='3'" in str(jobs["refresh_tutor_stats"].trigger)
     held = env.book(START)
     counts = scheduler.booking_minutely(now=NOW + timedelta(minutes=16))
-    assert counts == {"expired_holds": 1, "auto_declined": 0}
+    assert counts == {"expired_holds": 1, "auto_declined": 0, "enquiries_settled": 0}
     assert status(env, held.id) == "EXPIRED"
     assert scheduler.booking_quarter_hourly(now=NOW) == {"auto_completed": 0, "settled": 0, "credited_back": 0}
     assert scheduler.refresh_tutor_stats(now=NOW) >= 1

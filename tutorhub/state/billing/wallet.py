@@ -30,7 +30,7 @@ from tutorhub.services.money.payment_history import PaymentHistory, Receipt
 from tutorhub.services.money.promos import PromoQuoteOut
 from tutorhub.services.paging import page_count
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
-from tutorhub.state.billing.subscription_text import past_due_text
+from tutorhub.state.billing.subscription_text import subscription_summary
 from tutorhub.state.money.views import (
     AmountRow,
     LotRow,
@@ -172,15 +172,7 @@ class WalletState(AppState):
             return
         self.sub_period_end = day(sub.current_period_end, zone)
         self.sub_cancel_at_end = sub.cancel_at_period_end
-        name = sub.plan_name or "your plan"
-        if self.sub_past_due:
-            self.sub_text = past_due_text(sub, zone)
-        elif self.sub_cancel_at_end:
-            self.sub_text = f"{name} is cancelled: it stays active until {self.sub_period_end} and will not renew."
-        else:
-            nxt = next((r.name for r in rows if r.action == "next"), "")
-            later = f" It changes to {nxt} at renewal." if nxt else ""
-            self.sub_text = f"You are on {name}. It renews on {self.sub_period_end}.{later}"
+        self.sub_text = subscription_summary(sub, zone, next_plan=next((r.name for r in rows if r.action == "next"), ""))
 
     async def load(self):
         self.status, self.busy, self.pay_page = "loading", "", 1
