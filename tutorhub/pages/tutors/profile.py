@@ -165,7 +165,8 @@ def _profile_form() -> rx.Component:
                     errors=errors,
                     type="url",
                     default_value=S.intro_video_url,
-                    placeholder="https://…",
+                    placeholder="https://www.youtube.com/watch?v=…",
+                    hint="YouTube and Vimeo videos play right on your profile; other links are shown as a link.",
                 ),
             ),
             section(
