@@ -57,7 +57,6 @@ def intro_video() -> rx.Component:
             src=t.video_embed,
             title="Intro video by " + t.name,
             allow="fullscreen; picture-in-picture; encrypted-media",
-            allow_full_screen=True,
             loading="lazy",
             referrer_policy="strict-origin-when-cross-origin",
             sandbox="allow-scripts allow-same-origin allow-presentation allow-popups",
