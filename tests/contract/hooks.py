@@ -16,6 +16,7 @@ be refused) are left alone. Nothing here touches a value the document already de
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import UTC, date, datetime, timedelta
@@ -23,13 +24,26 @@ from typing import Any
 
 import httpx
 import schemathesis
+from PIL import Image
+
+from tutorhub.services.tutors.photos import MIN_SIDE
 
 WINDOW = {"weekday": 0, "start": "17:00", "end": "20:00"}
 MAX_RANGE = timedelta(days=93)
+
+
+def _photo() -> bytes:
+    """The smallest profile photo accepted: a real PNG of the minimum size."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (MIN_SIDE, MIN_SIDE), (90, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 BINARY = {
     # The smallest files the uploads' content checks accept (services.uploads sniffs the bytes).
     "/api/v1/tutors/me/credentials": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
     "/api/v1/conversations/{conversation_id}/attachments": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    "/api/v1/tutors/me/photo": _photo(),  # decoded whole by Pillow (services/tutors/photos.py)
 }
 
 
@@ -162,6 +176,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     elif path == "/api/v1/tutors/{tutor_id}/slots/best":
         case.query = {"windows": json.dumps([WINDOW])}
     if path in BINARY and isinstance(case.body, dict):
-        case.body["file"] = ("credential.pdf", BINARY[path], "application/pdf")
+        kind = ("photo.png", "image/png") if path.endswith("/photo") else ("credential.pdf", "application/pdf")
+        case.body["file"] = (kind[0], BINARY[path], kind[1])
     elif isinstance(case.body, dict):
         _body(path, case.body, now, now.date())

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, PHONE, shot
@@ -59,8 +60,14 @@ def test_tutor_onboarding_admin_approval_and_student_search(new_context, tmp_pat
     expect(tutor.locator("#field-hourly_rate")).to_have_value("35.00")
     credential = tmp_path / "physics-degree.pdf"
     credential.write_bytes(PDF)
-    tutor.locator("input[type=file]").set_input_files(str(credential))
+    tutor.get_by_label(re.compile(r"^Upload a credential:")).set_input_files(str(credential))
     expect(tutor.locator(".document-name")).to_have_text("physics-degree.pdf")
+    # A profile photo: uploaded at once, checked and re-encoded by the server, public from then on.
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (600, 450), (40, 120, 200)).save(photo, format="PNG")
+    tutor.get_by_label(re.compile(r"^Upload a profile photo:")).set_input_files(str(photo))
+    expect(tutor.get_by_text("Photo updated")).to_be_visible()
+    expect(tutor.locator("#own-photo img")).to_have_attribute("src", re.compile(r"/api/v1/files/tutor-photos/\d+/large\?v=1$"))
     tutor.get_by_role("button", name="Submit for review").click()
     expect(tutor.get_by_text("Waiting for review.")).to_be_visible()
     shot(tutor, "tutor-profile")
@@ -98,11 +105,16 @@ def test_tutor_onboarding_admin_approval_and_student_search(new_context, tmp_pat
     expect(student.locator("#result-count")).to_have_text("1 tutor matches")
     student.reload()  # the URL alone reproduces the search
     expect(student.locator("#result-count")).to_have_text("1 tutor matches")
+    card_photo = student.locator(".tutor-card img")
+    expect(card_photo).to_have_attribute("src", re.compile(r"/tutor-photos/\d+/small\?v=1$"))
     shot(student, "search")
     student.get_by_role("link", name="Lina Lisboa").click()
     student.wait_for_url(re.compile(r".*/tutors/\d+/?$"))
     expect(student.get_by_role("heading", name="Lina Lisboa")).to_be_visible()
     expect(student.get_by_text("€35/h")).to_be_visible()
+    header_photo = student.locator("img[src*='/large?v=']").first
+    expect(header_photo).to_have_attribute("src", re.compile(r"/large\?v=1$"))
+    assert header_photo.evaluate("img => img.complete && img.naturalWidth") == 400
     student.get_by_role("button", name="Book a trial").click()
     expect(student.locator("#book-hint")).to_contain_text("pick any free time")
     shot(student, "tutor-page")

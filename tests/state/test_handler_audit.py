@@ -97,6 +97,10 @@ AUDITED_HANDLERS = {
         "upload_credential",
         "reject_files",
         "delete_credential",
+        # The photo: set_own_photo / remove_own_photo act only on the cookie's own tutor profile.
+        "upload_photo",
+        "reject_photo",
+        "remove_photo",
     },
     HomeState: {"load", "find", "use_browser_hints"},
     # watch_free (live): takes no arguments and only re-runs the search the URL already describes.

@@ -26,7 +26,7 @@ from tutorhub.settings import get_settings
 
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
-UPLOAD_PATHS = ("/api/v1/tutors/me/credentials",)
+UPLOAD_PATHS = ("/api/v1/tutors/me/credentials", "/api/v1/tutors/me/photo")  # the photo: 5 MB in the service
 # Chat attachments (services/messaging/attachments.py): same limit, path with the conversation id.
 UPLOAD_PATTERNS = (re.compile(r"^/api/v1/conversations/[^/]+/attachments$"),
                    re.compile(r"^/api/v1/courses/[^/]+/cover$"))  # course covers (services/courses/covers.py)

@@ -17,6 +17,10 @@ The Content-Security-Policy of an HTML page is built for the compiled Reflex (Re
   `style` attributes; the prerendered HTML is static, so a per-response nonce cannot reach them.
 - `connect-src 'self'` (plus the public origin's ws/wss form): the event websocket and API calls are
   same-origin in single-port mode.
+- `frame-src 'self'` plus the two video players a tutor's intro video may embed
+  (services/tutors/intro_video.py: youtube-nocookie.com and player.vimeo.com) and nothing else. It is
+  on every page, not only on profiles: the app navigates client-side, so the policy of whichever page
+  was loaded first is the one in force when a profile is opened.
 Everything that is not HTML (JSON, downloads, images, scripts) gets `default-src 'none'; sandbox`, so a
 stored file opened in the browser can never run as a page of this origin.
 """
@@ -36,6 +40,7 @@ import anyio.to_thread
 from starlette.datastructures import MutableHeaders
 
 from tutorhub.room_settings import get_room_settings
+from tutorhub.services.tutors.intro_video import FRAME_SOURCES
 from tutorhub.settings import Settings, get_settings
 
 Scope = MutableMapping[str, Any]
@@ -113,6 +118,7 @@ def page_csp(settings: Settings, path: str, script_hashes: tuple[str, ...] | Non
         "font-src 'self' data:",
         f"connect-src 'self' {_ws_origin(settings.public_url)}{_sfu_origin(settings.public_url)}{_s3_origin(settings)}",
         f"media-src 'self' blob:{_s3_origin(settings)}",
+        "frame-src 'self' " + " ".join(FRAME_SOURCES),
         "worker-src 'self' blob:",
         "manifest-src 'self'",
         "object-src 'none'",

@@ -17,8 +17,11 @@ def rating_badge(rating: rx.Var, reviews: rx.Var) -> rx.Component:
     )
 
 
-def avatar(initials: rx.Var, size: str = "4") -> rx.Component:
-    return rx.avatar(fallback=initials, size=size, radius="full", color_scheme="indigo", variant="soft")
+def avatar(initials: rx.Var, size: str = "4", photo: rx.Var | str = "") -> rx.Component:
+    """The tutor's photo, or their initials when there is none (or it fails to load). The name is always
+    shown beside it, so the picture is decorative (empty alt)."""
+    return rx.avatar(src=photo, fallback=initials, size=size, radius="full", color_scheme="indigo",
+                     variant="soft", custom_attrs={"alt": ""})  # as a prop, Reflex would put `alt` in css
 
 
 def tutor_card(tutor: TutorCardView) -> rx.Component:
@@ -26,7 +29,7 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    avatar(tutor.initials),
+                    avatar(tutor.initials, photo=tutor.photo),
                     rx.vstack(
                         rx.text(tutor.name, weight="bold", size="3", class_name="tutor-name"),
                         rx.hstack(

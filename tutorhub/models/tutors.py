@@ -38,6 +38,9 @@ class TutorProfile(SQLModel, table=True):
     offers_home: bool = Field(default=False)
     timezone: str = Field(default="UTC", max_length=64)
     intro_video_url: str = Field(default="", max_length=500)
+    # The profile photo's version (services/tutors/photos.py): 0 = none (initials shown); each upload
+    # bumps it, so its public URL changes and browsers may cache a version forever.
+    photo_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: str = Field(default=TutorStatus.DRAFT, max_length=16, index=True)
     review_notes: str = Field(default="", max_length=2000)
     submitted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

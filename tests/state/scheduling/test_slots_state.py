@@ -17,7 +17,7 @@ from tutorhub.pages.scheduling.tutor_times import available_times
 from tutorhub.services.scheduling import availability, student_windows
 from tutorhub.services.scheduling.slot_weeks import WEEKS_AHEAD, week_slots
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState
-from tutorhub.state.scheduling.views import day_views
+from tutorhub.state.scheduling.views import day_views, fit_words
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EVERY_DAY_17 = [{"weekday": d, "start": "17:00", "end": "18:00"} for d in range(7)]
@@ -182,6 +182,7 @@ def test_best_times_for_a_student_with_saved_windows(browser, tutor, make_user, 
     assert 1 <= len(page.best) <= 3 and page.best_zone == "Europe/Berlin"
     top = page.best[0]
     assert top.score == 100 and top.tutor_time == "" and top.why.startswith("Fits your times")
+    assert top.fit == "Best fit"
     assert top.time in ("17:00–17:30", "17:30–18:00")
 
 
@@ -289,3 +290,8 @@ def test_an_empty_week_keeps_the_pager_as_the_one_next_week_control():
     rendered = str(available_times())
     assert rendered.count("Next week") == 1  # the pager's arrow (its accessible name)
     assert "No free times this week" in rendered
+
+
+def test_best_time_scores_are_shown_in_words():
+    assert [fit_words(s) for s in (100, 99, 80, 79, 0)] == ["Best fit", "Good fit", "Good fit", "Fits your times",
+                                                            "Fits your times"]

@@ -6,9 +6,11 @@ import io
 from pathlib import Path
 
 import reflex as rx
+from PIL import Image
 
 from tests.state.conftest import chained, count, fetch, redirects, toasts
 from tutorhub.models import CredentialDocument, TutorLanguage, TutorProfile, TutorSubject
+from tutorhub.services.tutors import photos as tutor_photos
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.state.tutors.profile import TutorProfileState
 
@@ -209,3 +211,60 @@ def test_prefills_browser_timezone_only_over_the_default(browser, make_user):
     browser.run(page.save({**FORM, "timezone": "Europe/Berlin"}))
     browser.run(page.load())
     assert page.timezone == "Europe/Berlin"  # a saved choice wins over the browser
+
+
+def _png(size=(300, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_tutor_uploads_changes_and_removes_their_photo(browser, make_user):
+    tutor = make_user("tutor", email="t@example.com", name="Tara Teach")
+    page = _ready(browser)
+    assert page.photo_url == "" and page.photo_initials == "TT"
+    events = browser.run(page.upload_photo([upload("me.png", _png())]))
+    assert toasts(events, "success") and page.photo_error == ""
+    profile_id = _row(tutor.id).id
+    assert page.photo_url == f"/api/v1/files/tutor-photos/{profile_id}/large?v=1"
+    browser.run(page.load())  # the saved photo comes back with the page
+    assert page.photo_url.endswith("?v=1")
+    browser.run(page.upload_photo([upload("me.jpg", _png((500, 500)))]))
+    assert page.photo_url.endswith("?v=2")
+    assert toasts(browser.run(page.remove_photo()), "success")
+    assert page.photo_url == "" and _row(tutor.id).photo_version == -2
+
+
+def test_photo_upload_errors_are_shown_in_words(browser, make_user):
+    tutor = make_user("tutor", email="t@example.com")
+    page = _ready(browser)
+    browser.run(page.upload_photo([upload("photo.png", b"these are my notes, not a picture")]))
+    assert page.photo_error == "The file must be a JPEG, PNG or WebP image."
+    browser.run(page.upload_photo([upload("huge.png", _png() + b"\x00" * (5 * 1024 * 1024))]))
+    assert page.photo_error == "The file must be at most 5 MB."
+    browser.run(page.upload_photo("garbage"))
+    assert page.photo_error == "Choose a JPEG, PNG or WebP image."
+    page.reject_photo([{"errors": []}])
+    assert page.photo_error == "Upload a JPEG, PNG or WebP image of at most 5 MB."
+    assert _row(tutor.id).photo_version == 0 and page.photo_url == ""
+
+
+def test_stranger_cannot_change_a_tutors_photo(browser, make_user, db):
+    victim = make_user("tutor", email="victim@example.com")
+    tutor_photos.set_own_photo(db, actor=victim, data=_png())
+    db.commit()
+    page = browser.state(TutorProfileState)
+    browser.goto("/tutor/profile")
+    for call in (page.upload_photo([upload("x.png", _png())]), page.remove_photo()):
+        assert redirects(browser.run(call)) == ["/login?next=%2Ftutor%2Fprofile"]
+    make_user("student", email="s@example.com")
+    browser.login("s@example.com")
+    browser.run(page.upload_photo([upload("x.png", _png())]))
+    assert page.photo_error == "You do not have access to this."
+    assert toasts(browser.run(page.remove_photo()), "error")
+    # Another tutor only ever changes their own photo.
+    make_user("tutor", email="mallory@example.com")
+    browser.login("mallory@example.com")
+    browser.run(page.upload_photo([upload("x.png", _png())]))
+    browser.run(page.remove_photo())
+    assert _row(victim.id).photo_version == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Path, Query, Response, UploadFile
+from pydantic import BaseModel
 
 from tutorhub.api.deps import CurrentUser
 from tutorhub.api.schemas import error_responses, one_of, query, ranged, text_rule, timezone
@@ -15,6 +16,7 @@ from tutorhub.db import session_scope
 from tutorhub.services.catalog import GRADE_LEVELS, MODES
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.services.scheduling.schedule_input import LESSON_LENGTHS
+from tutorhub.services.tutors import photos as tutor_photos
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors import search
 from tutorhub.services.tutors.views import DocumentOut, SearchPage, TutorPrivate, TutorPublic
@@ -79,6 +81,33 @@ def delete_credential(user: CurrentUser, doc_id: Annotated[int, Path(ge=1, le=10
     """Delete one of your credential documents (an approved profile goes back to review)."""
     with session_scope() as session:
         tutor_profiles.delete_credential(session, actor=user, document_id=doc_id)
+    return Response(status_code=204)
+
+
+class PhotoOut(BaseModel):
+    photo_url: str  # the public 400×400 photo, with its version
+
+
+@router.put(
+    "/tutors/me/photo",
+    response_model=PhotoOut,
+    responses=error_responses(400, 401, 403, 422, e403="Not a tutor",
+                              e422="Not a JPEG/PNG/WebP image, unreadable, empty, too small or over 5 MB"),
+)
+def set_own_photo(user: CurrentUser, file: Annotated[UploadFile, File()]) -> PhotoOut:
+    """Upload your profile photo (public by design). Judged by content and decoded whole; stored
+    re-encoded as a square WebP without metadata (services/tutors/photos.py)."""
+    data = file.file.read(tutor_photos.MAX_PHOTO_BYTES + 1)  # one byte over the limit is enough to refuse it
+    with session_scope() as session:
+        return PhotoOut(photo_url=tutor_photos.set_own_photo(session, actor=user, data=data))
+
+
+@router.delete("/tutors/me/photo", status_code=204, response_class=Response,
+               responses=error_responses(401, 403, e403="Not a tutor"))
+def remove_own_photo(user: CurrentUser) -> Response:
+    """Remove your profile photo (your initials are shown instead)."""
+    with session_scope() as session:
+        tutor_photos.remove_own_photo(session, actor=user)
     return Response(status_code=204)
 
 

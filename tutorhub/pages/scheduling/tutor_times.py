@@ -213,8 +213,8 @@ def _proposal(p: ProposalView) -> rx.Component:
             min_width="0",
         ),
         rx.vstack(
-            rx.badge(p.score.to_string(), color_scheme=rx.cond(p.score >= 100, "green", "amber"), size="2",
-                     high_contrast=True),
+            rx.badge(p.fit, color_scheme=rx.cond(p.score >= 100, "green", "gray"), variant="soft", size="2",
+                     high_contrast=True, white_space="nowrap"),
             rx.button("Book", size="1", variant="soft", on_click=BookingState.pick(p.start), class_name="best-book"),
             spacing="2",
             align="end",
@@ -238,7 +238,7 @@ def best_times_box() -> rx.Component:
             ),
         ),
         rx.text(
-            "Scores (0–100) favour times inside your preferred hours that leave the tutor's day in one piece; "
+            "Best fits are inside your preferred hours and leave the tutor's day in one piece; "
             "ties go to the earliest. ",
             T.best_length.to_string(),
             "-minute lessons, your timezone (",

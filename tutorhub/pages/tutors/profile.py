@@ -17,6 +17,7 @@ from tutorhub.components.forms import (
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import gate, link_button, section
 from tutorhub.pages.tutors.credentials import credentials_section
+from tutorhub.pages.tutors.photo import photo_section
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.tutors.profile import TutorProfileState as S
@@ -164,7 +165,8 @@ def _profile_form() -> rx.Component:
                     errors=errors,
                     type="url",
                     default_value=S.intro_video_url,
-                    placeholder="https://…",
+                    placeholder="https://www.youtube.com/watch?v=…",
+                    hint="YouTube and Vimeo videos play right on your profile; other links are shown as a link.",
                 ),
             ),
             section(
@@ -330,6 +332,7 @@ def tutor_profile_page() -> rx.Component:
             ),
         ),
         _status_banner(),
+        photo_section(),
         _profile_form(),
         credentials_section(),
         _review(),

@@ -48,6 +48,43 @@ def policy_note() -> rx.Component:
     )
 
 
+def intro_video() -> rx.Component:
+    """The intro video: an embedded player for YouTube/Vimeo (a privacy-friendly player URL built by
+    services/tutors/intro_video.py, allowed by the CSP's frame-src), a plain link for any other host."""
+    t = TutorPageState
+    player = rx.box(
+        rx.el.iframe(
+            src=t.video_embed,
+            title="Intro video by " + t.name,
+            allow="fullscreen; picture-in-picture; encrypted-media",
+            loading="lazy",
+            referrer_policy="strict-origin-when-cross-origin",
+            sandbox="allow-scripts allow-same-origin allow-presentation allow-popups",
+            style={"position": "absolute", "inset": "0", "width": "100%", "height": "100%", "border": "0"},
+        ),
+        position="relative",
+        width="100%",
+        aspect_ratio="16 / 9",
+        border_radius="var(--radius-3)",
+        overflow="hidden",
+        background=rx.color("gray", 3),
+        id="intro-video",
+    )
+    link = rx.link(
+        rx.hstack(
+            rx.icon("circle-play", size=16, aria_hidden="true"),
+            rx.text("Watch the intro video", rx.cond(t.video_host != "", " (" + t.video_host + ")", "")),
+            spacing="2",
+            align="center",
+        ),
+        href=t.intro_video_url,
+        is_external=True,
+        rel="noopener noreferrer nofollow",
+        id="intro-video-link",
+    )
+    return rx.cond(t.intro_video_url != "", rx.cond(t.video_embed != "", player, link), rx.fragment())
+
+
 def _price_row(label: str, price: rx.Var) -> rx.Component:
     """One rate line of the booking box; hidden when the tutor does not offer that mode."""
     return rx.cond(
@@ -100,7 +137,7 @@ def _booking_box() -> rx.Component:
 def _tutor_profile() -> rx.Component:
     t = TutorPageState
     header = rx.flex(
-        avatar(t.initials, size="7"),
+        avatar(t.initials, size="7", photo=t.photo_url),
         rx.vstack(
             rx.heading(t.name, size=rx.breakpoints(initial="6", sm="7"), as_="h1"),
             rx.text(t.headline, size="3", color=rx.color("gray", 11)),
@@ -140,17 +177,7 @@ def _tutor_profile() -> rx.Component:
         rx.vstack(
             rx.heading("About", size="4", as_="h2"),
             rx.text(t.bio, size="3", white_space="pre-wrap"),
-            rx.cond(
-                t.intro_video_url != "",
-                rx.link(
-                    rx.hstack(
-                        rx.icon("circle-play", size=16), rx.text("Watch the intro video"), spacing="2", align="center"
-                    ),
-                    href=t.intro_video_url,
-                    is_external=True,
-                ),
-                rx.fragment(),
-            ),
+            intro_video(),
             spacing="3",
             width="100%",
         ),

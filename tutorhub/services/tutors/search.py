@@ -55,6 +55,7 @@ from tutorhub.services.errors import InvalidInput, NotFound
 from tutorhub.services.paging import page_count
 from tutorhub.services.scheduling.free_index import WindowMask, free_start_counts, next_free_minutes, window_mask
 from tutorhub.services.scheduling.schedule_input import parse_lesson_length, parse_windows
+from tutorhub.services.tutors.photos import photo_url
 from tutorhub.services.tutors.places import Place, distance_km, place_of, resolve_place, suggestions
 from tutorhub.services.tutors.ranking import SORTS, Candidate, match_score, sort_key
 from tutorhub.services.tutors.views import (
@@ -233,6 +234,7 @@ def search_tutors(
             rating_avg=round(p.rating_avg, 2),
             rating_count=p.rating_count,
             trust_score=p.trust_score,
+            photo_thumb_url=photo_url(p.id or 0, p.photo_version, "small"),
             score=by_id[p.id or 0].score,
             match_score=by_id[p.id or 0].score,
             distance_km=by_id[p.id or 0].distance_km,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import User
 from tutorhub.models.tutors import TutorProfile, TutorStatus
 from tutorhub.services.catalog import subject_label
+from tutorhub.services.tutors.photos import photo_url
 from tutorhub.services.tutors.views import TutorCard, load_languages, load_subjects, modes_of
 from tutorhub.services.validation import clean_int
 
@@ -34,6 +35,7 @@ def top_rated_tutors(session: Session, *, limit: Any = 6) -> list[TutorCard]:
             subjects=sorted({subject_label(s.subject) for s in subjects.get(p.id or 0, [])}),
             languages=languages.get(p.id or 0, []), rating_avg=round(p.rating_avg, 2),
             rating_count=p.rating_count, trust_score=p.trust_score, score=round(p.rating_avg, 2),
+            photo_thumb_url=photo_url(p.id or 0, p.photo_version, "small"),
         )
         for p, u in rows
     ]

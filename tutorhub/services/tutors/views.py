@@ -20,6 +20,7 @@ from tutorhub.models.tutors import (
     VerificationDecision,
 )
 from tutorhub.services.catalog import grade_label, subject_label
+from tutorhub.services.tutors.photos import photo_url
 from tutorhub.services.tutors.stats import response_text
 
 
@@ -58,6 +59,8 @@ class TutorPublic(BaseModel):
     modes: list[str]
     timezone: str
     intro_video_url: str
+    photo_url: str = ""  # public, 400×400 WebP (services/tutors/photos.py); "" = none, show initials
+    photo_thumb_url: str = ""  # the 96×96 version
     subjects: list[SubjectOut]
     languages: list[str]
     rating_avg: float
@@ -94,6 +97,7 @@ class TutorCard(BaseModel):
     rating_avg: float
     rating_count: int
     trust_score: int
+    photo_thumb_url: str = ""  # 96×96 WebP; "" = none, show initials
     score: float  # the match score, 0–100 (services/tutors/ranking.py); same as match_score
     match_score: float = 0.0
     distance_km: float | None = None  # from the searched place, when one was given
@@ -169,6 +173,8 @@ def _public_fields(profile: TutorProfile, user: User, subjects: list[SubjectOut]
         "modes": modes_of(profile),
         "timezone": profile.timezone,
         "intro_video_url": profile.intro_video_url,
+        "photo_url": photo_url(profile.id, profile.photo_version),
+        "photo_thumb_url": photo_url(profile.id, profile.photo_version, "small"),
         "subjects": subjects,
         "languages": languages,
         "rating_avg": round(profile.rating_avg, 2),

@@ -47,6 +47,7 @@ class ProposalView:
     time: str = ""
     tutor_time: str = ""
     score: int = 0
+    fit: str = ""  # the score in words ("Best fit"), shown instead of the bare number
     why: str = ""
     start: str = ""  # ISO instant, for booking it
 
@@ -145,6 +146,14 @@ def week_title(week: WeekSlots) -> str:
     return range_title(first, first + timedelta(days=6))
 
 
+def fit_words(score: int) -> str:
+    """The best-time score (0–100, services/scheduling/engine/best_times.py) in words: a bare "100"
+    in a green badge meant nothing to students."""
+    if score >= 100:
+        return "Best fit"
+    return "Good fit" if score >= 80 else "Fits your times"
+
+
 def _why(p: ProposalOut) -> str:
     if p.score >= 100:
         return "Fits your times and leaves the tutor's day in one piece."
@@ -167,6 +176,7 @@ def proposal_views(best: BestTimes) -> list[ProposalView]:
                 time=f"{view.time}–{end:%H:%M}",
                 tutor_time=view.tutor_time,
                 score=p.score,
+                fit=fit_words(p.score),
                 why=_why(p),
                 start=p.start,
             )

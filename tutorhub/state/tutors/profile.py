@@ -11,11 +11,19 @@ from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES
 from tutorhub.services.currency import MoneyInputError, minor_to_major_text, parse_major_units
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated
 from tutorhub.services.timefmt import format_local
+from tutorhub.services.tutors import photos as tutor_photos
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors.views import TutorPrivate
 from tutorhub.settings import get_settings
 from tutorhub.state.base import FIX_FIELDS, AppState, form_checked, form_failure, form_text
-from tutorhub.state.tutors.views import DecisionView, DocumentView, SubjectRow, decision_views, document_views
+from tutorhub.state.tutors.views import (
+    DecisionView,
+    DocumentView,
+    SubjectRow,
+    decision_views,
+    document_views,
+    initials,
+)
 
 MAX_ROWS = 20
 TEXT_FIELDS = {
@@ -67,15 +75,21 @@ class TutorProfileState(AppState):
     # Credential documents.
     documents: list[DocumentView] = []
     upload_error: str = ""
+    # The public profile photo ("" = none: initials are shown).
+    photo_url: str = ""
+    photo_initials: str = ""
+    photo_error: str = ""
 
     def _fill_meta(self, profile: TutorPrivate, zone: str) -> None:
         self.profile_id, self.profile_status, self.review_notes = profile.id, profile.status, profile.review_notes
+        self.photo_url = profile.photo_url
         self.submitted_at = format_local(profile.submitted_at, zone)
         self.documents = document_views(profile.documents, zone)
         self.history = decision_views(profile.history, zone)
 
     def _fill_form(self, profile: TutorPrivate) -> None:
         self.full_name, self.headline, self.bio = profile.full_name, profile.headline, profile.bio
+        self.photo_initials = initials(profile.full_name)
         self.currency = profile.currency
         self.hourly_rate = minor_to_major_text(profile.hourly_rate, profile.currency)
         self.home_rate = minor_to_major_text(profile.home_rate, profile.currency)
@@ -99,6 +113,7 @@ class TutorProfileState(AppState):
 
     async def load(self):
         self.status, self.errors, self.message, self.submit_errors, self.upload_error = "loading", {}, "", [], ""
+        self.photo_error = ""
         try:
             profile, zone = await self._load_profile()
         except NotAuthenticated:
@@ -239,3 +254,36 @@ class TutorProfileState(AppState):
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return [rx.toast.success("Document deleted"), TutorProfileState.refresh]
+
+    async def upload_photo(self, files: list[rx.UploadFile]):
+        """The tutor's new profile photo; the service checks and re-encodes it (services/tutors/photos.py)."""
+        self.photo_error = ""
+        upload = files[0] if isinstance(files, list) and files else None
+        if upload is None or not hasattr(upload, "read"):
+            self.photo_error = f"Choose {tutor_photos.ALLOWED_TEXT}."
+            return None
+        data = await upload.read(tutor_photos.MAX_PHOTO_BYTES + 1)
+        try:
+            url = await self._db(lambda s, actor: tutor_photos.set_own_photo(s, actor=actor, data=data))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.photo_error = _file_error(exc)
+            return None
+        self.photo_url = url
+        return rx.toast.success("Photo updated")
+
+    def reject_photo(self, rejections: list[dict]):
+        """The browser refused the file before upload (wrong type or over the size limit)."""
+        limit_mb = tutor_photos.MAX_PHOTO_BYTES // (1024 * 1024)
+        self.photo_error = f"Upload {tutor_photos.ALLOWED_TEXT} of at most {limit_mb} MB."
+
+    async def remove_photo(self):
+        try:
+            await self._db(lambda s, actor: tutor_photos.remove_own_photo(s, actor=actor))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self.photo_url, self.photo_error = "", ""
+        return rx.toast.success("Photo removed")

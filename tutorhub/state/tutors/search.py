@@ -15,6 +15,7 @@ from tutorhub.services.live_hints import slots_channel
 from tutorhub.services.paging import page_number
 from tutorhub.services.scheduling import slot_weeks
 from tutorhub.services.tutors import search
+from tutorhub.services.tutors.intro_video import intro_video_embed, video_host
 from tutorhub.services.tutors.top_rated import top_rated_tutors
 from tutorhub.services.validation import fail, fail_fields
 from tutorhub.settings import get_settings
@@ -311,6 +312,9 @@ class TutorPageState(AppState):
     modes: list[str] = []
     timezone: str = ""
     intro_video_url: str = ""
+    video_embed: str = ""  # a YouTube/Vimeo player URL (services/tutors/intro_video.py); "" = plain link
+    video_host: str = ""
+    photo_url: str = ""  # "" = initials
     subjects: list[SubjectGradesView] = []
     languages: list[str] = []
     rating: str = ""
@@ -338,6 +342,8 @@ class TutorPageState(AppState):
         self.city, self.locality, self.travel_radius_km = tutor.city, tutor.locality, tutor.travel_radius_km
         self.modes = [MODE_LABELS.get(m, m) for m in tutor.modes]
         self.timezone, self.intro_video_url = tutor.timezone, tutor.intro_video_url
+        self.video_embed, self.video_host = intro_video_embed(tutor.intro_video_url), video_host(tutor.intro_video_url)
+        self.photo_url = tutor.photo_url
         self.subjects, self.languages = subject_views(tutor.subjects), list(tutor.languages)
         self.rating, self.rating_count = rating_text(tutor.rating_avg, tutor.rating_count), tutor.rating_count
         self.hours_taught, self.response_rate, self.trust_score = (

@@ -19,6 +19,7 @@ class TutorCardView:
     id: int = 0
     name: str = ""
     initials: str = ""
+    photo: str = ""  # the 96×96 photo's URL; "" = initials
     headline: str = ""
     subjects: list[str] = dataclasses.field(default_factory=list)
     price: str = ""
@@ -101,6 +102,7 @@ def card_view(card: TutorCard, display: str = "", rates: Rates | None = None) ->
         id=card.id,
         name=card.full_name,
         initials=initials(card.full_name),
+        photo=card.photo_thumb_url,
         headline=card.headline,
         subjects=card.subjects[:4],
         price=price,
