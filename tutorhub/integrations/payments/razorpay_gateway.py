@@ -23,6 +23,7 @@ refund and payout intents).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -267,6 +268,21 @@ class RazorpayGateway(RazorpayRouteAccounts):
         return event
 
 
+def card_fingerprint(payment: Mapping[str, Any]) -> str | None:
+    """A stand-in for a card fingerprint from a Razorpay payment entity, which carries none: its
+    `card_id` is new for every payment and a `token_id` belongs to one Razorpay customer, so neither
+    matches the same card across our accounts (the global one, PAR, is an on-demand API Razorpay
+    enables per merchant). What the entity does describe — network, issuer, type, the last four
+    digits, domestic or not — is hashed into "rzp_…": the same card always gives the same value; two
+    different cards give it only when all of those agree, so a SHARED_CARD flag from Razorpay says
+    "probably" and an admin checks the payments. None for a payment not made by card."""
+    card = payment.get("card")
+    if payment.get("method") != "card" or not isinstance(card, Mapping) or not card.get("last4"):
+        return None
+    parts = [str(card.get(k) or "").strip().lower() for k in ("network", "issuer", "type", "last4", "international")]
+    return "rzp_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
 def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
     """A verified Razorpay event → our normalized event."""
     raw_type = str(body["event"])
@@ -297,6 +313,7 @@ def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
         "error": entity.get("error_description"),
         "next_payment_attempt": entity.get("charge_at") if raw_type == "subscription.pending" else None,
         "payment_gateway_ref": payment_ref,
+        "card_fingerprint": card_fingerprint(payment) if raw_type in {"payment.captured", "order.paid"} else None,
     }.items() if v}
     return GatewayEvent(
         gateway="razorpay",
