@@ -158,6 +158,17 @@ class RazorpayGateway(RazorpayRouteAccounts):
         except razorpay.errors.SignatureVerificationError as exc:
             raise WebhookSignatureError("checkout signature does not match") from exc
         order = self.fetch_order(order_id)
+        data = {"order_id": order_id}
+        # The callback and the payment.captured webhook share one event id, so when the callback
+        # wins the webhook's card details are never applied: read them from the payment now.
+        # Best effort — the capture must not wait on it failing.
+        try:
+            paid: Mapping[str, Any] = self._call(self._client.payment.fetch, payment_id)
+        except GatewayError:
+            paid = {}
+        fingerprint = card_fingerprint(paid) if paid.get("order_id") == order_id else None
+        if fingerprint:
+            data["card_fingerprint"] = fingerprint
         return GatewayEvent(
             gateway=self.name,
             event_id=f"payment.captured:{payment_id}"[:120],
@@ -168,7 +179,7 @@ class RazorpayGateway(RazorpayRouteAccounts):
             amount_minor=int(order.get("amount_paid") or order.get("amount") or 0),
             currency=str(order.get("currency") or "INR").upper(),
             occurred_at=now,
-            data={"order_id": order_id},
+            data=data,
         )
 
     def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
