@@ -177,5 +177,5 @@ def test_demo_data_has_a_suspended_user_and_fraud_flags(db):
     seed_demo(db)
     db.commit()
     assert [u.email for u in db.exec(select(User).where(User.is_suspended))] == ["blocked@tutorhub.test"]
-    assert {f.kind for f in flags(db)} == {"shared_ip", "failed_logins"}
+    assert {f.kind for f in flags(db)} == {"shared_ip", "shared_device", "failed_logins", "shared_card"}
     assert all(f.status == "OPEN" for f in flags(db))
