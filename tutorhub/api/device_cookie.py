@@ -49,7 +49,10 @@ class DeviceCookieMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*(message.get("headers") or []), (b"set-cookie", cookie)]
+                # This one answer carries a browser's own id: no shared cache (a CDN, a proxy) may keep
+                # it and hand the same id to other browsers, which would make strangers one "device".
+                kept = [(k, v) for k, v in message.get("headers") or [] if bytes(k).lower() != b"cache-control"]
+                message["headers"] = [*kept, (b"cache-control", b"private, no-store"), (b"set-cookie", cookie)]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

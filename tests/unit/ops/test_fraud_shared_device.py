@@ -120,6 +120,7 @@ def test_first_page_load_gives_an_httponly_lax_device_cookie():
     cookie = page.headers.get("set-cookie", "")
     assert cookie.startswith(f"{DEVICE_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Max-Age=63072000" in cookie and "Path=/" in cookie
+    assert page.headers["cache-control"] == "private, no-store"  # never kept by a shared cache
     device = device_from_cookies(cookie.split(";")[0])
     assert len(device) == 32
     # The browser has it now: no new id. JSON calls never get one.
