@@ -26,17 +26,12 @@ purpose, or `release_lapsed_promo_reservations` (the minutely job) at the reserv
 the checkout open: the payer may try another card, so the payment stays pending and the code held.
 Money for a discounted checkout whose code went elsewhere meanwhile goes to the wallet.
 
-The card a payment was paid with: when an event carries `data["card_fingerprint"]` (the sandbox's
-page, Stripe's `charge.succeeded`, a Razorpay payment entity) it is kept in
-`Payment.extra["_card_fingerprint"]` (private: never in the payer's view of the payment), where the
-SHARED_CARD fraud signal reads it. The first one seen stays. Stripe's charge event may come before
-the capture event, when the payment is only known by its Checkout Session: the capture then takes the
-fingerprint from that stored event (found by the PaymentIntent id), so the order does not matter.
+The card a payment was paid with is kept on it by card_details.py (any event carrying one; Stripe's
+`charge.succeeded` is a PAYMENT_DETAILS event, which moves no money).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +39,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.payments import EventKind, GatewayEvent
-from tutorhub.models.gateways import WebhookEvent
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -55,12 +49,12 @@ from tutorhub.models.money import (
     Refund,
 )
 from tutorhub.services.billing import past_due
+from tutorhub.services.checkout.card_details import adopt_card_details, remember_card
 from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import (
-    CARD_KEY,
     clearing_account,
     lock_payment,
     refresh_status,
@@ -101,7 +95,7 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     common: dict[str, Any] = {"user_id": payment.user_id, "payment_id": payment.id, "now": now}
     clearing = clearing_account(payment.gateway)
     _remember_provider_ids(payment, event)
-    _adopt_card_details(session, payment)
+    adopt_card_details(session, payment)
     mismatch = amount != payment.amount_minor or currency != payment.currency
     _adopt_orphans(session, payment, now)
     handler = HANDLERS.get(payment.purpose)
@@ -126,30 +120,6 @@ def _remember_provider_ids(payment: Payment, event: GatewayEvent) -> None:
                if data.get(name) and not (payment.extra or {}).get(key)}
     if changes and payment.purpose == PaymentPurpose.SUBSCRIPTION:
         set_extra(payment, **changes)
-
-
-def _remember_card(payment: Payment, event: GatewayEvent) -> None:
-    fingerprint = str((event.data or {}).get("card_fingerprint") or "")[:120]
-    if fingerprint and not (payment.extra or {}).get(CARD_KEY):
-        set_extra(payment, **{CARD_KEY: fingerprint})
-
-
-def _adopt_card_details(session: Session, payment: Payment) -> None:
-    """A PAYMENT_DETAILS event that arrived before the capture named the payment only by the
-    provider's id (stored as its `gateway_ref`, not applied to any payment): take its card now."""
-    if (payment.extra or {}).get(CARD_KEY) or not payment.gateway_ref:
-        return
-    stored = session.exec(select(WebhookEvent.event_json).where(
-        col(WebhookEvent.gateway_ref) == payment.gateway_ref, col(WebhookEvent.gateway) == payment.gateway,
-        col(WebhookEvent.kind) == EventKind.PAYMENT_DETAILS.value).order_by(col(WebhookEvent.id)).limit(5)).all()
-    for text in stored:
-        try:
-            fingerprint = str((json.loads(text).get("data") or {}).get("card_fingerprint") or "")
-        except (ValueError, AttributeError):
-            continue
-        if fingerprint:
-            set_extra(payment, **{CARD_KEY: fingerprint[:120]})
-            return
 
 
 def _promo_still_held(session: Session, payment: Payment) -> bool:
@@ -299,9 +269,9 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
     payment = _find_payment(session, event)
     if payment is not None:
         payment = lock_payment(session, payment)
-        _remember_card(payment, event)
+        remember_card(payment, event)
     if event.kind == EventKind.PAYMENT_DETAILS:
-        return  # kept above; a payment not known by this id yet takes it at capture (_adopt_card_details)
+        return  # kept above; a payment not known by this id yet takes it at capture (card_details.adopt_card_details)
     if event.kind == EventKind.PAYMENT_SUCCEEDED:
         if payment is None:
             raise NotFound(f"No payment with reference {event.reference!r}.")
