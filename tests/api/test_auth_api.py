@@ -313,3 +313,16 @@ def test_login_throttles_one_address_but_not_the_account_for_others(make_user):
     owner = TestClient(api, client=("192.0.2.8", 40000))
     res = owner.post(LOGIN, json={"email": "victim@example.com", "password": PASSWORD})
     assert res.status_code == 200 and res.json()["access_token"]
+
+
+def test_login_from_a_browser_records_its_device_cookie_and_the_answer_is_unchanged(make_user, db):
+    user = make_user("student")
+    device = "dev_" + "a1" * 14
+    browser = TestClient(api, cookies={"th_device": device})
+    r = browser.post(LOGIN, json={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    assert set(r.json()) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    app_client = TestClient(api)  # an API client without cookies: nothing recorded
+    app_client.post(LOGIN, json={"email": user.email, "password": PASSWORD})
+    rows = db.exec(select(LoginEvent.device_id).where(LoginEvent.user_id == user.id).order_by(LoginEvent.id)).all()
+    assert rows == [device, ""]

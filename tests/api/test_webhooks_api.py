@@ -25,6 +25,7 @@ from tests.support.gateways import (
 )
 from tutorhub.db import session_scope
 from tutorhub.models.gateways import SandboxCharge, WebhookEvent
+from tutorhub.models.money import Payment
 from tutorhub.services.billing import wallet
 from tutorhub.settings import get_settings
 
@@ -168,6 +169,10 @@ def test_razorpay_callback_and_webhook_apply_once(client, db, make_user, gateway
 
         api.on_call("POST", "/v1/orders", create_order)
         api.on_call("GET", "/v1/orders/order_E", lambda _req: (200, orders["order_E"]))
+        card = {"id": "card_E1", "entity": "card", "last4": "1111", "network": "Visa", "type": "credit",
+                "issuer": "HDFC", "international": False}
+        api.on("GET", "/v1/payments/pay_E1", {"id": "pay_E1", "entity": "payment", "order_id": "order_E",
+                                              "method": "card", "card_id": "card_E1", "card": card})
         student, out = _topup(db, make_user, 50000, "INR")
         page = client.get("/api/v1/payments/razorpay/checkout/order_E")
         assert page.status_code == 200 and "order_E" in page.text and "₹500.00" in page.text
@@ -180,6 +185,9 @@ def test_razorpay_callback_and_webhook_apply_once(client, db, make_user, gateway
         done = client.post("/api/v1/payments/razorpay/callback", data=form, follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"].endswith(f"ref={out.payment_id}")
         assert _balance(student, "INR") == 50000
+        with session_scope(read_only=True) as session:  # the card, read from the payment by the callback
+            paid = session.exec(select(Payment).where(Payment.reference == out.payment_id)).one()
+            assert str(paid.extra["_card_fingerprint"]).startswith("rzp_")
         payment = {"id": "pay_E1", "entity": "payment", "amount": 50000, "currency": "INR", "status": "captured",
                    "order_id": "order_E", "notes": {"reference": out.payment_id}}
         body = razorpay_event("payment.captured", {"payment": payment})

@@ -144,10 +144,11 @@ AUDITED_HANDLERS = {
     LessonChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",
                       "reject_files", "watch_chat"},
     ChatBadgeState: {"load_badge", "watch_badge"},
-    # Gateways: the sandbox checkout takes no arguments (the reference is the page URL's) and the
+    # Gateways: the sandbox checkout takes no arguments but a test card number (validated by the service;
+    # the reference is the page URL's) and the
     # service only completes a pending sandbox charge (tests/state/test_sandbox_checkout_state.py);
     # `show` parses its id and lists a report's differences only for an admin (services/money/reconciliation.py).
-    SandboxCheckoutState: {"load", "pay", "fail", "cancel"},
+    SandboxCheckoutState: {"load", "pay", "fail", "cancel", "set_card_number"},
     AdminReconciliationState: {"load", "show"},
     TutorChatLinkState: {"load"},
     # Jobs and notifications: run_now passes the cookie's actor to job_runs.run_now (admins only);

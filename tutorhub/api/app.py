@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tutorhub.api.device_cookie import DeviceCookieMiddleware
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
 from tutorhub.api.observability import ObservabilityMiddleware
@@ -69,6 +70,7 @@ api = FastAPI(
 )
 install_error_handlers(api)
 api.add_middleware(BodySizeLimitMiddleware)
+api.add_middleware(DeviceCookieMiddleware)  # a browser's random device id, for one fraud signal
 # Outermost of ours (added last): every answer gets the headers, 413s included. Reflex mounts its own
 # routes and the compiled frontend inside this app, so pages and static files get them too.
 api.add_middleware(SecurityHeadersMiddleware)

@@ -24,6 +24,7 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, to_user_out
 from tutorhub.services.booking import bookings, timeouts
 from tutorhub.services.checkout import escrow, events, lesson_payments
+from tutorhub.services.checkout.sandbox import sandbox_card_fingerprint
 from tutorhub.services.errors import DomainError
 from tutorhub.services.learning import lessons
 from tutorhub.services.money import payments
@@ -35,13 +36,17 @@ DEMO_TOPUPS = {
     "student2@tutorhub.test": [(20_000, "EUR")],
     "student3@tutorhub.test": [(15_000, "USD"), (10_000, "EUR")],
 }
+# Two students' USD top-ups paid with one sandbox test card: the shared-card fraud flag has an example.
+DEMO_SHARED_CARD = "4000 0566 5566 5556"
+DEMO_SHARED_CARD_TOPUPS = {("student1@tutorhub.test", "USD"), ("student3@tutorhub.test", "USD")}
 DEMO_EARNING_TUTORS = 6  # tutor1 … tutor6 have settled earnings
 LESSONS_EACH = 2
 PAYING_STUDENTS = ("student2@tutorhub.test", "student3@tutorhub.test")
 _LOCAL_HOURS = (17, 10, 18, 11, 19)  # tried in each tutor's own zone, inside one of the demo weekly patterns
 
 
-def _topup(session: Session, user_id: int, amount: int, currency: str, when: datetime, n: int) -> None:
+def _topup(session: Session, user_id: int, amount: int, currency: str, when: datetime, n: int,
+           card_number: str | None = None) -> None:
     payment = Payment(reference=payments.new_reference(), user_id=user_id, purpose=PaymentPurpose.TOPUP,
                       amount_minor=amount, currency=currency, gateway="sandbox", description="Wallet top-up (demo)",
                       gateway_ref=f"sbx_demo_{n}_{when:%Y%m%d%H%M}", created_at=when, updated_at=when)
@@ -50,7 +55,8 @@ def _topup(session: Session, user_id: int, amount: int, currency: str, when: dat
     events.apply_gateway_event(session, GatewayEvent(
         gateway="sandbox", event_id=f"evt_demo_{payment.reference}", kind=EventKind.PAYMENT_SUCCEEDED,
         raw_type="payment.succeeded", reference=payment.reference, gateway_ref=payment.gateway_ref,
-        amount_minor=amount, currency=currency, occurred_at=when), now=when)
+        amount_minor=amount, currency=currency, occurred_at=when,
+        data={"card_fingerprint": sandbox_card_fingerprint(card_number)} if card_number else {}), now=when)
 
 
 def seed_money_demo(session: Session, *, now: datetime) -> int:
@@ -62,7 +68,8 @@ def seed_money_demo(session: Session, *, now: datetime) -> int:
         if user is None or user.id is None:
             continue
         for amount, currency in topups:
-            _topup(session, user.id, amount, currency, now, done)
+            card = DEMO_SHARED_CARD if (email, currency) in DEMO_SHARED_CARD_TOPUPS else None
+            _topup(session, user.id, amount, currency, now, done, card)
             done += 1
     return done
 

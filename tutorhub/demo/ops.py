@@ -1,6 +1,7 @@
 """Demo data for the admin users and fraud pages: one suspended student (suspended through the real
 use case, so the audit log has its entry) and login-log patterns the fraud scan turns into flags
-(four accounts from one address, a burst of failed logins), so /admin/users, /admin/fraud and
+(four accounts from one address and one browser, a burst of failed logins; demo/money.py pays two
+students' top-ups with one test card), so /admin/users, /admin/fraud and
 /admin/audit show something to a newcomer."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tutorhub.services.ops.fraud_signals import scan_fraud_signals
 from tutorhub.services.ops.suspension import suspend_user
 
 SHARED_IP = "203.0.113.50"  # TEST-NET-3: documentation addresses only
+SHARED_DEVICE = "demo_browser_0000000000000001"  # one browser's th_device id, behind the same address
 GUESSING_IP = "198.51.100.23"
 
 
@@ -28,7 +30,8 @@ def seed_ops_demo(session: Session, *, now: datetime, admin_email: str, password
     for i, user in enumerate([*students, session.get(User, blocked.id)]):
         assert user is not None
         session.add(LoginEvent(user_id=user.id, identifier=user.email or "", method="password", success=True,
-                               ip=SHARED_IP, user_agent="Mozilla/5.0 (demo)", created_at=now - timedelta(minutes=50 - i)))
+                               ip=SHARED_IP, user_agent="Mozilla/5.0 (demo)", device_id=SHARED_DEVICE,
+                               created_at=now - timedelta(minutes=50 - i)))
     # The burst sits inside one clock hour (the detector counts per hour): the previous hour's first minutes,
     # whatever the minute of `now`.
     burst_start = now.replace(minute=5, second=0, microsecond=0) - timedelta(hours=1)

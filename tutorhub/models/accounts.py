@@ -97,11 +97,14 @@ class LoginEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     identifier: str = Field(max_length=254)
-    method: str = Field(max_length=16)  # password | otp | refresh
+    method: str = Field(max_length=16)  # password | otp | refresh | signup (the web sign-up signs in)
     success: bool
     reason: str = Field(default="", max_length=64)
     ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=300)
+    # The browser's random id from its long-lived `th_device` cookie (services/accounts/devices.py):
+    # a fraud signal only (many accounts from one device), never trusted for security, never shown.
+    device_id: str = Field(default="", max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
 
 

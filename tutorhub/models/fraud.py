@@ -12,12 +12,13 @@ from tutorhub.models.base import UtcDateTime, utcnow
 
 class FraudKind:
     SHARED_IP = "shared_ip"  # many accounts signed in from one IP address in a day
+    SHARED_DEVICE = "shared_device"  # many accounts signed in from one browser (device cookie) within 24 h
     FAILED_LOGINS = "failed_logins"  # a burst of failed logins for one identifier or from one IP
     SHARED_PAYOUT = "shared_payout"  # several tutors paid out to one destination
     SHARED_CARD = "shared_card"  # several accounts paying with one card fingerprint
     REFUND_RATE = "refund_rate"  # refunds and chargebacks above a rate of the user's payments
     NEW_ACCOUNT_TOPUP = "new_account_topup"  # a large wallet top-up from an account days old
-    ALL = (SHARED_IP, FAILED_LOGINS, SHARED_PAYOUT, SHARED_CARD, REFUND_RATE, NEW_ACCOUNT_TOPUP)
+    ALL = (SHARED_IP, SHARED_DEVICE, FAILED_LOGINS, SHARED_PAYOUT, SHARED_CARD, REFUND_RATE, NEW_ACCOUNT_TOPUP)
 
 
 class FraudStatus:

@@ -41,7 +41,8 @@ class WebhookEvent(SQLModel, table=True):
     kind: str = Field(max_length=32)  # EventKind value
     raw_type: str = Field(default="", max_length=80)
     reference: str | None = Field(default=None, max_length=64, index=True)
-    gateway_ref: str | None = Field(default=None, max_length=120)
+    # Indexed: a capture looks up the card details its provider sent first (checkout/events.py).
+    gateway_ref: str | None = Field(default=None, max_length=120, index=True)
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     currency: str = Field(default="", max_length=3)
     payload: str = Field(sa_type=Text)  # the raw body as received (utf-8), for audits

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from tutorhub.db import session_scope
 from tutorhub.services.accounts import sessions
+from tutorhub.services.accounts.devices import device_from_cookies
 from tutorhub.services.accounts.web_auth import WebLogin
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.screens import pending_request_count
@@ -148,6 +149,11 @@ class AppState(rx.State):
 
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:300]
+
+    def _device_id(self) -> str:
+        """This browser's device id (HttpOnly `th_device`, api/device_cookie.py) from the websocket
+        handshake's cookies, for the login log's fraud signal only; "" when it has none."""
+        return device_from_cookies(self.router.headers.cookie)
 
     def _zone_for(self, actor: UserOut | None) -> str:
         return actor.timezone if actor else (self.browser_tz or "UTC")

@@ -306,3 +306,32 @@ def test_login_lockout_reads_the_same_for_an_unknown_email(browser, make_user, m
         monkeypatch.delenv("TUTORHUB_LOGIN_MAX_FAILURES")
         reset_settings()
     assert count(AuthSession) == 0
+
+
+def _with_device_cookie(browser, url: str, device: str) -> None:
+    """The websocket handshake's headers as the server sees them, with the HttpOnly th_device cookie."""
+    from reflex.istate.data import RouterData
+
+    browser.goto(url)
+    data = {"headers": {"origin": "http://testserver", "user-agent": USER_AGENT, "host": "testserver",
+                        "cookie": f"th_session=x; th_device={device}"},
+            "ip": CLIENT_IP, "pathname": url, "asPath": url, "query": {}, "token": "test-client-token", "sid": "test-sid"}
+    browser.root.router = RouterData.from_router_data(data)
+
+
+def test_signup_and_login_record_the_browsers_device_id(browser, make_user):
+    from tutorhub.services.accounts.devices import new_device_id
+
+    device = new_device_id()
+    _with_device_cookie(browser, "/signup", device)
+    browser.run(browser.state(SignupState).submit(_signup_form(email="new@example.com")))
+    make_user("student", email="old@example.com")
+    _with_device_cookie(browser, "/login", device)
+    browser.run(browser.state(LoginState).submit({"email": "old@example.com", "password": "correct-horse-battery"}))
+    rows = {(e.identifier, e.method): e.device_id for e in fetch(LoginEvent)}
+    assert rows == {("new@example.com", "signup"): device, ("old@example.com", "password"): device}
+    from reflex.utils.format import json_dumps
+
+    # What the page receives (Reflex leaves the Cookie header out of the router it sends): never the id.
+    sent = json_dumps(browser.root.dict())
+    assert USER_AGENT in sent and device not in sent

@@ -66,3 +66,21 @@ def test_unknown_or_hostile_reference_is_not_found(db):
         assert state.status == "notfound"
         browser.run(state.pay())
         assert state.error and not fetch(WebhookEvent)
+
+
+def test_typed_test_card_number_reaches_the_payment_as_a_fingerprint(db, make_user):
+    from tutorhub.models.money import Payment
+
+    student, reference = _topup(db, make_user)
+    browser, state = _open(reference)
+    assert state.card_number == "4242 4242 4242 4242"  # prefilled, like a provider's test mode
+    state.set_card_number(12345)  # any caller may send anything: a non-text value empties the field
+    assert state.card_number == ""
+    state.set_card_number("4000 abcd")
+    browser.run(state.pay())
+    assert "card_number" in state.error and not fetch(WebhookEvent)
+    state.set_card_number("4000 0566 5566 5556")
+    browser.run(state.pay())
+    assert state.error == "" and _balance(student) == 1999
+    [payment] = [p for p in fetch(Payment) if p.reference == reference]
+    assert str(payment.extra["_card_fingerprint"]).startswith("sbx_fp_")

@@ -91,8 +91,16 @@ def test_checkout_signature(rzp_api):
     event = gateway.verify_checkout(order_id="order_1", payment_id="pay_RZ1", signature=good, now=datetime.now(UTC))
     assert (event.kind, event.reference, event.event_id, event.amount_minor) == (
         EventKind.PAYMENT_SUCCEEDED, "pay_r1", "payment.captured:pay_RZ1", 50000)
+    assert "card_fingerprint" not in event.data  # the payment could not be read (the stand-in has none): no card
     with pytest.raises(WebhookSignatureError):
         gateway.verify_checkout(order_id="order_2", payment_id="pay_RZ1", signature=good, now=datetime.now(UTC))
+    card = {"id": "card_1", "entity": "card", "last4": "1111", "network": "Visa", "type": "credit", "issuer": "HDFC",
+            "international": False}
+    rzp_api.on("GET", "/v1/payments/pay_RZ1", {**PAYMENT, "method": "card", "card_id": "card_1", "card": card})
+    event = gateway.verify_checkout(order_id="order_1", payment_id="pay_RZ1", signature=good, now=datetime.now(UTC))
+    assert str(event.data["card_fingerprint"]).startswith("rzp_")
+    fetch = rzp_api.find("GET", "/v1/payments/pay_RZ1")[-1]  # the first one was answered 404
+    assert fetch.headers["authorization"].startswith("Basic ")
 
 
 def test_webhook_mapping(rzp_api):

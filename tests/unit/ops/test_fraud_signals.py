@@ -89,9 +89,9 @@ def test_shared_payout_destination_and_shared_card(db, make_user):
         db.add(Payout(reference=f"po_{tutor.id}_{dest}", tutor_user_id=tutor.id, amount_minor=5000, currency="EUR",
                       destination=dest))
     s1, s2 = make_user(Role.STUDENT), make_user(Role.STUDENT)
-    payment(db, s1, extra={"card_fingerprint": "fp_abc"})
-    payment(db, s2, extra={"card_fingerprint": "fp_abc"})
-    payment(db, s2, extra={"card_fingerprint": "fp_other"})
+    payment(db, s1, extra={"_card_fingerprint": "fp_abc"})
+    payment(db, s2, extra={"_card_fingerprint": "fp_abc"})
+    payment(db, s2, extra={"_card_fingerprint": "fp_other"})
     db.commit()
     assert scan_fraud_signals(db, now=NOW) == {"shared_payout": 1, "shared_card": 1}
     payout_flag, card_flag = flags(db, "shared_payout")[0], flags(db, "shared_card")[0]
@@ -177,5 +177,5 @@ def test_demo_data_has_a_suspended_user_and_fraud_flags(db):
     seed_demo(db)
     db.commit()
     assert [u.email for u in db.exec(select(User).where(User.is_suspended))] == ["blocked@tutorhub.test"]
-    assert {f.kind for f in flags(db)} == {"shared_ip", "failed_logins"}
+    assert {f.kind for f in flags(db)} == {"shared_ip", "shared_device", "failed_logins", "shared_card"}
     assert all(f.status == "OPEN" for f in flags(db))

@@ -23,6 +23,7 @@ from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
 from tutorhub.services.accounts import api_tokens, one_time_codes, password_reset, passwords, students, web_auth
 from tutorhub.services.accounts.api_tokens import TokenPair
+from tutorhub.services.accounts.devices import device_from_cookies
 from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.actor import UserOut
@@ -73,7 +74,8 @@ def login(body: LoginIn, request: Request) -> TokenPair:
     code still logs the owner in. (services/accounts/login_throttle.py)"""
     with session_scope() as session:
         user = passwords.authenticate_password(
-            session, email=body.email, password=body.password, ip=client_ip(request), user_agent=user_agent(request)
+            session, email=body.email, password=body.password, ip=client_ip(request), user_agent=user_agent(request),
+            device_id=device_from_cookies(request.headers.get("cookie")),
         )
         return api_tokens.issue_tokens(session, user_id=user.id)
 
@@ -111,6 +113,7 @@ def verify_otp(body: OtpVerifyIn, request: Request) -> TokenPair:
             phone=body.phone,
             ip=client_ip(request),
             user_agent=user_agent(request),
+            device_id=device_from_cookies(request.headers.get("cookie")),
         )
         return api_tokens.issue_tokens(session, user_id=user.id)
 

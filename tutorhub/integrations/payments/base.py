@@ -62,6 +62,9 @@ class EventKind(StrEnum):
     # A tutor's connected account changed (Stripe account.updated, Razorpay product.route.*):
     # `gateway_ref` is the account id, `data` its derived "status" and "detail".
     ACCOUNT_UPDATED = "account.updated"
+    # What a payment was paid with, no money moved (Stripe `charge.succeeded`: the card's fingerprint in
+    # `data["card_fingerprint"]`); `gateway_ref` is the provider's id of the payment it is about.
+    PAYMENT_DETAILS = "payment.details"
     IGNORED = "ignored"  # a verified event we do not act on (still stored, acknowledged)
 
 
@@ -122,7 +125,9 @@ class GatewayEvent:
     amount_minor: int
     currency: str
     occurred_at: datetime
-    data: Mapping[str, Any] = field(default_factory=dict)  # extra ids: refund_id, dispute_id, subscription_id …
+    # Extra ids: refund_id, dispute_id, subscription_id … and, when the provider sends one,
+    # "card_fingerprint": an opaque id of the card that paid (the same card → the same value).
+    data: Mapping[str, Any] = field(default_factory=dict)
     # For refund / dispute events: the provider id of the original payment (Stripe PaymentIntent,
     # Razorpay payment), when the provider does not echo our reference.
     payment_gateway_ref: str | None = None

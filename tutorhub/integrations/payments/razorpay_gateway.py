@@ -23,6 +23,7 @@ refund and payout intents).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -157,6 +158,17 @@ class RazorpayGateway(RazorpayRouteAccounts):
         except razorpay.errors.SignatureVerificationError as exc:
             raise WebhookSignatureError("checkout signature does not match") from exc
         order = self.fetch_order(order_id)
+        data = {"order_id": order_id}
+        # The callback and the payment.captured webhook share one event id, so when the callback
+        # wins the webhook's card details are never applied: read them from the payment now.
+        # Best effort — the capture must not wait on it failing.
+        try:
+            paid: Mapping[str, Any] = self._call(self._client.payment.fetch, payment_id)
+        except GatewayError:
+            paid = {}
+        fingerprint = card_fingerprint(paid) if paid.get("order_id") == order_id else None
+        if fingerprint:
+            data["card_fingerprint"] = fingerprint
         return GatewayEvent(
             gateway=self.name,
             event_id=f"payment.captured:{payment_id}"[:120],
@@ -167,7 +179,7 @@ class RazorpayGateway(RazorpayRouteAccounts):
             amount_minor=int(order.get("amount_paid") or order.get("amount") or 0),
             currency=str(order.get("currency") or "INR").upper(),
             occurred_at=now,
-            data={"order_id": order_id},
+            data=data,
         )
 
     def refund(self, *, gateway_ref: str, amount_minor: int, currency: str, idempotency_key: str) -> RefundResult:
@@ -267,6 +279,21 @@ class RazorpayGateway(RazorpayRouteAccounts):
         return event
 
 
+def card_fingerprint(payment: Mapping[str, Any]) -> str | None:
+    """A stand-in for a card fingerprint from a Razorpay payment entity, which carries none: its
+    `card_id` is new for every payment and a `token_id` belongs to one Razorpay customer, so neither
+    matches the same card across our accounts (the global one, PAR, is an on-demand API Razorpay
+    enables per merchant). What the entity does describe — network, issuer, type, the last four
+    digits, domestic or not — is hashed into "rzp_…": the same card always gives the same value; two
+    different cards give it only when all of those agree, so a SHARED_CARD flag from Razorpay says
+    "probably" and an admin checks the payments. None for a payment not made by card."""
+    card = payment.get("card")
+    if payment.get("method") != "card" or not isinstance(card, Mapping) or not card.get("last4"):
+        return None
+    parts = [str(card.get(k) or "").strip().lower() for k in ("network", "issuer", "type", "last4", "international")]
+    return "rzp_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
 def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
     """A verified Razorpay event → our normalized event."""
     raw_type = str(body["event"])
@@ -297,6 +324,7 @@ def map_razorpay_event(body: Mapping[str, Any]) -> GatewayEvent:
         "error": entity.get("error_description"),
         "next_payment_attempt": entity.get("charge_at") if raw_type == "subscription.pending" else None,
         "payment_gateway_ref": payment_ref,
+        "card_fingerprint": card_fingerprint(payment) if raw_type in {"payment.captured", "order.paid"} else None,
     }.items() if v}
     return GatewayEvent(
         gateway="razorpay",

@@ -45,7 +45,22 @@ _SIMPLE = {
     "transfer.created": EventKind.PAYOUT_PAID,
     "transfer.reversed": EventKind.PAYOUT_FAILED,
     "account.updated": EventKind.ACCOUNT_UPDATED,  # a tutor's Express account (a Connect event)
+    # The charge carries the card's details (neither the Checkout Session nor, on current API
+    # versions, the PaymentIntent does): its fingerprint is kept on the payment for fraud signals.
+    "charge.succeeded": EventKind.PAYMENT_DETAILS,
 }
+
+
+def card_fingerprint(obj: Mapping[str, Any]) -> str | None:
+    """The card's fingerprint (Stripe: the same card number → the same value on this account) from a
+    charge, or from a PaymentIntent that embeds its charge (`latest_charge` expanded, or the
+    `charges` list of API versions before 2022-11-15)."""
+    charges: list[Any] = [obj, obj.get("latest_charge"), *(get_path(obj, "charges", "data") or [])]
+    for charge in charges:
+        found = get_path(charge, "payment_method_details", "card", "fingerprint")
+        if isinstance(found, str) and found:
+            return found[:120]
+    return None
 
 
 def _kind(raw_type: str, obj: Mapping[str, Any]) -> EventKind:
@@ -93,6 +108,12 @@ def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
         if raw_type == "payment_intent.payment_failed":
             amount = 0
             data["decline"] = str(get_path(obj, "last_payment_error", "message") or "The card was declined.")[:200]
+    elif raw_type == "charge.succeeded":
+        # About the PaymentIntent (the payment's provider id once captured); no money moves here.
+        gateway_ref = obj.get("payment_intent") or obj.get("id")
+        payment_ref = obj.get("payment_intent")
+        amount = 0
+        data.update(charge_id=obj.get("id"))
     elif raw_type.startswith(("refund.", "charge.dispute.")):
         payment_ref = obj.get("payment_intent")
         data["payment_gateway_ref"] = payment_ref
@@ -117,6 +138,8 @@ def map_stripe_event(body: Mapping[str, Any]) -> GatewayEvent:
     elif raw_type.startswith("transfer."):
         reference = reference or obj.get("transfer_group")
         data.update(destination=obj.get("destination"))
+    if raw_type in {"charge.succeeded", "payment_intent.succeeded"}:
+        data["card_fingerprint"] = card_fingerprint(obj)
     return GatewayEvent(
         gateway="stripe",
         event_id=str(body["id"])[:120],

@@ -1,6 +1,7 @@
 """The sandbox gateway's checkout page: amount, description, and Pay / Fail / Cancel.
 
-Clearly labelled as a sandbox: no card form, no real money. Pay and Fail deliver a signed
+Clearly labelled as a sandbox: no real money; the only card field is a test card number, of which
+the provider side keeps nothing but a fingerprint (for the shared-card fraud signal). Pay and Fail deliver a signed
 webhook to the app (the same path real providers use), then go to the payment's result page.
 """
 
@@ -38,6 +39,15 @@ def _checkout() -> rx.Component:
             rx.text(S.description, size="3", color=rx.color("gray", 11)),
             rx.heading(S.amount_text, size="8", aria_label="Amount to pay"),
             rx.cond(S.note != "", rx.callout(S.note, icon="info", width="100%")),
+            rx.vstack(
+                rx.text("Test card number", as_="label", html_for="sandbox-card", size="2", weight="medium"),
+                rx.input(id="sandbox-card", value=S.card_number, on_change=S.set_card_number, inputmode="numeric",
+                         autocomplete="off", max_length=40, width="100%"),
+                rx.text("Any 12–19 digits; the sandbox tells TutorHub only a fingerprint of it, like a provider.",
+                        size="1", color=rx.color("gray", 11)),
+                spacing="1",
+                width="100%",
+            ),
             rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red", width="100%", role="alert")),
             rx.flex(
                 _button("Pay", "succeed", S.pay, color_scheme="green"),

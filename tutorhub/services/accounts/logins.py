@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import LoginEvent, Role, User
+from tutorhub.services.accounts.devices import clean_device_id
 from tutorhub.services.actor import UserOut, require_role, to_user_out
 from tutorhub.services.validation import fail
 
@@ -37,6 +38,7 @@ def record_login(
     reason: str = "",
     ip: str = "",
     user_agent: str = "",
+    device_id: str = "",
 ) -> None:
     session.add(
         LoginEvent(
@@ -47,12 +49,14 @@ def record_login(
             reason=reason,
             ip=ip[:64],
             user_agent=user_agent[:300],
+            device_id=clean_device_id(device_id),
         )
     )
 
 
 def refuse_login(
-    session: Session, user_id: int | None, reason: str, *, identifier: str, method: str, ip: str, user_agent: str
+    session: Session, user_id: int | None, reason: str, *, identifier: str, method: str, ip: str, user_agent: str,
+    device_id: str = "",
 ) -> None:
     """Log a failed attempt and commit it now: the caller's unit of work rolls back on the error raised next."""
     record_login(
@@ -64,17 +68,21 @@ def refuse_login(
         reason=reason,
         ip=ip,
         user_agent=user_agent,
+        device_id=device_id,
     )
     session.commit()
 
 
-def admit(session: Session, user: User, *, identifier: str, method: str, ip: str, user_agent: str) -> UserOut:
+def admit(
+    session: Session, user: User, *, identifier: str, method: str, ip: str, user_agent: str, device_id: str = ""
+) -> UserOut:
     """A successful login: clear the lockout counters and log it."""
     user.failed_login_count = 0
     user.locked_until = None
     session.add(user)
     record_login(
-        session, user_id=user.id, identifier=identifier, method=method, success=True, ip=ip, user_agent=user_agent
+        session, user_id=user.id, identifier=identifier, method=method, success=True, ip=ip, user_agent=user_agent,
+        device_id=device_id,
     )
     session.flush()
     return to_user_out(user)

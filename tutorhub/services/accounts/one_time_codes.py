@@ -171,10 +171,12 @@ def verify_otp(
     phone: Any = None,
     ip: str = "",
     user_agent: str = "",
+    device_id: str = "",
 ) -> UserOut:
     """Check a code (single use, 5 attempts, 10-minute expiry) and return the user it logs in."""
     identifier, channel = _otp_identifier(email, phone)
-    refuse = partial(refuse_login, session, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
+    refuse = partial(refuse_login, session, identifier=identifier, method="otp", ip=ip, user_agent=user_agent,
+                     device_id=device_id)
     spend_code(session, identifier=identifier, code=code, refuse=lambda reason: refuse(None, reason))
     column = col(User.email) if channel == "email" else col(User.phone)
     user = session.exec(select(User).where(column == identifier)).first()
@@ -193,4 +195,5 @@ def verify_otp(
         raise Forbidden("This account is suspended. Contact support.")
     # The code proved the mailbox: password locks on this address end (login_throttle.py's policy).
     login_throttle.clear_identifier(session, identifier=identifier)
-    return admit(session, user, identifier=identifier, method="otp", ip=ip, user_agent=user_agent)
+    return admit(session, user, identifier=identifier, method="otp", ip=ip, user_agent=user_agent,
+                 device_id=device_id)

@@ -139,6 +139,7 @@ def authenticate_password(
     password: Any,
     ip: str = "",
     user_agent: str = "",
+    device_id: str = "",
     now: datetime | None = None,
 ) -> UserOut:
     """Check email + password, throttled per address and locked per email (login_throttle.py).
@@ -153,7 +154,8 @@ def authenticate_password(
         raise NotAuthenticated(WRONG_CREDENTIALS) from exc
     if not _usable_password(password):
         raise NotAuthenticated(WRONG_CREDENTIALS)
-    refuse = partial(refuse_login, session, identifier=address, method="password", ip=ip, user_agent=user_agent)
+    refuse = partial(refuse_login, session, identifier=address, method="password", ip=ip, user_agent=user_agent,
+                     device_id=device_id)
     wait = login_throttle.take_ip_slot(session, ip=ip, now=moment)
     if wait is not None:
         refuse(None, "ip_throttled")
@@ -182,4 +184,5 @@ def authenticate_password(
     if user.is_suspended:
         refuse(user.id, "suspended")
         raise Forbidden("This account is suspended. Contact support.")
-    return admit(session, user, identifier=address, method="password", ip=ip, user_agent=user_agent)
+    return admit(session, user, identifier=address, method="password", ip=ip, user_agent=user_agent,
+                 device_id=device_id)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, StudentProfile
 from tutorhub.models.tutors import TutorProfile, TutorStatus
-from tutorhub.services.accounts import one_time_codes, passwords, sessions, students
+from tutorhub.services.accounts import logins, one_time_codes, passwords, sessions, students
 from tutorhub.services.actor import UserOut, require_role
 
 
@@ -48,6 +48,7 @@ def home_path(session: Session, user: UserOut) -> str:
 
 
 def _start(session: Session, user: UserOut, *, ip: str, user_agent: str) -> WebLogin:
+    """Open the browser session (the login itself is logged by the check that admitted the user)."""
     token = sessions.create_browser_session(session, user_id=user.id, ip=ip, user_agent=user_agent)
     return WebLogin(user=user, token=token, home=home_path(session, user))
 
@@ -64,27 +65,35 @@ def signup(
     locale: Any = "",
     ip: str = "",
     user_agent: str = "",
+    device_id: str = "",
 ) -> WebLogin:
-    """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile."""
+    """Register a student or tutor and sign them in; students go to onboarding, tutors to their profile.
+    The sign-up is the account's first sign-in and is logged as one (method "signup"), so accounts
+    made one after another in one browser show up in the login log and its fraud signals."""
     user = passwords.register(session, email=email, password=password, full_name=full_name, role=role, timezone=timezone,
                               display_currency=display_currency, locale=locale)
+    logins.record_login(session, user_id=user.id, identifier=user.email or "", method="signup", success=True, ip=ip,
+                        user_agent=user_agent, device_id=device_id)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def login_with_password(
-    session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "", now: datetime | None = None
+    session: Session, *, email: Any, password: Any, ip: str = "", user_agent: str = "", device_id: str = "",
+    now: datetime | None = None,
 ) -> WebLogin:
     """The browser's password login: the same checks, throttles and answers as the API's."""
     user = passwords.authenticate_password(
-        session, email=email, password=password, ip=ip, user_agent=user_agent, now=now
+        session, email=email, password=password, ip=ip, user_agent=user_agent, device_id=device_id, now=now
     )
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 
 def login_with_code(
-    session: Session, *, code: Any, email: Any = None, phone: Any = None, ip: str = "", user_agent: str = ""
+    session: Session, *, code: Any, email: Any = None, phone: Any = None, ip: str = "", user_agent: str = "",
+    device_id: str = "",
 ) -> WebLogin:
-    user = one_time_codes.verify_otp(session, code=code, email=email, phone=phone, ip=ip, user_agent=user_agent)
+    user = one_time_codes.verify_otp(session, code=code, email=email, phone=phone, ip=ip, user_agent=user_agent,
+                                     device_id=device_id)
     return _start(session, user, ip=ip, user_agent=user_agent)
 
 

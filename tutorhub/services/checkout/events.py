@@ -25,6 +25,9 @@ purpose, or `release_lapsed_promo_reservations` (the minutely job) at the reserv
 (PAYMENT_ATTEMPT_FAILED: Stripe `payment_intent.payment_failed`, Razorpay `payment.failed`) leaves
 the checkout open: the payer may try another card, so the payment stays pending and the code held.
 Money for a discounted checkout whose code went elsewhere meanwhile goes to the wallet.
+
+The card a payment was paid with is kept on it by card_details.py (any event carrying one; Stripe's
+`charge.succeeded` is a PAYMENT_DETAILS event, which moves no money).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from tutorhub.models.money import (
     Refund,
 )
 from tutorhub.services.billing import past_due
+from tutorhub.services.checkout.card_details import adopt_card_details, remember_card
 from tutorhub.services.checkout.purposes import HANDLERS
 from tutorhub.services.errors import NotFound
 from tutorhub.services.money import ledger, promos
@@ -91,6 +95,7 @@ def _capture(session: Session, payment: Payment, event: GatewayEvent, now: datet
     common: dict[str, Any] = {"user_id": payment.user_id, "payment_id": payment.id, "now": now}
     clearing = clearing_account(payment.gateway)
     _remember_provider_ids(payment, event)
+    adopt_card_details(session, payment)
     mismatch = amount != payment.amount_minor or currency != payment.currency
     _adopt_orphans(session, payment, now)
     handler = HANDLERS.get(payment.purpose)
@@ -264,6 +269,9 @@ def apply_gateway_event(session: Session, event: GatewayEvent, now: datetime) ->
     payment = _find_payment(session, event)
     if payment is not None:
         payment = lock_payment(session, payment)
+        remember_card(payment, event)
+    if event.kind == EventKind.PAYMENT_DETAILS:
+        return  # kept above; a payment not known by this id yet takes it at capture (card_details.adopt_card_details)
     if event.kind == EventKind.PAYMENT_SUCCEEDED:
         if payment is None:
             raise NotFound(f"No payment with reference {event.reference!r}.")

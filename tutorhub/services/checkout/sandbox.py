@@ -13,6 +13,7 @@ answers the same way without a second event.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,9 +27,11 @@ from tutorhub.models.gateways import SandboxCharge, SandboxKind, SandboxStatus
 from tutorhub.models.money import Payment
 from tutorhub.services.checkout.webhooks import deliver_sandbox_event
 from tutorhub.services.errors import Conflict, NotFound
+from tutorhub.services.validation import fail
 from tutorhub.settings import get_settings
 
 _REFERENCE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_CARD_RE = re.compile(r"^[0-9]{12,19}$")
 OUTCOMES = {"succeed": (SandboxStatus.SUCCEEDED, EventKind.PAYMENT_SUCCEEDED), "fail": (SandboxStatus.FAILED, EventKind.PAYMENT_FAILED)}
 
 
@@ -99,11 +102,28 @@ def view_checkout(session: Session, *, reference: Any, now: datetime | None = No
     )
 
 
-def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: datetime) -> SandboxCheckoutResult:
-    """Pay ("succeed") or decline ("fail") a pending sandbox charge, then deliver its webhook."""
+def sandbox_card_fingerprint(card_number: Any) -> str | None:
+    """The sandbox's card fingerprint for a test card number the payer typed (spaces and dashes
+    ignored): deterministic like a provider's (the same number → the same value), so the demo and
+    tests can show several accounts paying with one card. No number → None (no fingerprint sent);
+    anything but 12–19 digits is refused. The number itself is never stored."""
+    if card_number is None or card_number == "":
+        return None
+    digits = re.sub(r"[\s-]", "", card_number) if isinstance(card_number, str) else ""
+    if not _CARD_RE.match(digits):
+        raise fail("card_number", "must be a test card number of 12 to 19 digits")
+    return "sbx_fp_" + hashlib.sha256(f"tutorhub-sandbox-card:{digits}".encode()).hexdigest()[:24]
+
+
+def complete_checkout(
+    session: Session, *, reference: Any, outcome: Any, now: datetime, card_number: Any = None
+) -> SandboxCheckoutResult:
+    """Pay ("succeed") or decline ("fail") a pending sandbox charge, then deliver its webhook (with
+    the fingerprint of the test card number typed on the page, when there is one)."""
     _require_sandbox()
     if outcome not in OUTCOMES:
         raise NotFound("Unknown sandbox outcome (use succeed or fail).")
+    fingerprint = sandbox_card_fingerprint(card_number)
     target, kind = OUTCOMES[outcome]
     charge = _charge(session, reference, lock=True)
     if charge.status == SandboxStatus.PENDING and _expired(session, charge, now):
@@ -119,7 +139,8 @@ def complete_checkout(session: Session, *, reference: Any, outcome: Any, now: da
         charge.completed_at = now
         session.add(charge)
         session.flush()
-        deliver_sandbox_event(session, charge, kind, now=now)
+        deliver_sandbox_event(session, charge, kind, now=now,
+                              extra={"card_fingerprint": fingerprint} if fingerprint else None)
     elif charge.status != target:
         raise Conflict(f"This sandbox checkout is already {charge.status}.")
     return SandboxCheckoutResult(charge.reference or "", charge.status, _safe_redirect(charge.success_url))

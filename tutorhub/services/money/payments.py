@@ -328,6 +328,11 @@ def lock_payment(session: Session, payment: Payment) -> Payment:
     return payment
 
 
+# Where a payment keeps the fingerprint of the card that paid it (checkout/events.py writes it, the
+# SHARED_CARD fraud signal reads it); "_" keeps it out of the payer's view of the payment.
+CARD_KEY = "_card_fingerprint"
+
+
 def set_extra(payment: Payment, **changes: Any) -> None:
     extra = dict(payment.extra or {})
     extra.update(changes)

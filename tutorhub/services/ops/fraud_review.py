@@ -23,6 +23,7 @@ from tutorhub.services.validation import clean_id, clean_text, fail
 PER_PAGE = 25
 KIND_LABELS = {
     FraudKind.SHARED_IP: "Many accounts from one IP",
+    FraudKind.SHARED_DEVICE: "Many accounts from one device",
     FraudKind.FAILED_LOGINS: "Burst of failed logins",
     FraudKind.SHARED_PAYOUT: "Shared payout destination",
     FraudKind.SHARED_CARD: "Shared card",

@@ -4,15 +4,20 @@ payouts into flags an admin reviews on /admin/fraud (fraud_review.py).
 Signals and their thresholds (constants below; each flag says in words what was seen):
 - SHARED_IP: ≥ SHARED_IP_ACCOUNTS different accounts signed in from one IP address on one UTC day
   (loopback addresses are left out: that is the operator's own machine or a local proxy — behind a
-  reverse proxy the app must be given the client address). No device id is recorded at login, so
-  there is no per-device signal.
+  reverse proxy the app must be given the client address).
+- SHARED_DEVICE: ≥ SHARED_DEVICE_ACCOUNTS different accounts signed in (or signed up) from one
+  browser within 24 hours. The device is the random id of the browser's long-lived `th_device`
+  cookie (services/accounts/devices.py), recorded on each login; anyone can clear or copy a cookie,
+  so it is a hint for an admin, never a security check. The flag shows only its first characters.
 - FAILED_LOGINS: ≥ FAILED_PER_IDENTIFIER failed logins for one identifier, or ≥ FAILED_PER_IP from
   one address, within one UTC hour.
 - SHARED_PAYOUT: one payout destination used by ≥ 2 tutors (the "tutor:{id}" placeholder the
   payout code sends when a tutor has no connected account is not a destination and is ignored).
-- SHARED_CARD: one card fingerprint on successful payments of ≥ 2 accounts. The fingerprint is
-  read from `Payment.extra["card_fingerprint"]`, where a gateway adapter records it; the current
-  adapters do not receive one from their checkout events, so this signal stays silent until one does.
+- SHARED_CARD: one card fingerprint on successful payments (last 90 days) of ≥ 2 accounts, once per
+  fingerprint. The fingerprint is kept in `Payment.extra["_card_fingerprint"]` when the provider's
+  event carries one (checkout/events.py): Stripe's card fingerprint (`charge.succeeded`), a hash of
+  what Razorpay's payment entity says of the card (razorpay_gateway.card_fingerprint: "probably" the
+  same card), or the sandbox's, derived from the test card number typed on its checkout page.
 - REFUND_RATE: in the last 90 days, ≥ REFUND_MIN_PAYMENTS successful payments and refunds the user
   asked for (their own cancellations, provider-side refunds) plus chargebacks ≥ REFUND_RATE_PERCENT
   of them. Refunds of lessons the tutor or TutorHub cancelled are not the user's doing and do not count.
@@ -39,9 +44,12 @@ from tutorhub.models.accounts import LoginEvent, User
 from tutorhub.models.bookings import ActorRole, Booking
 from tutorhub.models.fraud import FraudFlag, FraudFlagUser, FraudKind, FraudStatus
 from tutorhub.models.money import Payment, PaymentPurpose, Payout, Refund
+from tutorhub.services.money.payments import CARD_KEY
 
 LOOKBACK = timedelta(hours=48)
 SHARED_IP_ACCOUNTS = 4
+SHARED_DEVICE_ACCOUNTS = 3
+DEVICE_WINDOW = timedelta(hours=24)
 FAILED_PER_IDENTIFIER = 10
 FAILED_PER_IP = 25
 REFUND_WINDOW = timedelta(days=90)
@@ -84,6 +92,32 @@ def shared_ip(session: Session, now: datetime) -> list[Signal]:
             for (ip, day), ids in days.items() if len(ids) >= SHARED_IP_ACCOUNTS]
 
 
+def shared_device(session: Session, now: datetime) -> list[Signal]:
+    """Devices where SHARED_DEVICE_ACCOUNTS accounts signed in within any 24 hours; one flag per
+    device and UTC day the first such window starts (a rescan finds the same window again)."""
+    since = now - LOOKBACK
+    busy = select(LoginEvent.device_id).where(
+        col(LoginEvent.success), col(LoginEvent.user_id).is_not(None), col(LoginEvent.created_at) >= since,
+        col(LoginEvent.device_id) != "").group_by(col(LoginEvent.device_id)) \
+        .having(func.count(func.distinct(LoginEvent.user_id)) >= SHARED_DEVICE_ACCOUNTS)
+    rows = session.exec(select(LoginEvent.device_id, LoginEvent.user_id, LoginEvent.created_at).where(
+        col(LoginEvent.success), col(LoginEvent.user_id).is_not(None), col(LoginEvent.created_at) >= since,
+        col(LoginEvent.device_id).in_(busy)).order_by(col(LoginEvent.device_id), col(LoginEvent.created_at))).all()
+    by_device: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for device, user_id, at in rows:
+        by_device[device].append((at, int(user_id or 0)))
+    out = []
+    for device, logins in by_device.items():
+        for i, (start, _user) in enumerate(logins):
+            ids = {u for at, u in logins[i:] if at - start <= DEVICE_WINDOW}
+            if len(ids) >= SHARED_DEVICE_ACCOUNTS:
+                out.append(Signal(FraudKind.SHARED_DEVICE, f"device:{device}@{start.date().isoformat()}",
+                                  f"{len(ids)} accounts signed in from one browser (device {device[:8]}…) within "
+                                  f"24 h from {start:%Y-%m-%d %H:%M} UTC: {_names(session, ids)}.", len(ids), ids))
+                break
+    return out
+
+
 def failed_logins(session: Session, now: datetime) -> list[Signal]:
     since = now - LOOKBACK
     out: list[Signal] = []
@@ -120,7 +154,7 @@ def shared_card(session: Session, now: datetime) -> list[Signal]:
         col(Payment.succeeded_at).is_not(None), col(Payment.created_at) >= now - REFUND_WINDOW)).all()
     groups: dict[str, set[int]] = defaultdict(set)
     for user_id, extra in rows:
-        fingerprint = str((extra or {}).get("card_fingerprint") or "")
+        fingerprint = str((extra or {}).get(CARD_KEY) or "")
         if fingerprint:
             groups[fingerprint[:120]].add(int(user_id))
     return [Signal(FraudKind.SHARED_CARD, f"card:{fp}", f"{len(ids)} accounts paid with the same card "
@@ -172,7 +206,7 @@ def new_account_topup(session: Session, now: datetime) -> list[Signal]:
     return out
 
 
-DETECTORS = (shared_ip, failed_logins, shared_payout, shared_card, refund_rate, new_account_topup)
+DETECTORS = (shared_ip, shared_device, failed_logins, shared_payout, shared_card, refund_rate, new_account_topup)
 
 
 def _store(session: Session, signal: Signal, now: datetime) -> bool:

@@ -55,11 +55,12 @@ class SignupState(AppState):
         picked = self.currency_pick if self.currency_pick in CURRENCIES else ""
         data["display_currency"] = form_text(form, "display_currency", 10).strip() or picked
         data["locale"] = self.browser_locale
-        ip, agent = self._client_ip(), self._user_agent()
+        ip, agent, device = self._client_ip(), self._user_agent(), self._device_id()
         self.errors, self.message, self.submitting, self.email_taken = {}, "", True, False
         yield
         try:
-            result = await self._db(lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent))
+            result = await self._db(
+                lambda s, _actor: web_auth.signup(s, **data, ip=ip, user_agent=agent, device_id=device))
         except DomainError as exc:
             self.errors, self.message = form_failure(exc)
             self.submitting = False
@@ -86,13 +87,13 @@ class LoginState(AppState):
 
     async def submit(self, form: dict):
         email, password = form_text(form, "email", 300), form_text(form, "password", 200)
-        ip, agent = self._client_ip(), self._user_agent()
+        ip, agent, device = self._client_ip(), self._user_agent(), self._device_id()
         self.message, self.problem, self.submitting = "", "", True
         yield
         try:
             result = await self._db(
                 lambda s, _actor: web_auth.login_with_password(
-                    s, email=email, password=password, ip=ip, user_agent=agent
+                    s, email=email, password=password, ip=ip, user_agent=agent, device_id=device
                 )
             )
         except DomainError as exc:
@@ -160,12 +161,13 @@ class OtpState(AppState):
 
     async def verify_code(self, form: dict):
         code = form_text(form, "code", 20).strip()
-        address, ip, agent = self._address(), self._client_ip(), self._user_agent()
+        address, ip, agent, device = self._address(), self._client_ip(), self._user_agent(), self._device_id()
         self.error, self.busy = "", True
         yield
         try:
             result = await self._db(
-                lambda s, _actor: web_auth.login_with_code(s, code=code, **address, ip=ip, user_agent=agent)
+                lambda s, _actor: web_auth.login_with_code(s, code=code, **address, ip=ip, user_agent=agent,
+                                                           device_id=device)
             )
         except DomainError as exc:
             self.busy = False

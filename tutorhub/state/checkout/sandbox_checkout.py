@@ -27,6 +27,9 @@ STATUS_TEXT = {
 }
 
 
+DEFAULT_TEST_CARD = "4242 4242 4242 4242"
+
+
 class SandboxCheckoutState(AppState):
     status: str = "loading"  # loading | ready | notfound
     amount_text: str = ""
@@ -35,6 +38,9 @@ class SandboxCheckoutState(AppState):
     note: str = ""
     busy: str = ""
     error: str = ""
+    # A test card number (never stored): the sandbox sends a fingerprint derived from it, as a
+    # provider sends its card fingerprint, so fraud signals about shared cards can be shown.
+    card_number: str = DEFAULT_TEST_CARD
 
     def _reference(self) -> str:
         return self._route_tail(64)
@@ -58,12 +64,17 @@ class SandboxCheckoutState(AppState):
         with session_scope(read_only=True) as session:
             return sandbox_checkout.view_checkout(session, reference=reference)
 
+    def set_card_number(self, value: str):
+        """The test card number field (validated by the service when Pay is pressed)."""
+        self.card_number = value[:40] if isinstance(value, str) else ""
+
     @staticmethod
-    def _finish(reference: str, action: str) -> sandbox_checkout.SandboxCheckoutResult:
+    def _finish(reference: str, action: str, card_number: str) -> sandbox_checkout.SandboxCheckoutResult:
         with session_scope() as session:
             if action == "cancel":
                 return sandbox_checkout.abandon_checkout(session, reference=reference, now=utcnow())
-            return sandbox_checkout.complete_checkout(session, reference=reference, outcome=action, now=utcnow())
+            return sandbox_checkout.complete_checkout(session, reference=reference, outcome=action, now=utcnow(),
+                                                      card_number=card_number if action == "succeed" else None)
 
     async def _act(self, action: str):
         if self.busy:
@@ -71,7 +82,7 @@ class SandboxCheckoutState(AppState):
         self.busy, self.error = action, ""
         yield
         try:
-            result = await asyncio.to_thread(self._finish, self._reference(), action)
+            result = await asyncio.to_thread(self._finish, self._reference(), action, self.card_number)
         except DomainError as exc:
             self.busy, self.error = "", exc.message
             return
