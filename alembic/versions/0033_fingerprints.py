@@ -5,7 +5,7 @@ fraud signal); existing rows get "". webhook_events.gateway_ref gets an index: a
 the card details (Stripe `charge.succeeded`) stored for its provider payment id.
 
 Revision ID: 0033_fingerprints
-Revises: 0031_activity_rollup
+Revises: 0032_profile_photo
 Create Date: 2026-12-07 12:40:00
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0033_fingerprints'
-down_revision = '0031_activity_rollup'
+down_revision = '0032_profile_photo'
 branch_labels = None
 depends_on = None
 
