@@ -4,7 +4,8 @@ credit minutes: seat_credits.py) and refunded to where it came from.
 Ledger transactions (see services/money/ledger.py for the conventions):
 - "seat_payment"  Dr student wallet / Cr escrow:seat:{id} — taken in the same transaction as the seat,
                   so a seat is never held unpaid and a failed payment (402) leaves no seat behind.
-- "seat_refund"   Dr escrow:seat:{id} / Cr student wallet — a share of the seat's price (per session).
+- "seat_refund"   Dr escrow:seat:{id} / Cr student wallet — a share of the seat's price (per session);
+                  a seat paid after sessions were called off gets their shares back at once.
 
 Refund share: `price × sessions_refunded / sessions` rounded half up, capped by what the escrow still
 holds, so repeated or overlapping refunds can never pay back more than was paid (the idempotency key
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
+from tutorhub.models.classes import ClassEnrolment, ClassSession, GroupClass, SeatStatus, SessionStatus
 from tutorhub.services.booking.policy import round_div
 from tutorhub.services.classes import class_chat, seat_card_refunds, seat_credits
 from tutorhub.services.classes.lifecycle import ClassActor, record
@@ -51,6 +52,20 @@ def mark_enrolled(session: Session, seat: ClassEnrolment, cls: GroupClass, actor
     class_chat.add_student(session, cls, seat.student_id, now)
     record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
            enrolment_id=seat.id)
+    refund_cancelled_sessions(session, seat, cls, now=now)
+
+
+def refund_cancelled_sessions(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> int:
+    """A seat paid after some of the class's sessions were called off: the price covers the whole course,
+    so those sessions' shares go back at once, under the same per-session keys (`session:{id}`) a seat
+    enrolled at the cancellation was refunded with. Without it the student paid for sessions that will
+    never be held: a later leave or class cancellation refunds only sessions still ahead, so that share was
+    released to the tutor with the last session, or stranded in escrow when no session was held."""
+    cancelled = session.exec(select(ClassSession.id).where(
+        col(ClassSession.class_id) == cls.id, col(ClassSession.status) == SessionStatus.CANCELLED,
+    ).order_by(col(ClassSession.id))).all()
+    return sum(refund(session, seat, amount=share(seat.price_minor, 1, cls.session_count), key=f"session:{row_id}",
+                      now=now) for row_id in cancelled)
 
 
 def held(session: Session, seat: ClassEnrolment) -> int:
