@@ -63,7 +63,8 @@ IN_KINDS = {"seat_payment", "credit_spend"}
 TO_STUDENT_KINDS = {"seat_refund", "credit_refund"}
 OUTSIDE_KINDS = {"escrow_take_back"}
 TUTOR_KINDS = {"seat_release"}
-KNOWN_KINDS = IN_KINDS | TO_STUDENT_KINDS | OUTSIDE_KINDS | TUTOR_KINDS
+WITHHELD_KINDS = {"refund"}  # a refund withheld while a chargeback is open (to platform:disputes)
+KNOWN_KINDS = IN_KINDS | TO_STUDENT_KINDS | OUTSIDE_KINDS | TUTOR_KINDS | WITHHELD_KINDS
 
 
 def _by_kind(db, escrow: str, unit: str) -> dict[str, int]:
@@ -294,7 +295,7 @@ class SeatMachine(RuleBasedStateMachine):
             assert set(flows) <= KNOWN_KINDS, flows
             paid = -sum(v for k, v in flows.items() if k in IN_KINDS)
             to_student = sum(v for k, v in flows.items() if k in TO_STUDENT_KINDS)
-            outside = sum(v for k, v in flows.items() if k in OUTSIDE_KINDS)
+            outside = sum(v for k, v in flows.items() if k in OUTSIDE_KINDS | WITHHELD_KINDS)
             tutor = sum(v for k, v in flows.items() if k in TUTOR_KINDS)
             still = held(self.db, seat)
             assert min(to_student, outside, tutor, still) >= 0, flows
