@@ -23,7 +23,9 @@ The provider and the bank are modelled as honest: a dashboard refund or a charge
 TutorHub already gave back (the provider refuses more than the charge has left, and a cardholder refunded
 to the wallet does not also charge back). A dashboard refund or a lost chargeback on top of a WALLET refund
 would pay the student twice; TutorHub cannot see the card side of that and does not claw wallets back
-(the platform bears it, as for lessons) — a product decision, not checked here.
+(the platform bears it, as for lessons) — a product decision, not checked here. Likewise a chargeback
+lost after a session was settled: the tutor was paid its share before the bank decided, and the platform
+bears it (as for lessons); what the escrow still held at the decision is taken back, which is checked.
 """
 
 from __future__ import annotations
@@ -352,7 +354,11 @@ def world(env, make_user):
     return env.db, env.tutor, students, make_user(Role.ADMIN)
 
 
-RUN = settings(max_examples=40, phases=[Phase.explicit, Phase.reuse, Phase.generate], stateful_step_count=30, deadline=None, derandomize=True, print_blob=True,
+# Fixed seed (derandomize) so CI runs the same 40 sequences every time; no shrink phase, because shrinking
+# a 30-step sequence against the database took over five minutes — a failure prints its whole sequence
+# (add Phase.shrink locally to minimise one).
+RUN = settings(max_examples=40, stateful_step_count=30, deadline=None, derandomize=True, print_blob=True,
+               phases=[Phase.explicit, Phase.reuse, Phase.generate],
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                       HealthCheck.filter_too_much])
 
