@@ -13,10 +13,11 @@ from sqlmodel import select
 from tests.conftest import IS_POSTGRES
 from tests.support.booking import open_all_week
 from tests.support.classes import class_body, funded_students
+from tests.support.credits import pay
 from tests.support.races import race
-from tutorhub.models import ClassEnrolment, ClassSession, GroupClass, Role
+from tutorhub.models import ClassEnrolment, ClassSession, GroupClass, Payment, Refund, Role
 from tutorhub.services.booking import bookings
-from tutorhub.services.classes import classes, queries, seats
+from tutorhub.services.classes import class_jobs, classes, queries, seats
 from tutorhub.services.money import ledger
 from tutorhub.services.ops.ledger_verify import verify_ledger
 
@@ -103,7 +104,7 @@ def test_the_exclusion_constraint_refuses_two_blocking_sessions_of_one_tutor(db,
 
 @pytest.mark.parametrize("method", ["credits", "gateway"])
 def test_a_student_clicking_pay_many_times_at_once_is_charged_once(db, make_user, make_approved_tutor, method):
-    from tutorhub.models import LotSource, Payment
+    from tutorhub.models import LotSource
     from tutorhub.services.billing import credits
 
     now = datetime.now(UTC)
@@ -126,4 +127,76 @@ def test_a_student_clicking_pay_many_times_at_once_is_charged_once(db, make_user
         assert ledger.balance(db, credits.credits_account(student.id), "MIN") == 3000 - seat_minutes
     else:
         assert len(db.exec(select(Payment)).all()) == 1
+    assert verify_ledger(db) == []
+
+
+def _seat_holders(db, class_id: int) -> int:
+    return len(db.exec(select(ClassEnrolment).where(ClassEnrolment.class_id == class_id,
+                                                    ClassEnrolment.status.in_(("ENROLLED", "OFFERED")))).all())
+
+
+def test_a_card_payment_for_the_last_seat_racing_the_job_that_passes_it_on(db, make_user, make_approved_tutor):
+    """Two students want the last seat: the first holds it for a card checkout, the second waits. The
+    first's webhook lands while the offers job (running late) passes the lapsed hold to the second: in either
+    order the seat is held once, the first is charged once (seat or wallet), and nothing is lost."""
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=2)
+    (paid_up,) = funded_students(db, make_user, 1)
+    first, second = make_user(Role.STUDENT), make_user(Role.STUDENT)
+    seats.enrol(db, actor=paid_up, class_id=class_id, method="wallet", now=now)
+    held = seats.enrol(db, actor=first, class_id=class_id, method="gateway", now=now)
+    assert seats.enrol(db, actor=second, class_id=class_id, method="gateway", now=now)["status"] == "WAITLISTED"
+    db.commit()
+    payment = db.exec(select(Payment).where(Payment.user_id == first.id)).one()
+    ends = payment.expires_at
+
+    def go(s, i):
+        if i == 0:  # the payer pressed Pay just inside the window; the webhook is applied now
+            return pay(s, payment.reference, ends - timedelta(seconds=30))
+        return class_jobs.run_class_jobs(s, now=ends + timedelta(seconds=30))
+
+    outcomes = race(2, go)
+    assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    db.rollback()
+    seat = db.get(ClassEnrolment, held["enrolment_id"])
+    cls = db.get(GroupClass, class_id)
+    assert cls.seats_taken == _seat_holders(db, class_id) == 2
+    in_seat = ledger.balance(db, f"escrow:seat:{seat.id}", "EUR")
+    in_wallet = ledger.balance(db, f"student:{first.id}:wallet", "EUR")
+    assert in_seat + in_wallet == 8000  # charged once, wherever it landed
+    if seat.status == "ENROLLED":
+        assert in_seat == 8000 and queries.get_class(db, viewer=second, class_id=class_id).my_status == "WAITLISTED"
+    else:  # the job won: the seat passed on, the late money is the payer's wallet's
+        assert seat.status == "EXPIRED" and in_wallet == 8000
+        assert queries.get_class(db, viewer=second, class_id=class_id).my_status == "OFFERED"
+    assert verify_ledger(db) == []
+
+
+def test_a_leave_racing_the_class_cancellation_refunds_once(db, make_user, make_approved_tutor):
+    """A student paid by card leaves while the tutor cancels the class: both take the class row lock, so
+    whichever comes second sees the first's result — one refund to the card, never two."""
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=3)
+    student = make_user(Role.STUDENT)
+    out = seats.enrol(db, actor=student, class_id=class_id, method="gateway", now=now)
+    payment = db.exec(select(Payment).where(Payment.user_id == student.id)).one()
+    pay(db, payment.reference, now)
+    db.commit()
+
+    def go(s, i):
+        if i == 0:
+            return seats.leave(s, actor=student, class_id=class_id, now=now)["refunded_minor"]
+        return classes.cancel_class(s, actor=tutor, class_id=class_id, now=now)["status"]
+
+    outcomes = race(2, go)
+    db.rollback()
+    assert outcomes[1] == ("ok", "CANCELLED"), outcomes
+    assert outcomes[0] in (("ok", 8000), ("Conflict", "You are not enrolled in this class.")), outcomes
+    refunds = db.exec(select(Refund).where(Refund.payment_id == payment.id)).all()
+    assert [r.amount_minor for r in refunds] == [8000]  # to the card, once
+    assert ledger.balance(db, f"escrow:seat:{out['enrolment_id']}", "EUR") == 0
+    assert ledger.balance(db, f"student:{student.id}:wallet", "EUR") == 0
+    assert db.get(GroupClass, class_id).seats_taken == 0
     assert verify_ledger(db) == []

@@ -180,3 +180,30 @@ def test_a_lost_chargeback_ends_the_seat_and_the_tutor_is_not_paid_for_it(env, s
     assert ledger.balance(env.db, "platform:disputes", "EUR") == 0  # the escrow covered what the bank took
     env.db.commit()
     assert verify_ledger(env.db, now=NOW + timedelta(days=2)) == []
+
+
+@pytest.mark.parametrize("outcome", [EventKind.DISPUTE_LOST, EventKind.DISPUTE_WON])
+@pytest.mark.parametrize("destination", ["original", "wallet"])
+def test_a_refund_while_a_chargeback_is_open_is_withheld_so_the_student_is_never_paid_twice(
+        env, small, make_user, destination, outcome):
+    """Found by the seat machine (test_seat_machine.py): the tutor cancelled while the card payment's
+    chargeback was open, the seat was refunded to the card (or the wallet) AND the bank then gave the same
+    money back. Now the refund is withheld while the chargeback is open: lost, the bank's refund was the
+    student's; won, the withheld refund goes to the wallet."""
+    class_id, (a, *_) = small
+    money_settings.update_money_settings(env.db, actor=make_user(Role.ADMIN), refund_destination=destination)
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW)
+    env.db.refresh(payment)
+    _outside(env.db, payment, EventKind.DISPUTE_OPENED, 8000, NOW + timedelta(hours=1), dispute_id="dp_9")
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW + timedelta(hours=2))
+    seat = env.db.get(ClassEnrolment, out["enrolment_id"])
+    assert seat_money.held(env.db, seat) == 0 and seat.refunded_minor == 0  # withheld, not refunded
+    assert env.db.exec(select(Refund)).all() == [] and ledger.balance(env.db, f"student:{a.id}:wallet", "EUR") == 0
+    _outside(env.db, payment, outcome, 8000, NOW + timedelta(days=3), dispute_id="dp_9")
+    wallet = ledger.balance(env.db, f"student:{a.id}:wallet", "EUR")
+    assert wallet == (8000 if outcome == EventKind.DISPUTE_WON else 0)  # the money comes back exactly once
+    assert ledger.balance(env.db, "platform:disputes", "EUR") == 0  # the escrow covered the chargeback
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(days=4)) == []

@@ -9,7 +9,8 @@ import pytest
 from tests.support.booking import NOW
 from tests.support.classes import funded_students, published_class
 from tutorhub.models import ClassEnrolment, GroupClass, Role
-from tutorhub.services.classes import class_jobs, queries, seat_money, seats
+from tutorhub.services.classes import class_jobs, classes, queries, seat_money, seats
+from tutorhub.services.classes.access import class_sessions
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import InsufficientFunds
@@ -237,3 +238,20 @@ def test_the_tutor_cancels_one_session_and_each_seat_gets_its_share_back(env, sm
     freed = bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=third.start_at,
                                     duration_min=60, now=NOW)
     assert freed.status == "PENDING_PAYMENT"  # the 1:1 slot is back
+
+
+def test_a_seat_paid_after_a_session_was_called_off_never_pays_for_that_session(env, small):
+    """Found by the seat machine (test_seat_machine.py): the seat's price covers the whole course, but a
+    session cancelled before the student enrolled was refunded to nobody — a later class cancellation
+    refunded only the sessions still ahead and the cancelled session's share stayed in escrow for good."""
+    class_id, (a, *_) = small
+    third = class_sessions(env.db, class_id)[2]
+    classes.cancel_session(env.db, actor=env.tutor, class_id=class_id, session_id=third.id, now=NOW)
+    out = seats.enrol(env.db, actor=a, class_id=class_id, method="wallet", now=NOW + timedelta(hours=1))
+    escrow = seat_money.seat_escrow(out["enrolment_id"])
+    assert out["status"] == "ENROLLED" and wallet(env.db, a) == 1000  # the called-off session's share, at once
+    assert ledger.balance(env.db, escrow, "EUR") == 7000
+    classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW + timedelta(hours=2))
+    assert wallet(env.db, a) == 8000 and ledger.balance(env.db, escrow, "EUR") == 0  # nothing left behind
+    env.db.commit()
+    assert verify_ledger(env.db, now=NOW + timedelta(hours=3)) == []

@@ -4,7 +4,11 @@ credit minutes: seat_credits.py) and refunded to where it came from.
 Ledger transactions (see services/money/ledger.py for the conventions):
 - "seat_payment"  Dr student wallet / Cr escrow:seat:{id} — taken in the same transaction as the seat,
                   so a seat is never held unpaid and a failed payment (402) leaves no seat behind.
-- "seat_refund"   Dr escrow:seat:{id} / Cr student wallet — a share of the seat's price (per session).
+- "seat_refund"   Dr escrow:seat:{id} / Cr student wallet — a share of the seat's price (per session);
+                  a seat paid after sessions were called off gets their shares back at once.
+
+A card-paid seat whose chargeback is open has the disputed share withheld from any refund (Dr escrow /
+Cr platform:disputes, kind "refund"), as a lesson has: the bank may give it back to the student.
 
 Refund share: `price × sessions_refunded / sessions` rounded half up, capped by what the escrow still
 holds, so repeated or overlapping refunds can never pay back more than was paid (the idempotency key
@@ -17,13 +21,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
+from tutorhub.models.classes import ClassEnrolment, ClassSession, GroupClass, SeatStatus, SessionStatus
+from tutorhub.models.money import Payment
 from tutorhub.services.booking.policy import round_div
 from tutorhub.services.classes import class_chat, seat_card_refunds, seat_credits
 from tutorhub.services.classes.lifecycle import ClassActor, record
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import Line
-from tutorhub.services.money.payments import wallet_account
+from tutorhub.services.money.payments import disputed_outstanding, wallet_account
 
 seat_escrow = seat_credits.seat_escrow
 
@@ -51,6 +56,20 @@ def mark_enrolled(session: Session, seat: ClassEnrolment, cls: GroupClass, actor
     class_chat.add_student(session, cls, seat.student_id, now)
     record(session, cls, action="enrol", from_status=before, to_status=seat.status, actor=actor, now=now,
            enrolment_id=seat.id)
+    refund_cancelled_sessions(session, seat, cls, now=now)
+
+
+def refund_cancelled_sessions(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> int:
+    """A seat paid after some of the class's sessions were called off: the price covers the whole course,
+    so those sessions' shares go back at once, under the same per-session keys (`session:{id}`) a seat
+    enrolled at the cancellation was refunded with. Without it the student paid for sessions that will
+    never be held: a later leave or class cancellation refunds only sessions still ahead, so that share was
+    released to the tutor with the last session, or stranded in escrow when no session was held."""
+    cancelled = session.exec(select(ClassSession.id).where(
+        col(ClassSession.class_id) == cls.id, col(ClassSession.status) == SessionStatus.CANCELLED,
+    ).order_by(col(ClassSession.id))).all()
+    return sum(refund(session, seat, amount=share(seat.price_minor, 1, cls.session_count), key=f"session:{row_id}",
+                      now=now) for row_id in cancelled)
 
 
 def held(session: Session, seat: ClassEnrolment) -> int:
@@ -65,6 +84,9 @@ def refund(session: Session, seat: ClassEnrolment, *, amount: int, key: str, now
     for a seat paid in minutes); returns what moved."""
     assert seat.id is not None
     amount = min(amount, held(session, seat))
+    if amount <= 0:
+        return 0
+    amount -= _withhold_for_open_chargeback(session, seat, amount=amount, key=key, now=now)
     if amount <= 0:
         return 0
     if seat.unit == seat_credits.UNIT:
@@ -86,6 +108,31 @@ def refund(session: Session, seat: ClassEnrolment, *, amount: int, key: str, now
     seat.refunded_minor += amount
     session.add(seat)
     return amount
+
+
+def _withhold_for_open_chargeback(session: Session, seat: ClassEnrolment, *, amount: int, key: str,
+                                  now: datetime) -> int:
+    """A card-paid seat whose payment has a chargeback open: the bank has withdrawn that money and may give
+    it to the student, so refunding it as well could pay them twice (found by test_seat_machine.py). As for
+    a lesson (checkout/escrow.py), the share the chargeback covers leaves the escrow for platform:disputes
+    (kind "refund", so a chargeback we win sends it to the student's wallet then:
+    events._refund_withheld_after_win); if it is lost, the bank's refund was the student's refund.
+    Returns what was withheld (0 when no chargeback is open)."""
+    if seat.method != "gateway" or seat.payment_id is None or seat.id is None or amount <= 0:
+        return 0
+    payment = session.get(Payment, seat.payment_id)
+    if payment is None or payment.id is None:
+        return 0
+    withheld = min(amount, disputed_outstanding(session, payment))  # earlier withholdings already netted
+    if withheld <= 0:
+        return 0
+    posted = ledger.post(
+        session, kind="refund", idempotency_key=f"seat:{seat.id}:withheld:{key}",
+        lines=[Line(seat_escrow(seat.id), withheld, seat.unit), Line("platform:disputes", -withheld, seat.unit)],
+        memo=f"class seat {seat.id}: refund withheld while a chargeback is open ({key})", user_id=seat.student_id,
+        payment_id=payment.id, now=now,
+    )
+    return withheld if posted is not None else 0
 
 
 def share(price_minor: int, sessions_refunded: int, sessions: int) -> int:
