@@ -43,7 +43,7 @@ test-slow: venv bun chromium janus webchecks
 
 ## test-db: the database-facing part of the suite (used with TUTORHUB_TEST_DATABASE_URL=postgresql://...)
 test-db: venv
-	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q tests/unit tests/api tests/state tests/postgres tests/test_migrations.py
+	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q -n 2 --durations=10 tests/unit tests/api tests/state tests/postgres tests/test_migrations.py
 
 ## test-fast: everything except the browser tests
 test-fast: venv
