@@ -6,6 +6,7 @@ import settings.py)."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from tutorhub.env_values import SettingsError, env_base_url, env_bool, env_int, env_opt
@@ -46,6 +47,52 @@ def llm_settings(defaults: Any) -> dict[str, Any]:
 
 
 
+SMS_PROVIDERS = ("http", "twilio")
+WHATSAPP_PROVIDERS = ("http", "twilio", "cloud")
+
+
+def message_provider_settings() -> dict[str, Any]:
+    """Which sender carries SMS and WhatsApp (default "http", the generic contract, so existing setups keep
+    working), and the Twilio / WhatsApp Cloud API credentials. A chosen provider must be fully configured:
+    a half-set provider would otherwise fail every message at send time instead of at start-up."""
+    sms = (env_opt("TUTORHUB_SMS_PROVIDER") or "http").lower()
+    whatsapp = (env_opt("TUTORHUB_WHATSAPP_PROVIDER") or "http").lower()
+    if sms not in SMS_PROVIDERS:
+        raise SettingsError(f"TUTORHUB_SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)}, got {sms!r}")
+    if whatsapp not in WHATSAPP_PROVIDERS:
+        raise SettingsError(f"TUTORHUB_WHATSAPP_PROVIDER must be one of {', '.join(WHATSAPP_PROVIDERS)}, got {whatsapp!r}")
+    values: dict[str, Any] = {
+        "sms_provider": sms,
+        "whatsapp_provider": whatsapp,
+        "twilio_account_sid": env_opt("TUTORHUB_TWILIO_ACCOUNT_SID"),
+        "twilio_auth_token": env_opt("TUTORHUB_TWILIO_AUTH_TOKEN"),
+        "twilio_from_number": env_opt("TUTORHUB_TWILIO_FROM_NUMBER"),
+        "twilio_whatsapp_from": env_opt("TUTORHUB_TWILIO_WHATSAPP_FROM"),
+        "twilio_whatsapp_content_sid": env_opt("TUTORHUB_TWILIO_WHATSAPP_CONTENT_SID"),
+        "twilio_api_base": env_base_url("TUTORHUB_TWILIO_API_BASE"),
+        "whatsapp_cloud_token": env_opt("TUTORHUB_WHATSAPP_CLOUD_TOKEN"),
+        "whatsapp_cloud_phone_number_id": env_opt("TUTORHUB_WHATSAPP_CLOUD_PHONE_NUMBER_ID"),
+        "whatsapp_cloud_template": env_opt("TUTORHUB_WHATSAPP_CLOUD_TEMPLATE"),
+        "whatsapp_cloud_template_language": env_opt("TUTORHUB_WHATSAPP_CLOUD_TEMPLATE_LANGUAGE") or "en_US",
+        "whatsapp_cloud_api_base": env_base_url("TUTORHUB_WHATSAPP_CLOUD_API_BASE"),
+    }
+    needed: list[str] = []
+    if "twilio" in (sms, whatsapp):
+        needed += ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
+    if sms == "twilio":
+        needed.append("TWILIO_FROM_NUMBER")
+    if whatsapp == "twilio":
+        needed.append("TWILIO_WHATSAPP_FROM")
+    if whatsapp == "cloud":
+        needed += ["WHATSAPP_CLOUD_TOKEN", "WHATSAPP_CLOUD_PHONE_NUMBER_ID", "WHATSAPP_CLOUD_TEMPLATE"]
+    if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2,3})?", values["whatsapp_cloud_template_language"]):
+        raise SettingsError("TUTORHUB_WHATSAPP_CLOUD_TEMPLATE_LANGUAGE must be a template locale such as en_US or de")
+    missing = [f"TUTORHUB_{name}" for name in needed if not values[name.lower()]]
+    if missing:
+        raise SettingsError(f"the chosen SMS/WhatsApp provider needs {', '.join(missing)}")
+    return values
+
+
 def messaging_settings() -> dict[str, Any]:
     """SMTP (email) and the JSON-over-HTTP SMS/WhatsApp provider; unset = the outbox only."""
     sms_base = env_base_url("TUTORHUB_SMS_API_BASE")
@@ -66,5 +113,6 @@ def messaging_settings() -> dict[str, Any]:
         "sms_api_base": sms_base,
         "sms_api_key": sms_key,
         "sms_channels": channels,
+        **message_provider_settings(),
         "deliver_immediately": env_bool("TUTORHUB_DELIVER_IMMEDIATELY", True),
     }

@@ -116,6 +116,20 @@ class Settings:
     sms_api_base: str | None = None
     sms_api_key: str | None = None
     sms_channels: tuple[str, ...] = ("sms", "whatsapp")
+    # Which sender carries each channel: "http" (the contract above), "twilio", or for WhatsApp also "cloud".
+    sms_provider: str = "http"
+    whatsapp_provider: str = "http"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_whatsapp_content_sid: str | None = None
+    twilio_api_base: str | None = None
+    whatsapp_cloud_token: str | None = None
+    whatsapp_cloud_phone_number_id: str | None = None
+    whatsapp_cloud_template: str | None = None
+    whatsapp_cloud_template_language: str = "en_US"
+    whatsapp_cloud_api_base: str | None = None
     deliver_immediately: bool = True
     # Calendar import (integrations/calendar_fetch.py): let the fetcher reach loopback/private addresses.
     allow_private_calendar_urls: bool = False

@@ -6,7 +6,9 @@ after-commit kick and the retries live in services/outbox.py; with no transport 
 channel (`get_transport` returns None) messages are only recorded there.
 
 - `SmtpSender`: email through any SMTP server, when TUTORHUB_SMTP_HOST is set;
-- `HttpSmsSender`: SMS / WhatsApp, when TUTORHUB_SMS_API_BASE is set.
+- `HttpSmsSender`: SMS / WhatsApp, when TUTORHUB_SMS_API_BASE is set (the default provider "http");
+- `TwilioSender` (SMS, WhatsApp) and `WhatsAppCloudSender` (WhatsApp): real providers in
+  message_providers.py, when TUTORHUB_SMS_PROVIDER / TUTORHUB_WHATSAPP_PROVIDER choose them.
 
 Both pass a stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop a
 repeat after a crash between its acceptance and the outbox's "sent" mark.
@@ -28,48 +30,16 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Protocol
 
 import httpx
 
+from tutorhub.integrations.message_types import Attachment, DeliveryError, OutgoingMessage, Transport
 from tutorhub.settings import get_settings
 
-
-@dataclass(frozen=True)
-class Attachment:
-    """A text file sent with an email, e.g. an `.ics` invitation ("text/calendar; method=REQUEST")."""
-
-    filename: str
-    content_type: str
-    content: str
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    id: int
-    channel: str
-    recipient: str
-    subject: str
-    body: str
-    attachments: tuple[Attachment, ...] = ()
-
-
-class DeliveryError(Exception):
-    """A transport could not deliver; `permanent` means retrying cannot help."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-class Transport(Protocol):
-    name: str
-
-    def deliver(self, message: OutgoingMessage) -> None:
-        """Hand one message to the provider; raise DeliveryError when it was not accepted."""
+__all__ = ["Attachment", "DeliveryError", "HttpSmsSender", "OutgoingMessage", "SmtpSender", "Transport",
+           "get_transport"]
 
 
 class SmtpSender:
@@ -153,7 +123,23 @@ def get_transport(channel: str) -> Transport | None:
     if channel == "email" and settings.smtp_host:
         return SmtpSender(settings.smtp_host, settings.smtp_port, user=settings.smtp_user,
                           password=settings.smtp_password, sender=settings.smtp_from, starttls=settings.smtp_starttls)
-    if channel in ("sms", "whatsapp") and settings.sms_api_base and settings.sms_api_key \
-            and channel in settings.sms_channels:
-        return HttpSmsSender(settings.sms_api_base, settings.sms_api_key)
-    return None
+    if channel not in ("sms", "whatsapp"):
+        return None
+    provider = settings.sms_provider if channel == "sms" else settings.whatsapp_provider
+    if provider == "http":
+        if settings.sms_api_base and settings.sms_api_key and channel in settings.sms_channels:
+            return HttpSmsSender(settings.sms_api_base, settings.sms_api_key)
+        return None
+    # Imported here: the provider SDKs (about 0.3 s of imports) load only when a deployment chooses them.
+    from tutorhub.integrations.message_providers import TwilioSender, WhatsAppCloudSender  # noqa: PLC0415
+
+    if provider == "twilio":
+        return TwilioSender(
+            settings.twilio_account_sid or "", settings.twilio_auth_token or "",
+            sender=(settings.twilio_from_number if channel == "sms" else settings.twilio_whatsapp_from) or "",
+            whatsapp=channel == "whatsapp", content_sid=settings.twilio_whatsapp_content_sid,
+            api_base=settings.twilio_api_base)
+    return WhatsAppCloudSender(
+        settings.whatsapp_cloud_token or "", settings.whatsapp_cloud_phone_number_id or "",
+        template=settings.whatsapp_cloud_template or "", language=settings.whatsapp_cloud_template_language,
+        api_base=settings.whatsapp_cloud_api_base)
