@@ -35,6 +35,7 @@ from email.utils import formatdate, parseaddr
 
 import httpx
 
+from tutorhub.integrations.message_providers import TwilioSender, WhatsAppCloudSender
 from tutorhub.integrations.message_types import Attachment, DeliveryError, OutgoingMessage, Transport
 from tutorhub.settings import get_settings
 
@@ -130,9 +131,6 @@ def get_transport(channel: str) -> Transport | None:
         if settings.sms_api_base and settings.sms_api_key and channel in settings.sms_channels:
             return HttpSmsSender(settings.sms_api_base, settings.sms_api_key)
         return None
-    # Imported here: the provider SDKs (about 0.3 s of imports) load only when a deployment chooses them.
-    from tutorhub.integrations.message_providers import TwilioSender, WhatsAppCloudSender  # noqa: PLC0415
-
     if provider == "twilio":
         return TwilioSender(
             settings.twilio_account_sid or "", settings.twilio_auth_token or "",
