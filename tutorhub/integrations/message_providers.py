@@ -1,5 +1,5 @@
 """SMS / WhatsApp through real providers, chosen by TUTORHUB_SMS_PROVIDER / TUTORHUB_WHATSAPP_PROVIDER
-(see `messaging.get_transport`; imported only when chosen, so the SDKs are not loaded otherwise):
+(see `messaging.get_transport`):
 
 - `TwilioSender`: SMS and WhatsApp through the official `twilio` SDK (Programmable Messaging,
   `POST /2010-04-01/Accounts/{sid}/Messages.json`, HTTP Basic auth with the account SID and auth token).
