@@ -30,7 +30,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.services import outbox
 from tutorhub.services.messaging import preferences as prefs
 from tutorhub.services.messaging.notifications import notify
-from tutorhub.settings import get_settings, reset_settings
+from tutorhub.settings import get_settings
 
 PHONE = "+4915112345678"
 
@@ -40,20 +40,6 @@ def standin():
     s = MessageProviderStandIn()
     yield s
     s.close()
-
-
-@pytest.fixture
-def configure(monkeypatch):
-    """configure(VAR=value, ...) sets environment variables and re-reads settings."""
-
-    def _set(**env: str) -> None:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        reset_settings()
-
-    yield _set
-    monkeypatch.undo()
-    reset_settings()
 
 
 def _twilio_env(standin: MessageProviderStandIn, **extra: str) -> dict[str, str]:

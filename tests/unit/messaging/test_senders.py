@@ -24,7 +24,6 @@ from tutorhub.services import outbox
 from tutorhub.services.booking.reminders import run_reminders
 from tutorhub.services.messaging import preferences as prefs
 from tutorhub.services.messaging.notifications import notify
-from tutorhub.settings import reset_settings
 
 
 def _free_port() -> int:
@@ -86,20 +85,6 @@ def provider():
     p = Provider()
     yield p
     p.close()
-
-
-@pytest.fixture
-def configure(monkeypatch):
-    """configure(VAR=value, ...) sets environment variables and re-reads settings."""
-
-    def _set(**env: str) -> None:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        reset_settings()
-
-    yield _set
-    monkeypatch.undo()
-    reset_settings()
 
 
 def _wait(predicate, timeout: float = 5.0) -> None:
