@@ -320,29 +320,24 @@ def _plans() -> rx.Component:
     )
 
 
+def _rows_list(title: str, rows: rx.Var, list_id: str) -> rx.Component:
+    """A titled list of payment-like rows (refunds, lessons paid for you), hidden when empty."""
+    return rx.cond(
+        rows.length() > 0,
+        rx.vstack(
+            rx.heading(title, size="3", as_="h3", margin_top="12px"),
+            rx.foreach(rows, lambda r: payment_item(r, W.download_receipt)),
+            spacing="0",
+            width="100%",
+            id=list_id,
+        ),
+        rx.fragment(),
+    )
+
+
 def _history() -> rx.Component:
-    refunds = rx.cond(
-        W.refunds.length() > 0,
-        rx.vstack(
-            rx.heading("Refunds", size="3", as_="h3", margin_top="12px"),
-            rx.foreach(W.refunds, lambda r: payment_item(r, W.download_receipt)),
-            spacing="0",
-            width="100%",
-            id="refund-list",
-        ),
-        rx.fragment(),
-    )
-    paid_for_you = rx.cond(
-        W.paid_for_you.length() > 0,
-        rx.vstack(
-            rx.heading("Paid for you", size="3", as_="h3", margin_top="12px"),
-            rx.foreach(W.paid_for_you, lambda r: payment_item(r, W.download_receipt)),
-            spacing="0",
-            width="100%",
-            id="paid-for-you-list",
-        ),
-        rx.fragment(),
-    )
+    refunds = _rows_list("Refunds", W.refunds, "refund-list")
+    paid_for_you = _rows_list("Paid for you", W.paid_for_you, "paid-for-you-list")
     return section(
         "Payments and refunds",
         rx.cond(
