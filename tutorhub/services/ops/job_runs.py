@@ -101,12 +101,15 @@ def run_recorded(job_id: str, func: Callable[[], object], *, trigger: str, holde
 def job_statuses(
     session: Session, *, actor: UserOut | None, registry: JobRegistry, recent: int = 5
 ) -> list[JobStatus]:
-    """Every registered job with its schedule, last run and a few recent runs (admins only)."""
+    """Every registered job with its schedule, last run and a few recent runs (admins only).
+
+    Newest recorded first (by id): replicas' clocks can disagree by a little, and "Run now" must show
+    as the last run even when a scheduled run on another replica was stamped a moment later."""
     require_role(actor, Role.ADMIN)
     out = []
     for job_id, _func, cron in registry:
         rows = session.exec(
-            select(JobRun).where(JobRun.job_id == job_id).order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
+            select(JobRun).where(JobRun.job_id == job_id).order_by(col(JobRun.id).desc())
             .limit(max(1, min(recent, 20)))
         ).all()
         schedule = " ".join(f"{k}={v}" for k, v in cron.items()) + " (UTC)"
