@@ -10,7 +10,8 @@ import icalendar
 from sqlmodel import col, select
 
 from tests.support.booking import NOW, at
-from tests.unit.messaging.test_senders import _wait, configure, smtp_server  # noqa: F401  (fixtures)
+from tests.unit.messaging.conftest import configure  # noqa: F401  (a fixture)
+from tests.unit.messaging.test_senders import _wait, smtp_server  # noqa: F401  (fixtures)
 from tutorhub.models import OutboxAttachment, OutboxMessage, User
 from tutorhub.services.booking import changes
 
