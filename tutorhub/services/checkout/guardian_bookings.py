@@ -24,17 +24,15 @@ from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.bookings import Booking, BookingKind, BookingStatus
 from tutorhub.models.learning import GuardianBooking
-from tutorhub.models.money import PaymentPurpose
 from tutorhub.services.actor import UserOut, get_user, require_role
 from tutorhub.services.booking.bookings import _hold_one
 from tutorhub.services.booking.guard import lock_tutors
 from tutorhub.services.booking.hold_limits import hold_attempt
 from tutorhub.services.booking.states import Actor, refuse
 from tutorhub.services.booking.views import BookingOut, bookings_out
-from tutorhub.services.checkout.lesson_payments import PayOut, _mark_paid, _pay_held_from_wallet, keep_held_for_checkout
+from tutorhub.services.checkout.lesson_payments import PayOut, _mark_paid, _pay_held_from_wallet, start_lesson_checkout
 from tutorhub.services.errors import NotFound
 from tutorhub.services.learning.access import acting_for, is_guardian_of
-from tutorhub.services.money.payments import start_gateway_payment
 from tutorhub.services.validation import clean_id, fail
 
 GUARDIAN_ROLE = "guardian"  # the booking event's actor role when a guardian pays
@@ -107,11 +105,7 @@ def pay_for_child(
         raise refuse(booking, "pay")
     assert booking.id is not None
     if method == "gateway" and booking.price_minor > 0:
-        payment, url = start_gateway_payment(
-            session, user=guardian, purpose=PaymentPurpose.BOOKING, amount_minor=booking.price_minor,
-            currency=booking.currency, description=f"Lesson #{booking.id}", booking_id=booking.id, now=now,
-            wanted_end=booking.hold_expires_at)
-        keep_held_for_checkout(session, booking, payment.expires_at, now)
+        payment, url = start_lesson_checkout(session, booking, payer=guardian, now=now)
         return PayOut(status=booking.status, checkout_url=url, payment_reference=payment.reference)
     with session.begin_nested():
         _pay_held_from_wallet(session, booking, user_id=guardian.id, now=now)

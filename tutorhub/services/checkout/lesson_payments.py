@@ -41,6 +41,7 @@ from tutorhub.services.errors import Conflict, DomainError, NotFound
 from tutorhub.services.money import ledger, promos
 from tutorhub.services.money.ledger import Line
 from tutorhub.services.money.payments import (
+    PaymentOut,
     PromoHold,
     clearing_account,
     escrow_account,
@@ -166,18 +167,7 @@ def pay_for_lessons(
         return LessonsPayOut(booking_ids=ids, status=first.status)
     discount = _quote_promo(session, code, first, user.id, now) if code else 0
     if method == "gateway" and first.price_minor - discount > 0:
-        hold_end = first.hold_expires_at or now + HOLD_TTL
-        payment, url = start_gateway_payment(
-            session, user=user, purpose=PaymentPurpose.BOOKING, amount_minor=first.price_minor - discount,
-            currency=first.currency, description=f"Lesson #{first.id}", booking_id=first.id,
-            metadata={"promo_code": code, "discount_minor": discount} if code else {}, now=now,
-            # The code is held for this checkout until it is paid, fails, or the hold expires (a
-            # payment after that goes to the wallet at the discounted price: no discount leaks).
-            promo=PromoHold(code=code, discount_minor=discount, list_minor=first.price_minor,
-                            expires_at=hold_end) if code and discount else None,
-            wanted_end=hold_end,
-        )
-        keep_held_for_checkout(session, first, payment.expires_at, now)
+        payment, url = start_lesson_checkout(session, first, payer=user, now=now, code=code, discount=discount)
         return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount, checkout_url=url,
                              payment_reference=payment.reference)
     with session.begin_nested():
@@ -188,6 +178,25 @@ def pay_for_lessons(
                 _redeem_promo(session, code, user_id=user.id, booking=booking, discount=off, now=now)
             _mark_paid(session, booking, f"wallet:{booking.id}", now, who.actor)
     return LessonsPayOut(booking_ids=ids, status=first.status, discount_minor=discount)
+
+
+def start_lesson_checkout(session: Session, booking: Booking, *, payer: UserOut, now: datetime, code: str = "",
+                          discount: int = 0) -> tuple[PaymentOut, str]:
+    """A hosted card checkout for one held lesson, paid by `payer` (the student, or the guardian who
+    booked it), with the lesson kept held while the checkout can be paid; (payment, checkout URL)."""
+    hold_end = booking.hold_expires_at or now + HOLD_TTL
+    payment, url = start_gateway_payment(
+        session, user=payer, purpose=PaymentPurpose.BOOKING, amount_minor=booking.price_minor - discount,
+        currency=booking.currency, description=f"Lesson #{booking.id}", booking_id=booking.id,
+        metadata={"promo_code": code, "discount_minor": discount} if code else {}, now=now,
+        # The code is held for this checkout until it is paid, fails, or the hold expires (a
+        # payment after that goes to the wallet at the discounted price: no discount leaks).
+        promo=PromoHold(code=code, discount_minor=discount, list_minor=booking.price_minor,
+                        expires_at=hold_end) if code and discount else None,
+        wanted_end=hold_end,
+    )
+    keep_held_for_checkout(session, booking, payment.expires_at, now)
+    return payment, url
 
 
 def keep_held_for_checkout(session: Session, booking: Booking, checkout_end: datetime | None, now: datetime) -> None:
