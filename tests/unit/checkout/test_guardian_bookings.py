@@ -87,6 +87,8 @@ def test_guardian_pays_by_card_through_the_gateway(env, family):
     held = _book(env, family)
     out = guardian_bookings.pay_for_child(env.db, actor=family, booking_id=held.booking.id, method="gateway", now=NOW)
     assert out.checkout_url and out.status == "PENDING_PAYMENT"
+    held_until = env.db.get(Booking, held.booking.id).hold_expires_at
+    assert held_until == NOW + timedelta(minutes=30)  # kept while the (30-minute) checkout can be paid
     pay(env.db, out.payment_reference, NOW)
     row = env.db.get(Booking, held.booking.id)
     env.db.refresh(row)
