@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from tutorhub.models.classes import ClassEnrolment, GroupClass, SeatStatus
 from tutorhub.models.money import Payment
 from tutorhub.services.classes import class_chat, seats
-from tutorhub.services.classes.lifecycle import SYSTEM, record
+from tutorhub.services.classes.lifecycle import SYSTEM
 from tutorhub.services.classes.seat_money import seat_escrow
 from tutorhub.services.money.outside_returns import take_back_from_escrow
 
@@ -38,17 +38,10 @@ def take_back_seat_payment(session: Session, payment: Payment, /, *, now: dateti
 
 def _end_seat(session: Session, seat: ClassEnrolment, *, charged_back: bool, now: datetime) -> None:
     cls = session.get(GroupClass, seat.class_id)
-    assert cls is not None and cls.id is not None
-    seat.status, seat.ended_at = SeatStatus.REFUNDED, now
-    session.add(seat)
+    assert cls is not None
     how = "charged back through your bank" if charged_back else "refunded by the payment provider"
-    record(session, cls, action="payment_returned", from_status=SeatStatus.ENROLLED, to_status=SeatStatus.REFUNDED,
-           actor=SYSTEM, now=now, reason=f"the seat's payment was {how}", enrolment_id=seat.id)
-    class_chat.remove_student(session, cls, seat.student_id, now)
     class_chat.notify_students(session, cls, [seat.student_id], title=f"Your seat in {cls.title} has ended",
                                body=f"The payment for it was {how}, so the seat was given up. "
                                     "You can enrol again from the class page.", now=now)
-    session.flush()
-    seats.free_seat(session, cls.id)
-    session.refresh(cls)
-    seats.offer_next(session, cls, now=now)
+    seats.end_seat(session, cls, seat, to_status=SeatStatus.REFUNDED, action="payment_returned", actor=SYSTEM,
+                   now=now, reason=f"the seat's payment was {how}")

@@ -167,6 +167,27 @@ def offer_next(session: Session, cls: GroupClass, *, now: datetime) -> ClassEnro
     return first
 
 
+def end_seat(session: Session, cls: GroupClass, seat: ClassEnrolment, *, to_status: str, action: str,
+             actor: ClassActor, now: datetime, reason: str = "") -> ClassEnrolment | None:
+    """End one live seat, whichever way it ends (left, refunded, suspended, offer run out): an enrolled
+    student leaves the class chat, the change is recorded, and a seat it held goes to the first in line
+    (returned). Money is the caller's, since each way out refunds differently."""
+    assert cls.id is not None
+    before = seat.status
+    if before == SeatStatus.ENROLLED:
+        class_chat.remove_student(session, cls, seat.student_id, now)
+    seat.status, seat.ended_at = to_status, now
+    session.add(seat)
+    record(session, cls, action=action, from_status=before, to_status=to_status, actor=actor, now=now,
+           reason=reason, enrolment_id=seat.id)
+    session.flush()
+    if before not in SeatStatus.HOLDS_SEAT:
+        return None
+    free_seat(session, cls.id)
+    session.refresh(cls)
+    return offer_next(session, cls, now=now)
+
+
 def _refund_on_leave(session: Session, seat: ClassEnrolment, cls: GroupClass, now: datetime) -> int:
     sessions = session.exec(select(ClassSession.start_at).where(
         col(ClassSession.class_id) == cls.id, col(ClassSession.status) != SessionStatus.CANCELLED)).all()
@@ -185,21 +206,9 @@ def leave(session: Session, *, actor: UserOut | None, class_id: Any, now: dateti
     seat = _live_seat(session, cls.id, user.id)
     if seat is None:
         raise Conflict("You are not enrolled in this class.")
-    before = seat.status
-    refunded = 0
-    if before == SeatStatus.ENROLLED:
-        refunded = _refund_on_leave(session, seat, cls, now)
-        class_chat.remove_student(session, cls, user.id, now)
-    seat.status, seat.ended_at = SeatStatus.LEFT, now
-    session.add(seat)
-    record(session, cls, action="leave", from_status=before, to_status=SeatStatus.LEFT,
-           actor=ClassActor(user.id, ActorRole.STUDENT), now=now, enrolment_id=seat.id)
-    session.flush()
-    offered = None
-    if before in SeatStatus.HOLDS_SEAT:
-        free_seat(session, cls.id)
-        session.refresh(cls)
-        offered = offer_next(session, cls, now=now)
+    refunded = _refund_on_leave(session, seat, cls, now) if seat.status == SeatStatus.ENROLLED else 0
+    offered = end_seat(session, cls, seat, to_status=SeatStatus.LEFT, action="leave",
+                       actor=ClassActor(user.id, ActorRole.STUDENT), now=now)
     return {"status": SeatStatus.LEFT, "refunded_minor": refunded, "currency": cls.currency,
             "seat_offered_to_next": offered is not None}
 
@@ -216,14 +225,7 @@ def expire_offers(session: Session, *, now: datetime | None = None) -> int:
         seat = session.exec(select(ClassEnrolment).where(col(ClassEnrolment.id) == seat_id).with_for_update()).first()
         if seat is None or seat.status != SeatStatus.OFFERED:
             continue
-        seat.status, seat.ended_at = SeatStatus.EXPIRED, now
-        session.add(seat)
-        record(session, cls, action="offer_expired", from_status=SeatStatus.OFFERED, to_status=SeatStatus.EXPIRED,
-               actor=SYSTEM, now=now, enrolment_id=seat.id)
-        session.flush()
-        free_seat(session, class_id)
-        session.refresh(cls)
-        offer_next(session, cls, now=now)
+        end_seat(session, cls, seat, to_status=SeatStatus.EXPIRED, action="offer_expired", actor=SYSTEM, now=now)
         count += 1
     return count
 

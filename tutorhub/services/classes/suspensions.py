@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatStatus
-from tutorhub.services.classes import class_chat, seat_money
+from tutorhub.services.classes import seat_money
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.classes import call_off
-from tutorhub.services.classes.lifecycle import ClassActor, record
-from tutorhub.services.classes.seats import free_seat, offer_next
+from tutorhub.services.classes.lifecycle import ClassActor
+from tutorhub.services.classes.seats import end_seat
 
 
 def call_off_tutor_classes(session: Session, *, tutor_id: int, admin_id: int, reason: str, now: datetime
@@ -54,15 +54,6 @@ def remove_student_seats(session: Session, *, student_id: int, admin_id: int, re
             continue
         if before == SeatStatus.ENROLLED:
             seat_money.refund(session, seat, amount=seat_money.held(session, seat), key="suspended", now=now)
-            class_chat.remove_student(session, cls, student_id, now)
-        seat.status = SeatStatus.REFUNDED if before == SeatStatus.ENROLLED else SeatStatus.EXPIRED
-        seat.ended_at = now
-        session.add(seat)
-        record(session, cls, action="suspended", from_status=before, to_status=seat.status, actor=actor, now=now,
-               reason=reason, enrolment_id=seat.id)
-        session.flush()
-        if before in SeatStatus.HOLDS_SEAT and cls.status in ClassStatus.OPEN:
-            free_seat(session, cls.id or 0)
-            session.refresh(cls)
-            offer_next(session, cls, now=now)
+        to_status = SeatStatus.REFUNDED if before == SeatStatus.ENROLLED else SeatStatus.EXPIRED
+        end_seat(session, cls, seat, to_status=to_status, action="suspended", actor=actor, now=now, reason=reason)
     return len(seats)
