@@ -30,6 +30,15 @@ def _payments(db) -> list[Payment]:
     return list(db.exec(select(Payment).order_by(Payment.id)).all())
 
 
+def _paid_by_card(env, student, class_id) -> tuple[dict, Payment]:
+    """Enrol by card and pay the checkout at NOW; returns the enrol answer and the captured payment."""
+    out = seats.enrol(env.db, actor=student, class_id=class_id, method="gateway", now=NOW)
+    [payment] = _payments(env.db)
+    pay(env.db, payment.reference, NOW)
+    env.db.refresh(payment)
+    return out, payment
+
+
 def _replay(db, payment: Payment, event_id: str, when) -> None:
     payment_events.apply_gateway_event(db, GatewayEvent(
         gateway=payment.gateway, event_id=event_id, kind=EventKind.PAYMENT_SUCCEEDED, raw_type="payment.succeeded",
@@ -151,10 +160,7 @@ def test_a_seat_refunded_in_full_at_the_provider_ends_and_is_never_refunded_agai
 def test_a_partial_provider_refund_keeps_the_seat_and_caps_what_is_refunded_later(env, small, make_user):
     class_id, (a, *_) = small
     money_settings.update_money_settings(env.db, actor=make_user(Role.ADMIN), refund_destination="wallet")
-    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
-    [payment] = _payments(env.db)
-    pay(env.db, payment.reference, NOW)
-    env.db.refresh(payment)
+    out, payment = _paid_by_card(env, a, class_id)
     _outside(env.db, payment, EventKind.REFUND_SUCCEEDED, 3000, NOW + timedelta(hours=1), refund_id="re_part")
     seat = env.db.get(ClassEnrolment, out["enrolment_id"])
     assert seat.status == "ENROLLED" and seat_money.held(env.db, seat) == 5000
@@ -166,10 +172,7 @@ def test_a_partial_provider_refund_keeps_the_seat_and_caps_what_is_refunded_late
 
 def test_a_lost_chargeback_ends_the_seat_and_the_tutor_is_not_paid_for_it(env, small):
     class_id, (a, *_) = small
-    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
-    [payment] = _payments(env.db)
-    pay(env.db, payment.reference, NOW)
-    env.db.refresh(payment)
+    out, payment = _paid_by_card(env, a, class_id)
     _outside(env.db, payment, EventKind.DISPUTE_OPENED, 8000, NOW + timedelta(hours=1), dispute_id="dp_1")
     seat = env.db.get(ClassEnrolment, out["enrolment_id"])
     assert seat.status == "ENROLLED" and seat_money.held(env.db, seat) == 8000  # open: nothing decided yet
@@ -192,10 +195,7 @@ def test_a_refund_while_a_chargeback_is_open_is_withheld_so_the_student_is_never
     student's; won, the withheld refund goes to the wallet."""
     class_id, (a, *_) = small
     money_settings.update_money_settings(env.db, actor=make_user(Role.ADMIN), refund_destination=destination)
-    out = seats.enrol(env.db, actor=a, class_id=class_id, method="gateway", now=NOW)
-    [payment] = _payments(env.db)
-    pay(env.db, payment.reference, NOW)
-    env.db.refresh(payment)
+    out, payment = _paid_by_card(env, a, class_id)
     _outside(env.db, payment, EventKind.DISPUTE_OPENED, 8000, NOW + timedelta(hours=1), dispute_id="dp_9")
     classes.cancel_class(env.db, actor=env.tutor, class_id=class_id, now=NOW + timedelta(hours=2))
     seat = env.db.get(ClassEnrolment, out["enrolment_id"])
