@@ -1,5 +1,6 @@
 """`POST /guardians/me/students/{id}/bookings`, `POST /guardians/me/bookings/{id}/pay` and
-`GET /guardians/me/bookings`: a linked guardian books and pays for a child; strangers, the child,
+`GET /guardians/me/bookings`: a linked guardian books and pays for a child, and buys minutes for the
+child (`POST /guardians/me/students/{id}/packs/{code}/buy`, `GET .../credits`); strangers, the child,
 anonymous callers and bad input are refused and nothing changes."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.booking import open_all_week
+from tests.support.credits import catalogue
 from tests.support.guardians import link_guardian
 from tests.support.money import fund_wallet
 from tutorhub.models import Booking, Role
@@ -117,3 +119,44 @@ def test_bad_pay_input_is_422(client, db, bearer, family, body):
     assert client.post("/api/v1/guardians/me/bookings/abc/pay", json={"method": "wallet"}, headers=g).status_code == 404
     db.rollback()
     assert db.get(Booking, booking_id).status == "PENDING_PAYMENT"
+
+
+def _pack_url(child_id, code="hour5"):
+    return f"/api/v1/guardians/me/students/{child_id}/packs/{code}/buy"
+
+
+def test_a_guardian_buys_minutes_for_a_child(client, db, bearer, make_user, family):
+    catalogue(db, make_user)
+    child_id = family["child"].id
+    g = bearer(family["parent"])
+    fund_wallet(db, family["parent"].id, 6000, "USD", commit=True)
+    assert client.get(f"/api/v1/guardians/me/students/{child_id}/credits", headers=g).json()["minutes"] == 0
+    res = client.post(_pack_url(child_id), json={"method": "wallet"}, headers=g)
+    assert res.status_code == 200, res.text
+    assert client.get(f"/api/v1/guardians/me/students/{child_id}/credits", headers=g).json() == {
+        "student_id": child_id, "minutes": 300}
+    assert client.get("/api/v1/credits", headers=bearer(family["child"])).json()["credits_minutes"] == 300
+    short = client.post(_pack_url(child_id), json={"method": "wallet"}, headers=g)  # the wallet is empty now
+    assert short.status_code == 402
+    card = client.post(_pack_url(child_id), json={"method": "gateway"}, headers=g)
+    assert card.status_code == 200 and card.json()["checkout_url"]
+    assert client.get(f"/api/v1/guardians/me/students/{child_id}/credits", headers=g).json()["minutes"] == 300
+
+
+def test_strangers_cannot_buy_or_read_a_childs_minutes(client, db, bearer, make_user, family):
+    catalogue(db, make_user)
+    child_id = family["child"].id
+    other_parent = make_user(Role.GUARDIAN)
+    fund_wallet(db, other_parent.id, 6000, "USD", commit=True)
+    fund_wallet(db, family["parent"].id, 6000, "USD", commit=True)
+    g = bearer(family["parent"])
+    for headers, code in ((bearer(other_parent), 404), (bearer(family["child"]), 403), ({}, 401)):
+        assert client.post(_pack_url(child_id), json={"method": "wallet"}, headers=headers).status_code == code
+        assert client.get(f"/api/v1/guardians/me/students/{child_id}/credits", headers=headers).status_code == code
+    assert client.post(_pack_url(child_id, "nope"), json={"method": "wallet"}, headers=g).status_code == 404
+    assert client.post(_pack_url(999_999), json={"method": "wallet"}, headers=g).status_code == 404
+    assert client.post(_pack_url(child_id), json={"method": "cash"}, headers=g).status_code == 422
+    assert client.post(_pack_url(child_id), json={"method": 5}, headers=g).status_code == 422
+    assert client.post(_pack_url(child_id), json={"method": "wallet", "promo_code": "X" * 5000},
+                       headers=g).status_code == 422
+    assert client.get(f"/api/v1/guardians/me/students/{child_id}/credits", headers=g).json()["minutes"] == 0

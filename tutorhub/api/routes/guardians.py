@@ -1,18 +1,23 @@
 """Guardian accounts: a student invites a guardian by email (`POST /guardians/links`); the guardian
 confirms with the emailed code (`POST /guardians/links/{id}/confirm`); then reads the linked
-children (`GET /guardians/me/students`) and each child's lessons. A child not linked to the
+children (`GET /guardians/me/students`) and each child's lessons, books and pays lessons for a child, and
+buys lesson minutes (a minute pack) for a child (`POST /guardians/me/students/{id}/packs/{code}/buy`). A child not linked to the
 caller, or a link that is not theirs, is 404. Sign up as a guardian with `"role": "guardian"`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
 from tutorhub.api.deps import CurrentUser
+from tutorhub.api.routes.plans import BuyPackIn
 from tutorhub.api.schemas import DATE_TIME, StrictIn, error_responses, need, one_of, required, rule, text_rule
 from tutorhub.db import session_scope
+from tutorhub.services.billing import guardian_packs
+from tutorhub.services.billing.guardian_packs import ChildMinutesOut
+from tutorhub.services.billing.purchases import PurchaseOut
 from tutorhub.services.booking.views import BookingOut
 from tutorhub.services.checkout import guardian_bookings
 from tutorhub.services.checkout.guardian_bookings import GuardianBookingOut
@@ -158,3 +163,27 @@ def pay_for_child(user: CurrentUser, booking_id: str, data: ChildPayIn) -> PayOu
 def booked_for_children(user: CurrentUser) -> list[GuardianBookingOut]:
     with session_scope(read_only=True) as session:
         return guardian_bookings.list_booked_for_children(session, actor=user)
+
+
+_PACK_BUY = error_responses(401, 402, 403, 404, 409, 422, e402="Your wallet does not cover the pack",
+                            e403="Not a guardian", e404="No such child linked to you, or no such pack")
+
+
+@router.get("/guardians/me/students/{student_id}/credits", response_model=ChildMinutesOut,
+            responses=error_responses(401, 403, 404, e403="Not a guardian", e404="No such child linked to you"))
+def child_credits(user: CurrentUser, student_id: str) -> ChildMinutesOut:
+    """The lesson minutes a linked child can still spend."""
+    with session_scope(read_only=True) as session:
+        return guardian_packs.child_minutes(session, actor=user, student_id=student_id)
+
+
+@router.post("/guardians/me/students/{student_id}/packs/{code}/buy", response_model=PurchaseOut, responses=_PACK_BUY)
+def buy_pack_for_child(user: CurrentUser, student_id: str, code: str,
+                       body: Annotated[BuyPackIn | None, Body()] = None) -> PurchaseOut:
+    """Buy a minute pack for a linked child, paid by you: `method` "wallet" → paid from your wallet and
+    the minutes are the child's now (402 if short); "gateway" → pay at `checkout_url`, the minutes
+    reach the child when the payment is confirmed."""
+    body = body or BuyPackIn()
+    with session_scope() as session:
+        return guardian_packs.buy_pack_for_child(session, actor=user, student_id=student_id, pack_code=code,
+                                                 method=body.method, promo_code=body.promo_code)
