@@ -63,6 +63,12 @@ def test_guardian_books_and_pays_from_own_wallet(env, family):
     assert row.id in [b.id for b in mine.items]
     assert [b.id for b in guardians.child_lessons(env.db, actor=family, student_id=env.student.id, now=NOW)] == [row.id]
     assert [b.booking.id for b in guardian_bookings.list_booked_for_children(env.db, actor=family, now=NOW)] == [row.id]
+    # The lesson page tells both parties the guardian booked and pays for it; other lessons say nothing.
+    for party in (env.student, env.tutor):
+        assert queries.get_booking(env.db, actor=party, booking_id=row.id, now=NOW).booked_by == family.full_name
+    own = bookings.create_booking(env.db, actor=env.student, tutor_id=env.tutor_id, start=at(4, 10), duration_min=60,
+                                  now=NOW)
+    assert queries.get_booking(env.db, actor=env.student, booking_id=own.id, now=NOW).booked_by == ""
 
 
 def test_refund_of_a_guardian_paid_lesson_goes_back_to_the_guardian(env, family):

@@ -27,6 +27,7 @@ from tutorhub.models.bookings import (
     ReplacementOffer,
     Review,
 )
+from tutorhub.models.learning import GuardianBooking
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.policy import may_reschedule
@@ -109,6 +110,7 @@ class BookingDetail(BookingOut):
     meeting_url: str | None  # only for the two parties, while the lesson is confirmed or running
     review: ReviewOut | None
     open_offers: int  # replacement offers the student can still take
+    booked_by: str = ""  # the guardian who booked the lesson for the student and pays for it
 
 
 class BookingPage(BaseModel):
@@ -328,7 +330,15 @@ def booking_detail(
         meeting_url=get_meeting_provider().room_url(booking.room_key) if party and live else None,
         review=review_out(review, base.student_name) if review else None,
         open_offers=open_offers if base.viewer_role == ActorRole.STUDENT else 0,
+        booked_by=_guardian_name(session, booking),
     )
+
+
+def _guardian_name(session: Session, booking: Booking) -> str:
+    """Who booked this lesson for the student, if a guardian did: the parties see it on the lesson page."""
+    name = session.exec(select(col(User.full_name)).join(GuardianBooking, col(GuardianBooking.guardian_id) == col(User.id))
+                        .where(col(GuardianBooking.booking_id) == booking.id)).first()
+    return name or ""
 
 
 def default_per_page() -> int:

@@ -82,7 +82,7 @@ class LessonState(AppState):
         self.as_role, self.with_whom = d.viewer_role, with_whom_text(d, say_role=True)
         self.price = format_money(d.price_minor, d.currency) + (
             f" ({d.discount_percent}% trial discount)" if d.discount_percent else ""
-        )
+        ) + (f" · booked and paid by {d.booked_by} (guardian)" if d.booked_by else "")
         self.actions = list(d.actions)
         self.meeting_url = d.meeting_url or ""
         self.notes = d.notes
