@@ -17,6 +17,11 @@ URLs, so the override swaps the scheme and host (and prepends any path) of each 
 own pluggable HTTP layer (a `TwilioHttpClient` subclass; an httpx transport for pywa) — everything
 else (auth, paths, bodies, error parsing) stays the library's.
 
+Each returns the provider's id for the accepted message (Twilio's `sid`, the Cloud API's `messages[0].id`),
+which the outbox keeps so signed delivery callbacks (message_callbacks.py) can find the row. Twilio is
+told where to send them (`status_callback`, the public URL + TWILIO_STATUS_PATH); the Cloud API sends
+them to the app's webhook configured in Meta's dashboard (WHATSAPP_WEBHOOK_PATH).
+
 Errors map onto the outbox's rules like the generic sender: 408, 429, 5xx and network errors are
 temporary (retried with backoff), any other 4xx is permanent. Neither API takes an idempotency key on
 sends, so a crash between the provider's acceptance and the outbox's "sent" mark can repeat one message.
@@ -32,6 +37,7 @@ import requests
 from pywa import WhatsApp
 from pywa.errors import WhatsAppError
 from pywa.types.templates import BodyText, TemplateLanguage
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
@@ -42,6 +48,8 @@ from tutorhub.integrations.message_types import DeliveryError, OutgoingMessage
 # Meta refuses template parameters with newlines, tabs or more than 4 spaces in a row (error 132018),
 # and caps a body parameter's length; notification texts carry a link on its own line.
 _TEMPLATE_PARAM_MAX = 1000
+TWILIO_STATUS_PATH = "/api/v1/webhooks/twilio/status"
+WHATSAPP_WEBHOOK_PATH = "/api/v1/webhooks/whatsapp"
 
 
 def _temporary(status: int | None) -> bool:
@@ -71,27 +79,32 @@ class TwilioSender:
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, *, sender: str, whatsapp: bool = False,
-                 content_sid: str | None = None, api_base: str | None = None, timeout: float = 10.0) -> None:
-        self.whatsapp, self.content_sid = whatsapp, content_sid
+                 content_sid: str | None = None, api_base: str | None = None, status_callback: str | None = None,
+                 timeout: float = 10.0) -> None:
+        self.whatsapp, self.content_sid, self.status_callback = whatsapp, content_sid, status_callback
         self.sender = _whatsapp_address(sender) if whatsapp else sender
         http_client = (_RebasedTwilioHttpClient(api_base, timeout=timeout) if api_base
                        else TwilioHttpClient(timeout=timeout))
         # environment={}: only our settings choose the account, region and edge (not stray TWILIO_* variables)
         self.client = TwilioClient(account_sid, auth_token, http_client=http_client, environment={})
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         to = _whatsapp_address(message.recipient) if self.whatsapp else message.recipient
+        callback = self.status_callback or values.unset
         try:
             if self.whatsapp and self.content_sid:
-                self.client.messages.create(to=to, from_=self.sender, content_sid=self.content_sid,
-                                            content_variables=json.dumps({"1": _template_text(message.body)}))
+                created = self.client.messages.create(
+                    to=to, from_=self.sender, content_sid=self.content_sid, status_callback=callback,
+                    content_variables=json.dumps({"1": _template_text(message.body)}))
             else:
-                self.client.messages.create(to=to, from_=self.sender, body=message.body)
+                created = self.client.messages.create(to=to, from_=self.sender, body=message.body,
+                                                      status_callback=callback)
         except TwilioRestException as exc:
             raise DeliveryError(f"Twilio answered {exc.status} (error {exc.code}): {exc.msg}"[:300],
                                 permanent=not _temporary(exc.status)) from exc
         except (requests.RequestException, TwilioException) as exc:
             raise DeliveryError(f"Twilio unreachable: {type(exc).__name__}") from exc
+        return created.sid
 
 
 def _whatsapp_address(number: str) -> str:
@@ -129,7 +142,7 @@ class WhatsAppCloudSender:
         self.token, self.phone_number_id, self.template = token, phone_number_id, template
         self.language, self.api_base, self.timeout = language, api_base, timeout
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         try:
             language = TemplateLanguage(self.language)
         except ValueError as exc:
@@ -139,7 +152,7 @@ class WhatsAppCloudSender:
                                transport=_RebasedTransport(self.api_base) if self.api_base else None)
         try:
             wa = WhatsApp(phone_id=self.phone_number_id, token=self.token, session=session)
-            wa.send_template(to=message.recipient, name=self.template, language=language,
+            sent = wa.send_template(to=message.recipient, name=self.template, language=language,
                              # pywa 4.5 declares `params` without @staticmethod, so mypy reads the text as `self`
                              params=[BodyText.params(_template_text(message.body))])  # type: ignore[arg-type]
         except WhatsAppError as exc:
@@ -150,3 +163,4 @@ class WhatsAppCloudSender:
             raise DeliveryError(f"WhatsApp Cloud API unreachable: {type(exc).__name__}") from exc
         finally:
             session.close()
+        return sent.id

@@ -37,5 +37,6 @@ class DeliveryError(Exception):
 class Transport(Protocol):
     name: str
 
-    def deliver(self, message: OutgoingMessage) -> None:
-        """Hand one message to the provider; raise DeliveryError when it was not accepted."""
+    def deliver(self, message: OutgoingMessage) -> str | None:
+        """Hand one message to the provider; raise DeliveryError when it was not accepted. Returns the
+        provider's id for the accepted message when it gives one (delivery callbacks name it)."""

@@ -64,12 +64,16 @@ class DeliveryCounts:
 
 
 def queue_message(session: Session, *, channel: str, recipient: str, subject: str, body: str,
-                  attachments: Iterable[Attachment] = ()) -> None:
+                  attachments: Iterable[Attachment] = (), user_id: int | None = None,
+                  fallback_of: int | None = None) -> None:
     """Queue one message inside the caller's transaction (see the module docstring). Attachments
-    (text files such as an `.ics` invitation) are stored beside the row and go with email only."""
+    (text files such as an `.ics` invitation) are stored beside the row and go with email only.
+    `user_id` names the user a notification copy is for; `fallback_of` the failed SMS / WhatsApp
+    row an e-mail copy replaces (services/messaging/delivery_reports.py)."""
     has_transport = get_transport(channel) is not None
     row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
-                        status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
+                        status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED,
+                        user_id=user_id, fallback_of=fallback_of)
     session.add(row)
     files = list(attachments) if channel == "email" else []
     if files:
@@ -123,7 +127,8 @@ def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
     return rows_matched(result) == 1
 
 
-def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None) -> str:
+def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None, provider: str = "",
+            provider_id: str | None = None) -> str:
     with session_scope() as session:
         row = session.get(OutboxMessage, outbox_id)
         if row is None:
@@ -131,6 +136,7 @@ def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None) -> st
         row.claimed_until = None
         if error is None:
             row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
+            row.provider, row.provider_message_id = provider[:20], (provider_id or None) and provider_id[:128]
         elif error.permanent or row.attempts >= MAX_ATTEMPTS:
             row.status, row.last_error = OutboxStatus.FAILED, str(error)[:500]
         else:
@@ -160,14 +166,15 @@ def deliver_one(outbox_id: int, *, now: datetime | None = None, transport: Trans
         return _record(outbox_id, now=at, error=DeliveryError(f"no transport configured for {message.channel}",
                                                               permanent=True))
     try:
-        sender.deliver(message)
+        provider_id = sender.deliver(message)
     except DeliveryError as exc:
         log.warning("delivery of outbox #%d (%s) failed: %s", outbox_id, message.channel, exc)
         return _record(outbox_id, now=at, error=exc)
     except Exception as exc:  # a transport bug must not kill the job or lose the message
         log.exception("delivery of outbox #%d crashed", outbox_id)
         return _record(outbox_id, now=at, error=DeliveryError(f"{type(exc).__name__}: {exc}"))
-    return _record(outbox_id, now=at, error=None)
+    return _record(outbox_id, now=at, error=None, provider=sender.name,
+                   provider_id=provider_id if isinstance(provider_id, str) else None)
 
 
 def due_ids(session: Session, now: datetime, limit: int = 200) -> list[int]:
