@@ -92,12 +92,14 @@ def test_twilio_sms_leaves_the_outbox_through_the_sdk(standin, configure, make_u
     assert req["form"]["Body"].startswith("Your lesson moved.\nOpen it:") and "/lessons/9" in req["form"]["Body"]
     [row] = rows(OutboxMessage)
     assert row.status == OutboxStatus.SENT and row.channel == "sms"
+    assert row.provider == "twilio" and row.provider_message_id.startswith("SM")
+    assert req["form"]["StatusCallback"] == get_settings().public_url + "/api/v1/webhooks/twilio/status"
     assert outbox.deliver_due(now=utcnow() + timedelta(hours=1)).sent == 0 and len(standin.requests) == 1
 
 
 def test_twilio_whatsapp_uses_whatsapp_addresses_and_the_approved_content_template(standin):
     free_text = TwilioSender(TWILIO_SID, TWILIO_TOKEN, sender="+14155238886", whatsapp=True, api_base=standin.base)
-    free_text.deliver(_message("whatsapp", "Hi there"))
+    assert free_text.deliver(_message("whatsapp", "Hi there")).startswith("SM")  # the SID, kept for callbacks
     templated = TwilioSender(TWILIO_SID, TWILIO_TOKEN, sender="whatsapp:+14155238886", whatsapp=True,
                              content_sid="HX" + "a" * 32, api_base=standin.base)
     templated.deliver(_message("whatsapp", "Class moved.\n\nSee   /classes/3"))
@@ -148,7 +150,9 @@ def test_cloud_api_whatsapp_sends_the_approved_template_with_the_text_as_its_par
     [param] = component["parameters"]
     assert param["type"] == "text" and "\n" not in param["text"]
     assert param["text"].startswith("Your lesson moved. Open it:") and "/lessons/9" in param["text"]
-    assert rows(OutboxMessage)[0].status == OutboxStatus.SENT
+    [row] = rows(OutboxMessage)
+    assert row.status == OutboxStatus.SENT and row.provider == "whatsapp-cloud"
+    assert row.provider_message_id.startswith("wamid.")
 
 
 def test_cloud_api_outage_is_retried_and_a_refusal_is_final(standin, configure, make_user):
