@@ -3,8 +3,8 @@ and delivered after that change committed.
 
 `queue_message` writes one `outbox_messages` row in the caller's transaction, so a message exists
 exactly when its change committed. With no transport configured for the channel (the default) the
-row is only recorded ("recorded") and printed to the log; admins read it on /admin/outbox in
-development mode, so codes and notifications work with no provider. With a transport
+row is only recorded ("recorded") and printed to the log; admins read it on /admin/outbox (bodies
+in development mode only), so codes and notifications work with no provider. With a transport
 (integrations/messaging.py: SMTP for email, the HTTP provider for SMS / WhatsApp) the row is
 "pending": an after-commit hook on the session sends it right away on a background thread, and
 the minutely outbox job picks up anything left over.
@@ -40,9 +40,8 @@ from tutorhub.db import rows_matched, session_scope
 from tutorhub.integrations.messaging import Attachment, DeliveryError, OutgoingMessage, Transport, get_transport
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.notifications import OutboxAttachment, OutboxMessage, OutboxStatus
+from tutorhub.models.notifications import DeliveryStatus, OutboxAttachment, OutboxMessage, OutboxStatus
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.errors import NotFound
 from tutorhub.settings import get_settings
 
 log = logging.getLogger("tutorhub.outbox")
@@ -228,26 +227,40 @@ class OutboxItem(BaseModel):
     channel: str
     recipient: str
     subject: str
-    body: str
+    body: str  # "" in production (one-time codes and reset links must not reach an admin's screen)
     created_at: str
+    status: str = OutboxStatus.RECORDED  # our side: recorded, pending, sending, sent, failed
+    attempts: int = 0
+    last_error: str = ""
+    provider: str = ""
+    provider_message_id: str | None = None
+    delivery_status: str = ""  # the provider's side (DeliveryStatus), "" before any callback
+    delivery_error: str = ""
+    delivery_at: str | None = None
+    fallback_of: int | None = None
+    problem: bool = False  # failed to send, or the provider reports it failed / undelivered
 
 
-def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50) -> list[OutboxItem]:
-    """Newest first. Hidden in production, where real senders deliver messages."""
+def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50, problems: bool = False) -> list[OutboxItem]:
+    """Newest first, with each message's sending and delivery status. In production, where real
+    senders deliver, message bodies are withheld: they hold one-time codes and reset links.
+    `problems`: only messages that failed to send or that the provider reports failed / undelivered."""
     require_role(actor, Role.ADMIN)
-    if get_settings().is_production:
-        raise NotFound("The outbox is only visible in development mode.")
-    rows = session.exec(
-        select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))
-    ).all()
+    hide_bodies = get_settings().is_production
+    query = select(OutboxMessage)
+    if problems:
+        query = query.where(or_(col(OutboxMessage.status) == OutboxStatus.FAILED,
+                                col(OutboxMessage.delivery_status).in_(DeliveryStatus.PROBLEMS)))
+    rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))).all()
     return [
         OutboxItem(
-            id=r.id or 0,
-            channel=r.channel,
-            recipient=r.recipient,
-            subject=r.subject,
-            body=r.body,
-            created_at=r.created_at.isoformat(),
+            id=r.id or 0, channel=r.channel, recipient=r.recipient, subject=r.subject,
+            body="" if hide_bodies else r.body, created_at=r.created_at.isoformat(), status=r.status,
+            attempts=r.attempts, last_error=r.last_error, provider=r.provider,
+            provider_message_id=r.provider_message_id, delivery_status=r.delivery_status,
+            delivery_error=r.delivery_error, delivery_at=r.delivery_at.isoformat() if r.delivery_at else None,
+            fallback_of=r.fallback_of,
+            problem=r.status == OutboxStatus.FAILED or r.delivery_status in DeliveryStatus.PROBLEMS,
         )
         for r in rows
     ]
