@@ -256,6 +256,8 @@ def test_whatsapp_subscription_handshake(client, providers):
 def test_callbacks_answer_404_when_not_configured(client):
     assert _twilio(client, _status("SM" + "a" * 32, "sent")).status_code == 404
     assert _cloud(client, _cloud_body("wamid.x", "sent")).status_code == 404
+    assert _twilio(client, _status("SM" + "a" * 32, "sent"), signature="").status_code == 403  # unsigned: 403 always
+    assert _cloud(client, _cloud_body("wamid.x", "sent"), signature="").status_code == 403
     assert client.get("/api/v1/webhooks/whatsapp", params={"hub.mode": "subscribe", "hub.verify_token": "x",
                                                            "hub.challenge": "1"}).status_code == 404
 

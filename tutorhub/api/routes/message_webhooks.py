@@ -1,8 +1,8 @@
 """Delivery-status callbacks of the SMS / WhatsApp providers (services/messaging/delivery_reports.py).
 
 Public routes whose authentication is the provider's signature over the raw request: 403 when it is
-missing or does not verify (nothing changes), 404 when that provider's callbacks are not configured
-here, 400 for a verified body that is not a status callback, 413 over 1 MiB. A verified callback is
+missing or does not verify (nothing changes), 404 for a signed request when that provider's callbacks
+are not configured here, 400 for a verified body that is not a status callback, 413 over 1 MiB. A verified callback is
 answered 200 even when it names a message we do not know (providers retry anything else).
 
 The Twilio route reads the form itself (not through FastAPI's `Form`): the signature covers every

@@ -59,6 +59,8 @@ def twilio_callback_url(query: str = "") -> str:
 def receive_twilio_status(session: Session, *, params: Sequence[tuple[str, str]], signature: str,
                           query: str = "", now: datetime) -> int:
     """A Twilio status callback (form fields as posted); returns how many reports changed a row."""
+    if not signature:  # before "not configured": an unsigned request is refused the same everywhere
+        raise Forbidden("No X-Twilio-Signature header.")
     token = get_settings().twilio_auth_token
     if not token:
         raise NotFound("Twilio is not configured here.")
@@ -73,6 +75,8 @@ def receive_twilio_status(session: Session, *, params: Sequence[tuple[str, str]]
 
 def receive_cloud_statuses(session: Session, *, body: bytes, signature: str, now: datetime) -> int:
     """A WhatsApp Cloud API webhook (raw body); returns how many reports changed a row."""
+    if not signature:
+        raise Forbidden("No X-Hub-Signature-256 header.")
     secret = get_settings().whatsapp_app_secret
     if not secret:
         raise NotFound("WhatsApp callbacks are not configured here.")
