@@ -54,7 +54,7 @@ def seed_delivery_demo(session: Session, *, now: datetime) -> int:
     """Two SMS copies of a reminder to student1 as Twilio reported them, through the real report path."""
     student = session.exec(select(User).where(col(User.email) == "student1@tutorhub.test")).one()
     reports = [("SM" + "d" * 32, "delivered", ""), ("SM" + "e" * 32, "undelivered", "error 30003")]
-    for i, (sid, status, error) in enumerate(reports):
+    for i, (sid, _, _) in enumerate(reports):
         session.add(OutboxMessage(channel="sms", recipient="+15005550101", subject="Lesson reminder",
                                   body=f"Demo: your lesson starts in {24 - 23 * i} h.", user_id=student.id,
                                   status=OutboxStatus.SENT, attempts=1, sent_at=now - timedelta(hours=2 - i),
