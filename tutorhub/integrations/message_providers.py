@@ -24,12 +24,16 @@ them to the app's webhook configured in Meta's dashboard (WHATSAPP_WEBHOOK_PATH)
 
 Errors map onto the outbox's rules like the generic sender: 408, 429, 5xx and network errors are
 temporary (retried with backoff), any other 4xx is permanent. Neither API takes an idempotency key on
-sends, so a crash between the provider's acceptance and the outbox's "sent" mark can repeat one message.
+sends, so a crash (or a lost answer) between the provider's acceptance and the outbox's "sent" mark could
+repeat a message. Twilio's sender narrows that: on a retry it first lists the recipient's newest messages
+from our sender (`messages.list(to=, from_=)`) and takes one created since the row was queued with our
+text as the earlier attempt's. The Cloud API has no such listing, so a repeat stays possible there.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -49,6 +53,8 @@ from tutorhub.integrations.message_types import DeliveryError, OutgoingMessage
 # and caps a body parameter's length; notification texts carry a link on its own line.
 _TEMPLATE_PARAM_MAX = 1000
 TWILIO_STATUS_PATH = "/api/v1/webhooks/twilio/status"
+_LOOKBACK = 20  # messages to the recipient searched for an earlier attempt's (newest first)
+_CLOCK_SKEW = timedelta(minutes=5)
 WHATSAPP_WEBHOOK_PATH = "/api/v1/webhooks/whatsapp"
 
 
@@ -90,6 +96,8 @@ class TwilioSender:
 
     def deliver(self, message: OutgoingMessage) -> str | None:
         to = _whatsapp_address(message.recipient) if self.whatsapp else message.recipient
+        if message.attempt > 1 and (earlier := self._accepted_before(message, to)):
+            return earlier
         callback = self.status_callback or values.unset
         try:
             if self.whatsapp and self.content_sid:
@@ -105,6 +113,22 @@ class TwilioSender:
         except (requests.RequestException, TwilioException) as exc:
             raise DeliveryError(f"Twilio unreachable: {type(exc).__name__}") from exc
         return created.sid
+
+
+    def _accepted_before(self, message: OutgoingMessage, to: str) -> str | None:
+        """The SID of this message if Twilio already accepted it (an earlier attempt whose answer we lost):
+        the newest messages to the recipient from our sender, created since the row was queued, whose text
+        holds ours. A failed look-up is not an error: the message is then sent as usual."""
+        text = _template_text(message.body) if self.whatsapp and self.content_sid else message.body
+        since = message.queued_at - _CLOCK_SKEW if message.queued_at else None
+        try:
+            for earlier in self.client.messages.list(to=to, from_=self.sender, limit=_LOOKBACK):
+                created = earlier.date_created
+                if text and text in (earlier.body or "") and (since is None or (created is not None and created >= since)):
+                    return earlier.sid
+        except (TwilioException, requests.RequestException):
+            return None
+        return None
 
 
 def _whatsapp_address(number: str) -> str:

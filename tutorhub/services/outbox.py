@@ -18,7 +18,9 @@ ones (a refused recipient, a 4xx from the provider) are marked failed at once.
 
 Delivery guarantee: at-least-once to the provider, exactly-once in our records; the transports pass
 a stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop the repeat
-after a crash between its acceptance and our "sent" mark.
+after a crash between its acceptance and our "sent" mark. Twilio takes no such key: on any attempt
+after the first (`OutgoingMessage.attempt`) its sender first looks for the message among those it
+already accepted for the recipient and, when found, records that one instead of sending again.
 
 This sits in the shared core, not in messaging, because every domain sends through it, the
 accounts' one-time codes included (accounts sit below messaging).
@@ -159,7 +161,8 @@ def deliver_one(outbox_id: int, *, now: datetime | None = None, transport: Trans
         ).all()
         message = OutgoingMessage(id=outbox_id, channel=row.channel, recipient=row.recipient, subject=row.subject,
                                   body=row.body, attachments=tuple(Attachment(f.filename, f.content_type, f.content)
-                                                                   for f in files))
+                                                                   for f in files),
+                                  attempt=row.attempts, queued_at=row.created_at)
     sender = transport or get_transport(message.channel)
     if sender is None:
         return _record(outbox_id, now=at, error=DeliveryError(f"no transport configured for {message.channel}",
