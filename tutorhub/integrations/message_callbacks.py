@@ -4,7 +4,8 @@
   sender gave it, signed in `X-Twilio-Signature` (HMAC-SHA1 of the URL Twilio requested + the sorted
   form fields, keyed with the account's auth token), checked here with the SDK's own
   `RequestValidator`. The URL must be the one Twilio signed: the public one (TUTORHUB_PUBLIC_URL), never
-  the address the request reached behind a proxy.
+  the address the request reached behind a proxy. Only auth-token (HMAC-SHA1) signatures are accepted: a
+  request signed with a Twilio SharedKey (`X-Twilio-Webhooks-Signature-Settings`) does not verify here.
 - Meta's WhatsApp Cloud API posts JSON (`entry[].changes[].value.statuses[]`) signed in
   `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>`, compared in
   constant time before the body is parsed.

@@ -32,6 +32,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -127,6 +128,15 @@ def _provider_id(response: httpx.Response) -> str | None:
     return str(found)[:128] if isinstance(found, (str, int)) and found != "" else None
 
 
+def _status_callback(public_url: str) -> str | None:
+    """Where Twilio posts delivery reports; none for a loopback public URL, which Twilio cannot reach
+    (and may refuse as a StatusCallback, failing every message of a local setup with real credentials)."""
+    host = (urlsplit(public_url).hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
+        return None
+    return public_url + TWILIO_STATUS_PATH
+
+
 def get_transport(channel: str) -> Transport | None:
     """The configured transport for `channel`, or None (outbox only)."""
     settings = get_settings()
@@ -145,7 +155,7 @@ def get_transport(channel: str) -> Transport | None:
             settings.twilio_account_sid or "", settings.twilio_auth_token or "",
             sender=(settings.twilio_from_number if channel == "sms" else settings.twilio_whatsapp_from) or "",
             whatsapp=channel == "whatsapp", content_sid=settings.twilio_whatsapp_content_sid,
-            api_base=settings.twilio_api_base, status_callback=settings.public_url + TWILIO_STATUS_PATH)
+            api_base=settings.twilio_api_base, status_callback=_status_callback(settings.public_url))
     return WhatsAppCloudSender(
         settings.whatsapp_cloud_token or "", settings.whatsapp_cloud_phone_number_id or "",
         template=settings.whatsapp_cloud_template or "", language=settings.whatsapp_cloud_template_language,
