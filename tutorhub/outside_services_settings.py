@@ -75,6 +75,10 @@ def message_provider_settings() -> dict[str, Any]:
         "whatsapp_cloud_template": env_opt("TUTORHUB_WHATSAPP_CLOUD_TEMPLATE"),
         "whatsapp_cloud_template_language": env_opt("TUTORHUB_WHATSAPP_CLOUD_TEMPLATE_LANGUAGE") or "en_US",
         "whatsapp_cloud_api_base": env_base_url("TUTORHUB_WHATSAPP_CLOUD_API_BASE"),
+        # Delivery callbacks (services/messaging/delivery_reports.py): Meta signs them with the app secret
+        # and checks the webhook with the verify token; unset = the WhatsApp webhook answers 404.
+        "whatsapp_app_secret": env_opt("TUTORHUB_WHATSAPP_APP_SECRET"),
+        "whatsapp_verify_token": env_opt("TUTORHUB_WHATSAPP_VERIFY_TOKEN"),
     }
     needed: list[str] = []
     if "twilio" in (sms, whatsapp):

@@ -130,6 +130,8 @@ class Settings:
     whatsapp_cloud_template: str | None = None
     whatsapp_cloud_template_language: str = "en_US"
     whatsapp_cloud_api_base: str | None = None
+    whatsapp_app_secret: str | None = None  # verifies X-Hub-Signature-256 on delivery callbacks
+    whatsapp_verify_token: str | None = None  # the webhook subscription handshake
     deliver_immediately: bool = True
     # Calendar import (integrations/calendar_fetch.py): let the fetcher reach loopback/private addresses.
     allow_private_calendar_urls: bool = False

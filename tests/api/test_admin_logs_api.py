@@ -39,7 +39,7 @@ def test_login_log_bad_pages(client, as_role):
         assert res.status_code == 422, page
 
 
-def test_outbox_lists_messages_and_is_hidden_in_production(client, as_role, monkeypatch):
+def test_outbox_lists_messages_and_hides_bodies_in_production(client, as_role, monkeypatch):
     _, headers = as_role("admin")
     client.post("/api/v1/auth/otp/request", json={"email": "out1@example.com"})
     client.post("/api/v1/auth/otp/request", json={"phone": "+14155550123"})
@@ -53,7 +53,11 @@ def test_outbox_lists_messages_and_is_hidden_in_production(client, as_role, monk
     monkeypatch.setenv("TUTORHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-1234567890")
     reset_settings()
     try:
-        assert client.get("/api/v1/admin/outbox", headers=headers).status_code == 404
+        res = client.get("/api/v1/admin/outbox", headers=headers)
+        assert res.status_code == 200
+        assert [(i["recipient"], i["body"], i["status"]) for i in res.json()["items"]] == [
+            ("+14155550123", "", "recorded"), ("out1@example.com", "", "recorded")]
+        assert client.get("/api/v1/admin/outbox", params={"problems": "true"}, headers=headers).json()["items"] == []
     finally:
         monkeypatch.undo()
         reset_settings()

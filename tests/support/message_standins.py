@@ -3,7 +3,9 @@ on 127.0.0.1 that checks each request the way the provider does (auth, required 
 the provider's own shapes, so the SDKs (twilio, pywa) parse success and errors as in production.
 
 `standin.fail = (status, body)` makes the next requests fail with that answer; `standin.requests` holds
-what arrived (path, headers, parsed form fields or JSON).
+what arrived (path, headers, parsed form fields or JSON). Twilio's message list (`GET .../Messages.json`,
+filtered by To / From, newest first) answers from the messages the stand-in accepted (`twilio_messages`);
+`standin.lose_answer = True` accepts the next Twilio message but answers 500, as when the answer is lost.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import json
 import re
 import threading
 import uuid
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 TWILIO_SID, TWILIO_TOKEN = "AC" + "0" * 32, "twilio-test-token"
 CLOUD_TOKEN, CLOUD_PHONE_ID = "EAAG-test-token", "106540352242922"
@@ -38,12 +41,19 @@ class MessageProviderStandIn:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail: tuple[int, dict[str, Any]] | None = None
+        self.twilio_messages: list[dict[str, Any]] = []
+        self.lose_answer = False
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server hook name)
+                self._send(*standin.list_twilio(self.path, dict(self.headers)))
+
             def do_POST(self) -> None:  # noqa: N802 (http.server hook name)
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, answer = standin.answer(self.path, dict(self.headers), raw)
+                self._send(*standin.answer(self.path, dict(self.headers), raw))
+
+            def _send(self, status: int, answer: dict[str, Any]) -> None:
                 body = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -84,10 +94,34 @@ class MessageProviderStandIn:
         if not form.get("Body") and not form.get("ContentSid"):
             return twilio_error(400, 21602, "Message body is required.")
         message_sid = "SM" + uuid.uuid4().hex
-        return 201, {"sid": message_sid, "account_sid": sid, "to": form["To"], "from": form["From"],
-                     "body": form.get("Body", ""), "status": "queued", "num_segments": "1", "direction": "outbound-api",
-                     "api_version": "2010-04-01", "date_created": "Mon, 07 Dec 2026 12:00:00 +0000",
-                     "uri": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json"}
+        body = form.get("Body") or json.loads(form.get("ContentVariables") or "{}").get("1", "")
+        message = {"sid": message_sid, "account_sid": sid, "to": form["To"], "from": form["From"],
+                   "body": body, "status": "queued", "num_segments": "1", "direction": "outbound-api",
+                   "api_version": "2010-04-01", "date_created": formatdate(usegmt=True),
+                   "uri": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json"}
+        self.twilio_messages.append(message)
+        if self.lose_answer:
+            self.lose_answer = False
+            return twilio_error(500, 20500, "Internal Server Error")
+        return 201, message
+
+    def list_twilio(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(path)
+        match = _TWILIO_PATH.match(parts.path)
+        if not match:
+            return 404, {"error": f"no such endpoint {path}"}
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        self.requests.append({"provider": "twilio", "method": "GET", "path": parts.path, "headers": headers,
+                              "query": query})
+        expected = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        if headers.get("Authorization") != expected or match.group(1) != TWILIO_SID:
+            return twilio_error(401, 20003, "Authenticate")
+        found = [m for m in reversed(self.twilio_messages)
+                 if m["to"] == query.get("To", m["to"]) and m["from"] == query.get("From", m["from"])]
+        size = int(query.get("PageSize", 50))
+        return 200, {"messages": found[:size], "end": min(size, len(found)) - 1, "first_page_uri": parts.path,
+                     "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None, "start": 0,
+                     "uri": path}
 
     def _cloud(self, phone_id: str, headers: dict[str, str], payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if headers.get("Authorization") != f"Bearer {CLOUD_TOKEN}":

@@ -32,6 +32,7 @@ from tutorhub.api.routes import health as routes_health
 from tutorhub.api.routes import homework as routes_homework
 from tutorhub.api.routes import leads as routes_leads
 from tutorhub.api.routes import learning as routes_learning
+from tutorhub.api.routes import message_webhooks as routes_message_webhooks
 from tutorhub.api.routes import metrics as routes_metrics
 from tutorhub.api.routes import money as routes_money
 from tutorhub.api.routes import notifications as routes_notifications
@@ -96,6 +97,7 @@ api.include_router(routes_files.router)
 api.include_router(routes_chat.router)
 api.include_router(routes_notifications.router)
 api.include_router(routes_webhooks.router)
+api.include_router(routes_message_webhooks.router)  # SMS / WhatsApp delivery callbacks
 api.include_router(routes_razorpay.router)
 api.include_router(routes_sandbox.router)  # answers 404 in production mode
 api.include_router(routes_plans.router)

@@ -2,7 +2,8 @@
 use case, so the audit log has its entry) and login-log patterns the fraud scan turns into flags
 (four accounts from one address and one browser, a burst of failed logins; demo/money.py pays two
 students' top-ups with one test card), so /admin/users, /admin/fraud and
-/admin/audit show something to a newcomer."""
+/admin/audit show something to a newcomer; and two SMS reminders with the provider's delivery reports
+(one delivered, one undelivered with its e-mail fallback) for /admin/outbox."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from tutorhub.integrations.message_callbacks import TWILIO_PROVIDER, StatusReport
 from tutorhub.models.accounts import LoginEvent, User
+from tutorhub.models.notifications import DeliveryStatus, OutboxMessage, OutboxStatus
 from tutorhub.services.accounts.passwords import register
 from tutorhub.services.actor import to_user_out
+from tutorhub.services.messaging.delivery_reports import record_reports
 from tutorhub.services.ops.fraud_signals import scan_fraud_signals
 from tutorhub.services.ops.suspension import suspend_user
 
@@ -44,3 +48,19 @@ def seed_ops_demo(session: Session, *, now: datetime, admin_email: str, password
                  reason="Demo: several accounts from one address and card-testing top-ups.")
     flags = scan_fraud_signals(session, now=now)
     return {"suspended": 1, "flags": sum(flags.values())}
+
+
+def seed_delivery_demo(session: Session, *, now: datetime) -> int:
+    """Two SMS copies of a reminder to student1 as Twilio reported them, through the real report path."""
+    student = session.exec(select(User).where(col(User.email) == "student1@tutorhub.test")).one()
+    reports = [("SM" + "d" * 32, "delivered", ""), ("SM" + "e" * 32, "undelivered", "error 30003")]
+    for i, (sid, _, _) in enumerate(reports):
+        session.add(OutboxMessage(channel="sms", recipient="+15005550101", subject="Lesson reminder",
+                                  body=f"Demo: your lesson starts in {24 - 23 * i} h.", user_id=student.id,
+                                  status=OutboxStatus.SENT, attempts=1, sent_at=now - timedelta(hours=2 - i),
+                                  created_at=now - timedelta(hours=2 - i), provider=TWILIO_PROVIDER,
+                                  provider_message_id=sid))
+    session.flush()
+    return record_reports(session, [StatusReport(TWILIO_PROVIDER, sid, "sent", DeliveryStatus.SENT) for sid, _, _ in reports]
+                          + [StatusReport(TWILIO_PROVIDER, sid, status, status, error) for sid, status, error in reports],
+                          now=now)

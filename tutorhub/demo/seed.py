@@ -20,7 +20,7 @@ from tutorhub.demo.growth import seed_growth_demo
 from tutorhub.demo.leads import seed_leads_demo
 from tutorhub.demo.learning import seed_learning_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
-from tutorhub.demo.ops import seed_ops_demo
+from tutorhub.demo.ops import seed_delivery_demo, seed_ops_demo
 from tutorhub.demo.payout_accounts import seed_payout_accounts_demo
 from tutorhub.demo.reviews import seed_reviews_demo
 from tutorhub.demo.rooms import seed_rooms_demo
@@ -280,6 +280,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_rooms_demo(session, now=now)  # Greta (student2) and tutor2: a lesson whose video room is open now
     # a suspended student and fraud flags from demo login patterns (admin users / fraud / audit pages)
     seed_ops_demo(session, now=now, admin_email=ADMIN_EMAIL, password=DEMO_PASSWORD)
+    seed_delivery_demo(session, now=now)  # SMS delivery reports, one undelivered with its e-mail copy (/admin/outbox)
     seed_growth_demo(session, now=now, admin_email=ADMIN_EMAIL)  # a funded advertiser, two campaigns, an offer
     seed_currency_demo(session, now=now, admin_email=ADMIN_EMAIL)  # an admin-set rate (display currencies: sign-up)
     rebuild_all(session, now=now)  # the admin dashboard's daily figures over everything seeded above

@@ -17,14 +17,23 @@ URLs, so the override swaps the scheme and host (and prepends any path) of each 
 own pluggable HTTP layer (a `TwilioHttpClient` subclass; an httpx transport for pywa) — everything
 else (auth, paths, bodies, error parsing) stays the library's.
 
+Each returns the provider's id for the accepted message (Twilio's `sid`, the Cloud API's `messages[0].id`),
+which the outbox keeps so signed delivery callbacks (message_callbacks.py) can find the row. Twilio is
+told where to send them (`status_callback`, the public URL + TWILIO_STATUS_PATH); the Cloud API sends
+them to the app's webhook configured in Meta's dashboard (WHATSAPP_WEBHOOK_PATH).
+
 Errors map onto the outbox's rules like the generic sender: 408, 429, 5xx and network errors are
 temporary (retried with backoff), any other 4xx is permanent. Neither API takes an idempotency key on
-sends, so a crash between the provider's acceptance and the outbox's "sent" mark can repeat one message.
+sends, so a crash (or a lost answer) between the provider's acceptance and the outbox's "sent" mark could
+repeat a message. Twilio's sender narrows that: on a retry it first lists the recipient's newest messages
+from our sender (`messages.list(to=, from_=)`) and takes one created since the row was queued with our
+text as the earlier attempt's. The Cloud API has no such listing, so a repeat stays possible there.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,6 +41,7 @@ import requests
 from pywa import WhatsApp
 from pywa.errors import WhatsAppError
 from pywa.types.templates import BodyText, TemplateLanguage
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
@@ -42,6 +52,10 @@ from tutorhub.integrations.message_types import DeliveryError, OutgoingMessage
 # Meta refuses template parameters with newlines, tabs or more than 4 spaces in a row (error 132018),
 # and caps a body parameter's length; notification texts carry a link on its own line.
 _TEMPLATE_PARAM_MAX = 1000
+TWILIO_STATUS_PATH = "/api/v1/webhooks/twilio/status"
+_LOOKBACK = 20  # messages to the recipient searched for an earlier attempt's (newest first)
+_CLOCK_SKEW = timedelta(minutes=5)
+WHATSAPP_WEBHOOK_PATH = "/api/v1/webhooks/whatsapp"
 
 
 def _temporary(status: int | None) -> bool:
@@ -71,27 +85,50 @@ class TwilioSender:
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, *, sender: str, whatsapp: bool = False,
-                 content_sid: str | None = None, api_base: str | None = None, timeout: float = 10.0) -> None:
-        self.whatsapp, self.content_sid = whatsapp, content_sid
+                 content_sid: str | None = None, api_base: str | None = None, status_callback: str | None = None,
+                 timeout: float = 10.0) -> None:
+        self.whatsapp, self.content_sid, self.status_callback = whatsapp, content_sid, status_callback
         self.sender = _whatsapp_address(sender) if whatsapp else sender
         http_client = (_RebasedTwilioHttpClient(api_base, timeout=timeout) if api_base
                        else TwilioHttpClient(timeout=timeout))
         # environment={}: only our settings choose the account, region and edge (not stray TWILIO_* variables)
         self.client = TwilioClient(account_sid, auth_token, http_client=http_client, environment={})
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         to = _whatsapp_address(message.recipient) if self.whatsapp else message.recipient
+        if message.attempt > 1 and (earlier := self._accepted_before(message, to)):
+            return earlier
+        callback = self.status_callback or values.unset
         try:
             if self.whatsapp and self.content_sid:
-                self.client.messages.create(to=to, from_=self.sender, content_sid=self.content_sid,
-                                            content_variables=json.dumps({"1": _template_text(message.body)}))
+                created = self.client.messages.create(
+                    to=to, from_=self.sender, content_sid=self.content_sid, status_callback=callback,
+                    content_variables=json.dumps({"1": _template_text(message.body)}))
             else:
-                self.client.messages.create(to=to, from_=self.sender, body=message.body)
+                created = self.client.messages.create(to=to, from_=self.sender, body=message.body,
+                                                      status_callback=callback)
         except TwilioRestException as exc:
             raise DeliveryError(f"Twilio answered {exc.status} (error {exc.code}): {exc.msg}"[:300],
                                 permanent=not _temporary(exc.status)) from exc
         except (requests.RequestException, TwilioException) as exc:
             raise DeliveryError(f"Twilio unreachable: {type(exc).__name__}") from exc
+        return created.sid
+
+
+    def _accepted_before(self, message: OutgoingMessage, to: str) -> str | None:
+        """The SID of this message if Twilio already accepted it (an earlier attempt whose answer we lost):
+        the newest messages to the recipient from our sender, created since the row was queued, whose text
+        holds ours. A failed look-up is not an error: the message is then sent as usual."""
+        text = _template_text(message.body) if self.whatsapp and self.content_sid else message.body
+        since = message.queued_at - _CLOCK_SKEW if message.queued_at else None
+        try:
+            for earlier in self.client.messages.list(to=to, from_=self.sender, limit=_LOOKBACK):
+                created = earlier.date_created
+                if text and text in (earlier.body or "") and (since is None or (created is not None and created >= since)):
+                    return earlier.sid
+        except (TwilioException, requests.RequestException):
+            return None
+        return None
 
 
 def _whatsapp_address(number: str) -> str:
@@ -129,7 +166,7 @@ class WhatsAppCloudSender:
         self.token, self.phone_number_id, self.template = token, phone_number_id, template
         self.language, self.api_base, self.timeout = language, api_base, timeout
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         try:
             language = TemplateLanguage(self.language)
         except ValueError as exc:
@@ -139,7 +176,7 @@ class WhatsAppCloudSender:
                                transport=_RebasedTransport(self.api_base) if self.api_base else None)
         try:
             wa = WhatsApp(phone_id=self.phone_number_id, token=self.token, session=session)
-            wa.send_template(to=message.recipient, name=self.template, language=language,
+            sent = wa.send_template(to=message.recipient, name=self.template, language=language,
                              # pywa 4.5 declares `params` without @staticmethod, so mypy reads the text as `self`
                              params=[BodyText.params(_template_text(message.body))])  # type: ignore[arg-type]
         except WhatsAppError as exc:
@@ -150,3 +187,4 @@ class WhatsAppCloudSender:
             raise DeliveryError(f"WhatsApp Cloud API unreachable: {type(exc).__name__}") from exc
         finally:
             session.close()
+        return sent.id

@@ -4,6 +4,7 @@ so the provider senders and `messaging.get_transport`, which picks among them, d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -24,6 +25,8 @@ class OutgoingMessage:
     subject: str
     body: str
     attachments: tuple[Attachment, ...] = ()
+    attempt: int = 1  # > 1: an earlier attempt may have reached the provider (crash, timeout, 5xx)
+    queued_at: datetime | None = None
 
 
 class DeliveryError(Exception):
@@ -37,5 +40,6 @@ class DeliveryError(Exception):
 class Transport(Protocol):
     name: str
 
-    def deliver(self, message: OutgoingMessage) -> None:
-        """Hand one message to the provider; raise DeliveryError when it was not accepted."""
+    def deliver(self, message: OutgoingMessage) -> str | None:
+        """Hand one message to the provider; raise DeliveryError when it was not accepted. Returns the
+        provider's id for the accepted message when it gives one (delivery callbacks name it)."""

@@ -32,10 +32,11 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from urllib.parse import urlsplit
 
 import httpx
 
-from tutorhub.integrations.message_providers import TwilioSender, WhatsAppCloudSender
+from tutorhub.integrations.message_providers import TWILIO_STATUS_PATH, TwilioSender, WhatsAppCloudSender
 from tutorhub.integrations.message_types import Attachment, DeliveryError, OutgoingMessage, Transport
 from tutorhub.settings import get_settings
 
@@ -53,7 +54,7 @@ class SmtpSender:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender, self.starttls, self.timeout = sender, starttls, timeout
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         email = EmailMessage()
         email["From"] = self.sender
         email["To"] = message.recipient
@@ -77,6 +78,7 @@ class SmtpSender:
             raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP error: {exc}") from exc
+        return None
 
 
 def _attach(email: EmailMessage, item: Attachment) -> None:
@@ -100,7 +102,7 @@ class HttpSmsSender:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
         self.base_url, self.api_key, self.timeout = base_url.rstrip("/"), api_key, timeout
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def deliver(self, message: OutgoingMessage) -> str | None:
         try:
             response = httpx.post(
                 f"{self.base_url}/messages",
@@ -112,10 +114,27 @@ class HttpSmsSender:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{message.channel} provider unreachable: {type(exc).__name__}") from exc
         if 200 <= response.status_code < 300:
-            return
+            return _provider_id(response)
         temporary = response.status_code in (408, 429) or response.status_code >= 500
         raise DeliveryError(f"{message.channel} provider answered {response.status_code}: {response.text[:200]}",
                             permanent=not temporary)
+
+
+def _provider_id(response: httpx.Response) -> str | None:
+    try:
+        found = response.json().get("id")
+    except (ValueError, AttributeError):
+        return None
+    return str(found)[:128] if isinstance(found, (str, int)) and found != "" else None
+
+
+def _status_callback(public_url: str) -> str | None:
+    """Where Twilio posts delivery reports; none for a loopback public URL, which Twilio cannot reach
+    (and may refuse as a StatusCallback, failing every message of a local setup with real credentials)."""
+    host = (urlsplit(public_url).hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
+        return None
+    return public_url + TWILIO_STATUS_PATH
 
 
 def get_transport(channel: str) -> Transport | None:
@@ -136,7 +155,7 @@ def get_transport(channel: str) -> Transport | None:
             settings.twilio_account_sid or "", settings.twilio_auth_token or "",
             sender=(settings.twilio_from_number if channel == "sms" else settings.twilio_whatsapp_from) or "",
             whatsapp=channel == "whatsapp", content_sid=settings.twilio_whatsapp_content_sid,
-            api_base=settings.twilio_api_base)
+            api_base=settings.twilio_api_base, status_callback=_status_callback(settings.public_url))
     return WhatsAppCloudSender(
         settings.whatsapp_cloud_token or "", settings.whatsapp_cloud_phone_number_id or "",
         template=settings.whatsapp_cloud_template or "", language=settings.whatsapp_cloud_template_language,

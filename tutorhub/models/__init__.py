@@ -130,10 +130,12 @@ from tutorhub.models.money import (
     Refund,
 )
 from tutorhub.models.notifications import (
+    DeliveryStatus,
     JobRun,
     Notification,
     NotificationPreference,
     OutboxAttachment,
+    OutboxDeliveryEvent,
     OutboxMessage,
     OutboxStatus,
     ReminderLog,
@@ -276,6 +278,8 @@ __all__ = [
     "LoginEvent",
     "OtpCode",
     "OutboxAttachment",
+    "DeliveryStatus",
+    "OutboxDeliveryEvent",
     "OutboxMessage",
     "CalendarFeed",
     "ExternalCalendar",

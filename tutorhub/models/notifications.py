@@ -8,6 +8,12 @@ Why this shape:
   row is only recorded (status "recorded", the development outbox admins read); with one it is
   "pending" until services/outbox.py claims it, sends it and marks it "sent" (or
   "failed" after its retries).
+- Delivery reports (services/messaging/delivery_reports.py): the provider's message id is kept on the
+  row when it accepts it (`provider`, `provider_message_id`), and its signed status callbacks set
+  `delivery_status` (queued < sent < failed < undelivered < delivered < read: only ever upwards, so
+  replays and out-of-order callbacks cannot move it back), the provider's error and the time;
+  `outbox_delivery_events` keeps each distinct report once (unique per row and raw status). A failed
+  SMS / WhatsApp copy of a notification gets one e-mail copy (`fallback_of`, unique: at most one).
 - `reminder_logs` has a UNIQUE key: inserting the row is what reserves a reminder, so two
   scheduler processes (or a restart) can never send the same reminder twice.
 - `scheduler_leases` is one row per lease name; a conditional UPDATE hands it over only when it
@@ -32,9 +38,26 @@ class OutboxStatus:
     FAILED = "failed"  # gave up after the last retry
 
 
+class DeliveryStatus:
+    """What the provider reports after accepting a message, in the order it may only move up."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    DELIVERED = "delivered"
+    READ = "read"
+    ORDER = (QUEUED, SENT, FAILED, UNDELIVERED, DELIVERED, READ)
+    PROBLEMS = (FAILED, UNDELIVERED)
+
+
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_provider_id", "provider", "provider_message_id"),
+        UniqueConstraint("fallback_of", name="uq_outbox_messages_fallback_of"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)  # email | sms | whatsapp
@@ -48,6 +71,30 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str = Field(default="", max_length=500)
+    # The user a notification copy is for (None: codes, guardians, invitations), for the e-mail fallback.
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    fallback_of: int | None = Field(default=None)  # the failed SMS / WhatsApp row this e-mail replaces
+    provider: str = Field(default="", max_length=20)  # the transport that accepted it: twilio, whatsapp-cloud, ...
+    provider_message_id: str | None = Field(default=None, max_length=128)  # Twilio SID, Cloud API wamid
+    delivery_status: str = Field(default="", max_length=12)  # DeliveryStatus, "" before any report
+    delivery_error: str = Field(default="", max_length=300)
+    delivery_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class OutboxDeliveryEvent(SQLModel, table=True):
+    """One distinct status report of a provider for one outbox row (a replay is the same row)."""
+
+    __tablename__ = "outbox_delivery_events"
+    __table_args__ = (UniqueConstraint("outbox_id", "raw_status", name="uq_outbox_delivery_events"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox_messages.id")
+    provider: str = Field(max_length=20)
+    raw_status: str = Field(max_length=24)  # as the provider said it ("sending", "accepted", ...)
+    status: str = Field(max_length=12)  # DeliveryStatus
+    error: str = Field(default="", max_length=300)
+    reported_at: datetime = Field(sa_type=UtcDateTime)  # the provider's time when it gives one, else receipt
+    received_at: datetime = Field(sa_type=UtcDateTime)
 
 
 class OutboxAttachment(SQLModel, table=True):

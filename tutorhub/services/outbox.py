@@ -3,8 +3,8 @@ and delivered after that change committed.
 
 `queue_message` writes one `outbox_messages` row in the caller's transaction, so a message exists
 exactly when its change committed. With no transport configured for the channel (the default) the
-row is only recorded ("recorded") and printed to the log; admins read it on /admin/outbox in
-development mode, so codes and notifications work with no provider. With a transport
+row is only recorded ("recorded") and printed to the log; admins read it on /admin/outbox (bodies
+in development mode only), so codes and notifications work with no provider. With a transport
 (integrations/messaging.py: SMTP for email, the HTTP provider for SMS / WhatsApp) the row is
 "pending": an after-commit hook on the session sends it right away on a background thread, and
 the minutely outbox job picks up anything left over.
@@ -18,7 +18,9 @@ ones (a refused recipient, a 4xx from the provider) are marked failed at once.
 
 Delivery guarantee: at-least-once to the provider, exactly-once in our records; the transports pass
 a stable per-row id (SMTP Message-ID, HTTP Idempotency-Key) so the provider can drop the repeat
-after a crash between its acceptance and our "sent" mark.
+after a crash between its acceptance and our "sent" mark. Twilio takes no such key: on any attempt
+after the first (`OutgoingMessage.attempt`) its sender first looks for the message among those it
+already accepted for the recipient and, when found, records that one instead of sending again.
 
 This sits in the shared core, not in messaging, because every domain sends through it, the
 accounts' one-time codes included (accounts sit below messaging).
@@ -40,9 +42,8 @@ from tutorhub.db import rows_matched, session_scope
 from tutorhub.integrations.messaging import Attachment, DeliveryError, OutgoingMessage, Transport, get_transport
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.notifications import OutboxAttachment, OutboxMessage, OutboxStatus
+from tutorhub.models.notifications import DeliveryStatus, OutboxAttachment, OutboxMessage, OutboxStatus
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.errors import NotFound
 from tutorhub.settings import get_settings
 
 log = logging.getLogger("tutorhub.outbox")
@@ -64,12 +65,16 @@ class DeliveryCounts:
 
 
 def queue_message(session: Session, *, channel: str, recipient: str, subject: str, body: str,
-                  attachments: Iterable[Attachment] = ()) -> None:
+                  attachments: Iterable[Attachment] = (), user_id: int | None = None,
+                  fallback_of: int | None = None) -> None:
     """Queue one message inside the caller's transaction (see the module docstring). Attachments
-    (text files such as an `.ics` invitation) are stored beside the row and go with email only."""
+    (text files such as an `.ics` invitation) are stored beside the row and go with email only.
+    `user_id` names the user a notification copy is for; `fallback_of` the failed SMS / WhatsApp
+    row an e-mail copy replaces (services/messaging/delivery_reports.py)."""
     has_transport = get_transport(channel) is not None
     row = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200], body=body[:5000],
-                        status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED)
+                        status=OutboxStatus.PENDING if has_transport else OutboxStatus.RECORDED,
+                        user_id=user_id, fallback_of=fallback_of)
     session.add(row)
     files = list(attachments) if channel == "email" else []
     if files:
@@ -123,7 +128,8 @@ def _claim(session: Session, outbox_id: int, now: datetime) -> bool:
     return rows_matched(result) == 1
 
 
-def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None) -> str:
+def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None, provider: str = "",
+            provider_id: str | None = None) -> str:
     with session_scope() as session:
         row = session.get(OutboxMessage, outbox_id)
         if row is None:
@@ -131,6 +137,7 @@ def _record(outbox_id: int, *, now: datetime, error: DeliveryError | None) -> st
         row.claimed_until = None
         if error is None:
             row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
+            row.provider, row.provider_message_id = provider[:20], (provider_id or None) and provider_id[:128]
         elif error.permanent or row.attempts >= MAX_ATTEMPTS:
             row.status, row.last_error = OutboxStatus.FAILED, str(error)[:500]
         else:
@@ -154,20 +161,22 @@ def deliver_one(outbox_id: int, *, now: datetime | None = None, transport: Trans
         ).all()
         message = OutgoingMessage(id=outbox_id, channel=row.channel, recipient=row.recipient, subject=row.subject,
                                   body=row.body, attachments=tuple(Attachment(f.filename, f.content_type, f.content)
-                                                                   for f in files))
+                                                                   for f in files),
+                                  attempt=row.attempts, queued_at=row.created_at)
     sender = transport or get_transport(message.channel)
     if sender is None:
         return _record(outbox_id, now=at, error=DeliveryError(f"no transport configured for {message.channel}",
                                                               permanent=True))
     try:
-        sender.deliver(message)
+        provider_id = sender.deliver(message)
     except DeliveryError as exc:
         log.warning("delivery of outbox #%d (%s) failed: %s", outbox_id, message.channel, exc)
         return _record(outbox_id, now=at, error=exc)
     except Exception as exc:  # a transport bug must not kill the job or lose the message
         log.exception("delivery of outbox #%d crashed", outbox_id)
         return _record(outbox_id, now=at, error=DeliveryError(f"{type(exc).__name__}: {exc}"))
-    return _record(outbox_id, now=at, error=None)
+    return _record(outbox_id, now=at, error=None, provider=sender.name,
+                   provider_id=provider_id if isinstance(provider_id, str) else None)
 
 
 def due_ids(session: Session, now: datetime, limit: int = 200) -> list[int]:
@@ -221,26 +230,40 @@ class OutboxItem(BaseModel):
     channel: str
     recipient: str
     subject: str
-    body: str
+    body: str  # "" in production (one-time codes and reset links must not reach an admin's screen)
     created_at: str
+    status: str = OutboxStatus.RECORDED  # our side: recorded, pending, sending, sent, failed
+    attempts: int = 0
+    last_error: str = ""
+    provider: str = ""
+    provider_message_id: str | None = None
+    delivery_status: str = ""  # the provider's side (DeliveryStatus), "" before any callback
+    delivery_error: str = ""
+    delivery_at: str | None = None
+    fallback_of: int | None = None
+    problem: bool = False  # failed to send, or the provider reports it failed / undelivered
 
 
-def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50) -> list[OutboxItem]:
-    """Newest first. Hidden in production, where real senders deliver messages."""
+def list_outbox(session: Session, *, actor: UserOut | None, limit: int = 50, problems: bool = False) -> list[OutboxItem]:
+    """Newest first, with each message's sending and delivery status. In production, where real
+    senders deliver, message bodies are withheld: they hold one-time codes and reset links.
+    `problems`: only messages that failed to send or that the provider reports failed / undelivered."""
     require_role(actor, Role.ADMIN)
-    if get_settings().is_production:
-        raise NotFound("The outbox is only visible in development mode.")
-    rows = session.exec(
-        select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))
-    ).all()
+    hide_bodies = get_settings().is_production
+    query = select(OutboxMessage)
+    if problems:
+        query = query.where(or_(col(OutboxMessage.status) == OutboxStatus.FAILED,
+                                col(OutboxMessage.delivery_status).in_(DeliveryStatus.PROBLEMS)))
+    rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(max(1, min(limit, 200)))).all()
     return [
         OutboxItem(
-            id=r.id or 0,
-            channel=r.channel,
-            recipient=r.recipient,
-            subject=r.subject,
-            body=r.body,
-            created_at=r.created_at.isoformat(),
+            id=r.id or 0, channel=r.channel, recipient=r.recipient, subject=r.subject,
+            body="" if hide_bodies else r.body, created_at=r.created_at.isoformat(), status=r.status,
+            attempts=r.attempts, last_error=r.last_error, provider=r.provider,
+            provider_message_id=r.provider_message_id, delivery_status=r.delivery_status,
+            delivery_error=r.delivery_error, delivery_at=r.delivery_at.isoformat() if r.delivery_at else None,
+            fallback_of=r.fallback_of,
+            problem=r.status == OutboxStatus.FAILED or r.delivery_status in DeliveryStatus.PROBLEMS,
         )
         for r in rows
     ]

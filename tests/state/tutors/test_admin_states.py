@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from tests.state.conftest import count, fetch, redirects, toasts
-from tutorhub.models import TutorProfile, VerificationDecision
+from tutorhub.models import OutboxMessage, TutorProfile, VerificationDecision
 from tutorhub.models.base import utcnow
 from tutorhub.services.accounts import one_time_codes, passwords
 from tutorhub.services.errors import NotAuthenticated
@@ -142,7 +143,13 @@ def test_outbox_is_admin_only_and_newest_first(browser, make_user, db):
     assert [r.recipient for r in page.rows] == ["second@example.com", "first@example.com"]
 
 
-def test_outbox_hidden_in_production(browser, make_user, monkeypatch):
+def test_outbox_in_production_shows_delivery_but_no_bodies(browser, make_user, monkeypatch, db):
+    one_time_codes.request_otp(db, email="code@example.com")
+    row = db.exec(select(OutboxMessage)).one()
+    row.status, row.provider, row.provider_message_id = "sent", "twilio", "SM" + "1" * 32
+    row.delivery_status, row.delivery_error = "undelivered", "error 30003"
+    db.add(row)
+    db.commit()
     monkeypatch.setenv("TUTORHUB_ENV", "production")
     monkeypatch.setenv("TUTORHUB_SECRET_KEY", "x" * 40)
     from tutorhub.settings import reset_settings
@@ -152,8 +159,16 @@ def test_outbox_hidden_in_production(browser, make_user, monkeypatch):
         make_user("admin", email="admin@example.com")
         browser.login("admin@example.com")
         page = browser.state(AdminOutboxState)
+        browser.goto("/admin/outbox")
         browser.run(page.load())
-        assert page.status == "unavailable" and page.rows == []
+        assert page.status == "ready" and page.bodies_hidden
+        [shown] = page.rows
+        assert shown.recipient == "code@example.com" and shown.body == ""  # the login code stays hidden
+        assert (shown.delivery, shown.delivery_error, shown.provider, shown.problem) == (
+            "undelivered", "error 30003", "twilio", True)
+        browser.goto("/admin/outbox?problems=1")
+        browser.run(page.load())
+        assert page.problems and [r.id for r in page.rows] == [shown.id]
     finally:
         monkeypatch.undo()
         reset_settings()

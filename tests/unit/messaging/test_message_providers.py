@@ -79,7 +79,7 @@ def _free_port() -> int:
 
 
 def test_twilio_sms_leaves_the_outbox_through_the_sdk(standin, configure, make_user):
-    configure(TUTORHUB_SMS_PROVIDER="twilio", **_twilio_env(standin))
+    configure(TUTORHUB_SMS_PROVIDER="twilio", TUTORHUB_PUBLIC_URL="https://tutorhub.example", **_twilio_env(standin))
     assert isinstance(get_transport("sms"), TwilioSender)
     assert get_transport("whatsapp") is None  # WhatsApp stays on the (unconfigured) default provider
     _notify_by(make_user, "sms")
@@ -92,12 +92,14 @@ def test_twilio_sms_leaves_the_outbox_through_the_sdk(standin, configure, make_u
     assert req["form"]["Body"].startswith("Your lesson moved.\nOpen it:") and "/lessons/9" in req["form"]["Body"]
     [row] = rows(OutboxMessage)
     assert row.status == OutboxStatus.SENT and row.channel == "sms"
+    assert row.provider == "twilio" and row.provider_message_id.startswith("SM")
+    assert req["form"]["StatusCallback"] == "https://tutorhub.example/api/v1/webhooks/twilio/status"
     assert outbox.deliver_due(now=utcnow() + timedelta(hours=1)).sent == 0 and len(standin.requests) == 1
 
 
 def test_twilio_whatsapp_uses_whatsapp_addresses_and_the_approved_content_template(standin):
     free_text = TwilioSender(TWILIO_SID, TWILIO_TOKEN, sender="+14155238886", whatsapp=True, api_base=standin.base)
-    free_text.deliver(_message("whatsapp", "Hi there"))
+    assert free_text.deliver(_message("whatsapp", "Hi there")).startswith("SM")  # the SID, kept for callbacks
     templated = TwilioSender(TWILIO_SID, TWILIO_TOKEN, sender="whatsapp:+14155238886", whatsapp=True,
                              content_sid="HX" + "a" * 32, api_base=standin.base)
     templated.deliver(_message("whatsapp", "Class moved.\n\nSee   /classes/3"))
@@ -148,7 +150,9 @@ def test_cloud_api_whatsapp_sends_the_approved_template_with_the_text_as_its_par
     [param] = component["parameters"]
     assert param["type"] == "text" and "\n" not in param["text"]
     assert param["text"].startswith("Your lesson moved. Open it:") and "/lessons/9" in param["text"]
-    assert rows(OutboxMessage)[0].status == OutboxStatus.SENT
+    [row] = rows(OutboxMessage)
+    assert row.status == OutboxStatus.SENT and row.provider == "whatsapp-cloud"
+    assert row.provider_message_id.startswith("wamid.")
 
 
 def test_cloud_api_outage_is_retried_and_a_refusal_is_final(standin, configure, make_user):
@@ -200,3 +204,46 @@ def test_providers_are_chosen_per_channel_and_must_be_fully_configured(standin, 
                   TUTORHUB_TWILIO_FROM_NUMBER="+15005550006", TUTORHUB_WHATSAPP_CLOUD_TEMPLATE="tutorhub_update",
                   TUTORHUB_WHATSAPP_CLOUD_TEMPLATE_LANGUAGE="de")
         get_settings()
+
+
+def test_a_lost_twilio_answer_is_not_sent_twice(standin, configure, make_user):
+    """Twilio accepted the message but its answer was lost (a 500 here): the retry finds the message among
+    those Twilio holds for the recipient and records its SID instead of sending it again."""
+    configure(TUTORHUB_SMS_PROVIDER="twilio", **_twilio_env(standin))  # a local public URL: no status callback
+    _notify_by(make_user, "sms")
+    now = utcnow()
+    standin.lose_answer = True
+    assert outbox.deliver_due(now=now).retry == 1
+    [accepted] = standin.twilio_messages
+    assert outbox.deliver_due(now=now + timedelta(minutes=5)).sent == 1
+    assert standin.twilio_messages == [accepted]  # no second message
+    [row] = rows(OutboxMessage)
+    assert row.status == OutboxStatus.SENT and row.provider_message_id == accepted["sid"] and row.attempts == 2
+    lookup = [r for r in standin.requests if r.get("method") == "GET"]
+    assert [(r["query"]["To"], r["query"]["From"]) for r in lookup] == [(PHONE, "+15005550006")]
+    assert all("StatusCallback" not in r["form"] for r in standin.requests if "form" in r)  # Twilio cannot reach localhost
+
+
+def test_a_crash_after_twilio_accepted_is_not_sent_twice(standin, configure, make_user):
+    """The process died between Twilio's acceptance and the "sent" mark: the expired claim is taken over
+    and the earlier message is found, not repeated; a retry after a refusal that sent nothing does send."""
+    configure(TUTORHUB_SMS_PROVIDER="twilio", **_twilio_env(standin))
+    user_id = _notify_by(make_user, "sms")
+    now = utcnow()
+    [row] = rows(OutboxMessage)
+    with session_scope() as session:
+        assert outbox._claim(session, row.id, now)  # the dying process's claim ...
+    sid = get_transport("sms").deliver(OutgoingMessage(id=row.id, channel="sms", recipient=PHONE, subject="",
+                                                       body=row.body))  # ... and its send; then it dies
+    assert outbox.deliver_due(now=now + timedelta(seconds=outbox.CLAIM_SECONDS + 1)).sent == 1
+    [after] = rows(OutboxMessage)
+    assert after.provider_message_id == sid and len(standin.twilio_messages) == 1
+
+    with session_scope() as session:
+        notify(session, user_id=user_id, kind="system", title="Moved", body="Another lesson moved.", now=now)
+    standin.fail = twilio_error(503, 20503, "Service unavailable")
+    assert outbox.deliver_due(now=now).retry == 1
+    standin.fail = None
+    assert outbox.deliver_due(now=now + timedelta(minutes=5)).sent == 1
+    assert len(standin.twilio_messages) == 2  # nothing was accepted the first time: sent once now
+    assert standin.twilio_messages[1]["body"].startswith("Another lesson moved.")

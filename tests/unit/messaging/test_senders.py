@@ -142,7 +142,9 @@ def test_smtp_outage_is_retried_later_not_lost(configure, make_user):
 
 def test_http_sms_sender_speaks_the_documented_contract(provider):
     sender = HttpSmsSender(provider.base, "key-123")
-    sender.deliver(OutgoingMessage(id=42, channel="whatsapp", recipient="+4915112345678", subject="s", body="Hello"))
+    accepted = sender.deliver(OutgoingMessage(id=42, channel="whatsapp", recipient="+4915112345678", subject="s",
+                                              body="Hello"))
+    assert accepted == "prov-1"  # the provider's id, kept on the outbox row
     [req] = provider.requests
     assert req == {"path": "/v1/messages", "auth": "Bearer key-123", "key": "tutorhub-outbox-42",
                    "json": {"to": "+4915112345678", "channel": "whatsapp", "body": "Hello"}}

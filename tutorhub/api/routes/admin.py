@@ -1,4 +1,4 @@
-"""Admin: the tutor verification queue and decisions, the login log, and the dev-mode outbox."""
+"""Admin: the tutor verification queue and decisions, the login log, and the outbox."""
 
 from __future__ import annotations
 
@@ -68,9 +68,10 @@ def list_logins(user: CurrentUser, page: int = 1) -> LoginEventPage:
 @router.get(
     "/outbox",
     response_model=OutboxPage,
-    responses=error_responses(401, 403, 404, e404="Production mode (real senders deliver messages)"),
+    responses=error_responses(401, 403),
 )
-def list_outbox(user: CurrentUser, limit: int = 50) -> OutboxPage:
-    """Messages recorded by the development outbox sender (login codes, notifications), newest first."""
+def list_outbox(user: CurrentUser, limit: int = 50, problems: bool = False) -> OutboxPage:
+    """Outgoing messages (login codes, notifications), newest first, with their sending status and the
+    provider's delivery report; bodies only in development mode. `problems=true`: failed ones only."""
     with session_scope(read_only=True) as session:
-        return OutboxPage(items=outbox.list_outbox(session, actor=user, limit=limit))
+        return OutboxPage(items=outbox.list_outbox(session, actor=user, limit=limit, problems=problems))

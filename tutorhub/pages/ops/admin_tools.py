@@ -1,4 +1,4 @@
-"""Admin tools: the development outbox (messages the outbox sender recorded) and the login log."""
+"""Admin tools: the outbox (every outgoing message with its sending and delivery status) and the login log."""
 
 from __future__ import annotations
 
@@ -16,6 +16,26 @@ from tutorhub.state.ops.admin_tools import AdminLoginsState as L
 from tutorhub.state.ops.admin_tools import AdminOutboxState as O
 from tutorhub.state.ops.admin_tools import LoginRow, OutboxRow
 
+_DELIVERY_COLOURS = {"queued": "gray", "sent": "blue", "delivered": "green", "read": "green",
+                     "failed": "red", "undelivered": "red"}
+
+
+def _delivery(row: OutboxRow) -> rx.Component:
+    """Our sending status, then the provider's delivery report with its error and time."""
+    return rx.flex(
+        rx.badge(row.status, variant="outline", color_scheme=rx.cond(row.status == "failed", "red", "gray")),
+        rx.cond(
+            row.delivery != "",
+            rx.badge(row.delivery, color_scheme=rx.match(row.delivery, *_DELIVERY_COLOURS.items(), "gray"),
+                     high_contrast=True, class_name="outbox-delivery"),  # green on green fails axe otherwise
+        ),
+        rx.cond(row.provider != "", rx.text("via ", row.provider, size="1", color=rx.color("gray", 11))),
+        rx.cond(row.delivery_when != "", rx.text(row.delivery_when, size="1", color=rx.color("gray", 11))),
+        gap="6px",
+        wrap="wrap",
+        align="center",
+    )
+
 
 def _outbox_row(row: OutboxRow) -> rx.Component:
     return rx.card(
@@ -30,8 +50,14 @@ def _outbox_row(row: OutboxRow) -> rx.Component:
                 align="center",
                 width="100%",
             ),
+            _delivery(row),
+            rx.cond(row.delivery_error != "",
+                    rx.text(row.delivery_error, size="1", color=rx.color("red", 11), class_name="outbox-error")),
+            rx.cond((row.error != "") & (row.delivery_error == ""),
+                    rx.text(row.error, size="1", color=rx.color("red", 11), class_name="outbox-error")),
+            rx.cond(row.note != "", rx.text(row.note, size="1", color=rx.color("gray", 11))),
             rx.text(row.subject, weight="bold", size="2"),
-            rx.text(row.body, size="2", white_space="pre-wrap", class_name="outbox-body"),
+            rx.cond(row.body != "", rx.text(row.body, size="2", white_space="pre-wrap", class_name="outbox-body")),
             spacing="1",
             width="100%",
         ),
@@ -41,16 +67,24 @@ def _outbox_row(row: OutboxRow) -> rx.Component:
 
 
 def outbox_page() -> rx.Component:
+    filters = rx.cond(
+        O.problems,
+        rx.link("Show all messages", href="/admin/outbox", size="2"),
+        rx.link("Show delivery problems only", href="/admin/outbox?problems=1", size="2"),
+    )
     ready = rx.vstack(
         page_header(
             "Outbox",
-            "Messages the development sender recorded instead of delivering, newest first.",
+            "Every e-mail, SMS and WhatsApp message, newest first, with the provider's delivery report.",
             rx.button(rx.icon("refresh-cw", size=16), "Refresh", variant="soft", on_click=O.load, loading=O.refreshing),
         ),
+        filters,
+        rx.cond(O.bodies_hidden, rx.text("Message texts are not shown in production (they hold login codes).",
+                                         size="1", color=rx.color("gray", 11))),
         rx.cond(
             O.rows.length() > 0,
             rx.vstack(rx.foreach(O.rows, _outbox_row), spacing="3", width="100%"),
-            empty_state("mail", "The outbox is empty", "One-time codes and notifications will appear here."),
+            empty_state("mail", "Nothing here", "One-time codes and notifications will appear here."),
         ),
         spacing="3",
         width="100%",
@@ -59,7 +93,7 @@ def outbox_page() -> rx.Component:
         O.status,
         ("ready", ready),
         ("forbidden", not_allowed_block()),
-        ("unavailable", empty_state("mail-x", "Not available", "The outbox is only shown in development mode.")),
+        ("unavailable", empty_state("mail-x", "Not available", "The outbox is not available.")),
         loading_block(),
     )
     return page(body, width="900px")

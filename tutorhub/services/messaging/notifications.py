@@ -84,7 +84,7 @@ def notify(session: Session, *, user_id: int, kind: str, title: str, body: str =
         recipient = user.email if channel == "email" else user.phone
         if recipient:
             queue_message(session, channel=channel, recipient=recipient, subject=title[:200], body=text[:5000],
-                          attachments=files)
+                          attachments=files, user_id=user_id)
     session.flush()
     publish_after_commit(session, user_channel(user_id), {"type": "notification"})
     return row.id

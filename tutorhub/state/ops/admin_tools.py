@@ -1,4 +1,4 @@
-"""Admin tools: the development outbox and the login log."""
+"""Admin tools: the outbox (with each message's delivery status) and the login log."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tutorhub.services.accounts import logins
 from tutorhub.services.errors import NotFound
 from tutorhub.services.paging import page_count, page_number
 from tutorhub.services.timefmt import format_local
+from tutorhub.settings import get_settings
 from tutorhub.state.admin_lists import read_admin_list
 from tutorhub.state.base import AppState, read_for_page
 
@@ -25,6 +26,14 @@ class OutboxRow:
     subject: str = ""
     body: str = ""
     when: str = ""
+    status: str = ""
+    error: str = ""  # the last sending error
+    provider: str = ""
+    delivery: str = ""  # the provider's report: queued, sent, delivered, read, failed, undelivered
+    delivery_error: str = ""
+    delivery_when: str = ""
+    problem: bool = False
+    note: str = ""  # e.g. "e-mail copy of #12 (failed)"
 
 
 @dataclasses.dataclass
@@ -43,11 +52,15 @@ class AdminOutboxState(AppState):
     status: str = "loading"
     rows: list[OutboxRow] = []
     refreshing: bool = False
+    problems: bool = False  # /admin/outbox?problems=1: failed sends and failed / undelivered reports only
+    bodies_hidden: bool = False
 
     async def load(self):
+        self.problems = self.router.url.query_parameters.get("problems") in ("1", "true")
+        problems = self.problems
         ok, found = await read_admin_list(
             self,
-            lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50), self._zone_for(actor)),
+            lambda s, actor: (outbox.list_outbox(s, actor=actor, limit=50, problems=problems), self._zone_for(actor)),
             unavailable=(NotFound,),
         )
         if not ok:
@@ -61,9 +74,18 @@ class AdminOutboxState(AppState):
                 subject=i.subject,
                 body=i.body,
                 when=format_local(i.created_at, zone),
+                status=i.status,
+                error=i.last_error,
+                provider=i.provider,
+                delivery=i.delivery_status,
+                delivery_error=i.delivery_error,
+                delivery_when=format_local(i.delivery_at, zone),
+                problem=i.problem,
+                note=f"E-mail copy of #{i.fallback_of}, which was not delivered" if i.fallback_of else "",
             )
             for i in items
         ]
+        self.bodies_hidden = get_settings().is_production
         self.status, self.refreshing = "ready", False
         return None
 
