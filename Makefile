@@ -31,7 +31,7 @@ run: venv bun janus
 ## test: lint, type-check and run the suite (unit, state, API, migrations on two workers, then end-to-end in Chromium);
 ## the long suites are their own steps, all run by CI (.ci/run): test-contract, test-slow, test-db, test-deploy
 test: venv bun chromium janus webchecks
-	$(VENV)/bin/ruff check tutorhub tests benchmarks
+	$(VENV)/bin/ruff check tutorhub tests benchmarks alembic
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 	REFLEX_PERF_MODE=raise $(VENV)/bin/pytest -q -n 2 --durations=10 --ignore=tests/e2e --ignore=tests/contract
@@ -59,7 +59,7 @@ test-deploy: venv
 	TUTORHUB_DEPLOY_TESTS=1 $(VENV)/bin/pytest -q -s tests/deploy
 
 lint: venv
-	$(VENV)/bin/ruff check tutorhub tests benchmarks
+	$(VENV)/bin/ruff check tutorhub tests benchmarks alembic
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: venv

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from alembic import command
 from tutorhub.db import get_engine
 from tutorhub.settings import PROJECT_ROOT
 

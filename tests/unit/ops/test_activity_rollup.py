@@ -9,12 +9,12 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, delete, text
 from sqlmodel import select
 
-from alembic import command
 from tutorhub.migrations import alembic_config
 from tutorhub.models import LoginEvent, MetricDaily, User, UserActivityDay, UserActivityMonth, UserActivityWeek
 from tutorhub.services.ops import cohorts, daily_aggregates, metrics
