@@ -17,9 +17,11 @@ from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.leads import enquiries, proposals
 from tutorhub.services.leads.views import EnquiryDetail
+from tutorhub.services.scheduling import student_windows
 from tutorhub.services.timefmt import format_local
 from tutorhub.state import live
 from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.state.leads.time_ranges import TimeRangesMixin
 
 LIVE_TYPES = frozenset({"enquiry", "resync"})
 
@@ -75,8 +77,9 @@ def _row(e: EnquiryDetail, zone: str) -> EnquiryRow:
     )
 
 
-class StudentEnquiriesState(AppState):
+class StudentEnquiriesState(TimeRangesMixin, AppState):
     status: str = "loading"
+    times_zone: str = ""
     rows: list[EnquiryRow] = []
     errors: dict[str, str] = {}
     form_error: str = ""
@@ -104,8 +107,25 @@ class StudentEnquiriesState(AppState):
         except DomainError:
             self.status = "forbidden"
             return None
+        await self._prefill_times()
         self.status = "ready"
         return StudentEnquiriesState.watch
+
+    async def _prefill_times(self) -> None:
+        """The form's times start as the student's saved weekly windows (in their own zone)."""
+        saved = await self._db(lambda s, actor: student_windows.get_student_windows(s, actor=actor), read_only=True)
+        self.times_zone = saved.timezone
+        self._fill_times((w.weekday, w.start, w.end) for w in saved.windows)
+
+    async def use_saved_times(self):
+        """Put the saved weekly windows back in the form (undo this enquiry's edits)."""
+        try:
+            await self._prefill_times()
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return None
 
     @rx.event(background=True)
     async def watch(self):
@@ -136,13 +156,16 @@ class StudentEnquiriesState(AppState):
             return None
         if not data["city"]:
             data.pop("city")
+        data["windows"] = self._times_payload()  # in the student's own zone (the service's default)
+        self._show_time_errors({})
         try:
-            await self._db(lambda s, actor: enquiries.post_enquiry(s, actor=actor, data=data))
+            await self._db(lambda s, actor: enquiries.post_enquiry(s, actor=actor, data=data, whole_lessons=True))
         except NotAuthenticated:
             self.posting = False
             return self._login_redirect()
         except DomainError as exc:
             errors, self.form_error = form_failure(exc)
+            errors = self._show_time_errors(errors)
             if "budget_max_minor" in errors:
                 errors["budget"] = errors.pop("budget_max_minor")
             self.errors = errors
