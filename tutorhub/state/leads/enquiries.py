@@ -16,6 +16,7 @@ import reflex as rx
 from tutorhub.services.currency import MoneyInputError, parse_major_units
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.leads import enquiries, proposals
+from tutorhub.services.leads.enquiry_times import WEEKDAY_NAMES
 from tutorhub.services.leads.views import EnquiryDetail
 from tutorhub.services.scheduling import student_windows
 from tutorhub.services.timefmt import format_local
@@ -62,7 +63,7 @@ class EnquiryRow:
 
 
 def _row(e: EnquiryDetail, zone: str) -> EnquiryRow:
-    windows = ", ".join(f"{'MTWTFSS'[w.weekday]}{'ouehrau'[w.weekday]} {w.start}–{w.end}" for w in e.windows)
+    windows = ", ".join(f"{WEEKDAY_NAMES[w.weekday][:3]} {w.start}–{w.end}" for w in e.windows)
     return EnquiryRow(
         id=e.id, status=e.status, title=f"{e.subject_label} · {e.grade_label} · {e.mode}",
         place=e.place_name, budget=e.budget_text, message=e.message,
