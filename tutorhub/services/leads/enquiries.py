@@ -23,7 +23,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_grade, normalize_mode, normalize_subject, subject_label
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.leads.enquiry_times import check_whole_lessons, parse_enquiry_windows
-from tutorhub.services.leads.held import booked_clause, booked_ids, outcomes, unsettled_clause
+from tutorhub.services.leads.held import PENDING, booked_clause, booked_ids, outcomes, unsettled_clause
 from tutorhub.services.leads.lead_settings import OPEN_FOR
 from tutorhub.services.leads.matching import Wanted, find_matches
 from tutorhub.services.leads.outputs import enquiry_channel, enquiry_detail, enquiry_out
@@ -158,8 +158,9 @@ def list_my_enquiries(session: Session, *, actor: UserOut | None, limit: Any = L
     size = clean_int(LIST_LIMIT if _blank(limit) else limit, "limit", minimum=1, maximum=LIST_LIMIT)
     rows = session.exec(select(Enquiry).where(col(Enquiry.student_id) == user.id)
                         .order_by(col(Enquiry.created_at).desc(), col(Enquiry.id).desc()).limit(size)).all()
-    booked = booked_ids(outcomes(session, [e.id for e in rows if e.id is not None and e.status in EnquiryStatus.LIVE]))
-    return EnquiryList(items=[enquiry_out(e, booked=e.id in booked) for e in rows])
+    held = outcomes(session, [e.id for e in rows if e.id is not None and e.status in EnquiryStatus.LIVE])
+    booked, held_open = booked_ids(held), {h.enquiry_id for h in held if h.outcome == PENDING}
+    return EnquiryList(items=[enquiry_out(e, booked=e.id in booked, held_open=e.id in held_open) for e in rows])
 
 
 def own_enquiry(session: Session, user: UserOut, enquiry_id: Any) -> Enquiry:
