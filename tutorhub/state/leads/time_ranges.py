@@ -50,8 +50,10 @@ class TimeRangesMixin(rx.State, mixin=True):
         return len(self.times) >= MAX_RANGES
 
     def _fill_times(self, rows: Iterable[tuple[int, str, str]]) -> None:
-        self.times = [TimeRange(weekday=str(w), start=s, end=e) for w, s, e in list(rows)[:MAX_RANGES]]
-        self.times_error = ""
+        every = list(rows)
+        self.times = [TimeRange(weekday=str(w), start=s, end=e) for w, s, e in every[:MAX_RANGES]]
+        self.times_error = (f"Only the first {MAX_RANGES} of your {len(every)} saved times fit one enquiry."
+                            if len(every) > MAX_RANGES else "")
 
     def _times_payload(self) -> list[dict[str, Any]]:
         return [{"weekday": int(r.weekday), "start": r.start, "end": r.end} for r in self.times]
