@@ -84,3 +84,33 @@ def test_enquiry_claim_propose_accept_pay(new_context):
     expect(tutor.get_by_text("Lena Lead").first).to_be_visible()
     phone.goto("/enquiries")
     expect(phone.locator(".enquiry-card")).to_contain_text("CLOSED")
+
+
+def test_enquiry_times_are_edited_per_enquiry_on_a_phone(new_context):
+    setup = new_context(DESKTOP, timezone_id="Europe/Berlin")
+    headers = student(setup.request, "times-student@example.com", "Tim Times")
+    saved = setup.request.put("/api/v1/students/me/windows", headers=headers, data={
+        "windows": [{"weekday": 0, "start": "17:00", "end": "19:00"}]})
+    assert saved.ok, saved.text()
+
+    phone = new_context(PHONE, timezone_id="Europe/Berlin").new_page()
+    _login(phone, "times-student@example.com")
+    phone.goto("/enquiries")
+    # The form starts from the saved windows, in the student's zone.
+    expect(phone.get_by_label("Day of time 1")).to_have_value("0")
+    expect(phone.get_by_text("Europe/Berlin", exact=False).first).to_be_visible()
+    phone.get_by_role("button", name="Add a time").click()
+    expect(phone.get_by_label("Day of time 2")).to_have_value("1")
+    phone.get_by_label("Day of time 2").select_option("2")
+    phone.get_by_label("From, time 2").select_option("18:00")
+    phone.get_by_label("To, time 2").select_option("18:30")
+    phone.get_by_role("button", name="Remove time 1").click()
+    phone.fill("#field-budget", "50")
+    phone.fill("#field-message", "Physics, any week.")
+    phone.locator("#enquiry-submit").click()
+    expect(phone.get_by_text("is shorter than one 60-minute lesson")).to_be_visible()
+    phone.get_by_label("To, time 1").select_option("20:00")
+    phone.locator("#enquiry-submit").click()
+    expect(phone.locator(".enquiry-card")).to_have_count(1)
+    expect(phone.locator(".enquiry-card")).to_contain_text("Times: Wed 18:00–20:00 (Europe/Berlin)")
+    shot(phone, "leads-enquiry-times")

@@ -170,7 +170,8 @@ AUDITED_HANDLERS = {
     AnalyticsConsentState: {"load", "set_granted"},  # the signed-in user's own consent only
     BellState: {"load_bell", "watch_bell", "open_item", "mark_all_read"},
     NotificationsPageState: {"load", "load_more", "mark_read", "mark_all_read"},
-    StudentEnquiriesState: {"load", "watch", "post", "close", "accept"},
+    StudentEnquiriesState: {"load", "watch", "post", "close", "accept", "add_time", "remove_time", "set_time",
+                            "use_saved_times"},
     LeadInboxState: {"load", "watch", "load_more", "claim", "show_times", "propose"},
     RankingHelpState: {"load"},
     NotificationPrefsState: {"load", "save"},

@@ -73,7 +73,7 @@ JOBS: list[Job] = [
     Job("prune_job_runs", prune_job_runs, {"hour": "4", "minute": "20"}),
     Job("prune_login_throttles", prune_login_throttles, {"minute": "40"}),
     Job("expire_credits", expire_credits, {"minute": "5"}),
-    Job("expire_enquiries", expire_enquiries, {"minute": "*/10"}),
+    Job("expire_enquiries", expire_enquiries, {"minute": "*"}),  # claimers are told within a minute
     Job("rematch_enquiries", rematch_enquiries, {"minute": "*/5"}),
     Job("renew_subscriptions", renew_subscriptions, {"minute": "*/15"}),
     Job("reconcile_payments", reconcile_payments, {"hour": "2", "minute": "30"}),

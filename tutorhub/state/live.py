@@ -34,7 +34,7 @@ import asyncio
 import secrets
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from reflex.config import get_config
@@ -46,6 +46,7 @@ IDLE_CHECK = 15.0  # seconds between liveness checks while nothing happens
 MAX_SECONDS = 4 * 3600  # a watcher never outlives this; a page load starts a fresh one
 DEBOUNCE = 0.01  # hints of one commit arrive together (one booking touches several channels) → one refresh
 CATCH_UP: Message = ("", {"type": "resync"})  # the synthetic first batch (see the module docstring)
+TICK: Message = ("", {"type": "tick"})  # the synthetic batch of a quiet `tick` (pages with deadlines)
 
 
 def mark() -> int:
@@ -101,15 +102,20 @@ async def watch(
     max_seconds: float | None = None,
     since: int | None = None,
     catch_up: bool = False,
+    tick: float | None = None,
 ) -> AsyncIterator[list[Message]]:
     """Yield each burst of hints on `channels` until the tab leaves (see the module docstring).
 
     `still_wanted` is evaluated under the state lock on idle checks; the caller re-checks on each
     batch inside its own `async with self` (one lock round trip per refresh). The first batch is
-    `[CATCH_UP]` when `catch_up` is set, or when hints went out since the page's `mark()` (`since`)."""
+    `[CATCH_UP]` when `catch_up` is set, or when hints went out since the page's `mark()` (`since`).
+    With `tick` (seconds), every quiet stretch that long yields `[TICK]`: a page whose data turns by
+    itself at a known time (an enquiry's expiry) looks whether that time came."""
     token = state.router.session.client_token
     sub = broker.subscribe(channels)
     idle = IDLE_CHECK if idle_check is None else idle_check  # module values read now: tests shorten them
+    if tick is not None:
+        idle = min(idle, tick)
     deadline = time.monotonic() + (MAX_SECONDS if max_seconds is None else max_seconds)
     try:
         if catch_up or (since is not None and broker.mark() != since):
@@ -124,8 +130,40 @@ async def watch(
                         wanted = still_wanted()
                     if not wanted:
                         return
+                if tick is not None:
+                    yield [TICK]
                 continue
             await asyncio.sleep(DEBOUNCE)
             yield [message, *sub.drain()]
     finally:
         sub.close()
+
+
+async def follow_viewer(
+    state: Any,
+    types: frozenset[str],
+    on_hints: Callable[[list[Message]], Awaitable[None]],
+    *,
+    tick: float | None = None,
+) -> None:
+    """The whole watch loop of a page that follows its viewer's own "user:{id}" channel.
+
+    The state declares `_viewer_id: int` (0 = nobody: no watcher), `_live_key` and `_live_mark`
+    (taken by its load). Batches holding none of `types` are skipped without taking the state lock;
+    for the others `on_hints(batch)` runs under the lock while this is still the tab's current
+    watcher on the page that started it (it re-reads through the services; it may look closer at
+    the batch's ids first). With `tick`, `[TICK]` batches come on quiet stretches (see `watch`)."""
+    async with state:
+        viewer = int(state._viewer_id or 0)
+        if not viewer:
+            return
+        key, path = claim(state), state.router.url.path or ""
+        since = state._live_mark
+    wanted = set(types) | ({"tick"} if tick is not None else set())
+    async for batch in watch(state, [f"user:{viewer}"], lambda: is_current(state, key, path), since=since, tick=tick):
+        if not has_type(batch, wanted):
+            continue
+        async with state:
+            if not is_current(state, key, path):
+                break
+            await on_hints(batch)

@@ -10,8 +10,11 @@ from sqlmodel import select
 from tests.state.conftest import redirects, toasts
 from tests.support.booking import open_all_week
 from tests.support.leads import give_lead_credits
-from tutorhub.models import Enquiry, EnquiryClaim, EnquiryProposal, Role
+from tutorhub.models import Enquiry, EnquiryClaim, EnquiryProposal, Role, User
 from tutorhub.models.base import utcnow
+from tutorhub.services.actor import to_user_out
+from tutorhub.services.leads.enquiry_times import MAX_RANGES
+from tutorhub.services.scheduling import student_windows
 from tutorhub.services.tutors.ranking import WEIGHTS
 from tutorhub.state.leads.enquiries import StudentEnquiriesState
 from tutorhub.state.leads.inbox import LeadInboxState
@@ -114,3 +117,81 @@ def test_how_we_rank_lists_every_part_of_the_score(browser):
     help_page = browser.state(RankingHelpState)
     browser.run(help_page.load())
     assert len(help_page.parts) == len(WEIGHTS) and sum(int(p.term.split(" ")[0]) for p in help_page.parts) == 100
+
+
+def test_the_form_times_start_as_the_saved_windows_and_are_posted_as_edited(browser, db, make_user,
+                                                                             make_approved_tutor):
+    _world(db, make_user, make_approved_tutor)
+    student = to_user_out(db.exec(select(User).where(User.email == "stu@example.com")).one())
+    student_windows.save_student_windows(db, actor=student, data={
+        "timezone": "Europe/Berlin", "windows": [{"weekday": 0, "start": "17:00", "end": "19:00"}]})
+    db.commit()
+    page, _ = browser.open(StudentEnquiriesState, "/enquiries", "stu@example.com")
+    assert [(r.weekday, r.start, r.end) for r in page.times] == [("0", "17:00", "19:00")]
+    assert page.times_zone == "Europe/Berlin"
+    browser.run(page.add_time())
+    browser.run(page.set_time(1, "start", "09:00"))
+    browser.run(page.set_time(1, "end", "10:00"))
+    assert [(r.weekday, r.start, r.end) for r in page.times] == [("0", "17:00", "19:00"), ("1", "09:00", "10:00")]
+    browser.run(page.remove_time(0))
+    browser.run(page.post(FORM))
+    assert page.errors == {} and page.times_error == ""
+    stored = db.exec(select(Enquiry)).one()
+    assert stored.windows == [[1, 540, 600]] and stored.timezone == "Europe/Berlin"
+    assert page.rows[0].windows == "Tue 09:00–10:00 (Europe/Berlin)"
+    browser.run(page.use_saved_times())
+    assert [(r.weekday, r.start, r.end) for r in page.times] == [("0", "17:00", "19:00")]
+
+
+def test_bad_times_show_on_their_row(browser, db, make_user, make_approved_tutor):
+    _world(db, make_user, make_approved_tutor)
+    page, _ = browser.open(StudentEnquiriesState, "/enquiries", "stu@example.com")
+    assert page.times == []  # nothing saved: any time
+    for _ in range(3):
+        browser.run(page.add_time())
+    assert [(r.weekday, r.start, r.end) for r in page.times] == [("0", "17:00", "19:00"), ("1", "17:00", "19:00"),
+                                                                 ("2", "17:00", "19:00")]
+    browser.run(page.set_time(1, "end", "17:30"))  # shorter than the 60-minute lesson
+    browser.run(page.set_time(2, "end", "16:00"))  # ends before it starts
+    browser.run(page.post(FORM))
+    assert [r.error for r in page.times] == ["", "", "End must be after start"]
+    assert page.form_error and db.exec(select(Enquiry)).all() == []
+    browser.run(page.set_time(2, "end", "19:00"))
+    assert page.times[2].error == ""  # cleared once edited
+    browser.run(page.post(FORM))
+    assert [r.error for r in page.times] == ["", "is shorter than one 60-minute lesson", ""]
+    assert db.exec(select(Enquiry)).all() == []
+    for _ in range(40):
+        browser.run(page.add_time())
+    assert len(page.times) == MAX_RANGES and page.times_full
+
+
+def test_strangers_cannot_break_the_times_editor(browser, new_browser, db, make_user, make_approved_tutor):
+    _world(db, make_user, make_approved_tutor)
+    page, _ = browser.open(StudentEnquiriesState, "/enquiries", "stu@example.com")
+    browser.run(page.add_time())
+    before = list(page.times)
+    for index, field, value in [(5, "start", "09:00"), (-1, "start", "09:00"), ("0x", "start", "09:00"),
+                                (True, "start", "09:00"), (None, "start", "09:00"), (0, "error", "x"),
+                                (0, "start", "09:15"), (0, "weekday", "7"), (0, "end", ["09:00"]), (0, "end", "24:30")]:
+        browser.run(page.set_time(index, field, value))
+        assert page.times == before
+    for index in (1, -1, "1", None, [], "0 ; drop"):
+        browser.run(page.remove_time(index))
+        assert page.times == before
+    # Another student's "use saved times" reads their own windows, never this student's.
+    make_user(Role.STUDENT, email="other@example.com")
+    other = new_browser()
+    theirs, _ = other.open(StudentEnquiriesState, "/enquiries", "other@example.com")
+    other.run(theirs.use_saved_times())
+    assert theirs.times == []
+    # Anonymous: the login page; a tutor: no windows to read.
+    anon = new_browser()
+    anon.goto("/enquiries")
+    s = anon.state(StudentEnquiriesState)
+    assert redirects(anon.run(s.use_saved_times()))[0].startswith("/login")
+    tutor_tab = new_browser()
+    tutor_page, _ = tutor_tab.open(StudentEnquiriesState, "/enquiries", db.exec(select(User).where(
+        User.role == Role.TUTOR)).first().email)
+    assert toasts(tutor_tab.run(tutor_page.use_saved_times()), "error") and tutor_page.times == []
+    assert db.exec(select(Enquiry)).all() == []

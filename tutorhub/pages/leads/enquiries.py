@@ -10,6 +10,7 @@ from tutorhub.components.ui import empty_state, gate, link_button
 from tutorhub.services.catalog import GRADE_LEVELS, SUBJECTS
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.leads.enquiries import ClaimRow, EnquiryRow, ProposalRow, StudentEnquiriesState
+from tutorhub.state.leads.time_ranges import DAY_OPTIONS, ENDS, STARTS, TimeRange
 
 S = StudentEnquiriesState
 
@@ -19,6 +20,53 @@ GRADE_OPTIONS = list(GRADE_LEVELS.items())
 MODE_OPTIONS = [("online", "Online"), ("home", "Home tuition")]
 CURRENCY_OPTIONS = [(c, c) for c in CURRENCIES]
 LENGTH_OPTIONS = [(str(m), f"{m} minutes") for m in (30, 45, 60, 90)]
+
+
+SELECT_STYLE = {"padding": "6px 8px", "border_radius": "var(--radius-2)", "border": "1px solid var(--gray-7)",
+                "background": "var(--color-surface)", "color": "var(--gray-12)", "font_size": "var(--font-size-2)",
+                "min_height": "36px"}
+
+
+def _select(label: rx.Var, value: rx.Var, options: list[tuple[str, str]], on_change) -> rx.Component:
+    """A native <select>: the phone's own picker, one tap per choice."""
+    return rx.el.select(*[rx.el.option(text, value=v) for v, text in options], value=value, on_change=on_change,
+                        aria_label=label, style=SELECT_STYLE)
+
+
+def _time_row(r: TimeRange, i: rx.Var) -> rx.Component:
+    n = (i + 1).to_string()
+    return rx.vstack(
+        rx.flex(
+            _select("Day of time " + n, r.weekday, DAY_OPTIONS, lambda v: S.set_time(i, "weekday", v)),
+            _select("From, time " + n, r.start, [(t, t) for t in STARTS], lambda v: S.set_time(i, "start", v)),
+            rx.text("to", size="2"),
+            _select("To, time " + n, r.end, [(t, t) for t in ENDS], lambda v: S.set_time(i, "end", v)),
+            rx.icon_button(rx.icon("x", size=16), type="button", size="2", variant="ghost", color_scheme="gray",
+                           aria_label="Remove time " + n, on_click=S.remove_time(i)),
+            gap="8px", align="center", wrap="wrap",
+        ),
+        rx.cond(r.error != "", rx.text(r.error, size="1", color=rx.color("red", 11), role="alert"), rx.fragment()),
+        spacing="1", class_name="enquiry-time",
+    )
+
+
+def _times_editor() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend("Preferred weekly times", style={"font_weight": "500", "font_size": "var(--font-size-2)"}),
+        rx.text("In your timezone (", S.times_zone, "). They start as your ",
+                rx.link("saved times", href="/student/times", underline="always"),
+                "; change them for this enquiry. No times: any time suits you.", size="1", color=rx.color("gray", 11)),
+        rx.vstack(rx.foreach(S.times, _time_row), spacing="2", width="100%", margin_y="8px"),
+        rx.cond(S.times_error != "", rx.text(S.times_error, size="1", color=rx.color("red", 11), role="alert"),
+                rx.fragment()),
+        rx.flex(
+            rx.button(rx.icon("plus", size=16), "Add a time", type="button", size="2", variant="soft",
+                      disabled=S.times_full, on_click=S.add_time, id="enquiry-add-time"),
+            rx.button("Use my saved times", type="button", size="2", variant="ghost", on_click=S.use_saved_times),
+            gap="8px", wrap="wrap",
+        ),
+        style={"border": "none", "padding": "0", "margin": "0"},
+    )
 
 
 def _form() -> rx.Component:
@@ -40,8 +88,8 @@ def _form() -> rx.Component:
             ),
             textarea_field("Message to tutors", "message", errors=errors, rows="3",
                            placeholder="What do you need help with?"),
-            rx.text("Preferred times: your saved weekly windows are used (", rx.link("edit them", href="/student/times", underline="always"),
-                    "). Tutors never see your name or contact details until you talk in the chat.", size="1",
+            _times_editor(),
+            rx.text("Tutors never see your name or contact details until you talk in the chat.", size="1",
                     color=rx.color("gray", 11)),
             rx.cond(S.suggestions.length() > 0,
                     rx.text("Did you mean: ", rx.foreach(S.suggestions, lambda x: rx.badge(x, variant="soft")),

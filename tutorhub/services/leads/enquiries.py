@@ -22,7 +22,8 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.catalog import normalize_grade, normalize_mode, normalize_subject, subject_label
 from tutorhub.services.errors import Conflict, InvalidInput, NotFound
-from tutorhub.services.leads.held import booked_clause, booked_ids, outcomes, unsettled_clause
+from tutorhub.services.leads.enquiry_times import check_whole_lessons, parse_enquiry_windows
+from tutorhub.services.leads.held import PENDING, booked_clause, booked_ids, outcomes, unsettled_clause
 from tutorhub.services.leads.lead_settings import OPEN_FOR
 from tutorhub.services.leads.matching import Wanted, find_matches
 from tutorhub.services.leads.outputs import enquiry_channel, enquiry_detail, enquiry_out
@@ -30,7 +31,7 @@ from tutorhub.services.leads.views import EnquiryDetail, EnquiryList, EnquiryOut
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.notifications import notify
 from tutorhub.services.scheduling.free_index import window_mask
-from tutorhub.services.scheduling.schedule_input import parse_lesson_length, parse_windows
+from tutorhub.services.scheduling.schedule_input import parse_lesson_length
 from tutorhub.services.scheduling.student_windows import saved_windows
 from tutorhub.services.tutors.places import Place, resolve_place
 from tutorhub.services.validation import clean_id, clean_int, clean_text, validate_currency, validate_timezone
@@ -45,7 +46,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse(data: dict[str, Any], saved_zone: str) -> dict[str, Any]:
+def _parse(data: dict[str, Any], saved_zone: str, whole_lessons: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
 
@@ -63,7 +64,13 @@ def _parse(data: dict[str, Any], saved_zone: str) -> dict[str, Any]:
     take("duration_min", lambda v: parse_lesson_length(v, "duration_min"))
     take("message", lambda v: clean_text(v, "message", max_len=2000, required=True, multiline=True))
     take("timezone", lambda v: saved_zone if _blank(v) else validate_timezone(v, "timezone"))
-    take("windows", lambda v: None if v is None else parse_windows(v, "windows"))
+    raw_windows = data.get("windows")
+    try:  # errors keep their "windows.{index}…" names: the form shows each on its own range
+        out["windows"] = None if raw_windows is None else parse_enquiry_windows(raw_windows, "windows")
+        if whole_lessons and isinstance(raw_windows, list) and isinstance(out.get("duration_min"), int):
+            check_whole_lessons(raw_windows, out["windows"], out["duration_min"])
+    except InvalidInput as exc:
+        errors.update({str(k): str(v) for k, v in exc.fields.items()} or {"windows": exc.message})
     city = data.get("city")
     if _blank(city):
         if out.get("mode") == "home":
@@ -82,13 +89,15 @@ def _parse(data: dict[str, Any], saved_zone: str) -> dict[str, Any]:
     return out
 
 
-def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: datetime | None = None) -> EnquiryDetail:
+def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: datetime | None = None,
+                 whole_lessons: bool = False) -> EnquiryDetail:
     """Post an enquiry; it reaches every matching tutor's inbox in this transaction.
 
     `data`: subject, grade, mode ("online"|"home"), city (required for home tuition), budget_max_minor,
     currency, duration_min, message, windows (weekly, in `timezone`; default: the student's saved
-    windows) and timezone (default: the student's saved zone). 422 with field errors (an unknown
-    place comes with suggestions); 409 with MAX_LIVE enquiries already open.
+    windows; rules in enquiry_times.py) and timezone (default: the student's saved zone). 422 with
+    field errors (an unknown place comes with suggestions); 409 with MAX_LIVE enquiries already open.
+    `whole_lessons` (the form): every range must also hold one lesson of `duration_min`.
     """
     user = require_role(actor, Role.STUDENT)
     now = now or utcnow()
@@ -96,7 +105,7 @@ def post_enquiry(session: Session, *, actor: UserOut | None, data: Any, now: dat
         raise InvalidInput("Body must be a JSON object.")
     saved = saved_windows(session, user.id)
     zone_default = saved.timezone if saved else (user.timezone or "UTC")
-    v = _parse(data, zone_default)
+    v = _parse(data, zone_default, whole_lessons)
     windows = v["windows"]
     zone = v["timezone"]
     if windows is None and saved is not None:
@@ -149,8 +158,9 @@ def list_my_enquiries(session: Session, *, actor: UserOut | None, limit: Any = L
     size = clean_int(LIST_LIMIT if _blank(limit) else limit, "limit", minimum=1, maximum=LIST_LIMIT)
     rows = session.exec(select(Enquiry).where(col(Enquiry.student_id) == user.id)
                         .order_by(col(Enquiry.created_at).desc(), col(Enquiry.id).desc()).limit(size)).all()
-    booked = booked_ids(outcomes(session, [e.id for e in rows if e.id is not None and e.status in EnquiryStatus.LIVE]))
-    return EnquiryList(items=[enquiry_out(e, booked=e.id in booked) for e in rows])
+    held = outcomes(session, [e.id for e in rows if e.id is not None and e.status in EnquiryStatus.LIVE])
+    booked, held_open = booked_ids(held), {h.enquiry_id for h in held if h.outcome == PENDING}
+    return EnquiryList(items=[enquiry_out(e, booked=e.id in booked, held_open=e.id in held_open) for e in rows])
 
 
 def own_enquiry(session: Session, user: UserOut, enquiry_id: Any) -> Enquiry:

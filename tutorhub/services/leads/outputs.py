@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
+from tutorhub.models.base import utcnow
 from tutorhub.models.leads import Enquiry, EnquiryClaim, EnquiryMatch, EnquiryProposal, EnquiryStatus, ProposalStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.catalog import grade_label, subject_label
 from tutorhub.services.currency import format_money, format_rate
-from tutorhub.services.leads.held import LAPSED, booked_ids, outcomes
+from tutorhub.services.leads.held import LAPSED, PENDING, booked_ids, outcomes
 from tutorhub.services.leads.views import ClaimRef, EnquiryDetail, EnquiryOut, LeadOut, ProposalView
 from tutorhub.services.scheduling.schedule_input import format_hhmm
 from tutorhub.services.scheduling.student_windows import WindowItem
@@ -30,15 +33,23 @@ def windows_text(e: Enquiry) -> str:
     return ", ".join(f"{WEEKDAYS[w.weekday]} {w.start}–{w.end}" for w in windows_of(e))
 
 
-def shown_status(e: Enquiry, booked: bool) -> str:
-    """CLOSED as soon as its held lesson is confirmed, before settlement.py has written it (held.py)."""
-    return EnquiryStatus.CLOSED if booked and e.status in EnquiryStatus.LIVE else e.status
+def shown_status(e: Enquiry, booked: bool, *, held_open: bool = False, now: datetime | None = None) -> str:
+    """What the enquiry is now, before the jobs have written it: CLOSED as soon as its held lesson
+    is confirmed (settlement.py, held.py); EXPIRED as soon as its 7 days are up, unless a lesson held
+    from it may still be paid (`held_open`; expire_enquiries waits for it the same way)."""
+    if e.status not in EnquiryStatus.LIVE:
+        return e.status
+    if booked:
+        return EnquiryStatus.CLOSED
+    if not held_open and e.expires_at <= (now or utcnow()):
+        return EnquiryStatus.EXPIRED
+    return e.status
 
 
-def enquiry_out(e: Enquiry, *, booked: bool = False) -> EnquiryOut:
+def enquiry_out(e: Enquiry, *, booked: bool = False, held_open: bool = False, now: datetime | None = None) -> EnquiryOut:
     assert e.id is not None
     return EnquiryOut(
-        id=e.id, status=shown_status(e, booked), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
+        id=e.id, status=shown_status(e, booked, held_open=held_open, now=now), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
         grade_label=grade_label(e.grade), mode=e.mode, city=e.city, place_name=e.place_name,
         budget_max_minor=e.budget_max_minor, currency=e.currency,
         budget_text=f"up to {format_rate(e.budget_max_minor, e.currency)}", duration_min=e.duration_min,
@@ -83,7 +94,7 @@ def enquiry_detail(session: Session, e: Enquiry) -> EnquiryDetail:
     held = outcomes(session, [e.id])
     lapsed = {h.proposal_id for h in held if h.outcome == LAPSED}
     return EnquiryDetail(
-        **enquiry_out(e, booked=bool(booked_ids(held))).model_dump(),
+        **enquiry_out(e, booked=bool(booked_ids(held)), held_open=any(h.outcome == PENDING for h in held)).model_dump(),
         claims=[ClaimRef(tutor_id=c.tutor_id, conversation_id=c.conversation_id, tutor_name=names.get(c.tutor_id, ""),
                          claimed_at=c.created_at) for c in claims],
         proposals=[proposal_view(p, e.timezone, names, lapsed) for p in props],
@@ -105,7 +116,7 @@ def fit_lines(e: Enquiry, m: EnquiryMatch) -> list[str]:
 def lead_out(e: Enquiry, m: EnquiryMatch, claim: EnquiryClaim | None, cap: int, *, booked: bool = False) -> LeadOut:
     assert e.id is not None
     return LeadOut(
-        id=e.id, status=shown_status(e, booked), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
+        id=e.id, status=shown_status(e, booked, held_open=True), subject=e.subject, subject_label=subject_label(e.subject), grade=e.grade,
         grade_label=grade_label(e.grade), mode=e.mode, place_name=e.place_name,
         budget_max_minor=e.budget_max_minor, currency=e.currency,
         budget_text=f"up to {format_rate(e.budget_max_minor, e.currency)}", duration_min=e.duration_min,

@@ -21,7 +21,7 @@ from tutorhub.services.timefmt import format_local
 from tutorhub.state import live
 from tutorhub.state.base import AppState
 
-LIVE_TYPES = frozenset({"lead", "resync"})
+LIVE_TYPES = frozenset({"lead", "booking", "resync"})
 
 
 @dataclasses.dataclass
@@ -109,19 +109,12 @@ class LeadInboxState(AppState):
 
     @rx.event(background=True)
     async def watch(self):
-        """New matching enquiries appear without a reload (state/live.py)."""
-        async with self:
-            if not self._viewer_id:
-                return
-            key, path = live.claim(self), self.router.url.path or ""
-            channel, since = f"user:{self._viewer_id}", self._live_mark
-        async for batch in live.watch(self, [channel], lambda: live.is_current(self, key, path), since=since):
-            if not live.has_type(batch, LIVE_TYPES):
-                continue
-            async with self:
-                if not live.is_current(self, key, path):
-                    break
-                await self._refresh()
+        """New matching enquiries appear without a reload; a lead whose lesson was just paid (a
+        "booking" hint of this tutor's) leaves at once (state/live.py)."""
+        await live.follow_viewer(self, LIVE_TYPES, self._on_hints)
+
+    async def _on_hints(self, _batch: list[tuple[str, Any]]) -> None:
+        await self._refresh()
 
     async def load_more(self):
         if not self._next_before:
