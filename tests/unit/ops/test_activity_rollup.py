@@ -18,7 +18,15 @@ from sqlmodel import select
 
 from alembic import command
 from tutorhub.migrations import alembic_config
-from tutorhub.models import LoginEvent, MetricDaily, User, UserActivityBits, UserActivityDay, UserActivityMonth, UserActivityWeek
+from tutorhub.models import (
+    LoginEvent,
+    MetricDaily,
+    User,
+    UserActivityBits,
+    UserActivityDay,
+    UserActivityMonth,
+    UserActivityWeek,
+)
 from tutorhub.services.ops import cohorts, daily_aggregates, metrics
 from tutorhub.services.ops.activity_bits import decode, encode, members
 from tutorhub.services.ops.daily_aggregates import distinct_active, month_start, next_month, span_pieces, week_start
