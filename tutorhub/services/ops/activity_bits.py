@@ -4,8 +4,8 @@ calendar month, the active user ids as one bit set (models/metrics.py `user_acti
 A range is cut into whole months, whole weeks and loose days (daily_aggregates.span_pieces); the
 users active in it are the OR of those pieces' bit sets, and the count is the number of bits set —
 the same figure as counting distinct user ids in the day rows, since every bit set is written
-from exactly those rows (day sets from the day rows, week / month sets from the two rollups,
-themselves derived from the day rows) in the refresh's own transaction. A year by day reads at
+from exactly those rows (day sets from the day rows, week / month sets as the OR of their days'
+sets) in the refresh's own transaction. A year by day reads at
 most 12 month sets per role; bit sets are zlib-compressed (a mostly empty set is a few bytes).
 """
 
@@ -14,13 +14,13 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, delete, insert, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from tutorhub.models.metrics import UserActivityBits, UserActivityMonth, UserActivityWeek
+from tutorhub.models.metrics import UserActivityBits
 
 ROLES = ("student", "tutor")
 SPANS = ("day", "week", "month")
@@ -71,16 +71,37 @@ def rewrite(session: Session, span: str, starts: list[date], rows: Iterable[tupl
     return len(values)
 
 
+def _from_int(value: int) -> bytes:
+    return zlib.compress(value.to_bytes((value.bit_length() + 7) // 8, "little"), 6)
+
+
 def rewrite_rollups(session: Session, weeks: list[date], months: list[date]) -> None:
-    """The week and month bit sets, from the rollup rows the refresh has just written."""
-    if weeks:
-        rewrite(session, "week", weeks, session.execute(
-            sa_select(col(UserActivityWeek.week), col(UserActivityWeek.role), col(UserActivityWeek.user_id))
-            .where(col(UserActivityWeek.week).in_(weeks))).tuples())
-    if months:
-        rewrite(session, "month", months, session.execute(
-            sa_select(col(UserActivityMonth.month), col(UserActivityMonth.role), col(UserActivityMonth.user_id))
-            .where(col(UserActivityMonth.month).in_(months))).tuples())
+    """The bit sets of these ISO weeks (Mondays) and calendar months (firsts), each the OR of its days'
+    sets — those the refresh has just written and the others already stored — so a week or month
+    holds exactly the users of its day rows (as the rollup tables do), without reading a row per user."""
+    for span, starts, end_of in (("week", weeks, lambda d: d + timedelta(days=7)), ("month", months, _next_month)):
+        if not starts:
+            continue
+        bounds = [(start, end_of(start)) for start in sorted(starts)]
+        union: dict[tuple[date, str], int] = defaultdict(int)
+        for day, role, stored in session.execute(
+            sa_select(col(UserActivityBits.start), col(UserActivityBits.role), col(UserActivityBits.bits))
+            .where(col(UserActivityBits.span) == "day", col(UserActivityBits.start) >= bounds[0][0],
+                   col(UserActivityBits.start) < bounds[-1][1])
+        ):
+            bucket = next(a for a, b in bounds if a <= day < b)
+            union[(bucket, str(role))] |= decode(stored)
+        session.execute(delete(UserActivityBits).where(
+            col(UserActivityBits.span) == span, col(UserActivityBits.start) >= bounds[0][0],
+            col(UserActivityBits.start) <= bounds[-1][0]))
+        values = [{"span": span, "role": role, "start": start, "users": value.bit_count(), "bits": _from_int(value)}
+                  for (start, role), value in sorted(union.items()) if value]
+        for i in range(0, len(values), 1000):
+            session.execute(insert(UserActivityBits), values[i:i + 1000])
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def count_active(session: Session, pieces: list[tuple[str, date, date]]) -> dict[str, int]:
