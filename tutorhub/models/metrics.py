@@ -27,7 +27,8 @@ Why this shape:
   PostgreSQL under load. `user_activity_bits` holds the same user ids once more, per role and day /
   ISO week / calendar month, as one compressed bit set (bit n set = user n active): a range's
   distinct count ORs at most a few dozen of them (services/ops/activity_bits.py) and stays exact.
-  They are written from the day rows and the two rollups in the same refresh transaction.
+  Day sets are written from the day rows, week and month sets as the OR of their days' sets, in the
+  same refresh transaction.
 """
 
 from __future__ import annotations
