@@ -17,6 +17,10 @@ Measured with the real service code:
                 the distinct-actives memo emptied before every call (every call counts, from the
                 per-user month / week rollup and the loose days), "memo" as repeated views of one
                 range between two refreshes are served
+  distinct      the range's distinct active students / tutors alone, 366 days: the bit sets the dashboard
+                reads (daily_aggregates.distinct_active) against the UNION of the per-user month /
+                week / day rollup rows it read before (kept here, `_union_distinct`), same data, same
+                run, results compared
   cohorts       cohorts.cohort_retention over 12 months
   CSV export    the ledger export (1,000,000 rows) through the route's generator, in a fresh
                 process: RSS before / after / peak sampled while streaming (ru_maxrss is no use
@@ -160,6 +164,46 @@ def _quantiles(timings: list[float]) -> str:
     return f"p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms  p99 {q[98]:.1f} ms"
 
 
+def _union_distinct(session, first, last) -> dict[str, int]:
+    """The count as the dashboard read it before the bit sets: one UNION of user ids over the range's
+    whole months, whole weeks and loose days of the per-user rollups."""
+    from sqlalchemy import func, select, union
+
+    from tutorhub.models import UserActivityDay, UserActivityMonth, UserActivityWeek
+    from tutorhub.services.ops.daily_aggregates import span_pieces
+
+    months, weeks, days = span_pieces(first, last + timedelta(days=1))
+    found = {}
+    for role, key in (("student", "students"), ("tutor", "tutors")):
+        parts = []
+        if months:
+            parts.append(select(UserActivityMonth.user_id).where(
+                UserActivityMonth.role == role, UserActivityMonth.month >= months[0], UserActivityMonth.month < months[1]))
+        parts += [select(UserActivityWeek.user_id).where(
+            UserActivityWeek.role == role, UserActivityWeek.week >= a, UserActivityWeek.week < b) for a, b in weeks]
+        parts += [select(UserActivityDay.user_id).where(
+            UserActivityDay.role == role, UserActivityDay.day >= a, UserActivityDay.day < b) for a, b in days]
+        query = (select(func.count(func.distinct(parts[0].selected_columns[0]))).select_from(parts[0].subquery())
+                 if len(parts) == 1 else select(func.count()).select_from(union(*parts).subquery()))
+        found[key] = int(session.execute(query).scalar() or 0)
+    return found
+
+
+def measure_distinct(session, first, last) -> None:
+    from tutorhub.services.ops.daily_aggregates import distinct_active
+
+    results = {}
+    for label, count in (("UNION of rollup rows (before)", _union_distinct), ("bit sets (now)", distinct_active)):
+        timings = []
+        for n in range(45):
+            t0 = time.perf_counter()
+            results[label] = count(session, first, last)
+            if n >= 5:
+                timings.append((time.perf_counter() - t0) * 1000)
+        print(f"distinct actives 366 days, {label:<29} {_quantiles(timings)}  {results[label]}")
+    assert len(set(map(str, results.values()))) == 1, results
+
+
 def measure_dashboard(engine) -> None:
     from sqlmodel import Session
 
@@ -184,6 +228,7 @@ def measure_dashboard(engine) -> None:
                         timings.append((time.perf_counter() - t0) * 1000)
                 print(f"dashboard {label:<19} {'memo ' if memo else 'fresh'} {_quantiles(timings)}  (target p95 <= 300 ms)"
                       f" gmv {out.gmv_minor:,} {out.currency}, active students {out.active_students:,}, {len(out.series)} points")
+        measure_distinct(session, today - timedelta(days=365), today)
         timings = []
         for _ in range(20):
             t0 = time.perf_counter()

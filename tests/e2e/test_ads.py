@@ -1,11 +1,14 @@
 """Ad campaigns in a real browser: an admin adds an advertiser, records its prepayment and creates a
-banner campaign for chemistry learners in Hamburg; a matching student (phone) sees it, labelled, on
+banner campaign for chemistry learners in Hamburg, its image chosen in the create form; a matching
+student (phone) sees it, labelled, with its image, on
 the search page and clicks through; a non-matching visitor is not served it (checked through the
 JSON API); the admin's campaign page shows the impression and the click."""
 
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +23,14 @@ pytestmark = pytest.mark.e2e
 
 TITLE = "Organic chemistry flashcards"
 SLOW = 30_000
+
+
+def _png() -> bytes:
+    """A real 1×1 PNG (the browser draws it; the server checks it by content)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
 
 
 def _local(delta: timedelta) -> str:
@@ -56,6 +67,9 @@ def test_admin_creates_a_campaign_and_a_matching_student_sees_it(new_context, ap
     admin.fill("#campaign-budget", "20.00")
     admin.select_option("#campaign-pricing", "cpc")
     admin.fill("#campaign-price", "0.50")
+    admin.get_by_label("The new campaign's image").set_input_files(
+        files=[{"name": "flashcards.png", "mimeType": "image/png", "buffer": _png()}])
+    expect(admin.locator(".new-image-name")).to_have_text("flashcards.png")  # checked, kept for the create
     admin.get_by_role("button", name="Create campaign").click()
     row = admin.locator(".campaign-row").filter(has_text=TITLE)
     expect(row).to_contain_text("ACTIVE")
@@ -67,6 +81,7 @@ def test_admin_creates_a_campaign_and_a_matching_student_sees_it(new_context, ap
     ad = phone.locator("#ad-slot .ad-card").filter(has_text=TITLE)
     expect(ad).to_be_visible(timeout=SLOW)  # served once the search has run (the first one loads the gazetteer)
     expect(ad.locator(".ad-label")).to_have_text("Ad")
+    expect(ad.get_by_role("img", name=TITLE)).to_have_js_property("naturalWidth", 1)  # the image from the create form
     shot(phone, "ads-student-search")
 
     # A visitor elsewhere is not served it; one in Hamburg is (the JSON API, as a mobile app sees it).

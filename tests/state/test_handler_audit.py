@@ -164,7 +164,8 @@ AUDITED_HANDLERS = {
     AdminAuditState: {"load", "search"},
     # Public: serving and clicks are for anyone; the click token never leaves the server.
     AdSlotState: {"load_home", "load_search", "load_offers", "click"},
-    AdminAdsState: {"load", "create_campaign", "create_advertiser", "record_prepayment"},
+    AdminAdsState: {"load", "create_campaign", "create_advertiser", "record_prepayment", "choose_image", "drop_image",
+                    "reject_image"},
     AdminCampaignState: {"load", "pause", "resume", "save", "upload_image", "reject_files"},
     AdminOffersState: {"load", "create", "set_active"},
     AnalyticsConsentState: {"load", "set_granted"},  # the signed-in user's own consent only

@@ -119,7 +119,7 @@ from tutorhub.models.learning import (
     StudyPlanEvent,
     StudyPlanTask,
 )
-from tutorhub.models.metrics import MetricDaily, UserActivityDay, UserActivityMonth, UserActivityWeek
+from tutorhub.models.metrics import MetricDaily, UserActivityBits, UserActivityDay, UserActivityMonth, UserActivityWeek
 from tutorhub.models.money import (
     LedgerAccount,
     LedgerEntry,
@@ -176,6 +176,7 @@ __all__ = [
     "Pricing",
     "SpecialOffer",
     "MetricDaily",
+    "UserActivityBits",
     "UserActivityDay",
     "UserActivityMonth",
     "UserActivityWeek",

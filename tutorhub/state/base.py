@@ -4,6 +4,7 @@ every page state uses to run one service call in one unit of work off the event 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from tutorhub.db import session_scope
 from tutorhub.services.accounts import sessions
-from tutorhub.services.accounts.devices import device_from_cookies
+from tutorhub.services.accounts.devices import DEVICE_PATH, device_from_cookies
 from tutorhub.services.accounts.web_auth import WebLogin
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.screens import pending_request_count
@@ -36,6 +37,26 @@ CURRENCY_COOKIE = "th_currency"  # an anonymous visitor's picked display currenc
 DETECT_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 # The browser's zone and language tag at once (a constant script: no user data in it).
 DETECT_BROWSER_JS = "[Intl.DateTimeFormat().resolvedOptions().timeZone, navigator.language || '']"
+
+
+
+def ask_device_js(api_url: str) -> str:
+    """The script that gets a browser its HttpOnly device cookie when the page it is on was not served
+    by the app's backend (the development frontend server): one same-site GET of the backend's
+    DEVICE_PATH (it sets the cookie), then one reload, so the event websocket's handshake carries it
+    and logins record the device (LoginEvent.device_id). Once per tab: a browser refusing cookies
+    is not reloaded again. The backend host "localhost" is the page's own host, as Reflex does."""
+    return (
+        "(() => { try { if (sessionStorage.getItem('th_device_asked')) return;"
+        " sessionStorage.setItem('th_device_asked', '1');"
+        f" const u = new URL({json.dumps(api_url.rstrip('/') + DEVICE_PATH)});"
+        " if (['localhost', '0.0.0.0'].includes(u.hostname)) u.hostname = window.location.hostname;"
+        " fetch(u, {credentials: 'include', mode: 'no-cors', cache: 'no-store'})"
+        ".then(() => window.location.reload(), () => null); } catch (e) {} })()"
+    )
+
+
+ASK_DEVICE_JS = ask_device_js(rx.config.get_config().api_url)
 _UNSAFE_PATH_RE = re.compile(r"[\\\x00-\x20\x7f]")
 
 
@@ -216,9 +237,10 @@ class AppState(rx.State):
         user, pending = await self._db(lambda s, actor: (actor, pending_request_count(s, actor=actor)), read_only=True)
         self._show_viewer(user)
         self.pending_requests = pending
+        events = [] if self._device_id() else [rx.call_script(ASK_DEVICE_JS)]
         if not self.browser_tz or not self.browser_locale:
-            return rx.call_script(DETECT_BROWSER_JS, callback=AppState.set_browser_hints)
-        return None
+            events.append(rx.call_script(DETECT_BROWSER_JS, callback=AppState.set_browser_hints))
+        return events or None
 
     def set_browser_hints(self, hints: Any):
         """Callback of the detection script: the browser's zone and language (hints, checked)."""

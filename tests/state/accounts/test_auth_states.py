@@ -10,8 +10,9 @@ from tests.state.conftest import CLIENT_IP, USER_AGENT, count, fetch, redirects,
 from tutorhub.db import session_scope
 from tutorhub.models import AuthSession, LoginEvent, OtpCode, OutboxMessage, User
 from tutorhub.services.accounts import sessions
+from tutorhub.services.accounts.devices import DEVICE_PATH, new_device_id
 from tutorhub.state.accounts.auth import AccountState, LoginState, OtpState, SignupState
-from tutorhub.state.base import AppState, safe_next
+from tutorhub.state.base import AppState, ask_device_js, safe_next
 
 
 def _signup_form(**overrides):
@@ -335,3 +336,21 @@ def test_signup_and_login_record_the_browsers_device_id(browser, make_user):
     # What the page receives (Reflex leaves the Cookie header out of the router it sends): never the id.
     sent = json_dumps(browser.root.dict())
     assert USER_AGENT in sent and device not in sent
+
+
+def _scripts(events) -> list[str]:
+    return [str(dict((n._js_expr, v) for n, v in e.args).get("javascript_code", "")) for e in events
+            if getattr(getattr(e, "handler", None), "fn", None) and e.handler.fn.__qualname__ == "_call_script"]
+
+
+def test_a_page_whose_websocket_has_no_device_cookie_asks_the_backend_for_one(browser):
+    """The development frontend serves pages without the backend, so no page load sets `th_device`:
+    the page then calls the backend's device endpoint once (it sets the HttpOnly cookie) and reloads,
+    and a websocket that carries the cookie is never asked again."""
+    browser.goto("/login")
+    asked = [s for s in _scripts(browser.run(browser.app.load_viewer())) if DEVICE_PATH in s]
+    assert len(asked) == 1 and "credentials" in asked[0] and "reload" in asked[0]
+    _with_device_cookie(browser, "/login", new_device_id())
+    assert not [s for s in _scripts(browser.run(browser.app.load_viewer())) if DEVICE_PATH in s]
+    script = ask_device_js("http://localhost:8000/")
+    assert '"http://localhost:8000/api/v1/auth/device"' in script and "th_device_asked" in script

@@ -3,12 +3,17 @@ campaign; matching visitors see it on the search page and click through; strange
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import reflex as rx
 
-from tests.state.conftest import count, redirects
-from tutorhub.models import AdCampaign, AdClick, Advertiser, AnalyticsConsent, Role, SpecialOffer
+from tests.api.conftest import PNG_BYTES
+from tests.state.conftest import count, fetch, redirects
+from tutorhub.integrations.storage import get_storage
+from tutorhub.models import AdCampaign, AdClick, Advertiser, AnalyticsConsent, AuditEntry, Role, SpecialOffer
 from tutorhub.services.money.promos import create_promo
 from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.growth.admin_ads import AdminAdsState
@@ -86,6 +91,33 @@ def test_bad_campaign_form_shows_inline_errors(browser, admin):
     assert "title" in page.campaign_errors and count(AdCampaign) == 0
 
 
+def _file(data: bytes, name: str) -> rx.UploadFile:
+    return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
+
+
+def test_the_create_form_takes_the_creative_image_checked_at_once_and_stored_on_create(browser, admin):
+    page, advertiser_id = _set_up(browser, admin)
+    browser.run(page.choose_image([_file(b"<svg onload=alert(1)>" + b"x" * 40, "evil.png")]))  # by content, not name
+    assert page.new_image_error and page.new_image_name == ""
+    browser.run(page.choose_image([_file(PNG_BYTES, "books.png")]))
+    assert page.new_image_error == "" and page.new_image_name == "books.png"
+    browser.run(page.create_campaign(_campaign_form(advertiser_id, budget="abc")))  # a bad form keeps the image
+    assert "budget" in page.campaign_errors and count(AdCampaign) == 0 and page.new_image_name == "books.png"
+    browser.run(page.create_campaign(_campaign_form(advertiser_id)))
+    assert page.campaign_errors == {} and page.new_image_name == ""
+    [campaign] = fetch(AdCampaign)
+    assert campaign.image_type == "image/png" and get_storage().read(campaign.image_key) == PNG_BYTES
+    assert {e.action for e in fetch(AuditEntry)} >= {"campaign.create", "campaign.creative"}
+    detail, _ = browser.open(AdminCampaignState, f"/admin/ads/{campaign.id}")
+    assert detail.image_url == f"/api/v1/ads/{campaign.id}/image"
+    browser.run(page.create_campaign(_campaign_form(advertiser_id, title="Second, no image")))
+    assert [c.image_key for c in fetch(AdCampaign) if c.title == "Second, no image"] == [""]
+    browser.run(page.choose_image([_file(PNG_BYTES, "x.png")]))
+    browser.run(page.drop_image())  # removed before creating: not stored
+    browser.run(page.create_campaign(_campaign_form(advertiser_id, title="Third")))
+    assert [c.image_key for c in fetch(AdCampaign) if c.title == "Third"] == [""]
+
+
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.TUTOR, None])
 def test_strangers_change_nothing(new_browser, make_user, admin, role, db):
     create_promo(db, actor=admin, data={"code": "SPRING10", "kind": "percent", "percent": 10})
@@ -96,6 +128,8 @@ def test_strangers_change_nothing(new_browser, make_user, admin, role, db):
     assert ads.status == "forbidden" or redirects(events)
     b.run(ads.create_advertiser({"name": "Sneaky"}))
     b.run(ads.record_prepayment({"advertiser_id": "1", "currency": "USD", "amount": "5", "reference": "x"}))
+    b.run(ads.choose_image([_file(PNG_BYTES, "x.png")]))  # checked as admins only: nothing kept
+    assert ads.new_image_name == "" and ads.new_image_error
     b.run(ads.create_campaign(_campaign_form(1)))
     offers_page, _ = b.open(AdminOffersState, "/admin/offers")
     b.run(offers_page.create({"promo_code": "SPRING10", "banner_text": "x"}))
@@ -103,6 +137,7 @@ def test_strangers_change_nothing(new_browser, make_user, admin, role, db):
     detail.campaign_id = 1
     b.run(detail.pause())
     b.run(detail.save({"title": "x", "budget": "1.00"}))
+    b.run(detail.upload_image([_file(PNG_BYTES, "x.png")]))
     assert count(Advertiser) == 0 and count(AdCampaign) == 0 and count(SpecialOffer) == 0
     slot = b.state(AdSlotState)
     assert b.run(slot.click(12345)) == []  # a campaign this tab was never served

@@ -1,11 +1,13 @@
-"""The per-user month / week activity rollup (models/metrics.py) that distinct active counts over long
-ranges and cohorts read: on generated activity it equals the raw computation (distinct users by UTC
-day, straight from the login events), re-running the rebuild or any refresh changes no row, and the
-dashboard's and the cohort table's figures are those of the raw activity."""
+"""The per-user month / week activity rollup and the per-day / week / month bit sets (models/metrics.py)
+that distinct active counts over long ranges and cohorts read: on generated activity they equal the
+raw computation (distinct users by UTC day, straight from the login events), re-running the rebuild
+or any refresh changes no row, and the dashboard's and the cohort table's figures are those of the
+raw activity."""
 
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +18,17 @@ from sqlalchemy import create_engine, delete, text
 from sqlmodel import select
 
 from tutorhub.migrations import alembic_config
-from tutorhub.models import LoginEvent, MetricDaily, User, UserActivityDay, UserActivityMonth, UserActivityWeek
+from tutorhub.models import (
+    LoginEvent,
+    MetricDaily,
+    User,
+    UserActivityBits,
+    UserActivityDay,
+    UserActivityMonth,
+    UserActivityWeek,
+)
 from tutorhub.services.ops import cohorts, daily_aggregates, metrics
+from tutorhub.services.ops.activity_bits import decode, encode, members
 from tutorhub.services.ops.daily_aggregates import distinct_active, month_start, next_month, span_pieces, week_start
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
@@ -32,7 +43,29 @@ def stored(db) -> list[tuple]:
     return (sorted(("m", r.day, r.currency, r.metric, r.value) for r in db.exec(select(MetricDaily)).all())
             + sorted(("d", r.day, r.user_id, r.role, r.cohort_month) for r in db.exec(select(UserActivityDay)).all())
             + sorted(("w", r.week, r.user_id, r.role) for r in db.exec(select(UserActivityWeek)).all())
-            + sorted(("mo", r.month, r.user_id, r.role, r.cohort_month) for r in db.exec(select(UserActivityMonth)).all()))
+            + sorted(("mo", r.month, r.user_id, r.role, r.cohort_month) for r in db.exec(select(UserActivityMonth)).all())
+            + sorted(("b", r.span, r.start, r.role, r.users, sorted(members(r.bits)))
+                     for r in db.exec(select(UserActivityBits)).all()))
+
+
+def bit_sets(db) -> dict[tuple[str, date, str], set[int]]:
+    """Every stored bit set as its user ids, checking its stored count on the way."""
+    out = {}
+    for r in db.exec(select(UserActivityBits)).all():
+        out[(r.span, r.start, r.role)] = members(r.bits)
+        assert r.users == len(out[(r.span, r.start, r.role)]) > 0
+    return out
+
+
+def raw_bit_sets(events: list[tuple[int, datetime]], roles: dict[int, str]) -> dict[tuple[str, date, str], set[int]]:
+    """The user ids per UTC day, ISO week and calendar month and role, counted by hand."""
+    out: dict[tuple[str, date, str], set[int]] = defaultdict(set)
+    for uid, when in events:
+        if roles[uid] in ("student", "tutor"):
+            day = when.astimezone(UTC).date()
+            for span, start in (("day", day), ("week", week_start(day)), ("month", month_start(day))):
+                out[(span, start, roles[uid])].add(uid)
+    return dict(out)
 
 
 def raw_active(events: list[tuple[int, datetime]], roles: dict[int, str], first: date, last: date) -> dict[str, int]:
@@ -96,6 +129,7 @@ def test_the_rollup_equals_the_raw_activity(db, make_user, logins, signups, rang
         (month_start(when.date()), uid, roles[uid], cohort_of[uid]) for uid, when in counted}
     assert {(r.week, r.user_id, r.role) for r in db.exec(select(UserActivityWeek)).all()} == {
         (week_start(when.date()), uid, roles[uid]) for uid, when in counted}
+    assert bit_sets(db) == raw_bit_sets(events, roles)
 
     for a, b in ranges:
         first, last = START.date() + timedelta(days=min(a, b)), START.date() + timedelta(days=max(a, b))
@@ -137,6 +171,7 @@ def test_the_rollup_equals_the_raw_activity(db, make_user, logins, signups, rang
     after = stored(db)
     assert [r for r in after if r[0] != "m"] == [r for r in before if r[0] != "m"]
     assert after == before
+    assert bit_sets(db) == raw_bit_sets(events, roles)
 
 
 def _known(db) -> tuple[list[int], dict[int, str]]:
@@ -192,8 +227,47 @@ def test_the_migration_fills_the_rollup_from_stored_days():
         command.upgrade(cfg, "0031_activity_rollup")
         months = sorted(tuple(r) for r in conn.execute(text("SELECT month, user_id, role FROM user_activity_months")))
         weeks = sorted(tuple(r) for r in conn.execute(text("SELECT week, user_id, role FROM user_activity_weeks")))
+        command.upgrade(cfg, "0037_ops17")  # the bit sets, from those day rows and rollups
+        bits = {(span, start, role): (users, members(stored)) for span, start, role, users, stored in conn.execute(
+            text("SELECT span, start, role, users, bits FROM user_activity_bits"))}
         command.downgrade(cfg, "0030_learning_more")
         conn.commit()
     engine.dispose()
     assert months == [("2027-01-01", 7, "student"), ("2027-02-01", 7, "student"), ("2027-02-01", 8, "tutor")]
     assert weeks == [("2027-01-25", 7, "student"), ("2027-02-01", 7, "student"), ("2027-02-01", 8, "tutor")]
+    assert bits == {
+        ("day", "2027-01-31", "student"): (1, {7}), ("day", "2027-02-01", "student"): (1, {7}),
+        ("day", "2027-02-02", "student"): (1, {7}), ("day", "2027-02-02", "tutor"): (1, {8}),
+        ("week", "2027-01-25", "student"): (1, {7}), ("week", "2027-02-01", "student"): (1, {7}),
+        ("week", "2027-02-01", "tutor"): (1, {8}),
+        ("month", "2027-01-01", "student"): (1, {7}), ("month", "2027-02-01", "student"): (1, {7}),
+        ("month", "2027-02-01", "tutor"): (1, {8}),
+    }
+
+
+@given(ids=st.sets(st.integers(1, 5_000_000), max_size=60))
+def test_a_bit_set_holds_exactly_its_user_ids(ids):
+    stored = encode(ids)
+    assert members(stored) == ids
+    assert decode(stored).bit_count() == len(ids)
+
+
+def test_the_hourly_refresh_adds_todays_new_user_to_a_year_count(db, make_user):
+    """A year's count is read from month bit sets: a user first active today is in it after the
+    hourly refresh rewrote today's day, week and month sets (and was not before)."""
+    old, new = make_user("student"), make_user("student")
+    db.add(LoginEvent(user_id=old.id, identifier="x", method="password", success=True, created_at=NOW - timedelta(days=40)))
+    db.commit()
+    daily_aggregates.rebuild_all(db, now=NOW)
+    year = (NOW.date() - timedelta(days=365), NOW.date())
+    assert distinct_active(db, *year)["students"] == 1
+    db.add(LoginEvent(user_id=new.id, identifier="x", method="password", success=True, created_at=NOW - timedelta(hours=1)))
+    db.add(LoginEvent(user_id=old.id, identifier="x", method="password", success=True, created_at=NOW - timedelta(hours=2)))
+    db.commit()
+    assert distinct_active(db, *year)["students"] == 1
+    daily_aggregates.refresh_recent(db, now=NOW)
+    db.commit()
+    assert distinct_active(db, *year)["students"] == 2
+    assert distinct_active(db, NOW.date(), NOW.date())["students"] == 2
+    assert distinct_active(db, month_start(NOW.date()), NOW.date())["students"] == 2
+    assert distinct_active(db, NOW.date() - timedelta(days=60), NOW.date() - timedelta(days=1))["students"] == 1

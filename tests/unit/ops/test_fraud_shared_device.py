@@ -18,7 +18,7 @@ from tutorhub.db import session_scope
 from tutorhub.models import FraudFlag, FraudFlagUser, LoginEvent, Role
 from tutorhub.models.base import utcnow
 from tutorhub.services.accounts import web_auth
-from tutorhub.services.accounts.devices import DEVICE_COOKIE, device_from_cookies, new_device_id
+from tutorhub.services.accounts.devices import DEVICE_COOKIE, DEVICE_PATH, device_from_cookies, new_device_id
 from tutorhub.services.accounts.logins import LoginEventOut
 from tutorhub.services.errors import Forbidden, NotAuthenticated
 from tutorhub.services.ops import fraud_review
@@ -135,3 +135,19 @@ def test_device_cookie_parsing():
     assert device_from_cookies(f'{DEVICE_COOKIE}="{device}"') == device
     for header in (None, "", "th_session=abc", f"{DEVICE_COOKIE}=short", f"{DEVICE_COOKIE}=<script>alert(1)</script>xx"):
         assert device_from_cookies(header) == ""
+
+
+def test_the_device_endpoint_sets_the_cookie_only_when_the_browser_has_none():
+    """For pages the backend did not serve (the development frontend): a plain GET, no body, the same
+    HttpOnly cookie as a page load, never a second id, never cached by a shared cache."""
+    answer = TestClient(api).get(DEVICE_PATH)
+    assert answer.status_code == 204 and answer.content == b""
+    cookie = answer.headers.get("set-cookie", "")
+    assert cookie.startswith(f"{DEVICE_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert answer.headers["cache-control"] == "private, no-store"
+    device = device_from_cookies(cookie.split(";")[0])
+    assert len(device) == 32
+    again = TestClient(api, cookies={DEVICE_COOKIE: device}).get(DEVICE_PATH)
+    assert again.status_code == 204 and "set-cookie" not in again.headers
+    forged = TestClient(api, cookies={DEVICE_COOKIE: "<bad>"}).get(DEVICE_PATH)  # malformed: a fresh id
+    assert device_from_cookies(forged.headers.get("set-cookie", "").split(";")[0]) not in ("", device)

@@ -23,12 +23,13 @@ from tutorhub.db import session_scope
 from tutorhub.models.accounts import Role
 from tutorhub.services.accounts import api_tokens, one_time_codes, password_reset, passwords, students, web_auth
 from tutorhub.services.accounts.api_tokens import TokenPair
-from tutorhub.services.accounts.devices import device_from_cookies
+from tutorhub.services.accounts.devices import DEVICE_PATH, device_cookie, device_from_cookies, new_device_id
 from tutorhub.services.accounts.display_currency import set_display_currency
 from tutorhub.services.accounts.students import StudentProfileOut
 from tutorhub.services.actor import UserOut
 from tutorhub.services.tutors import profiles as tutor_profiles
 from tutorhub.services.tutors.views import TutorPrivate
+from tutorhub.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -188,3 +189,14 @@ def put_display_currency(body: DisplayCurrencyIn, user: CurrentUser) -> UserOut:
     each listing's own price. Changes only the caller's own account."""
     with session_scope() as session:
         return set_display_currency(session, actor=user, currency=body.display_currency)
+
+
+@router.get(DEVICE_PATH.removeprefix("/api/v1"), status_code=204, response_class=Response, include_in_schema=False)
+def device(request: Request) -> Response:
+    """Give this browser its HttpOnly device id cookie (services/accounts/devices.py) when it has none.
+    Page loads already do (api/device_cookie.py); this is for pages the app's backend did not serve —
+    the development server's — whose script calls it once (state/base.py `load_viewer`)."""
+    answer = Response(status_code=204, headers={"cache-control": "private, no-store"})
+    if not device_from_cookies(request.headers.get("cookie")):
+        answer.headers.append("set-cookie", device_cookie(new_device_id(), secure=get_settings().is_https))
+    return answer

@@ -6,13 +6,16 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, section
 from tutorhub.services.currency import CURRENCIES
+from tutorhub.settings import get_settings
 from tutorhub.state.growth.admin_ads import AdminAdsState as A
 from tutorhub.state.growth.admin_ads import AdvertiserRow, CampaignRow
 
+NEW_IMAGE_UPLOAD = "new-campaign-image"
 SELECT_STYLE = {"height": "40px", "border_radius": "6px", "padding": "0 8px", "width": "100%",
                 "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1)}
 
@@ -68,6 +71,35 @@ def _campaign_list() -> rx.Component:
     )
 
 
+def _new_image() -> rx.Component:
+    """The creative image, chosen before the campaign exists: checked at once, stored on create."""
+    limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
+    return rx.vstack(
+        rx.text("Creative image (optional)", size="2", weight="medium"),
+        rx.cond(
+            A.new_image_name != "",
+            rx.hstack(rx.icon("image", size=16), rx.text(A.new_image_name, size="2", class_name="new-image-name"),
+                      rx.button("Remove", type="button", variant="soft", color_scheme="gray", size="1",
+                                on_click=A.drop_image),
+                      spacing="2", align="center"),
+            labelled_upload(
+                rx.text(f"Drop a PNG, JPEG or WebP image here or click to choose (up to {limit_mb} MB)", size="2"),
+                label="The new campaign's image", id=NEW_IMAGE_UPLOAD,
+                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
+                max_files=1, multiple=False, max_size=limit_mb * 1024 * 1024,
+                on_drop=A.choose_image(rx.upload_files(upload_id=NEW_IMAGE_UPLOAD)), on_drop_rejected=A.reject_image,
+                border=f"2px dashed {rx.color('accent', 7)}", border_radius="var(--radius-4)", padding="16px",
+                width="100%", cursor="pointer",
+            ),
+        ),
+        form_message(A.new_image_error),
+        rx.text("Checked by its content, not its name; stored with the campaign when you create it, shown "
+                "publicly with the ad. You can also change it later on the campaign's page.",
+                size="1", color=rx.color("gray", 11)),
+        spacing="1", width="100%",
+    )
+
+
 def _create_form() -> rx.Component:
     e = A.campaign_errors
     return section(
@@ -102,6 +134,7 @@ def _create_form() -> rx.Component:
                     text_field("Price", "price", errors=e, field_id="campaign-price", input_mode="decimal",
                                placeholder="4.00"),
                 ),
+                _new_image(),
                 rx.hstack(rx.checkbox(name="draft", id="campaign-draft"),
                           rx.el.label("Save as a draft (do not run yet)", html_for="campaign-draft"),
                           spacing="2", align="center"),

@@ -15,6 +15,7 @@ import re
 import secrets
 
 DEVICE_COOKIE = "th_device"
+DEVICE_PATH = "/api/v1/auth/device"  # GET: sets the cookie when absent (pages not served by the backend)
 DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

@@ -191,12 +191,20 @@ def _sniff_image(data: bytes) -> tuple[str, str] | None:
     return found if found and found[0].startswith("image/") else None
 
 
+def check_creative(*, actor: UserOut | None, data: Any) -> tuple[str, str]:
+    """Whether `data` is acceptable as a campaign's image (admins only): a PNG, JPEG or WebP image,
+    decided by its bytes, within the upload size limit → (content type, extension); InvalidInput if not.
+    The create form checks a chosen image with it before the campaign exists; set_creative stores it."""
+    require_role(actor, Role.ADMIN)
+    return check_upload(data, sniff=_sniff_image, allowed="a PNG, JPEG or WebP image")
+
+
 def set_creative(session: Session, *, actor: UserOut | None, campaign_id: Any, data: Any,
                  now: datetime) -> CampaignOut:
     """Store the campaign's image (PNG, JPEG or WebP, decided by its bytes; size-limited)."""
     admin = require_role(actor, Role.ADMIN)
     row = get_campaign_row(session, campaign_id)
-    content_type, ext = check_upload(data, sniff=_sniff_image, allowed="a PNG, JPEG or WebP image")
+    content_type, ext = check_creative(actor=admin, data=data)
     key = f"ads/campaign-{row.id}-{int(now.timestamp())}.{ext}".replace(".", "_")
     get_storage().save(key, bytes(data))
     row.image_key, row.image_type, row.updated_at = key, content_type, now

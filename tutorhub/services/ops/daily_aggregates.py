@@ -17,8 +17,9 @@ A refresh deletes and rewrites the rows of the days (and the weeks and months ho
 covers, so running it twice gives the same rows. The per-user week and month rollups
 (models/metrics.py: user_activity_weeks / user_activity_months) are rewritten the same way, from
 the day rows of every week and month the refresh touches (days outside the refreshed range but
-inside those weeks and months are already stored), in the same transaction; distinct active
-counts over weeks, months, cohorts and long ranges are read from them (`distinct_active`).
+inside those weeks and months are already stored), in the same transaction, and so are the bit
+sets of the refreshed days and of those weeks and months (services/ops/activity_bits.py), from
+which distinct active counts over any range are read (`distinct_active`).
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import delete, distinct, func, insert, literal, union
+from sqlalchemy import delete, func, insert, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tutorhub.models.accounts import LoginEvent, Role, User
 from tutorhub.models.bookings import Booking, BookingStatus
-from tutorhub.models.metrics import MetricDaily, UserActivityDay, UserActivityMonth, UserActivityWeek
+from tutorhub.models.metrics import MetricDaily, UserActivityBits, UserActivityDay, UserActivityMonth, UserActivityWeek
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.money.finance import classified_flows
+from tutorhub.services.ops import activity_bits
 
 MONEY_FLOWS = ("gmv", "revenue", "refunds", "ad_spend")
 STOCK_CHANGES = {"escrow": "escrow_change", "payout_hold": "payout_hold_change"}
@@ -221,30 +223,13 @@ def span_pieces(first: date, end: date) -> tuple[tuple[date, date] | None, list[
 
 
 def distinct_active(session: Session, first: date, last: date) -> dict[str, int]:
-    """Distinct students / tutors active on any UTC day of [first, last] (inclusive), exact: the
-    user ids of the range's whole months (user_activity_months), whole weeks of what is left
-    (user_activity_weeks) and remaining days (user_activity_days), deduplicated by one UNION; a
-    single piece is one index range scan (ix_..._role_month / _role_week / _role_day)."""
+    """Distinct students / tutors active on any UTC day of [first, last] (inclusive), exact: the OR
+    of the bit sets of the range's whole months, whole weeks of what is left and remaining days
+    (services/ops/activity_bits.py), at most a few dozen small rows per role."""
     months, weeks, days = span_pieces(first, last + timedelta(days=1))
-    found = {}
-    for role, key in _ROLE_KEYS.items():
-        parts = []
-        if months:
-            parts.append(sa_select(col(UserActivityMonth.user_id)).where(
-                col(UserActivityMonth.role) == role, col(UserActivityMonth.month) >= months[0],
-                col(UserActivityMonth.month) < months[1]))
-        parts += [sa_select(col(UserActivityWeek.user_id)).where(
-            col(UserActivityWeek.role) == role, col(UserActivityWeek.week) >= a, col(UserActivityWeek.week) < b)
-            for a, b in weeks]
-        parts += [sa_select(col(UserActivityDay.user_id)).where(
-            col(UserActivityDay.role) == role, col(UserActivityDay.day) >= a, col(UserActivityDay.day) < b)
-            for a, b in days]
-        if len(parts) == 1:
-            query = parts[0].with_only_columns(func.count(distinct(parts[0].selected_columns[0])))
-        else:
-            query = sa_select(func.count()).select_from(union(*parts).subquery())
-        found[key] = int(session.execute(query).scalar() or 0)
-    return found
+    pieces = [("month", *months)] if months else []
+    pieces += [("week", a, b) for a, b in weeks] + [("day", a, b) for a, b in days]
+    return activity_bits.count_active(session, pieces)
 
 
 def _cohort_cells(session: Session, months: list[date], now: datetime) -> list[dict[str, object]]:
@@ -298,6 +283,9 @@ def refresh_days(session: Session, *, first_day: date, last_day: date, now: date
     months = sorted({month_start(w) for w in weeks} | {month_start(last_day)})
     months = [m for m in months if next_month(m) > first_day and m <= last_day]
     _roll_up(session, weeks, months)
+    activity_bits.rewrite(session, "day", [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)],
+                          ((r["day"], r["role"], r["user_id"]) for r in activity_rows))  # type: ignore[misc]
+    activity_bits.rewrite_rollups(session, weeks, months)
     for start, suffix, key, n in _bucket_counts(session, weeks, months):
         metric_rows.append({"day": start, "currency": "", "metric": f"active_{key}_{suffix}", "value": n, "refreshed_at": now})
     metric_rows += _cohort_cells(session, months, now)
@@ -345,4 +333,5 @@ def rebuild_all(session: Session, *, now: datetime) -> RefreshOut:
     session.execute(delete(UserActivityDay))
     session.execute(delete(UserActivityWeek))
     session.execute(delete(UserActivityMonth))
+    session.execute(delete(UserActivityBits))
     return refresh_days(session, first_day=first, last_day=today, now=now)

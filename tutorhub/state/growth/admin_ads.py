@@ -1,5 +1,11 @@
 """Admin: ad campaigns and advertisers (/admin/ads) — the campaign list with its figures, a create
-form, advertisers with their prepaid balances and the "record a prepayment" form.
+form (with its creative image), advertisers with their prepaid balances and the "record a
+prepayment" form.
+
+The create form's image: choosing a file uploads it at once and checks it (campaigns.check_creative:
+admins only, by content, size-limited); it is kept in this tab's backend state until "Create
+campaign", which creates the campaign and stores the image (campaigns.set_creative) in one
+transaction — a campaign is never created with a refused image, nor an image left without one.
 
 Money is typed in major units and parsed here without floats; times are typed in the admin's own
 timezone and sent to the service as UTC instants. Everything else is validated by services/growth.
@@ -22,6 +28,7 @@ from tutorhub.services.errors import DomainError
 from tutorhub.services.growth import advertisers, campaigns
 from tutorhub.services.growth.advertisers import AdvertiserOut
 from tutorhub.services.growth.campaigns import CampaignOut
+from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState, form_failure, form_text, read_for_page
 from tutorhub.state.money.views import money
 
@@ -106,6 +113,9 @@ class AdminAdsState(AppState):
     busy: str = ""
     form_key: int = 0
     zone: str = "UTC"
+    new_image_name: str = ""
+    new_image_error: str = ""
+    _new_image: bytes = b""
 
     def _forget(self) -> None:
         self.campaigns, self.advertisers = [], []
@@ -127,7 +137,33 @@ class AdminAdsState(AppState):
     async def load(self):
         self.status, self.busy, self.message = "loading", "", ""
         self.campaign_errors, self.advertiser_errors, self.prepay_errors = {}, {}, {}
+        self.drop_image()
         return await self._fetch()
+
+    async def choose_image(self, files: list[rx.UploadFile]):
+        """The create form's image: checked now (admins only), stored with the campaign on create."""
+        self.drop_image()
+        upload = files[0] if isinstance(files, list) and files else None
+        if upload is None or not hasattr(upload, "read"):
+            self.new_image_error = "Choose a PNG, JPEG or WebP image."
+            return
+        data = await upload.read(get_settings().max_upload_bytes + 1)
+        try:
+            await self._db(lambda s, actor: campaigns.check_creative(actor=actor, data=data), read_only=True)
+        except DomainError as exc:
+            self.new_image_error = next(iter(exc.fields.values()), exc.message)
+            return
+        self._new_image = data
+        self.new_image_name = (str(getattr(upload, "name", "") or getattr(upload, "filename", "") or "image"))[:120]
+
+    def drop_image(self):
+        """Forget the create form's chosen image."""
+        self._new_image, self.new_image_name, self.new_image_error = b"", "", ""
+
+    def reject_image(self, rejections: list[dict]):
+        """The browser refused the file before upload (wrong type or too large)."""
+        self.drop_image()
+        self.new_image_error = "Upload a PNG, JPEG or WebP image within the size limit."
 
     async def _save(self, what: str, call: Any, done: str):
         self.busy = what
@@ -170,10 +206,16 @@ class AdminAdsState(AppState):
         self.campaign_errors = errors
         if errors:
             return
-        now = utcnow()
-        async for event in self._save("campaign", lambda s, actor: campaigns.create_campaign(
-                s, actor=actor, data=data, now=now), "Campaign created."):
+        now, image = utcnow(), self._new_image
+
+        def create(s: Session, actor: UserOut | None) -> CampaignOut:
+            made = campaigns.create_campaign(s, actor=actor, data=data, now=now)
+            return campaigns.set_creative(s, actor=actor, campaign_id=made.id, data=image, now=now) if image else made
+
+        async for event in self._save("campaign", create, "Campaign created."):
             yield event
+        if not self.campaign_errors:
+            self.drop_image()
 
     async def create_advertiser(self, form: Any):
         if self.busy:
