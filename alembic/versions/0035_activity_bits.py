@@ -6,8 +6,8 @@ OR of a dozen rows instead of a UNION over one row per user and month (services/
 The upgrade fills it from the day rows and rollups already stored (the rows a refresh would write),
 so figures do not change; the encoding below is frozen here as the service's is at this revision.
 
-Revision ID: 0037_ops17
-Revises: 0033_fingerprints
+Revision ID: 0035_activity_bits
+Revises: 0034_delivery_status
 Create Date: 2026-12-07 15:40:00
 """
 import zlib
@@ -19,8 +19,8 @@ import sqlmodel
 
 from alembic import op
 
-revision = '0037_ops17'
-down_revision = '0033_fingerprints'
+revision = '0035_activity_bits'
+down_revision = '0034_delivery_status'
 branch_labels = None
 depends_on = None
 
