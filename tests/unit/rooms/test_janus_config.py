@@ -36,9 +36,15 @@ def test_room_settings_from_the_environment(monkeypatch):
     assert rs.ice_servers == ({"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"},)
     assert rs.public_url == "https://tutorhub.example/janus" and rs.sfu == "janus"
     assert len(rs.admin_secret) == 64 and rs.admin_secret != rs.admin_key
+    monkeypatch.setenv("TUTORHUB_SECRET_KEY", "another-install-secret-key-long-enough-0123456789")
+    reset_settings()
+    other = get_room_settings()  # another install (its own generated key): other Janus secrets
+    assert other.admin_secret != rs.admin_secret and other.admin_key != rs.admin_key
+    assert other.signing_key != rs.signing_key
     monkeypatch.setenv("TUTORHUB_SFU", "maybe")
     with pytest.raises(SettingsError):
         get_room_settings()
+    monkeypatch.undo()  # the cached settings must not keep this test's environment for later tests
     reset_settings()
 
 
