@@ -128,3 +128,16 @@ def test_class_session_room_strangers_and_wrong_ids_get_nothing(new_browser, cla
     panel = _open_class(new_browser(), cid, sid, email)
     assert panel.room_state == "none" and panel.room_token == "" and panel.room_id == "" and panel.room_server == ""
     assert fetch(RoomPresence) == []
+
+
+@pytest.mark.parametrize("path,back", [("/classes/{cid}/sessions/{sid}/room", "/classes/{cid}"),
+                                       ("/classes/abc/sessions/1/room", "/classes"),
+                                       ("/lessons/{sid}", "/classes")])
+def test_a_class_rooms_page_links_back_to_its_class(browser, class_now, path, back):
+    class_id, session_id, _, student, _ = class_now
+    browser.login(student.email)
+    route = CLASS_ROUTE if path.startswith("/classes") else "/lessons/[booking_id]"
+    browser.goto(path.format(cid=class_id, sid=session_id), route=route)
+    panel = browser.state(RoomState)
+    assert browser.run(panel.close_room()) == [] and panel.room_state == ""
+    assert panel.room_back == back.format(cid=class_id)
