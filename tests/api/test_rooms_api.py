@@ -9,10 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.support.booking import open_all_week
+from tests.support.booking import NOW, open_all_week
 from tests.support.booking_world import starting_now
+from tests.support.classes import funded_students, published_class
 from tests.support.janus import janus_server
-from tutorhub.models import Role, RoomPresence
+from tutorhub.db import session_scope
+from tutorhub.models import ClassSession, Role, RoomPresence
+from tutorhub.services.classes import seats
 from tutorhub.services.rooms import sfu
 
 
@@ -92,3 +95,38 @@ def test_class_session_room_refuses_strangers(client, as_role):
     assert client.get("/api/v1/classes/x/sessions/y/room", headers=h).status_code == 404
 
 
+
+
+def test_class_session_room_for_its_members_inside_the_window(client, db, make_user, make_approved_tutor, bearer,
+                                                              as_role, janus):
+    tutor, _ = make_approved_tutor(timezone="UTC")
+    open_all_week(db, tutor, now=NOW, min_notice_hours=0)
+    class_id = published_class(db, tutor, NOW)
+    student, outsider = funded_students(db, make_user, 2)
+    seats.enrol(db, actor=student, class_id=class_id, now=NOW)
+    db.commit()
+    first = db.exec(select(ClassSession).where(ClassSession.class_id == class_id).order_by(ClassSession.seq)).first()
+    path = f"/api/v1/classes/{class_id}/sessions/{first.id}/room"
+    early = client.get(path, headers=bearer(student))
+    assert early.status_code == 409, early.text
+    assert (early.json()["opens_at"], early.json()["closes_at"]) == (
+        (first.start_at - timedelta(minutes=10)).isoformat(), (first.end_at + timedelta(minutes=15)).isoformat())
+
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)  # the session starts now-ish
+    with session_scope() as session:
+        row = session.get(ClassSession, first.id)
+        shift = start - row.start_at
+        row.start_at, row.end_at, row.block_start, row.block_end = (
+            row.start_at + shift, row.end_at + shift, row.block_start + shift, row.block_end + shift)
+        session.add(row)
+    answers = [client.get(path, headers=bearer(who)) for who in (student, tutor)]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    body = answers[0].json()
+    assert set(body) == {"provider", "room", "token", "expires_at", "ice_servers", "url"}
+    assert body["provider"] == "sfu" and body["url"] == janus.client_url and body["room"].startswith("class-")
+    assert answers[1].json()["room"] == body["room"] and answers[1].json()["token"] != body["token"]
+    for headers in (bearer(outsider), as_role(Role.TUTOR)[1], as_role(Role.ADMIN)[1]):
+        assert client.get(path, headers=headers).status_code == 404
+    assert client.get(f"/api/v1/classes/{class_id + 1}/sessions/{first.id}/room",
+                      headers=bearer(student)).status_code == 404
+    assert client.get(path).status_code == 401

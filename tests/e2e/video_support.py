@@ -30,6 +30,38 @@ FRAMES_JS = """async () => {
   return out;
 }"""
 
+# What the page's own publisher sends: the camera constraints (front camera), mute states, the video
+# sender's track.
+LOCAL_MEDIA_JS = """() => {
+  const room = window.TutorRoom.instances[window.TutorRoom.instances.length - 1];
+  const cam = room.stream && room.stream.getVideoTracks()[0];
+  const pc = room.peerConnections()[0];
+  const sender = pc && pc.getSenders().find((s) => s.track && s.track.kind === "video");
+  return { facingMode: cam ? cam.getConstraints().facingMode : null,
+           audioMuted: room.pub ? room.pub.isAudioMuted() : null, videoMuted: room.pub ? room.pub.isVideoMuted() : null,
+           sending: sender ? { label: sender.track.label, enabled: sender.track.enabled } : null };
+}"""
+
+# Whether the preview's track of a kind ("video" | "audio") is live from the device with this id.
+PREVIEW_DEVICE_JS = """([kind, id]) => {
+  const room = window.TutorRoom.instances[window.TutorRoom.instances.length - 1];
+  const track = room.stream && (kind === "video" ? room.stream.getVideoTracks() : room.stream.getAudioTracks())[0];
+  return !!track && track.readyState === "live" && track.getSettings().deviceId === id;
+}"""
+
+# The device id of the microphone track the page's publisher sends.
+MIC_JS = """() => {
+  const pc = window.TutorRoom.instances[window.TutorRoom.instances.length - 1].peerConnections()[0];
+  const sender = pc.getSenders().find((s) => s.track && s.track.kind === "audio");
+  return sender ? sender.track.getSettings().deviceId : null;
+}"""
+
+# The page's current Janus session id (a new one after a reconnect).
+SESSION_JS = """() => {
+  const room = window.TutorRoom && window.TutorRoom.instances[window.TutorRoom.instances.length - 1];
+  return room && room.janus && room.inCall ? room.janus.getSessionId() : null;
+}"""
+
 
 def app_db() -> Session:
     return Session(create_engine(APP_ENV["REFLEX_DB_URL"]), expire_on_commit=False)

@@ -41,6 +41,7 @@ class RunningJanus:
     admin_port: int
     process: subprocess.Popen
     folder: Path
+    command: tuple[str, ...] = ()
 
     @property
     def client_url(self) -> str:
@@ -49,6 +50,30 @@ class RunningJanus:
     def rooms(self) -> JanusRooms:
         rs = get_room_settings()
         return JanusRooms(f"http://127.0.0.1:{self.admin_port}/admin", rs.admin_secret, rs.admin_key)
+
+    def wait_until_up(self, seconds: float = 20) -> None:
+        client = self.rooms()
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except SfuUnavailable:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        log = (self.folder / "janus.log").read_text()[-2000:]
+                        raise RuntimeError("Janus did not start: " + log) from None
+                    time.sleep(0.2)
+        finally:
+            client.close()
+
+    def restart(self) -> None:
+        """Stop Janus and start it again on the same ports (its rooms and tokens are gone, as after a
+        crash or an upgrade): what the room pages' reconnect must survive."""
+        self.stop()
+        with open(self.folder / "janus.log", "a") as log:
+            self.process = subprocess.Popen(list(self.command), stdout=log, stderr=subprocess.STDOUT)
+        self.wait_until_up()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -83,21 +108,11 @@ def janus_server(env: dict[str, str] | None = None, *, http_port: int = 0,
     write_janus_config(folder, admin_secret=rs.admin_secret, admin_key=rs.admin_key, http_port=http_port,
                        admin_port=admin_port)
     log = open(folder / "janus.log", "w")  # noqa: SIM115  (closed below)
-    proc = subprocess.Popen([binary, "-F", str(folder), "-C", str(folder / "janus.jcfg"), "-o"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    running = RunningJanus(http_port, admin_port, proc, folder)
+    command = (binary, "-F", str(folder), "-C", str(folder / "janus.jcfg"), "-o")
+    proc = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT)
+    running = RunningJanus(http_port, admin_port, proc, folder, command)
     try:
-        client = running.rooms()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except SfuUnavailable:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Janus did not start: " + (folder / "janus.log").read_text()[-2000:]) from None
-                time.sleep(0.2)
-        client.close()
+        running.wait_until_up()
         yield running
     finally:
         running.stop()

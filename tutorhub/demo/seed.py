@@ -23,7 +23,7 @@ from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
 from tutorhub.demo.ops import seed_delivery_demo, seed_ops_demo
 from tutorhub.demo.payout_accounts import seed_payout_accounts_demo
 from tutorhub.demo.reviews import seed_reviews_demo
-from tutorhub.demo.rooms import seed_rooms_demo
+from tutorhub.demo.rooms import seed_room_dispute_demo, seed_rooms_demo
 from tutorhub.models.accounts import StudentProfile, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.scheduling import AvailabilityRule, SchedulingSettings
@@ -278,6 +278,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     seed_learning_demo(session, now=now)  # student1's lessons, reports, homework, a study plan; guardian1
     seed_rooms_demo(session, now=now)  # Greta (student2) and tutor2: a lesson whose video room is open now
+    seed_room_dispute_demo(session, now=now)  # Jamie (student3) disputes yesterday's lesson; the room says the tutor came
     # a suspended student and fraud flags from demo login patterns (admin users / fraud / audit pages)
     seed_ops_demo(session, now=now, admin_email=ADMIN_EMAIL, password=DEMO_PASSWORD)
     seed_delivery_demo(session, now=now)  # SMS delivery reports, one undelivered with its e-mail copy (/admin/outbox)

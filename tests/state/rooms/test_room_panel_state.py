@@ -5,11 +5,19 @@ the panel says when the room is open; without Janus it shows the meeting link an
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from tests.state.conftest import fetch
+from tests.support.booking import NOW, open_all_week
 from tests.support.booking_world import day_ahead, make_world, soon, starting_now
+from tests.support.classes import funded_students, published_class
 from tests.support.janus import janus_server
+from tutorhub.db import session_scope
+from tutorhub.models import ClassSession, RoomPresence
+from tutorhub.services.classes import seats
 from tutorhub.state.rooms.room_panel import RoomState
 
 
@@ -66,3 +74,70 @@ def test_without_janus_the_meeting_link(browser, world, monkeypatch):
     panel = _open(browser, b.id, world.student.email)
     assert panel.room_state == "external" and panel.room_url.startswith("https://meet.jit.si/tutorhub-")
     assert "not available" in panel.room_message and panel.room_server == ""
+
+
+CLASS_ROUTE = "/classes/[class_id]/sessions/[session_id]/room"
+
+
+@pytest.fixture
+def class_now(db, make_user, make_approved_tutor):
+    """A published class whose first session starts two minutes from now; one enrolled student and
+    one who is not."""
+    tutor, _ = make_approved_tutor(timezone="UTC")
+    open_all_week(db, tutor, now=NOW, min_notice_hours=0)
+    class_id = published_class(db, tutor, NOW)
+    student, outsider = funded_students(db, make_user, 2)
+    seats.enrol(db, actor=student, class_id=class_id, now=NOW)
+    db.commit()
+    first = db.exec(select(ClassSession).where(ClassSession.class_id == class_id).order_by(ClassSession.seq)).first()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
+    with session_scope() as session:
+        row = session.get(ClassSession, first.id)
+        shift = start - row.start_at
+        row.start_at, row.end_at, row.block_start, row.block_end = (
+            row.start_at + shift, row.end_at + shift, row.block_start + shift, row.block_end + shift)
+        session.add(row)
+    return class_id, first.id, tutor, student, outsider
+
+
+def _open_class(browser, class_id: int, session_id: int, email: str | None) -> RoomState:
+    if email:
+        browser.login(email)
+    browser.goto(f"/classes/{class_id}/sessions/{session_id}/room", route=CLASS_ROUTE)
+    panel = browser.state(RoomState)
+    browser.run(panel.open_room())
+    return panel
+
+
+def test_class_session_room_for_its_tutor_and_enrolled_students(new_browser, class_now, janus):
+    class_id, session_id, tutor, student, _ = class_now
+    pupil = _open_class(new_browser(), class_id, session_id, student.email)
+    assert pupil.room_state == "sfu" and pupil.room_server == janus.client_url
+    assert pupil.room_id.startswith("class-") and pupil.room_token.startswith("rt1.class.")
+    teacher = _open_class(new_browser(), class_id, session_id, tutor.email)
+    assert teacher.room_state == "sfu" and teacher.room_id == pupil.room_id and teacher.room_token != pupil.room_token
+
+
+@pytest.mark.parametrize("who,ids", [("outsider", (0, 0)), (None, (0, 0)), ("student", (1, 0)),
+                                     ("student", (0, 999)), ("student", ("x", "y"))])
+def test_class_session_room_strangers_and_wrong_ids_get_nothing(new_browser, class_now, janus, who, ids):
+    class_id, session_id, tutor, student, outsider = class_now
+    email = {"outsider": outsider.email, "student": student.email}.get(who or "")
+    cid = class_id + ids[0] if isinstance(ids[0], int) else ids[0]
+    sid = session_id + ids[1] if isinstance(ids[1], int) else ids[1]
+    panel = _open_class(new_browser(), cid, sid, email)
+    assert panel.room_state == "none" and panel.room_token == "" and panel.room_id == "" and panel.room_server == ""
+    assert fetch(RoomPresence) == []
+
+
+@pytest.mark.parametrize("path,back", [("/classes/{cid}/sessions/{sid}/room", "/classes/{cid}"),
+                                       ("/classes/abc/sessions/1/room", "/classes"),
+                                       ("/lessons/{sid}", "/classes")])
+def test_a_class_rooms_page_links_back_to_its_class(browser, class_now, path, back):
+    class_id, session_id, _, student, _ = class_now
+    browser.login(student.email)
+    route = CLASS_ROUTE if path.startswith("/classes") else "/lessons/[booking_id]"
+    browser.goto(path.format(cid=class_id, sid=session_id), route=route)
+    panel = browser.state(RoomState)
+    assert browser.run(panel.close_room()) == [] and panel.room_state == ""
+    assert panel.room_back == back.format(cid=class_id)

@@ -1,4 +1,5 @@
-"""The demo data opens a video room now-ish for Greta (student2) and tutor2."""
+"""The demo data opens a video room now-ish for Greta (student2) and tutor2, and has a dispute with the
+room's evidence for the admins."""
 
 from datetime import timedelta
 
@@ -8,7 +9,8 @@ from tutorhub.demo.seed import seed_demo
 from tutorhub.models import Booking, User
 from tutorhub.models.base import utcnow
 from tutorhub.services.actor import to_user_out
-from tutorhub.services.rooms import rooms
+from tutorhub.services.checkout import disputes
+from tutorhub.services.rooms import presence, rooms
 
 
 def test_the_demo_lesson_room_is_open_right_after_seeding(db):
@@ -20,3 +22,20 @@ def test_the_demo_lesson_room_is_open_right_after_seeding(db):
     assert lesson.start_at - now <= timedelta(minutes=10) and lesson.status == "CONFIRMED"
     room = rooms.booking_room(db, actor=to_user_out(greta), booking_id=lesson.id, now=now, sfu=None)
     assert room.provider == "external" and room.room == f"lesson-{lesson.room_key}"
+
+
+def test_the_demo_has_a_dispute_with_the_rooms_evidence(db):
+    """Admin → Disputes shows Jamie's (student3) dispute of yesterday's lesson with tutor3, and beside
+    it what the room recorded: the tutor came, the student never joined."""
+    seed_demo(db, tutors=4)
+    db.commit()
+    admin = to_user_out(db.exec(select(User).where(col(User.email) == "admin@tutorhub.test")).one())
+    jamie = db.exec(select(User).where(col(User.email) == "student3@tutorhub.test")).one()
+    cases = [c for c in disputes.list_dispute_cases(db, actor=admin) if c.lesson.student_id == jamie.id]
+    assert len(cases) == 1
+    lesson = db.get(Booking, cases[0].lesson.id)
+    assert lesson.status == "DISPUTED" and utcnow() - lesson.start_at < timedelta(days=2)
+    words = presence.room_evidence(db, actor=admin, booking_ids=[lesson.id], zone="UTC")[lesson.id]
+    start = lesson.start_at
+    assert words == (f"the tutor joined {(start + timedelta(minutes=2)):%H:%M}, left "
+                     f"{(start + timedelta(minutes=41)):%H:%M} · the student never joined")

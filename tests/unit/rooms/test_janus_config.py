@@ -1,7 +1,9 @@
 """The Janus configuration the app writes: private files, token auth, only HTTP + VideoRoom, the
 install's secrets, no published ones; and the room settings read from the environment."""
 
+import re
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -36,9 +38,15 @@ def test_room_settings_from_the_environment(monkeypatch):
     assert rs.ice_servers == ({"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"},)
     assert rs.public_url == "https://tutorhub.example/janus" and rs.sfu == "janus"
     assert len(rs.admin_secret) == 64 and rs.admin_secret != rs.admin_key
+    monkeypatch.setenv("TUTORHUB_SECRET_KEY", "another-install-secret-key-long-enough-0123456789")
+    reset_settings()
+    other = get_room_settings()  # another install (its own generated key): other Janus secrets
+    assert other.admin_secret != rs.admin_secret and other.admin_key != rs.admin_key
+    assert other.signing_key != rs.signing_key
     monkeypatch.setenv("TUTORHUB_SFU", "maybe")
     with pytest.raises(SettingsError):
         get_room_settings()
+    monkeypatch.undo()  # the cached settings must not keep this test's environment for later tests
     reset_settings()
 
 
@@ -46,3 +54,14 @@ def test_room_settings_from_the_environment(monkeypatch):
 def test_bad_ice_servers_are_refused(raw):
     with pytest.raises(SettingsError):
         parse_ice_servers(raw)
+
+
+def test_the_coturn_example_in_the_docs_is_a_valid_setting():
+    """docs/video.md's TUTORHUB_ICE_SERVERS example parses, and its TURN user is the one the coturn
+    example declares (long-term credentials: the setting's password is what browsers send)."""
+    text = (Path(__file__).parents[3] / "docs" / "video.md").read_text()
+    raw = re.search(r"TUTORHUB_ICE_SERVERS='(.*?)'", text, re.S).group(1)
+    servers = parse_ice_servers(raw)
+    turn = [s for s in servers if str(s["urls"]).startswith("turn:")]
+    assert len(servers) == 2 and len(turn) == 1 and turn[0]["username"] == "tutorhub"
+    assert "lt-cred-mech" in text and "user=tutorhub:" in text and "use-auth-secret" not in text

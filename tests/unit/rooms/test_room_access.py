@@ -4,6 +4,7 @@ SFU the room falls back to the meeting link."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -102,3 +103,44 @@ def test_reopen_reprovisions_a_room_janus_forgot(env, lesson, janus, sfu):
         rooms.reopen_room(env.db, token=room.token + "x", now=START, sfu=sfu)
     with pytest.raises(Conflict):
         rooms.reopen_room(env.db, token=room.token, now=START + timedelta(minutes=74, seconds=59), sfu=None)
+
+
+def _join_room(url: str, token: str, room: str) -> dict:
+    """A browser's steps on Janus' client API: session, VideoRoom handle, join as publisher; the
+    plugin's answer to the join (an event from the long poll)."""
+    def post(path: str, body: dict) -> dict:
+        return httpx.post(url + path, json={**body, "transaction": "t", "token": token}, timeout=5).json()
+
+    session_id = post("", {"janus": "create"})["data"]["id"]
+    handle_id = post(f"/{session_id}", {"janus": "attach", "plugin": "janus.plugin.videoroom"})["data"]["id"]
+    sent = post(f"/{session_id}/{handle_id}", {"janus": "message", "body": {
+        "request": "join", "ptype": "publisher", "room": room, "display": "u0:Probe", "token": token}})
+    assert sent["janus"] == "ack", sent
+    event = httpx.get(f"{url}/{session_id}", params={"token": token, "maxev": 1}, timeout=35).json()
+    post(f"/{session_id}", {"janus": "destroy"})
+    return event["plugindata"]["data"]
+
+
+def test_a_token_opens_only_its_own_room_and_rooms_hold_at_most_8_publishers(env, lesson, janus, sfu):
+    """Nobody joins by guessing a room id: a valid join token for one lesson is refused by Janus in
+    another lesson's room (the room's `allowed` list), and accepted in its own."""
+    other = env.book(START + timedelta(hours=2), student=env.another_student(), confirm=True)
+    mine = rooms.booking_room(env.db, actor=env.student, booking_id=lesson.id, now=START, sfu=sfu)
+    theirs = rooms.booking_room(env.db, actor=env.tutor, booking_id=other.id, now=START + timedelta(hours=2), sfu=sfu)
+    assert _join_room(janus.client_url, mine.token, mine.room)["videoroom"] == "joined"
+    refused = _join_room(janus.client_url, mine.token, theirs.room)
+    assert refused["videoroom"] == "event" and refused["error_code"] == 433, refused  # not in the allowed list
+    rs = get_room_settings()
+    listed = httpx.post(sfu.admin_url, timeout=5, json={
+        "janus": "message_plugin", "plugin": "janus.plugin.videoroom", "transaction": "t",
+        "admin_secret": rs.admin_secret, "request": {"request": "list", "admin_key": rs.admin_key}}).json()
+    by_room = {r["room"]: r for r in listed["response"]["list"]}
+    assert by_room[mine.room]["max_publishers"] == 8 and by_room[theirs.room]["max_publishers"] == 8
+
+
+def test_ice_servers_from_the_setting_reach_the_parties(env, lesson, sfu, monkeypatch):
+    servers = [{"urls": "stun:turn.example.org:3478"},
+               {"urls": ["turn:turn.example.org:3478?transport=udp"], "username": "u", "credential": "p"}]
+    monkeypatch.setenv("TUTORHUB_ICE_SERVERS", json.dumps(servers))
+    room = rooms.booking_room(env.db, actor=env.student, booking_id=lesson.id, now=START, sfu=sfu)
+    assert room.provider == "sfu" and room.ice_servers == servers

@@ -88,8 +88,9 @@ def class_room_page() -> rx.Component:
     enrolled students (up to 8 publishers)."""
     return page(
         rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Classes"), spacing="1", align="center"),
-                    href="/classes", size="2"),
+            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("The class: schedule and class chat"),
+                              spacing="1", align="center"),
+                    href=R.room_back, size="2", id="room-back"),
             rx.heading("Class session room", size=rx.breakpoints(initial="5", sm="6"), as_="h1"),
             rx.text("Join from 10 minutes before the session starts. Joining marks you present.", size="2",
                     color=rx.color("gray", 11)),

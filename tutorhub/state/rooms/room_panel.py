@@ -30,6 +30,7 @@ class RoomState(AppState):
     room_ice: str = "[]"
     room_url: str = ""
     room_message: str = ""
+    room_back: str = "/classes"  # a class session's room links back to its class (schedule, class chat)
 
     def _forget_room(self) -> None:
         self.room_server = self.room_id = self.room_token = self.room_display = self.room_url = ""
@@ -91,6 +92,8 @@ class RoomState(AppState):
         assets/js/room.js reloads a room page reached inside the app, whose document had no camera rights)."""
         self.room_state = ""
         self._forget_room()
+        kind, first, _ = self._route_ids()
+        self.room_back = f"/classes/{first}" if kind == "class" and first.isdigit() else "/classes"
         if str(self.router.url.query_parameters.get("room", "")) == "open":
             return RoomState.open_room
         return None
