@@ -4,7 +4,8 @@ Why the admin API: its `message_plugin` request talks to the VideoRoom plugin wi
 handle, and `add_token` / `remove_token` manage the tokens Janus requires on every browser request
 (`token_auth = true` in the generated config, integrations/janus_config.py). So the app:
 1. adds each participant's join token to Janus (valid for the VideoRoom plugin only),
-2. creates the room if it does not exist (per-room `secret`, `admin_key`, at most 8 publishers,
+2. creates the room if it does not exist (per-room `secret`, `admin_key`, at most 8 publishers: 9 for a
+   full online class of 8 and its tutor,
    `is_private`), with the token in the room's `allowed` list (a second check: the token must be
    allowed in *this* room, so a valid token for lesson A does not open lesson B),
 3. lists participants (attendance evidence), and destroys the room / removes tokens afterwards.
@@ -92,7 +93,8 @@ class JanusRooms:
     def room_exists(self, room: str) -> bool:
         return bool(self._plugin({"request": "exists", "room": room}).get("exists"))
 
-    def open_room(self, room: str, *, secret: str, description: str, tokens: list[str]) -> None:
+    def open_room(self, room: str, *, secret: str, description: str, tokens: list[str],
+                  publishers: int = MAX_PUBLISHERS) -> None:
         """Make sure the room exists and lets these tokens in (create, or add them to `allowed`)."""
         for token in tokens:
             self.add_token(token)
@@ -100,7 +102,7 @@ class JanusRooms:
             try:
                 self._plugin({
                     "request": "create", "room": room, "admin_key": self._key, "secret": secret,
-                    "description": description[:100], "publishers": MAX_PUBLISHERS, "is_private": True,
+                    "description": description[:100], "publishers": publishers, "is_private": True,
                     "allowed": tokens, "bitrate": 512000, "fir_freq": 10, "notify_joining": True,
                     "audiolevel_event": True, "audio_active_packets": 50, "audio_level_average": 40,
                 })

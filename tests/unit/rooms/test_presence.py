@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlmodel import select
 
 from tests.support.booking import NOW, at
 from tests.support.classes import funded_students, published_class
 from tutorhub.models import ClassAttendance, ClassSession, Role, RoomPresence
+from tutorhub.room_settings import get_room_settings
 from tutorhub.services.classes import seats
 from tutorhub.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.rooms import presence, rooms
@@ -78,6 +80,22 @@ def test_class_session_room_for_members_and_join_marks_present(db, make_user, ma
     presence.report_presence(db, token=room.token, event="joined", now=now)
     mark = db.exec(select(ClassAttendance)).one()
     assert (mark.student_id, mark.status) == (student.id, "late")
+
+
+@pytest.mark.parametrize(("capacity", "cameras"), [(5, 8), (8, 9)])
+def test_a_full_online_class_and_its_tutor_can_all_send_video(db, make_user, make_approved_tutor, sfu,
+                                                                capacity, cameras):
+    """Rooms take 8 cameras; the room of an online class of 8 takes 9, so its tutor is not the one left out."""
+    tutor, _ = make_approved_tutor(timezone="UTC")
+    class_id = published_class(db, tutor, NOW, capacity=capacity)
+    first = db.exec(select(ClassSession).where(ClassSession.class_id == class_id).order_by(ClassSession.seq)).first()
+    room = rooms.class_session_room(db, actor=tutor, class_id=class_id, session_id=first.id, now=first.start_at,
+                                    sfu=sfu)
+    rs = get_room_settings()
+    listed = httpx.post(sfu.admin_url, timeout=5, json={
+        "janus": "message_plugin", "plugin": "janus.plugin.videoroom", "transaction": "t",
+        "admin_secret": rs.admin_secret, "request": {"request": "list", "admin_key": rs.admin_key}}).json()
+    assert {r["room"]: r["max_publishers"] for r in listed["response"]["list"]}[room.room] == cameras
 
 
 def test_admins_read_the_evidence_in_words(env, lesson, sfu):

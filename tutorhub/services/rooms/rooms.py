@@ -65,7 +65,7 @@ def _open(target: RoomTarget, *, now: datetime, sfu: JanusRooms | None) -> RoomO
     if sfu is not None:
         try:
             sfu.open_room(target.room, secret=room_secret(rs.signing_key, target.room), description=target.title,
-                          tokens=[token])
+                          tokens=[token], publishers=target.publishers)
             return RoomOut(provider="sfu", room=target.room, token=token, expires_at=closes,
                            ice_servers=[dict(s) for s in rs.ice_servers], url=rs.public_url,
                            title=target.title, display=target.display)
@@ -100,7 +100,7 @@ def reopen_room(session: Session, *, token: Any, now: datetime, sfu: JanusRooms 
     rs = get_room_settings()
     try:
         sfu.open_room(target.room, secret=room_secret(rs.signing_key, target.room), description=target.title,
-                      tokens=[str(token)])
+                      tokens=[str(token)], publishers=target.publishers)
     except (SfuUnavailable, SfuError) as exc:
         raise Conflict("The video room is not available right now.") from exc
     return RoomOut(provider="sfu", room=target.room, token=str(token), expires_at=claim.expires_at if claim else now,

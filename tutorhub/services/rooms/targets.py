@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from tutorhub.integrations.janus import MAX_PUBLISHERS
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.bookings import Booking, BookingStatus
 from tutorhub.models.classes import ClassEnrolment, ClassSession, GroupClass, SeatStatus, SessionStatus
 from tutorhub.models.rooms import RoomKind
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role, to_user_out
+from tutorhub.services.classes.classes import ONLINE_MAX
 from tutorhub.services.errors import NotFound
 from tutorhub.services.validation import clean_id
 
@@ -39,6 +41,7 @@ class RoomTarget:
     user_id: int
     display: str  # "u<id>:<first name>" (the presence sweep reads the id back from Janus)
     parties: dict[int, str]  # the lesson's student and tutor by user id (class: the caller only)
+    publishers: int = MAX_PUBLISHERS  # cameras the room takes at once
 
 
 def _tutor_user_id(session: Session, tutor_profile_id: int) -> int | None:
@@ -90,6 +93,8 @@ def class_session_target(session: Session, actor: UserOut | None, class_id: Any,
         title=f"{cls.title} · session {row.seq}", start_at=row.start_at, end_at=row.end_at,
         live=row.status != SessionStatus.CANCELLED, user_id=user.id, display=_display(session, user.id),
         parties={user.id: role},
+        # Everyone of a full online class (8 seats) and its tutor can send video: 9 in that room only.
+        publishers=min(max(MAX_PUBLISHERS, cls.capacity + 1), ONLINE_MAX + 1),
     )
 
 
