@@ -25,6 +25,7 @@ from tutorhub.state.checkout.pay_done import PayDoneState
 from tutorhub.state.checkout.sandbox_checkout import SandboxCheckoutState
 from tutorhub.state.classes.class_page import ClassPageState
 from tutorhub.state.classes.find import FindClassesState
+from tutorhub.state.classes.room_chat import ClassRoomChatState
 from tutorhub.state.courses.builder import CourseBuilderState
 from tutorhub.state.courses.course_page import CoursePageState
 from tutorhub.state.courses.earnings import CourseEarningsState
@@ -143,6 +144,8 @@ AUDITED_HANDLERS = {
                 "set_draft", "send_message", "upload_attachment", "reject_files", "watch_chat"},
     LessonChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",
                       "reject_files", "watch_chat"},
+    ClassRoomChatState: {"load", "after_send", "load_earlier", "set_draft", "send_message", "upload_attachment",
+                         "reject_files", "watch_chat"},
     ChatBadgeState: {"load_badge", "watch_badge"},
     # Gateways: the sandbox checkout takes no arguments but a test card number (validated by the service;
     # the reference is the page URL's) and the

@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.state.conftest import fetch
+from tests.state.conftest import chained, fetch
 from tests.support.booking import NOW, open_all_week
 from tests.support.booking_world import day_ahead, make_world, soon, starting_now
 from tests.support.classes import funded_students, published_class
 from tests.support.janus import janus_server
 from tutorhub.db import session_scope
-from tutorhub.models import ClassSession, RoomPresence
+from tutorhub.models import ChatMessage, ClassSession, RoomPresence
 from tutorhub.services.classes import seats
+from tutorhub.state.classes.room_chat import ClassRoomChatState
 from tutorhub.state.rooms.room_panel import RoomState
 
 
@@ -141,3 +142,34 @@ def test_a_class_rooms_page_links_back_to_its_class(browser, class_now, path, ba
     panel = browser.state(RoomState)
     assert browser.run(panel.close_room()) == [] and panel.room_state == ""
     assert panel.room_back == back.format(cid=class_id)
+
+
+def _class_chat(browser, class_id, session_id, email: str | None) -> tuple[ClassRoomChatState, list]:
+    if email:
+        browser.login(email)
+    browser.goto(f"/classes/{class_id}/sessions/{session_id}/room", route=CLASS_ROUTE)
+    chat = browser.state(ClassRoomChatState)
+    return chat, browser.run(chat.load())
+
+
+def test_the_class_chat_sits_beside_the_video_for_the_class_only(new_browser, class_now):
+    """The tutor and enrolled students talk in the class conversation from the room; an outsider, a
+    visitor or a guessed class id gets no chat and nothing is sent."""
+    class_id, session_id, tutor, student, outsider = class_now
+    pupil, events = _class_chat(new_browser(), class_id, session_id, student.email)
+    assert pupil.thread_status == "ready" and "watch_chat" in chained(events)
+    tab_t = new_browser()
+    teacher, _ = _class_chat(tab_t, class_id, session_id, tutor.email)
+    assert teacher.thread_id == pupil.thread_id
+    tab_t.run(teacher.send_message({"body": "Cameras on, please"}))
+    again, _ = _class_chat(new_browser(), class_id, session_id, student.email)
+    assert [m.body for m in again.messages][-1] == "Cameras on, please"
+    sent = len(fetch(ChatMessage))
+    for email, cid in ((outsider.email, class_id), (None, class_id), (student.email, class_id + 1),
+                       (student.email, "x" * 500)):
+        tab = new_browser()
+        stranger, events = _class_chat(tab, cid, session_id, email)
+        assert stranger.thread_status == "none" and stranger.thread_id == 0 and stranger.messages == []
+        assert chained(events) == []
+        tab.run(stranger.send_message({"body": "let me in"}))
+    assert len(fetch(ChatMessage)) == sent

@@ -1,4 +1,5 @@
-"""The video panel shared by the lesson page and a class session's room page: a button that asks
+"""The video panel shared by the lesson page and a class session's room page (with the class chat
+beside it there): a button that asks
 for the room (RoomState.open_room), then either the in-app call (assets/js/room.js mounts into the
 empty `data-video-room` element: preview and device picker, join, mute, camera, screen share,
 participants with a speaking indicator, reconnect), the external meeting link when the SFU is
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.chat_thread import thread_panel
 from tutorhub.components.layout import page
 from tutorhub.components.ui import link_button
+from tutorhub.state.classes.room_chat import ClassRoomChatState as CC
 from tutorhub.state.rooms.room_panel import RoomState as R
 
 
@@ -94,9 +97,37 @@ def class_room_page() -> rx.Component:
             rx.heading("Class session room", size=rx.breakpoints(initial="5", sm="6"), as_="h1"),
             rx.text("Join from 10 minutes before the session starts. Joining marks you present.", size="2",
                     color=rx.color("gray", 11)),
-            video_panel(),
+            # The call with the class chat beside it (below it on a phone), as in a lesson's room.
+            rx.grid(
+                video_panel(),
+                _class_chat_card(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+            ),
             spacing="3",
             width="100%",
         ),
         width="1100px",
+    )
+
+
+def _class_chat_card() -> rx.Component:
+    """The class conversation, live: shown to the class's tutor and enrolled students only."""
+    header = rx.hstack(
+        rx.heading("Class chat", size="4", as_="h2"),
+        rx.spacer(),
+        link_button("Open in Messages", href="/messages?c=" + CC.thread_id.to_string(), variant="ghost", size="1"),
+        align="center",
+        width="100%",
+    )
+    return rx.box(
+        rx.cond(
+            CC.thread_status == "ready",
+            rx.card(thread_panel(CC, upload_id="class-room-chat-upload", height="320px", header=header),
+                    width="100%", id="class-room-chat"),
+            rx.fragment(),
+        ),
+        on_mount=CC.load,
+        width="100%",
     )
