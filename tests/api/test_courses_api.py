@@ -111,7 +111,12 @@ def test_disguised_executable_is_refused_and_deleted(client, db, tutor):
     row = db.exec(select(CourseUpload).where(CourseUpload.chapter_id == ch)).one()
     store = get_settings().storage_dir / "videos"
     assert not (store / "objects" / row.key).exists() and not (store / "parts" / row.id).exists()
+    assert row.status == "rejected"  # closed for good: completing it again is a conflict, not "send part 1"
+    again = client.post(f"/api/v1/uploads/{row.id}/complete", headers=t, json={"parts": [{"n": 1, "etag": "x"}]})
+    assert again.status_code == 409 and again.json()["status"] == "rejected"
     assert client.get(f"/api/v1/courses/{cid}", headers=t).json()["chapters"][0]["has_video"] is False
+    # A real video uploaded next becomes the chapter's.
+    assert upload_video(client, t, cid, ch, WEBM).json() == {"status": "ready"}
 
 
 def test_gateway_enrolment_activates_on_payment(client, db, tutor, as_role):
