@@ -98,7 +98,7 @@ def test_search_lists_published_courses(browser, world):
 
 
 def _snapshot() -> tuple:
-    return (sorted((c.id, c.status) for c in fetch(Course)),
+    return (sorted((c.id, c.status, c.title, c.price_minor) for c in fetch(Course)),
             sorted((c.id, c.position, c.title) for c in fetch(CourseChapter)),
             len(fetch(CourseEnrolment)), len(fetch(CourseReview)), len(fetch(ChapterProgress)))
 
@@ -110,6 +110,8 @@ def _snapshot() -> tuple:
     (CoursePageState, "review", ({"rating": "1"},)), (CoursePageState, "play", (0,)),
     (CoursePageState, "unpublish", ({"reason": "spam"},)),
     (CourseBuilderState, "edit_chapter", ({"chapter_id": "0", "title": "Hacked"},)),
+    (CourseBuilderState, "save_details", ({"title": "Hacked", "subject": "mathematics", "price": "0",
+                                           "currency": "EUR"},)),
 ])
 def test_strangers_change_nothing(new_browser, world, db, who, state, handler, args):
     from tutorhub.services.courses import building
@@ -143,8 +145,8 @@ def test_strangers_change_nothing(new_browser, world, db, who, state, handler, a
             assert toasts(events, "error") or redirects(events), (course_id, handler)
             assert page.video_src == ""
         else:
-            assert toasts(events, "error") or redirects(events) or page.chapter_errors or page.chapter_message, (
-                course_id, handler)
+            assert (toasts(events, "error") or redirects(events) or page.chapter_errors or page.chapter_message
+                    or page.details_errors), (course_id, handler)
     assert _snapshot() == before
 
 
@@ -209,3 +211,31 @@ def test_a_guardian_buys_for_a_linked_child(new_browser, world, db):
     b.run(page.enrol())
     [row] = fetch(CourseEnrolment)
     assert (row.student_id, row.payer_id, row.status) == (child.id, guardian.id, "ACTIVE")
+
+
+def test_the_tutor_edits_the_course_details_after_publishing(new_browser, world, db):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (_preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    enrolment.enrol(db, actor=student, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=95, duration_s=100)
+    db.commit()
+    b = new_browser()
+    builder = _open(b, CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]", world["tutor"].email)
+    b.run(builder.load())
+    assert (builder.title, builder.subject, builder.price_input, builder.currency) == (
+        "Algebra from zero", "mathematics", "49.00", "EUR")
+    b.run(builder.save_details({"title": "Algebra", "subject": "mathematics", "price": "lots", "currency": "EUR"}))
+    assert "price" in builder.details_errors and fetch(Course)[0].title == "Algebra from zero"
+    b.run(builder.save_details({"title": "", "subject": "mathematics", "price": "1", "currency": "EUR"}))
+    assert "title" in builder.details_errors and fetch(Course)[0].title == "Algebra from zero"
+    events = b.run(builder.save_details({"title": "Algebra, step by step", "subject": "mathematics", "grade": "high",
+                                         "description": "Now with exercises.", "price": "59.50", "currency": "EUR"}))
+    assert toasts(events, "success") and builder.details_errors == {}
+    course = fetch(Course)[0]
+    assert (course.title, course.price_minor, course.description, course.status) == (
+        "Algebra, step by step", 5950, "Now with exercises.", "PUBLISHED")
+    assert builder.title == "Algebra, step by step" and builder.price == "€59.50"
+    [row] = fetch(CourseEnrolment)
+    assert row.price_minor == 4900 and row.status == "ACTIVE"  # what the student paid stays
+    assert watching.course_progress(db, cid, student.id) == 50 and fetch(ChapterProgress)[0].completed_at

@@ -167,6 +167,14 @@ def get_course(user: OptionalUser, course_id: str) -> CourseDetail:
         return queries.get_course(session, viewer=user, course_id=course_id)
 
 
+@router.patch("/courses/{course_id}", response_model=CourseCreatedOut, responses=_OWNER)
+def update_course(user: CurrentUser, course_id: str, data: CourseIn) -> CourseCreatedOut:
+    """Edit the course's fields (its tutor, any status): enrolled students keep their price and progress."""
+    with session_scope() as session:
+        return CourseCreatedOut(**building.update_course(session, actor=user, course_id=course_id,
+                                                         data=data.model_dump()))
+
+
 @router.post("/courses/{course_id}/chapters", response_model=CourseChapterIdOut, status_code=201, responses=_OWNER)
 def add_chapter(user: CurrentUser, course_id: str, data: CourseChapterIn) -> CourseChapterIdOut:
     """A chapter at the end of the course."""
