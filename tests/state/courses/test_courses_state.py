@@ -239,3 +239,45 @@ def test_the_tutor_edits_the_course_details_after_publishing(new_browser, world,
     [row] = fetch(CourseEnrolment)
     assert row.price_minor == 4900 and row.status == "ACTIVE"  # what the student paid stays
     assert watching.course_progress(db, cid, student.id) == 50 and fetch(ChapterProgress)[0].completed_at
+
+
+def _scripts(events) -> list[str]:
+    from reflex.event import EventSpec
+
+    from tests.state.conftest import _flatten
+
+    return [str(dict((n._js_expr, v) for n, v in e.args)["javascript_code"]).strip("\"") for e in _flatten(events)
+            if isinstance(e, EventSpec) and e.handler.fn.__qualname__ == "_call_script"]
+
+
+def test_the_player_resumes_where_the_student_left_off(new_browser, world, db):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    enrolment.enrol(db, actor=student, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=42.7, duration_s=100)
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=preview, position_s=97, duration_s=100)
+    db.commit()
+    b = new_browser()
+    page = _open(b, CoursePageState, f"/courses/{cid}", "/courses/[course_id]", student.email)
+    b.run(page.load())
+    assert _scripts(b.run(page.play(paid))) == [f"window.thWatch({cid}, {paid}, 42)"]
+    assert _scripts(b.run(page.play(preview))) == [f"window.thWatch({cid}, {preview}, 0)"]  # completed: from the start
+
+
+def test_the_builder_charts_completion_per_chapter(new_browser, world, db, make_user):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (_preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    other = make_user(Role.STUDENT)
+    fund_wallet(db, other.id, 10_000, "EUR", commit=True)
+    for who in (student, other):
+        enrolment.enrol(db, actor=who, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=90, duration_s=100)
+    watching.record_progress(db, actor=other, course_id=cid, chapter_id=paid, position_s=89, duration_s=100)
+    db.commit()
+    b = new_browser()
+    builder = _open(b, CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]", world["tutor"].email)
+    b.run(builder.load())
+    assert builder.completion == [{"label": "1. Welcome", "percent": 0}, {"label": "2. Deep dive", "percent": 50}]
+    assert (builder.enrolments, builder.sales) == (2, "€98")

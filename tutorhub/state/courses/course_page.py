@@ -128,7 +128,8 @@ class CoursePageState(AppState):
         self.current_id, self.video_src = int(chapter_id), url
         self.current_title = row.label if row else ""
         self.notes_html = self._notes.get(int(chapter_id), "")
-        start = int(self._positions.get(int(chapter_id), 0))
+        # Where the student left off; a completed chapter starts again from the beginning.
+        start = 0 if row is None or row.completed else int(self._positions.get(int(chapter_id), 0))
         return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start})")
 
     def set_pay_method(self, value: str):
