@@ -163,7 +163,7 @@
     if (video.dataset.watching === String(chapterId)) return;
     video.dataset.watching = String(chapterId);
     courseId = Number(courseId); chapterId = Number(chapterId);
-    let duration = 0, lastSent = 0, completed = false;
+    let duration = 0, lastSent = 0, completed = false, probing = false;
     const knowDuration = function () {
       if (isFinite(video.duration) && video.duration > 0) { duration = video.duration; return true; }
       return false;
@@ -173,8 +173,10 @@
         const back = function () {
           video.removeEventListener("durationchange", back);
           knowDuration(); video.currentTime = Number(startAt) || 0;
+          video.addEventListener("seeked", function () { probing = false; }, { once: true });
         };
         video.addEventListener("durationchange", back);
+        probing = true;  // the jump to the end is not the student watching: never report it
         video.currentTime = 1e101;
       } else if (Number(startAt) > 0) {
         video.currentTime = Number(startAt);
@@ -193,7 +195,7 @@
       } finally { setTimeout(function () { renewing = false; }, 5000); }
     });
     const report = async function (force) {
-      if (!duration && !knowDuration()) return;
+      if (probing || (!duration && !knowDuration())) return;
       const now = performance.now();
       if (!force && now - lastSent < 10000) return;
       lastSent = now;

@@ -261,7 +261,7 @@ def test_the_player_resumes_where_the_student_left_off(new_browser, world, db):
     b = new_browser()
     page = _open(b, CoursePageState, f"/courses/{cid}", "/courses/[course_id]", student.email)
     b.run(page.load())
-    assert _scripts(b.run(page.play(paid))) == [f"window.thWatch({cid}, {paid}, 42)"]
+    assert _scripts(b.run(page.play(paid))) == [f"window.thWatch({cid}, {paid}, 42.7)"]
     assert _scripts(b.run(page.play(preview))) == [f"window.thWatch({cid}, {preview}, 0)"]  # completed: from the start
 
 

@@ -129,8 +129,8 @@ class CoursePageState(AppState):
         self.current_title = row.label if row else ""
         self.notes_html = self._notes.get(int(chapter_id), "")
         # Where the student left off; a completed chapter starts again from the beginning.
-        start = 0 if row is None or row.completed else int(self._positions.get(int(chapter_id), 0))
-        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start})")
+        start = 0.0 if row is None or row.completed else round(float(self._positions.get(int(chapter_id), 0)), 1)
+        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start:g})")
 
     def set_pay_method(self, value: str):
         self.pay_method = value if value in ("gateway", "wallet") else "gateway"
