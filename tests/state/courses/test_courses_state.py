@@ -281,3 +281,27 @@ def test_the_builder_charts_completion_per_chapter(new_browser, world, db, make_
     b.run(builder.load())
     assert builder.completion == [{"label": "1. Welcome", "percent": 0}, {"label": "2. Deep dive", "percent": 50}]
     assert (builder.enrolments, builder.sales) == (2, "€98")
+
+
+def test_the_earnings_page_shows_course_money_to_its_tutor_only(new_browser, world, db):
+    from datetime import UTC, datetime, timedelta
+
+    from tutorhub.services.courses import enrolment
+    from tutorhub.state.courses.earnings import CourseEarningsState
+
+    sold = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    enrolment.enrol(db, actor=world["student"], course_id=world["course_id"], method="wallet", now=sold)
+    db.commit()
+    b = new_browser()
+    mine = _open(b, CourseEarningsState, "/earnings", "/earnings", world["tutor"].email)
+    b.run(mine.load())
+    assert [(r.currency, r.in_window, r.earned, r.sales) for r in mine.rows] == [("EUR", "€49", "€0", 1)]
+    enrolment.release_due(db, now=sold + timedelta(days=8))  # past the refund window: earned, net of commission
+    db.commit()
+    b.run(mine.load())
+    [row] = mine.rows
+    assert row.in_window == "€0" and row.earned not in ("€0", "€49") and row.sales == 1
+    other = new_browser()
+    theirs = _open(other, CourseEarningsState, "/earnings", "/earnings", world["other_tutor"].email)
+    other.run(theirs.load())
+    assert theirs.rows == []
