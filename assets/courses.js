@@ -154,10 +154,11 @@
   });
 
   // The player: start where the student left off, report the position every 10 s and on pause/end.
-  window.thWatch = function (courseId, chapterId, startAt, tries) {
+  window.thWatch = function (courseId, chapterId, startAt, src, tries) {
     const video = document.getElementById("course-video");
-    if (!video || video.dataset.chapter !== String(chapterId)) {  // the page renders this chapter's player a moment later
-      if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, (tries || 0) + 1); }, 100);
+    // The page renders this chapter's player (with this link: after a reload the old one may show first) a moment later.
+    if (!video || video.dataset.chapter !== String(chapterId) || (src && video.getAttribute("src") !== src)) {
+      if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, src, (tries || 0) + 1); }, 100);
       return;
     }
     if (video.dataset.watching === String(chapterId)) return;

@@ -5,6 +5,7 @@ working after a few minutes (the player fetches a fresh one itself, assets/cours
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -130,7 +131,7 @@ class CoursePageState(AppState):
         self.notes_html = self._notes.get(int(chapter_id), "")
         # Where the student left off; a completed chapter starts again from the beginning.
         start = 0.0 if row is None or row.completed else round(float(self._positions.get(int(chapter_id), 0)), 1)
-        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start:g})")
+        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start:g}, {json.dumps(url)})")
 
     def set_pay_method(self, value: str):
         self.pay_method = value if value in ("gateway", "wallet") else "gateway"
