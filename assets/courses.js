@@ -1,6 +1,7 @@
 // Course videos in the browser: the multipart uploader of the course builder and the player's progress.
 // Served from the app's own origin (CSP script-src 'self'); the pages call these functions with
-// rx.call_script. No user data is ever interpolated into code: ids are numbers, read from the DOM.
+// rx.call_script. No user data is ever interpolated into code: ids are numbers, the video link is the
+// app's own signed URL (JSON-encoded by the state).
 (function () {
   "use strict";
   const RETRIES = 4;
