@@ -127,4 +127,5 @@ def test_tutor_builds_and_student_buys_and_watches(new_context):
             v.pause();
         }""")
     assert saved.value.status == 200 and saved.value.json()["completed"] is False
+    assert saved.value.json()["position_s"] >= 1.4, saved.value.json()
     shot(phone, "courses-player")
