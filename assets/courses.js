@@ -162,8 +162,12 @@
       if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, src, (tries || 0) + 1); }, 100);
       return;
     }
-    if (video.dataset.watching === String(chapterId)) return;
+    if (video.dataset.watching === String(chapterId)) {  // this chapter's player is watched already
+      if (src && video.thSrc !== src && video.thResume) { video.thSrc = src; video.thResume(startAt); }  // a new link
+      return;
+    }
     video.dataset.watching = String(chapterId);
+    video.thSrc = src;
     courseId = Number(courseId); chapterId = Number(chapterId);
     let duration = 0, lastSent = 0, completed = false, probing = false;
     const knowDuration = function () {
@@ -184,7 +188,12 @@
         video.currentTime = Number(startAt);
       }
     };
-    if (video.readyState >= 1) onMeta(); else video.addEventListener("loadedmetadata", onMeta, { once: true });
+    // Seek to where the student left off once the (current) link's metadata is in; again for a new link.
+    video.thResume = function (start) {
+      startAt = start;
+      if (video.readyState >= 1) onMeta(); else video.addEventListener("loadedmetadata", onMeta, { once: true });
+    };
+    video.thResume(startAt);
     let renewing = false;
     video.addEventListener("error", async function () {  // the short-lived link expired: fetch a fresh one
       if (renewing) return;
