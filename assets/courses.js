@@ -1,6 +1,7 @@
 // Course videos in the browser: the multipart uploader of the course builder and the player's progress.
 // Served from the app's own origin (CSP script-src 'self'); the pages call these functions with
-// rx.call_script. No user data is ever interpolated into code: ids are numbers, read from the DOM.
+// rx.call_script. No user data is ever interpolated into code: ids are numbers, the video link is the
+// app's own signed URL (JSON-encoded by the state).
 (function () {
   "use strict";
   const RETRIES = 4;
@@ -154,16 +155,21 @@
   });
 
   // The player: start where the student left off, report the position every 10 s and on pause/end.
-  window.thWatch = function (courseId, chapterId, startAt, tries) {
+  window.thWatch = function (courseId, chapterId, startAt, src, tries) {
     const video = document.getElementById("course-video");
-    if (!video || video.dataset.chapter !== String(chapterId)) {  // the page renders this chapter's player a moment later
-      if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, (tries || 0) + 1); }, 100);
+    // The page renders this chapter's player (with this link: after a reload the old one may show first) a moment later.
+    if (!video || video.dataset.chapter !== String(chapterId) || (src && video.getAttribute("src") !== src)) {
+      if ((tries || 0) < 50) setTimeout(function () { window.thWatch(courseId, chapterId, startAt, src, (tries || 0) + 1); }, 100);
       return;
     }
-    if (video.dataset.watching === String(chapterId)) return;
+    if (video.dataset.watching === String(chapterId)) {  // this chapter's player is watched already
+      if (src && video.thSrc !== src && video.thResume) { video.thSrc = src; video.thResume(startAt); }  // a new link
+      return;
+    }
     video.dataset.watching = String(chapterId);
+    video.thSrc = src;
     courseId = Number(courseId); chapterId = Number(chapterId);
-    let duration = 0, lastSent = 0, completed = false;
+    let duration = 0, lastSent = 0, completed = false, probing = false;
     const knowDuration = function () {
       if (isFinite(video.duration) && video.duration > 0) { duration = video.duration; return true; }
       return false;
@@ -173,14 +179,21 @@
         const back = function () {
           video.removeEventListener("durationchange", back);
           knowDuration(); video.currentTime = Number(startAt) || 0;
+          video.addEventListener("seeked", function () { probing = false; }, { once: true });
         };
         video.addEventListener("durationchange", back);
+        probing = true;  // the jump to the end is not the student watching: never report it
         video.currentTime = 1e101;
       } else if (Number(startAt) > 0) {
         video.currentTime = Number(startAt);
       }
     };
-    if (video.readyState >= 1) onMeta(); else video.addEventListener("loadedmetadata", onMeta, { once: true });
+    // Seek to where the student left off once the (current) link's metadata is in; again for a new link.
+    video.thResume = function (start) {
+      startAt = start;
+      if (video.readyState >= 1) onMeta(); else video.addEventListener("loadedmetadata", onMeta, { once: true });
+    };
+    video.thResume(startAt);
     let renewing = false;
     video.addEventListener("error", async function () {  // the short-lived link expired: fetch a fresh one
       if (renewing) return;
@@ -193,7 +206,7 @@
       } finally { setTimeout(function () { renewing = false; }, 5000); }
     });
     const report = async function (force) {
-      if (!duration && !knowDuration()) return;
+      if (probing || (!duration && !knowDuration())) return;
       const now = performance.now();
       if (!force && now - lastSent < 10000) return;
       lastSent = now;

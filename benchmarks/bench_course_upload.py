@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -191,6 +192,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)  # the uploaded video and the database: size_mb of disk
     print("(loopback, granian 1 worker, SQLite; the machine's 2 cores were shared with other work during the run)")
 
 

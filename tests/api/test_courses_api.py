@@ -111,7 +111,12 @@ def test_disguised_executable_is_refused_and_deleted(client, db, tutor):
     row = db.exec(select(CourseUpload).where(CourseUpload.chapter_id == ch)).one()
     store = get_settings().storage_dir / "videos"
     assert not (store / "objects" / row.key).exists() and not (store / "parts" / row.id).exists()
+    assert row.status == "rejected"  # closed for good: completing it again is a conflict, not "send part 1"
+    again = client.post(f"/api/v1/uploads/{row.id}/complete", headers=t, json={"parts": [{"n": 1, "etag": "x"}]})
+    assert again.status_code == 409 and again.json()["status"] == "rejected"
     assert client.get(f"/api/v1/courses/{cid}", headers=t).json()["chapters"][0]["has_video"] is False
+    # A real video uploaded next becomes the chapter's.
+    assert upload_video(client, t, cid, ch, WEBM).json() == {"status": "ready"}
 
 
 def test_gateway_enrolment_activates_on_payment(client, db, tutor, as_role):
@@ -323,3 +328,44 @@ def test_reordering_all_chapters_at_once(client, tutor, make_approved_tutor, bea
     assert client.put(url, json={"order": [first, second, third]}, headers=s).status_code == 403
     assert client.put(url, json={"order": [first, second, third]}).status_code == 401
     assert [c["id"] for c in client.get(f"/api/v1/courses/{cid}").json()["chapters"]] == [third, first, second]
+
+
+def test_search_takes_the_issue_query_as_written(client, tutor):
+    _, t = tutor
+    cid, _, _ = published_course(client, t)
+    for query in ("?subject=&page=", "?subject=&page=1", "?subject=mathematics&page=", "?max_price_minor=&min_rating=",
+                  "?page=0"):
+        res = client.get("/api/v1/courses" + query)
+        assert res.status_code == 200, (query, res.text)
+        assert [c["id"] for c in res.json()["items"]] == [cid] and res.json()["page"] == 1
+    assert client.get("/api/v1/courses?subject=physics&page=").json()["total"] == 0
+    for bad in ("?page=x", "?min_rating=6", "?min_rating=0", "?max_price_minor=-1", "?max_price_minor=1.5"):
+        res = client.get("/api/v1/courses" + bad)
+        assert res.status_code == 422 and "detail" in res.json(), bad
+
+
+def test_editing_the_course_after_publishing_keeps_price_paid_and_progress(client, db, tutor, make_approved_tutor,
+                                                                           bearer, as_role):
+    _, t = tutor
+    cid, _, paid = published_course(client, t)
+    student, s = as_role(Role.STUDENT)
+    fund_wallet(db, student.id, 10_000, "EUR", commit=True)
+    client.post(f"/api/v1/courses/{cid}/enrol", json={"method": "wallet"}, headers=s)
+    client.post(f"/api/v1/courses/{cid}/chapters/{paid}/progress", headers=s, json={"position_s": 95, "duration_s": 100})
+    body = course_body(title="Algebra, step by step", price_minor=5900, description="Now with exercises.")
+    other = bearer(make_approved_tutor()[0])
+    _, admin = as_role(Role.ADMIN)
+    before = db_snapshot()
+    for headers, status in (({}, 401), (other, 404), (s, 403), (admin, 403)):
+        res = client.patch(f"/api/v1/courses/{cid}", json=body, headers=headers)
+        assert res.status_code == status and "detail" in res.json()
+    for bad in ({**body, "title": ""}, {**body, "price_minor": -1}, {**body, "currency": "XXX"}, {"title": "x"}):
+        assert client.patch(f"/api/v1/courses/{cid}", json=bad, headers=t).status_code == 422
+    assert client.patch("/api/v1/courses/abc", json=body, headers=t).status_code == 404
+    assert db_snapshot() == before
+    assert client.patch(f"/api/v1/courses/{cid}", json=body, headers=t).json() == {"id": cid, "status": "PUBLISHED"}
+    page = client.get(f"/api/v1/courses/{cid}", headers=s).json()
+    assert (page["title"], page["price_minor"], page["description"]) == ("Algebra, step by step", 5900,
+                                                                          "Now with exercises.")
+    assert page["enrolment_status"] == "ACTIVE" and page["progress_percent"] == 50
+    assert client.get(f"/api/v1/courses/{cid}/stats", headers=t).json()["sales_minor"] == 4900  # what was paid

@@ -238,9 +238,10 @@ AUDITED_HANDLERS = {
     CoursePageState: {"load", "refresh", "play", "set_pay_method", "set_child", "enrol", "refund", "review",
                       "unpublish"},
     # upload_cover passes the cookie's actor to covers.set_cover (the course's own tutor; content-checked);
-    # reject_cover only sets a message.
+    # reject_cover only sets a message; save_details passes the actor and the page's course id to
+    # building.update_course (the course's own tutor).
     CourseBuilderState: {"load", "refresh", "add_chapter", "edit_chapter", "move", "publish", "upload", "upload_cover",
-                         "reject_cover"},
+                         "reject_cover", "save_details"},
     RoleHomeState: {"load"},
     # Learning: each mutating handler passes the cookie's actor to a learning service that checks
     # the plan's student / linked guardian / tutor (NotFound for strangers); finish_draft takes no

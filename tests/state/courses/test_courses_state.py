@@ -98,7 +98,7 @@ def test_search_lists_published_courses(browser, world):
 
 
 def _snapshot() -> tuple:
-    return (sorted((c.id, c.status) for c in fetch(Course)),
+    return (sorted((c.id, c.status, c.title, c.price_minor) for c in fetch(Course)),
             sorted((c.id, c.position, c.title) for c in fetch(CourseChapter)),
             len(fetch(CourseEnrolment)), len(fetch(CourseReview)), len(fetch(ChapterProgress)))
 
@@ -110,6 +110,8 @@ def _snapshot() -> tuple:
     (CoursePageState, "review", ({"rating": "1"},)), (CoursePageState, "play", (0,)),
     (CoursePageState, "unpublish", ({"reason": "spam"},)),
     (CourseBuilderState, "edit_chapter", ({"chapter_id": "0", "title": "Hacked"},)),
+    (CourseBuilderState, "save_details", ({"title": "Hacked", "subject": "mathematics", "price": "0",
+                                           "currency": "EUR"},)),
 ])
 def test_strangers_change_nothing(new_browser, world, db, who, state, handler, args):
     from tutorhub.services.courses import building
@@ -143,8 +145,8 @@ def test_strangers_change_nothing(new_browser, world, db, who, state, handler, a
             assert toasts(events, "error") or redirects(events), (course_id, handler)
             assert page.video_src == ""
         else:
-            assert toasts(events, "error") or redirects(events) or page.chapter_errors or page.chapter_message, (
-                course_id, handler)
+            assert (toasts(events, "error") or redirects(events) or page.chapter_errors or page.chapter_message
+                    or page.details_errors), (course_id, handler)
     assert _snapshot() == before
 
 
@@ -209,3 +211,99 @@ def test_a_guardian_buys_for_a_linked_child(new_browser, world, db):
     b.run(page.enrol())
     [row] = fetch(CourseEnrolment)
     assert (row.student_id, row.payer_id, row.status) == (child.id, guardian.id, "ACTIVE")
+
+
+def test_the_tutor_edits_the_course_details_after_publishing(new_browser, world, db):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (_preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    enrolment.enrol(db, actor=student, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=95, duration_s=100)
+    db.commit()
+    b = new_browser()
+    builder = _open(b, CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]", world["tutor"].email)
+    b.run(builder.load())
+    assert (builder.title, builder.subject, builder.price_input, builder.currency) == (
+        "Algebra from zero", "mathematics", "49.00", "EUR")
+    b.run(builder.save_details({"title": "Algebra", "subject": "mathematics", "price": "lots", "currency": "EUR"}))
+    assert "price" in builder.details_errors and fetch(Course)[0].title == "Algebra from zero"
+    b.run(builder.save_details({"title": "", "subject": "mathematics", "price": "1", "currency": "EUR"}))
+    assert "title" in builder.details_errors and fetch(Course)[0].title == "Algebra from zero"
+    events = b.run(builder.save_details({"title": "Algebra, step by step", "subject": "mathematics", "grade": "high",
+                                         "description": "Now with exercises.", "price": "59.50", "currency": "EUR"}))
+    assert toasts(events, "success") and builder.details_errors == {}
+    course = fetch(Course)[0]
+    assert (course.title, course.price_minor, course.description, course.status) == (
+        "Algebra, step by step", 5950, "Now with exercises.", "PUBLISHED")
+    assert builder.title == "Algebra, step by step" and builder.price == "€59.50"
+    [row] = fetch(CourseEnrolment)
+    assert row.price_minor == 4900 and row.status == "ACTIVE"  # what the student paid stays
+    assert watching.course_progress(db, cid, student.id) == 50 and fetch(ChapterProgress)[0].completed_at
+
+
+def _scripts(events) -> list[str]:
+    from reflex.event import EventSpec
+
+    from tests.state.conftest import _flatten
+
+    return [str(dict((n._js_expr, v) for n, v in e.args)["javascript_code"]).strip("\"") for e in _flatten(events)
+            if isinstance(e, EventSpec) and e.handler.fn.__qualname__ == "_call_script"]
+
+
+def test_the_player_resumes_where_the_student_left_off(new_browser, world, db):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    enrolment.enrol(db, actor=student, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=42.7, duration_s=100)
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=preview, position_s=97, duration_s=100)
+    db.commit()
+    b = new_browser()
+    page = _open(b, CoursePageState, f"/courses/{cid}", "/courses/[course_id]", student.email)
+    b.run(page.load())
+    [script] = _scripts(b.run(page.play(paid)))
+    assert script.startswith(f"window.thWatch({cid}, {paid}, 42.7, ") and page.video_src in script
+    [script] = _scripts(b.run(page.play(preview)))
+    assert script.startswith(f"window.thWatch({cid}, {preview}, 0, ")  # completed: from the start
+
+
+def test_the_builder_charts_completion_per_chapter(new_browser, world, db, make_user):
+    from tutorhub.services.courses import enrolment, watching
+
+    cid, (_preview, paid), student = world["course_id"], world["chapters"], world["student"]
+    other = make_user(Role.STUDENT)
+    fund_wallet(db, other.id, 10_000, "EUR", commit=True)
+    for who in (student, other):
+        enrolment.enrol(db, actor=who, course_id=cid, method="wallet")
+    watching.record_progress(db, actor=student, course_id=cid, chapter_id=paid, position_s=90, duration_s=100)
+    watching.record_progress(db, actor=other, course_id=cid, chapter_id=paid, position_s=89, duration_s=100)
+    db.commit()
+    b = new_browser()
+    builder = _open(b, CourseBuilderState, f"/teach/courses/{cid}", "/teach/courses/[course_id]", world["tutor"].email)
+    b.run(builder.load())
+    assert builder.completion == [{"label": "1. Welcome", "percent": 0}, {"label": "2. Deep dive", "percent": 50}]
+    assert (builder.enrolments, builder.sales) == (2, "€98")
+
+
+def test_the_earnings_page_shows_course_money_to_its_tutor_only(new_browser, world, db):
+    from datetime import UTC, datetime, timedelta
+
+    from tutorhub.services.courses import enrolment
+    from tutorhub.state.courses.earnings import CourseEarningsState
+
+    sold = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    enrolment.enrol(db, actor=world["student"], course_id=world["course_id"], method="wallet", now=sold)
+    db.commit()
+    b = new_browser()
+    mine = _open(b, CourseEarningsState, "/earnings", "/earnings", world["tutor"].email)
+    b.run(mine.load())
+    assert [(r.currency, r.in_window, r.earned, r.sales) for r in mine.rows] == [("EUR", "€49", "€0", 1)]
+    enrolment.release_due(db, now=sold + timedelta(days=8))  # past the refund window: earned, net of commission
+    db.commit()
+    b.run(mine.load())
+    [row] = mine.rows
+    assert row.in_window == "€0" and row.earned not in ("€0", "€49") and row.sales == 1
+    other = new_browser()
+    theirs = _open(other, CourseEarningsState, "/earnings", "/earnings", world["other_tutor"].email)
+    other.run(theirs.load())
+    assert theirs.rows == []

@@ -102,10 +102,16 @@ async def put_part(request: Request, upload_id: str, n: Annotated[int, Path(ge=1
              responses=error_responses(401, 404, 409, 415, 422, e404="No such upload (or not yours)",
                                        e415="Not a video (MP4 or WebM): the bytes were deleted"))
 def complete_upload(user: SameSiteUser, upload_id: str, data: UploadCompleteIn) -> UploadReadyOut:
-    """Join the parts, check the content, make it the chapter's video."""
-    with session_scope() as session:
-        return UploadReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,
-                                                  parts=[p.model_dump() for p in data.parts]))
+    """Join the parts, check the content, make it the chapter's video (415 or 422: the bytes were deleted and
+    the upload is closed; start a new one)."""
+    try:
+        with session_scope() as session:
+            return UploadReadyOut(**uploads.complete_upload(session, actor=user, upload_id=upload_id,
+                                                      parts=[p.model_dump() for p in data.parts]))
+    except uploads.REJECTIONS:
+        with session_scope() as session:
+            uploads.mark_rejected(session, actor=user, upload_id=upload_id)
+        raise
 
 
 class CourseCoverOut(BaseModel):

@@ -7,14 +7,24 @@ is not found by anyone but its tutor; an id that is not a number is simply not f
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.routes.course_media import SameSiteUser
-from tutorhub.api.schemas import ErrorOut, StrictIn, currency, error_responses, one_of, required, rule, text_rule
+from tutorhub.api.schemas import (
+    ErrorOut,
+    StrictIn,
+    currency,
+    error_responses,
+    one_of,
+    ranged,
+    required,
+    rule,
+    text_rule,
+)
 from tutorhub.db import session_scope
 from tutorhub.services.catalog import GRADE_LEVELS
 from tutorhub.services.courses import building, enrolment, queries, stats, watching
@@ -122,16 +132,22 @@ def create_course(user: CurrentUser, data: CourseIn) -> CourseCreatedOut:
         return CourseCreatedOut(**building.create_course(session, actor=user, data=data.model_dump()))
 
 
+def _blank_is_absent(value: Any) -> Any:
+    return None if value == "" else value
+
+
 @router.get("/courses", response_model=CoursePage, responses=error_responses(422))
 def search_courses(
     user: OptionalUser,
     subject: Annotated[str | None, Query(max_length=60)] = None,
     grade: Annotated[str | None, Query(max_length=32)] = None,
-    max_price_minor: Annotated[int | None, Query(ge=0, le=10**9)] = None,
-    min_rating: Annotated[int | None, Query(ge=1, le=5)] = None,
-    page: Annotated[int, Query(ge=1, le=99_999)] = 1,
+    max_price_minor: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(0, 10**9)] = None,
+    min_rating: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(1, 5)] = None,
+    page: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(1, 99_999)] = None,
 ) -> CoursePage:
-    """Published courses, best rated first, 20 a page: `{"items", "total", "page", "pages"}`."""
+    """Published courses, best rated first, 20 a page: `{"items", "total", "page", "pages"}`. An empty
+    value (`?subject=&page=`, as a plain HTML form sends) means the filter is not set; the service checks
+    the ranges (a page number below 1 is page 1)."""
     with session_scope(read_only=True) as session:
         return queries.search_courses(session, subject=subject, grade=grade, max_price_minor=max_price_minor,
                                       min_rating=min_rating, page=page)
@@ -149,6 +165,14 @@ def get_course(user: OptionalUser, course_id: str) -> CourseDetail:
     """Public fields and the chapter list; notes and `playable` only where the viewer may watch."""
     with session_scope(read_only=True) as session:
         return queries.get_course(session, viewer=user, course_id=course_id)
+
+
+@router.patch("/courses/{course_id}", response_model=CourseCreatedOut, responses=_OWNER)
+def update_course(user: CurrentUser, course_id: str, data: CourseIn) -> CourseCreatedOut:
+    """Edit the course's fields (its tutor, any status): enrolled students keep their price and progress."""
+    with session_scope() as session:
+        return CourseCreatedOut(**building.update_course(session, actor=user, course_id=course_id,
+                                                         data=data.model_dump()))
 
 
 @router.post("/courses/{course_id}/chapters", response_model=CourseChapterIdOut, status_code=201, responses=_OWNER)

@@ -6,6 +6,7 @@ import reflex as rx
 
 from tutorhub.components.forms import select_field, text_field, textarea_field
 from tutorhub.components.layout import page, page_header
+from tutorhub.components.search_tabs import search_tabs
 from tutorhub.components.ui import empty_state, link_button, loading_block
 from tutorhub.services.classes.classes import DURATIONS
 from tutorhub.services.currency import CURRENCIES
@@ -115,6 +116,7 @@ def _new_class_form() -> rx.Component:
 
 def find_page() -> rx.Component:
     return page(
+        search_tabs("classes"),
         page_header("Group classes", "Small live classes on a fixed schedule — fewer minutes, same tutors."),
         rx.vstack(
             _filters(),

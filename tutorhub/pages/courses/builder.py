@@ -6,10 +6,11 @@ from __future__ import annotations
 import reflex as rx
 
 from tutorhub.components.chat_thread import labelled_upload
-from tutorhub.components.forms import text_field, textarea_field
+from tutorhub.components.forms import select_field, text_field, textarea_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart
 from tutorhub.components.ui import gate, link_button
+from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.courses.builder import BuilderChapter
 from tutorhub.state.courses.builder import CourseBuilderState as S
 
@@ -29,6 +30,32 @@ def _edit(row: BuilderChapter) -> rx.Component:
                         display="flex", gap="6px", align_items="center"),
             rx.popover.close(rx.button("Save", type="submit", size="2")),
             spacing="2", width="100%"), on_submit=S.edit_chapter, reset_on_submit=False), width="360px"),
+    )
+
+
+def _details() -> rx.Component:
+    """The course's own fields, editable at any time (a popover, so its defaults are read when it opens)."""
+    e = S.details_errors
+    return rx.popover.root(
+        rx.popover.trigger(rx.button("Edit details", variant="soft", id="edit-course-details")),
+        rx.popover.content(rx.form(rx.vstack(
+            rx.heading("Course details", size="3", as_="h2"),
+            text_field("Title", "title", errors=e, default_value=S.title, field_id="details-title"),
+            rx.grid(
+                text_field("Subject", "subject", errors=e, default_value=S.subject, field_id="details-subject"),
+                text_field("Grade", "grade", errors=e, default_value=S.grade, hint="optional",
+                           field_id="details-grade"),
+                text_field("Price", "price", errors=e, default_value=S.price_input, input_mode="decimal",
+                           hint="0 for a free course", field_id="details-price"),
+                select_field("Currency", "currency", [(c, c) for c in CURRENCIES], errors=e,
+                             default_value=S.currency),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
+            textarea_field("Description", "description", errors=e, rows="3", default_value=S.description),
+            rx.text("Students who already enrolled keep the price they paid and their progress.", size="1",
+                    color=rx.color("gray", 11)),
+            rx.button("Save details", type="submit", id="save-course-details"),
+            spacing="3", width="100%"), on_submit=S.save_details, reset_on_submit=False),
+            width="min(480px, 94vw)"),
     )
 
 
@@ -121,9 +148,10 @@ def _ready() -> rx.Component:
         page_header(S.title, S.price + " · " + S.course_status,
                     rx.hstack(
                         link_button("View course page", href="/courses/" + S.course_id.to_string(), variant="soft"),
+                        _details(),
                         rx.cond(S.course_status == "DRAFT",
                                 rx.button("Publish", on_click=S.publish, id="publish-course"), rx.fragment()),
-                        spacing="2")),
+                        spacing="2", wrap="wrap")),
         rx.cond(S.message != "", rx.callout(S.message, color_scheme="red", icon="triangle_alert"), rx.fragment()),
         _cover(),
         rx.cond(S.chapters.length() > 1,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from tutorhub.components.forms import select_field, text_field, textarea_field
 from tutorhub.components.layout import page, page_header
+from tutorhub.components.search_tabs import search_tabs
 from tutorhub.components.ui import empty_state, link_button, loading_block
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.base import AppState
@@ -101,6 +102,7 @@ def _new_course_form() -> rx.Component:
 
 def find_page() -> rx.Component:
     return page(
+        search_tabs("courses"),
         page_header("Courses", "Recorded video courses by our tutors — learn at your own pace, from a free preview."),
         rx.vstack(
             _filters(),

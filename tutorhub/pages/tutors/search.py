@@ -8,6 +8,7 @@ from tutorhub.components.ad_slot import ad_slot, offers_banner
 from tutorhub.components.currency_picker import currency_picker
 from tutorhub.components.forms import select_field, text_field
 from tutorhub.components.layout import page, page_header
+from tutorhub.components.search_tabs import search_tabs
 from tutorhub.components.tutor_card import tutor_grid
 from tutorhub.components.ui import empty_state, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
@@ -231,6 +232,7 @@ def search_page() -> rx.Component:
         SearchState.total.to_string() + rx.cond(SearchState.total == 1, " tutor matches", " tutors match"),
     )
     return page(
+        search_tabs("tutors"),
         page_header(
             "Find a tutor",
             None,

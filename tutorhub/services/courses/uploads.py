@@ -28,7 +28,7 @@ from tutorhub.models.courses import CourseUpload, UploadStatus, VideoStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.courses import signing
 from tutorhub.services.courses.access import course_chapter, owned_course
-from tutorhub.services.errors import Conflict, DomainError, NotFound
+from tutorhub.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from tutorhub.services.uploads import VIDEO_TYPES, sniff_video_type
 from tutorhub.services.validation import clean_int, clean_text, fail
 from tutorhub.settings import get_settings
@@ -40,6 +40,13 @@ NO_UPLOAD = "No such upload."
 
 class UnsupportedMedia(DomainError):
     status_code = 415
+
+
+class WrongSize(InvalidInput):
+    """The assembled upload is not the declared size (or over the limit): deleted like a non-video."""
+
+
+REJECTIONS = (UnsupportedMedia, WrongSize)  # the bytes are gone: the route records the upload as REJECTED
 
 
 class PartRefused(DomainError):
@@ -144,8 +151,17 @@ def _clean_parts(parts: Any, count: int) -> list[tuple[int, str]]:
 
 def _reject(store: Any, key: str, row: CourseUpload, message: str, *, media: bool) -> DomainError:
     store.delete(key)
-    row.status = UploadStatus.REJECTED
-    return UnsupportedMedia(message) if media else fail("size", message)
+    return UnsupportedMedia(message) if media else WrongSize(f"size: {message}", fields={"size": message})
+
+
+def mark_rejected(session: Session, *, actor: UserOut | None, upload_id: Any) -> None:
+    """After a refused completion (its transaction rolled back, the bytes already deleted): the upload is
+    REJECTED for good, so completing it again answers 409 rather than asking for parts that are gone."""
+    user = require_role(actor)
+    row = session.get(CourseUpload, upload_id) if isinstance(upload_id, str) and len(upload_id) <= 40 else None
+    if row is not None and row.user_id == user.id and row.status == UploadStatus.OPEN:
+        row.status = UploadStatus.REJECTED
+        session.add(row)
 
 
 def complete_upload(session: Session, *, actor: UserOut | None, upload_id: Any, parts: Any,

@@ -12,10 +12,11 @@ from pydantic import BaseModel
 from tutorhub.services.courses import building, covers, queries, stats
 from tutorhub.services.courses.stats import CourseStats
 from tutorhub.services.courses.views import CourseDetail
-from tutorhub.services.currency import format_money
+from tutorhub.services.currency import MoneyInputError, format_money, minor_to_major_text
 from tutorhub.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from tutorhub.settings import get_settings
 from tutorhub.state.base import AppState, form_failure, form_text
+from tutorhub.state.courses.find import course_form_data, course_form_failure
 
 
 class BuilderChapter(BaseModel):
@@ -47,6 +48,13 @@ class CourseBuilderState(AppState):
     completion: list[dict[str, Any]] = []  # chart rows: {label, percent}
     has_cover: bool = False
     cover_error: str = ""
+    # The edit-details form's current values (title above), and its errors.
+    subject: str = ""
+    grade: str = ""
+    description: str = ""
+    price_input: str = ""  # major units, as typed
+    currency: str = ""
+    details_errors: dict[str, str] = {}
 
     def _show(self, d: CourseDetail, figures: CourseStats) -> None:
         self.course_id, self.title, self.course_status = d.id, d.title, d.status
@@ -61,6 +69,8 @@ class CourseBuilderState(AppState):
         self.released = format_money(figures.released_minor, figures.currency)
         self.completion = [{"label": c.label, "percent": c.percent} for c in figures.chapters]
         self.has_cover = d.has_cover
+        self.subject, self.grade, self.description, self.currency = d.subject, d.grade, d.description, d.currency
+        self.price_input = minor_to_major_text(d.price_minor, d.currency)
         self.status = "ready"
 
     async def _read(self) -> Any:
@@ -116,6 +126,26 @@ class CourseBuilderState(AppState):
             return rx.toast.error(next(iter(exc.fields.values()), exc.message))
         await self._read()
         return rx.toast.success("Chapter saved.")
+
+    async def save_details(self, form: dict[str, Any]):
+        """Edit the course's title, subject, grade, description, price and currency (the course's own tutor,
+        checked by the service; enrolled students keep what they paid and their progress)."""
+        cid = self._route_tail()
+        try:
+            data = course_form_data(form)
+        except MoneyInputError as exc:
+            self.details_errors = {"price": f"The price {exc}"}
+            return None
+        try:
+            await self._db(lambda s, actor: building.update_course(s, actor=actor, course_id=cid, data=data))
+        except NotAuthenticated:
+            return self._login_redirect()
+        except DomainError as exc:
+            self.details_errors = course_form_failure(exc)[0] or {"title": exc.message}
+            return None
+        self.details_errors = {}
+        await self._read()
+        return rx.toast.success("Course details saved.")
 
     async def move(self, chapter_id: int, direction: str):
         cid = self._route_tail()

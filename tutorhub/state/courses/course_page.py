@@ -5,6 +5,7 @@ working after a few minutes (the player fetches a fresh one itself, assets/cours
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -128,8 +129,9 @@ class CoursePageState(AppState):
         self.current_id, self.video_src = int(chapter_id), url
         self.current_title = row.label if row else ""
         self.notes_html = self._notes.get(int(chapter_id), "")
-        start = int(self._positions.get(int(chapter_id), 0))
-        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start})")
+        # Where the student left off; a completed chapter starts again from the beginning.
+        start = 0.0 if row is None or row.completed else round(float(self._positions.get(int(chapter_id), 0)), 1)
+        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start:g}, {json.dumps(url)})")
 
     def set_pay_method(self, value: str):
         self.pay_method = value if value in ("gateway", "wallet") else "gateway"

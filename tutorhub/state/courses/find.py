@@ -98,12 +98,8 @@ class FindCoursesState(AppState):
 
     async def create(self, form: dict[str, Any]):
         """Create a DRAFT course; its builder page then takes chapters and videos."""
-        currency = form_text(form, "currency", 3).upper() or "EUR"
-        data: dict[str, Any] = {key: form_text(form, key, 200) for key in ("title", "subject", "grade")}
-        data["description"], data["currency"] = form_text(form, "description", 4000), currency
         try:
-            data["price_minor"] = parse_major_units(form_text(form, "price", 20) or "0",
-                                                    currency if currency in CURRENCIES else "USD", required=True)
+            data = course_form_data(form)
         except MoneyInputError as exc:
             self.create_errors, self.create_message = {"price": f"The price {exc}"}, "Please fix the fields marked below."
             return None
@@ -112,9 +108,26 @@ class FindCoursesState(AppState):
         except NotAuthenticated:
             return self._login_redirect()
         except DomainError as exc:
-            self.create_errors, self.create_message = form_failure(exc)
-            if "price_minor" in self.create_errors:
-                self.create_errors["price"] = self.create_errors.pop("price_minor")
+            self.create_errors, self.create_message = course_form_failure(exc)
             return None
         self.create_errors, self.create_message = {}, ""
         return rx.redirect(f"/teach/courses/{created['id']}")
+
+
+def course_form_data(form: dict[str, Any]) -> dict[str, Any]:
+    """A course's fields from the new-course or edit-details form (the price typed in major units);
+    MoneyInputError for a price that is not one. The service checks everything else."""
+    currency = form_text(form, "currency", 3).upper() or "EUR"
+    data: dict[str, Any] = {key: form_text(form, key, 200) for key in ("title", "subject", "grade")}
+    data["description"], data["currency"] = form_text(form, "description", 4000), currency
+    data["price_minor"] = parse_major_units(form_text(form, "price", 20) or "0",
+                                            currency if currency in CURRENCIES else "USD", required=True)
+    return data
+
+
+def course_form_failure(exc: DomainError) -> tuple[dict[str, str], str]:
+    """The service's field errors keyed by the form's field names (price, not price_minor)."""
+    errors, message = form_failure(exc)
+    if "price_minor" in errors:
+        errors["price"] = errors.pop("price_minor")
+    return errors, message
