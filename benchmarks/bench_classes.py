@@ -54,7 +54,8 @@ def seed(clients: int, rounds: int) -> tuple[int, list[int], list[int]]:
         tutor = UserOut(id=user.id, email=None, phone=None, full_name="T", role="tutor", timezone="Europe/Berlin")
         class_ids = []
         for r in range(rounds):
-            first = (NOW + timedelta(days=3 + r)).strftime("%Y-%m-%dT17:00")
+            # Weekly classes: the same weekday comes back every 7 rounds, so those start 2 hours later.
+            first = (NOW + timedelta(days=3 + r)).strftime("%Y-%m-%dT") + f"{8 + 2 * (r // 7):02d}:00"
             created = classes.create_class(s, actor=tutor, data={
                 "title": f"Race {r}", "subject": "mathematics", "grade": "high", "capacity": 5, "min_size": 2,
                 "price_minor": 5000, "currency": "EUR", "duration_min": 60, "timezone": "Europe/Berlin",
