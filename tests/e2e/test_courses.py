@@ -112,8 +112,7 @@ def test_tutor_builds_and_student_buys_and_watches(new_context):
     expect(phone.locator("#course-progress")).to_have_text("50 % of chapters completed", timeout=15_000)
     assert 206 in ranged, ranged
 
-    # Stopping the first chapter part-way saves the position (not completed); resuming from it is checked in
-    # tests/state/courses (the start handed to the player) — see the branch report for the reload case.
+    # Stopping the first chapter part-way saves the position (not completed); the player resumes from it.
     phone.get_by_role("button", name="Play 1. Welcome").click()
     expect(phone.get_by_role("heading", name="1. Welcome")).to_be_visible()
     with phone.expect_response(lambda r: "/progress" in r.url and r.request.method == "POST") as saved:
@@ -128,4 +127,10 @@ def test_tutor_builds_and_student_buys_and_watches(new_context):
         }""")
     assert saved.value.status == 200 and saved.value.json()["completed"] is False
     assert saved.value.json()["position_s"] >= 1.4, saved.value.json()
+    # A fresh load of the page opens the first chapter where the student left off.
+    phone.reload()
+    expect(phone.get_by_role("heading", name="1. Welcome")).to_be_visible()
+    phone.wait_for_function("""() => { const v = document.getElementById('course-video');
+        return v && v.dataset.watching && v.readyState >= 1 && Math.abs(v.currentTime - 1.5) < 0.3; }""",
+                            timeout=15_000)
     shot(phone, "courses-player")

@@ -262,9 +262,9 @@ def test_the_player_resumes_where_the_student_left_off(new_browser, world, db):
     page = _open(b, CoursePageState, f"/courses/{cid}", "/courses/[course_id]", student.email)
     b.run(page.load())
     [script] = _scripts(b.run(page.play(paid)))
-    assert script.startswith(f"window.thWatch({cid}, {paid}, 42.7, ") and page.video_src in script
+    assert f"window.thWatch({cid}, {paid}, 42.7, " in script and page.video_src in script
     [script] = _scripts(b.run(page.play(preview)))
-    assert script.startswith(f"window.thWatch({cid}, {preview}, 0, ")  # completed: from the start
+    assert f"window.thWatch({cid}, {preview}, 0, " in script  # completed: from the start
 
 
 def test_the_builder_charts_completion_per_chapter(new_browser, world, db, make_user):

@@ -131,7 +131,10 @@ class CoursePageState(AppState):
         self.notes_html = self._notes.get(int(chapter_id), "")
         # Where the student left off; a completed chapter starts again from the beginning.
         start = 0.0 if row is None or row.completed else round(float(self._positions.get(int(chapter_id), 0)), 1)
-        return rx.call_script(f"window.thWatch({int(cid)}, {int(chapter_id)}, {start:g}, {json.dumps(url)})")
+        # On a fresh page load this runs before /courses.js has loaded: wait for it (up to 10 s).
+        args = f"{int(cid)}, {int(chapter_id)}, {start:g}, {json.dumps(url)}"
+        return rx.call_script("(function go(n) { if (window.thWatch) window.thWatch(" + args + "); "
+                              "else if (n < 100) setTimeout(function () { go(n + 1); }, 100); })(0)")
 
     def set_pay_method(self, value: str):
         self.pay_method = value if value in ("gateway", "wallet") else "gateway"
