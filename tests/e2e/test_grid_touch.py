@@ -43,8 +43,13 @@ def test_a_finger_paints_and_erases_times_on_a_phone(new_context):
     setup = new_context(PHONE)
     registered = setup.request.post(
         "/api/v1/auth/register",
-        data={"email": "finger@example.com", "password": PASSWORD, "full_name": "Fay Finger", "role": "student",
-              "timezone": "Europe/Lisbon"},
+        data={
+            "email": "finger@example.com",
+            "password": PASSWORD,
+            "full_name": "Fay Finger",
+            "role": "student",
+            "timezone": "Europe/Lisbon",
+        },
     )
     assert registered.status == 201, registered.text()
     token = {"Authorization": f"Bearer {registered.json()['access_token']}"}
