@@ -14,7 +14,7 @@
 
   const CELL = "[data-grid-cell]";
   const AREA = "[data-grid-area]";
-  let drag = null; // {area, id, anchor: [day, slot], current: [day, slot], value, moved}
+  let drag = null; // {area, id, anchor: [day, slot], current: [day, slot], value, moved, mouse}
   let pending = null; // [day, slot, day, slot, value] waiting for the commit button's handler
   let swallowClickUntil = 0;
   let generation = 0;
@@ -77,7 +77,7 @@
     clearPreview(area);
     drag = {
       area: area, id: e.pointerId, anchor: place(cell), current: place(cell),
-      value: cell.getAttribute("aria-pressed") !== "true", moved: false,
+      value: cell.getAttribute("aria-pressed") !== "true", moved: false, mouse: e.pointerType === "mouse",
     };
   });
 
@@ -104,7 +104,9 @@
     d.area.removeAttribute("data-painting");
     if (!d.moved) return;
     if (!keep) { clearPreview(d.area); return; }
-    swallowClickUntil = performance.now() + 400;
+    // A mouse button released after a drag still clicks (on the area, thanks to the capture); a
+    // finger that moved does not tap, so nothing is armed for touch (a quick next tap must count).
+    if (d.mouse) swallowClickUntil = performance.now() + 400;
     pending = [d.anchor[0], d.anchor[1], d.current[0], d.current[1], d.value];
     const root = d.area.closest("[data-week-grid]");
     const commit = root ? root.querySelector("[data-grid-commit]") : null;
