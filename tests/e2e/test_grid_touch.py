@@ -105,4 +105,6 @@ def test_a_finger_paints_and_erases_times_on_a_phone(new_context):
     assert windows == [(0, "17:00", "19:00"), (0, "21:00", "21:30"), (2, "09:00", "11:00")], json.dumps(saved.json())
     page.reload()
     expect(page.locator("#grid-summary")).to_contain_text("17:00–19:00, 21:00–21:30")
+    page.get_by_role("button", name="Monday", exact=True).tap()
     _pressed(page, "Monday", ["17:00", "18:30", "21:00"], "true")
+    _pressed(page, "Monday", ["19:00", "20:30"], "false")
