@@ -100,7 +100,8 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
         underline="none",
         color="inherit",
         height="100%",
-        aria_label=tutor.name,
+        # No aria-label: the link's name is its text (name first), which an aria-label of the name
+        # alone would hide (axe label-content-name-mismatch).
     )
 
 
