@@ -78,7 +78,7 @@ def _first_tutor(base: str) -> int:
     return int(found["items"][0]["id"])
 
 
-def _lighthouse(url: str, desktop: bool) -> dict[str, float]:
+def _lighthouse(url: str, desktop: bool, save: Path | None = None) -> dict[str, float]:
     command = ["node", str(LIGHTHOUSE), url, "--output=json", "--output-path=stdout", "--quiet",
                f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"]
     if desktop:
@@ -88,6 +88,8 @@ def _lighthouse(url: str, desktop: bool) -> dict[str, float]:
     if done.returncode != 0:
         raise SystemExit(f"lighthouse failed on {url}:\n{done.stderr[-2000:]}")
     report = json.loads(done.stdout)
+    if save is not None:
+        save.write_text(done.stdout, encoding="utf-8")
     scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
     scores["cls"] = round(report["audits"]["cumulative-layout-shift"]["numericValue"], 3)
     scores["lcp_s"] = round(report["audits"]["largest-contentful-paint"]["numericValue"] / 1000, 2)
@@ -97,7 +99,10 @@ def _lighthouse(url: str, desktop: bool) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running TutorHub with demo data (default: start one)")
+    parser.add_argument("--save", type=Path, help="a directory to keep each full Lighthouse report (JSON) in")
     args = parser.parse_args()
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
     if not LIGHTHOUSE.exists():
         raise SystemExit("lighthouse missing: npm install --prefix benchmarks/web")
     proc = None
@@ -110,7 +115,8 @@ def main() -> None:
         for name, path in pages.items():
             for desktop in (False, True):
                 httpx.get(base + path, timeout=30)  # warm the server's caches once
-                s = _lighthouse(base + path, desktop)
+                form = "desktop" if desktop else "mobile"
+                s = _lighthouse(base + path, desktop, args.save / f"{name}-{form}.json" if args.save else None)
                 print(f"{name:8} {'desktop' if desktop else 'mobile':8} {s['performance']:>5} "
                       f"{s['accessibility']:>5} {s['best-practices']:>5} {s['seo']:>5} {s['cls']:>6} {s['lcp_s']:>6}",
                       flush=True)

@@ -259,9 +259,11 @@ def new_context(chromium_browser, app_url):
     contexts = []
     violations: list[str] = []
 
-    def _open(viewport: dict | None = None, timezone_id: str = "Europe/Lisbon", locale: str = "en-GB"):
+    def _open(
+        viewport: dict | None = None, timezone_id: str = "Europe/Lisbon", locale: str = "en-GB", has_touch: bool = False
+    ):
         context = chromium_browser.new_context(
-            viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale=locale
+            viewport=viewport or DESKTOP, base_url=app_url, timezone_id=timezone_id, locale=locale, has_touch=has_touch
         )
         context.set_default_timeout(30_000)
         watch_csp(context, violations)

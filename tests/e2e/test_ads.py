@@ -93,7 +93,7 @@ def test_admin_creates_a_campaign_and_a_matching_student_sees_it(new_context, ap
     assert TITLE in [i["title"] for i in here.json()["items"]]
 
     with phone.expect_popup() as opened:  # an advertiser's link opens in a new tab
-        ad.get_by_role("button", name=re.compile("Open ad")).click()
+        ad.get_by_role("button", name=re.compile(r"^Learn more \(ad\)")).click()
     opened.value.wait_for_url(re.compile(r".*/classes/?$"))
 
     row.get_by_role("link", name=TITLE).click()

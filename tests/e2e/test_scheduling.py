@@ -123,8 +123,8 @@ def test_tutor_grid_shows_up_for_students_in_their_timezone(new_context):
     tutor.locator("#cell-6-36").scroll_into_view_if_needed()
     tutor.mouse.move(*_center(tutor, "#cell-0-34"))
     tutor.mouse.down()
-    expect(tutor.locator('#week-grid[data-painting="true"]')).to_be_visible()
     tutor.mouse.move(*_center(tutor, "#cell-3-35"), steps=8)
+    expect(tutor.locator('#week-grid[data-painting="true"]')).to_be_visible()
     tutor.mouse.move(*_center(tutor, "#cell-6-35"), steps=8)
     tutor.mouse.up()
     for day in range(7):

@@ -188,13 +188,12 @@ AUDITED_HANDLERS = {
     AvailabilityState: {
         "load", "add_override", "choose_day", "clear_all", "clear_day", "copy_day_to", "copy_day_to_weekdays",
         "discard_weekly",
-        "paint_end", "paint_enter", "paint_start", "remove_override", "save_settings", "save_weekly",
+        "paint_cells", "remove_override", "save_settings", "save_weekly",
         "set_override_kind", "toggle_all_hours", "toggle_cell",
     },
     StudentTimesState: {
-        "load", "choose_day", "clear_all", "clear_day", "copy_day_to", "copy_day_to_weekdays", "paint_end",
-        "paint_enter",
-        "paint_start", "save", "toggle_all_hours", "toggle_cell",
+        "load", "choose_day", "clear_all", "clear_day", "copy_day_to", "copy_day_to_weekdays", "paint_cells",
+        "save", "toggle_all_hours", "toggle_cell",
     },
     TutorSlotsState: {"load", "go_to_week", "next_week", "prev_week", "set_duration", "use_browser_zone", "watch_slots"},
     BookingState: {

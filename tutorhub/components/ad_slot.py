@@ -26,7 +26,9 @@ def _ad_card(ad: AdView) -> rx.Component:
                     size="2",
                     variant="soft",
                     on_click=AdSlotState.click(ad.campaign_id),
-                    aria_label=rx.cond(ad.sponsored, "View sponsored tutor: ", "Open ad: ") + ad.title,
+                    # Starts with the visible words (voice control users say what they see).
+                    aria_label=rx.cond(ad.sponsored, "View tutor profile (sponsored): ", "Learn more (ad): ")
+                    + ad.title,
                 ),
                 spacing="2",
                 align="start",
@@ -58,9 +60,10 @@ def _offer(offer: OfferView) -> rx.Component:
         rx.callout.icon(rx.icon("tag", size=16)),
         rx.callout.text(
             rx.text.strong(offer.discount), " · ", offer.text, " — use code ",
-            rx.code(offer.code, class_name="offer-code"), " when you pay.",
+            rx.code(offer.code, class_name="offer-code", high_contrast=True), " when you pay.",
         ),
         color_scheme="green",
+        high_contrast=True,  # green text on pale green is 4.09:1 otherwise (axe color-contrast)
         size="1",
         width="100%",
         class_name="special-offer",

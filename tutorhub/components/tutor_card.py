@@ -17,11 +17,17 @@ def rating_badge(rating: rx.Var, reviews: rx.Var) -> rx.Component:
     )
 
 
+# Radix Themes avatar sizes in CSS pixels (the image fills its fixed-size circle).
+AVATAR_PX = {"1": 24, "2": 32, "3": 40, "4": 48, "5": 64, "6": 80, "7": 96, "8": 128, "9": 160}
+
+
 def avatar(initials: rx.Var, size: str = "4", photo: rx.Var | str = "") -> rx.Component:
     """The tutor's photo, or their initials when there is none (or it fails to load). The name is always
-    shown beside it, so the picture is decorative (empty alt)."""
+    shown beside it, so the picture is decorative (empty alt). The image carries its width and height
+    (Radix passes these attributes to the <img>), so nothing moves when it arrives."""
+    px = str(AVATAR_PX[size])
     return rx.avatar(src=photo, fallback=initials, size=size, radius="full", color_scheme="indigo",
-                     variant="soft", custom_attrs={"alt": ""})  # as a prop, Reflex would put `alt` in css
+                     variant="soft", custom_attrs={"alt": "", "width": px, "height": px})  # as props: css
 
 
 def tutor_card(tutor: TutorCardView) -> rx.Component:
@@ -94,7 +100,8 @@ def tutor_card(tutor: TutorCardView) -> rx.Component:
         underline="none",
         color="inherit",
         height="100%",
-        aria_label=tutor.name,
+        # No aria-label: the link's name is its text (name first), which an aria-label of the name
+        # alone would hide (axe label-content-name-mismatch).
     )
 
 

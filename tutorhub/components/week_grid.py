@@ -1,13 +1,17 @@
 """The weekly half-hour grid (tutor availability, student preferred times).
 
-Wide screens get a Monday–Sunday table (time labels down the side) where a cell is clicked to
-toggle it or pressed and dragged to paint a rectangle; phones get one day at a time (seven day
-buttons, tinted when the day has hours, above a grid of large half-hour buttons) to tap. Both views edit the same state (see
-state/scheduling/week_grid.py); only the rows from `first_row` to `last_row` are shown, 06:00–22:00
-unless the user asks for the whole day or something outside that range is set.
+Wide screens get a Monday–Sunday table (time labels down the side); phones get one day at a time
+(seven day buttons, tinted when the day has hours, above a grid of large half-hour buttons). In
+both, a click or tap toggles a cell and a press-and-drag (mouse or finger) paints a range. Both
+views edit the same state (see state/scheduling/week_grid.py); only the rows from `first_row` to
+`last_row` are shown, 06:00–22:00 unless the user asks for the whole day or something outside that
+range is set.
 
-Mouse-enter handlers are only rendered while a drag is in progress (`painting`), so moving the
-pointer over the grid sends nothing to the server otherwise.
+Dragging is followed in the browser by assets/js/week_grid.js: it finds cells by their `data-day`
+and `data-slot` inside a `data-grid-area` (which has `touch-action: none`, so a finger paints
+instead of scrolling), previews the painted cells, and on release clicks the hidden
+`data-grid-commit` button, which sends the whole drag to `paint_cells` in one event. Moving the
+pointer over the grid sends nothing to the server.
 """
 
 from __future__ import annotations
@@ -37,16 +41,24 @@ def _cell_colors(on: rx.Var) -> dict[str, Any]:
     }
 
 
-def _cell(S: Any, day: rx.Var, slot: rx.Var, painting: bool) -> rx.Component:
+def _cell_attrs(on: rx.Var, day: rx.Var, slot: rx.Var) -> dict[str, Any]:
+    """What week_grid.js reads: the cell's place and whether it is set."""
+    return {
+        "aria-pressed": rx.cond(on, "true", "false"),
+        "data-grid-cell": "",
+        "data-day": day.to_string(),
+        "data-slot": slot.to_string(),
+    }
+
+
+def _cell(S: Any, day: rx.Var, slot: rx.Var) -> rx.Component:
     on = S.grid[day][slot]
-    events: dict[str, Any] = {"on_mouse_down": S.paint_start(day, slot), "on_click": S.toggle_cell(day, slot)}
-    if painting:
-        events["on_mouse_enter"] = S.paint_enter(day, slot)
     return rx.el.button(
         type="button",
         id="cell-" + day.to_string() + "-" + slot.to_string(),
         aria_label=NAMES[day] + " " + LABELS[slot],
-        custom_attrs={"aria-pressed": rx.cond(on, "true", "false")},
+        on_click=S.toggle_cell(day, slot),
+        custom_attrs=_cell_attrs(on, day, slot),
         style={
             "display": rx.cond(_shown(S, slot), "block", "none"),
             "height": "18px",
@@ -59,7 +71,6 @@ def _cell(S: Any, day: rx.Var, slot: rx.Var, painting: bool) -> rx.Component:
             "cursor": "pointer",
             **_cell_colors(on),
         },
-        **events,
     )
 
 
@@ -100,10 +111,7 @@ def _day_header(S: Any, day: int) -> rx.Component:
     )
 
 
-def _table(S: Any, painting: bool) -> rx.Component:
-    events: dict[str, Any] = {"on_mouse_up": S.paint_end}
-    if painting:
-        events["on_mouse_leave"] = S.paint_end
+def _table(S: Any) -> rx.Component:
     return rx.box(
         rx.box(),
         *[_day_header(S, d) for d in range(DAYS)],
@@ -111,20 +119,20 @@ def _table(S: Any, painting: bool) -> rx.Component:
             ROWS,
             lambda slot: rx.fragment(
                 _time_label(S, slot),
-                rx.foreach(COLUMNS, lambda day: _cell(S, day, slot, painting)),
+                rx.foreach(COLUMNS, lambda day: _cell(S, day, slot)),
             ),
         ),
         id="week-grid",
-        custom_attrs={"data-painting": "true" if painting else "false"},
+        custom_attrs={"data-grid-area": ""},
         style={
             "display": "grid",
             "grid_template_columns": "48px repeat(7, minmax(0, 1fr))",
             "user_select": "none",
+            "touch_action": "none",
             "border_right": f"1px solid {rx.color('gray', 5)}",
             "border_bottom": f"1px solid {rx.color('gray', 6)}",
             "width": "100%",
         },
-        **events,
     )
 
 
@@ -169,7 +177,7 @@ def _phone_day(S: Any) -> rx.Component:
                 type="button",
                 on_click=S.toggle_cell(S.grid_day, slot),
                 aria_label=NAMES[S.grid_day] + " " + LABELS[slot],
-                custom_attrs={"aria-pressed": rx.cond(S.grid[S.grid_day][slot], "true", "false")},
+                custom_attrs=_cell_attrs(S.grid[S.grid_day][slot], S.grid_day, slot),
                 style={
                     "display": rx.cond(_shown(S, slot), "block", "none"),
                     "height": "44px",
@@ -187,6 +195,8 @@ def _phone_day(S: Any) -> rx.Component:
         spacing="2",
         width="100%",
         id="day-chips",
+        custom_attrs={"data-grid-area": ""},
+        style={"touch_action": "none", "user_select": "none"},
     )
     return rx.vstack(picker, chips, spacing="3", width="100%")
 
@@ -255,13 +265,27 @@ def _summaries(S: Any) -> rx.Component:
     )
 
 
+def _commit(S: Any) -> rx.Component:
+    """Clicked by week_grid.js when a drag ends: hands the drag it kept to `paint_cells`."""
+    return rx.el.button(
+        type="button",
+        hidden=True,
+        tab_index=-1,
+        aria_hidden="true",
+        custom_attrs={"data-grid-commit": ""},
+        on_click=S.paint_cells(rx.Var("(window.thWeekGrid ? window.thWeekGrid.take() : null)")),
+    )
+
+
 def week_grid(S: Any, *, hint: str) -> rx.Component:
     """The grid editor for a state that mixes in WeekGridMixin."""
     return rx.vstack(
+        rx.script(src="/js/week_grid.js"),
         rx.text(hint, size="2", color=rx.color("gray", 11)),
         _toolbar(S),
+        _commit(S),
         rx.box(
-            rx.cond(S.painting, _table(S, True), _table(S, False)),
+            _table(S),
             display=rx.breakpoints(initial="none", **{WIDE: "block"}),
             width="100%",
         ),
@@ -269,4 +293,5 @@ def week_grid(S: Any, *, hint: str) -> rx.Component:
         _summaries(S),
         spacing="3",
         width="100%",
+        custom_attrs={"data-week-grid": ""},
     )

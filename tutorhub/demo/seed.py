@@ -22,6 +22,7 @@ from tutorhub.demo.learning import seed_learning_demo
 from tutorhub.demo.money import seed_money_demo, seed_tutor_earnings_demo
 from tutorhub.demo.ops import seed_delivery_demo, seed_ops_demo
 from tutorhub.demo.payout_accounts import seed_payout_accounts_demo
+from tutorhub.demo.portraits import portrait_png
 from tutorhub.demo.reviews import seed_reviews_demo
 from tutorhub.demo.rooms import seed_room_dispute_demo, seed_rooms_demo
 from tutorhub.models.accounts import StudentProfile, User
@@ -32,6 +33,7 @@ from tutorhub.services.accounts.passwords import create_admin, register
 from tutorhub.services.catalog import subject_label
 from tutorhub.services.ops.daily_aggregates import rebuild_all
 from tutorhub.services.scheduling.free_index import rebuild_free_slots
+from tutorhub.services.tutors.photos import set_own_photo
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo logins, listed in the README)
 ADMIN_EMAIL = "admin@tutorhub.test"
@@ -107,6 +109,9 @@ LAST = [
     "Gupta",
     "Wagner",
 ]
+# First names drawn with longer hair styles (the others short); every sixth tutor keeps initials.
+LONG_HAIR = {"Priya", "Lena", "Maya", "Sofia", "Ananya", "Olivia", "Emma", "Mia", "Isha", "Zara", "Chloe", "Hannah",
+             "Meera", "Nina", "Clara", "Aisha", "Tara", "Riya"}
 SUBJECT_SETS = [
     ["mathematics", "physics"],
     ["chemistry", "biology"],
@@ -222,6 +227,8 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
             session.add(TutorLanguage(tutor_id=profile.id or 0, language=lang))
         session.add(VerificationDecision(tutor_id=profile.id or 0, action="APPROVED", notes="Demo data"))
         _demo_availability(session, profile.id or 0, i)
+        if i % 6 != 5:  # through the tutor's own upload path (checked, re-encoded, stored)
+            set_own_photo(session, actor=user, data=portrait_png(i, long_hair=FIRST[i % len(FIRST)] in LONG_HAIR))
         created += 1
     # Two tutors waiting in the verification queue and one rejected, so admins have work to see.
     for j, (status, notes) in enumerate(

@@ -124,37 +124,25 @@ def test_saved_utc_hours_are_labelled_utc_not_the_browser_zone(browser, make_use
 def test_click_and_drag_edit_the_grid_and_save_merges_cells(browser, make_user):
     tutor = make_user("tutor", email="t@example.com", timezone="Europe/Berlin")
     page = _ready(browser)
-    # A click: press, release, click on one cell.
-    page.paint_start(0, 18)
-    page.paint_end()
+    # A click (or a tap, or Enter on the focused cell) toggles one cell.
     page.toggle_cell(0, 18)
     assert page.grid[0][18] and page.grid_dirty
-    # A drag from Tuesday 17:00 to Thursday 17:30 paints a rectangle (Wednesday was skipped by
-    # a fast pointer and is filled anyway); released elsewhere, no click reaches a cell.
-    page.paint_start(1, 34)
-    assert page.painting
-    page.paint_enter(3, 35)
-    page.paint_end()
+    # A drag from Tuesday 17:00 to Thursday 17:30 arrives as one call and paints the rectangle
+    # (Wednesday, which a fast pointer may have skipped, too).
+    page.paint_cells([1, 34, 3, 35, True])
     assert [d for d in range(7) if page.grid[d][34] and page.grid[d][35]] == [1, 2, 3]
-    # A drag that comes back to its first cell ends with a click there, which is ignored.
-    page.paint_start(5, 40)
-    page.paint_enter(5, 41)
-    page.paint_enter(5, 40)
-    page.paint_end()
-    page.toggle_cell(5, 40)
+    # Corners in either order; a drag that came back to its first cell sets just that cell.
+    page.paint_cells([5, 41, 5, 40, True])
+    page.paint_cells([5, 41, 5, 41, False])
     assert page.grid[5][40] and not page.grid[5][41]
-    page.toggle_cell(5, 40)  # the next click (keyboard) works again
-    assert not page.grid[5][40]
-    # Dragging from a set cell clears.
-    page.paint_start(2, 34)
-    page.paint_enter(3, 34)
-    page.paint_end()
+    # A drag that started on a set cell clears (the value the browser previewed).
+    page.paint_cells([2, 34, 3, 34, False])
     assert not page.grid[2][34] and not page.grid[3][34] and page.grid[1][34]
     # Neighbouring cells become one interval when saved.
     page.toggle_cell(0, 19)
     events = browser.run(page.save_weekly({"timezone": "Europe/Berlin"}))
     assert toasts(events, "success") and page.errors == {} and page.weekly_errors == []
-    assert _rules(tutor.id) == [(0, 540, 600), (1, 1020, 1080), (2, 1050, 1080), (3, 1050, 1080)]
+    assert _rules(tutor.id) == [(0, 540, 600), (1, 1020, 1080), (2, 1050, 1080), (3, 1050, 1080), (5, 1200, 1230)]
     assert not page.grid_dirty
 
 
@@ -196,9 +184,10 @@ def test_grid_handlers_ignore_garbage_arguments(browser, make_user):
     before = [list(d) for d in page.grid]
     for day, slot in [("1", 20), (None, 1), (7, 0), (0, 48), (-1, 3), (True, 1), (1.0, 2), ({}, []), (2**70, 1)]:
         page.toggle_cell(day, slot)
-        page.paint_start(day, slot)
-        page.paint_enter(day, slot)
-    page.paint_enter(2, 2)  # no drag in progress
+        page.paint_cells([day, slot, 2, 2, True])
+        page.paint_cells((2, 2, day, slot, True))
+    for drag in (None, [1, 2, 3, 4], [0, 1, 0, 3, None], [0, 1, 0, 3, "yes"], [0, 1, 0, 3, True, 9], "x" * 1000, {}):
+        page.paint_cells(drag)
     for value in ("7", "-1", "x" * 1000, None, True, 3.5, ["1"], {"a": 1}):
         page.choose_day(value)
     assert page.grid == before and page.grid_day == 0

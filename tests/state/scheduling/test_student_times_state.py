@@ -42,9 +42,7 @@ def test_tap_cells_and_save(browser, make_user):
     page.choose_day("3")
     for slot in (34, 35, 36):
         page.toggle_cell(page.grid_day, slot)
-    page.paint_start(5, 20)
-    page.paint_enter(6, 21)
-    page.paint_end()
+    page.paint_cells([5, 20, 6, 21, True])  # one drag from Saturday 10:00 to Sunday 10:30
     events = browser.run(page.save({"lesson_length": "90"}))
     assert toasts(events, "success") and page.saved_once and not page.grid_dirty
     assert _prefs(student.id) == [([(3, 1020, 1110), (5, 600, 660), (6, 600, 660)], 90)]
@@ -65,6 +63,10 @@ def test_garbage_form_and_grid_arguments(browser, make_user):
     page = _ready(browser)
     for bad in ((8, 1), ("0", "1"), (None, None), (0, 99)):
         page.toggle_cell(*bad)
+        page.paint_cells([*bad, 0, 2, True])
+        page.paint_cells([0, 2, *bad, True])
+    for drag in (None, "0,1,0,3,true", [0, 1, 0, 3], [0, 1, 0, 3, "true"], [0, 1, 0, 3, 1], {"0": 1}, [0] * 500):
+        page.paint_cells(drag)
     assert page.grid_empty
     browser.run(page.save(["not", "a", "form"]))
     assert "lesson_length" in page.errors and _prefs(student.id) == []

@@ -43,7 +43,7 @@ def _weekly() -> rx.Component:
                 week_grid(
                     S,
                     hint="Click a half-hour to switch it on or off, or press and drag across several. "
-                    "On a phone, pick a day and tap the times.",
+                    "On a phone, pick a day, then tap times or slide a finger across several.",
                 ),
                 rx.cond(
                     S.weekly_errors.length() > 0,

@@ -30,8 +30,8 @@ def _form() -> rx.Component:
                 ),
                 week_grid(
                     S,
-                    hint="Mark the half-hours that suit you. Click or drag on a computer; "
-                    "on a phone, pick a day and tap the times.",
+                    hint="Mark the half-hours that suit you: click or tap one, or drag across several. "
+                    "On a phone, pick a day first.",
                 ),
                 error_text("Times", S.errors.get("windows", "")),
             ),

@@ -14,6 +14,7 @@ from tutorhub.components.ui import empty_state, pager, skeleton_cards
 from tutorhub.services.catalog import GRADE_LEVELS, LANGUAGES, SUBJECTS
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.base import AppState
+from tutorhub.state.growth.ad_slots import AdSlotState
 from tutorhub.state.tutors.search import ANY, SearchState
 
 GRADE_OPTIONS = [(ANY, "Any level"), *GRADE_LEVELS.items()]
@@ -163,9 +164,19 @@ def _results() -> rx.Component:
     ), _result_list())
 
 
+def _offers_and_ads() -> rx.Component:
+    """Offers and ads appear with the results, not before or after them: arriving on their own they
+    pushed the painted skeleton or results down (a layout shift of 0.16 on phones, Lighthouse)."""
+    return rx.cond(
+        SearchState.loading | ~AdSlotState.ads_ready,
+        rx.fragment(),
+        rx.fragment(offers_banner(), ad_slot()),
+    )
+
+
 def _result_list() -> rx.Component:
     return rx.cond(
-        SearchState.loading,
+        SearchState.loading | ~AdSlotState.ads_ready,
         skeleton_cards(6),
         rx.cond(
             SearchState.total > 0,
@@ -244,7 +255,7 @@ def search_page() -> rx.Component:
         ),
         rx.flex(
             _filter_panel(),
-            rx.box(_free_toggle(), offers_banner(), ad_slot(), _results(), flex="1", min_width="0", width="100%"),
+            rx.box(_free_toggle(), _offers_and_ads(), _results(), flex="1", min_width="0", width="100%"),
             direction=rx.breakpoints(initial="column", md="row"),
             gap="24px",
             align="start",

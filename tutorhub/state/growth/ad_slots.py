@@ -55,6 +55,9 @@ def _param(query: Any, key: str, limit: int) -> str:
 class AdSlotState(AppState):
     ads: list[AdView] = []
     offers: list[OfferView] = []
+    # Set once the page's ads and offers have been fetched (even if there are none): the search page
+    # shows them and its results in the same frame, so nothing already painted is pushed down.
+    ads_ready: bool = False
     _tokens: dict[int, str] = {}
 
     async def _fill(self, placement: str | None, where: dict[str, str]) -> None:
@@ -68,10 +71,13 @@ class AdSlotState(AppState):
             return serving.serve_ads(session, viewer=actor, placement=placement, ip=ip, user_agent=ua, now=now,
                                      **where), found
 
+        items, found = [], []
         try:
             items, found = await self._db(unit)
         except DomainError:  # a filter the search page itself reports; no ads then
-            items, found = [], []
+            pass
+        finally:
+            self.ads_ready = True  # never hold the results back, whatever happened
         self.ads = [ad_view(i) for i in items]
         self.offers = [offer_view(o) for o in found]
         self._tokens = {i.campaign_id: i.click_token for i in items}

@@ -5,14 +5,15 @@ The grid is only a form control: handlers here change what the browser shows and
 the database; the page state's save handler turns the grid into intervals
 (`intervals_from_grid`) and sends them through its service, which validates and authorizes.
 
-Editing: a click (or a tap, or Enter/Space on the focused cell) toggles one cell. On desktop a
-press and drag paints a rectangle from the pressed cell to the one under the pointer with the
-pressed cell's new value (like selecting a range in a spreadsheet): `paint_start` on mouse
-down remembers the anchor and a snapshot of the grid, each `paint_enter` repaints the snapshot
-with the rectangle (so cells skipped by a fast pointer are still filled), and mouse up ends it.
-Because a click also follows a press and release on the same cell, `toggle_cell` ignores the
-click that ends a drag back on its first cell (a drag released elsewhere produces no click on
-a cell: browsers send it to the cells' common parent).
+Editing: a click (or a tap, or Enter/Space on the focused cell) toggles one cell. A press and
+drag, with a mouse or a finger, paints the rectangle from the pressed cell to the one under the
+pointer with the pressed cell's new value (like selecting a range in a spreadsheet; on the phone's
+one-day view the rectangle is the run of half-hours between the two). The drag is followed in the
+browser (assets/js/week_grid.js: pointer events, `elementFromPoint` for the cell under a finger,
+a preview of the painted cells) and reaches the server once, when the pointer is released, as one
+`paint_cells` call with both corners and the value: one event per gesture instead of one per cell,
+and a finger that skips cells still fills them. The browser also swallows the click that ends a
+drag, so `toggle_cell` never undoes one.
 """
 
 from __future__ import annotations
@@ -110,12 +111,7 @@ class WeekGridMixin(rx.State, mixin=True):
     grid: list[list[bool]] = empty_grid()
     grid_day: int = 0  # the day shown on phones
     grid_dirty: bool = False
-    painting: bool = False
     show_all_hours: bool = False
-    _anchor: tuple[int, int] = (0, 0)
-    _paint_base: list[list[bool]] = []
-    _paint_value: bool = True
-    _dragged: bool = False
 
     @rx.var
     def first_row(self) -> int:
@@ -145,41 +141,27 @@ class WeekGridMixin(rx.State, mixin=True):
 
     def _reset_grid(self, grid: list[list[bool]]) -> None:
         self._set_grid(grid, dirty=False)
-        self.painting, self._dragged = False, False
 
     def toggle_cell(self, day: int, slot: int):
-        """Flip one half-hour (click, tap or keyboard); the click that ends a drag is ignored."""
-        self.painting = False
+        """Flip one half-hour (click, tap or keyboard)."""
         cell = cell_index(day, slot)
-        # A click lands on a cell after a drag only when it ended where it started (the anchor).
-        closes_drag = self._dragged and cell == self._anchor
-        self._dragged = False
-        if cell is None or closes_drag:
+        if cell is None:
             return
         grid = [list(cells) for cells in self.grid]
         grid[cell[0]][cell[1]] = not grid[cell[0]][cell[1]]
         self._set_grid(grid)
 
-    def paint_start(self, day: int, slot: int):
-        cell = cell_index(day, slot)
-        if cell is None:
+    def paint_cells(self, drag: Any):
+        """One finished drag: `[day, slot, day, slot, value]` (the pressed cell, the cell where the
+        pointer was released, and the value shown while dragging) sets every cell of the rectangle
+        between them to `value`. Anything else (wrong length, cells out of range, a value that is
+        not a boolean) changes nothing."""
+        if not isinstance(drag, list | tuple) or len(drag) != 5:
             return
-        self._anchor, self._dragged = cell, False
-        self._paint_base = [list(cells) for cells in self.grid]
-        self._paint_value = not self.grid[cell[0]][cell[1]]
-        self.painting = True
-
-    def paint_enter(self, day: int, slot: int):
-        cell = cell_index(day, slot)
-        if not self.painting or cell is None or len(self._paint_base) != DAYS:
+        anchor, current, value = cell_index(drag[0], drag[1]), cell_index(drag[2], drag[3]), drag[4]
+        if anchor is None or current is None or not isinstance(value, bool):
             return
-        if cell != self._anchor:
-            self._dragged = True
-        if self._dragged:
-            self._set_grid(paint_rect(self._paint_base, self._anchor, cell, self._paint_value))
-
-    def paint_end(self):
-        self.painting = False
+        self._set_grid(paint_rect(self.grid, anchor, current, value))
 
     def choose_day(self, day: Any):
         """The phone day picker (sends the day number as text)."""
