@@ -41,7 +41,7 @@ def _filters() -> rx.Component:
                          placeholder="Any mode"),
             text_field("Max seat price", "max_price", placeholder="e.g. 100", field_id="class-max-price",
                        input_mode="decimal"),
-            rx.el.label(rx.checkbox(name="seats_only"), rx.text("Seats left only", size="2"),
+            rx.el.label(rx.checkbox(name="seats_only", aria_label="Seats left only"), rx.text("Seats left only", size="2"),
                         display="flex", gap="6px", align_items="center", align_self="end", padding_bottom="8px"),
             rx.button("Search", type="submit", size="3", align_self="end"),
             spacing="3", width="100%", align="end", wrap="wrap",

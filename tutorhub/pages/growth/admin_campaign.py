@@ -17,7 +17,7 @@ UPLOAD_ID = "campaign-image"
 
 def _summary() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.badge(C.state, color_scheme=C.color, variant="soft", size="2", id="campaign-status"),
+        rx.hstack(rx.badge(C.state, color_scheme=C.color, variant="soft", high_contrast=True, size="2", id="campaign-status"),
                   rx.badge(C.kind, variant="outline", color_scheme="gray"),
                   rx.cond(C.reason != "", rx.text("(", C.reason, ")", size="1"), rx.fragment()),
                   spacing="2", align="center", wrap="wrap"),
