@@ -41,6 +41,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -139,22 +140,35 @@ def client(index: int, url: str, kind: str, rounds: int, tutor_ids: list[int], s
     import httpx
 
     from tutorhub.db import reset_engines, session_scope
-    from tutorhub.services.actor import UserOut
-    from tutorhub.services.booking import bookings
-    from tutorhub.services.errors import Conflict
     from tutorhub.settings import reset_settings
 
     clients = len(students) // rounds
     offset, minutes = CONTESTS[index % len(CONTESTS)]
     http = httpx.Client(base_url=url, timeout=60) if kind == "http" else None
-    if http is not None:
-        http.get("/health").raise_for_status()  # open the keep-alive connection
-    else:
-        reset_settings()
-        reset_engines()
-        with session_scope() as s:  # warm the pool and the imports
-            s.connection()
-    samples, unexpected = [], []
+    samples: list = []
+    unexpected: list[str] = []
+    try:
+        if http is not None:
+            http.get("/health").raise_for_status()  # open the keep-alive connection
+        else:
+            reset_settings()
+            reset_engines()
+            with session_scope() as s:  # warm the pool and the imports
+                s.connection()
+        play(index, kind, rounds, clients, offset, minutes, tutor_ids, students, barrier, http, samples, unexpected)
+    except Exception as exc:  # noqa: BLE001  (reported by the parent; the others must not wait forever)
+        unexpected.append(f"client {index}: {exc!r}")
+        barrier.abort()
+    results.put((index, samples, unexpected))
+
+
+def play(index: int, kind: str, rounds: int, clients: int, offset: int, minutes: int, tutor_ids: list[int],
+         students: list, barrier, http, samples: list, unexpected: list[str]) -> None:
+    from tutorhub.db import session_scope
+    from tutorhub.services.actor import UserOut
+    from tutorhub.services.booking import bookings
+    from tutorhub.services.errors import Conflict
+
     for r in range(rounds):
         tutor_index, base = round_slot(kind, r)
         start = base + timedelta(minutes=offset)
@@ -183,7 +197,6 @@ def client(index: int, url: str, kind: str, rounds: int, tutor_ids: list[int], s
                 won = False
         samples.append((r, won, (time.perf_counter() - t0) * 1000))
         barrier.wait()  # rounds never overlap
-    results.put((index, samples, unexpected))
 
 
 def run(kind: str, url: str, rounds: int, clients: int, tutor_ids: list[int], students: list, skip: int = 0):
@@ -196,11 +209,17 @@ def run(kind: str, url: str, rounds: int, clients: int, tutor_ids: list[int], st
     for p in procs:
         p.start()
     started = None
-    for r in range(rounds):
-        barrier.wait()  # release
-        if r == skip:
-            started = time.perf_counter()
-        barrier.wait()  # all answered
+    try:
+        for r in range(rounds):
+            barrier.wait()  # release
+            if r == skip:
+                started = time.perf_counter()
+            barrier.wait()  # all answered
+    except threading.BrokenBarrierError:
+        failed = [u for _ in procs for u in results.get(timeout=60)[2]]
+        for p in procs:
+            p.terminate()
+        raise SystemExit(f"{kind}: a client failed: {failed[:3]}") from None
     elapsed = time.perf_counter() - (started or time.perf_counter())
     collected = [results.get() for _ in procs]
     for p in procs:
