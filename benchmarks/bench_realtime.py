@@ -1,7 +1,8 @@
 """Real-time load on one app worker: 200 socket clients speaking Reflex's event protocol.
 
 Run: `.venv/bin/python benchmarks/bench_realtime.py [--clients 200] [--viewers 50] [--messages 150]
-      [--rounds 5] [--max-seconds 900]`  (needs bun at .tools/, like the e2e tests)
+      [--rounds 5] [--max-seconds 900] [--replicas 1 2] [--no-floor]`  (needs bun at .tools/, like
+      the e2e tests; --replicas 2 also nginx, PostgreSQL and Redis)
 
 What it does, on loopback, bounded in count and time:
 1. Seeds a private SQLite database through the services (an approved tutor open all week with
@@ -24,23 +25,29 @@ What it does, on loopback, bounded in count and time:
    whole client-visible state tree, sent in full because this client does not send the compiled
    frontend's state hashes; backend-only vars are never sent and not counted), and the largest
    single delta after it (page-load or live).
-Targets (issue): chat p95 ≤ 200 ms; slot propagation p95 ≤ 500 ms; state ≤ 100 kB; update ≤ 20 kB.
+6. The floor, in the same run (unless --no-floor): a bare python-socketio relay
+   (benchmarks/socketio_floor.py) under the same server with one worker, the same number of
+   sockets connected the same way, the same number of messages to the same number of readers, 10
+   in flight, each an HTTP POST answered after the push; prints its p95 and the ratio app / floor.
+7. `--replicas 2`: the same run through nginx in front of two replicas on PostgreSQL + Redis, the
+   topology of tests/deploy/test_replicas_nginx.py (tests/deploy/topology.py, the shipped
+   deploy/nginx.conf); `--replicas 1 2` runs both and prints the figures side by side. Use
+   `--clients 400 --viewers 100` for the issue's two-replica case.
+Targets (issue): chat p95 ≤ 200 ms (≤ 2× the floor); slot propagation p95 ≤ 500 ms; state ≤ 100 kB;
+update ≤ 20 kB.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import signal
-import socket
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,19 +55,19 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from benchmarks.realtime_support import (  # noqa: E402
+    ReflexClient,
+    chat_line,
+    connect_all,
+    deliver,
+    group_rss_kb,
+    run_floor,
+)
+from benchmarks.servers import free_port, pct, stop_process, wait_healthy  # noqa: E402
+
 BUN = REPO / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
 PASSWORD = "bench-pass-12345"  # noqa: S105
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))] if ordered else float("nan")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # Set-up through the services (before the app starts)
@@ -130,123 +137,19 @@ def seed(viewers: int, chatters: int) -> World:
 
 
 def start_app(workdir: Path, env: dict[str, str], port: int, timeout: float) -> subprocess.Popen:
-    import httpx
-
-    log = open(workdir / "app.log", "wb")  # noqa: SIM115  (closed with the process)
-    proc = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
-         "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited:\n{(workdir / 'app.log').read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=3).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(2)
-    stop_app(proc)
-    raise SystemExit(f"the app did not start within {timeout:.0f}s")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def group_rss_kb(pgid: int) -> int:
-    """Resident memory of every process of the app's process group (the backend worker(s))."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
-# A Reflex client
-
-
-class ReflexClient:
-    """One browser tab: a socket.io connection on /_event that boots a page like the frontend."""
-
-    def __init__(self, base: str, cookie_key: str, root: str, cookie: str, path: str, query: dict[str, str]):
-        import socketio
-
-        self.base, self.cookie_key, self.root, self.cookie = base, cookie_key, root, cookie
-        self.path, self.query = path, query
-        self.token = str(uuid.uuid4())
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.updates: list[tuple[float, str]] = []
-        self.snapshot = 0  # the hydrate answer: the whole client-visible state tree (bytes of JSON)
-        self.largest = 0  # the biggest later update (a delta) this tab received
-        self.waiters: list[tuple[Any, asyncio.Future]] = []
-        self.sio.on("event", self._on_update, namespace="/_event")
-
-    async def _on_update(self, update: Any) -> None:
-        text = json.dumps(update, separators=(",", ":"))
-        now = time.perf_counter()
-        if not self.snapshot and not self.updates:
-            self.snapshot = len(text)
-        else:
-            self.largest = max(self.largest, len(text))
-        self.updates.append((now, text))
-        for match, fut in list(self.waiters):
-            if not fut.done() and match(text):
-                fut.set_result(now)
-
-    def expect(self, match) -> asyncio.Future:
-        fut: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.waiters.append((match, fut))
-        fut.add_done_callback(lambda f: self.waiters.remove((match, f)) if (match, f) in self.waiters else None)
-        return fut
-
-    async def connect(self) -> None:
-        as_path = self.path + ("?" + "&".join(f"{k}={v}" for k, v in self.query.items()) if self.query else "")
-        boot = {
-            "name": f"{self.root}.hydrate_and_load",
-            "payload": {"vars": {self.cookie_key: self.cookie}},
-            "router_data": {"pathname": self.path, "asPath": as_path, "query": self.query},
-        }
-        await self.sio.connect(
-            f"{self.base}?token={self.token}",
-            namespaces=["/_event"],
-            socketio_path="/_event",
-            transports=["websocket"],
-            auth={"event": boot},
-            wait_timeout=30,
+    log = workdir / "app.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port), "--backend-port", str(port)],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-
-    async def settle(self, quiet: float = 1.0, limit: float = 30.0) -> None:
-        """Wait until the page load's updates have stopped arriving."""
-        start = time.perf_counter()
-        while time.perf_counter() - start < limit:
-            await asyncio.sleep(quiet / 2)
-            if self.updates and time.perf_counter() - self.updates[-1][0] >= quiet:
-                return
-
-    def load_bytes(self) -> int:
-        return sum(len(t) for _, t in self.updates)
+    wait_healthy(f"http://127.0.0.1:{port}/health", proc, log, timeout)
+    return proc
 
 
-async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> None:
+async def run(args: argparse.Namespace, world: World, base: str, pgids: list[int]) -> dict[str, Any]:
+    """Connect, measure chat delivery and slot propagation, print the details; the figures."""
     import httpx
 
     from tutorhub.state.base import AppState
@@ -266,15 +169,10 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
     viewers, readers = clients[: len(world.viewer_cookies)], clients[len(world.viewer_cookies):]
 
     await asyncio.sleep(2)
-    rss_before = group_rss_kb(pgid)
-    t0 = time.perf_counter()
-    for i in range(0, len(clients), 20):  # connect in batches, like a crowd arriving
-        batch = clients[i: i + 20]
-        await asyncio.gather(*(c.connect() for c in batch))
-    await asyncio.gather(*(c.settle() for c in clients))
-    connect_s = time.perf_counter() - t0
+    rss_before = sum(group_rss_kb(g) for g in pgids)
+    connect_s = await connect_all(clients)
     await asyncio.sleep(2)
-    rss_after = group_rss_kb(pgid)
+    rss_after = sum(group_rss_kb(g) for g in pgids)
     loaded_viewers = sum(1 for c in viewers if any(slots_state in t and "days" in t for _, t in c.updates))
     loaded_readers = sum(1 for c in readers if any(chat_state in t for _, t in c.updates))
     load_sizes = [c.load_bytes() for c in clients]
@@ -283,36 +181,13 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
 
     http = httpx.AsyncClient(base_url=base, timeout=30)
 
-    # Chat delivery
-    chat_ms: list[float] = []
-    chat_api_ms: list[float] = []  # the POST's own answer time (part of every delivery sample)
-    chat_missed = 0
-    sem = asyncio.Semaphore(10)
+    async def post(idx: int, marker: str) -> tuple[int, str]:
+        _cookie, conv, bearer = world.chat[idx]
+        sent = await http.post(f"/api/v1/conversations/{conv}/messages", json={"body": f"hello {marker}"},
+                               headers={"Authorization": f"Bearer {bearer}"})
+        return sent.status_code, sent.text
 
-    async def one_message(n: int) -> None:
-        nonlocal chat_missed
-        idx = n % len(readers)
-        reader, (_cookie, conv, bearer) = readers[idx], world.chat[idx]
-        marker = f"bench-{uuid.uuid4().hex[:12]}"
-        async with sem:
-            got = reader.expect(lambda text, m=marker: m in text)
-            start = time.perf_counter()
-            sent = await http.post(f"/api/v1/conversations/{conv}/messages", json={"body": f"hello {marker}"},
-                                   headers={"Authorization": f"Bearer {bearer}"})
-            chat_api_ms.append((time.perf_counter() - start) * 1000)
-            if sent.status_code != 201:
-                got.cancel()
-                print(f"  message refused: {sent.status_code} {sent.text[:200]}")
-                chat_missed += 1
-                return
-            try:
-                arrived = await asyncio.wait_for(got, 5)
-                chat_ms.append((arrived - start) * 1000)
-            except TimeoutError:
-                chat_missed += 1
-
-    if readers:
-        await asyncio.gather(*(one_message(n) for n in range(args.messages)))
+    chat = await deliver(readers, args.messages, post)
 
     # Slot-taken propagation
     slot_ms: list[float] = []
@@ -360,37 +235,22 @@ async def run(args: argparse.Namespace, world: World, base: str, pgid: int) -> N
     print(f"all updates of a page load (snapshot + on_load deltas): median {statistics.median(load_sizes) / 1024:.1f} kB,"
           f" max {max(load_sizes) / 1024:.1f} kB")
     print(f"largest single delta (page load or live): {largest / 1024:.1f} kB (target ≤ 20 kB)")
-    if chat_ms:
-        print(f"chat delivery ({len(chat_ms)} messages, {chat_missed} missed): p50 {pct(chat_ms, .5):.0f} ms, "
-              f"p95 {pct(chat_ms, .95):.0f} ms, max {max(chat_ms):.0f} ms (target p95 ≤ 200 ms); "
-              f"the POST itself answered in p50 {pct(chat_api_ms, .5):.0f} ms, p95 {pct(chat_api_ms, .95):.0f} ms")
-    else:
-        print(f"chat delivery: no samples ({chat_missed} missed)")
+    print(chat_line("chat delivery", chat) + " (target p95 ≤ 200 ms)")
     if slot_ms:
         print(f"slot-taken propagation ({args.rounds} bookings × {len(viewers)} viewers = {len(slot_ms)} samples, "
               f"{slot_missed} missed): p50 {pct(slot_ms, .5):.0f} ms, p95 {pct(slot_ms, .95):.0f} ms, "
               f"max {max(slot_ms):.0f} ms (target p95 ≤ 500 ms)")
     else:
         print(f"slot-taken propagation: no samples ({slot_missed} missed)")
+    return {"chat_p95": pct(chat["chat_ms"], .95), "chat_p50": pct(chat["chat_ms"], .5),
+            "slot_p95": pct(slot_ms, .95), "slot_p50": pct(slot_ms, .5), "clients": len(clients)}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--viewers", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=150)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--max-seconds", type=float, default=900)
-    args = parser.parse_args()
-    args.clients = max(1, min(args.clients, 1000))
-    args.viewers = max(0, min(args.viewers, args.clients))
-    args.messages = max(0, min(args.messages, 5000))
-    args.rounds = max(0, min(args.rounds, 10))
-    if not BUN.exists():
-        print(f"bun not found at {BUN} (npm install --prefix .tools bun@1.4.4)")
-        return 2
+def one_replica(args: argparse.Namespace, workdir: Path, deadline: float) -> dict[str, Any]:
+    """The app as `make run` starts it (one worker, SQLite, no Redis)."""
+    from tutorhub.db import reset_engines
+    from tutorhub.settings import reset_settings
 
-    workdir = Path(tempfile.mkdtemp(prefix="tutorhub-bench-rt-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "TUTORHUB_"))}
     env.update({
         "REFLEX_DB_URL": f"sqlite:///{workdir / 'bench.db'}",
@@ -405,26 +265,100 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     })
     os.environ.update({k: v for k, v in env.items() if k.startswith(("REFLEX_DB_URL", "TUTORHUB_"))})
-    started = time.monotonic()
+    reset_settings()
+    reset_engines()
     chatters = args.clients - args.viewers
-    print(f"seeding {args.viewers} viewers and {chatters} chat pairs ...")
+    print(f"one replica: seeding {args.viewers} viewers and {chatters} chat pairs ...")
     world = seed(args.viewers, chatters)
-    print(f"  seeded in {time.monotonic() - started:.0f}s; building and starting the app (one worker) ...")
-    port = _free_port()
+    reset_engines()
+    print("  building and starting the app (one worker) ...")
+    port = free_port()
     proc = start_app(workdir, env, port, timeout=600)
-    print(f"  app up after {time.monotonic() - started:.0f}s at http://127.0.0.1:{port}")
+    print(f"  app up at http://127.0.0.1:{port}")
     try:
-        remaining = args.max_seconds - (time.monotonic() - started)
-        asyncio.run(asyncio.wait_for(run(args, world, f"http://127.0.0.1:{port}", os.getpgid(proc.pid)),
-                                     timeout=max(60.0, remaining)))
+        return asyncio.run(asyncio.wait_for(run(args, world, f"http://127.0.0.1:{port}", [os.getpgid(proc.pid)]),
+                                            timeout=max(60.0, deadline - time.monotonic())))
     finally:
-        stop_app(proc)
-        if os.environ.get("BENCH_KEEP") != "1":
-            import shutil
+        stop_process(proc)
 
+
+def two_replicas(args: argparse.Namespace, deadline: float) -> dict[str, Any] | None:
+    """Two replicas (deploy/serve.py) on PostgreSQL + Redis behind nginx (tests/deploy/topology.py)."""
+    import pytest
+
+    from tests.deploy.topology import nginx_topology
+    from tutorhub.db import reset_engines
+    from tutorhub.settings import reset_settings
+
+    worlds: list[World] = []
+
+    def prepare(env: dict[str, str]) -> None:
+        os.environ.update({k: env[k] for k in ("REFLEX_DB_URL", "TUTORHUB_SECRET_KEY", "TUTORHUB_STORAGE_DIR")})
+        reset_settings()
+        reset_engines()
+        print(f"two replicas: seeding {args.viewers} viewers and {args.clients - args.viewers} chat pairs ...")
+        worlds.append(seed(args.viewers, args.clients - args.viewers))
+        reset_engines()
+        print("  building the frontend once and starting two replicas and nginx ...")
+
+    try:
+        with nginx_topology(prepare) as topo:
+            print(f"  nginx at {topo.proxy} in front of {topo.a} and {topo.b}")
+            pgids = [proc.pid for proc in topo.replicas.values()]  # each started in a session of its own
+            return asyncio.run(asyncio.wait_for(run(args, worlds[0], topo.proxy, pgids),
+                                                timeout=max(60.0, deadline - time.monotonic())))
+    except pytest.skip.Exception as exc:
+        print(f"two replicas skipped: {exc}")
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--max-seconds", type=float, default=900)
+    parser.add_argument("--replicas", type=int, nargs="+", choices=(1, 2), default=[1])
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare python-socketio relay")
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 1000))
+    args.viewers = max(0, min(args.viewers, args.clients))
+    args.messages = max(0, min(args.messages, 5000))
+    args.rounds = max(0, min(args.rounds, 10))
+    if not BUN.exists():
+        print(f"bun not found at {BUN} (npm install --prefix .tools bun@1.4.4)")
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="tutorhub-bench-rt-"))
+    deadline = time.monotonic() + args.max_seconds
+    figures: dict[str, dict[str, Any] | None] = {}
+    floor = None
+    try:
+        for replicas in sorted(set(args.replicas)):
+            label = f"{replicas} replica{'s' if replicas > 1 else ''}"
+            figures[label] = one_replica(args, workdir, deadline) if replicas == 1 else two_replicas(args, deadline)
+        if not args.no_floor:
+            print(f"\nfloor: a bare python-socketio relay, {args.clients} sockets, {args.messages} messages ...")
+            chat = run_floor(workdir, args.clients, args.clients - args.viewers, args.messages,
+                             timeout=max(60.0, deadline - time.monotonic()))
+            print(chat_line("floor chat delivery", chat))
+            floor = pct(chat["chat_ms"], .95)
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"work dir kept: {workdir}")
+    print(f"\n{'':12s} {'clients':>7s} {'chat p50':>9s} {'chat p95':>9s} {'slots p95':>10s} {'floor p95':>10s} "
+          f"{'app/floor':>9s}")
+    for label, fig in figures.items():
+        if fig is None:
+            print(f"{label:12s} skipped")
+            continue
+        ratio = f"{fig['chat_p95'] / floor:.1f}x" if floor else "-"
+        print(f"{label:12s} {fig['clients']:7d} {fig['chat_p50']:7.0f}ms {fig['chat_p95']:7.0f}ms "
+              f"{fig['slot_p95']:8.0f}ms {floor if floor is not None else float('nan'):8.0f}ms {ratio:>9s}")
+    print("targets: chat p95 ≤ 200 ms and ≤ 2× the floor; slot propagation p95 ≤ 500 ms")
     return 0
 
 

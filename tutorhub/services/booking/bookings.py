@@ -40,7 +40,7 @@ from tutorhub.services.booking.guard import (
     flush_or_conflict,
     overlapping_booking,
 )
-from tutorhub.services.booking.hold_limits import check_unpaid_holds, hold_attempt
+from tutorhub.services.booking.hold_limits import check_unpaid_holds, hold_attempt, unpaid_holds_count
 from tutorhub.services.booking.notify import notify_student, notify_tutor
 from tutorhub.services.booking.states import SYSTEM, Actor, record, refuse, transition
 from tutorhub.services.booking.views import BookingOut, booking_out
@@ -68,7 +68,7 @@ def _trial_conflict(db_message: str) -> Conflict | None:
 
 def bookable_tutor(session: Session, tutor_id: Any) -> TutorProfile:
     """An APPROVED tutor whose account is not suspended; NotFound otherwise (like the profile page)."""
-    profile, _ = _bookable(session, tutor_id, None)
+    profile, _, _ = _bookable(session, tutor_id, None)
     return profile
 
 
@@ -77,11 +77,12 @@ def tutor_id_of(value: Any) -> int:
     return clean_id(value, "Tutor not found.")
 
 
-def _bookable(session: Session, tutor_id: Any, taken: Any) -> tuple[TutorProfile, bool]:
-    """`bookable_tutor`, optionally answering an extra SQL EXISTS (`taken`) in the same query."""
+def _bookable(session: Session, tutor_id: Any, taken: Any, held: Any = None) -> tuple[TutorProfile, bool, int]:
+    """`bookable_tutor`, optionally answering an extra SQL EXISTS (`taken`) and a count (`held`)
+    in the same query."""
     tid = tutor_id_of(tutor_id)
     row = session.exec(
-        select(TutorProfile, taken if taken is not None else literal(False))
+        select(TutorProfile, taken if taken is not None else literal(False), held if held is not None else literal(0))
         .join(User, col(User.id) == col(TutorProfile.user_id))
         .where(
             col(TutorProfile.id) == tid,
@@ -91,7 +92,7 @@ def _bookable(session: Session, tutor_id: Any, taken: Any) -> tuple[TutorProfile
     ).first()
     if row is None:
         raise NotFound("Tutor not found.")
-    return row[0], bool(row[1])
+    return row[0], bool(row[1]), int(row[2] or 0)
 
 
 def lesson_subject(session: Session, profile: TutorProfile, value: Any) -> str:
@@ -265,11 +266,17 @@ def _hold_one(session: Session, user: UserOut, tutor_id: Any, start: Any, durati
     if errors:
         raise fail_fields(errors)
     assert start_at is not None and duration is not None
-    check_unpaid_holds(session, user.id, now)
-    # One query: is the tutor bookable, and is the time already taken (then leave at once)?
+    # One query: is the tutor bookable, how many unpaid holds has the student (read under the
+    # student lock of hold_attempt), and is the time already taken (then leave at once)?
     end_at = start_at + timedelta(minutes=duration)
-    tid = tutor_id_of(tutor_id)
-    profile, taken = _bookable(session, tid, bare_overlap_exists(tid, start_at, end_at, now))
+    try:
+        tid = tutor_id_of(tutor_id)
+        profile, taken, held = _bookable(session, tid, bare_overlap_exists(tid, start_at, end_at, now),
+                                         unpaid_holds_count(user.id, now))
+    except (NotFound, InvalidInput):
+        check_unpaid_holds(session, user.id, now)  # a 4th hold is refused first, whatever the tutor
+        raise
+    check_unpaid_holds(session, user.id, now, held=held)
     if taken:
         raise SlotTaken()
     mode_v, rate = lesson_mode(profile, mode)

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from math import ceil
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, text
@@ -100,21 +101,26 @@ def lock_student(session: Session, student_id: int) -> None:
         session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": student_id})
 
 
+def unpaid_holds_count(student_id: int, now: datetime) -> Any:
+    """SQL scalar subquery: single and trial lessons this student holds, unpaid, whose hold has not
+    run out (to be folded into another query, e.g. the booking path's tutor lookup)."""
+    return select(func.count()).select_from(Booking).where(
+        col(Booking.student_id) == student_id,
+        col(Booking.status) == BookingStatus.PENDING_PAYMENT,
+        col(Booking.series_id).is_(None),
+        col(Booking.hold_expires_at) > now,
+    ).scalar_subquery()
+
+
 def unpaid_holds(session: Session, student_id: int, now: datetime) -> int:
     """Single and trial lessons this student holds, unpaid, whose hold has not run out."""
-    return int(session.exec(
-        select(func.count()).select_from(Booking).where(
-            col(Booking.student_id) == student_id,
-            col(Booking.status) == BookingStatus.PENDING_PAYMENT,
-            col(Booking.series_id).is_(None),
-            col(Booking.hold_expires_at) > now,
-        )
-    ).one())
+    return int(session.exec(select(unpaid_holds_count(student_id, now))).one())
 
 
-def check_unpaid_holds(session: Session, student_id: int, now: datetime) -> None:
-    """TooManyHolds when the student already holds the maximum (call under `hold_attempt`)."""
-    held = unpaid_holds(session, student_id, now)
+def check_unpaid_holds(session: Session, student_id: int, now: datetime, held: int | None = None) -> None:
+    """TooManyHolds when the student already holds the maximum (call under `hold_attempt`);
+    `held`: the count, when the caller already read it (`unpaid_holds_count`) under the lock."""
+    held = unpaid_holds(session, student_id, now) if held is None else held
     if held >= MAX_UNPAID_HOLDS:
         raise TooManyHolds(held)
 

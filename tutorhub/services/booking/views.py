@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
+from sqlalchemy import inspect
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from tutorhub.integrations.meetings import get_meeting_provider
@@ -176,11 +178,23 @@ def actions_for(booking: Booking, role: str, now: datetime, *, reviewed: bool, r
 
 
 def _parties(session: Session, bookings: Sequence[Booking]) -> tuple[dict[int, User], dict[int, TutorProfile], dict[int, str]]:
-    """Tutor profiles, users (students and tutors) and students' zones: two queries."""
+    """Tutor profiles, users (students and tutors) and students' zones: two queries at most.
+
+    Profiles this session already holds are taken from its identity map (a write path has just
+    read the tutor's): a query would hand back those same objects unchanged."""
     tutor_ids = {b.tutor_id for b in bookings}
-    profiles = {
-        p.id: p for p in session.exec(select(TutorProfile).where(col(TutorProfile.id).in_(tutor_ids))).all() if p.id
-    }
+    profiles: dict[int, TutorProfile] = {}
+    for tid in tutor_ids:
+        held = session.identity_map.get(identity_key(TutorProfile, tid))
+        if isinstance(held, TutorProfile):
+            state = inspect(held)
+            if not state.expired_attributes and not (state.deleted or state.was_deleted):
+                profiles[tid] = held
+    missing = tutor_ids - profiles.keys()
+    if missing:
+        profiles.update({
+            p.id: p for p in session.exec(select(TutorProfile).where(col(TutorProfile.id).in_(missing))).all() if p.id
+        })
     user_ids = {b.student_id for b in bookings} | {p.user_id for p in profiles.values()}
     users: dict[int, User] = {}
     zones: dict[int, str] = {}

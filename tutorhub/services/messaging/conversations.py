@@ -49,31 +49,42 @@ def conversation_channel(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any], conflict: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: the unique constraint, not a prior read, decides."""
+def _insert_ignore(session: Session, model: Any, values: list[dict[str, Any]], conflict: list[str],
+                   returning: Any = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (one statement for all `values`): the unique constraint, not
+    a prior read, decides. With `returning`, the inserted rows' column (none when all conflicted)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))
+    statement = insert(model).values(values).on_conflict_do_nothing(index_elements=conflict)
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(returning)).scalar_one_or_none()
+
+
+def _member(conversation_id: int, user_id: int, role: str, now: datetime) -> dict[str, Any]:
+    return {"conversation_id": conversation_id, "user_id": user_id, "role": role, "last_read_message_id": 0,
+            "joined_at": now}
 
 
 def join(session: Session, conversation_id: int, user_id: int, role: str, now: datetime) -> None:
-    _insert_ignore(
-        session,
-        ConversationParticipant,
-        {"conversation_id": conversation_id, "user_id": user_id, "role": role, "last_read_message_id": 0,
-         "joined_at": now},
-        ["conversation_id", "user_id"],
-    )
+    _insert_ignore(session, ConversationParticipant, [_member(conversation_id, user_id, role, now)],
+                   ["conversation_id", "user_id"])
 
 
 def ensure(session: Session, *, kind: str, key: str, student_id: int | None, tutor_user_id: int | None,
             now: datetime) -> int:
-    _insert_ignore(
+    """The conversation's id by its key, created if missing: the insert answers the new id itself
+    (RETURNING), so only an existing conversation costs a second query."""
+    cid = _insert_ignore(
         session,
         Conversation,
-        {"kind": kind, "pair_key": key, "student_id": student_id, "tutor_user_id": tutor_user_id, "created_at": now},
+        [{"kind": kind, "pair_key": key, "student_id": student_id, "tutor_user_id": tutor_user_id,
+          "created_at": now}],
         ["pair_key"],
+        returning=Conversation.id,
     )
-    cid = session.exec(select(Conversation.id).where(col(Conversation.pair_key) == key)).one()
+    if cid is None:
+        cid = session.exec(select(Conversation.id).where(col(Conversation.pair_key) == key)).one()
     assert cid is not None
     return cid
 
@@ -88,8 +99,9 @@ def ensure_pair_conversation(session: Session, *, student_id: int, tutor_user_id
     now = now or utcnow()
     cid = ensure(session, kind=ConversationKind.PAIR, key=pair_key(student_id, tutor_user_id),
                   student_id=student_id, tutor_user_id=tutor_user_id, now=now)
-    join(session, cid, student_id, "student", now)
-    join(session, cid, tutor_user_id, "tutor", now)
+    _insert_ignore(session, ConversationParticipant,
+                   [_member(cid, student_id, "student", now), _member(cid, tutor_user_id, "tutor", now)],
+                   ["conversation_id", "user_id"])
     return cid
 
 
