@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from tutorhub.api.deps import CurrentUser, OptionalUser
 from tutorhub.api.routes.course_media import SameSiteUser
@@ -136,18 +136,28 @@ def _blank_is_absent(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _within(minimum: int, maximum: int) -> AfterValidator:
+    """A whole-number query value, when given, in its documented range (422 otherwise)."""
+    def check(value: int | None) -> int | None:
+        if value is not None and not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum} and {maximum}")
+        return value
+    return AfterValidator(check)
+
+
 @router.get("/courses", response_model=CoursePage, responses=error_responses(422))
 def search_courses(
     user: OptionalUser,
     subject: Annotated[str | None, Query(max_length=60)] = None,
     grade: Annotated[str | None, Query(max_length=32)] = None,
-    max_price_minor: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(0, 10**9)] = None,
-    min_rating: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(1, 5)] = None,
-    page: Annotated[int | None, BeforeValidator(_blank_is_absent), ranged(1, 99_999)] = None,
+    max_price_minor: Annotated[int | None, BeforeValidator(_blank_is_absent), _within(0, 10**9),
+                               ranged(0, 10**9)] = None,
+    min_rating: Annotated[int | None, BeforeValidator(_blank_is_absent), _within(1, 5), ranged(1, 5)] = None,
+    page: Annotated[int | None, BeforeValidator(_blank_is_absent), _within(1, 99_999), ranged(1, 99_999)] = None,
 ) -> CoursePage:
     """Published courses, best rated first, 20 a page: `{"items", "total", "page", "pages"}`. An empty
-    value (`?subject=&page=`, as a plain HTML form sends) means the filter is not set; the service checks
-    the ranges (a page number below 1 is page 1)."""
+    value (`?subject=&page=`, as a plain HTML form sends) means the filter is not set; a value out of its
+    range is 422."""
     with session_scope(read_only=True) as session:
         return queries.search_courses(session, subject=subject, grade=grade, max_price_minor=max_price_minor,
                                       min_rating=min_rating, page=page)
