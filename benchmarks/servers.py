@@ -7,12 +7,12 @@ real app differ only by what the app does.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tests.support.processes import stop_process_group
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,13 +59,4 @@ def start_granian(target: str, port: int, env: dict[str, str], log: Path, *, hea
     return proc
 
 
-def stop_process(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group (started with start_new_session), SIGKILL after 30 s."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+stop_process = stop_process_group  # the benchmarks' name for it

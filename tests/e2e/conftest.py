@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import httpx
 import pytest
 
 from tests.e2e.axe import axe_available, axe_blockers
+from tests.support.processes import stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 BUN = REPO / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
@@ -161,14 +161,7 @@ def app_url() -> Iterator[str]:
         _wait_until_up(base, proc, log)
         yield base
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_process_group(proc)
         if os.environ.get("TUTORHUB_E2E_KEEP") != "1":
             shutil.rmtree(workdir, ignore_errors=True)
         else:
