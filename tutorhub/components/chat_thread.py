@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from tutorhub.components.forms import form_message
+from tutorhub.components.ui import link_button
 from tutorhub.settings import get_settings
 from tutorhub.state.messaging.chat_thread import MAX_BODY, MessageRow
 
@@ -165,5 +166,26 @@ def thread_panel(S: Any, *, upload_id: str, height: str = "55vh", header: rx.Com
         _history(S, height),
         _composer(S, upload_id),
         spacing="3",
+        width="100%",
+    )
+
+
+def thread_card(S: Any, *title: Any, upload_id: str, card_id: str) -> rx.Component:
+    """A conversation embedded in another page (a lesson, a class session's room), live, with a link to
+    it in Messages. Loaded when it mounts; shown only when the state found a thread for the viewer."""
+    header = rx.hstack(
+        rx.heading(*title, size="4", as_="h2"),
+        rx.spacer(),
+        link_button("Open in Messages", href="/messages?c=" + S.thread_id.to_string(), variant="ghost", size="1"),
+        align="center",
+        width="100%",
+    )
+    return rx.box(
+        rx.cond(
+            S.thread_status == "ready",
+            rx.card(thread_panel(S, upload_id=upload_id, height="320px", header=header), width="100%", id=card_id),
+            rx.fragment(),
+        ),
+        on_mount=S.load,
         width="100%",
     )

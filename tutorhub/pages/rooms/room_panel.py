@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.components.chat_thread import thread_panel
+from tutorhub.components.chat_thread import thread_card
 from tutorhub.components.layout import page
 from tutorhub.components.ui import link_button
 from tutorhub.state.classes.room_chat import ClassRoomChatState as CC
@@ -114,20 +114,4 @@ def class_room_page() -> rx.Component:
 
 def _class_chat_card() -> rx.Component:
     """The class conversation, live: shown to the class's tutor and enrolled students only."""
-    header = rx.hstack(
-        rx.heading("Class chat", size="4", as_="h2"),
-        rx.spacer(),
-        link_button("Open in Messages", href="/messages?c=" + CC.thread_id.to_string(), variant="ghost", size="1"),
-        align="center",
-        width="100%",
-    )
-    return rx.box(
-        rx.cond(
-            CC.thread_status == "ready",
-            rx.card(thread_panel(CC, upload_id="class-room-chat-upload", height="320px", header=header),
-                    width="100%", id="class-room-chat"),
-            rx.fragment(),
-        ),
-        on_mount=CC.load,
-        width="100%",
-    )
+    return thread_card(CC, "Class chat", upload_id="class-room-chat-upload", card_id="class-room-chat")
