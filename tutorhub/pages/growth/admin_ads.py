@@ -6,12 +6,11 @@ from typing import Any
 
 import reflex as rx
 
-from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, section
+from tutorhub.pages.growth.creative_upload import creative_upload
 from tutorhub.services.currency import CURRENCIES
-from tutorhub.settings import get_settings
 from tutorhub.state.growth.admin_ads import AdminAdsState as A
 from tutorhub.state.growth.admin_ads import AdvertiserRow, CampaignRow
 
@@ -73,7 +72,6 @@ def _campaign_list() -> rx.Component:
 
 def _new_image() -> rx.Component:
     """The creative image, chosen before the campaign exists: checked at once, stored on create."""
-    limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
     return rx.vstack(
         rx.text("Creative image (optional)", size="2", weight="medium"),
         rx.cond(
@@ -82,15 +80,9 @@ def _new_image() -> rx.Component:
                       rx.button("Remove", type="button", variant="soft", color_scheme="gray", size="1",
                                 on_click=A.drop_image),
                       spacing="2", align="center"),
-            labelled_upload(
-                rx.text(f"Drop a PNG, JPEG or WebP image here or click to choose (up to {limit_mb} MB)", size="2"),
-                label="The new campaign's image", id=NEW_IMAGE_UPLOAD,
-                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
-                max_files=1, multiple=False, max_size=limit_mb * 1024 * 1024,
-                on_drop=A.choose_image(rx.upload_files(upload_id=NEW_IMAGE_UPLOAD)), on_drop_rejected=A.reject_image,
-                border=f"2px dashed {rx.color('accent', 7)}", border_radius="var(--radius-4)", padding="16px",
-                width="100%", cursor="pointer",
-            ),
+            creative_upload(label="The new campaign's image", upload_id=NEW_IMAGE_UPLOAD,
+                            on_drop=A.choose_image(rx.upload_files(upload_id=NEW_IMAGE_UPLOAD)),
+                            on_drop_rejected=A.reject_image, padding="16px"),
         ),
         form_message(A.new_image_error),
         rx.text("Checked by its content, not its name; stored with the campaign when you create it, shown "

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from tutorhub.components.chat_thread import labelled_upload
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid
 from tutorhub.components.ui import gate, section
-from tutorhub.settings import get_settings
+from tutorhub.pages.growth.creative_upload import creative_upload
 from tutorhub.state.growth.admin_campaign import AdminCampaignState as C
 
 UPLOAD_ID = "campaign-image"
@@ -79,20 +78,13 @@ def _edit() -> rx.Component:
 
 
 def _image() -> rx.Component:
-    limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
     return section(
         "Creative image",
         rx.cond(C.image_url != "", rx.image(src=C.image_url, alt="Current creative", max_width="320px",
                                             border_radius="6px"), rx.text("No image yet.", size="2")),
-        labelled_upload(
-            rx.text(f"Drop a PNG, JPEG or WebP image here or click to choose (up to {limit_mb} MB)", size="2"),
-            label="Upload the campaign's image", id=UPLOAD_ID,
-            accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
-            max_files=1, multiple=False, max_size=limit_mb * 1024 * 1024,
-            on_drop=C.upload_image(rx.upload_files(upload_id=UPLOAD_ID)), on_drop_rejected=C.reject_files,
-            border=f"2px dashed {rx.color('accent', 7)}", border_radius="var(--radius-4)", padding="20px",
-            width="100%", cursor="pointer",
-        ),
+        creative_upload(label="Upload the campaign's image", upload_id=UPLOAD_ID,
+                        on_drop=C.upload_image(rx.upload_files(upload_id=UPLOAD_ID)),
+                        on_drop_rejected=C.reject_files, padding="20px"),
         form_message(C.upload_error),
         description="Checked by its content, not its name; shown publicly with the ad.",
     )
