@@ -6,10 +6,10 @@ from typing import Any
 
 import reflex as rx
 
+from tutorhub.components.creative_upload import creative_upload
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.ui import empty_state, gate, section
-from tutorhub.pages.growth.creative_upload import creative_upload
 from tutorhub.services.currency import CURRENCIES
 from tutorhub.state.growth.admin_ads import AdminAdsState as A
 from tutorhub.state.growth.admin_ads import AdvertiserRow, CampaignRow

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.creative_upload import creative_upload
 from tutorhub.components.forms import form_message, submit_button, text_field
 from tutorhub.components.layout import page, page_header
 from tutorhub.components.money_ui import bar_chart, figure_card, figure_grid
 from tutorhub.components.ui import gate, section
-from tutorhub.pages.growth.creative_upload import creative_upload
 from tutorhub.state.growth.admin_campaign import AdminCampaignState as C
 
 UPLOAD_ID = "campaign-image"
