@@ -301,6 +301,9 @@ def http_contest(db: str, rounds: int, clients: int) -> None:
                                    skip=1)
         finally:
             stop_process(server)
+            kept = Path(tempfile.gettempdir()) / f"bench-booking-api-{db}.log"
+            shutil.copyfile(log, kept)  # the server's own log outlives the private folder
+            print(f"server log: {kept}")
         print(f"{'SQLite' if db == 'sqlite' else 'PostgreSQL'}: {clients} client processes against one app worker "
               f"(granian), {rounds} contested rounds, {os.cpu_count()} CPUs")
         report(f"http/{db[:2]}", samples, elapsed, rounds)

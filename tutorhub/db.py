@@ -19,6 +19,7 @@ from sqlmodel import Session, create_engine
 from tutorhub.settings import get_settings
 
 _engines: dict[str, Engine] = {}
+_side_engines: dict[str, Engine] = {}
 
 # SQLite lets one writer in at a time. Writers of this process queue on this lock first, so the
 # next one starts the moment the previous one commits; without it they wait in SQLite's busy
@@ -61,21 +62,45 @@ def get_engine(url: str | None = None) -> Engine:
     url = normalize_url(url or get_settings().db_url)
     engine = _engines.get(url)
     if engine is None:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
-            event.listen(engine, "connect", _configure_sqlite)
-            event.listen(engine, "begin", _begin_sqlite)
-        else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        settings = get_settings()
+        engine = _create(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                         pool_timeout=settings.db_pool_timeout_seconds)
         _engines[url] = engine
     return engine
 
 
+def _create(url: str, **pool: int) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **pool)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def side_engine(url: str | None = None) -> Engine:
+    """A second, small pool for short reads that refill process-wide caches (platform settings).
+
+    Such a refill can happen in the middle of a request that already holds a pooled connection,
+    possibly under the tutor lock. From the main pool it would need a second connection; with every
+    connection held by requests queued at that lock, it would wait for the pool timeout while
+    holding the lock everyone waits for. Its own pool never runs dry that way: refills are reads
+    that hold no lock and finish in milliseconds.
+    """
+    url = normalize_url(url or get_settings().db_url)
+    engine = _side_engines.get(url)
+    if engine is None:
+        engine = _create(url, pool_size=1, max_overflow=4, pool_timeout=get_settings().db_pool_timeout_seconds)
+        _side_engines[url] = engine
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
 def reset_engines() -> None:
     """Dispose every cached engine (tests switch databases)."""
-    for engine in _engines.values():
+    for engine in (*_engines.values(), *_side_engines.values()):
         engine.dispose()
     _engines.clear()
+    _side_engines.clear()
 
 
 def read_engine(url: str | None = None) -> Engine:

@@ -43,6 +43,11 @@ class Settings:
     env: str = "development"
     db_url: str = f"sqlite:///{PROJECT_ROOT / 'tutorhub.db'}"
     redis_url: str | None = None
+    # PostgreSQL connection pool per process: a request holds one connection; the API runs sync
+    # routes on up to 40 threads, so 10 + 30 lets every thread hold one without queueing.
+    db_pool_size: int = 10
+    db_max_overflow: int = 30
+    db_pool_timeout_seconds: int = 10
     secret_key: str = ""  # never empty once read: from the environment or the install's secrets file
     secrets_file: Path | None = None  # where generated secrets live (None: all came from the environment)
     public_url: str = DEFAULT_PUBLIC_URL
@@ -258,6 +263,9 @@ def _read_settings() -> Settings:
         env=env,
         db_url=db_url,
         redis_url=os.environ.get("REFLEX_REDIS_URL", "").strip() or None,
+        db_pool_size=env_int("TUTORHUB_DB_POOL_SIZE", 10, minimum=1),
+        db_max_overflow=env_int("TUTORHUB_DB_MAX_OVERFLOW", 30, minimum=0),
+        db_pool_timeout_seconds=env_int("TUTORHUB_DB_POOL_TIMEOUT", 10, minimum=1),
         secret_key=secret,
         secrets_file=secrets_file,
         public_url=public_url,

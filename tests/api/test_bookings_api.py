@@ -4,16 +4,22 @@ party 403, anonymous 401), and hostile input (never a 500)."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.api.conftest import db_snapshot
 from tests.support.booking import open_all_week
 from tests.support.money import fund_wallet
+from tutorhub.db import get_engine
 from tutorhub.models import Role
 from tutorhub.services.billing import credits
+from tutorhub.services.booking import bookings as bookings_service
 from tutorhub.services.money import ledger, promos
+from tutorhub.services.platform import store
 
 BIG = "x" * 10_240
 T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -73,9 +79,9 @@ def world(db, make_approved_tutor, as_role, bearer):
     }
 
 
-def book(client, world, start=START, **extra):
+def book(client, world, start=START, headers=None, **extra):
     body = {"tutor_id": world["tutor_id"], "start": start.isoformat(), "duration_min": 60, "kind": "single", **extra}
-    return client.post("/api/v1/bookings", json=body, headers=world["student"])
+    return client.post("/api/v1/bookings", json=body, headers=headers or world["student"])
 
 
 def confirmed(client, world, start=START):
@@ -409,3 +415,44 @@ def test_hold_limits_over_http(client, world, clock):
     assert book(client, world, START + timedelta(days=20)).headers["Retry-After"] == "60"
     clock.now = T0 + timedelta(hours=1)  # the first attempts leave the hour; the holds have expired too
     assert book(client, world, START + timedelta(days=20)).status_code == 201
+
+
+def test_a_hold_holds_one_pooled_connection_while_the_settings_cache_refills(client, world):
+    """A request never needs a second connection from the request pool while it holds one. The
+    platform settings' cache used to refill from that pool in the middle of a hold, under the tutor
+    lock: 32 holds at once drained the 30 connections, and the lock holder waited the pool timeout for
+    one while everyone waited for its lock (a 500 after 30 s, and clients timing out)."""
+    held: dict[int, int] = {}
+    second: list[int] = []
+
+    def taken(*_args) -> None:
+        me = threading.get_ident()
+        held[me] = held.get(me, 0) + 1
+        if held[me] > 1:
+            second.append(me)
+
+    def given_back(*_args) -> None:
+        held[threading.get_ident()] -= 1
+
+    pool = get_engine().pool
+    event.listen(pool, "checkout", taken)
+    event.listen(pool, "checkin", given_back)
+    try:
+        store.forget_cache()  # the hold's expiry time is read through the cache: it refills mid-request
+        assert book(client, world).status_code == 201
+        store.forget_cache()
+        assert book(client, world, headers=world["stranger"]).status_code == 409
+    finally:
+        event.remove(pool, "checkout", taken)
+        event.remove(pool, "checkin", given_back)
+    assert sum(held.values()) == 0 and not second
+
+
+def test_no_database_connection_within_the_pool_timeout_is_a_503_to_retry(client, world, monkeypatch):
+    def saturated(*_args, **_kwargs):
+        raise PoolTimeout("QueuePool limit of size 10 overflow 30 reached, connection timed out, timeout 10.00")
+
+    monkeypatch.setattr(bookings_service, "create_booking", saturated)
+    res = book(client, world)
+    assert res.status_code == 503 and res.headers["Retry-After"] == "2"
+    assert res.json() == {"detail": "The server is busy. Please try again in a moment."}

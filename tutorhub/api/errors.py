@@ -8,6 +8,8 @@
 - `HTTPException` (unknown route, wrong method, unparsable body) keeps its status.
 - A database integrity race (two sign-ups with the same email at once) is a 409, not a 500; so
   are deadlocks, serialization failures and lock timeouts (another request won a race).
+- A request that waited the pool timeout for a database connection is a 503 with Retry-After: the
+  server is saturated, nothing was done, and the client may simply try again.
 - Anything else is logged and answered with a bare 500 that reveals nothing.
 - A /api/v1 path or method no route answers is a JSON 404 / 405 (with `Allow`), never the
   frontend's page, and every such error is in the OpenAPI document (`tutorhub.api.contract`).
@@ -22,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutorhub.api.contract import install_contract
@@ -100,6 +103,11 @@ def _operational_error(request: Request, exc: Exception) -> JSONResponse:
     return _unexpected_error(request, exc)
 
 
+def _pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("no database connection within the pool timeout: answered 503")
+    return _json(503, {"detail": "The server is busy. Please try again in a moment."}, {"Retry-After": "2"})
+
+
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled API error", exc_info=exc)
     return _json(500, {"detail": "Internal server error."})
@@ -111,5 +119,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected_error)
     install_contract(app)

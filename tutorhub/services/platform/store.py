@@ -5,9 +5,9 @@ Each setting's default is today's source: the environment variable read by `tuto
 it. Nothing saved = behaviour exactly as before.
 
 Readers without a database session (booking policy functions take only `now`) read through a
-per-process cache of all rows, reloaded when older than CACHE_SECONDS and dropped at once when this
-process saves (after its commit). Another replica's change therefore takes effect here within
-CACHE_SECONDS; a reader that has a session can pass it and sees the value immediately (its own
+per-process cache of all rows, reloaded when older than CACHE_SECONDS (through `db.side_engine`,
+never the request pool) and dropped at once when this process saves (after its commit). Another
+replica's change therefore takes effect here within CACHE_SECONDS; a reader that has a session can pass it and sees the value immediately (its own
 transaction's included).
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from tutorhub.db import session_scope
+from tutorhub.db import side_engine
 from tutorhub.models.base import utcnow
 from tutorhub.models.platform import PlatformSetting
 from tutorhub.settings import get_settings
@@ -84,7 +84,8 @@ def _cached() -> dict[str, Any]:
         loaded = _cache["loaded_at"]
         if loaded is not None and time.monotonic() - loaded < CACHE_SECONDS:
             return dict(_cache["values"])
-    with session_scope(read_only=True) as session:
+    # Its own pool: this refill runs in the middle of requests that hold a pooled connection.
+    with Session(side_engine()) as session:
         values = {row.key: row.value for row in session.exec(select(PlatformSetting)).all()}
     with _lock:
         _cache["values"], _cache["loaded_at"] = values, time.monotonic()
