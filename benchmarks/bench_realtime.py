@@ -76,7 +76,7 @@ PASSWORD = "bench-pass-12345"  # noqa: S105
 @dataclass
 class World:
     tutor_id: int = 0
-    booker_bearer: str = ""
+    booker_bearers: list[str] = field(default_factory=list)  # one student per booking round (3 unpaid holds each at most)
     viewer_cookies: list[str] = field(default_factory=list)
     chat: list[tuple[str, int, str]] = field(default_factory=list)  # (recipient cookie, conversation, sender bearer)
 
@@ -113,9 +113,10 @@ def seed(viewers: int, chatters: int) -> World:
             "settings": {"lesson_lengths": [60], "min_notice_hours": 0, "instant_booking": True,
                          "max_lessons_per_day": 48}})
         world.tutor_id = profile.id
-        booker = passwords.register(s, email="bench-booker@example.com", password=PASSWORD, full_name="Bo Booker",
-                               role=Role.STUDENT, timezone="UTC")
-        world.booker_bearer = api_tokens.issue_tokens(s, user_id=booker.id).access_token
+        for r in range(10):  # --rounds is at most 10
+            booker = passwords.register(s, email=f"bench-booker{r}@example.com", password=PASSWORD,
+                                        full_name=f"Bo Booker {r}", role=Role.STUDENT, timezone="UTC")
+            world.booker_bearers.append(api_tokens.issue_tokens(s, user_id=booker.id).access_token)
     for i in range(viewers):
         with session_scope() as s:
             user = passwords.register(s, email=f"viewer{i}@example.com", password=PASSWORD, full_name=f"Viewer {i}",
@@ -199,7 +200,7 @@ async def run(args: argparse.Namespace, world: World, base: str, pgids: list[int
         start_at = first + timedelta(hours=2 * r)
         futs = [v.expect(lambda text: slots_state in text and "days" in text) for v in viewers]
         start = time.perf_counter()
-        made = await http.post("/api/v1/bookings", headers={"Authorization": f"Bearer {world.booker_bearer}"},
+        made = await http.post("/api/v1/bookings", headers={"Authorization": f"Bearer {world.booker_bearers[r]}"},
                                json={"tutor_id": world.tutor_id, "start": start_at.isoformat(),
                                      "duration_min": 60, "kind": "single"})
         api_ms = (time.perf_counter() - start) * 1000
