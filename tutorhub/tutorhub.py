@@ -244,6 +244,17 @@ PAGES = [
     ),
 ]
 
+# What search engines and link previews show under the title (public pages say what is on them).
+DESCRIPTION = ("Find verified tutors for online and home lessons, book in your own timezone, pay safely "
+               "and learn live: one-to-one lessons, group classes and video courses.")
+DESCRIPTIONS = {
+    "/tutors": "Search verified tutors by subject, grade, price, rating and the times that suit you, "
+               "online or at home, with prices in your currency.",
+    "/tutors/[tutor_id]": "A verified tutor's profile: subjects, reviews, prices and free times in your timezone. "
+                          "Book a trial or a weekly lesson.",
+}
+
 for route, component, title, load in PAGES:
     loads = load if isinstance(load, list) else [load]
-    app.add_page(component, route=route, title=title, on_load=[AppState.load_viewer, *loads])
+    app.add_page(component, route=route, title=title, description=DESCRIPTIONS.get(route, DESCRIPTION),
+                 on_load=[AppState.load_viewer, *loads])

@@ -14,6 +14,7 @@ from tutorhub.api.device_cookie import DeviceCookieMiddleware
 from tutorhub.api.errors import install_error_handlers
 from tutorhub.api.limits import BodySizeLimitMiddleware
 from tutorhub.api.observability import ObservabilityMiddleware
+from tutorhub.api.page_paths import SlashlessPagesMiddleware
 from tutorhub.api.routes import admin as routes_admin
 from tutorhub.api.routes import admin_users as routes_admin_users
 from tutorhub.api.routes import ads as routes_ads
@@ -72,6 +73,7 @@ api = FastAPI(
 install_error_handlers(api)
 api.add_middleware(BodySizeLimitMiddleware)
 api.add_middleware(DeviceCookieMiddleware)  # a browser's random device id, for one fraud signal
+api.add_middleware(SlashlessPagesMiddleware)  # /tutors is served as /tutors/ without a 307 first
 # Outermost of ours (added last): every answer gets the headers, 413s included. Reflex mounts its own
 # routes and the compiled frontend inside this app, so pages and static files get them too.
 api.add_middleware(SecurityHeadersMiddleware)
