@@ -38,6 +38,8 @@ def course_escrow(enrolment_id: int) -> str:
 
 
 def activate(session: Session, enrolment: CourseEnrolment, now: datetime) -> None:
+    """The enrolment is paid (wallet, gateway, or credits: courses/course_credits.py): active, refundable
+    until `release_at`."""
     enrolment.status, enrolment.enrolled_at = CourseEnrolmentStatus.ACTIVE, now
     enrolment.release_at = now + REFUND_WINDOW
     session.add(enrolment)
