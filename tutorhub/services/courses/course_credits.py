@@ -113,7 +113,7 @@ def refund_credits(session: Session, enrolment: CourseEnrolment, *, now: datetim
     if give <= 0:
         return 0
     posted = ledger.post(
-        session, kind="credit_refund", idempotency_key=f"course_enrolment:{enrolment.id}:refund",
+        session, kind="credit_refund", idempotency_key=f"course_enrolment:{enrolment.id}:refund:credits",
         memo=f"{give} min back for course {enrolment.course_id}", user_id=enrolment.student_id, now=now,
         lines=[Line(course_escrow(enrolment.id), give, UNIT), Line(credits_account(enrolment.student_id), -give, UNIT)],
         never_negative=[course_escrow(enrolment.id)],
