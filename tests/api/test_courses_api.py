@@ -221,7 +221,7 @@ def test_bad_chapter_upload_progress_bodies_are_422(client, db, tutor, as_role):
         (s, f"/api/v1/courses/{cid}/chapters/{paid}/progress",
          [{}, {"position_s": -1, "duration_s": 10}, {"position_s": "1", "duration_s": 10},
           {"position_s": 1, "duration_s": 0}, {"position_s": 1, "duration_s": 10**9}]),
-        (s, f"/api/v1/courses/{cid}/enrol", [{"method": "cash"}, {"method": 1}, {"method": "credits"},
+        (s, f"/api/v1/courses/{cid}/enrol", [{"method": "cash"}, {"method": 1}, {"method": "CREDITS"},
                                                {"method": "wallet", "student_id": "1"}]),
         (s, f"/api/v1/courses/{cid}/reviews", [{}, {"rating": 6}, {"rating": "5"}, {"rating": 3, "body": "x" * 5000}]),
         (t, "/api/v1/uploads/nope/complete", [{}, {"parts": "x"}, {"parts": [{"n": "1", "etag": 1}]}]),

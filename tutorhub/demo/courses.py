@@ -1,19 +1,23 @@
 """Demo video courses: a published algebra course by the first EUR tutor (a free preview chapter, Markdown
 notes, a tiny real WebM video recorded by Chromium — assets/demo_chapter.webm) with student2 enrolled and
-part-way through, a free study-skills course, and a draft — created through the course services (the
-upload goes through the same start → part → complete path and content check as a browser's)."""
+part-way through (paid from the wallet) and student3 enrolled with credit minutes, a free study-skills
+course, and a draft — created through the course services (the upload goes through the same start →
+part → complete path and content check as a browser's)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import User
+from tutorhub.models.courses import Course
+from tutorhub.models.credits import LotSource
 from tutorhub.models.tutors import TutorProfile, TutorStatus
 from tutorhub.services.actor import to_user_out
-from tutorhub.services.courses import building, enrolment, uploads, watching
+from tutorhub.services.billing import credits
+from tutorhub.services.courses import building, course_credits, enrolment, uploads, watching
 from tutorhub.services.errors import DomainError
 
 VIDEO = Path(__file__).resolve().parent / "assets" / "demo_chapter.webm"
@@ -27,12 +31,26 @@ DEMO_COURSES = [
 ]
 
 
+def _enrol_with_credits(session: Session, student: User, course_id: int, now: datetime) -> None:
+    """An enrolment paid with credit minutes: the demo grants exactly the course's minutes first (so other
+    demo balances are untouched), then enrols through the same use case as the course page."""
+    course = session.get(Course, course_id)
+    minutes = course_credits.course_minutes(session, course) if course is not None else None
+    if student.id is None or minutes is None:
+        return
+    credits.grant_lot(session, user_id=student.id, minutes=minutes, source=LotSource.ADMIN,
+                      source_ref=f"demo:course:{course_id}:{student.id}", expires_at=now + timedelta(days=60), now=now,
+                      memo="Demo credit minutes for a course")
+    enrolment.enrol(session, actor=to_user_out(student), course_id=course_id, method="credits", now=now)
+
+
 def seed_courses_demo(session: Session, *, now: datetime) -> int:
     """Create the demo courses; returns how many were published."""
     tutor_row = session.exec(select(User).join(TutorProfile, col(TutorProfile.user_id) == col(User.id)).where(
         col(TutorProfile.status) == TutorStatus.APPROVED, col(TutorProfile.currency) == "EUR",
     ).order_by(col(User.id))).first()
     student_row = session.exec(select(User).where(col(User.email) == "student2@tutorhub.test")).first()
+    credits_row = session.exec(select(User).where(col(User.email) == "student3@tutorhub.test")).first()
     if tutor_row is None or not VIDEO.is_file():
         return 0
     tutor, data = to_user_out(tutor_row), VIDEO.read_bytes()
@@ -59,6 +77,8 @@ def seed_courses_demo(session: Session, *, now: datetime) -> int:
                                          duration_s=4.0, now=now)
                 watching.review_course(session, actor=student, course_id=cid, rating=5, now=now,
                                        body="Short, clear videos — the notes help a lot.")
+            if credits_row is not None and published == 1:
+                _enrol_with_credits(session, credits_row, cid, now)
         except DomainError:
             continue  # e.g. student2's wallet is short: the course stays, unbought
     return published

@@ -9,7 +9,9 @@ Why this shape:
   S3 bucket share one client protocol; `s3_upload_id` is the bucket's own id when S3 is used.
 - One live enrolment per (course, student) — a partial unique index over PENDING / ACTIVE, so a
   refunded student can buy again and the history stays. The money sits in escrow
-  (`escrow:course_enrolment:{id}`) until `release_at` (7 days), see services/courses/enrol_money.py.
+  (`escrow:course_enrolment:{id}`) until `release_at` (7 days), see services/checkout/course_payments.py;
+  a course paid with lesson-time credits holds minutes there instead, and `course_credit_spends` says
+  which credit lots they came from (services/courses/course_credits.py), so a refund puts them back.
 - Progress is one row per (student, chapter): the furthest position watched and the duration the
   player reported; `completed_at` is set once at 90 %.
 """
@@ -130,7 +132,7 @@ class CourseEnrolment(SQLModel, table=True):
     student_id: int = Field(foreign_key="users.id")
     payer_id: int = Field(foreign_key="users.id")  # the student, or the linked guardian who bought it for them
     status: str = Field(max_length=10)
-    method: str = Field(default="", max_length=8)  # free | wallet | gateway
+    method: str = Field(default="", max_length=8)  # free | wallet | gateway | credits
     price_minor: int = Field(default=0)
     currency: str = Field(default="", max_length=3)
     payment_reference: str = Field(default="", max_length=64)
@@ -138,6 +140,26 @@ class CourseEnrolment(SQLModel, table=True):
     release_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # end of the refund window
     released_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     refunded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CourseCreditSpend(SQLModel, table=True):
+    """Minutes one course enrolment took from one credit lot (and how many came back by refund): the
+    course's twin of `credit_spends` and `class_seat_credit_spends`."""
+
+    __tablename__ = "course_credit_spends"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "lot_id", name="uq_course_credit_spends_enrolment_lot"),
+        CheckConstraint("minutes > 0 AND refunded_minutes >= 0 AND refunded_minutes <= minutes",
+                        name="ck_course_credit_spends_minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="course_enrolments.id", index=True)
+    lot_id: int = Field(foreign_key="credit_lots.id")
+    user_id: int = Field(foreign_key="users.id")
+    minutes: int
+    refunded_minutes: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

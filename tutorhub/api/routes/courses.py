@@ -98,6 +98,7 @@ class CourseRefundOut(BaseModel):
     status: str
     refunded_minor: int
     currency: str
+    refunded_minutes: int | None = None  # only for an enrolment paid with credits: minutes back in the lots
 
 
 class ChapterProgressIn(StrictIn):
@@ -237,10 +238,11 @@ def unpublish_course(user: CurrentUser, course_id: str, data: CourseUnpublishIn)
 @router.post("/courses/{course_id}/enrol", response_model=CourseEnrolOut, status_code=201,
              responses={**error_responses(401, 403, 404, 409, 422, e403="Not a student",
                                           e409="Already enrolled, or the course is not open"),
-                        402: {"model": ErrorOut, "description": "The wallet does not cover the price"}})
+                        402: {"model": ErrorOut, "description": "The wallet (or the credits) do not cover the price"}})
 def enrol(user: CurrentUser, course_id: str, data: CourseEnrolIn | None = None) -> CourseEnrolOut:
-    """Enrol: free courses at once, wallet now (ACTIVE), or gateway (PENDING with `checkout_url`). A guardian
-    enrols a linked child with `student_id` and pays from their own wallet or card."""
+    """Enrol: free courses at once, wallet or credits now (ACTIVE), or gateway (PENDING with `checkout_url`).
+    Credits pay the course's price in minutes (`credit_minutes` on the course). A guardian enrols a linked
+    child with `student_id` and pays from their own wallet or card, or with the child's credits."""
     with session_scope() as session:
         body = data or CourseEnrolIn()
         return CourseEnrolOut(**enrolment.enrol(session, actor=user, course_id=course_id, method=body.method,
@@ -249,7 +251,8 @@ def enrol(user: CurrentUser, course_id: str, data: CourseEnrolIn | None = None) 
 
 @router.post("/courses/{course_id}/refund", response_model=CourseRefundOut, responses=_STUDENT)
 def refund(user: CurrentUser, course_id: str, data: CourseRefundIn | None = None) -> CourseRefundOut:
-    """Within 7 days of enrolling and under 20 % watched: the price back to the payer's wallet."""
+    """Within 7 days of enrolling and under 20 % watched: the price back to the payer's wallet (credits:
+    the minutes back into the student's lots, `refunded_minutes`)."""
     with session_scope() as session:
         return CourseRefundOut(**enrolment.request_refund(session, actor=user, course_id=course_id,
                                                           student_id=(data or CourseRefundIn()).student_id))

@@ -48,23 +48,28 @@ def _player() -> rx.Component:
     )
 
 
+def _method(value: str, title: str, detail: rx.Var | str, ok: rx.Var | bool) -> rx.Component:
+    return rx.radio_cards.item(
+        rx.vstack(rx.text(title, weight="bold", size="2"),
+                  rx.text(detail, size="1", color=rx.cond(ok, rx.color("gray", 11), rx.color("red", 11))),
+                  spacing="0", align="start"),
+        value=value, width="100%", justify_content="start")
+
+
 def _pay_panel() -> rx.Component:
     methods = rx.radio_cards.root(
-        rx.radio_cards.item(rx.vstack(rx.text("Card / UPI", weight="bold", size="2"),
-                                      rx.text("Secure payment page", size="1", color=rx.color("gray", 11)),
-                                      spacing="0", align="start"), value="gateway", width="100%",
-                            justify_content="start"),
-        rx.radio_cards.item(rx.vstack(rx.text("Wallet", weight="bold", size="2"),
-                                      rx.text(S.wallet_text, size="1",
-                                              color=rx.cond(S.wallet_ok, rx.color("gray", 11), rx.color("red", 11))),
-                                      spacing="0", align="start"), value="wallet", width="100%",
-                            justify_content="start"),
-        value=S.pay_method, on_value_change=S.set_pay_method, columns="2", size="1", width="100%",
-        aria_label="Payment method",
+        _method("gateway", "Card / UPI", "Secure payment page", True),
+        _method("wallet", "Wallet", S.wallet_text, S.wallet_ok),
+        rx.cond(S.credits_offered, _method("credits", "Credits", S.credits_text, S.credits_ok), rx.fragment()),
+        value=S.pay_method, on_value_change=S.set_pay_method,
+        columns=rx.cond(S.credits_offered, "3", "2"),
+        size="1", width="100%", aria_label="Payment method",
     )
     return rx.card(rx.vstack(
         rx.hstack(rx.text("Price", size="2"), rx.spacer(), rx.text(S.price, weight="bold", size="4", id="course-price"),
                   width="100%", align="baseline"),
+        rx.cond(S.credit_price != "", rx.text(S.credit_price, size="1", color=rx.color("gray", 11),
+                                              id="course-credit-price", align="right", width="100%"), rx.fragment()),
         rx.cond(S.free, rx.fragment(), methods),
         rx.cond(AppState.viewer_role == "guardian",
                 rx.cond(S.children.length() > 0,
@@ -77,10 +82,13 @@ def _pay_panel() -> rx.Component:
                         rx.text("Link your child's account first (Guardians page).", size="2",
                                 color=rx.color("red", 11))),
                 rx.fragment()),
-        rx.text("Full refund to your wallet within 7 days if you watched less than 20 %.", size="1",
+        rx.text(rx.cond(S.pay_method == "credits",
+                        "Full refund of the minutes within 7 days if you watched less than 20 %.",
+                        "Full refund to your wallet within 7 days if you watched less than 20 %."), size="1",
                 color=rx.color("gray", 11)),
         rx.cond(S.message != "", rx.text(S.message, color=rx.color("red", 11), size="2", role="alert"), rx.fragment()),
-        rx.button(rx.cond(S.free, "Enrol for free", "Enrol"), on_click=S.enrol, loading=S.working, size="3",
+        rx.button(rx.cond(S.free, "Enrol for free", rx.cond(S.pay_method == "credits", "Enrol — pay with credits",
+                                                             "Enrol")), on_click=S.enrol, loading=S.working, size="3",
                   width="100%", id="enrol-course"),
         spacing="3", width="100%"), width="100%", id="pay-panel")
 

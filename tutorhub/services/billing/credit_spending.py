@@ -54,6 +54,34 @@ def _spend_out(session: Session, booking_id: int, spends: list[CreditSpend]) -> 
     )
 
 
+def take_from_lots(session: Session, *, user_id: int, cost: int, now: datetime, needs: str) -> list[tuple[int, int]]:
+    """Take `cost` minutes from the user's usable lots, oldest-expiring first (ties: the older lot);
+    returns (lot id, minutes taken) per lot touched, for the caller's spend records and ledger post.
+    402 (InsufficientCredits: "{needs} {cost} credit minutes; you have N.") when they do not cover it.
+    The caller holds the lock on the user's credits account (ledger.lock_accounts) before calling."""
+    lots = list(session.exec(
+        select(CreditLot)
+        .where(col(CreditLot.user_id) == user_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
+        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
+        .with_for_update()
+    ).all())
+    available = sum(lot.remaining for lot in lots)
+    if available < cost:
+        raise InsufficientCredits(f"{needs} {cost} credit minutes; you have {available}.",
+                                  extra={"needed_minutes": cost, "available_minutes": available})
+    left = cost
+    taken: list[tuple[int, int]] = []
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        lot.remaining -= take
+        left -= take
+        session.add(lot)
+        taken.append((lot.id or 0, take))
+    return taken
+
+
 def spend_for_booking(
     session: Session, *, student_id: int, booking_id: int, minutes: int, now: datetime, group_percent: int = 100
 ) -> CreditSpendOut:
@@ -73,26 +101,9 @@ def spend_for_booking(
     done = _spends(session, booking_id)
     if done:
         return _spend_out(session, booking_id, done)
-    lots = list(session.exec(
-        select(CreditLot)
-        .where(col(CreditLot.user_id) == student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
-        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
-        .with_for_update()
-    ).all())
-    available = sum(lot.remaining for lot in lots)
-    if available < cost:
-        raise InsufficientCredits(f"This lesson needs {cost} credit minutes; you have {available}.",
-                                  extra={"needed_minutes": cost, "available_minutes": available})
-    left = cost
     spends: list[CreditSpend] = []
-    for lot in lots:
-        if left == 0:
-            break
-        take = min(left, lot.remaining)
-        lot.remaining -= take
-        left -= take
-        session.add(lot)
-        spend = CreditSpend(booking_id=booking_id, lot_id=lot.id or 0, user_id=student_id, minutes=take, created_at=now)
+    for lot_id, take in take_from_lots(session, user_id=student_id, cost=cost, now=now, needs="This lesson needs"):
+        spend = CreditSpend(booking_id=booking_id, lot_id=lot_id, user_id=student_id, minutes=take, created_at=now)
         session.add(spend)
         spends.append(spend)
     posted = ledger.post(

@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import SeatCreditSpend
+from tutorhub.models.courses import CourseCreditSpend
 from tutorhub.models.credits import CreditLot, CreditSpend, LotSource
 from tutorhub.models.money import LedgerAccount
 from tutorhub.services.actor import UserOut, require_role
@@ -238,11 +239,11 @@ def credit_lots_consistent(session: Session) -> list[str]:
             .group_by(col(CreditSpend.lot_id))
         ).all()
     }
-    for lot_id, total in session.exec(  # class seats paid with minutes (classes/seat_credits.py)
-        select(SeatCreditSpend.lot_id, func.sum(SeatCreditSpend.minutes - SeatCreditSpend.refunded_minutes))
-        .group_by(col(SeatCreditSpend.lot_id))
-    ).all():
-        net[int(lot_id)] = net.get(int(lot_id), 0) + int(total)
+    for table in (SeatCreditSpend, CourseCreditSpend):  # class seats and courses paid with minutes
+        for lot_id, total in session.exec(
+            select(table.lot_id, func.sum(table.minutes - table.refunded_minutes)).group_by(col(table.lot_id))
+        ).all():
+            net[int(lot_id)] = net.get(int(lot_id), 0) + int(total)
     for lot in session.exec(select(CreditLot).order_by(col(CreditLot.id))).all():
         spent = net.get(lot.id or 0, 0)
         if spent + lot.remaining + lot.expired_minutes + lot.revoked_minutes != lot.minutes:

@@ -37,7 +37,9 @@ def course_escrow(enrolment_id: int) -> str:
     return f"escrow:course_enrolment:{enrolment_id}"
 
 
-def _activate(session: Session, enrolment: CourseEnrolment, now: datetime) -> None:
+def activate(session: Session, enrolment: CourseEnrolment, now: datetime) -> None:
+    """The enrolment is paid (wallet, gateway, or credits: courses/course_credits.py): active, refundable
+    until `release_at`."""
     enrolment.status, enrolment.enrolled_at = CourseEnrolmentStatus.ACTIVE, now
     enrolment.release_at = now + REFUND_WINDOW
     session.add(enrolment)
@@ -55,7 +57,7 @@ def pay_from_wallet(session: Session, enrolment: CourseEnrolment, *, now: dateti
             memo=f"course {enrolment.course_id} paid from wallet", user_id=enrolment.payer_id, now=now,
             never_negative=[wallet],
         )
-    _activate(session, enrolment, now)
+    activate(session, enrolment, now)
 
 
 def fund_enrolment_from_payment(session: Session, payment: Payment, *, now: datetime) -> bool:
@@ -74,7 +76,7 @@ def fund_enrolment_from_payment(session: Session, payment: Payment, *, now: date
                Line(course_escrow(enrolment.id), -payment.amount_minor, payment.currency)],
         memo=f"course {enrolment.course_id} paid", user_id=payment.user_id, payment_id=payment.id, now=now,
     )
-    _activate(session, enrolment, now)
+    activate(session, enrolment, now)
     return True
 
 

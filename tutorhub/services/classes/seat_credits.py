@@ -26,12 +26,10 @@ from sqlmodel import Session, col, select
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatCreditSpend
-from tutorhub.models.credits import CreditLot
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing.credit_spending import expire_returned, return_to_lots
+from tutorhub.services.billing.credit_spending import expire_returned, return_to_lots, take_from_lots
 from tutorhub.services.billing.credits import (
     UNIT,
-    InsufficientCredits,
     credit_cost,
     credit_summary,
     credits_account,
@@ -61,25 +59,9 @@ def charge_credits(session: Session, seat: ClassEnrolment, cls: GroupClass, *, n
     ledger.lock_accounts(session, [account])
     if session.exec(select(SeatCreditSpend.id).where(col(SeatCreditSpend.enrolment_id) == seat.id)).first():
         return 0  # a concurrent call paid this seat already (seen under the lock): never take twice
-    lots = list(session.exec(
-        select(CreditLot)
-        .where(col(CreditLot.user_id) == seat.student_id, col(CreditLot.remaining) > 0, col(CreditLot.expires_at) > now)
-        .order_by(col(CreditLot.expires_at), col(CreditLot.id))
-        .with_for_update()
-    ).all())
-    available = sum(lot.remaining for lot in lots)
-    if available < cost:
-        raise InsufficientCredits(f"A seat in this class costs {cost} credit minutes; you have {available}.",
-                                  extra={"needed_minutes": cost, "available_minutes": available})
-    left = cost
-    for lot in lots:
-        if left == 0:
-            break
-        take = min(left, lot.remaining)
-        lot.remaining -= take
-        left -= take
-        session.add(lot)
-        session.add(SeatCreditSpend(enrolment_id=seat.id, lot_id=lot.id or 0, user_id=seat.student_id, minutes=take,
+    for lot_id, take in take_from_lots(session, user_id=seat.student_id, cost=cost, now=now,
+                                       needs="A seat in this class costs"):
+        session.add(SeatCreditSpend(enrolment_id=seat.id, lot_id=lot_id, user_id=seat.student_id, minutes=take,
                                     created_at=now))
     ledger.post(
         session, kind="credit_spend", idempotency_key=f"credits:spend:seat:{seat.id}",

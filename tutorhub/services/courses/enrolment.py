@@ -1,16 +1,18 @@
-"""Students enrol in a published course: free, from the wallet, or through a gateway checkout.
+"""Students enrol in a published course: free, from the wallet, with credits, or through a gateway checkout.
 
 - Free courses enrol at once (no ledger entries).
 - Wallet: the price moves wallet → escrow in the same transaction as the enrolment (402 when short:
   the whole transaction rolls back, no enrolment is left behind).
+- Credits: the course's price in lesson minutes (course_credits.py) moves from the student's credit
+  lots → escrow, the same way (402 when short); a guardian buying for a linked child spends the child's.
 - Gateway: a PENDING enrolment and a checkout (the same pay panel and webhooks as lessons and minute
   packs); the captured payment activates it (checkout/course_payments.py, registered in purposes.py).
-- Credits are lesson minutes, not money, so they cannot buy a course (422 with a clear message).
 
-The money stays in `escrow:course_enrolment:{id}` for the 7-day refund window: a student who watched
-less than 20 % may take a full refund to the wallet within it; afterwards the release job pays the
-tutor the price minus the platform commission. The partial unique index keeps one live enrolment per
-student and course, so double clicks cannot pay twice.
+The money (or the minutes) stays in `escrow:course_enrolment:{id}` for the 7-day refund window: a
+student who watched less than 20 % may take a full refund within it — money to the payer's wallet,
+minutes back into the lots they came from; afterwards the release job pays the tutor the price minus
+the platform commission. The partial unique index keeps one live enrolment per student and course, so
+double clicks cannot pay twice.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut
 from tutorhub.services.booking.guard import flush_or_conflict
 from tutorhub.services.checkout import course_payments
+from tutorhub.services.courses import course_credits
 from tutorhub.services.courses.access import visible_course
 from tutorhub.services.courses.watching import watched_fraction
-from tutorhub.services.errors import Conflict, DomainError
+from tutorhub.services.errors import Conflict
 from tutorhub.services.learning.access import acting_for
 from tutorhub.services.money import payments
 from tutorhub.services.money.money_settings import get_money_settings
@@ -41,17 +44,10 @@ REFUND_MAX_WATCHED = 0.2
 PENDING_FOR = timedelta(hours=24)  # an unpaid gateway checkout stops holding the enrolment row
 
 
-class MethodUnavailable(DomainError):
-    status_code = 422
-
-
 def _method(value: Any) -> str:
-    if value not in METHODS:
+    if not isinstance(value, str) or value not in METHODS:
         raise fail("method", "must be wallet, credits or gateway")
-    if value == "credits":
-        raise MethodUnavailable("Lesson-minute credits cannot buy a course: pay from your wallet or by card/UPI.",
-                                fields={"method": "credits are for lessons; use wallet or gateway"})
-    return str(value)
+    return value
 
 
 def _live(session: Session, course_id: int, student_id: int) -> CourseEnrolment | None:
@@ -62,9 +58,10 @@ def _live(session: Session, course_id: int, student_id: int) -> CourseEnrolment 
 
 def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: Any = "wallet",
           student_id: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """`{"status": "ACTIVE"|"PENDING", "enrolment_id", "checkout_url"?}`; 402 when the wallet is short,
-    409 when already enrolled or the course is not open. A guardian buys for a linked child
-    (`student_id`), paying from their own wallet or card; the child is enrolled."""
+    """`{"status": "ACTIVE"|"PENDING", "enrolment_id", "checkout_url"?}`; 402 when the wallet (or the
+    credits) are short, 409 when already enrolled or the course is not open. A guardian buys for a linked
+    child (`student_id`), paying from their own wallet or card, or with the child's credits; the child is
+    enrolled."""
     now = now or utcnow()
     payer, child = acting_for(session, actor, student_id)
     course = visible_course(session, payer, course_id)
@@ -92,6 +89,9 @@ def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: An
         course_payments.pay_from_wallet(session, row, now=now)
         session.flush()
         return {"status": row.status, "enrolment_id": row.id}
+    if chosen == "credits":
+        course_credits.charge_credits(session, row, course, now=now)
+        return {"status": row.status, "enrolment_id": row.id}
     payment, url = payments.start_gateway_payment(
         session, user=payer, purpose=PaymentPurpose.COURSE, amount_minor=course.price_minor, currency=course.currency,
         description=f"Course: {course.title}"[:200], metadata={"enrolment_id": row.id, "course_id": course.id},
@@ -104,8 +104,9 @@ def enrol(session: Session, *, actor: UserOut | None, course_id: Any, method: An
 
 def request_refund(session: Session, *, actor: UserOut | None, course_id: Any, student_id: Any = None,
                    now: datetime | None = None) -> dict[str, Any]:
-    """Within 7 days and under 20 % watched: the whole price back to the payer's wallet, access ends
-    (the student asks, or the guardian for a linked child)."""
+    """Within 7 days and under 20 % watched: the whole price back to the payer's wallet (or, when paid
+    with credits, every minute back into the lots it came from), access ends (the student asks, or the
+    guardian for a linked child)."""
     now = now or utcnow()
     user, child = acting_for(session, actor, student_id)
     course = visible_course(session, user, course_id)
@@ -119,11 +120,15 @@ def request_refund(session: Session, *, actor: UserOut | None, course_id: Any, s
         raise Conflict("The 7-day refund window is over.")
     if watched_fraction(session, course.id, child) >= REFUND_MAX_WATCHED:
         raise Conflict("You have watched 20 % or more of this course, so it cannot be refunded.")
+    minutes = course_credits.refund_credits(session, row, now=now) if row.method == "credits" else 0
     amount = course_payments.refund_to_wallet(session, row, now=now)
     row.status, row.refunded_at = CourseEnrolmentStatus.REFUNDED, now
     session.add(row)
     session.flush()
-    return {"status": row.status, "refunded_minor": amount, "currency": row.currency}
+    out: dict[str, Any] = {"status": row.status, "refunded_minor": amount, "currency": row.currency}
+    if row.method == "credits":
+        out["refunded_minutes"] = minutes
+    return out
 
 
 def release_due(session: Session, *, now: datetime | None = None) -> int:
@@ -138,8 +143,12 @@ def release_due(session: Session, *, now: datetime | None = None) -> int:
                                   .where(col(Course.id) == row.course_id)).first()
         if tutor_user is None:
             continue
-        course_payments.release_to_tutor(session, row, tutor_account=earnings_account(tutor_user), percent=percent,
-                                         now=now)
+        if row.method == "credits":
+            course_credits.release_credits_to_tutor(session, row, tutor_account=earnings_account(tutor_user),
+                                                    percent=percent, now=now)
+        else:
+            course_payments.release_to_tutor(session, row, tutor_account=earnings_account(tutor_user),
+                                             percent=percent, now=now)
         row.released_at = now
         session.add(row)
     session.flush()

@@ -7,12 +7,14 @@ never a video URL: that comes from the video route, per request, short-lived.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role, User
+from tutorhub.models.base import utcnow
 from tutorhub.models.courses import (
     ChapterProgress,
     Course,
@@ -25,6 +27,7 @@ from tutorhub.models.courses import (
 )
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
+from tutorhub.services.billing.credits import credit_summary
 from tutorhub.services.billing.wallet import wallet_balance
 from tutorhub.services.catalog import normalize_grade, normalize_subject
 from tutorhub.services.courses.access import (
@@ -34,6 +37,7 @@ from tutorhub.services.courses.access import (
     tutor_profile_id,
     visible_course,
 )
+from tutorhub.services.courses.course_credits import course_minutes
 from tutorhub.services.courses.notes import render_notes
 from tutorhub.services.courses.views import ChapterOut, CourseCard, CourseDetail, CoursePage, CourseReviewItem
 from tutorhub.services.errors import InvalidInput
@@ -105,7 +109,7 @@ def my_courses(session: Session, *, actor: UserOut | None) -> list[CourseCard]:
     return _cards(session, list(session.exec(query.order_by(col(Course.id).desc()).limit(100)).all()))
 
 
-def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> CourseDetail:
+def get_course(session: Session, *, viewer: UserOut | None, course_id: Any, now: datetime | None = None) -> CourseDetail:
     course = visible_course(session, viewer, course_id)
     assert course.id is not None
     chapters = chapters_of(session, course.id)
@@ -140,6 +144,9 @@ def get_course(session: Session, *, viewer: UserOut | None, course_id: Any) -> C
         progress_percent=round(100 * done / len(out)) if out and mine == CourseEnrolmentStatus.ACTIVE else 0,
         wallet_minor=wallet_balance(session, viewer.id, course.currency)
         if viewer and viewer.role in (Role.STUDENT, Role.GUARDIAN) else None,
+        credit_price_minutes=course_minutes(session, course),
+        credits_minutes=credit_summary(session, viewer.id, now or utcnow())[0] if viewer and viewer.role == Role.STUDENT
+        else None,
         reviews=_reviews(session, course.id),
     )
 

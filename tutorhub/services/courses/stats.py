@@ -15,6 +15,7 @@ from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.checkout.course_payments import held
 from tutorhub.services.courses.access import chapters_of, owned_course, tutor_profile_id
+from tutorhub.services.courses.course_credits import held_minutes
 from tutorhub.services.money.payouts import earnings_account
 
 
@@ -73,7 +74,10 @@ def tutor_course_earnings(session: Session, *, actor: UserOut | None) -> list[Co
     for row in rows:
         if row.status == CourseEnrolmentStatus.ACTIVE:
             out[row.currency][2] += 1
-            out[row.currency][0] += held(session, row)
+            if row.method == "credits":  # minutes held: the price the tutor will be paid for them
+                out[row.currency][0] += row.price_minor if held_minutes(session, row) > 0 else 0
+            else:
+                out[row.currency][0] += held(session, row)
     released = session.exec(
         select(LedgerEntry.unit, func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))

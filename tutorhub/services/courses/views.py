@@ -64,4 +64,6 @@ class CourseDetail(BaseModel):
     is_owner: bool
     progress_percent: int  # completed chapters / chapters, for an enrolled viewer
     wallet_minor: int | None = None  # a student viewer's wallet in the course's currency (the pay panel)
+    credit_price_minutes: int | None = None  # the price in credit minutes; None: free, or credits cannot pay
+    credits_minutes: int | None = None  # a student viewer's usable credit minutes (the pay panel)
     reviews: list[CourseReviewItem] = []

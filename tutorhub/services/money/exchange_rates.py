@@ -2,7 +2,9 @@
 the operator's feed (TUTORHUB_RATES_URL, off by default).
 
 Rates only DISPLAY prices in a viewer's currency and compare prices in search (services/currency.py
-converts); nothing is ever charged at them, so a stale rate misleads a little but never moves money.
+converts); no money is ever charged at them, so a stale rate misleads a little but never moves money.
+One exception moves minutes, not money: a course priced in another currency than its tutor's hourly
+rate gets its price in credit minutes through them (services/courses/course_credits.py).
 USD is the base (1 USD = `rate` units) and stays 1.
 """
 

@@ -21,8 +21,8 @@ Account codes (LedgerAccount.code; `kind` is derived from the code):
    keeps lots/expiry in its own tables; the ledger holds the totals).
 - "escrow:booking:{booking_id}" (currency, or MIN when paid with credits) a lesson's payment held
    until settlement / refund.
-- "escrow:course_enrolment:{enrolment_id}" (currency) a course sale held through its 7-day refund
-   window (services/checkout/course_payments.py).
+- "escrow:course_enrolment:{enrolment_id}" (currency, or MIN when paid with credits) a course sale held
+   through its 7-day refund window (services/checkout/course_payments.py, services/courses/course_credits.py).
 - "tutor:{user_id}:earnings"   (currency) released earnings, available for payout.
 - "tutor:{user_id}:payout_hold" (currency) earnings reserved by an open payout request.
 - "tutor:{user_id}:lead_credits" (unit "LEAD") lead credits bought by a tutor (billing/lead_credits.py).
@@ -52,7 +52,10 @@ Transaction kinds (LedgerTransaction.kind) and their lines:
 - "course_payment"   Dr student wallet or gateway:G:clearing / Cr escrow:course_enrolment.
 - "course_refund"    Dr escrow:course_enrolment / Cr student wallet (within the refund window).
 - "course_release"   Dr escrow:course_enrolment / Cr tutor earnings (price − commission) + Cr
-                     platform:revenue, after the refund window (the courses release job).
+                     platform:revenue, after the refund window (the courses release job). Paid with
+                     credits: the minutes go Cr platform:credit_issuance and the price comes Dr
+                     platform:credit_lessons (as for a lesson or class seat paid with credits); the
+                     spend and refund of those minutes are "credit_spend" / "credit_refund".
 - "transfer"         Dr escrow:booking:{old} / Cr escrow:booking:{replacement}.
 - "payout_request"   Dr tutor earnings / Cr tutor payout_hold.
 - "payout_paid"      Dr tutor payout_hold / Cr gateway:G:clearing.

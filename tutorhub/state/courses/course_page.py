@@ -1,5 +1,5 @@
 """/courses/[course_id]: a course — its chapters (a free preview for anyone signed in), the pay panel to
-enrol (card/UPI through the checkout, or the wallet), the player with the viewer's own progress, and
+enrol (card/UPI through the checkout, the wallet, or lesson credits when the learner has any), the player with the viewer's own progress, and
 reviews. The browser gets a video URL only after the service agreed the viewer may watch, and it stops
 working after a few minutes (the player fetches a fresh one itself, assets/courses.js)."""
 
@@ -11,12 +11,14 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from tutorhub.services.courses import building, enrolment, queries, watching
+from tutorhub.services.courses import building, course_credits, enrolment, queries, watching
+from tutorhub.services.courses.course_credits import CoursePayOptions
 from tutorhub.services.courses.views import CourseDetail
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import DomainError, NotAuthenticated, NotFound
 from tutorhub.services.learning import guardians
 from tutorhub.state.base import AppState, form_text
+from tutorhub.state.money.views import minutes_text
 
 
 class ChapterRow(BaseModel):
@@ -57,6 +59,10 @@ class CoursePageState(AppState):
     pay_method: str = "gateway"
     wallet_text: str = ""
     wallet_ok: bool = False
+    credit_price: str = ""  # "or 45 credit minutes" ("" when credits cannot pay for the course)
+    credits_offered: bool = False  # the learner has credit minutes and the course has a minute price
+    credits_text: str = ""  # "3 h available · this course needs 45 min"
+    credits_ok: bool = False
     message: str = ""
     working: bool = False
     review_error: str = ""
@@ -77,31 +83,52 @@ class CoursePageState(AppState):
                                     completed=c.completed, has_video=c.has_video) for c in d.chapters]
         self._positions = {c.id: c.position_s for c in d.chapters}
         self._notes = {c.id: c.notes_html or "" for c in d.chapters}
-        if d.wallet_minor is not None:
-            self.wallet_text = f"{format_money(d.wallet_minor, d.currency)} available"
-            self.wallet_ok = d.wallet_minor >= d.price_minor
+        minutes = d.credit_price_minutes
+        self.credit_price = f"or {minutes} credit minutes" if minutes else ""
         self.reviews = [ReviewRow(stars="★" * r.rating + "☆" * (5 - r.rating), body=r.body, author=r.author)
                         for r in d.reviews]
         if self.current_id in self._notes:
             self.notes_html = self._notes[self.current_id]
         self.status = "ready"
 
-    async def _read(self) -> None:
-        cid = self._route_tail()
+    def _show_pay(self, o: CoursePayOptions | None) -> None:
+        """The pay choices: the payer's wallet, and credits only when the learner has some and the
+        course has a price in minutes (a chosen method that is no longer offered falls back to card)."""
+        self.wallet_text = f"{format_money(o.wallet_minor, o.currency)} available" if o else ""
+        self.wallet_ok = o is not None and o.wallet_minor >= o.price_minor
+        need = o.course_minutes if o else None
+        self.credits_offered = o is not None and need is not None and o.credit_minutes > 0
+        self.credits_text = (f"{minutes_text(o.credit_minutes)} available · this course needs {minutes_text(need)}"
+                             if o is not None and need is not None else "")
+        self.credits_ok = o is not None and need is not None and o.credit_minutes >= need
+        if self.pay_method == "credits" and not self.credits_offered:
+            self.pay_method = "gateway"
 
-        def unit(s: Any, actor: Any) -> tuple[CourseDetail, list[list[str]]]:
+    async def _read(self) -> None:
+        cid, chosen = self._route_tail(), self.child_id
+
+        def unit(s: Any, actor: Any) -> tuple[CourseDetail, list[list[str]], CoursePayOptions | None]:
             kids = guardians.list_linked_students(s, actor=actor) if actor is not None and actor.role == "guardian" \
                 else []
-            return queries.get_course(s, viewer=actor, course_id=cid), [[str(k.student_id), k.name] for k in kids]
+            children = [[str(k.student_id), k.name] for k in kids]
+            detail = queries.get_course(s, viewer=actor, course_id=cid)
+            child = chosen if chosen in {c[0] for c in children} else (children[0][0] if children else "")
+            try:  # a student, or a guardian with a linked child; anyone else has no pay choice
+                options = course_credits.pay_options(s, actor=actor, course_id=cid,
+                                                     student_id=int(child) if child else None)
+            except DomainError:
+                options = None
+            return detail, children, options
 
         try:
-            detail, self.children = await self._db(unit, read_only=True)
+            detail, self.children, options = await self._db(unit, read_only=True)
         except NotFound:
             self.status = "notfound"
             return
         if self.children and self.child_id not in {c[0] for c in self.children}:
             self.child_id = self.children[0][0]
         self._show(detail)
+        self._show_pay(options)
 
     async def load(self):
         self.status, self.message, self.current_id, self.video_src, self.notes_html = "loading", "", 0, "", ""
@@ -136,13 +163,19 @@ class CoursePageState(AppState):
         return rx.call_script("(function go(n) { if (window.thWatch) window.thWatch(" + args + "); "
                               "else if (n < 100) setTimeout(function () { go(n + 1); }, 100); })(0)")
 
-    def set_pay_method(self, value: str):
-        self.pay_method = value if value in ("gateway", "wallet") else "gateway"
+    def set_pay_method(self, value: Any):
+        """Any client may send anything: only the offered methods are kept (credits only when offered)."""
+        if value in ("gateway", "wallet") or (value == "credits" and self.credits_offered):
+            self.pay_method = str(value)
+        self.message = ""
 
-    def set_child(self, value: str):
-        """A guardian picks which linked child the course is for (only one of their own children)."""
-        if value in {c[0] for c in self.children}:
-            self.child_id = value
+    def set_child(self, value: Any):
+        """A guardian picks which linked child the course is for (only one of their own children); the
+        pay panel then re-reads to show that child's credits."""
+        if isinstance(value, str) and value in {c[0] for c in self.children} and value != self.child_id:
+            self.child_id, self.message = value, ""
+            return CoursePageState.refresh
+        return None
 
     async def enrol(self):
         self.working, self.message = True, ""
@@ -170,6 +203,8 @@ class CoursePageState(AppState):
         except DomainError as exc:
             return rx.toast.error(exc.message)
         await self.load()
+        if out.get("refunded_minutes") is not None:
+            return rx.toast.success(f"Refunded {minutes_text(out['refunded_minutes'])} of credits.")
         return rx.toast.success(f"Refunded {format_money(out['refunded_minor'], out['currency'])} to your wallet.")
 
     async def unpublish(self, form: dict[str, Any]):
