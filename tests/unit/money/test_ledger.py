@@ -67,7 +67,7 @@ def test_reserve_checks_before_a_prechecked_post_and_refuses_like_post(db):
     topup(db, 7, 1000, "t")
     with pytest.raises(InsufficientFunds) as err:
         ledger.reserve(db, "student:7:wallet", "USD", 1001)
-    assert err.value.status_code == 402 and "USD" in err.value.message
+    assert err.value.status_code == 402 and "$0.01 short" in err.value.message  # the same message as post's
     with pytest.raises(InsufficientFunds):  # an account that does not exist yet holds nothing
         ledger.reserve(db, "student:8:wallet", "USD", 1)
     ledger.reserve(db, "student:7:wallet", "USD", 1000)
