@@ -16,7 +16,6 @@ Lock order: the student's wallet, then the class row — as every other path tha
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -42,32 +41,22 @@ def pays_now_from_wallet(cls: GroupClass, method: str) -> bool:
     return method == "wallet" or (method == "credits" and cls.price_minor <= 0)
 
 
-class _NoSeatLeft(Exception):
-    """The seat-taking UPDATE found the class full: the prepared enrolment is rolled back."""
-
-
-def take_and_enrol(session: Session, cls: GroupClass, student_id: int, actor: ClassActor, now: datetime,
-                   take_seat: Callable[[], bool]) -> ClassEnrolment | None:
-    """Enrol and pay, prepared before the class row is locked; `take_seat` (the capacity guard) runs last.
-    None, with nothing of it left, when it found no seat (the caller waitlists the student)."""
-    assert cls.id is not None
-    if cls.price_minor > 0:  # 402 here, before anything is written
+def prepare(session: Session, cls: GroupClass, student_id: int) -> None:
+    """Before the class row is locked: the wallet is locked and must hold the price (402 otherwise)."""
+    if cls.price_minor > 0:
         ledger.reserve(session, wallet_account(student_id), cls.currency, cls.price_minor)
-    try:
-        with session.begin_nested():
-            seat = ClassEnrolment(class_id=cls.id, student_id=student_id, status=SeatStatus.ENROLLED, method="wallet",
-                                  unit=cls.currency, price_minor=cls.price_minor, enrolled_at=now, created_at=now)
-            session.add(seat)
-            flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
-            seat_money.charge_wallet(session, seat, cls, now=now, reserved=True)
-            class_chat.join_student(session, cls, student_id, now)
-            record(session, cls, action="enrol", from_status=SeatStatus.OFFERED, to_status=seat.status, actor=actor,
-                   now=now, enrolment_id=seat.id)
-            session.flush()
-            if not take_seat():
-                raise _NoSeatLeft
-    except _NoSeatLeft:
-        return None
-    # Read under the class lock: a session cancelled before it is refunded now, one after it refunds this seat.
+
+
+def enrol_taken(session: Session, cls: GroupClass, student_id: int, actor: ClassActor,
+                now: datetime) -> ClassEnrolment:
+    """A seat was just taken by this transaction (the class row is locked): enrol and pay, prepared."""
+    seat = ClassEnrolment(class_id=cls.id, student_id=student_id, status=SeatStatus.ENROLLED, method="wallet",
+                          unit=cls.currency, price_minor=cls.price_minor, enrolled_at=now, created_at=now)
+    session.add(seat)
+    flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
+    seat_money.charge_wallet(session, seat, cls, now=now, reserved=True)
+    class_chat.join_student(session, cls, student_id, now)
+    record(session, cls, action="enrol", from_status=SeatStatus.OFFERED, to_status=seat.status, actor=actor, now=now,
+           enrolment_id=seat.id)
     seat_money.refund_cancelled_sessions(session, seat, cls, now=now)
     return seat

@@ -126,11 +126,13 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
     # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
     # A seat paid from the wallet is prepared before the class row is locked, and only a few statements
     # run under that lock (seat_take.py): every other enroller of the class queues behind them.
-    if cls.seats_taken < cls.capacity and seat_take.pays_now_from_wallet(cls, chosen):
-        taken = seat_take.take_and_enrol(session, cls, user.id, who, now, lambda: _take_seat(session, cls.id))
-        if taken is not None:
-            return {"status": taken.status, "enrolment_id": taken.id, "method": chosen}
-    elif cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
+    fast = seat_take.pays_now_from_wallet(cls, chosen)
+    if fast and cls.seats_taken < cls.capacity:
+        seat_take.prepare(session, cls, user.id)
+    if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
+        if fast:
+            seat = seat_take.enrol_taken(session, cls, user.id, who, now)
+            return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
         session.add(seat)
         flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
