@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import literal
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
-from tutorhub.models.chat import Conversation, ConversationParticipant
 from tutorhub.models.base import utcnow
+from tutorhub.models.chat import Conversation, ConversationParticipant
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
@@ -62,7 +63,7 @@ def join_student(session: Session, cls: GroupClass, student_id: int, now: dateti
     assert cls.id is not None
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     joined_at = ConversationParticipant.__table__.c.joined_at  # type: ignore[attr-defined]
-    found = select(Conversation.id, literal(student_id), literal("student"), literal(0), literal(now, joined_at.type)
+    found = sql_select(col(Conversation.id), literal(student_id), literal("student"), literal(0), literal(now, joined_at.type)
                    ).where(col(Conversation.pair_key) == chat_key(cls.id))
     statement = insert(ConversationParticipant).from_select(["conversation_id", "user_id", "role", "last_read_message_id", "joined_at"],
                                          found).on_conflict_do_nothing(index_elements=["conversation_id", "user_id"])

@@ -50,6 +50,7 @@ def prepare(session: Session, cls: GroupClass, student_id: int) -> None:
 def enrol_taken(session: Session, cls: GroupClass, student_id: int, actor: ClassActor,
                 now: datetime) -> ClassEnrolment:
     """A seat was just taken by this transaction (the class row is locked): enrol and pay, prepared."""
+    assert cls.id is not None
     seat = ClassEnrolment(class_id=cls.id, student_id=student_id, status=SeatStatus.ENROLLED, method="wallet",
                           unit=cls.currency, price_minor=cls.price_minor, enrolled_at=now, created_at=now)
     session.add(seat)

@@ -79,7 +79,7 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -146,7 +146,7 @@ def ensure_accounts(session: Session, codes: Iterable[str]) -> dict[str, int]:
             {"code": c, "kind": account_kind(c), "owner_user_id": account_owner(c), "created_at": stamp} for c in missing
         ]
         statement = insert(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"])
-        found.update({str(c): i for c, i in session.execute(statement.returning(LedgerAccount.code, LedgerAccount.id))})
+        found.update({str(c): i for c, i in session.execute(statement.returning(col(LedgerAccount.code), col(LedgerAccount.id)))})
         raced = [c for c in missing if c not in found]  # created meanwhile by a concurrent transaction
         if raced:
             found.update(
