@@ -7,6 +7,9 @@ a private database is created beside the given one and dropped afterwards.
 Enrolment: every round publishes a new class of capacity 5; all clients (one process each, released
 together on a barrier) call `seats.enrol` with funded wallets. Each round must end with exactly 5
 ENROLLED and the rest WAITLISTED. Latency per request from the barrier release to the answer.
+Raw floor (same run, same machine): the same race on another set of classes with only the capacity guard
+in raw SQL — BEGIN; UPDATE classes … seats_taken < capacity RETURNING; INSERT the seat; COMMIT — so the
+machine's own limit for a 32-way convoy on one row is printed beside the service's figure.
 Search: 2,000 published classes over 8 subjects and 5 grades; `queries.search_classes` with a subject,
 a subject + grade, and no filter (pages 1–3), 300 requests. Targets (issue 14): enrolment p99 ≤ 200 ms,
 search p95 ≤ 50 ms.
@@ -53,7 +56,7 @@ def seed(clients: int, rounds: int) -> tuple[int, list[int], list[int]]:
         s.flush()
         tutor = UserOut(id=user.id, email=None, phone=None, full_name="T", role="tutor", timezone="Europe/Berlin")
         class_ids = []
-        for r in range(rounds):
+        for r in range(2 * rounds):  # the second half for the raw floor
             # Weekly classes: the same weekday comes back every 7 rounds, so those start 2 hours later.
             first = (NOW + timedelta(days=3 + r)).strftime("%Y-%m-%dT") + f"{8 + 2 * (r // 7):02d}:00"
             created = classes.create_class(s, actor=tutor, data={
@@ -69,14 +72,30 @@ def seed(clients: int, rounds: int) -> tuple[int, list[int], list[int]]:
             s.flush()
             assert st.id is not None
             students.append(st.id)
-            amount = 5000 * rounds
+            amount = 5000 * 2 * rounds
             ledger.post(s, kind="topup", idempotency_key=f"bench-topup-{st.id}", now=NOW,
                         lines=[Line("gateway:sandbox:clearing", amount, "EUR"),
                                Line(f"student:{st.id}:wallet", -amount, "EUR")])
     return user.id, class_ids, students
 
 
-def client(index: int, url: str, class_ids: list[int], students: list[int], barrier, results) -> None:
+RAW_TAKE = ("UPDATE classes SET seats_taken = seats_taken + 1 WHERE id = :c AND status = 'PUBLISHED' "
+            "AND seats_taken < capacity RETURNING seats_taken")
+RAW_SEAT = ("INSERT INTO class_enrolments (class_id, student_id, status, method, price_minor, unit, refunded_minor, "
+            "created_at) VALUES (:c, :s, :st, '', 0, '', 0, :now)")
+
+
+def raw_enrol(s, class_id: int, student_id: int) -> str:
+    """The floor: the capacity guard and the seat row, nothing else (no payment, chat or events)."""
+    from sqlalchemy import text
+
+    taken = s.execute(text(RAW_TAKE), {"c": class_id}).first() is not None
+    status = "ENROLLED" if taken else "WAITLISTED"
+    s.execute(text(RAW_SEAT), {"c": class_id, "s": student_id, "st": status, "now": NOW})
+    return status
+
+
+def client(index: int, url: str, class_ids: list[int], students: list[int], barrier, results, raw: bool) -> None:
     os.environ["REFLEX_DB_URL"] = url
     from tutorhub.db import reset_engines, session_scope
     from tutorhub.services.actor import UserOut
@@ -93,17 +112,20 @@ def client(index: int, url: str, class_ids: list[int], students: list[int], barr
         barrier.wait()
         t0 = time.perf_counter()
         with session_scope() as s:
-            status = seats.enrol(s, actor=actor, class_id=class_id, method="wallet", now=NOW)["status"]
+            if raw:
+                status = raw_enrol(s, class_id, students[index])
+            else:
+                status = seats.enrol(s, actor=actor, class_id=class_id, method="wallet", now=NOW)["status"]
         samples.append((r, status, (time.perf_counter() - t0) * 1000))
         barrier.wait()
     results.put(samples)
 
 
-def bench_enrol(url: str, class_ids: list[int], students: list[int]) -> None:
+def bench_enrol(url: str, class_ids: list[int], students: list[int], *, raw: bool = False) -> None:
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(len(students) + 1)
     results = ctx.Queue()
-    procs = [ctx.Process(target=client, args=(i, url, class_ids, students, barrier, results))
+    procs = [ctx.Process(target=client, args=(i, url, class_ids, students, barrier, results, raw))
              for i in range(len(students))]
     for p in procs:
         p.start()
@@ -118,8 +140,9 @@ def bench_enrol(url: str, class_ids: list[int], students: list[int]) -> None:
         per_round[r] = per_round.get(r, 0) + (status == "ENROLLED")
     assert all(per_round[r] == 5 for r in range(len(class_ids))), per_round
     ms = [m for *_, m in samples]
-    print(f"enrol    n={len(ms):5d}  p50={statistics.median(ms):7.1f} ms  p99={pct(ms, 0.99):7.1f} ms  "
-          f"max={max(ms):7.1f} ms  (exactly 5 enrolled in each of {len(class_ids)} rounds; target p99 ≤ 200 ms)")
+    label = "raw floor" if raw else "enrol    "
+    print(f"{label} n={len(ms):5d}  p50={statistics.median(ms):7.1f} ms  p99={pct(ms, 0.99):7.1f} ms  "
+          f"max={max(ms):7.1f} ms  (exactly 5 enrolled in each of {len(class_ids)} rounds{'' if raw else '; target p99 ≤ 200 ms'})")
 
 
 def bench_search(tutor_user_id: int) -> None:
@@ -173,7 +196,9 @@ def main() -> None:
         tutor_user, class_ids, students = seed(clients, rounds)
         reset_engines()
         print(f"PostgreSQL, {clients} concurrent clients (processes), {rounds} classes of 5 seats, {os.cpu_count()} CPUs")
-        bench_enrol(url, class_ids, students)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        bench_enrol(url, class_ids[:rounds], students)
+        bench_enrol(url, class_ids[rounds:], students, raw=True)
         bench_search(tutor_user)
     finally:
         from tutorhub.db import reset_engines

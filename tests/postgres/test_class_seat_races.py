@@ -15,7 +15,7 @@ from tests.support.booking import open_all_week
 from tests.support.classes import class_body, funded_students
 from tests.support.credits import pay
 from tests.support.races import race
-from tutorhub.models import ClassEnrolment, ClassSession, GroupClass, Payment, Refund, Role
+from tutorhub.models import ClassEnrolment, ClassSession, ConversationParticipant, GroupClass, Payment, Refund, Role
 from tutorhub.services.booking import bookings
 from tutorhub.services.classes import class_jobs, classes, queries, seats
 from tutorhub.services.money import ledger
@@ -55,6 +55,55 @@ def test_thirty_two_students_race_for_five_seats(db, make_user, make_approved_tu
     assert seats.enrol(db, actor=first_in_line, class_id=class_id, now=now)["status"] == "ENROLLED"
     db.commit()
     assert db.get(GroupClass, class_id).seats_taken == 5
+
+
+def test_a_short_wallet_racing_for_the_last_seat_never_holds_it(db, make_user, make_approved_tutor):
+    """The wallet is checked before the seat-taking UPDATE (seat_take.py): the student who cannot pay gets
+    402 (or joins the waitlist, charged nothing, when the class already read full) and never holds the
+    seat or sends a payer to the waitlist: exactly one payer gets the last seat, every round."""
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=2)
+    (early,) = funded_students(db, make_user, 1)
+    seats.enrol(db, actor=early, class_id=class_id, now=now)
+    db.commit()
+    funded = funded_students(db, make_user, 3)
+    (short,) = funded_students(db, make_user, 1, amount=7999)
+    racers = [short, *funded]
+    for _ in range(3):
+        outcomes = race(4, lambda s, i: seats.enrol(s, actor=racers[i], class_id=class_id, method="wallet", now=now))
+        db.rollback()
+        assert outcomes[0][0] == "InsufficientFunds" or outcomes[0][1]["status"] == "WAITLISTED", outcomes
+        statuses = sorted(out["status"] for _, out in outcomes[1:])
+        assert statuses == ["ENROLLED", "WAITLISTED", "WAITLISTED"], outcomes
+        assert db.get(GroupClass, class_id).seats_taken == 2
+        assert _seat_holders(db, class_id) == 2
+        assert ledger.balance(db, f"student:{short.id}:wallet", "EUR") == 7999
+        winner = next(racers[i] for i, (_, out) in enumerate(outcomes) if i and out["status"] == "ENROLLED")
+        members = set(db.exec(select(ConversationParticipant.user_id)).all())
+        assert winner.id in members and not {s.id for s in racers if s is not winner} & members
+        assert verify_ledger(db) == []
+        for student in [winner, *racers]:  # the seat passes down the line, each declines: nobody waits now
+            if queries.get_class(db, viewer=student, class_id=class_id).my_status:
+                seats.leave(db, actor=student, class_id=class_id, now=now)
+        db.commit()
+        assert db.get(GroupClass, class_id).seats_taken == 1
+
+
+def test_a_free_class_race_enrols_exactly_capacity_into_the_chat(db, make_user, make_approved_tutor):
+    now = datetime.now(UTC)
+    tutor, _ = make_approved_tutor()
+    class_id = _future_class(db, tutor, now, capacity=3, price_minor=0)
+    students = [make_user(Role.STUDENT) for _ in range(8)]
+    db.commit()
+    outcomes = race(8, lambda s, i: seats.enrol(s, actor=students[i], class_id=class_id, method="credits", now=now))
+    db.rollback()
+    statuses = [out["status"] for _, out in outcomes]
+    assert statuses.count("ENROLLED") == 3 and statuses.count("WAITLISTED") == 5, outcomes
+    enrolled = {students[i].id for i, s in enumerate(statuses) if s == "ENROLLED"}
+    members = set(db.exec(select(ConversationParticipant.user_id)).all())
+    assert enrolled <= members and not ({s.id for s in students} - enrolled) & members
+    assert db.get(GroupClass, class_id).seats_taken == 3
 
 
 def test_one_student_enrolling_twice_at_once_gets_one_seat(db, make_user, make_approved_tutor):

@@ -63,6 +63,30 @@ def test_never_negative_refuses_overdraft_and_writes_nothing(db):
     assert not ledger.already_posted(db, "s2")
 
 
+def test_reserve_checks_before_a_prechecked_post_and_refuses_like_post(db):
+    topup(db, 7, 1000, "t")
+    with pytest.raises(InsufficientFunds) as err:
+        ledger.reserve(db, "student:7:wallet", "USD", 1001)
+    assert err.value.status_code == 402 and "$0.01 short" in err.value.message  # the same message as post's
+    with pytest.raises(InsufficientFunds):  # an account that does not exist yet holds nothing
+        ledger.reserve(db, "student:8:wallet", "USD", 1)
+    ledger.reserve(db, "student:7:wallet", "USD", 1000)
+    spend = [Line("student:7:wallet", 1000, "USD"), Line("escrow:seat:1", -1000, "USD")]
+    assert ledger.post(db, kind="seat_payment", lines=spend, idempotency_key="seat:1:pay", now=NOW,
+                       never_negative=["student:7:wallet"], funds_checked=True, fresh_key=True)
+    assert ledger.balance(db, "student:7:wallet", "USD") == 0
+    assert ledger.balance(db, "escrow:seat:1", "USD") == 1000
+    assert ledger.post(db, kind="seat_payment", lines=spend, idempotency_key="seat:1:pay", now=NOW,
+                       never_negative=["student:7:wallet"]) is None  # the key is still idempotent
+
+
+def test_ensure_accounts_creates_only_the_missing_and_keeps_ids(db):
+    first = ledger.ensure_accounts(db, ["student:3:wallet"])
+    both = ledger.ensure_accounts(db, ["student:3:wallet", "escrow:seat:9"])
+    assert both["student:3:wallet"] == first["student:3:wallet"] and both["escrow:seat:9"] > 0
+    assert ledger.ensure_accounts(db, ["escrow:seat:9", "student:3:wallet"]) == both
+
+
 @pytest.mark.parametrize("table", ["ledger_entries", "ledger_transactions"])
 def test_database_refuses_update_and_delete_of_ledger_rows(db, table):
     topup(db, 1, 500, "k")

@@ -33,8 +33,11 @@ from tutorhub.services.money.payments import disputed_outstanding, wallet_accoun
 seat_escrow = seat_credits.seat_escrow
 
 
-def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime) -> None:
-    """Move the seat's price wallet → seat escrow (402 when the wallet is short; nothing written)."""
+def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime,
+                  reserved: bool = False) -> None:
+    """Move the seat's price wallet → seat escrow (402 when the wallet is short; nothing written).
+    `reserved`: the wallet was `ledger.reserve`d for this price earlier in this transaction and the seat
+    row was inserted by it (seat_take.py), so the posting needs no second check."""
     assert seat.id is not None
     seat.method, seat.unit, seat.price_minor = "wallet", cls.currency, cls.price_minor
     if cls.price_minor <= 0:
@@ -44,6 +47,7 @@ def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, no
         session, kind="seat_payment", idempotency_key=f"seat:{seat.id}:pay",
         lines=[Line(wallet, cls.price_minor, cls.currency), Line(seat_escrow(seat.id), -cls.price_minor, cls.currency)],
         memo=f"seat in class {cls.id} paid from wallet", user_id=seat.student_id, now=now, never_negative=[wallet],
+        funds_checked=reserved, fresh_key=reserved,
     )
 
 

@@ -33,9 +33,10 @@ from tutorhub.models.bookings import ActorRole
 from tutorhub.models.classes import ClassEnrolment, ClassSession, ClassStatus, GroupClass, SeatStatus, SessionStatus
 from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.booking.guard import flush_or_conflict
-from tutorhub.services.classes import class_chat, seat_credits, seat_gateway, seat_money
+from tutorhub.services.classes import class_chat, seat_credits, seat_gateway, seat_money, seat_take
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
+from tutorhub.services.classes.seat_take import AlreadyEnrolled
 from tutorhub.services.errors import Conflict
 from tutorhub.services.validation import fail
 
@@ -43,12 +44,6 @@ METHODS = ("wallet", "credits", "gateway")
 PAYABLE = METHODS  # what the class page's pay choice may send
 OFFER_WINDOW = timedelta(hours=12)
 FULL_REFUND_NOTICE = timedelta(hours=24)
-
-
-class AlreadyEnrolled(Conflict):
-    def __init__(self, status: str) -> None:
-        what = "on the waitlist of" if status == SeatStatus.WAITLISTED else "enrolled in"
-        super().__init__(f"You are already {what} this class.", extra={"status": status})
 
 
 def _take_seat(session: Session, class_id: int) -> bool:
@@ -129,7 +124,15 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
         return _pay_or_check_out(session, seat, cls, user, who, now, chosen)
     # A class already read as full sends the caller to the waitlist without queueing on the class row
     # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
+    # A seat paid from the wallet is prepared before the class row is locked, and only a few statements
+    # run under that lock (seat_take.py): every other enroller of the class queues behind them.
+    fast = seat_take.pays_now_from_wallet(cls, chosen)
+    if fast and cls.seats_taken < cls.capacity:
+        seat_take.prepare(session, cls, user.id)
     if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
+        if fast:
+            seat = seat_take.enrol_taken(session, cls, user.id, who, now)
+            return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
         session.add(seat)
         flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))

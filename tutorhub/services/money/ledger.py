@@ -82,7 +82,7 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -148,10 +148,13 @@ def ensure_accounts(session: Session, codes: Iterable[str]) -> dict[str, int]:
         rows: list[dict[str, object]] = [
             {"code": c, "kind": account_kind(c), "owner_user_id": account_owner(c), "created_at": stamp} for c in missing
         ]
-        session.execute(insert(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"]))
-        found.update(
-            dict(session.exec(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(missing))).all())  # type: ignore[attr-defined]
-        )
+        statement = insert(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"])
+        found.update({str(c): i for c, i in session.execute(statement.returning(col(LedgerAccount.code), col(LedgerAccount.id)))})
+        raced = [c for c in missing if c not in found]  # created meanwhile by a concurrent transaction
+        if raced:
+            found.update(
+                dict(session.exec(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(raced))).all())  # type: ignore[attr-defined]
+            )
     return {c: int(found[c] or 0) for c in wanted}
 
 
@@ -162,8 +165,15 @@ def lock_accounts(session: Session, accounts: list[str]) -> None:
     spenders of overlapping sets). SQLite: write transactions already hold the database write
     lock (BEGIN IMMEDIATE), so only the accounts are made to exist.
     """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and len(set(accounts)) == 1:  # one account (a wallet): find and lock it in one statement
+        (code,) = set(accounts)
+        _check_code(code)
+        if session.execute(text("SELECT id FROM ledger_accounts WHERE code = :code FOR UPDATE"),
+                           {"code": code}).first() is not None:
+            return
     ids = ensure_accounts(session, accounts)
-    if session.get_bind().dialect.name == "postgresql" and ids:
+    if postgres and ids:
         session.execute(
             text("SELECT id FROM ledger_accounts WHERE id = ANY(:ids) ORDER BY code FOR UPDATE"),
             {"ids": list(ids.values())},
@@ -196,6 +206,26 @@ def balances(session: Session, account: str) -> dict[str, int]:
     ).all()
     sign = -1 if is_credit_normal(account) else 1
     return {str(unit): sign * int(total) for unit, total in rows}
+
+
+def _insufficient(session: Session, code: str, unit: str, after: int) -> InsufficientFunds:
+    """The 402 for an account that would end at `after` (normal direction, negative)."""
+    if account_kind(code) == "wallet":  # say which balance can pay what
+        return InsufficientFunds(shortfall_message(unit, -after, balances(session, code)))
+    return InsufficientFunds("Not enough balance for this payment.")
+
+
+def reserve(session: Session, account: str, unit: str, amount: int) -> None:
+    """Lock a never-negative `account` and refuse (402, nothing written) unless it holds `amount`.
+
+    The lock holds until the transaction ends, so a later `post(..., never_negative=[account],
+    funds_checked=True)` of this transaction spending at most `amount` cannot overdraw it. Lets a
+    caller check the money BEFORE it takes a contended lock (a class's seat row) instead of under it.
+    """
+    lock_accounts(session, [account])
+    after = balance(session, account, unit) - amount
+    if after < 0:
+        raise _insufficient(session, account, unit, after)
 
 
 def _stored_key(key: str) -> str:
@@ -243,6 +273,8 @@ def post(
     payment_id: int | None = None,
     now: datetime,
     never_negative: Iterable[str] = (),
+    funds_checked: bool = False,
+    fresh_key: bool = False,
 ) -> int | None:
     """Post one balanced transaction; None when `idempotency_key` was already posted.
 
@@ -250,24 +282,27 @@ def post(
     they are locked first, and InsufficientFunds (402) is raised — nothing written — if one would.
     (Pass the wallet/credits account a spend draws on; every spender must pass it, so the lock
     serializes them and two spends of the same balance can never both succeed.)
+    `funds_checked`: `reserve` already locked and checked those accounts in this transaction for at
+    least this spend. `fresh_key`: the key names a row inserted by this very transaction (uncommitted,
+    so nobody else can post it): no idempotency read and no savepoint.
     """
     if not idempotency_key or len(idempotency_key) > 200:
         raise ValueError("idempotency_key must be 1-200 characters")
     kept = validate_lines(lines)
     guarded = sorted(set(never_negative))
+    if funds_checked:
+        guarded = []
     if guarded:
         lock_accounts(session, guarded)
-    if already_posted(session, idempotency_key):
+    if not fresh_key and already_posted(session, idempotency_key):
         return None
     for code in guarded:
         for unit in {line.unit for line in kept if line.account == code}:
             delta = sum(line.amount for line in kept if line.account == code and line.unit == unit)
             after = raw_balance(session, code, unit) + delta
-            if (-after if is_credit_normal(code) else after) < 0:
-                if account_kind(code) == "wallet":  # say which balance can pay what
-                    short = -after if is_credit_normal(code) else after
-                    raise InsufficientFunds(shortfall_message(unit, -short, balances(session, code)))
-                raise InsufficientFunds("Not enough balance for this payment.")
+            normal = -after if is_credit_normal(code) else after
+            if normal < 0:
+                raise _insufficient(session, code, unit, normal)
     ids = ensure_accounts(session, [line.account for line in kept])
     tx = LedgerTransaction(
         kind=kind[:32],
@@ -278,12 +313,16 @@ def post(
         payment_id=payment_id,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(tx)
-            session.flush()
-    except IntegrityError:
-        return None  # a concurrent poster of the same key won
+    if fresh_key:
+        session.add(tx)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(tx)
+                session.flush()
+        except IntegrityError:
+            return None  # a concurrent poster of the same key won
     assert tx.id is not None
     session.add_all(LedgerEntry(transaction_id=tx.id, account_id=ids[line.account], unit=line.unit, amount=line.amount) for line in kept)
     session.flush()
