@@ -43,11 +43,12 @@ from tutorhub.models.bookings import Booking, BookingStatus
 from tutorhub.models.scheduling import SchedulingSettings
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.states import SYSTEM, transition
-from tutorhub.services.errors import Conflict
+from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.scheduling.engine.slot_engine import BusySpan, TutorCalendar, full_days, slot_starts
 from tutorhub.services.scheduling.engine.tzclock import MINUTES_PER_DAY, clock_for, day_of, to_minute
-from tutorhub.services.validation import fail
+from tutorhub.services.scheduling.schedule_input import parse_instant
+from tutorhub.services.validation import clean_id, clean_int, fail
 
 LOCKING = True  # tests only: False shows that the concurrency suite fails without the lock
 after_check_hook: Callable[[], None] | None = None  # tests only: a pause between check and write
@@ -202,6 +203,18 @@ def padded_clash(
         if block_start < end_at + pad and block_end > start_at - pad:
             return True
     return False
+
+
+def refusal_certain(session: Session, tutor_id: Any, start: Any, duration_min: Any, now: datetime) -> bool:
+    """Will this hold certainly be refused (input that does not parse, or a booking already in the
+    way of the padded lesson)? A read for hold_limits.relax_if_refused; a wrong "no" costs an fsync."""
+    try:
+        tid = clean_id(tutor_id, "Tutor not found.")
+        start_at = parse_instant(start, "start")
+        duration = clean_int(duration_min, "duration_min", minimum=1, maximum=24 * 60)
+    except (InvalidInput, NotFound):
+        return True
+    return padded_clash(session, tid, start_at, start_at + timedelta(minutes=duration), now)
 
 
 def overlapping_booking(

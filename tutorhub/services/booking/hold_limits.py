@@ -33,11 +33,11 @@ balances are read here from their tables with the same queries as `money.ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, text
@@ -53,6 +53,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import Conflict, DomainError, RateLimited
 
+T = TypeVar("T")
 MAX_UNPAID_HOLDS = 3
 MAX_ATTEMPTS_PER_HOUR = 20
 ATTEMPT_WINDOW = timedelta(hours=1)
@@ -165,23 +166,49 @@ def _count_attempt(session: Session, student_id: int, kind: str, now: datetime) 
         raise HoldRateLimited(max(1, ceil((oldest + ATTEMPT_WINDOW - now).total_seconds())))
 
 
+class DurableCommitNeeded(Exception):  # noqa: N818  (a signal to the caller, not an error)
+    """A hold begun relaxed (`relax_if_refused` expected a refusal) is about to write a booking:
+    the caller rolls back and runs the attempt again with a durable commit."""
+
+
+def relax_if_refused(session: Session, refused: Callable[[Session], bool]) -> bool:
+    """SQLite only, on a session that has not begun: ask `refused` (a read, in its own deferred
+    transaction) whether this hold will certainly be refused; if so, the write transaction that
+    follows commits without an fsync (db.py, `sqlite_sync`): only the attempt row is at stake, and
+    31 of 32 requests for a contested slot would otherwise each wait for the disk while holding the
+    database write lock. PostgreSQL does the same within the transaction (`_PG_COUNT_ATTEMPT`).
+    If the hold then gets as far as writing a booking, `HoldScope.protect` raises
+    `DurableCommitNeeded`. Returns whether the write transaction was relaxed."""
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction() or session.new or session.dirty:
+        return False
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    expected = refused(session)
+    session.commit()  # ends the read transaction; nothing was written
+    if expected:
+        session.connection(execution_options={"sqlite_sync": "NORMAL"})
+    return expected
+
+
 class HoldScope:
     """What `hold_attempt` hands to the hold: `protect()` opens the savepoint that a refusal rolls
     back. Call it before the hold's first write; a refusal raised before it (a taken slot, an
     unknown tutor, a limit: reads only) then costs no savepoint round trips."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, relaxed: bool = False) -> None:
         self._session = session
+        self._relaxed = relaxed
         self.savepoint: SessionTransaction | None = None
 
     def protect(self) -> None:
+        if self._relaxed:
+            raise DurableCommitNeeded
         if self.savepoint is None:
             self.savepoint = self._session.begin_nested()
 
 
 @contextmanager
 def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime,
-                 lazy: bool = False) -> Iterator[HoldScope]:
+                 lazy: bool = False, relaxed: bool = False) -> Iterator[HoldScope]:
     """Lock the student, refuse a 21st attempt in the hour, count this one, then run the hold.
 
     The hold runs in a savepoint (opened at once, or by the hold through `HoldScope.protect` when
@@ -192,7 +219,7 @@ def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime,
     """
     lock_student(session, student_id)
     _count_attempt(session, student_id, kind, now)
-    scope = HoldScope(session)
+    scope = HoldScope(session, relaxed)
     if not lazy:
         scope.protect()
     try:
@@ -211,6 +238,20 @@ def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime,
 
 
 _DURABLE_COMMIT = text("SET LOCAL synchronous_commit TO DEFAULT")
+
+
+def relaxed_hold(session: Session, *, student_id: int, kind: str, now: datetime, refused: Callable[[Session], bool],
+                 hold: Callable[[HoldScope], T]) -> T:
+    """`hold(scope)` under a lazy `hold_attempt`, its transaction relaxed when `refused` says the hold
+    will certainly be refused (`relax_if_refused`); run again durably if it was wrong."""
+    relaxed = relax_if_refused(session, refused)
+    while True:
+        try:
+            with hold_attempt(session, student_id=student_id, kind=kind, now=now, lazy=True, relaxed=relaxed) as scope:
+                return hold(scope)
+        except DurableCommitNeeded:
+            session.rollback()  # the time came free since the look: again, with a durable commit
+            relaxed = False
 
 
 def wallet_balance(session: Session, student_id: int, currency: str) -> int:
