@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 from pydantic import BaseModel
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched
@@ -137,7 +138,7 @@ def user_from_access_token(session: Session, token: Any) -> UserOut:
                    timezone=row.timezone, display_currency=row.display_currency)
 
 
-_USER_BY_ID = select(
+_USER_BY_ID = sa_select(
     col(User.id), col(User.email), col(User.phone), col(User.full_name), col(User.role), col(User.timezone),
     col(User.display_currency), col(User.is_suspended), col(User.token_version),
 ).where(col(User.id) == bindparam("id"))
