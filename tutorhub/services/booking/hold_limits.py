@@ -179,7 +179,8 @@ def relax_if_refused(session: Session, refused: Callable[[Session], bool]) -> bo
     database write lock. PostgreSQL does the same within the transaction (`_PG_COUNT_ATTEMPT`).
     If the hold then gets as far as writing a booking, `HoldScope.protect` raises
     `DurableCommitNeeded`. Returns whether the write transaction was relaxed."""
-    if session.get_bind().dialect.name != "sqlite" or session.in_transaction() or session.new or session.dirty:
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction() or session.new or session.dirty \
+            or session.deleted:
         return False
     session.connection(execution_options={"sqlite_begin": "DEFERRED"})
     expected = refused(session)
