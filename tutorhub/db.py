@@ -44,8 +44,19 @@ def _begin_sqlite(conn: Any) -> None:
     # Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction
     # that reads and then writes can fail with "database is locked" when another writer got in
     # between, and busy_timeout cannot help with that upgrade. Read-only scopes stay deferred.
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    if options.get("sqlite_sync") == "NORMAL":
+        # A transaction expected to write nothing that must survive a power cut (a refused hold
+        # attempt, services/booking/hold_limits.relax_if_refused) commits without an fsync; the
+        # level can only change outside a transaction, and `_restore_sync` puts it back on check-in.
+        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        conn.connection.info["relaxed_sync"] = True
+    conn.exec_driver_sql("BEGIN DEFERRED" if options.get("sqlite_begin", "IMMEDIATE") == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
+def _restore_sync(dbapi_connection: Any, record: Any) -> None:
+    if record is not None and record.info.pop("relaxed_sync", False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def normalize_url(url: str) -> str:
@@ -74,6 +85,7 @@ def _create(url: str, **pool: int) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **pool)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "checkin", _restore_sync)
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
 

@@ -13,14 +13,15 @@ from typing import Any
 
 import jwt
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched
 from tutorhub.models.accounts import RefreshToken, User
 from tutorhub.models.base import utcnow
 from tutorhub.services.accounts.security import hash_token, new_token
-from tutorhub.services.actor import UserOut, to_user_out
+from tutorhub.services.actor import UserOut
 from tutorhub.services.errors import NotAuthenticated
 from tutorhub.settings import get_settings
 
@@ -127,7 +128,17 @@ def user_from_access_token(session: Session, token: Any) -> UserOut:
         user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise NotAuthenticated("Missing or invalid access token.") from exc
-    user = session.get(User, user_id)
-    if user is None or user.is_suspended or claims.get("ver") != user.token_version:
+    # Checked against the database on every request, so a suspension or a bumped token version
+    # (log out everywhere) takes effect at once; a plain column read, no ORM instance (the hot path
+    # of every API call).
+    row = session.connection().execute(_USER_BY_ID, {"id": user_id}).first()
+    if row is None or row.is_suspended or claims.get("ver") != row.token_version:
         raise NotAuthenticated("Access token revoked; please log in again.")
-    return to_user_out(user)
+    return UserOut(id=row.id, email=row.email, phone=row.phone, full_name=row.full_name, role=row.role,
+                   timezone=row.timezone, display_currency=row.display_currency)
+
+
+_USER_BY_ID = sa_select(
+    col(User.id), col(User.email), col(User.phone), col(User.full_name), col(User.role), col(User.timezone),
+    col(User.display_currency), col(User.is_suspended), col(User.token_version),
+).where(col(User.id) == bindparam("id"))

@@ -39,8 +39,9 @@ from tutorhub.services.booking.guard import (
     check_slot,
     flush_or_conflict,
     overlapping_booking,
+    refusal_certain,
 )
-from tutorhub.services.booking.hold_limits import check_unpaid_holds, hold_attempt, unpaid_holds_count
+from tutorhub.services.booking.hold_limits import HoldScope, check_unpaid_holds, relaxed_hold, unpaid_holds_count
 from tutorhub.services.booking.notify import notify_student, notify_tutor
 from tutorhub.services.booking.states import SYSTEM, Actor, record, refuse, transition
 from tutorhub.services.booking.views import BookingOut, booking_out
@@ -243,12 +244,14 @@ def create_booking(
     """
     user = require_role(actor, Role.STUDENT)
     now = now or utcnow()
-    with hold_attempt(session, student_id=user.id, kind=BookingKind.SINGLE, now=now):
-        return _hold_one(session, user, tutor_id, start, duration_min, kind, subject, mode, now)
+    return relaxed_hold(session, student_id=user.id, kind=BookingKind.SINGLE, now=now,
+                        refused=lambda s: refusal_certain(s, tutor_id, start, duration_min, now),
+                        hold=lambda scope: _hold_one(session, scope, user, tutor_id, start, duration_min, kind, subject,
+                                                     mode, now))
 
 
-def _hold_one(session: Session, user: UserOut, tutor_id: Any, start: Any, duration_min: Any, kind: Any,
-              subject: Any, mode: Any, now: datetime) -> BookingOut:
+def _hold_one(session: Session, scope: HoldScope, user: UserOut, tutor_id: Any, start: Any, duration_min: Any,
+              kind: Any, subject: Any, mode: Any, now: datetime) -> BookingOut:
     errors: dict[str, str] = {}
     start_at = duration = None
     try:
@@ -286,6 +289,7 @@ def _hold_one(session: Session, user: UserOut, tutor_id: Any, start: Any, durati
         subject_v = None  # the default subject is looked up only once the slot is ours
     quote = policy.quote(rate, duration, profile.currency, trial=kind == BookingKind.TRIAL)
     assert profile.id is not None
+    scope.protect()  # the reads above refuse without writing; from here a refusal rolls back to here
     booking = place_hold(
         session,
         student_id=user.id,

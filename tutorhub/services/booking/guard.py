@@ -12,8 +12,9 @@ caller's transaction, then writes:
    here; READ COMMITTED then lets the next one see the previous winner's booking. SQLite: the
    write transaction already holds the database write lock from its first statement
    (`BEGIN IMMEDIATE`, db.py); a session opened DEFERRED takes it here by touching the row.
-3. Under the lock, the authoritative checks: the bare overlap again (the cheap exit for the
-   queue), the tutor's rules via the scheduling engine (422 when the time is outside
+3. Under the lock, the authoritative checks: one query for an overlap of the lesson padded by the
+   tutor's buffers (`padded_clash`, the cheap exit for the queue: no calendar is loaded for a
+   loser), the tutor's rules via the scheduling engine (422 when the time is outside
    availability, notice, window or lesson lengths), overlapping padded blocks (a hold past its
    15 minutes is expired on the spot instead of counting), then the engine over everything
    `busy_spans` returns (manual blocks, imported calendars, buffers, lessons per day) — 409
@@ -39,13 +40,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from tutorhub.models.bookings import Booking, BookingStatus
+from tutorhub.models.scheduling import SchedulingSettings
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.booking.states import SYSTEM, transition
-from tutorhub.services.errors import Conflict
+from tutorhub.services.errors import Conflict, InvalidInput, NotFound
 from tutorhub.services.scheduling.calendar_store import busy_for_tutor, load_calendar
 from tutorhub.services.scheduling.engine.slot_engine import BusySpan, TutorCalendar, full_days, slot_starts
 from tutorhub.services.scheduling.engine.tzclock import MINUTES_PER_DAY, clock_for, day_of, to_minute
-from tutorhub.services.validation import fail
+from tutorhub.services.scheduling.schedule_input import parse_instant
+from tutorhub.services.validation import clean_id, clean_int, fail
 
 LOCKING = True  # tests only: False shows that the concurrency suite fails without the lock
 after_check_hook: Callable[[], None] | None = None  # tests only: a pause between check and write
@@ -53,6 +56,9 @@ after_check_hook: Callable[[], None] | None = None  # tests only: a pause betwee
 # caller's index refresh (free_index.refresh_tutor_free_slots_near) reuse what was read here.
 _CAL_REACH = 3 * MINUTES_PER_DAY
 _BUSY_REACH = 4 * MINUTES_PER_DAY
+# How far `padded_clash` looks around a lesson: buffers beyond this never make it refuse (the full check
+# after it still does), they only cost the quick exit.
+_CLASH_REACH = timedelta(hours=12)
 _CONTENTION_STATES = {"23P01", "23505", "40P01", "40001", "55P03"}
 
 
@@ -170,6 +176,47 @@ def bare_overlap_exists(tutor_id: Any, start_at: datetime, end_at: datetime, now
     )
 
 
+def padded_clash(
+    session: Session, tutor_id: int, start_at: datetime, end_at: datetime, now: datetime, exclude: Collection[int] = ()
+) -> bool:
+    """One query: does a blocking booking (not a stale hold) overlap the lesson padded by the tutor's
+    buffers, as `block_of` pads it? True only when the full check would refuse too (given the same
+    settings), so a loser whose time collides only through a buffer leaves before the calendar is
+    loaded. Bookings more than `_CLASH_REACH` away are not looked at (the full check covers them)."""
+    buffers = [
+        sa_select(col(column)).where(col(SchedulingSettings.tutor_id) == tutor_id).scalar_subquery()
+        for column in (SchedulingSettings.buffer_before_min, SchedulingSettings.buffer_after_min)
+    ]
+    query = sa_select(col(Booking.block_start), col(Booking.block_end), col(Booking.status),
+                      col(Booking.hold_expires_at), *buffers).where(
+        col(Booking.tutor_id) == tutor_id,
+        col(Booking.status).in_(BookingStatus.BLOCKING),
+        col(Booking.block_start) < end_at + _CLASH_REACH,
+        col(Booking.block_end) > start_at - _CLASH_REACH,
+    )
+    if exclude:
+        query = query.where(col(Booking.id).not_in(list(exclude)))
+    for block_start, block_end, status, expires, before, after in session.connection().execute(query.limit(200)):
+        if status == BookingStatus.PENDING_PAYMENT and expires is not None and expires <= now:
+            continue  # a stale hold is released by the full check, never counted
+        pad = timedelta(seconds=max(before or 0, after or 0) * 30)
+        if block_start < end_at + pad and block_end > start_at - pad:
+            return True
+    return False
+
+
+def refusal_certain(session: Session, tutor_id: Any, start: Any, duration_min: Any, now: datetime) -> bool:
+    """Will this hold certainly be refused (input that does not parse, or a booking already in the
+    way of the padded lesson)? A read for hold_limits.relax_if_refused; a wrong "no" costs an fsync."""
+    try:
+        tid = clean_id(tutor_id, "Tutor not found.")
+        start_at = parse_instant(start, "start")
+        duration = clean_int(duration_min, "duration_min", minimum=1, maximum=24 * 60)
+    except (InvalidInput, NotFound):
+        return True
+    return padded_clash(session, tid, start_at, start_at + timedelta(minutes=duration), now)
+
+
 def overlapping_booking(
     session: Session, tutor_id: int, block_start: datetime, block_end: datetime, exclude: Collection[int] = ()
 ) -> int | None:
@@ -230,7 +277,7 @@ def check_slot(
     (a time both taken and invalid may get either answer). Before the lock only one cheap query
     runs: does a booking's block overlap the bare lesson? (If so the padded lesson overlaps it
     too, so this never refuses a free time.) Requests that already lost leave there; the queue
-    at the lock repeats it first for the same reason. Then, under the lock, the authoritative
+    at the lock leaves through one query too (`padded_clash`, the same test with the buffers). Then, under the lock, the authoritative
     checks: the tutor's rules, overlapping padded blocks (stale holds are released), and the
     engine over all busy time (manual blocks, imported calendars, buffers, lessons per day).
     `prechecked` says the caller already ran the cheap query (`bare_overlap_exists`) itself.
@@ -243,7 +290,7 @@ def check_slot(
         if not prechecked and _taken(overlapping_bookings(session, tutor_id, start_at, end_at, exclude, now)):
             raise SlotTaken()
         lock_tutors(session, [tutor_id])
-    if _taken(overlapping_bookings(session, tutor_id, start_at, end_at, exclude, now)):
+    if padded_clash(session, tutor_id, start_at, end_at, now, exclude):
         raise SlotTaken()
     cal = load_calendar(session, tutor_id, start - _CAL_REACH, start + duration + _CAL_REACH, zone=zone)
     _rules(cal, start, duration, now_min, apply_window, field)

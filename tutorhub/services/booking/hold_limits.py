@@ -33,14 +33,16 @@ balances are read here from their tables with the same queries as `money.ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, func, insert, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from tutorhub.db import lock_key
@@ -51,6 +53,7 @@ from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.currency import format_money
 from tutorhub.services.errors import Conflict, DomainError, RateLimited
 
+T = TypeVar("T")
 MAX_UNPAID_HOLDS = 3
 MAX_ATTEMPTS_PER_HOUR = 20
 ATTEMPT_WINDOW = timedelta(hours=1)
@@ -125,44 +128,131 @@ def check_unpaid_holds(session: Session, student_id: int, now: datetime, held: i
         raise TooManyHolds(held)
 
 
-def _check_rate(session: Session, student_id: int, now: datetime) -> None:
+# PostgreSQL: the window's old rows go, the recent ones are counted and this attempt is counted when
+# under the limit, all in one round trip (every part sees the statement's snapshot, taken after the
+# student lock; the count excludes the deleted rows by its own condition). The transaction's commit
+# is made asynchronous here (`synchronous_commit` off) and made durable again when the hold succeeds:
+# a refused attempt's commit only records the attempt, which need not wait for the disk.
+_PG_COUNT_ATTEMPT = text("""
+WITH gone AS (DELETE FROM hold_attempts WHERE student_id = :s AND created_at <= :since),
+recent AS (SELECT count(*) AS n, min(created_at) AS oldest FROM hold_attempts
+           WHERE student_id = :s AND created_at > :since),
+counted AS (INSERT INTO hold_attempts (student_id, kind, created_at)
+            SELECT :s, :kind, :now FROM recent WHERE n < :most RETURNING id)
+SELECT n, oldest, set_config('synchronous_commit', 'off', true) FROM recent
+""")
+
+
+def _count_attempt(session: Session, student_id: int, kind: str, now: datetime) -> None:
+    """Under the student lock: forget attempts older than the window, refuse a 21st (HoldRateLimited),
+    else record this attempt."""
     since = now - ATTEMPT_WINDOW
-    session.execute(delete(HoldAttempt).where(
-        col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) <= since))
-    count, oldest = session.exec(
-        select(func.count(), func.min(HoldAttempt.created_at)).where(
-            col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) > since)
-    ).one()
+    if session.get_bind().dialect.name == "postgresql":
+        count, oldest, _ = session.execute(
+            _PG_COUNT_ATTEMPT, {"s": student_id, "since": since, "kind": kind, "now": now, "most": MAX_ATTEMPTS_PER_HOUR}
+        ).one()
+    else:
+        session.execute(delete(HoldAttempt).where(
+            col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) <= since))
+        count, oldest = session.execute(
+            sa_select(func.count(), func.min(HoldAttempt.created_at)).where(
+                col(HoldAttempt.student_id) == student_id, col(HoldAttempt.created_at) > since)
+        ).one()
+        if count < MAX_ATTEMPTS_PER_HOUR:
+            session.execute(insert(HoldAttempt).values(student_id=student_id, kind=kind, created_at=now))
     if count >= MAX_ATTEMPTS_PER_HOUR and oldest is not None:
         if oldest.tzinfo is None:  # SQLite hands aggregates back without the column type
             oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
         raise HoldRateLimited(max(1, ceil((oldest + ATTEMPT_WINDOW - now).total_seconds())))
 
 
+class DurableCommitNeeded(Exception):  # noqa: N818  (a signal to the caller, not an error)
+    """A hold begun relaxed (`relax_if_refused` expected a refusal) is about to write a booking:
+    the caller rolls back and runs the attempt again with a durable commit."""
+
+
+def relax_if_refused(session: Session, refused: Callable[[Session], bool]) -> bool:
+    """SQLite only, on a session that has not begun: ask `refused` (a read, in its own deferred
+    transaction) whether this hold will certainly be refused; if so, the write transaction that
+    follows commits without an fsync (db.py, `sqlite_sync`): only the attempt row is at stake, and
+    31 of 32 requests for a contested slot would otherwise each wait for the disk while holding the
+    database write lock. PostgreSQL does the same within the transaction (`_PG_COUNT_ATTEMPT`).
+    If the hold then gets as far as writing a booking, `HoldScope.protect` raises
+    `DurableCommitNeeded`. Returns whether the write transaction was relaxed."""
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction() or session.new or session.dirty \
+            or session.deleted:
+        return False
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    expected = refused(session)
+    session.commit()  # ends the read transaction; nothing was written
+    if expected:
+        session.connection(execution_options={"sqlite_sync": "NORMAL"})
+    return expected
+
+
+class HoldScope:
+    """What `hold_attempt` hands to the hold: `protect()` opens the savepoint that a refusal rolls
+    back. Call it before the hold's first write; a refusal raised before it (a taken slot, an
+    unknown tutor, a limit: reads only) then costs no savepoint round trips."""
+
+    def __init__(self, session: Session, relaxed: bool = False) -> None:
+        self._session = session
+        self._relaxed = relaxed
+        self.savepoint: SessionTransaction | None = None
+
+    def protect(self) -> None:
+        if self._relaxed:
+            raise DurableCommitNeeded
+        if self.savepoint is None:
+            self.savepoint = self._session.begin_nested()
+
+
 @contextmanager
-def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime) -> Iterator[None]:
+def hold_attempt(session: Session, *, student_id: int, kind: str, now: datetime,
+                 lazy: bool = False, relaxed: bool = False) -> Iterator[HoldScope]:
     """Lock the student, refuse a 21st attempt in the hour, count this one, then run the hold.
 
-    The hold runs in a savepoint. A domain error it raises (taken slot, invalid input, a limit)
-    still counts: the savepoint is rolled back and the attempt committed before the error goes on —
-    the caller's unit of work would otherwise roll it back (the same rule as a refused login).
+    The hold runs in a savepoint (opened at once, or by the hold through `HoldScope.protect` when
+    `lazy`). A domain error it raises (taken slot, invalid input, a limit) still counts: the
+    savepoint is rolled back and the attempt committed before the error goes on — the caller's unit
+    of work would otherwise roll it back (the same rule as a refused login). That commit does not
+    wait for the disk on PostgreSQL (see `_PG_COUNT_ATTEMPT`); a successful hold's does.
     """
     lock_student(session, student_id)
-    _check_rate(session, student_id, now)
-    session.add(HoldAttempt(student_id=student_id, kind=kind, created_at=now))
-    session.flush()
-    savepoint = session.begin_nested()
+    _count_attempt(session, student_id, kind, now)
+    scope = HoldScope(session, relaxed)
+    if not lazy:
+        scope.protect()
     try:
-        yield
+        yield scope
     except DomainError:
         # After a failed flush (the exclusion backstop) the savepoint is inactive but still open:
         # it must be rolled back all the same before the attempt can be committed.
-        if session.get_nested_transaction() is savepoint:
-            savepoint.rollback()
+        if scope.savepoint is not None and session.get_nested_transaction() is scope.savepoint:
+            scope.savepoint.rollback()
         session.commit()
         raise
-    if session.get_nested_transaction() is savepoint:
-        savepoint.commit()
+    if scope.savepoint is not None and session.get_nested_transaction() is scope.savepoint:
+        scope.savepoint.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_DURABLE_COMMIT)
+
+
+_DURABLE_COMMIT = text("SET LOCAL synchronous_commit TO DEFAULT")
+
+
+def relaxed_hold(session: Session, *, student_id: int, kind: str, now: datetime, refused: Callable[[Session], bool],
+                 hold: Callable[[HoldScope], T]) -> T:
+    """`hold(scope)` under a lazy `hold_attempt`, its transaction relaxed when `refused` says the hold
+    will certainly be refused (`relax_if_refused`); run again durably if it was wrong."""
+    relaxed = relax_if_refused(session, refused)
+    while True:
+        try:
+            with hold_attempt(session, student_id=student_id, kind=kind, now=now, lazy=True, relaxed=relaxed) as scope:
+                return hold(scope)
+        except DurableCommitNeeded:
+            session.rollback()  # the time came free since the look: again, with a durable commit
+            relaxed = False
 
 
 def wallet_balance(session: Session, student_id: int, currency: str) -> int:

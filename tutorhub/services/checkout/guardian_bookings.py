@@ -69,8 +69,8 @@ def book_for_child(
     child = get_user(session, child_id)
     if child is None or child.role != Role.STUDENT:
         raise NotFound("No such student linked to you.")
-    with hold_attempt(session, student_id=child.id, kind=BookingKind.SINGLE, now=now):
-        out = _hold_one(session, child, tutor_id, start, duration_min, kind, subject, mode, now)
+    with hold_attempt(session, student_id=child.id, kind=BookingKind.SINGLE, now=now, lazy=True) as scope:
+        out = _hold_one(session, scope, child, tutor_id, start, duration_min, kind, subject, mode, now)
     session.add(GuardianBooking(booking_id=out.id, guardian_id=guardian.id, student_id=child.id, created_at=now))
     session.flush()
     return GuardianBookingOut(booking=out, student_id=child.id, guardian_id=guardian.id)
