@@ -225,7 +225,9 @@ def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, 
     """Everything up to `up_to` (default: the newest message) is read; returns the unread left."""
     got = access(session, actor, conversation_id)
     _mark(session, got, up_to)
-    return unread_counts(session, got.user, [got.conv.id]).get(got.conv.id, 0)  # type: ignore[list-item]
+    cid = got.conv.id
+    assert cid is not None
+    return unread_counts(session, got.user, [cid]).get(cid, 0)
 
 
 def mark_seen(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any) -> bool:
