@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.slot_times import slot_label, slot_time
 from tutorhub.state.learning.lesson_changes import LessonChangeState as C
 from tutorhub.state.lesson_views import OfferRow
 from tutorhub.state.scheduling.views import DayView, SlotView
@@ -64,11 +65,11 @@ def cancel_dialog() -> rx.Component:
 
 def _slot(slot: SlotView) -> rx.Component:
     return rx.button(
-        slot.time,
+        slot_time(slot),
         rx.cond(slot.tutor_time != "", rx.text.span(" · ", slot.tutor_time, size="1"), rx.fragment()),
         size="1",
         variant="soft",
-        title=slot.label,
+        title=slot_label(slot),
         on_click=C.reschedule_to(slot.start),
         class_name="resched-slot",
     )

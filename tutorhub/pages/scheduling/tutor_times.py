@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from tutorhub.components.slot_times import slot_label, slot_time
 from tutorhub.components.ui import link_button
 from tutorhub.state.booking.dialog import BookingState
 from tutorhub.state.scheduling.tutor_times import TutorSlotsState as T
@@ -12,15 +13,16 @@ from tutorhub.state.scheduling.views import DayView, ProposalView, SlotView
 
 def _chip(slot: SlotView) -> rx.Component:
     """A free time; clicking it opens the booking dialog (or login / a note for non-students)."""
+    label = slot_label(slot)
     return rx.el.button(
-        rx.text(slot.time, size="2", weight="medium", class_name="slot-time"),
+        rx.text(slot_time(slot), size="2", weight="medium", class_name="slot-time"),
         rx.cond(
             slot.tutor_time != "",
             rx.text(slot.tutor_time, " tutor", size="1", color=rx.color("gray", 11), class_name="slot-tutor-time"),
             rx.fragment(),
         ),
-        title=slot.label,
-        aria_label="Book " + slot.label,
+        title=label,
+        aria_label="Book " + label,
         type="button",
         on_click=BookingState.pick(slot.start),
         class_name="slot-chip",

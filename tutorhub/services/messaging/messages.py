@@ -55,13 +55,21 @@ def message_outs(session: Session, user: UserOut, rows: list[ChatMessage]) -> li
     ids = [m.id for m in rows if m.id is not None]
     files = {a.message_id: a for a in session.exec(
         select(ChatAttachment).where(col(ChatAttachment.message_id).in_(ids))).all()} if ids else {}
-    names = names_of(session, {m.sender_id for m in rows})
-    convs = {m.conversation_id for m in rows}
-    support_users: dict[int, int] = {}
-    for cid in convs:
-        conv = session.get(Conversation, cid)
-        if conv is not None and conv.kind == ConversationKind.SUPPORT:
-            support_users[cid] = subject_user_id(conv)
+    convs = {cid: session.get(Conversation, cid) for cid in {m.conversation_id for m in rows}}
+    return _outs(user, rows, names_of(session, {m.sender_id for m in rows}), files, convs)
+
+
+def own_message_out(got: Access, msg: ChatMessage) -> MessageOut:
+    """A text message the actor just stored, as `message_outs` shows it to them, from what the send
+    already holds (no attachment, the actor's own name, the conversation read by `access`): two
+    fewer queries while the database's write lock is held."""
+    return _outs(got.user, [msg], {got.user.id: got.user.full_name}, {}, {msg.conversation_id: got.conv})[0]
+
+
+def _outs(user: UserOut, rows: list[ChatMessage], names: dict[int, str], files: dict[int, ChatAttachment],
+          convs: dict[int, Conversation | None]) -> list[MessageOut]:
+    support_users = {cid: subject_user_id(conv) for cid, conv in convs.items()
+                     if conv is not None and conv.kind == ConversationKind.SUPPORT}
     out = []
     for m in rows:
         assert m.id is not None
@@ -178,8 +186,7 @@ def send_message(session: Session, *, actor: UserOut | None, conversation_id: An
         if sent is not None:
             return message_outs(session, got.user, [sent])[0]
     guard_flood(session, got, now)
-    msg = insert_message(session, got, text, now, client_id=key)
-    return message_outs(session, got.user, [msg])[0]
+    return own_message_out(got, insert_message(session, got, text, now, client_id=key))
 
 
 def _advance_marker(session: Session, conversation_id: int, user_id: int, message_id: int) -> bool:
@@ -196,18 +203,35 @@ def _advance_marker(session: Session, conversation_id: int, user_id: int, messag
     return rows_matched(result) > 0
 
 
-def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any = None) -> int:
-    """Everything up to `up_to` (default: the newest message) is read; returns the unread left."""
-    got = access(session, actor, conversation_id)
+def _mark(session: Session, got: Access, up_to: Any) -> bool:
+    """Move the actor's marker up to `up_to` (default: the newest message; never past it)."""
     assert got.conv.id is not None
     newest = session.exec(select(func.max(ChatMessage.id)).where(
         col(ChatMessage.conversation_id) == got.conv.id)).one() or 0
     target = newest
     if up_to is not None and up_to != "":
         target = min(newest, clean_int(up_to, "up_to", minimum=0, maximum=2**62))
-    if target > 0:
-        if got.participant is None:
-            join(session, got.conv.id, got.user.id, "admin", utcnow())
-        if _advance_marker(session, got.conv.id, got.user.id, target):
-            publish_after_commit(session, user_channel(got.user.id), {"type": "read", "conversation_id": got.conv.id})
-    return unread_counts(session, got.user, [got.conv.id]).get(got.conv.id, 0)
+    if target <= 0:
+        return False
+    if got.participant is None:
+        join(session, got.conv.id, got.user.id, "admin", utcnow())
+    if not _advance_marker(session, got.conv.id, got.user.id, target):
+        return False
+    publish_after_commit(session, user_channel(got.user.id), {"type": "read", "conversation_id": got.conv.id})
+    return True
+
+
+def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any = None) -> int:
+    """Everything up to `up_to` (default: the newest message) is read; returns the unread left."""
+    got = access(session, actor, conversation_id)
+    _mark(session, got, up_to)
+    cid = got.conv.id
+    assert cid is not None
+    return unread_counts(session, got.user, [cid]).get(cid, 0)
+
+
+def mark_seen(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any) -> bool:
+    """What an open thread does when new messages show: `mark_read` without counting what is
+    left (the page knows). It runs under the database write lock on every live message a reader
+    sees, so it stays four short statements; answers whether the marker moved."""
+    return _mark(session, access(session, actor, conversation_id), up_to)

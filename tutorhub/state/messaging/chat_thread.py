@@ -213,25 +213,33 @@ class ChatThreadMixin(rx.State, mixin=True):
         fresh = [r for r in message_rows(new, zone) if r.id not in known]
         if fresh:  # a send's own refresh may have shown some meanwhile: keep id order
             self.messages = sorted([*self.messages, *fresh], key=lambda m: m.id)
+            self._shown_new(new[-1], zone)
+
+    def _shown_new(self, newest: MessageOut, zone: str) -> None:
+        """Hook: a live refresh showed new messages, `newest` the last (the messages page updates
+        the thread's row in its list from it)."""
 
     async def _pull_new(self) -> None:
         """Append what is new in the open thread: a read-only query, so on a live hint the delta
         reaches the browser before anything is written (marking read comes after)."""
         await self._apply_new(await self._fetch_new())
 
-    async def _mark_seen(self) -> None:
-        """Mark the open thread read up to what it shows (only when that moved on)."""
+    async def _mark_seen(self) -> bool:
+        """Mark the open thread read up to what it shows (only when that moved on); False when
+        the thread cannot be marked (gone, or no longer theirs)."""
         if not self.thread_id or not self.messages or self.messages[-1].id <= self._read_upto:
-            return
+            return True
         cid, last = self.thread_id, self.messages[-1].id
         try:
-            await self._db(lambda s, actor: chat_messages.mark_read(s, actor=actor, conversation_id=cid, up_to=last))  # type: ignore[attr-defined]
+            await self._db(lambda s, actor: chat_messages.mark_seen(s, actor=actor, conversation_id=cid, up_to=last))  # type: ignore[attr-defined]
         except DomainError:
-            return
+            return False
         self._read_upto = last
+        return True
 
-    async def _after_live(self) -> None:
-        """After a hint's new messages are shown: the read marker (pages add their own refresh)."""
+    async def _after_live(self, batch: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        """After a hint's new messages are shown: the read marker (pages add their own refresh;
+        `batch`: the hints, None when unknown)."""
         await self._mark_seen()
 
     async def _on_live(self, content: bool = True) -> None:
@@ -370,4 +378,4 @@ class ChatThreadMixin(rx.State, mixin=True):
             async with self:
                 if not live.is_current(self, key, path):
                     break
-                await self._after_live()
+                await self._after_live(batch)

@@ -16,8 +16,7 @@ import reflex as rx
 from tutorhub.services.errors import DomainError, NotAuthenticated
 from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
-from tutorhub.services.messaging import messages as chat_messages
-from tutorhub.services.messaging.views import ConversationOut
+from tutorhub.services.messaging.views import ConversationOut, MessageOut, preview
 from tutorhub.services.timefmt import format_local
 from tutorhub.state.base import AppState, form_text
 from tutorhub.state.messaging.chat_thread import ChatThreadMixin, error_text
@@ -49,28 +48,23 @@ class ChatState(ChatThreadMixin, AppState):
     conversations: list[ConversationRow] = []
     support_email: str = ""
     support_error: str = ""
+    _row_upto: int = 0  # the open thread's row shows this message (set by a live refresh, 0 after a re-read)
 
-    async def _reload_list(self, *, mark_upto: int = 0) -> Any:
-        """Re-read the list; with `mark_upto`, first mark the open thread read up to that message
-        (one unit of work: a live hint costs one trip to the database after its delta went out;
-        measured: splitting the mark into its own write made delivery slower, one more thread hop)."""
-        cid = self.thread_id
+    async def _reload_list(self) -> Any:
+        """Re-read the list (a pure read: it never waits for the database's write lock)."""
 
         def unit(session, actor):
-            if mark_upto and cid:
-                chat_messages.mark_read(session, actor=actor, conversation_id=cid, up_to=mark_upto)
             return chat_conversations.list_conversations(session, actor=actor), self._zone_for(actor), actor.id if actor else 0
 
         try:
-            items, zone, me = await self._db(unit, read_only=not (mark_upto and cid))
+            items, zone, me = await self._db(unit, read_only=True)
         except NotAuthenticated:
             return self._login_redirect()
-        except DomainError:  # the open thread went away: the list alone
-            return await self._reload_list() if mark_upto else None
-        if mark_upto:
-            self._read_upto = max(self._read_upto, mark_upto)
+        except DomainError:
+            return None
         self._viewer_id = me
         self.conversations = conversation_rows(items, zone)
+        self._row_upto = 0
         return None
 
     async def load(self):
@@ -103,9 +97,37 @@ class ChatState(ChatThreadMixin, AppState):
     async def after_send(self):
         await self._reload_list()
 
-    async def _after_live(self) -> None:
-        last = self.messages[-1].id if self.thread_id and self.messages else 0
-        await self._reload_list(mark_upto=last if last > self._read_upto else 0)
+    def _shown_new(self, newest: MessageOut, zone: str) -> None:
+        """New messages showed live in the open thread: when its row tops the list (it does while
+        a conversation is going on), the row takes the newest message's preview and time from
+        them, as `list_conversations` would (a message's time is its conversation's activity)."""
+        rows = self.conversations
+        if not rows or rows[0].id != self.thread_id:
+            return
+        at = format_local(newest.created_at.isoformat(), zone)
+        self.conversations = [dataclasses.replace(rows[0], preview=preview(newest.body, newest.attachment is not None),
+                                                  at=at), *rows[1:]]
+        self._row_upto = newest.id
+
+    def _row_is_current(self, batch: list[tuple[str, dict[str, Any]]] | None) -> bool:
+        """Whether the list already says all a batch of hints changed: every hint is about the
+        open thread, whose top row shows its newest message (`_shown_new`) and, read up to it
+        now, has nothing unread. Anything else (another conversation, a resync) re-reads it."""
+        cid = self.thread_id
+        return bool(
+            batch and cid and self.messages and self._row_upto == self.messages[-1].id <= self._read_upto
+            and self.conversations and self.conversations[0].id == cid and self.conversations[0].unread == 0
+            and all(isinstance(p, dict) and p.get("type") in ("message", "read") and p.get("conversation_id") == cid
+                    for _c, p in batch)
+        )
+
+    async def _after_live(self, batch: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        """Mark what the open thread shows read (a short write), then re-read the list unless
+        the hints were only about the open thread and its row is already right (no read at all:
+        a live message costs the reader one four-statement write after its delta went out)."""
+        marked = await self._mark_seen()
+        if not (marked and self._row_is_current(batch)):
+            await self._reload_list()
 
     async def open_support(self, form: Any):
         """Admins: open the support conversation with a student or tutor by email."""

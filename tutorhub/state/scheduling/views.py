@@ -25,10 +25,23 @@ class OverrideRow:
 
 @dataclasses.dataclass
 class SlotView:
-    time: str = ""  # viewer's wall clock, "17:00"
+    """One free time. Only two fields reach the browser: a tutor's open week is up to 7 × 48 of
+    these in one update, and the viewer's wall clock and the chip's label were two more fields
+    per time (28 kB a week; benchmarks/bench_realtime.py wants an update ≤ 20 kB). Pages derive
+    them with `slot_time` / `slot_label`; the properties give Python the same strings."""
+
     tutor_time: str = ""  # tutor's wall clock when it differs ("21:30", "02:30 Wed"), else ""
-    label: str = ""  # "17:00 for you · 21:30 for your tutor"
-    start: str = ""  # the instant (ISO, viewer's zone) — what the booking dialog is opened with
+    start: str = ""  # the instant (ISO, viewer's zone: "2027-03-29T17:00:00+02:00") — what booking opens with
+
+    @property
+    def time(self) -> str:
+        """The viewer's wall clock, "17:00" (the ISO start's hours and minutes)."""
+        return self.start[11:16]
+
+    @property
+    def label(self) -> str:
+        """"17:00 for you · 21:30 for your tutor", or "17:00" when both clocks agree."""
+        return f"{self.time} for you · {self.tutor_time} for your tutor" if self.tutor_time else self.time
 
 
 @dataclasses.dataclass
@@ -117,10 +130,7 @@ def _wall(iso: str) -> datetime:
 
 
 def slot_view(slot: SlotOut) -> SlotView:
-    time = f"{_wall(slot.start):%H:%M}"
-    tutor = other_clock(slot.start, slot.tutor_start)
-    label = f"{time} for you · {tutor} for your tutor" if tutor else time
-    return SlotView(time=time, tutor_time=tutor, label=label, start=slot.start)
+    return SlotView(tutor_time=other_clock(slot.start, slot.tutor_start), start=slot.start)
 
 
 def day_views(week: WeekSlots, today: date) -> list[DayView]:
