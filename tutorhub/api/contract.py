@@ -72,19 +72,32 @@ class ApiPathsAnswerJson:
         self.api = api
         self._table: list[tuple[str, re.Pattern[str], frozenset[str]]] = []
         self._routes_seen = -1
+        # Methods by request path: matching a path against every route's regex on every request cost
+        # the chat benchmark measurable worker time. Bounded: paths carry ids.
+        self._allowed: dict[str, frozenset[str]] = {}
 
     def _routes(self) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
         if self._routes_seen != len(self.api.router.routes):  # built once, after every router is included
             self._table = _api_routes(self.api)
             self._routes_seen = len(self.api.router.routes)
+            self._allowed.clear()
         return self._table
+
+    def _methods(self, path: str) -> frozenset[str]:
+        table = self._routes()
+        methods = self._allowed.get(path)
+        if methods is None:
+            if len(self._allowed) >= 4096:
+                self._allowed.clear()
+            methods = self._allowed[path] = frozenset(allowed_methods(table, path))
+        return methods
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if not _is_api_path(path):
             await self.app(scope, receive, send)
             return
-        methods = allowed_methods(self._routes(), path)
+        methods = self._methods(path)
         if scope["method"] in methods:
             await self.app(scope, receive, send)
             return
