@@ -199,3 +199,25 @@ def expire_returned(session: Session, lots: list[CreditLot], now: datetime) -> N
     for lot in lots:
         if lot.expires_at <= now:
             expire_lot(session, lot, now)
+
+
+def refund_spent_minutes(session: Session, *, student_id: int, escrow: str, spends: Sequence[SpentFromLot],
+                         minutes: int, key: str, memo: str, now: datetime) -> int:
+    """Move up to `minutes` from `escrow` back into the lots `spends` took them from (a class seat's or a
+    course's; the caller holds the student's credits-account lock and read `spends` under it); returns the
+    minutes moved, 0 when nothing was left or `key` was posted before."""
+    give = min(minutes, sum(s.minutes - s.refunded_minutes for s in spends))
+    if give <= 0:
+        return 0
+    posted = ledger.post(
+        session, kind="credit_refund", idempotency_key=key, memo=memo, user_id=student_id, now=now,
+        lines=[ledger.Line(escrow, give, UNIT), ledger.Line(credits_account(student_id), -give, UNIT)],
+        never_negative=[escrow],
+    )
+    if posted is None:
+        return 0
+    touched = return_to_lots(session, spends, give)
+    session.flush()
+    expire_returned(session, touched, now)
+    return give
+

@@ -27,7 +27,7 @@ from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatCreditSpend
 from tutorhub.services.actor import UserOut, require_role
-from tutorhub.services.billing.credit_spending import expire_returned, return_to_lots, take_from_lots
+from tutorhub.services.billing.credit_spending import refund_spent_minutes, take_from_lots
 from tutorhub.services.billing.credits import (
     UNIT,
     credit_cost,
@@ -80,20 +80,9 @@ def refund_credits(session: Session, seat: ClassEnrolment, *, minutes: int, key:
     spends = list(session.exec(select(SeatCreditSpend).where(col(SeatCreditSpend.enrolment_id) == seat.id)
                                .order_by(col(SeatCreditSpend.id))).all())
     give = min(minutes, sum(s.minutes - s.refunded_minutes for s in spends))
-    if give <= 0:
-        return 0
-    posted = ledger.post(
-        session, kind="credit_refund", idempotency_key=f"seat:{seat.id}:refund:{key}",
-        memo=f"{give} min back for class seat {seat.id} ({key})", user_id=seat.student_id, now=now,
-        lines=[Line(seat_escrow(seat.id), give, UNIT), Line(credits_account(seat.student_id), -give, UNIT)],
-        never_negative=[seat_escrow(seat.id)],
-    )
-    if posted is None:
-        return 0
-    touched = return_to_lots(session, spends, give)
-    session.flush()
-    expire_returned(session, touched, now)
-    return give
+    return refund_spent_minutes(session, student_id=seat.student_id, escrow=seat_escrow(seat.id), spends=spends,
+                                minutes=give, key=f"seat:{seat.id}:refund:{key}",
+                                memo=f"{give} min back for class seat {seat.id} ({key})", now=now)
 
 
 class SeatPayOptions(BaseModel):

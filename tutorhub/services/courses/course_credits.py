@@ -36,7 +36,7 @@ from tutorhub.models.base import utcnow
 from tutorhub.models.courses import Course, CourseCreditSpend, CourseEnrolment, CourseStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut
-from tutorhub.services.billing.credit_spending import expire_returned, return_to_lots, take_from_lots
+from tutorhub.services.billing.credit_spending import refund_spent_minutes, take_from_lots
 from tutorhub.services.billing.credits import UNIT, credit_summary, credits_account
 from tutorhub.services.billing.wallet import wallet_balance
 from tutorhub.services.booking.policy import round_div
@@ -108,22 +108,11 @@ def refund_credits(session: Session, enrolment: CourseEnrolment, *, now: datetim
     """Every minute the escrow holds goes back into the lots it came from; returns minutes moved."""
     assert enrolment.id is not None
     ledger.lock_accounts(session, [credits_account(enrolment.student_id)])
-    give = min(held_minutes(session, enrolment),
-               sum(s.minutes - s.refunded_minutes for s in _spends(session, enrolment.id)))
-    if give <= 0:
-        return 0
-    posted = ledger.post(
-        session, kind="credit_refund", idempotency_key=f"course_enrolment:{enrolment.id}:refund:credits",
-        memo=f"{give} min back for course {enrolment.course_id}", user_id=enrolment.student_id, now=now,
-        lines=[Line(course_escrow(enrolment.id), give, UNIT), Line(credits_account(enrolment.student_id), -give, UNIT)],
-        never_negative=[course_escrow(enrolment.id)],
-    )
-    if posted is None:
-        return 0
-    touched = return_to_lots(session, _spends(session, enrolment.id), give)
-    session.flush()
-    expire_returned(session, touched, now)
-    return give
+    spends = _spends(session, enrolment.id)
+    give = min(held_minutes(session, enrolment), sum(s.minutes - s.refunded_minutes for s in spends))
+    return refund_spent_minutes(
+        session, student_id=enrolment.student_id, escrow=course_escrow(enrolment.id), spends=spends, minutes=give, key=f"course_enrolment:{enrolment.id}:refund:credits",
+        memo=f"{give} min back for course {enrolment.course_id}", now=now)
 
 
 def release_credits_to_tutor(session: Session, enrolment: CourseEnrolment, *, tutor_account: str, percent: int,
