@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tutorhub.models import Role
 from tutorhub.services.actor import UserOut
 from tutorhub.services.messaging import conversations as chat_conversations
+from tutorhub.services.messaging import messages as chat_messages
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
@@ -29,3 +30,11 @@ def make_pair(db, make_user, *, student: UserOut | None = None, tutor: UserOut |
     cid = chat_conversations.ensure_pair_conversation(db, student_id=student.id, tutor_user_id=tutor.id)
     db.commit()
     return Pair(student, tutor, cid)
+
+
+def send(db, actor: UserOut, cid: int, body: str, **kw):
+    """Send a message through the service and commit it."""
+    out = chat_messages.send_message(db, actor=actor, conversation_id=cid, body=body, **kw)
+    db.commit()
+    return out
+

@@ -11,12 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.support.courses import WEBM, chapter_body, course_body
+from tests.support.courses import chapter_body, course_body, give_video
 from tutorhub.db import session_scope
-from tutorhub.integrations.storage import get_local_video_store
 from tutorhub.models import (
     Course,
-    CourseChapter,
     CourseCreditSpend,
     CourseEnrolment,
     CreditLot,
@@ -25,7 +23,6 @@ from tutorhub.models import (
     LotSource,
     Role,
     TutorProfile,
-    VideoStatus,
 )
 from tutorhub.services.billing import credits
 from tutorhub.services.billing.credits import InsufficientCredits
@@ -62,14 +59,8 @@ def world(db, make_approved_tutor, make_user):
     cid = building.create_course(db, actor=tutor, data=course_body(price_minor=PRICE), now=NOW)["id"]
     chapters = [building.add_chapter(db, actor=tutor, course_id=cid, data=chapter_body(title=f"C{i}"))["id"]
                 for i in range(2)]
-    store = get_local_video_store()
     for ch in chapters:
-        key = f"courses/{cid}/chapters/{ch}/seed"
-        store.path(key).parent.mkdir(parents=True, exist_ok=True)
-        store.path(key).write_bytes(WEBM)
-        row = db.get(CourseChapter, ch)
-        row.video_key, row.video_type, row.video_size, row.video_status = key, "video/webm", len(WEBM), VideoStatus.READY
-        db.add(row)
+        give_video(db, cid, ch)
     building.publish_course(db, actor=tutor, course_id=cid, now=NOW)
     student = make_user(Role.STUDENT)
     db.commit()

@@ -8,32 +8,12 @@ import pytest
 from sqlmodel import select
 
 from tests.support.booking import NOW, at
-from tests.support.chat import make_pair
-from tutorhub.integrations import broker
+from tests.support.chat import make_pair, send
 from tutorhub.models import Conversation, ConversationParticipant, Role
 from tutorhub.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from tutorhub.services.messaging import conversations as chat_conversations
 from tutorhub.services.messaging import entry as chat_entry
 from tutorhub.services.messaging import messages as chat_messages
-
-
-@pytest.fixture
-def pair(db, make_user):
-    return make_pair(db, make_user)
-
-
-@pytest.fixture
-def hints(monkeypatch):
-    sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(broker, "publish", lambda channel, payload: sent.append((channel, payload)))
-    return sent
-
-
-def send(db, actor, cid, body, **kw):
-    out = chat_messages.send_message(db, actor=actor, conversation_id=cid, body=body, **kw)
-    db.commit()
-    return out
-
 
 # Pairing
 

@@ -17,11 +17,6 @@ from tutorhub.services.messaging import messages as chat_messages
 from tutorhub.settings import get_settings, reset_settings
 
 
-@pytest.fixture
-def pair(db, make_user):
-    return make_pair(db, make_user)
-
-
 def _stored_files() -> set[str]:
     root = get_settings().storage_dir / "chat"
     return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
