@@ -15,15 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal
-from sqlalchemy import select as sql_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
-from tutorhub.models.chat import Conversation, ConversationParticipant
+from tutorhub.models.chat import Conversation
 from tutorhub.models.classes import ClassEnrolment, ClassStatus, GroupClass, SeatStatus
 from tutorhub.models.tutors import TutorProfile
 from tutorhub.services.actor import UserOut, require_role
@@ -57,17 +53,11 @@ def add_student(session: Session, cls: GroupClass, student_id: int, now: datetim
 
 def join_student(session: Session, cls: GroupClass, student_id: int, now: datetime) -> None:
     """`add_student` in one statement (the enrolment path runs it under the class's row lock): the student
-    joins the conversation published with the class, found by its key inside the INSERT — no write to the
-    conversation row, so concurrent enrolments never wait on each other here. The full `add_student`
-    runs only when nothing was inserted (a class whose chat is missing, or a student already in it)."""
+    joins the conversation published with the class by its key, with no write to the conversation row. The
+    full `add_student` runs only when nothing was inserted (a class whose chat is missing, or a student
+    already in it)."""
     assert cls.id is not None
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    joined_at = ConversationParticipant.__table__.c.joined_at  # type: ignore[attr-defined]
-    found = sql_select(col(Conversation.id), literal(student_id), literal("student"), literal(0), literal(now, joined_at.type)
-                   ).where(col(Conversation.pair_key) == chat_key(cls.id))
-    statement = insert(ConversationParticipant).from_select(["conversation_id", "user_id", "role", "last_read_message_id", "joined_at"],
-                                         found).on_conflict_do_nothing(index_elements=["conversation_id", "user_id"])
-    if session.execute(statement.returning(col(ConversationParticipant.id))).first() is None:
+    if not conversations.join_by_key(session, chat_key(cls.id), student_id, "student", now):
         add_student(session, cls, student_id, now)
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, update
+from sqlalchemy import and_, delete, func, literal, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -69,6 +70,20 @@ def _member(conversation_id: int, user_id: int, role: str, now: datetime) -> dic
 def join(session: Session, conversation_id: int, user_id: int, role: str, now: datetime) -> None:
     _insert_ignore(session, ConversationParticipant, [_member(conversation_id, user_id, role, now)],
                    ["conversation_id", "user_id"])
+
+
+def join_by_key(session: Session, key: str, user_id: int, role: str, now: datetime) -> bool:
+    """`join` the conversation with this key in one statement (the id is found inside the INSERT): no
+    read first and no write to the conversation row, for paths that run under a hot lock (a class seat
+    being taken). False when nothing was inserted: no such conversation, or already a member."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    joined_at = ConversationParticipant.__table__.c.joined_at  # type: ignore[attr-defined]
+    found = sa_select(col(Conversation.id), literal(user_id), literal(role), literal(0), literal(now, joined_at.type)
+                   ).where(col(Conversation.pair_key) == key)
+    statement = insert(ConversationParticipant).from_select(
+        ["conversation_id", "user_id", "role", "last_read_message_id", "joined_at"], found,
+    ).on_conflict_do_nothing(index_elements=["conversation_id", "user_id"])
+    return session.execute(statement.returning(col(ConversationParticipant.id))).first() is not None
 
 
 def ensure(session: Session, *, kind: str, key: str, student_id: int | None, tutor_user_id: int | None,
