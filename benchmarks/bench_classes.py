@@ -7,6 +7,10 @@ a private database is created beside the given one and dropped afterwards.
 Enrolment: every round publishes a new class of capacity 5; all clients (one process each, released
 together on a barrier) call `seats.enrol` with funded wallets. Each round must end with exactly 5
 ENROLLED and the rest WAITLISTED. Latency per request from the barrier release to the answer.
+Each client process first runs one unmeasured race on a class of its own kind (warm-up): a server
+process pays the first-use costs — SQLAlchemy compiling each statement, psycopg preparing it, lazy imports
+— once, not per request, while 32 fresh interpreters paying them in the same round measure that start-up
+and not enrolment (the cold round's figures are printed on their own line, not hidden).
 Raw floor (same run, same machine): the same race on another set of classes with only the capacity guard
 in raw SQL — BEGIN; UPDATE classes … seats_taken < capacity RETURNING; INSERT the seat; COMMIT — so the
 machine's own limit for a 32-way convoy on one row is printed beside the service's figure.
@@ -56,7 +60,7 @@ def seed(clients: int, rounds: int) -> tuple[int, list[int], list[int]]:
         s.flush()
         tutor = UserOut(id=user.id, email=None, phone=None, full_name="T", role="tutor", timezone="Europe/Berlin")
         class_ids = []
-        for r in range(2 * rounds):  # the second half for the raw floor
+        for r in range(2 * (rounds + 1)):  # a warm-up class and the rounds, twice: the second half for the raw floor
             # Weekly classes: the same weekday comes back every 7 rounds, so those start 2 hours later.
             first = (NOW + timedelta(days=3 + r)).strftime("%Y-%m-%dT") + f"{8 + 2 * (r // 7):02d}:00"
             created = classes.create_class(s, actor=tutor, data={
@@ -72,7 +76,7 @@ def seed(clients: int, rounds: int) -> tuple[int, list[int], list[int]]:
             s.flush()
             assert st.id is not None
             students.append(st.id)
-            amount = 5000 * 2 * rounds
+            amount = 5000 * 2 * (rounds + 1)
             ledger.post(s, kind="topup", idempotency_key=f"bench-topup-{st.id}", now=NOW,
                         lines=[Line("gateway:sandbox:clearing", amount, "EUR"),
                                Line(f"student:{st.id}:wallet", -amount, "EUR")])
@@ -139,10 +143,12 @@ def bench_enrol(url: str, class_ids: list[int], students: list[int], *, raw: boo
     for r, status, _ in samples:
         per_round[r] = per_round.get(r, 0) + (status == "ENROLLED")
     assert all(per_round[r] == 5 for r in range(len(class_ids))), per_round
-    ms = [m for *_, m in samples]
     label = "raw floor" if raw else "enrol    "
+    cold = [m for r, _, m in samples if r == 0]
+    ms = [m for r, _, m in samples if r > 0]
     print(f"{label} n={len(ms):5d}  p50={statistics.median(ms):7.1f} ms  p99={pct(ms, 0.99):7.1f} ms  "
-          f"max={max(ms):7.1f} ms  (exactly 5 enrolled in each of {len(class_ids)} rounds{'' if raw else '; target p99 ≤ 200 ms'})")
+          f"max={max(ms):7.1f} ms  (exactly 5 enrolled in each of {len(class_ids)} rounds, {len(class_ids) - 1} measured{'' if raw else '; target p99 ≤ 200 ms'})")
+    print(f"  (its cold first round, not counted above: p50={statistics.median(cold):7.1f} ms  max={max(cold):7.1f} ms)")
 
 
 def bench_search(tutor_user_id: int) -> None:
@@ -195,10 +201,10 @@ def main() -> None:
         upgrade_to_head()
         tutor_user, class_ids, students = seed(clients, rounds)
         reset_engines()
-        print(f"PostgreSQL, {clients} concurrent clients (processes), {rounds} classes of 5 seats, {os.cpu_count()} CPUs")
+        print(f"PostgreSQL, {clients} concurrent clients (processes), {rounds} measured classes of 5 seats (after a warm-up class), {os.cpu_count()} CPUs")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        bench_enrol(url, class_ids[:rounds], students)
-        bench_enrol(url, class_ids[rounds:], students, raw=True)
+        bench_enrol(url, class_ids[:rounds + 1], students)
+        bench_enrol(url, class_ids[rounds + 1:], students, raw=True)
         bench_search(tutor_user)
     finally:
         from tutorhub.db import reset_engines
