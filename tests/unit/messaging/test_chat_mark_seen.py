@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.booking import NOW
-from tests.support.chat import send
+from tests.support.chat import make_pair, send
 from tutorhub.models import ChatMessage, Role
 from tutorhub.services.errors import InvalidInput, NotAuthenticated, NotFound
 from tutorhub.services.messaging import conversations as chat_conversations
@@ -68,6 +68,21 @@ def test_an_admin_marking_a_support_thread_seen_joins_it(db, make_user, pair):
     assert chat_messages.mark_seen(db, actor=other_admin, conversation_id=opened.id, up_to=None) is True
     db.commit()
     assert chat_conversations.unread_total(db, actor=other_admin) == 0
+    # With a plain message id too (the open thread's call): not yet a participant, so the full path joins.
+    third_admin = make_user(Role.ADMIN)
+    newest = send(db, pair.tutor, opened.id, "Still there?")
+    assert chat_messages.mark_seen(db, actor=third_admin, conversation_id=opened.id, up_to=newest.id) is True
+    db.commit()
+    assert chat_conversations.unread_total(db, actor=third_admin) == 0
+
+
+def test_a_participant_of_another_conversation_cannot_move_a_marker_here(db, make_user, pair):
+    mine = send(db, pair.tutor, pair.conversation_id, "for the pair only")
+    other = make_pair(db, make_user)
+    with pytest.raises(NotFound):
+        chat_messages.mark_seen(db, actor=other.student, conversation_id=pair.conversation_id, up_to=mine.id)
+    db.rollback()
+    assert chat_conversations.unread_total(db, actor=pair.student) == 1
 
 
 @pytest.mark.parametrize("thread", ["pair", "support_user", "support_admin"])

@@ -29,7 +29,7 @@ from tutorhub.integrations.broker import publish_after_commit
 from tutorhub.models.accounts import Role
 from tutorhub.models.base import utcnow
 from tutorhub.models.chat import ChatAttachment, ChatMessage, Conversation, ConversationKind, ConversationParticipant
-from tutorhub.services.actor import UserOut
+from tutorhub.services.actor import UserOut, require_role
 from tutorhub.services.errors import RateLimited
 from tutorhub.services.live_hints import user_channel
 from tutorhub.services.messaging.conversations import (
@@ -232,6 +232,28 @@ def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, 
 
 def mark_seen(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any) -> bool:
     """What an open thread does when new messages show: `mark_read` without counting what is
-    left (the page knows). It runs under the database write lock on every live message a reader
-    sees, so it stays four short statements; answers whether the marker moved."""
+    left (the page knows); answers whether the marker moved. It runs under the database write lock
+    on every live message a reader sees, so the usual case is one statement: the reader is a
+    participant whose marker is behind a message of the conversation that exists, and the
+    UPDATE's own WHERE is the authorization (it can only move the actor's own row of that
+    conversation). Anything else (an admin on a support thread, a stranger, a marker already
+    there, an id that is not a plain integer) takes `_mark`'s full path and its answers."""
+    user = require_role(actor)
+    if _plain_id(conversation_id) and _plain_id(up_to):
+        newest = select(func.max(ChatMessage.id)).where(col(ChatMessage.conversation_id) == conversation_id)
+        moved = session.execute(
+            update(ConversationParticipant)
+            .where(col(ConversationParticipant.conversation_id) == conversation_id,
+                   col(ConversationParticipant.user_id) == user.id,
+                   col(ConversationParticipant.last_read_message_id) < up_to,
+                   newest.scalar_subquery() >= up_to)
+            .values(last_read_message_id=up_to)
+        )
+        if rows_matched(moved):
+            publish_after_commit(session, user_channel(user.id), {"type": "read", "conversation_id": conversation_id})
+            return True
     return _mark(session, access(session, actor, conversation_id), up_to)
+
+
+def _plain_id(value: Any) -> bool:
+    return type(value) is int and 1 <= value <= 2**62

@@ -25,6 +25,7 @@ from tutorhub.services.messaging.views import MessageOut, MessagePage
 from tutorhub.services.timefmt import human_when
 from tutorhub.settings import get_settings
 from tutorhub.state import live
+from tutorhub.state.messaging import read_marks
 
 MAX_BODY = chat_messages.MAX_BODY
 LIVE_TYPES = {"message", "read", "resync"}
@@ -230,8 +231,8 @@ class ChatThreadMixin(rx.State, mixin=True):
         if not self.thread_id or not self.messages or self.messages[-1].id <= self._read_upto:
             return True
         cid, last = self.thread_id, self.messages[-1].id
-        try:
-            await self._db(lambda s, actor: chat_messages.mark_seen(s, actor=actor, conversation_id=cid, up_to=last))  # type: ignore[attr-defined]
+        try:  # written together with the other tabs' marks of this moment (read_marks.py)
+            await read_marks.mark_seen(self.session_token, cid, last)  # type: ignore[attr-defined]
         except DomainError:
             return False
         self._read_upto = last
