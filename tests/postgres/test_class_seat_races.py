@@ -58,9 +58,10 @@ def test_thirty_two_students_race_for_five_seats(db, make_user, make_approved_tu
 
 
 def test_a_short_wallet_racing_for_the_last_seat_never_holds_it(db, make_user, make_approved_tutor):
-    """The wallet is checked before the seat-taking UPDATE (seat_take.py): the student who cannot pay gets
-    402 (or joins the waitlist, charged nothing, when the class already read full) and never holds the
-    seat or sends a payer to the waitlist: exactly one payer gets the last seat, every round."""
+    """The wallet is checked right after the seat-taking UPDATE, under the class row's lock (seat_take.py):
+    the student who cannot pay gets 402 and the seat goes back with the rollback to the next racer queued
+    on the row (or, losing the race, joins the waitlist, charged nothing). They never hold the seat or send
+    a payer to the waitlist: exactly one payer gets the last seat, every round."""
     now = datetime.now(UTC)
     tutor, _ = make_approved_tutor()
     class_id = _future_class(db, tutor, now, capacity=2)

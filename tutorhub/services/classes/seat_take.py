@@ -1,17 +1,23 @@
 """The contended part of enrolling: what runs while the class's row is locked, kept to a few statements.
 
-A student who takes a seat and pays from the wallet (or takes a seat in a free class) is prepared
-BEFORE the seat-taking UPDATE locks the class row (seats.py `_take_seat`): `prepare` locks the student's
-own wallet and checks it can pay (402 there, before any seat is taken — a short wallet never queues on
-the class). After the UPDATE took a seat, `enrol_taken` runs: the seat row inserted already ENROLLED, the
-payment posted on the reserved wallet (no second lock or balance read; the seat's new escrow key cannot
-have been posted before), the class-chat membership in one INSERT, the event, and the check for sessions
-already called off (read under the class lock, so a concurrent session cancellation is never missed).
-Every concurrent enroller queues on that class row behind the winners' transactions, so each statement
-saved here is saved once per winner for all of them (issue 14: 32 racing for 5 seats).
+A student who takes a seat and pays from the wallet (or takes a seat in a free class) runs
+`enrol_taken` right after the seat-taking UPDATE (seats.py `_take_seat`) locked the class row: the
+wallet locked and checked (402 rolls the seat back: the next in the row's queue takes it), the seat
+row inserted already ENROLLED, the payment posted on the reserved wallet (no second lock or balance
+read; the seat's new escrow key cannot have been posted before), the class-chat membership in one
+INSERT, the event, and the check for sessions already called off (read under the class lock, so a
+concurrent session cancellation is never missed).
+
+The wallet is read only by whoever got a seat. Checking it before the UPDATE (as this did first)
+cost every racer two statements, and in a race most of them lose and pay nothing (issue 14: 32
+racing for 5 seats, measured in benchmarks/bench_classes.py); the winners' two extra statements
+under the lock cost less than the losers' 54. A student who cannot pay and loses the race joins the
+waitlist, charged nothing, as one who found the class full does.
 
 Credits and a priced gateway checkout keep their own path (seats.py `_pay_or_check_out`).
-Lock order: the student's wallet, then the class row — as every other path that takes both.
+Lock order: the class row, then the student's wallet. No path locks a wallet and then a class row:
+refunds only credit wallets, and paying an offered seat never locks the class row (its event's
+foreign key takes a key-share lock, which the seat-taking UPDATE does not conflict with).
 """
 
 from __future__ import annotations
@@ -41,16 +47,13 @@ def pays_now_from_wallet(cls: GroupClass, method: str) -> bool:
     return method == "wallet" or (method == "credits" and cls.price_minor <= 0)
 
 
-def prepare(session: Session, cls: GroupClass, student_id: int) -> None:
-    """Before the class row is locked: the wallet is locked and must hold the price (402 otherwise)."""
-    if cls.price_minor > 0:
-        ledger.reserve(session, wallet_account(student_id), cls.currency, cls.price_minor)
-
-
 def enrol_taken(session: Session, cls: GroupClass, student_id: int, actor: ClassActor,
                 now: datetime) -> ClassEnrolment:
-    """A seat was just taken by this transaction (the class row is locked): enrol and pay, prepared."""
+    """A seat was just taken by this transaction (the class row is locked): pay (402 when the wallet
+    cannot: the transaction rolls back, seat and all) and enrol."""
     assert cls.id is not None
+    if cls.price_minor > 0:
+        ledger.reserve(session, wallet_account(student_id), cls.currency, cls.price_minor)
     seat = ClassEnrolment(class_id=cls.id, student_id=student_id, status=SeatStatus.ENROLLED, method="wallet",
                           unit=cls.currency, price_minor=cls.price_minor, enrolled_at=now, created_at=now)
     session.add(seat)

@@ -115,22 +115,23 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
         raise Conflict("This class is not open for enrolment.", extra={"status": cls.status})
     # No row lock: the partial unique index refuses a second live seat, and paying an offer twice posts
     # once (the payment's idempotency key), so concurrent calls of one student cannot double-charge.
-    seat = _live_seat(session, cls.id, user.id, lock=False)
-    if seat is not None and seat.status != SeatStatus.OFFERED:
-        raise AlreadyEnrolled(seat.status)
-    if seat is not None:  # an offered seat: it is already counted, pay for it
+    live = session.exec(select(ClassEnrolment.id, ClassEnrolment.status).where(
+        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.student_id) == user.id,
+        col(ClassEnrolment.status).in_(SeatStatus.LIVE))).first()  # columns only: most callers have none
+    if live is not None and live[1] != SeatStatus.OFFERED:
+        raise AlreadyEnrolled(live[1])
+    if live is not None:  # an offered seat: it is already counted, pay for it
+        seat = session.get(ClassEnrolment, live[0])
+        assert seat is not None
         if seat.offer_expires_at is not None and seat.offer_expires_at <= now:
             raise Conflict("Your seat offer has run out.", extra={"status": seat.status})
         return _pay_or_check_out(session, seat, cls, user, who, now, chosen)
     # A class already read as full sends the caller to the waitlist without queueing on the class row
     # (a seat freed meanwhile is offered to the first in line, here or by the job: `fill_free_seats`).
-    # A seat paid from the wallet is prepared before the class row is locked, and only a few statements
-    # run under that lock (seat_take.py): every other enroller of the class queues behind them.
-    fast = seat_take.pays_now_from_wallet(cls, chosen)
-    if fast and cls.seats_taken < cls.capacity:
-        seat_take.prepare(session, cls, user.id)
+    # A seat paid from the wallet takes only a few statements under that lock (seat_take.py): every
+    # other enroller of the class queues behind them.
     if cls.seats_taken < cls.capacity and _take_seat(session, cls.id):
-        if fast:
+        if seat_take.pays_now_from_wallet(cls, chosen):
             seat = seat_take.enrol_taken(session, cls, user.id, who, now)
             return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
         seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.OFFERED, created_at=now)
