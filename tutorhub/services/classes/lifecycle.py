@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from tutorhub.integrations.broker import publish_after_commit
@@ -48,10 +49,12 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 def record(session: Session, cls: GroupClass, *, action: str, from_status: str, to_status: str, actor: ClassActor,
            now: datetime, reason: str = "", enrolment_id: int | None = None) -> None:
+    """One history row, written at once by a plain INSERT: nothing reads it back in the unit of work, and
+    an enrolment race writes one per racer (no ORM object to build and flush)."""
     assert cls.id is not None
-    session.add(ClassEvent(class_id=cls.id, enrolment_id=enrolment_id, action=action, from_status=from_status,
-                           to_status=to_status, actor_id=actor.user_id, actor_role=actor.role,
-                           reason=reason[:500], created_at=now))
+    session.execute(insert(ClassEvent.__table__).values(  # type: ignore[attr-defined]
+        class_id=cls.id, enrolment_id=enrolment_id, action=action, from_status=from_status, to_status=to_status,
+        actor_id=actor.user_id, actor_role=actor.role, reason=reason[:500], created_at=now))
     publish_after_commit(session, class_channel(cls.id), {"type": "class", "id": cls.id})
 
 

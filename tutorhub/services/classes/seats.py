@@ -23,7 +23,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tutorhub.db import rows_matched
@@ -37,8 +38,8 @@ from tutorhub.services.classes import class_chat, seat_credits, seat_gateway, se
 from tutorhub.services.classes.access import load_class
 from tutorhub.services.classes.lifecycle import SYSTEM, ClassActor, record
 from tutorhub.services.classes.seat_take import AlreadyEnrolled
-from tutorhub.services.errors import Conflict
-from tutorhub.services.validation import fail
+from tutorhub.services.errors import Conflict, NotFound
+from tutorhub.services.validation import clean_id, fail
 
 METHODS = ("wallet", "credits", "gateway")
 PAYABLE = METHODS  # what the class page's pay choice may send
@@ -107,17 +108,15 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
     until the payment's webhook enrols it (seat_gateway.py). 402 when the wallet (or the credits) are short, 409 when already enrolled."""
     now = now or utcnow()
     user = require_role(actor, Role.STUDENT)
-    cls = load_class(session, class_id)  # no lock: only the seat-taking UPDATE below locks the class row
+    chosen = _method(method)
+    # No lock: only the seat-taking UPDATE below locks the class row. No lock on the student's seat
+    # either: the partial unique index refuses a second live seat, and paying an offer twice posts
+    # once (the payment's idempotency key), so concurrent calls of one student cannot double-charge.
+    cls, live = _class_and_live_seat(session, class_id, user.id)
     assert cls.id is not None
     who = ClassActor(user.id, ActorRole.STUDENT)
-    chosen = _method(method)
     if cls.status != ClassStatus.PUBLISHED or cls.first_start_at <= now:
         raise Conflict("This class is not open for enrolment.", extra={"status": cls.status})
-    # No row lock: the partial unique index refuses a second live seat, and paying an offer twice posts
-    # once (the payment's idempotency key), so concurrent calls of one student cannot double-charge.
-    live = session.exec(select(ClassEnrolment.id, ClassEnrolment.status).where(
-        col(ClassEnrolment.class_id) == cls.id, col(ClassEnrolment.student_id) == user.id,
-        col(ClassEnrolment.status).in_(SeatStatus.LIVE))).first()  # columns only: most callers have none
     if live is not None and live[1] != SeatStatus.OFFERED:
         raise AlreadyEnrolled(live[1])
     if live is not None:  # an offered seat: it is already counted, pay for it
@@ -141,12 +140,33 @@ def enrol(session: Session, *, actor: UserOut | None, class_id: Any, method: Any
             record(session, cls, action="hold", from_status="", to_status=seat.status, actor=who, now=now,
                    enrolment_id=seat.id)
         return _pay_or_check_out(session, seat, cls, user, who, now, chosen)
-    seat = ClassEnrolment(class_id=cls.id, student_id=user.id, status=SeatStatus.WAITLISTED, created_at=now)
-    session.add(seat)
-    flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.WAITLISTED))
-    record(session, cls, action="waitlist", from_status="", to_status=seat.status, actor=who, now=now,
-           enrolment_id=seat.id)
-    return {"status": seat.status, "enrolment_id": seat.id, "method": chosen}
+    table = ClassEnrolment.__table__  # type: ignore[attr-defined]  # a plain INSERT: most racers end here
+    try:
+        seat_id = session.execute(insert(table).values(
+            class_id=cls.id, student_id=user.id, status=SeatStatus.WAITLISTED, created_at=now,
+        ).returning(table.c.id)).scalar_one()
+    except IntegrityError as exc:  # the partial unique index: a live seat of this student already
+        raise AlreadyEnrolled(SeatStatus.WAITLISTED) from exc
+    record(session, cls, action="waitlist", from_status="", to_status=SeatStatus.WAITLISTED, actor=who, now=now,
+           enrolment_id=seat_id)
+    return {"status": SeatStatus.WAITLISTED, "enrolment_id": seat_id, "method": chosen}
+
+
+def _class_and_live_seat(session: Session, class_id: Any, student_id: int) -> tuple[GroupClass, tuple[int, str] | None]:
+    """The class and the student's live seat in it (id, status), if any, in one read (at most one row:
+    the partial unique index allows one live seat per student and class)."""
+    cid = clean_id(class_id, "No such class.")
+    row = session.exec(
+        select(GroupClass, ClassEnrolment.id, ClassEnrolment.status)
+        .outerjoin(ClassEnrolment, and_(col(ClassEnrolment.class_id) == col(GroupClass.id),
+                                        col(ClassEnrolment.student_id) == student_id,
+                                        col(ClassEnrolment.status).in_(SeatStatus.LIVE)))
+        .where(col(GroupClass.id) == cid)
+    ).first()
+    if row is None:
+        raise NotFound("No such class.")
+    cls, seat_id, status = row
+    return cls, (seat_id, status) if seat_id is not None else None
 
 
 def offer_next(session: Session, cls: GroupClass, *, now: datetime) -> ClassEnrolment | None:
