@@ -34,20 +34,23 @@ seat_escrow = seat_credits.seat_escrow
 
 
 def charge_wallet(session: Session, seat: ClassEnrolment, cls: GroupClass, *, now: datetime,
-                  reserved: bool = False) -> None:
+                  reserved_wallet_id: int | None = None) -> None:
     """Move the seat's price wallet → seat escrow (402 when the wallet is short; nothing written).
-    `reserved`: the wallet was `ledger.reserve`d for this price earlier in this transaction and the seat
-    row was inserted by it (seat_take.py), so the posting needs no second check."""
+    `reserved_wallet_id`: the wallet (this id) was `ledger.reserve`d for this price earlier in this
+    transaction and the seat row was inserted by it (seat_take.py), so the posting needs no second
+    check, no idempotency read, and no lookup of the wallet or of the seat's new escrow account."""
     assert seat.id is not None
     seat.method, seat.unit, seat.price_minor = "wallet", cls.currency, cls.price_minor
     if cls.price_minor <= 0:
         return
     wallet = wallet_account(seat.student_id)
+    reserved = reserved_wallet_id is not None
     ledger.post(
         session, kind="seat_payment", idempotency_key=f"seat:{seat.id}:pay",
         lines=[Line(wallet, cls.price_minor, cls.currency), Line(seat_escrow(seat.id), -cls.price_minor, cls.currency)],
         memo=f"seat in class {cls.id} paid from wallet", user_id=seat.student_id, now=now, never_negative=[wallet],
         funds_checked=reserved, fresh_key=reserved,
+        known_ids={wallet: reserved_wallet_id} if reserved_wallet_id is not None else None,
     )
 
 

@@ -52,13 +52,13 @@ def enrol_taken(session: Session, cls: GroupClass, student_id: int, actor: Class
     """A seat was just taken by this transaction (the class row is locked): pay (402 when the wallet
     cannot: the transaction rolls back, seat and all) and enrol."""
     assert cls.id is not None
-    if cls.price_minor > 0:
-        ledger.reserve(session, wallet_account(student_id), cls.currency, cls.price_minor)
+    wallet_id = ledger.reserve(session, wallet_account(student_id), cls.currency, cls.price_minor) \
+        if cls.price_minor > 0 else None
     seat = ClassEnrolment(class_id=cls.id, student_id=student_id, status=SeatStatus.ENROLLED, method="wallet",
                           unit=cls.currency, price_minor=cls.price_minor, enrolled_at=now, created_at=now)
     session.add(seat)
     flush_or_conflict(session, conflict=lambda _m: AlreadyEnrolled(SeatStatus.ENROLLED))
-    seat_money.charge_wallet(session, seat, cls, now=now, reserved=True)
+    seat_money.charge_wallet(session, seat, cls, now=now, reserved_wallet_id=wallet_id)
     class_chat.join_student(session, cls, student_id, now)
     record(session, cls, action="enrol", from_status=SeatStatus.OFFERED, to_status=seat.status, actor=actor, now=now,
            enrolment_id=seat.id)

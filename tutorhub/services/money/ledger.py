@@ -74,11 +74,13 @@ Transaction kinds (LedgerTransaction.kind) and their lines:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, text
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -134,12 +136,16 @@ def _check_code(code: str) -> None:
         raise ValueError(f"bad account code {code!r}")
 
 
-def ensure_accounts(session: Session, codes: Iterable[str]) -> dict[str, int]:
-    """Account ids for `codes`, creating missing accounts (concurrent creators do not collide)."""
+def ensure_accounts(session: Session, codes: Iterable[str], *, likely_new: bool = False) -> dict[str, int]:
+    """Account ids for `codes`, creating missing accounts (concurrent creators do not collide).
+    `likely_new`: the caller expects none of them to exist yet (an account named after a row this
+    transaction inserted): the INSERT goes first and only the codes it did not create are read."""
     wanted = sorted(set(codes))
     for code in wanted:
         _check_code(code)
-    found = dict(session.exec(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(wanted))).all())  # type: ignore[attr-defined]
+    if not wanted:
+        return {}
+    found: dict[str, int | None] = {} if likely_new else dict(session.exec(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(wanted))).all())  # type: ignore[attr-defined]
     missing = [c for c in wanted if c not in found]
     if missing:
         dialect = session.get_bind().dialect.name
@@ -158,8 +164,8 @@ def ensure_accounts(session: Session, codes: Iterable[str]) -> dict[str, int]:
     return {c: int(found[c] or 0) for c in wanted}
 
 
-def lock_accounts(session: Session, accounts: list[str]) -> None:
-    """Serialize spenders of these accounts until the transaction ends.
+def lock_accounts(session: Session, accounts: list[str]) -> dict[str, int]:
+    """Serialize spenders of these accounts until the transaction ends; returns their ids.
 
     PostgreSQL: row locks on the account rows, always in code order (no deadlocks between two
     spenders of overlapping sets). SQLite: write transactions already hold the database write
@@ -169,15 +175,17 @@ def lock_accounts(session: Session, accounts: list[str]) -> None:
     if postgres and len(set(accounts)) == 1:  # one account (a wallet): find and lock it in one statement
         (code,) = set(accounts)
         _check_code(code)
-        if session.execute(text("SELECT id FROM ledger_accounts WHERE code = :code FOR UPDATE"),
-                           {"code": code}).first() is not None:
-            return
+        found = session.execute(text("SELECT id FROM ledger_accounts WHERE code = :code FOR UPDATE"),
+                                {"code": code}).first()
+        if found is not None:
+            return {code: int(found[0])}
     ids = ensure_accounts(session, accounts)
     if postgres and ids:
         session.execute(
             text("SELECT id FROM ledger_accounts WHERE id = ANY(:ids) ORDER BY code FOR UPDATE"),
             {"ids": list(ids.values())},
         )
+    return ids
 
 
 def raw_balance(session: Session, account: str, unit: str) -> int:
@@ -215,17 +223,20 @@ def _insufficient(session: Session, code: str, unit: str, after: int) -> Insuffi
     return InsufficientFunds("Not enough balance for this payment.")
 
 
-def reserve(session: Session, account: str, unit: str, amount: int) -> None:
-    """Lock a never-negative `account` and refuse (402, nothing written) unless it holds `amount`.
+def reserve(session: Session, account: str, unit: str, amount: int) -> int:
+    """Lock a never-negative `account` and refuse (402, nothing written) unless it holds `amount`;
+    returns the account's id (for `post(..., known_ids=...)`).
 
     The lock holds until the transaction ends, so a later `post(..., never_negative=[account],
-    funds_checked=True)` of this transaction spending at most `amount` cannot overdraw it. Lets a
-    caller check the money BEFORE it takes a contended lock (a class's seat row) instead of under it.
+    funds_checked=True)` of this transaction spending at most `amount` cannot overdraw it. The
+    balance is read by a statement of its own, after the lock is granted: one that waited for the
+    lock must see what the previous holder committed (a statement's snapshot is taken at its start).
     """
-    lock_accounts(session, [account])
+    account_id = lock_accounts(session, [account])[account]
     after = balance(session, account, unit) - amount
     if after < 0:
         raise _insufficient(session, account, unit, after)
+    return account_id
 
 
 def _stored_key(key: str) -> str:
@@ -275,6 +286,7 @@ def post(
     never_negative: Iterable[str] = (),
     funds_checked: bool = False,
     fresh_key: bool = False,
+    known_ids: Mapping[str, int] | None = None,
 ) -> int | None:
     """Post one balanced transaction; None when `idempotency_key` was already posted.
 
@@ -284,7 +296,9 @@ def post(
     serializes them and two spends of the same balance can never both succeed.)
     `funds_checked`: `reserve` already locked and checked those accounts in this transaction for at
     least this spend. `fresh_key`: the key names a row inserted by this very transaction (uncommitted,
-    so nobody else can post it): no idempotency read and no savepoint.
+    so nobody else can post it): no idempotency read and no savepoint, and the accounts not in
+    `known_ids` (ids this transaction already read, e.g. from `reserve`) are taken to be that row's
+    own, new ones (`ensure_accounts(likely_new=True)`).
     """
     if not idempotency_key or len(idempotency_key) > 200:
         raise ValueError("idempotency_key must be 1-200 characters")
@@ -303,27 +317,26 @@ def post(
             normal = -after if is_credit_normal(code) else after
             if normal < 0:
                 raise _insufficient(session, code, unit, normal)
-    ids = ensure_accounts(session, [line.account for line in kept])
-    tx = LedgerTransaction(
-        kind=kind[:32],
-        idempotency_key=_stored_key(idempotency_key),
-        memo=memo[:500],
-        user_id=user_id,
-        booking_id=booking_id,
-        payment_id=payment_id,
-        created_at=now,
-    )
-    if fresh_key:
-        session.add(tx)
-        session.flush()
+    known = dict(known_ids or {})
+    ids = {**known, **ensure_accounts(session, [line.account for line in kept if line.account not in known],
+                                      likely_new=fresh_key)}
+    row: dict[str, Any] = {"kind": kind[:32], "idempotency_key": _stored_key(idempotency_key), "memo": memo[:500], "user_id": user_id,
+           "booking_id": booking_id, "payment_id": payment_id, "created_at": now}
+    if fresh_key:  # nobody else can post this key: a plain INSERT
+        table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+        tx_id: int | None = session.execute(sa_insert(table).values(row).returning(table.c.id)).scalar_one()
     else:
+        tx = LedgerTransaction(**row)
         try:
             with session.begin_nested():
                 session.add(tx)
                 session.flush()
         except IntegrityError:
             return None  # a concurrent poster of the same key won
-    assert tx.id is not None
-    session.add_all(LedgerEntry(transaction_id=tx.id, account_id=ids[line.account], unit=line.unit, amount=line.amount) for line in kept)
-    session.flush()
-    return tx.id
+        tx_id = tx.id
+    assert tx_id is not None
+    if kept:  # plain INSERTs: nothing reads the entries back as objects in this unit of work
+        session.execute(sa_insert(LedgerEntry.__table__), [  # type: ignore[attr-defined]
+            {"transaction_id": tx_id, "account_id": ids[line.account], "unit": line.unit, "amount": line.amount}
+            for line in kept])
+    return tx_id
