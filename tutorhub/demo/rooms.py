@@ -2,8 +2,8 @@
 a few minutes after the demo data is seeded, so its room is open on the first `make run`: log in as
 both (two browsers, or one normal and one private window), open the lesson and join the video.
 
-And the room's evidence in a dispute (admin → Disputes): yesterday's lesson between Jamie (student3)
-and tutor3, which Jamie disputes ("the tutor never came"), while the room recorded the tutor joining
+And the room's evidence in a dispute (admin → Disputes): a lesson of yesterday (or the day before, when
+tutor3 does not teach on yesterday's weekday) between Jamie (student3) and tutor3, which Jamie disputes ("the tutor never came"), while the room recorded the tutor joining
 two minutes after the start and Jamie never joining — recorded through the same join-token reports
 the room page sends.
 """
@@ -51,7 +51,9 @@ def seed_room_dispute_demo(session: Session, *, now: datetime) -> int | None:
     if student is None or tutor is None or profile is None:
         return None
     pupil, teacher = to_user_out(student), to_user_out(tutor)
-    if not _teach_one(session, student=pupil, tutor=teacher, profile=profile, day=now - timedelta(days=1)):
+    # tutor3 teaches on four weekdays, never two days in a row off: yesterday or the day before is one.
+    if not any(_teach_one(session, student=pupil, tutor=teacher, profile=profile, day=now - timedelta(days=back))
+               for back in (1, 2, 3)):
         return None
     lesson = session.exec(select(Booking).where(col(Booking.student_id) == pupil.id, col(Booking.tutor_id) == profile.id)
                           .order_by(col(Booking.start_at).desc())).first()

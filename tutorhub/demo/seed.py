@@ -285,7 +285,7 @@ def seed_demo(session: Session, *, tutors: int = 36) -> dict[str, int]:
     seed_leads_demo(session, now=now)  # open enquiries in tutor1's lead inbox (after the index exists)
     seed_learning_demo(session, now=now)  # student1's lessons, reports, homework, a study plan; guardian1
     seed_rooms_demo(session, now=now)  # Greta (student2) and tutor2: a lesson whose video room is open now
-    seed_room_dispute_demo(session, now=now)  # Jamie (student3) disputes yesterday's lesson; the room says the tutor came
+    seed_room_dispute_demo(session, now=now)  # Jamie (student3) disputes a lesson of yesterday (or the day before); the room says the tutor came
     # a suspended student and fraud flags from demo login patterns (admin users / fraud / audit pages)
     seed_ops_demo(session, now=now, admin_email=ADMIN_EMAIL, password=DEMO_PASSWORD)
     seed_delivery_demo(session, now=now)  # SMS delivery reports, one undelivered with its e-mail copy (/admin/outbox)
