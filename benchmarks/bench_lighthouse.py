@@ -83,8 +83,12 @@ def _lighthouse(url: str, desktop: bool, save: Path | None = None) -> dict[str, 
                f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"]
     if desktop:
         command.append("--preset=desktop")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "CHROME_PATH": CHROMIUM})
+    for attempt in range(3):  # Lighthouse's own trace errors (NO_NAVSTART, ...) ask for another run
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False,
+                              env={**os.environ, "CHROME_PATH": CHROMIUM})
+        if done.returncode == 0 or "run Lighthouse again" not in done.stderr:
+            break
+        print(f"  (lighthouse asked for another run on {url}, attempt {attempt + 2} of 3)", flush=True)
     if done.returncode != 0:
         raise SystemExit(f"lighthouse failed on {url}:\n{done.stderr[-2000:]}")
     report = json.loads(done.stdout)

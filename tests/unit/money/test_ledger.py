@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
+from sqlmodel import col, select
 
+from tutorhub.models.money import LedgerAccount
 from tutorhub.services.money import ledger
 from tutorhub.services.money.ledger import InsufficientFunds, Line
 
@@ -70,10 +72,12 @@ def test_reserve_checks_before_a_prechecked_post_and_refuses_like_post(db):
     assert err.value.status_code == 402 and "$0.01 short" in err.value.message  # the same message as post's
     with pytest.raises(InsufficientFunds):  # an account that does not exist yet holds nothing
         ledger.reserve(db, "student:8:wallet", "USD", 1)
-    ledger.reserve(db, "student:7:wallet", "USD", 1000)
+    wallet_id = ledger.reserve(db, "student:7:wallet", "USD", 1000)
+    assert wallet_id == ledger.ensure_accounts(db, ["student:7:wallet"])["student:7:wallet"]
     spend = [Line("student:7:wallet", 1000, "USD"), Line("escrow:seat:1", -1000, "USD")]
     assert ledger.post(db, kind="seat_payment", lines=spend, idempotency_key="seat:1:pay", now=NOW,
-                       never_negative=["student:7:wallet"], funds_checked=True, fresh_key=True)
+                       never_negative=["student:7:wallet"], funds_checked=True, fresh_key=True,
+                       known_ids={"student:7:wallet": wallet_id})
     assert ledger.balance(db, "student:7:wallet", "USD") == 0
     assert ledger.balance(db, "escrow:seat:1", "USD") == 1000
     assert ledger.post(db, kind="seat_payment", lines=spend, idempotency_key="seat:1:pay", now=NOW,
@@ -85,6 +89,12 @@ def test_ensure_accounts_creates_only_the_missing_and_keeps_ids(db):
     both = ledger.ensure_accounts(db, ["student:3:wallet", "escrow:seat:9"])
     assert both["student:3:wallet"] == first["student:3:wallet"] and both["escrow:seat:9"] > 0
     assert ledger.ensure_accounts(db, ["escrow:seat:9", "student:3:wallet"]) == both
+    # Expected new, but one exists: the INSERT skips it and its id is read, never a second account.
+    guessed = ledger.ensure_accounts(db, ["escrow:seat:9", "escrow:seat:10"], likely_new=True)
+    assert guessed["escrow:seat:9"] == both["escrow:seat:9"] and guessed["escrow:seat:10"] > both["escrow:seat:9"]
+    codes = db.exec(select(LedgerAccount.code).where(col(LedgerAccount.code).like("escrow:seat:%"))).all()
+    assert sorted(codes) == ["escrow:seat:10", "escrow:seat:9"]
+    assert ledger.ensure_accounts(db, [], likely_new=True) == {}
 
 
 @pytest.mark.parametrize("table", ["ledger_entries", "ledger_transactions"])
