@@ -31,11 +31,16 @@ def seed_ops_demo(session: Session, *, now: datetime, admin_email: str, password
                        role="student", timezone="Europe/London")
     students = session.exec(select(User).where(col(User.email).in_(
         ["student1@tutorhub.test", "student2@tutorhub.test", "student3@tutorhub.test"]))).all()
+    # Four sign-ins a minute apart, about 50 minutes ago, all on one UTC day (the address detector counts
+    # per UTC day): seeded between 00:47 and 00:50 UTC they would straddle midnight and flag nothing.
+    first = now - timedelta(minutes=50)
+    if (first + timedelta(minutes=3)).date() != first.date():
+        first = (first + timedelta(minutes=3)).replace(hour=0, minute=0, second=0, microsecond=0)
     for i, user in enumerate([*students, session.get(User, blocked.id)]):
         assert user is not None
         session.add(LoginEvent(user_id=user.id, identifier=user.email or "", method="password", success=True,
                                ip=SHARED_IP, user_agent="Mozilla/5.0 (demo)", device_id=SHARED_DEVICE,
-                               created_at=now - timedelta(minutes=50 - i)))
+                               created_at=first + timedelta(minutes=i)))
     # The burst sits inside one clock hour (the detector counts per hour): the previous hour's first minutes,
     # whatever the minute of `now`.
     burst_start = now.replace(minute=5, second=0, microsecond=0) - timedelta(hours=1)

@@ -179,3 +179,22 @@ def test_demo_data_has_a_suspended_user_and_fraud_flags(db):
     assert [u.email for u in db.exec(select(User).where(User.is_suspended))] == ["blocked@tutorhub.test"]
     assert {f.kind for f in flags(db)} == {"shared_ip", "shared_device", "failed_logins", "shared_card"}
     assert all(f.status == "OPEN" for f in flags(db))
+
+
+@pytest.mark.parametrize("clock", ["00:48", "00:50", "12:00", "23:59"])
+def test_the_demo_flags_its_shared_address_whatever_the_time_it_is_seeded(db, make_user, clock):
+    """The demo's four sign-ins from one address fall on one UTC day, so the address is flagged even when
+    the demo is seeded just after midnight (the detector counts per UTC day)."""
+    from tests.conftest import PASSWORD
+    from tutorhub.demo.ops import SHARED_IP, seed_ops_demo
+
+    admin = make_user(Role.ADMIN, email="ops-admin@example.com")
+    for n in (1, 2, 3):
+        make_user(Role.STUDENT, email=f"student{n}@tutorhub.test")
+    hour, minute = map(int, clock.split(":"))
+    now = datetime(2026, 12, 8, hour, minute, 30, tzinfo=UTC)
+    seed_ops_demo(db, now=now, admin_email=admin.email, password=PASSWORD)
+    db.commit()
+    shared = [f for f in flags(db) if f.kind == "shared_ip"]
+    assert [f.key.split("@")[0] for f in shared] == [SHARED_IP] and shared[0].score == 4
+    assert {f.kind for f in flags(db)} >= {"shared_ip", "shared_device", "failed_logins"}
