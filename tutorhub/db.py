@@ -13,6 +13,8 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -154,3 +156,9 @@ def lock_key(session: Session, key: str) -> None:
 def rows_matched(result: Any) -> int:
     """Rows an UPDATE or DELETE matched: the race-free test of a conditional write ("did I win it?")."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def upsert_insert(session: Session) -> Any:
+    """The INSERT construct of this session's database that knows ON CONFLICT (PostgreSQL's or
+    SQLite's: the same `on_conflict_do_nothing` / `on_conflict_do_update` calls on both)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from tests.conftest import PASSWORD
+from tutorhub.demo.ops import SHARED_IP, seed_ops_demo
 from tutorhub.jobs.scheduler import fraud_scan
 from tutorhub.models import AuditEntry, FraudFlag, FraudFlagUser, LoginEvent, Payment, Payout, Refund, Role, User
 from tutorhub.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
@@ -185,9 +187,6 @@ def test_demo_data_has_a_suspended_user_and_fraud_flags(db):
 def test_the_demo_flags_its_shared_address_whatever_the_time_it_is_seeded(db, make_user, clock):
     """The demo's four sign-ins from one address fall on one UTC day, so the address is flagged even when
     the demo is seeded just after midnight (the detector counts per UTC day)."""
-    from tests.conftest import PASSWORD
-    from tutorhub.demo.ops import SHARED_IP, seed_ops_demo
-
     admin = make_user(Role.ADMIN, email="ops-admin@example.com")
     for n in (1, 2, 3):
         make_user(Role.STUDENT, email=f"student{n}@tutorhub.test")

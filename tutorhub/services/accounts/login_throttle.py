@@ -37,11 +37,9 @@ import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, and_, col, or_, select
 
-from tutorhub.db import lock_key
+from tutorhub.db import lock_key, upsert_insert
 from tutorhub.models.accounts import LoginThrottle
 from tutorhub.settings import get_settings
 
@@ -81,7 +79,7 @@ def _lock_length(strikes: int) -> timedelta:
 
 def _row(session: Session, scope: str, identifier: str, ip: str, now: datetime) -> LoginThrottle:
     """The counter for a key, created if missing (insert-or-ignore: the unique key decides)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     session.execute(
         insert(LoginThrottle)
         .values(scope=scope, identifier=identifier, ip=ip, failures=0, strikes=0, window_started_at=now)

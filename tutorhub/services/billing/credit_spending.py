@@ -202,15 +202,16 @@ def expire_returned(session: Session, lots: list[CreditLot], now: datetime) -> N
 
 
 def refund_spent_minutes(session: Session, *, student_id: int, escrow: str, spends: Sequence[SpentFromLot],
-                         minutes: int, key: str, memo: str, now: datetime) -> int:
+                         minutes: int, key: str, what: str, now: datetime) -> int:
     """Move up to `minutes` from `escrow` back into the lots `spends` took them from (a class seat's or a
     course's; the caller holds the student's credits-account lock and read `spends` under it); returns the
-    minutes moved, 0 when nothing was left or `key` was posted before."""
+    minutes moved, 0 when nothing was left or `key` was posted before. `what`: the memo's subject."""
     give = min(minutes, sum(s.minutes - s.refunded_minutes for s in spends))
     if give <= 0:
         return 0
     posted = ledger.post(
-        session, kind="credit_refund", idempotency_key=key, memo=memo, user_id=student_id, now=now,
+        session, kind="credit_refund", idempotency_key=key, memo=f"{give} min back for {what}", user_id=student_id,
+        now=now,
         lines=[ledger.Line(escrow, give, UNIT), ledger.Line(credits_account(student_id), -give, UNIT)],
         never_negative=[escrow],
     )
@@ -220,4 +221,3 @@ def refund_spent_minutes(session: Session, *, student_id: int, escrow: str, spen
     session.flush()
     expire_returned(session, touched, now)
     return give
-

@@ -79,10 +79,9 @@ def refund_credits(session: Session, seat: ClassEnrolment, *, minutes: int, key:
     ledger.lock_accounts(session, [credits_account(seat.student_id)])
     spends = list(session.exec(select(SeatCreditSpend).where(col(SeatCreditSpend.enrolment_id) == seat.id)
                                .order_by(col(SeatCreditSpend.id))).all())
-    give = min(minutes, sum(s.minutes - s.refunded_minutes for s in spends))
     return refund_spent_minutes(session, student_id=seat.student_id, escrow=seat_escrow(seat.id), spends=spends,
-                                minutes=give, key=f"seat:{seat.id}:refund:{key}",
-                                memo=f"{give} min back for class seat {seat.id} ({key})", now=now)
+                                minutes=minutes, key=f"seat:{seat.id}:refund:{key}",
+                                what=f"class seat {seat.id} ({key})", now=now)
 
 
 class SeatPayOptions(BaseModel):

@@ -67,11 +67,11 @@ def free_seat(session: Session, class_id: int) -> None:
     )
 
 
-def _live_seat(session: Session, class_id: int, student_id: int, *, lock: bool = True) -> ClassEnrolment | None:
-    query = select(ClassEnrolment).where(
+def _live_seat(session: Session, class_id: int, student_id: int) -> ClassEnrolment | None:
+    """The student's live seat in the class, row-locked (`leave`)."""
+    return session.exec(select(ClassEnrolment).where(
         col(ClassEnrolment.class_id) == class_id, col(ClassEnrolment.student_id) == student_id,
-        col(ClassEnrolment.status).in_(SeatStatus.LIVE))
-    return session.exec(query.with_for_update() if lock else query).first()
+        col(ClassEnrolment.status).in_(SeatStatus.LIVE)).with_for_update()).first()
 
 
 def _method(value: Any) -> str:

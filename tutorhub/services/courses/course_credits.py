@@ -108,11 +108,10 @@ def refund_credits(session: Session, enrolment: CourseEnrolment, *, now: datetim
     """Every minute the escrow holds goes back into the lots it came from; returns minutes moved."""
     assert enrolment.id is not None
     ledger.lock_accounts(session, [credits_account(enrolment.student_id)])
-    spends = _spends(session, enrolment.id)
-    give = min(held_minutes(session, enrolment), sum(s.minutes - s.refunded_minutes for s in spends))
     return refund_spent_minutes(
-        session, student_id=enrolment.student_id, escrow=course_escrow(enrolment.id), spends=spends, minutes=give, key=f"course_enrolment:{enrolment.id}:refund:credits",
-        memo=f"{give} min back for course {enrolment.course_id}", now=now)
+        session, student_id=enrolment.student_id, escrow=course_escrow(enrolment.id),
+        spends=_spends(session, enrolment.id), minutes=held_minutes(session, enrolment),
+        key=f"course_enrolment:{enrolment.id}:refund:credits", what=f"course {enrolment.course_id}", now=now)
 
 
 def release_credits_to_tutor(session: Session, enrolment: CourseEnrolment, *, tutor_account: str, percent: int,

@@ -28,11 +28,9 @@ from typing import Any
 
 from sqlalchemy import select as sql_select
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from tutorhub.db import rows_matched
+from tutorhub.db import rows_matched, upsert_insert
 from tutorhub.integrations.analytics import AnalyticsError, MixpanelTransport, TrackedEvent
 from tutorhub.models import AnalyticsConsent, AnalyticsEvent, Booking, BookingEvent, BookingStatus, User
 from tutorhub.services.actor import UserOut, require_role
@@ -90,7 +88,7 @@ def _clean(properties: dict[str, Any]) -> dict[str, Any]:
 def _queue(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     statement = insert(AnalyticsEvent).values(rows).on_conflict_do_nothing().returning(col(AnalyticsEvent.id))
     return len(session.execute(statement).all())  # RETURNING: an insert's rowcount is unreliable
 

@@ -20,10 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from tutorhub.db import upsert_insert
 from tutorhub.models import (
     AdCampaign,
     AdClick,
@@ -103,7 +102,7 @@ def figures_between(session: Session, first: date, last: date,
 
 def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = upsert_insert(session)
         session.execute(insert(model).values(rows).on_conflict_do_nothing())
 
 

@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from tutorhub.db import upsert_insert
 from tutorhub.models import AdCampaign, AdClick, AdImpression, CampaignKind, CampaignStatus, Role, StudentProfile
 from tutorhub.services.actor import UserOut
 from tutorhub.services.catalog import normalize_city, normalize_grade, normalize_subject
@@ -107,7 +106,7 @@ def servable(session: Session, *, now: datetime) -> list[AdCampaign]:
 
 def _insert_once(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert one dedup row; False when a unique constraint says it is already there."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
     return session.execute(statement).first() is not None  # RETURNING: rowcount is unreliable here
 

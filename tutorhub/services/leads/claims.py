@@ -22,11 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from tutorhub.db import rows_matched
+from tutorhub.db import rows_matched, upsert_insert
 from tutorhub.integrations.broker import publish_after_commit
 from tutorhub.models.base import utcnow
 from tutorhub.models.leads import Enquiry, EnquiryClaim, EnquiryStatus
@@ -72,7 +70,7 @@ def claim_lead(session: Session, *, actor: UserOut | None, enquiry_id: Any, now:
         raise ended
     conversation_id = ensure_pair_conversation(session, student_id=enquiry.student_id, tutor_user_id=profile.user_id,
                                                now=now)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     minutes = max(0, int((now - match.created_at).total_seconds() // 60))
     # RETURNING, not rowcount: an ORM-table insert's rowcount is not reliable across drivers.
     inserted = session.execute(

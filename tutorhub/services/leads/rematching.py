@@ -20,10 +20,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from tutorhub.db import upsert_insert
 from tutorhub.models.leads import Enquiry, EnquiryMatch, EnquiryStatus
 from tutorhub.services.leads.enquiries import announce_lead
 from tutorhub.services.leads.held import booked_clause
@@ -63,7 +62,7 @@ def rematch_enquiry(session: Session, enquiry: Enquiry, *, now: datetime) -> int
     fits = find_matches(session, wanted, skip=have)
     if not fits:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     told: list[int] = []
     for f in fits:
         # RETURNING, not rowcount: an ORM-table insert's rowcount is not reliable across drivers.

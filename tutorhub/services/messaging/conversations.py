@@ -22,10 +22,9 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from tutorhub.db import upsert_insert
 from tutorhub.models.accounts import Role, User
 from tutorhub.models.base import utcnow
 from tutorhub.models.chat import ChatAttachment, ChatMessage, Conversation, ConversationKind, ConversationParticipant
@@ -54,7 +53,7 @@ def _insert_ignore(session: Session, model: Any, values: list[dict[str, Any]], c
                    returning: Any = None) -> Any:
     """INSERT … ON CONFLICT DO NOTHING (one statement for all `values`): the unique constraint, not
     a prior read, decides. With `returning`, the inserted rows' column (none when all conflicted)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     statement = insert(model).values(values).on_conflict_do_nothing(index_elements=conflict)
     if returning is None:
         session.execute(statement)
@@ -76,7 +75,7 @@ def join_by_key(session: Session, key: str, user_id: int, role: str, now: dateti
     """`join` the conversation with this key in one statement (the id is found inside the INSERT): no
     read first and no write to the conversation row, for paths that run under a hot lock (a class seat
     being taken). False when nothing was inserted: no such conversation, or already a member."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     joined_at = ConversationParticipant.__table__.c.joined_at  # type: ignore[attr-defined]
     found = sa_select(col(Conversation.id), literal(user_id), literal(role), literal(0), literal(now, joined_at.type)
                    ).where(col(Conversation.pair_key) == key)

@@ -189,18 +189,26 @@ def send_message(session: Session, *, actor: UserOut | None, conversation_id: An
     return own_message_out(got, insert_message(session, got, text, now, client_id=key))
 
 
-def _advance_marker(session: Session, conversation_id: int, user_id: int, message_id: int) -> bool:
-    """Move a read marker forward only (two tabs marking at once never move it back)."""
-    result = session.execute(
-        update(ConversationParticipant)
-        .where(
-            col(ConversationParticipant.conversation_id) == conversation_id,
-            col(ConversationParticipant.user_id) == user_id,
-            col(ConversationParticipant.last_read_message_id) < message_id,
-        )
-        .values(last_read_message_id=message_id)
+def _advance_marker(session: Session, conversation_id: int, user_id: int, message_id: int, *,
+                    if_posted: bool = False) -> bool:
+    """Move a read marker forward only (two tabs marking at once never move it back). `if_posted`: only
+    when the conversation has a message at least that new (for an id not yet checked against it). The
+    WHERE names the participant row, so it moves nobody else's marker."""
+    query = update(ConversationParticipant).where(
+        col(ConversationParticipant.conversation_id) == conversation_id,
+        col(ConversationParticipant.user_id) == user_id,
+        col(ConversationParticipant.last_read_message_id) < message_id,
     )
-    return rows_matched(result) > 0
+    if if_posted:
+        newest = select(func.max(ChatMessage.id)).where(col(ChatMessage.conversation_id) == conversation_id)
+        query = query.where(newest.scalar_subquery() >= message_id)
+    return rows_matched(session.execute(query.values(last_read_message_id=message_id))) > 0
+
+
+def _told_read(session: Session, conversation_id: int, user_id: int) -> bool:
+    """A reader's marker moved: their other tabs hear of it (after the commit)."""
+    publish_after_commit(session, user_channel(user_id), {"type": "read", "conversation_id": conversation_id})
+    return True
 
 
 def _mark(session: Session, got: Access, up_to: Any) -> bool:
@@ -215,10 +223,7 @@ def _mark(session: Session, got: Access, up_to: Any) -> bool:
         return False
     if got.participant is None:
         join(session, got.conv.id, got.user.id, "admin", utcnow())
-    if not _advance_marker(session, got.conv.id, got.user.id, target):
-        return False
-    publish_after_commit(session, user_channel(got.user.id), {"type": "read", "conversation_id": got.conv.id})
-    return True
+    return _advance_marker(session, got.conv.id, got.user.id, target) and _told_read(session, got.conv.id, got.user.id)
 
 
 def mark_read(session: Session, *, actor: UserOut | None, conversation_id: Any, up_to: Any = None) -> int:
@@ -239,19 +244,9 @@ def mark_seen(session: Session, *, actor: UserOut | None, conversation_id: Any, 
     conversation). Anything else (an admin on a support thread, a stranger, a marker already
     there, an id that is not a plain integer) takes `_mark`'s full path and its answers."""
     user = require_role(actor)
-    if _plain_id(conversation_id) and _plain_id(up_to):
-        newest = select(func.max(ChatMessage.id)).where(col(ChatMessage.conversation_id) == conversation_id)
-        moved = session.execute(
-            update(ConversationParticipant)
-            .where(col(ConversationParticipant.conversation_id) == conversation_id,
-                   col(ConversationParticipant.user_id) == user.id,
-                   col(ConversationParticipant.last_read_message_id) < up_to,
-                   newest.scalar_subquery() >= up_to)
-            .values(last_read_message_id=up_to)
-        )
-        if rows_matched(moved):
-            publish_after_commit(session, user_channel(user.id), {"type": "read", "conversation_id": conversation_id})
-            return True
+    if _plain_id(conversation_id) and _plain_id(up_to) and \
+            _advance_marker(session, conversation_id, user.id, up_to, if_posted=True):
+        return _told_read(session, conversation_id, user.id)
     return _mark(session, access(session, actor, conversation_id), up_to)
 
 

@@ -81,11 +81,10 @@ from typing import Any
 
 from sqlalchemy import func, text
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tutorhub.db import upsert_insert
 from tutorhub.models.base import utcnow
 from tutorhub.models.money import LedgerAccount, LedgerEntry, LedgerTransaction
 from tutorhub.services.errors import DomainError
@@ -148,8 +147,7 @@ def ensure_accounts(session: Session, codes: Iterable[str], *, likely_new: bool 
     found: dict[str, int | None] = {} if likely_new else dict(session.exec(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(wanted))).all())  # type: ignore[attr-defined]
     missing = [c for c in wanted if c not in found]
     if missing:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = upsert_insert(session)
         stamp = utcnow()
         rows: list[dict[str, object]] = [
             {"code": c, "kind": account_kind(c), "owner_user_id": account_owner(c), "created_at": stamp} for c in missing
